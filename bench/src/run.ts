@@ -1,0 +1,277 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { API_KEY, APP_SECRET, api, openWs, socketIoPair, token, uuidv7, wsPair } from './clients.js';
+import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
+import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  ceiling: string;
+  ceilingValue: number;
+  ratio: number;
+  target: string;
+  meets: boolean | null;
+}
+
+const quick = process.argv.includes('--quick');
+// `--only throughput,latency,heap,fanout` runs a subset (results are then printed, not written).
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
+const want = (scenario: string) => !only || only.has(scenario);
+const scale = (full: number, small: number) => (quick ? small : full);
+const THROUGHPUT_MESSAGES = scale(30_000, 3_000);
+const IDLE_CONNECTIONS = scale(10_000, 1_000);
+const GROUP = scale(1_000, 100);
+const MISSED = 100;
+
+const results: Result[] = [];
+function record(result: Omit<Result, 'ratio'>): void {
+  const row = { ...result, ratio: Number((result.value / result.ceilingValue).toFixed(3)) };
+  results.push(row);
+  console.log(`  ${row.name}: ${fmt(row.value)} ${row.unit}  (${row.ceiling}: ${fmt(row.ceilingValue)}, ratio ${row.ratio})`);
+}
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+
+const env = { BENCH_APP_SECRET: APP_SECRET, BENCH_API_KEY: API_KEY };
+
+async function relayPairUrls(relay: BenchServer) {
+  const conv = await api<{ id: string }>(relay.port, 'POST', '/v1/conversations', {
+    type: 'group',
+    createdBy: await ensure(relay, 'sender'),
+    memberIds: [await ensure(relay, 'receiver')],
+  });
+  const ws = (user: string) => token(user).then((t) => `ws://127.0.0.1:${relay.port}/v1/ws?access_token=${t}`);
+  return { sender: await ws('sender'), receiver: await ws('receiver'), conversationId: conv.id };
+}
+
+async function ensure(relay: BenchServer, userId: string): Promise<string> {
+  await api(relay.port, 'PUT', `/v1/users/${userId}`, {});
+  return userId;
+}
+
+async function main(): Promise<void> {
+  const pinned = pinLoadGenerator();
+  console.log(
+    `chat4all bench${quick ? ' (quick)' : ''}: servers on CPU 0, load generator on CPU 1${pinned ? '' : ' (taskset missing: not pinned)'}\n`,
+  );
+
+  if (want('throughput')) await throughputScenario();
+  if (want('latency')) await latencyScenario();
+  if (want('heap')) await heapScenario();
+  if (want('fanout')) await groupScenarios();
+
+  console.log('');
+  console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
+  if (!quick && !only) {
+    mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+    const file = new URL(`../results/${new Date().toISOString().slice(0, 10)}.json`, import.meta.url);
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+    console.log(`\nwritten to ${file.pathname}`);
+  }
+}
+
+/** 1. Throughput, send → ack → deliver, 1 sender → 1 receiver. */
+async function throughputScenario(): Promise<void> {
+  console.log('send→ack→deliver throughput (window 256)');
+  const tp: Record<string, number> = {};
+  for (const name of ['relay', 'raw-ws', 'socketio'] as const) {
+    const server = await startServer(name, env);
+    const pair =
+      name === 'socketio'
+        ? await socketIoPair(server.port)
+        : name === 'raw-ws'
+          ? await wsPair(`ws://127.0.0.1:${server.port}/?room=tp`, `ws://127.0.0.1:${server.port}/?room=tp`, 'tp')
+          : await relayPairUrls(server).then((u) => wsPair(u.sender, u.receiver, u.conversationId));
+    tp[name] = await throughput(pair, THROUGHPUT_MESSAGES, 256);
+    pair.close();
+    await server.stop();
+  }
+  record({
+    name: 'throughput',
+    value: tp.relay ?? 0,
+    unit: 'msg/s',
+    ceiling: 'raw-ws',
+    ceilingValue: tp['raw-ws'] ?? 0,
+    target: '≥ 0.5× raw-ws',
+    meets: (tp.relay ?? 0) >= 0.5 * (tp['raw-ws'] ?? 0),
+  });
+  record({
+    name: 'throughput-vs-socketio',
+    value: tp.relay ?? 0,
+    unit: 'msg/s',
+    ceiling: 'socket.io',
+    ceilingValue: tp.socketio ?? 0,
+    target: '> socket.io',
+    meets: (tp.relay ?? 0) > (tp.socketio ?? 0),
+  });
+}
+
+/** 2. Open-loop latency at 1,000 and 5,000 msg/s. */
+async function latencyScenario(): Promise<void> {
+  console.log('send→deliver latency, open loop, 3 s per rate');
+  for (const rate of [1000, 5000]) {
+    const measured: Record<string, { p50: number; p99: number }> = {};
+    for (const name of ['relay', 'raw-ws'] as const) {
+      const server = await startServer(name, env);
+      const pair =
+        name === 'raw-ws'
+          ? await wsPair(`ws://127.0.0.1:${server.port}/?room=lat`, `ws://127.0.0.1:${server.port}/?room=lat`, 'lat')
+          : await relayPairUrls(server).then((u) => wsPair(u.sender, u.receiver, u.conversationId));
+      measured[name] = await latency(pair, rate, quick ? 1 : 3);
+      pair.close();
+      await server.stop();
+    }
+    const relay = measured.relay ?? { p50: 0, p99: 0 };
+    const raw = measured['raw-ws'] ?? { p50: 0, p99: 0 };
+    record({
+      name: `latency-p50@${rate}`,
+      value: relay.p50,
+      unit: 'ms',
+      ceiling: 'raw-ws',
+      ceilingValue: raw.p50,
+      target: '—',
+      meets: null,
+    });
+    record({
+      name: `latency-p99@${rate}`,
+      value: relay.p99,
+      unit: 'ms',
+      ceiling: 'raw-ws',
+      ceilingValue: raw.p99,
+      target: rate === 5000 ? '≤ 10 ms' : '—',
+      meets: rate === 5000 ? relay.p99 <= 10 : null,
+    });
+  }
+}
+
+/** 3. Heap per idle authenticated connection. */
+async function heapScenario(): Promise<void> {
+  console.log(`heap per idle connection at ${IDLE_CONNECTIONS.toLocaleString('en-US')} connections`);
+  const relayServer = await startServer('relay', env);
+  const relayHeap = await heapPerConnection(
+    relayServer,
+    IDLE_CONNECTIONS,
+    async (i) => `ws://127.0.0.1:${relayServer.port}/v1/ws?access_token=${await token(`idle-${i}`)}`,
+  );
+  await relayServer.stop();
+  const rawServer = await startServer('raw-ws', env);
+  const rawHeap = await heapPerConnection(rawServer, IDLE_CONNECTIONS, async (i) => `ws://127.0.0.1:${rawServer.port}/?room=idle-${i}`);
+  await rawServer.stop();
+  record({
+    name: 'heap-per-idle-connection',
+    value: relayHeap,
+    unit: 'bytes',
+    ceiling: 'raw-ws',
+    ceilingValue: rawHeap,
+    target: '≤ 8192 bytes',
+    meets: relayHeap <= 8192,
+  });
+}
+
+/** 4 and 5. Fan-out to a group, then a reconnect storm of the same group. */
+async function groupScenarios(): Promise<void> {
+  console.log(`fan-out to a ${GROUP}-member group, then ${GROUP} clients resuming ${MISSED} missed messages each`);
+  const relay = await startServer('relay', env);
+  const members = Array.from({ length: GROUP }, (_, i) => `member-${i}`);
+  const memberUrls = await Promise.all(
+    members.map(async (m) => `ws://127.0.0.1:${relay.port}/v1/ws?resume=1&access_token=${await token(m)}`),
+  );
+  let group = await crowd(memberUrls);
+  const live = group.all('"type":"ack"');
+  for (const socket of group.sockets) socket.send(JSON.stringify({ type: 'resume', id: 'r', cursors: {} }));
+  await live;
+  await ensure(relay, 'fan-sender');
+  const joined = group.all('"type":"conversation.created"');
+  const conv = await api<{ id: string }>(relay.port, 'POST', '/v1/conversations', {
+    type: 'group',
+    createdBy: 'fan-sender',
+    memberIds: members,
+  });
+  await joined;
+  const sender = await openWs(`ws://127.0.0.1:${relay.port}/v1/ws?access_token=${await token('fan-sender')}`);
+  const sendFan = (i: number) =>
+    sender.send(
+      JSON.stringify({ type: 'message.send', id: String(i), conversationId: conv.id, message: { id: uuidv7(), text: `fan ${i}` } }),
+    );
+  const relayFan = await fanOut(sendFan, group, quick ? 20 : 200);
+  group.close();
+  // Everyone is away; MISSED messages arrive; everyone comes back at once.
+  let lastSeq = 0;
+  for (let i = 0; i < MISSED; i++) {
+    const ack = await api<{ seq: number }>(relay.port, 'POST', `/v1/conversations/${conv.id}/messages`, {
+      id: uuidv7(),
+      text: `missed ${i}`,
+    });
+    lastSeq = ack.seq;
+  }
+  const cursorSeq = lastSeq - MISSED;
+  const stormStarted = performance.now();
+  group = await crowd(memberUrls);
+  const caughtUp = group.all('"type":"ack"');
+  for (const socket of group.sockets) socket.send(JSON.stringify({ type: 'resume', id: 'r', cursors: { [conv.id]: [cursorSeq, 0] } }));
+  await caughtUp;
+  const relayStorm = performance.now() - stormStarted;
+  group.close();
+  sender.terminate();
+  await relay.stop();
+
+  const raw = await startServer('raw-ws', env);
+  const rawUrls = members.map(() => `ws://127.0.0.1:${raw.port}/?room=fan`);
+  let rawGroup = await crowd(rawUrls);
+  const rawSender = await openWs(`ws://127.0.0.1:${raw.port}/?room=fan`);
+  const rawFan = await fanOut(
+    (i) => rawSender.send(JSON.stringify({ id: String(i), message: { text: `fan ${i}` } })),
+    rawGroup,
+    quick ? 20 : 200,
+  );
+  rawGroup.close();
+  for (let i = 0; i < MISSED; i++) rawSender.send(JSON.stringify({ id: `m${i}`, message: { text: `missed ${i}` } }));
+  await new Promise<void>((resolve) => {
+    let acks = 0;
+    rawSender.on('message', () => ++acks >= MISSED && resolve());
+  });
+  const rawStormStarted = performance.now();
+  rawGroup = await crowd(members.map(() => `ws://127.0.0.1:${raw.port}/?room=storm&replay=1`));
+  // The raw server replays on connect, before `crowd` resolves: its time is the connect time.
+  const rawStorm = performance.now() - rawStormStarted;
+  rawGroup.close();
+  rawSender.terminate();
+  await raw.stop();
+
+  record({
+    name: `fanout-p99@${GROUP}`,
+    value: relayFan.p99,
+    unit: 'ms',
+    ceiling: 'raw-ws',
+    ceilingValue: rawFan.p99,
+    target: '≤ 50 ms',
+    meets: relayFan.p99 <= 50,
+  });
+  record({
+    name: `fanout-p50@${GROUP}`,
+    value: relayFan.p50,
+    unit: 'ms',
+    ceiling: 'raw-ws',
+    ceilingValue: rawFan.p50,
+    target: '—',
+    meets: null,
+  });
+  record({
+    name: `reconnect-storm@${GROUP}x${MISSED}`,
+    value: relayStorm,
+    unit: 'ms',
+    ceiling: 'raw-ws',
+    ceilingValue: rawStorm,
+    target: '—',
+    meets: null,
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,146 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRelay, type Relay } from '@chat4all/relay-server';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../packages/sdk-js/test/browser-harness.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+/**
+ * The example as a user gets it: built by Vite from the published package surfaces, served
+ * as static files, used by two people in two browser contexts against a real relay.
+ */
+describe('examples/react-chat end to end in Chromium', () => {
+  let relay: Relay;
+  let relayUrl: string;
+  let site: Server;
+  let siteUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const dataDir = fileURLToPath(new URL('../../../test-results/react-chat-relay/', import.meta.url));
+    relay = await createRelay({ port: 0, dataDir, logLevel: 'silent', store: { sqlite: { path: ':memory:' } } });
+    relayUrl = await relay.listen();
+    const outDir = fileURLToPath(new URL('../../../test-results/react-chat-build/', import.meta.url));
+    await build({
+      root: ROOT,
+      logLevel: 'silent',
+      define: { 'import.meta.env.VITE_CHAT4ALL_URL': JSON.stringify(relayUrl) },
+      build: { outDir, emptyOutDir: true },
+    });
+    site = createServer((request, response) => {
+      const path = request.url === '/' || !request.url ? '/index.html' : (request.url.split('?')[0] ?? '/index.html');
+      let body: Buffer;
+      try {
+        body = readFileSync(join(outDir, path));
+      } catch {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => site?.close(resolve));
+    await relay?.close();
+  });
+
+  async function signIn(page: Page, username: string): Promise<string> {
+    await page.goto(siteUrl);
+    await page.fill('input[name=username]', username);
+    await page.fill('input[name=password]', 'password-123');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=your id');
+    return ((await page.textContent('aside small')) ?? '').replace('your id:', '').trim();
+  }
+
+  const statuses = (page: Page) =>
+    page.locator('.c4a-message[data-own] .c4a-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+  const texts = (page: Page) => page.locator('.c4a-message-text').evaluateAll((els) => els.map((e) => e.textContent));
+
+  it('delivers while the other is away, shows delivered then read, and sends 3 messages written offline exactly once after a reload', async () => {
+    const anaContext = await browser.newContext({ viewport: { width: 900, height: 560 } });
+    const bobContext = await browser.newContext({ viewport: { width: 900, height: 560 } });
+    const ana = await anaContext.newPage();
+    ana.setDefaultTimeout(10_000);
+    // Ana's network to the relay, which the test cuts and restores.
+    let anaOnline = true;
+    const anaSockets: WebSocketRoute[] = [];
+    await ana.routeWebSocket(/\/v1\/ws/, (ws) => {
+      if (!anaOnline) return ws.close();
+      anaSockets.push(ws);
+      ws.connectToServer();
+    });
+    let bob = await bobContext.newPage();
+    await signIn(ana, 'ana-e2e');
+    const bobId = await signIn(bob, 'bob-e2e');
+    await bob.close();
+
+    // Bob is away: Ana's messages are stored and stay "sent".
+    await ana.fill('input[aria-label="User id to chat with"]', bobId);
+    await ana.click('text=Chat');
+    const box = ana.getByRole('textbox', { name: 'Message' });
+    for (const text of ['one', 'two']) {
+      await box.fill(text);
+      await box.press('Enter');
+    }
+    await expect.poll(() => statuses(ana)).toEqual(['sent', 'sent']);
+
+    // Bob comes back: he gets both, in order; Ana sees them delivered, then read once he opens the chat.
+    bob = await bobContext.newPage();
+    bob.setDefaultTimeout(10_000);
+    await bob.goto(siteUrl);
+    await bob.waitForSelector('.c4a-unread');
+    await expect.poll(() => statuses(ana)).toEqual(['delivered', 'delivered']);
+    await bob.click('[role=option]');
+    await expect.poll(() => texts(bob)).toEqual(['one', 'two']);
+    await expect.poll(() => statuses(ana)).toEqual(['read', 'read']);
+    await ana.screenshot({ path: `${SCREENSHOTS}react-chat-ana-read.png` });
+
+    // Ana goes offline, writes 3, reloads, and comes back: Bob gets exactly those 3.
+    anaOnline = false;
+    for (const ws of anaSockets.splice(0)) await ws.close();
+    await ana.waitForSelector('.c4a-connection');
+    for (const text of ['offline 1', 'offline 2', 'offline 3']) {
+      await box.fill(text);
+      await box.press('Enter');
+    }
+    await expect.poll(() => statuses(ana)).toEqual(['read', 'read', 'pending', 'pending', 'pending']);
+    await ana.reload();
+    // Offline after the reload: the stored history is not loaded yet, the 3 are (from IndexedDB).
+    await expect.poll(() => statuses(ana)).toEqual(['pending', 'pending', 'pending']);
+    await ana.screenshot({ path: `${SCREENSHOTS}react-chat-ana-offline.png` });
+    anaOnline = true;
+    await anaContext.setOffline(true);
+    await anaContext.setOffline(false);
+    await expect.poll(() => texts(bob), { timeout: 10_000 }).toEqual(['one', 'two', 'offline 1', 'offline 2', 'offline 3']);
+    await expect.poll(() => statuses(ana), { timeout: 10_000 }).toEqual(['read', 'read', 'read', 'read', 'read']);
+    await bob.screenshot({ path: `${SCREENSHOTS}react-chat-bob.png` });
+    await ana.screenshot({ path: `${SCREENSHOTS}react-chat-ana-back.png` });
+
+    // Exactly once each, from the relay's own record.
+    const conversations = await ana.evaluate(async (url) => {
+      const session = JSON.parse(localStorage.getItem('chat4all-example-session') ?? '{}') as { accessToken: string };
+      const list = (await (
+        await fetch(`${url}/v1/conversations`, { headers: { authorization: `Bearer ${session.accessToken}` } })
+      ).json()) as {
+        conversations: Array<{ id: string; lastSeq: number }>;
+      };
+      return list.conversations;
+    }, relayUrl);
+    expect(conversations.map((c) => c.lastSeq)).toEqual([5]);
+  });
+});

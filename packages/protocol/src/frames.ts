@@ -1,0 +1,228 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ERROR_CODE_LIST } from './errors.js';
+import { MessageInput } from './inputs.js';
+import { Conversation, Id, Member, Message, MessageId, PresenceStatus, SendAck, Timestamp } from './models.js';
+
+/** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
+export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
+
+// ---------------------------------------------------------------------------------------
+// Client → relay
+
+export const SendFrame = Type.Object(
+  { type: Type.Literal('message.send'), id: RequestId, conversationId: Id, message: MessageInput },
+  { additionalProperties: false },
+);
+export const EditFrame = Type.Object(
+  {
+    type: Type.Literal('message.edit'),
+    id: RequestId,
+    conversationId: Id,
+    messageId: MessageId,
+    text: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export const DeleteFrame = Type.Object(
+  { type: Type.Literal('message.delete'), id: RequestId, conversationId: Id, messageId: MessageId },
+  { additionalProperties: false },
+);
+export const PingFrame = Type.Object({ type: Type.Literal('ping'), id: RequestId }, { additionalProperties: false });
+
+/** Moves the caller's delivered or read horizon forward to `seq` (never back; `read` implies `delivered`). */
+export const ReceiptFrame = Type.Object(
+  {
+    type: Type.Literal('receipt'),
+    id: RequestId,
+    conversationId: Id,
+    kind: Type.Union([Type.Literal('delivered'), Type.Literal('read')]),
+    seq: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Typing on (renew every few seconds while typing) or off. Never stored; expires on the relay. */
+export const TypingFrame = Type.Object(
+  { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean() },
+  { additionalProperties: false },
+);
+
+/** Per conversation, `[seq, eventSeq]`: the highest message seq held with no hole below it, and the highest event seq applied. */
+export const ResumeCursor = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]);
+export type ResumeCursor = Static<typeof ResumeCursor>;
+
+/**
+ * Replays everything the client missed, then goes live. Conversations missing from
+ * `cursors` are new to the client: it gets their snapshot and newest messages. Allowed up to
+ * `limits.frameHardMaxBytes`, so a client with thousands of conversations fits in one frame.
+ */
+export const ResumeFrame = Type.Object(
+  {
+    type: Type.Literal('resume'),
+    id: RequestId,
+    cursors: Type.Record(Id, ResumeCursor),
+    /** How many of the newest messages to send for a conversation absent from `cursors`. @default 50 */
+    newConversationMessages: Type.Optional(Type.Integer({ minimum: 0, maximum: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Every frame type a client may send, keyed by `type`, for validation one type at a time. */
+export const CLIENT_FRAME_SCHEMAS = {
+  'message.send': SendFrame,
+  'message.edit': EditFrame,
+  'message.delete': DeleteFrame,
+  ping: PingFrame,
+  receipt: ReceiptFrame,
+  typing: TypingFrame,
+  resume: ResumeFrame,
+} as const satisfies Record<string, TSchema>;
+
+export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
+export const ClientFrame = Type.Union([SendFrame, EditFrame, DeleteFrame, PingFrame, ReceiptFrame, TypingFrame, ResumeFrame]);
+export type ClientFrame = Static<typeof ClientFrame>;
+
+/** What the `ack` for each request type carries in `result`. */
+export interface ClientFrameResults {
+  'message.send': SendAck;
+  'message.edit': Message;
+  'message.delete': Message;
+  ping: { serverTime: string };
+  receipt: ReceiptResult;
+  typing: Record<string, never>;
+  resume: ResumeResult;
+}
+
+export const ReceiptResult = Type.Object({
+  conversationId: Id,
+  userId: Id,
+  deliveredSeq: Type.Integer({ minimum: 0 }),
+  readSeq: Type.Integer({ minimum: 0 }),
+});
+export type ReceiptResult = Static<typeof ReceiptResult>;
+
+/** Sent after the last replayed frame; every later frame is live. */
+export const ResumeResult = Type.Object({
+  /** Conversations that had something to replay (changed, new, or left). */
+  conversations: Type.Integer({ minimum: 0 }),
+  messages: Type.Integer({ minimum: 0 }),
+  events: Type.Integer({ minimum: 0 }),
+});
+export type ResumeResult = Static<typeof ResumeResult>;
+
+// ---------------------------------------------------------------------------------------
+// Relay → client
+
+export const WelcomeFrame = Type.Object({
+  type: Type.Literal('welcome'),
+  protocolVersion: Type.Integer(),
+  userId: Id,
+  connectionId: Type.String(),
+  serverTime: Timestamp,
+  /** Send a `ping` at least this often; no answer within it means the relay is gone. */
+  heartbeatIntervalMs: Type.Integer(),
+  /** True when the connection was opened with `?resume=1`: nothing live is sent until a `resume` completes. */
+  awaitingResume: Type.Boolean(),
+});
+
+export const AckFrame = Type.Object({
+  type: Type.Literal('ack'),
+  id: RequestId,
+  result: Type.Union([SendAck, Message, Type.Object({ serverTime: Timestamp }), ReceiptResult, ResumeResult, Type.Object({})]),
+});
+
+export const ErrorFrame = Type.Object({
+  type: Type.Literal('error'),
+  /** The request id when the failing frame had a readable one, else `null`. */
+  id: Type.Union([RequestId, Type.Null()]),
+  error: Type.Object({
+    code: Type.Union(ERROR_CODE_LIST.map((code) => Type.Literal(code))),
+    message: Type.String(),
+    retryable: Type.Boolean(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+
+const EventSeq = Type.Integer({ minimum: 1 });
+
+export const MessageCreatedEvent = Type.Object({ type: Type.Literal('message.created'), message: Message });
+export const MessageUpdatedEvent = Type.Object({ type: Type.Literal('message.updated'), message: Message, eventSeq: EventSeq });
+export const MessageDeletedEvent = Type.Object({ type: Type.Literal('message.deleted'), message: Message, eventSeq: EventSeq });
+export const ReceiptEvent = Type.Object({
+  type: Type.Literal('receipt'),
+  conversationId: Id,
+  userId: Id,
+  deliveredSeq: Type.Integer({ minimum: 0 }),
+  readSeq: Type.Integer({ minimum: 0 }),
+  eventSeq: EventSeq,
+});
+export const ConversationCreatedEvent = Type.Object({
+  type: Type.Literal('conversation.created'),
+  conversation: Conversation,
+  members: Type.Array(Member),
+});
+export const ConversationUpdatedEvent = Type.Object({
+  type: Type.Literal('conversation.updated'),
+  conversation: Conversation,
+  eventSeq: EventSeq,
+});
+export const MemberAddedEvent = Type.Object({
+  type: Type.Literal('member.added'),
+  conversationId: Id,
+  member: Member,
+  eventSeq: EventSeq,
+});
+export const MemberUpdatedEvent = Type.Object({
+  type: Type.Literal('member.updated'),
+  conversationId: Id,
+  member: Member,
+  eventSeq: EventSeq,
+});
+export const MemberRemovedEvent = Type.Object({
+  type: Type.Literal('member.removed'),
+  conversationId: Id,
+  userId: Id,
+  /** Absent when replayed to a user who left while away (the conversation is gone for them). */
+  eventSeq: Type.Optional(EventSeq),
+});
+
+/** Durable changes of a conversation, pushed live and replayed on resume. */
+export const ConversationEvent = Type.Union([
+  MessageCreatedEvent,
+  MessageUpdatedEvent,
+  MessageDeletedEvent,
+  ReceiptEvent,
+  ConversationCreatedEvent,
+  ConversationUpdatedEvent,
+  MemberAddedEvent,
+  MemberUpdatedEvent,
+  MemberRemovedEvent,
+]);
+export type ConversationEvent = Static<typeof ConversationEvent>;
+
+/** Ephemeral: someone started or stopped typing. Never stored, never replayed. */
+export const TypingEvent = Type.Object({
+  type: Type.Literal('typing'),
+  conversationId: Id,
+  userId: Id,
+  active: Type.Boolean(),
+});
+
+/** Ephemeral: a user who shares a conversation with you changed presence. */
+export const PresenceEvent = Type.Object({
+  type: Type.Literal('presence'),
+  userId: Id,
+  status: PresenceStatus,
+  lastSeenAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+export const EphemeralEvent = Type.Union([TypingEvent, PresenceEvent]);
+export type EphemeralEvent = Static<typeof EphemeralEvent>;
+export type TypingEvent = Static<typeof TypingEvent>;
+export type PresenceEvent = Static<typeof PresenceEvent>;
+
+export const ServerFrame = Type.Union([WelcomeFrame, AckFrame, ErrorFrame, ...ConversationEvent.anyOf, ...EphemeralEvent.anyOf]);
+export type ServerFrame = Static<typeof ServerFrame>;
+export type WelcomeFrame = Static<typeof WelcomeFrame>;
+export type AckFrame = Static<typeof AckFrame>;
+export type ErrorFrame = Static<typeof ErrorFrame>;

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './frames.js';
+export * from './inputs.js';
+export * from './models.js';
+export * from './responses.js';
+export * from './version.js';

@@ -1,0 +1,119 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Opaque identifier chosen by the app (users) or the relay (conversations). */
+export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });
+
+/** Client-generated message id: a UUID (UUIDv7 recommended, so ids sort by creation time). */
+export const MessageId = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+});
+
+/** ISO 8601 timestamp with milliseconds, in UTC. */
+export const Timestamp = Type.String({ format: 'date-time' });
+
+/** Free-form JSON object owned by the app. Its serialized size is limited by the relay. */
+export const Metadata = Type.Record(Type.String(), Type.Unknown());
+export type Metadata = Static<typeof Metadata>;
+
+export const User = Type.Object({
+  id: Id,
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type User = Static<typeof User>;
+
+export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export type MemberRole = Static<typeof MemberRole>;
+
+export const Member = Type.Object({
+  userId: Id,
+  role: MemberRole,
+  joinedAt: Timestamp,
+  /** Highest seq this member's devices have received (delivered horizon). Only moves forward. */
+  deliveredSeq: Type.Integer({ minimum: 0 }),
+  /** Highest seq this member has read (read horizon; reading implies delivery). Only moves forward. */
+  readSeq: Type.Integer({ minimum: 0 }),
+});
+export type Member = Static<typeof Member>;
+
+export const ConversationType = Type.Union([Type.Literal('private'), Type.Literal('group')]);
+export type ConversationType = Static<typeof ConversationType>;
+
+export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('system')]);
+export type MessageKind = Static<typeof MessageKind>;
+
+export const Message = Type.Object({
+  /** The client id given at send time; unique forever. */
+  id: MessageId,
+  conversationId: Id,
+  /** Position in the conversation: 1, 2, 3… with no gaps. */
+  seq: Type.Integer({ minimum: 1 }),
+  kind: MessageKind,
+  /** Author; `null` for system messages posted by the server API without a sender. */
+  senderId: Type.Union([Id, Type.Null()]),
+  /** Empty once deleted. */
+  text: Type.String(),
+  metadata: Metadata,
+  replyTo: Type.Union([MessageId, Type.Null()]),
+  createdAt: Timestamp,
+  editedAt: Type.Union([Timestamp, Type.Null()]),
+  deletedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type Message = Static<typeof Message>;
+
+export const Conversation = Type.Object({
+  id: Id,
+  type: ConversationType,
+  title: Type.Union([Type.String(), Type.Null()]),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  createdAt: Timestamp,
+  /** Time of the last message, or of creation when there is none; lists sort on it. */
+  lastActivityAt: Timestamp,
+  /** Highest message seq in the conversation (0 when empty). */
+  lastSeq: Type.Integer({ minimum: 0 }),
+  /**
+   * Highest event seq: a second per-conversation counter that every change other than a
+   * new message advances (edit, delete, receipt, membership, conversation update). With
+   * `lastSeq` it is the conversation's resume cursor.
+   */
+  lastEventSeq: Type.Integer({ minimum: 0 }),
+});
+export type Conversation = Static<typeof Conversation>;
+
+/** A conversation as one member sees it in their list. */
+export const ConversationSummary = Type.Composite([
+  Conversation,
+  Type.Object({
+    role: MemberRole,
+    memberCount: Type.Integer({ minimum: 1 }),
+    lastMessage: Type.Union([Message, Type.Null()]),
+    /** Messages after the member's read horizon that they did not write. */
+    unreadCount: Type.Integer({ minimum: 0 }),
+  }),
+]);
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+/** What the relay answers once a message is committed. Identical for every retry of the same id. */
+export const SendAck = Type.Object({
+  messageId: MessageId,
+  conversationId: Id,
+  seq: Type.Integer({ minimum: 1 }),
+  createdAt: Timestamp,
+});
+export type SendAck = Static<typeof SendAck>;
+
+/** Online while a socket is connected and active, away after the idle time, offline after the last socket closes. */
+export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export type PresenceStatus = Static<typeof PresenceStatus>;
+
+export const Presence = Type.Object({
+  userId: Id,
+  status: PresenceStatus,
+  /** Last activity while online; `null` if never seen. */
+  lastSeenAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type Presence = Static<typeof Presence>;

@@ -1,0 +1,44 @@
+import { Value } from '@sinclair/typebox/value';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_FRAME_SCHEMAS, ClientFrame, CreateConversationBody, isErrorCode, MessageInput } from '../src/index.js';
+
+describe('protocol schemas', () => {
+  it('accepts each documented client frame and rejects extra fields', () => {
+    const send = {
+      type: 'message.send',
+      id: 'r1',
+      conversationId: 'c1',
+      message: { id: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', text: 'hi' },
+    };
+    expect(Value.Check(ClientFrame, send)).toBe(true);
+    expect(Value.Check(ClientFrame, { ...send, extra: true })).toBe(false);
+    expect(Value.Check(ClientFrame, { type: 'ping', id: 'p' })).toBe(true);
+    expect(Object.keys(CLIENT_FRAME_SCHEMAS).sort()).toEqual([
+      'message.delete',
+      'message.edit',
+      'message.send',
+      'ping',
+      'receipt',
+      'resume',
+      'typing',
+    ]);
+    expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10, 2] } })).toBe(true);
+    expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10] } })).toBe(false);
+  });
+
+  it('requires a UUID message id and non-empty text', () => {
+    expect(Value.Check(MessageInput, { id: 'nope', text: 'x' })).toBe(false);
+    expect(Value.Check(MessageInput, { id: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', text: '' })).toBe(false);
+  });
+
+  it('discriminates conversation creation by type', () => {
+    expect(Value.Check(CreateConversationBody, { type: 'private', userId: 'bob' })).toBe(true);
+    expect(Value.Check(CreateConversationBody, { type: 'group', title: 'T', memberIds: ['a', 'b'] })).toBe(true);
+    expect(Value.Check(CreateConversationBody, { type: 'private' })).toBe(false);
+  });
+
+  it('recognizes catalogue codes', () => {
+    expect(isErrorCode('INTERNAL')).toBe(true);
+    expect(isErrorCode('toString')).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+import { LoginBody, RefreshBody, RegisterBody } from '@chat4all/protocol';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { RelayError } from '../errors.js';
+import { userIdOf } from '../http/auth-hook.js';
+
+/** Built-in accounts (`/v1/auth/*`) and `/v1/me`. */
+export async function authRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/v1/me', { config: { auth: 'user' } }, async (request) => {
+    const user = await ctx.store.getUser(userIdOf(request));
+    if (!user) throw new RelayError('USER_NOT_FOUND');
+    return user;
+  });
+  if (!ctx.config.auth.builtIn) return;
+  // Password guessing and account spraying are limited per client IP.
+  const limitLogins = async (request: FastifyRequest) => {
+    const refusal = ctx.limits.login(request.ip);
+    if (refusal) throw refusal;
+  };
+  app.post('/v1/auth/register', { onRequest: limitLogins, schema: { body: RegisterBody } }, async (request, reply) => {
+    const session = await ctx.sessions.register(request.body);
+    return reply.status(201).send(session);
+  });
+  app.post('/v1/auth/login', { onRequest: limitLogins, schema: { body: LoginBody } }, async (request) => ctx.sessions.login(request.body));
+  app.post('/v1/auth/refresh', { onRequest: limitLogins, schema: { body: RefreshBody } }, async (request) =>
+    ctx.sessions.refresh(request.body.refreshToken),
+  );
+  app.post('/v1/auth/logout', { schema: { body: RefreshBody } }, async (request, reply) => {
+    await ctx.sessions.logout(request.body.refreshToken);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,78 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AuthSession, LoginBody, RegisterBody, User } from '@chat4all/protocol';
+import { RelayError } from '../errors.js';
+import { iso } from '../store/rows.js';
+import type { Store } from '../store/types.js';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { TokenService } from './tokens.js';
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/**
+ * Built-in accounts for apps without their own auth: scrypt passwords, short-lived access
+ * tokens and opaque refresh tokens that rotate on every use. Presenting a refresh token a
+ * second time means it leaked: the whole family (every token descended from that login) is
+ * revoked.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenService,
+    private readonly refreshTtlSeconds: number,
+  ) {}
+
+  async register(body: RegisterBody): Promise<AuthSession> {
+    const passwordHash = await hashPassword(body.password);
+    const user = await this.store.createAccount(
+      { userId: `u_${randomUUID()}`, username: body.username, passwordHash, displayName: body.displayName ?? body.username },
+      Date.now(),
+    );
+    if (!user) throw new RelayError('USERNAME_TAKEN', `Username "${body.username}" is taken`);
+    return this.#startFamily(user);
+  }
+
+  async login(body: LoginBody): Promise<AuthSession> {
+    const account = await this.store.getAccount(body.username);
+    const ok = await verifyPassword(body.password, account?.passwordHash ?? (await decoyHash()));
+    const user = ok && account ? await this.store.getUser(account.userId) : null;
+    if (!user) throw new RelayError('INVALID_CREDENTIALS', 'Username or password is wrong');
+    return this.#startFamily(user);
+  }
+
+  async refresh(refreshToken: string): Promise<AuthSession> {
+    const now = Date.now();
+    const next = randomBytes(32).toString('base64url');
+    const expiresAt = now + this.refreshTtlSeconds * 1000;
+    const rotation = await this.store.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
+    if (!rotation.ok) {
+      throw rotation.reason === 'reused'
+        ? new RelayError('REFRESH_TOKEN_REUSED', 'Refresh token was already used; every session of this login is revoked')
+        : new RelayError('REFRESH_TOKEN_INVALID', 'Refresh token is unknown, expired or revoked');
+    }
+    const user = await this.store.getUser(rotation.userId);
+    if (!user) throw new RelayError('REFRESH_TOKEN_INVALID', 'The user of this refresh token no longer exists');
+    return this.#session(user, next, expiresAt);
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.store.revokeRefreshFamily(hashToken(refreshToken));
+  }
+
+  async #startFamily(user: User): Promise<AuthSession> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = Date.now() + this.refreshTtlSeconds * 1000;
+    await this.store.insertRefreshToken({ tokenHash: hashToken(token), familyId: randomUUID(), userId: user.id, expiresAt });
+    return this.#session(user, token, expiresAt);
+  }
+
+  async #session(user: User, refreshToken: string, refreshExpiresAt: number): Promise<AuthSession> {
+    const access = await this.tokens.mint(user.id);
+    return {
+      user,
+      accessToken: access.token,
+      accessTokenExpiresAt: iso(access.expiresAt),
+      refreshToken,
+      refreshTokenExpiresAt: iso(refreshExpiresAt),
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { busContract } from '../testing/index.js';
+import { MemoryBus } from './memory.js';
+
+busContract('memory', () => new MemoryBus());

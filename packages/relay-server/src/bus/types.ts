@@ -1,0 +1,40 @@
+import type { ConversationEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
+
+/** A change of one conversation, delivered to the connections in its room on every node. */
+export interface ConversationEnvelope {
+  kind: 'conversation';
+  conversationId: string;
+  event: ConversationEvent | TypingEvent;
+  /** Users whose connections join the room before delivery (new members, a new conversation). */
+  join?: readonly string[];
+  /** Users whose connections leave the room after delivery (removed members). */
+  leave?: readonly string[];
+  /** When set, only these users receive the event (a snapshot for new members). */
+  to?: readonly string[];
+  /** A user who does not receive it (the typist). */
+  exclude?: string;
+  /** A connection that does not receive it: the one that sent the message and already has its ack. */
+  excludeConnection?: string;
+}
+
+/** A presence change, delivered once to every connection sharing one of `conversationIds`. */
+export interface PresenceEnvelope {
+  kind: 'presence';
+  userId: string;
+  conversationIds: readonly string[];
+  event: PresenceEvent;
+}
+
+export type BusEnvelope = ConversationEnvelope | PresenceEnvelope;
+
+/**
+ * Carries events to every relay node. Per conversation, envelopes arrive in the order
+ * they were published. The store is the source of truth: a bus may lose envelopes (a node
+ * restarting), and clients recover through resume.
+ */
+export interface Bus {
+  publish(envelope: BusEnvelope): Promise<void>;
+  /** Returns an unsubscribe function. `publishedAt` is the publisher's clock (epoch ms, fractional) for fan-out latency. */
+  subscribe(listener: (envelope: BusEnvelope, publishedAt: number) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, resolveConfig } from './config.js';
+
+describe('configuration', () => {
+  it('fills every default', () => {
+    const config = resolveConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 8080,
+      dataDir: './data',
+      store: { driver: 'sqlite', sqlite: { path: 'chat4all.db', synchronous: 'full' } },
+      auth: { issuer: 'chat4all', audience: 'chat4all', builtIn: true, accessTokenTtlSeconds: 900 },
+      limits: { textMaxLength: 4000, frameMaxBytes: 65_536 },
+    });
+  });
+
+  it('reads env vars, coercing numbers and booleans, over the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat4all-config-'));
+    const file = join(dir, 'relay.json');
+    writeFileSync(file, JSON.stringify({ port: 9000, limits: { textMaxLength: 100 }, auth: { builtIn: true } }));
+    const config = loadConfig({
+      file,
+      env: { CHAT4ALL_PORT: '9100', CHAT4ALL_BUILTIN_AUTH: 'false', PORT: '1', CHAT4ALL_LOG_LEVEL: 'warn' },
+    });
+    expect(config.port).toBe(9100);
+    expect(config.limits.textMaxLength).toBe(100);
+    expect(config.auth.builtIn).toBe(false);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('names the bad key and the env var it came from', () => {
+    expect(() => loadConfig({ env: { CHAT4ALL_PORT: 'eighty' } })).toThrow(/port \(from CHAT4ALL_PORT\)/);
+    expect(() => loadConfig({ env: { CHAT4ALL_LOG_LEVEL: 'loud' } })).toThrow(/logLevel \(from CHAT4ALL_LOG_LEVEL\).*expected one of/);
+    expect(() => resolveConfig({ limits: { textMaxLength: 0 } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ limits: { textMaxLength: 0 } })).toThrow(/limits\.textMaxLength/);
+    expect(() => resolveConfig({ auth: { appSecret: 'short' } })).toThrow(/auth\.appSecret/);
+    expect(() => resolveConfig({ colour: 'blue' } as never)).toThrow(/colour/);
+  });
+
+  it('refuses an unreadable config file with its path', () => {
+    expect(() => loadConfig({ file: '/nonexistent/relay.json', env: {} })).toThrow(/CHAT4ALL_CONFIG.*\/nonexistent\/relay\.json/);
+  });
+});

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)));
+
+/**
+ * The relay's whole configuration. Every key has a default except the secrets, which are
+ * generated into the data dir outside production. Read by {@link loadConfig} from a JSON
+ * file and `CHAT4ALL_*` env vars; {@link resolveConfig} fills defaults and validates.
+ */
+export const RelayConfigSchema = Type.Object(
+  {
+    /** Deployment environment. In `production` the relay refuses to start without `auth.appSecret`. @default 'development' */
+    env: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+      default: 'development',
+    }),
+    /** Interface to listen on. Use `0.0.0.0` in containers. @default '127.0.0.1' */
+    host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    /** TCP port; 0 picks a free one. @default 8080 */
+    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    /** Where the embedded store, generated secrets and uploads live. @default './data' */
+    dataDir: Type.String({ default: './data', minLength: 1 }),
+    /** Trust `X-Forwarded-*` from a proxy in front (client IPs for per-IP limits). @default false */
+    trustProxy: Type.Boolean({ default: false }),
+    /** Origins allowed to open a WebSocket from a browser; empty allows any. @default [] */
+    allowedOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** pino log level. @default 'info' */
+    logLevel: Type.Union(LogLevel.anyOf, { default: 'info' }),
+    store: Type.Object(
+      {
+        /** Store adapter. @default 'sqlite' */
+        driver: Type.Literal('sqlite', { default: 'sqlite' }),
+        sqlite: Type.Object(
+          {
+            /** Database file; relative paths resolve against `dataDir`. @default 'chat4all.db' */
+            path: Type.String({ default: 'chat4all.db', minLength: 1 }),
+            /** SQLite `synchronous` pragma. `full` survives power loss; `normal` only process crashes. @default 'full' */
+            synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        /** HS256 secret for user tokens, at least 32 characters. Generated into `dataDir` when absent outside production. */
+        appSecret: Type.Optional(Type.String({ minLength: 32 })),
+        /** Key for the server API (`Authorization: Bearer <apiKey>`), at least 32 characters. Generated like `appSecret`. */
+        apiKey: Type.Optional(Type.String({ minLength: 32, pattern: '^[^.]+$' })),
+        /** `iss` of tokens signed with the app secret. @default 'chat4all' */
+        issuer: Type.String({ default: 'chat4all', minLength: 1 }),
+        /** `aud` every user token must carry. @default 'chat4all' */
+        audience: Type.String({ default: 'chat4all', minLength: 1 }),
+        /** Lifetime of access tokens the relay mints. @default 900 */
+        accessTokenTtlSeconds: Type.Integer({ default: 900, minimum: 30 }),
+        /** Lifetime of refresh tokens from built-in login. @default 2592000 (30 days) */
+        refreshTokenTtlSeconds: Type.Integer({ default: 2_592_000, minimum: 60 }),
+        /** Whether `/v1/auth/register`, `/login`, `/refresh` and `/logout` are served. @default true */
+        builtIn: Type.Boolean({ default: true }),
+        /** Verify RS256/ES256/EdDSA user tokens against keys published at a JWKS URL. */
+        jwks: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^https?://' }),
+              /** `iss` the JWKS-signed tokens carry. @default auth.issuer */
+              issuer: Type.Optional(Type.String({ minLength: 1 })),
+              /** Accepted algorithms. @default ['RS256', 'ES256', 'EdDSA'] */
+              algorithms: Type.Array(Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]), {
+                default: ['RS256', 'ES256', 'EdDSA'],
+                minItems: 1,
+              }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    limits: Type.Object(
+      {
+        /** Longest message text, in characters. @default 4000 */
+        textMaxLength: Type.Integer({ default: 4000, minimum: 1 }),
+        /** Largest metadata object, in bytes of JSON. @default 4096 */
+        metadataMaxBytes: Type.Integer({ default: 4096, minimum: 2 }),
+        /** Frames above this get a `FRAME_TOO_LARGE` error frame and the socket stays open. @default 65536 */
+        frameMaxBytes: Type.Integer({ default: 65_536, minimum: 1024 }),
+        /** Frames above this close the socket with 1009. @default 1048576 */
+        frameHardMaxBytes: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+        /** Largest HTTP JSON body. @default 1048576 */
+        bodyMaxBytes: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+        /** Most appends committed in one transaction. @default 1000 */
+        commitBatchMax: Type.Integer({ default: 1000, minimum: 1 }),
+        /** Sends per user per minute (token bucket refill; the server API key is not limited). @default 1000 */
+        messagesPerMinute: Type.Integer({ default: 1000, minimum: 1 }),
+        /** Sends a user may make at once before the per-minute rate applies. @default 200 */
+        messageBurst: Type.Integer({ default: 200, minimum: 1 }),
+        /** WebSocket connection attempts per IP per minute. @default 300 */
+        connectAttemptsPerMinutePerIp: Type.Integer({ default: 300, minimum: 1 }),
+        /** Register, login and refresh calls per IP per minute. @default 30 */
+        loginsPerMinutePerIp: Type.Integer({ default: 30, minimum: 1 }),
+        /** Open WebSockets per user. @default 20 */
+        connectionsPerUser: Type.Integer({ default: 20, minimum: 1 }),
+        /** Bytes a socket may have waiting (unsent plus held during resume) before it is closed with SLOW_CONSUMER. @default 4194304 */
+        sendBufferBytes: Type.Integer({ default: 4 * 1024 * 1024, minimum: 16 * 1024 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    realtime: Type.Object(
+      {
+        /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */
+        heartbeatIntervalMs: Type.Integer({ default: 30_000, minimum: 100 }),
+        /** A typing indicator ends this long after its last renewal. @default 6000 */
+        typingExpiryMs: Type.Integer({ default: 6_000, minimum: 100 }),
+        /** An online user with no activity for this long becomes away. @default 300000 */
+        awayAfterMs: Type.Integer({ default: 300_000, minimum: 100 }),
+        /** After a user's last socket closes, they stay as they were this long before going offline. @default 5000 */
+        offlineGraceMs: Type.Integer({ default: 5_000, minimum: 0 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type RelayConfig = Static<typeof RelayConfigSchema>;
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+export type RelayConfigInput = DeepPartial<RelayConfig>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${key}: ${message}`);
+  }
+}
+
+/** Keys read from env as comma-separated lists. */
+const LIST_KEYS = new Set(['allowedOrigins']);
+
+/** Env var → config key. `PORT`, `HOST` and `NODE_ENV` are honoured as the conventions they are. */
+export const ENV_VARS: Record<string, string> = {
+  NODE_ENV: 'env',
+  HOST: 'host',
+  PORT: 'port',
+  CHAT4ALL_HOST: 'host',
+  CHAT4ALL_PORT: 'port',
+  CHAT4ALL_DATA_DIR: 'dataDir',
+  CHAT4ALL_LOG_LEVEL: 'logLevel',
+  CHAT4ALL_TRUST_PROXY: 'trustProxy',
+  CHAT4ALL_ALLOWED_ORIGINS: 'allowedOrigins',
+  CHAT4ALL_STORE: 'store.driver',
+  CHAT4ALL_SQLITE_PATH: 'store.sqlite.path',
+  CHAT4ALL_SQLITE_SYNCHRONOUS: 'store.sqlite.synchronous',
+  CHAT4ALL_APP_SECRET: 'auth.appSecret',
+  CHAT4ALL_API_KEY: 'auth.apiKey',
+  CHAT4ALL_JWT_ISSUER: 'auth.issuer',
+  CHAT4ALL_JWT_AUDIENCE: 'auth.audience',
+  CHAT4ALL_ACCESS_TOKEN_TTL: 'auth.accessTokenTtlSeconds',
+  CHAT4ALL_REFRESH_TOKEN_TTL: 'auth.refreshTokenTtlSeconds',
+  CHAT4ALL_BUILTIN_AUTH: 'auth.builtIn',
+  CHAT4ALL_JWKS_URL: 'auth.jwks.url',
+  CHAT4ALL_JWKS_ISSUER: 'auth.jwks.issuer',
+  CHAT4ALL_TEXT_MAX_LENGTH: 'limits.textMaxLength',
+  CHAT4ALL_METADATA_MAX_BYTES: 'limits.metadataMaxBytes',
+  CHAT4ALL_FRAME_MAX_BYTES: 'limits.frameMaxBytes',
+  CHAT4ALL_FRAME_HARD_MAX_BYTES: 'limits.frameHardMaxBytes',
+  CHAT4ALL_BODY_MAX_BYTES: 'limits.bodyMaxBytes',
+  CHAT4ALL_COMMIT_BATCH_MAX: 'limits.commitBatchMax',
+  CHAT4ALL_SEND_BUFFER_BYTES: 'limits.sendBufferBytes',
+  CHAT4ALL_MESSAGES_PER_MINUTE: 'limits.messagesPerMinute',
+  CHAT4ALL_MESSAGE_BURST: 'limits.messageBurst',
+  CHAT4ALL_CONNECT_ATTEMPTS_PER_MINUTE_PER_IP: 'limits.connectAttemptsPerMinutePerIp',
+  CHAT4ALL_LOGINS_PER_MINUTE_PER_IP: 'limits.loginsPerMinutePerIp',
+  CHAT4ALL_CONNECTIONS_PER_USER: 'limits.connectionsPerUser',
+  CHAT4ALL_HEARTBEAT_INTERVAL_MS: 'realtime.heartbeatIntervalMs',
+  CHAT4ALL_TYPING_EXPIRY_MS: 'realtime.typingExpiryMs',
+  CHAT4ALL_AWAY_AFTER_MS: 'realtime.awayAfterMs',
+  CHAT4ALL_OFFLINE_GRACE_MS: 'realtime.offlineGraceMs',
+};
+
+/**
+ * Reads the configuration the CLI and Docker image use: the JSON file named by `file` (or
+ * `CHAT4ALL_CONFIG`), overlaid by env vars. Values from env are strings; numbers and
+ * booleans are coerced by the schema.
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string } = {}): RelayConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.CHAT4ALL_CONFIG;
+  let input: Record<string, unknown> = {};
+  if (file) {
+    try {
+      input = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError('CHAT4ALL_CONFIG', `cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  const sources = new Map<string, string>();
+  for (const [name, key] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    // CHAT4ALL_* beats the bare convention (PORT, HOST) when both are set.
+    if (sources.has(key) && !name.startsWith('CHAT4ALL_')) continue;
+    setPath(
+      input,
+      key,
+      LIST_KEYS.has(key)
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : value,
+    );
+    sources.set(key, name);
+  }
+  return resolveConfig(input, sources);
+}
+
+/** Fills defaults, coerces env strings, and validates; throws a ConfigError naming the first bad key. */
+export function resolveConfig(input: RelayConfigInput | Record<string, unknown> = {}, sources = new Map<string, string>()): RelayConfig {
+  const value: unknown = Value.Default(RelayConfigSchema, Value.Convert(RelayConfigSchema, structuredClone(input)));
+  const error = Value.Errors(RelayConfigSchema, value).First();
+  if (error) {
+    const key = pointerToKey(error.path) || '(root)';
+    const from = sources.get(key);
+    throw new ConfigError(from ? `${key} (from ${from})` : key, describe(error.schema, error.message, error.value));
+  }
+  return value as RelayConfig;
+}
+
+function describe(schema: TSchema, message: string, value: unknown): string {
+  if (schema.anyOf) {
+    const options = (schema.anyOf as TSchema[]).map((s) => JSON.stringify(s.const)).join(', ');
+    return `expected one of ${options}, got ${JSON.stringify(value)}`;
+  }
+  return `${message.toLowerCase()}, got ${JSON.stringify(value)}`;
+}
+
+function pointerToKey(pointer: string): string {
+  return pointer.split('/').filter(Boolean).join('.');
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}

@@ -1,0 +1,62 @@
+import {
+  AddMembersBody,
+  CreateConversationBody,
+  Id,
+  ListConversationsQuery,
+  UpdateConversationBody,
+  UpdateMemberBody,
+} from '@chat4all/protocol';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { principalOf, userIdOf } from '../http/auth-hook.js';
+
+const ConversationParams = Type.Object({ conversationId: Id });
+const MemberParams = Type.Object({ conversationId: Id, userId: Id });
+
+export async function conversationRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const service = ctx.conversations;
+
+  app.get('/v1/conversations', { config: { auth: 'user' }, schema: { querystring: ListConversationsQuery } }, async (request) =>
+    service.list(userIdOf(request), request.query),
+  );
+  app.post('/v1/conversations', { config: { auth: 'any' }, schema: { body: CreateConversationBody } }, async (request, reply) => {
+    const { conversation, created } = await service.create(principalOf(request), request.body);
+    return reply.status(created ? 201 : 200).send(conversation);
+  });
+  app.get('/v1/conversations/:conversationId', { config: { auth: 'any' }, schema: { params: ConversationParams } }, async (request) =>
+    service.get(principalOf(request), request.params.conversationId),
+  );
+  app.patch(
+    '/v1/conversations/:conversationId',
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: UpdateConversationBody } },
+    async (request) => service.update(principalOf(request), request.params.conversationId, request.body),
+  );
+  app.get(
+    '/v1/conversations/:conversationId/members',
+    { config: { auth: 'any' }, schema: { params: ConversationParams } },
+    async (request) => ({
+      members: await service.members(principalOf(request), request.params.conversationId),
+    }),
+  );
+  app.post(
+    '/v1/conversations/:conversationId/members',
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: AddMembersBody } },
+    async (request) => ({ members: await service.addMembers(principalOf(request), request.params.conversationId, request.body) }),
+  );
+  app.patch(
+    '/v1/conversations/:conversationId/members/:userId',
+    { config: { auth: 'any' }, schema: { params: MemberParams, body: UpdateMemberBody } },
+    async (request) => service.setRole(principalOf(request), request.params.conversationId, request.params.userId, request.body.role),
+  );
+  app.delete(
+    '/v1/conversations/:conversationId/members/:userId',
+    { config: { auth: 'any' }, schema: { params: MemberParams } },
+    async (request, reply) => {
+      await service.removeMember(principalOf(request), request.params.conversationId, request.params.userId);
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AddMembersBody,
+  Conversation,
+  ConversationDetail,
+  ConversationPage,
+  CreateConversationBody,
+  Member,
+  MemberRole,
+  UpdateConversationBody,
+} from '@chat4all/protocol';
+import type { Principal } from '../auth/tokens.js';
+import type { Bus, ConversationEnvelope } from '../bus/types.js';
+import { RelayError } from '../errors.js';
+import type { ConversationCursor, Store } from '../store/types.js';
+
+export interface Access {
+  conversation: Conversation;
+  /** The caller's membership; `null` for the server API key. */
+  member: Member | null;
+}
+
+const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
+
+/**
+ * Conversations and their members. Every call starts with {@link access}: a user who is not
+ * a member gets CONVERSATION_NOT_FOUND, exactly as for a conversation that does not exist.
+ */
+export class ConversationService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+  ) {}
+
+  async access(principal: Principal, conversationId: string): Promise<Access> {
+    const notFound = () => new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${conversationId} not found`);
+    if (principal.kind === 'server') {
+      const conversation = await this.store.getConversation(conversationId);
+      if (!conversation) throw notFound();
+      return { conversation, member: null };
+    }
+    const member = await this.store.getMember(conversationId, principal.userId);
+    if (!member) throw notFound();
+    const conversation = await this.store.getConversation(conversationId);
+    if (!conversation) throw notFound();
+    return { conversation, member };
+  }
+
+  async create(principal: Principal, body: CreateConversationBody): Promise<{ conversation: ConversationDetail; created: boolean }> {
+    const creator = this.#creator(principal, body.createdBy);
+    const now = Date.now();
+    if (body.type === 'private') {
+      if (body.userId === creator) throw new RelayError('BAD_REQUEST', 'A private conversation needs two different users');
+      await this.#requireUsers([creator, body.userId]);
+      const { conversation, created } = await this.store.createPrivateConversation({
+        id: randomUUID(),
+        userIds: [creator, body.userId],
+        now,
+      });
+      const detail = await this.#detail(conversation);
+      if (created)
+        await this.#announce(
+          detail,
+          detail.members.map((m) => m.userId),
+        );
+      return { conversation: detail, created };
+    }
+    const memberIds = [...new Set(body.memberIds ?? [])].filter((id) => id !== creator);
+    await this.#requireUsers([creator, ...memberIds]);
+    const conversation = await this.store.createGroupConversation({
+      id: randomUUID(),
+      title: body.title ?? null,
+      avatarUrl: body.avatarUrl ?? null,
+      metadata: body.metadata ?? {},
+      ownerId: creator,
+      memberIds,
+      now,
+    });
+    const detail = await this.#detail(conversation);
+    await this.#announce(
+      detail,
+      detail.members.map((m) => m.userId),
+    );
+    return { conversation: detail, created: true };
+  }
+
+  async get(principal: Principal, conversationId: string): Promise<ConversationDetail> {
+    const { conversation } = await this.access(principal, conversationId);
+    return this.#detail(conversation);
+  }
+
+  async list(userId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<ConversationPage> {
+    const limit = query.limit ?? 30;
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const conversations = await this.store.listConversations(userId, { limit, after });
+    const last = conversations.length === limit ? conversations[conversations.length - 1] : undefined;
+    return {
+      conversations,
+      nextCursor: last ? encodeCursor({ lastActivityAt: Date.parse(last.lastActivityAt), id: last.id }) : null,
+    };
+  }
+
+  async update(principal: Principal, conversationId: string, patch: UpdateConversationBody): Promise<Conversation> {
+    const access = await this.access(principal, conversationId);
+    this.#requireGroupManager(access);
+    const conversation = await this.store.updateConversation(conversationId, patch, Date.now());
+    if (!conversation) throw new RelayError('CONVERSATION_NOT_FOUND');
+    await this.#publish({ conversationId, event: { type: 'conversation.updated', conversation, eventSeq: conversation.lastEventSeq } });
+    return conversation;
+  }
+
+  async members(principal: Principal, conversationId: string): Promise<Member[]> {
+    await this.access(principal, conversationId);
+    return this.store.listMembers(conversationId);
+  }
+
+  async addMembers(principal: Principal, conversationId: string, body: AddMembersBody): Promise<Member[]> {
+    const access = await this.access(principal, conversationId);
+    this.#requireGroupManager(access);
+    await this.#requireUsers(body.userIds);
+    const added = await this.store.addMembers(conversationId, body.userIds, body.role ?? 'member', Date.now());
+    if (added.length > 0) {
+      // New members first get the conversation itself, then everyone sees who joined.
+      const detail = await this.#detail((await this.store.getConversation(conversationId)) ?? access.conversation);
+      await this.#announce(
+        detail,
+        added.map((a) => a.member.userId),
+      );
+      for (const { member, eventSeq } of added)
+        await this.#publish({ conversationId, event: { type: 'member.added', conversationId, member, eventSeq } });
+    }
+    return this.store.listMembers(conversationId);
+  }
+
+  /** Removes a member (admins and the owner), or leaves (any member removing themselves). */
+  async removeMember(principal: Principal, conversationId: string, userId: string): Promise<void> {
+    const access = await this.access(principal, conversationId);
+    if (access.conversation.type === 'private') throw new RelayError('FORBIDDEN', 'Members of a private conversation cannot change');
+    const leaving = access.member?.userId === userId;
+    if (!leaving) this.#requireGroupManager(access);
+    const target = await this.store.getMember(conversationId, userId);
+    if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
+    if (!leaving && target.role === 'owner' && access.member !== null) throw new RelayError('FORBIDDEN', 'The owner cannot be removed');
+    const eventSeq = await this.store.removeMember(conversationId, userId, Date.now());
+    if (eventSeq === null) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
+    // The removed user's connections get this last event, then leave the room.
+    await this.#publish({ conversationId, event: { type: 'member.removed', conversationId, userId, eventSeq }, leave: [userId] });
+    if (target.role === 'owner') await this.#handOverOwnership(conversationId);
+  }
+
+  async setRole(principal: Principal, conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Member> {
+    const access = await this.access(principal, conversationId);
+    this.#requireGroupManager(access);
+    const target = await this.store.getMember(conversationId, userId);
+    if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
+    if (target.role === 'owner') throw new RelayError('FORBIDDEN', "The owner's role cannot be changed");
+    return this.#changeRole(conversationId, userId, role);
+  }
+
+  async #changeRole(conversationId: string, userId: string, role: MemberRole): Promise<Member> {
+    const updated = await this.store.setMemberRole(conversationId, userId, role, Date.now());
+    if (!updated) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
+    const { member, eventSeq } = updated;
+    await this.#publish({ conversationId, event: { type: 'member.updated', conversationId, member, eventSeq } });
+    return member;
+  }
+
+  async #handOverOwnership(conversationId: string): Promise<void> {
+    const remaining = await this.store.listMembers(conversationId);
+    const heir = remaining.find((m) => m.role === 'admin') ?? remaining[0];
+    if (heir) await this.#changeRole(conversationId, heir.userId, 'owner');
+  }
+
+  #creator(principal: Principal, createdBy: string | undefined): string {
+    if (principal.kind === 'user') {
+      if (createdBy !== undefined && createdBy !== principal.userId)
+        throw new RelayError('FORBIDDEN', 'createdBy is for the server API key only');
+      return principal.userId;
+    }
+    if (!createdBy) throw new RelayError('BAD_REQUEST', 'With the server API key, createdBy names the creating user');
+    return createdBy;
+  }
+
+  #requireGroupManager(access: Access): void {
+    if (access.conversation.type === 'private') throw new RelayError('FORBIDDEN', 'A private conversation has no admins');
+    if (access.member && !MANAGERS.includes(access.member.role))
+      throw new RelayError('FORBIDDEN', 'Only admins and the owner manage this conversation');
+  }
+
+  async #requireUsers(ids: readonly string[]): Promise<void> {
+    const existing = await this.store.existingUserIds(ids);
+    const missing = ids.filter((id) => !existing.has(id));
+    if (missing.length > 0)
+      throw new RelayError('USER_NOT_FOUND', `Unknown user(s): ${missing.join(', ')}`, { details: { userIds: missing } });
+  }
+
+  async #detail(conversation: Conversation): Promise<ConversationDetail> {
+    return { ...conversation, members: await this.store.listMembers(conversation.id) };
+  }
+
+  /** Sends the conversation snapshot to `userIds`, joining their connections to its room. */
+  async #announce(detail: ConversationDetail, userIds: readonly string[]): Promise<void> {
+    const { members, ...conversation } = detail;
+    await this.#publish({
+      conversationId: detail.id,
+      event: { type: 'conversation.created', conversation, members },
+      join: userIds,
+      to: userIds,
+    });
+  }
+
+  async #publish(envelope: Omit<ConversationEnvelope, 'kind'>): Promise<void> {
+    await this.bus.publish({ kind: 'conversation', ...envelope });
+  }
+}
+
+function encodeCursor(cursor: ConversationCursor): string {
+  return Buffer.from(`${cursor.lastActivityAt}:${cursor.id}`).toString('base64url');
+}
+
+function decodeCursor(text: string): ConversationCursor {
+  const decoded = Buffer.from(text, 'base64url').toString();
+  const colon = decoded.indexOf(':');
+  const lastActivityAt = Number(decoded.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(lastActivityAt)) throw new RelayError('BAD_REQUEST', 'cursor is not one this relay issued');
+  return { lastActivityAt, id: decoded.slice(colon + 1) };
+}

@@ -1,0 +1,73 @@
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@chat4all/protocol';
+
+/** The one error type the relay throws on purpose. Its code fixes status, close code and retryability. */
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly closeCode: number | null;
+  readonly retryable: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, options: { cause?: unknown; details?: unknown } = {}) {
+    const spec = ERROR_CODES[code];
+    super(message ?? spec.summary, { cause: options.cause });
+    this.code = code;
+    this.status = spec.status;
+    this.closeCode = spec.closeCode;
+    this.retryable = spec.retryable;
+    this.details = options.details;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message, retryable: this.retryable };
+    if (this.details !== undefined) body.details = this.details;
+    return body;
+  }
+}
+
+interface FastifyLikeError {
+  code?: unknown;
+  statusCode?: unknown;
+  validation?: unknown;
+  validationContext?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Turns anything thrown at an edge (HTTP handler, WebSocket frame handler) into a
+ * RelayError. Fastify's own errors are mapped by their `FST_*` code; anything unknown is
+ * INTERNAL and keeps the original as `cause` for the log.
+ */
+export function toRelayError(error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
+  if (typeof error === 'object' && error !== null) {
+    const e = error as FastifyLikeError;
+    const message = typeof e.message === 'string' ? e.message : undefined;
+    if (Array.isArray(e.validation)) {
+      return new RelayError('BAD_REQUEST', message, { cause: error, details: validationDetails(e) });
+    }
+    switch (e.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return new RelayError('PAYLOAD_TOO_LARGE', undefined, { cause: error });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new RelayError('UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return new RelayError('BAD_REQUEST', message, { cause: error });
+    }
+    if (e.statusCode === 400 && error instanceof SyntaxError) {
+      return new RelayError('BAD_REQUEST', `Body is not valid JSON: ${error.message}`, { cause: error });
+    }
+  }
+  return new RelayError('INTERNAL', 'Internal server error', { cause: error });
+}
+
+function validationDetails(e: FastifyLikeError): unknown {
+  const issues = e.validation as Array<{ instancePath?: string; message?: string }>;
+  return issues.map((issue) => ({
+    in: typeof e.validationContext === 'string' ? e.validationContext : undefined,
+    path: issue.instancePath ?? '',
+    message: issue.message ?? 'invalid',
+  }));
+}

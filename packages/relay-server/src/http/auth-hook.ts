@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { bearer } from '../auth/authenticator.js';
+import type { Principal } from '../auth/tokens.js';
+import type { RelayContext } from '../context.js';
+import { RelayError, toRelayError } from '../errors.js';
+
+/**
+ * Who may call a route: `none` (public), `any` (user token or server API key), `user`,
+ * `server`, or `socket` (like `any`, but a failure is kept on the request for the
+ * WebSocket handler to report as a close code instead of answering HTTP 401).
+ */
+export type RouteAuth = 'none' | 'any' | 'user' | 'server' | 'socket';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    authError: RelayError | undefined;
+  }
+}
+
+/** The credential of a request: `Authorization: Bearer`, or `access_token` in the query for WebSocket upgrades. */
+function credentialOf(request: FastifyRequest, mode: RouteAuth): string | undefined {
+  const fromHeader = bearer(request.headers.authorization);
+  if (fromHeader || mode !== 'socket') return fromHeader;
+  const token = (request.query as { access_token?: unknown }).access_token;
+  return typeof token === 'string' ? token : undefined;
+}
+
+export const authHook = fp(
+  async (app: FastifyInstance, { ctx }: { ctx: RelayContext }) => {
+    app.decorateRequest('principal', null);
+    app.decorateRequest('authError', undefined);
+    app.addHook('onRequest', async (request) => {
+      const mode = request.routeOptions.config.auth ?? 'none';
+      if (mode === 'none') return;
+      try {
+        const principal = await ctx.authenticator.authenticate(credentialOf(request, mode));
+        if (mode === 'user' && principal.kind !== 'user')
+          throw new RelayError('FORBIDDEN', 'This route needs a user token, not the server API key');
+        if (mode === 'server' && principal.kind !== 'server') throw new RelayError('FORBIDDEN', 'This route needs the server API key');
+        request.principal = principal;
+      } catch (error) {
+        if (mode !== 'socket') throw error;
+        request.authError = toRelayError(error);
+      }
+    });
+  },
+  { name: 'chat4all-auth' },
+);
+
+/** The principal of an authenticated route (the hook guarantees it). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new RelayError('UNAUTHENTICATED');
+  return request.principal;
+}
+
+/** The user of a `user` route. */
+export function userIdOf(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  if (principal.kind !== 'user') throw new RelayError('FORBIDDEN', 'This route needs a user token');
+  return principal.userId;
+}

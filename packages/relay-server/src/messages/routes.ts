@@ -1,0 +1,46 @@
+import { EditMessageBody, HistoryQuery, Id, MessageId, ReceiptBody, SendMessageBody } from '@chat4all/protocol';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { principalOf, userIdOf } from '../http/auth-hook.js';
+
+const ConversationParams = Type.Object({ conversationId: Id });
+const MessageParams = Type.Object({ conversationId: Id, messageId: MessageId });
+
+export async function messageRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const service = ctx.messages;
+
+  app.get(
+    '/v1/conversations/:conversationId/messages',
+    { config: { auth: 'any' }, schema: { params: ConversationParams, querystring: HistoryQuery } },
+    async (request) => service.history(principalOf(request), request.params.conversationId, request.query),
+  );
+  // 201 for the first attempt and every retry alike: a retry's answer is the original ack.
+  app.post(
+    '/v1/conversations/:conversationId/messages',
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: SendMessageBody } },
+    async (request, reply) => reply.status(201).send(await service.send(principalOf(request), request.params.conversationId, request.body)),
+  );
+  app.patch(
+    '/v1/conversations/:conversationId/messages/:messageId',
+    { config: { auth: 'any' }, schema: { params: MessageParams, body: EditMessageBody } },
+    async (request) => service.edit(principalOf(request), request.params.conversationId, request.params.messageId, request.body.text),
+  );
+  app.delete(
+    '/v1/conversations/:conversationId/messages/:messageId',
+    { config: { auth: 'any' }, schema: { params: MessageParams } },
+    async (request) => service.delete(principalOf(request), request.params.conversationId, request.params.messageId),
+  );
+  app.post(
+    '/v1/conversations/:conversationId/receipts',
+    { config: { auth: 'user' }, schema: { params: ConversationParams, body: ReceiptBody } },
+    async (request) => service.receipt(userIdOf(request), request.params.conversationId, request.body.kind, request.body.seq),
+  );
+  app.get(
+    '/v1/conversations/:conversationId/messages/:messageId/receipts',
+    { config: { auth: 'any' }, schema: { params: MessageParams } },
+    async (request) => service.receiptsOf(principalOf(request), request.params.conversationId, request.params.messageId),
+  );
+}

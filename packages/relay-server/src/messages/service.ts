@@ -1,0 +1,163 @@
+import type {
+  HistoryQuery,
+  Message,
+  MessageKind,
+  MessageReceipts,
+  Metadata,
+  ReceiptResult,
+  SendAck,
+  SendMessageBody,
+} from '@chat4all/protocol';
+import type { Principal } from '../auth/tokens.js';
+import type { Bus, ConversationEnvelope } from '../bus/types.js';
+import type { RelayConfig } from '../config.js';
+import type { ConversationService } from '../conversations/service.js';
+import { RelayError } from '../errors.js';
+import type { GroupCommit } from '../store/group-commit.js';
+import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
+
+export interface MessageServiceOptions {
+  limits: RelayConfig['limits'];
+  appends: GroupCommit<AppendInput, AppendOutcome>;
+  receipts: GroupCommit<ReceiptInput, ReceiptOutcome>;
+  /** Per-user send limit: the error to answer, if over; the server API key is not limited. */
+  limitSend(userId: string): RelayError | undefined;
+  /** Called once per send that reached the store: for metrics and the message's log line. */
+  onSent(message: Message, created: boolean, seconds: number): void;
+  /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
+  onPublishError(error: unknown, messageId: string): void;
+}
+
+const APPEND_ERRORS = {
+  CONVERSATION_NOT_FOUND: (conversationId: string) => `Conversation ${conversationId} not found`,
+  MESSAGE_ID_CONFLICT: () => 'The message id is already used by another message',
+  REPLY_TARGET_NOT_FOUND: () => 'replyTo is not a message of this conversation',
+} as const;
+
+/** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
+export class MessageService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly conversations: ConversationService,
+    private readonly options: MessageServiceOptions,
+  ) {}
+
+  /** `connectionId` names the sending socket, which gets the ack instead of its own `message.created`. */
+  async send(principal: Principal, conversationId: string, input: SendMessageBody, connectionId?: string): Promise<SendAck> {
+    const started = performance.now();
+    const refusal = principal.kind === 'user' ? this.options.limitSend(principal.userId) : undefined;
+    if (refusal) throw refusal;
+    this.#checkText(input.text);
+    const metadata = input.metadata ?? {};
+    this.#checkMetadata(metadata);
+    const { senderId, kind } = this.#author(principal, input);
+    const outcome = await this.options.appends.submit({
+      id: input.id,
+      conversationId,
+      senderId,
+      kind,
+      text: input.text,
+      metadata,
+      replyTo: input.replyTo ?? null,
+      now: Date.now(),
+    });
+    if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
+    const { message } = outcome;
+    this.options.onSent(message, outcome.created, (performance.now() - started) / 1000);
+    // Published synchronously on resolution, so publish order is commit order.
+    if (outcome.created)
+      this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
+    return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
+  }
+
+  async history(principal: Principal, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; hasMore: boolean }> {
+    await this.conversations.access(principal, conversationId);
+    return this.store.listMessages(conversationId, { before: query.before, after: query.after, limit: query.limit ?? 50 });
+  }
+
+  async edit(principal: Principal, conversationId: string, messageId: string, text: string): Promise<Message> {
+    this.#checkText(text);
+    const original = await this.#own(principal, conversationId, messageId, false);
+    if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
+    const result = await this.store.editMessage(conversationId, messageId, text, Date.now());
+    if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
+    const { message, eventSeq } = result;
+    if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
+    this.#publish({ conversationId, event: { type: 'message.updated', message, eventSeq } }, message.id);
+    return message;
+  }
+
+  async delete(principal: Principal, conversationId: string, messageId: string): Promise<Message> {
+    await this.#own(principal, conversationId, messageId, true);
+    const result = await this.store.deleteMessage(conversationId, messageId, Date.now());
+    if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
+    const { message, eventSeq } = result;
+    if (eventSeq !== null) this.#publish({ conversationId, event: { type: 'message.deleted', message, eventSeq } }, message.id);
+    return message;
+  }
+
+  /** Moves the user's delivered or read horizon forward; members see the change live. */
+  async receipt(userId: string, conversationId: string, kind: 'delivered' | 'read', seq: number): Promise<ReceiptResult> {
+    const outcome = await this.options.receipts.submit({ conversationId, userId, kind, seq, now: Date.now() });
+    if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
+    const { deliveredSeq, readSeq, eventSeq } = outcome;
+    if (eventSeq !== null) {
+      this.#publish({ conversationId, event: { type: 'receipt', conversationId, userId, deliveredSeq, readSeq, eventSeq } }, '');
+    }
+    return { conversationId, userId, deliveredSeq, readSeq };
+  }
+
+  /** Who has received and read a message, from the members' horizons. */
+  async receiptsOf(principal: Principal, conversationId: string, messageId: string): Promise<MessageReceipts> {
+    await this.conversations.access(principal, conversationId);
+    const message = await this.store.getMessage(conversationId, messageId);
+    if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
+    const others = (await this.store.listMembers(conversationId)).filter((m) => m.userId !== message.senderId);
+    return {
+      messageId,
+      seq: message.seq,
+      recipients: others.length,
+      deliveredTo: others.filter((m) => m.deliveredSeq >= message.seq).map((m) => m.userId),
+      readBy: others.filter((m) => m.readSeq >= message.seq).map((m) => m.userId),
+    };
+  }
+
+  /** The message, if the caller may change it: its author, the server API, or (for deletes) a group admin. */
+  async #own(principal: Principal, conversationId: string, messageId: string, adminMayAct: boolean): Promise<Message> {
+    const { member } = await this.conversations.access(principal, conversationId);
+    const message = await this.store.getMessage(conversationId, messageId);
+    if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
+    if (member && message.senderId !== member.userId) {
+      const admin = member.role === 'owner' || member.role === 'admin';
+      if (!(adminMayAct && admin)) throw new RelayError('FORBIDDEN', 'Only the author can change this message');
+    }
+    return message;
+  }
+
+  #author(principal: Principal, input: SendMessageBody): { senderId: string | null; kind: MessageKind } {
+    if (principal.kind === 'user') {
+      if ((input.senderId !== undefined && input.senderId !== principal.userId) || input.kind === 'system') {
+        throw new RelayError('FORBIDDEN', 'senderId and kind are for the server API key only');
+      }
+      return { senderId: principal.userId, kind: 'text' };
+    }
+    const senderId = input.senderId ?? null;
+    return { senderId, kind: input.kind ?? (senderId === null ? 'system' : 'text') };
+  }
+
+  #checkText(text: string): void {
+    const max = this.options.limits.textMaxLength;
+    if (text.length > max) throw new RelayError('TEXT_TOO_LONG', `Text is ${text.length} characters; the limit is ${max}`);
+  }
+
+  #checkMetadata(metadata: Metadata): void {
+    const size = Buffer.byteLength(JSON.stringify(metadata));
+    const max = this.options.limits.metadataMaxBytes;
+    if (size > max) throw new RelayError('METADATA_TOO_LARGE', `Metadata is ${size} bytes; the limit is ${max}`);
+  }
+
+  #publish(envelope: Omit<ConversationEnvelope, 'kind'>, messageId: string): void {
+    this.bus.publish({ kind: 'conversation', ...envelope }).catch((error: unknown) => this.options.onPublishError(error, messageId));
+  }
+}

@@ -1,0 +1,70 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The relay's Prometheus metrics, on a registry of its own so several relays in one
+ * process (tests, embedding) never share counters.
+ */
+export class RelayMetrics {
+  readonly registry = new Registry();
+
+  readonly sockets: Gauge;
+  readonly messagesAppended = new Counter({
+    name: 'chat4all_messages_appended_total',
+    help: 'Messages committed to the store (retries of a stored id not counted)',
+    registers: [this.registry],
+  });
+  readonly sendAckSeconds = new Histogram({
+    name: 'chat4all_send_ack_seconds',
+    help: 'From a send reaching the relay to its ack (validation, queueing and commit)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly commitBatchSize = new Histogram({
+    name: 'chat4all_commit_batch_size',
+    help: 'Writes per group-commit transaction',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'chat4all_commit_seconds',
+    help: 'Duration of one group-commit transaction',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers: [this.registry],
+  });
+  readonly fanoutSeconds = new Histogram({
+    name: 'chat4all_fanout_seconds',
+    help: 'From publishing an event on the bus to handing it to every local socket',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+  readonly resumes = new Counter({ name: 'chat4all_resumes_total', help: 'Resume requests served', registers: [this.registry] });
+  readonly replayedMessages = new Counter({
+    name: 'chat4all_replayed_messages_total',
+    help: 'Messages sent by resume replays',
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'chat4all_rate_limited_total',
+    help: 'Requests refused by a rate limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'chat4all_errors_total',
+    help: 'Errors answered, by code',
+    labelNames: ['code', 'transport'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { socketCount: () => number }) {
+    this.sockets = new Gauge({
+      name: 'chat4all_sockets',
+      help: 'Open WebSocket connections on this node',
+      registers: [this.registry],
+      collect() {
+        this.set(options.socketCount());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'chat4all_' });
+  }
+}

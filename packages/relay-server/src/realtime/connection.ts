@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerFrame } from '@chat4all/protocol';
+import type { WebSocket } from 'ws';
+import { RelayError } from '../errors.js';
+
+/** Where an event sits in its conversation, so replay and live copies can be told apart. */
+export interface EventPosition {
+  conversationId: string;
+  /** A new message's seq. */
+  seq?: number;
+  /** Any other durable change's event seq. */
+  eventSeq?: number;
+  /** A conversation snapshot for a new member. */
+  snapshot?: boolean;
+}
+
+/** How far a replay went in one conversation; live events at or below it were already sent. */
+export interface ReplayedTo {
+  seq: number;
+  eventSeq: number;
+}
+
+type DeliveryState = 'live' | 'holding' | 'replaying';
+
+/** How long a closing socket may take to finish the close handshake (a slow client must first read its backlog). */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+interface Held {
+  payload: Buffer;
+  position: EventPosition | undefined;
+}
+
+/**
+ * One client socket. Live events go straight out in `live`; while the client has yet to
+ * resume (`holding`) or a replay runs (`replaying`) they are held, then flushed without
+ * the ones the replay already covered. Bytes buffered in the socket plus held bytes are
+ * bounded: a client that cannot keep up is closed with SLOW_CONSUMER and resumes later
+ * from the store.
+ */
+export class Connection {
+  readonly id = randomUUID();
+  /** Conversations whose live events this connection receives. */
+  readonly rooms = new Set<string>();
+  /** Answered the last heartbeat ping (or is new). */
+  alive = true;
+  #state: DeliveryState;
+  #held: Held[] | undefined;
+  #heldBytes = 0;
+  #closed = false;
+  #corked = false;
+  #onDetach: (() => void) | undefined;
+
+  constructor(
+    readonly userId: string,
+    readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+    awaitingResume: boolean,
+  ) {
+    this.#state = awaitingResume ? 'holding' : 'live';
+    socket.once('close', () => this.#detach());
+  }
+
+  /** Sets what runs once, when the connection stops counting as connected: on `close()` or when the socket closes. */
+  onDetach(callback: () => void): void {
+    this.#onDetach = callback;
+  }
+
+  #detach(): void {
+    this.#closed = true;
+    const callback = this.#onDetach;
+    this.#onDetach = undefined;
+    callback?.();
+  }
+
+  get awaitingResume(): boolean {
+    return this.#state === 'holding';
+  }
+
+  /** Sends a reply or replayed frame now, whatever the delivery state. */
+  sendFrame(frame: ServerFrame): void {
+    this.#write(JSON.stringify(frame));
+  }
+
+  /** Sends a replayed frame and resolves when the socket has taken it, so a long replay never outruns the client. */
+  sendAndDrain(frame: ServerFrame): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#closed) return resolve();
+      this.#cork();
+      this.socket.send(JSON.stringify(frame), () => resolve());
+    });
+  }
+
+  /** A live event, encoded once for all its recipients: sent now, or held while the client resumes. */
+  deliver(payload: Buffer, position: EventPosition | undefined): void {
+    if (this.#state === 'live') {
+      this.#write(payload);
+      return;
+    }
+    this.#held ??= [];
+    this.#held.push({ payload, position });
+    this.#heldBytes += payload.length;
+    this.#checkBudget();
+  }
+
+  beginReplay(): void {
+    this.#state = 'replaying';
+  }
+
+  /** Ends a replay: held events the replay covered are dropped, the rest go out in order, then live. */
+  finishReplay(replayed: ReadonlyMap<string, ReplayedTo>): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#heldBytes = 0;
+    this.#state = 'live';
+    for (const { payload, position } of held) {
+      if (!position || !coveredBy(position, replayed.get(position.conversationId))) this.#write(payload);
+    }
+  }
+
+  /**
+   * Closes with the error's close code. A client that is not reading never answers the
+   * close handshake, so the socket is terminated if it has not closed shortly after.
+   */
+  close(error: RelayError): void {
+    if (this.#closed) return;
+    this.#detach();
+    this.socket.close(error.closeCode ?? 1011, error.code);
+    const timer = setTimeout(() => this.socket.terminate(), CLOSE_TIMEOUT_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  #write(payload: string | Buffer): void {
+    if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.#cork();
+    this.socket.send(payload, { binary: false });
+    this.#checkBudget();
+  }
+
+  /**
+   * Frames written in one event-loop turn (a commit's acks, a burst of events) leave in one
+   * system call: the TCP socket is corked on the first and uncorked on the next turn.
+   */
+  #cork(): void {
+    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (this.#corked || !tcp) return;
+    this.#corked = true;
+    tcp.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      tcp.uncork();
+    });
+  }
+
+  #checkBudget(): void {
+    if (this.socket.bufferedAmount + this.#heldBytes > this.maxBufferedBytes) {
+      this.close(new RelayError('SLOW_CONSUMER', 'The client is not reading fast enough; reconnect and resume'));
+    }
+  }
+}
+
+function coveredBy(position: EventPosition, replayed: ReplayedTo | undefined): boolean {
+  if (!replayed) return false;
+  if (position.snapshot) return true;
+  if (position.seq !== undefined) return position.seq <= replayed.seq;
+  if (position.eventSeq !== undefined) return position.eventSeq <= replayed.eventSeq;
+  return false;
+}

@@ -1,0 +1,172 @@
+import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame, SUPPORTED_PROTOCOL_VERSIONS } from '@chat4all/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RawData } from 'ws';
+import type { RelayContext } from '../context.js';
+import { RelayError, toRelayError } from '../errors.js';
+import { Connection } from './connection.js';
+import { parseFrame } from './frames.js';
+import { Replay } from './resume.js';
+
+/**
+ * The WebSocket endpoint `/v1/ws`. The upgrade is a Fastify route, so authentication runs
+ * as a hook before it; a failed check still completes the handshake and then closes with
+ * the error's documented close code, because a browser cannot read an HTTP 401 on upgrade.
+ */
+export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const heartbeat = setInterval(() => {
+    for (const connection of ctx.hub.all()) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }, ctx.config.realtime.heartbeatIntervalMs);
+  heartbeat.unref();
+  app.addHook('onClose', async () => clearInterval(heartbeat));
+
+  app.get('/v1/ws', { websocket: true, config: { auth: 'socket' } }, async (socket, request) => {
+    const refusal = ctx.limits.connect(request.ip) ?? originError(ctx, request) ?? request.authError ?? versionError(request);
+    const refuse = (error: RelayError) => {
+      ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
+      socket.send(JSON.stringify(errorFrame(null, error)));
+      socket.close(error.closeCode ?? 4401, error.code);
+    };
+    if (refusal || !request.principal) return refuse(refusal ?? new RelayError('UNAUTHENTICATED'));
+    if (ctx.closing) return refuse(new RelayError('SHUTTING_DOWN'));
+    const principal = request.principal;
+    if (principal.kind !== 'user') {
+      // Live events are addressed to users; the server API key has no user to receive them.
+      return refuse(new RelayError('UNAUTHENTICATED', 'The WebSocket needs a user token; the server API key is for HTTP'));
+    }
+    if (ctx.hub.connectionsOf(principal.userId).size >= ctx.config.limits.connectionsPerUser) {
+      return refuse(new RelayError('TOO_MANY_CONNECTIONS', `At most ${ctx.config.limits.connectionsPerUser} connections per user`));
+    }
+    const awaitingResume = (request.query as { resume?: string }).resume === '1';
+    const connection = new Connection(principal.userId, socket, ctx.config.limits.sendBufferBytes, awaitingResume);
+    socket.on('pong', () => {
+      connection.alive = true;
+    });
+    // Frames that arrive while the rooms load wait for them.
+    const ready = open(ctx, connection).catch((error: unknown) => {
+      ctx.log.error({ err: error, userId: connection.userId }, 'could not open connection');
+      connection.close(toRelayError(error));
+    });
+    socket.on('message', (data, isBinary) => {
+      void ready.then(() => onFrame(ctx, connection, data, isBinary));
+    });
+    connection.onDetach(() => {
+      ctx.hub.remove(connection);
+      ctx.presence.disconnected(connection.userId);
+      if (ctx.hub.connectionsOf(connection.userId).size === 0) ctx.typing.clearUser(connection.userId);
+    });
+    await ready;
+  });
+}
+
+/** Joins the user's rooms, then says welcome: every event committed after the welcome reaches this socket. */
+async function open(ctx: RelayContext, connection: Connection): Promise<void> {
+  ctx.hub.add(connection);
+  const state = await ctx.store.syncState(connection.userId);
+  ctx.hub.join(
+    connection,
+    state.map((entry) => entry.conversationId),
+  );
+  ctx.presence.connected(connection.userId);
+  connection.sendFrame({
+    type: 'welcome',
+    protocolVersion: PROTOCOL_VERSION,
+    userId: connection.userId,
+    connectionId: connection.id,
+    serverTime: new Date().toISOString(),
+    heartbeatIntervalMs: ctx.config.realtime.heartbeatIntervalMs,
+    awaitingResume: connection.awaitingResume,
+  });
+}
+
+function originError(ctx: RelayContext, request: FastifyRequest): RelayError | undefined {
+  const origin = request.headers.origin;
+  const { allowedOrigins } = ctx.config;
+  if (!origin || allowedOrigins.length === 0 || allowedOrigins.includes(origin)) return undefined;
+  return new RelayError('ORIGIN_NOT_ALLOWED', `Origin ${origin} may not open a WebSocket here`);
+}
+
+function versionError(request: FastifyRequest): RelayError | undefined {
+  const v = (request.query as { v?: string }).v;
+  if (v === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(Number(v))) return undefined;
+  return new RelayError(
+    'PROTOCOL_VERSION_UNSUPPORTED',
+    `Protocol version ${v} is not supported; this relay speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+  );
+}
+
+async function onFrame(ctx: RelayContext, connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+  ctx.presence.activity(connection.userId);
+  const fail = (id: string | null, error: RelayError) => {
+    ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
+    connection.sendFrame(errorFrame(id, error));
+  };
+  if (isBinary) return fail(null, new RelayError('MALFORMED_FRAME', 'Binary frames are not accepted; send JSON text'));
+  const parsed = parseFrame(rawToBuffer(data), ctx.config.limits.frameMaxBytes);
+  if (!parsed.ok) return fail(parsed.id, parsed.error);
+  const frame = parsed.frame;
+  if (frame.type === 'resume') return resume(ctx, connection, frame);
+  try {
+    if (ctx.closing) throw new RelayError('SHUTTING_DOWN');
+    const result = await execute(ctx, connection, frame);
+    connection.sendFrame({ type: 'ack', id: frame.id, result });
+  } catch (error) {
+    const relayError = toRelayError(error);
+    if (relayError.code === 'INTERNAL') ctx.log.error({ err: error, frame: frame.type, requestId: frame.id }, 'frame failed');
+    fail(frame.id, relayError);
+  }
+}
+
+async function resume(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
+  connection.beginReplay();
+  const replay = new Replay(ctx.store, connection);
+  try {
+    await replay.run({ cursors: frame.cursors, newConversationMessages: frame.newConversationMessages ?? 50 });
+  } catch (error) {
+    // A half-done replay cannot go live without a gap: make the client reconnect and resume again.
+    ctx.log.error({ err: error, userId: connection.userId }, 'resume failed');
+    connection.close(toRelayError(error));
+    return;
+  }
+  connection.sendFrame({ type: 'ack', id: frame.id, result: replay.result });
+  connection.finishReplay(replay.replayed);
+  ctx.metrics.resumes.inc();
+  ctx.metrics.replayedMessages.inc(replay.result.messages);
+}
+
+function execute(ctx: RelayContext, connection: Connection, frame: Exclude<ClientFrame, { type: 'resume' }>) {
+  const principal = { kind: 'user', userId: connection.userId, displayName: null } as const;
+  switch (frame.type) {
+    case 'message.send':
+      return ctx.messages.send(principal, frame.conversationId, frame.message, connection.id);
+    case 'message.edit':
+      return ctx.messages.edit(principal, frame.conversationId, frame.messageId, frame.text);
+    case 'message.delete':
+      return ctx.messages.delete(principal, frame.conversationId, frame.messageId);
+    case 'receipt':
+      return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
+    case 'typing':
+      if (!connection.rooms.has(frame.conversationId))
+        throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
+      ctx.typing.set(frame.conversationId, connection.userId, frame.active);
+      return Promise.resolve({});
+    case 'ping':
+      return Promise.resolve({ serverTime: new Date().toISOString() });
+  }
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function errorFrame(id: string | null, error: RelayError): ServerFrame {
+  return { type: 'error', id, error: error.toBody() };
+}

@@ -1,0 +1,126 @@
+import type { ServerFrame } from '@chat4all/protocol';
+import type { BusEnvelope, ConversationEnvelope } from '../bus/types.js';
+import type { RelayError } from '../errors.js';
+import type { Connection, EventPosition } from './connection.js';
+
+/**
+ * This node's connections, by user and by conversation room, and the delivery of bus
+ * envelopes to them. Each envelope is serialized once, whatever the number of recipients.
+ */
+export class Hub {
+  readonly #byUser = new Map<string, Set<Connection>>();
+  readonly #rooms = new Map<string, Set<Connection>>();
+
+  /** Registers a connection; call before reading its conversations so membership events in between still find it. */
+  add(connection: Connection): void {
+    setOf(this.#byUser, connection.userId).add(connection);
+  }
+
+  join(connection: Connection, conversationIds: Iterable<string>): void {
+    for (const id of conversationIds) {
+      connection.rooms.add(id);
+      setOf(this.#rooms, id).add(connection);
+    }
+  }
+
+  remove(connection: Connection): void {
+    removeFrom(this.#byUser, connection.userId, connection);
+    for (const id of connection.rooms) removeFrom(this.#rooms, id, connection);
+    connection.rooms.clear();
+  }
+
+  connectionsOf(userId: string): ReadonlySet<Connection> {
+    return this.#byUser.get(userId) ?? new Set();
+  }
+
+  *all(): Iterable<Connection> {
+    for (const set of this.#byUser.values()) yield* set;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const set of this.#byUser.values()) n += set.size;
+    return n;
+  }
+
+  deliver(envelope: BusEnvelope): void {
+    if (envelope.kind === 'presence') {
+      this.#deliverPresence(envelope);
+      return;
+    }
+    this.#deliverToRoom(envelope);
+  }
+
+  closeAll(error: RelayError): void {
+    for (const set of this.#byUser.values()) {
+      for (const connection of set) connection.close(error);
+    }
+  }
+
+  #deliverToRoom(envelope: ConversationEnvelope): void {
+    const { conversationId } = envelope;
+    for (const userId of envelope.join ?? []) {
+      for (const connection of this.connectionsOf(userId)) this.join(connection, [conversationId]);
+    }
+    const room = this.#rooms.get(conversationId);
+    if (room) {
+      // Encoded once: ws would otherwise turn the same string into bytes for every socket.
+      const payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
+      const position = positionOf(envelope);
+      const to = envelope.to ? new Set(envelope.to) : null;
+      for (const connection of room) {
+        if (connection.userId === envelope.exclude || connection.id === envelope.excludeConnection) continue;
+        if (to && !to.has(connection.userId)) continue;
+        connection.deliver(payload, position);
+      }
+    }
+    for (const userId of envelope.leave ?? []) {
+      for (const connection of this.connectionsOf(userId)) {
+        connection.rooms.delete(conversationId);
+        removeFrom(this.#rooms, conversationId, connection);
+      }
+    }
+  }
+
+  #deliverPresence(envelope: Extract<BusEnvelope, { kind: 'presence' }>): void {
+    const seen = new Set<Connection>();
+    let payload: Buffer | undefined;
+    for (const id of envelope.conversationIds) {
+      for (const connection of this.#rooms.get(id) ?? []) {
+        if (seen.has(connection) || connection.userId === envelope.userId) continue;
+        seen.add(connection);
+        payload ??= Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
+        connection.deliver(payload, undefined);
+      }
+    }
+  }
+}
+
+function positionOf({ conversationId, event }: ConversationEnvelope): EventPosition | undefined {
+  switch (event.type) {
+    case 'message.created':
+      return { conversationId, seq: event.message.seq };
+    case 'conversation.created':
+      return { conversationId, snapshot: true };
+    case 'typing':
+      return undefined;
+    default:
+      return event.eventSeq === undefined ? { conversationId } : { conversationId, eventSeq: event.eventSeq };
+  }
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}

@@ -1,0 +1,165 @@
+import type { ConversationEvent, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
+import type { Store, StoredEvent } from '../store/types.js';
+import type { Connection, ReplayedTo } from './connection.js';
+
+const MESSAGE_PAGE = 500;
+const EVENT_PAGE = 1000;
+
+export interface ResumeRequest {
+  cursors: Record<string, ResumeCursor>;
+  newConversationMessages: number;
+}
+
+/**
+ * Replays, from the store, everything a client is missing, then lets live events through.
+ *
+ * The connection holds live events from before the first store read, so nothing committed
+ * during the replay is lost; each held event carries its position (seq or event seq), and
+ * the ones the replay already sent are dropped when the replay ends, so nothing arrives
+ * twice. Messages come as `message.created` in seq order; other changes are materialized
+ * from the event log as the current state of what changed (one frame per changed message,
+ * member, receipt horizon or conversation), in event-seq order.
+ */
+export class Replay {
+  readonly result: ResumeResult = { conversations: 0, messages: 0, events: 0 };
+  readonly replayed = new Map<string, ReplayedTo>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly connection: Connection,
+  ) {}
+
+  async run(request: ResumeRequest): Promise<void> {
+    const { userId } = this.connection;
+    const state = await this.store.syncState(userId);
+    const current = new Set<string>();
+    for (const entry of state) {
+      current.add(entry.conversationId);
+      const cursor = request.cursors[entry.conversationId];
+      if (!cursor) {
+        await this.#newConversation(entry.conversationId, request.newConversationMessages);
+        continue;
+      }
+      const [seq, eventSeq] = cursor;
+      const to: ReplayedTo = { seq, eventSeq };
+      this.replayed.set(entry.conversationId, to);
+      if (entry.lastEventSeq <= eventSeq && entry.lastSeq <= seq) continue;
+      this.result.conversations++;
+      if (entry.lastEventSeq > eventSeq) to.eventSeq = await this.#events(entry.conversationId, seq, eventSeq);
+      if (entry.lastSeq > seq) to.seq = await this.#messages(entry.conversationId, seq);
+    }
+    for (const conversationId of Object.keys(request.cursors)) {
+      if (current.has(conversationId)) continue;
+      // Left or removed while away: the conversation is gone for this user.
+      this.result.conversations++;
+      this.replayed.set(conversationId, { seq: Number.MAX_SAFE_INTEGER, eventSeq: Number.MAX_SAFE_INTEGER });
+      await this.connection.sendAndDrain({ type: 'member.removed', conversationId, userId });
+    }
+  }
+
+  async #newConversation(conversationId: string, messageCount: number): Promise<void> {
+    const conversation = await this.store.getConversation(conversationId);
+    if (!conversation) return;
+    const members = await this.store.listMembers(conversationId);
+    this.result.conversations++;
+    const to: ReplayedTo = { seq: conversation.lastSeq, eventSeq: conversation.lastEventSeq };
+    this.replayed.set(conversationId, to);
+    await this.connection.sendAndDrain({ type: 'conversation.created', conversation, members });
+    if (messageCount === 0 || conversation.lastSeq === 0) return;
+    // The newest messages only; the client pages older history over REST when it needs it.
+    const page = await this.store.listMessages(conversationId, { limit: messageCount });
+    await this.#send(page.messages);
+    to.seq = Math.max(to.seq, page.messages[page.messages.length - 1]?.seq ?? 0);
+  }
+
+  /** Sends every message after `afterSeq`, page by page; returns the last seq sent. */
+  async #messages(conversationId: string, afterSeq: number): Promise<number> {
+    let after = afterSeq;
+    for (;;) {
+      const page = await this.store.listMessages(conversationId, { after, limit: MESSAGE_PAGE });
+      await this.#send(page.messages);
+      after = page.messages[page.messages.length - 1]?.seq ?? after;
+      if (!page.hasMore) return after;
+    }
+  }
+
+  /** Sends a page and waits until the socket has taken it, so a long replay never outruns a slow client. */
+  async #send(messages: readonly Message[]): Promise<void> {
+    let last: Promise<void> = Promise.resolve();
+    for (const message of messages) last = this.connection.sendAndDrain({ type: 'message.created', message });
+    await last;
+    this.result.messages += messages.length;
+  }
+
+  /** Materializes the event log after `afterEventSeq` into current-state frames; returns the last event seq read. */
+  async #events(conversationId: string, knownSeq: number, afterEventSeq: number): Promise<number> {
+    // Only the latest event per changed thing matters: its current state says it all.
+    const latest = new Map<string, StoredEvent>();
+    let after = afterEventSeq;
+    for (;;) {
+      const page = await this.store.listEvents(conversationId, after, EVENT_PAGE);
+      for (const event of page) latest.set(keyOf(event), event);
+      after = page[page.length - 1]?.eventSeq ?? after;
+      if (page.length < EVENT_PAGE) break;
+    }
+    const frames = await this.#materialize(conversationId, knownSeq, [...latest.values()]);
+    frames.sort((a, b) => a.eventSeq - b.eventSeq);
+    for (const frame of frames) await this.connection.sendAndDrain(frame);
+    this.result.events += frames.length;
+    return after;
+  }
+
+  async #materialize(
+    conversationId: string,
+    knownSeq: number,
+    events: StoredEvent[],
+  ): Promise<Array<ConversationEvent & { eventSeq: number }>> {
+    const frames: Array<ConversationEvent & { eventSeq: number }> = [];
+    const messageEvents = events.filter((e) => e.messageId !== null);
+    const messages = new Map(
+      (
+        await this.store.getMessages(
+          conversationId,
+          messageEvents.map((e) => e.messageId as string),
+        )
+      ).map((m) => [m.id, m]),
+    );
+    for (const event of messageEvents) {
+      const message = messages.get(event.messageId as string);
+      // Messages above the client's seq are replayed whole, in their current state, later.
+      if (!message || message.seq > knownSeq) continue;
+      frames.push({ type: message.deletedAt ? 'message.deleted' : 'message.updated', message, eventSeq: event.eventSeq });
+    }
+    const needsMembers = events.some((e) => e.type !== 'conversation.updated' && e.messageId === null);
+    const members = needsMembers
+      ? new Map<string, Member>((await this.store.listMembers(conversationId)).map((m) => [m.userId, m]))
+      : new Map<string, Member>();
+    for (const event of events) {
+      const { eventSeq, userId } = event;
+      if (event.type === 'conversation.updated') {
+        const conversation = await this.store.getConversation(conversationId);
+        if (conversation) frames.push({ type: 'conversation.updated', conversation, eventSeq });
+      } else if (event.type === 'receipt' && userId) {
+        const member = members.get(userId);
+        if (member)
+          frames.push({ type: 'receipt', conversationId, userId, deliveredSeq: member.deliveredSeq, readSeq: member.readSeq, eventSeq });
+      } else if (event.messageId === null && userId) {
+        const member = members.get(userId);
+        frames.push(
+          member
+            ? { type: 'member.added', conversationId, member, eventSeq }
+            : { type: 'member.removed', conversationId, userId, eventSeq },
+        );
+      }
+    }
+    return frames;
+  }
+}
+
+/** What an event is about: a message, a member's horizons, a membership, or the conversation itself. */
+function keyOf(event: StoredEvent): string {
+  if (event.messageId !== null) return `m:${event.messageId}`;
+  if (event.type === 'receipt') return `r:${event.userId}`;
+  if (event.type === 'conversation.updated') return 'c';
+  return `u:${event.userId}`;
+}

@@ -1,0 +1,23 @@
+import type { Presence } from '@chat4all/protocol';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { userIdOf } from '../http/auth-hook.js';
+
+const PresenceQuery = Type.Object(
+  { userIds: Type.String({ minLength: 1, maxLength: 20_000, description: 'Comma-separated user ids' }) },
+  { additionalProperties: false },
+);
+
+/** `GET /v1/presence?userIds=a,b`: presence of users who share a conversation with the caller; others are left out. */
+export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/v1/presence', { config: { auth: 'user' }, schema: { querystring: PresenceQuery } }, async (request) => {
+    const me = userIdOf(request);
+    const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
+    const visible = await ctx.store.sharingConversation(me, wanted);
+    const presence: Presence[] = wanted.filter((id) => visible.has(id)).map((id) => ctx.presence.get(id));
+    return { presence };
+  });
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, join } from 'node:path';
+import type { Presence } from '@chat4all/protocol';
+import cors from '@fastify/cors';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type Logger, pino } from 'pino';
+import { Authenticator } from './auth/authenticator.js';
+import { authRoutes } from './auth/routes.js';
+import { SessionService } from './auth/sessions.js';
+import { TokenService } from './auth/tokens.js';
+import { MemoryBus } from './bus/memory.js';
+import type { Bus } from './bus/types.js';
+import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
+import type { RelayContext } from './context.js';
+import { conversationRoutes } from './conversations/routes.js';
+import { ConversationService } from './conversations/service.js';
+import { RelayError } from './errors.js';
+import { authHook } from './http/auth-hook.js';
+import { errorHandling } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { Limits } from './limits/limits.js';
+import { messageRoutes } from './messages/routes.js';
+import { MessageService } from './messages/service.js';
+import { RelayMetrics } from './observability/metrics.js';
+import { gatewayRoutes } from './realtime/gateway.js';
+import { Hub } from './realtime/hub.js';
+import { PresenceTracker } from './realtime/presence.js';
+import { presenceRoutes } from './realtime/routes.js';
+import { TypingTracker } from './realtime/typing.js';
+import { resolveSecrets } from './secrets.js';
+import { GroupCommit } from './store/group-commit.js';
+import { SqliteStore } from './store/sqlite/index.js';
+import type { AppendInput, ReceiptInput, Store } from './store/types.js';
+import { userRoutes } from './users/routes.js';
+
+export interface RelayDependencies {
+  /** A store to use instead of the one the config describes. The relay does not close it. */
+  store?: Store;
+  /** A bus to use instead of the in-process one. The relay does not close it. */
+  bus?: Bus;
+  /** A pino logger to use instead of one built from `logLevel`. */
+  logger?: Logger;
+}
+
+export interface Relay {
+  readonly app: FastifyInstance;
+  readonly config: RelayConfig;
+  readonly store: Store;
+  readonly bus: Bus;
+  /** Starts listening; resolves with the base URL (`http://host:port`). */
+  listen(): Promise<string>;
+  /** Refuses new work, commits what is in flight, closes sockets with 1001, then the bus and store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store the config describes (SQLite under `dataDir` by default). */
+export function createStore(config: RelayConfig): Store {
+  const { path, synchronous } = config.store.sqlite;
+  return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous });
+}
+
+function createLogger(config: RelayConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'chat4all-relay' },
+  });
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+}
+
+/** Request log fields, with the WebSocket `access_token` query parameter masked so tokens never reach the logs. */
+export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: req.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+  };
+}
+
+/**
+ * Builds a relay without listening: config validated, secrets resolved, store migrated,
+ * routes registered. `listen()` and `close()` are separate so tests and embedders control
+ * the lifecycle (and can use `relay.app.inject()`).
+ */
+export async function createRelay(input: RelayConfigInput = {}, deps: RelayDependencies = {}): Promise<Relay> {
+  const config = resolveConfig(input);
+  // The request serializer is attached here so a logger given by the embedder masks tokens too.
+  const log = (deps.logger ?? createLogger(config)).child({}, { serializers: { req: serializeRequest } });
+  const { secrets, generated, file } = resolveSecrets(config);
+  if (generated.length > 0)
+    log.warn({ file, generated }, `generated ${generated.join(' and ')} into ${file}; set them explicitly in production`);
+
+  const store = deps.store ?? createStore(config);
+  const bus = deps.bus ?? new MemoryBus();
+  await store.migrate();
+
+  const tokens = new TokenService({ ...config.auth, ...secrets });
+  const conversations = new ConversationService(store, bus);
+  const hub = new Hub();
+  const metrics = new RelayMetrics({ socketCount: () => hub.size });
+  const onCommit = (size: number, durationMs: number) => {
+    metrics.commitBatchSize.observe(size);
+    metrics.commitSeconds.observe(durationMs / 1000);
+  };
+  const maxBatch = config.limits.commitBatchMax;
+  const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
+  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
+  const limits = new Limits(config.limits, metrics);
+  const publishPresence = async (presence: Presence) => {
+    const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
+    const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
+    await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
+  };
+  const ctx: RelayContext = {
+    config,
+    log,
+    store,
+    bus,
+    tokens,
+    authenticator: new Authenticator(tokens, store),
+    sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds),
+    conversations,
+    appends,
+    receipts,
+    messages: new MessageService(store, bus, conversations, {
+      limits: config.limits,
+      appends,
+      receipts,
+      limitSend: (userId) => limits.send(userId),
+      onSent: (message, created, seconds) => {
+        metrics.sendAckSeconds.observe(seconds);
+        if (!created) return;
+        metrics.messagesAppended.inc();
+        if (log.isLevelEnabled('debug'))
+          log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
+      },
+      onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
+    }),
+    hub,
+    typing: new TypingTracker(config.realtime.typingExpiryMs, (event) => {
+      void bus.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
+    }),
+    presence: new PresenceTracker(config.realtime, (presence) => {
+      publishPresence(presence).catch((err: unknown) => log.error({ err, userId: presence.userId }, 'presence publish failed'));
+    }),
+    limits,
+    metrics,
+    closing: false,
+  };
+  const unsubscribe = bus.subscribe((envelope, publishedAt) => {
+    hub.deliver(envelope);
+    metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
+  });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyMaxBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  // JSON only: a text/plain body is refused with UNSUPPORTED_MEDIA_TYPE rather than failing validation.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(errorHandling, { metrics });
+  // Browser apps call the HTTP API from their own origin: the same allow-list as WebSocket upgrades (empty: any).
+  await app.register(cors, {
+    origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+  await app.register(authHook, { ctx });
+  await app.register(websocket, { options: { maxPayload: config.limits.frameHardMaxBytes } });
+  await app.register(healthRoutes, { ctx });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  await app.register(authRoutes, { ctx });
+  await app.register(userRoutes, { ctx });
+  await app.register(conversationRoutes, { ctx });
+  await app.register(messageRoutes, { ctx });
+  await app.register(presenceRoutes, { ctx });
+  await app.register(gatewayRoutes, { ctx });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    store,
+    bus,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    close() {
+      closing ??= (async () => {
+        ctx.closing = true;
+        await Promise.all([appends.flush(), receipts.flush()]);
+        hub.closeAll(new RelayError('SHUTTING_DOWN'));
+        await app.close();
+        ctx.typing.close();
+        ctx.presence.close();
+        unsubscribe();
+        if (!deps.bus) await bus.close();
+        if (!deps.store) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

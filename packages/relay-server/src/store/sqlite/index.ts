@@ -1,0 +1,673 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import Database from 'better-sqlite3';
+import {
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+  toConversation,
+  toMember,
+  toMessage,
+  toUser,
+  type UserRow,
+} from '../rows.js';
+import type {
+  AppendInput,
+  AppendOutcome,
+  ConversationCursor,
+  ConversationPatch,
+  GroupInput,
+  ReceiptInput,
+  ReceiptOutcome,
+  RefreshRotation,
+  RefreshTokenRecord,
+  Store,
+  StoreCapabilities,
+  StoredEvent,
+  StoredEventType,
+  SyncEntry,
+  UserInput,
+} from '../types.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Database file, or `:memory:`. Ignored when `database` is given. */
+  path?: string;
+  /** An open better-sqlite3 database to use instead of opening `path`. The store closes it on `close()`. */
+  database?: Database.Database;
+  /** `synchronous` pragma. @default 'full' */
+  synchronous?: 'full' | 'normal';
+}
+
+const MESSAGE_COLUMNS = 'id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at, edited_at, deleted_at';
+const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
+const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
+
+/**
+ * The embedded store. better-sqlite3 is synchronous, so each method runs to completion on
+ * the event loop; batching appends (see `AppendBatcher`) keeps that to one transaction
+ * (and one fsync) per tick.
+ */
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = {};
+  readonly db: Database.Database;
+  #stmts = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions = {}) {
+    if (options.database) {
+      this.db = options.database;
+    } else {
+      const path = options.path ?? ':memory:';
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    // 32 MiB of page cache (the default is 2 MiB): keeps the id and (conversation, seq) indexes hot.
+    this.db.pragma('cache_size = -32768');
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let stmt = this.#stmts.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.#stmts.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  #get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#stmt(sql).get(...params) as T | undefined;
+  }
+
+  #all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.#stmt(sql).all(...params) as T[];
+  }
+
+  #run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.#stmt(sql).run(...params);
+  }
+
+  async migrate(): Promise<void> {
+    const apply = this.db.transaction(() => {
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      SQLITE_MIGRATIONS.slice(current).forEach((sql, index) => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${current + index + 1}`);
+      });
+    });
+    apply.immediate();
+  }
+
+  async ping(): Promise<void> {
+    this.#get('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // -- users ---------------------------------------------------------------------------
+
+  async upsertUser(input: UserInput, now: number): Promise<User> {
+    const row = this.#get<UserRow>(
+      `INSERT INTO users (id, display_name, avatar_url, metadata, created_at, updated_at)
+       VALUES (@id, @displayName, @avatarUrl, @metadata, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET
+         display_name = CASE WHEN @setDisplayName THEN excluded.display_name ELSE display_name END,
+         avatar_url = CASE WHEN @setAvatarUrl THEN excluded.avatar_url ELSE avatar_url END,
+         metadata = CASE WHEN @setMetadata THEN excluded.metadata ELSE metadata END,
+         updated_at = excluded.updated_at
+       RETURNING *`,
+      {
+        id: input.id,
+        displayName: input.displayName ?? null,
+        avatarUrl: input.avatarUrl ?? null,
+        metadata: JSON.stringify(input.metadata ?? {}),
+        now,
+        setDisplayName: input.displayName === undefined ? 0 : 1,
+        setAvatarUrl: input.avatarUrl === undefined ? 0 : 1,
+        setMetadata: input.metadata === undefined ? 0 : 1,
+      },
+    );
+    return toUser(row as UserRow);
+  }
+
+  async ensureUser(id: string, displayName: string | null, now: number): Promise<boolean> {
+    const result = this.#run(
+      'INSERT INTO users (id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      id,
+      displayName,
+      now,
+      now,
+    );
+    return result.changes > 0;
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const row = this.#get<UserRow>('SELECT * FROM users WHERE id = ?', id);
+    return row ? toUser(row) : null;
+  }
+
+  async existingUserIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = this.#all<{ id: string }>(
+      'SELECT value AS id FROM json_each(?) WHERE value IN (SELECT id FROM users)',
+      JSON.stringify(ids),
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async createAccount(
+    input: { userId: string; username: string; passwordHash: string; displayName: string | null },
+    now: number,
+  ): Promise<User | false> {
+    const create = this.db.transaction(() => {
+      if (this.#get('SELECT 1 FROM accounts WHERE username = ?', input.username)) return false;
+      const row = this.#get<UserRow>(
+        'INSERT INTO users (id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING *',
+        input.userId,
+        input.displayName,
+        now,
+        now,
+      ) as UserRow;
+      this.#run(
+        'INSERT INTO accounts (username, user_id, password_hash, created_at) VALUES (?, ?, ?, ?)',
+        input.username,
+        input.userId,
+        input.passwordHash,
+        now,
+      );
+      return toUser(row);
+    });
+    return create.immediate();
+  }
+
+  async getAccount(username: string): Promise<{ userId: string; passwordHash: string } | null> {
+    const row = this.#get<{ user_id: string; password_hash: string }>(
+      'SELECT user_id, password_hash FROM accounts WHERE username = ?',
+      username,
+    );
+    return row ? { userId: row.user_id, passwordHash: row.password_hash } : null;
+  }
+
+  // -- refresh tokens ------------------------------------------------------------------
+
+  async insertRefreshToken(record: RefreshTokenRecord): Promise<void> {
+    this.#run(
+      'INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES (?, ?, ?, ?)',
+      record.tokenHash,
+      record.familyId,
+      record.userId,
+      record.expiresAt,
+    );
+  }
+
+  async rotateRefreshToken(
+    tokenHash: string,
+    next: Omit<RefreshTokenRecord, 'familyId' | 'userId'>,
+    now: number,
+  ): Promise<RefreshRotation> {
+    const rotate = this.db.transaction((): RefreshRotation => {
+      const row = this.#get<{ family_id: string; user_id: string; expires_at: number; used_at: number | null; revoked_at: number | null }>(
+        'SELECT family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?',
+        tokenHash,
+      );
+      if (!row) return { ok: false, reason: 'invalid' };
+      if (row.used_at !== null) {
+        this.#run('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', now, row.family_id);
+        return { ok: false, reason: 'reused' };
+      }
+      if (row.revoked_at !== null || row.expires_at <= now) return { ok: false, reason: 'invalid' };
+      this.#run('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?', now, tokenHash);
+      this.#run(
+        'INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES (?, ?, ?, ?)',
+        next.tokenHash,
+        row.family_id,
+        row.user_id,
+        next.expiresAt,
+      );
+      return { ok: true, userId: row.user_id, familyId: row.family_id };
+    });
+    return rotate.immediate();
+  }
+
+  async revokeRefreshFamily(tokenHash: string): Promise<boolean> {
+    const result = this.#run(
+      `UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, unixepoch('subsec') * 1000)
+       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)`,
+      tokenHash,
+    );
+    return result.changes > 0;
+  }
+
+  // -- conversations ---------------------------------------------------------------------
+
+  async createPrivateConversation(input: { id: string; userIds: [string, string]; now: number }) {
+    const key = [...input.userIds].sort().join('\u0000');
+    const create = this.db.transaction(() => {
+      const existing = this.#get<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE private_key = ?`, key);
+      if (existing) return { conversation: toConversation(existing), created: false };
+      const row = this.#get<ConversationRow>(
+        `INSERT INTO conversations (id, type, private_key, created_at, last_activity_at) VALUES (?, 'private', ?, ?, ?)
+         RETURNING ${CONVERSATION_COLUMNS}`,
+        input.id,
+        key,
+        input.now,
+        input.now,
+      ) as ConversationRow;
+      for (const userId of new Set(input.userIds)) {
+        this.#run(
+          "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
+          input.id,
+          userId,
+          input.now,
+        );
+      }
+      return { conversation: toConversation(row), created: true };
+    });
+    return create.immediate();
+  }
+
+  async createGroupConversation(input: GroupInput) {
+    const create = this.db.transaction(() => {
+      const row = this.#get<ConversationRow>(
+        `INSERT INTO conversations (id, type, title, avatar_url, metadata, created_at, last_activity_at)
+         VALUES (?, 'group', ?, ?, ?, ?, ?) RETURNING ${CONVERSATION_COLUMNS}`,
+        input.id,
+        input.title,
+        input.avatarUrl,
+        JSON.stringify(input.metadata),
+        input.now,
+        input.now,
+      ) as ConversationRow;
+      this.#run(
+        "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
+        input.id,
+        input.ownerId,
+        input.now,
+      );
+      for (const userId of new Set(input.memberIds)) {
+        if (userId === input.ownerId) continue;
+        this.#run(
+          "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
+          input.id,
+          userId,
+          input.now,
+        );
+      }
+      return toConversation(row);
+    });
+    return create.immediate();
+  }
+
+  async getConversation(id: string) {
+    const row = this.#get<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`, id);
+    return row ? toConversation(row) : null;
+  }
+
+  async updateConversation(id: string, patch: ConversationPatch, now: number) {
+    const update = this.db.transaction(() => {
+      if (!this.#get('SELECT 1 FROM conversations WHERE id = ?', id)) return null;
+      this.#recordEvent(id, 'conversation.updated', null, null, now);
+      return this.#get<ConversationRow>(
+        `UPDATE conversations SET
+         title = CASE WHEN @setTitle THEN @title ELSE title END,
+         avatar_url = CASE WHEN @setAvatarUrl THEN @avatarUrl ELSE avatar_url END,
+         metadata = CASE WHEN @setMetadata THEN @metadata ELSE metadata END
+       WHERE id = @id RETURNING ${CONVERSATION_COLUMNS}`,
+        {
+          id,
+          title: patch.title ?? null,
+          avatarUrl: patch.avatarUrl ?? null,
+          metadata: JSON.stringify(patch.metadata ?? {}),
+          setTitle: patch.title === undefined ? 0 : 1,
+          setAvatarUrl: patch.avatarUrl === undefined ? 0 : 1,
+          setMetadata: patch.metadata === undefined ? 0 : 1,
+        },
+      );
+    });
+    const row = update.immediate();
+    return row ? toConversation(row) : null;
+  }
+
+  /** Advances the conversation's event counter and logs the change; returns the new event seq. */
+  #recordEvent(conversationId: string, type: StoredEventType, messageId: string | null, userId: string | null, now: number): number {
+    const row = this.#get<{ last_event_seq: number }>(
+      'UPDATE conversations SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq',
+      conversationId,
+    ) as { last_event_seq: number };
+    this.#run(
+      'INSERT INTO events (conversation_id, event_seq, type, message_id, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      conversationId,
+      row.last_event_seq,
+      type,
+      messageId,
+      userId,
+      now,
+    );
+    return row.last_event_seq;
+  }
+
+  async getMember(conversationId: string, userId: string) {
+    const row = this.#get<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND user_id = ?`,
+      conversationId,
+      userId,
+    );
+    return row ? toMember(row) : null;
+  }
+
+  async listMembers(conversationId: string) {
+    return this.#all<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ?
+       ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, joined_at, user_id`,
+      conversationId,
+    ).map(toMember);
+  }
+
+  async addMembers(conversationId: string, userIds: readonly string[], role: MemberRole, now: number) {
+    const add = this.db.transaction(() => {
+      const added: Array<{ member: Member; eventSeq: number }> = [];
+      for (const userId of new Set(userIds)) {
+        const row = this.#get<MemberRow>(
+          `INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING ${MEMBER_COLUMNS}`,
+          conversationId,
+          userId,
+          role,
+          now,
+        );
+        if (row) added.push({ member: toMember(row), eventSeq: this.#recordEvent(conversationId, 'member.added', null, userId, now) });
+      }
+      return added;
+    });
+    return add.immediate();
+  }
+
+  async removeMember(conversationId: string, userId: string, now: number) {
+    const remove = this.db.transaction(() => {
+      const removed = this.#run('DELETE FROM members WHERE conversation_id = ? AND user_id = ?', conversationId, userId).changes > 0;
+      return removed ? this.#recordEvent(conversationId, 'member.removed', null, userId, now) : null;
+    });
+    return remove.immediate();
+  }
+
+  async setMemberRole(conversationId: string, userId: string, role: MemberRole, now: number) {
+    const update = this.db.transaction(() => {
+      const row = this.#get<MemberRow>(
+        `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ? RETURNING ${MEMBER_COLUMNS}`,
+        role,
+        conversationId,
+        userId,
+      );
+      return row ? { member: toMember(row), eventSeq: this.#recordEvent(conversationId, 'member.updated', null, userId, now) } : null;
+    });
+    return update.immediate();
+  }
+
+  async listConversations(userId: string, page: { limit: number; after: ConversationCursor | null }) {
+    const rows = this.#all<ConversationRow & { role: MemberRole; read_seq: number; member_count: number }>(
+      `SELECT ${CONVERSATION_COLUMNS.split(', ')
+        .map((c) => `c.${c}`)
+        .join(', ')}, m.role, m.read_seq,
+              (SELECT COUNT(*) FROM members WHERE conversation_id = c.id) AS member_count
+       FROM members m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.user_id = @userId
+         AND (@afterAt IS NULL OR c.last_activity_at < @afterAt OR (c.last_activity_at = @afterAt AND c.id < @afterId))
+       ORDER BY c.last_activity_at DESC, c.id DESC
+       LIMIT @limit`,
+      { userId, afterAt: page.after?.lastActivityAt ?? null, afterId: page.after?.id ?? '', limit: page.limit },
+    );
+    return rows.map((row): ConversationSummary => {
+      const last =
+        row.last_seq > 0
+          ? this.#get<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq = ?`, row.id, row.last_seq)
+          : undefined;
+      const unread = this.#get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ? AND seq > ? AND (sender_id IS NULL OR sender_id <> ?) AND deleted_at IS NULL',
+        row.id,
+        row.read_seq,
+        userId,
+      );
+      return {
+        ...toConversation(row),
+        role: row.role,
+        memberCount: row.member_count,
+        lastMessage: last ? toMessage(last) : null,
+        unreadCount: unread?.n ?? 0,
+      };
+    });
+  }
+
+  // -- messages ------------------------------------------------------------------------
+
+  async appendMessages(batch: readonly AppendInput[]): Promise<AppendOutcome[]> {
+    const append = this.db.transaction(() => {
+      // Per batch, each conversation's counter is read once and written once, and each
+      // (conversation, sender) membership is checked once: a batch is mostly the same few.
+      const conversations = new Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean } | null>();
+      const members = new Map<string, boolean>();
+      const outcomes = batch.map((input) => this.#appendOne(input, conversations, members));
+      for (const [id, conv] of conversations) {
+        if (conv?.changed) {
+          this.#run(
+            'UPDATE conversations SET last_seq = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?',
+            conv.lastSeq,
+            conv.lastActivityAt,
+            id,
+          );
+        }
+      }
+      return outcomes;
+    });
+    return append.immediate();
+  }
+
+  #appendOne(
+    input: AppendInput,
+    conversations: Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean } | null>,
+    members: Map<string, boolean>,
+  ): AppendOutcome {
+    let conv = conversations.get(input.conversationId);
+    if (conv === undefined) {
+      const row = this.#get<{ last_seq: number; last_activity_at: number }>(
+        'SELECT last_seq, last_activity_at FROM conversations WHERE id = ?',
+        input.conversationId,
+      );
+      conv = row ? { lastSeq: row.last_seq, lastActivityAt: row.last_activity_at, changed: false } : null;
+      conversations.set(input.conversationId, conv);
+    }
+    const memberKey = `${input.conversationId}\u0000${input.senderId}`;
+    let isMember = input.senderId === null || members.get(memberKey);
+    if (isMember === undefined) {
+      isMember =
+        this.#get('SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?', input.conversationId, input.senderId) !== undefined;
+      members.set(memberKey, isMember);
+    }
+    if (!conv || !isMember) return this.#existing(input) ?? { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    if (
+      input.replyTo !== null &&
+      !this.#get('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?', input.replyTo, input.conversationId)
+    ) {
+      return this.#existing(input) ?? { ok: false, code: 'REPLY_TARGET_NOT_FOUND' };
+    }
+    const seq = conv.lastSeq + 1;
+    const inserted = this.#run(
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      input.id,
+      input.conversationId,
+      seq,
+      input.kind,
+      input.senderId,
+      input.text,
+      JSON.stringify(input.metadata),
+      input.replyTo,
+      input.now,
+    );
+    if (inserted.changes === 0) return this.#existing(input) ?? { ok: false, code: 'MESSAGE_ID_CONFLICT' };
+    conv.lastSeq = seq;
+    conv.lastActivityAt = Math.max(conv.lastActivityAt, input.now);
+    conv.changed = true;
+    const message: Message = {
+      id: input.id,
+      conversationId: input.conversationId,
+      seq,
+      kind: input.kind,
+      senderId: input.senderId,
+      text: input.text,
+      metadata: input.metadata,
+      replyTo: input.replyTo,
+      createdAt: new Date(input.now).toISOString(),
+      editedAt: null,
+      deletedAt: null,
+    };
+    return { ok: true, created: true, message };
+  }
+
+  /** The outcome for an id already stored: the original (a retry) or a conflict (someone else's id). */
+  #existing(input: AppendInput): AppendOutcome | undefined {
+    const existing = this.#get<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, input.id);
+    if (!existing) return undefined;
+    const same = existing.conversation_id === input.conversationId && existing.sender_id === input.senderId;
+    return same ? { ok: true, created: false, message: toMessage(existing) } : { ok: false, code: 'MESSAGE_ID_CONFLICT' };
+  }
+
+  async getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    const row = this.#get<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`,
+      messageId,
+      conversationId,
+    );
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+    const upper = range.before ?? Number.MAX_SAFE_INTEGER;
+    if (range.after !== undefined) {
+      const rows = this.#all<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?`,
+        conversationId,
+        range.after,
+        upper,
+        range.limit + 1,
+      );
+      const hasMore = rows.length > range.limit;
+      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore };
+    }
+    const rows = this.#all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      conversationId,
+      upper,
+      range.limit + 1,
+    );
+    const hasMore = rows.length > range.limit;
+    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore };
+  }
+
+  async editMessage(conversationId: string, messageId: string, text: string, now: number) {
+    const edit = this.db.transaction(() => {
+      const row = this.#get<MessageRow>(
+        `UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+        text,
+        now,
+        messageId,
+        conversationId,
+      );
+      if (row) return { message: toMessage(row), eventSeq: this.#recordEvent(conversationId, 'message.updated', messageId, null, now) };
+      const current = this.#messageRow(conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+    return edit.immediate();
+  }
+
+  async deleteMessage(conversationId: string, messageId: string, now: number) {
+    const remove = this.db.transaction(() => {
+      const row = this.#get<MessageRow>(
+        `UPDATE messages SET text = '', metadata = '{}', deleted_at = ?
+         WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+        now,
+        messageId,
+        conversationId,
+      );
+      if (row) return { message: toMessage(row), eventSeq: this.#recordEvent(conversationId, 'message.deleted', messageId, null, now) };
+      const current = this.#messageRow(conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+    return remove.immediate();
+  }
+
+  #messageRow(conversationId: string, messageId: string): MessageRow | undefined {
+    return this.#get<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`, messageId, conversationId);
+  }
+
+  async getMessages(conversationId: string, messageIds: readonly string[]): Promise<Message[]> {
+    if (messageIds.length === 0) return [];
+    return this.#all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+      conversationId,
+      JSON.stringify(messageIds),
+    ).map(toMessage);
+  }
+
+  // -- receipts and resume ---------------------------------------------------------------
+
+  async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
+    const apply = this.db.transaction(() => batch.map((input) => this.#applyReceipt(input)));
+    return apply.immediate();
+  }
+
+  #applyReceipt(input: ReceiptInput): ReceiptOutcome {
+    const row = this.#get<{ delivered_seq: number; read_seq: number; last_seq: number }>(
+      `SELECT m.delivered_seq, m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND m.user_id = ?`,
+      input.conversationId,
+      input.userId,
+    );
+    if (!row) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    const target = Math.min(input.seq, row.last_seq);
+    const readSeq = input.kind === 'read' ? Math.max(row.read_seq, target) : row.read_seq;
+    const deliveredSeq = Math.max(row.delivered_seq, input.kind === 'read' ? readSeq : target);
+    if (readSeq === row.read_seq && deliveredSeq === row.delivered_seq) return { ok: true, deliveredSeq, readSeq, eventSeq: null };
+    this.#run(
+      'UPDATE members SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?',
+      deliveredSeq,
+      readSeq,
+      input.conversationId,
+      input.userId,
+    );
+    const eventSeq = this.#recordEvent(input.conversationId, 'receipt', null, input.userId, input.now);
+    return { ok: true, deliveredSeq, readSeq, eventSeq };
+  }
+
+  async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.#all<{ event_seq: number; type: StoredEventType; message_id: string | null; user_id: string | null }>(
+      'SELECT event_seq, type, message_id, user_id FROM events WHERE conversation_id = ? AND event_seq > ? ORDER BY event_seq LIMIT ?',
+      conversationId,
+      afterEventSeq,
+      limit,
+    ).map((row) => ({ eventSeq: row.event_seq, type: row.type, messageId: row.message_id, userId: row.user_id }));
+  }
+
+  async sharingConversation(userId: string, otherIds: readonly string[]): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows = this.#all<{ user_id: string }>(
+      `SELECT DISTINCT o.user_id FROM members me JOIN members o ON o.conversation_id = me.conversation_id
+       WHERE me.user_id = ? AND o.user_id IN (SELECT value FROM json_each(?))`,
+      userId,
+      JSON.stringify(otherIds),
+    );
+    return new Set(rows.map((row) => row.user_id));
+  }
+
+  async syncState(userId: string): Promise<SyncEntry[]> {
+    return this.#all<{ id: string; last_seq: number; last_event_seq: number }>(
+      'SELECT c.id, c.last_seq, c.last_event_seq FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?',
+      userId,
+    ).map((row) => ({ conversationId: row.id, lastSeq: row.last_seq, lastEventSeq: row.last_event_seq }));
+  }
+}

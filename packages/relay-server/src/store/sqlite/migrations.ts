@@ -1,0 +1,78 @@
+/**
+ * Schema versions, applied in order and recorded in `PRAGMA user_version`. Append only:
+ * a released migration is never edited.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    display_name TEXT,
+    avatar_url TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE accounts (
+    username TEXT PRIMARY KEY COLLATE NOCASE,
+    user_id TEXT NOT NULL UNIQUE REFERENCES users(id),
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('private', 'group')),
+    private_key TEXT UNIQUE,
+    title TEXT,
+    avatar_url TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    last_activity_at INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE members (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    joined_at INTEGER NOT NULL,
+    delivered_seq INTEGER NOT NULL DEFAULT 0,
+    read_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (conversation_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX members_by_user ON members(user_id);
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    sender_id TEXT,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    reply_to TEXT,
+    created_at INTEGER NOT NULL,
+    edited_at INTEGER,
+    deleted_at INTEGER,
+    UNIQUE (conversation_id, seq)
+  );
+  `,
+  `
+  ALTER TABLE conversations ADD COLUMN last_event_seq INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    event_seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    message_id TEXT,
+    user_id TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, event_seq)
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,208 @@
+import type { Conversation, ConversationSummary, Member, MemberRole, Message, MessageKind, Metadata, User } from '@chat4all/protocol';
+
+/**
+ * Optional features an adapter declares instead of being detected by class. The contract
+ * suite skips tests by capability, never by adapter name. Empty for now: every adapter
+ * implements the whole interface.
+ */
+export type StoreCapabilities = Record<string, never>;
+
+/** One message to append. `id` is the client's id; `now` becomes `createdAt` if it is new. */
+export interface AppendInput {
+  id: string;
+  conversationId: string;
+  senderId: string | null;
+  kind: MessageKind;
+  text: string;
+  metadata: Metadata;
+  replyTo: string | null;
+  now: number;
+}
+
+export type AppendOutcome =
+  /** `created` is false when the id was already stored: `message` is then the original. */
+  | { ok: true; created: boolean; message: Message }
+  | { ok: false; code: 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' };
+
+/** Kinds of change recorded in a conversation's event log (new messages are their own log, by seq). */
+export type StoredEventType =
+  | 'message.updated'
+  | 'message.deleted'
+  | 'receipt'
+  | 'member.added'
+  | 'member.updated'
+  | 'member.removed'
+  | 'conversation.updated';
+
+/** One entry of the event log: what changed and which row to read its current state from. */
+export interface StoredEvent {
+  eventSeq: number;
+  type: StoredEventType;
+  messageId: string | null;
+  userId: string | null;
+}
+
+export interface ReceiptInput {
+  conversationId: string;
+  userId: string;
+  kind: 'delivered' | 'read';
+  seq: number;
+  now: number;
+}
+
+export type ReceiptOutcome =
+  /** `eventSeq` is null when the horizons did not move (an old or repeated receipt). */
+  { ok: true; deliveredSeq: number; readSeq: number; eventSeq: number | null } | { ok: false; code: 'CONVERSATION_NOT_FOUND' };
+
+/** A member's resume position for one conversation. */
+export interface SyncEntry {
+  conversationId: string;
+  lastSeq: number;
+  lastEventSeq: number;
+}
+
+export interface ConversationCursor {
+  lastActivityAt: number;
+  id: string;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export type RefreshRotation = { ok: true; userId: string; familyId: string } | { ok: false; reason: 'invalid' | 'reused' };
+
+export interface UserInput {
+  id: string;
+  displayName?: string | null;
+  avatarUrl?: string | null;
+  metadata?: Metadata;
+}
+
+export interface GroupInput {
+  id: string;
+  title: string | null;
+  avatarUrl: string | null;
+  metadata: Metadata;
+  ownerId: string;
+  memberIds: string[];
+  now: number;
+}
+
+export interface ConversationPatch {
+  title?: string | null;
+  avatarUrl?: string | null;
+  metadata?: Metadata;
+}
+
+/**
+ * Everything the relay keeps durably. Adapters: SQLite (embedded default) and PostgreSQL.
+ * Every adapter passes `storeContract` from `@chat4all/relay-server/testing`.
+ *
+ * Methods return `null`/`false` for "not there" and throw only for real failures; the
+ * relay's services turn absences into error codes.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  /** Creates or upgrades the schema. Safe to run on every start and concurrently with itself. */
+  migrate(): Promise<void>;
+  /** Resolves when the store answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  upsertUser(input: UserInput, now: number): Promise<User>;
+  /** Inserts the user only when missing; returns whether it was created. */
+  ensureUser(id: string, displayName: string | null, now: number): Promise<boolean>;
+  getUser(id: string): Promise<User | null>;
+  /** The subset of `ids` that exist. */
+  existingUserIds(ids: readonly string[]): Promise<Set<string>>;
+
+  /** Creates a user and its login in one step; `false` when the username is taken. */
+  createAccount(
+    input: { userId: string; username: string; passwordHash: string; displayName: string | null },
+    now: number,
+  ): Promise<User | false>;
+  getAccount(username: string): Promise<{ userId: string; passwordHash: string } | null>;
+
+  insertRefreshToken(record: RefreshTokenRecord): Promise<void>;
+  /**
+   * Atomically consumes `tokenHash` and stores `next` in the same family. A token consumed
+   * twice revokes its whole family (reuse detection); an expired or revoked one is invalid.
+   */
+  rotateRefreshToken(tokenHash: string, next: Omit<RefreshTokenRecord, 'familyId' | 'userId'>, now: number): Promise<RefreshRotation>;
+  /** Revokes the family `tokenHash` belongs to; false when the token is unknown. */
+  revokeRefreshFamily(tokenHash: string): Promise<boolean>;
+
+  /** Returns the one private conversation of the pair, creating it on first call. */
+  createPrivateConversation(input: {
+    id: string;
+    userIds: [string, string];
+    now: number;
+  }): Promise<{ conversation: Conversation; created: boolean }>;
+  createGroupConversation(input: GroupInput): Promise<Conversation>;
+  getConversation(id: string): Promise<Conversation | null>;
+  /** Records a `conversation.updated` event; the result's `lastEventSeq` is that event. */
+  updateConversation(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null>;
+
+  getMember(conversationId: string, userId: string): Promise<Member | null>;
+  /** Owner first, then admins, then members; each by join time. */
+  listMembers(conversationId: string): Promise<Member[]>;
+  /** Adds the users who are not members yet, each with a `member.added` event; returns only those added. */
+  addMembers(
+    conversationId: string,
+    userIds: readonly string[],
+    role: MemberRole,
+    now: number,
+  ): Promise<Array<{ member: Member; eventSeq: number }>>;
+  /** Removes a member with a `member.removed` event; returns its event seq, or null if not a member. */
+  removeMember(conversationId: string, userId: string, now: number): Promise<number | null>;
+  setMemberRole(
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    now: number,
+  ): Promise<{ member: Member; eventSeq: number } | null>;
+  /** A member's conversations, most recent activity first, with last message and unread count. */
+  listConversations(userId: string, page: { limit: number; after: ConversationCursor | null }): Promise<ConversationSummary[]>;
+
+  /**
+   * Appends a batch in **one transaction**: each new id gets the next seq of its
+   * conversation; an id already stored returns its original message (same seq, same
+   * createdAt) and writes nothing. A sender must be a member; a `replyTo` must be in the
+   * same conversation. Outcomes are in input order.
+   */
+  appendMessages(batch: readonly AppendInput[]): Promise<AppendOutcome[]>;
+  getMessage(conversationId: string, messageId: string): Promise<Message | null>;
+  /** Ascending by seq. `before` pages backwards (the newest `limit` below it), `after` forwards. */
+  listMessages(
+    conversationId: string,
+    range: { before?: number; after?: number; limit: number },
+  ): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Sets new text and `editedAt` with a `message.updated` event. A deleted message is returned unchanged with `eventSeq: null`. */
+  editMessage(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    now: number,
+  ): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /** Tombstones the message (text and metadata gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
+  deleteMessage(conversationId: string, messageId: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /** The messages with these ids in the conversation, in seq order. */
+  getMessages(conversationId: string, messageIds: readonly string[]): Promise<Message[]>;
+
+  /**
+   * Moves delivered/read horizons forward, in **one transaction** for the batch. A horizon
+   * never moves back and never past the conversation's last seq; `read` moves `delivered`
+   * too. A change records a `receipt` event.
+   */
+  applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]>;
+  /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
+  listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The user's conversations with their current resume position. */
+  syncState(userId: string): Promise<SyncEntry[]>;
+  /** Which of `otherIds` share at least one conversation with `userId`. */
+  sharingConversation(userId: string, otherIds: readonly string[]): Promise<Set<string>>;
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppendInput, Store } from '../store/types.js';
+
+/** Creates a fresh, empty store (migrations not yet run) for each test. */
+export type StoreFactory = () => Store | Promise<Store>;
+
+/**
+ * The behaviour every `Store` adapter must have. An adapter's test file is:
+ *
+ * ```ts
+ * import { storeContract } from '@chat4all/relay-server/testing';
+ * storeContract('postgres', () => new PostgresStore({ sql }));
+ * ```
+ */
+export function storeContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    const now = 1_700_000_000_000;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.migrate();
+      for (const id of ['ana', 'bob', 'cid']) await store.upsertUser({ id, displayName: id.toUpperCase() }, now);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const input = (over: Partial<AppendInput> & { conversationId: string }): AppendInput => ({
+      id: randomUUID(),
+      senderId: 'ana',
+      kind: 'text',
+      text: 'hello',
+      metadata: {},
+      replyTo: null,
+      now,
+      ...over,
+    });
+    const group = async (memberIds = ['bob']) =>
+      store.createGroupConversation({ id: randomUUID(), title: 'g', avatarUrl: null, metadata: {}, ownerId: 'ana', memberIds, now });
+
+    it('migrates twice without harm and answers ping', async () => {
+      await store.migrate();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('upserts users, keeping fields that are not given', async () => {
+      const updated = await store.upsertUser({ id: 'ana', avatarUrl: 'https://a/b.png' }, now + 1);
+      expect(updated).toMatchObject({ id: 'ana', displayName: 'ANA', avatarUrl: 'https://a/b.png' });
+      expect(await store.ensureUser('ana', 'other', now)).toBe(false);
+      expect(await store.ensureUser('dan', 'Dan', now)).toBe(true);
+      expect((await store.getUser('dan'))?.displayName).toBe('Dan');
+      expect(await store.getUser('nobody')).toBeNull();
+      expect(await store.existingUserIds(['ana', 'zed', 'bob'])).toEqual(new Set(['ana', 'bob']));
+    });
+
+    it('creates accounts with unique usernames, case-insensitively', async () => {
+      const user = await store.createAccount({ userId: 'u1', username: 'Eve', passwordHash: 'h', displayName: 'Eve' }, now);
+      expect(user).toMatchObject({ id: 'u1', displayName: 'Eve' });
+      expect(await store.createAccount({ userId: 'u2', username: 'eve', passwordHash: 'h', displayName: null }, now)).toBe(false);
+      expect(await store.getAccount('EVE')).toEqual({ userId: 'u1', passwordHash: 'h' });
+      expect(await store.getUser('u2')).toBeNull();
+    });
+
+    it('rotates refresh tokens and revokes the family on reuse', async () => {
+      await store.insertRefreshToken({ tokenHash: 't1', familyId: 'f', userId: 'ana', expiresAt: now + 1000 });
+      expect(await store.rotateRefreshToken('t1', { tokenHash: 't2', expiresAt: now + 1000 }, now)).toEqual({
+        ok: true,
+        userId: 'ana',
+        familyId: 'f',
+      });
+      expect(await store.rotateRefreshToken('t1', { tokenHash: 't3', expiresAt: now + 1000 }, now)).toEqual({
+        ok: false,
+        reason: 'reused',
+      });
+      // t2 was valid, but the reuse of t1 revoked its family.
+      expect(await store.rotateRefreshToken('t2', { tokenHash: 't4', expiresAt: now + 1000 }, now)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
+      expect(await store.rotateRefreshToken('nope', { tokenHash: 't5', expiresAt: now + 1000 }, now)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
+      await store.insertRefreshToken({ tokenHash: 'old', familyId: 'g', userId: 'ana', expiresAt: now - 1 });
+      expect(await store.rotateRefreshToken('old', { tokenHash: 't6', expiresAt: now + 1000 }, now)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
+      await store.insertRefreshToken({ tokenHash: 'h1', familyId: 'h', userId: 'ana', expiresAt: now + 1000 });
+      expect(await store.revokeRefreshFamily('h1')).toBe(true);
+      expect(await store.rotateRefreshToken('h1', { tokenHash: 'h2', expiresAt: now + 1000 }, now)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
+    });
+
+    it('keeps one private conversation per pair, in either order', async () => {
+      const first = await store.createPrivateConversation({ id: randomUUID(), userIds: ['ana', 'bob'], now });
+      const second = await store.createPrivateConversation({ id: randomUUID(), userIds: ['bob', 'ana'], now });
+      expect(first.created).toBe(true);
+      expect(second).toEqual({ conversation: first.conversation, created: false });
+      expect((await store.listMembers(first.conversation.id)).map((m) => m.userId).sort()).toEqual(['ana', 'bob']);
+    });
+
+    it('manages group members and roles, logging each change as an event', async () => {
+      const conv = await group(['bob']);
+      expect(await store.getMember(conv.id, 'ana')).toMatchObject({ role: 'owner', deliveredSeq: 0, readSeq: 0 });
+      expect(await store.addMembers(conv.id, ['bob', 'cid'], 'admin', now)).toEqual([
+        { member: expect.objectContaining({ userId: 'cid', role: 'admin' }), eventSeq: 1 },
+      ]);
+      expect(await store.setMemberRole(conv.id, 'cid', 'member', now)).toMatchObject({
+        member: { userId: 'cid', role: 'member' },
+        eventSeq: 2,
+      });
+      expect(await store.removeMember(conv.id, 'bob', now)).toBe(3);
+      expect(await store.removeMember(conv.id, 'bob', now)).toBeNull();
+      expect(await store.getMember(conv.id, 'bob')).toBeNull();
+      expect(await store.setMemberRole(conv.id, 'bob', 'admin', now)).toBeNull();
+      const updated = await store.updateConversation(conv.id, { title: 'renamed', metadata: { a: 1 } }, now);
+      expect(updated).toMatchObject({ title: 'renamed', metadata: { a: 1 }, avatarUrl: null, lastEventSeq: 4 });
+      expect(await store.updateConversation('missing', { title: 'x' }, now)).toBeNull();
+      expect(await store.listEvents(conv.id, 0, 10)).toEqual([
+        { eventSeq: 1, type: 'member.added', messageId: null, userId: 'cid' },
+        { eventSeq: 2, type: 'member.updated', messageId: null, userId: 'cid' },
+        { eventSeq: 3, type: 'member.removed', messageId: null, userId: 'bob' },
+        { eventSeq: 4, type: 'conversation.updated', messageId: null, userId: null },
+      ]);
+      expect((await store.listEvents(conv.id, 2, 1)).map((e) => e.eventSeq)).toEqual([3]);
+    });
+
+    it('assigns per-conversation seq 1..n in one batch and across batches', async () => {
+      const a = await group();
+      const b = await group();
+      const batch = [input({ conversationId: a.id }), input({ conversationId: b.id }), input({ conversationId: a.id })];
+      const outcomes = await store.appendMessages(batch);
+      expect(outcomes.map((o) => (o.ok ? [o.message.conversationId, o.message.seq] : o.code))).toEqual([
+        [a.id, 1],
+        [b.id, 1],
+        [a.id, 2],
+      ]);
+      const [next] = await store.appendMessages([input({ conversationId: a.id })]);
+      expect(next).toMatchObject({ ok: true, created: true, message: { seq: 3 } });
+      expect((await store.getConversation(a.id))?.lastSeq).toBe(3);
+    });
+
+    it('is idempotent on the message id, within a batch and forever after', async () => {
+      const conv = await group();
+      const first = input({ conversationId: conv.id });
+      const [original] = await store.appendMessages([first]);
+      const retried = await store.appendMessages([{ ...first, now: now + 5000, text: 'changed' }, { ...first }]);
+      for (const outcome of retried) {
+        expect(outcome).toEqual({ ok: true, created: false, message: original?.ok ? original.message : undefined });
+      }
+      const page = await store.listMessages(conv.id, { limit: 10 });
+      expect(page.messages).toHaveLength(1);
+    });
+
+    it('refuses an id reused by another sender or conversation', async () => {
+      const conv = await group();
+      const other = await group();
+      const msg = input({ conversationId: conv.id });
+      await store.appendMessages([msg]);
+      const outcomes = await store.appendMessages([
+        { ...msg, senderId: 'bob' },
+        { ...msg, conversationId: other.id },
+      ]);
+      expect(outcomes).toEqual([
+        { ok: false, code: 'MESSAGE_ID_CONFLICT' },
+        { ok: false, code: 'MESSAGE_ID_CONFLICT' },
+      ]);
+    });
+
+    it('refuses non-members, unknown conversations and foreign reply targets without consuming a seq', async () => {
+      const conv = await group(['bob']);
+      const other = await group();
+      const [foreign] = await store.appendMessages([input({ conversationId: other.id })]);
+      const outcomes = await store.appendMessages([
+        input({ conversationId: conv.id, senderId: 'cid' }),
+        input({ conversationId: 'missing' }),
+        input({ conversationId: conv.id, replyTo: foreign?.ok ? foreign.message.id : null }),
+        input({ conversationId: conv.id, senderId: null, kind: 'system' }),
+      ]);
+      expect(outcomes.map((o) => (o.ok ? o.message.seq : o.code))).toEqual([
+        'CONVERSATION_NOT_FOUND',
+        'CONVERSATION_NOT_FOUND',
+        'REPLY_TARGET_NOT_FOUND',
+        1,
+      ]);
+    });
+
+    it('pages history by seq in both directions', async () => {
+      const conv = await group();
+      await store.appendMessages(Array.from({ length: 25 }, (_, i) => input({ conversationId: conv.id, text: `m${i + 1}` })));
+      const latest = await store.listMessages(conv.id, { limit: 10 });
+      expect(latest.messages.map((m) => m.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+      expect(latest.hasMore).toBe(true);
+      const older = await store.listMessages(conv.id, { before: 6, limit: 10 });
+      expect(older).toMatchObject({ hasMore: false });
+      expect(older.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      const newer = await store.listMessages(conv.id, { after: 20, limit: 3 });
+      expect(newer.messages.map((m) => m.text)).toEqual(['m21', 'm22', 'm23']);
+      expect(newer.hasMore).toBe(true);
+      expect((await store.listMessages(conv.id, { after: 25, limit: 3 })).messages).toEqual([]);
+    });
+
+    it('edits and tombstones messages, keeping the seq, with one event per change', async () => {
+      const conv = await group();
+      const [appended] = await store.appendMessages([input({ conversationId: conv.id, metadata: { k: 'v' } })]);
+      const id = appended?.ok ? appended.message.id : '';
+      const edited = await store.editMessage(conv.id, id, 'edited', now + 10);
+      expect(edited).toMatchObject({ message: { text: 'edited', editedAt: new Date(now + 10).toISOString(), seq: 1 }, eventSeq: 1 });
+      const deleted = await store.deleteMessage(conv.id, id, now + 20);
+      expect(deleted).toMatchObject({
+        message: { text: '', metadata: {}, seq: 1, deletedAt: new Date(now + 20).toISOString() },
+        eventSeq: 2,
+      });
+      expect(await store.deleteMessage(conv.id, id, now + 30)).toEqual({ message: deleted?.message, eventSeq: null });
+      expect(await store.editMessage(conv.id, id, 'again', now + 40)).toEqual({ message: deleted?.message, eventSeq: null });
+      expect(await store.editMessage(conv.id, randomUUID(), 'x', now)).toBeNull();
+      expect(await store.deleteMessage(conv.id, randomUUID(), now)).toBeNull();
+      expect(await store.getMessage('other', id)).toBeNull();
+      expect(await store.getMessages(conv.id, [id, randomUUID()])).toEqual([deleted?.message]);
+      expect((await store.listEvents(conv.id, 0, 10)).map((e) => [e.type, e.messageId])).toEqual([
+        ['message.updated', id],
+        ['message.deleted', id],
+      ]);
+      expect((await store.getConversation(conv.id))?.lastEventSeq).toBe(2);
+    });
+
+    it('moves receipt horizons only forward, never past the last seq, read implying delivered', async () => {
+      const conv = await group(['bob']);
+      await store.appendMessages(Array.from({ length: 5 }, () => input({ conversationId: conv.id })));
+      const receipt = (kind: 'delivered' | 'read', seq: number, userId = 'bob') => ({ conversationId: conv.id, userId, kind, seq, now });
+      const outcomes = await store.applyReceipts([
+        receipt('delivered', 3),
+        receipt('delivered', 2),
+        receipt('read', 2),
+        receipt('read', 99),
+        receipt('read', 1),
+        receipt('read', 1, 'cid'),
+      ]);
+      expect(outcomes).toEqual([
+        { ok: true, deliveredSeq: 3, readSeq: 0, eventSeq: 1 },
+        { ok: true, deliveredSeq: 3, readSeq: 0, eventSeq: null },
+        { ok: true, deliveredSeq: 3, readSeq: 2, eventSeq: 2 },
+        { ok: true, deliveredSeq: 5, readSeq: 5, eventSeq: 3 },
+        { ok: true, deliveredSeq: 5, readSeq: 5, eventSeq: null },
+        { ok: false, code: 'CONVERSATION_NOT_FOUND' },
+      ]);
+      expect(await store.getMember(conv.id, 'bob')).toMatchObject({ deliveredSeq: 5, readSeq: 5 });
+      expect((await store.listEvents(conv.id, 0, 10)).map((e) => [e.type, e.userId])).toEqual([
+        ['receipt', 'bob'],
+        ['receipt', 'bob'],
+        ['receipt', 'bob'],
+      ]);
+      const [summary] = await store.listConversations('bob', { limit: 1, after: null });
+      expect(summary?.unreadCount).toBe(0);
+    });
+
+    it('reports each member’s resume position and who shares a conversation', async () => {
+      const a = await group(['bob']);
+      const b = await store.createPrivateConversation({ id: randomUUID(), userIds: ['ana', 'cid'], now });
+      await store.appendMessages([input({ conversationId: a.id }), input({ conversationId: a.id })]);
+      await store.applyReceipts([{ conversationId: a.id, userId: 'bob', kind: 'read', seq: 1, now }]);
+      const state = await store.syncState('ana');
+      expect(state.sort((x, y) => x.conversationId.localeCompare(y.conversationId))).toEqual(
+        [
+          { conversationId: a.id, lastSeq: 2, lastEventSeq: 1 },
+          { conversationId: b.conversation.id, lastSeq: 0, lastEventSeq: 0 },
+        ].sort((x, y) => x.conversationId.localeCompare(y.conversationId)),
+      );
+      expect(await store.syncState('nobody')).toEqual([]);
+      expect(await store.sharingConversation('bob', ['ana', 'cid', 'ghost'])).toEqual(new Set(['ana']));
+      expect(await store.sharingConversation('ana', ['bob', 'cid'])).toEqual(new Set(['bob', 'cid']));
+    });
+
+    it('lists a member’s conversations by last activity with last message and unread count, paginated', async () => {
+      const convs = [await group(['bob']), await group(['bob']), await group(['bob'])];
+      const middle = convs[1]?.id as string;
+      await store.appendMessages([
+        input({ conversationId: middle, senderId: 'ana', text: 'from ana', now: now + 100 }),
+        input({ conversationId: middle, senderId: 'bob', text: 'from bob', now: now + 101 }),
+      ]);
+      const page1 = await store.listConversations('bob', { limit: 2, after: null });
+      expect(page1[0]).toMatchObject({
+        id: middle,
+        unreadCount: 1,
+        memberCount: 2,
+        role: 'member',
+        lastMessage: { text: 'from bob', seq: 2 },
+      });
+      const last = page1[1];
+      if (!last) throw new Error('expected two conversations');
+      const page2 = await store.listConversations('bob', {
+        limit: 2,
+        after: { lastActivityAt: Date.parse(last.lastActivityAt), id: last.id },
+      });
+      expect(page2).toHaveLength(1);
+      const all = new Set([...page1, ...page2].map((c) => c.id));
+      expect(all).toEqual(new Set(convs.map((c) => c.id)));
+      expect(await store.listConversations('cid', { limit: 10, after: null })).toEqual([]);
+    });
+  });
+}

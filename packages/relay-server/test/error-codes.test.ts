@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { ERROR_CODES, type ErrorCode } from '@chat4all/protocol';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toRelayError } from '../src/errors.js';
+import { API_KEY, APP_SECRET, type RunningRelay, startRelay, TestSocket } from './fixtures.js';
+
+interface Seen {
+  code: string;
+  status?: number;
+  closeCode?: number;
+}
+
+/**
+ * One trigger per code in the catalogue, each through the real relay where the code can be
+ * produced from outside. The `Record<ErrorCode, …>` type makes a new code without a
+ * trigger a compile error.
+ */
+describe('every error code is reachable', () => {
+  let relay: RunningRelay;
+  let ana: { id: string; token: string };
+  let bob: { id: string; token: string };
+  let conversationId: string;
+  let messageId: string;
+  let socket: TestSocket;
+
+  beforeAll(async () => {
+    relay = await startRelay({
+      limits: { textMaxLength: 10, metadataMaxBytes: 32, frameMaxBytes: 2048, frameHardMaxBytes: 8192, bodyMaxBytes: 2048 },
+    });
+    ana = await relay.user();
+    bob = await relay.user();
+    const conv = await relay.http<{ id: string }>('POST', '/v1/conversations', {
+      as: ana.token,
+      body: { type: 'private', userId: bob.id },
+    });
+    conversationId = conv.body.id;
+    messageId = randomUUID();
+    await relay.http('POST', `/v1/conversations/${conversationId}/messages`, { as: ana.token, body: { id: messageId, text: 'hi' } });
+    socket = await relay.connect(ana.token);
+  });
+  afterAll(() => relay.close());
+
+  const http = async (method: string, path: string, options: Parameters<RunningRelay['http']>[2] = {}): Promise<Seen> => {
+    const response = await relay.http<{ code: string }>(method, path, options);
+    return { code: response.body.code, status: response.status };
+  };
+  const frame = async (value: Record<string, unknown>): Promise<Seen> => {
+    const reply = await socket.request({ type: 'message.send', conversationId, ...value } as { type: string });
+    return { code: reply.type === 'error' ? reply.error.code : 'none' };
+  };
+  const raw = async (text: string, id: string | null = null): Promise<Seen> => {
+    const before = socket.frames.length;
+    socket.send(text);
+    const reply = await socket.waitFor((f) => socket.frames.indexOf(f) >= before && f.type === 'error' && f.id === id);
+    return { code: reply.type === 'error' ? reply.error.code : 'none' };
+  };
+  const openAndClose = async (query: string): Promise<Seen> => {
+    const ws = await TestSocket.open(`${relay.wsUrl}${query}`);
+    const closed = await ws.closed;
+    return { code: closed.reason, closeCode: closed.code };
+  };
+  const send = (over: Record<string, unknown> = {}) => ({ message: { id: randomUUID(), text: 'ok', ...over } });
+
+  const triggers: Record<ErrorCode, () => Promise<Seen>> = {
+    BAD_REQUEST: () => frame({ message: { id: 'not-a-uuid', text: 'x' } }),
+    MALFORMED_FRAME: () => raw('{not json'),
+    UNKNOWN_FRAME_TYPE: () => raw(JSON.stringify({ type: 'message.shout', id: 'u1' }), 'u1'),
+    FRAME_TOO_LARGE: () =>
+      raw(
+        JSON.stringify({ type: 'message.send', id: 'big', conversationId, message: { id: randomUUID(), text: 'x'.repeat(3000) } }),
+        'big',
+      ),
+    PAYLOAD_TOO_LARGE: () =>
+      http('POST', `/v1/conversations/${conversationId}/messages`, { as: ana.token, body: { id: randomUUID(), text: 'x'.repeat(4096) } }),
+    UNSUPPORTED_MEDIA_TYPE: () =>
+      http('POST', `/v1/conversations/${conversationId}/messages`, {
+        as: ana.token,
+        body: 'text',
+        headers: { 'content-type': 'text/plain' },
+      }),
+    TEXT_TOO_LONG: () => frame(send({ text: 'this is longer than ten' })),
+    METADATA_TOO_LARGE: () => frame(send({ metadata: { note: 'x'.repeat(64) } })),
+    PROTOCOL_VERSION_UNSUPPORTED: () => openAndClose(`?v=99&access_token=${ana.token}`),
+    UNAUTHENTICATED: () => openAndClose('?access_token=nope'),
+    TOKEN_EXPIRED: async () => {
+      const expired = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(ana.id)
+        .setIssuer('chat4all')
+        .setAudience('chat4all')
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+        .sign(new TextEncoder().encode(APP_SECRET));
+      return http('GET', '/v1/me', { as: expired });
+    },
+    INVALID_CREDENTIALS: () => http('POST', '/v1/auth/login', { body: { username: 'nobody', password: 'wrong' } }),
+    REFRESH_TOKEN_INVALID: () => http('POST', '/v1/auth/refresh', { body: { refreshToken: 'never-issued' } }),
+    REFRESH_TOKEN_REUSED: async () => {
+      // A real rotation and reuse is covered in auth.test.ts; here the cheapest full path.
+      const session = await relay.http<{ refreshToken: string }>('POST', '/v1/auth/register', {
+        body: { username: `r${Date.now()}`, password: 'password-123' },
+      });
+      await relay.http('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
+      return http('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
+    },
+    FORBIDDEN: () => http('PUT', '/v1/users/x', { as: ana.token, body: {} }),
+    NOT_FOUND: () => http('GET', '/v1/nothing-here'),
+    USER_NOT_FOUND: () => http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: 'ghost' } }),
+    CONVERSATION_NOT_FOUND: () => frame({ conversationId: randomUUID(), ...send() }),
+    MESSAGE_NOT_FOUND: () =>
+      http('PATCH', `/v1/conversations/${conversationId}/messages/${randomUUID()}`, { as: ana.token, body: { text: 'x' } }),
+    REPLY_TARGET_NOT_FOUND: () => frame(send({ replyTo: randomUUID() })),
+    MESSAGE_ID_CONFLICT: () =>
+      relay.connect(bob.token).then(async (bobSocket) => {
+        const reply = await bobSocket.request({ type: 'message.send', conversationId, message: { id: messageId, text: 'hijack' } });
+        return { code: reply.type === 'error' ? reply.error.code : 'none' };
+      }),
+    MESSAGE_DELETED: async () => {
+      const id = randomUUID();
+      await frame({ message: { id, text: 'bye' } });
+      await socket.request({ type: 'message.delete', conversationId, messageId: id });
+      const reply = await socket.request({ type: 'message.edit', conversationId, messageId: id, text: 'back' });
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    USERNAME_TAKEN: async () => {
+      await relay.http('POST', '/v1/auth/register', { body: { username: 'taken-name', password: 'password-123' } });
+      return http('POST', '/v1/auth/register', { body: { username: 'taken-name', password: 'password-456' } });
+    },
+    // The last three need the relay to fail or stop; they run last, in this order, on their own relay.
+    INTERNAL: async () => {
+      const own = await startRelay();
+      const user = await own.user();
+      const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
+        as: API_KEY,
+        body: { type: 'group', createdBy: user.id },
+      });
+      const userSocket = await own.connect(user.token);
+      (own.relay.store as unknown as { db: { close(): void } }).db.close();
+      const reply = await userSocket.request({
+        type: 'message.send',
+        conversationId: conv.body.id,
+        message: { id: randomUUID(), text: 'x' },
+      });
+      const ready = await own.http<{ code: string }>('GET', '/readyz');
+      expect(ready).toMatchObject({ status: 503, body: { code: 'NOT_READY' } });
+      await own.close();
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    NOT_READY: async () => {
+      const own = await startRelay();
+      (own.relay.store as unknown as { db: { close(): void } }).db.close();
+      const seen = await own.http<{ code: string }>('GET', '/readyz');
+      await own.close();
+      return { code: seen.body.code, status: seen.status };
+    },
+    RATE_LIMITED: async () => {
+      const own = await startRelay({ limits: { messagesPerMinute: 60, messageBurst: 2 } });
+      const user = await own.user();
+      const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
+        as: API_KEY,
+        body: { type: 'group', createdBy: user.id },
+      });
+      const path = `/v1/conversations/${conv.body.id}/messages`;
+      for (let i = 0; i < 2; i++) await own.http('POST', path, { as: user.token, body: { id: randomUUID(), text: 'ok' } });
+      const seen = await own.http<{ code: string }>('POST', path, { as: user.token, body: { id: randomUUID(), text: 'one too many' } });
+      await own.close();
+      return { code: seen.body.code, status: seen.status };
+    },
+    TOO_MANY_CONNECTIONS: async () => {
+      const own = await startRelay({ limits: { connectionsPerUser: 2 } });
+      const user = await own.user();
+      await own.connect(user.token);
+      await own.connect(user.token);
+      const third = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`);
+      const closed = await third.closed;
+      await own.close();
+      return { code: closed.reason, closeCode: closed.code };
+    },
+    ORIGIN_NOT_ALLOWED: async () => {
+      const own = await startRelay({ allowedOrigins: ['https://app.example'] });
+      const user = await own.user();
+      const allowed = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`, undefined, { origin: 'https://app.example' });
+      expect((await allowed.next()).type).toBe('welcome');
+      const evil = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`, undefined, { origin: 'https://evil.example' });
+      const closed = await evil.closed;
+      allowed.close();
+      await own.close();
+      return { code: closed.reason, closeCode: closed.code };
+    },
+    SLOW_CONSUMER: async () => {
+      // A client that opens with ?resume=1 and never resumes has its live events held; past the budget it is cut off.
+      const own = await startRelay({ limits: { sendBufferBytes: 16 * 1024 } });
+      const reader = await own.user();
+      const writer = await own.user();
+      const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
+        as: writer.token,
+        body: { type: 'private', userId: reader.id },
+      });
+      const stalled = await TestSocket.open(`${own.wsUrl}?resume=1&access_token=${reader.token}`);
+      await stalled.next();
+      for (let i = 0; i < 40; i++) {
+        await own.http('POST', `/v1/conversations/${conv.body.id}/messages`, {
+          as: writer.token,
+          body: { id: randomUUID(), text: 'x'.repeat(1000) },
+        });
+      }
+      const closed = await stalled.closed;
+      await own.close();
+      return { code: closed.reason, closeCode: closed.code };
+    },
+    SHUTTING_DOWN: async () => {
+      const own = await startRelay();
+      const user = await own.user();
+      const userSocket = await own.connect(user.token);
+      const closing = own.relay.close();
+      const closed = await userSocket.closed;
+      await closing;
+      await own.close();
+      return { code: closed.reason, closeCode: closed.code };
+    },
+  };
+
+  for (const [code, trigger] of Object.entries(triggers) as Array<[ErrorCode, () => Promise<Seen>]>) {
+    it(code, async () => {
+      const seen = await trigger();
+      const spec = ERROR_CODES[code];
+      expect(seen.code).toBe(code);
+      if (seen.status !== undefined) expect(seen.status).toBe(spec.status);
+      if (seen.closeCode !== undefined) expect(seen.closeCode).toBe(spec.closeCode);
+      // The shared socket survives every error frame.
+      if (socket.ws.readyState === socket.ws.OPEN) expect((await socket.request({ type: 'ping' })).type).toBe('ack');
+    });
+  }
+
+  it('closes the socket with 1009 above the hard frame cap, and the relay keeps serving', async () => {
+    const big = await relay.connect(ana.token);
+    big.send(JSON.stringify({ type: 'ping', id: 'huge', pad: 'x'.repeat(10_000) }));
+    expect((await big.closed).code).toBe(ERROR_CODES.FRAME_TOO_LARGE.closeCode);
+    expect((await socket.request({ type: 'ping' })).type).toBe('ack');
+  });
+
+  it('answers binary frames and schema violations with error frames and keeps the socket', async () => {
+    socket.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    const binary = await socket.waitFor((f) => f.type === 'error' && f.error.message.startsWith('Binary'));
+    expect(binary).toMatchObject({ error: { code: 'MALFORMED_FRAME' } });
+    expect(await raw('[1,2]')).toEqual({ code: 'MALFORMED_FRAME' });
+    const missing = await socket.request({ type: 'message.edit', conversationId });
+    expect(missing).toMatchObject({ type: 'error', error: { code: 'BAD_REQUEST', details: expect.any(Array) } });
+    const sent = await frame(send());
+    expect(sent.code).toBe('none');
+  });
+
+  it('maps unknown failures to INTERNAL and keeps RelayErrors as they are', () => {
+    expect(toRelayError(new Error('boom')).code).toBe('INTERNAL');
+    expect(toRelayError('a string').code).toBe('INTERNAL');
+  });
+});

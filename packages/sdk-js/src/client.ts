@@ -1,0 +1,536 @@
+import type {
+  ConversationDetail,
+  ConversationPage,
+  ConversationSummary,
+  Member,
+  Message,
+  Metadata,
+  Presence,
+  PresenceEvent,
+  ResumeCursor,
+  ServerFrame,
+  TypingEvent,
+} from '@chat4all/protocol';
+import { EventEmitter } from 'eventemitter3';
+import { ConversationCache } from './cache/conversation.js';
+import type { BackoffOptions, ConnectionState } from './connection/machine.js';
+import { Socket, type WebSocketConstructor } from './connection/socket.js';
+import { Chat4AllError } from './errors.js';
+import { defaultBrowserStorage } from './outbox/indexeddb.js';
+import { Outbox } from './outbox/outbox.js';
+import { MemoryOutboxStorage, type OutboxEntry, type OutboxStorage } from './outbox/storage.js';
+import { type ReadableStore, Store } from './store.js';
+import { uuidv7 } from './uuid.js';
+
+export interface ClientOptions {
+  /** The relay's base URL, `http(s)://host:port`. */
+  url: string;
+  /** A fixed user token. Give this or `tokenProvider`. */
+  token?: string;
+  /** Returns a fresh user token; called at start, before expiry and after the relay rejects one. */
+  tokenProvider?: () => string | Promise<string>;
+  /** Where unsent messages survive a reload or restart. @default IndexedDBOutboxStorage in browsers, MemoryOutboxStorage elsewhere */
+  storage?: OutboxStorage;
+  /** WebSocket implementation, for Node 20 (`import WebSocket from 'ws'`). @default globalThis.WebSocket */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect backoff. @default { baseMs: 250, maxMs: 30000 } */
+  backoff?: BackoffOptions;
+  /** Newest messages to load for a conversation the client does not hold yet. @default 50 */
+  newConversationMessages?: number;
+  /** Where the client reports failures it recovers from on its own (a receipt or list refresh that failed). @default silent */
+  logger?: Logger;
+}
+
+export interface Logger {
+  warn(message: string, error?: unknown): void;
+}
+
+export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** A message as a UI shows it: confirmed (with seq) or still in the outbox, with its status for its sender. */
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  /** `null` while pending or failed. */
+  seq: number | null;
+  senderId: string | null;
+  text: string;
+  metadata: Metadata;
+  replyTo: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  /** For the sender's own messages; others' messages are `sent`. */
+  status: MessageStatus;
+  /** Members other than the sender, and how many of them received and read it. */
+  recipients: number;
+  deliveredCount: number;
+  readCount: number;
+  /** Why it failed, when `status` is `failed`. */
+  error?: OutboxEntry['error'];
+}
+
+export interface ClientEvents {
+  message: (message: Message) => void;
+  typing: (event: TypingEvent) => void;
+  presence: (event: PresenceEvent) => void;
+  frame: (frame: ServerFrame) => void;
+}
+
+/** Seconds before a token's `exp` at which the provider is asked for a new one. */
+const REFRESH_MARGIN_S = 30;
+
+/**
+ * The Chat4All client. All state lives here; UIs read it through stores
+ * (`subscribe` + `getSnapshot`) and change it through methods.
+ */
+export class Chat4AllClient extends EventEmitter<ClientEvents> {
+  readonly connection: ReadableStore<ConnectionState>;
+  readonly outbox: ReadableStore<readonly OutboxEntry[]>;
+  /** The signed-in user's id, once the relay has said welcome. */
+  userId: string | null = null;
+  readonly #socket: Socket;
+  readonly #outbox: Outbox;
+  readonly #conversations = new Map<string, ConversationCache>();
+  readonly #views = new Map<string, Store<readonly ChatMessage[]>>();
+  readonly #deliveredTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #conversationList = new Store<readonly ConversationSummary[]>([]);
+  readonly #unreadTotal = new Store(0);
+  readonly #typing = new Map<string, Store<readonly string[]>>();
+  readonly #presence = new Map<string, Store<Presence>>();
+  #listRefresh: ReturnType<typeof setTimeout> | undefined;
+  #token: { value: string; exp: number } | null = null;
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+    if (!options.token && !options.tokenProvider) throw new Chat4AllError('BAD_REQUEST', 'Give options.token or options.tokenProvider');
+    this.#socket = new Socket({
+      url: options.url,
+      // Resolved when connecting, so a client can be created where there is none (server rendering).
+      WebSocket: () => options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+      backoff: options.backoff,
+      token: (refresh) => this.#currentToken(refresh),
+      onOpen: (welcome) => this.#resume(welcome.userId),
+      onFrame: (frame) => this.#onFrame(frame),
+    });
+    this.connection = this.#socket.state;
+    this.#outbox = new Outbox({
+      storage: options.storage ?? defaultBrowserStorage() ?? new MemoryOutboxStorage(),
+      send: (entry) =>
+        this.#socket.request({
+          type: 'message.send',
+          conversationId: entry.conversationId,
+          message: { id: entry.id, text: entry.text, metadata: entry.metadata, replyTo: entry.replyTo },
+        }),
+      onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
+      retryDelayMs: (error, attempt) => {
+        const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+        return typeof hinted === 'number' ? hinted : Math.min(30_000, 250 * 2 ** attempt);
+      },
+    });
+    this.outbox = this.#outbox.entries;
+    this.#socket.state.subscribe(() => {
+      const connected = this.#socket.state.getSnapshot() === 'connected';
+      this.#outbox.setOnline(connected);
+      if (connected) this.#refreshListSoon(0);
+    });
+    this.#conversationList.subscribe(() => {
+      this.#unreadTotal.set(this.#conversationList.getSnapshot().reduce((sum, c) => sum + c.unreadCount, 0));
+    });
+    void this.#outbox.load();
+    this.#watchNetwork();
+  }
+
+  /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const state = this.#socket.state.getSnapshot();
+        if (state === 'connected') {
+          unsubscribe();
+          resolve();
+        } else if (state === 'closed') {
+          unsubscribe();
+          reject(this.#socket.fatalError ?? new Chat4AllError('CLIENT_CLOSED', 'The client was closed'));
+        }
+      };
+      const unsubscribe = this.#socket.state.subscribe(check);
+      this.#socket.connect();
+      check();
+    });
+  }
+
+  close(): void {
+    for (const timer of this.#deliveredTimers.values()) clearTimeout(timer);
+    clearTimeout(this.#listRefresh);
+    this.#socket.close();
+  }
+
+  /** Puts a message in the outbox (persisted first), shows it as pending, and sends it when connected. */
+  async send(conversationId: string, text: string, options: { metadata?: Metadata; replyTo?: string } = {}): Promise<ChatMessage> {
+    const entry = await this.#outbox.add({ id: uuidv7(), conversationId, text, createdAt: Date.now(), ...options });
+    return this.#pendingView(entry);
+  }
+
+  retry(id: string): Promise<void> {
+    return this.#outbox.retry(id);
+  }
+
+  cancel(id: string): Promise<void> {
+    return this.#outbox.cancel(id);
+  }
+
+  /** The messages of a conversation as the UI shows them: confirmed by seq, then the outbox's. */
+  messages(conversationId: string): ReadableStore<readonly ChatMessage[]> {
+    let view = this.#views.get(conversationId);
+    if (!view) {
+      const store = new Store<readonly ChatMessage[]>([]);
+      const cache = this.#cache(conversationId);
+      // Items are reused while their message and the members' horizons are unchanged, so a
+      // new message costs one new item, not a copy of the whole list.
+      let memo = new WeakMap<object, ChatMessage>();
+      let memoVersion = cache.version.getSnapshot();
+      const recompute = () => {
+        if (cache.version.getSnapshot() !== memoVersion) {
+          memo = new WeakMap();
+          memoVersion = cache.version.getSnapshot();
+        }
+        store.set(this.#compose(cache, memo));
+      };
+      cache.messages.subscribe(recompute);
+      cache.version.subscribe(recompute);
+      this.#outbox.entries.subscribe(recompute);
+      recompute();
+      view = store;
+      this.#views.set(conversationId, view);
+    }
+    return view;
+  }
+
+  /** Loads `limit` messages older than the oldest held. */
+  async loadOlder(conversationId: string, limit = 50): Promise<number> {
+    const cache = this.#cache(conversationId);
+    const oldest = cache.messages.getSnapshot()[0]?.seq;
+    const query = oldest === undefined ? `limit=${limit}` : `before=${oldest}&limit=${limit}`;
+    const page = await this.#http<{ messages: Message[] }>('GET', `/v1/conversations/${conversationId}/messages?${query}`);
+    cache.upsertMessages(page.messages);
+    return page.messages.length;
+  }
+
+  /** Edits one of the user's messages. */
+  async edit(conversationId: string, messageId: string, text: string): Promise<Message> {
+    const message = await this.#socket.request({ type: 'message.edit', conversationId, messageId, text });
+    this.#cache(conversationId).upsertMessages([message]);
+    return message;
+  }
+
+  /** Deletes a message (the user's own, or any as a group admin): it stays as a tombstone. */
+  async delete(conversationId: string, messageId: string): Promise<Message> {
+    const message = await this.#socket.request({ type: 'message.delete', conversationId, messageId });
+    this.#cache(conversationId).upsertMessages([message]);
+    return message;
+  }
+
+  /** Marks everything up to `seq` (default: the newest held) as read. */
+  async markRead(conversationId: string, seq?: number): Promise<void> {
+    const cache = this.#cache(conversationId);
+    const upTo = seq ?? cache.messages.getSnapshot().at(-1)?.seq ?? 0;
+    await this.#socket.request({ type: 'receipt', conversationId, kind: 'read', seq: upTo });
+    this.#refreshListSoon(0);
+  }
+
+  /** Starts (renew every few seconds while typing) or stops the user's typing indicator. */
+  async setTyping(conversationId: string, active: boolean): Promise<void> {
+    await this.#socket.request({ type: 'typing', conversationId, active });
+  }
+
+  /**
+   * The user's conversations, most recent first, with last message and unread count (the
+   * first page of 100). Refreshed from the relay after every change that affects it.
+   */
+  get conversations(): ReadableStore<readonly ConversationSummary[]> {
+    return this.#conversationList;
+  }
+
+  /** Unread messages across the conversation list. */
+  get unreadTotal(): ReadableStore<number> {
+    return this.#unreadTotal;
+  }
+
+  /** Who else is typing in a conversation. */
+  typing(conversationId: string): ReadableStore<readonly string[]> {
+    return this.#typingStore(conversationId);
+  }
+
+  #typingStore(conversationId: string): Store<readonly string[]> {
+    let store = this.#typing.get(conversationId);
+    if (!store) {
+      store = new Store<readonly string[]>([]);
+      this.#typing.set(conversationId, store);
+    }
+    return store;
+  }
+
+  /** A user's presence (for users who share a conversation with this one); loaded on first use, then live. */
+  presence(userId: string): ReadableStore<Presence> {
+    let store = this.#presence.get(userId);
+    if (!store) {
+      const created = new Store<Presence>({ userId, status: 'offline', lastSeenAt: null });
+      store = created;
+      this.#presence.set(userId, created);
+      this.#http<{ presence: Presence[] }>('GET', `/v1/presence?userIds=${encodeURIComponent(userId)}`).then(
+        ({ presence }) => {
+          const found = presence[0];
+          if (found) created.set(found);
+        },
+        (error: unknown) => this.#warn('presence lookup failed', error),
+      );
+    }
+    return store;
+  }
+
+  listConversations(cursor?: string): Promise<ConversationPage> {
+    return this.#http('GET', `/v1/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+  }
+
+  createPrivateConversation(userId: string): Promise<ConversationDetail> {
+    return this.#http('POST', '/v1/conversations', { type: 'private', userId });
+  }
+
+  createGroup(options: { title?: string; memberIds?: string[]; metadata?: Metadata } = {}): Promise<ConversationDetail> {
+    return this.#http('POST', '/v1/conversations', { type: 'group', ...options });
+  }
+
+  members(conversationId: string): Promise<Member[]> {
+    return this.#http<{ members: Member[] }>('GET', `/v1/conversations/${conversationId}/members`).then((r) => r.members);
+  }
+
+  /** Adds users to a group (admins and the owner). */
+  addMembers(conversationId: string, userIds: string[], role: 'member' | 'admin' = 'member'): Promise<Member[]> {
+    return this.#http<{ members: Member[] }>('POST', `/v1/conversations/${conversationId}/members`, { userIds, role }).then(
+      (r) => r.members,
+    );
+  }
+
+  /** Removes a member (admins and the owner), or leaves when `userId` is the user's own. */
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.#http('DELETE', `/v1/conversations/${conversationId}/members/${userId}`);
+  }
+
+  /** Per conversation, `[seq, eventSeq]`: what the client holds, for the relay's resume. */
+  cursors(): Record<string, ResumeCursor> {
+    return Object.fromEntries(
+      [...this.#conversations.values()].filter((c) => c.conversation || c.seq > 0).map((c) => [c.id, [c.seq, c.eventSeq]]),
+    );
+  }
+
+  async #resume(userId: string): Promise<void> {
+    this.userId = userId;
+    await this.#socket.request({
+      type: 'resume',
+      cursors: this.cursors(),
+      newConversationMessages: this.options.newConversationMessages ?? 50,
+    });
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'conversation.created':
+        this.#cache(frame.conversation.id).adopt(frame.conversation, frame.members);
+        break;
+      case 'message.created':
+        this.#cache(frame.message.conversationId).apply(frame);
+        if (frame.message.senderId !== this.userId) this.#scheduleDelivered(frame.message.conversationId);
+        this.emit('message', frame.message);
+        break;
+      case 'typing': {
+        const store = this.#typingStore(frame.conversationId);
+        const others = store.getSnapshot().filter((userId) => userId !== frame.userId);
+        store.set(frame.active ? [...others, frame.userId] : others);
+        this.emit('typing', frame);
+        break;
+      }
+      case 'presence':
+        this.#presence.get(frame.userId)?.set({ userId: frame.userId, status: frame.status, lastSeenAt: frame.lastSeenAt });
+        this.emit('presence', frame);
+        break;
+      default:
+        if ('conversationId' in frame && typeof frame.conversationId === 'string') this.#cache(frame.conversationId).apply(frame);
+        else if ('message' in frame && frame.message) this.#cache(frame.message.conversationId).apply(frame);
+        else if (frame.type === 'conversation.updated') this.#cache(frame.conversation.id).apply(frame);
+    }
+    if (frame.type !== 'typing' && frame.type !== 'presence') this.#refreshListSoon(100);
+    this.emit('frame', frame);
+  }
+
+  /** The list's last messages and unread counts come from the relay, which has them exact; one call per burst of changes. */
+  #refreshListSoon(delayMs: number): void {
+    if (this.#listRefresh) return;
+    this.#listRefresh = setTimeout(() => {
+      this.#listRefresh = undefined;
+      this.#http<ConversationPage>('GET', '/v1/conversations?limit=100').then(
+        (page) => this.#conversationList.set(page.conversations),
+        (error: unknown) => this.#warn('conversation list refresh failed', error),
+      );
+    }, delayMs);
+  }
+
+  /** Tells the relay, once per burst, that this device has received up to the newest message held. */
+  #scheduleDelivered(conversationId: string): void {
+    if (this.#deliveredTimers.has(conversationId)) return;
+    this.#deliveredTimers.set(
+      conversationId,
+      setTimeout(() => {
+        this.#deliveredTimers.delete(conversationId);
+        const seq = this.#cache(conversationId).seq;
+        this.#socket
+          .request({ type: 'receipt', conversationId, kind: 'delivered', seq })
+          .catch((error: unknown) => this.#warn('delivered receipt failed', error));
+      }, 50),
+    );
+  }
+
+  #confirm(entry: OutboxEntry, seq: number, createdAt: string): void {
+    this.#cache(entry.conversationId).upsertMessages([
+      {
+        id: entry.id,
+        conversationId: entry.conversationId,
+        seq,
+        kind: 'text',
+        senderId: this.userId,
+        text: entry.text,
+        metadata: entry.metadata ?? {},
+        replyTo: entry.replyTo ?? null,
+        createdAt,
+        editedAt: null,
+        deletedAt: null,
+      },
+    ]);
+  }
+
+  #cache(conversationId: string): ConversationCache {
+    let cache = this.#conversations.get(conversationId);
+    if (!cache) {
+      cache = new ConversationCache(conversationId);
+      this.#conversations.set(conversationId, cache);
+    }
+    return cache;
+  }
+
+  #compose(cache: ConversationCache, memo: WeakMap<object, ChatMessage>): ChatMessage[] {
+    const members = [...cache.members.values()];
+    const remember = <K extends object>(key: K, make: (key: K) => ChatMessage): ChatMessage => {
+      let item = memo.get(key);
+      if (!item) {
+        item = make(key);
+        memo.set(key, item);
+      }
+      return item;
+    };
+    const confirmed = cache.messages.getSnapshot().map((message) => remember(message, () => this.#confirmedView(message, members)));
+    const held = new Set(confirmed.map((m) => m.id));
+    const pending = this.#outbox.entries
+      .getSnapshot()
+      .filter((entry) => entry.conversationId === cache.id && !held.has(entry.id))
+      .map((entry) => remember(entry, () => this.#pendingView(entry)));
+    return [...confirmed, ...pending];
+  }
+
+  /** A confirmed message with its status from the other members' horizons: read or delivered once all of them are. */
+  #confirmedView(message: Message, members: readonly Member[]): ChatMessage {
+    const recipients = members.filter((m) => m.userId !== message.senderId);
+    const deliveredCount = recipients.filter((m) => m.deliveredSeq >= message.seq).length;
+    const readCount = recipients.filter((m) => m.readSeq >= message.seq).length;
+    const everyone = recipients.length;
+    const status: MessageStatus =
+      everyone > 0 && readCount === everyone ? 'read' : everyone > 0 && deliveredCount === everyone ? 'delivered' : 'sent';
+    return { ...message, status, recipients: everyone, deliveredCount, readCount };
+  }
+
+  #pendingView(entry: OutboxEntry): ChatMessage {
+    const view: ChatMessage = {
+      id: entry.id,
+      conversationId: entry.conversationId,
+      seq: null,
+      senderId: this.userId,
+      text: entry.text,
+      metadata: entry.metadata ?? {},
+      replyTo: entry.replyTo ?? null,
+      createdAt: new Date(entry.createdAt).toISOString(),
+      editedAt: null,
+      deletedAt: null,
+      status: entry.status === 'failed' ? 'failed' : 'pending',
+      recipients: 0,
+      deliveredCount: 0,
+      readCount: 0,
+    };
+    if (entry.error) view.error = entry.error;
+    return view;
+  }
+
+  async #currentToken(refresh: boolean): Promise<string> {
+    const now = Date.now() / 1000;
+    if (this.#token && !refresh && (this.#token.exp === 0 || this.#token.exp - REFRESH_MARGIN_S > now)) return this.#token.value;
+    const value = this.options.tokenProvider ? await this.options.tokenProvider() : (this.options.token as string);
+    const claims = claimsOf(value);
+    this.#token = { value, exp: typeof claims.exp === 'number' ? claims.exp : 0 };
+    // Known from the token before any welcome, so messages written offline show as the user's own.
+    if (this.userId === null && typeof claims.sub === 'string') {
+      this.userId = claims.sub;
+      // Views built before we knew who we are show pending messages as someone else's: rebuild them.
+      for (const cache of this.#conversations.values()) cache.version.set(cache.version.getSnapshot() + 1);
+    }
+    return value;
+  }
+
+  async #http<T>(method: string, path: string, body?: unknown, refreshed = false): Promise<T> {
+    const response = await fetch(`${this.options.url.replace(/\/$/, '')}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.#currentToken(refreshed)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const payload = text ? (JSON.parse(text) as unknown) : undefined;
+    if (response.ok) return payload as T;
+    const error = Chat4AllError.fromBody(payload as Parameters<typeof Chat4AllError.fromBody>[0]);
+    if (error.code === 'TOKEN_EXPIRED' && !refreshed && this.options.tokenProvider) return this.#http(method, path, body, true);
+    throw error;
+  }
+
+  #warn(message: string, error: unknown): void {
+    this.options.logger?.warn(message, error);
+  }
+
+  /**
+   * Browser hints: go offline at once when the platform says so, reconnect when it is back,
+   * and skip the rest of a backoff wait when the page becomes visible again.
+   */
+  #watchNetwork(): void {
+    const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void };
+    if (typeof target.addEventListener !== 'function' || typeof (globalThis as { navigator?: unknown }).navigator === 'undefined') return;
+    target.addEventListener('offline', () => this.#socket.setOnline(false));
+    target.addEventListener('online', () => this.#socket.setOnline(true));
+    const page = (globalThis as { document?: { visibilityState: string; addEventListener(type: string, listener: () => void): void } })
+      .document;
+    page?.addEventListener('visibilitychange', () => {
+      if (page.visibilityState === 'visible') this.#socket.retryNow();
+    });
+  }
+}
+
+/** The claims of a JWT, unverified (the relay verifies); empty when it cannot be read. */
+function claimsOf(token: string): { exp?: unknown; sub?: unknown } {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown; sub?: unknown };
+  } catch {
+    return {};
+  }
+}
+
+export function createClient(options: ClientOptions): Chat4AllClient {
+  return new Chat4AllClient(options);
+}

@@ -1,0 +1,29 @@
+// The catalogue alone: importing the package root would bring the JSON Schemas into the bundle.
+import { ERROR_CODES, type ErrorBody, type ErrorCode, isErrorCode } from '@chat4all/protocol/errors';
+
+/** The one error type of the SDK: a relay error code (or a client-side one), with whether retrying can help. */
+export class Chat4AllError extends Error {
+  override readonly name = 'Chat4AllError';
+  readonly code: ErrorCode | 'CONNECTION_LOST' | 'CLIENT_CLOSED';
+  readonly status: number | null;
+  readonly retryable: boolean;
+  readonly details: unknown;
+
+  constructor(code: Chat4AllError['code'], message: string, options: { retryable?: boolean; details?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.status = isErrorCode(code) ? ERROR_CODES[code].status : null;
+    this.retryable = options.retryable ?? (isErrorCode(code) ? ERROR_CODES[code].retryable : true);
+    this.details = options.details;
+  }
+
+  static fromBody(body: ErrorBody): Chat4AllError {
+    return new Chat4AllError(body.code, body.message, { retryable: body.retryable, details: body.details });
+  }
+}
+
+/** Close codes after which reconnecting with the same client cannot succeed. */
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  ERROR_CODES.PROTOCOL_VERSION_UNSUPPORTED.closeCode,
+  ERROR_CODES.ORIGIN_NOT_ALLOWED.closeCode,
+]);

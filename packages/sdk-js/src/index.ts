@@ -1,0 +1,34 @@
+export type {
+  Conversation,
+  ConversationDetail,
+  ConversationSummary,
+  Member,
+  Message,
+  Presence,
+  PresenceEvent,
+  ServerFrame,
+  TypingEvent,
+} from '@chat4all/protocol';
+export {
+  Chat4AllClient,
+  type ChatMessage,
+  type ClientEvents,
+  type ClientOptions,
+  createClient,
+  type Logger,
+  type MessageStatus,
+} from './client.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  CONNECTION_TRANSITIONS,
+  type ConnectionEvent,
+  type ConnectionState,
+  nextConnectionState,
+} from './connection/machine.js';
+export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
+export { Chat4AllError } from './errors.js';
+export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
+export { MemoryOutboxStorage, type OutboxEntry, type OutboxStorage } from './outbox/storage.js';
+export type { ReadableStore } from './store.js';
+export { uuidv7 } from './uuid.js';

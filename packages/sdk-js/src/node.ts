@@ -1,0 +1,1 @@
+export { FileOutboxStorage } from './outbox/file.js';

@@ -1,0 +1,131 @@
+import type { SendAck } from '@chat4all/protocol';
+import { Chat4AllError } from '../errors.js';
+import { Store } from '../store.js';
+import type { OutboxEntry, OutboxStorage } from './storage.js';
+
+export interface OutboxOptions {
+  storage: OutboxStorage;
+  /** Sends one entry; resolves with the ack or rejects with a Chat4AllError. */
+  send(entry: OutboxEntry): Promise<SendAck>;
+  /** Called with each ack, before the entry leaves the outbox. */
+  onSent(entry: OutboxEntry, ack: SendAck): void;
+  /** How long to wait before retrying after a retryable error. */
+  retryDelayMs(error: Chat4AllError, attempt: number): number;
+}
+
+/**
+ * Messages not yet acked, persisted before anything is sent. While connected, each
+ * conversation's entries are sent one after the other in `send()` order, so the relay
+ * commits them in that order whatever fails in between; conversations flush in parallel.
+ * A retry reuses the id, so the relay never stores one twice.
+ */
+export class Outbox {
+  readonly entries = new Store<readonly OutboxEntry[]>([]);
+  #order = 0;
+  #online = false;
+  /** Conversations with a flush loop running. */
+  readonly #flushing = new Set<string>();
+  #loaded: Promise<void> | null = null;
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  /** Reads what a previous session left behind. */
+  load(): Promise<void> {
+    this.#loaded ??= this.options.storage.load().then((entries) => {
+      const merged = new Map(this.entries.getSnapshot().map((entry) => [entry.id, entry]));
+      for (const entry of entries) merged.set(entry.id, entry);
+      const sorted = [...merged.values()].sort((a, b) => a.order - b.order);
+      this.#order = Math.max(this.#order, ...sorted.map((entry) => entry.order + 1), 0);
+      this.entries.set(sorted);
+      // Connected before the stored entries were read: send them now.
+      this.setOnline(this.#online);
+    });
+    return this.#loaded;
+  }
+
+  async add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
+    await this.load();
+    const full: OutboxEntry = { ...entry, order: this.#order++, status: 'pending' };
+    await this.options.storage.put(full);
+    this.#replace(full.id, full);
+    this.#kick(full.conversationId);
+    return full;
+  }
+
+  /** Connected (or not): flushing starts or pauses. */
+  setOnline(online: boolean): void {
+    this.#online = online;
+    if (online) for (const conversationId of new Set(this.entries.getSnapshot().map((e) => e.conversationId))) this.#kick(conversationId);
+  }
+
+  async retry(id: string): Promise<void> {
+    const entry = this.entries.getSnapshot().find((e) => e.id === id);
+    if (entry?.status !== 'failed') return;
+    const pending: OutboxEntry = { ...entry, status: 'pending' };
+    delete pending.error;
+    await this.options.storage.put(pending);
+    this.#replace(id, pending);
+    this.#kick(entry.conversationId);
+  }
+
+  async cancel(id: string): Promise<void> {
+    const entry = this.entries.getSnapshot().find((e) => e.id === id);
+    if (entry?.status !== 'failed') return;
+    await this.options.storage.delete(id);
+    this.#replace(id, null);
+    // The entries it held back can go now.
+    this.#kick(entry.conversationId);
+  }
+
+  #kick(conversationId: string): void {
+    if (!this.#online || this.#flushing.has(conversationId)) return;
+    this.#flushing.add(conversationId);
+    void this.#flush(conversationId).finally(() => this.#flushing.delete(conversationId));
+  }
+
+  async #flush(conversationId: string): Promise<void> {
+    let attempt = 0;
+    while (this.#online) {
+      // A failed entry blocks the ones after it, so order holds until the app retries or cancels it.
+      const next = this.entries.getSnapshot().find((e) => e.conversationId === conversationId);
+      if (next?.status !== 'pending') return;
+      try {
+        const ack = await this.options.send(next);
+        this.options.onSent(next, ack);
+        await this.options.storage.delete(next.id);
+        this.#replace(next.id, null);
+        attempt = 0;
+      } catch (error) {
+        const failure = error instanceof Chat4AllError ? error : new Chat4AllError('INTERNAL', String(error));
+        if (failure.code === 'CONNECTION_LOST') return;
+        if (failure.retryable) {
+          await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs(failure, attempt++)));
+          continue;
+        }
+        const failed: OutboxEntry = {
+          ...next,
+          status: 'failed',
+          error: { code: failure.code, message: failure.message, retryable: failure.retryable },
+        };
+        await this.options.storage.put(failed);
+        this.#replace(next.id, failed);
+        return;
+      }
+    }
+  }
+
+  #replace(id: string, entry: OutboxEntry | null): void {
+    const current = this.entries.getSnapshot();
+    const index = current.findIndex((e) => e.id === id);
+    const next = [...current];
+    if (index >= 0) {
+      if (entry) next[index] = entry;
+      else next.splice(index, 1);
+    } else if (entry) {
+      next.push(entry);
+      // Entries arrive in order; only a reload merge can bring an older one.
+      if ((current[current.length - 1]?.order ?? -1) > entry.order) next.sort((a, b) => a.order - b.order);
+    }
+    this.entries.set(next);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Metadata } from '@chat4all/protocol';
+
+/** A message waiting to be acked. Written to storage before anything goes on the wire. */
+export interface OutboxEntry {
+  /** The message id (UUIDv7), reused for every retry. */
+  id: string;
+  conversationId: string;
+  text: string;
+  metadata?: Metadata;
+  replyTo?: string;
+  /** Client time of `send()`, epoch ms. */
+  createdAt: number;
+  /** Order of `send()` calls, for flushing in order. */
+  order: number;
+  status: 'pending' | 'failed';
+  /** Why it failed, when `status` is `failed`. */
+  error?: { code: string; message: string; retryable: boolean };
+}
+
+/**
+ * Where the outbox survives a reload or restart. Adapters: memory (tests, ephemeral
+ * bots), IndexedDB (browsers), a JSON file (Node, from `@chat4all/sdk-js/node`).
+ */
+export interface OutboxStorage {
+  load(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export class MemoryOutboxStorage implements OutboxStorage {
+  readonly #entries = new Map<string, OutboxEntry>();
+
+  async load(): Promise<OutboxEntry[]> {
+    return [...this.#entries.values()].map((entry) => ({ ...entry }));
+  }
+
+  async put(entry: OutboxEntry): Promise<void> {
+    this.#entries.set(entry.id, { ...entry });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#entries.delete(id);
+  }
+}

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { type Browser, chromium } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Bundles `entry` (from source, for the browser) and serves it in a blank page on its own origin. */
+export async function servePage(entry: URL): Promise<{ url: string; close(): Promise<void> }> {
+  const bundle = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    conditions: ['@chat4all/source'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    write: false,
+  });
+  const script = bundle.outputFiles[0]?.text ?? '';
+  const server = createServer((request, response) => {
+    if (request.url?.startsWith('/page.js')) {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><meta charset="utf-8"><title>chat</title><div id="root"></div><script src="/page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Message, Presence } from '@chat4all/protocol';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type Chat4AllClient,
+  type Chat4AllError,
+  type ChatMessage,
+  type ConnectionState,
+  createClient,
+  type MessageStatus,
+  type OutboxEntry,
+  type ReadableStore,
+} from '../src/index.js';
+import { FileOutboxStorage } from '../src/node.js';
+
+declare const client: Chat4AllClient;
+
+describe('public types of @chat4all/sdk-js', () => {
+  it('createClient takes a url and a token or token provider, and returns the client', () => {
+    expectTypeOf(createClient).parameter(0).toHaveProperty('url').toEqualTypeOf<string>();
+    expectTypeOf(createClient({ url: 'http://x', tokenProvider: async () => 't' })).toEqualTypeOf<Chat4AllClient>();
+    expectTypeOf(createClient({ url: 'http://x', token: 't', storage: new FileOutboxStorage('o.json') })).toEqualTypeOf<Chat4AllClient>();
+  });
+
+  it('exposes state as stores with typed snapshots', () => {
+    expectTypeOf(client.connection).toEqualTypeOf<ReadableStore<ConnectionState>>();
+    expectTypeOf(client.connection.getSnapshot()).toEqualTypeOf<ConnectionState>();
+    expectTypeOf(client.messages('c').getSnapshot()).toEqualTypeOf<readonly ChatMessage[]>();
+    expectTypeOf(client.outbox.getSnapshot()).toEqualTypeOf<readonly OutboxEntry[]>();
+    expectTypeOf(client.unreadTotal.getSnapshot()).toEqualTypeOf<number>();
+    expectTypeOf(client.typing('c').getSnapshot()).toEqualTypeOf<readonly string[]>();
+    expectTypeOf(client.presence('u').getSnapshot()).toEqualTypeOf<Presence>();
+    expectTypeOf(client.connection.subscribe).returns.toEqualTypeOf<() => void>();
+  });
+
+  it('types messages, statuses and events', () => {
+    expectTypeOf<ChatMessage['status']>().toEqualTypeOf<MessageStatus>();
+    expectTypeOf<MessageStatus>().toEqualTypeOf<'pending' | 'sent' | 'delivered' | 'read' | 'failed'>();
+    expectTypeOf<ChatMessage['seq']>().toEqualTypeOf<number | null>();
+    expectTypeOf(client.send).returns.resolves.toEqualTypeOf<ChatMessage>();
+    expectTypeOf(client.on<'message'>)
+      .parameter(1)
+      .toEqualTypeOf<(message: Message) => void>();
+  });
+
+  it('errors carry a code and whether retrying helps', () => {
+    expectTypeOf<Chat4AllError['retryable']>().toEqualTypeOf<boolean>();
+    expectTypeOf<Chat4AllError['code']>().extract<'RATE_LIMITED'>().toEqualTypeOf<'RATE_LIMITED'>();
+    expectTypeOf<Chat4AllError['code']>().extract<'CONNECTION_LOST'>().toEqualTypeOf<'CONNECTION_LOST'>();
+  });
+});

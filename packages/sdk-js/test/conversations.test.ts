@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { client, startRelay, until, userToken } from './relay.js';
+
+describe('conversations and messages through the client', () => {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it('creates a group, manages members, edits, deletes and replies, and the other members see each change', async () => {
+    const relay = await startRelay();
+    cleanup.push(relay.remove, relay.close);
+    const tokens = {
+      owner: await userToken(relay.url, 'owner'),
+      amy: await userToken(relay.url, 'amy'),
+      cal: await userToken(relay.url, 'cal'),
+    };
+    const owner = client(relay.url, tokens.owner);
+    const amy = client(relay.url, tokens.amy);
+    cleanup.push(
+      () => owner.close(),
+      () => amy.close(),
+    );
+    await Promise.all([owner.connect(), amy.connect()]);
+
+    const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });
+    expect(group.members.map((m) => m.userId).sort()).toEqual(['amy', 'owner']);
+    expect((await owner.addMembers(group.id, ['cal'])).map((m) => m.userId).sort()).toEqual(['amy', 'cal', 'owner']);
+    await owner.removeMember(group.id, 'cal');
+    expect((await owner.members(group.id)).map((m) => m.userId).sort()).toEqual(['amy', 'owner']);
+
+    const amyView = amy.messages(group.id);
+    const first = await owner.send(group.id, 'helo');
+    await until(amyView, (messages) => messages.some((m) => m.text === 'helo'));
+    await until(owner.outbox, (entries) => entries.length === 0);
+    await owner.edit(group.id, first.id, 'hello');
+    await until(amyView, (messages) => messages.some((m) => m.text === 'hello' && m.editedAt !== null));
+    await amy.send(group.id, 'hi!', { replyTo: first.id });
+    await until(amyView, (messages) => messages.some((m) => m.replyTo === first.id && m.seq !== null));
+    await owner.delete(group.id, first.id);
+    const after = await until(amyView, (messages) => messages.some((m) => m.id === first.id && m.deletedAt !== null));
+    expect(after.map((m) => [m.seq, m.text])).toEqual([
+      [1, ''],
+      [2, 'hi!'],
+    ]);
+    expect(
+      owner
+        .messages(group.id)
+        .getSnapshot()
+        .map((m) => [m.seq, m.text]),
+    ).toEqual([
+      [1, ''],
+      [2, 'hi!'],
+    ]);
+  });
+
+  it('asks the token provider for a new token before the current one expires', async () => {
+    const relay = await startRelay();
+    cleanup.push(relay.remove, relay.close);
+    let calls = 0;
+    // Tokens that live 10 s: inside the refresh margin, so every use asks for a fresh one.
+    const shortLived = client(relay.url, '', {
+      token: undefined,
+      tokenProvider: () => {
+        calls++;
+        return userToken(relay.url, 'eve', 10);
+      },
+    });
+    cleanup.push(() => shortLived.close());
+    await shortLived.connect();
+    const before = calls;
+    await shortLived.listConversations();
+    expect(calls).toBeGreaterThan(before);
+    expect(shortLived.connection.getSnapshot()).toBe('connected');
+  });
+});

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRelay, type Relay, type RelayConfigInput } from '@chat4all/relay-server';
+import WebSocket from 'ws';
+import { type ClientOptions, createClient, type WebSocketConstructor } from '../src/index.js';
+
+export const APP_SECRET = 'sdk-test-app-secret-0123456789-abcdefghijk';
+export const API_KEY = 'sk_sdk_test_0123456789abcdefghijklmnopqrstuv';
+/** Tests that send thousands of messages lift the per-user send limit. */
+export const UNLIMITED = { messagesPerMinute: 10_000_000, messageBurst: 1_000_000 } as const;
+
+/** A relay on `port` (0 = any) with a data dir that outlives it, so a test can restart it. */
+export async function startRelay(options: { port?: number; dataDir?: string; config?: RelayConfigInput } = {}) {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chat4all-sdk-'));
+  const relay: Relay = await createRelay({
+    port: options.port ?? 0,
+    dataDir,
+    logLevel: 'silent',
+    ...options.config,
+    auth: { appSecret: APP_SECRET, apiKey: API_KEY },
+  });
+  const url = await relay.listen();
+  return {
+    relay,
+    url,
+    dataDir,
+    port: Number(new URL(url).port),
+    close: () => relay.close(),
+    remove: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** Upserts a user through the server API and mints a token for them. */
+export async function userToken(url: string, userId: string, ttlSeconds?: number): Promise<string> {
+  const call = (method: string, path: string, body: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  await call('PUT', `/v1/users/${userId}`, { displayName: userId });
+  const response = await call('POST', `/v1/users/${userId}/tokens`, ttlSeconds ? { ttlSeconds } : {});
+  return ((await response.json()) as { token: string }).token;
+}
+
+export function client(url: string, token: string, options: Partial<ClientOptions> = {}) {
+  return createClient({
+    url,
+    token,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...options,
+  });
+}
+
+/** A free TCP port, for a relay that must come back on the same address. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The relay CLI in its own process, so a test can kill it without warning. */
+export function relayProcess(
+  port: number,
+  dataDir: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; ready: Promise<void> } {
+  const cli = fileURLToPath(new URL('../../relay-server/src/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=@chat4all/source', '--import', 'tsx', cli, 'start'], {
+    cwd: fileURLToPath(new URL('../../relay-server/', import.meta.url)),
+    env: {
+      PATH: process.env.PATH ?? '',
+      CHAT4ALL_PORT: String(port),
+      CHAT4ALL_DATA_DIR: dataDir,
+      CHAT4ALL_APP_SECRET: APP_SECRET,
+      CHAT4ALL_API_KEY: API_KEY,
+      CHAT4ALL_MESSAGES_PER_MINUTE: '10000000',
+      CHAT4ALL_MESSAGE_BURST: '1000000',
+      ...env,
+    },
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${output}`)));
+  });
+  return { child, ready };
+}
+
+/** Resolves with the store's value once `predicate` holds, re-checking on every change. */
+export function until<T>(
+  store: { subscribe(listener: () => void): () => void; getSnapshot(): T },
+  predicate: (value: T) => boolean,
+): Promise<T> {
+  return new Promise((resolve) => {
+    if (predicate(store.getSnapshot())) return resolve(store.getSnapshot());
+    const stop = store.subscribe(() => {
+      if (!predicate(store.getSnapshot())) return;
+      stop();
+      resolve(store.getSnapshot());
+    });
+  });
+}
+
+/** Creates both users (if needed) and their private conversation through the server API. */
+export async function privateConversation(url: string, a: string, b: string): Promise<string> {
+  await Promise.all([userToken(url, a), userToken(url, b)]);
+  const response = await fetch(`${url}/v1/conversations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'private', userId: b, createdBy: a }),
+  });
+  return ((await response.json()) as { id: string }).id;
+}

@@ -1,0 +1,7 @@
+export { Composer, type ComposerProps } from './composer.js';
+export { ConnectionBanner, type ConnectionBannerProps } from './connection-banner.js';
+export { ConversationList, type ConversationListProps } from './conversation-list.js';
+export { MessageList, type MessageListProps } from './message-list.js';
+export { MessageStatus, type MessageStatusProps } from './message-status.js';
+export { PresenceDot, type PresenceDotProps } from './presence-dot.js';
+export { TypingIndicator, type TypingIndicatorProps } from './typing-indicator.js';

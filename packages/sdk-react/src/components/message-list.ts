@@ -1,0 +1,123 @@
+import type { ChatMessage } from '@chat4all/sdk-js';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
+import { useMessages } from '../hooks.js';
+import { MessageStatus } from './message-status.js';
+
+export interface MessageListProps {
+  conversationId: string;
+  /** The signed-in user, whose messages get status ticks. */
+  userId?: string | null;
+  /** Renders one message. @default sender, text and, for the user's own, the ticks */
+  renderMessage?: (message: ChatMessage) => ReactNode;
+  /** Estimated row height in px, refined by measuring. @default 56 */
+  estimateSize?: number;
+  className?: string;
+}
+
+/** Within this many px of the top, older messages load; of the bottom, new ones keep the list pinned. */
+const EDGE_PX = 80;
+
+/**
+ * A virtualized message log: only the rows in view (plus a few) are in the DOM, whatever
+ * the length. Scrolling to the top loads older messages without moving what the user is
+ * reading; new messages keep the list at the bottom when it was there.
+ */
+export function MessageList({
+  conversationId,
+  userId = null,
+  renderMessage,
+  estimateSize = 56,
+  className = 'c4a-messages',
+}: MessageListProps) {
+  const { messages, loadOlder } = useMessages(conversationId);
+  const scroller = useRef<HTMLDivElement>(null);
+  const anchor = useRef<{ firstId: string | undefined; fromBottom: number; pinned: boolean; loading: boolean }>({
+    firstId: undefined,
+    fromBottom: 0,
+    pinned: true,
+    loading: false,
+  });
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => estimateSize,
+    getItemKey: (index) => messages[index]?.id ?? index,
+    overscan: 6,
+  });
+
+  // After older messages land above, put back what the user was reading; after new ones below, stay pinned.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const state = anchor.current;
+    const firstId = messages[0]?.id;
+    if (state.firstId !== undefined && firstId !== state.firstId) {
+      element.scrollTop = virtualizer.getTotalSize() - state.fromBottom;
+    } else if (state.pinned) {
+      element.scrollTop = element.scrollHeight;
+    }
+    state.firstId = firstId;
+  });
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    const state = anchor.current;
+    state.fromBottom = element.scrollHeight - element.scrollTop;
+    state.pinned = state.fromBottom - element.clientHeight < EDGE_PX;
+    if (element.scrollTop < EDGE_PX && !state.loading && messages.length > 0 && (messages[0]?.seq ?? 1) > 1) {
+      state.loading = true;
+      loadOlder().finally(() => {
+        state.loading = false;
+      });
+    }
+  };
+
+  const render =
+    renderMessage ??
+    ((message: ChatMessage) =>
+      h(
+        'div',
+        {
+          className: 'c4a-message',
+          'data-own': message.senderId === userId || undefined,
+          'data-deleted': message.deletedAt !== null || undefined,
+        },
+        h('span', { className: 'c4a-message-sender' }, message.senderId ?? 'system'),
+        h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text),
+        message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
+      ));
+
+  return h(
+    'div',
+    {
+      ref: scroller,
+      role: 'log',
+      'aria-live': 'polite',
+      'aria-label': 'Messages',
+      className,
+      onScroll,
+      style: { overflowY: 'auto', height: '100%' },
+    },
+    h(
+      'div',
+      { style: { height: virtualizer.getTotalSize(), position: 'relative', width: '100%' } },
+      virtualizer.getVirtualItems().map((row) => {
+        const message = messages[row.index];
+        if (!message) return null;
+        return h(
+          'div',
+          {
+            key: row.key,
+            'data-index': row.index,
+            'data-seq': message.seq ?? undefined,
+            ref: virtualizer.measureElement,
+            style: { position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)` },
+          },
+          render(message),
+        );
+      }),
+    ),
+  );
+}

@@ -1,0 +1,21 @@
+import { createElement as h } from 'react';
+import { useTyping } from '../hooks.js';
+
+export interface TypingIndicatorProps {
+  conversationId: string;
+  /** Display names for user ids. @default the ids */
+  nameOf?: (userId: string) => string;
+  className?: string;
+}
+
+/** "Ana is typing…", announced politely to screen readers; nothing when nobody types. */
+export function TypingIndicator({ conversationId, nameOf = (id) => id, className = 'c4a-typing' }: TypingIndicatorProps) {
+  const typing = useTyping(conversationId);
+  const text =
+    typing.length === 0
+      ? ''
+      : typing.length === 1
+        ? `${nameOf(typing[0] as string)} is typing…`
+        : `${typing.map(nameOf).join(', ')} are typing…`;
+  return h('div', { className, 'aria-live': 'polite' }, text);
+}

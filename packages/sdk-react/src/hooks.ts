@@ -1,0 +1,82 @@
+import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Presence, ReadableStore } from '@chat4all/sdk-js';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useChatClient } from './context.js';
+
+/**
+ * Binds a store. The server snapshot is the store's own (empty until connected), so server
+ * and first client render agree.
+ */
+function useStore<T>(store: ReadableStore<T>): T {
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
+
+/** Binds a slice of a store; the component re-renders only when the slice changes (by `Object.is`). */
+function useSlice<T, S>(store: ReadableStore<T>, select: (value: T) => S): S {
+  const getSlice = useCallback(() => select(store.getSnapshot()), [store, select]);
+  return useSyncExternalStore(store.subscribe, getSlice, getSlice);
+}
+
+export function useConnectionState(): ConnectionState {
+  return useStore(useChatClient().connection);
+}
+
+/** The conversation list, most recent first, with last message and unread count. */
+export function useConversations(): readonly ConversationSummary[] {
+  return useStore(useChatClient().conversations);
+}
+
+/** One conversation from the list, or `undefined` while it is not loaded. */
+export function useConversation(conversationId: string): ConversationSummary | undefined {
+  const select = useCallback((list: readonly ConversationSummary[]) => list.find((c) => c.id === conversationId), [conversationId]);
+  return useSlice(useChatClient().conversations, select);
+}
+
+/** A conversation's messages (confirmed, then pending), and `loadOlder` to page history in. */
+export function useMessages(conversationId: string): { messages: readonly ChatMessage[]; loadOlder: (limit?: number) => Promise<number> } {
+  const client = useChatClient();
+  const store = useMemo(() => client.messages(conversationId), [client, conversationId]);
+  const messages = useStore(store);
+  const loadOlder = useCallback((limit?: number) => client.loadOlder(conversationId, limit), [client, conversationId]);
+  return { messages, loadOlder };
+}
+
+/** A stable function that puts a message in the outbox of a conversation. */
+export function useSendMessage(conversationId: string) {
+  const client = useChatClient();
+  return useCallback(
+    (text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string }) => client.send(conversationId, text, options),
+    [client, conversationId],
+  );
+}
+
+/** One message's status; re-renders only when it changes. */
+export function useMessageStatus(conversationId: string, messageId: string): MessageStatus | undefined {
+  const client = useChatClient();
+  const store = useMemo(() => client.messages(conversationId), [client, conversationId]);
+  const select = useCallback((messages: readonly ChatMessage[]) => messages.find((m) => m.id === messageId)?.status, [messageId]);
+  return useSlice(store, select);
+}
+
+/** Ids of the other users typing in a conversation. */
+export function useTyping(conversationId: string): readonly string[] {
+  const client = useChatClient();
+  return useStore(useMemo(() => client.typing(conversationId), [client, conversationId]));
+}
+
+/** A user's presence: online, away or offline with last-seen. */
+export function usePresence(userId: string): Presence {
+  const client = useChatClient();
+  return useStore(useMemo(() => client.presence(userId), [client, userId]));
+}
+
+/** Unread messages in one conversation, or across the list when no id is given. */
+export function useUnreadCount(conversationId?: string): number {
+  const client = useChatClient();
+  const select = useCallback(
+    (list: readonly ConversationSummary[]) => list.find((c) => c.id === conversationId)?.unreadCount ?? 0,
+    [conversationId],
+  );
+  const one = useSlice(client.conversations, select);
+  const total = useStore(client.unreadTotal);
+  return conversationId === undefined ? total : one;
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TypingEvent } from '@chat4all/sdk-js';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, servePage } from '../../sdk-js/test/browser-harness.js';
+import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
+
+describe('components in real Chromium', () => {
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let site: Awaited<ReturnType<typeof servePage>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    site = await servePage(new URL('./browser/components-page.ts', import.meta.url));
+    browser = await launchChromium();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await relay?.close();
+    relay?.remove();
+  });
+
+  it('virtualizes the log, keeps the reading position when older messages load, sends from the composer and shows typing', async () => {
+    const meToken = await userToken(relay.url, 'me');
+    await userToken(relay.url, 'peer');
+    const api = (method: string, path: string, body: unknown) =>
+      fetch(`${relay.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const conversationId = (
+      (await (await api('POST', '/v1/conversations', { type: 'private', userId: 'peer', createdBy: 'me' })).json()) as { id: string }
+    ).id;
+    for (let i = 1; i <= 300; i++)
+      await api('POST', `/v1/conversations/${conversationId}/messages`, {
+        id: crypto.randomUUID(),
+        text: `history ${i}`,
+        senderId: 'peer',
+      });
+    const peer = makeClient(relay.url, await userToken(relay.url, 'peer'));
+    await peer.connect();
+    const typing: TypingEvent[] = [];
+    peer.on('typing', (event) => typing.push(event));
+
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${meToken}&me=me&peer=peer&conversation=${conversationId}`);
+    await page.waitForSelector('[role="status"]', { state: 'detached' });
+    await page.waitForSelector('[data-seq="300"]');
+    // The newest 50 are held; only the rows in view (plus overscan) are in the DOM.
+    const rows = await page.locator('[data-seq]').count();
+    expect(rows).toBeGreaterThan(3);
+    expect(rows).toBeLessThan(30);
+    await page.waitForSelector('[aria-label="300 unread"]');
+    await page.screenshot({ path: `${SCREENSHOTS}components-newest.png` });
+
+    // Scroll to the top: older messages load above, and the row that was at the top (the
+    // oldest held, seq 251) is still at the top of the log, not pushed down by them.
+    const log = page.getByRole('log');
+    const logTop = (await log.boundingBox())?.y ?? Number.NaN;
+    await log.evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    await page.waitForFunction(() => (document.querySelector('[role="log"]') as HTMLElement).scrollTop > 1000);
+    const oldest = page.locator('[data-seq="251"]');
+    await oldest.waitFor();
+    const top = (await oldest.boundingBox())?.y ?? Number.NaN;
+    expect(Math.abs(top - logTop)).toBeLessThan(4);
+    await page.screenshot({ path: `${SCREENSHOTS}components-older.png` });
+
+    // Typing in the composer tells the peer; Enter sends.
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('hello from the page');
+    await expect.poll(() => typing.some((t) => t.userId === 'me' && t.active)).toBe(true);
+    const received = new Promise<string>((resolve) => peer.on('message', (m) => resolve(m.text)));
+    await box.press('Enter');
+    expect(await received).toBe('hello from the page');
+    await page.getByRole('log').evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await page.waitForSelector('[data-seq="301"] [data-status]');
+    await page.screenshot({ path: `${SCREENSHOTS}components-sent.png` });
+    peer.close();
+  });
+});

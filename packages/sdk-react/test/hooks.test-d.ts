@@ -1,0 +1,39 @@
+import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Presence } from '@chat4all/sdk-js';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  ChatProvider,
+  useConnectionState,
+  useConversation,
+  useConversations,
+  useMessageStatus,
+  useMessages,
+  usePresence,
+  useSendMessage,
+  useTyping,
+  useUnreadCount,
+} from '../src/index.js';
+
+describe('public types of @chat4all/sdk-react', () => {
+  it('hooks return the sdk-js snapshots', () => {
+    expectTypeOf(useConnectionState).returns.toEqualTypeOf<ConnectionState>();
+    expectTypeOf(useConversations).returns.toEqualTypeOf<readonly ConversationSummary[]>();
+    expectTypeOf(useConversation).returns.toEqualTypeOf<ConversationSummary | undefined>();
+    expectTypeOf(useMessages).returns.toEqualTypeOf<{ messages: readonly ChatMessage[]; loadOlder: (limit?: number) => Promise<number> }>();
+    expectTypeOf(useMessageStatus).returns.toEqualTypeOf<MessageStatus | undefined>();
+    expectTypeOf(useTyping).returns.toEqualTypeOf<readonly string[]>();
+    expectTypeOf(usePresence).returns.toEqualTypeOf<Presence>();
+    expectTypeOf(useUnreadCount).parameters.toEqualTypeOf<[conversationId?: string]>();
+    expectTypeOf(useUnreadCount).returns.toEqualTypeOf<number>();
+  });
+
+  it('useSendMessage returns a sender that resolves with the pending message', () => {
+    expectTypeOf(useSendMessage).returns.parameters.toEqualTypeOf<
+      [text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string }]
+    >();
+    expectTypeOf(useSendMessage).returns.returns.resolves.toEqualTypeOf<ChatMessage>();
+  });
+
+  it('ChatProvider takes a client', () => {
+    expectTypeOf(ChatProvider).parameter(0).toHaveProperty('client');
+  });
+});

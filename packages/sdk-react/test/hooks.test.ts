@@ -1,0 +1,158 @@
+// @vitest-environment happy-dom
+import type { Chat4AllClient } from '@chat4all/sdk-js';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { createElement as h, useEffect } from 'react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
+import {
+  ChatProvider,
+  useConnectionState,
+  useConversation,
+  useMessageStatus,
+  useMessages,
+  usePresence,
+  useSendMessage,
+  useTyping,
+  useUnreadCount,
+} from '../src/index.js';
+
+// Tell React this is a test environment, so act() flushes updates.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+async function conversation(url: string, a: string, b: string): Promise<string> {
+  const response = await fetch(`${url}/v1/conversations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'private', userId: b, createdBy: a }),
+  });
+  return ((await response.json()) as { id: string }).id;
+}
+
+function Chat({ conversationId, onSender }: { conversationId: string; onSender: (send: (text: string) => Promise<unknown>) => void }) {
+  const state = useConnectionState();
+  const { messages } = useMessages(conversationId);
+  const sendMessage = useSendMessage(conversationId);
+  const typing = useTyping(conversationId);
+  const bobPresence = usePresence('bob');
+  const unread = useUnreadCount(conversationId);
+  const total = useUnreadCount();
+  const summary = useConversation(conversationId);
+  useEffect(() => onSender(sendMessage), [sendMessage, onSender]);
+  return h(
+    'div',
+    null,
+    h('p', { 'data-testid': 'state' }, state),
+    h('p', { 'data-testid': 'typing' }, typing.join(',')),
+    h('p', { 'data-testid': 'presence' }, bobPresence.status),
+    h('p', { 'data-testid': 'unread' }, `${unread}/${total}/${summary?.lastMessage?.text ?? ''}`),
+    h(
+      'ul',
+      null,
+      messages.map((m) => h('li', { key: m.id }, `${m.text}:${m.status}`)),
+    ),
+  );
+}
+
+const renders = { list: new Map<string, number>(), status: 0 };
+
+function MessageCount({ conversationId }: { conversationId: string }) {
+  renders.list.set(conversationId, (renders.list.get(conversationId) ?? 0) + 1);
+  return h('p', null, useMessages(conversationId).messages.length);
+}
+
+function FirstStatus({ conversationId, messageId }: { conversationId: string; messageId: string }) {
+  renders.status++;
+  return h('p', null, useMessageStatus(conversationId, messageId) ?? 'none');
+}
+
+describe('sdk-react hooks against the real relay', () => {
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  const clients: Chat4AllClient[] = [];
+  beforeEach(async () => {
+    relay = await startRelay({ config: { realtime: { offlineGraceMs: 0 } } });
+  });
+  afterEach(async () => {
+    cleanup();
+    for (const c of clients.splice(0)) c.close();
+    await relay.close();
+    relay.remove();
+  });
+  const connected = async (userId: string) => {
+    const c = makeClient(relay.url, await userToken(relay.url, userId));
+    clients.push(c);
+    return c;
+  };
+
+  it('shows the connection, the messages with their status, unread counts, typing and presence', async () => {
+    const ana = await connected('ana');
+    const bob = await connected('bob');
+    const conversationId = await conversation(relay.url, 'ana', 'bob');
+    let send: ((text: string) => Promise<unknown>) | undefined;
+    render(
+      h(
+        ChatProvider,
+        { client: ana },
+        h(Chat, {
+          conversationId,
+          onSender: (fn: (text: string) => Promise<unknown>) => {
+            send = fn;
+          },
+        }),
+      ),
+    );
+    expect(screen.getByTestId('state').textContent).toBe('idle');
+    await act(() => ana.connect());
+    await waitFor(() => expect(screen.getByTestId('state').textContent).toBe('connected'));
+
+    await act(async () => {
+      await send?.('hi bob');
+    });
+    await waitFor(() => expect(screen.getByText('hi bob:sent')).toBeTruthy());
+    await act(() => bob.connect());
+    await waitFor(() => expect(screen.getByText('hi bob:delivered')).toBeTruthy());
+    await waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('online'));
+    await act(() => bob.markRead(conversationId));
+    await waitFor(() => expect(screen.getByText('hi bob:read')).toBeTruthy());
+
+    await act(async () => {
+      await bob.send(conversationId, 'hi ana');
+    });
+    await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('1/1/hi ana'));
+    await act(() => bob.setTyping(conversationId, true));
+    await waitFor(() => expect(screen.getByTestId('typing').textContent).toBe('bob'));
+    await act(() => ana.markRead(conversationId));
+    await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('0/0/hi ana'));
+    act(() => bob.close());
+    await waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('offline'));
+  });
+
+  it('re-renders only the components whose slice changed', async () => {
+    const ana = await connected('ana');
+    const bob = await connected('bob');
+    const cid = await connected('cid');
+    const withBob = await conversation(relay.url, 'ana', 'bob');
+    const withCid = await conversation(relay.url, 'ana', 'cid');
+    await Promise.all([ana.connect(), bob.connect(), cid.connect()]);
+    const first = await bob.send(withBob, 'first');
+    // Settled: ana's device has acknowledged it, so its status no longer moves.
+    await waitFor(() => expect(ana.messages(withBob).getSnapshot()[0]?.status).toBe('delivered'));
+    render(
+      h(
+        ChatProvider,
+        { client: ana },
+        h(MessageCount, { conversationId: withBob }),
+        h(MessageCount, { conversationId: withCid }),
+        h(FirstStatus, { conversationId: withBob, messageId: first.id }),
+      ),
+    );
+    const before = { bob: renders.list.get(withBob) ?? 0, cid: renders.list.get(withCid) ?? 0, status: renders.status };
+
+    await act(async () => {
+      await bob.send(withBob, 'second');
+    });
+    await waitFor(() => expect(ana.messages(withBob).getSnapshot()).toHaveLength(2));
+    await waitFor(() => expect(renders.list.get(withBob)).toBeGreaterThan(before.bob));
+    // The other conversation and the first message's unchanged status did not render again.
+    expect({ cid: renders.list.get(withCid), status: renders.status }).toEqual({ cid: before.cid, status: before.status });
+  });
+});
