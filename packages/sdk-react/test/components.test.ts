@@ -69,11 +69,10 @@ describe('components in real Chromium', () => {
     await log.evaluate((element) => {
       element.scrollTop = 0;
     });
-    await page.waitForFunction(() => (document.querySelector('[role="log"]') as HTMLElement).scrollTop > 1000);
+    await page.locator('[data-seq="250"]').waitFor({ state: 'attached' });
     const oldest = page.locator('[data-seq="251"]');
-    await oldest.waitFor();
-    const top = (await oldest.boundingBox())?.y ?? Number.NaN;
-    expect(Math.abs(top - logTop)).toBeLessThan(4);
+    await expect.poll(async () => Math.abs(((await oldest.boundingBox())?.y ?? Number.NaN) - logTop)).toBeLessThan(4);
+    expect(await page.getByRole('log').evaluate((element) => element.scrollTop)).toBeGreaterThan(1000);
     await page.screenshot({ path: `${SCREENSHOTS}components-older.png` });
 
     // Typing in the composer tells the peer; Enter sends.

@@ -32,46 +32,34 @@ export function MessageList({
 }: MessageListProps) {
   const { messages, loadOlder } = useMessages(conversationId);
   const scroller = useRef<HTMLDivElement>(null);
-  const anchor = useRef<{ firstId: string | undefined; fromBottom: number; pinned: boolean; loading: boolean }>({
-    firstId: undefined,
-    fromBottom: 0,
-    pinned: true,
-    loading: false,
-  });
+  const loading = useRef(false);
+  // End-anchored (chat) mode: a prepend keeps the visible row where it was, an append
+  // follows only when the reader was already at the end.
   const virtualizer = useVirtualizer({
     count: messages.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => estimateSize,
     getItemKey: (index) => messages[index]?.id ?? index,
     overscan: 6,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: EDGE_PX,
   });
 
-  // After older messages land above, put back what the user was reading; after new ones below, stay pinned.
+  // Open on the newest message once there is one.
+  const hasMessages = messages.length > 0;
   useLayoutEffect(() => {
-    const element = scroller.current;
-    if (!element) return;
-    const state = anchor.current;
-    const firstId = messages[0]?.id;
-    if (state.firstId !== undefined && firstId !== state.firstId) {
-      element.scrollTop = virtualizer.getTotalSize() - state.fromBottom;
-    } else if (state.pinned) {
-      element.scrollTop = element.scrollHeight;
-    }
-    state.firstId = firstId;
-  });
+    if (hasMessages) virtualizer.scrollToEnd();
+  }, [hasMessages, virtualizer]);
 
   const onScroll = () => {
     const element = scroller.current;
-    if (!element) return;
-    const state = anchor.current;
-    state.fromBottom = element.scrollHeight - element.scrollTop;
-    state.pinned = state.fromBottom - element.clientHeight < EDGE_PX;
-    if (element.scrollTop < EDGE_PX && !state.loading && messages.length > 0 && (messages[0]?.seq ?? 1) > 1) {
-      state.loading = true;
-      loadOlder().finally(() => {
-        state.loading = false;
-      });
-    }
+    if (!element || loading.current || element.scrollTop >= EDGE_PX) return;
+    if (messages.length === 0 || (messages[0]?.seq ?? 1) <= 1) return;
+    loading.current = true;
+    loadOlder().finally(() => {
+      loading.current = false;
+    });
   };
 
   const render =
@@ -98,7 +86,7 @@ export function MessageList({
       'aria-label': 'Messages',
       className,
       onScroll,
-      style: { overflowY: 'auto', height: '100%' },
+      style: { overflowY: 'auto', overflowAnchor: 'none', height: '100%' },
     },
     h(
       'div',
