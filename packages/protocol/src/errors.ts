@@ -183,6 +183,13 @@ export const ERROR_CODES = {
     retryable: true,
     summary: 'The client did not read fast enough and its send buffer filled; reconnect and resume (nothing is lost).',
   },
+  RESUME_REQUIRED: {
+    status: 503,
+    closeCode: 4409,
+    retryable: true,
+    summary:
+      'The relay node lost its fan-out feed for a moment and may have missed events; reconnect and resume (nothing is lost: the store has everything).',
+  },
   SHUTTING_DOWN: {
     status: 503,
     closeCode: 1001,

@@ -8,7 +8,7 @@ import { resolveSecrets } from './secrets.js';
 const HELP = `chat4all-relay <command> [options]
 
 Commands:
-  start                 start the relay (embedded: SQLite under ./data, no other service)
+  start                 start the relay (embedded: SQLite under ./data; or PostgreSQL + Redis, see docs/scaling.md)
   migrate               create or upgrade the store's schema, then exit
   token <userId>        print a development access token for a user (created if missing)
 
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       return start(config);
     case 'migrate': {
-      const store = createStore(config);
+      const store = await createStore(config);
       await store.migrate();
       await store.close();
       console.log('store is up to date');
@@ -79,7 +79,7 @@ async function token(config: RelayConfig, userId: string | undefined, name: stri
     return 2;
   }
   const { secrets } = resolveSecrets(config);
-  const store = createStore(config);
+  const store = await createStore(config);
   try {
     await store.migrate();
     await store.ensureUser(userId, name ?? null, Date.now());

@@ -41,6 +41,32 @@ describe('configuration', () => {
     expect(() => resolveConfig({ colour: 'blue' } as never)).toThrow(/colour/);
   });
 
+  it('picks the scale-out store and bus from env, and names the URL each one needs', () => {
+    const config = loadConfig({
+      env: {
+        CHAT4ALL_STORE: 'postgres',
+        CHAT4ALL_POSTGRES_URL: 'postgres://chat4all@db:5432/chat4all',
+        CHAT4ALL_BUS: 'redis',
+        CHAT4ALL_REDIS_URL: 'redis://redis:6379',
+        CHAT4ALL_REDIS_PARTITIONS: '8',
+        CHAT4ALL_MIGRATE_ON_START: 'false',
+      },
+    });
+    expect(config.store).toMatchObject({
+      driver: 'postgres',
+      migrateOnStart: false,
+      postgres: { url: 'postgres://chat4all@db:5432/chat4all', poolSize: 10 },
+    });
+    expect(config.bus).toMatchObject({ driver: 'redis', redis: { url: 'redis://redis:6379', partitions: 8, keyPrefix: 'chat4all' } });
+    expect(() => loadConfig({ env: { CHAT4ALL_STORE: 'postgres' } })).toThrow(
+      /store\.postgres\.url: required by the 'postgres' store \(set it or CHAT4ALL_POSTGRES_URL\)/,
+    );
+    expect(() => loadConfig({ env: { CHAT4ALL_BUS: 'redis' } })).toThrow(/bus\.redis\.url.*CHAT4ALL_REDIS_URL/);
+    expect(() => loadConfig({ env: { CHAT4ALL_STORE: 'mongo' } })).toThrow(
+      /store\.driver \(from CHAT4ALL_STORE\).*expected one of "sqlite", "postgres"/,
+    );
+  });
+
   it('refuses an unreadable config file with its path', () => {
     expect(() => loadConfig({ file: '/nonexistent/relay.json', env: {} })).toThrow(/CHAT4ALL_CONFIG.*\/nonexistent\/relay\.json/);
   });

@@ -29,14 +29,47 @@ export const RelayConfigSchema = Type.Object(
     logLevel: Type.Union(LogLevel.anyOf, { default: 'info' }),
     store: Type.Object(
       {
-        /** Store adapter. @default 'sqlite' */
-        driver: Type.Literal('sqlite', { default: 'sqlite' }),
+        /** Store adapter: `sqlite` (embedded, one node) or `postgres` (any number of nodes). @default 'sqlite' */
+        driver: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+        /** Create or upgrade the schema when the relay starts (otherwise run `chat4all-relay migrate`). @default true */
+        migrateOnStart: Type.Boolean({ default: true }),
         sqlite: Type.Object(
           {
             /** Database file; relative paths resolve against `dataDir`. @default 'chat4all.db' */
             path: Type.String({ default: 'chat4all.db', minLength: 1 }),
             /** SQLite `synchronous` pragma. `full` survives power loss; `normal` only process crashes. @default 'full' */
             synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        postgres: Type.Object(
+          {
+            /** Connection URL, e.g. `postgres://chat4all:secret@db:5432/chat4all`. Required with the `postgres` driver. */
+            url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+            /** Connections per relay node. @default 10 */
+            poolSize: Type.Integer({ default: 10, minimum: 1 }),
+            /** Schema for the relay's tables (created by migrate). @default the connection's search_path */
+            schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    bus: Type.Object(
+      {
+        /** Fan-out between nodes: `memory` (one node) or `redis` (Redis Streams, any number of nodes). @default 'memory' */
+        driver: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
+        redis: Type.Object(
+          {
+            /** Redis URL, e.g. `redis://redis:6379`. Required with the `redis` driver. */
+            url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+            /** Prefix of every key the relay uses, so several deployments can share one Redis. @default 'chat4all' */
+            keyPrefix: Type.String({ default: 'chat4all', minLength: 1, pattern: '^[^{}\\s]+$' }),
+            /** Fan-out streams; a conversation always maps to the same one, which keeps its order. @default 16 */
+            partitions: Type.Integer({ default: 16, minimum: 1, maximum: 1024 }),
+            /** Approximate length each stream is trimmed to (`XADD MAXLEN ~`). @default 10000 */
+            streamMaxLength: Type.Integer({ default: 10_000, minimum: 100 }),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -156,6 +189,15 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_STORE: 'store.driver',
   CHAT4ALL_SQLITE_PATH: 'store.sqlite.path',
   CHAT4ALL_SQLITE_SYNCHRONOUS: 'store.sqlite.synchronous',
+  CHAT4ALL_MIGRATE_ON_START: 'store.migrateOnStart',
+  CHAT4ALL_POSTGRES_URL: 'store.postgres.url',
+  CHAT4ALL_POSTGRES_POOL_SIZE: 'store.postgres.poolSize',
+  CHAT4ALL_POSTGRES_SCHEMA: 'store.postgres.schema',
+  CHAT4ALL_BUS: 'bus.driver',
+  CHAT4ALL_REDIS_URL: 'bus.redis.url',
+  CHAT4ALL_REDIS_KEY_PREFIX: 'bus.redis.keyPrefix',
+  CHAT4ALL_REDIS_PARTITIONS: 'bus.redis.partitions',
+  CHAT4ALL_REDIS_STREAM_MAX_LENGTH: 'bus.redis.streamMaxLength',
   CHAT4ALL_APP_SECRET: 'auth.appSecret',
   CHAT4ALL_API_KEY: 'auth.apiKey',
   CHAT4ALL_JWT_ISSUER: 'auth.issuer',
@@ -229,7 +271,17 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     const from = sources.get(key);
     throw new ConfigError(from ? `${key} (from ${from})` : key, describe(error.schema, error.message, error.value));
   }
-  return value as RelayConfig;
+  const config = value as RelayConfig;
+  const required: Array<[boolean, string, string]> = [
+    [config.store.driver === 'postgres' && !config.store.postgres.url, 'store.postgres.url', "the 'postgres' store"],
+    [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
+  ];
+  for (const [missing, key, what] of required) {
+    if (!missing) continue;
+    const env = Object.keys(ENV_VARS).find((name) => ENV_VARS[name] === key);
+    throw new ConfigError(key, `required by ${what} (set it or ${env})`);
+  }
+  return config;
 }
 
 function describe(schema: TSchema, message: string, value: unknown): string {

@@ -41,6 +41,7 @@ interface FastifyLikeError {
  */
 export function toRelayError(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
+  if (isStoreUnavailable(error)) return new RelayError('NOT_READY', 'The store is unreachable; retry', { cause: error });
   if (typeof error === 'object' && error !== null) {
     const e = error as FastifyLikeError;
     const message = typeof e.message === 'string' ? e.message : undefined;
@@ -70,4 +71,28 @@ function validationDetails(e: FastifyLikeError): unknown {
     path: issue.instancePath ?? '',
     message: issue.message ?? 'invalid',
   }));
+}
+
+/** Socket-level and `postgres` client codes for a lost or refused database connection. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether an error means the store could not be reached (rather than that a query was
+ * wrong): connection errors, SQLSTATE class 08 (connection exception) and 57P01–57P03
+ * (the server shutting down or not accepting connections). These are retryable.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
 }

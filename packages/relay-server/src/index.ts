@@ -3,6 +3,6 @@ export { MemoryBus } from './bus/memory.js';
 export type { Bus, BusEnvelope } from './bus/types.js';
 export { ConfigError, loadConfig, type RelayConfig, type RelayConfigInput, RelayConfigSchema, resolveConfig } from './config.js';
 export { RelayError, toRelayError } from './errors.js';
-export { createRelay, createStore, type Relay, type RelayDependencies } from './relay.js';
+export { createBus, createRelay, createStore, type Relay, type RelayDependencies } from './relay.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
 export type * from './store/types.js';

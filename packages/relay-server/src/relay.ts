@@ -54,10 +54,27 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** Opens the store the config describes (SQLite under `dataDir` by default). */
-export function createStore(config: RelayConfig): Store {
+/**
+ * Opens the store the config describes: SQLite under `dataDir` by default, PostgreSQL with
+ * `store.driver: 'postgres'` (the `postgres` package is loaded only then).
+ */
+export async function createStore(config: RelayConfig): Promise<Store> {
+  if (config.store.driver === 'postgres') {
+    const { PostgresStore } = await import('./store/postgres/index.js');
+    const { url, poolSize, schema } = config.store.postgres;
+    return new PostgresStore({ url, max: poolSize, schema });
+  }
   const { path, synchronous } = config.store.sqlite;
   return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous });
+}
+
+/** Opens the bus the config describes: in-process by default, Redis Streams with `bus.driver: 'redis'`. */
+export async function createBus(config: RelayConfig): Promise<Bus> {
+  if (config.bus.driver === 'redis') {
+    const { RedisStreamsBus } = await import('./bus/redis.js');
+    return new RedisStreamsBus(config.bus.redis);
+  }
+  return new MemoryBus();
 }
 
 function createLogger(config: RelayConfig): Logger {
@@ -97,9 +114,16 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   if (generated.length > 0)
     log.warn({ file, generated }, `generated ${generated.join(' and ')} into ${file}; set them explicitly in production`);
 
-  const store = deps.store ?? createStore(config);
-  const bus = deps.bus ?? new MemoryBus();
-  await store.migrate();
+  const store = deps.store ?? (await createStore(config));
+  const bus = deps.bus ?? (await createBus(config));
+  try {
+    if (config.store.migrateOnStart) await store.migrate();
+    await bus.ready?.();
+  } catch (error) {
+    if (!deps.bus) await bus.close();
+    if (!deps.store) await store.close();
+    throw error;
+  }
 
   const tokens = new TokenService({ ...config.auth, ...secrets });
   const conversations = new ConversationService(store, bus);
@@ -158,6 +182,11 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     hub.deliver(envelope);
     metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
   });
+  // This node may have missed fan-out: its clients reconnect and resume from the store.
+  const unsubscribeGap = bus.onGap?.(() => {
+    log.warn({ sockets: hub.size }, 'fan-out gap: asking clients to resume');
+    hub.closeAll(new RelayError('RESUME_REQUIRED'));
+  });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -212,6 +241,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         ctx.typing.close();
         ctx.presence.close();
         unsubscribe();
+        unsubscribeGap?.();
         if (!deps.bus) await bus.close();
         if (!deps.store) await store.close();
       })();

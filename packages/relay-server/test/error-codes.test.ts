@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, type ErrorCode } from '@chat4all/protocol';
+import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRelayError } from '../src/errors.js';
-import { API_KEY, APP_SECRET, type RunningRelay, startRelay, TestSocket } from './fixtures.js';
+import { API_KEY, APP_SECRET, REDIS_URL, type RunningRelay, startRelay, TestSocket } from './fixtures.js';
 
 interface Seen {
   code: string;
@@ -205,6 +206,21 @@ describe('every error code is reachable', () => {
         });
       }
       const closed = await stalled.closed;
+      await own.close();
+      return { code: closed.reason, closeCode: closed.code };
+    },
+    RESUME_REQUIRED: async () => {
+      // A node on the Redis bus whose reader connection is cut asks its clients to resume.
+      const keyPrefix = `test:${randomUUID()}`;
+      const own = await startRelay({ bus: { driver: 'redis', redis: { url: REDIS_URL, keyPrefix } } });
+      const user = await own.user();
+      const userSocket = await own.connect(user.token);
+      const admin = new Redis(REDIS_URL);
+      const clients = (await admin.client('LIST')) as string;
+      const reader = clients.split('\n').find((line) => line.includes(`name=${keyPrefix}:bus-reader`));
+      await admin.client('KILL', 'ID', /id=(\d+)/.exec(reader ?? '')?.[1] ?? '0');
+      const closed = await userSocket.closed;
+      await admin.quit();
       await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },

@@ -35,6 +35,10 @@ export interface RunningRelay extends AsyncDisposable {
 }
 
 /** Starts a real relay on an ephemeral port with a fresh data dir (or the one given, to test restarts). */
+/** The PostgreSQL and Redis of this machine (CI starts them when they are down). */
+export const POSTGRES_URL = process.env.CHAT4ALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.CHAT4ALL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 export async function startRelay(
   config: RelayConfigInput = {},
   options: { dataDir?: string; keepData?: boolean } = {},

@@ -36,5 +36,12 @@ export interface Bus {
   publish(envelope: BusEnvelope): Promise<void>;
   /** Returns an unsubscribe function. `publishedAt` is the publisher's clock (epoch ms, fractional) for fan-out latency. */
   subscribe(listener: (envelope: BusEnvelope, publishedAt: number) => void): () => void;
+  /** Resolves once envelopes published from now on are sure to reach this node's listeners. */
+  ready?(): Promise<void>;
+  /**
+   * Called when this node may have missed envelopes (a shared bus lost its connection).
+   * The relay then has its clients resume from the store. Returns an unsubscribe function.
+   */
+  onGap?(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -65,9 +65,10 @@ export class MessageService {
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { message } = outcome;
     this.options.onSent(message, outcome.created, (performance.now() - started) / 1000);
-    // Published synchronously on resolution, so publish order is commit order.
-    if (outcome.created)
-      this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
+    // Published synchronously on resolution, so publish order is commit order. A retry of a
+    // stored id is published again: the node that stored it may have died before publishing
+    // (its sender never got the ack), and clients drop a message they already hold by id.
+    this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }
 

@@ -1,6 +1,10 @@
 import type { Conversation, Member, MemberRole, Message, MessageKind, Metadata, User } from '@chat4all/protocol';
 
-/** Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON text. */
+/**
+ * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
+ * text. PostgreSQL `bigint` columns may arrive as strings (the `postgres` client's default
+ * for int8), so times go through `Number()`.
+ */
 export interface UserRow {
   id: string;
   display_name: string | null;
@@ -44,8 +48,8 @@ export interface MessageRow {
   deleted_at: number | null;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+export const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
+const isoOrNull = (ms: number | string | null): string | null => (ms === null ? null : iso(ms));
 const parseMetadata = (text: string): Metadata => JSON.parse(text) as Metadata;
 
 export function toUser(row: UserRow): User {

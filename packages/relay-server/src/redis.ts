@@ -1,0 +1,2 @@
+/** The Redis Streams bus and work queue for scale-out deployments. Needs the `ioredis` package installed. */
+export { partitionOf, RedisStreamsBus, type RedisStreamsBusOptions } from './bus/redis.js';

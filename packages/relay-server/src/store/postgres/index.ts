@@ -1,0 +1,618 @@
+import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import postgres from 'postgres';
+import {
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+  toConversation,
+  toMember,
+  toMessage,
+  toUser,
+  type UserRow,
+} from '../rows.js';
+import type {
+  AppendInput,
+  AppendOutcome,
+  ConversationCursor,
+  ConversationPatch,
+  GroupInput,
+  ReceiptInput,
+  ReceiptOutcome,
+  RefreshRotation,
+  RefreshTokenRecord,
+  Store,
+  StoreCapabilities,
+  StoredEvent,
+  StoredEventType,
+  SyncEntry,
+  UserInput,
+} from '../types.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+type Sql = postgres.Sql;
+type Tx = postgres.TransactionSql;
+/** What both a pool and a transaction can run. */
+type Query = Sql | Tx;
+
+export interface PostgresStoreOptions {
+  /** Connection URL (`postgres://user:pass@host:5432/db`). Ignored when `sql` is given. */
+  url?: string;
+  /** A `postgres` client to use instead of opening `url`. The store does not end it on `close()`. */
+  sql?: Sql;
+  /** Pool size when the store opens its own client. @default 10 */
+  max?: number;
+  /**
+   * Schema holding the tables; created by `migrate()` when missing. With your own `sql`,
+   * set its `search_path` to the same schema. @default the connection's search_path ('public')
+   */
+  schema?: string;
+}
+
+const MESSAGE_COLUMNS = 'id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at, edited_at, deleted_at';
+const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
+const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
+/** Any constant: it only has to be the same for every relay migrating the same database. */
+const MIGRATION_LOCK = 0x63346131;
+/** An append batch that raced another node for a client id is retried this many times. */
+const APPEND_ATTEMPTS = 5;
+
+/** Thrown inside an append transaction to roll it back and run the batch again. */
+class AppendRace extends Error {}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * The scale-out store. Any number of relay nodes share it. Appends arrive in batches (the
+ * relay's group commit) and each batch is one transaction: conversation rows locked in id
+ * order (no deadlock between nodes), seqs assigned from the locked counters, one
+ * multi-row insert, one counter update per conversation.
+ */
+export class PostgresStore implements Store {
+  readonly capabilities: StoreCapabilities = {};
+  readonly sql: Sql;
+  readonly #owned: boolean;
+  readonly #schema: string | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema))
+      throw new TypeError(`schema must match ${SCHEMA_NAME}: ${options.schema}`);
+    this.#schema = options.schema;
+    if (options.sql) {
+      this.sql = options.sql;
+      this.#owned = false;
+    } else {
+      if (!options.url) throw new TypeError('PostgresStore needs `url` or `sql`');
+      this.sql = postgres(options.url, {
+        max: options.max ?? 10,
+        onnotice: () => {},
+        // int8 (times in ms) as numbers: epoch milliseconds stay exact far past year 200000.
+        types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
+        connection: options.schema ? { search_path: options.schema } : {},
+      });
+      this.#owned = true;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      if (this.#schema) {
+        await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`);
+        await tx.unsafe(`SET LOCAL search_path TO ${this.#schema}`);
+      }
+      await tx`CREATE TABLE IF NOT EXISTS chat4all_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+      const [row] = await tx<{ version: number }[]>`SELECT COALESCE(MAX(version), 0)::int AS version FROM chat4all_migrations`;
+      const current = row?.version ?? 0;
+      for (const [index, migration] of POSTGRES_MIGRATIONS.entries()) {
+        if (index < current) continue;
+        await tx.unsafe(migration);
+        await tx`INSERT INTO chat4all_migrations (version) VALUES (${index + 1})`;
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.sql`SELECT 1`;
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.sql.end({ timeout: 5 });
+  }
+
+  // -- users ---------------------------------------------------------------------------
+
+  async upsertUser(input: UserInput, now: number): Promise<User> {
+    const [row] = await this.sql<UserRow[]>`
+      INSERT INTO users (id, display_name, avatar_url, metadata, created_at, updated_at)
+      VALUES (${input.id}, ${input.displayName ?? null}, ${input.avatarUrl ?? null}, ${JSON.stringify(input.metadata ?? {})}, ${now}, ${now})
+      ON CONFLICT (id) DO UPDATE SET
+        display_name = CASE WHEN ${input.displayName !== undefined} THEN excluded.display_name ELSE users.display_name END,
+        avatar_url = CASE WHEN ${input.avatarUrl !== undefined} THEN excluded.avatar_url ELSE users.avatar_url END,
+        metadata = CASE WHEN ${input.metadata !== undefined} THEN excluded.metadata ELSE users.metadata END,
+        updated_at = excluded.updated_at
+      RETURNING *`;
+    return toUser(row as UserRow);
+  }
+
+  async ensureUser(id: string, displayName: string | null, now: number): Promise<boolean> {
+    const result = await this.sql`
+      INSERT INTO users (id, display_name, created_at, updated_at) VALUES (${id}, ${displayName}, ${now}, ${now})
+      ON CONFLICT (id) DO NOTHING`;
+    return result.count > 0;
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const [row] = await this.sql<UserRow[]>`SELECT * FROM users WHERE id = ${id}`;
+    return row ? toUser(row) : null;
+  }
+
+  async existingUserIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.sql<{ id: string }[]>`SELECT id FROM users WHERE id = ANY(${[...ids]}::text[])`;
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async createAccount(
+    input: { userId: string; username: string; passwordHash: string; displayName: string | null },
+    now: number,
+  ): Promise<User | false> {
+    return this.sql
+      .begin(async (tx) => {
+        const [taken] = await tx`SELECT 1 FROM accounts WHERE lower(username) = lower(${input.username})`;
+        if (taken) return false;
+        const [row] = await tx<UserRow[]>`
+        INSERT INTO users (id, display_name, created_at, updated_at) VALUES (${input.userId}, ${input.displayName}, ${now}, ${now})
+        RETURNING *`;
+        const inserted = await tx`
+        INSERT INTO accounts (username, user_id, password_hash, created_at)
+        VALUES (${input.username}, ${input.userId}, ${input.passwordHash}, ${now})
+        ON CONFLICT DO NOTHING`;
+        if (inserted.count === 0) throw new AccountRace();
+        return toUser(row as UserRow);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof AccountRace) return false;
+        throw error;
+      });
+  }
+
+  async getAccount(username: string): Promise<{ userId: string; passwordHash: string } | null> {
+    const [row] = await this.sql<{ user_id: string; password_hash: string }[]>`
+      SELECT user_id, password_hash FROM accounts WHERE lower(username) = lower(${username})`;
+    return row ? { userId: row.user_id, passwordHash: row.password_hash } : null;
+  }
+
+  // -- refresh tokens ------------------------------------------------------------------
+
+  async insertRefreshToken(record: RefreshTokenRecord): Promise<void> {
+    await this.sql`
+      INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at)
+      VALUES (${record.tokenHash}, ${record.familyId}, ${record.userId}, ${record.expiresAt})`;
+  }
+
+  async rotateRefreshToken(
+    tokenHash: string,
+    next: Omit<RefreshTokenRecord, 'familyId' | 'userId'>,
+    now: number,
+  ): Promise<RefreshRotation> {
+    return this.sql.begin(async (tx): Promise<RefreshRotation> => {
+      const [row] = await tx<
+        { family_id: string; user_id: string; expires_at: number; used_at: number | null; revoked_at: number | null }[]
+      >`SELECT family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ${tokenHash} FOR UPDATE`;
+      if (!row) return { ok: false, reason: 'invalid' };
+      if (row.used_at !== null) {
+        await tx`UPDATE refresh_tokens SET revoked_at = ${now} WHERE family_id = ${row.family_id} AND revoked_at IS NULL`;
+        return { ok: false, reason: 'reused' };
+      }
+      if (row.revoked_at !== null || Number(row.expires_at) <= now) return { ok: false, reason: 'invalid' };
+      await tx`UPDATE refresh_tokens SET used_at = ${now} WHERE token_hash = ${tokenHash}`;
+      await tx`
+        INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at)
+        VALUES (${next.tokenHash}, ${row.family_id}, ${row.user_id}, ${next.expiresAt})`;
+      return { ok: true, userId: row.user_id, familyId: row.family_id };
+    });
+  }
+
+  async revokeRefreshFamily(tokenHash: string): Promise<boolean> {
+    const result = await this.sql`
+      UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+      WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ${tokenHash})`;
+    return result.count > 0;
+  }
+
+  // -- conversations ---------------------------------------------------------------------
+
+  async createPrivateConversation(input: { id: string; userIds: [string, string]; now: number }) {
+    const key = [...input.userIds].sort().join('\u0001');
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<ConversationRow[]>`
+        INSERT INTO conversations (id, type, private_key, created_at, last_activity_at)
+        VALUES (${input.id}, 'private', ${key}, ${input.now}, ${input.now})
+        ON CONFLICT (private_key) DO NOTHING
+        RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      if (!row) {
+        const [existing] = await tx<ConversationRow[]>`
+          SELECT ${tx.unsafe(CONVERSATION_COLUMNS)} FROM conversations WHERE private_key = ${key}`;
+        return { conversation: toConversation(existing as ConversationRow), created: false };
+      }
+      const members = [...new Set(input.userIds)].map((userId) => ({
+        conversation_id: input.id,
+        user_id: userId,
+        role: 'member',
+        joined_at: input.now,
+      }));
+      await tx`INSERT INTO members ${tx(members)}`;
+      return { conversation: toConversation(row), created: true };
+    });
+  }
+
+  async createGroupConversation(input: GroupInput) {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<ConversationRow[]>`
+        INSERT INTO conversations (id, type, title, avatar_url, metadata, created_at, last_activity_at)
+        VALUES (${input.id}, 'group', ${input.title}, ${input.avatarUrl}, ${JSON.stringify(input.metadata)}, ${input.now}, ${input.now})
+        RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      const members = [
+        { conversation_id: input.id, user_id: input.ownerId, role: 'owner', joined_at: input.now },
+        ...[...new Set(input.memberIds)]
+          .filter((userId) => userId !== input.ownerId)
+          .map((userId) => ({ conversation_id: input.id, user_id: userId, role: 'member', joined_at: input.now })),
+      ];
+      await tx`INSERT INTO members ${tx(members)}`;
+      return toConversation(row as ConversationRow);
+    });
+  }
+
+  async getConversation(id: string) {
+    const [row] = await this.sql<ConversationRow[]>`SELECT ${this.sql.unsafe(CONVERSATION_COLUMNS)} FROM conversations WHERE id = ${id}`;
+    return row ? toConversation(row) : null;
+  }
+
+  async updateConversation(id: string, patch: ConversationPatch, now: number) {
+    return this.sql.begin(async (tx) => {
+      const eventSeq = await recordEvent(tx, id, 'conversation.updated', null, null, now);
+      if (eventSeq === null) return null;
+      const [row] = await tx<ConversationRow[]>`
+        UPDATE conversations SET
+          title = CASE WHEN ${patch.title !== undefined} THEN ${patch.title ?? null} ELSE title END,
+          avatar_url = CASE WHEN ${patch.avatarUrl !== undefined} THEN ${patch.avatarUrl ?? null} ELSE avatar_url END,
+          metadata = CASE WHEN ${patch.metadata !== undefined} THEN ${JSON.stringify(patch.metadata ?? {})} ELSE metadata END
+        WHERE id = ${id} RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  async getMember(conversationId: string, userId: string) {
+    const [row] = await this.sql<MemberRow[]>`
+      SELECT ${this.sql.unsafe(MEMBER_COLUMNS)} FROM members WHERE conversation_id = ${conversationId} AND user_id = ${userId}`;
+    return row ? toMember(row) : null;
+  }
+
+  async listMembers(conversationId: string) {
+    const rows = await this.sql<MemberRow[]>`
+      SELECT ${this.sql.unsafe(MEMBER_COLUMNS)} FROM members WHERE conversation_id = ${conversationId}
+      ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, joined_at, user_id`;
+    return rows.map(toMember);
+  }
+
+  async addMembers(conversationId: string, userIds: readonly string[], role: MemberRole, now: number) {
+    return this.sql.begin(async (tx) => {
+      const added: Array<{ member: Member; eventSeq: number }> = [];
+      for (const userId of new Set(userIds)) {
+        const [row] = await tx<MemberRow[]>`
+          INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (${conversationId}, ${userId}, ${role}, ${now})
+          ON CONFLICT DO NOTHING RETURNING ${tx.unsafe(MEMBER_COLUMNS)}`;
+        if (!row) continue;
+        const eventSeq = (await recordEvent(tx, conversationId, 'member.added', null, userId, now)) as number;
+        added.push({ member: toMember(row), eventSeq });
+      }
+      return added;
+    });
+  }
+
+  async removeMember(conversationId: string, userId: string, now: number) {
+    return this.sql.begin(async (tx) => {
+      const removed = await tx`DELETE FROM members WHERE conversation_id = ${conversationId} AND user_id = ${userId}`;
+      return removed.count > 0 ? recordEvent(tx, conversationId, 'member.removed', null, userId, now) : null;
+    });
+  }
+
+  async setMemberRole(conversationId: string, userId: string, role: MemberRole, now: number) {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<MemberRow[]>`
+        UPDATE members SET role = ${role} WHERE conversation_id = ${conversationId} AND user_id = ${userId}
+        RETURNING ${tx.unsafe(MEMBER_COLUMNS)}`;
+      if (!row) return null;
+      const eventSeq = (await recordEvent(tx, conversationId, 'member.updated', null, userId, now)) as number;
+      return { member: toMember(row), eventSeq };
+    });
+  }
+
+  async listConversations(userId: string, page: { limit: number; after: ConversationCursor | null }) {
+    const afterAt = page.after?.lastActivityAt ?? null;
+    const afterId = page.after?.id ?? '';
+    const rows = await this.sql<
+      Array<ConversationRow & { role: MemberRole; member_count: number; unread: number; last_message: MessageRow | null }>
+    >`
+      SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
+             m.role,
+             (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
+             (SELECT COUNT(*)::int FROM messages
+               WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread,
+             (SELECT row_to_json(x) FROM (SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+               WHERE conversation_id = c.id AND seq = c.last_seq) x) AS last_message
+      FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.user_id = ${userId}
+        AND (${afterAt}::bigint IS NULL OR c.last_activity_at < ${afterAt}::bigint
+             OR (c.last_activity_at = ${afterAt}::bigint AND c.id < ${afterId}))
+      ORDER BY c.last_activity_at DESC, c.id DESC
+      LIMIT ${page.limit}`;
+    return rows.map(
+      (row): ConversationSummary => ({
+        ...toConversation(row),
+        role: row.role,
+        memberCount: row.member_count,
+        lastMessage: row.last_message ? toMessage(row.last_message) : null,
+        unreadCount: row.unread,
+      }),
+    );
+  }
+
+  // -- messages ------------------------------------------------------------------------
+
+  async appendMessages(batch: readonly AppendInput[]): Promise<AppendOutcome[]> {
+    if (batch.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql.begin((tx) => appendBatch(tx, batch));
+      } catch (error) {
+        // Another node stored one of these ids between our check and our insert: run the
+        // batch again, now seeing that row (so no seq is skipped).
+        if (!(error instanceof AppendRace) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    const row = await messageRow(this.sql, conversationId, messageId);
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+    const upper = range.before ?? 2_147_483_647;
+    const columns = this.sql.unsafe(MESSAGE_COLUMNS);
+    if (range.after !== undefined) {
+      const rows = await this.sql<MessageRow[]>`
+        SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${range.after} AND seq < ${upper}
+        ORDER BY seq ASC LIMIT ${range.limit + 1}`;
+      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore: rows.length > range.limit };
+    }
+    const rows = await this.sql<MessageRow[]>`
+      SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${upper}
+      ORDER BY seq DESC LIMIT ${range.limit + 1}`;
+    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore: rows.length > range.limit };
+  }
+
+  async editMessage(conversationId: string, messageId: string, text: string, now: number) {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET text = ${text}, edited_at = ${now}
+        WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      if (row) {
+        const eventSeq = await recordEvent(tx, conversationId, 'message.updated', messageId, null, now);
+        return { message: toMessage(row), eventSeq };
+      }
+      const current = await messageRow(tx, conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async deleteMessage(conversationId: string, messageId: string, now: number) {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET text = '', metadata = '{}', deleted_at = ${now}
+        WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      if (row) {
+        const eventSeq = await recordEvent(tx, conversationId, 'message.deleted', messageId, null, now);
+        return { message: toMessage(row), eventSeq };
+      }
+      const current = await messageRow(tx, conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async getMessages(conversationId: string, messageIds: readonly string[]): Promise<Message[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.sql<MessageRow[]>`
+      SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+      WHERE conversation_id = ${conversationId} AND id = ANY(${[...messageIds]}::text[]) ORDER BY seq`;
+    return rows.map(toMessage);
+  }
+
+  // -- receipts and resume ---------------------------------------------------------------
+
+  async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
+    if (batch.length === 0) return [];
+    return this.sql.begin(async (tx) => {
+      const outcomes: ReceiptOutcome[] = [];
+      for (const input of batch) outcomes.push(await applyReceipt(tx, input));
+      return outcomes;
+    });
+  }
+
+  async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.sql<{ event_seq: number; type: StoredEventType; message_id: string | null; user_id: string | null }[]>`
+      SELECT event_seq, type, message_id, user_id FROM events
+      WHERE conversation_id = ${conversationId} AND event_seq > ${afterEventSeq} ORDER BY event_seq LIMIT ${limit}`;
+    return rows.map((row) => ({ eventSeq: row.event_seq, type: row.type, messageId: row.message_id, userId: row.user_id }));
+  }
+
+  async sharingConversation(userId: string, otherIds: readonly string[]): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows = await this.sql<{ user_id: string }[]>`
+      SELECT DISTINCT o.user_id FROM members me JOIN members o ON o.conversation_id = me.conversation_id
+      WHERE me.user_id = ${userId} AND o.user_id = ANY(${[...otherIds]}::text[])`;
+    return new Set(rows.map((row) => row.user_id));
+  }
+
+  async syncState(userId: string): Promise<SyncEntry[]> {
+    const rows = await this.sql<{ id: string; last_seq: number; last_event_seq: number }[]>`
+      SELECT c.id, c.last_seq, c.last_event_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.user_id = ${userId}`;
+    return rows.map((row) => ({ conversationId: row.id, lastSeq: row.last_seq, lastEventSeq: row.last_event_seq }));
+  }
+}
+
+class AccountRace extends Error {}
+
+async function messageRow(q: Query, conversationId: string, messageId: string): Promise<MessageRow | undefined> {
+  const [row] = await q<MessageRow[]>`
+    SELECT ${q.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId}`;
+  return row;
+}
+
+/** Advances the conversation's event counter and logs the change; null when the conversation does not exist. */
+async function recordEvent(
+  tx: Tx,
+  conversationId: string,
+  type: StoredEventType,
+  messageId: string | null,
+  userId: string | null,
+  now: number,
+): Promise<number | null> {
+  const [row] = await tx<{ event_seq: number }[]>`
+    WITH bumped AS (
+      UPDATE conversations SET last_event_seq = last_event_seq + 1 WHERE id = ${conversationId} RETURNING last_event_seq
+    )
+    INSERT INTO events (conversation_id, event_seq, type, message_id, user_id, created_at)
+    SELECT ${conversationId}, last_event_seq, ${type}, ${messageId}, ${userId}, ${now} FROM bumped
+    RETURNING event_seq`;
+  return row ? row.event_seq : null;
+}
+
+async function applyReceipt(tx: Tx, input: ReceiptInput): Promise<ReceiptOutcome> {
+  const [row] = await tx<{ delivered_seq: number; read_seq: number; last_seq: number }[]>`
+    SELECT m.delivered_seq, m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = ${input.conversationId} AND m.user_id = ${input.userId} FOR UPDATE OF m`;
+  if (!row) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+  const target = Math.min(input.seq, row.last_seq);
+  const readSeq = input.kind === 'read' ? Math.max(row.read_seq, target) : row.read_seq;
+  const deliveredSeq = Math.max(row.delivered_seq, input.kind === 'read' ? readSeq : target);
+  if (readSeq === row.read_seq && deliveredSeq === row.delivered_seq) return { ok: true, deliveredSeq, readSeq, eventSeq: null };
+  await tx`
+    UPDATE members SET delivered_seq = ${deliveredSeq}, read_seq = ${readSeq}
+    WHERE conversation_id = ${input.conversationId} AND user_id = ${input.userId}`;
+  const eventSeq = await recordEvent(tx, input.conversationId, 'receipt', null, input.userId, input.now);
+  return { ok: true, deliveredSeq, readSeq, eventSeq };
+}
+
+/**
+ * One append transaction. Reads everything the batch needs in four queries (counters,
+ * memberships, ids already stored, reply targets), decides each outcome in memory, then
+ * writes with one multi-row insert and one counter update.
+ */
+async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<AppendOutcome[]> {
+  const conversationIds = [...new Set(batch.map((input) => input.conversationId))].sort();
+  const ids = batch.map((input) => input.id);
+  const replyIds = [...new Set(batch.flatMap((input) => (input.replyTo === null ? [] : [input.replyTo])))];
+
+  // Locking in id order means two nodes appending to the same conversations cannot deadlock.
+  const counters = await tx<{ id: string; last_seq: number; last_activity_at: number }[]>`
+    SELECT id, last_seq, last_activity_at FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`;
+  const senders = new Map<string, { conversationId: string; userId: string }>();
+  for (const input of batch)
+    if (input.senderId !== null)
+      senders.set(`${input.conversationId}\u0000${input.senderId}`, { conversationId: input.conversationId, userId: input.senderId });
+  const memberRows = senders.size
+    ? await tx<{ conversation_id: string; user_id: string }[]>`
+        SELECT conversation_id, user_id FROM members
+        WHERE (conversation_id, user_id) IN (
+          SELECT * FROM unnest(${[...senders.values()].map((s) => s.conversationId)}::text[], ${[...senders.values()].map((s) => s.userId)}::text[]))`
+    : [];
+  const stored = await tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])`;
+  const replies = replyIds.length
+    ? await tx<{ id: string; conversation_id: string }[]>`SELECT id, conversation_id FROM messages WHERE id = ANY(${replyIds}::text[])`
+    : [];
+
+  const conversations = new Map(
+    counters.map((row) => [row.id, { lastSeq: row.last_seq, lastActivityAt: Number(row.last_activity_at), changed: false }]),
+  );
+  const members = new Set(memberRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
+  const existing = new Map(stored.map((row) => [row.id, row]));
+  const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
+
+  const rows: Array<Record<string, string | number | null>> = [];
+  const outcomes = batch.map((input): AppendOutcome => {
+    const original = existing.get(input.id);
+    if (original) {
+      const same = original.conversation_id === input.conversationId && original.sender_id === input.senderId;
+      return same ? { ok: true, created: false, message: toMessage(original) } : { ok: false, code: 'MESSAGE_ID_CONFLICT' };
+    }
+    const conv = conversations.get(input.conversationId);
+    if (!conv || (input.senderId !== null && !members.has(`${input.conversationId}\u0000${input.senderId}`)))
+      return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    if (input.replyTo !== null && replyHome.get(input.replyTo) !== input.conversationId)
+      return { ok: false, code: 'REPLY_TARGET_NOT_FOUND' };
+    const seq = conv.lastSeq + 1;
+    conv.lastSeq = seq;
+    conv.lastActivityAt = Math.max(conv.lastActivityAt, input.now);
+    conv.changed = true;
+    const metadata = JSON.stringify(input.metadata);
+    rows.push({
+      id: input.id,
+      conversation_id: input.conversationId,
+      seq,
+      kind: input.kind,
+      sender_id: input.senderId,
+      text: input.text,
+      metadata,
+      reply_to: input.replyTo,
+      created_at: input.now,
+    });
+    // Later inputs of this batch may retry this id or reply to it.
+    existing.set(input.id, {
+      id: input.id,
+      conversation_id: input.conversationId,
+      seq,
+      kind: input.kind,
+      sender_id: input.senderId,
+      text: input.text,
+      metadata,
+      reply_to: input.replyTo,
+      created_at: input.now,
+      edited_at: null,
+      deleted_at: null,
+    });
+    replyHome.set(input.id, input.conversationId);
+    return {
+      ok: true,
+      created: true,
+      message: {
+        id: input.id,
+        conversationId: input.conversationId,
+        seq,
+        kind: input.kind,
+        senderId: input.senderId,
+        text: input.text,
+        metadata: input.metadata,
+        replyTo: input.replyTo,
+        createdAt: new Date(input.now).toISOString(),
+        editedAt: null,
+        deletedAt: null,
+      },
+    };
+  });
+  if (rows.length === 0) return outcomes;
+
+  const inserted = await tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`;
+  if (inserted.count !== rows.length) throw new AppendRace();
+  const changed = [...conversations].filter(([, conv]) => conv.changed);
+  await tx`
+    UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
+    FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
+      AS u(id, last_seq, last_activity_at)
+    WHERE c.id = u.id`;
+  return outcomes;
+}

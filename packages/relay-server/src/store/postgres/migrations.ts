@@ -1,0 +1,78 @@
+/**
+ * Schema versions, applied in order and recorded in `chat4all_migrations`. Append only:
+ * a released migration is never edited. Times are epoch milliseconds (`bigint`); metadata
+ * is JSON text, as in the SQLite schema, so both adapters share their row mapping.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    display_name text,
+    avatar_url text,
+    metadata text NOT NULL DEFAULT '{}',
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE TABLE accounts (
+    username text NOT NULL,
+    user_id text NOT NULL UNIQUE REFERENCES users(id),
+    password_hash text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE UNIQUE INDEX accounts_username ON accounts (lower(username));
+  CREATE TABLE refresh_tokens (
+    token_hash text PRIMARY KEY,
+    family_id text NOT NULL,
+    user_id text NOT NULL REFERENCES users(id),
+    expires_at bigint NOT NULL,
+    used_at bigint,
+    revoked_at bigint
+  );
+  CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+  CREATE TABLE conversations (
+    id text PRIMARY KEY,
+    type text NOT NULL CHECK (type IN ('private', 'group')),
+    private_key text UNIQUE,
+    title text,
+    avatar_url text,
+    metadata text NOT NULL DEFAULT '{}',
+    created_at bigint NOT NULL,
+    last_activity_at bigint NOT NULL,
+    last_seq integer NOT NULL DEFAULT 0,
+    last_event_seq integer NOT NULL DEFAULT 0
+  );
+  CREATE TABLE members (
+    conversation_id text NOT NULL REFERENCES conversations(id),
+    user_id text NOT NULL REFERENCES users(id),
+    role text NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    joined_at bigint NOT NULL,
+    delivered_seq integer NOT NULL DEFAULT 0,
+    read_seq integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (conversation_id, user_id)
+  );
+  CREATE INDEX members_by_user ON members (user_id);
+  CREATE TABLE messages (
+    id text PRIMARY KEY,
+    conversation_id text NOT NULL REFERENCES conversations(id),
+    seq integer NOT NULL,
+    kind text NOT NULL,
+    sender_id text,
+    text text NOT NULL,
+    metadata text NOT NULL DEFAULT '{}',
+    reply_to text,
+    created_at bigint NOT NULL,
+    edited_at bigint,
+    deleted_at bigint,
+    UNIQUE (conversation_id, seq)
+  );
+  CREATE TABLE events (
+    conversation_id text NOT NULL REFERENCES conversations(id),
+    event_seq integer NOT NULL,
+    type text NOT NULL,
+    message_id text,
+    user_id text,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (conversation_id, event_seq)
+  );
+  `,
+];

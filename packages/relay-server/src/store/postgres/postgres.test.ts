@@ -1,0 +1,75 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { POSTGRES_URL } from '../../../test/fixtures.js';
+import { storeContract } from '../../testing/store-contract.js';
+import type { AppendInput } from '../types.js';
+import { PostgresStore } from './index.js';
+
+const url = POSTGRES_URL;
+const schemas: string[] = [];
+
+storeContract('postgres', () => {
+  const schema = `contract_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return new PostgresStore({ url, schema, max: 4 });
+});
+
+afterAll(async () => {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  for (const schema of schemas) await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await sql.end();
+});
+
+describe('PostgresStore shared by several nodes', () => {
+  it('assigns gap-free seqs and stores each client id once when nodes append to one conversation at once', async () => {
+    const schema = `shared_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    const nodes = [0, 1, 2].map(() => new PostgresStore({ url, schema, max: 4 }));
+    try {
+      await Promise.all(nodes.map((node) => node.migrate()));
+      const [first] = nodes as [PostgresStore];
+      const now = Date.now();
+      for (const id of ['ana', 'bob']) await first.upsertUser({ id }, now);
+      const conversation = await first.createGroupConversation({
+        id: 'c1',
+        title: null,
+        avatarUrl: null,
+        metadata: {},
+        ownerId: 'ana',
+        memberIds: ['bob'],
+        now,
+      });
+      const input = (id: string): AppendInput => ({
+        id,
+        conversationId: conversation.id,
+        senderId: 'ana',
+        kind: 'text',
+        text: id,
+        metadata: {},
+        replyTo: null,
+        now,
+      });
+      // 3 nodes × 20 batches × 25 messages; every id is also sent by the next node (a client retrying elsewhere).
+      const ids = Array.from({ length: 1500 }, () => randomUUID());
+      const batches = nodes.flatMap((node, n) =>
+        Array.from({ length: 20 }, (_, b) => {
+          const own = ids.slice((n * 20 + b) * 25, (n * 20 + b + 1) * 25);
+          const retried = ids.slice((((n + 1) % 3) * 20 + b) * 25, (((n + 1) % 3) * 20 + b) * 25 + 5);
+          return node.appendMessages([...own, ...retried].map(input));
+        }),
+      );
+      const outcomes = (await Promise.all(batches)).flat();
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      const { messages } = await first.listMessages(conversation.id, { after: 0, limit: 2000 });
+      expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+      expect(new Set(messages.map((m) => m.id)).size).toBe(1500);
+      // Every outcome for an id names the one stored seq.
+      const seqOf = new Map(messages.map((m) => [m.id, m.seq]));
+      for (const o of outcomes) if (o.ok) expect(o.message.seq).toBe(seqOf.get(o.message.id));
+      expect((await first.getConversation(conversation.id))?.lastSeq).toBe(1500);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+    }
+  });
+});
