@@ -436,6 +436,9 @@ export class PostgresStore implements Store {
   async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
     if (batch.length === 0) return [];
     return this.sql.begin(async (tx) => {
+      // Conversation rows first, in id order, as appends take them: no deadlock between the two.
+      const conversationIds = [...new Set(batch.map((input) => input.conversationId))].sort();
+      await tx`SELECT id FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`;
       const outcomes: ReceiptOutcome[] = [];
       for (const input of batch) outcomes.push(await applyReceipt(tx, input));
       return outcomes;

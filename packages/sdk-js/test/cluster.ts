@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { freePort, relayProcess } from './relay.js';
+
+export const POSTGRES_URL = process.env.CHAT4ALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.CHAT4ALL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A TCP load balancer in front of relay nodes: each new connection goes to the next node in
+ * turn, skipping nodes that refuse it. WebSockets pass through untouched, as with any L4
+ * balancer.
+ */
+export async function balancer(ports: readonly number[]): Promise<{ url: string; close(): Promise<void> }> {
+  let next = 0;
+  const open = new Set<Socket>();
+  const server: Server = createServer((downstream) => {
+    open.add(downstream);
+    downstream.on('close', () => open.delete(downstream));
+    downstream.on('error', () => {});
+    const attempt = (tries: number) => {
+      if (tries >= ports.length) return downstream.destroy();
+      const port = ports[next++ % ports.length] as number;
+      const upstream = tcpConnect(port, '127.0.0.1');
+      upstream.once('error', () => {
+        if (upstream.connecting || !upstream.remoteAddress) attempt(tries + 1);
+        else downstream.destroy();
+      });
+      upstream.once('connect', () => {
+        open.add(upstream);
+        upstream.on('close', () => {
+          open.delete(upstream);
+          downstream.destroy();
+        });
+        upstream.on('error', () => downstream.destroy());
+        downstream.on('close', () => upstream.destroy());
+        downstream.pipe(upstream);
+        upstream.pipe(downstream);
+      });
+    };
+    attempt(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * N relay processes on PostgreSQL and Redis, each in its own schema and key prefix so runs
+ * never see each other's data. `kill(i)` is `kill -9`; `restart(i)` brings the node back on
+ * the same port.
+ */
+export async function cluster(size: number) {
+  const id = randomBytes(5).toString('hex');
+  const schema = `cluster_${id}`;
+  const keyPrefix = `test:cluster:${id}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat4all-cluster-'));
+  const env = {
+    CHAT4ALL_STORE: 'postgres',
+    CHAT4ALL_POSTGRES_URL: POSTGRES_URL,
+    CHAT4ALL_POSTGRES_SCHEMA: schema,
+    CHAT4ALL_POSTGRES_POOL_SIZE: '4',
+    CHAT4ALL_BUS: 'redis',
+    CHAT4ALL_REDIS_URL: REDIS_URL,
+    CHAT4ALL_REDIS_KEY_PREFIX: keyPrefix,
+  };
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const nodes = ports.map((port) => relayProcess(port, dataDir, env));
+  await Promise.all(nodes.map((node) => node.ready));
+  const lb = await balancer(ports);
+  const sql = postgres(POSTGRES_URL, { max: 2, onnotice: () => {}, connection: { search_path: schema } });
+  return {
+    url: lb.url,
+    ports,
+    schema,
+    keyPrefix,
+    sql,
+    kill(index: number): void {
+      nodes[index]?.child.kill('SIGKILL');
+    },
+    async restart(index: number): Promise<void> {
+      const old = nodes[index];
+      if (old && old.child.exitCode === null && old.child.signalCode === null)
+        await new Promise((resolve) => old.child.once('exit', resolve));
+      const node = relayProcess(ports[index] as number, dataDir, env);
+      nodes[index] = node;
+      await node.ready;
+    },
+    async close(): Promise<void> {
+      await lb.close();
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await sql.end();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${keyPrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
