@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
@@ -61,7 +62,7 @@ export async function balancer(ports: readonly number[]): Promise<{ url: string;
  * never see each other's data. `kill(i)` is `kill -9`; `restart(i)` brings the node back on
  * the same port.
  */
-export async function cluster(size: number) {
+export async function cluster(size: number, options: { redisUrl?: string } = {}) {
   const id = randomBytes(5).toString('hex');
   const schema = `cluster_${id}`;
   const keyPrefix = `test:cluster:${id}`;
@@ -72,7 +73,7 @@ export async function cluster(size: number) {
     CHAT4ALL_POSTGRES_SCHEMA: schema,
     CHAT4ALL_POSTGRES_POOL_SIZE: '4',
     CHAT4ALL_BUS: 'redis',
-    CHAT4ALL_REDIS_URL: REDIS_URL,
+    CHAT4ALL_REDIS_URL: options.redisUrl ?? REDIS_URL,
     CHAT4ALL_REDIS_KEY_PREFIX: keyPrefix,
   };
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
@@ -97,16 +98,62 @@ export async function cluster(size: number) {
       nodes[index] = node;
       await node.ready;
     },
+    /** Cuts every database connection the nodes hold (as a failover or a network blip would). */
+    async cutDatabase(): Promise<number> {
+      const rows = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${`chat4all-relay:${schema}`}`;
+      return rows.length;
+    },
+    /** `chat4all_errors_total` for one code, summed over the nodes. */
+    async errorCount(code: string): Promise<number> {
+      let total = 0;
+      for (const port of ports) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        for (const match of text.matchAll(new RegExp(`^chat4all_errors_total\\{[^}]*code="${code}"[^}]*\\} (\\d+)`, 'gm')))
+          total += Number(match[1]);
+      }
+      return total;
+    },
     async close(): Promise<void> {
       await lb.close();
       for (const node of nodes) node.child.kill('SIGKILL');
       await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await sql.end();
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(options.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: 1 });
       const keys = await redis.keys(`${keyPrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A private redis-server on its own port, with nothing on disk, that a test may kill and start again empty. */
+export async function redisServer() {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    child = server;
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      server.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    });
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    /** `kill -9`: whatever it held is gone. */
+    async stop(): Promise<void> {
+      const server = child;
+      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -94,6 +94,10 @@ export function relayProcess(
       output += chunk.toString();
       if (output.includes('listening on')) resolve();
     });
+    // Drained so a chatty process never blocks on a full pipe; kept for the exit message.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${output}`)));
   });
   return { child, ready };

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '@chat4all/sdk-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chat4AllClient as Client } from '../src/index.js';
-import { cluster } from './cluster.js';
+import { cluster, redisServer } from './cluster.js';
 import { API_KEY, client, until, userToken } from './relay.js';
 
 type Cluster = Awaited<ReturnType<typeof cluster>>;
@@ -22,6 +22,64 @@ async function stored(c: Cluster, conversationId: string) {
 
 const seqsAreOneToN = (messages: readonly ChatMessage[], n: number) => messages.length === n && messages.every((m, i) => m.seq === i + 1);
 
+/** `n` users with SDK clients connected through the balancer, and two group conversations holding all of them. */
+async function members(c: Cluster, n: number, cleanup: Array<() => unknown>) {
+  const users = Array.from({ length: n }, (_, i) => `user${i}`);
+  const tokens = await Promise.all(users.map((user) => userToken(c.url, user)));
+  const conversations = [await group(c.url, 'user0', users), await group(c.url, 'user1', users)];
+  // Behind the balancer, the clients land on the nodes in turn.
+  const clients: Client[] = tokens.map((token) => client(c.url, token, { backoff: { baseMs: 50, maxMs: 500 } }));
+  for (const each of clients) cleanup.push(() => each.close());
+  await Promise.all(clients.map((each) => each.connect()));
+  return { users, clients, conversations };
+}
+
+const pending = (clients: readonly Client[]) => clients.reduce((sum, each) => sum + each.outbox.getSnapshot().length, 0);
+
+/** Resolves once the clients' outboxes together hold at most `count` messages. */
+const outboxesDownTo = (clients: readonly Client[], count: number) =>
+  new Promise<void>((resolve) => {
+    const stops: Array<() => void> = [];
+    const check = () => {
+      if (pending(clients) > count) return;
+      for (const stop of stops) stop();
+      resolve();
+    };
+    for (const each of clients) stops.push(each.outbox.subscribe(check));
+    check();
+  });
+
+/**
+ * After every outbox is empty: the store holds each sent message once, seqs 1..n per
+ * conversation, and every client's view of each conversation is exactly that order.
+ */
+async function expectConverged(c: Cluster, clients: readonly Client[], conversations: readonly string[], sent: Map<string, string>) {
+  await outboxesDownTo(clients, 0);
+  const perConversation = sent.size / conversations.length;
+  for (const conversationId of conversations) {
+    const rows = await stored(c, conversationId);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: perConversation }, (_, i) => i + 1));
+    for (const row of rows) expect(sent.get(row.id)).toBe(conversationId);
+    const order = rows.map((r) => r.id);
+    for (const each of clients) {
+      const view = await until(each.messages(conversationId), (messages) => seqsAreOneToN(messages, perConversation));
+      expect(view.map((m) => m.id)).toEqual(order);
+    }
+  }
+}
+
+/** Queues `perClient` messages on every client at once, alternating conversations; returns id → conversation. */
+async function burst(clients: readonly Client[], conversations: readonly string[], perClient: number) {
+  const sent = new Map<string, string>();
+  for (const [n, each] of clients.entries()) {
+    for (let i = 0; i < perClient; i++) {
+      const conversationId = conversations[i % conversations.length] as string;
+      sent.set((await each.send(conversationId, `client${n} ${i}`)).id, conversationId);
+    }
+  }
+  return sent;
+}
+
 describe('N relay nodes on PostgreSQL and Redis Streams', () => {
   const cleanup: Array<() => unknown> = [];
   afterEach(async () => {
@@ -31,13 +89,7 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
   it('loses and doubles nothing, and every reader sees one order, while a node is killed with kill -9 every 2 s', async () => {
     const c = await cluster(3);
     cleanup.push(() => c.close());
-    const users = Array.from({ length: 10 }, (_, i) => `user${i}`);
-    const tokens = await Promise.all(users.map((user) => userToken(c.url, user)));
-    const conversations = [await group(c.url, 'user0', users), await group(c.url, 'user1', users)];
-    // Behind the balancer, the 10 clients land on the 3 nodes in turn.
-    const clients: Client[] = tokens.map((token) => client(c.url, token, { backoff: { baseMs: 50, maxMs: 500 } }));
-    for (const each of clients) cleanup.push(() => each.close());
-    await Promise.all(clients.map((each) => each.connect()));
+    const { users, clients, conversations } = await members(c, 10, cleanup);
 
     // Kill one node every 2 s, in turn, and bring it back on its port.
     let sending = true;
@@ -64,26 +116,40 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
         }
       }),
     );
-    await Promise.all(clients.map((each) => until(each.outbox, (entries) => entries.length === 0)));
+    await outboxesDownTo(clients, 0);
     sending = false;
     await killer;
     expect(kills).toBeGreaterThanOrEqual(3);
-
-    // The store holds each of the 10,000 once, with gap-free seqs per conversation.
     expect(sent.size).toBe(10_000);
-    for (const conversationId of conversations) {
-      const rows = await stored(c, conversationId);
-      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
-      for (const row of rows) expect(sent.get(row.id)).toBe(conversationId);
-    }
+    await expectConverged(c, clients, conversations, sent);
+  }, 120_000);
 
-    // Every reader converges on exactly that order.
-    for (const conversationId of conversations) {
-      const order = (await stored(c, conversationId)).map((r) => r.id);
-      for (const each of clients) {
-        const view = await until(each.messages(conversationId), (messages) => seqsAreOneToN(messages, 5000));
-        expect(view.map((m) => m.id)).toEqual(order);
-      }
+  it('loses nothing when Redis is killed and restarted empty during a burst, and every client converges', async () => {
+    const redis = await redisServer();
+    cleanup.push(() => redis.stop());
+    const c = await cluster(2, { redisUrl: redis.url });
+    cleanup.push(() => c.close());
+    const { clients, conversations } = await members(c, 6, cleanup);
+    const sent = await burst(clients, conversations, 300);
+    await outboxesDownTo(clients, sent.size * 0.7);
+    await redis.stop();
+    await redis.start();
+    await expectConverged(c, clients, conversations, sent);
+  }, 120_000);
+
+  it('retries sends refused with NOT_READY while the database connections are cut, and stores each once', async () => {
+    const c = await cluster(2);
+    cleanup.push(() => c.close());
+    const { clients, conversations } = await members(c, 6, cleanup);
+    const sent = await burst(clients, conversations, 500);
+    // Cut every connection the nodes hold, again after each 100 acks, until a send has been refused for it.
+    for (let cut = 0; cut < 10 && (await c.errorCount('NOT_READY')) === 0; cut++) {
+      const before = pending(clients);
+      if (before === 0) break;
+      await c.cutDatabase();
+      await outboxesDownTo(clients, Math.max(0, before - 100));
     }
+    expect(await c.errorCount('NOT_READY')).toBeGreaterThan(0);
+    await expectConverged(c, clients, conversations, sent);
   }, 120_000);
 });

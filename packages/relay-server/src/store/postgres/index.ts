@@ -87,7 +87,11 @@ export class PostgresStore implements Store {
         onnotice: () => {},
         // int8 (times in ms) as numbers: epoch milliseconds stay exact far past year 200000.
         types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
-        connection: options.schema ? { search_path: options.schema } : {},
+        // Named so operators (and pg_stat_activity) can tell the relay's connections apart.
+        connection: {
+          application_name: options.schema ? `chat4all-relay:${options.schema}` : 'chat4all-relay',
+          ...(options.schema ? { search_path: options.schema } : {}),
+        },
       });
       this.#owned = true;
     }
