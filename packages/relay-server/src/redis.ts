@@ -1,2 +1,3 @@
 /** The Redis Streams bus and work queue for scale-out deployments. Needs the `ioredis` package installed. */
 export { partitionOf, RedisStreamsBus, type RedisStreamsBusOptions } from './bus/redis.js';
+export { RedisWorkQueue, type RedisWorkQueueOptions, type WorkItem } from './queue/redis.js';

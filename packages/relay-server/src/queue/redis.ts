@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+
+export interface WorkItem<T> {
+  /** The stream entry id; stable across redeliveries, so handlers can use it as an idempotency key. */
+  id: string;
+  payload: T;
+}
+
+export interface RedisWorkQueueOptions {
+  /** Redis URL. Ignored when `redis` is given. */
+  url?: string;
+  /** A client to duplicate for the queue's connections. It is not quit on `close()`. */
+  redis?: Redis;
+  /** Queue name; the stream is `<keyPrefix>:work:<name>`. */
+  name: string;
+  /** @default 'chat4all' */
+  keyPrefix?: string;
+  /** This worker's name in the consumer group. @default host, pid and a random suffix */
+  consumer?: string;
+  /** An item a worker has held this long without acknowledging is given to another. Must exceed the slowest handler. @default 30000 */
+  claimIdleMs?: number;
+  /** Longest wait of one blocking read. @default 2000 */
+  blockMs?: number;
+  /** Approximate stream length kept (`XADD MAXLEN ~`). @default 100000 */
+  maxLength?: number;
+}
+
+type Entries = Array<[id: string, fields: string[] | null]>;
+
+/**
+ * Work that must be done once per item by one of many workers (connector dispatch,
+ * webhooks), on a Redis Streams consumer group. An item is acknowledged (`XACK`) only after
+ * its handler resolves; a worker that dies or hangs mid-item leaves it pending, and another
+ * worker takes it over with `XAUTOCLAIM` once it has been idle for `claimIdleMs`. Delivery
+ * is at least once, so a handler makes its effect idempotent on `item.id` (a platform's
+ * idempotency key, a unique row); together that is exactly-once effect.
+ */
+export class RedisWorkQueue<T> {
+  readonly #redis: Redis;
+  readonly #reader: Redis;
+  readonly #owned: boolean;
+  readonly #key: string;
+  readonly #group = 'workers';
+  readonly #consumer: string;
+  readonly #claimIdleMs: number;
+  readonly #blockMs: number;
+  readonly #maxLength: number;
+  #groupReady: Promise<void> | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: RedisWorkQueueOptions) {
+    if (options.redis) {
+      this.#redis = options.redis.duplicate({ maxRetriesPerRequest: null });
+      this.#owned = false;
+    } else {
+      if (!options.url) throw new TypeError('RedisWorkQueue needs `url` or `redis`');
+      this.#redis = new Redis(options.url, { maxRetriesPerRequest: null });
+      this.#owned = true;
+    }
+    this.#reader = this.#redis.duplicate();
+    this.#redis.on('error', () => {});
+    this.#reader.on('error', () => {});
+    this.#key = `${options.keyPrefix ?? 'chat4all'}:work:${options.name}`;
+    this.#consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.#claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.#blockMs = options.blockMs ?? 2_000;
+    this.#maxLength = options.maxLength ?? 100_000;
+  }
+
+  async enqueue(payload: T): Promise<string> {
+    await this.#ensureGroup();
+    return (await this.#redis.xadd(this.#key, 'MAXLEN', '~', this.#maxLength, '*', 'p', JSON.stringify(payload))) as string;
+  }
+
+  /** Runs `handler` for each item, one at a time, until `stop()`; a rejected handler leaves the item for a retry after `claimIdleMs`. */
+  work(handler: (item: WorkItem<T>) => Promise<void>): { stop(): Promise<void> } {
+    if (this.#running) throw new Error('this queue instance is already working');
+    this.#running = true;
+    this.#loop = this.#run(handler);
+    return {
+      stop: async () => {
+        this.#running = false;
+        this.#reader.disconnect();
+        await this.#loop;
+      },
+    };
+  }
+
+  /** Closes the connections without acknowledging anything held: what this worker had is reclaimed by others. */
+  async close(): Promise<void> {
+    this.#running = false;
+    this.#reader.disconnect();
+    await this.#loop?.catch(() => {});
+    if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
+    else this.#redis.disconnect();
+  }
+
+  #ensureGroup(): Promise<void> {
+    this.#groupReady ??= this.#redis.xgroup('CREATE', this.#key, this.#group, '0', 'MKSTREAM').then(
+      () => undefined,
+      (error: unknown) => {
+        if (!String(error).includes('BUSYGROUP')) throw error;
+      },
+    );
+    return this.#groupReady;
+  }
+
+  async #run(handler: (item: WorkItem<T>) => Promise<void>): Promise<void> {
+    await this.#ensureGroup();
+    let lastClaim = 0;
+    while (this.#running) {
+      try {
+        if (performance.now() - lastClaim >= this.#claimIdleMs / 2) {
+          lastClaim = performance.now();
+          const [, claimed] = (await this.#redis.xautoclaim(
+            this.#key,
+            this.#group,
+            this.#consumer,
+            this.#claimIdleMs,
+            '0-0',
+            'COUNT',
+            100,
+          )) as [string, Entries];
+          await this.#handle(claimed, handler);
+        }
+        const reply = (await this.#reader.xreadgroup(
+          'GROUP',
+          this.#group,
+          this.#consumer,
+          'COUNT',
+          10,
+          'BLOCK',
+          Math.min(this.#blockMs, this.#claimIdleMs / 2),
+          'STREAMS',
+          this.#key,
+          '>',
+        )) as Array<[string, Entries]> | null;
+        if (reply) await this.#handle(reply[0]?.[1] ?? [], handler);
+      } catch {
+        if (!this.#running) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  async #handle(entries: Entries, handler: (item: WorkItem<T>) => Promise<void>): Promise<void> {
+    for (const [id, fields] of entries) {
+      if (!this.#running) return;
+      // A claimed entry trimmed from the stream has no fields: nothing left to do for it.
+      if (!fields) {
+        await this.#redis.xack(this.#key, this.#group, id);
+        continue;
+      }
+      const payload = JSON.parse(fields[fields.indexOf('p') + 1] as string) as T;
+      try {
+        await handler({ id, payload });
+      } catch {
+        continue;
+      }
+      await this.#redis.xack(this.#key, this.#group, id);
+    }
+  }
+}
