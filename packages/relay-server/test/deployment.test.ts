@@ -1,15 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { API_KEY, APP_SECRET, POSTGRES_URL, REDIS_URL, TestSocket } from './fixtures.js';
+import { API_KEY, APP_SECRET, deleteKeys, dropSchemas, freePort, POSTGRES_URL, REDIS_URL, TestSocket } from './fixtures.js';
 
 const root = new URL('../../../', import.meta.url);
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
@@ -32,15 +29,6 @@ function imageCommand(prefix: 'CMD' | 'HEALTHCHECK'): string[] {
   return JSON.parse(pattern.exec(dockerfile)?.[1] ?? '[]') as string[];
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 /**
  * There is no Docker engine here, so the image's own start command runs as it would in the
  * container (cwd /app is deploy/image, whose node_modules the image copies) with the
@@ -55,13 +43,8 @@ describe('the Docker image and compose file, started outside Docker', () => {
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
-    const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
-    await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await sql.end();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${keyPrefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await dropSchemas([schema]);
+    await deleteKeys(keyPrefix);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

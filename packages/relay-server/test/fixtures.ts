@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message, ServerFrame } from '@chat4all/protocol';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayConfigInput } from '../src/index.js';
 
@@ -34,11 +37,37 @@ export interface RunningRelay extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts a real relay on an ephemeral port with a fresh data dir (or the one given, to test restarts). */
 /** The PostgreSQL and Redis of this machine (CI starts them when they are down). */
 export const POSTGRES_URL = process.env.CHAT4ALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.CHAT4ALL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Drops the schemas a test made in the shared PostgreSQL. */
+export async function dropSchemas(schemas: readonly string[]): Promise<void> {
+  const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  for (const schema of schemas) await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await sql.end();
+}
+
+/** Deletes the keys a test made under `prefix` in a Redis (the shared one by default). */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+}
+
+/** A free TCP port, for a process that must come back on the same address. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a real relay on an ephemeral port with a fresh data dir (or the one given, to test restarts). */
 export async function startRelay(
   config: RelayConfigInput = {},
   options: { dataDir?: string; keepData?: boolean } = {},

@@ -4,12 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { freePort, relayProcess } from './relay.js';
-
-export const POSTGRES_URL = process.env.CHAT4ALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.CHAT4ALL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { deleteKeys, dropSchemas, freePort, POSTGRES_URL, REDIS_URL } from '../../relay-server/test/fixtures.js';
+import { relayProcess } from './relay.js';
 
 /**
  * A TCP load balancer in front of relay nodes: each new connection goes to the next node in
@@ -116,12 +113,9 @@ export async function cluster(size: number, options: { redisUrl?: string } = {})
     async close(): Promise<void> {
       await lb.close();
       for (const node of nodes) node.child.kill('SIGKILL');
-      await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await sql.end();
-      const redis = new Redis(options.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`${keyPrefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
+      await dropSchemas([schema]);
+      await deleteKeys(keyPrefix, options.redisUrl);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay, type RelayConfigInput } from '@chat4all/relay-server';
 import WebSocket from 'ws';
 import { type ClientOptions, createClient, type WebSocketConstructor } from '../src/index.js';
+
+/** A free TCP port, for a relay that must come back on the same address. */
+export { freePort } from '../../relay-server/test/fixtures.js';
 
 export const APP_SECRET = 'sdk-test-app-secret-0123456789-abcdefghijk';
 export const API_KEY = 'sk_sdk_test_0123456789abcdefghijklmnopqrstuv';
@@ -54,17 +56,6 @@ export function client(url: string, token: string, options: Partial<ClientOption
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     backoff: { baseMs: 20, maxMs: 200 },
     ...options,
-  });
-}
-
-/** A free TCP port, for a relay that must come back on the same address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -55,6 +55,8 @@ export class RedisStreamsBus implements Bus {
   /** Last id read per stream; `$` until the first read returns. */
   readonly #cursors: string[];
   #closed = false;
+  /** Settles once the reader has its starting cursors. */
+  #positioned: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #disconnected = false;
 
@@ -117,8 +119,6 @@ export class RedisStreamsBus implements Bus {
     await this.#loop?.catch(() => {});
     if (this.#owned) await this.#publisher.quit().catch(() => this.#publisher.disconnect());
   }
-
-  #positioned: Promise<void> = Promise.resolve();
 
   #start(): void {
     if (this.#loop || this.#closed) return;

@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from '../../test/fixtures.js';
+import { deleteKeys, REDIS_URL } from '../../test/fixtures.js';
 import { RedisWorkQueue } from './redis.js';
 
 const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
 
-afterAll(async () => {
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${keyPrefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+afterAll(() => deleteKeys(keyPrefix));
 
 describe('RedisWorkQueue', () => {
   it('does each item once even when a worker dies holding one: another reclaims it with XAUTOCLAIM', async () => {

@@ -40,7 +40,6 @@ type Entries = Array<[id: string, fields: string[] | null]>;
 export class RedisWorkQueue<T> {
   readonly #redis: Redis;
   readonly #reader: Redis;
-  readonly #owned: boolean;
   readonly #key: string;
   readonly #group = 'workers';
   readonly #consumer: string;
@@ -52,14 +51,9 @@ export class RedisWorkQueue<T> {
   #loop: Promise<void> | undefined;
 
   constructor(options: RedisWorkQueueOptions) {
-    if (options.redis) {
-      this.#redis = options.redis.duplicate({ maxRetriesPerRequest: null });
-      this.#owned = false;
-    } else {
-      if (!options.url) throw new TypeError('RedisWorkQueue needs `url` or `redis`');
-      this.#redis = new Redis(options.url, { maxRetriesPerRequest: null });
-      this.#owned = true;
-    }
+    if (options.redis) this.#redis = options.redis.duplicate({ maxRetriesPerRequest: null });
+    else if (options.url) this.#redis = new Redis(options.url, { maxRetriesPerRequest: null });
+    else throw new TypeError('RedisWorkQueue needs `url` or `redis`');
     this.#reader = this.#redis.duplicate();
     this.#redis.on('error', () => {});
     this.#reader.on('error', () => {});
@@ -94,8 +88,7 @@ export class RedisWorkQueue<T> {
     this.#running = false;
     this.#reader.disconnect();
     await this.#loop?.catch(() => {});
-    if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
-    else this.#redis.disconnect();
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   #ensureGroup(): Promise<void> {

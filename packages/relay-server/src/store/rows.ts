@@ -1,4 +1,5 @@
 import type { Conversation, Member, MemberRole, Message, MessageKind, Metadata, User } from '@chat4all/protocol';
+import type { AppendInput } from './types.js';
 
 /**
  * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
@@ -100,5 +101,22 @@ export function toMessage(row: MessageRow): Message {
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     deletedAt: isoOrNull(row.deleted_at),
+  };
+}
+
+/** The message an append stores for a new id, as the append returns it. */
+export function appendedMessage(input: AppendInput, seq: number): Message {
+  return {
+    id: input.id,
+    conversationId: input.conversationId,
+    seq,
+    kind: input.kind,
+    senderId: input.senderId,
+    text: input.text,
+    metadata: input.metadata,
+    replyTo: input.replyTo,
+    createdAt: iso(input.now),
+    editedAt: null,
+    deletedAt: null,
   };
 }

@@ -1,6 +1,7 @@
 import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
 import postgres from 'postgres';
 import {
+  appendedMessage,
   type ConversationRow,
   type MemberRow,
   type MessageRow,
@@ -162,8 +163,6 @@ export class PostgresStore implements Store {
   ): Promise<User | false> {
     return this.sql
       .begin(async (tx) => {
-        const [taken] = await tx`SELECT 1 FROM accounts WHERE lower(username) = lower(${input.username})`;
-        if (taken) return false;
         const [row] = await tx<UserRow[]>`
         INSERT INTO users (id, display_name, created_at, updated_at) VALUES (${input.userId}, ${input.displayName}, ${now}, ${now})
         RETURNING *`;
@@ -171,11 +170,12 @@ export class PostgresStore implements Store {
         INSERT INTO accounts (username, user_id, password_hash, created_at)
         VALUES (${input.username}, ${input.userId}, ${input.passwordHash}, ${now})
         ON CONFLICT DO NOTHING`;
-        if (inserted.count === 0) throw new AccountRace();
+        // Taken (by any case of it): throwing rolls the user back too.
+        if (inserted.count === 0) throw new UsernameTaken();
         return toUser(row as UserRow);
       })
       .catch((error: unknown) => {
-        if (error instanceof AccountRace) return false;
+        if (error instanceof UsernameTaken) return false;
         throw error;
       });
   }
@@ -398,30 +398,27 @@ export class PostgresStore implements Store {
   }
 
   async editMessage(conversationId: string, messageId: string, text: string, now: number) {
-    return this.sql.begin(async (tx) => {
-      const [row] = await tx<MessageRow[]>`
-        UPDATE messages SET text = ${text}, edited_at = ${now}
-        WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
-        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
-      if (row) {
-        const eventSeq = await recordEvent(tx, conversationId, 'message.updated', messageId, null, now);
-        return { message: toMessage(row), eventSeq };
-      }
-      const current = await messageRow(tx, conversationId, messageId);
-      return current ? { message: toMessage(current), eventSeq: null } : null;
-    });
+    return this.#changeLiveMessage(conversationId, messageId, 'message.updated', { text, edited_at: now }, now);
   }
 
   async deleteMessage(conversationId: string, messageId: string, now: number) {
+    return this.#changeLiveMessage(conversationId, messageId, 'message.deleted', { text: '', metadata: '{}', deleted_at: now }, now);
+  }
+
+  /** Updates a message that is not deleted and records `type`; a deleted one comes back unchanged with `eventSeq: null`. */
+  async #changeLiveMessage(
+    conversationId: string,
+    messageId: string,
+    type: 'message.updated' | 'message.deleted',
+    changes: Record<string, string | number>,
+    now: number,
+  ) {
     return this.sql.begin(async (tx) => {
       const [row] = await tx<MessageRow[]>`
-        UPDATE messages SET text = '', metadata = '{}', deleted_at = ${now}
+        UPDATE messages SET ${tx(changes)}
         WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
         RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
-      if (row) {
-        const eventSeq = await recordEvent(tx, conversationId, 'message.deleted', messageId, null, now);
-        return { message: toMessage(row), eventSeq };
-      }
+      if (row) return { message: toMessage(row), eventSeq: await recordEvent(tx, conversationId, type, messageId, null, now) };
       const current = await messageRow(tx, conversationId, messageId);
       return current ? { message: toMessage(current), eventSeq: null } : null;
     });
@@ -472,7 +469,7 @@ export class PostgresStore implements Store {
   }
 }
 
-class AccountRace extends Error {}
+class UsernameTaken extends Error {}
 
 async function messageRow(q: Query, conversationId: string, messageId: string): Promise<MessageRow | undefined> {
   const [row] = await q<MessageRow[]>`
@@ -550,7 +547,7 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
 
-  const rows: Array<Record<string, string | number | null>> = [];
+  const rows: MessageRow[] = [];
   const outcomes = batch.map((input): AppendOutcome => {
     const original = existing.get(input.id);
     if (original) {
@@ -566,50 +563,24 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
     conv.lastSeq = seq;
     conv.lastActivityAt = Math.max(conv.lastActivityAt, input.now);
     conv.changed = true;
-    const metadata = JSON.stringify(input.metadata);
-    rows.push({
+    const row: MessageRow = {
       id: input.id,
       conversation_id: input.conversationId,
       seq,
       kind: input.kind,
       sender_id: input.senderId,
       text: input.text,
-      metadata,
-      reply_to: input.replyTo,
-      created_at: input.now,
-    });
-    // Later inputs of this batch may retry this id or reply to it.
-    existing.set(input.id, {
-      id: input.id,
-      conversation_id: input.conversationId,
-      seq,
-      kind: input.kind,
-      sender_id: input.senderId,
-      text: input.text,
-      metadata,
+      metadata: JSON.stringify(input.metadata),
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,
       deleted_at: null,
-    });
-    replyHome.set(input.id, input.conversationId);
-    return {
-      ok: true,
-      created: true,
-      message: {
-        id: input.id,
-        conversationId: input.conversationId,
-        seq,
-        kind: input.kind,
-        senderId: input.senderId,
-        text: input.text,
-        metadata: input.metadata,
-        replyTo: input.replyTo,
-        createdAt: new Date(input.now).toISOString(),
-        editedAt: null,
-        deletedAt: null,
-      },
     };
+    rows.push(row);
+    // Later inputs of this batch may retry this id or reply to it.
+    existing.set(input.id, row);
+    replyHome.set(input.id, input.conversationId);
+    return { ok: true, created: true, message: appendedMessage(input, seq) };
   });
   if (rows.length === 0) return outcomes;
 

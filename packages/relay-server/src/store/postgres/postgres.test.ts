@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { POSTGRES_URL } from '../../../test/fixtures.js';
+import { dropSchemas, POSTGRES_URL } from '../../../test/fixtures.js';
 import { storeContract } from '../../testing/store-contract.js';
 import type { AppendInput } from '../types.js';
 import { PostgresStore } from './index.js';
@@ -15,11 +14,7 @@ storeContract('postgres', () => {
   return new PostgresStore({ url, schema, max: 4 });
 });
 
-afterAll(async () => {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  for (const schema of schemas) await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await sql.end();
-});
+afterAll(() => dropSchemas(schemas));
 
 describe('PostgresStore shared by several nodes', () => {
   it('assigns gap-free seqs and stores each client id once when nodes append to one conversation at once', async () => {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
 import Database from 'better-sqlite3';
 import {
+  appendedMessage,
   type ConversationRow,
   type MemberRow,
   type MessageRow,
@@ -513,20 +514,7 @@ export class SqliteStore implements Store {
     conv.lastSeq = seq;
     conv.lastActivityAt = Math.max(conv.lastActivityAt, input.now);
     conv.changed = true;
-    const message: Message = {
-      id: input.id,
-      conversationId: input.conversationId,
-      seq,
-      kind: input.kind,
-      senderId: input.senderId,
-      text: input.text,
-      metadata: input.metadata,
-      replyTo: input.replyTo,
-      createdAt: new Date(input.now).toISOString(),
-      editedAt: null,
-      deletedAt: null,
-    };
-    return { ok: true, created: true, message };
+    return { ok: true, created: true, message: appendedMessage(input, seq) };
   }
 
   /** The outcome for an id already stored: the original (a retry) or a conflict (someone else's id). */
