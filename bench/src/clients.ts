@@ -89,14 +89,15 @@ export async function wsPair(senderUrl: string, receiverUrl: string, conversatio
   };
 }
 
-export async function socketIoPair(port: number): Promise<Pair> {
-  const connect = () =>
+/** A sender and a receiver in one Socket.IO room; on two servers when `receiverPort` differs (a cross-node pair). */
+export async function socketIoPair(port: number, receiverPort = port, room = 'bench'): Promise<Pair> {
+  const connect = (to: number) =>
     new Promise<Socket>((resolve) => {
-      const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], query: { room: 'bench' } });
+      const socket = io(`http://127.0.0.1:${to}`, { transports: ['websocket'], query: { room } });
       socket.once('connect', () => resolve(socket));
     });
-  const sender = await connect();
-  const receiver = await connect();
+  const sender = await connect(port);
+  const receiver = await connect(receiverPort);
   let ack: () => void = () => {};
   return {
     send(i, t0) {
@@ -111,6 +112,24 @@ export async function socketIoPair(port: number): Promise<Pair> {
     close() {
       sender.close();
       receiver.close();
+    },
+  };
+}
+
+/** Several pairs driven as one: message `i` goes through pair `i mod n`; acks and deliveries of all are reported. */
+export function spread(pairs: readonly Pair[]): Pair {
+  return {
+    send(i, t0) {
+      pairs[i % pairs.length]?.send(i, t0);
+    },
+    onAck(callback) {
+      for (const pair of pairs) pair.onAck(callback);
+    },
+    onDeliver(callback) {
+      for (const pair of pairs) pair.onDeliver(callback);
+    },
+    close() {
+      for (const pair of pairs) pair.close();
     },
   };
 }

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { API_KEY, APP_SECRET, api, openWs, socketIoPair, token, uuidv7, wsPair } from './clients.js';
+import postgres from 'postgres';
+import { batchedInserts, streamFanout } from './ceilings.js';
+import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, token, uuidv7, wsPair } from './clients.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 
@@ -24,6 +27,11 @@ const THROUGHPUT_MESSAGES = scale(30_000, 3_000);
 const IDLE_CONNECTIONS = scale(10_000, 1_000);
 const GROUP = scale(1_000, 100);
 const MISSED = 100;
+const SCALE_MESSAGES = scale(60_000, 5_000);
+const SCALE_PAIRS = 8;
+const SEED_TARGET_PER_SECOND = Math.ceil(100_000 / 60);
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const results: Result[] = [];
 function record(result: Omit<Result, 'ratio'>): void {
@@ -35,14 +43,15 @@ const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n
 
 const env = { BENCH_APP_SECRET: APP_SECRET, BENCH_API_KEY: API_KEY };
 
-async function relayPairUrls(relay: BenchServer) {
+/** A sender and a receiver in one conversation; the receiver on `receiverNode` when given (a cross-node pair). */
+async function relayPairUrls(relay: BenchServer, receiverNode = relay, name = '') {
   const conv = await api<{ id: string }>(relay.port, 'POST', '/v1/conversations', {
     type: 'group',
-    createdBy: await ensure(relay, 'sender'),
-    memberIds: [await ensure(relay, 'receiver')],
+    createdBy: await ensure(relay, `sender${name}`),
+    memberIds: [await ensure(relay, `receiver${name}`)],
   });
-  const ws = (user: string) => token(user).then((t) => `ws://127.0.0.1:${relay.port}/v1/ws?access_token=${t}`);
-  return { sender: await ws('sender'), receiver: await ws('receiver'), conversationId: conv.id };
+  const ws = (node: BenchServer, user: string) => token(user).then((t) => `ws://127.0.0.1:${node.port}/v1/ws?access_token=${t}`);
+  return { sender: await ws(relay, `sender${name}`), receiver: await ws(receiverNode, `receiver${name}`), conversationId: conv.id };
 }
 
 async function ensure(relay: BenchServer, userId: string): Promise<string> {
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
   if (want('latency')) await latencyScenario();
   if (want('heap')) await heapScenario();
   if (want('fanout')) await groupScenarios();
+  if (want('scale')) await scaleScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -265,6 +275,120 @@ async function groupScenarios(): Promise<void> {
     ceilingValue: rawStorm,
     target: '—',
     meets: null,
+  });
+}
+
+/**
+ * 6. Two relay nodes on PostgreSQL + Redis Streams, every sender on one node and its
+ * receiver on the other: throughput and open-loop latency, beside what PostgreSQL and Redis
+ * do alone, and beside two Socket.IO servers joined by the Redis Streams adapter.
+ */
+async function scaleScenario(): Promise<void> {
+  console.log(`2 nodes on PostgreSQL + Redis, ${SCALE_PAIRS} cross-node pairs`);
+  const id = randomBytes(4).toString('hex');
+  const schema = `bench_${id}`;
+  const prefix = `bench:${id}`;
+  const scaledEnv = {
+    ...env,
+    BENCH_POSTGRES_URL: POSTGRES_URL,
+    BENCH_POSTGRES_SCHEMA: schema,
+    BENCH_REDIS_URL: REDIS_URL,
+    BENCH_REDIS_PREFIX: prefix,
+  };
+  const pgCeiling = await batchedInserts(POSTGRES_URL, quick ? 2 : 5);
+  const xaddCeiling = await streamFanout(REDIS_URL, SCALE_MESSAGES);
+
+  const first = await startServer('relay', scaledEnv);
+  const nodes = [first, await startServer('relay', scaledEnv)] as const;
+  const relayPairs = async (tag: string) => {
+    const pairs: Pair[] = [];
+    for (let k = 0; k < SCALE_PAIRS; k++) {
+      const [from, to] = k % 2 === 0 ? nodes : ([nodes[1], nodes[0]] as const);
+      const urls = await relayPairUrls(from, to, `-${tag}-${k}`);
+      pairs.push(await wsPair(urls.sender, urls.receiver, urls.conversationId));
+    }
+    return spread(pairs);
+  };
+  let pair = await relayPairs('tp');
+  const relayRate = await throughput(pair, SCALE_MESSAGES, 256);
+  pair.close();
+  const rates = [SEED_TARGET_PER_SECOND, 5_000];
+  const relayLatency: Record<number, { p50: number; p95: number; p99: number }> = {};
+  for (const rate of rates) {
+    pair = await relayPairs(`lat${rate}`);
+    relayLatency[rate] = await latency(pair, rate, quick ? 2 : 10);
+    pair.close();
+  }
+  for (const node of nodes) await node.stop();
+  const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await sql.end();
+
+  const io = [await startServer('socketio', scaledEnv), await startServer('socketio', scaledEnv)] as const;
+  const ioPairs = async (tag: string) => {
+    const pairs: Pair[] = [];
+    for (let k = 0; k < SCALE_PAIRS; k++) {
+      const [from, to] = k % 2 === 0 ? io : ([io[1], io[0]] as const);
+      pairs.push(await socketIoPair(from.port, to.port, `${tag}-${k}`));
+    }
+    return spread(pairs);
+  };
+  pair = await ioPairs('tp');
+  const ioRate = await throughput(pair, SCALE_MESSAGES, 256);
+  pair.close();
+  pair = await ioPairs('lat');
+  const ioLatency = await latency(pair, SEED_TARGET_PER_SECOND, quick ? 2 : 10);
+  pair.close();
+  for (const server of io) await server.stop();
+
+  record({
+    name: 'scaled-throughput',
+    value: relayRate,
+    unit: 'msg/s',
+    ceiling: 'batched PostgreSQL inserts',
+    ceilingValue: pgCeiling,
+    target: '≥ 0.4× batched inserts',
+    meets: relayRate >= 0.4 * pgCeiling,
+  });
+  record({
+    name: 'scaled-throughput-vs-xadd',
+    value: relayRate,
+    unit: 'msg/s',
+    ceiling: 'raw XADD/XREAD',
+    ceilingValue: xaddCeiling,
+    target: '—',
+    meets: null,
+  });
+  record({
+    name: 'scaled-throughput-vs-socketio',
+    value: relayRate,
+    unit: 'msg/s',
+    ceiling: 'socket.io + redis-streams-adapter (no persistence)',
+    ceilingValue: ioRate,
+    target: '—',
+    meets: null,
+  });
+  const seed = relayLatency[SEED_TARGET_PER_SECOND] ?? { p50: 0, p95: 0, p99: 0 };
+  for (const p of ['p50', 'p95', 'p99'] as const) {
+    record({
+      name: `scaled-latency-${p}@${SEED_TARGET_PER_SECOND}`,
+      value: seed[p],
+      unit: 'ms',
+      ceiling: 'socket.io + redis-streams-adapter',
+      ceilingValue: ioLatency[p],
+      target: p === 'p95' ? '< 200 ms (100,000 msg/min)' : '—',
+      meets: p === 'p95' ? seed.p95 < 200 : null,
+    });
+  }
+  const high = relayLatency[5_000] ?? { p50: 0, p95: 0, p99: 0 };
+  record({
+    name: 'scaled-latency-p95@5000',
+    value: high.p95,
+    unit: 'ms',
+    ceiling: `relay p95 @${SEED_TARGET_PER_SECOND}`,
+    ceilingValue: seed.p95,
+    target: '< 200 ms (300,000 msg/min)',
+    meets: high.p95 < 200,
   });
 }
 

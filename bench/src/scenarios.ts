@@ -31,9 +31,9 @@ export function throughput(pair: Pair, total: number, window: number, warmup = 5
 
 /**
  * Open-loop latency: sends at `rate` per second for `seconds` whatever the answers;
- * send→deliver p50/p99 in ms. The first fifth (at most 1,000 messages) warms up and is not measured.
+ * send→deliver p50/p95/p99 in ms. The first fifth (at most 1,000 messages) warms up and is not measured.
  */
-export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p50: number; p99: number }> {
+export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p50: number; p95: number; p99: number }> {
   return new Promise((resolve) => {
     const total = rate * seconds;
     const warmup = Math.min(1000, Math.floor(total / 5));
@@ -46,7 +46,7 @@ export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p5
       if (i >= warmup) samples.push(now() - t0);
       if (++delivered === total) {
         samples.sort((a, b) => a - b);
-        resolve({ p50: percentile(samples, 50), p99: percentile(samples, 99) });
+        resolve({ p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) });
       }
     });
     const tick = () => {

@@ -6,13 +6,21 @@ import { serve } from './ipc.js';
 
 // The real relay in its embedded default (SQLite, synchronous=FULL: every ack is durable
 // to power loss; BENCH_SQLITE_SYNCHRONOUS=normal measures crash-only durability), with the
-// per-user and per-IP limits lifted so they do not shape the load.
+// per-user and per-IP limits lifted so they do not shape the load. With BENCH_POSTGRES_URL
+// it is one node of a scaled deployment: PostgreSQL store, Redis Streams bus.
 const dataDir = mkdtempSync(join(tmpdir(), 'chat4all-bench-'));
+const { BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA, BENCH_REDIS_URL, BENCH_REDIS_PREFIX } = process.env;
+const scaled = BENCH_POSTGRES_URL
+  ? ({
+      store: { driver: 'postgres', postgres: { url: BENCH_POSTGRES_URL, schema: BENCH_POSTGRES_SCHEMA, poolSize: 8 } },
+      bus: { driver: 'redis', redis: { url: BENCH_REDIS_URL, keyPrefix: BENCH_REDIS_PREFIX } },
+    } as const)
+  : ({ store: { sqlite: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full' } } } as const);
 const relay = await createRelay({
   port: 0,
   dataDir,
   logLevel: 'warn',
-  store: { sqlite: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full' } },
+  ...scaled,
   auth: { appSecret: process.env.BENCH_APP_SECRET, apiKey: process.env.BENCH_API_KEY },
   limits: {
     messagesPerMinute: 100_000_000,

@@ -1,11 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { serve } from './ipc.js';
 
-// Socket.IO doing the same job, with connection state recovery on (its answer to missed messages).
+// Socket.IO doing the same job, with connection state recovery on (its answer to missed
+// messages). With BENCH_REDIS_URL it is one node of several, joined by the Redis Streams adapter.
 const http = createServer();
-const io = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 } });
+const redis = process.env.BENCH_REDIS_URL ? new Redis(process.env.BENCH_REDIS_URL) : undefined;
+const io = new Server(http, {
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+  adapter: redis ? createAdapter(redis, { streamName: `${process.env.BENCH_REDIS_PREFIX}:socket.io` }) : undefined,
+});
 io.on('connection', (socket) => {
   const room = String(socket.handshake.query.room ?? 'default');
   void socket.join(room);
@@ -17,5 +24,6 @@ io.on('connection', (socket) => {
 http.listen(0, '127.0.0.1', () => {
   serve((http.address() as AddressInfo).port, async () => {
     await io.close();
+    redis?.disconnect();
   });
 });

@@ -150,6 +150,11 @@ export const RelayConfigSchema = Type.Object(
         awayAfterMs: Type.Integer({ default: 300_000, minimum: 100 }),
         /** After a user's last socket closes, they stay as they were this long before going offline. @default 5000 */
         offlineGraceMs: Type.Integer({ default: 5_000, minimum: 0 }),
+        /**
+         * Each node renews its sockets in the shared state a few times within this time; a node
+         * that dies stops counting (connection limits, presence) this long after. @default 30000
+         */
+        connectionTtlMs: Type.Integer({ default: 30_000, minimum: 300 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -223,6 +228,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_TYPING_EXPIRY_MS: 'realtime.typingExpiryMs',
   CHAT4ALL_AWAY_AFTER_MS: 'realtime.awayAfterMs',
   CHAT4ALL_OFFLINE_GRACE_MS: 'realtime.offlineGraceMs',
+  CHAT4ALL_CONNECTION_TTL_MS: 'realtime.connectionTtlMs',
 };
 
 /**

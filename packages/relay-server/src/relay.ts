@@ -29,6 +29,8 @@ import { PresenceTracker } from './realtime/presence.js';
 import { presenceRoutes } from './realtime/routes.js';
 import { TypingTracker } from './realtime/typing.js';
 import { resolveSecrets } from './secrets.js';
+import { MemorySharedState } from './shared/memory.js';
+import type { SharedState } from './shared/types.js';
 import { GroupCommit } from './store/group-commit.js';
 import { SqliteStore } from './store/sqlite/index.js';
 import type { AppendInput, ReceiptInput, Store } from './store/types.js';
@@ -39,6 +41,11 @@ export interface RelayDependencies {
   store?: Store;
   /** A bus to use instead of the in-process one. The relay does not close it. */
   bus?: Bus;
+  /**
+   * Shared state (rate limits, connections, presence, typing) to use instead of the one the
+   * config describes: in-process, or Redis when `bus.driver` is `redis`. The relay does not close it.
+   */
+  shared?: SharedState;
   /** A pino logger to use instead of one built from `logLevel`. */
   logger?: Logger;
 }
@@ -75,6 +82,19 @@ export async function createBus(config: RelayConfig): Promise<Bus> {
     return new RedisStreamsBus(config.bus.redis);
   }
   return new MemoryBus();
+}
+
+/**
+ * Opens the state nodes share: in-process by default; with `bus.driver: 'redis'`, in the same
+ * Redis as the bus, so limits, connection counts, presence and typing hold across nodes.
+ */
+export async function createSharedState(config: RelayConfig): Promise<SharedState> {
+  if (config.bus.driver === 'redis') {
+    const { RedisSharedState } = await import('./shared/redis.js');
+    const { url, keyPrefix } = config.bus.redis;
+    return new RedisSharedState({ url, keyPrefix, connectionTtlMs: config.realtime.connectionTtlMs });
+  }
+  return new MemorySharedState();
 }
 
 function createLogger(config: RelayConfig): Logger {
@@ -116,10 +136,12 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
 
   const store = deps.store ?? (await createStore(config));
   const bus = deps.bus ?? (await createBus(config));
+  const shared = deps.shared ?? (await createSharedState(config));
   try {
     if (config.store.migrateOnStart) await store.migrate();
     await bus.ready?.();
   } catch (error) {
+    if (!deps.shared) await shared.close();
     if (!deps.bus) await bus.close();
     if (!deps.store) await store.close();
     throw error;
@@ -136,7 +158,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const maxBatch = config.limits.commitBatchMax;
   const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
   const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
-  const limits = new Limits(config.limits, metrics);
+  const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
@@ -168,12 +190,22 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
     }),
     hub,
-    typing: new TypingTracker(config.realtime.typingExpiryMs, (event) => {
-      void bus.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
-    }),
-    presence: new PresenceTracker(config.realtime, (presence) => {
-      publishPresence(presence).catch((err: unknown) => log.error({ err, userId: presence.userId }, 'presence publish failed'));
-    }),
+    typing: new TypingTracker(
+      shared,
+      config.realtime.typingExpiryMs,
+      (event) => {
+        void bus.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
+      },
+      (err) => log.warn({ err }, 'typing state unavailable'),
+    ),
+    presence: new PresenceTracker(
+      shared,
+      config.realtime,
+      (presence) => {
+        publishPresence(presence).catch((err: unknown) => log.error({ err, userId: presence.userId }, 'presence publish failed'));
+      },
+      (err) => log.warn({ err }, 'presence state unavailable'),
+    ),
     limits,
     metrics,
     closing: false,
@@ -238,10 +270,10 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));
         await app.close();
-        ctx.typing.close();
-        ctx.presence.close();
+        await Promise.all([ctx.typing.close(), ctx.presence.close()]);
         unsubscribe();
         unsubscribeGap?.();
+        if (!deps.shared) await shared.close();
         if (!deps.bus) await bus.close();
         if (!deps.store) await store.close();
       })();

@@ -11,19 +11,20 @@ import { relayProcess } from './relay.js';
 /**
  * A TCP load balancer in front of relay nodes: each new connection goes to the next node in
  * turn, skipping nodes that refuse it. WebSockets pass through untouched, as with any L4
- * balancer.
+ * balancer. Nagle's algorithm is off on both legs, as nginx and HAProxy have it by default;
+ * with it on, each small frame would wait for the delayed ACK of the one before.
  */
 export async function balancer(ports: readonly number[]): Promise<{ url: string; close(): Promise<void> }> {
   let next = 0;
   const open = new Set<Socket>();
-  const server: Server = createServer((downstream) => {
+  const server: Server = createServer({ noDelay: true }, (downstream) => {
     open.add(downstream);
     downstream.on('close', () => open.delete(downstream));
     downstream.on('error', () => {});
     const attempt = (tries: number) => {
       if (tries >= ports.length) return downstream.destroy();
       const port = ports[next++ % ports.length] as number;
-      const upstream = tcpConnect(port, '127.0.0.1');
+      const upstream = tcpConnect({ port, host: '127.0.0.1', noDelay: true });
       upstream.once('error', () => {
         if (upstream.connecting || !upstream.remoteAddress) attempt(tries + 1);
         else downstream.destroy();
@@ -59,7 +60,7 @@ export async function balancer(ports: readonly number[]): Promise<{ url: string;
  * never see each other's data. `kill(i)` is `kill -9`; `restart(i)` brings the node back on
  * the same port.
  */
-export async function cluster(size: number, options: { redisUrl?: string } = {}) {
+export async function cluster(size: number, options: { redisUrl?: string; env?: Record<string, string> } = {}) {
   const id = randomBytes(5).toString('hex');
   const schema = `cluster_${id}`;
   const keyPrefix = `test:cluster:${id}`;
@@ -72,6 +73,7 @@ export async function cluster(size: number, options: { redisUrl?: string } = {})
     CHAT4ALL_BUS: 'redis',
     CHAT4ALL_REDIS_URL: options.redisUrl ?? REDIS_URL,
     CHAT4ALL_REDIS_KEY_PREFIX: keyPrefix,
+    ...options.env,
   };
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const nodes = ports.map((port) => relayProcess(port, dataDir, env));
@@ -81,6 +83,8 @@ export async function cluster(size: number, options: { redisUrl?: string } = {})
   return {
     url: lb.url,
     ports,
+    /** The address of one node, bypassing the balancer. */
+    nodeUrl: (index: number) => `http://127.0.0.1:${ports[index]}`,
     schema,
     keyPrefix,
     sql,

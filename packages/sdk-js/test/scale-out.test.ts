@@ -122,7 +122,7 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(sent.size).toBe(10_000);
     await expectConverged(c, clients, conversations, sent);
-  }, 120_000);
+  }, 300_000);
 
   it('loses nothing when Redis is killed and restarted empty during a burst, and every client converges', async () => {
     const redis = await redisServer();
@@ -152,4 +152,20 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
     expect(await c.errorCount('NOT_READY')).toBeGreaterThan(0);
     await expectConverged(c, clients, conversations, sent);
   }, 120_000);
+
+  it('marks the users of a node killed with kill -9 offline on the other nodes, once their connections lapse', async () => {
+    const c = await cluster(2, { env: { CHAT4ALL_CONNECTION_TTL_MS: '1000', CHAT4ALL_OFFLINE_GRACE_MS: '200' } });
+    cleanup.push(() => c.close());
+    const [ana, bob] = [await userToken(c.url, 'ana'), await userToken(c.url, 'bob')];
+    await group(c.url, 'ana', ['ana', 'bob']);
+    const onDoomed = client(c.nodeUrl(0), ana);
+    const watcher = client(c.nodeUrl(1), bob);
+    for (const each of [onDoomed, watcher]) cleanup.push(() => each.close());
+    await Promise.all([onDoomed.connect(), watcher.connect()]);
+    await until(watcher.presence('ana'), (p) => p.status === 'online');
+    c.kill(0);
+    // Nobody closed ana's socket: the other node learns she is gone when it stops being renewed.
+    const offline = await until(watcher.presence('ana'), (p) => p.status === 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+  }, 30_000);
 });

@@ -16,7 +16,7 @@ export async function authRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
   if (!ctx.config.auth.builtIn) return;
   // Password guessing and account spraying are limited per client IP.
   const limitLogins = async (request: FastifyRequest) => {
-    const refusal = ctx.limits.login(request.ip);
+    const refusal = await ctx.limits.login(request.ip);
     if (refusal) throw refusal;
   };
   app.post('/v1/auth/register', { onRequest: limitLogins, schema: { body: RegisterBody } }, async (request, reply) => {

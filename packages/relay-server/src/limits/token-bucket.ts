@@ -1,10 +1,7 @@
 /** The answer of a rate limiter: allowed, or how long until it would be. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 
-/**
- * A limit by key (a user, an IP). The in-process adapter is below; a shared adapter (Redis)
- * implements the same contract so limits hold across relay nodes.
- */
+/** A limit by key (a user, an IP). */
 export interface RateLimiter {
   consume(key: string, cost?: number): RateDecision;
 }
@@ -27,7 +24,8 @@ interface Bucket {
  * Token bucket per key: smooth refill with bounded bursts. Written here rather than taken
  * from a library because the common Node limiters (rate-limiter-flexible, express-rate-limit)
  * count fixed windows, which allow twice the rate across a window boundary and make a
- * limited client wait for the whole window.
+ * limited client wait for the whole window. `RedisSharedState` runs the same arithmetic in
+ * a Lua script so the limit holds across nodes.
  */
 export class TokenBucketLimiter implements RateLimiter {
   readonly #buckets = new Map<string, Bucket>();

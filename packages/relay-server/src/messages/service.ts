@@ -21,7 +21,7 @@ export interface MessageServiceOptions {
   appends: GroupCommit<AppendInput, AppendOutcome>;
   receipts: GroupCommit<ReceiptInput, ReceiptOutcome>;
   /** Per-user send limit: the error to answer, if over; the server API key is not limited. */
-  limitSend(userId: string): RelayError | undefined;
+  limitSend(userId: string): Promise<RelayError | undefined>;
   /** Called once per send that reached the store: for metrics and the message's log line. */
   onSent(message: Message, created: boolean, seconds: number): void;
   /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
@@ -46,7 +46,7 @@ export class MessageService {
   /** `connectionId` names the sending socket, which gets the ack instead of its own `message.created`. */
   async send(principal: Principal, conversationId: string, input: SendMessageBody, connectionId?: string): Promise<SendAck> {
     const started = performance.now();
-    const refusal = principal.kind === 'user' ? this.options.limitSend(principal.userId) : undefined;
+    const refusal = principal.kind === 'user' ? await this.options.limitSend(principal.userId) : undefined;
     if (refusal) throw refusal;
     this.#checkText(input.text);
     const metadata = input.metadata ?? {};

@@ -27,12 +27,12 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
   app.get('/v1/ws', { websocket: true, config: { auth: 'socket' } }, async (socket, request) => {
-    const refusal = ctx.limits.connect(request.ip) ?? originError(ctx, request) ?? request.authError ?? versionError(request);
     const refuse = (error: RelayError) => {
       ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
       socket.send(JSON.stringify(errorFrame(null, error)));
       socket.close(error.closeCode ?? 4401, error.code);
     };
+    const refusal = (await ctx.limits.connect(request.ip)) ?? originError(ctx, request) ?? request.authError ?? versionError(request);
     if (refusal || !request.principal) return refuse(refusal ?? new RelayError('UNAUTHENTICATED'));
     if (ctx.closing) return refuse(new RelayError('SHUTTING_DOWN'));
     const principal = request.principal;
@@ -40,40 +40,50 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
       // Live events are addressed to users; the server API key has no user to receive them.
       return refuse(new RelayError('UNAUTHENTICATED', 'The WebSocket needs a user token; the server API key is for HTTP'));
     }
-    if (ctx.hub.connectionsOf(principal.userId).size >= ctx.config.limits.connectionsPerUser) {
-      return refuse(new RelayError('TOO_MANY_CONNECTIONS', `At most ${ctx.config.limits.connectionsPerUser} connections per user`));
-    }
     const awaitingResume = (request.query as { resume?: string }).resume === '1';
     const connection = new Connection(principal.userId, socket, ctx.config.limits.sendBufferBytes, awaitingResume);
     socket.on('pong', () => {
       connection.alive = true;
     });
-    // Frames that arrive while the rooms load wait for them.
-    const ready = open(ctx, connection).catch((error: unknown) => {
-      ctx.log.error({ err: error, userId: connection.userId }, 'could not open connection');
-      connection.close(toRelayError(error));
-    });
+    // Frames that arrive while the connection opens wait for it, and are dropped if it is refused.
+    const ready = open(ctx, connection).then(
+      () => true,
+      (error: unknown) => {
+        const relayError = toRelayError(error);
+        if (relayError.code === 'INTERNAL') ctx.log.error({ err: error, userId: connection.userId }, 'could not open connection');
+        ctx.metrics.errors.inc({ code: relayError.code, transport: 'ws' });
+        connection.sendFrame(errorFrame(null, relayError));
+        connection.close(relayError);
+        return false;
+      },
+    );
     socket.on('message', (data, isBinary) => {
-      void ready.then(() => onFrame(ctx, connection, data, isBinary));
+      void ready.then((opened) => (opened ? onFrame(ctx, connection, data, isBinary) : undefined));
     });
     connection.onDetach(() => {
       ctx.hub.remove(connection);
-      ctx.presence.disconnected(connection.userId);
+      ctx.presence.disconnected(connection.userId, connection.id);
       if (ctx.hub.connectionsOf(connection.userId).size === 0) ctx.typing.clearUser(connection.userId);
     });
     await ready;
   });
 }
 
-/** Joins the user's rooms, then says welcome: every event committed after the welcome reaches this socket. */
+/**
+ * Counts the connection against the user's limit on every node, joins the user's rooms, then
+ * says welcome: every event committed after the welcome reaches this socket.
+ */
 async function open(ctx: RelayContext, connection: Connection): Promise<void> {
+  const max = ctx.config.limits.connectionsPerUser;
+  if (!(await ctx.presence.connect(connection.userId, connection.id, max))) {
+    throw new RelayError('TOO_MANY_CONNECTIONS', `At most ${max} connections per user`);
+  }
   ctx.hub.add(connection);
   const state = await ctx.store.syncState(connection.userId);
   ctx.hub.join(
     connection,
     state.map((entry) => entry.conversationId),
   );
-  ctx.presence.connected(connection.userId);
   connection.sendFrame({
     type: 'welcome',
     protocolVersion: PROTOCOL_VERSION,
@@ -154,8 +164,7 @@ function execute(ctx: RelayContext, connection: Connection, frame: Exclude<Clien
     case 'typing':
       if (!connection.rooms.has(frame.conversationId))
         throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
-      ctx.typing.set(frame.conversationId, connection.userId, frame.active);
-      return Promise.resolve({});
+      return ctx.typing.set(frame.conversationId, connection.userId, frame.active).then(() => ({}));
     case 'ping':
       return Promise.resolve({ serverTime: new Date().toISOString() });
   }

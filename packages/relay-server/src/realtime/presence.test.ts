@@ -1,5 +1,6 @@
 import type { Presence } from '@chat4all/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemorySharedState } from '../shared/memory.js';
 import { nextPresence, PRESENCE_TRANSITIONS, type PresenceInput, PresenceTracker } from './presence.js';
 
 describe('presence state machine', () => {
@@ -23,55 +24,67 @@ describe('PresenceTracker', () => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date('2026-11-25T10:00:00Z'));
     changes = [];
-    tracker = new PresenceTracker({ awayAfterMs: 60_000, offlineGraceMs: 5_000 }, (p) => changes.push(p));
+    tracker = new PresenceTracker(new MemorySharedState(), { awayAfterMs: 60_000, offlineGraceMs: 5_000 }, (p) => changes.push(p));
   });
-  afterEach(() => {
-    tracker.close();
+  afterEach(async () => {
+    await tracker.close();
     vi.useRealTimers();
   });
   const statuses = () => changes.map((c) => c.status);
+  const status = async (userId: string) => (await tracker.get([userId]))[0]?.status;
+  const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
-  it('goes online → away → online → offline, with last-seen', () => {
-    tracker.connected('ana');
-    expect(tracker.get('ana')).toEqual({ userId: 'ana', status: 'online', lastSeenAt: '2026-11-25T10:00:00.000Z' });
-    vi.advanceTimersByTime(59_999);
+  it('goes online → away → online → offline, with last-seen', async () => {
+    await tracker.connect('ana', 'c1', 5);
+    expect(await tracker.get(['ana'])).toEqual([{ userId: 'ana', status: 'online', lastSeenAt: '2026-11-25T10:00:00.000Z' }]);
+    await advance(59_999);
     expect(statuses()).toEqual(['online']);
-    vi.advanceTimersByTime(1);
+    await advance(1);
     expect(statuses()).toEqual(['online', 'away']);
     tracker.activity('ana');
+    await advance(0);
     expect(statuses()).toEqual(['online', 'away', 'online']);
-    vi.advanceTimersByTime(30_000);
-    tracker.disconnected('ana');
-    vi.advanceTimersByTime(4_999);
-    expect(tracker.get('ana').status).toBe('online');
-    vi.advanceTimersByTime(1);
+    await advance(30_000);
+    tracker.disconnected('ana', 'c1');
+    await advance(4_999);
+    expect(await status('ana')).toBe('online');
+    await advance(1);
     expect(statuses()).toEqual(['online', 'away', 'online', 'offline']);
-    expect(tracker.get('ana')).toEqual({ userId: 'ana', status: 'offline', lastSeenAt: '2026-11-25T10:01:00.000Z' });
+    expect(await tracker.get(['ana'])).toEqual([{ userId: 'ana', status: 'offline', lastSeenAt: '2026-11-25T10:01:00.000Z' }]);
   });
 
-  it('does not flap when a page reloads within the grace', () => {
-    tracker.connected('ana');
-    tracker.disconnected('ana');
-    vi.advanceTimersByTime(2_000);
-    tracker.connected('ana');
-    vi.advanceTimersByTime(10_000);
+  it('does not flap when a page reloads within the grace', async () => {
+    await tracker.connect('ana', 'c1', 5);
+    tracker.disconnected('ana', 'c1');
+    await advance(2_000);
+    await tracker.connect('ana', 'c2', 5);
+    await advance(10_000);
     expect(statuses()).toEqual(['online']);
   });
 
-  it('stays online while any of several devices is connected', () => {
-    tracker.connected('ana');
-    tracker.connected('ana');
-    tracker.disconnected('ana');
-    vi.advanceTimersByTime(10_000);
-    expect(tracker.get('ana').status).toBe('online');
-    tracker.disconnected('ana');
-    vi.advanceTimersByTime(5_000);
-    expect(tracker.get('ana').status).toBe('offline');
-    expect(tracker.get('never-seen')).toEqual({ userId: 'never-seen', status: 'offline', lastSeenAt: null });
+  it('stays online while any of several devices is connected', async () => {
+    await tracker.connect('ana', 'c1', 5);
+    await tracker.connect('ana', 'c2', 5);
+    tracker.disconnected('ana', 'c1');
+    await advance(10_000);
+    expect(await status('ana')).toBe('online');
+    tracker.disconnected('ana', 'c2');
+    await advance(5_000);
+    expect(await status('ana')).toBe('offline');
+    expect(await tracker.get(['never-seen'])).toEqual([{ userId: 'never-seen', status: 'offline', lastSeenAt: null }]);
   });
 
-  it('ignores activity from users with no connection', () => {
+  it('refuses a connection over the per-user maximum', async () => {
+    expect(await tracker.connect('ana', 'c1', 1)).toBe(true);
+    expect(await tracker.connect('ana', 'c2', 1)).toBe(false);
+    tracker.disconnected('ana', 'c1');
+    await advance(0);
+    expect(await tracker.connect('ana', 'c2', 1)).toBe(true);
+  });
+
+  it('ignores activity from users with no connection', async () => {
     tracker.activity('ghost');
+    await advance(0);
     expect(changes).toEqual([]);
   });
 });

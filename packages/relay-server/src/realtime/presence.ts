@@ -1,4 +1,7 @@
 import type { Presence, PresenceStatus } from '@chat4all/protocol';
+import { BackgroundWork } from '../shared/background.js';
+import type { SharedState } from '../shared/types.js';
+import { DEFAULT_CONNECTION_TTL_MS } from '../shared/types.js';
 
 /** What can happen to a user's presence. `expire` is the end of the grace after their last socket closed. */
 export type PresenceInput = 'connect' | 'activity' | 'idle' | 'expire';
@@ -14,107 +17,142 @@ export function nextPresence(status: PresenceStatus, input: PresenceInput): Pres
   return PRESENCE_TRANSITIONS[status][input] ?? status;
 }
 
+export function toPresence(userId: string, status: PresenceStatus, lastSeenAtMs: number | null): Presence {
+  return { userId, status, lastSeenAt: lastSeenAtMs === null ? null : new Date(lastSeenAtMs).toISOString() };
+}
+
 export interface PresenceOptions {
   /** Idle time after which an online user becomes away. */
   awayAfterMs: number;
   /** Grace after the last socket closes before the user is offline, so a reload does not flap. */
   offlineGraceMs: number;
+  /** How long a connection counts without renewal (a node that dies stops counting after it). @default 30000 */
+  connectionTtlMs?: number;
 }
 
-interface Entry {
-  status: PresenceStatus;
-  connections: number;
-  lastSeenAt: number | null;
+/** Activity is reported to the shared state at most this often per user and node. */
+const ACTIVITY_REPORT_MS = 1_000;
+
+interface Local {
+  connections: Set<string>;
+  /** Last frame from any of the user's sockets on this node. */
+  lastActivity: number;
+  /** When activity was last reported to the shared state. */
+  reportedAt: number;
   grace?: ReturnType<typeof setTimeout>;
 }
 
 /**
- * Presence of the users connected to this node, driven by socket opens and closes and by
- * client activity (any frame). `onChange` fires only when the visible status changes.
+ * Presence across every node. Status, last-seen and the count of live connections live in
+ * the shared state; this node reports its own sockets' opens, closes and activity, and
+ * `onChange` fires once per visible status change, on whichever node made it.
  *
- * Idleness is found by one sweep every second over the connected users rather than a timer
- * per user, which would cost a few hundred bytes per connection; a user turns away within a
- * second after `awayAfterMs`.
+ * Idleness is found by one sweep every second over this node's users rather than a timer
+ * per user; a user turns away within a second or two after `awayAfterMs`. The same sweep
+ * renews this node's connections and marks offline the users of a node that died.
  */
 export class PresenceTracker {
-  readonly #users = new Map<string, Entry>();
+  readonly #local = new Map<string, Local>();
+  readonly #work: BackgroundWork;
   readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #renew: ReturnType<typeof setInterval>;
 
   constructor(
+    private readonly shared: SharedState,
     private readonly options: PresenceOptions,
     private readonly onChange: (presence: Presence) => void,
+    onError: (error: unknown) => void = () => {},
   ) {
-    this.#sweep = setInterval(() => this.#findIdle(), Math.min(1_000, options.awayAfterMs));
+    this.#work = new BackgroundWork(onError);
+    this.#sweep = setInterval(() => this.#onSweep(), Math.min(1_000, options.awayAfterMs));
     this.#sweep.unref?.();
+    this.#renew = setInterval(() => this.#onRenew(), (options.connectionTtlMs ?? DEFAULT_CONNECTION_TTL_MS) / 3);
+    this.#renew.unref?.();
   }
 
-  get(userId: string): Presence {
-    return toPresence(userId, this.#users.get(userId));
+  async get(userIds: readonly string[]): Promise<Presence[]> {
+    return this.shared.presence(userIds);
   }
 
-  connected(userId: string): void {
-    const entry = this.#entry(userId);
-    entry.connections++;
-    clearTimeout(entry.grace);
-    entry.grace = undefined;
-    this.#touch(userId, entry, 'connect');
+  /** Registers a socket; false when the user already has `max` on every node together. */
+  async connect(userId: string, connectionId: string, max: number): Promise<boolean> {
+    if (!(await this.shared.addConnection(userId, connectionId, max))) return false;
+    const now = Date.now();
+    const local = this.#local.get(userId) ?? { connections: new Set<string>(), lastActivity: now, reportedAt: now };
+    this.#local.set(userId, local);
+    local.connections.add(connectionId);
+    local.lastActivity = now;
+    local.reportedAt = now;
+    clearTimeout(local.grace);
+    local.grace = undefined;
+    this.#emit(await this.shared.applyPresence(userId, 'connect', this.options.awayAfterMs));
+    return true;
   }
 
+  /** A frame from one of the user's sockets. */
   activity(userId: string): void {
-    const entry = this.#users.get(userId);
-    if (entry && entry.connections > 0) this.#touch(userId, entry, 'activity');
+    const local = this.#local.get(userId);
+    if (!local || local.connections.size === 0) return;
+    const now = Date.now();
+    local.lastActivity = now;
+    if (now - local.reportedAt < ACTIVITY_REPORT_MS) return;
+    local.reportedAt = now;
+    this.#apply(userId, 'activity');
   }
 
-  disconnected(userId: string): void {
-    const entry = this.#users.get(userId);
-    if (!entry || entry.connections === 0) return;
-    entry.connections--;
-    if (entry.connections > 0) return;
-    entry.grace = setTimeout(() => {
-      entry.grace = undefined;
-      this.#apply(userId, entry, 'expire');
-    }, this.options.offlineGraceMs);
+  /** A socket closed. When the user has none left on any node, they go offline after the grace. */
+  disconnected(userId: string, connectionId: string): void {
+    const local = this.#local.get(userId);
+    if (!local?.connections.delete(connectionId)) return;
+    this.#work.run(
+      this.shared.removeConnection(userId, connectionId).then((remaining) => {
+        if (remaining > 0 || local.connections.size > 0) return;
+        clearTimeout(local.grace);
+        local.grace = setTimeout(() => {
+          local.grace = undefined;
+          if (local.connections.size === 0) this.#local.delete(userId);
+          this.#apply(userId, 'expire');
+        }, this.options.offlineGraceMs);
+      }),
+    );
   }
 
-  close(): void {
+  /** Stops the timers and waits for reports already made. */
+  async close(): Promise<void> {
     clearInterval(this.#sweep);
-    for (const entry of this.#users.values()) clearTimeout(entry.grace);
-    this.#users.clear();
+    clearInterval(this.#renew);
+    for (const local of this.#local.values()) clearTimeout(local.grace);
+    this.#local.clear();
+    await this.#work.settled();
   }
 
-  #findIdle(): void {
-    const idleSince = Date.now() - this.options.awayAfterMs;
-    for (const [userId, entry] of this.#users) {
-      if (entry.status === 'online' && entry.connections > 0 && (entry.lastSeenAt ?? 0) <= idleSince) this.#apply(userId, entry, 'idle');
+  #onSweep(): void {
+    const now = Date.now();
+    for (const [userId, local] of this.#local) {
+      if (local.connections.size === 0 || local.lastActivity > now - this.options.awayAfterMs) continue;
+      // Checked once per idle period: the shared state knows whether another node saw the user meanwhile.
+      local.lastActivity = now;
+      this.#apply(userId, 'idle');
     }
+    this.#work.run(
+      this.shared.reapPresence(this.options.offlineGraceMs).then((reaped) => {
+        for (const presence of reaped) this.#emit(presence);
+      }),
+    );
   }
 
-  #entry(userId: string): Entry {
-    let entry = this.#users.get(userId);
-    if (!entry) {
-      entry = { status: 'offline', connections: 0, lastSeenAt: null };
-      this.#users.set(userId, entry);
-    }
-    return entry;
+  #onRenew(): void {
+    const connections = [...this.#local].flatMap(([userId, local]) =>
+      [...local.connections].map((connectionId) => ({ userId, connectionId })),
+    );
+    if (connections.length > 0) this.#work.run(this.shared.renewConnections(connections));
   }
 
-  #touch(userId: string, entry: Entry, input: PresenceInput): void {
-    entry.lastSeenAt = Date.now();
-    this.#apply(userId, entry, input);
+  #apply(userId: string, input: PresenceInput): void {
+    this.#work.run(this.shared.applyPresence(userId, input, this.options.awayAfterMs).then((changed) => this.#emit(changed)));
   }
 
-  #apply(userId: string, entry: Entry, input: PresenceInput): void {
-    const next = nextPresence(entry.status, input);
-    if (next === entry.status) return;
-    entry.status = next;
-    this.onChange(toPresence(userId, entry));
+  #emit(changed: Presence | undefined): void {
+    if (changed) this.onChange(changed);
   }
-}
-
-function toPresence(userId: string, entry: Entry | undefined): Presence {
-  return {
-    userId,
-    status: entry?.status ?? 'offline',
-    lastSeenAt: entry?.lastSeenAt ? new Date(entry.lastSeenAt).toISOString() : null,
-  };
 }

@@ -17,7 +17,7 @@ export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: Rel
     const me = userIdOf(request);
     const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
     const visible = await ctx.store.sharingConversation(me, wanted);
-    const presence: Presence[] = wanted.filter((id) => visible.has(id)).map((id) => ctx.presence.get(id));
+    const presence: Presence[] = await ctx.presence.get(wanted.filter((id) => visible.has(id)));
     return { presence };
   });
 }

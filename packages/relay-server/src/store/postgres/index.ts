@@ -436,14 +436,7 @@ export class PostgresStore implements Store {
 
   async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
     if (batch.length === 0) return [];
-    return this.sql.begin(async (tx) => {
-      // Conversation rows first, in id order, as appends take them: no deadlock between the two.
-      const conversationIds = [...new Set(batch.map((input) => input.conversationId))].sort();
-      await tx`SELECT id FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`;
-      const outcomes: ReceiptOutcome[] = [];
-      for (const input of batch) outcomes.push(await applyReceipt(tx, input));
-      return outcomes;
-    });
+    return this.sql.begin((tx) => receiptBatch(tx, batch));
   }
 
   async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {
@@ -496,20 +489,75 @@ async function recordEvent(
   return row ? row.event_seq : null;
 }
 
-async function applyReceipt(tx: Tx, input: ReceiptInput): Promise<ReceiptOutcome> {
-  const [row] = await tx<{ delivered_seq: number; read_seq: number; last_seq: number }[]>`
-    SELECT m.delivered_seq, m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
-    WHERE m.conversation_id = ${input.conversationId} AND m.user_id = ${input.userId} FOR UPDATE OF m`;
-  if (!row) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
-  const target = Math.min(input.seq, row.last_seq);
-  const readSeq = input.kind === 'read' ? Math.max(row.read_seq, target) : row.read_seq;
-  const deliveredSeq = Math.max(row.delivered_seq, input.kind === 'read' ? readSeq : target);
-  if (readSeq === row.read_seq && deliveredSeq === row.delivered_seq) return { ok: true, deliveredSeq, readSeq, eventSeq: null };
-  await tx`
-    UPDATE members SET delivered_seq = ${deliveredSeq}, read_seq = ${readSeq}
-    WHERE conversation_id = ${input.conversationId} AND user_id = ${input.userId}`;
-  const eventSeq = await recordEvent(tx, input.conversationId, 'receipt', null, input.userId, input.now);
-  return { ok: true, deliveredSeq, readSeq, eventSeq };
+/**
+ * One receipt transaction: reads the conversations (locked, in id order, as appends take
+ * them: no deadlock between the two) and the members' horizons in one pipelined round trip,
+ * moves the horizons in memory, then writes members, events and event counters in another.
+ */
+async function receiptBatch(tx: Tx, batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
+  const conversationIds = [...new Set(batch.map((input) => input.conversationId))].sort();
+  const pairs = [...new Map(batch.map((input) => [`${input.conversationId}\u0000${input.userId}`, input])).values()];
+  const [counters, memberRows] = await Promise.all([
+    tx<{ id: string; last_seq: number; last_event_seq: number }[]>`
+      SELECT id, last_seq, last_event_seq FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
+    tx<{ conversation_id: string; user_id: string; delivered_seq: number; read_seq: number }[]>`
+      SELECT m.conversation_id, m.user_id, m.delivered_seq, m.read_seq FROM members m
+      WHERE (m.conversation_id, m.user_id) IN (
+        SELECT * FROM unnest(${pairs.map((p) => p.conversationId)}::text[], ${pairs.map((p) => p.userId)}::text[]))`,
+  ]);
+  const conversations = new Map(counters.map((row) => [row.id, { lastSeq: row.last_seq, lastEventSeq: row.last_event_seq }]));
+  const members = new Map(
+    memberRows.map((row) => [
+      `${row.conversation_id}\u0000${row.user_id}`,
+      { conversationId: row.conversation_id, userId: row.user_id, deliveredSeq: row.delivered_seq, readSeq: row.read_seq, changed: false },
+    ]),
+  );
+  const events: Array<{
+    conversation_id: string;
+    event_seq: number;
+    type: 'receipt';
+    message_id: null;
+    user_id: string;
+    created_at: number;
+  }> = [];
+  const outcomes = batch.map((input): ReceiptOutcome => {
+    const member = members.get(`${input.conversationId}\u0000${input.userId}`);
+    const conv = conversations.get(input.conversationId);
+    if (!member || !conv) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    const target = Math.min(input.seq, conv.lastSeq);
+    const readSeq = input.kind === 'read' ? Math.max(member.readSeq, target) : member.readSeq;
+    const deliveredSeq = Math.max(member.deliveredSeq, input.kind === 'read' ? readSeq : target);
+    if (readSeq === member.readSeq && deliveredSeq === member.deliveredSeq) return { ok: true, deliveredSeq, readSeq, eventSeq: null };
+    member.readSeq = readSeq;
+    member.deliveredSeq = deliveredSeq;
+    member.changed = true;
+    conv.lastEventSeq += 1;
+    events.push({
+      conversation_id: input.conversationId,
+      event_seq: conv.lastEventSeq,
+      type: 'receipt',
+      message_id: null,
+      user_id: input.userId,
+      created_at: input.now,
+    });
+    return { ok: true, deliveredSeq, readSeq, eventSeq: conv.lastEventSeq };
+  });
+  if (events.length === 0) return outcomes;
+  const moved = [...members.values()].filter((m) => m.changed);
+  const bumped = [...new Set(events.map((e) => e.conversation_id))];
+  await Promise.all([
+    tx`
+      UPDATE members m SET delivered_seq = u.delivered_seq, read_seq = u.read_seq
+      FROM unnest(${moved.map((m) => m.conversationId)}::text[], ${moved.map((m) => m.userId)}::text[],
+        ${moved.map((m) => m.deliveredSeq)}::int[], ${moved.map((m) => m.readSeq)}::int[]) AS u(conversation_id, user_id, delivered_seq, read_seq)
+      WHERE m.conversation_id = u.conversation_id AND m.user_id = u.user_id`,
+    tx`INSERT INTO events ${tx(events)}`,
+    tx`
+      UPDATE conversations c SET last_event_seq = u.last_event_seq
+      FROM unnest(${bumped}::text[], ${bumped.map((id) => conversations.get(id)?.lastEventSeq ?? 0)}::int[]) AS u(id, last_event_seq)
+      WHERE c.id = u.id`,
+  ]);
+  return outcomes;
 }
 
 /**
@@ -522,23 +570,27 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
   const ids = batch.map((input) => input.id);
   const replyIds = [...new Set(batch.flatMap((input) => (input.replyTo === null ? [] : [input.replyTo])))];
 
-  // Locking in id order means two nodes appending to the same conversations cannot deadlock.
-  const counters = await tx<{ id: string; last_seq: number; last_activity_at: number }[]>`
-    SELECT id, last_seq, last_activity_at FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`;
   const senders = new Map<string, { conversationId: string; userId: string }>();
   for (const input of batch)
     if (input.senderId !== null)
       senders.set(`${input.conversationId}\u0000${input.senderId}`, { conversationId: input.conversationId, userId: input.senderId });
-  const memberRows = senders.size
-    ? await tx<{ conversation_id: string; user_id: string }[]>`
-        SELECT conversation_id, user_id FROM members
-        WHERE (conversation_id, user_id) IN (
-          SELECT * FROM unnest(${[...senders.values()].map((s) => s.conversationId)}::text[], ${[...senders.values()].map((s) => s.userId)}::text[]))`
-    : [];
-  const stored = await tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])`;
-  const replies = replyIds.length
-    ? await tx<{ id: string; conversation_id: string }[]>`SELECT id, conversation_id FROM messages WHERE id = ANY(${replyIds}::text[])`
-    : [];
+  // Issued together, these are pipelined: one round trip while the locks are held, not four.
+  // Locking in id order means two nodes appending to the same conversations cannot deadlock;
+  // the reads after it run once the locks are taken.
+  const [counters, memberRows, stored, replies] = await Promise.all([
+    tx<{ id: string; last_seq: number; last_activity_at: number }[]>`
+      SELECT id, last_seq, last_activity_at FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
+    senders.size
+      ? tx<{ conversation_id: string; user_id: string }[]>`
+          SELECT conversation_id, user_id FROM members
+          WHERE (conversation_id, user_id) IN (
+            SELECT * FROM unnest(${[...senders.values()].map((s) => s.conversationId)}::text[], ${[...senders.values()].map((s) => s.userId)}::text[]))`
+      : [],
+    tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])`,
+    replyIds.length
+      ? tx<{ id: string; conversation_id: string }[]>`SELECT id, conversation_id FROM messages WHERE id = ANY(${replyIds}::text[])`
+      : [],
+  ]);
 
   const conversations = new Map(
     counters.map((row) => [row.id, { lastSeq: row.last_seq, lastActivityAt: Number(row.last_activity_at), changed: false }]),
@@ -584,13 +636,16 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
   });
   if (rows.length === 0) return outcomes;
 
-  const inserted = await tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`;
-  if (inserted.count !== rows.length) throw new AppendRace();
   const changed = [...conversations].filter(([, conv]) => conv.changed);
-  await tx`
-    UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
-    FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
-      AS u(id, last_seq, last_activity_at)
-    WHERE c.id = u.id`;
+  // Pipelined too; a short insert rolls the update back with the rest.
+  const [inserted] = await Promise.all([
+    tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`,
+    tx`
+      UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
+      FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
+        AS u(id, last_seq, last_activity_at)
+      WHERE c.id = u.id`,
+  ]);
+  if (inserted.count !== rows.length) throw new AppendRace();
   return outcomes;
 }
