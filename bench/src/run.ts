@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
 import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, token, uuidv7, wsPair } from './clients.js';
@@ -73,10 +74,14 @@ async function main(): Promise<void> {
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
-  if (!quick && !only) {
+  if (!quick) {
     mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
     const file = new URL(`../results/${new Date().toISOString().slice(0, 10)}.json`, import.meta.url);
-    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+    // An `--only` run replaces its own rows in today's file and keeps the others.
+    const earlier: Result[] = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Result[] }).results : [];
+    const names = new Set(results.map((r) => r.name));
+    const merged = [...earlier.filter((r) => !names.has(r.name)), ...results];
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results: merged }, null, 2)}\n`);
     console.log(`\nwritten to ${file.pathname}`);
   }
 }
@@ -340,6 +345,10 @@ async function scaleScenario(): Promise<void> {
   const ioLatency = await latency(pair, SEED_TARGET_PER_SECOND, quick ? 2 : 10);
   pair.close();
   for (const server of io) await server.stop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 
   record({
     name: 'scaled-throughput',

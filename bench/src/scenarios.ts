@@ -7,7 +7,7 @@ import type { BenchServer } from './spawn.js';
  * Messages per second, timed from the end of a warm-up of `warmup` messages (JIT compilation).
  */
 export function throughput(pair: Pair, total: number, window: number, warmup = 5_000): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const all = warmup + total;
     let sent = 0;
     let acked = 0;
@@ -20,10 +20,14 @@ export function throughput(pair: Pair, total: number, window: number, warmup = 5
       acked++;
       pump();
     });
+    const stop = stallGuard(() => delivered, all, reject);
     pair.onDeliver(() => {
       delivered++;
       if (delivered === warmup) started = now();
-      if (delivered === all) resolve(total / ((now() - started) / 1000));
+      if (delivered === all) {
+        stop();
+        resolve(total / ((now() - started) / 1000));
+      }
     });
     pump();
   });
@@ -34,7 +38,7 @@ export function throughput(pair: Pair, total: number, window: number, warmup = 5
  * send→deliver p50/p95/p99 in ms. The first fifth (at most 1,000 messages) warms up and is not measured.
  */
 export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p50: number; p95: number; p99: number }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const total = rate * seconds;
     const warmup = Math.min(1000, Math.floor(total / 5));
     const samples: number[] = [];
@@ -42,9 +46,11 @@ export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p5
     let sent = 0;
     const started = now();
     pair.onAck(() => {});
+    const stop = stallGuard(() => delivered, total, reject);
     pair.onDeliver((i, t0) => {
       if (i >= warmup) samples.push(now() - t0);
       if (++delivered === total) {
+        stop();
         samples.sort((a, b) => a - b);
         resolve({ p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) });
       }
@@ -56,6 +62,20 @@ export function latency(pair: Pair, rate: number, seconds: number): Promise<{ p5
     };
     tick();
   });
+}
+
+/** Fails a run in which nothing more was delivered for 30 s (a system that lost messages), saying how many arrived. */
+function stallGuard(delivered: () => number, expected: number, reject: (error: Error) => void): () => void {
+  let last = -1;
+  const timer = setInterval(() => {
+    const now = delivered();
+    if (now === last) {
+      clearInterval(timer);
+      reject(new Error(`stalled: ${now} of ${expected} messages delivered, none in the last 30 s`));
+    }
+    last = now;
+  }, 30_000);
+  return () => clearInterval(timer);
 }
 
 /** Heap per idle connection: heap after a full GC with `count` connections open, minus before, divided. */

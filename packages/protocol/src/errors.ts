@@ -152,6 +152,31 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'The message has been deleted and can no longer be edited.',
   },
+  UPLOAD_NOT_FOUND: {
+    status: 404,
+    closeCode: null,
+    retryable: false,
+    summary:
+      'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
+  },
+  UPLOAD_INCOMPLETE: {
+    status: 409,
+    closeCode: null,
+    retryable: true,
+    summary: 'The upload has not received all its bytes yet; finish it, then send the message again.',
+  },
+  UPLOAD_TOO_LARGE: {
+    status: 413,
+    closeCode: null,
+    retryable: false,
+    summary: 'The file is larger than the relay accepts (`uploads.maxBytes`, or `uploads.smallMaxBytes` for one-request uploads).',
+  },
+  CHECKSUM_MISMATCH: {
+    status: 460,
+    closeCode: null,
+    retryable: false,
+    summary: 'The SHA-256 the client declared for the upload does not match the bytes received; the upload is discarded.',
+  },
   USERNAME_TAKEN: {
     status: 409,
     closeCode: null,

@@ -42,8 +42,45 @@ export type Member = Static<typeof Member>;
 export const ConversationType = Type.Union([Type.Literal('private'), Type.Literal('group')]);
 export type ConversationType = Static<typeof ConversationType>;
 
-export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('system')]);
+export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('system'), Type.Literal('file')]);
 export type MessageKind = Static<typeof MessageKind>;
+
+/**
+ * A finished upload attached to a file message. The relay fills every field from the upload
+ * itself; the bytes are at `GET /v1/uploads/{uploadId}` for the conversation's members.
+ */
+export const Attachment = Type.Object({
+  uploadId: Id,
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  /** MIME type as the uploader declared it. */
+  type: Type.String({ maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+  /** SHA-256 of the stored bytes, lowercase hex, computed by the relay. */
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  /** Pixel size of an image or video, when the uploader gave it. */
+  width: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  height: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+});
+export type Attachment = Static<typeof Attachment>;
+
+/** An upload as the relay reports it: who may use it, how far it got, and its checksum once complete. */
+export const UploadInfo = Type.Object({
+  id: Id,
+  conversationId: Id,
+  name: Type.String(),
+  type: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  complete: Type.Boolean(),
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  width: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  height: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** The message it is attached to, once sent. */
+  messageId: Type.Union([MessageId, Type.Null()]),
+  createdAt: Timestamp,
+  /** An upload not attached to a message by then is deleted. `null` once attached. */
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type UploadInfo = Static<typeof UploadInfo>;
 
 export const Message = Type.Object({
   /** The client id given at send time; unique forever. */
@@ -57,6 +94,8 @@ export const Message = Type.Object({
   /** Empty once deleted. */
   text: Type.String(),
   metadata: Metadata,
+  /** The file of a `file` message; `null` otherwise, and once deleted. */
+  attachment: Type.Union([Attachment, Type.Null()]),
   replyTo: Type.Union([MessageId, Type.Null()]),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),

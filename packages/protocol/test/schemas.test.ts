@@ -26,9 +26,11 @@ describe('protocol schemas', () => {
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10] } })).toBe(false);
   });
 
-  it('requires a UUID message id and non-empty text', () => {
+  it('requires a UUID message id, and takes an attachment as an upload id only', () => {
+    const id = '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f';
     expect(Value.Check(MessageInput, { id: 'nope', text: 'x' })).toBe(false);
-    expect(Value.Check(MessageInput, { id: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', text: '' })).toBe(false);
+    expect(Value.Check(MessageInput, { id, text: '', attachment: { uploadId: 'a1b2' } })).toBe(true);
+    expect(Value.Check(MessageInput, { id, text: '', attachment: { uploadId: 'a1b2', size: 5 } })).toBe(false);
   });
 
   it('discriminates conversation creation by type', () => {

@@ -140,6 +140,21 @@ export const RelayConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    uploads: Type.Object(
+      {
+        /** Largest file, in bytes, a resumable (tus) upload may declare. @default 2147483648 (2 GiB) */
+        maxBytes: Type.Integer({ default: 2 * 1024 ** 3, minimum: 1 }),
+        /** Largest file one `multipart/form-data` request may carry. @default 26214400 (25 MiB) */
+        smallMaxBytes: Type.Integer({ default: 25 * 1024 ** 2, minimum: 1 }),
+        /** An upload not finished, or finished but attached to no message, is deleted this long after it began or finished. @default 86400000 (24 h) */
+        expireAfterMs: Type.Integer({ default: 24 * 3600_000, minimum: 1_000 }),
+        /** How often expired uploads are looked for. @default 60000 */
+        sweepIntervalMs: Type.Integer({ default: 60_000, minimum: 100 }),
+        /** Directory of the local upload store, relative to `dataDir` unless absolute. @default 'uploads' */
+        dir: Type.String({ default: 'uploads', minLength: 1 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     realtime: Type.Object(
       {
         /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */
@@ -224,6 +239,11 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_CONNECT_ATTEMPTS_PER_MINUTE_PER_IP: 'limits.connectAttemptsPerMinutePerIp',
   CHAT4ALL_LOGINS_PER_MINUTE_PER_IP: 'limits.loginsPerMinutePerIp',
   CHAT4ALL_CONNECTIONS_PER_USER: 'limits.connectionsPerUser',
+  CHAT4ALL_UPLOAD_MAX_BYTES: 'uploads.maxBytes',
+  CHAT4ALL_UPLOAD_SMALL_MAX_BYTES: 'uploads.smallMaxBytes',
+  CHAT4ALL_UPLOAD_EXPIRE_AFTER_MS: 'uploads.expireAfterMs',
+  CHAT4ALL_UPLOAD_SWEEP_INTERVAL_MS: 'uploads.sweepIntervalMs',
+  CHAT4ALL_UPLOAD_DIR: 'uploads.dir',
   CHAT4ALL_HEARTBEAT_INTERVAL_MS: 'realtime.heartbeatIntervalMs',
   CHAT4ALL_TYPING_EXPIRY_MS: 'realtime.typingExpiryMs',
   CHAT4ALL_AWAY_AFTER_MS: 'realtime.awayAfterMs',

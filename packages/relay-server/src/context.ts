@@ -13,6 +13,7 @@ import type { PresenceTracker } from './realtime/presence.js';
 import type { TypingTracker } from './realtime/typing.js';
 import type { GroupCommit } from './store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from './store/types.js';
+import type { UploadService } from './uploads/service.js';
 
 /** What every route plugin is given: the config and the relay's long-lived parts. */
 export interface RelayContext {
@@ -31,6 +32,7 @@ export interface RelayContext {
   readonly typing: TypingTracker;
   readonly presence: PresenceTracker;
   readonly limits: Limits;
+  readonly uploads: UploadService;
   readonly metrics: RelayMetrics;
   /** Set when `close()` starts: new work is refused with SHUTTING_DOWN. */
   closing: boolean;

@@ -34,6 +34,9 @@ import type { SharedState } from './shared/types.js';
 import { GroupCommit } from './store/group-commit.js';
 import { SqliteStore } from './store/sqlite/index.js';
 import type { AppendInput, ReceiptInput, Store } from './store/types.js';
+import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
+import { UploadService } from './uploads/service.js';
+import { FileUploadStorage } from './uploads/storage.js';
 import { userRoutes } from './users/routes.js';
 
 export interface RelayDependencies {
@@ -159,6 +162,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
   const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
   const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
+  const uploadDir = isAbsolute(config.uploads.dir) ? config.uploads.dir : join(config.dataDir, config.uploads.dir);
+  const uploads = new UploadService(store, new FileUploadStorage(uploadDir, config.uploads.expireAfterMs), config.uploads);
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
@@ -188,6 +193,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
           log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
       },
       onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
+      attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
     }),
     hub,
     typing: new TypingTracker(
@@ -207,9 +213,14 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       (err) => log.warn({ err }, 'presence state unavailable'),
     ),
     limits,
+    uploads,
     metrics,
     closing: false,
   };
+  const sweep = setInterval(() => {
+    uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));
+  }, config.uploads.sweepIntervalMs);
+  sweep.unref();
   const unsubscribe = bus.subscribe((envelope, publishedAt) => {
     hub.deliver(envelope);
     metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
@@ -237,9 +248,9 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   // Browser apps call the HTTP API from their own origin: the same allow-list as WebSocket upgrades (empty: any).
   await app.register(cors, {
     origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', ...TUS_REQUEST_HEADERS],
+    exposedHeaders: ['x-request-id', 'retry-after', 'content-range', ...TUS_RESPONSE_HEADERS],
     maxAge: 600,
   });
   await app.register(authHook, { ctx });
@@ -253,6 +264,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(conversationRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(presenceRoutes, { ctx });
+  await app.register(uploadRoutes, { ctx });
   await app.register(gatewayRoutes, { ctx });
 
   let closing: Promise<void> | undefined;
@@ -267,6 +279,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     close() {
       closing ??= (async () => {
         ctx.closing = true;
+        clearInterval(sweep);
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));
         await app.close();

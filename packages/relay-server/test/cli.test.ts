@@ -1,43 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SendAck } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readAllMessages, TestSocket, tempDir } from './fixtures.js';
-
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-
-interface Cli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  /** Resolves with the URL once the relay logs that it listens. */
-  listening: Promise<string>;
-}
-
-/** Runs `chat4all-relay` from source, exactly as the built bin runs, with only the env given. */
-function cli(args: string[], env: Record<string, string>): Cli {
-  const child = spawn(process.execPath, ['--conditions=@chat4all/source', '--import', 'tsx', 'src/cli.ts', ...args], {
-    cwd: packageDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let output = '';
-  let onListen: (url: string) => void = () => {};
-  const listening = new Promise<string>((resolve) => {
-    onListen = resolve;
-  });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-    if (match?.[1]) onListen(match[1]);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited, listening };
-}
+import { cli, readAllMessages, TestSocket, tempDir } from './fixtures.js';
 
 /** The server API of a relay started by the CLI, with the API key it generated into `dataDir`. */
 function serverApi(url: string, dataDir: string) {

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRelayError } from '../src/errors.js';
-import { API_KEY, APP_SECRET, REDIS_URL, type RunningRelay, startRelay, TestSocket } from './fixtures.js';
+import { API_KEY, APP_SECRET, REDIS_URL, type RunningRelay, startRelay, TestSocket, tusMetadata } from './fixtures.js';
 
 interface Seen {
   code: string;
@@ -28,6 +28,7 @@ describe('every error code is reachable', () => {
   beforeAll(async () => {
     relay = await startRelay({
       limits: { textMaxLength: 10, metadataMaxBytes: 32, frameMaxBytes: 2048, frameHardMaxBytes: 8192, bodyMaxBytes: 2048 },
+      uploads: { maxBytes: 1024 * 1024 },
     });
     ana = await relay.user();
     bob = await relay.user();
@@ -63,7 +64,32 @@ describe('every error code is reachable', () => {
   };
   const send = (over: Record<string, unknown> = {}) => ({ message: { id: randomUUID(), text: 'ok', ...over } });
 
+  const tus = (headers: Record<string, string>, body?: string) =>
+    http('POST', '/v1/uploads', {
+      as: ana.token,
+      body,
+      headers: { 'tus-resumable': '1.0.0', 'content-type': 'application/offset+octet-stream', ...headers },
+    });
+
   const triggers: Record<ErrorCode, () => Promise<Seen>> = {
+    UPLOAD_NOT_FOUND: () => http('GET', '/v1/uploads/0123456789abcdef0123456789abcdef', { as: ana.token }),
+    UPLOAD_INCOMPLETE: async () => {
+      const created = await relay.relay.app.inject({
+        method: 'POST',
+        url: '/v1/uploads',
+        headers: {
+          authorization: `Bearer ${ana.token}`,
+          'tus-resumable': '1.0.0',
+          'upload-length': '10',
+          'upload-metadata': tusMetadata({ conversationId }),
+        },
+      });
+      const uploadId = String(created.headers.location).split('/').pop();
+      return frame(send({ text: '', attachment: { uploadId } }));
+    },
+    UPLOAD_TOO_LARGE: () => tus({ 'upload-length': String(2 * 1024 * 1024), 'upload-metadata': tusMetadata({ conversationId }) }),
+    CHECKSUM_MISMATCH: () =>
+      tus({ 'upload-length': '5', 'upload-metadata': tusMetadata({ conversationId, sha256: '0'.repeat(64) }) }, 'hello'),
     BAD_REQUEST: () => frame({ message: { id: 'not-a-uuid', text: 'x' } }),
     MALFORMED_FRAME: () => raw('{not json'),
     UNKNOWN_FRAME_TYPE: () => raw(JSON.stringify({ type: 'message.shout', id: 'u1' }), 'u1'),

@@ -1,8 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Message, ServerFrame } from '@chat4all/protocol';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -212,4 +214,42 @@ export async function readAllMessages(baseUrl: string, token: string, conversati
 /** Sends a text message over a socket and returns the reply frame. */
 export function sendText(socket: TestSocket, conversationId: string, text: string, id: string = randomUUID()) {
   return socket.request({ type: 'message.send', conversationId, message: { id, text } });
+}
+
+/** The `Upload-Metadata` header of tus: comma-separated `key base64(value)` pairs. */
+export function tusMetadata(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
+    .join(',');
+}
+
+export interface Cli {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves with the URL once the relay logs that it listens. */
+  listening: Promise<string>;
+}
+
+/** Runs `chat4all-relay` from source, exactly as the built bin runs, with only the env given. */
+export function cli(args: string[], env: Record<string, string>): Cli {
+  const child = spawn(process.execPath, ['--conditions=@chat4all/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+    // Resolved here, not at import: browser-like test environments import this module too.
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let output = '';
+  let onListen: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => {
+    onListen = resolve;
+  });
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
+    if (match?.[1]) onListen(match[1]);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited, listening };
 }

@@ -400,6 +400,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
         senderId: this.userId,
         text: entry.text,
         metadata: entry.metadata ?? {},
+        attachment: null,
         replyTo: entry.replyTo ?? null,
         createdAt,
         editedAt: null,

@@ -67,12 +67,17 @@ export class RedisStreamsBus implements Bus {
       this.#owned = false;
     } else {
       if (!options.url) throw new TypeError('RedisStreamsBus needs `url` or `redis`');
-      this.#publisher = new Redis(options.url, connection);
+      // Publishes issued in the same tick go out in one write.
+      this.#publisher = new Redis(options.url, { ...connection, enableAutoPipelining: true });
       this.#owned = true;
     }
     const prefix = options.keyPrefix ?? 'chat4all';
     // Named so operators can tell the blocking reader apart in `CLIENT LIST`.
-    this.#reader = this.#publisher.duplicate({ ...connection, connectionName: `${prefix}:bus-reader:${randomBytes(4).toString('hex')}` });
+    this.#reader = this.#publisher.duplicate({
+      ...connection,
+      enableAutoPipelining: false,
+      connectionName: `${prefix}:bus-reader:${randomBytes(4).toString('hex')}`,
+    });
     const partitions = options.partitions ?? 16;
     this.#keys = Array.from({ length: partitions }, (_, p) => `${prefix}:fanout:${p}`);
     this.#cursors = this.#keys.map(() => '$');

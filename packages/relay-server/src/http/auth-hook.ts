@@ -8,9 +8,11 @@ import { RelayError, toRelayError } from '../errors.js';
 /**
  * Who may call a route: `none` (public), `any` (user token or server API key), `user`,
  * `server`, or `socket` (like `any`, but a failure is kept on the request for the
- * WebSocket handler to report as a close code instead of answering HTTP 401).
+ * WebSocket handler to report as a close code instead of answering HTTP 401), or
+ * `download` (a user token from the header or the `access_token` query parameter, so an
+ * `<img src>` or a link can fetch a file).
  */
-export type RouteAuth = 'none' | 'any' | 'user' | 'server' | 'socket';
+export type RouteAuth = 'none' | 'any' | 'user' | 'server' | 'socket' | 'download';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,7 +27,7 @@ declare module 'fastify' {
 /** The credential of a request: `Authorization: Bearer`, or `access_token` in the query for WebSocket upgrades. */
 function credentialOf(request: FastifyRequest, mode: RouteAuth): string | undefined {
   const fromHeader = bearer(request.headers.authorization);
-  if (fromHeader || mode !== 'socket') return fromHeader;
+  if (fromHeader || (mode !== 'socket' && mode !== 'download')) return fromHeader;
   const token = (request.query as { access_token?: unknown }).access_token;
   return typeof token === 'string' ? token : undefined;
 }
@@ -39,7 +41,7 @@ export const authHook = fp(
       if (mode === 'none') return;
       try {
         const principal = await ctx.authenticator.authenticate(credentialOf(request, mode));
-        if (mode === 'user' && principal.kind !== 'user')
+        if ((mode === 'user' || mode === 'download') && principal.kind !== 'user')
           throw new RelayError('FORBIDDEN', 'This route needs a user token, not the server API key');
         if (mode === 'server' && principal.kind !== 'server') throw new RelayError('FORBIDDEN', 'This route needs the server API key');
         request.principal = principal;

@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   HistoryQuery,
   Message,
   MessageKind,
@@ -26,6 +27,11 @@ export interface MessageServiceOptions {
   onSent(message: Message, created: boolean, seconds: number): void;
   /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
   onPublishError(error: unknown, messageId: string): void;
+  /**
+   * Ties the sender's finished upload to the message (idempotent for the same message) and
+   * describes it; throws UPLOAD_NOT_FOUND or UPLOAD_INCOMPLETE.
+   */
+  attach(senderId: string, conversationId: string, uploadId: string, messageId: string): Promise<Attachment>;
 }
 
 const APPEND_ERRORS = {
@@ -48,17 +54,26 @@ export class MessageService {
     const started = performance.now();
     const refusal = principal.kind === 'user' ? await this.options.limitSend(principal.userId) : undefined;
     if (refusal) throw refusal;
+    if (input.text === '' && !input.attachment)
+      throw new RelayError('BAD_REQUEST', 'text must not be empty unless the message has an attachment');
     this.#checkText(input.text);
     const metadata = input.metadata ?? {};
     this.#checkMetadata(metadata);
-    const { senderId, kind } = this.#author(principal, input);
+    const author = this.#author(principal, input);
+    const { senderId } = author;
+    let attachment: Attachment | null = null;
+    if (input.attachment) {
+      if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
+      attachment = await this.options.attach(senderId, conversationId, input.attachment.uploadId, input.id);
+    }
     const outcome = await this.options.appends.submit({
       id: input.id,
       conversationId,
       senderId,
-      kind,
+      kind: attachment ? 'file' : author.kind,
       text: input.text,
       metadata,
+      attachment,
       replyTo: input.replyTo ?? null,
       now: Date.now(),
     });

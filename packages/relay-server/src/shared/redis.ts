@@ -163,7 +163,8 @@ export class RedisSharedState implements SharedState {
     } else {
       if (!options.url) throw new TypeError('RedisSharedState needs `url` or `redis`');
       // Fail fast while Redis is away: callers fall back rather than hold a message for it.
-      this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: 2_000 }) as Scripted;
+      // Checks issued in the same tick (a burst of sends) go out in one write.
+      this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: 2_000, enableAutoPipelining: true }) as Scripted;
       this.#redis.on('error', () => {});
       this.#owned = true;
     }

@@ -1,5 +1,5 @@
-import type { Conversation, Member, MemberRole, Message, MessageKind, Metadata, User } from '@chat4all/protocol';
-import type { AppendInput } from './types.js';
+import type { Attachment, Conversation, Member, MemberRole, Message, MessageKind, Metadata, UploadInfo, User } from '@chat4all/protocol';
+import type { AppendInput, UploadRecord } from './types.js';
 
 /**
  * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
@@ -43,10 +43,28 @@ export interface MessageRow {
   sender_id: string | null;
   text: string;
   metadata: string;
+  /** JSON of the `Attachment`, or null. */
+  attachment: string | null;
   reply_to: string | null;
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+}
+
+export interface UploadRow {
+  id: string;
+  owner_id: string;
+  conversation_id: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  complete: number | boolean;
+  message_id: string | null;
+  created_at: number;
+  expires_at: number | null;
 }
 
 export const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
@@ -97,6 +115,7 @@ export function toMessage(row: MessageRow): Message {
     senderId: row.sender_id,
     text: row.text,
     metadata: parseMetadata(row.metadata),
+    attachment: row.attachment === null ? null : (JSON.parse(row.attachment) as Attachment),
     replyTo: row.reply_to,
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
@@ -114,9 +133,66 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     senderId: input.senderId,
     text: input.text,
     metadata: input.metadata,
+    attachment: input.attachment,
     replyTo: input.replyTo,
     createdAt: iso(input.now),
     editedAt: null,
     deletedAt: null,
+  };
+}
+
+export const UPLOAD_COLUMNS =
+  'id, owner_id, conversation_id, name, type, size, sha256, width, height, complete, message_id, created_at, expires_at';
+
+export function toUploadRecord(row: UploadRow): UploadRecord {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    conversationId: row.conversation_id,
+    name: row.name,
+    type: row.type,
+    size: Number(row.size),
+    sha256: row.sha256,
+    width: row.width,
+    height: row.height,
+    complete: Boolean(row.complete),
+    messageId: row.message_id,
+    createdAt: Number(row.created_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+  };
+}
+
+export function uploadRow(record: UploadRecord): UploadRow {
+  return {
+    id: record.id,
+    owner_id: record.ownerId,
+    conversation_id: record.conversationId,
+    name: record.name,
+    type: record.type,
+    size: record.size,
+    sha256: record.sha256,
+    width: record.width,
+    height: record.height,
+    complete: record.complete,
+    message_id: record.messageId,
+    created_at: record.createdAt,
+    expires_at: record.expiresAt,
+  };
+}
+
+export function toUploadInfo(record: UploadRecord): UploadInfo {
+  return {
+    id: record.id,
+    conversationId: record.conversationId,
+    name: record.name,
+    type: record.type,
+    size: record.size,
+    complete: record.complete,
+    sha256: record.sha256,
+    width: record.width,
+    height: record.height,
+    messageId: record.messageId,
+    createdAt: iso(record.createdAt),
+    expiresAt: isoOrNull(record.expiresAt),
   };
 }

@@ -1,4 +1,14 @@
-import type { Conversation, ConversationSummary, Member, MemberRole, Message, MessageKind, Metadata, User } from '@chat4all/protocol';
+import type {
+  Attachment,
+  Conversation,
+  ConversationSummary,
+  Member,
+  MemberRole,
+  Message,
+  MessageKind,
+  Metadata,
+  User,
+} from '@chat4all/protocol';
 
 /**
  * Optional features an adapter declares instead of being detected by class. The contract
@@ -15,8 +25,28 @@ export interface AppendInput {
   kind: MessageKind;
   text: string;
   metadata: Metadata;
+  attachment: Attachment | null;
   replyTo: string | null;
   now: number;
+}
+
+/** An upload's record: owner, conversation, file facts, and what became of it. Times in epoch ms. */
+export interface UploadRecord {
+  id: string;
+  ownerId: string;
+  conversationId: string;
+  name: string;
+  type: string;
+  size: number;
+  /** Computed by the relay when the last byte arrived. */
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  complete: boolean;
+  messageId: string | null;
+  createdAt: number;
+  /** Deleted after this unless attached; null once attached. */
+  expiresAt: number | null;
 }
 
 export type AppendOutcome =
@@ -199,6 +229,20 @@ export interface Store {
    * too. A change records a `receipt` event.
    */
   applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]>;
+
+  // uploads
+  createUpload(record: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | null>;
+  /** Marks an upload complete with its checksum; it now expires at `expiresAt` unless attached. */
+  completeUpload(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null>;
+  /**
+   * Ties a complete upload to a message (once: the same message again is fine, another is
+   * not) and stops its expiry. The upload as it now is, or null when it cannot be attached.
+   */
+  attachUpload(id: string, messageId: string): Promise<UploadRecord | null>;
+  /** Ids of uploads past their expiry and attached to no message, oldest first. */
+  expiredUploads(now: number, limit: number): Promise<string[]>;
+  deleteUpload(id: string): Promise<void>;
   /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
   listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;
   /** The user's conversations with their current resume position. */

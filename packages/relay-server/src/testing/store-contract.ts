@@ -33,6 +33,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       kind: 'text',
       text: 'hello',
       metadata: {},
+      attachment: null,
       replyTo: null,
       now,
       ...over,
@@ -301,6 +302,51 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       const all = new Set([...page1, ...page2].map((c) => c.id));
       expect(all).toEqual(new Set(convs.map((c) => c.id)));
       expect(await store.listConversations('cid', { limit: 10, after: null })).toEqual([]);
+    });
+
+    it('keeps uploads: owner, conversation, completion with checksum, one message, expiry', async () => {
+      const conversation = await group();
+      const record = {
+        id: `up${randomUUID().replaceAll('-', '')}`,
+        ownerId: 'ana',
+        conversationId: conversation.id,
+        name: 'photo.jpg',
+        type: 'image/jpeg',
+        size: 3 * 1024 ** 3,
+        sha256: null,
+        width: 640,
+        height: 480,
+        complete: false,
+        messageId: null,
+        createdAt: now,
+        expiresAt: now + 1000,
+      };
+      await store.createUpload(record);
+      expect(await store.getUpload(record.id)).toEqual(record);
+      expect(await store.attachUpload(record.id, randomUUID())).toBeNull();
+      const sha256 = 'a'.repeat(64);
+      const complete = await store.completeUpload(record.id, sha256, now + 5000);
+      expect(complete).toEqual({ ...record, complete: true, sha256, expiresAt: now + 5000 });
+      expect(await store.expiredUploads(now + 4999, 10)).toEqual([]);
+      expect(await store.expiredUploads(now + 5000, 10)).toEqual([record.id]);
+
+      const messageId = randomUUID();
+      expect(await store.attachUpload(record.id, messageId)).toEqual({ ...complete, messageId, expiresAt: null });
+      expect(await store.attachUpload(record.id, messageId)).toMatchObject({ messageId });
+      expect(await store.attachUpload(record.id, randomUUID())).toBeNull();
+      expect(await store.expiredUploads(now + 10_000, 10)).toEqual([]);
+
+      const attachment = { uploadId: record.id, name: 'photo.jpg', type: 'image/jpeg', size: record.size, sha256, width: 640, height: 480 };
+      const [sent] = await store.appendMessages([
+        input({ id: messageId, conversationId: conversation.id, kind: 'file', text: '', attachment }),
+      ]);
+      expect(sent).toMatchObject({ ok: true, message: { kind: 'file', text: '', attachment } });
+      expect(await store.getMessage(conversation.id, messageId)).toMatchObject({ kind: 'file', attachment });
+      const deleted = await store.deleteMessage(conversation.id, messageId, now + 1);
+      expect(deleted?.message.attachment).toBeNull();
+
+      await store.deleteUpload(record.id);
+      expect(await store.getUpload(record.id)).toBeNull();
     });
   });
 }

@@ -8,8 +8,12 @@ import {
   toConversation,
   toMember,
   toMessage,
+  toUploadRecord,
   toUser,
+  UPLOAD_COLUMNS,
+  type UploadRow,
   type UserRow,
+  uploadRow,
 } from '../rows.js';
 import type {
   AppendInput,
@@ -26,6 +30,7 @@ import type {
   StoredEvent,
   StoredEventType,
   SyncEntry,
+  UploadRecord,
   UserInput,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -49,7 +54,8 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-const MESSAGE_COLUMNS = 'id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at, edited_at, deleted_at';
+const MESSAGE_COLUMNS =
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 /** Any constant: it only has to be the same for every relay migrating the same database. */
@@ -402,7 +408,13 @@ export class PostgresStore implements Store {
   }
 
   async deleteMessage(conversationId: string, messageId: string, now: number) {
-    return this.#changeLiveMessage(conversationId, messageId, 'message.deleted', { text: '', metadata: '{}', deleted_at: now }, now);
+    return this.#changeLiveMessage(
+      conversationId,
+      messageId,
+      'message.deleted',
+      { text: '', metadata: '{}', attachment: null, deleted_at: now },
+      now,
+    );
   }
 
   /** Updates a message that is not deleted and records `type`; a deleted one comes back unchanged with `eventSeq: null`. */
@@ -410,7 +422,7 @@ export class PostgresStore implements Store {
     conversationId: string,
     messageId: string,
     type: 'message.updated' | 'message.deleted',
-    changes: Record<string, string | number>,
+    changes: Record<string, string | number | null>,
     now: number,
   ) {
     return this.sql.begin(async (tx) => {
@@ -433,6 +445,42 @@ export class PostgresStore implements Store {
   }
 
   // -- receipts and resume ---------------------------------------------------------------
+
+  // -- uploads -------------------------------------------------------------------------------
+
+  async createUpload(record: UploadRecord): Promise<void> {
+    await this.sql`INSERT INTO uploads ${this.sql(uploadRow(record))}`;
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | null> {
+    const [row] = await this.sql<UploadRow[]>`SELECT ${this.sql.unsafe(UPLOAD_COLUMNS)} FROM uploads WHERE id = ${id}`;
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async completeUpload(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null> {
+    const [row] = await this.sql<UploadRow[]>`
+      UPDATE uploads SET complete = true, sha256 = ${sha256}, expires_at = ${expiresAt} WHERE id = ${id}
+      RETURNING ${this.sql.unsafe(UPLOAD_COLUMNS)}`;
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async attachUpload(id: string, messageId: string): Promise<UploadRecord | null> {
+    const [row] = await this.sql<UploadRow[]>`
+      UPDATE uploads SET message_id = ${messageId}, expires_at = NULL
+      WHERE id = ${id} AND complete AND (message_id IS NULL OR message_id = ${messageId})
+      RETURNING ${this.sql.unsafe(UPLOAD_COLUMNS)}`;
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async expiredUploads(now: number, limit: number): Promise<string[]> {
+    const rows = await this.sql<{ id: string }[]>`
+      SELECT id FROM uploads WHERE message_id IS NULL AND expires_at <= ${now} ORDER BY expires_at LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.sql`DELETE FROM uploads WHERE id = ${id}`;
+  }
 
   async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
     if (batch.length === 0) return [];
@@ -623,6 +671,7 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
       sender_id: input.senderId,
       text: input.text,
       metadata: JSON.stringify(input.metadata),
+      attachment: input.attachment === null ? null : JSON.stringify(input.attachment),
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,

@@ -75,4 +75,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, event_seq)
   );
   `,
+  `
+  ALTER TABLE messages ADD COLUMN attachment text;
+  CREATE TABLE uploads (
+    id text PRIMARY KEY,
+    owner_id text NOT NULL REFERENCES users(id),
+    conversation_id text NOT NULL REFERENCES conversations(id),
+    name text NOT NULL,
+    type text NOT NULL,
+    size bigint NOT NULL,
+    sha256 text,
+    width integer,
+    height integer,
+    complete boolean NOT NULL DEFAULT false,
+    message_id text,
+    created_at bigint NOT NULL,
+    expires_at bigint
+  );
+  CREATE INDEX uploads_expiring ON uploads (expires_at) WHERE message_id IS NULL;
+  `,
 ];

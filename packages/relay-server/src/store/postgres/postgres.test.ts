@@ -37,6 +37,7 @@ describe('PostgresStore shared by several nodes', () => {
       });
       const input = (id: string): AppendInput => ({
         id,
+        attachment: null,
         conversationId: conversation.id,
         senderId: 'ana',
         kind: 'text',

@@ -10,8 +10,12 @@ import {
   toConversation,
   toMember,
   toMessage,
+  toUploadRecord,
   toUser,
+  UPLOAD_COLUMNS,
+  type UploadRow,
   type UserRow,
+  uploadRow,
 } from '../rows.js';
 import type {
   AppendInput,
@@ -28,6 +32,7 @@ import type {
   StoredEvent,
   StoredEventType,
   SyncEntry,
+  UploadRecord,
   UserInput,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -41,7 +46,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const MESSAGE_COLUMNS = 'id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at, edited_at, deleted_at';
+const MESSAGE_COLUMNS =
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 
@@ -498,8 +504,8 @@ export class SqliteStore implements Store {
     }
     const seq = conv.lastSeq + 1;
     const inserted = this.#run(
-      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, reply_to, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       input.id,
       input.conversationId,
       seq,
@@ -507,6 +513,7 @@ export class SqliteStore implements Store {
       input.senderId,
       input.text,
       JSON.stringify(input.metadata),
+      input.attachment === null ? null : JSON.stringify(input.attachment),
       input.replyTo,
       input.now,
     );
@@ -576,7 +583,7 @@ export class SqliteStore implements Store {
   async deleteMessage(conversationId: string, messageId: string, now: number) {
     const remove = this.db.transaction(() => {
       const row = this.#get<MessageRow>(
-        `UPDATE messages SET text = '', metadata = '{}', deleted_at = ?
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, deleted_at = ?
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         now,
         messageId,
@@ -603,6 +610,66 @@ export class SqliteStore implements Store {
   }
 
   // -- receipts and resume ---------------------------------------------------------------
+
+  // -- uploads -------------------------------------------------------------------------------
+
+  async createUpload(record: UploadRecord): Promise<void> {
+    const row = uploadRow(record);
+    this.#run(
+      `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.id,
+      row.owner_id,
+      row.conversation_id,
+      row.name,
+      row.type,
+      row.size,
+      row.sha256,
+      row.width,
+      row.height,
+      row.complete ? 1 : 0,
+      row.message_id,
+      row.created_at,
+      row.expires_at,
+    );
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | null> {
+    const row = this.#get<UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`, id);
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async completeUpload(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null> {
+    const row = this.#get<UploadRow>(
+      `UPDATE uploads SET complete = 1, sha256 = ?, expires_at = ? WHERE id = ? RETURNING ${UPLOAD_COLUMNS}`,
+      sha256,
+      expiresAt,
+      id,
+    );
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async attachUpload(id: string, messageId: string): Promise<UploadRecord | null> {
+    const row = this.#get<UploadRow>(
+      `UPDATE uploads SET message_id = ?, expires_at = NULL
+       WHERE id = ? AND complete = 1 AND (message_id IS NULL OR message_id = ?) RETURNING ${UPLOAD_COLUMNS}`,
+      messageId,
+      id,
+      messageId,
+    );
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async expiredUploads(now: number, limit: number): Promise<string[]> {
+    return this.#all<{ id: string }>(
+      'SELECT id FROM uploads WHERE message_id IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
+      now,
+      limit,
+    ).map((row) => row.id);
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    this.#run('DELETE FROM uploads WHERE id = ?', id);
+  }
 
   async applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]> {
     const apply = this.db.transaction(() => batch.map((input) => this.#applyReceipt(input)));

@@ -75,4 +75,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, event_seq)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE messages ADD COLUMN attachment TEXT;
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT,
+    width INTEGER,
+    height INTEGER,
+    complete INTEGER NOT NULL DEFAULT 0,
+    message_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER
+  );
+  CREATE INDEX uploads_expiring ON uploads(expires_at) WHERE message_id IS NULL;
+  `,
 ];

@@ -1,0 +1,164 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import { Server as TusServer } from '@tus/server';
+import contentDisposition from 'content-disposition';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import parseRange from 'range-parser';
+import type { RelayContext } from '../context.js';
+import { RelayError, toRelayError } from '../errors.js';
+import { userIdOf } from '../http/auth-hook.js';
+import { toUploadInfo } from '../store/rows.js';
+import type { UploadMetadata } from './service.js';
+
+/** Request headers a browser tus client sends, and response headers it must read (for CORS). */
+export const TUS_REQUEST_HEADERS = [
+  'tus-resumable',
+  'upload-length',
+  'upload-metadata',
+  'upload-offset',
+  'upload-defer-length',
+  'upload-concat',
+  'x-http-method-override',
+];
+export const TUS_RESPONSE_HEADERS = [
+  'location',
+  'tus-resumable',
+  'tus-version',
+  'tus-extension',
+  'tus-max-size',
+  'upload-offset',
+  'upload-length',
+  'upload-metadata',
+  'upload-expires',
+];
+
+const TUS_STATUS_CODES: Record<number, 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_FOUND'> = {
+  413: 'UPLOAD_TOO_LARGE',
+  404: 'UPLOAD_NOT_FOUND',
+  410: 'UPLOAD_NOT_FOUND',
+};
+
+/**
+ * Files. `/v1/uploads` speaks tus 1.0 (`@tus/server`: creation, creation-with-upload,
+ * termination, expiration) for resumable uploads of any size up to `uploads.maxBytes`;
+ * `GET /v1/uploads/:id` downloads (with `Range`) for the conversation's members;
+ * `POST /v1/conversations/:id/files` takes a small file in one `multipart/form-data` request.
+ */
+export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const uploads = ctx.uploads;
+  // The tus hooks get a web Request; the caller authenticated by Fastify travels with the call.
+  const caller = new AsyncLocalStorage<string>();
+  const callerId = () => {
+    const userId = caller.getStore();
+    if (!userId) throw new RelayError('UNAUTHENTICATED');
+    return userId;
+  };
+  const tus = new TusServer({
+    path: '/v1/uploads',
+    datastore: uploads.storage.datastore,
+    maxSize: ctx.config.uploads.maxBytes,
+    relativeLocation: true,
+    namingFunction: () => uploads.newId(),
+    disableTerminationForFinishedUploads: true,
+    async onIncomingRequest(req, id) {
+      if (req.method !== 'POST') await uploads.owned(callerId(), id);
+    },
+    async onUploadCreate(_req, upload) {
+      await uploads.begin(callerId(), upload.id, upload.metadata ?? {}, upload.size);
+      return {};
+    },
+    async onUploadFinish(_req, upload) {
+      await uploads.finish(upload.id, upload.metadata?.sha256);
+      return {};
+    },
+    onResponseError(_req, error) {
+      const relayError =
+        error instanceof Error
+          ? toRelayError(error)
+          : new RelayError(
+              TUS_STATUS_CODES[error.status_code] ?? (error.status_code >= 500 ? 'INTERNAL' : 'BAD_REQUEST'),
+              error.body.trim(),
+            );
+      if (relayError.code === 'INTERNAL') ctx.log.error({ err: error }, 'upload failed');
+      ctx.metrics.errors.inc({ code: relayError.code, transport: 'http' });
+      const status = error instanceof Error ? relayError.status : error.status_code;
+      return { status_code: status, body: JSON.stringify(relayError.toBody()) };
+    },
+  });
+  tus.on('POST_TERMINATE', (_req, _res, id) => {
+    void ctx.store.deleteUpload(id).catch((err: unknown) => ctx.log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
+  });
+
+  // tus bodies are read by tus, as a stream: Fastify leaves them alone.
+  app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+  const handleTus = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    await caller.run(userIdOf(request), () => tus.handle(request.raw, reply.raw));
+  };
+  for (const url of ['/v1/uploads', '/v1/uploads/:id']) {
+    app.route({ method: ['POST', 'HEAD', 'PATCH', 'DELETE'], url, config: { auth: 'user' }, handler: handleTus });
+  }
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/uploads/:id',
+    { exposeHeadRoute: false, config: { auth: 'download' } },
+    async (request, reply) => {
+      const record = await uploads.readable(userIdOf(request), request.params.id);
+      reply.header('content-type', record.type);
+      reply.header('content-disposition', contentDisposition(record.name, { type: 'inline' }));
+      reply.header('accept-ranges', 'bytes');
+      reply.header('etag', `"${record.sha256}"`);
+      reply.header('cache-control', 'private, max-age=31536000, immutable');
+      const ranges = request.headers.range ? parseRange(record.size, request.headers.range, { combine: true }) : undefined;
+      if (ranges === -1) {
+        reply.header('content-range', `bytes */${record.size}`);
+        throw new RelayError('BAD_REQUEST', 'The requested range is outside the file');
+      }
+      const range = Array.isArray(ranges) && ranges.length === 1 && ranges.type === 'bytes' ? ranges[0] : undefined;
+      if (range) {
+        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${record.size}`);
+        reply.header('content-length', range.end - range.start + 1);
+        return reply.send(await uploads.storage.read(record.id, range));
+      }
+      reply.header('content-length', record.size);
+      return reply.send(await uploads.storage.read(record.id));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/uploads/:id/info', { config: { auth: 'user' } }, async (request) => {
+    const userId = userIdOf(request);
+    const record = await ctx.store.getUpload(request.params.id);
+    if (!record || (record.ownerId !== userId && !(await ctx.store.getMember(record.conversationId, userId))))
+      throw new RelayError('UPLOAD_NOT_FOUND');
+    return toUploadInfo(record);
+  });
+
+  await app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: ctx.config.uploads.smallMaxBytes, files: 1, fields: 10 } });
+    scope.post<{ Params: { id: string } }>('/v1/conversations/:id/files', { config: { auth: 'user' } }, async (request, reply) => {
+      const part = await request.file();
+      if (!part) throw new RelayError('BAD_REQUEST', 'Send the file in a multipart/form-data field named "file"');
+      const fields: UploadMetadata = { filename: part.filename, filetype: part.mimetype };
+      for (const [name, field] of Object.entries(part.fields)) {
+        if (field && !Array.isArray(field) && field.type === 'field' && typeof field.value === 'string') fields[name] = field.value;
+      }
+      const record = await uploads.small(userIdOf(request), request.params.id, fields, part.file).catch(async (error: unknown) => {
+        // Whatever the client still sends is read and dropped, so the error can be answered.
+        await drain(part.file);
+        throw error;
+      });
+      return reply.code(201).send(toUploadInfo(record));
+    });
+  });
+}
+
+async function drain(stream: Readable): Promise<void> {
+  try {
+    for await (const _chunk of stream) {
+      // dropped
+    }
+  } catch {
+    // a broken client stream has nothing left to drain
+  }
+}

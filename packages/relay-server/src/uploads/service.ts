@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Attachment } from '@chat4all/protocol';
+import { Upload } from '@tus/utils';
+import type { RelayConfig } from '../config.js';
+import { RelayError } from '../errors.js';
+import type { Store, UploadRecord } from '../store/types.js';
+import type { UploadStorage } from './storage.js';
+
+/** What an uploader says about a file: tus `Upload-Metadata`, or the fields of a multipart form. */
+export type UploadMetadata = Record<string, string | null | undefined>;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Uploads as the relay sees them: each belongs to its uploader and one conversation, is
+ * checksummed (SHA-256) when its last byte arrives, is attached to at most one message, and
+ * is deleted if it is not attached before it expires. The bytes live in `storage`.
+ */
+export class UploadService {
+  constructor(
+    private readonly store: Store,
+    readonly storage: UploadStorage,
+    private readonly config: RelayConfig['uploads'],
+  ) {}
+
+  /** A new upload id (what tus calls the file name). */
+  newId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  /** Records an upload about to start; the uploader must be a member of the conversation. */
+  async begin(userId: string, id: string, metadata: UploadMetadata, size: number | undefined): Promise<UploadRecord> {
+    const conversationId = metadata.conversationId;
+    if (!conversationId) throw new RelayError('BAD_REQUEST', 'Upload-Metadata must name the conversationId the file is for');
+    if (size === undefined)
+      throw new RelayError('BAD_REQUEST', 'Upload-Length is required: the relay does not take uploads of unknown length');
+    await this.#member(userId, conversationId);
+    const declared = metadata.sha256?.toLowerCase();
+    if (declared !== undefined && !SHA256.test(declared)) throw new RelayError('BAD_REQUEST', 'sha256 must be 64 hex digits');
+    const now = Date.now();
+    const record: UploadRecord = {
+      id,
+      ownerId: userId,
+      conversationId,
+      name: (metadata.filename ?? metadata.name ?? 'file').slice(0, 255) || 'file',
+      type: (metadata.filetype ?? metadata.type ?? 'application/octet-stream').slice(0, 255),
+      size,
+      sha256: null,
+      width: dimension(metadata.width),
+      height: dimension(metadata.height),
+      complete: false,
+      messageId: null,
+      createdAt: now,
+      expiresAt: now + this.config.expireAfterMs,
+    };
+    await this.store.createUpload(record);
+    return record;
+  }
+
+  /**
+   * The last byte arrived: hashes the stored bytes and marks the upload complete. A declared
+   * SHA-256 that differs discards the upload with CHECKSUM_MISMATCH.
+   */
+  async finish(id: string, declaredSha256: string | null | undefined): Promise<UploadRecord> {
+    const hash = createHash('sha256');
+    await pipeline(await this.storage.read(id), hash);
+    const sha256 = hash.digest('hex');
+    if (declaredSha256 && declaredSha256.toLowerCase() !== sha256) {
+      await this.discard(id);
+      throw new RelayError(
+        'CHECKSUM_MISMATCH',
+        `The bytes received hash to ${sha256}, not the declared ${declaredSha256}; the upload was discarded`,
+      );
+    }
+    const record = await this.store.completeUpload(id, sha256, Date.now() + this.config.expireAfterMs);
+    if (!record) throw new RelayError('UPLOAD_NOT_FOUND');
+    return record;
+  }
+
+  /**
+   * A whole file in one request (multipart): checks membership first, streams the bytes
+   * into the same storage as resumable uploads, then records and checksums it.
+   */
+  async small(
+    userId: string,
+    conversationId: string,
+    metadata: UploadMetadata,
+    file: Readable & { truncated?: boolean },
+  ): Promise<UploadRecord> {
+    await this.#member(userId, conversationId);
+    const id = this.newId();
+    const datastore = this.storage.datastore;
+    await datastore.create(new Upload({ id, offset: 0, metadata: {} }));
+    let size: number;
+    try {
+      size = await datastore.write(file, id, 0);
+      if (file.truncated)
+        throw new RelayError(
+          'UPLOAD_TOO_LARGE',
+          `Files sent in one request may be at most ${this.config.smallMaxBytes} bytes; use a resumable upload`,
+        );
+      await datastore.declareUploadLength(id, size);
+      await this.begin(userId, id, { ...metadata, conversationId }, size);
+    } catch (error) {
+      await this.storage.remove(id);
+      throw error;
+    }
+    return this.finish(id, metadata.sha256);
+  }
+
+  /** The caller's own upload (for resuming, checking or cancelling it); anything else is UPLOAD_NOT_FOUND. */
+  async owned(userId: string, id: string): Promise<UploadRecord> {
+    const record = await this.store.getUpload(id);
+    if (!record || record.ownerId !== userId) throw new RelayError('UPLOAD_NOT_FOUND');
+    return record;
+  }
+
+  /** A complete upload the caller may read: they are a member of its conversation. */
+  async readable(userId: string, id: string): Promise<UploadRecord> {
+    const record = await this.store.getUpload(id);
+    if (!record || !(await this.store.getMember(record.conversationId, userId))) throw new RelayError('UPLOAD_NOT_FOUND');
+    if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE');
+    return record;
+  }
+
+  /** Ties the sender's complete upload for this conversation to a message, once. */
+  async attach(senderId: string, conversationId: string, uploadId: string, messageId: string): Promise<Attachment> {
+    const record = await this.store.getUpload(uploadId);
+    if (!record || record.ownerId !== senderId || record.conversationId !== conversationId) throw new RelayError('UPLOAD_NOT_FOUND');
+    if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE', 'The upload has not received all its bytes yet');
+    const attached = await this.store.attachUpload(uploadId, messageId);
+    if (!attached?.sha256) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is attached to another message');
+    const { name, type, size, sha256, width, height } = attached;
+    return { uploadId, name, type, size, sha256, width, height };
+  }
+
+  /** Removes an upload's bytes and record. */
+  async discard(id: string): Promise<void> {
+    await this.storage.remove(id);
+    await this.store.deleteUpload(id);
+  }
+
+  /** Deletes uploads past their expiry that no message uses; returns how many. */
+  async sweep(now = Date.now()): Promise<number> {
+    const expired = await this.store.expiredUploads(now, 500);
+    for (const id of expired) await this.discard(id);
+    return expired.length;
+  }
+
+  async #member(userId: string, conversationId: string): Promise<void> {
+    if (!(await this.store.getMember(conversationId, userId))) {
+      throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${conversationId} not found`);
+    }
+  }
+}
+
+function dimension(value: string | null | undefined): number | null {
+  const n = Number(value);
+  return value && Number.isInteger(n) && n > 0 ? n : null;
+}
