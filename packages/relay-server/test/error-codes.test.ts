@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRelayError } from '../src/errors.js';
-import { API_KEY, APP_SECRET, REDIS_URL, type RunningRelay, startRelay, TestSocket, tusMetadata } from './fixtures.js';
+import { API_KEY, APP_SECRET, REDIS_URL, type RunningRelay, startRelay, TestSocket, tusMetadata, unfinishedUpload } from './fixtures.js';
 
 interface Seen {
   code: string;
@@ -74,17 +74,7 @@ describe('every error code is reachable', () => {
   const triggers: Record<ErrorCode, () => Promise<Seen>> = {
     UPLOAD_NOT_FOUND: () => http('GET', '/v1/uploads/0123456789abcdef0123456789abcdef', { as: ana.token }),
     UPLOAD_INCOMPLETE: async () => {
-      const created = await relay.relay.app.inject({
-        method: 'POST',
-        url: '/v1/uploads',
-        headers: {
-          authorization: `Bearer ${ana.token}`,
-          'tus-resumable': '1.0.0',
-          'upload-length': '10',
-          'upload-metadata': tusMetadata({ conversationId }),
-        },
-      });
-      const uploadId = String(created.headers.location).split('/').pop();
+      const uploadId = await unfinishedUpload(relay, ana.token, conversationId);
       return frame(send({ text: '', attachment: { uploadId } }));
     },
     UPLOAD_TOO_LARGE: () => tus({ 'upload-length': String(2 * 1024 * 1024), 'upload-metadata': tusMetadata({ conversationId }) }),

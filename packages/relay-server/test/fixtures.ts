@@ -253,3 +253,18 @@ export function cli(args: string[], env: Record<string, string>): Cli {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited, listening };
 }
+
+/** Creates a tus upload of `length` bytes in a conversation and sends none of them; returns its id. */
+export async function unfinishedUpload(relay: RunningRelay, token: string, conversationId: string, length = 10): Promise<string> {
+  const created = await relay.relay.app.inject({
+    method: 'POST',
+    url: '/v1/uploads',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'tus-resumable': '1.0.0',
+      'upload-length': String(length),
+      'upload-metadata': tusMetadata({ conversationId }),
+    },
+  });
+  return String(created.headers.location).split('/').pop() as string;
+}

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { ConversationDetail, Message, UploadInfo } from '@chat4all/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, APP_SECRET, type Cli, cli, type RunningRelay, startRelay, tempDir, tusMetadata } from './fixtures.js';
+import { API_KEY, APP_SECRET, type Cli, cli, type RunningRelay, startRelay, tempDir, tusMetadata, unfinishedUpload } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 
@@ -241,17 +241,7 @@ describe('files in conversations', () => {
     expect(code(await sendFile(anaSocket, conversationId, mine.id))).toBe('UPLOAD_NOT_FOUND');
     expect(code(await sendFile(anaSocket, conversationId, 'no-such-upload'))).toBe('UPLOAD_NOT_FOUND');
 
-    const unfinished = await relay.relay.app.inject({
-      method: 'POST',
-      url: '/v1/uploads',
-      headers: {
-        authorization: `Bearer ${ana.token}`,
-        'tus-resumable': '1.0.0',
-        'upload-length': '10',
-        'upload-metadata': tusMetadata({ conversationId }),
-      },
-    });
-    const unfinishedId = String(unfinished.headers.location).split('/').pop() as string;
+    const unfinishedId = await unfinishedUpload(relay, ana.token, conversationId);
     expect(code(await sendFile(anaSocket, conversationId, unfinishedId))).toBe('UPLOAD_INCOMPLETE');
     expect(code(await anaSocket.request({ type: 'message.send', conversationId, message: { id: randomUUID(), text: '' } }))).toBe(
       'BAD_REQUEST',
