@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   ConversationDetail,
   ConversationPage,
   ConversationSummary,
@@ -18,8 +19,9 @@ import { Socket, type WebSocketConstructor } from './connection/socket.js';
 import { Chat4AllError } from './errors.js';
 import { defaultBrowserStorage } from './outbox/indexeddb.js';
 import { Outbox } from './outbox/outbox.js';
-import { MemoryOutboxStorage, type OutboxEntry, type OutboxStorage } from './outbox/storage.js';
+import { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 import { type ReadableStore, Store } from './store.js';
+import { FileUpload, type UploadOptions, type UploadSource } from './upload.js';
 import { uuidv7 } from './uuid.js';
 
 export interface ClientOptions {
@@ -54,8 +56,13 @@ export interface ChatMessage {
   /** `null` while pending or failed. */
   seq: number | null;
   senderId: string | null;
+  kind: Message['kind'];
   text: string;
   metadata: Metadata;
+  /** A file message's file, once uploaded (download it from `/v1/uploads/{uploadId}`). */
+  attachment: Attachment | null;
+  /** A file message of this user's still uploading: what is being sent (progress: `client.uploadOf(id)`). */
+  pendingFile?: { name: string; type: string; size: number };
   replyTo: string | null;
   createdAt: string;
   editedAt: string | null;
@@ -100,6 +107,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly #presence = new Map<string, Store<Presence>>();
   #listRefresh: ReturnType<typeof setTimeout> | undefined;
   #token: { value: string; exp: number } | null = null;
+  /** Uploads of file messages in the outbox, by message id. */
+  readonly #uploads = new Map<string, FileUpload>();
 
   constructor(private readonly options: ClientOptions) {
     super();
@@ -120,7 +129,13 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
         this.#socket.request({
           type: 'message.send',
           conversationId: entry.conversationId,
-          message: { id: entry.id, text: entry.text, metadata: entry.metadata, replyTo: entry.replyTo },
+          message: {
+            id: entry.id,
+            text: entry.text,
+            metadata: entry.metadata,
+            replyTo: entry.replyTo,
+            attachment: entry.file?.attachment ? { uploadId: entry.file.attachment.uploadId } : undefined,
+          },
         }),
       onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
       retryDelayMs: (error, attempt) => {
@@ -137,7 +152,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#conversationList.subscribe(() => {
       this.#unreadTotal.set(this.#conversationList.getSnapshot().reduce((sum, c) => sum + c.unreadCount, 0));
     });
-    void this.#outbox.load();
+    void this.#outbox.load().then(() => this.#resumeFileUploads());
     this.#watchNetwork();
   }
 
@@ -172,11 +187,58 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#pendingView(entry);
   }
 
+  /**
+   * Uploads a file into a conversation (tus, resumable) without sending a message; attach it
+   * later with `sendFile`, or use `sendFile` directly.
+   */
+  upload(source: UploadSource, options: UploadOptions): FileUpload {
+    return new FileUpload(this.#uploadTransport(), source, options);
+  }
+
+  /**
+   * Sends a file message: it goes into the outbox at once (pending, in order with the other
+   * messages of the conversation), the file uploads, and the message is sent once the upload
+   * is complete. In browsers the file is kept in the outbox, so a reload resumes the upload
+   * where it stopped. Progress, pause, resume and cancel: `uploadOf(message.id)`.
+   */
+  async sendFile(
+    conversationId: string,
+    source: UploadSource,
+    options: Omit<UploadOptions, 'conversationId'> & { text?: string; metadata?: Metadata; replyTo?: string } = {},
+  ): Promise<ChatMessage> {
+    const { text = '', metadata, replyTo, ...upload } = options;
+    const blob = typeof Blob !== 'undefined' && source instanceof Blob ? source : undefined;
+    const file: OutboxFile = {
+      name: upload.name ?? (blob && 'name' in blob && typeof blob.name === 'string' ? blob.name : 'file'),
+      type: upload.type || blob?.type || 'application/octet-stream',
+      size: blob?.size ?? (source instanceof Uint8Array ? source.byteLength : 0),
+    };
+    if (upload.width) file.width = upload.width;
+    if (upload.height) file.height = upload.height;
+    if (blob) file.blob = blob;
+    const entry = await this.#outbox.add({ id: uuidv7(), conversationId, text, createdAt: Date.now(), metadata, replyTo, file });
+    this.#startFileUpload(entry, source, { ...upload, name: file.name, type: file.type });
+    return this.#pendingView(entry);
+  }
+
+  /** The upload of a file message still in the outbox. */
+  uploadOf(messageId: string): FileUpload | undefined {
+    return this.#uploads.get(messageId);
+  }
+
   retry(id: string): Promise<void> {
+    const entry = this.#outbox.entries.getSnapshot().find((e) => e.id === id);
+    // A file whose upload failed starts its upload again (from where the relay has it).
+    if (entry?.status === 'failed' && entry.file && !entry.file.attachment && entry.file.blob) {
+      return this.#outbox.retry(id).then(() => this.#resumeFileUploads());
+    }
     return this.#outbox.retry(id);
   }
 
-  cancel(id: string): Promise<void> {
+  /** Drops a failed message, or a file message still uploading (its upload is cancelled). */
+  async cancel(id: string): Promise<void> {
+    await this.#uploads.get(id)?.cancel();
+    this.#uploads.delete(id);
     return this.#outbox.cancel(id);
   }
 
@@ -390,17 +452,60 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     );
   }
 
+  #uploadTransport() {
+    return { url: this.options.url.replace(/\/$/, ''), token: (refresh: boolean) => this.#currentToken(refresh) };
+  }
+
+  #startFileUpload(entry: OutboxEntry, source: UploadSource, options: Omit<UploadOptions, 'conversationId'>): void {
+    const file = entry.file as OutboxFile;
+    const upload = new FileUpload(
+      this.#uploadTransport(),
+      source,
+      { ...options, conversationId: entry.conversationId },
+      { onUrl: (uploadUrl) => void this.#outbox.update(entry.id, { file: { ...this.#fileOf(entry.id, file), uploadUrl } }) },
+      file.uploadUrl,
+    );
+    this.#uploads.set(entry.id, upload);
+    upload.done.then(
+      (info) => {
+        const { id: uploadId, name, type, size, sha256, width, height } = info;
+        const attachment: Attachment = { uploadId, name, type, size, sha256: sha256 ?? '', width, height };
+        return this.#outbox.update(entry.id, { file: { ...this.#fileOf(entry.id, file), attachment } });
+      },
+      (error: Chat4AllError) => {
+        if (error.code === 'CANCELLED') return;
+        return this.#outbox.fail(entry.id, { code: error.code, message: error.message, retryable: error.retryable });
+      },
+    );
+  }
+
+  /** The latest file state of an outbox entry (its upload URL may have been stored since). */
+  #fileOf(id: string, fallback: OutboxFile): OutboxFile {
+    return this.#outbox.entries.getSnapshot().find((e) => e.id === id)?.file ?? fallback;
+  }
+
+  /** File messages a previous page or session left uploading: resume those whose bytes were kept. */
+  #resumeFileUploads(): void {
+    for (const entry of this.#outbox.entries.getSnapshot()) {
+      const file = entry.file;
+      if (entry.status !== 'pending' || !file || file.attachment || this.#uploads.has(entry.id)) continue;
+      if (!(typeof Blob !== 'undefined' && file.blob instanceof Blob)) continue;
+      this.#startFileUpload(entry, file.blob, { name: file.name, type: file.type, width: file.width, height: file.height });
+    }
+  }
+
   #confirm(entry: OutboxEntry, seq: number, createdAt: string): void {
+    this.#uploads.delete(entry.id);
     this.#cache(entry.conversationId).upsertMessages([
       {
         id: entry.id,
         conversationId: entry.conversationId,
         seq,
-        kind: 'text',
+        kind: entry.file ? 'file' : 'text',
         senderId: this.userId,
         text: entry.text,
         metadata: entry.metadata ?? {},
-        attachment: null,
+        attachment: entry.file?.attachment ?? null,
         replyTo: entry.replyTo ?? null,
         createdAt,
         editedAt: null,
@@ -454,8 +559,10 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       conversationId: entry.conversationId,
       seq: null,
       senderId: this.userId,
+      kind: entry.file ? 'file' : 'text',
       text: entry.text,
       metadata: entry.metadata ?? {},
+      attachment: entry.file?.attachment ?? null,
       replyTo: entry.replyTo ?? null,
       createdAt: new Date(entry.createdAt).toISOString(),
       editedAt: null,
@@ -466,6 +573,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       readCount: 0,
     };
     if (entry.error) view.error = entry.error;
+    if (entry.file && !entry.file.attachment) view.pendingFile = { name: entry.file.name, type: entry.file.type, size: entry.file.size };
     return view;
   }
 

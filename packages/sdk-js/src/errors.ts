@@ -4,7 +4,7 @@ import { ERROR_CODES, type ErrorBody, type ErrorCode, isErrorCode } from '@chat4
 /** The one error type of the SDK: a relay error code (or a client-side one), with whether retrying can help. */
 export class Chat4AllError extends Error {
   override readonly name = 'Chat4AllError';
-  readonly code: ErrorCode | 'CONNECTION_LOST' | 'CLIENT_CLOSED';
+  readonly code: ErrorCode | 'CONNECTION_LOST' | 'CLIENT_CLOSED' | 'CANCELLED';
   readonly status: number | null;
   readonly retryable: boolean;
   readonly details: unknown;

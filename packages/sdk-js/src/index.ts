@@ -1,4 +1,5 @@
 export type {
+  Attachment,
   Conversation,
   ConversationDetail,
   ConversationSummary,
@@ -8,6 +9,7 @@ export type {
   PresenceEvent,
   ServerFrame,
   TypingEvent,
+  UploadInfo,
 } from '@chat4all/protocol';
 export {
   Chat4AllClient,
@@ -29,6 +31,7 @@ export {
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
 export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
-export { MemoryOutboxStorage, type OutboxEntry, type OutboxStorage } from './outbox/storage.js';
+export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 export type { ReadableStore } from './store.js';
+export { FileUpload, type UploadOptions, type UploadProgress, type UploadSource, type UploadStatus } from './upload.js';
 export { uuidv7 } from './uuid.js';

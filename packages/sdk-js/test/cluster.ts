@@ -14,7 +14,7 @@ import { relayProcess } from './relay.js';
  * balancer. Nagle's algorithm is off on both legs, as nginx and HAProxy have it by default;
  * with it on, each small frame would wait for the delayed ACK of the one before.
  */
-export async function balancer(ports: readonly number[]): Promise<{ url: string; close(): Promise<void> }> {
+export async function balancer(ports: readonly number[]): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
   let next = 0;
   const open = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (downstream) => {
@@ -47,6 +47,10 @@ export async function balancer(ports: readonly number[]): Promise<{ url: string;
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Drops every open connection, as a network blip would; new ones are accepted. */
+    cut: () => {
+      for (const socket of open) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();

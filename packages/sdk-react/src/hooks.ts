@@ -1,4 +1,15 @@
-import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Presence, ReadableStore } from '@chat4all/sdk-js';
+import type {
+  ChatMessage,
+  ConnectionState,
+  ConversationSummary,
+  FileUpload,
+  MessageStatus,
+  Presence,
+  ReadableStore,
+  UploadOptions,
+  UploadProgress,
+  UploadSource,
+} from '@chat4all/sdk-js';
 import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { useChatClient } from './context.js';
 
@@ -47,6 +58,41 @@ export function useSendMessage(conversationId: string) {
     (text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string }) => client.send(conversationId, text, options),
     [client, conversationId],
   );
+}
+
+/** A stable function that sends a file message (the file uploads first; see `Chat4AllClient.sendFile`). */
+export function useSendFile(conversationId: string) {
+  const client = useChatClient();
+  return useCallback(
+    (source: UploadSource, options?: Omit<UploadOptions, 'conversationId'> & { text?: string; metadata?: Record<string, unknown> }) =>
+      client.sendFile(conversationId, source, options),
+    [client, conversationId],
+  );
+}
+
+const NO_UPLOAD: ReadableStore<UploadProgress | undefined> = { subscribe: () => () => {}, getSnapshot: () => undefined };
+
+/**
+ * An upload's progress (status, bytes sent, total) with `pause`, `resume` and `cancel`: give
+ * a `FileUpload`, or the id of a file message of this user's still in the outbox.
+ * `progress` is `undefined` when there is no such upload (any more).
+ */
+export function useUpload(upload: FileUpload | string | undefined): {
+  progress: UploadProgress | undefined;
+  pause: () => void;
+  resume: () => void;
+  cancel: () => Promise<void>;
+} {
+  const client = useChatClient();
+  const found = typeof upload === 'string' ? client.uploadOf(upload) : upload;
+  const progress = useStore<UploadProgress | undefined>(found?.progress ?? NO_UPLOAD);
+  const pause = useCallback(() => found?.pause(), [found]);
+  const resume = useCallback(() => found?.resume(), [found]);
+  const cancel = useCallback(
+    () => (typeof upload === 'string' ? client.cancel(upload) : (found?.cancel() ?? Promise.resolve())),
+    [client, upload, found],
+  );
+  return { progress, pause, resume, cancel };
 }
 
 /** One message's status; re-renders only when it changes. */

@@ -6,7 +6,9 @@ export {
   useMessageStatus,
   useMessages,
   usePresence,
+  useSendFile,
   useSendMessage,
   useTyping,
   useUnreadCount,
+  useUpload,
 } from './hooks.js';

@@ -11,9 +11,11 @@ import {
   useMessageStatus,
   useMessages,
   usePresence,
+  useSendFile,
   useSendMessage,
   useTyping,
   useUnreadCount,
+  useUpload,
 } from '../src/index.js';
 
 // Tell React this is a test environment, so act() flushes updates.
@@ -51,6 +53,22 @@ function Chat({ conversationId, onSender }: { conversationId: string; onSender: 
       messages.map((m) => h('li', { key: m.id }, `${m.text}:${m.status}`)),
     ),
   );
+}
+
+/** A file message's progress while it uploads, then the file as recipients see it. */
+function FileRow({ conversationId, messageId }: { conversationId: string; messageId: string }) {
+  const { progress } = useUpload(messageId);
+  const message = useMessages(conversationId).messages.find((m) => m.id === messageId);
+  const file = message?.attachment
+    ? `${message.attachment.name} ${message.attachment.size}`
+    : `${message?.pendingFile?.name ?? ''} uploading`;
+  return h('p', { 'data-testid': 'file' }, `${file} ${progress?.status ?? 'none'} ${message?.status ?? ''}`);
+}
+
+function FileSender({ conversationId, onSend }: { conversationId: string; onSend: (send: ReturnType<typeof useSendFile>) => void }) {
+  const sendFile = useSendFile(conversationId);
+  useEffect(() => onSend(sendFile), [sendFile, onSend]);
+  return null;
 }
 
 const renders = { list: new Map<string, number>(), status: 0 };
@@ -154,5 +172,23 @@ describe('sdk-react hooks against the real relay', () => {
     await waitFor(() => expect(renders.list.get(withBob)).toBeGreaterThan(before.bob));
     // The other conversation and the first message's unchanged status did not render again.
     expect({ cid: renders.list.get(withCid), status: renders.status }).toEqual({ cid: before.cid, status: before.status });
+  });
+
+  it('sends a file with useSendFile and shows its upload with useUpload until it is sent', async () => {
+    const ana = await connected('ana');
+    await connected('bob');
+    const conversationId = await conversation(relay.url, 'ana', 'bob');
+    await ana.connect();
+    let sendFile: ReturnType<typeof useSendFile> | undefined;
+    const view = render(
+      h(ChatProvider, { client: ana }, h(FileSender, { conversationId, onSend: (fn: ReturnType<typeof useSendFile>) => (sendFile = fn) })),
+    );
+    const sent = await act(async () =>
+      sendFile?.(new Uint8Array(3 * 1024 * 1024).fill(7), { name: 'scan.pdf', type: 'application/pdf', chunkSize: 256 * 1024 }),
+    );
+    if (!sent) throw new Error('no message');
+    view.rerender(h(ChatProvider, { client: ana }, h(FileRow, { conversationId, messageId: sent.id })));
+    await waitFor(() => expect(screen.getByTestId('file').textContent).toMatch(/^scan\.pdf uploading (uploading|complete) pending$/));
+    await waitFor(() => expect(screen.getByTestId('file').textContent).toBe(`scan.pdf ${3 * 1024 * 1024} none sent`));
   });
 });

@@ -39,7 +39,8 @@ export class FileOutboxStorage implements OutboxStorage {
   }
 
   #flush(): Promise<void> {
-    const snapshot = JSON.stringify([...(this.#entries?.values() ?? [])]);
+    // A file's bytes stay in memory: a JSON file keeps where its upload is, not the Blob.
+    const snapshot = JSON.stringify([...(this.#entries?.values() ?? [])], (key, value: unknown) => (key === 'blob' ? undefined : value));
     this.#writing = this.#writing.then(async () => {
       await mkdir(dirname(this.path), { recursive: true });
       const temporary = `${this.path}.tmp`;

@@ -58,6 +58,25 @@ export class Outbox {
     if (online) for (const conversationId of new Set(this.entries.getSnapshot().map((e) => e.conversationId))) this.#kick(conversationId);
   }
 
+  /** Changes an entry (a file's upload progressed or finished) and sends what may go now. */
+  async update(id: string, patch: Partial<Pick<OutboxEntry, 'file'>>): Promise<void> {
+    const entry = this.entries.getSnapshot().find((e) => e.id === id);
+    if (!entry) return;
+    const next: OutboxEntry = { ...entry, ...patch };
+    await this.options.storage.put(next);
+    this.#replace(id, next);
+    this.#kick(entry.conversationId);
+  }
+
+  /** Marks an entry failed for good (its upload was refused), holding back the ones after it. */
+  async fail(id: string, error: NonNullable<OutboxEntry['error']>): Promise<void> {
+    const entry = this.entries.getSnapshot().find((e) => e.id === id);
+    if (!entry) return;
+    const failed: OutboxEntry = { ...entry, status: 'failed', error };
+    await this.options.storage.put(failed);
+    this.#replace(id, failed);
+  }
+
   async retry(id: string): Promise<void> {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (entry?.status !== 'failed') return;
@@ -68,9 +87,10 @@ export class Outbox {
     this.#kick(entry.conversationId);
   }
 
+  /** Drops a failed entry, or a file message still uploading. */
   async cancel(id: string): Promise<void> {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
-    if (entry?.status !== 'failed') return;
+    if (!entry || (entry.status !== 'failed' && !(entry.file && !entry.file.attachment))) return;
     await this.options.storage.delete(id);
     this.#replace(id, null);
     // The entries it held back can go now.
@@ -89,6 +109,8 @@ export class Outbox {
       // A failed entry blocks the ones after it, so order holds until the app retries or cancels it.
       const next = this.entries.getSnapshot().find((e) => e.conversationId === conversationId);
       if (next?.status !== 'pending') return;
+      // A file message waits for its upload; `update()` starts the flush again when it is done.
+      if (next.file && !next.file.attachment) return;
       try {
         const ack = await this.options.send(next);
         this.options.onSent(next, ack);

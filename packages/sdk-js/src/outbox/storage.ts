@@ -1,4 +1,4 @@
-import type { Metadata } from '@chat4all/protocol';
+import type { Attachment, Metadata } from '@chat4all/protocol';
 
 /** A message waiting to be acked. Written to storage before anything goes on the wire. */
 export interface OutboxEntry {
@@ -15,6 +15,23 @@ export interface OutboxEntry {
   status: 'pending' | 'failed';
   /** Why it failed, when `status` is `failed`. */
   error?: { code: string; message: string; retryable: boolean };
+  /** A file message: sent once its upload is complete (`attachment` set). */
+  file?: OutboxFile;
+}
+
+/** The file of a file message in the outbox, and how far its upload got. */
+export interface OutboxFile {
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+  /** The bytes, kept (in IndexedDB) so the upload resumes after a reload. Absent for Node streams and buffers. */
+  blob?: Blob;
+  /** Where the relay holds the upload, once created: resuming asks it for the offset. */
+  uploadUrl?: string;
+  /** The finished upload as the relay describes it; the message goes out once this is set. */
+  attachment?: Attachment;
 }
 
 /**
