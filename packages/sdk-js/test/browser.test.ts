@@ -1,11 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Message } from '@chat4all/protocol';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, servePage } from './browser-harness.js';
-import { API_KEY, client, startRelay, userToken } from './relay.js';
+import { API_KEY, client, startRelay, until, userToken } from './relay.js';
 
 interface PageApi {
   chat: {
+    fileProgress(): number | null;
+    progressLog(): number[];
     state(): string;
     send(conversationId: string, text: string): Promise<string>;
     outbox(): number;
@@ -86,4 +89,57 @@ describe('in real Chromium', () => {
     peer.close();
     await context.close();
   });
+
+  it('sends a picked file: reloaded at 40 % of its upload, the page resumes it from where it stopped and the message arrives once', async () => {
+    const token = await userToken(relay.url, 'uploader');
+    await userToken(relay.url, 'viewer');
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'private', userId: 'viewer', createdBy: 'uploader' }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const peer = client(relay.url, await userToken(relay.url, 'viewer'));
+    await peer.connect();
+    const bytes = randomBytes(12 * 1024 * 1024);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Each 1 MiB request takes a little while, as on a real network, so the test can reload midway.
+    await page.route(/\/v1\/uploads/, async (route) => {
+      if (route.request().method() === 'PATCH') await new Promise((resolve) => setTimeout(resolve, 100));
+      await route.continue();
+    });
+    await page.goto(`${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${token}&conversation=${conversationId}`);
+    await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'connected');
+    await page.setInputFiles('#file', { name: 'scan.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => ((window as unknown as PageApi).chat.fileProgress() ?? 0) >= 0.4);
+
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as PageApi).chat.progressLog().length > 0);
+    await page.waitForFunction(() => (window as unknown as PageApi).chat.outbox() === 0, undefined, { timeout: 20_000 });
+    // After the reload the upload went on from the relay's offset, not from the first byte
+    // (0 is the count before the first report).
+    const log = (await page.evaluate(() => (window as unknown as PageApi).chat.progressLog())).filter((sent) => sent > 0);
+    expect(log.length).toBeGreaterThan(0);
+    expect(Math.min(...log)).toBeGreaterThanOrEqual(0.3 * bytes.length);
+
+    const message = await until(peer.messages(conversationId), (messages) => messages.length > 0);
+    const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const stored = ((await history.json()) as { messages: Message[] }).messages;
+    expect(stored).toHaveLength(1);
+    expect(message[0]?.attachment).toMatchObject({
+      name: 'scan.bin',
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    const download = await fetch(`${relay.url}/v1/uploads/${message[0]?.attachment?.uploadId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+    peer.close();
+    await context.close();
+  }, 60_000);
 });

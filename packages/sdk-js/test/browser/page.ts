@@ -22,8 +22,35 @@ function outboxRows(): Promise<number> {
   });
 }
 
+// A file picker that sends what is picked as a file message, in 1 MiB requests.
+const picker = document.createElement('input');
+picker.type = 'file';
+picker.id = 'file';
+document.body.append(picker);
+picker.addEventListener('change', () => {
+  const file = picker.files?.[0];
+  if (file) void client.sendFile(params.get('conversation') ?? '', file, { chunkSize: 1024 * 1024 });
+});
+
+/** Every progress report of the upload of the file message in the outbox, in this page's life. */
+const progressLog: number[] = [];
+const watched = new Set<unknown>();
+setInterval(() => {
+  const entry = client.outbox.getSnapshot().find((e) => e.file);
+  const upload = entry && client.uploadOf(entry.id);
+  if (!upload || watched.has(upload)) return;
+  watched.add(upload);
+  upload.progress.subscribe(() => progressLog.push(upload.progress.getSnapshot().bytesSent));
+}, 5);
+
 Object.assign(window, {
   chat: {
+    fileProgress: () => {
+      const entry = client.outbox.getSnapshot().find((e) => e.file);
+      const progress = entry && client.uploadOf(entry.id)?.progress.getSnapshot();
+      return progress ? progress.bytesSent / progress.bytesTotal : null;
+    },
+    progressLog: () => progressLog,
     state: () => client.connection.getSnapshot(),
     send: (conversationId: string, text: string) => client.send(conversationId, text).then((m) => m.status),
     outbox: () => client.outbox.getSnapshot().length,
