@@ -6,12 +6,21 @@ export default defineConfig({
     cli: 'src/cli.ts',
     postgres: 'src/postgres.ts',
     redis: 'src/redis.ts',
+    s3: 'src/s3.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', 'testing/index': 'src/testing/index.ts' } },
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      postgres: 'src/postgres.ts',
+      redis: 'src/redis.ts',
+      s3: 'src/s3.ts',
+      'testing/index': 'src/testing/index.ts',
+    },
+  },
   clean: true,
   sourcemap: true,
   target: 'node20',
-  external: ['vitest', 'postgres', 'ioredis'],
+  external: ['vitest', 'postgres', 'ioredis', '@tus/s3-store'],
 });

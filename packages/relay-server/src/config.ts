@@ -152,6 +152,21 @@ export const RelayConfigSchema = Type.Object(
         sweepIntervalMs: Type.Integer({ default: 60_000, minimum: 100 }),
         /** Directory of the local upload store, relative to `dataDir` unless absolute. @default 'uploads' */
         dir: Type.String({ default: 'uploads', minLength: 1 }),
+        /** `file` (local files under `dir`) or `s3` (a bucket in S3 or an S3-compatible store; needs `@tus/s3-store`). @default 'file' */
+        driver: Type.Union([Type.Literal('file'), Type.Literal('s3')], { default: 'file' }),
+        s3: Type.Object(
+          {
+            bucket: Type.Optional(Type.String({ minLength: 1 })),
+            region: Type.Optional(Type.String()),
+            /** URL of an S3-compatible store (MinIO…); path-style addressing is then used. */
+            endpoint: Type.Optional(Type.String()),
+            accessKeyId: Type.Optional(Type.String()),
+            secretAccessKey: Type.Optional(Type.String()),
+            /** Multipart part size. @default 8388608 (8 MiB) */
+            partSize: Type.Integer({ default: 8 * 1024 * 1024, minimum: 5 * 1024 * 1024 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -244,6 +259,13 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_UPLOAD_EXPIRE_AFTER_MS: 'uploads.expireAfterMs',
   CHAT4ALL_UPLOAD_SWEEP_INTERVAL_MS: 'uploads.sweepIntervalMs',
   CHAT4ALL_UPLOAD_DIR: 'uploads.dir',
+  CHAT4ALL_UPLOAD_STORE: 'uploads.driver',
+  CHAT4ALL_S3_BUCKET: 'uploads.s3.bucket',
+  CHAT4ALL_S3_REGION: 'uploads.s3.region',
+  CHAT4ALL_S3_ENDPOINT: 'uploads.s3.endpoint',
+  CHAT4ALL_S3_ACCESS_KEY_ID: 'uploads.s3.accessKeyId',
+  CHAT4ALL_S3_SECRET_ACCESS_KEY: 'uploads.s3.secretAccessKey',
+  CHAT4ALL_S3_PART_SIZE: 'uploads.s3.partSize',
   CHAT4ALL_HEARTBEAT_INTERVAL_MS: 'realtime.heartbeatIntervalMs',
   CHAT4ALL_TYPING_EXPIRY_MS: 'realtime.typingExpiryMs',
   CHAT4ALL_AWAY_AFTER_MS: 'realtime.awayAfterMs',
@@ -301,6 +323,7 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
   const required: Array<[boolean, string, string]> = [
     [config.store.driver === 'postgres' && !config.store.postgres.url, 'store.postgres.url', "the 'postgres' store"],
     [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
+    [config.uploads.driver === 's3' && !config.uploads.s3.bucket, 'uploads.s3.bucket', "the 's3' upload store"],
   ];
   for (const [missing, key, what] of required) {
     if (!missing) continue;

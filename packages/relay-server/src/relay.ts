@@ -36,7 +36,7 @@ import { SqliteStore } from './store/sqlite/index.js';
 import type { AppendInput, ReceiptInput, Store } from './store/types.js';
 import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
 import { UploadService } from './uploads/service.js';
-import { FileUploadStorage } from './uploads/storage.js';
+import { FileUploadStorage, type UploadStorage } from './uploads/storage.js';
 import { userRoutes } from './users/routes.js';
 
 export interface RelayDependencies {
@@ -85,6 +85,16 @@ export async function createBus(config: RelayConfig): Promise<Bus> {
     return new RedisStreamsBus(config.bus.redis);
   }
   return new MemoryBus();
+}
+
+/** Opens upload storage: local files under `dataDir` by default, a bucket with `uploads.driver: 's3'`. */
+export async function createUploadStorage(config: RelayConfig): Promise<UploadStorage> {
+  const { driver, dir, s3, expireAfterMs } = config.uploads;
+  if (driver === 's3') {
+    const { S3UploadStorage } = await import('./uploads/s3.js');
+    return new S3UploadStorage({ ...s3, bucket: s3.bucket as string, expirationPeriodInMilliseconds: expireAfterMs });
+  }
+  return new FileUploadStorage(isAbsolute(dir) ? dir : join(config.dataDir, dir), expireAfterMs);
 }
 
 /**
@@ -162,8 +172,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
   const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
   const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
-  const uploadDir = isAbsolute(config.uploads.dir) ? config.uploads.dir : join(config.dataDir, config.uploads.dir);
-  const uploads = new UploadService(store, new FileUploadStorage(uploadDir, config.uploads.expireAfterMs), config.uploads);
+  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads);
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,4 +268,62 @@ export async function unfinishedUpload(relay: RunningRelay, token: string, conve
     },
   });
   return String(created.headers.location).split('/').pop() as string;
+}
+
+const MiB = 1024 * 1024;
+
+/** Writes `size` random bytes to a file and returns its path and SHA-256. */
+export async function randomFile(dir: string, size: number): Promise<{ path: string; sha256: string }> {
+  const path = join(dir, `source-${randomUUID()}`);
+  const out = createWriteStream(path);
+  const hash = createHash('sha256');
+  for (let written = 0; written < size; written += MiB) {
+    const chunk = randomBytes(Math.min(MiB, size - written));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return { path, sha256: hash.digest('hex') };
+}
+
+/** A tus PATCH streaming the file from `offset`; with `cutAt`, the connection is destroyed once that many bytes were sent. */
+export function patch(url: string, token: string, file: string, offset: number, size: number, cutAt?: number): Promise<number | 'cut'> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'tus-resumable': '1.0.0',
+        'upload-offset': String(offset),
+        'content-type': 'application/offset+octet-stream',
+        'content-length': String(size - offset),
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (error) => (cutAt === undefined ? reject(error) : resolve('cut')));
+    let sent = offset;
+    const source = createReadStream(file, { start: offset, highWaterMark: MiB });
+    source.on('data', (chunk) => {
+      sent += chunk.length;
+      if (cutAt !== undefined && sent >= cutAt) {
+        source.destroy();
+        req.destroy();
+        return;
+      }
+      if (!req.write(chunk)) {
+        source.pause();
+        req.once('drain', () => source.resume());
+      }
+    });
+    source.on('end', () => req.end());
+  });
+}
+
+/** Peak resident memory of a process, from /proc. */
+export function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1]) * 1024;
 }

@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { ConversationDetail, Message } from '@chat4all/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patch, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
+
+const MiB = 1024 * 1024;
+
+/** s3rver, an S3-compatible server from npm, in its own process with one bucket. */
+async function s3rver(dir: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const bin = join(createRequire(import.meta.url).resolve('s3rver/package.json'), '..', 'bin', 's3rver.js');
+  const child = spawn(process.execPath, [bin, '-d', dir, '-a', '127.0.0.1', '-p', '0', '--silent', '--configure-bucket', 'uploads']);
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on ([\d.]+):(\d+)/.exec(output);
+      if (match) resolve(`http://${match[1]}:${match[2]}`);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}: ${output}`)));
+  });
+  return { child, endpoint };
+}
+
+describe('uploads in an S3-compatible store (s3rver)', () => {
+  const dir = tempDir();
+  const s3Uploads = (expiry: { expireAfterMs?: number; sweepIntervalMs?: number } = {}) => ({
+    driver: 's3' as const,
+    s3: { bucket: 'uploads', endpoint: server.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', partSize: 5 * MiB },
+    ...expiry,
+  });
+  let server: Awaited<ReturnType<typeof s3rver>>;
+  let relay: RunningRelay;
+  let ana: { id: string; token: string };
+  let bob: { id: string; token: string };
+  let conversationId: string;
+
+  beforeAll(async () => {
+    server = await s3rver(join(dir, 's3'));
+    relay = await startRelay({ uploads: s3Uploads() });
+    [ana, bob] = [await relay.user(), await relay.user()];
+    conversationId = (
+      await relay.http<ConversationDetail>('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: bob.id } })
+    ).body.id;
+  });
+  afterAll(async () => {
+    await relay.close();
+    server.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes an upload cut halfway and resumed, attaches it, serves it whole and by range, and checksums it', async () => {
+    const size = 23 * MiB;
+    const source = await randomFile(dir, size);
+    const created = await fetch(`${relay.url}/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ana.token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(size),
+        'upload-metadata': tusMetadata({ conversationId, filename: 'archive.zip', filetype: 'application/zip', sha256: source.sha256 }),
+      },
+    });
+    expect(created.status).toBe(201);
+    const location = new URL(created.headers.get('location') ?? '', relay.url).toString();
+    expect(await patch(location, ana.token, source.path, 0, size, 12 * MiB)).toBe('cut');
+    const head = await fetch(location, { method: 'HEAD', headers: { authorization: `Bearer ${ana.token}`, 'tus-resumable': '1.0.0' } });
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThanOrEqual(12 * MiB);
+    expect(await patch(location, ana.token, source.path, offset, size)).toBe(204);
+
+    const uploadId = location.split('/').pop() as string;
+    const socket = await relay.connect(ana.token);
+    const ack = await socket.request({
+      type: 'message.send',
+      conversationId,
+      message: { id: randomUUID(), text: '', attachment: { uploadId } },
+    });
+    expect(ack.type).toBe('ack');
+    const history = await relay.http<{ messages: Message[] }>('GET', `/v1/conversations/${conversationId}/messages`, { as: bob.token });
+    expect(history.body.messages[0]?.attachment).toMatchObject({ uploadId, size, sha256: source.sha256, name: 'archive.zip' });
+
+    const whole = await fetch(`${relay.url}/v1/uploads/${uploadId}`, { headers: { authorization: `Bearer ${bob.token}` } });
+    const hash = createHash('sha256');
+    for await (const chunk of whole.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+    expect(hash.digest('hex')).toBe(source.sha256);
+    const part = await fetch(`${relay.url}/v1/uploads/${uploadId}`, {
+      headers: { authorization: `Bearer ${bob.token}`, range: `bytes=${6 * MiB}-${6 * MiB + 9}` },
+    });
+    expect(part.status).toBe(206);
+    expect((await part.arrayBuffer()).byteLength).toBe(10);
+  });
+
+  it('refuses a wrong checksum, and deletes from the bucket what no message uses', async () => {
+    // A second node on the same bucket and database, whose uploads expire after a second.
+    await using hasty = await startRelay(
+      { uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) },
+      { dataDir: relay.dataDir, keepData: true },
+    );
+    const bytes = Buffer.from('not what was declared');
+    const refused = await fetch(`${hasty.url}/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ana.token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(bytes.length),
+        'upload-metadata': tusMetadata({ conversationId, sha256: '0'.repeat(64) }),
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: bytes,
+    });
+    expect(refused.status).toBe(460);
+
+    const kept = await fetch(`${hasty.url}/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ana.token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(bytes.length),
+        'upload-metadata': tusMetadata({ conversationId }),
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: bytes,
+    });
+    expect(kept.status).toBe(201);
+    const uploadId = kept.headers.get('location')?.split('/').pop() as string;
+    const object = `${server.endpoint}/uploads/${uploadId}`;
+    expect((await fetch(object)).status).toBe(200);
+    await expect
+      .poll(async () => (await hasty.http('GET', `/v1/uploads/${uploadId}/info`, { as: ana.token })).status, {
+        timeout: 5_000,
+        interval: 100,
+      })
+      .toBe(404);
+    expect((await fetch(object)).status).toBe(404);
+  });
+});
