@@ -2,3 +2,4 @@
 export { partitionOf, RedisStreamsBus, type RedisStreamsBusOptions } from './bus/redis.js';
 export { RedisWorkQueue, type RedisWorkQueueOptions, type WorkItem } from './queue/redis.js';
 export { RedisSharedState, type RedisSharedStateOptions } from './shared/redis.js';
+export { RedisLocker, type RedisLockerOptions } from './uploads/redis-locker.js';

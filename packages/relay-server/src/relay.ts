@@ -172,7 +172,12 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
   const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
   const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
-  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads);
+  // Several nodes lock an upload in Redis, so any of them can continue it.
+  const locker =
+    config.bus.driver === 'redis'
+      ? new (await import('./uploads/redis-locker.js')).RedisLocker({ url: config.bus.redis.url, keyPrefix: config.bus.redis.keyPrefix })
+      : undefined;
+  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, locker);
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
@@ -296,6 +301,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         unsubscribe();
         unsubscribeGap?.();
         if (!deps.shared) await shared.close();
+        await locker?.close();
         if (!deps.bus) await bus.close();
         if (!deps.store) await store.close();
       })();

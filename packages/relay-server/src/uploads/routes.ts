@@ -60,6 +60,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     maxSize: ctx.config.uploads.maxBytes,
     relativeLocation: true,
     namingFunction: () => uploads.newId(),
+    ...(uploads.locker ? { locker: uploads.locker } : {}),
     disableTerminationForFinishedUploads: true,
     async onIncomingRequest(req, id) {
       if (req.method !== 'POST') await uploads.owned(callerId(), id);

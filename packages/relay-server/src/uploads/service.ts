@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attachment } from '@chat4all/protocol';
-import { Upload } from '@tus/utils';
+import { type Locker, Upload } from '@tus/utils';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import type { Store, UploadRecord } from '../store/types.js';
@@ -23,6 +23,8 @@ export class UploadService {
     private readonly store: Store,
     readonly storage: UploadStorage,
     private readonly config: RelayConfig['uploads'],
+    /** The tus upload lock; `@tus/server`'s in-process one when absent (a single node). */
+    readonly locker?: Locker,
   ) {}
 
   /** A new upload id (what tus calls the file name). */
