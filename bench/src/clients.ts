@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { request } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -138,4 +141,17 @@ export function spread(pairs: readonly Pair[]): Pair {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Streams a file as the body of one HTTP request; resolves with the status once the answer is in. */
+export function streamFile(url: string, method: string, headers: Record<string, string>, path: string, size: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, 'content-length': String(size) } });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), req).catch(reject);
+  });
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
-import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, token, uuidv7, wsPair } from './clients.js';
+import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, streamFile, token, uuidv7, wsPair } from './clients.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 
@@ -29,6 +31,8 @@ const IDLE_CONNECTIONS = scale(10_000, 1_000);
 const GROUP = scale(1_000, 100);
 const MISSED = 100;
 const SCALE_MESSAGES = scale(60_000, 5_000);
+// BENCH_UPLOAD_MIB=2048 measures a 2 GiB upload.
+const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_MIB ?? scale(1024, 64)) * 1024 ** 2;
 const SCALE_PAIRS = 8;
 const SEED_TARGET_PER_SECOND = Math.ceil(100_000 / 60);
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
   if (want('heap')) await heapScenario();
   if (want('fanout')) await groupScenarios();
   if (want('scale')) await scaleScenario();
+  if (want('uploads')) await uploadScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -398,6 +403,77 @@ async function scaleScenario(): Promise<void> {
     ceilingValue: seed.p95,
     target: '< 200 ms (300,000 msg/min)',
     meets: high.p95 < 200,
+  });
+}
+
+/**
+ * 7. A large file: a tus upload to the relay (creation, then one PATCH streaming the file,
+ * answered after the relay has checksummed what it stored) beside a raw PUT of the same
+ * bytes to a plain Node server writing to the same disk.
+ */
+async function uploadScenario(): Promise<void> {
+  const mib = UPLOAD_BYTES / 1024 ** 2;
+  console.log(`upload of ${mib} MiB over loopback`);
+  const dir = mkdtempSync(join(tmpdir(), 'chat4all-bench-upload-'));
+  const file = join(dir, 'source');
+  const out = createWriteStream(file);
+  for (let written = 0; written < UPLOAD_BYTES; written += 1024 ** 2) {
+    if (!out.write(randomBytes(1024 ** 2))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+
+  const raw = await startServer('raw-put', env);
+  let started = performance.now();
+  const rawStatus = await streamFile(`http://127.0.0.1:${raw.port}/file`, 'PUT', {}, file, UPLOAD_BYTES);
+  const rawSeconds = (performance.now() - started) / 1000;
+  const rawRss = raw.peakRss();
+  await raw.stop();
+
+  const relay = await startServer('relay', env);
+  const uploader = await ensure(relay, 'uploader');
+  const conv = await api<{ id: string }>(relay.port, 'POST', '/v1/conversations', { type: 'group', createdBy: uploader, memberIds: [] });
+  const auth = { authorization: `Bearer ${await token(uploader)}`, 'tus-resumable': '1.0.0' };
+  const rssBefore = relay.peakRss();
+  started = performance.now();
+  const created = await fetch(`http://127.0.0.1:${relay.port}/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      ...auth,
+      'upload-length': String(UPLOAD_BYTES),
+      'upload-metadata': `conversationId ${Buffer.from(conv.id).toString('base64')}`,
+    },
+  });
+  const location = new URL(created.headers.get('location') ?? '', `http://127.0.0.1:${relay.port}`).toString();
+  const relayStatus = await streamFile(
+    location,
+    'PATCH',
+    { ...auth, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+    file,
+    UPLOAD_BYTES,
+  );
+  const relaySeconds = (performance.now() - started) / 1000;
+  const relayRssGrowth = relay.peakRss() - rssBefore;
+  await relay.stop();
+  rmSync(dir, { recursive: true, force: true });
+  if (rawStatus !== 204 || relayStatus !== 204) throw new Error(`upload failed: raw PUT ${rawStatus}, tus PATCH ${relayStatus}`);
+
+  record({
+    name: `upload-throughput@${mib}MiB`,
+    value: mib / relaySeconds,
+    unit: 'MiB/s',
+    ceiling: 'raw PUT to a Node server, same disk',
+    ceilingValue: mib / rawSeconds,
+    target: '≥ 0.7× raw PUT',
+    meets: mib / relaySeconds >= 0.7 * (mib / rawSeconds),
+  });
+  record({
+    name: `upload-relay-rss-growth@${mib}MiB`,
+    value: relayRssGrowth,
+    unit: 'bytes',
+    ceiling: 'raw PUT server peak RSS',
+    ceilingValue: rawRss,
+    target: '—',
+    meets: null,
   });
 }
 

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchServer {
   name: string;
   port: number;
   child: ChildProcess;
+  /** Peak resident memory so far, in bytes (Linux). */
+  peakRss(): number;
   /** Heap in use after a full GC, in bytes. */
   heap(): Promise<number>;
   stop(): Promise<void>;
@@ -14,7 +16,10 @@ export interface BenchServer {
 const TASKSET = '/usr/bin/taskset';
 
 /** Starts a bench server in its own process, pinned to CPU 0 when `taskset` exists (the load generator takes CPU 1). */
-export async function startServer(name: 'relay' | 'raw-ws' | 'socketio', env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startServer(
+  name: 'relay' | 'raw-ws' | 'socketio' | 'raw-put',
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
   const script = fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
   // BENCH_SERVER_FLAGS passes extra node flags to the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (env.BENCH_SERVER_FLAGS ?? process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
@@ -31,6 +36,10 @@ export async function startServer(name: 'relay' | 'raw-ws' | 'socketio', env: Re
     name,
     port,
     child,
+    peakRss: () => {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return Number(match?.[1]) * 1024;
+    },
     heap: () =>
       new Promise((resolve) => {
         child.once('message', (message: { heap: number }) => resolve(message.heap));

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { pipeline as pipe, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attachment } from '@chat4all/protocol';
 import { type Locker, Upload } from '@tus/utils';
@@ -13,19 +13,29 @@ export type UploadMetadata = Record<string, string | null | undefined>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/** The SHA-256 of an upload's bytes so far, kept while they arrive in order on this node. */
+interface RunningHash {
+  hash: Hash;
+  bytes: number;
+}
+
 /**
  * Uploads as the relay sees them: each belongs to its uploader and one conversation, is
  * checksummed (SHA-256) when its last byte arrives, is attached to at most one message, and
  * is deleted if it is not attached before it expires. The bytes live in `storage`.
  */
 export class UploadService {
+  readonly #hashes = new Map<string, RunningHash>();
+
   constructor(
     private readonly store: Store,
     readonly storage: UploadStorage,
     private readonly config: RelayConfig['uploads'],
     /** The tus upload lock; `@tus/server`'s in-process one when absent (a single node). */
     readonly locker?: Locker,
-  ) {}
+  ) {
+    this.#hashWhileWriting();
+  }
 
   /** A new upload id (what tus calls the file name). */
   newId(): string {
@@ -66,9 +76,7 @@ export class UploadService {
    * SHA-256 that differs discards the upload with CHECKSUM_MISMATCH.
    */
   async finish(id: string, declaredSha256: string | null | undefined): Promise<UploadRecord> {
-    const hash = createHash('sha256');
-    await pipeline(await this.storage.read(id), hash);
-    const sha256 = hash.digest('hex');
+    const sha256 = await this.#sha256(id);
     if (declaredSha256 && declaredSha256.toLowerCase() !== sha256) {
       await this.discard(id);
       throw new RelayError(
@@ -140,6 +148,7 @@ export class UploadService {
 
   /** Removes an upload's bytes and record. */
   async discard(id: string): Promise<void> {
+    this.#hashes.delete(id);
     await this.storage.remove(id);
     await this.store.deleteUpload(id);
   }
@@ -149,6 +158,44 @@ export class UploadService {
     const expired = await this.store.expiredUploads(now, 500);
     for (const id of expired) await this.discard(id);
     return expired.length;
+  }
+
+  /**
+   * Hashes bytes as the datastore writes them, when they arrive in order on this node (an
+   * upload from its start, resumed here at the offset hashed so far), so completing a large
+   * upload does not read it all back. Any other case is hashed from storage at the end.
+   */
+  #hashWhileWriting(): void {
+    const datastore = this.storage.datastore;
+    const write = datastore.write.bind(datastore);
+    datastore.write = async (readable: Readable, id: string, offset: number) => {
+      const running = this.#hashes.get(id);
+      this.#hashes.delete(id);
+      const hashing = offset === 0 ? { hash: createHash('sha256'), bytes: 0 } : running?.bytes === offset ? running : undefined;
+      if (!hashing) return write(readable, id, offset);
+      const tap = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hashing.hash.update(chunk);
+          hashing.bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      pipe(readable, tap, () => {});
+      const written = await write(tap, id, offset);
+      // Kept only when the hash saw exactly the bytes the store holds.
+      if (written === hashing.bytes) this.#hashes.set(id, hashing);
+      return written;
+    };
+  }
+
+  async #sha256(id: string): Promise<string> {
+    const running = this.#hashes.get(id);
+    this.#hashes.delete(id);
+    const record = await this.store.getUpload(id);
+    if (running && record && running.bytes === record.size) return running.hash.digest('hex');
+    const hash = createHash('sha256');
+    await pipeline(await this.storage.read(id), hash);
+    return hash.digest('hex');
   }
 
   async #member(userId: string, conversationId: string): Promise<void> {
