@@ -143,4 +143,29 @@ describe('examples/react-chat end to end in Chromium', () => {
     }, relayUrl);
     expect(conversations.map((c) => c.lastSeq)).toEqual([5]);
   });
+
+  it('sends a picked image from the composer: the sender sees it upload, the other sees it inline with its name and size', async () => {
+    // A 2×2 PNG.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDK+mmyQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const ana = await (await browser.newContext()).newPage();
+    const bob = await (await browser.newContext()).newPage();
+    ana.setDefaultTimeout(10_000);
+    bob.setDefaultTimeout(10_000);
+    await signIn(ana, 'ana-files');
+    const bobId = await signIn(bob, 'bob-files');
+    await ana.fill('input[aria-label="User id to chat with"]', bobId);
+    await ana.click('text=Chat');
+    await ana.setInputFiles('input[aria-label="Attach a file"]', { name: 'dot.png', mimeType: 'image/png', buffer: png });
+
+    await expect.poll(() => ana.locator('.c4a-message-file a').first().textContent()).toBe(`dot.png (${png.length} B)`);
+    await bob.click('[role=option]');
+    const link = bob.locator('.c4a-message-file a').first();
+    await expect.poll(() => link.textContent()).toBe(`dot.png (${png.length} B)`);
+    const image = bob.locator('.c4a-message-file img').first();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);
+    await bob.screenshot({ path: `${SCREENSHOTS}react-chat-bob-file.png` });
+  });
 });

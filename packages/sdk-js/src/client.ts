@@ -221,6 +221,17 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#pendingView(entry);
   }
 
+  /**
+   * The address of an uploaded file for an `<img src>` or a link: the relay's download URL
+   * with the current token in its query (it stops working when the token expires). `null`
+   * before the client has a token.
+   */
+  fileUrl(uploadId: string): string | null {
+    const token = this.#token?.value;
+    if (!token) return null;
+    return `${this.#uploadTransport().url}/v1/uploads/${encodeURIComponent(uploadId)}?access_token=${encodeURIComponent(token)}`;
+  }
+
   /** The upload of a file message still in the outbox. */
   uploadOf(messageId: string): FileUpload | undefined {
     return this.#uploads.get(messageId);

@@ -1,6 +1,6 @@
 import { type FormEvent, createElement as h, type KeyboardEvent, useRef, useState } from 'react';
 import { useChatClient } from '../context.js';
-import { useSendMessage } from '../hooks.js';
+import { useSendFile, useSendMessage } from '../hooks.js';
 
 /** Typing is renewed this often while the user types (the relay expires it after a few seconds). */
 const TYPING_RENEW_MS = 3_000;
@@ -11,10 +11,11 @@ export interface ComposerProps {
   className?: string;
 }
 
-/** A message box: Enter sends, Shift+Enter breaks the line; tells the others while the user types. */
+/** A message box: Enter sends, Shift+Enter breaks the line, Attach sends a file; tells the others while the user types. */
 export function Composer({ conversationId, placeholder = 'Message', className = 'c4a-composer' }: ComposerProps) {
   const client = useChatClient();
   const send = useSendMessage(conversationId);
+  const sendFile = useSendFile(conversationId);
   const [text, setText] = useState('');
   const lastTyping = useRef(0);
 
@@ -51,6 +52,21 @@ export function Composer({ conversationId, placeholder = 'Message', className = 
       onBlur: () => typing(false),
       onKeyDown,
     }),
+    h(
+      'label',
+      { className: 'c4a-composer-attach' },
+      'Attach',
+      h('input', {
+        type: 'file',
+        'aria-label': 'Attach a file',
+        style: { display: 'none' },
+        onChange: (event: { target: { files: FileList | null; value: string } }) => {
+          const file = event.target.files?.[0];
+          event.target.value = '';
+          if (file) void sendFile(file);
+        },
+      }),
+    ),
     h('button', { type: 'submit', disabled: text.trim().length === 0 }, 'Send'),
   );
 }

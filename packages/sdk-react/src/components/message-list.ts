@@ -1,7 +1,8 @@
 import type { ChatMessage } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
-import { useMessages } from '../hooks.js';
+import { useChatClient } from '../context.js';
+import { useMessages, useUpload } from '../hooks.js';
 import { MessageStatus } from './message-status.js';
 
 export interface MessageListProps {
@@ -73,7 +74,10 @@ export function MessageList({
           'data-deleted': message.deletedAt !== null || undefined,
         },
         h('span', { className: 'c4a-message-sender' }, message.senderId ?? 'system'),
-        h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text),
+        message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
+        message.deletedAt || message.text
+          ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text)
+          : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
       ));
 
@@ -107,5 +111,43 @@ export function MessageList({
         );
       }),
     ),
+  );
+}
+
+/** Sizes as people read them: 930 B, 14.2 kB, 3.1 MB, 1.9 GB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A file message's file: an image shown inline, any file as a download link, or the user's own upload in progress. */
+function MessageFile({ message }: { message: ChatMessage }) {
+  const client = useChatClient();
+  const { progress } = useUpload(message.attachment ? undefined : message.id);
+  const file = message.attachment;
+  if (!file) {
+    const pending = message.pendingFile;
+    const percent = progress ? Math.floor((progress.bytesSent / Math.max(1, progress.bytesTotal)) * 100) : 0;
+    return h(
+      'p',
+      { className: 'c4a-message-file', 'data-uploading': true },
+      `${pending?.name ?? 'file'} · ${progress?.status === 'failed' ? 'upload failed' : `uploading ${percent}%`}`,
+    );
+  }
+  const url = client.fileUrl(file.uploadId) ?? undefined;
+  const label = `${file.name} (${formatBytes(file.size)})`;
+  return h(
+    'div',
+    { className: 'c4a-message-file' },
+    file.type.startsWith('image/') && url
+      ? h('img', { src: url, alt: file.name, width: file.width ?? undefined, height: file.height ?? undefined, loading: 'lazy' })
+      : null,
+    h('a', { href: url, download: file.name, target: '_blank', rel: 'noopener' }, label),
   );
 }
