@@ -199,6 +199,16 @@ describe('files in conversations', () => {
 
     const unfinishedId = await unfinishedUpload(relay, ana.token, conversationId);
     expect(code(await sendFile(anaSocket, conversationId, unfinishedId))).toBe('UPLOAD_INCOMPLETE');
+    // Terminated (tus DELETE) by anyone but its uploader: refused; by the uploader: gone.
+    const terminate = (token: string) =>
+      fetch(`${relay.url}/v1/uploads/${unfinishedId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' },
+      });
+    expect((await terminate(bob.token)).status).toBe(404);
+    expect((await terminate(ana.token)).status).toBe(204);
+    await expect.poll(async () => (await relay.http('GET', `/v1/uploads/${unfinishedId}/info`, { as: ana.token })).status).toBe(404);
+    expect(code(await sendFile(anaSocket, conversationId, unfinishedId))).toBe('UPLOAD_NOT_FOUND');
     expect(code(await anaSocket.request({ type: 'message.send', conversationId, message: { id: randomUUID(), text: '' } }))).toBe(
       'BAD_REQUEST',
     );
