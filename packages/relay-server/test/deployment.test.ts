@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { API_KEY, APP_SECRET, deleteKeys, dropSchemas, freePort, POSTGRES_URL, REDIS_URL, TestSocket } from './fixtures.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -121,5 +121,27 @@ describe('the Docker image and compose file, started outside Docker', () => {
     b.child.kill('SIGTERM');
     expect((await bob.closed).code).toBe(1001);
     expect(await exited).toBe(0);
+
+    // The Kubernetes manifests set the same configuration as compose, probe what the node
+    // serves, and scale on a metric it exposes.
+    type Manifest = { kind: string; stringData?: Record<string, string>; spec?: unknown };
+    const manifests = parseAllDocuments(readFileSync(new URL('deploy/k8s/relay.yaml', root), 'utf8')).map((d) => d.toJSON() as Manifest);
+    const deployment = manifests.find((m) => m.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }>; readinessProbe: Probe; livenessProbe: Probe }> } } };
+    };
+    type Probe = { httpGet: { path: string } };
+    const container = deployment.spec.template.spec.containers[0];
+    const secret = manifests.find((m) => m.kind === 'Secret')?.stringData ?? {};
+    const k8sKeys = new Set([...(container?.env ?? []).map((e) => e.name), ...Object.keys(secret)]);
+    const composeKeys = Object.keys(compose.services.relay1?.environment ?? {});
+    expect([...composeKeys].filter((key) => !k8sKeys.has(key))).toEqual([]);
+    for (const probe of [container?.readinessProbe, container?.livenessProbe]) {
+      expect((await fetch(`http://127.0.0.1:${a.port}${probe?.httpGet.path}`)).status).toBe(200);
+    }
+    const hpa = manifests.find((m) => m.kind === 'HorizontalPodAutoscaler') as unknown as {
+      spec: { metrics: Array<{ pods?: { metric: { name: string } } }> };
+    };
+    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    for (const metric of hpa.spec.metrics.flatMap((m) => (m.pods ? [m.pods.metric.name] : []))) expect(metrics).toContain(`\n${metric} `);
   });
 });
