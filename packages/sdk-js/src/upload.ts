@@ -4,7 +4,7 @@ import { Chat4AllError } from './errors.js';
 import { type ReadableStore, Store } from './store.js';
 
 /** What can be uploaded: a `File` or `Blob` (browsers, Node ≥ 20), a `Buffer`, or a Node `fs.ReadStream` (read by path, so it can resume). */
-export type UploadSource = Blob | Uint8Array | { readonly path: string | Buffer; pipe: unknown };
+export type UploadSource = Blob | Uint8Array | { readonly path: string | Uint8Array; pipe: unknown };
 
 export type UploadStatus = 'uploading' | 'paused' | 'complete' | 'failed' | 'cancelled';
 
