@@ -1,0 +1,209 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+
+/** The Telegram Bot API's answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
+type ApiResponse<T> =
+  | { ok: true; result: T }
+  | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number; migrate_to_chat_id?: number } };
+
+interface TelegramUser {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+}
+
+interface TelegramMessage {
+  message_id: number;
+  from?: TelegramUser;
+  chat: { id: number; type: string; title?: string; username?: string; first_name?: string; last_name?: string };
+  date: number;
+  text?: string;
+  caption?: string;
+  photo?: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size?: number }>;
+  document?: { file_id: string; file_name?: string; mime_type?: string; file_size?: number };
+  reply_to_message?: { message_id: number };
+}
+
+export interface TelegramUpdate {
+  update_id: number;
+  message?: TelegramMessage;
+}
+
+export interface TelegramOptions {
+  /** The bot token from @BotFather. */
+  token: string;
+  /** Sent by Telegram in `X-Telegram-Bot-Api-Secret-Token` on every webhook call (set with `setWebhook`). */
+  secretToken?: string;
+  /** @default 'https://api.telegram.org' */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/** Telegram's limits for files it downloads from a URL (Bot API, "Sending files"). */
+export const TELEGRAM_URL_LIMITS = { photo: 5 * 1024 * 1024, document: 20 * 1024 * 1024 };
+/** Longest text of one message. */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+
+/**
+ * Telegram Bot API (https://core.telegram.org/bots/api): `sendMessage`, `sendPhoto` and
+ * `sendDocument` out; `Update`s in, by webhook (`setWebhook` with a `secret_token`) or by
+ * `getUpdates` long polling when there is no public URL.
+ */
+export class TelegramConnector implements Connector {
+  readonly channel = 'telegram';
+  readonly #fetch: typeof fetch;
+  readonly #base: string;
+
+  constructor(private readonly options: TelegramOptions) {
+    this.#fetch = options.fetch ?? fetch;
+    this.#base = `${(options.baseUrl ?? 'https://api.telegram.org').replace(/\/$/, '')}/bot${options.token}`;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const reply = message.replyToExternalId ? { reply_parameters: { message_id: Number(message.replyToExternalId) } } : {};
+    const { file } = message;
+    if (!file) {
+      if (message.text.length > TELEGRAM_TEXT_LIMIT)
+        return failed('BAD_REQUEST', null, `Telegram takes at most ${TELEGRAM_TEXT_LIMIT} characters`, 'never');
+      return this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: message.recipientId, text: message.text, ...reply }));
+    }
+    const photo = file.type.startsWith('image/') && file.size <= TELEGRAM_URL_LIMITS.photo;
+    const limit = photo ? TELEGRAM_URL_LIMITS.photo : TELEGRAM_URL_LIMITS.document;
+    if (file.size > limit) {
+      return failed(
+        'FILE_TOO_LARGE',
+        null,
+        `Telegram fetches files of at most ${limit / 1024 / 1024} MB from a URL; this one is ${file.size} bytes`,
+        'never',
+      );
+    }
+    const caption = message.text ? { caption: message.text.slice(0, 1024) } : {};
+    const body = photo
+      ? { chat_id: message.recipientId, photo: file.url, ...caption, ...reply }
+      : { chat_id: message.recipientId, document: file.url, ...caption, ...reply };
+    return this.#sent(await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', body));
+  }
+
+  verifyWebhook(request: WebhookRequest): boolean {
+    const expected = this.options.secretToken;
+    const given = request.headers['x-telegram-bot-api-secret-token'];
+    if (!expected || typeof given !== 'string') return false;
+    const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  parseWebhook(body: unknown): InboundEvent[] {
+    const update = body as TelegramUpdate;
+    const message = update?.message;
+    if (!message?.chat || typeof message.message_id !== 'number') return [];
+    const from = message.from;
+    return [
+      {
+        kind: 'message',
+        externalId: `${message.chat.id}:${message.message_id}`,
+        conversationKey: String(message.chat.id),
+        from: {
+          id: String(from?.id ?? message.chat.id),
+          name: [from?.first_name, from?.last_name].filter(Boolean).join(' ') || null,
+          username: from?.username ?? null,
+        },
+        text: message.text ?? message.caption ?? '',
+        file: fileOf(message),
+        sentAt: new Date(message.date * 1000).toISOString(),
+        replyToExternalId: message.reply_to_message ? `${message.chat.id}:${message.reply_to_message.message_id}` : null,
+      },
+    ];
+  }
+
+  /** Points Telegram at the relay's webhook URL, with the secret it will send back. */
+  async setWebhook(url: string): Promise<SendResult> {
+    const result = await this.call<boolean>('setWebhook', { url, secret_token: this.options.secretToken, allowed_updates: ['message'] });
+    return result.ok ? { ok: true, externalId: '' } : result;
+  }
+
+  /**
+   * Long polling, for development without a public URL: the updates after `offset` (waiting
+   * up to `timeoutS` for one), as events, and the offset to ask from next time.
+   */
+  async poll(offset: number, timeoutS = 25): Promise<{ events: InboundEvent[]; nextOffset: number } | { error: ChannelError }> {
+    const result = await this.call<TelegramUpdate[]>('getUpdates', { offset, timeout: timeoutS, allowed_updates: ['message'] });
+    if (!result.ok) return { error: result.error };
+    const updates = result.value;
+    const nextOffset = updates.reduce((next, update) => Math.max(next, update.update_id + 1), offset);
+    return { events: updates.flatMap((update) => this.parseWebhook(update)), nextOffset };
+  }
+
+  /** One Bot API call; the platform's error body becomes a ChannelError with a retry decision. */
+  async call<T>(method: string, body: Record<string, unknown>): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+    }
+    let parsed: ApiResponse<T>;
+    try {
+      parsed = (await response.json()) as ApiResponse<T>;
+    } catch {
+      return failed(
+        'UNAVAILABLE',
+        String(response.status),
+        `Telegram answered ${response.status} without JSON`,
+        response.status >= 500 ? 'backoff' : 'never',
+      );
+    }
+    if (parsed.ok) return { ok: true, value: parsed.result };
+    return { ok: false, error: telegramError(parsed) };
+  }
+
+  #sent(result: Awaited<ReturnType<TelegramConnector['call']>>): SendResult {
+    if (!result.ok) return result;
+    const message = result.value as TelegramMessage;
+    return { ok: true, externalId: `${message.chat.id}:${message.message_id}` };
+  }
+}
+
+/** Telegram's errors (Bot API: error_code is an HTTP status; 429 carries `parameters.retry_after`). */
+export function telegramError(body: { error_code: number; description: string; parameters?: { retry_after?: number } }): ChannelError {
+  const { error_code: status, description } = body;
+  const platformCode = String(status);
+  if (status === 429) {
+    const seconds = body.parameters?.retry_after ?? 1;
+    return { code: 'RATE_LIMITED', platformCode, message: description, retry: 'after', retryAfterMs: seconds * 1000 };
+  }
+  if (status >= 500) return { code: 'UNAVAILABLE', platformCode, message: description, retry: 'backoff' };
+  if (status === 401) return { code: 'UNAUTHORIZED', platformCode, message: description, retry: 'never' };
+  if (status === 403) return { code: 'RECIPIENT_BLOCKED', platformCode, message: description, retry: 'never' };
+  if (/chat not found|user not found|PEER_ID_INVALID/i.test(description))
+    return { code: 'INVALID_RECIPIENT', platformCode, message: description, retry: 'never' };
+  return { code: 'BAD_REQUEST', platformCode, message: description, retry: 'never' };
+}
+
+function failed(
+  code: string,
+  platformCode: string | null,
+  message: string,
+  retry: ChannelError['retry'],
+): { ok: false; error: ChannelError } {
+  return { ok: false, error: { code, platformCode, message, retry } };
+}
+
+function fileOf(message: TelegramMessage): InboundFile | null {
+  const photo = message.photo?.at(-1);
+  if (photo) return { platformFileId: photo.file_id, name: null, type: 'image/jpeg', size: photo.file_size ?? null };
+  const document = message.document;
+  if (document)
+    return {
+      platformFileId: document.file_id,
+      name: document.file_name ?? null,
+      type: document.mime_type ?? null,
+      size: document.file_size ?? null,
+    };
+  return null;
+}

@@ -1,0 +1,95 @@
+/** A file a message carries, where the platform can fetch it. */
+export interface OutboundFile {
+  /** A URL the platform's servers can download (a signed link to the relay's upload). */
+  url: string;
+  name: string;
+  /** MIME type. */
+  type: string;
+  size: number;
+}
+
+/** A message to one external contact on one channel account. */
+export interface OutboundMessage {
+  /** Chat4All message id; the connector may pass it on as an idempotency hint. */
+  id: string;
+  /** The contact's id on the platform (a Telegram chat id, a WhatsApp number…). */
+  recipientId: string;
+  text: string;
+  file?: OutboundFile;
+  /** The platform's id of the message this one answers. */
+  replyToExternalId?: string;
+}
+
+/**
+ * What to do about a failed send. `retry: 'backoff'` retries with the dispatcher's
+ * backoff; `'after'` waits `retryAfterMs` (the platform said so); `'never'` is final.
+ */
+export interface ChannelError {
+  /** Our code: RATE_LIMITED, UNAVAILABLE, INVALID_RECIPIENT, RECIPIENT_BLOCKED, FILE_TOO_LARGE, UNAUTHORIZED, BAD_REQUEST, NETWORK. */
+  code: string;
+  /** The platform's own error code and text, kept for the status history. */
+  platformCode: string | null;
+  message: string;
+  retry: 'backoff' | 'after' | 'never';
+  retryAfterMs?: number;
+}
+
+export type SendResult = { ok: true; externalId: string } | { ok: false; error: ChannelError };
+
+/** A person on the platform. */
+export interface ExternalSender {
+  id: string;
+  name: string | null;
+  username: string | null;
+}
+
+/** A file received from the platform, fetched later through the connector. */
+export interface InboundFile {
+  /** The platform's file id. */
+  platformFileId: string;
+  name: string | null;
+  type: string | null;
+  size: number | null;
+}
+
+export type InboundEvent =
+  | {
+      kind: 'message';
+      /** The platform's message id: the key that makes a webhook delivered twice store one message. */
+      externalId: string;
+      /** Where answers go (a Telegram chat id; the sender's number on WhatsApp). */
+      conversationKey: string;
+      from: ExternalSender;
+      text: string;
+      file: InboundFile | null;
+      sentAt: string;
+      replyToExternalId: string | null;
+    }
+  | {
+      kind: 'status';
+      /** The platform's id of a message we sent. */
+      externalId: string;
+      status: 'sent' | 'delivered' | 'read' | 'failed';
+      at: string;
+      error: ChannelError | null;
+    };
+
+/** What a webhook request looks like to a connector: headers (lower-case names) and the raw body. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}
+
+/**
+ * A channel adapter: a thin translator between Chat4All messages and one platform's API.
+ * It sends, verifies and reads webhooks, and turns the platform's errors into a retry
+ * decision; retries, rate limits and circuit breaking are the dispatcher's.
+ */
+export interface Connector {
+  readonly channel: string;
+  send(message: OutboundMessage): Promise<SendResult>;
+  /** Whether a webhook request really comes from the platform (signature or secret). */
+  verifyWebhook(request: WebhookRequest): boolean;
+  /** The events in a verified webhook body. */
+  parseWebhook(body: unknown): InboundEvent[];
+}

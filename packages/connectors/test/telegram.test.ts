@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TelegramConnector } from '../src/index.js';
+import { fakeTelegram } from './fake-telegram.js';
+
+const TOKEN = '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11';
+
+/** An Update as Telegram posts it (https://core.telegram.org/bots/api#update). */
+const update = (updateId: number, messageId: number, extra: Record<string, unknown> = {}) => ({
+  update_id: updateId,
+  message: {
+    message_id: messageId,
+    from: { id: 4242, is_bot: false, first_name: 'Maria', last_name: 'Silva', username: 'msilva', language_code: 'pt-br' },
+    chat: { id: 4242, first_name: 'Maria', last_name: 'Silva', username: 'msilva', type: 'private' },
+    date: 1_795_600_000,
+    ...extra,
+  },
+});
+
+describe('Telegram connector against a Bot API fake', () => {
+  let telegram: Awaited<ReturnType<typeof fakeTelegram>>;
+  let connector: TelegramConnector;
+
+  beforeAll(async () => {
+    telegram = await fakeTelegram(TOKEN);
+    telegram.chat(4242);
+    telegram.chat(777, 'blocked');
+    connector = new TelegramConnector({ token: TOKEN, baseUrl: telegram.url, secretToken: 'webhook-secret_1' });
+  });
+  afterAll(() => telegram.close());
+
+  it('sends text, replies, photos and documents in the Bot API shapes and returns the message id', async () => {
+    expect(await connector.send({ id: 'm1', recipientId: '4242', text: 'Olá!' })).toEqual({ ok: true, externalId: '4242:100' });
+    expect(await connector.send({ id: 'm2', recipientId: '4242', text: 'answer', replyToExternalId: '77' })).toMatchObject({ ok: true });
+    const file = { url: 'https://relay.example/v1/uploads/abc?access_token=t', name: 'a.png', type: 'image/png', size: 1000 };
+    expect(await connector.send({ id: 'm3', recipientId: '4242', text: 'look', file })).toMatchObject({ ok: true });
+    const pdf = { url: 'https://relay.example/v1/uploads/def', name: 'a.pdf', type: 'application/pdf', size: 6 * 1024 * 1024 };
+    expect(await connector.send({ id: 'm4', recipientId: '4242', text: '', file: pdf })).toMatchObject({ ok: true });
+    expect(telegram.calls.slice(-4)).toEqual([
+      { method: 'sendMessage', body: { chat_id: '4242', text: 'Olá!' } },
+      { method: 'sendMessage', body: { chat_id: '4242', text: 'answer', reply_parameters: { message_id: 77 } } },
+      { method: 'sendPhoto', body: { chat_id: '4242', photo: file.url, caption: 'look' } },
+      { method: 'sendDocument', body: { chat_id: '4242', document: pdf.url } },
+    ]);
+  });
+
+  it('turns Telegram errors into retry decisions', async () => {
+    telegram.failNext({ error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } });
+    expect(await connector.send({ id: 'm', recipientId: '4242', text: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'RATE_LIMITED', platformCode: '429', message: 'Too Many Requests: retry after 7', retry: 'after', retryAfterMs: 7000 },
+    });
+    telegram.failNext({ error_code: 502, description: 'Bad Gateway' });
+    expect(await connector.send({ id: 'm', recipientId: '4242', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', retry: 'backoff' },
+    });
+    expect(await connector.send({ id: 'm', recipientId: '777', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'RECIPIENT_BLOCKED', platformCode: '403', retry: 'never' },
+    });
+    expect(await connector.send({ id: 'm', recipientId: '999', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_RECIPIENT', message: 'Bad Request: chat not found', retry: 'never' },
+    });
+    const wrongToken = new TelegramConnector({ token: '1:wrong', baseUrl: telegram.url });
+    expect(await wrongToken.send({ id: 'm', recipientId: '4242', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHORIZED', retry: 'never' },
+    });
+    const unreachable = new TelegramConnector({ token: TOKEN, baseUrl: 'http://127.0.0.1:9' });
+    expect(await unreachable.send({ id: 'm', recipientId: '4242', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'NETWORK', retry: 'backoff' },
+    });
+  });
+
+  it('refuses, before calling Telegram, what Telegram cannot take: files over its URL limits and text over 4096 characters', async () => {
+    const before = telegram.calls.length;
+    const huge = { url: 'https://relay.example/v1/uploads/big', name: 'movie.mp4', type: 'video/mp4', size: 50 * 1024 * 1024 };
+    expect(await connector.send({ id: 'm', recipientId: '4242', text: '', file: huge })).toMatchObject({
+      ok: false,
+      error: { code: 'FILE_TOO_LARGE', retry: 'never' },
+    });
+    expect(await connector.send({ id: 'm', recipientId: '4242', text: 'x'.repeat(4097) })).toMatchObject({
+      ok: false,
+      error: { retry: 'never' },
+    });
+    expect(telegram.calls.length).toBe(before);
+  });
+
+  it('accepts webhooks only with the secret token, and reads messages, captions, photos and documents from Updates', () => {
+    const body = Buffer.from('{}');
+    expect(connector.verifyWebhook({ headers: { 'x-telegram-bot-api-secret-token': 'webhook-secret_1' }, rawBody: body })).toBe(true);
+    expect(connector.verifyWebhook({ headers: { 'x-telegram-bot-api-secret-token': 'webhook-secret_2' }, rawBody: body })).toBe(false);
+    expect(connector.verifyWebhook({ headers: {}, rawBody: body })).toBe(false);
+    expect(
+      new TelegramConnector({ token: TOKEN }).verifyWebhook({ headers: { 'x-telegram-bot-api-secret-token': '' }, rawBody: body }),
+    ).toBe(false);
+
+    expect(connector.parseWebhook(update(1, 10, { text: 'Oi', reply_to_message: { message_id: 9 } }))).toEqual([
+      {
+        kind: 'message',
+        externalId: '4242:10',
+        conversationKey: '4242',
+        from: { id: '4242', name: 'Maria Silva', username: 'msilva' },
+        text: 'Oi',
+        file: null,
+        sentAt: new Date(1_795_600_000 * 1000).toISOString(),
+        replyToExternalId: '4242:9',
+      },
+    ]);
+    const photo = update(2, 11, {
+      caption: 'foto',
+      photo: [
+        { file_id: 'small', file_unique_id: 's', width: 90, height: 90, file_size: 1000 },
+        { file_id: 'large', file_unique_id: 'l', width: 1280, height: 1280, file_size: 90_000 },
+      ],
+    });
+    expect(connector.parseWebhook(photo)[0]).toMatchObject({
+      text: 'foto',
+      file: { platformFileId: 'large', type: 'image/jpeg', size: 90_000 },
+    });
+    const document = update(3, 12, { document: { file_id: 'doc', file_name: 'nota.pdf', mime_type: 'application/pdf', file_size: 5000 } });
+    expect(connector.parseWebhook(document)[0]).toMatchObject({
+      text: '',
+      file: { platformFileId: 'doc', name: 'nota.pdf', type: 'application/pdf' },
+    });
+    expect(connector.parseWebhook({ update_id: 4, edited_message: {} })).toEqual([]);
+  });
+
+  it('sets its webhook with the secret, and long-polls updates with a moving offset', async () => {
+    expect(await connector.setWebhook('https://relay.example/v1/channels/telegram/webhook')).toMatchObject({ ok: true });
+    expect(telegram.webhook()).toEqual({ url: 'https://relay.example/v1/channels/telegram/webhook', secret_token: 'webhook-secret_1' });
+    telegram.queueUpdate(update(50, 20, { text: 'one' }));
+    telegram.queueUpdate(update(51, 21, { text: 'two' }));
+    const first = await connector.poll(0, 0);
+    expect(first).toMatchObject({ nextOffset: 52, events: [{ text: 'one' }, { text: 'two' }] });
+    expect(await connector.poll(52, 0)).toEqual({ nextOffset: 52, events: [] });
+  });
+});
