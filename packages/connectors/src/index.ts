@@ -7,3 +7,11 @@ export {
   telegramError,
 } from './telegram/index.js';
 export type * from './types.js';
+export {
+  WHATSAPP_MEDIA_LIMITS,
+  WHATSAPP_TEXT_LIMIT,
+  WhatsAppConnector,
+  type WhatsAppOptions,
+  type WhatsAppWebhook,
+  whatsappError,
+} from './whatsapp/index.js';

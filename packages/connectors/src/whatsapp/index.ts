@@ -1,0 +1,240 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+
+export interface WhatsAppOptions {
+  /** A system-user access token with `whatsapp_business_messaging`. */
+  accessToken: string;
+  /** The business phone number's id (not the number). */
+  phoneNumberId: string;
+  /** The Meta app secret: webhooks are signed with it (`X-Hub-Signature-256`). */
+  appSecret?: string;
+  /** The token you typed in the webhook set-up, echoed by Meta's verification GET. */
+  verifyToken?: string;
+  /** @default 'https://graph.facebook.com' */
+  baseUrl?: string;
+  /** @default 'v23.0' */
+  apiVersion?: string;
+  fetch?: typeof fetch;
+}
+
+/** Media Cloud API accepts by link, by kind (Cloud API, "Supported media types"). */
+export const WHATSAPP_MEDIA_LIMITS = {
+  image: 5 * 1024 * 1024,
+  video: 16 * 1024 * 1024,
+  audio: 16 * 1024 * 1024,
+  document: 100 * 1024 * 1024,
+};
+export const WHATSAPP_TEXT_LIMIT = 4096;
+
+interface GraphError {
+  error: { message: string; type?: string; code: number; error_subcode?: number; error_data?: { details?: string }; fbtrace_id?: string };
+}
+
+type Media = { id: string; mime_type?: string; sha256?: string; caption?: string; filename?: string };
+
+interface WebhookMessage {
+  from: string;
+  id: string;
+  timestamp: string;
+  type: string;
+  text?: { body: string };
+  image?: Media;
+  video?: Media;
+  audio?: Media;
+  document?: Media;
+  context?: { id: string };
+}
+
+interface WebhookStatus {
+  id: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  timestamp: string;
+  recipient_id: string;
+  errors?: Array<{ code: number; title: string; message?: string; error_data?: { details?: string } }>;
+}
+
+/** The Cloud API's `messages` webhook: `entry[].changes[].value` with `messages`, `contacts` and `statuses`. */
+export interface WhatsAppWebhook {
+  object: string;
+  entry: Array<{
+    id: string;
+    changes: Array<{
+      field: string;
+      value: {
+        messaging_product: 'whatsapp';
+        metadata: { display_phone_number: string; phone_number_id: string };
+        contacts?: Array<{ profile?: { name?: string }; wa_id: string }>;
+        messages?: WebhookMessage[];
+        statuses?: WebhookStatus[];
+      };
+    }>;
+  }>;
+}
+
+/**
+ * WhatsApp Business Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api):
+ * `POST /{phone-number-id}/messages` for text, image, video, audio and document messages
+ * (media by link), the `messages` webhook for inbound messages and sent/delivered/read/failed
+ * statuses, signed with `X-Hub-Signature-256`, and the `hub.challenge` verification GET.
+ */
+export class WhatsAppConnector implements Connector {
+  readonly channel = 'whatsapp';
+  readonly #fetch: typeof fetch;
+  readonly #url: string;
+
+  constructor(private readonly options: WhatsAppOptions) {
+    this.#fetch = options.fetch ?? fetch;
+    const base = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/$/, '');
+    this.#url = `${base}/${options.apiVersion ?? 'v23.0'}/${options.phoneNumberId}/messages`;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const base = {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: message.recipientId,
+      ...(message.replyToExternalId ? { context: { message_id: message.replyToExternalId } } : {}),
+    };
+    let body: Record<string, unknown>;
+    const { file } = message;
+    if (!file) {
+      if (message.text.length > WHATSAPP_TEXT_LIMIT)
+        return refused('BAD_REQUEST', `WhatsApp takes at most ${WHATSAPP_TEXT_LIMIT} characters`);
+      body = { ...base, type: 'text', text: { body: message.text, preview_url: false } };
+    } else {
+      const kind = file.type.startsWith('image/')
+        ? 'image'
+        : file.type.startsWith('video/')
+          ? 'video'
+          : file.type.startsWith('audio/')
+            ? 'audio'
+            : 'document';
+      const limit = WHATSAPP_MEDIA_LIMITS[kind];
+      if (file.size > limit)
+        return refused(
+          'FILE_TOO_LARGE',
+          `WhatsApp takes ${kind} files of at most ${limit / 1024 / 1024} MB; this one is ${file.size} bytes`,
+        );
+      const caption = message.text && kind !== 'audio' ? { caption: message.text } : {};
+      const media = kind === 'document' ? { link: file.url, filename: file.name, ...caption } : { link: file.url, ...caption };
+      body = { ...base, type: kind, [kind]: media };
+    }
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+    }
+    const parsed = (await response.json().catch(() => null)) as { messages?: Array<{ id: string }> } | GraphError | null;
+    if (response.ok && parsed && 'messages' in parsed && parsed.messages?.[0]) return { ok: true, externalId: parsed.messages[0].id };
+    if (parsed && 'error' in parsed)
+      return { ok: false, error: whatsappError(parsed.error.code, parsed.error.message, parsed.error.error_data?.details) };
+    return {
+      ok: false,
+      error: {
+        code: 'UNAVAILABLE',
+        platformCode: String(response.status),
+        message: `Graph API answered ${response.status}`,
+        retry: response.status >= 500 ? 'backoff' : 'never',
+      },
+    };
+  }
+
+  /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`. */
+  verifyWebhook(request: WebhookRequest): boolean {
+    const secret = this.options.appSecret;
+    const header = request.headers['x-hub-signature-256'];
+    if (!secret || typeof header !== 'string' || !header.startsWith('sha256=')) return false;
+    const expected = Buffer.from(createHmac('sha256', secret).update(request.rawBody).digest('hex'));
+    const given = Buffer.from(header.slice('sha256='.length));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** The webhook set-up GET: the `hub.challenge` to echo when the verify token matches, else null. */
+  verifyChallenge(query: Record<string, unknown>): string | null {
+    const token = this.options.verifyToken;
+    if (!token || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== token) return null;
+    const challenge = query['hub.challenge'];
+    return typeof challenge === 'string' ? challenge : null;
+  }
+
+  parseWebhook(body: unknown): InboundEvent[] {
+    const webhook = body as WhatsAppWebhook;
+    if (webhook?.object !== 'whatsapp_business_account' || !Array.isArray(webhook.entry)) return [];
+    const events: InboundEvent[] = [];
+    for (const entry of webhook.entry) {
+      for (const change of entry.changes ?? []) {
+        if (change.field !== 'messages') continue;
+        const { value } = change;
+        const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name ?? null]));
+        for (const message of value.messages ?? []) {
+          const media = message.image ?? message.video ?? message.audio ?? message.document;
+          const file: InboundFile | null = media
+            ? { platformFileId: media.id, name: media.filename ?? null, type: media.mime_type ?? null, size: null }
+            : null;
+          events.push({
+            kind: 'message',
+            externalId: message.id,
+            conversationKey: message.from,
+            from: { id: message.from, name: names.get(message.from) ?? null, username: null },
+            text: message.text?.body ?? media?.caption ?? '',
+            file,
+            sentAt: new Date(Number(message.timestamp) * 1000).toISOString(),
+            replyToExternalId: message.context?.id ?? null,
+          });
+        }
+        for (const status of value.statuses ?? []) {
+          const error = status.errors?.[0];
+          events.push({
+            kind: 'status',
+            externalId: status.id,
+            status: status.status,
+            at: new Date(Number(status.timestamp) * 1000).toISOString(),
+            error: error ? whatsappError(error.code, error.message ?? error.title, error.error_data?.details) : null,
+          });
+        }
+      }
+    }
+    return events;
+  }
+}
+
+/** Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes) to our codes. */
+export function whatsappError(code: number, message: string, details?: string): ChannelError {
+  const platformCode = String(code);
+  const text = details ? `${message}: ${details}` : message;
+  const error = (ours: string, retry: ChannelError['retry']): ChannelError => ({ code: ours, platformCode, message: text, retry });
+  switch (code) {
+    case 4:
+    case 80007:
+    case 130429:
+    case 131056:
+      return error('RATE_LIMITED', 'backoff');
+    case 131047:
+      return error('OUTSIDE_WINDOW', 'never');
+    case 0:
+    case 3:
+    case 10:
+    case 190:
+      return error('UNAUTHORIZED', 'never');
+    case 131026:
+    case 131030:
+      return error('INVALID_RECIPIENT', 'never');
+    case 1:
+    case 2:
+    case 131000:
+    case 131016:
+    case 133004:
+      return error('UNAVAILABLE', 'backoff');
+    default:
+      return error('BAD_REQUEST', 'never');
+  }
+}
+
+function refused(code: string, message: string): SendResult {
+  return { ok: false, error: { code, platformCode: null, message, retry: 'never' } };
+}

@@ -1,0 +1,192 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WhatsAppConnector } from '../src/index.js';
+import { fakeGraph } from './fake-graph.js';
+
+const ACCESS_TOKEN = 'EAAJB-test-token';
+const PHONE_NUMBER_ID = '106540352242922';
+const APP_SECRET = 'app-secret-for-signatures';
+
+/** A `messages` webhook as Meta posts it, with an inbound text, an image and two statuses. */
+const webhook = {
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: '102290129340398',
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
+            contacts: [{ profile: { name: 'Maria Silva' }, wa_id: '5511999990000' }],
+            messages: [
+              { from: '5511999990000', id: 'wamid.IN1', timestamp: '1795600000', type: 'text', text: { body: 'Oi, tudo bem?' } },
+              {
+                from: '5511999990000',
+                id: 'wamid.IN2',
+                timestamp: '1795600010',
+                type: 'image',
+                image: { caption: 'a foto', mime_type: 'image/jpeg', sha256: 'abc=', id: '1003383421387256' },
+                context: { from: '15550783881', id: 'wamid.OUT1' },
+              },
+            ],
+          },
+        },
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
+            statuses: [
+              { id: 'wamid.OUT1', status: 'read', timestamp: '1795600020', recipient_id: '5511999990000' },
+              {
+                id: 'wamid.OUT2',
+                status: 'failed',
+                timestamp: '1795600030',
+                recipient_id: '5511999990000',
+                errors: [
+                  {
+                    code: 131047,
+                    title: 'Re-engagement message',
+                    message: 'Re-engagement message',
+                    error_data: {
+                      details:
+                        'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+describe('WhatsApp Cloud API connector against a Graph API fake', () => {
+  let graph: Awaited<ReturnType<typeof fakeGraph>>;
+  let connector: WhatsAppConnector;
+
+  beforeAll(async () => {
+    graph = await fakeGraph({ accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID });
+    connector = new WhatsAppConnector({
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      appSecret: APP_SECRET,
+      verifyToken: 'verify-me',
+      baseUrl: graph.url,
+    });
+  });
+  afterAll(() => graph.close());
+
+  it('sends text, replies and media by link in the Cloud API shapes and returns the wamid', async () => {
+    expect(await connector.send({ id: 'm1', recipientId: '5511999990000', text: 'Olá!' })).toEqual({
+      ok: true,
+      externalId: 'wamid.HBgLMTU1NTA0001',
+    });
+    await connector.send({ id: 'm2', recipientId: '5511999990000', text: 'sim', replyToExternalId: 'wamid.IN1' });
+    await connector.send({
+      id: 'm3',
+      recipientId: '5511999990000',
+      text: 'contrato',
+      file: { url: 'https://relay.example/v1/uploads/x', name: 'contrato.pdf', type: 'application/pdf', size: 50_000 },
+    });
+    await connector.send({
+      id: 'm4',
+      recipientId: '5511999990000',
+      text: '',
+      file: { url: 'https://relay.example/v1/uploads/y', name: 'v.ogg', type: 'audio/ogg', size: 9_000 },
+    });
+    const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511999990000' };
+    expect(graph.calls).toEqual([
+      { ...base, type: 'text', text: { body: 'Olá!', preview_url: false } },
+      { ...base, context: { message_id: 'wamid.IN1' }, type: 'text', text: { body: 'sim', preview_url: false } },
+      {
+        ...base,
+        type: 'document',
+        document: { link: 'https://relay.example/v1/uploads/x', filename: 'contrato.pdf', caption: 'contrato' },
+      },
+      { ...base, type: 'audio', audio: { link: 'https://relay.example/v1/uploads/y' } },
+    ]);
+  });
+
+  it('maps Cloud API errors: rate limits retried, outside the 24-hour window and expired tokens final', async () => {
+    graph.failNext(
+      { status: 400, code: 130429, message: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+      { status: 400, code: 131047, message: 'Re-engagement message' },
+      { status: 500, code: 131000, message: 'Something went wrong' },
+    );
+    const send = () => connector.send({ id: 'm', recipientId: '5511999990000', text: 'x' });
+    expect(await send()).toEqual({
+      ok: false,
+      error: {
+        code: 'RATE_LIMITED',
+        platformCode: '130429',
+        message: 'Rate limit hit: Cloud API message throughput has been reached.',
+        retry: 'backoff',
+      },
+    });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'OUTSIDE_WINDOW', platformCode: '131047', retry: 'never' } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retry: 'backoff' } });
+    const expired = new WhatsAppConnector({ accessToken: 'old', phoneNumberId: PHONE_NUMBER_ID, baseUrl: graph.url });
+    expect(await expired.send({ id: 'm', recipientId: '5511999990000', text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHORIZED', platformCode: '190', retry: 'never' },
+    });
+    const before = graph.calls.length;
+    const video = { url: 'https://relay.example/v', name: 'v.mp4', type: 'video/mp4', size: 17 * 1024 * 1024 };
+    expect(await connector.send({ id: 'm', recipientId: '5511999990000', text: '', file: video })).toMatchObject({
+      ok: false,
+      error: { code: 'FILE_TOO_LARGE', retry: 'never' },
+    });
+    expect(graph.calls.length).toBe(before);
+  });
+
+  it('accepts only webhooks signed with the app secret, answers the verification GET, and reads messages and statuses', () => {
+    const rawBody = Buffer.from(JSON.stringify(webhook));
+    const signature = `sha256=${createHmac('sha256', APP_SECRET).update(rawBody).digest('hex')}`;
+    expect(connector.verifyWebhook({ headers: { 'x-hub-signature-256': signature }, rawBody })).toBe(true);
+    expect(connector.verifyWebhook({ headers: { 'x-hub-signature-256': signature }, rawBody: Buffer.from(`${rawBody} `) })).toBe(false);
+    expect(connector.verifyWebhook({ headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, rawBody })).toBe(false);
+    expect(connector.verifyWebhook({ headers: {}, rawBody })).toBe(false);
+
+    expect(connector.verifyChallenge({ 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' })).toBe(
+      '1158201444',
+    );
+    expect(connector.verifyChallenge({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong', 'hub.challenge': '1158201444' })).toBeNull();
+
+    expect(connector.parseWebhook(webhook)).toEqual([
+      {
+        kind: 'message',
+        externalId: 'wamid.IN1',
+        conversationKey: '5511999990000',
+        from: { id: '5511999990000', name: 'Maria Silva', username: null },
+        text: 'Oi, tudo bem?',
+        file: null,
+        sentAt: new Date(1_795_600_000_000).toISOString(),
+        replyToExternalId: null,
+      },
+      {
+        kind: 'message',
+        externalId: 'wamid.IN2',
+        conversationKey: '5511999990000',
+        from: { id: '5511999990000', name: 'Maria Silva', username: null },
+        text: 'a foto',
+        file: { platformFileId: '1003383421387256', name: null, type: 'image/jpeg', size: null },
+        sentAt: new Date(1_795_600_010_000).toISOString(),
+        replyToExternalId: 'wamid.OUT1',
+      },
+      { kind: 'status', externalId: 'wamid.OUT1', status: 'read', at: new Date(1_795_600_020_000).toISOString(), error: null },
+      {
+        kind: 'status',
+        externalId: 'wamid.OUT2',
+        status: 'failed',
+        at: new Date(1_795_600_030_000).toISOString(),
+        error: expect.objectContaining({ code: 'OUTSIDE_WINDOW', platformCode: '131047', retry: 'never' }),
+      },
+    ]);
+    expect(connector.parseWebhook({ object: 'page', entry: [] })).toEqual([]);
+  });
+});
