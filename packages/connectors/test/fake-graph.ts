@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { jsonServer } from './json-server.js';
 
 type GraphFailure = { status: number; code: number; message: string; details?: string };
 
@@ -15,58 +14,49 @@ export async function fakeGraph(options: { accessToken: string; phoneNumberId: s
   const calls: Array<Record<string, unknown>> = [];
   const failures: GraphFailure[] = [];
   let next = 1;
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString();
-    });
-    request.on('end', () => {
-      const answer = (status: number, body: unknown) =>
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      const fail = ({ status, code, message, details }: GraphFailure) =>
-        answer(status, {
-          error: {
-            message,
-            type: 'OAuthException',
-            code,
-            error_data: { messaging_product: 'whatsapp', details: details ?? message },
-            fbtrace_id: 'Az8or2yhqkZfEZ-_4Qn_Bam',
-          },
-        });
-      if (request.headers.authorization !== `Bearer ${options.accessToken}`)
-        return fail({ status: 401, code: 190, message: 'Error validating access token: Session has expired' });
-      if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
-        return fail({ status: 400, code: 100, message: 'Unsupported post request' });
-      const body = JSON.parse(raw) as Record<string, unknown>;
-      calls.push(body);
-      const injected = failures.shift();
-      if (injected) return fail(injected);
-      if (body.messaging_product !== 'whatsapp')
-        return fail({ status: 400, code: 100, message: '(#100) The parameter messaging_product is required.' });
-      if (typeof body.to !== 'string' || !/^\+?\d{8,15}$/.test(body.to))
-        return fail({ status: 400, code: 100, message: '(#100) Invalid parameter', details: 'to' });
-      const type = body.type as string;
-      const content = body[type] as Record<string, unknown> | undefined;
-      if (!content) return fail({ status: 400, code: 100, message: `(#100) Param ${type} is required` });
-      if (type === 'text' && (typeof content.body !== 'string' || content.body.length === 0))
-        return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
-      if (type !== 'text' && typeof content.link !== 'string')
-        return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] is required` });
-      const id = `wamid.HBgLMTU1NTA${String(next++).padStart(4, '0')}`;
-      return answer(200, {
-        messaging_product: 'whatsapp',
-        contacts: [{ input: body.to, wa_id: String(body.to).replace('+', '') }],
-        messages: [{ id }],
+  const server = await jsonServer((request, raw, answer) => {
+    const fail = ({ status, code, message, details }: GraphFailure) =>
+      answer(status, {
+        error: {
+          message,
+          type: 'OAuthException',
+          code,
+          error_data: { messaging_product: 'whatsapp', details: details ?? message },
+          fbtrace_id: 'Az8or2yhqkZfEZ-_4Qn_Bam',
+        },
       });
+    if (request.headers.authorization !== `Bearer ${options.accessToken}`)
+      return fail({ status: 401, code: 190, message: 'Error validating access token: Session has expired' });
+    if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
+      return fail({ status: 400, code: 100, message: 'Unsupported post request' });
+    const body = JSON.parse(raw) as Record<string, unknown>;
+    calls.push(body);
+    const injected = failures.shift();
+    if (injected) return fail(injected);
+    if (body.messaging_product !== 'whatsapp')
+      return fail({ status: 400, code: 100, message: '(#100) The parameter messaging_product is required.' });
+    if (typeof body.to !== 'string' || !/^\+?\d{8,15}$/.test(body.to))
+      return fail({ status: 400, code: 100, message: '(#100) Invalid parameter', details: 'to' });
+    const type = body.type as string;
+    const content = body[type] as Record<string, unknown> | undefined;
+    if (!content) return fail({ status: 400, code: 100, message: `(#100) Param ${type} is required` });
+    if (type === 'text' && (typeof content.body !== 'string' || content.body.length === 0))
+      return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
+    if (type !== 'text' && typeof content.link !== 'string')
+      return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] is required` });
+    const id = `wamid.HBgLMTU1NTA${String(next++).padStart(4, '0')}`;
+    return answer(200, {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: body.to, wa_id: String(body.to).replace('+', '') }],
+      messages: [{ id }],
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     calls,
     failNext(...next: GraphFailure[]) {
       failures.push(...next);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { jsonServer } from './json-server.js';
 
 type Failure = { error_code: number; description: string; parameters?: { retry_after?: number } };
 
@@ -18,71 +17,62 @@ export async function fakeTelegram(token: string) {
   let webhook: { url: string; secret_token?: string } | null = null;
   let nextMessageId = 100;
 
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString();
-    });
-    request.on('end', () => {
-      const answer = (status: number, body: unknown) =>
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      const fail = (failure: Failure) => answer(failure.error_code, { ok: false, ...failure });
-      const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
-      if (!match || match[1] !== token) return fail({ error_code: 401, description: 'Unauthorized' });
-      const method = match[2] as string;
-      let body: Record<string, unknown>;
-      try {
-        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      } catch {
-        return fail({ error_code: 400, description: "Bad Request: can't parse JSON object" });
-      }
-      calls.push({ method, body });
-      const injected = failures.shift();
-      if (injected) return fail(injected);
-      switch (method) {
-        case 'sendMessage':
-        case 'sendPhoto':
-        case 'sendDocument': {
-          const chatId = String(body.chat_id ?? '');
-          if (!chatId) return fail({ error_code: 400, description: 'Bad Request: chat_id is empty' });
-          const state = chats.get(chatId);
-          if (!state) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
-          if (state === 'blocked') return fail({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-          if (method === 'sendMessage') {
-            const text = typeof body.text === 'string' ? body.text : '';
-            if (text.length === 0) return fail({ error_code: 400, description: 'Bad Request: message text is empty' });
-            if (text.length > 4096) return fail({ error_code: 400, description: 'Bad Request: message is too long' });
-          }
-          if (method === 'sendPhoto' && typeof body.photo !== 'string')
-            return fail({ error_code: 400, description: 'Bad Request: there is no photo in the request' });
-          if (method === 'sendDocument' && typeof body.document !== 'string')
-            return fail({ error_code: 400, description: 'Bad Request: there is no document in the request' });
-          return answer(200, {
-            ok: true,
-            result: {
-              message_id: nextMessageId++,
-              from: { id: 1, is_bot: true, first_name: 'Chat4All', username: 'chat4all_bot' },
-              chat: { id: Number(chatId), type: 'private' },
-              date: Math.floor(Date.now() / 1000),
-              ...(method === 'sendMessage' ? { text: body.text } : { caption: body.caption }),
-            },
-          });
+  const server = await jsonServer((request, raw, answer) => {
+    const fail = (failure: Failure) => answer(failure.error_code, { ok: false, ...failure });
+    const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
+    if (!match || match[1] !== token) return fail({ error_code: 401, description: 'Unauthorized' });
+    const method = match[2] as string;
+    let body: Record<string, unknown>;
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      return fail({ error_code: 400, description: "Bad Request: can't parse JSON object" });
+    }
+    calls.push({ method, body });
+    const injected = failures.shift();
+    if (injected) return fail(injected);
+    switch (method) {
+      case 'sendMessage':
+      case 'sendPhoto':
+      case 'sendDocument': {
+        const chatId = String(body.chat_id ?? '');
+        if (!chatId) return fail({ error_code: 400, description: 'Bad Request: chat_id is empty' });
+        const state = chats.get(chatId);
+        if (!state) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
+        if (state === 'blocked') return fail({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+        if (method === 'sendMessage') {
+          const text = typeof body.text === 'string' ? body.text : '';
+          if (text.length === 0) return fail({ error_code: 400, description: 'Bad Request: message text is empty' });
+          if (text.length > 4096) return fail({ error_code: 400, description: 'Bad Request: message is too long' });
         }
-        case 'setWebhook':
-          webhook = { url: String(body.url), secret_token: body.secret_token as string | undefined };
-          return answer(200, { ok: true, result: true, description: 'Webhook was set' });
-        case 'getUpdates': {
-          const offset = Number(body.offset ?? 0);
-          return answer(200, { ok: true, result: updates.filter((u) => u.update_id >= offset) });
-        }
-        default:
-          return fail({ error_code: 404, description: 'Not Found' });
+        if (method === 'sendPhoto' && typeof body.photo !== 'string')
+          return fail({ error_code: 400, description: 'Bad Request: there is no photo in the request' });
+        if (method === 'sendDocument' && typeof body.document !== 'string')
+          return fail({ error_code: 400, description: 'Bad Request: there is no document in the request' });
+        return answer(200, {
+          ok: true,
+          result: {
+            message_id: nextMessageId++,
+            from: { id: 1, is_bot: true, first_name: 'Chat4All', username: 'chat4all_bot' },
+            chat: { id: Number(chatId), type: 'private' },
+            date: Math.floor(Date.now() / 1000),
+            ...(method === 'sendMessage' ? { text: body.text } : { caption: body.caption }),
+          },
+        });
       }
-    });
+      case 'setWebhook':
+        webhook = { url: String(body.url), secret_token: body.secret_token as string | undefined };
+        return answer(200, { ok: true, result: true, description: 'Webhook was set' });
+      case 'getUpdates': {
+        const offset = Number(body.offset ?? 0);
+        return answer(200, { ok: true, result: updates.filter((u) => u.update_id >= offset) });
+      }
+      default:
+        return fail({ error_code: 404, description: 'Not Found' });
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     calls,
     /** A chat the bot can write to (the user pressed Start), or one that blocked it. */
     chat(id: number, state: 'ok' | 'blocked' = 'ok') {
@@ -96,6 +86,6 @@ export async function fakeTelegram(token: string) {
       updates.push(update);
     },
     webhook: () => webhook,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { postJson } from '../http.js';
 import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
 
 /** The Telegram Bot API's answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
@@ -137,27 +138,16 @@ export class TelegramConnector implements Connector {
 
   /** One Bot API call; the platform's error body becomes a ChannelError with a retry decision. */
   async call<T>(method: string, body: Record<string, unknown>): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    } catch (error) {
-      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
-    }
-    let parsed: ApiResponse<T>;
-    try {
-      parsed = (await response.json()) as ApiResponse<T>;
-    } catch {
+    const answer = await postJson(this.#fetch, `${this.#base}/${method}`, body);
+    if (!answer.ok) return answer;
+    const parsed = answer.body as ApiResponse<T> | null;
+    if (!parsed)
       return failed(
         'UNAVAILABLE',
-        String(response.status),
-        `Telegram answered ${response.status} without JSON`,
-        response.status >= 500 ? 'backoff' : 'never',
+        String(answer.status),
+        `Telegram answered ${answer.status} without JSON`,
+        answer.status >= 500 ? 'backoff' : 'never',
       );
-    }
     if (parsed.ok) return { ok: true, value: parsed.result };
     return { ok: false, error: telegramError(parsed) };
   }

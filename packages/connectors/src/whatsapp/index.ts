@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { postJson } from '../http.js';
 import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
 
 export interface WhatsAppOptions {
@@ -119,27 +120,20 @@ export class WhatsAppConnector implements Connector {
       const media = kind === 'document' ? { link: file.url, filename: file.name, ...caption } : { link: file.url, ...caption };
       body = { ...base, type: kind, [kind]: media };
     }
-    let response: Response;
-    try {
-      response = await this.#fetch(this.#url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.options.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    } catch (error) {
-      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
-    }
-    const parsed = (await response.json().catch(() => null)) as { messages?: Array<{ id: string }> } | GraphError | null;
-    if (response.ok && parsed && 'messages' in parsed && parsed.messages?.[0]) return { ok: true, externalId: parsed.messages[0].id };
+    const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
+    if (!answer.ok) return answer;
+    const parsed = answer.body as { messages?: Array<{ id: string }> } | GraphError | null;
+    if (answer.status < 300 && parsed && 'messages' in parsed && parsed.messages?.[0])
+      return { ok: true, externalId: parsed.messages[0].id };
     if (parsed && 'error' in parsed)
       return { ok: false, error: whatsappError(parsed.error.code, parsed.error.message, parsed.error.error_data?.details) };
     return {
       ok: false,
       error: {
         code: 'UNAVAILABLE',
-        platformCode: String(response.status),
-        message: `Graph API answered ${response.status}`,
-        retry: response.status >= 500 ? 'backoff' : 'never',
+        platformCode: String(answer.status),
+        message: `Graph API answered ${answer.status}`,
+        retry: answer.status >= 500 ? 'backoff' : 'never',
       },
     };
   }
