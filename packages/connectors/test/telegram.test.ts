@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TelegramConnector } from '../src/index.js';
-import { fakeTelegram } from './fake-telegram.js';
+import { fakeTelegram } from '../src/testing/index.js';
 
 const TOKEN = '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11';
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsAppConnector } from '../src/index.js';
-import { fakeGraph } from './fake-graph.js';
+import { fakeGraph } from '../src/testing/index.js';
 
 const ACCESS_TOKEN = 'EAAJB-test-token';
 const PHONE_NUMBER_ID = '106540352242922';
@@ -71,6 +71,7 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
 
   beforeAll(async () => {
     graph = await fakeGraph({ accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID });
+    graph.openWindow('5511999990000');
     connector = new WhatsAppConnector({
       accessToken: ACCESS_TOKEN,
       phoneNumberId: PHONE_NUMBER_ID,

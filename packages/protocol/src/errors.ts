@@ -177,6 +177,37 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'The SHA-256 the client declared for the upload does not match the bytes received; the upload is discarded.',
   },
+  CHANNEL_NOT_FOUND: {
+    status: 404,
+    closeCode: null,
+    retryable: false,
+    summary: 'No channel account with that id is configured on this relay.',
+  },
+  CONTACT_NOT_FOUND: {
+    status: 404,
+    closeCode: null,
+    retryable: false,
+    summary: 'No contact with that id.',
+  },
+  DELIVERY_NOT_FOUND: {
+    status: 404,
+    closeCode: null,
+    retryable: false,
+    summary: 'No such channel delivery, or (for replay and discard) it is not in the dead-letter queue.',
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    status: 401,
+    closeCode: null,
+    retryable: false,
+    summary:
+      'A platform webhook without a valid signature or secret (Meta `X-Hub-Signature-256`, Telegram secret-token header); nothing in it was stored.',
+  },
+  WEBHOOK_VERIFY_TOKEN_INVALID: {
+    status: 403,
+    closeCode: null,
+    retryable: false,
+    summary: 'The webhook verification request (`hub.mode=subscribe`) did not carry the configured verify token.',
+  },
   USERNAME_TAKEN: {
     status: 409,
     closeCode: null,

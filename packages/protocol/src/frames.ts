@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ChannelDelivery } from './channels.js';
 import { ERROR_CODE_LIST } from './errors.js';
 import { MessageInput } from './inputs.js';
 import { Conversation, Id, Member, Message, MessageId, PresenceStatus, SendAck, Timestamp } from './models.js';
@@ -186,6 +187,14 @@ export const MemberRemovedEvent = Type.Object({
   eventSeq: Type.Optional(EventSeq),
 });
 
+/** A message's status on a contact's channel changed (sent, delivered, read, failed, retried, dead-lettered). */
+export const DeliveryUpdatedEvent = Type.Object({
+  type: Type.Literal('delivery.updated'),
+  conversationId: Id,
+  delivery: ChannelDelivery,
+  eventSeq: EventSeq,
+});
+
 /** Durable changes of a conversation, pushed live and replayed on resume. */
 export const ConversationEvent = Type.Union([
   MessageCreatedEvent,
@@ -197,6 +206,7 @@ export const ConversationEvent = Type.Union([
   MemberAddedEvent,
   MemberUpdatedEvent,
   MemberRemovedEvent,
+  DeliveryUpdatedEvent,
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 

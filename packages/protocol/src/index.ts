@@ -1,3 +1,4 @@
+export * from './channels.js';
 export * from './errors.js';
 export * from './frames.js';
 export * from './inputs.js';

@@ -1,5 +1,18 @@
-import type { Attachment, Conversation, Member, MemberRole, Message, MessageKind, Metadata, UploadInfo, User } from '@chat4all/protocol';
-import type { AppendInput, UploadRecord } from './types.js';
+import type {
+  Attachment,
+  ChannelDelivery,
+  ChannelType,
+  Contact,
+  Conversation,
+  Member,
+  MemberRole,
+  Message,
+  MessageKind,
+  Metadata,
+  UploadInfo,
+  User,
+} from '@chat4all/protocol';
+import type { AppendInput, DeliveryPatch, DeliveryRecord, UploadRecord } from './types.js';
 
 /**
  * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
@@ -194,5 +207,152 @@ export function toUploadInfo(record: UploadRecord): UploadInfo {
     messageId: record.messageId,
     createdAt: iso(record.createdAt),
     expiresAt: isoOrNull(record.expiresAt),
+  };
+}
+
+export interface ContactRow {
+  id: string;
+  display_name: string | null;
+  metadata: string;
+  conversation_id: string | null;
+  preferred_channel_id: string | null;
+  created_at: number;
+}
+
+export interface IdentityRow {
+  contact_id: string;
+  channel_id: string;
+  channel: ChannelType;
+  external_id: string;
+  display_name: string | null;
+  username: string | null;
+  last_inbound_at: number | null;
+}
+
+export const CONTACT_COLUMNS =
+  'c.id, u.display_name, u.metadata, c.conversation_id, c.preferred_channel_id, c.created_at';
+export const IDENTITY_COLUMNS = 'contact_id, channel_id, channel, external_id, display_name, username, last_inbound_at';
+
+/** Contacts with their identities (rows of any contacts, in any order; each contact keeps its identities by first contact). */
+export function toContacts(rows: readonly ContactRow[], identities: readonly IdentityRow[]): Contact[] {
+  return rows.map((row) => ({
+    id: row.id,
+    displayName: row.display_name,
+    metadata: parseMetadata(row.metadata),
+    conversationId: row.conversation_id,
+    preferredChannelId: row.preferred_channel_id,
+    identities: identities
+      .filter((identity) => identity.contact_id === row.id)
+      .map((identity) => ({
+        channelId: identity.channel_id,
+        channel: identity.channel,
+        externalId: identity.external_id,
+        displayName: identity.display_name,
+        username: identity.username,
+        lastInboundAt: isoOrNull(identity.last_inbound_at),
+      })),
+    createdAt: iso(row.created_at),
+  }));
+}
+
+export interface DeliveryRow {
+  id: string;
+  message_id: string;
+  conversation_id: string;
+  contact_id: string;
+  channel_id: string | null;
+  channel: ChannelType | null;
+  recipient_id: string | null;
+  status: DeliveryRecord['status'];
+  external_id: string | null;
+  /** JSON of the `DeliveryError`, or null. */
+  error: string | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  dead: number | boolean;
+  /** JSON array of history entries. */
+  history: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export const DELIVERY_COLUMNS =
+  'id, message_id, conversation_id, contact_id, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, created_at, updated_at';
+
+export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    conversationId: row.conversation_id,
+    contactId: row.contact_id,
+    channelId: row.channel_id,
+    channel: row.channel,
+    recipientId: row.recipient_id,
+    status: row.status,
+    externalId: row.external_id,
+    error: row.error === null ? null : (JSON.parse(row.error) as DeliveryRecord['error']),
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
+    dead: Boolean(row.dead),
+    history: JSON.parse(row.history) as DeliveryRecord['history'],
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/**
+ * A delivery with a patch applied, as the row to write, and whether members see the change
+ * (status, error, external id, dead letter, history): those record a `delivery.updated` event.
+ */
+export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now: number): { row: DeliveryRow; visible: boolean } {
+  const { history, ...fields } = patch;
+  const next: DeliveryRecord = { ...current, ...fields, updatedAt: now, history: history ? [...current.history, history] : current.history };
+  const visible =
+    history !== undefined ||
+    next.status !== current.status ||
+    next.externalId !== current.externalId ||
+    next.dead !== current.dead ||
+    JSON.stringify(next.error) !== JSON.stringify(current.error);
+  return {
+    row: {
+      id: next.id,
+      message_id: next.messageId,
+      conversation_id: next.conversationId,
+      contact_id: next.contactId,
+      channel_id: next.channelId,
+      channel: next.channel,
+      recipient_id: next.recipientId,
+      status: next.status,
+      external_id: next.externalId,
+      error: next.error === null ? null : JSON.stringify(next.error),
+      attempts: next.attempts,
+      next_attempt_at: next.nextAttemptAt,
+      dead: next.dead,
+      history: JSON.stringify(next.history),
+      created_at: next.createdAt,
+      updated_at: next.updatedAt,
+    },
+    visible,
+  };
+}
+
+/** A delivery as members see it. */
+export function toChannelDelivery(record: DeliveryRecord): ChannelDelivery {
+  return {
+    id: record.id,
+    messageId: record.messageId,
+    conversationId: record.conversationId,
+    contactId: record.contactId,
+    channelId: record.channelId,
+    channel: record.channel,
+    status: record.status,
+    externalId: record.externalId,
+    error: record.error,
+    attempts: record.attempts,
+    deadLettered: record.dead,
+    nextAttemptAt: record.status === 'pending' && !record.dead && record.attempts > 0 ? isoOrNull(record.nextAttemptAt) : null,
+    history: record.history.map((entry) => ({ ...entry, at: iso(entry.at) })),
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
   };
 }

@@ -1,5 +1,7 @@
 import type {
   Attachment,
+  ChannelType,
+  Contact,
   Conversation,
   ConversationSummary,
   Member,
@@ -8,6 +10,8 @@ import type {
   MessageKind,
   Metadata,
   User,
+  DeliveryError,
+  DeliveryStatus,
 } from '@chat4all/protocol';
 
 /**
@@ -30,6 +34,70 @@ export interface AppendInput {
   now: number;
 }
 
+/** A channel account as the store needs to know it: its id and platform. */
+export interface ChannelRef {
+  id: string;
+  type: ChannelType;
+}
+
+/** Who wrote in (or whom the app wants to reach) on one channel account. */
+export interface ContactInput {
+  channel: ChannelRef;
+  externalId: string;
+  displayName: string | null;
+  username: string | null;
+  /** Set when the contact wrote just now (not when the app adds it). */
+  inboundAt: number | null;
+  /** Used only when the identity is new. */
+  newContactId: string;
+  /** The conversation made for a new contact: its id, title and the app users in it (the first is its owner). */
+  conversation: { id: string; memberIds: string[]; metadata: Metadata };
+  now: number;
+}
+
+export interface ContactOutcome {
+  contact: Contact;
+  conversation: Conversation;
+  /** Whether the contact and its conversation were created by this call. */
+  created: boolean;
+}
+
+/** A delivery as the dispatcher works on it. Times in epoch ms. */
+export interface DeliveryRecord {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  contactId: string;
+  channelId: string | null;
+  channel: ChannelType | null;
+  /** The contact's id on the channel it went out on. */
+  recipientId: string | null;
+  status: DeliveryStatus;
+  externalId: string | null;
+  error: DeliveryError | null;
+  attempts: number;
+  /** When a worker may take it (next retry, or a lease running out); null when nothing is due. */
+  nextAttemptAt: number | null;
+  dead: boolean;
+  history: DeliveryHistoryEntry[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DeliveryHistoryEntry {
+  status: DeliveryStatus | 'retrying' | 'dead-lettered' | 'replayed';
+  at: number;
+  code?: string;
+}
+
+/** What to change on a delivery; `history` entries are appended. */
+export type DeliveryPatch = Partial<
+  Pick<DeliveryRecord, 'channelId' | 'channel' | 'recipientId' | 'status' | 'externalId' | 'error' | 'attempts' | 'nextAttemptAt' | 'dead'>
+> & { history?: DeliveryHistoryEntry };
+
+/** Looks a delivery up by its id or by the platform's id of the message sent. */
+export type DeliveryKey = { id: string } | { channelId: string; externalId: string };
+
 /** An upload's record: owner, conversation, file facts, and what became of it. Times in epoch ms. */
 export interface UploadRecord {
   id: string;
@@ -51,7 +119,13 @@ export interface UploadRecord {
 
 export type AppendOutcome =
   /** `created` is false when the id was already stored: `message` is then the original. */
-  | { ok: true; created: boolean; message: Message }
+  | {
+      ok: true;
+      created: boolean;
+      message: Message;
+      /** A new message to a conversation with contacts: deliveries to their channels were recorded with it. */
+      dispatch?: boolean;
+    }
   | { ok: false; code: 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' };
 
 /** Kinds of change recorded in a conversation's event log (new messages are their own log, by seq). */
@@ -62,7 +136,8 @@ export type StoredEventType =
   | 'member.added'
   | 'member.updated'
   | 'member.removed'
-  | 'conversation.updated';
+  | 'conversation.updated'
+  | 'delivery.updated';
 
 /** One entry of the event log: what changed and which row to read its current state from. */
 export interface StoredEvent {
@@ -243,6 +318,43 @@ export interface Store {
   /** Ids of uploads past their expiry and attached to no message, oldest first. */
   expiredUploads(now: number, limit: number): Promise<string[]>;
   deleteUpload(id: string): Promise<void>;
+  // contacts and channel deliveries
+
+  /**
+   * Finds the contact with this identity, or creates it (a user row, the identity, and a group
+   * conversation with the app users and the contact) in one transaction; concurrent calls for
+   * the same identity create one contact. Records `inboundAt` and refreshes the names.
+   */
+  ensureContact(input: ContactInput): Promise<ContactOutcome>;
+  getContact(id: string): Promise<Contact | null>;
+  /** Contacts by creation, newest first, after the contact `after` when given. */
+  listContacts(page: { limit: number; after: string | null }): Promise<Contact[]>;
+  /** The channel messages to the contact go out on; false when the contact has no such identity. */
+  setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean>;
+  getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null>;
+  /** A message's deliveries, by contact. */
+  listDeliveries(messageId: string): Promise<DeliveryRecord[]>;
+  /**
+   * Reads the delivery, asks `decide` what to change, and writes that, in one transaction
+   * that holds the row. A change of what members see (status, error, external id, dead
+   * letter) records a `delivery.updated` event. Null when there is no such delivery or
+   * `decide` returned null.
+   */
+  updateDelivery(
+    key: DeliveryKey,
+    decide: (current: DeliveryRecord) => DeliveryPatch | null,
+    now: number,
+  ): Promise<{ delivery: DeliveryRecord; eventSeq: number | null } | null>;
+  /**
+   * Deliveries due (`nextAttemptAt` reached, pending, not dead), at most `limit`: each is
+   * leased (its `nextAttemptAt` pushed to `now + leaseMs`) so one caller gets it.
+   */
+  claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
+  /** The dead-letter queue, oldest first, after the delivery `after` when given. */
+  listDeadLetters(page: { limit: number; after: string | null; channelId?: string }): Promise<DeliveryRecord[]>;
+  /** How many deliveries wait in the dead-letter queue. */
+  countDeadLetters(): Promise<number>;
+
   /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
   listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;
   /** The user's conversations with their current resume position. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppendInput, Store } from '../store/types.js';
+import type { AppendInput, ContactInput, ContactOutcome, Store } from '../store/types.js';
 
 /** Creates a fresh, empty store (migrations not yet run) for each test. */
 export type StoreFactory = () => Store | Promise<Store>;
@@ -347,6 +347,123 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       await store.deleteUpload(record.id);
       expect(await store.getUpload(record.id)).toBeNull();
+    });
+
+    const whatsapp = { id: 'wa-main', type: 'whatsapp' } as const;
+    const contactInput = (externalId: string, over: Partial<ContactInput> = {}): ContactInput => ({
+      channel: whatsapp,
+      externalId,
+      displayName: 'Maria',
+      username: null,
+      inboundAt: now,
+      newContactId: `contact:${randomUUID()}`,
+      conversation: { id: randomUUID(), memberIds: ['ana', 'bob'], metadata: { channel: 'whatsapp' } },
+      now,
+      ...over,
+    });
+
+    it('creates a contact once per channel identity, with its conversation, even when asked concurrently', async () => {
+      const outcomes = await Promise.all([contactInput('5511999990000'), contactInput('5511999990000')].map((i) => store.ensureContact(i)));
+      expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+      const [first, second] = outcomes as [ContactOutcome, ContactOutcome];
+      expect(second.contact.id).toBe(first.contact.id);
+      expect(second.conversation.id).toBe(first.conversation.id);
+      const { contact, conversation } = first;
+      expect(contact).toMatchObject({
+        displayName: 'Maria',
+        conversationId: conversation.id,
+        preferredChannelId: null,
+        identities: [
+          { channelId: 'wa-main', channel: 'whatsapp', externalId: '5511999990000', displayName: 'Maria', lastInboundAt: new Date(now).toISOString() },
+        ],
+      });
+      expect(conversation).toMatchObject({ type: 'group', title: 'Maria', metadata: { channel: 'whatsapp' } });
+      expect((await store.listMembers(conversation.id)).map((m) => [m.userId, m.role])).toEqual([
+        ['ana', 'owner'],
+        ['bob', 'member'],
+        [contact.id, 'member'],
+      ]);
+      // Later messages refresh the name and the last inbound time, and keep the contact.
+      const again = await store.ensureContact(contactInput('5511999990000', { displayName: 'Maria S.', inboundAt: now + 5 }));
+      expect(again).toMatchObject({ created: false, contact: { id: contact.id, identities: [{ displayName: 'Maria S.' }] } });
+      expect(again.contact.identities[0]?.lastInboundAt).toBe(new Date(now + 5).toISOString());
+      expect(await store.getContact(contact.id)).toEqual(again.contact);
+      expect(await store.getContact('contact:nobody')).toBeNull();
+      expect(await store.setPreferredChannel(contact.id, 'wa-main')).toBe(true);
+      expect(await store.setPreferredChannel(contact.id, 'tg-other')).toBe(false);
+      expect((await store.getContact(contact.id))?.preferredChannelId).toBe('wa-main');
+      const other = await store.ensureContact(contactInput('5511888880000', { now: now + 10 }));
+      expect((await store.listContacts({ limit: 10, after: null })).map((c) => c.id)).toEqual([other.contact.id, contact.id]);
+      expect((await store.listContacts({ limit: 10, after: other.contact.id })).map((c) => c.id)).toEqual([contact.id]);
+    });
+
+    it('records a delivery per contact with each new message, and moves it with logged events', async () => {
+      const { contact, conversation } = await store.ensureContact(contactInput('5511999990000'));
+      const [toContact, fromContact, system] = await store.appendMessages([
+        input({ conversationId: conversation.id }),
+        input({ conversationId: conversation.id, senderId: contact.id }),
+        input({ conversationId: conversation.id, senderId: null, kind: 'system' }),
+      ]);
+      expect(toContact).toMatchObject({ ok: true, created: true, dispatch: true });
+      expect(fromContact).toMatchObject({ ok: true, created: true });
+      expect(fromContact?.ok && fromContact.dispatch).toBeFalsy();
+      expect(system?.ok && system.dispatch).toBeFalsy();
+      const messageId = toContact?.ok ? toContact.message.id : '';
+      const retried = await store.appendMessages([input({ id: messageId, conversationId: conversation.id })]);
+      expect(retried[0]?.ok && retried[0].dispatch).toBeFalsy();
+
+      const [delivery] = await store.listDeliveries(messageId);
+      expect(delivery).toMatchObject({ messageId, contactId: contact.id, status: 'pending', attempts: 0, nextAttemptAt: now, dead: false });
+      // Due now: one caller leases it, the next finds nothing until the lease runs out.
+      const [claimed, none] = await Promise.all([store.claimDueDeliveries(now, 1000, 10), store.claimDueDeliveries(now, 1000, 10)]);
+      expect([...(claimed ?? []), ...(none ?? [])].map((d) => d.id)).toEqual([delivery?.id]);
+      expect(await store.claimDueDeliveries(now + 999, 1000, 10)).toEqual([]);
+      expect((await store.claimDueDeliveries(now + 1000, 1000, 10)).map((d) => d.id)).toEqual([delivery?.id]);
+
+      const id = delivery?.id as string;
+      const before = await store.getConversation(conversation.id);
+      const sent = await store.updateDelivery(
+        { id },
+        () => ({
+          status: 'sent',
+          channelId: 'wa-main',
+          channel: 'whatsapp',
+          recipientId: '5511999990000',
+          externalId: 'wamid.1',
+          attempts: 1,
+          nextAttemptAt: null,
+          history: { status: 'sent', at: now + 1 },
+        }),
+        now + 1,
+      );
+      expect(sent?.eventSeq).toBe((before?.lastEventSeq ?? 0) + 1);
+      expect(sent?.delivery).toMatchObject({ status: 'sent', externalId: 'wamid.1', history: [{ status: 'sent', at: now + 1 }] });
+      expect(await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.1' })).toEqual(sent?.delivery);
+      expect(await store.listEvents(conversation.id, before?.lastEventSeq ?? 0, 10)).toEqual([
+        { eventSeq: sent?.eventSeq, type: 'delivery.updated', messageId, userId: contact.id },
+      ]);
+      // A lease change alone is not an event; declining changes nothing.
+      expect((await store.updateDelivery({ id }, () => ({ nextAttemptAt: now + 50 }), now + 2))?.eventSeq).toBeNull();
+      expect(await store.updateDelivery({ id }, () => null, now + 3)).toBeNull();
+      expect(await store.updateDelivery({ id: 'missing' }, () => ({ status: 'read' }), now + 3)).toBeNull();
+      expect(await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.none' })).toBeNull();
+    });
+
+    it('keeps dead letters apart, listed oldest first and counted', async () => {
+      const { conversation } = await store.ensureContact(contactInput('5511999990000'));
+      const sends = await store.appendMessages([1, 2, 3].map((n) => input({ conversationId: conversation.id, now: now + n })));
+      const ids: string[] = [];
+      for (const outcome of sends) {
+        const [delivery] = await store.listDeliveries(outcome.ok ? outcome.message.id : '');
+        ids.push(delivery?.id as string);
+      }
+      for (const id of [ids[2], ids[0]] as string[])
+        await store.updateDelivery({ id }, () => ({ channelId: 'wa-main', status: 'failed', dead: true, nextAttemptAt: null }), now + 5);
+      expect(await store.countDeadLetters()).toBe(2);
+      expect((await store.listDeadLetters({ limit: 10, after: null })).map((d) => d.id)).toEqual([ids[0], ids[2]]);
+      expect((await store.listDeadLetters({ limit: 10, after: ids[0] as string })).map((d) => d.id)).toEqual([ids[2]]);
+      expect(await store.listDeadLetters({ limit: 10, after: null, channelId: 'tg' })).toEqual([]);
+      expect(await store.claimDueDeliveries(now + 10, 1000, 10)).toHaveLength(1);
     });
   });
 }

@@ -1,8 +1,17 @@
-import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
 import postgres from 'postgres';
 import {
   appendedMessage,
+  CONTACT_COLUMNS,
+  type ContactRow,
   type ConversationRow,
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  IDENTITY_COLUMNS,
+  type IdentityRow,
+  patchDelivery,
+  toContacts,
+  toDeliveryRecord,
   type MemberRow,
   type MessageRow,
   toConversation,
@@ -18,6 +27,11 @@ import {
 import type {
   AppendInput,
   AppendOutcome,
+  ContactInput,
+  ContactOutcome,
+  DeliveryKey,
+  DeliveryPatch,
+  DeliveryRecord,
   ConversationCursor,
   ConversationPatch,
   GroupInput,
@@ -487,6 +501,127 @@ export class PostgresStore implements Store {
     return this.sql.begin((tx) => receiptBatch(tx, batch));
   }
 
+  // -- contacts and deliveries -------------------------------------------------------------
+
+  async ensureContact(input: ContactInput): Promise<ContactOutcome> {
+    const { channel, externalId, now } = input;
+    const { contactId, created } = await this.sql.begin(async (tx) => {
+      // Concurrent first messages of one identity (two nodes, a retried webhook) create one contact.
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${`${channel.id}|${externalId}`}))`;
+      const [found] = await tx<{ contact_id: string }[]>`
+        UPDATE channel_identities SET display_name = COALESCE(${input.displayName}, display_name),
+          username = COALESCE(${input.username}, username), last_inbound_at = COALESCE(${input.inboundAt}, last_inbound_at)
+        WHERE channel_id = ${channel.id} AND external_id = ${externalId} RETURNING contact_id`;
+      if (found) return { contactId: found.contact_id, created: false };
+      const id = input.newContactId;
+      const { id: conversationId, memberIds, metadata } = input.conversation;
+      const title = input.displayName ?? externalId;
+      await tx`
+        INSERT INTO users (id, display_name, metadata, created_at, updated_at)
+        VALUES (${id}, ${title}, ${JSON.stringify({ contact: true })}, ${now}, ${now})`;
+      await tx`
+        INSERT INTO conversations (id, type, title, metadata, created_at, last_activity_at)
+        VALUES (${conversationId}, 'group', ${title}, ${JSON.stringify(metadata)}, ${now}, ${now})`;
+      const members = [...new Set([...memberIds, id])].map((userId, index) => ({
+        conversation_id: conversationId,
+        user_id: userId,
+        role: index === 0 ? 'owner' : 'member',
+        joined_at: now,
+      }));
+      await tx`INSERT INTO members ${tx(members)}`;
+      await tx`INSERT INTO contacts (id, conversation_id, created_at) VALUES (${id}, ${conversationId}, ${now})`;
+      await tx`
+        INSERT INTO channel_identities (channel_id, external_id, channel, contact_id, display_name, username, last_inbound_at, created_at)
+        VALUES (${channel.id}, ${externalId}, ${channel.type}, ${id}, ${input.displayName}, ${input.username}, ${input.inboundAt}, ${now})`;
+      return { contactId: id, created: true };
+    });
+    const contact = (await this.getContact(contactId)) as Contact;
+    const conversation = (await this.getConversation(contact.conversationId as string)) as Conversation;
+    return { contact, conversation, created };
+  }
+
+  async #contacts(rows: ContactRow[]): Promise<Contact[]> {
+    if (rows.length === 0) return [];
+    const identities = await this.sql<IdentityRow[]>`
+      SELECT ${this.sql.unsafe(IDENTITY_COLUMNS)} FROM channel_identities
+      WHERE contact_id = ANY(${rows.map((row) => row.id)}::text[]) ORDER BY created_at, channel_id`;
+    return toContacts(rows, identities);
+  }
+
+  async getContact(id: string): Promise<Contact | null> {
+    const rows = await this.sql<ContactRow[]>`
+      SELECT ${this.sql.unsafe(CONTACT_COLUMNS)} FROM contacts c JOIN users u ON u.id = c.id WHERE c.id = ${id}`;
+    return (await this.#contacts(rows))[0] ?? null;
+  }
+
+  async listContacts(page: { limit: number; after: string | null }): Promise<Contact[]> {
+    const rows = await this.sql<ContactRow[]>`
+      SELECT ${this.sql.unsafe(CONTACT_COLUMNS)} FROM contacts c JOIN users u ON u.id = c.id
+      WHERE ${page.after}::text IS NULL OR (c.created_at, c.id) < (SELECT created_at, id FROM contacts WHERE id = ${page.after})
+      ORDER BY c.created_at DESC, c.id DESC LIMIT ${page.limit}`;
+    return this.#contacts(rows);
+  }
+
+  async setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean> {
+    const result = await this.sql`
+      UPDATE contacts SET preferred_channel_id = ${channelId} WHERE id = ${contactId}
+        AND (${channelId}::text IS NULL OR EXISTS (
+          SELECT 1 FROM channel_identities WHERE contact_id = ${contactId} AND channel_id = ${channelId}))`;
+    return result.count > 0;
+  }
+
+  async getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null> {
+    const [row] = await deliveryRows(this.sql, key, false);
+    return row ? toDeliveryRecord(row) : null;
+  }
+
+  async listDeliveries(messageId: string): Promise<DeliveryRecord[]> {
+    const rows = await this.sql<DeliveryRow[]>`
+      SELECT ${this.sql.unsafe(DELIVERY_COLUMNS)} FROM deliveries WHERE message_id = ${messageId} ORDER BY contact_id`;
+    return rows.map(toDeliveryRecord);
+  }
+
+  async updateDelivery(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now: number) {
+    return this.sql.begin(async (tx) => {
+      const [row] = await deliveryRows(tx, key, true);
+      if (!row) return null;
+      const patch = decide(toDeliveryRecord(row));
+      if (!patch) return null;
+      const { row: next, visible } = patchDelivery(toDeliveryRecord(row), patch, now);
+      await tx`
+        UPDATE deliveries SET channel_id = ${next.channel_id}, channel = ${next.channel}, recipient_id = ${next.recipient_id},
+          status = ${next.status}, external_id = ${next.external_id}, error = ${next.error}, attempts = ${next.attempts},
+          next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, updated_at = ${now}
+        WHERE id = ${next.id}`;
+      const eventSeq = visible ? await recordEvent(tx, next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now) : null;
+      return { delivery: toDeliveryRecord(next), eventSeq };
+    });
+  }
+
+  async claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
+    const rows = await this.sql<DeliveryRow[]>`
+      UPDATE deliveries SET next_attempt_at = ${now + leaseMs} WHERE id IN (
+        SELECT id FROM deliveries WHERE next_attempt_at <= ${now} AND status = 'pending' AND NOT dead
+        ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING ${this.sql.unsafe(DELIVERY_COLUMNS)}`;
+    return rows.map(toDeliveryRecord);
+  }
+
+  async listDeadLetters(page: { limit: number; after: string | null; channelId?: string }): Promise<DeliveryRecord[]> {
+    const channelId = page.channelId ?? null;
+    const rows = await this.sql<DeliveryRow[]>`
+      SELECT ${this.sql.unsafe(DELIVERY_COLUMNS)} FROM deliveries
+      WHERE dead AND (${channelId}::text IS NULL OR channel_id = ${channelId})
+        AND (${page.after}::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM deliveries WHERE id = ${page.after}))
+      ORDER BY created_at, id LIMIT ${page.limit}`;
+    return rows.map(toDeliveryRecord);
+  }
+
+  async countDeadLetters(): Promise<number> {
+    const [row] = await this.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM deliveries WHERE dead`;
+    return row?.n ?? 0;
+  }
+
   async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {
     const rows = await this.sql<{ event_seq: number; type: StoredEventType; message_id: string | null; user_id: string | null }[]>`
       SELECT event_seq, type, message_id, user_id FROM events
@@ -511,6 +646,12 @@ export class PostgresStore implements Store {
 }
 
 class UsernameTaken extends Error {}
+
+function deliveryRows(q: Query, key: DeliveryKey, lock: boolean) {
+  const where =
+    'id' in key ? q`id = ${key.id}` : q`channel_id = ${key.channelId} AND external_id = ${key.externalId}`;
+  return q<DeliveryRow[]>`SELECT ${q.unsafe(DELIVERY_COLUMNS)} FROM deliveries WHERE ${where} ${lock ? q`FOR UPDATE` : q``}`;
+}
 
 async function messageRow(q: Query, conversationId: string, messageId: string): Promise<MessageRow | undefined> {
   const [row] = await q<MessageRow[]>`
@@ -686,15 +827,32 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
   if (rows.length === 0) return outcomes;
 
   const changed = [...conversations].filter(([, conv]) => conv.changed);
-  // Pipelined too; a short insert rolls the update back with the rest.
-  const [inserted] = await Promise.all([
+  const dispatchable = rows.filter((row) => row.kind !== 'system');
+  // Pipelined too; a short insert rolls the update back with the rest. The contacts among the
+  // members get a delivery on their channel, committed with the message.
+  const [inserted, , deliveries] = await Promise.all([
     tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`,
     tx`
       UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
       FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
         AS u(id, last_seq, last_activity_at)
       WHERE c.id = u.id`,
+    dispatchable.length
+      ? tx<{ message_id: string }[]>`
+          INSERT INTO deliveries (id, message_id, conversation_id, contact_id, status, next_attempt_at, created_at, updated_at)
+          SELECT replace(gen_random_uuid()::text, '-', ''), u.id, u.conversation_id, c.id, 'pending', u.now, u.now, u.now
+          FROM unnest(${dispatchable.map((r) => r.id)}::text[], ${dispatchable.map((r) => r.conversation_id)}::text[],
+            ${dispatchable.map((r) => r.sender_id)}::text[], ${dispatchable.map((r) => r.created_at)}::bigint[]) AS u(id, conversation_id, sender_id, now)
+          JOIN members m ON m.conversation_id = u.conversation_id
+          JOIN contacts c ON c.id = m.user_id
+          WHERE c.id IS DISTINCT FROM u.sender_id
+          RETURNING message_id`
+      : [],
   ]);
   if (inserted.count !== rows.length) throw new AppendRace();
+  if (deliveries.length > 0) {
+    const dispatched = new Set(deliveries.map((row) => row.message_id));
+    for (const outcome of outcomes) if (outcome.ok && outcome.created && dispatched.has(outcome.message.id)) outcome.dispatch = true;
+  }
   return outcomes;
 }

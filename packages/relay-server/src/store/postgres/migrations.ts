@@ -94,4 +94,46 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX uploads_expiring ON uploads (expires_at) WHERE message_id IS NULL;
   `,
+  `
+  CREATE TABLE contacts (
+    id text PRIMARY KEY REFERENCES users(id),
+    conversation_id text REFERENCES conversations(id),
+    preferred_channel_id text,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE channel_identities (
+    channel_id text NOT NULL,
+    external_id text NOT NULL,
+    channel text NOT NULL,
+    contact_id text NOT NULL REFERENCES contacts(id),
+    display_name text,
+    username text,
+    last_inbound_at bigint,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (channel_id, external_id)
+  );
+  CREATE INDEX channel_identities_by_contact ON channel_identities (contact_id);
+  CREATE TABLE deliveries (
+    id text PRIMARY KEY,
+    message_id text NOT NULL,
+    conversation_id text NOT NULL,
+    contact_id text NOT NULL,
+    channel_id text,
+    channel text,
+    recipient_id text,
+    status text NOT NULL,
+    external_id text,
+    error text,
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint,
+    dead boolean NOT NULL DEFAULT false,
+    history text NOT NULL DEFAULT '[]',
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    UNIQUE (message_id, contact_id)
+  );
+  CREATE UNIQUE INDEX deliveries_by_external_id ON deliveries (channel_id, external_id) WHERE external_id IS NOT NULL;
+  CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX deliveries_dead ON deliveries (created_at, id) WHERE dead;
+  `,
 ];

@@ -1,10 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import type { Contact, ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
 import Database from 'better-sqlite3';
 import {
   appendedMessage,
+  CONTACT_COLUMNS,
+  type ContactRow,
   type ConversationRow,
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  IDENTITY_COLUMNS,
+  type IdentityRow,
+  patchDelivery,
+  toContacts,
+  toDeliveryRecord,
   type MemberRow,
   type MessageRow,
   toConversation,
@@ -20,6 +29,11 @@ import {
 import type {
   AppendInput,
   AppendOutcome,
+  ContactInput,
+  ContactOutcome,
+  DeliveryKey,
+  DeliveryPatch,
+  DeliveryRecord,
   ConversationCursor,
   ConversationPatch,
   GroupInput,
@@ -521,7 +535,23 @@ export class SqliteStore implements Store {
     conv.lastSeq = seq;
     conv.lastActivityAt = Math.max(conv.lastActivityAt, input.now);
     conv.changed = true;
-    return { ok: true, created: true, message: appendedMessage(input, seq) };
+    // The contacts among the members get a delivery on their channel, committed with the message.
+    const dispatch =
+      input.kind !== 'system' &&
+      this.#run(
+        `INSERT INTO deliveries (id, message_id, conversation_id, contact_id, status, next_attempt_at, created_at, updated_at)
+         SELECT lower(hex(randomblob(16))), ?, ?, c.id, 'pending', ?, ?, ?
+         FROM members m JOIN contacts c ON c.id = m.user_id
+         WHERE m.conversation_id = ? AND c.id IS NOT ?`,
+        input.id,
+        input.conversationId,
+        input.now,
+        input.now,
+        input.now,
+        input.conversationId,
+        input.senderId,
+      ).changes > 0;
+    return { ok: true, created: true, message: appendedMessage(input, seq), dispatch };
   }
 
   /** The outcome for an id already stored: the original (a retry) or a conflict (someone else's id). */
@@ -697,6 +727,186 @@ export class SqliteStore implements Store {
     );
     const eventSeq = this.#recordEvent(input.conversationId, 'receipt', null, input.userId, input.now);
     return { ok: true, deliveredSeq, readSeq, eventSeq };
+  }
+
+  // -- contacts and deliveries -----------------------------------------------------------
+
+  async ensureContact(input: ContactInput): Promise<ContactOutcome> {
+    const ensure = this.db.transaction((): ContactOutcome => {
+      const { channel, externalId, now } = input;
+      const found = this.#get<{ contact_id: string }>(
+        'SELECT contact_id FROM channel_identities WHERE channel_id = ? AND external_id = ?',
+        channel.id,
+        externalId,
+      );
+      let created = false;
+      let contactId = found?.contact_id;
+      if (contactId) {
+        this.#run(
+          `UPDATE channel_identities SET display_name = COALESCE(?, display_name), username = COALESCE(?, username),
+             last_inbound_at = COALESCE(?, last_inbound_at) WHERE channel_id = ? AND external_id = ?`,
+          input.displayName,
+          input.username,
+          input.inboundAt,
+          channel.id,
+          externalId,
+        );
+      } else {
+        created = true;
+        contactId = input.newContactId;
+        const { id: conversationId, memberIds, metadata } = input.conversation;
+        this.#run(
+          'INSERT INTO users (id, display_name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+          contactId,
+          input.displayName ?? externalId,
+          JSON.stringify({ contact: true }),
+          now,
+          now,
+        );
+        this.#run(
+          `INSERT INTO conversations (id, type, title, metadata, created_at, last_activity_at) VALUES (?, 'group', ?, ?, ?, ?)`,
+          conversationId,
+          input.displayName ?? externalId,
+          JSON.stringify(metadata),
+          now,
+          now,
+        );
+        const members = [...new Set([...memberIds, contactId])];
+        members.forEach((userId, index) =>
+          this.#run(
+            'INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
+            conversationId,
+            userId,
+            index === 0 ? 'owner' : 'member',
+            now,
+          ),
+        );
+        this.#run('INSERT INTO contacts (id, conversation_id, created_at) VALUES (?, ?, ?)', contactId, conversationId, now);
+        this.#run(
+          `INSERT INTO channel_identities (channel_id, external_id, channel, contact_id, display_name, username, last_inbound_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          channel.id,
+          externalId,
+          channel.type,
+          contactId,
+          input.displayName,
+          input.username,
+          input.inboundAt,
+          now,
+        );
+      }
+      const contact = this.#contacts('WHERE c.id = ?', contactId)[0] as Contact;
+      const conversation = this.#get<ConversationRow>(
+        `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`,
+        contact.conversationId,
+      ) as ConversationRow;
+      return { contact, conversation: toConversation(conversation), created };
+    });
+    return ensure.immediate();
+  }
+
+  #contacts(where: string, ...params: unknown[]): Contact[] {
+    const rows = this.#all<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts c JOIN users u ON u.id = c.id ${where}`, ...params);
+    if (rows.length === 0) return [];
+    const identities = this.#all<IdentityRow>(
+      `SELECT ${IDENTITY_COLUMNS} FROM channel_identities WHERE contact_id IN (${rows.map(() => '?').join(',')}) ORDER BY created_at, channel_id`,
+      ...rows.map((row) => row.id),
+    );
+    return toContacts(rows, identities);
+  }
+
+  async getContact(id: string): Promise<Contact | null> {
+    return this.#contacts('WHERE c.id = ?', id)[0] ?? null;
+  }
+
+  async listContacts(page: { limit: number; after: string | null }): Promise<Contact[]> {
+    if (page.after === null) return this.#contacts('ORDER BY c.created_at DESC, c.id DESC LIMIT ?', page.limit);
+    return this.#contacts(
+      `WHERE (c.created_at, c.id) < (SELECT created_at, id FROM contacts WHERE id = ?) ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+      page.after,
+      page.limit,
+    );
+  }
+
+  async setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean> {
+    const result = this.#run(
+      `UPDATE contacts SET preferred_channel_id = ? WHERE id = ?
+         AND (? IS NULL OR EXISTS (SELECT 1 FROM channel_identities WHERE contact_id = ? AND channel_id = ?))`,
+      channelId,
+      contactId,
+      channelId,
+      contactId,
+      channelId,
+    );
+    return result.changes > 0;
+  }
+
+  #delivery(key: DeliveryKey): DeliveryRow | undefined {
+    return 'id' in key
+      ? this.#get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`, key.id)
+      : this.#get<DeliveryRow>(
+          `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE channel_id = ? AND external_id = ?`,
+          key.channelId,
+          key.externalId,
+        );
+  }
+
+  async getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null> {
+    const row = this.#delivery(key);
+    return row ? toDeliveryRecord(row) : null;
+  }
+
+  async listDeliveries(messageId: string): Promise<DeliveryRecord[]> {
+    return this.#all<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE message_id = ? ORDER BY contact_id`, messageId).map(
+      toDeliveryRecord,
+    );
+  }
+
+  async updateDelivery(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now: number) {
+    const update = this.db.transaction(() => {
+      const row = this.#delivery(key);
+      if (!row) return null;
+      const patch = decide(toDeliveryRecord(row));
+      if (!patch) return null;
+      const { row: next, visible } = patchDelivery(toDeliveryRecord(row), patch, now);
+      this.#run(
+        `UPDATE deliveries SET channel_id = @channel_id, channel = @channel, recipient_id = @recipient_id, status = @status,
+           external_id = @external_id, error = @error, attempts = @attempts, next_attempt_at = @next_attempt_at, dead = @dead,
+           history = @history, updated_at = @updated_at WHERE id = @id`,
+        { ...next, dead: next.dead ? 1 : 0 },
+      );
+      const eventSeq = visible ? this.#recordEvent(next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now) : null;
+      return { delivery: toDeliveryRecord(next), eventSeq };
+    });
+    return update.immediate();
+  }
+
+  async claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
+    return this.#all<DeliveryRow>(
+      `UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
+         SELECT id FROM deliveries WHERE next_attempt_at <= ? AND status = 'pending' AND dead = 0 ORDER BY next_attempt_at LIMIT ?)
+       RETURNING ${DELIVERY_COLUMNS}`,
+      now + leaseMs,
+      now,
+      limit,
+    ).map(toDeliveryRecord);
+  }
+
+  async listDeadLetters(page: { limit: number; after: string | null; channelId?: string }): Promise<DeliveryRecord[]> {
+    return this.#all<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE dead = 1 AND (? IS NULL OR channel_id = ?)
+         AND (? IS NULL OR (created_at, id) > (SELECT created_at, id FROM deliveries WHERE id = ?))
+       ORDER BY created_at, id LIMIT ?`,
+      page.channelId ?? null,
+      page.channelId ?? null,
+      page.after,
+      page.after,
+      page.limit,
+    ).map(toDeliveryRecord);
+  }
+
+  async countDeadLetters(): Promise<number> {
+    return (this.#get<{ n: number }>('SELECT count(*) AS n FROM deliveries WHERE dead = 1') as { n: number }).n;
   }
 
   async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {

@@ -94,4 +94,46 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX uploads_expiring ON uploads(expires_at) WHERE message_id IS NULL;
   `,
+  `
+  CREATE TABLE contacts (
+    id TEXT PRIMARY KEY REFERENCES users(id),
+    conversation_id TEXT REFERENCES conversations(id),
+    preferred_channel_id TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE channel_identities (
+    channel_id TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contacts(id),
+    display_name TEXT,
+    username TEXT,
+    last_inbound_at INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (channel_id, external_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX channel_identities_by_contact ON channel_identities(contact_id);
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    channel_id TEXT,
+    channel TEXT,
+    recipient_id TEXT,
+    status TEXT NOT NULL,
+    external_id TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    dead INTEGER NOT NULL DEFAULT 0,
+    history TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (message_id, contact_id)
+  );
+  CREATE UNIQUE INDEX deliveries_by_external_id ON deliveries(channel_id, external_id) WHERE external_id IS NOT NULL;
+  CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX deliveries_dead ON deliveries(created_at, id) WHERE dead = 1;
+  `,
 ];

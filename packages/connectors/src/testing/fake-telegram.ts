@@ -1,24 +1,27 @@
-import { jsonServer } from './json-server.js';
+import { jsonServer, postWebhook, type WebhookAnswer } from './json-server.js';
 
-type Failure = { error_code: number; description: string; parameters?: { retry_after?: number } };
+export type TelegramFailure = { error_code: number; description: string; parameters?: { retry_after?: number } };
 
 /**
  * A Telegram Bot API stand-in on loopback speaking its documented shapes
  * (https://core.telegram.org/bots/api#making-requests): `POST /bot<token>/<method>` with a
  * JSON body, answered `{ ok: true, result }` or `{ ok: false, error_code, description,
  * parameters }`. It checks what Telegram checks for the methods the connector uses and can
- * be told to fail the next calls the way Telegram does.
+ * be told to fail the next calls the way Telegram does. Once the app called `setWebhook`,
+ * `inbound()` posts an `Update` there with the `X-Telegram-Bot-Api-Secret-Token` header.
  */
 export async function fakeTelegram(token: string) {
   const calls: Array<{ method: string; body: Record<string, unknown> }> = [];
-  const failures: Failure[] = [];
+  const failures: TelegramFailure[] = [];
   const chats = new Map<string, 'ok' | 'blocked'>();
   const updates: Array<{ update_id: number; [key: string]: unknown }> = [];
   let webhook: { url: string; secret_token?: string } | null = null;
   let nextMessageId = 100;
+  let nextUpdateId = 1;
+  const inboundIds = new Map<number, number>();
 
   const server = await jsonServer((request, raw, answer) => {
-    const fail = (failure: Failure) => answer(failure.error_code, { ok: false, ...failure });
+    const fail = (failure: TelegramFailure) => answer(failure.error_code, { ok: false, ...failure });
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
     if (!match || match[1] !== token) return fail({ error_code: 401, description: 'Unauthorized' });
     const method = match[2] as string;
@@ -79,13 +82,45 @@ export async function fakeTelegram(token: string) {
       chats.set(String(id), state);
     },
     /** The next calls fail like this, in order. */
-    failNext(...next: Failure[]) {
+    failNext(...next: TelegramFailure[]) {
       failures.push(...next);
     },
     queueUpdate(update: { update_id: number; [key: string]: unknown }) {
       updates.push(update);
     },
     webhook: () => webhook,
+    /** A user writes to the bot: an `Update` with a message, posted to the webhook the app set. */
+    inbound(message: { chatId: number; firstName?: string; username?: string; text: string; replyTo?: number }): Promise<
+      WebhookAnswer & { updateId: number; messageId: number }
+    > {
+      if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
+      chats.set(String(message.chatId), 'ok');
+      const messageId = (inboundIds.get(message.chatId) ?? 0) + 1;
+      inboundIds.set(message.chatId, messageId);
+      const updateId = nextUpdateId++;
+      const from = { id: message.chatId, is_bot: false, first_name: message.firstName ?? 'User', username: message.username };
+      const update = {
+        update_id: updateId,
+        message: {
+          message_id: messageId,
+          from,
+          chat: { id: message.chatId, type: 'private', first_name: from.first_name, username: message.username },
+          date: Math.floor(Date.now() / 1000),
+          text: message.text,
+          ...(message.replyTo ? { reply_to_message: { message_id: message.replyTo } } : {}),
+        },
+      };
+      return postWebhook(webhook.url, update, webhook.secret_token ? { 'x-telegram-bot-api-secret-token': webhook.secret_token } : {}).then(
+        (answer) => ({ ...answer, updateId, messageId }),
+      );
+    },
+    /** Posts an update exactly as given (a replay of one already sent, say), with the secret the app set. */
+    postUpdate(update: unknown, secretToken = webhook?.secret_token): Promise<WebhookAnswer> {
+      if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
+      return postWebhook(webhook.url, update, secretToken ? { 'x-telegram-bot-api-secret-token': secretToken } : {});
+    },
     close: server.close,
   };
 }
+
+export type FakeTelegram = Awaited<ReturnType<typeof fakeTelegram>>;

@@ -1,0 +1,166 @@
+import { jsonServer, postMetaWebhook, type WebhookAnswer } from './json-server.js';
+
+export type GraphFailure = { status: number; code: number; message: string; details?: string };
+
+const DAY_MS = 24 * 3600_000;
+
+export interface FakeGraphOptions {
+  accessToken: string;
+  phoneNumberId: string;
+  /** @default 'v23.0' */
+  version?: string;
+  /** The business's number, as webhooks show it. @default '15550783881' */
+  displayPhoneNumber?: string;
+  /** Refuse free-form messages to a number that has not written in the last 24 hours (131047), as WhatsApp does. @default true */
+  enforceWindow?: boolean;
+  /** The fake's clock. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The WhatsApp Cloud API on loopback, in its documented shapes
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages):
+ * `POST /{version}/{phone-number-id}/messages` with a bearer token, answered with
+ * `{ messaging_product, contacts: [{ input, wa_id }], messages: [{ id }] }` or a Graph API
+ * error `{ error: { message, type, code, error_data: { messaging_product, details }, fbtrace_id } }`.
+ * Free-form messages outside the customer service window fail with 131047.
+ *
+ * Once `subscribe`d to an app's webhook URL it posts the `messages` webhook as Meta does
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components), signed
+ * with `X-Hub-Signature-256`: inbound messages from a number, and sent/delivered/read/failed
+ * statuses of the messages it accepted.
+ */
+export async function fakeGraph(options: FakeGraphOptions) {
+  const version = options.version ?? 'v23.0';
+  const now = options.now ?? Date.now;
+  const displayPhoneNumber = options.displayPhoneNumber ?? '15550783881';
+  const calls: Array<Record<string, unknown>> = [];
+  const failures: GraphFailure[] = [];
+  const lastInbound = new Map<string, number>();
+  let subscription: { url: string; appSecret: string } | null = null;
+  let next = 1;
+  let nextInbound = 1;
+  const server = await jsonServer((request, raw, answer) => {
+    const fail = ({ status, code, message, details }: GraphFailure) =>
+      answer(status, {
+        error: {
+          message,
+          type: 'OAuthException',
+          code,
+          error_data: { messaging_product: 'whatsapp', details: details ?? message },
+          fbtrace_id: 'Az8or2yhqkZfEZ-_4Qn_Bam',
+        },
+      });
+    if (request.headers.authorization !== `Bearer ${options.accessToken}`)
+      return fail({ status: 401, code: 190, message: 'Error validating access token: Session has expired' });
+    if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
+      return fail({ status: 400, code: 100, message: 'Unsupported post request' });
+    const body = JSON.parse(raw) as Record<string, unknown>;
+    calls.push(body);
+    const injected = failures.shift();
+    if (injected) return fail(injected);
+    if (body.messaging_product !== 'whatsapp')
+      return fail({ status: 400, code: 100, message: '(#100) The parameter messaging_product is required.' });
+    if (typeof body.to !== 'string' || !/^\+?\d{8,15}$/.test(body.to))
+      return fail({ status: 400, code: 100, message: '(#100) Invalid parameter', details: 'to' });
+    const type = body.type as string;
+    const content = body[type] as Record<string, unknown> | undefined;
+    if (!content) return fail({ status: 400, code: 100, message: `(#100) Param ${type} is required` });
+    if (type === 'text' && (typeof content.body !== 'string' || content.body.length === 0))
+      return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
+    if (type !== 'text' && typeof content.link !== 'string')
+      return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] is required` });
+    const waId = String(body.to).replace('+', '');
+    const since = lastInbound.get(waId);
+    if (type !== 'template' && options.enforceWindow !== false && (since === undefined || now() - since > DAY_MS))
+      return fail({
+        status: 400,
+        code: 131047,
+        message: 'Re-engagement message',
+        details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+      });
+    const id = `wamid.HBgLMTU1NTA${String(next++).padStart(4, '0')}`;
+    return answer(200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: waId }], messages: [{ id }] });
+  });
+
+  const post = (value: Record<string, unknown>): Promise<WebhookAnswer> => {
+    if (!subscription) throw new Error('fakeGraph: subscribe(url, appSecret) first');
+    const body = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: displayPhoneNumber, phone_number_id: options.phoneNumberId },
+                ...value,
+              },
+            },
+          ],
+        },
+      ],
+    };
+    return postMetaWebhook(subscription.url, subscription.appSecret, body);
+  };
+
+  return {
+    url: server.url,
+    /** Request bodies the fake accepted or refused, in order. */
+    calls,
+    /** The next calls fail like this, in order. */
+    failNext(...next: GraphFailure[]) {
+      failures.push(...next);
+    },
+    /** Opens (or, with an old time, closes) the 24-hour window of a number, as if it had written then. */
+    openWindow(waId: string, at = now()) {
+      lastInbound.set(waId, at);
+    },
+    /** Where webhooks go, and the app secret they are signed with. */
+    subscribe(url: string, appSecret: string) {
+      subscription = { url, appSecret };
+    },
+    /** A customer writes: the `messages` webhook with a text (or a reply), posted to the subscribed URL. */
+    inbound(message: { from: string; name?: string; text: string; id?: string; replyTo?: string }): Promise<WebhookAnswer & { id: string }> {
+      const id = message.id ?? `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      lastInbound.set(message.from, now());
+      return post({
+        contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],
+        messages: [
+          {
+            from: message.from,
+            id,
+            timestamp: String(Math.floor(now() / 1000)),
+            type: 'text',
+            text: { body: message.text },
+            ...(message.replyTo ? { context: { from: displayPhoneNumber, id: message.replyTo } } : {}),
+          },
+        ],
+      }).then((answer) => ({ ...answer, id }));
+    },
+    /** A status of a message the fake accepted: the `statuses` webhook. */
+    status(
+      id: string,
+      status: 'sent' | 'delivered' | 'read' | 'failed',
+      recipientId: string,
+      error?: { code: number; title: string; details?: string },
+    ): Promise<WebhookAnswer> {
+      return post({
+        statuses: [
+          {
+            id,
+            status,
+            timestamp: String(Math.floor(now() / 1000)),
+            recipient_id: recipientId,
+            ...(error ? { errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } }] } : {}),
+          },
+        ],
+      });
+    },
+    close: server.close,
+  };
+}
+
+export type FakeGraph = Awaited<ReturnType<typeof fakeGraph>>;
