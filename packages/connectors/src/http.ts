@@ -9,6 +9,7 @@ export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<{ ok: true; status: number; body: unknown } | { ok: false; error: ChannelError }> {
   let response: Response;
   try {
@@ -16,6 +17,7 @@ export async function postJson(
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      signal,
     });
   } catch (error) {
     return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };

@@ -15,3 +15,20 @@ export {
   type WhatsAppWebhook,
   whatsappError,
 } from './whatsapp/index.js';
+
+import { TelegramConnector, type TelegramOptions } from './telegram/index.js';
+import type { Connector } from './types.js';
+import { WhatsAppConnector, type WhatsAppOptions } from './whatsapp/index.js';
+
+/** A channel account's connector settings, by platform, as the relay's `channels[]` config holds them. */
+export type ConnectorConfig = ({ type: 'whatsapp' } & WhatsAppOptions) | ({ type: 'telegram' } & TelegramOptions);
+
+/** The connector for a channel account's settings. */
+export function createConnector(config: ConnectorConfig): Connector {
+  switch (config.type) {
+    case 'whatsapp':
+      return new WhatsAppConnector(config);
+    case 'telegram':
+      return new TelegramConnector(config);
+  }
+}

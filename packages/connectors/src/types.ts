@@ -90,6 +90,8 @@ export interface Connector {
   send(message: OutboundMessage): Promise<SendResult>;
   /** Whether a webhook request really comes from the platform (signature or secret). */
   verifyWebhook(request: WebhookRequest): boolean;
+  /** Meta's webhook set-up GET: the `hub.challenge` to echo when the verify token matches, else null. Absent where the platform has none. */
+  verifyChallenge?(query: Record<string, unknown>): string | null;
   /** The events in a verified webhook body. */
   parseWebhook(body: unknown): InboundEvent[];
 }

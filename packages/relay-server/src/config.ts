@@ -2,6 +2,59 @@ import { readFileSync } from 'node:fs';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+/** App users put in each new contact's conversation (the first one owns it): the agents who answer. */
+const channelCommon = {
+  /** How the channel account is named in webhook URLs (`/v1/channels/<id>/webhook`) and statuses. */
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+  /** App users added to every new contact's conversation; the first owns it. @default [] */
+  members: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
+  /** Sends per second on this account, across all nodes. @default the platform's published limit */
+  sendsPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** Sends per second to one recipient. @default the platform's published limit */
+  sendsPerSecondPerRecipient: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** A base URL other than the platform's (a proxy, or a fake in tests). */
+  baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+};
+
+/** One channel account: a WhatsApp number, a Telegram bot… with its credentials. */
+export const ChannelConfigSchema = Type.Union([
+  Type.Object(
+    {
+      ...channelCommon,
+      type: Type.Literal('whatsapp'),
+      /** A system-user access token with `whatsapp_business_messaging`. */
+      accessToken: Type.String({ minLength: 1 }),
+      /** The business phone number's id (not the number). */
+      phoneNumberId: Type.String({ minLength: 1 }),
+      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
+      appSecret: Type.String({ minLength: 1 }),
+      /** What you type as the verify token in the app dashboard's webhook set-up. */
+      verifyToken: Type.String({ minLength: 1 }),
+      /** Graph API version. @default 'v23.0' */
+      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...channelCommon,
+      type: Type.Literal('telegram'),
+      /** The bot token from @BotFather. */
+      token: Type.String({ minLength: 1 }),
+      /** Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`; 1–256 of A–Z, a–z, 0–9, _ and -. */
+      secretToken: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' }),
+      /**
+       * `webhook`: Telegram posts updates to `<publicUrl>/v1/channels/<id>/webhook` (the relay calls
+       * `setWebhook` at start when `publicUrl` is set). `polling`: the relay long-polls `getUpdates`,
+       * for development without a public URL (run one node that polls). @default 'webhook'
+       */
+      mode: Type.Optional(Type.Union([Type.Literal('webhook'), Type.Literal('polling')], { default: 'webhook' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type ChannelConfig = Static<typeof ChannelConfigSchema>;
+
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)));
 
 /**
@@ -170,6 +223,29 @@ export const RelayConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** The URL platforms and browsers reach this relay at (behind its proxy), e.g. `https://chat.example.com`. Used for Telegram's `setWebhook` and the links channels fetch files from. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*[^/])?$' })),
+    /** Channel accounts external contacts write from. @default [] */
+    channels: Type.Array(ChannelConfigSchema, { default: [] }),
+    dispatch: Type.Object(
+      {
+        /** Attempts of one delivery before it goes to the dead-letter queue. @default 8 */
+        maxAttempts: Type.Integer({ default: 8, minimum: 1 }),
+        /** Backoff: retry n waits a random time up to min(maxDelayMs, baseDelayMs × 2^(n-1)) (full jitter). @default 1000 */
+        baseDelayMs: Type.Integer({ default: 1000, minimum: 1 }),
+        /** @default 300000 */
+        maxDelayMs: Type.Integer({ default: 300_000, minimum: 1 }),
+        /** A worker holding a delivery this long without an outcome (it died) lets another take it. @default 60000 */
+        leaseMs: Type.Integer({ default: 60_000, minimum: 100 }),
+        /** How often each node looks for deliveries due (retries, and any a dead node held). @default 1000 */
+        pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+        /** Consecutive failures of a channel account that open its circuit. @default 5 */
+        breakerFailures: Type.Integer({ default: 5, minimum: 1 }),
+        /** An open circuit lets one trial send through after this long (half-open). @default 30000 */
+        breakerHalfOpenAfterMs: Type.Integer({ default: 30_000, minimum: 10 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     realtime: Type.Object(
       {
         /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */
@@ -209,6 +285,8 @@ export class ConfigError extends Error {
 
 /** Keys read from env as comma-separated lists. */
 const LIST_KEYS = new Set(['allowedOrigins']);
+/** Keys read from env as JSON. */
+const JSON_KEYS = new Set(['channels']);
 
 /** Env var → config key. `PORT`, `HOST` and `NODE_ENV` are honoured as the conventions they are. */
 export const ENV_VARS: Record<string, string> = {
@@ -271,6 +349,15 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_AWAY_AFTER_MS: 'realtime.awayAfterMs',
   CHAT4ALL_OFFLINE_GRACE_MS: 'realtime.offlineGraceMs',
   CHAT4ALL_CONNECTION_TTL_MS: 'realtime.connectionTtlMs',
+  CHAT4ALL_PUBLIC_URL: 'publicUrl',
+  CHAT4ALL_CHANNELS: 'channels',
+  CHAT4ALL_DISPATCH_MAX_ATTEMPTS: 'dispatch.maxAttempts',
+  CHAT4ALL_DISPATCH_BASE_DELAY_MS: 'dispatch.baseDelayMs',
+  CHAT4ALL_DISPATCH_MAX_DELAY_MS: 'dispatch.maxDelayMs',
+  CHAT4ALL_DISPATCH_LEASE_MS: 'dispatch.leaseMs',
+  CHAT4ALL_DISPATCH_POLL_INTERVAL_MS: 'dispatch.pollIntervalMs',
+  CHAT4ALL_BREAKER_FAILURES: 'dispatch.breakerFailures',
+  CHAT4ALL_BREAKER_HALF_OPEN_AFTER_MS: 'dispatch.breakerHalfOpenAfterMs',
 };
 
 /**
@@ -295,6 +382,15 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string } =
     if (value === undefined || value === '') continue;
     // CHAT4ALL_* beats the bare convention (PORT, HOST) when both are set.
     if (sources.has(key) && !name.startsWith('CHAT4ALL_')) continue;
+    if (JSON_KEYS.has(key)) {
+      try {
+        setPath(input, key, JSON.parse(value));
+      } catch (error) {
+        throw new ConfigError(`${key} (from ${name})`, `not valid JSON: ${(error as Error).message}`);
+      }
+      sources.set(key, name);
+      continue;
+    }
     setPath(
       input,
       key,
@@ -313,7 +409,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string } =
 /** Fills defaults, coerces env strings, and validates; throws a ConfigError naming the first bad key. */
 export function resolveConfig(input: RelayConfigInput | Record<string, unknown> = {}, sources = new Map<string, string>()): RelayConfig {
   const value: unknown = Value.Default(RelayConfigSchema, Value.Convert(RelayConfigSchema, structuredClone(input)));
-  const error = Value.Errors(RelayConfigSchema, value).First();
+  const error = channelError(value) ?? Value.Errors(RelayConfigSchema, value).First();
   if (error) {
     const key = pointerToKey(error.path) || '(root)';
     const from = sources.get(key);
@@ -325,6 +421,11 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
     [config.uploads.driver === 's3' && !config.uploads.s3.bucket, 'uploads.s3.bucket', "the 's3' upload store"],
   ];
+  const ids = new Set<string>();
+  for (const channel of config.channels) {
+    if (ids.has(channel.id)) throw new ConfigError('channels', `two channel accounts have the id ${JSON.stringify(channel.id)}`);
+    ids.add(channel.id);
+  }
   for (const [missing, key, what] of required) {
     if (!missing) continue;
     const env = Object.keys(ENV_VARS).find((name) => ENV_VARS[name] === key);
@@ -333,8 +434,22 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
   return config;
 }
 
+/** A channel account checked against the schema of its `type`, so the error names the field, not the union. */
+function channelError(value: unknown) {
+  const channels = (value as { channels?: unknown }).channels;
+  if (!Array.isArray(channels)) return undefined;
+  for (const [index, channel] of channels.entries()) {
+    const type = (channel as { type?: unknown } | null)?.type;
+    const schema = ChannelConfigSchema.anyOf.find((s) => s.properties.type.const === type);
+    if (!schema) continue;
+    const error = Value.Errors(schema, channel).First();
+    if (error) return { ...error, path: `/channels/${index}${error.path}` };
+  }
+  return undefined;
+}
+
 function describe(schema: TSchema, message: string, value: unknown): string {
-  if (schema.anyOf) {
+  if (schema.anyOf && (schema.anyOf as TSchema[]).every((s) => s.const !== undefined)) {
     const options = (schema.anyOf as TSchema[]).map((s) => JSON.stringify(s.const)).join(', ');
     return `expected one of ${options}, got ${JSON.stringify(value)}`;
   }

@@ -3,6 +3,10 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { SessionService } from './auth/sessions.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/types.js';
+import type { Channels } from './channels/channels.js';
+import type { DeliveryService } from './channels/deliveries.js';
+import type { Dispatcher } from './channels/dispatcher.js';
+import type { InboundService } from './channels/inbound.js';
 import type { RelayConfig } from './config.js';
 import type { ConversationService } from './conversations/service.js';
 import type { Limits } from './limits/limits.js';
@@ -34,6 +38,10 @@ export interface RelayContext {
   readonly limits: Limits;
   readonly uploads: UploadService;
   readonly metrics: RelayMetrics;
+  readonly channels: Channels;
+  readonly inbound: InboundService;
+  readonly deliveries: DeliveryService;
+  readonly dispatcher: Dispatcher;
   /** Set when `close()` starts: new work is refused with SHUTTING_DOWN. */
   closing: boolean;
 }

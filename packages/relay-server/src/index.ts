@@ -3,6 +3,8 @@ export { MemoryBus } from './bus/memory.js';
 export type { Bus, BusEnvelope } from './bus/types.js';
 export { ConfigError, loadConfig, type RelayConfig, type RelayConfigInput, RelayConfigSchema, resolveConfig } from './config.js';
 export { RelayError, toRelayError } from './errors.js';
+export { MemoryWorkQueue } from './queue/memory.js';
+export type { WorkItem, WorkQueue } from './queue/types.js';
 export {
   createBus,
   createRelay,

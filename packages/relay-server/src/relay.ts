@@ -11,6 +11,12 @@ import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
+import { Channels } from './channels/channels.js';
+import { DeliveryService } from './channels/deliveries.js';
+import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
+import { InboundService } from './channels/inbound.js';
+import { channelRoutes } from './channels/routes.js';
+import { startTelegram } from './channels/telegram.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
 import type { RelayContext } from './context.js';
 import { conversationRoutes } from './conversations/routes.js';
@@ -23,6 +29,8 @@ import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
 import { RelayMetrics } from './observability/metrics.js';
+import { MemoryWorkQueue } from './queue/memory.js';
+import type { WorkQueue } from './queue/types.js';
 import { gatewayRoutes } from './realtime/gateway.js';
 import { Hub } from './realtime/hub.js';
 import { PresenceTracker } from './realtime/presence.js';
@@ -51,6 +59,10 @@ export interface RelayDependencies {
   shared?: SharedState;
   /** A pino logger to use instead of one built from `logLevel`. */
   logger?: Logger;
+  /** The work queue of channel dispatch, instead of the in-process one (or Redis with `bus.driver: 'redis'`). The relay closes it. */
+  dispatchQueue?: WorkQueue<DispatchItem>;
+  /** The `fetch` connectors call platforms with. */
+  fetch?: typeof fetch;
 }
 
 export interface Relay {
@@ -163,7 +175,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const tokens = new TokenService({ ...config.auth, ...secrets });
   const conversations = new ConversationService(store, bus);
   const hub = new Hub();
-  const metrics = new RelayMetrics({ socketCount: () => hub.size });
+  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.countDeadLetters() });
   const onCommit = (size: number, durationMs: number) => {
     metrics.commitBatchSize.observe(size);
     metrics.commitSeconds.observe(durationMs / 1000);
@@ -177,12 +189,56 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     config.bus.driver === 'redis'
       ? new (await import('./uploads/redis-locker.js')).RedisLocker({ url: config.bus.redis.url, keyPrefix: config.bus.redis.keyPrefix })
       : undefined;
-  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, locker);
+  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, secrets.appSecret, locker);
+  const channels = new Channels(config.channels, deps.fetch);
+  // The app users each channel puts in new contacts' conversations exist before the first webhook.
+  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
+  const deliveries = new DeliveryService(store, bus, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
+  const dispatchQueue =
+    deps.dispatchQueue ??
+    (config.bus.driver === 'redis'
+      ? new (await import('./queue/redis.js')).RedisWorkQueue<DispatchItem>({
+          url: config.bus.redis.url,
+          keyPrefix: config.bus.redis.keyPrefix,
+          name: 'dispatch',
+          claimIdleMs: config.dispatch.leaseMs,
+        })
+      : new MemoryWorkQueue<DispatchItem>());
+  const { publicUrl } = config;
+  const dispatcher = new Dispatcher({
+    store,
+    channels,
+    deliveries,
+    shared,
+    queue: dispatchQueue,
+    config: config.dispatch,
+    metrics,
+    log,
+    // Platforms may fetch a file for a day (WhatsApp and Telegram fetch within minutes).
+    fileUrl: async (uploadId) => (publicUrl ? `${publicUrl}${uploads.signedPath(uploadId, Date.now() + 24 * 3600_000)}` : null),
+  });
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
     await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
   };
+  const messages = new MessageService(store, bus, conversations, {
+    limits: config.limits,
+    appends,
+    receipts,
+    limitSend: (userId) => limits.send(userId),
+    onSent: (message, created, seconds) => {
+      metrics.sendAckSeconds.observe(seconds);
+      if (!created) return;
+      metrics.messagesAppended.inc();
+      if (log.isLevelEnabled('debug'))
+        log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
+    },
+    onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
+    onDispatch: () => dispatcher.wake(),
+    attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
+  });
+  const inbound = new InboundService({ store, channels, messages, conversations, deliveries, log });
   const ctx: RelayContext = {
     config,
     log,
@@ -194,21 +250,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     conversations,
     appends,
     receipts,
-    messages: new MessageService(store, bus, conversations, {
-      limits: config.limits,
-      appends,
-      receipts,
-      limitSend: (userId) => limits.send(userId),
-      onSent: (message, created, seconds) => {
-        metrics.sendAckSeconds.observe(seconds);
-        if (!created) return;
-        metrics.messagesAppended.inc();
-        if (log.isLevelEnabled('debug'))
-          log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
-      },
-      onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
-      attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
-    }),
+    messages,
     hub,
     typing: new TypingTracker(
       shared,
@@ -229,8 +271,14 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     limits,
     uploads,
     metrics,
+    channels,
+    deliveries,
+    dispatcher,
+    inbound,
     closing: false,
   };
+  const telegramPolls = startTelegram(ctx);
+  dispatcher.start();
   const sweep = setInterval(() => {
     uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));
   }, config.uploads.sweepIntervalMs);
@@ -279,6 +327,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(messageRoutes, { ctx });
   await app.register(presenceRoutes, { ctx });
   await app.register(uploadRoutes, { ctx });
+  await app.register(channelRoutes, { ctx });
   await app.register(gatewayRoutes, { ctx });
 
   let closing: Promise<void> | undefined;
@@ -294,12 +343,15 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       closing ??= (async () => {
         ctx.closing = true;
         clearInterval(sweep);
+        telegramPolls.stop();
+        await dispatcher.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));
         await app.close();
         await Promise.all([ctx.typing.close(), ctx.presence.close()]);
         unsubscribe();
         unsubscribeGap?.();
+        await dispatchQueue.close();
         if (!deps.shared) await shared.close();
         await locker?.close();
         if (!deps.bus) await bus.close();

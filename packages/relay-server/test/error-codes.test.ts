@@ -29,6 +29,19 @@ describe('every error code is reachable', () => {
     relay = await startRelay({
       limits: { textMaxLength: 10, metadataMaxBytes: 32, frameMaxBytes: 2048, frameHardMaxBytes: 8192, bodyMaxBytes: 2048 },
       uploads: { maxBytes: 1024 * 1024 },
+      // Platforms are never called here: the base URLs point at a closed port.
+      channels: [
+        { id: 'tg', type: 'telegram', token: '1:x', secretToken: 'tg-secret', baseUrl: 'http://127.0.0.1:9' },
+        {
+          id: 'wa',
+          type: 'whatsapp',
+          accessToken: 't',
+          phoneNumberId: '1',
+          appSecret: 's',
+          verifyToken: 'v',
+          baseUrl: 'http://127.0.0.1:9',
+        },
+      ],
     });
     ana = await relay.user();
     bob = await relay.user();
@@ -72,6 +85,12 @@ describe('every error code is reachable', () => {
     });
 
   const triggers: Record<ErrorCode, () => Promise<Seen>> = {
+    CHANNEL_NOT_FOUND: () => http('POST', '/v1/channels/nope/webhook', { body: {} }),
+    CONTACT_NOT_FOUND: () => http('GET', '/v1/contacts/contact:nobody', { as: API_KEY }),
+    DELIVERY_NOT_FOUND: () => http('POST', '/v1/admin/dead-letters/0123456789abcdef/replay', { as: API_KEY }),
+    WEBHOOK_SIGNATURE_INVALID: () =>
+      http('POST', '/v1/channels/tg/webhook', { body: { update_id: 1 }, headers: { 'x-telegram-bot-api-secret-token': 'guess' } }),
+    WEBHOOK_VERIFY_TOKEN_INVALID: () => http('GET', '/v1/channels/wa/webhook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1'),
     UPLOAD_NOT_FOUND: () => http('GET', '/v1/uploads/0123456789abcdef0123456789abcdef', { as: ana.token }),
     UPLOAD_INCOMPLETE: async () => {
       const uploadId = await unfinishedUpload(relay, ana.token, conversationId);

@@ -128,8 +128,12 @@ export class TelegramConnector implements Connector {
    * Long polling, for development without a public URL: the updates after `offset` (waiting
    * up to `timeoutS` for one), as events, and the offset to ask from next time.
    */
-  async poll(offset: number, timeoutS = 25): Promise<{ events: InboundEvent[]; nextOffset: number } | { error: ChannelError }> {
-    const result = await this.call<TelegramUpdate[]>('getUpdates', { offset, timeout: timeoutS, allowed_updates: ['message'] });
+  async poll(
+    offset: number,
+    timeoutS = 25,
+    signal?: AbortSignal,
+  ): Promise<{ events: InboundEvent[]; nextOffset: number } | { error: ChannelError }> {
+    const result = await this.call<TelegramUpdate[]>('getUpdates', { offset, timeout: timeoutS, allowed_updates: ['message'] }, signal);
     if (!result.ok) return { error: result.error };
     const updates = result.value;
     const nextOffset = updates.reduce((next, update) => Math.max(next, update.update_id + 1), offset);
@@ -137,8 +141,12 @@ export class TelegramConnector implements Connector {
   }
 
   /** One Bot API call; the platform's error body becomes a ChannelError with a retry decision. */
-  async call<T>(method: string, body: Record<string, unknown>): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
-    const answer = await postJson(this.#fetch, `${this.#base}/${method}`, body);
+  async call<T>(
+    method: string,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
+    const answer = await postJson(this.#fetch, `${this.#base}/${method}`, body, {}, signal);
     if (!answer.ok) return answer;
     const parsed = answer.body as ApiResponse<T> | null;
     if (!parsed)

@@ -123,7 +123,13 @@ export async function fakeGraph(options: FakeGraphOptions) {
       subscription = { url, appSecret };
     },
     /** A customer writes: the `messages` webhook with a text (or a reply), posted to the subscribed URL. */
-    inbound(message: { from: string; name?: string; text: string; id?: string; replyTo?: string }): Promise<WebhookAnswer & { id: string }> {
+    inbound(message: {
+      from: string;
+      name?: string;
+      text: string;
+      id?: string;
+      replyTo?: string;
+    }): Promise<WebhookAnswer & { id: string }> {
       const id = message.id ?? `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
       lastInbound.set(message.from, now());
       return post({
@@ -154,7 +160,13 @@ export async function fakeGraph(options: FakeGraphOptions) {
             status,
             timestamp: String(Math.floor(now() / 1000)),
             recipient_id: recipientId,
-            ...(error ? { errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } }] } : {}),
+            ...(error
+              ? {
+                  errors: [
+                    { code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } },
+                  ],
+                }
+              : {}),
           },
         ],
       });

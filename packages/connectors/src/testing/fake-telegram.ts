@@ -90,9 +90,13 @@ export async function fakeTelegram(token: string) {
     },
     webhook: () => webhook,
     /** A user writes to the bot: an `Update` with a message, posted to the webhook the app set. */
-    inbound(message: { chatId: number; firstName?: string; username?: string; text: string; replyTo?: number }): Promise<
-      WebhookAnswer & { updateId: number; messageId: number }
-    > {
+    inbound(message: {
+      chatId: number;
+      firstName?: string;
+      username?: string;
+      text: string;
+      replyTo?: number;
+    }): Promise<WebhookAnswer & { updateId: number; messageId: number }> {
       if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
       chats.set(String(message.chatId), 'ok');
       const messageId = (inboundIds.get(message.chatId) ?? 0) + 1;

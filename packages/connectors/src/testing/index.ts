@@ -1,3 +1,3 @@
-export { fakeGraph, type GraphFailure, type FakeGraph } from './fake-graph.js';
-export { fakeTelegram, type FakeTelegram, type TelegramFailure } from './fake-telegram.js';
+export { type FakeGraph, fakeGraph, type GraphFailure } from './fake-graph.js';
+export { type FakeTelegram, fakeTelegram, type TelegramFailure } from './fake-telegram.js';
 export { jsonServer, metaSignature, postMetaWebhook, postWebhook, type WebhookAnswer } from './json-server.js';

@@ -84,6 +84,17 @@ export class ConversationService {
     return { conversation: detail, created: true };
   }
 
+  /** Tells the members of a conversation created outside this service (a new contact's) that it exists. */
+  async announceCreated(conversationId: string): Promise<void> {
+    const conversation = await this.store.getConversation(conversationId);
+    if (!conversation) return;
+    const detail = await this.#detail(conversation);
+    await this.#announce(
+      detail,
+      detail.members.map((m) => m.userId),
+    );
+  }
+
   async get(principal: Principal, conversationId: string): Promise<ConversationDetail> {
     const { conversation } = await this.access(principal, conversationId);
     return this.#detail(conversation);

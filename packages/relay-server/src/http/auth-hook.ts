@@ -10,7 +10,7 @@ import { RelayError, toRelayError } from '../errors.js';
  * `server`, or `socket` (like `any`, but a failure is kept on the request for the
  * WebSocket handler to report as a close code instead of answering HTTP 401), or
  * `download` (a user token from the header or the `access_token` query parameter, so an
- * `<img src>` or a link can fetch a file).
+ * `<img src>` or a link can fetch a file), or a signed link the route checks itself).
  */
 export type RouteAuth = 'none' | 'any' | 'user' | 'server' | 'socket' | 'download';
 
@@ -39,6 +39,8 @@ export const authHook = fp(
     app.addHook('onRequest', async (request) => {
       const mode = request.routeOptions.config.auth ?? 'none';
       if (mode === 'none') return;
+      // A signed link (a file a platform fetches) carries its own proof; the route checks it.
+      if (mode === 'download' && typeof (request.query as { signature?: unknown }).signature === 'string') return;
       try {
         const principal = await ctx.authenticator.authenticate(credentialOf(request, mode));
         if ((mode === 'user' || mode === 'download') && principal.kind !== 'user')

@@ -27,6 +27,8 @@ export interface MessageServiceOptions {
   onSent(message: Message, created: boolean, seconds: number): void;
   /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
   onPublishError(error: unknown, messageId: string): void;
+  /** A committed message has deliveries to contacts' channels waiting. */
+  onDispatch?(): void;
   /**
    * Ties the sender's finished upload to the message (idempotent for the same message) and
    * describes it; throws UPLOAD_NOT_FOUND or UPLOAD_INCOMPLETE.
@@ -66,17 +68,34 @@ export class MessageService {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
       attachment = await this.options.attach(senderId, conversationId, input.attachment.uploadId, input.id);
     }
-    const outcome = await this.options.appends.submit({
-      id: input.id,
-      conversationId,
-      senderId,
-      kind: attachment ? 'file' : author.kind,
-      text: input.text,
-      metadata,
-      attachment,
-      replyTo: input.replyTo ?? null,
-      now: Date.now(),
-    });
+    return this.#commit(
+      {
+        id: input.id,
+        conversationId,
+        senderId,
+        kind: attachment ? 'file' : author.kind,
+        text: input.text,
+        metadata,
+        attachment,
+        replyTo: input.replyTo ?? null,
+        now: Date.now(),
+      },
+      started,
+      connectionId,
+    );
+  }
+
+  /**
+   * A message from a contact, arriving through a channel: appended by the same idempotent
+   * path, without the limits meant for app clients (the platform has its own).
+   */
+  async receive(input: Omit<AppendInput, 'now' | 'attachment'>): Promise<SendAck> {
+    return this.#commit({ ...input, attachment: null, now: Date.now() }, performance.now());
+  }
+
+  async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
+    const { conversationId } = input;
+    const outcome = await this.options.appends.submit(input);
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { message } = outcome;
     this.options.onSent(message, outcome.created, (performance.now() - started) / 1000);
@@ -84,6 +103,7 @@ export class MessageService {
     // stored id is published again: the node that stored it may have died before publishing
     // (its sender never got the ack), and clients drop a message they already hold by id.
     this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
+    if (outcome.dispatch) this.options.onDispatch?.();
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }
 

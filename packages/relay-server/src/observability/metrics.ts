@@ -56,7 +56,35 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { socketCount: () => number }) {
+  readonly dispatchOutcomes = new Counter({
+    name: 'chat4all_dispatch_total',
+    help: 'Channel send attempts by outcome (sent, retry, failed, dead_lettered, throttled, circuit_open) and our error code',
+    labelNames: ['channel', 'outcome', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly circuitState = new Gauge({
+    name: 'chat4all_circuit_state',
+    help: 'Circuit breaker of each channel account on this node: 0 closed, 1 half-open, 2 open',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly inboundEvents = new Counter({
+    name: 'chat4all_inbound_events_total',
+    help: 'Platform webhook events taken in, by channel and kind (message, status), and webhooks refused',
+    labelNames: ['channel', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters: Gauge;
+
+  constructor(options: { socketCount: () => number; deadLetterCount?: () => Promise<number> }) {
+    this.deadLetters = new Gauge({
+      name: 'chat4all_dead_letters',
+      help: 'Channel deliveries waiting in the dead-letter queue (all nodes)',
+      registers: [this.registry],
+      async collect() {
+        if (options.deadLetterCount) this.set(await options.deadLetterCount());
+      },
+    });
     this.sockets = new Gauge({
       name: 'chat4all_sockets',
       help: 'Open WebSocket connections on this node',

@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 
-export interface WorkItem<T> {
-  /** The stream entry id; stable across redeliveries, so handlers can use it as an idempotency key. */
-  id: string;
-  payload: T;
-}
+import type { WorkItem, WorkQueue } from './types.js';
 
 export interface RedisWorkQueueOptions {
   /** Redis URL. Ignored when `redis` is given. */
@@ -37,7 +33,7 @@ type Entries = Array<[id: string, fields: string[] | null]>;
  * is at least once, so a handler makes its effect idempotent on `item.id` (a platform's
  * idempotency key, a unique row); together that is exactly-once effect.
  */
-export class RedisWorkQueue<T> {
+export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #redis: Redis;
   readonly #reader: Redis;
   readonly #key: string;

@@ -1,4 +1,5 @@
 import type { ConversationEvent, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
+import { toChannelDelivery } from '../store/rows.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import type { Connection, ReplayedTo } from './connection.js';
 
@@ -115,7 +116,7 @@ export class Replay {
     events: StoredEvent[],
   ): Promise<Array<ConversationEvent & { eventSeq: number }>> {
     const frames: Array<ConversationEvent & { eventSeq: number }> = [];
-    const messageEvents = events.filter((e) => e.messageId !== null);
+    const messageEvents = events.filter((e) => e.messageId !== null && e.type !== 'delivery.updated');
     const messages = new Map(
       (
         await this.store.getMessages(
@@ -129,6 +130,12 @@ export class Replay {
       // Messages above the client's seq are replayed whole, in their current state, later.
       if (!message || message.seq > knownSeq) continue;
       frames.push({ type: message.deletedAt ? 'message.deleted' : 'message.updated', message, eventSeq: event.eventSeq });
+    }
+    for (const event of events) {
+      if (event.type !== 'delivery.updated') continue;
+      const delivery = (await this.store.listDeliveries(event.messageId as string)).find((d) => d.contactId === event.userId);
+      if (delivery)
+        frames.push({ type: 'delivery.updated', conversationId, delivery: toChannelDelivery(delivery), eventSeq: event.eventSeq });
     }
     const needsMembers = events.some((e) => e.type !== 'conversation.updated' && e.messageId === null);
     const members = needsMembers
@@ -158,6 +165,7 @@ export class Replay {
 
 /** What an event is about: a message, a member's horizons, a membership, or the conversation itself. */
 function keyOf(event: StoredEvent): string {
+  if (event.type === 'delivery.updated') return `d:${event.messageId}:${event.userId}`;
   if (event.messageId !== null) return `m:${event.messageId}`;
   if (event.type === 'receipt') return `r:${event.userId}`;
   if (event.type === 'conversation.updated') return 'c';

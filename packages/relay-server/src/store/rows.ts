@@ -229,8 +229,7 @@ export interface IdentityRow {
   last_inbound_at: number | null;
 }
 
-export const CONTACT_COLUMNS =
-  'c.id, u.display_name, u.metadata, c.conversation_id, c.preferred_channel_id, c.created_at';
+export const CONTACT_COLUMNS = 'c.id, u.display_name, u.metadata, c.conversation_id, c.preferred_channel_id, c.created_at';
 export const IDENTITY_COLUMNS = 'contact_id, channel_id, channel, external_id, display_name, username, last_inbound_at';
 
 /** Contacts with their identities (rows of any contacts, in any order; each contact keeps its identities by first contact). */
@@ -306,7 +305,12 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
  */
 export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now: number): { row: DeliveryRow; visible: boolean } {
   const { history, ...fields } = patch;
-  const next: DeliveryRecord = { ...current, ...fields, updatedAt: now, history: history ? [...current.history, history] : current.history };
+  const next: DeliveryRecord = {
+    ...current,
+    ...fields,
+    updatedAt: now,
+    history: history ? [...current.history, history] : current.history,
+  };
   const visible =
     history !== undefined ||
     next.status !== current.status ||

@@ -4,14 +4,14 @@ import type {
   Contact,
   Conversation,
   ConversationSummary,
+  DeliveryError,
+  DeliveryStatus,
   Member,
   MemberRole,
   Message,
   MessageKind,
   Metadata,
   User,
-  DeliveryError,
-  DeliveryStatus,
 } from '@chat4all/protocol';
 
 /**

@@ -374,7 +374,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         conversationId: conversation.id,
         preferredChannelId: null,
         identities: [
-          { channelId: 'wa-main', channel: 'whatsapp', externalId: '5511999990000', displayName: 'Maria', lastInboundAt: new Date(now).toISOString() },
+          {
+            channelId: 'wa-main',
+            channel: 'whatsapp',
+            externalId: '5511999990000',
+            displayName: 'Maria',
+            lastInboundAt: new Date(now).toISOString(),
+          },
         ],
       });
       expect(conversation).toMatchObject({ type: 'group', title: 'Maria', metadata: { channel: 'whatsapp' } });

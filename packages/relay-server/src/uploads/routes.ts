@@ -105,7 +105,11 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     '/v1/uploads/:id',
     { exposeHeadRoute: false, config: { auth: 'download' } },
     async (request, reply) => {
-      const record = await uploads.readable(userIdOf(request), request.params.id);
+      const { expires, signature } = request.query as { expires?: string; signature?: string };
+      const record =
+        signature !== undefined
+          ? await uploads.signedReadable(request.params.id, expires ?? '', signature)
+          : await uploads.readable(userIdOf(request), request.params.id);
       reply.header('content-type', record.type);
       reply.header('content-disposition', contentDisposition(record.name, { type: 'inline' }));
       reply.header('accept-ranges', 'bytes');

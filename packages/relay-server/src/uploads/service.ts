@@ -1,4 +1,4 @@
-import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline as pipe, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attachment } from '@chat4all/protocol';
@@ -31,6 +31,8 @@ export class UploadService {
     private readonly store: Store,
     readonly storage: UploadStorage,
     private readonly config: RelayConfig['uploads'],
+    /** Signs links to files that platforms fetch (`signedPath`). */
+    private readonly linkSecret: string,
     /** The tus upload lock; `@tus/server`'s in-process one when absent (a single node). */
     readonly locker?: Locker,
   ) {
@@ -133,6 +135,31 @@ export class UploadService {
     if (!record || !(await this.store.getMember(record.conversationId, userId))) throw new RelayError('UPLOAD_NOT_FOUND');
     if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE');
     return record;
+  }
+
+  /**
+   * A link to an attached upload that works without a token until `expiresAt`: for platforms
+   * that fetch a file a message carries (WhatsApp, Telegram…). HMAC-SHA256 of the id and
+   * expiry with the relay's secret.
+   */
+  signedPath(id: string, expiresAt: number): string {
+    return `/v1/uploads/${encodeURIComponent(id)}?expires=${expiresAt}&signature=${this.#sign(id, expiresAt)}`;
+  }
+
+  /** The attached upload a signed link names, when the signature holds and has not expired. */
+  async signedReadable(id: string, expires: string, signature: string): Promise<UploadRecord> {
+    const expiresAt = Number(expires);
+    const expected = Buffer.from(this.#sign(id, expiresAt));
+    const given = Buffer.from(signature);
+    if (!Number.isSafeInteger(expiresAt) || expiresAt < Date.now() || given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new RelayError('UNAUTHENTICATED', 'The download link is invalid or has expired');
+    const record = await this.store.getUpload(id);
+    if (!record?.complete || !record.messageId) throw new RelayError('UPLOAD_NOT_FOUND');
+    return record;
+  }
+
+  #sign(id: string, expiresAt: number): string {
+    return createHmac('sha256', this.linkSecret).update(`download\u0000${id}\u0000${expiresAt}`).digest('base64url');
   }
 
   /** Ties the sender's complete upload for this conversation to a message, once. */

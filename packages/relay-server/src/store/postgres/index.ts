@@ -9,12 +9,12 @@ import {
   type DeliveryRow,
   IDENTITY_COLUMNS,
   type IdentityRow,
-  patchDelivery,
-  toContacts,
-  toDeliveryRecord,
   type MemberRow,
   type MessageRow,
+  patchDelivery,
+  toContacts,
   toConversation,
+  toDeliveryRecord,
   toMember,
   toMessage,
   toUploadRecord,
@@ -29,11 +29,11 @@ import type {
   AppendOutcome,
   ContactInput,
   ContactOutcome,
+  ConversationCursor,
+  ConversationPatch,
   DeliveryKey,
   DeliveryPatch,
   DeliveryRecord,
-  ConversationCursor,
-  ConversationPatch,
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
@@ -593,7 +593,9 @@ export class PostgresStore implements Store {
           status = ${next.status}, external_id = ${next.external_id}, error = ${next.error}, attempts = ${next.attempts},
           next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, updated_at = ${now}
         WHERE id = ${next.id}`;
-      const eventSeq = visible ? await recordEvent(tx, next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now) : null;
+      const eventSeq = visible
+        ? await recordEvent(tx, next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now)
+        : null;
       return { delivery: toDeliveryRecord(next), eventSeq };
     });
   }
@@ -648,8 +650,7 @@ export class PostgresStore implements Store {
 class UsernameTaken extends Error {}
 
 function deliveryRows(q: Query, key: DeliveryKey, lock: boolean) {
-  const where =
-    'id' in key ? q`id = ${key.id}` : q`channel_id = ${key.channelId} AND external_id = ${key.externalId}`;
+  const where = 'id' in key ? q`id = ${key.id}` : q`channel_id = ${key.channelId} AND external_id = ${key.externalId}`;
   return q<DeliveryRow[]>`SELECT ${q.unsafe(DELIVERY_COLUMNS)} FROM deliveries WHERE ${where} ${lock ? q`FOR UPDATE` : q``}`;
 }
 

@@ -11,12 +11,12 @@ import {
   type DeliveryRow,
   IDENTITY_COLUMNS,
   type IdentityRow,
-  patchDelivery,
-  toContacts,
-  toDeliveryRecord,
   type MemberRow,
   type MessageRow,
+  patchDelivery,
+  toContacts,
   toConversation,
+  toDeliveryRecord,
   toMember,
   toMessage,
   toUploadRecord,
@@ -31,11 +31,11 @@ import type {
   AppendOutcome,
   ContactInput,
   ContactOutcome,
+  ConversationCursor,
+  ConversationPatch,
   DeliveryKey,
   DeliveryPatch,
   DeliveryRecord,
-  ConversationCursor,
-  ConversationPatch,
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
@@ -772,15 +772,15 @@ export class SqliteStore implements Store {
           now,
         );
         const members = [...new Set([...memberIds, contactId])];
-        members.forEach((userId, index) =>
+        for (const [index, userId] of members.entries()) {
           this.#run(
             'INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
             conversationId,
             userId,
             index === 0 ? 'owner' : 'member',
             now,
-          ),
-        );
+          );
+        }
         this.#run('INSERT INTO contacts (id, conversation_id, created_at) VALUES (?, ?, ?)', contactId, conversationId, now);
         this.#run(
           `INSERT INTO channel_identities (channel_id, external_id, channel, contact_id, display_name, username, last_inbound_at, created_at)

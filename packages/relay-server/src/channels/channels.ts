@@ -1,0 +1,87 @@
+import { type Connector, createConnector } from '@chat4all/connectors';
+import type { ChannelType } from '@chat4all/protocol';
+import type { ChannelConfig } from '../config.js';
+import { RelayError } from '../errors.js';
+import type { Rate } from '../shared/types.js';
+
+/**
+ * Send rates the platforms publish, used unless a channel account sets its own:
+ * - WhatsApp Cloud API: 80 messages/s per business number; to one user, 1 message per 6 s
+ *   with bursts of up to 45 (https://developers.facebook.com/docs/whatsapp/throughput,
+ *   "pair rate limits").
+ * - Telegram Bot API: about 30 messages/s per bot, 1 message/s per chat
+ *   (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+ */
+export const PLATFORM_RATES: Record<ChannelType, { account: Rate; recipient: Rate }> = {
+  whatsapp: { account: { perMinute: 80 * 60, burst: 80 }, recipient: { perMinute: 10, burst: 45 } },
+  telegram: { account: { perMinute: 30 * 60, burst: 30 }, recipient: { perMinute: 60, burst: 3 } },
+  messenger: { account: { perMinute: 250 * 60, burst: 250 }, recipient: { perMinute: 60, burst: 10 } },
+  instagram: { account: { perMinute: 100 * 60, burst: 100 }, recipient: { perMinute: 60, burst: 10 } },
+  webhook: { account: { perMinute: 600 * 60, burst: 600 }, recipient: { perMinute: 600, burst: 60 } },
+  loopback: { account: { perMinute: 600 * 60, burst: 600 }, recipient: { perMinute: 600, burst: 60 } },
+};
+
+/** One configured channel account: its settings, its connector and its send rates. */
+export interface Channel {
+  readonly id: string;
+  readonly type: ChannelType;
+  readonly config: ChannelConfig;
+  readonly connector: Connector;
+  readonly rates: { account: Rate; recipient: Rate };
+}
+
+function connectorOf(config: ChannelConfig, fetcher: typeof fetch | undefined): Connector {
+  switch (config.type) {
+    case 'whatsapp': {
+      const { accessToken, phoneNumberId, appSecret, verifyToken, baseUrl, apiVersion } = config;
+      return createConnector({ type: 'whatsapp', accessToken, phoneNumberId, appSecret, verifyToken, baseUrl, apiVersion, fetch: fetcher });
+    }
+    case 'telegram': {
+      const { token, secretToken, baseUrl } = config;
+      return createConnector({ type: 'telegram', token, secretToken, baseUrl, fetch: fetcher });
+    }
+  }
+}
+
+function rate(perSecond: number | undefined, fallback: Rate): Rate {
+  return perSecond === undefined ? fallback : { perMinute: perSecond * 60, burst: Math.max(1, Math.ceil(perSecond)) };
+}
+
+/** The channel accounts of this relay, by id. */
+export class Channels {
+  readonly #byId = new Map<string, Channel>();
+
+  constructor(configs: readonly ChannelConfig[], fetcher?: typeof fetch) {
+    for (const config of configs) {
+      const published = PLATFORM_RATES[config.type];
+      this.#byId.set(config.id, {
+        id: config.id,
+        type: config.type,
+        config,
+        connector: connectorOf(config, fetcher),
+        rates: {
+          account: rate(config.sendsPerSecond, published.account),
+          recipient: rate(config.sendsPerSecondPerRecipient, published.recipient),
+        },
+      });
+    }
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  all(): Channel[] {
+    return [...this.#byId.values()];
+  }
+
+  get(id: string): Channel | undefined {
+    return this.#byId.get(id);
+  }
+
+  require(id: string): Channel {
+    const channel = this.#byId.get(id);
+    if (!channel) throw new RelayError('CHANNEL_NOT_FOUND', `No channel account ${JSON.stringify(id)} is configured`);
+    return channel;
+  }
+}

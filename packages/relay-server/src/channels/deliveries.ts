@@ -1,0 +1,89 @@
+import type { ChannelError } from '@chat4all/connectors';
+import type { ChannelDelivery, DeliveryStatus } from '@chat4all/protocol';
+import type { Bus } from '../bus/types.js';
+import { RelayError } from '../errors.js';
+import { toChannelDelivery } from '../store/rows.js';
+import type { DeliveryKey, DeliveryPatch, DeliveryRecord, Store } from '../store/types.js';
+
+const RANK: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
+
+/**
+ * Whether a platform's status may replace the current one: statuses only move forward
+ * (pending → sent → delivered → read); `failed` replaces pending or sent, and nothing but a
+ * replay moves a failed delivery.
+ */
+export function advances(current: DeliveryStatus, next: DeliveryStatus): boolean {
+  if (current === 'failed') return false;
+  if (next === 'failed') return current === 'pending' || current === 'sent';
+  return RANK[next] > RANK[current];
+}
+
+export function deliveryError(error: ChannelError): DeliveryRecord['error'] {
+  return { code: error.code, platformCode: error.platformCode, message: error.message };
+}
+
+/** Channel deliveries: every change stored, logged, and fanned out to the conversation as `delivery.updated`. */
+export class DeliveryService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly onPublishError: (error: unknown) => void,
+  ) {}
+
+  async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now = Date.now()) {
+    const result = await this.store.updateDelivery(key, decide, now);
+    if (result?.eventSeq != null) {
+      const { delivery, eventSeq } = result;
+      this.bus
+        .publish({
+          kind: 'conversation',
+          conversationId: delivery.conversationId,
+          event: { type: 'delivery.updated', conversationId: delivery.conversationId, delivery: toChannelDelivery(delivery), eventSeq },
+        })
+        .catch(this.onPublishError);
+    }
+    return result?.delivery ?? null;
+  }
+
+  /** A status the platform reported for a message it accepted; older or repeated statuses change nothing. */
+  async applyStatus(
+    channelId: string,
+    externalId: string,
+    status: 'sent' | 'delivered' | 'read' | 'failed',
+    at: number,
+    error: ChannelError | null,
+  ): Promise<DeliveryRecord | null> {
+    return this.update({ channelId, externalId }, (current) => {
+      if (!advances(current.status, status)) return null;
+      return {
+        status,
+        ...(error ? { error: deliveryError(error) } : {}),
+        history: { status, at, ...(error ? { code: error.code } : {}) },
+      };
+    });
+  }
+
+  async list(messageId: string): Promise<ChannelDelivery[]> {
+    return (await this.store.listDeliveries(messageId)).map(toChannelDelivery);
+  }
+
+  /** Takes a delivery out of the dead-letter queue and sends it again from the first attempt. */
+  async replay(id: string): Promise<ChannelDelivery> {
+    const now = Date.now();
+    const replayed = await this.update(
+      { id },
+      (current) =>
+        current.dead ? { dead: false, status: 'pending', attempts: 0, nextAttemptAt: now, history: { status: 'replayed', at: now } } : null,
+      now,
+    );
+    if (!replayed) throw new RelayError('DELIVERY_NOT_FOUND', `Delivery ${id} is not in the dead-letter queue`);
+    return toChannelDelivery(replayed);
+  }
+
+  /** Removes a delivery from the dead-letter queue for good: it stays failed. */
+  async discard(id: string): Promise<ChannelDelivery> {
+    const discarded = await this.update({ id }, (current) => (current.dead ? { dead: false } : null));
+    if (!discarded) throw new RelayError('DELIVERY_NOT_FOUND', `Delivery ${id} is not in the dead-letter queue`);
+    return toChannelDelivery(discarded);
+  }
+}

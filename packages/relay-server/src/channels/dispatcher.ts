@@ -1,0 +1,313 @@
+import type { OutboundMessage, SendResult } from '@chat4all/connectors';
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  fullJitterGenerator,
+  handleAll,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import type { RelayConfig } from '../config.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { WorkItem, WorkQueue } from '../queue/types.js';
+import type { SharedState } from '../shared/types.js';
+import type { DeliveryRecord, Store } from '../store/types.js';
+import type { Channel, Channels } from './channels.js';
+import { type DeliveryService, deliveryError } from './deliveries.js';
+
+/** One attempt of one delivery: the work item. `attempt` is how many attempts came before, so a repeated item is done once. */
+export interface DispatchItem {
+  deliveryId: string;
+  attempt: number;
+}
+
+/** The retry delay after `attempt` failed attempts: full jitter, random in [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))). */
+export function backoffDelay(attempt: number, options: { baseDelayMs: number; maxDelayMs: number }): number {
+  const [delay] = fullJitterGenerator(Math.max(0, attempt - 1), {
+    generator: fullJitterGenerator,
+    initialDelay: options.baseDelayMs,
+    maxDelay: options.maxDelayMs,
+    exponent: 2,
+  });
+  return delay;
+}
+
+/**
+ * Sends messages to contacts on their channels. Deliveries are rows in the store, written
+ * with the message; each node looks for the ones due (new, retries, or held by a worker
+ * that died) and puts them on the work queue, whose workers (a consumer group when scaled)
+ * send them. A worker first takes the attempt in the store (compare-and-set on the attempt
+ * count), so an item handed out twice is sent once. Per channel account: the platform's
+ * send rates (shared by all nodes) and a circuit breaker (per node).
+ */
+export class Dispatcher {
+  readonly #breakers = new Map<string, CircuitBreakerPolicy>();
+  #timer: NodeJS.Timeout | undefined;
+  #worker: { stop(): Promise<void> } | undefined;
+  #polling: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      channels: Channels;
+      deliveries: DeliveryService;
+      shared: SharedState;
+      queue: WorkQueue<DispatchItem>;
+      config: RelayConfig['dispatch'];
+      metrics: RelayMetrics;
+      log: Logger;
+      /** A link the platform can fetch an upload from; null when the relay has no public URL. */
+      fileUrl(uploadId: string): Promise<string | null>;
+    },
+  ) {
+    for (const channel of deps.channels.all()) {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: deps.config.breakerHalfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(deps.config.breakerFailures),
+      });
+      breaker.onStateChange((state) => {
+        deps.metrics.circuitState.set({ channel: channel.id }, state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 1 : 2);
+        deps.log.warn({ channelId: channel.id, state: CircuitState[state] }, 'channel circuit changed');
+      });
+      deps.metrics.circuitState.set({ channel: channel.id }, 0);
+      this.#breakers.set(channel.id, breaker);
+    }
+  }
+
+  start(): void {
+    if (this.deps.channels.size === 0) return;
+    this.#worker = this.deps.queue.work((item) => this.handle(item));
+    this.#timer = setInterval(() => this.wake(), this.deps.config.pollIntervalMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Looks for due deliveries now (coalesced: one look at a time, and one more if asked meanwhile). */
+  wake(): void {
+    if (this.#closed || this.deps.channels.size === 0) return;
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
+    this.#polling = this.#poll()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'looking for due deliveries failed'))
+      .finally(() => {
+        this.#polling = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async #poll(): Promise<void> {
+    const { store, queue, config } = this.deps;
+    for (;;) {
+      const due = await store.claimDueDeliveries(Date.now(), config.leaseMs, 100);
+      for (const delivery of due) await queue.enqueue({ deliveryId: delivery.id, attempt: delivery.attempts });
+      if (due.length < 100) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#polling;
+    await this.#worker?.stop();
+  }
+
+  /** One item: rate limits, the attempt taken in the store, the send through the breaker, the outcome recorded. */
+  async handle({ payload }: WorkItem<DispatchItem>): Promise<void> {
+    const { store, deliveries, shared, config, metrics } = this.deps;
+    const { deliveryId, attempt } = payload;
+    const current = await store.getDelivery({ id: deliveryId });
+    if (!current || !takeable(current, attempt)) return;
+    const target = await this.#route(current);
+    if (!target) {
+      await this.#fail(current, attempt, {
+        code: 'NO_CHANNEL',
+        platformCode: null,
+        message: 'The contact has no identity on a configured channel',
+      });
+      return;
+    }
+    const { channel, recipientId } = target;
+    const now = Date.now();
+    // Over a rate: wait for it without spending an attempt.
+    for (const [name, key, rate] of [
+      ['channel', channel.id, channel.rates.account],
+      ['recipient', `${channel.id}:${recipientId}`, channel.rates.recipient],
+    ] as const) {
+      const decision = await shared.consume(`dispatch:${name}`, key, rate).catch(() => ({ ok: true as const }));
+      if (!decision.ok) {
+        metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'throttled', code: 'RATE_LIMITED' });
+        await deliveries.update({ id: deliveryId }, (d) => (takeable(d, attempt) ? { nextAttemptAt: now + decision.retryAfterMs } : null));
+        return;
+      }
+    }
+    const taken = await deliveries.update({ id: deliveryId }, (d) =>
+      takeable(d, attempt)
+        ? { attempts: attempt + 1, nextAttemptAt: now + config.leaseMs, channelId: channel.id, channel: channel.type, recipientId }
+        : null,
+    );
+    if (!taken) return;
+    const message = await this.#outbound(taken, recipientId);
+    if (!message.ok) {
+      await this.#fail(taken, attempt + 1, message.error);
+      return;
+    }
+    const breaker = this.#breakers.get(channel.id) as CircuitBreakerPolicy;
+    let result: SendResult;
+    try {
+      result = await breaker.execute(async () => {
+        const sent = await channel.connector.send(message.value);
+        // Retryable failures count against the channel; a refusal of one message does not.
+        if (!sent.ok && sent.error.retry !== 'never') throw new RetryableSendError(sent);
+        return sent;
+      });
+    } catch (error) {
+      if (error instanceof RetryableSendError) result = error.result;
+      else if (error instanceof BrokenCircuitError) {
+        metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'circuit_open', code: 'CIRCUIT_OPEN' });
+        // Not an attempt: the platform was not called. Try again when the circuit half-opens.
+        await deliveries.update({ id: deliveryId }, (d) =>
+          d.attempts === attempt + 1 && d.status === 'pending'
+            ? {
+                attempts: attempt,
+                nextAttemptAt: Date.now() + config.breakerHalfOpenAfterMs,
+                error: {
+                  code: 'CIRCUIT_OPEN',
+                  platformCode: null,
+                  message: `The circuit of ${channel.id} is open after repeated failures`,
+                },
+              }
+            : null,
+        );
+        return;
+      } else {
+        result = { ok: false, error: { code: 'INTERNAL', platformCode: null, message: String(error), retry: 'backoff' } };
+      }
+    }
+    await this.#record(taken, attempt + 1, channel, result);
+  }
+
+  async #record(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
+    const { deliveries, config, metrics } = this.deps;
+    const now = Date.now();
+    const mine = (d: DeliveryRecord) => d.attempts === attempts && d.status === 'pending' && !d.dead;
+    if (result.ok) {
+      metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
+      await deliveries.update({ id: delivery.id }, (d) =>
+        mine(d)
+          ? { status: 'sent', externalId: result.externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
+          : null,
+      );
+      return;
+    }
+    const { error } = result;
+    if (error.retry === 'never') {
+      await this.#fail(delivery, attempts, deliveryError(error) as NonNullable<DeliveryRecord['error']>, channel.id);
+      return;
+    }
+    if (attempts >= config.maxAttempts) {
+      metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'dead_lettered', code: error.code });
+      await deliveries.update({ id: delivery.id }, (d) =>
+        mine(d)
+          ? {
+              status: 'failed',
+              dead: true,
+              error: deliveryError(error),
+              nextAttemptAt: null,
+              history: { status: 'dead-lettered', at: now, code: error.code },
+            }
+          : null,
+      );
+      return;
+    }
+    const wait = error.retry === 'after' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(attempts, config);
+    metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'retry', code: error.code });
+    await deliveries.update({ id: delivery.id }, (d) =>
+      mine(d)
+        ? { error: deliveryError(error), nextAttemptAt: now + wait, history: { status: 'retrying', at: now, code: error.code } }
+        : null,
+    );
+  }
+
+  /** Final: the message cannot reach the contact this way (refused by the platform, no channel, no file link). */
+  async #fail(delivery: DeliveryRecord, attempts: number, error: NonNullable<DeliveryRecord['error']>, channelId = ''): Promise<void> {
+    const now = Date.now();
+    this.deps.metrics.dispatchOutcomes.inc({ channel: channelId || (delivery.channelId ?? ''), outcome: 'failed', code: error.code });
+    await this.deps.deliveries.update({ id: delivery.id }, (d) =>
+      d.status === 'pending' && !d.dead && d.attempts === attempts
+        ? { status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
+        : null,
+    );
+  }
+
+  /** The contact's preferred channel account, else the one it last wrote on, among those configured. */
+  async #route(delivery: DeliveryRecord): Promise<{ channel: Channel; recipientId: string } | null> {
+    const contact = await this.deps.store.getContact(delivery.contactId);
+    if (!contact) return null;
+    const usable = contact.identities.filter((identity) => this.deps.channels.get(identity.channelId));
+    const preferred = usable.find((identity) => identity.channelId === contact.preferredChannelId);
+    const latest = [...usable].sort((a, b) => (b.lastInboundAt ?? '').localeCompare(a.lastInboundAt ?? ''))[0];
+    const identity = preferred ?? latest;
+    if (!identity) return null;
+    return { channel: this.deps.channels.get(identity.channelId) as Channel, recipientId: identity.externalId };
+  }
+
+  async #outbound(
+    delivery: DeliveryRecord,
+    recipientId: string,
+  ): Promise<{ ok: true; value: OutboundMessage } | { ok: false; error: NonNullable<DeliveryRecord['error']> }> {
+    const { store } = this.deps;
+    const message = await store.getMessage(delivery.conversationId, delivery.messageId);
+    if (!message || message.deletedAt)
+      return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
+    const value: OutboundMessage = { id: message.id, recipientId, text: message.text };
+    if (message.attachment) {
+      const url = await this.deps.fileUrl(message.attachment.uploadId);
+      if (!url)
+        return {
+          ok: false,
+          error: {
+            code: 'NO_PUBLIC_URL',
+            platformCode: null,
+            message: 'Files reach channels through the relay’s publicUrl, which is not set',
+          },
+        };
+      const { name, type, size } = message.attachment;
+      value.file = { url, name, type, size };
+    }
+    if (message.replyTo) {
+      const external = await this.#externalIdOf(delivery, message.replyTo);
+      if (external) value.replyToExternalId = external;
+    }
+    return { ok: true, value };
+  }
+
+  /** The platform's id, on this delivery's channel, of the message being answered: the contact's own, or one sent to them. */
+  async #externalIdOf(delivery: DeliveryRecord, messageId: string): Promise<string | null> {
+    const target = await this.deps.store.getMessage(delivery.conversationId, messageId);
+    const channel = target?.metadata.channel as { id?: string; externalId?: string } | undefined;
+    if (channel?.id === delivery.channelId && channel?.externalId) return channel.externalId;
+    const sent = (await this.deps.store.listDeliveries(messageId)).find(
+      (d) => d.contactId === delivery.contactId && d.channelId === delivery.channelId,
+    );
+    return sent?.externalId ?? null;
+  }
+}
+
+function takeable(delivery: DeliveryRecord, attempt: number): boolean {
+  return delivery.status === 'pending' && !delivery.dead && delivery.attempts === attempt;
+}
+
+class RetryableSendError extends Error {
+  constructor(readonly result: SendResult) {
+    super('retryable send failure');
+  }
+}

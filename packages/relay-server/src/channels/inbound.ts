@@ -1,0 +1,135 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { InboundEvent } from '@chat4all/connectors';
+import type { Logger } from 'pino';
+import type { ConversationService } from '../conversations/service.js';
+import { RelayError } from '../errors.js';
+import type { MessageService } from '../messages/service.js';
+import type { Store } from '../store/types.js';
+import type { Channel, Channels } from './channels.js';
+import type { DeliveryService } from './deliveries.js';
+
+/**
+ * The message id of a platform's message: a UUID (version 8, name-based) derived from the
+ * channel account and the platform's id, so the same webhook delivered twice, or to two
+ * nodes, appends one message.
+ */
+export function inboundMessageId(channelId: string, externalId: string): string {
+  const hex = createHash('sha256').update(`${channelId}\u0000${externalId}`).digest('hex');
+  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export interface InboundOutcome {
+  messages: number;
+  statuses: number;
+}
+
+/**
+ * What platforms send in: verified, then each message mapped to its contact (created on first
+ * contact, with a conversation for the channel's members) and appended through the idempotent
+ * message path, and each status applied to the delivery it is about.
+ */
+export class InboundService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      channels: Channels;
+      messages: MessageService;
+      conversations: ConversationService;
+      deliveries: DeliveryService;
+      log: Logger;
+    },
+  ) {}
+
+  /** Meta's set-up GET: the challenge to echo. */
+  challenge(channelId: string, query: Record<string, unknown>): string {
+    const channel = this.deps.channels.require(channelId);
+    const challenge = channel.connector.verifyChallenge?.(query) ?? null;
+    if (challenge === null)
+      throw new RelayError('WEBHOOK_VERIFY_TOKEN_INVALID', 'hub.verify_token does not match the channel’s verifyToken');
+    return challenge;
+  }
+
+  /** Applies parsed events in order; a failure stops there, so the platform's retry redoes the rest (each step is idempotent). */
+  async ingest(channel: Channel, events: readonly InboundEvent[]): Promise<InboundOutcome> {
+    const outcome: InboundOutcome = { messages: 0, statuses: 0 };
+    for (const event of events) {
+      if (event.kind === 'message') {
+        await this.#message(channel, event);
+        outcome.messages++;
+      } else {
+        const at = Date.parse(event.at);
+        await this.deps.deliveries.applyStatus(channel.id, event.externalId, event.status, Number.isNaN(at) ? Date.now() : at, event.error);
+        outcome.statuses++;
+      }
+    }
+    return outcome;
+  }
+
+  /** The contact with this identity, created with its conversation (announced to its members) when new. */
+  async #contact(channel: Channel, identity: { externalId: string; name: string | null; username: string | null; inbound: boolean }) {
+    const now = Date.now();
+    const newContactId = `contact:${randomUUID()}`;
+    const outcome = await this.deps.store.ensureContact({
+      channel: { id: channel.id, type: channel.type },
+      externalId: identity.externalId,
+      displayName: identity.name,
+      username: identity.username,
+      inboundAt: identity.inbound ? now : null,
+      newContactId,
+      conversation: {
+        id: randomUUID(),
+        memberIds: channel.config.members ?? [],
+        metadata: { contactId: newContactId, channel: { id: channel.id, type: channel.type } },
+      },
+      now,
+    });
+    if (outcome.created) {
+      await this.deps.conversations.announceCreated(outcome.conversation.id);
+      this.deps.log.info({ contactId: outcome.contact.id, channelId: channel.id, conversationId: outcome.conversation.id }, 'new contact');
+    }
+    return outcome;
+  }
+
+  /** A contact the app wants to reach before they write (their number, chat id…). */
+  addContact(channelId: string, externalId: string, displayName: string | null) {
+    const channel = this.deps.channels.require(channelId);
+    return this.#contact(channel, { externalId, name: displayName, username: null, inbound: false });
+  }
+
+  async #message(channel: Channel, event: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
+    const { messages } = this.deps;
+    const { contact, conversation } = await this.#contact(channel, {
+      externalId: event.conversationKey,
+      name: event.from.name,
+      username: event.from.username,
+      inbound: true,
+    });
+    const conversationId = contact.conversationId ?? conversation.id;
+    await messages.receive({
+      id: inboundMessageId(channel.id, event.externalId),
+      conversationId,
+      senderId: contact.id,
+      kind: 'text',
+      text: event.text,
+      metadata: {
+        channel: {
+          id: channel.id,
+          type: channel.type,
+          externalId: event.externalId,
+          sentAt: event.sentAt,
+          ...(event.file ? { file: event.file } : {}),
+        },
+      },
+      replyTo: event.replyToExternalId ? await this.#replyTarget(channel.id, conversationId, event.replyToExternalId) : null,
+    });
+  }
+
+  /** Our id of the message a contact answered: one of theirs (derived id) or one we sent them (by the platform's id). */
+  async #replyTarget(channelId: string, conversationId: string, externalId: string): Promise<string | null> {
+    const inbound = inboundMessageId(channelId, externalId);
+    if (await this.deps.store.getMessage(conversationId, inbound)) return inbound;
+    const delivery = await this.deps.store.getDelivery({ channelId, externalId });
+    return delivery?.conversationId === conversationId ? delivery.messageId : null;
+  }
+}

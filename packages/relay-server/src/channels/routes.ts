@@ -1,0 +1,150 @@
+import { type Contact, Id, MessageId } from '@chat4all/protocol';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { RelayError } from '../errors.js';
+import { principalOf } from '../http/auth-hook.js';
+import { toChannelDelivery } from '../store/rows.js';
+
+const ChannelParams = Type.Object({ channelId: Type.String({ minLength: 1, maxLength: 64 }) });
+const ContactParams = Type.Object({ contactId: Id });
+const Page = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+/**
+ * Channels: the platforms' webhooks (`/v1/channels/:channelId/webhook`, raw body kept for
+ * the signature check), contacts (server API), a message's channel deliveries (members),
+ * and the dead-letter queue (server API).
+ */
+export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const { inbound, deliveries, store, channels, metrics } = ctx;
+
+  await app.register(async (scope) => {
+    // Signatures are over the exact bytes sent: the body is kept raw and parsed only after the check.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.post<{ Params: { channelId: string }; Body: Buffer }>(
+      '/v1/channels/:channelId/webhook',
+      { config: { auth: 'none' }, schema: { params: ChannelParams } },
+      async (request) => {
+        const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const { channelId } = request.params;
+        const channel = channels.require(channelId);
+        if (!channel.connector.verifyWebhook({ headers: request.headers, rawBody })) {
+          metrics.inboundEvents.inc({ channel: channelId, kind: 'refused' });
+          throw new RelayError('WEBHOOK_SIGNATURE_INVALID', `The webhook for ${channelId} does not carry its signature or secret`);
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(rawBody.toString('utf8'));
+        } catch {
+          throw new RelayError('BAD_REQUEST', 'The webhook body is not JSON');
+        }
+        const outcome = await inbound.ingest(channel, channel.connector.parseWebhook(body));
+        if (outcome.messages) metrics.inboundEvents.inc({ channel: channelId, kind: 'message' }, outcome.messages);
+        if (outcome.statuses) metrics.inboundEvents.inc({ channel: channelId, kind: 'status' }, outcome.statuses);
+        return { ok: true, ...outcome };
+      },
+    );
+  });
+  app.get('/v1/channels/:channelId/webhook', { config: { auth: 'none' }, schema: { params: ChannelParams } }, async (request, reply) =>
+    reply.type('text/plain').send(inbound.challenge(request.params.channelId, request.query as Record<string, unknown>)),
+  );
+
+  app.get('/v1/contacts', { config: { auth: 'server' }, schema: { querystring: Page } }, async (request) => {
+    const limit = request.query.limit ?? 50;
+    const contacts = await store.listContacts({ limit, after: request.query.after ?? null });
+    return { contacts, nextCursor: contacts.length === limit ? (contacts.at(-1)?.id ?? null) : null };
+  });
+  app.get('/v1/contacts/:contactId', { config: { auth: 'server' }, schema: { params: ContactParams } }, async (request) => {
+    const contact = await store.getContact(request.params.contactId);
+    if (!contact) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${request.params.contactId} not found`);
+    return contact;
+  });
+  // Reaching someone who has not written yet: the contact and its conversation, as the first message from them would make.
+  app.post(
+    '/v1/contacts',
+    {
+      config: { auth: 'server' },
+      schema: {
+        body: Type.Object(
+          {
+            channelId: Type.String({ minLength: 1 }),
+            externalId: Type.String({ minLength: 1, maxLength: 256 }),
+            displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const contact = await inbound.addContact(request.body.channelId, request.body.externalId, request.body.displayName ?? null);
+      return reply.status(contact.created ? 201 : 200).send(contact.contact satisfies Contact);
+    },
+  );
+  app.patch(
+    '/v1/contacts/:contactId',
+    {
+      config: { auth: 'server' },
+      schema: {
+        params: ContactParams,
+        body: Type.Object(
+          { preferredChannelId: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { contactId } = request.params;
+      if (!(await store.getContact(contactId))) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
+      const { preferredChannelId } = request.body;
+      if (!(await store.setPreferredChannel(contactId, preferredChannelId)))
+        throw new RelayError('BAD_REQUEST', `The contact has no identity on ${preferredChannelId}`);
+      return store.getContact(contactId);
+    },
+  );
+
+  app.get(
+    '/v1/conversations/:conversationId/messages/:messageId/deliveries',
+    { config: { auth: 'any' }, schema: { params: Type.Object({ conversationId: Id, messageId: MessageId }) } },
+    async (request) => {
+      await ctx.conversations.access(principalOf(request), request.params.conversationId);
+      const list = await deliveries.list(request.params.messageId);
+      return { deliveries: list.filter((d) => d.conversationId === request.params.conversationId) };
+    },
+  );
+
+  app.get(
+    '/v1/admin/dead-letters',
+    {
+      config: { auth: 'server' },
+      schema: { querystring: Type.Composite([Page, Type.Object({ channelId: Type.Optional(Type.String({ minLength: 1 })) })]) },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const list = await store.listDeadLetters({ limit, after: request.query.after ?? null, channelId: request.query.channelId });
+      return {
+        deliveries: list.map(toChannelDelivery),
+        total: await store.countDeadLetters(),
+        nextCursor: list.length === limit ? (list.at(-1)?.id ?? null) : null,
+      };
+    },
+  );
+  const DeliveryParams = Type.Object({ deliveryId: Type.String({ minLength: 1, maxLength: 64 }) });
+  app.post(
+    '/v1/admin/dead-letters/:deliveryId/replay',
+    { config: { auth: 'server' }, schema: { params: DeliveryParams } },
+    async (request) => {
+      const delivery = await deliveries.replay(request.params.deliveryId);
+      ctx.dispatcher.wake();
+      return delivery;
+    },
+  );
+  app.delete('/v1/admin/dead-letters/:deliveryId', { config: { auth: 'server' }, schema: { params: DeliveryParams } }, async (request) =>
+    deliveries.discard(request.params.deliveryId),
+  );
+}

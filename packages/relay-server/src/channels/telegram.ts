@@ -1,0 +1,44 @@
+import { TelegramConnector } from '@chat4all/connectors';
+import type { RelayContext } from '../context.js';
+
+/**
+ * Telegram channel accounts at start: in `webhook` mode with a `publicUrl`, points the bot's
+ * webhook at this relay (with the secret token); in `polling` mode, long-polls `getUpdates`
+ * and feeds the updates to the same inbound path (development without a public URL; run one
+ * polling node, since Telegram serves one `getUpdates` caller at a time).
+ */
+export function startTelegram(ctx: Pick<RelayContext, 'channels' | 'inbound' | 'config' | 'log'>): { stop(): void } {
+  const controller = new AbortController();
+  for (const channel of ctx.channels.all()) {
+    const { connector, config } = channel;
+    if (config.type !== 'telegram' || !(connector instanceof TelegramConnector)) continue;
+    if ((config.mode ?? 'webhook') === 'webhook') {
+      if (!ctx.config.publicUrl) continue;
+      const url = `${ctx.config.publicUrl}/v1/channels/${channel.id}/webhook`;
+      void connector.setWebhook(url).then((result) => {
+        if (result.ok) ctx.log.info({ channelId: channel.id, url }, 'telegram webhook set');
+        else ctx.log.error({ channelId: channel.id, error: result.error }, 'telegram setWebhook failed');
+      });
+      continue;
+    }
+    void (async () => {
+      let offset = 0;
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        const result = await connector.poll(offset, 25, controller.signal);
+        if (controller.signal.aborted) return;
+        try {
+          if ('error' in result) throw new Error(result.error.message);
+          await ctx.inbound.ingest(channel, result.events);
+          offset = result.nextOffset;
+          failures = 0;
+        } catch (err) {
+          failures++;
+          ctx.log.warn({ err, channelId: channel.id }, 'telegram polling failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)).unref());
+        }
+      }
+    })();
+  }
+  return { stop: () => controller.abort() };
+}

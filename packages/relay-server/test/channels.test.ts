@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { TelegramConnector } from '@chat4all/connectors';
+import { type FakeGraph, type FakeTelegram, fakeGraph, fakeTelegram, postWebhook } from '@chat4all/connectors/testing';
+import type { ChannelDelivery, Contact, ServerFrame } from '@chat4all/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RelayConfigInput } from '../src/index.js';
+import { API_KEY, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
+
+const WA = { accessToken: 'EAAJB-test-token', phoneNumberId: '106540352242922', appSecret: 'meta-app-secret', verifyToken: 'verify-me' };
+const CUSTOMER = '5511999990000';
+
+type DeliveryFrame = Extract<ServerFrame, { type: 'delivery.updated' }>;
+const deliveryIs =
+  (messageId: string, status: ChannelDelivery['status'], extra: (d: ChannelDelivery) => boolean = () => true) =>
+  (frame: ServerFrame): frame is DeliveryFrame =>
+    frame.type === 'delivery.updated' &&
+    frame.delivery.messageId === messageId &&
+    frame.delivery.status === status &&
+    extra(frame.delivery);
+
+describe('channels: WhatsApp and Telegram contacts in conversations with app users', () => {
+  let relay: RunningRelay;
+  let graph: FakeGraph | undefined;
+  let telegram: FakeTelegram | undefined;
+  afterEach(async () => {
+    await relay?.close();
+    await graph?.close();
+    await telegram?.close();
+    graph = undefined;
+    telegram = undefined;
+  });
+
+  async function whatsappRelay(dispatch: RelayConfigInput['dispatch'] = {}) {
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    relay = await startRelay({
+      channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }],
+      dispatch: { pollIntervalMs: 50, baseDelayMs: 20, ...dispatch },
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    const agent = await relay.user('agent');
+    return { graph, agent, socket: await relay.connect(agent.token) };
+  }
+
+  async function send(socket: TestSocket, conversationId: string, text: string, extra: Record<string, unknown> = {}) {
+    const id = randomUUID();
+    const ack = await socket.request({ type: 'message.send', conversationId, message: { id, text, ...extra } });
+    expect(ack.type).toBe('ack');
+    return id;
+  }
+
+  it('a WhatsApp customer writes, the agent sees it live and answers; sent, delivered and read come back in order', async () => {
+    const { graph, socket } = await whatsappRelay();
+    const first = await graph.inbound({ from: CUSTOMER, name: 'Maria Silva', text: 'Oi, tudo bem?' });
+    expect(first).toMatchObject({ status: 200, body: { ok: true, messages: 1, statuses: 0 } });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const inbound = await socket.waitFor((f) => f.type === 'message.created');
+    if (created.type !== 'conversation.created' || inbound.type !== 'message.created') throw new Error('unreachable');
+    const conversationId = created.conversation.id;
+    expect(created.conversation).toMatchObject({ type: 'group', title: 'Maria Silva' });
+    const contactId = inbound.message.senderId as string;
+    expect(contactId).toMatch(/^contact:/);
+    expect(inbound.message).toMatchObject({
+      conversationId,
+      text: 'Oi, tudo bem?',
+      metadata: { channel: { id: 'wa', type: 'whatsapp', externalId: first.id } },
+    });
+    // Meta retries a webhook it thinks failed: the same message is stored once.
+    expect((await graph.inbound({ from: CUSTOMER, name: 'Maria Silva', text: 'Oi, tudo bem?', id: first.id })).status).toBe(200);
+    const contact = await relay.http<Contact>('GET', `/v1/contacts/${encodeURIComponent(contactId)}`, { as: API_KEY });
+    expect(contact.body).toMatchObject({
+      displayName: 'Maria Silva',
+      conversationId,
+      identities: [{ channelId: 'wa', channel: 'whatsapp', externalId: CUSTOMER, displayName: 'Maria Silva' }],
+    });
+
+    const replyId = await send(socket, conversationId, 'Tudo ótimo! Como posso ajudar?', { replyTo: inbound.message.id });
+    const sent = await socket.waitFor(deliveryIs(replyId, 'sent'));
+    expect(graph.calls.at(-1)).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: CUSTOMER,
+      context: { message_id: first.id },
+      type: 'text',
+      text: { body: 'Tudo ótimo! Como posso ajudar?', preview_url: false },
+    });
+    const wamid = sent.delivery.externalId as string;
+    expect(sent.delivery).toMatchObject({ contactId, channelId: 'wa', channel: 'whatsapp', attempts: 1, error: null });
+    expect((await graph.status(wamid, 'sent', CUSTOMER)).status).toBe(200);
+    expect((await graph.status(wamid, 'delivered', CUSTOMER)).status).toBe(200);
+    await socket.waitFor(deliveryIs(replyId, 'delivered'));
+    await graph.status(wamid, 'read', CUSTOMER);
+    await graph.status(wamid, 'delivered', CUSTOMER);
+    const read = await socket.waitFor(deliveryIs(replyId, 'read'));
+    expect(read.delivery.history.map((h) => h.status)).toEqual(['sent', 'delivered', 'read']);
+    const stored = await relay.http<{ deliveries: ChannelDelivery[] }>(
+      'GET',
+      `/v1/conversations/${conversationId}/messages/${replyId}/deliveries`,
+      { as: (await relay.user('agent')).token },
+    );
+    expect(stored.body.deliveries).toEqual([read.delivery]);
+    const history = await relay.http<{ messages: Array<{ id: string }> }>('GET', `/v1/conversations/${conversationId}/messages`, {
+      as: API_KEY,
+    });
+    expect(history.body.messages.map((m) => m.id)).toEqual([inbound.message.id, replyId]);
+    // The customer answers the reply: the answer points at it.
+    await graph.inbound({ from: CUSTOMER, text: 'Quero ver meu pedido', replyTo: wamid });
+    const answer = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'Quero ver meu pedido');
+    expect(answer.type === 'message.created' && answer.message.replyTo).toBe(replyId);
+  });
+
+  it('refuses forged webhooks and wrong verify tokens, storing nothing', async () => {
+    const { graph } = await whatsappRelay();
+    const forged = await postWebhook(
+      `${relay.url}/v1/channels/wa/webhook`,
+      { object: 'whatsapp_business_account', entry: [] },
+      { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+    );
+    expect(forged).toMatchObject({ status: 401, body: { code: 'WEBHOOK_SIGNATURE_INVALID' } });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, 'not-the-app-secret');
+    expect(await graph.inbound({ from: CUSTOMER, text: 'forged' })).toMatchObject({ status: 401 });
+    expect((await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY })).body.contacts).toEqual([]);
+    expect(await postWebhook(`${relay.url}/v1/channels/nope/webhook`, {})).toMatchObject({
+      status: 404,
+      body: { code: 'CHANNEL_NOT_FOUND' },
+    });
+
+    const challenge = await fetch(
+      `${relay.url}/v1/channels/wa/webhook?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`,
+    );
+    expect([challenge.status, await challenge.text()]).toEqual([200, '1158201444']);
+    const wrong = await fetch(`${relay.url}/v1/channels/wa/webhook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`);
+    expect(wrong.status).toBe(403);
+    expect(await wrong.json()).toMatchObject({ code: 'WEBHOOK_VERIFY_TOKEN_INVALID' });
+  });
+
+  it('a message outside the 24-hour window fails at once with OUTSIDE_WINDOW and the platform’s code', async () => {
+    const { graph, socket } = await whatsappRelay();
+    const added = await relay.http<Contact>('POST', '/v1/contacts', {
+      as: API_KEY,
+      body: { channelId: 'wa', externalId: '5511777770000', displayName: 'João' },
+    });
+    expect(added.status).toBe(201);
+    const conversationId = added.body.conversationId as string;
+    await socket.waitFor((f) => f.type === 'conversation.created' && f.conversation.id === conversationId);
+    const id = await send(socket, conversationId, 'Olá João!');
+    const failed = await socket.waitFor(deliveryIs(id, 'failed'));
+    expect(failed.delivery).toMatchObject({
+      error: { code: 'OUTSIDE_WINDOW', platformCode: '131047' },
+      attempts: 1,
+      deadLettered: false,
+    });
+    expect(failed.delivery.error?.message).toMatch(/24 hours/);
+    expect(graph.calls.filter((c) => c.to === '5511777770000')).toHaveLength(1);
+  });
+
+  it('retries 5xx with backoff into the dead-letter queue; a replay delivers once; a discard keeps it failed', async () => {
+    const { graph, socket } = await whatsappRelay({ maxAttempts: 3, breakerFailures: 100 });
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    const outage = { status: 500, code: 131000, message: 'Something went wrong' };
+    graph.failNext(outage, outage, outage, outage, outage, outage);
+    const first = await send(socket, conversationId, 'primeira');
+    const dead = await socket.waitFor(deliveryIs(first, 'failed', (d) => d.deadLettered));
+    expect(dead.delivery).toMatchObject({ attempts: 3, error: { code: 'UNAVAILABLE', platformCode: '131000' } });
+    expect(dead.delivery.history.map((h) => h.status)).toEqual(['retrying', 'retrying', 'dead-lettered']);
+    const second = await send(socket, conversationId, 'segunda');
+    await socket.waitFor(deliveryIs(second, 'failed', (d) => d.deadLettered));
+
+    const queue = await relay.http<{ deliveries: ChannelDelivery[]; total: number }>('GET', '/v1/admin/dead-letters', { as: API_KEY });
+    expect(queue.body.total).toBe(2);
+    expect(queue.body.deliveries.map((d) => d.messageId)).toEqual([first, second]);
+    const [firstDelivery, secondDelivery] = queue.body.deliveries as [ChannelDelivery, ChannelDelivery];
+    const replayed = await relay.http('POST', `/v1/admin/dead-letters/${firstDelivery.id}/replay`, { as: API_KEY });
+    expect(replayed).toMatchObject({ status: 200, body: { status: 'pending', deadLettered: false, attempts: 0 } });
+    const sent = await socket.waitFor(deliveryIs(first, 'sent'));
+    expect(sent.delivery.history.map((h) => h.status)).toEqual(['retrying', 'retrying', 'dead-lettered', 'replayed', 'sent']);
+    expect(graph.calls.filter((c) => (c.text as { body?: string } | undefined)?.body === 'primeira')).toHaveLength(4);
+    expect(await relay.http('POST', `/v1/admin/dead-letters/${firstDelivery.id}/replay`, { as: API_KEY })).toMatchObject({
+      status: 404,
+      body: { code: 'DELIVERY_NOT_FOUND' },
+    });
+    expect(await relay.http('DELETE', `/v1/admin/dead-letters/${secondDelivery.id}`, { as: API_KEY })).toMatchObject({
+      status: 200,
+      body: { status: 'failed', deadLettered: false },
+    });
+    expect((await relay.http<{ total: number }>('GET', '/v1/admin/dead-letters', { as: API_KEY })).body.total).toBe(0);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toMatch(/chat4all_dispatch_total\{channel="wa",outcome="dead_lettered",code="UNAVAILABLE"\} 2/);
+    expect(metrics).toMatch(/chat4all_dead_letters 0/);
+  });
+
+  it('opens the circuit of a failing account, then half-opens it and sends what waited', async () => {
+    const { graph, socket } = await whatsappRelay({ breakerFailures: 2, breakerHalfOpenAfterMs: 300, maxAttempts: 20 });
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    const outage = { status: 503, code: 2, message: 'Service temporarily unavailable' };
+    graph.failNext(outage, outage);
+    const id = await send(socket, conversationId, 'durante a queda');
+    const waiting = await socket.waitFor(deliveryIs(id, 'pending', (d) => d.error?.code === 'CIRCUIT_OPEN'));
+    expect(waiting.delivery.attempts).toBe(2);
+    const open = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(open).toMatch(/chat4all_circuit_state\{channel="wa"\} 2/);
+    const before = graph.calls.length;
+    const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+    expect(sent.delivery.attempts).toBe(3);
+    expect(graph.calls.length).toBe(before + 1);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/chat4all_circuit_state\{channel="wa"\} 0/);
+  });
+
+  it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {
+    telegram = await fakeTelegram('123:bot-token');
+    relay = await startRelay({
+      channels: [
+        { id: 'tg', type: 'telegram', members: ['agent'], token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url },
+      ],
+      dispatch: { pollIntervalMs: 50 },
+    });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const bot = new TelegramConnector({ token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url });
+    expect(await bot.setWebhook(`${relay.url}/v1/channels/tg/webhook`)).toMatchObject({ ok: true });
+    const update = await telegram.inbound({ chatId: 777001, firstName: 'Ana', username: 'ana_tg', text: 'hello bot' });
+    expect(update.status).toBe(200);
+    const inbound = await socket.waitFor((f) => f.type === 'message.created');
+    const conversationId = inbound.type === 'message.created' ? inbound.message.conversationId : '';
+    expect(await telegram.postUpdate({ update_id: 99, message: {} }, 'wrong-secret')).toMatchObject({ status: 401 });
+
+    telegram.failNext({ error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    const started = Date.now();
+    const id = await send(socket, conversationId, 'hi Ana');
+    const retrying = await socket.waitFor(deliveryIs(id, 'pending', (d) => d.error?.code === 'RATE_LIMITED'));
+    expect(Date.parse(retrying.delivery.nextAttemptAt as string) - started).toBeGreaterThanOrEqual(1000);
+    const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+    expect(Date.parse(sent.delivery.updatedAt) - started).toBeGreaterThanOrEqual(1000);
+    expect(sent.delivery.externalId).toBe('777001:100');
+    expect(telegram.calls.filter((c) => c.method === 'sendMessage').map((c) => c.body)).toEqual([
+      { chat_id: '777001', text: 'hi Ana' },
+      { chat_id: '777001', text: 'hi Ana' },
+    ]);
+  });
+});
