@@ -1,5 +1,6 @@
 import type {
   Attachment,
+  ChannelDelivery,
   ConversationDetail,
   ConversationPage,
   ConversationSummary,
@@ -73,6 +74,12 @@ export interface ChatMessage {
   recipients: number;
   deliveredCount: number;
   readCount: number;
+  /**
+   * Where the message stands on each external contact's channel (WhatsApp, Telegram…): sent,
+   * delivered, read or failed with the platform's code, and its history. Empty for
+   * conversations without contacts. A contact counts as delivered or read from its channel's status.
+   */
+  channels: readonly ChannelDelivery[];
   /** Why it failed, when `status` is `failed`. */
   error?: OutboxEntry['error'];
 }
@@ -278,6 +285,20 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       this.#views.set(conversationId, view);
     }
     return view;
+  }
+
+  /**
+   * Fetches a message's channel deliveries from the relay (for messages loaded from history;
+   * later changes arrive live). They show in the message's `channels`.
+   */
+  async loadDeliveries(conversationId: string, messageId: string): Promise<readonly ChannelDelivery[]> {
+    const { deliveries } = await this.#http<{ deliveries: ChannelDelivery[] }>(
+      'GET',
+      `/v1/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/deliveries`,
+    );
+    const cache = this.#cache(conversationId);
+    for (const delivery of deliveries) cache.upsertDelivery(delivery);
+    return cache.deliveriesOf(messageId);
   }
 
   /** Loads `limit` messages older than the oldest held. */
@@ -544,7 +565,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       }
       return item;
     };
-    const confirmed = cache.messages.getSnapshot().map((message) => remember(message, () => this.#confirmedView(message, members)));
+    const confirmed = cache.messages
+      .getSnapshot()
+      .map((message) => remember(message, () => this.#confirmedView(message, members, cache.deliveriesOf(message.id))));
     const held = new Set(confirmed.map((m) => m.id));
     const pending = this.#outbox.entries
       .getSnapshot()
@@ -554,14 +577,17 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   }
 
   /** A confirmed message with its status from the other members' horizons: read or delivered once all of them are. */
-  #confirmedView(message: Message, members: readonly Member[]): ChatMessage {
+  #confirmedView(message: Message, members: readonly Member[], channels: readonly ChannelDelivery[]): ChatMessage {
     const recipients = members.filter((m) => m.userId !== message.senderId);
-    const deliveredCount = recipients.filter((m) => m.deliveredSeq >= message.seq).length;
-    const readCount = recipients.filter((m) => m.readSeq >= message.seq).length;
+    const onChannel = (userId: string) => channels.find((d) => d.contactId === userId)?.status;
+    const deliveredCount = recipients.filter(
+      (m) => m.deliveredSeq >= message.seq || ['delivered', 'read'].includes(onChannel(m.userId) ?? ''),
+    ).length;
+    const readCount = recipients.filter((m) => m.readSeq >= message.seq || onChannel(m.userId) === 'read').length;
     const everyone = recipients.length;
     const status: MessageStatus =
       everyone > 0 && readCount === everyone ? 'read' : everyone > 0 && deliveredCount === everyone ? 'delivered' : 'sent';
-    return { ...message, status, recipients: everyone, deliveredCount, readCount };
+    return { ...message, status, recipients: everyone, deliveredCount, readCount, channels };
   }
 
   #pendingView(entry: OutboxEntry): ChatMessage {
@@ -582,6 +608,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       recipients: 0,
       deliveredCount: 0,
       readCount: 0,
+      channels: [],
     };
     if (entry.error) view.error = entry.error;
     if (entry.file && !entry.file.attachment) view.pendingFile = { name: entry.file.name, type: entry.file.type, size: entry.file.size };

@@ -1,8 +1,11 @@
 export type {
   Attachment,
+  ChannelDelivery,
+  Contact,
   Conversation,
   ConversationDetail,
   ConversationSummary,
+  DeliveryStatus,
   Member,
   Message,
   Presence,

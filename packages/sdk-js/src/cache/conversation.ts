@@ -1,5 +1,7 @@
-import type { Conversation, Member, Message, ServerFrame } from '@chat4all/protocol';
+import type { ChannelDelivery, Conversation, Member, Message, ServerFrame } from '@chat4all/protocol';
 import { Store } from '../store.js';
+
+const NO_DELIVERIES: readonly ChannelDelivery[] = [];
 
 /**
  * What the client holds of one conversation: its messages by seq (deduplicated by id,
@@ -16,6 +18,8 @@ export class ConversationCache {
   /** Bumped when members or horizons change, so derived views recompute. */
   readonly version = new Store(0);
   readonly #bySeq = new Map<number, Message>();
+  /** Channel deliveries by message, then by contact. */
+  readonly #deliveries = new Map<string, Map<string, ChannelDelivery>>();
 
   constructor(readonly id: string) {}
 
@@ -33,6 +37,24 @@ export class ConversationCache {
     for (const message of messages) this.#bySeq.set(message.seq, message);
     while (this.#bySeq.has(this.seq + 1)) this.seq++;
     this.messages.set([...this.#bySeq.values()].sort((a, b) => a.seq - b.seq));
+  }
+
+  deliveriesOf(messageId: string): readonly ChannelDelivery[] {
+    const byContact = this.#deliveries.get(messageId);
+    return byContact ? [...byContact.values()] : NO_DELIVERIES;
+  }
+
+  /** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */
+  upsertDelivery(delivery: ChannelDelivery): void {
+    let byContact = this.#deliveries.get(delivery.messageId);
+    if (!byContact) {
+      byContact = new Map();
+      this.#deliveries.set(delivery.messageId, byContact);
+    }
+    const held = byContact.get(delivery.contactId);
+    if (held && (held.updatedAt > delivery.updatedAt || held.history.length > delivery.history.length)) return;
+    byContact.set(delivery.contactId, delivery);
+    this.#touch();
   }
 
   apply(frame: ServerFrame): void {
@@ -62,6 +84,10 @@ export class ConversationCache {
         this.members.delete(frame.userId);
         if (frame.eventSeq !== undefined) this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
         this.#touch();
+        break;
+      case 'delivery.updated':
+        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
+        this.upsertDelivery(frame.delivery);
         break;
       case 'conversation.updated':
         this.conversation = frame.conversation;

@@ -1,0 +1,102 @@
+import { TelegramConnector } from '@chat4all/connectors';
+import { fakeGraph, fakeTelegram } from '@chat4all/connectors/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Chat4AllClient, ChatMessage } from '../src/index.js';
+import { client, startRelay, until, userToken } from './relay.js';
+
+const WA = { accessToken: 'EAAJB-sdk-token', phoneNumberId: '106540352242922', appSecret: 'meta-app-secret', verifyToken: 'v' };
+
+describe('external contacts through the SDK', () => {
+  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function inbox(channels: Parameters<typeof startRelay>[0]) {
+    const relay = await startRelay(channels);
+    cleanup.push(relay.remove, relay.close);
+    const agent = client(relay.url, await userToken(relay.url, 'agent'));
+    cleanup.push(() => agent.close());
+    await agent.connect();
+    return { relay, agent };
+  }
+
+  const newest = (agent: Chat4AllClient, conversationId: string, predicate: (m: ChatMessage) => boolean) =>
+    until(agent.messages(conversationId), (list) => list.some(predicate)).then((list) => list.find(predicate) as ChatMessage);
+
+  it('WhatsApp: the contact writes, the agent answers, and delivered then read show on the message', async () => {
+    const graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    cleanup.push(graph.close);
+    const { relay, agent } = await inbox({
+      config: {
+        channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }],
+        dispatch: { pollIntervalMs: 50 },
+      },
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+
+    await graph.inbound({ from: '5511999990000', name: 'Maria Silva', text: 'Meu pedido não chegou' });
+    const [conversation] = await until(agent.conversations, (list) => list.length === 1);
+    expect(conversation).toMatchObject({ title: 'Maria Silva', metadata: { channel: { id: 'wa', type: 'whatsapp' } } });
+    const conversationId = conversation?.id as string;
+    const question = await newest(agent, conversationId, (m) => m.text === 'Meu pedido não chegou');
+    expect(question.senderId).toMatch(/^contact:/);
+
+    const reply = await agent.send(conversationId, 'Vou verificar agora mesmo', { replyTo: question.id });
+    const sent = await newest(agent, conversationId, (m) => m.id === reply.id && m.channels[0]?.status === 'sent');
+    expect(sent.channels[0]).toMatchObject({ channel: 'whatsapp', channelId: 'wa', contactId: question.senderId });
+    expect(graph.calls.at(-1)).toMatchObject({
+      to: '5511999990000',
+      context: { message_id: question.metadata.channel && (question.metadata.channel as { externalId: string }).externalId },
+      text: { body: 'Vou verificar agora mesmo' },
+    });
+    const wamid = sent.channels[0]?.externalId as string;
+
+    await graph.status(wamid, 'delivered', '5511999990000');
+    const delivered = await newest(agent, conversationId, (m) => m.id === reply.id && m.channels[0]?.status === 'delivered');
+    expect(delivered).toMatchObject({ status: 'delivered', deliveredCount: 1, readCount: 0 });
+    await graph.status(wamid, 'read', '5511999990000');
+    const read = await newest(agent, conversationId, (m) => m.id === reply.id && m.status === 'read');
+    expect(read.channels[0]?.history.map((h) => h.status)).toEqual(['sent', 'delivered', 'read']);
+
+    // A second device that loads history asks for the deliveries of what it shows.
+    const other = client(relay.url, await userToken(relay.url, 'agent'));
+    cleanup.push(() => other.close());
+    await other.connect();
+    const loaded = await other.loadDeliveries(conversationId, reply.id);
+    expect(loaded.map((d) => d.status)).toEqual(['read']);
+  });
+
+  it('Telegram: a message outside what the bot may send fails with the platform’s reason on the message', async () => {
+    const telegram = await fakeTelegram('42:tg-token');
+    cleanup.push(telegram.close);
+    const { relay, agent } = await inbox({
+      config: {
+        channels: [
+          { id: 'tg', type: 'telegram', members: ['agent'], token: '42:tg-token', secretToken: 'tg-secret', baseUrl: telegram.url },
+        ],
+        dispatch: { pollIntervalMs: 50 },
+      },
+    });
+    await new TelegramConnector({ token: '42:tg-token', secretToken: 'tg-secret', baseUrl: telegram.url }).setWebhook(
+      `${relay.url}/v1/channels/tg/webhook`,
+    );
+    await telegram.inbound({ chatId: 5150, firstName: 'Ana', text: 'oi bot' });
+    const [conversation] = await until(agent.conversations, (list) => list.length === 1);
+    const conversationId = conversation?.id as string;
+    await newest(agent, conversationId, (m) => m.text === 'oi bot');
+    const first = await agent.send(conversationId, 'olá Ana');
+    const sent = await newest(agent, conversationId, (m) => m.id === first.id && m.channels[0]?.status === 'sent');
+    expect(sent.channels[0]?.externalId).toBe('5150:100');
+    expect(telegram.calls.at(-1)).toEqual({ method: 'sendMessage', body: { chat_id: '5150', text: 'olá Ana' } });
+
+    telegram.chat(5150, 'blocked');
+    const second = await agent.send(conversationId, 'ainda aí?');
+    const failed = await newest(agent, conversationId, (m) => m.id === second.id && m.channels[0]?.status === 'failed');
+    expect(failed.channels[0]?.error).toEqual({
+      code: 'RECIPIENT_BLOCKED',
+      platformCode: '403',
+      message: 'Forbidden: bot was blocked by the user',
+    });
+  });
+});
