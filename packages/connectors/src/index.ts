@@ -1,3 +1,20 @@
+import { InstagramConnector, MessengerConnector, type MetaSendOptions } from './meta/index.js';
+import { TelegramConnector, type TelegramOptions } from './telegram/index.js';
+import type { Connector } from './types.js';
+import { WhatsAppConnector, type WhatsAppOptions } from './whatsapp/index.js';
+
+export {
+  InstagramConnector,
+  META_LIMITS,
+  MessengerConnector,
+  type MetaAppOptions,
+  type MetaMessagingWebhook,
+  MetaSendConnector,
+  type MetaSendOptions,
+  metaSendError,
+  verifyMetaChallenge,
+  verifyMetaSignature,
+} from './meta/index.js';
 export {
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_URL_LIMITS,
@@ -16,12 +33,12 @@ export {
   whatsappError,
 } from './whatsapp/index.js';
 
-import { TelegramConnector, type TelegramOptions } from './telegram/index.js';
-import type { Connector } from './types.js';
-import { WhatsAppConnector, type WhatsAppOptions } from './whatsapp/index.js';
-
 /** A channel account's connector settings, by platform, as the relay's `channels[]` config holds them. */
-export type ConnectorConfig = ({ type: 'whatsapp' } & WhatsAppOptions) | ({ type: 'telegram' } & TelegramOptions);
+export type ConnectorConfig =
+  | ({ type: 'whatsapp' } & WhatsAppOptions)
+  | ({ type: 'telegram' } & TelegramOptions)
+  | ({ type: 'messenger' } & MetaSendOptions)
+  | ({ type: 'instagram' } & MetaSendOptions);
 
 /** The connector for a channel account's settings. */
 export function createConnector(config: ConnectorConfig): Connector {
@@ -30,5 +47,9 @@ export function createConnector(config: ConnectorConfig): Connector {
       return new WhatsAppConnector(config);
     case 'telegram':
       return new TelegramConnector(config);
+    case 'messenger':
+      return new MessengerConnector(config);
+    case 'instagram':
+      return new InstagramConnector(config);
   }
 }

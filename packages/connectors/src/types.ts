@@ -25,7 +25,7 @@ export interface OutboundMessage {
  * backoff; `'after'` waits `retryAfterMs` (the platform said so); `'never'` is final.
  */
 export interface ChannelError {
-  /** Our code: RATE_LIMITED, UNAVAILABLE, INVALID_RECIPIENT, RECIPIENT_BLOCKED, FILE_TOO_LARGE, UNAUTHORIZED, BAD_REQUEST, NETWORK. */
+  /** Our code: RATE_LIMITED, UNAVAILABLE, INVALID_RECIPIENT, RECIPIENT_BLOCKED, OUTSIDE_WINDOW, FILE_TOO_LARGE, FILE_UNSUPPORTED, UNAUTHORIZED, BAD_REQUEST, NETWORK. */
   code: string;
   /** The platform's own error code and text, kept for the status history. */
   platformCode: string | null;
@@ -72,6 +72,13 @@ export type InboundEvent =
       status: 'sent' | 'delivered' | 'read' | 'failed';
       at: string;
       error: ChannelError | null;
+    }
+  | {
+      /** Everything sent to `conversationKey` before `before` reached this status (Messenger reports reads this way). */
+      kind: 'watermark';
+      conversationKey: string;
+      status: 'delivered' | 'read';
+      before: string;
     };
 
 /** What a webhook request looks like to a connector: headers (lower-case names) and the raw body. */

@@ -38,6 +38,40 @@ export const ChannelConfigSchema = Type.Union([
   Type.Object(
     {
       ...channelCommon,
+      type: Type.Literal('messenger'),
+      /** A Page access token with `pages_messaging`. */
+      accessToken: Type.String({ minLength: 1 }),
+      /** The Facebook Page's id. */
+      pageId: Type.String({ minLength: 1 }),
+      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
+      appSecret: Type.String({ minLength: 1 }),
+      /** What you type as the verify token in the app dashboard's webhook set-up. */
+      verifyToken: Type.String({ minLength: 1 }),
+      /** Graph API version. @default 'v23.0' */
+      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...channelCommon,
+      type: Type.Literal('instagram'),
+      /** An access token with `instagram_business_manage_messages` (Instagram Login) or a Page token (through a Page). */
+      accessToken: Type.String({ minLength: 1 }),
+      /** The Instagram professional account's id (or the connected Page's id). */
+      accountId: Type.String({ minLength: 1 }),
+      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
+      appSecret: Type.String({ minLength: 1 }),
+      /** What you type as the verify token in the app dashboard's webhook set-up. */
+      verifyToken: Type.String({ minLength: 1 }),
+      /** Graph API version. @default 'v23.0' */
+      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...channelCommon,
       type: Type.Literal('telegram'),
       /** The bot token from @BotFather. */
       token: Type.String({ minLength: 1 }),

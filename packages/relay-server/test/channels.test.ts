@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { TelegramConnector } from '@chat4all/connectors';
-import { type FakeGraph, type FakeTelegram, fakeGraph, fakeTelegram, postWebhook } from '@chat4all/connectors/testing';
+import {
+  type FakeGraph,
+  type FakeMetaSend,
+  type FakeTelegram,
+  fakeGraph,
+  fakeMetaSend,
+  fakeTelegram,
+  postWebhook,
+} from '@chat4all/connectors/testing';
 import type { ChannelDelivery, Contact, ServerFrame } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayConfigInput } from '../src/index.js';
@@ -22,12 +30,15 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
   let relay: RunningRelay;
   let graph: FakeGraph | undefined;
   let telegram: FakeTelegram | undefined;
+  let meta: FakeMetaSend | undefined;
   afterEach(async () => {
     await relay?.close();
     await graph?.close();
     await telegram?.close();
+    await meta?.close();
     graph = undefined;
     telegram = undefined;
+    meta = undefined;
   });
 
   async function whatsappRelay(dispatch: RelayConfigInput['dispatch'] = {}) {
@@ -240,4 +251,57 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
       { chat_id: '777001', text: 'hi Ana' },
     ]);
   });
+
+  for (const channel of ['messenger', 'instagram'] as const) {
+    it(`a ${channel} user writes; the answer is sent, then delivered and read come back (${channel === 'messenger' ? 'mids and read watermark' : 'read by mid'})`, async () => {
+      const accountId = channel === 'messenger' ? '1122334455' : '17841400000';
+      meta = await fakeMetaSend({ channel, accessToken: 'page-token', accountId });
+      const ids = channel === 'messenger' ? { pageId: accountId } : { accountId };
+      relay = await startRelay({
+        channels: [
+          {
+            id: channel,
+            type: channel,
+            members: ['agent'],
+            accessToken: 'page-token',
+            appSecret: 'meta-secret',
+            verifyToken: 'v',
+            baseUrl: meta.url,
+            ...ids,
+          } as never,
+        ],
+        dispatch: { pollIntervalMs: 50 },
+      });
+      meta.subscribe(`${relay.url}/v1/channels/${channel}/webhook`, 'meta-secret');
+      const agent = await relay.user('agent');
+      const socket = await relay.connect(agent.token);
+      const first = await meta.inbound({ from: '6677', text: 'olá' });
+      expect(first.status).toBe(200);
+      const inbound = await socket.waitFor((f) => f.type === 'message.created');
+      const conversationId = inbound.type === 'message.created' ? inbound.message.conversationId : '';
+      expect(inbound.type === 'message.created' && inbound.message.metadata).toEqual({
+        channel: { id: channel, type: channel, externalId: first.mid, sentAt: expect.any(String) },
+      });
+      const one = await send(socket, conversationId, 'primeira');
+      const two = await send(socket, conversationId, 'segunda');
+      const sentOne = await socket.waitFor(deliveryIs(one, 'sent'));
+      const sentTwo = await socket.waitFor(deliveryIs(two, 'sent'));
+      expect(meta.calls.slice(-2).map((c) => c.message)).toEqual([{ text: 'primeira' }, { text: 'segunda' }]);
+      if (channel === 'messenger') {
+        await meta.delivered('6677', [sentOne.delivery.externalId as string]);
+        await socket.waitFor(deliveryIs(one, 'delivered'));
+        await meta.read('6677');
+        await socket.waitFor(deliveryIs(one, 'read'));
+        await socket.waitFor(deliveryIs(two, 'read'));
+      } else {
+        await meta.read('6677', sentTwo.delivery.externalId as string);
+        await socket.waitFor(deliveryIs(two, 'read'));
+        expect(socket.frames.some((f) => deliveryIs(one, 'read')(f))).toBe(false);
+      }
+      // Forged: refused, nothing stored.
+      meta.subscribe(`${relay.url}/v1/channels/${channel}/webhook`, 'guess');
+      expect((await meta.inbound({ from: '8899', text: 'forged' })).status).toBe(401);
+      expect((await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY })).body.contacts).toHaveLength(1);
+    });
+  }
 });

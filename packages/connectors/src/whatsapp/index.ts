@@ -1,16 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { postJson } from '../http.js';
+import { type GraphError, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
 
-export interface WhatsAppOptions {
+export interface WhatsAppOptions extends MetaAppOptions {
   /** A system-user access token with `whatsapp_business_messaging`. */
   accessToken: string;
   /** The business phone number's id (not the number). */
   phoneNumberId: string;
-  /** The Meta app secret: webhooks are signed with it (`X-Hub-Signature-256`). */
-  appSecret?: string;
-  /** The token you typed in the webhook set-up, echoed by Meta's verification GET. */
-  verifyToken?: string;
   /** @default 'https://graph.facebook.com' */
   baseUrl?: string;
   /** @default 'v23.0' */
@@ -26,10 +22,6 @@ export const WHATSAPP_MEDIA_LIMITS = {
   document: 100 * 1024 * 1024,
 };
 export const WHATSAPP_TEXT_LIMIT = 4096;
-
-interface GraphError {
-  error: { message: string; type?: string; code: number; error_subcode?: number; error_data?: { details?: string }; fbtrace_id?: string };
-}
 
 type Media = { id: string; mime_type?: string; sha256?: string; caption?: string; filename?: string };
 
@@ -140,20 +132,12 @@ export class WhatsAppConnector implements Connector {
 
   /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`. */
   verifyWebhook(request: WebhookRequest): boolean {
-    const secret = this.options.appSecret;
-    const header = request.headers['x-hub-signature-256'];
-    if (!secret || typeof header !== 'string' || !header.startsWith('sha256=')) return false;
-    const expected = Buffer.from(createHmac('sha256', secret).update(request.rawBody).digest('hex'));
-    const given = Buffer.from(header.slice('sha256='.length));
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return verifyMetaSignature(this.options.appSecret, request);
   }
 
   /** The webhook set-up GET: the `hub.challenge` to echo when the verify token matches, else null. */
   verifyChallenge(query: Record<string, unknown>): string | null {
-    const token = this.options.verifyToken;
-    if (!token || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== token) return null;
-    const challenge = query['hub.challenge'];
-    return typeof challenge === 'string' ? challenge : null;
+    return verifyMetaChallenge(this.options.verifyToken, query);
   }
 
   parseWebhook(body: unknown): InboundEvent[] {

@@ -11,6 +11,9 @@ import type { Rate } from '../shared/types.js';
  *   "pair rate limits").
  * - Telegram Bot API: about 30 messages/s per bot, 1 message/s per chat
  *   (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+ * - Messenger and Instagram: the Send API's per-Page and per-account call limits (about 250
+ *   and 100 calls/s: https://developers.facebook.com/docs/graph-api/overview/rate-limiting);
+ *   a person gets at most a message a second from us here.
  */
 export const PLATFORM_RATES: Record<ChannelType, { account: Rate; recipient: Rate }> = {
   whatsapp: { account: { perMinute: 80 * 60, burst: 80 }, recipient: { perMinute: 10, burst: 45 } },
@@ -39,6 +42,23 @@ function connectorOf(config: ChannelConfig, fetcher: typeof fetch | undefined): 
     case 'telegram': {
       const { token, secretToken, baseUrl } = config;
       return createConnector({ type: 'telegram', token, secretToken, baseUrl, fetch: fetcher });
+    }
+    case 'messenger': {
+      const { accessToken, pageId, appSecret, verifyToken, baseUrl, apiVersion } = config;
+      return createConnector({
+        type: 'messenger',
+        accessToken,
+        accountId: pageId,
+        appSecret,
+        verifyToken,
+        baseUrl,
+        apiVersion,
+        fetch: fetcher,
+      });
+    }
+    case 'instagram': {
+      const { accessToken, accountId, appSecret, verifyToken, baseUrl, apiVersion } = config;
+      return createConnector({ type: 'instagram', accessToken, accountId, appSecret, verifyToken, baseUrl, apiVersion, fetch: fetcher });
     }
   }
 }

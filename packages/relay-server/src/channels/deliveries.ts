@@ -63,6 +63,20 @@ export class DeliveryService {
     });
   }
 
+  /** Everything sent to `recipientId` up to `before` reached `status` (Messenger's delivery and read watermarks). */
+  async applyWatermark(channelId: string, recipientId: string, status: 'delivered' | 'read', before: number): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const page = await this.store.listDeliveriesTo(channelId, recipientId, before, status, 100);
+      let movedNow = 0;
+      for (const delivery of page) {
+        if (delivery.externalId && (await this.applyStatus(channelId, delivery.externalId, status, Date.now(), null))) movedNow++;
+      }
+      moved += movedNow;
+      if (page.length < 100 || movedNow === 0) return moved;
+    }
+  }
+
   async list(messageId: string): Promise<ChannelDelivery[]> {
     return (await this.store.listDeliveries(messageId)).map(toChannelDelivery);
   }

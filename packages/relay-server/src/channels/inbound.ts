@@ -57,6 +57,10 @@ export class InboundService {
       if (event.kind === 'message') {
         await this.#message(channel, event);
         outcome.messages++;
+      } else if (event.kind === 'watermark') {
+        const before = Date.parse(event.before);
+        if (!Number.isNaN(before)) await this.deps.deliveries.applyWatermark(channel.id, event.conversationKey, event.status, before);
+        outcome.statuses++;
       } else {
         const at = Date.parse(event.at);
         await this.deps.deliveries.applyStatus(channel.id, event.externalId, event.status, Number.isNaN(at) ? Date.now() : at, event.error);

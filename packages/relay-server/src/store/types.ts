@@ -332,6 +332,17 @@ export interface Store {
   /** The channel messages to the contact go out on; false when the contact has no such identity. */
   setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean>;
   getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null>;
+  /**
+   * Deliveries to one recipient on a channel account, created up to `before`, that have not
+   * reached `status` yet (sent, or sent and delivered): what a delivery or read watermark moves.
+   */
+  listDeliveriesTo(
+    channelId: string,
+    recipientId: string,
+    before: number,
+    status: 'delivered' | 'read',
+    limit: number,
+  ): Promise<DeliveryRecord[]>;
   /** A message's deliveries, by contact. */
   listDeliveries(messageId: string): Promise<DeliveryRecord[]>;
   /**

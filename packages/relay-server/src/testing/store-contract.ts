@@ -453,6 +453,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.updateDelivery({ id }, () => null, now + 3)).toBeNull();
       expect(await store.updateDelivery({ id: 'missing' }, () => ({ status: 'read' }), now + 3)).toBeNull();
       expect(await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.none' })).toBeNull();
+      expect((await store.listDeliveriesTo('wa-main', '5511999990000', now, 'read', 10)).map((d) => d.id)).toEqual([id]);
+      expect((await store.listDeliveriesTo('wa-main', '5511999990000', now, 'delivered', 10)).map((d) => d.id)).toEqual([id]);
+      expect(await store.listDeliveriesTo('wa-main', '5511999990000', now - 1, 'read', 10)).toEqual([]);
+      expect(await store.listDeliveriesTo('wa-main', 'someone-else', now, 'read', 10)).toEqual([]);
+      await store.updateDelivery({ id }, () => ({ status: 'delivered' }), now + 4);
+      expect(await store.listDeliveriesTo('wa-main', '5511999990000', now, 'delivered', 10)).toEqual([]);
+      expect(await store.listDeliveriesTo('wa-main', '5511999990000', now, 'read', 10)).toHaveLength(1);
     });
 
     it('keeps dead letters apart, listed oldest first and counted', async () => {

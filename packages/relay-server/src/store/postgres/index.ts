@@ -575,6 +575,15 @@ export class PostgresStore implements Store {
     return row ? toDeliveryRecord(row) : null;
   }
 
+  async listDeliveriesTo(channelId: string, recipientId: string, before: number, status: 'delivered' | 'read', limit: number) {
+    const rows = await this.sql<DeliveryRow[]>`
+      SELECT ${this.sql.unsafe(DELIVERY_COLUMNS)} FROM deliveries
+      WHERE channel_id = ${channelId} AND recipient_id = ${recipientId} AND created_at <= ${before}
+        AND (status = 'sent' OR (${status} = 'read' AND status = 'delivered'))
+      ORDER BY created_at LIMIT ${limit}`;
+    return rows.map(toDeliveryRecord);
+  }
+
   async listDeliveries(messageId: string): Promise<DeliveryRecord[]> {
     const rows = await this.sql<DeliveryRow[]>`
       SELECT ${this.sql.unsafe(DELIVERY_COLUMNS)} FROM deliveries WHERE message_id = ${messageId} ORDER BY contact_id`;

@@ -856,6 +856,18 @@ export class SqliteStore implements Store {
     return row ? toDeliveryRecord(row) : null;
   }
 
+  async listDeliveriesTo(channelId: string, recipientId: string, before: number, status: 'delivered' | 'read', limit: number) {
+    return this.#all<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE channel_id = ? AND recipient_id = ?
+         AND (status = 'sent' OR (? = 'read' AND status = 'delivered')) AND created_at <= ? ORDER BY created_at LIMIT ?`,
+      channelId,
+      recipientId,
+      status,
+      before,
+      limit,
+    ).map(toDeliveryRecord);
+  }
+
   async listDeliveries(messageId: string): Promise<DeliveryRecord[]> {
     return this.#all<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE message_id = ? ORDER BY contact_id`, messageId).map(
       toDeliveryRecord,

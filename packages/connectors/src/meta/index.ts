@@ -1,0 +1,241 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { postJson } from '../http.js';
+import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+
+/** What the Meta webhooks and Graph API have in common: the app secret signature, the verification GET, and the error body. */
+export interface MetaAppOptions {
+  /** The Meta app secret: webhooks are signed with it (`X-Hub-Signature-256`). */
+  appSecret?: string;
+  /** The token typed in the webhook set-up, echoed by Meta's verification GET. */
+  verifyToken?: string;
+}
+
+/** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`, compared in constant time. */
+export function verifyMetaSignature(appSecret: string | undefined, request: WebhookRequest): boolean {
+  const header = request.headers['x-hub-signature-256'];
+  if (!appSecret || typeof header !== 'string' || !header.startsWith('sha256=')) return false;
+  const expected = Buffer.from(createHmac('sha256', appSecret).update(request.rawBody).digest('hex'));
+  const given = Buffer.from(header.slice('sha256='.length));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The webhook set-up GET: the `hub.challenge` to echo when the verify token matches, else null. */
+export function verifyMetaChallenge(verifyToken: string | undefined, query: Record<string, unknown>): string | null {
+  if (!verifyToken || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== verifyToken) return null;
+  const challenge = query['hub.challenge'];
+  return typeof challenge === 'string' ? challenge : null;
+}
+
+/** A Graph API error body. */
+export interface GraphError {
+  error: { message: string; type?: string; code: number; error_subcode?: number; error_data?: { details?: string }; fbtrace_id?: string };
+}
+
+export interface MetaSendOptions extends MetaAppOptions {
+  /** A Page access token (Messenger; Instagram through a Page) or an Instagram User access token (Instagram Login). */
+  accessToken: string;
+  /** The Page id (Messenger) or the Instagram professional account id (Instagram): messages go to `/{accountId}/messages`. */
+  accountId: string;
+  /** @default 'https://graph.facebook.com' (Instagram Login accounts use 'https://graph.instagram.com') */
+  baseUrl?: string;
+  /** @default 'v23.0' */
+  apiVersion?: string;
+  fetch?: typeof fetch;
+}
+
+interface MessagingEvent {
+  sender: { id: string };
+  recipient: { id: string };
+  timestamp: number;
+  message?: {
+    mid: string;
+    text?: string;
+    is_echo?: boolean;
+    reply_to?: { mid?: string };
+    attachments?: Array<{ type: string; payload?: { url?: string } }>;
+  };
+  delivery?: { mids?: string[]; watermark: number };
+  read?: { watermark?: number; mid?: string };
+}
+
+/** The `page` (Messenger) or `instagram` webhook: `entry[].messaging[]`. */
+export interface MetaMessagingWebhook {
+  object: 'page' | 'instagram';
+  entry: Array<{ id: string; time: number; messaging?: MessagingEvent[] }>;
+}
+
+/** Limits of the Send API per platform: text length and attachment sizes by kind. */
+export const META_LIMITS = {
+  messenger: { text: 2000, attachment: { image: 25 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 } },
+  instagram: { text: 1000, attachment: { image: 8 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 0 } },
+} as const;
+
+/**
+ * The Meta Send API, shared by Messenger (https://developers.facebook.com/docs/messenger-platform/reference/send-api)
+ * and Instagram messaging (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api):
+ * `POST /{account-id}/messages` with `{ recipient: { id }, message: { text | attachment } }`,
+ * answered `{ recipient_id, message_id }`; inbound `messaging` webhooks with messages,
+ * deliveries and reads, signed with `X-Hub-Signature-256`.
+ */
+export class MetaSendConnector implements Connector {
+  readonly #fetch: typeof fetch;
+  readonly #url: string;
+
+  constructor(
+    readonly channel: 'messenger' | 'instagram',
+    private readonly options: MetaSendOptions,
+  ) {
+    this.#fetch = options.fetch ?? fetch;
+    const base = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/$/, '');
+    this.#url = `${base}/${options.apiVersion ?? 'v23.0'}/${options.accountId}/messages`;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const limits = META_LIMITS[this.channel];
+    const name = this.channel === 'messenger' ? 'Messenger' : 'Instagram';
+    const parts: Array<Record<string, unknown>> = [];
+    const { file } = message;
+    if (file) {
+      const kind = file.type.startsWith('image/')
+        ? 'image'
+        : file.type.startsWith('video/')
+          ? 'video'
+          : file.type.startsWith('audio/')
+            ? 'audio'
+            : 'file';
+      const limit = limits.attachment[kind];
+      if (limit === 0) return refused('FILE_UNSUPPORTED', `${name} does not take ${file.type} files`);
+      if (file.size > limit)
+        return refused('FILE_TOO_LARGE', `${name} takes ${kind} files of at most ${limit / 1024 ** 2} MB; this one is ${file.size} bytes`);
+      parts.push({ attachment: { type: kind, payload: { url: file.url, is_reusable: false } } });
+    }
+    // The Send API has no caption: a file's text goes as a message of its own, after it.
+    if (message.text) {
+      if (message.text.length > limits.text) return refused('BAD_REQUEST', `${name} takes at most ${limits.text} characters`);
+      parts.push({ text: message.text });
+    }
+    let externalId = '';
+    for (const part of parts) {
+      const body = {
+        recipient: { id: message.recipientId },
+        ...(this.channel === 'messenger' ? { messaging_type: 'RESPONSE' } : {}),
+        message: part,
+      };
+      const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
+      if (!answer.ok) return answer;
+      const parsed = answer.body as { message_id?: string } | GraphError | null;
+      if (answer.status < 300 && parsed && 'message_id' in parsed && parsed.message_id) {
+        externalId = parsed.message_id;
+        continue;
+      }
+      if (parsed && 'error' in parsed)
+        return { ok: false, error: metaSendError(parsed.error.code, parsed.error.error_subcode, parsed.error.message) };
+      return {
+        ok: false,
+        error: {
+          code: 'UNAVAILABLE',
+          platformCode: String(answer.status),
+          message: `Graph API answered ${answer.status}`,
+          retry: answer.status >= 500 ? 'backoff' : 'never',
+        },
+      };
+    }
+    return { ok: true, externalId };
+  }
+
+  verifyWebhook(request: WebhookRequest): boolean {
+    return verifyMetaSignature(this.options.appSecret, request);
+  }
+
+  verifyChallenge(query: Record<string, unknown>): string | null {
+    return verifyMetaChallenge(this.options.verifyToken, query);
+  }
+
+  parseWebhook(body: unknown): InboundEvent[] {
+    const webhook = body as MetaMessagingWebhook;
+    const object = this.channel === 'messenger' ? 'page' : 'instagram';
+    if (webhook?.object !== object || !Array.isArray(webhook.entry)) return [];
+    const events: InboundEvent[] = [];
+    for (const entry of webhook.entry) {
+      for (const item of entry.messaging ?? []) {
+        const at = new Date(item.timestamp ?? entry.time).toISOString();
+        const { message, delivery, read } = item;
+        // Echoes are the account's own sends (ours, or from the Page inbox): not inbound.
+        if (message && !message.is_echo) {
+          const attachment = message.attachments?.[0];
+          const file: InboundFile | null = attachment?.payload?.url
+            ? { platformFileId: attachment.payload.url, name: null, type: mimeOf(attachment.type), size: null }
+            : null;
+          events.push({
+            kind: 'message',
+            externalId: message.mid,
+            conversationKey: item.sender.id,
+            from: { id: item.sender.id, name: null, username: null },
+            text: message.text ?? '',
+            file,
+            sentAt: at,
+            replyToExternalId: message.reply_to?.mid ?? null,
+          });
+        }
+        if (delivery) {
+          for (const mid of delivery.mids ?? []) events.push({ kind: 'status', externalId: mid, status: 'delivered', at, error: null });
+          if (!delivery.mids?.length)
+            events.push({
+              kind: 'watermark',
+              conversationKey: item.sender.id,
+              status: 'delivered',
+              before: new Date(delivery.watermark).toISOString(),
+            });
+        }
+        if (read?.mid) events.push({ kind: 'status', externalId: read.mid, status: 'read', at, error: null });
+        else if (read?.watermark)
+          events.push({
+            kind: 'watermark',
+            conversationKey: item.sender.id,
+            status: 'read',
+            before: new Date(read.watermark).toISOString(),
+          });
+      }
+    }
+    return events;
+  }
+}
+
+/**
+ * Send API errors (https://developers.facebook.com/docs/messenger-platform/reference/send-api/error-codes)
+ * to our codes: rate limits and temporary failures retried, the 24-hour window, blocked or
+ * unknown recipients and bad tokens final.
+ */
+export function metaSendError(code: number, subcode: number | undefined, message: string): ChannelError {
+  const platformCode = subcode ? `${code}/${subcode}` : String(code);
+  const error = (ours: string, retry: ChannelError['retry']): ChannelError => ({ code: ours, platformCode, message, retry });
+  if (code === 10 && (subcode === 2018278 || subcode === 2018065 || subcode === 2534022)) return error('OUTSIDE_WINDOW', 'never');
+  if (code === 4 || code === 613 || code === 32 || code === 17) return error('RATE_LIMITED', 'backoff');
+  if (code === 1200 || code === 1 || code === 2) return error('UNAVAILABLE', 'backoff');
+  if (code === 190 || code === 10 || (code >= 200 && code < 300 && subcode === undefined)) return error('UNAUTHORIZED', 'never');
+  if (code === 551 || (code === 200 && subcode === 1545041)) return error('RECIPIENT_BLOCKED', 'never');
+  if (code === 100 && subcode === 2018001) return error('INVALID_RECIPIENT', 'never');
+  return error('BAD_REQUEST', 'never');
+}
+
+function mimeOf(type: string): string | null {
+  return type === 'image' ? 'image/*' : type === 'video' ? 'video/*' : type === 'audio' ? 'audio/*' : null;
+}
+
+function refused(code: string, message: string): SendResult {
+  return { ok: false, error: { code, platformCode: null, message, retry: 'never' } };
+}
+
+/** Messenger: a Facebook Page's conversations (Page access token, Page id). */
+export class MessengerConnector extends MetaSendConnector {
+  constructor(options: MetaSendOptions) {
+    super('messenger', options);
+  }
+}
+
+/** Instagram messaging: an Instagram professional account's direct messages. */
+export class InstagramConnector extends MetaSendConnector {
+  constructor(options: MetaSendOptions) {
+    super('instagram', options);
+  }
+}

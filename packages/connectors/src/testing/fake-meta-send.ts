@@ -1,0 +1,114 @@
+import { jsonServer, postMetaWebhook, type WebhookAnswer } from './json-server.js';
+
+export type MetaSendFailure = { status: number; code: number; subcode?: number; message: string };
+
+const DAY_MS = 24 * 3600_000;
+
+export interface FakeMetaSendOptions {
+  channel: 'messenger' | 'instagram';
+  accessToken: string;
+  /** The Page id (Messenger) or Instagram account id. */
+  accountId: string;
+  /** @default 'v23.0' */
+  version?: string;
+  /** Refuse messages to someone who has not written in the last 24 hours (10/2018278), as Meta does. @default true */
+  enforceWindow?: boolean;
+  now?: () => number;
+}
+
+/**
+ * The Meta Send API on loopback, as Messenger and Instagram messaging document it
+ * (https://developers.facebook.com/docs/messenger-platform/reference/send-api): `POST
+ * /{version}/{account-id}/messages` with a bearer token and `{ recipient: { id },
+ * messaging_type, message: { text } | { attachment: { type, payload: { url } } } }`, answered
+ * `{ recipient_id, message_id }` or a Graph API error. Once `subscribe`d it posts signed
+ * `messaging` webhooks: messages from a person, deliveries (Messenger) and reads.
+ */
+export async function fakeMetaSend(options: FakeMetaSendOptions) {
+  const version = options.version ?? 'v23.0';
+  const now = options.now ?? Date.now;
+  const calls: Array<Record<string, unknown>> = [];
+  const failures: MetaSendFailure[] = [];
+  const lastInbound = new Map<string, number>();
+  let subscription: { url: string; appSecret: string } | null = null;
+  let next = 1;
+  const server = await jsonServer((request, raw, answer) => {
+    const fail = ({ status, code, subcode, message }: MetaSendFailure) =>
+      answer(status, {
+        error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbcDeFgHiJ' },
+      });
+    if (request.headers.authorization !== `Bearer ${options.accessToken}`)
+      return fail({ status: 401, code: 190, message: 'Invalid OAuth access token.' });
+    if (request.method !== 'POST' || request.url !== `/${version}/${options.accountId}/messages`)
+      return fail({ status: 400, code: 100, message: 'Unsupported post request.' });
+    const body = JSON.parse(raw) as { recipient?: { id?: string }; messaging_type?: string; message?: Record<string, unknown> };
+    calls.push(body);
+    const injected = failures.shift();
+    if (injected) return fail(injected);
+    const recipient = body.recipient?.id;
+    if (!recipient) return fail({ status: 400, code: 100, message: '(#100) The parameter recipient is required' });
+    if (options.channel === 'messenger' && !body.messaging_type)
+      return fail({ status: 400, code: 100, message: '(#100) The parameter messaging_type is required' });
+    const message = body.message ?? {};
+    const attachment = message.attachment as { type?: string; payload?: { url?: string } } | undefined;
+    if (typeof message.text !== 'string' && !attachment?.payload?.url)
+      return fail({ status: 400, code: 100, message: '(#100) Param message must be non-empty text or an attachment' });
+    const since = lastInbound.get(recipient);
+    if (since === undefined) return fail({ status: 400, code: 100, subcode: 2018001, message: '(#100) No matching user found' });
+    if (options.enforceWindow !== false && now() - since > DAY_MS)
+      return fail({
+        status: 400,
+        code: 10,
+        subcode: 2018278,
+        message:
+          '(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview',
+      });
+    const id = `m_${options.channel === 'instagram' ? 'aWdfZAG1' : 'AG5Hz2U'}${String(next++).padStart(6, '0')}`;
+    return answer(200, { recipient_id: recipient, message_id: id });
+  });
+
+  const post = (messaging: Record<string, unknown>): Promise<WebhookAnswer> => {
+    if (!subscription) throw new Error('fakeMetaSend: subscribe(url, appSecret) first');
+    const time = now();
+    return postMetaWebhook(subscription.url, subscription.appSecret, {
+      object: options.channel === 'messenger' ? 'page' : 'instagram',
+      entry: [{ id: options.accountId, time, messaging: [{ recipient: { id: options.accountId }, timestamp: time, ...messaging }] }],
+    });
+  };
+  let nextInbound = 1;
+
+  return {
+    url: server.url,
+    calls,
+    failNext(...next: MetaSendFailure[]) {
+      failures.push(...next);
+    },
+    /** As if the person had last written at `at`: opens or (with an old time) closes their 24-hour window. */
+    openWindow(personId: string, at = now()) {
+      lastInbound.set(personId, at);
+    },
+    subscribe(url: string, appSecret: string) {
+      subscription = { url, appSecret };
+    },
+    /** A person writes (a page-scoped or Instagram-scoped id). */
+    inbound(message: { from: string; text: string; mid?: string; replyTo?: string }): Promise<WebhookAnswer & { mid: string }> {
+      const mid = message.mid ?? `m_in${String(nextInbound++).padStart(6, '0')}`;
+      lastInbound.set(message.from, now());
+      return post({
+        sender: { id: message.from },
+        message: { mid, text: message.text, ...(message.replyTo ? { reply_to: { mid: message.replyTo } } : {}) },
+      }).then((answer) => ({ ...answer, mid }));
+    },
+    /** Messenger's delivery webhook for messages the Page sent. */
+    delivered(personId: string, mids: string[]): Promise<WebhookAnswer> {
+      return post({ sender: { id: personId }, delivery: { mids, watermark: now() } });
+    },
+    /** A read: Messenger says everything before a time was read; Instagram names the message. */
+    read(personId: string, mid?: string): Promise<WebhookAnswer> {
+      return post({ sender: { id: personId }, read: options.channel === 'instagram' && mid ? { mid } : { watermark: now() } });
+    },
+    close: server.close,
+  };
+}
+
+export type FakeMetaSend = Awaited<ReturnType<typeof fakeMetaSend>>;

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InstagramConnector, MessengerConnector } from '../src/index.js';
+import { type FakeMetaSend, fakeMetaSend, metaSignature } from '../src/testing/index.js';
+
+const TOKEN = 'EAAG-page-token';
+
+describe('Meta Send API connectors (Messenger, Instagram) against a Send API fake', () => {
+  let fake: FakeMetaSend;
+  afterEach(() => fake.close());
+
+  it('Messenger: text and file in Send API shapes, RESPONSE messaging type, message ids back', async () => {
+    fake = await fakeMetaSend({ channel: 'messenger', accessToken: TOKEN, accountId: '1122334455' });
+    fake.openWindow('6677');
+    const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455', baseUrl: fake.url });
+    expect(await messenger.send({ id: 'm1', recipientId: '6677', text: 'Olá!' })).toEqual({ ok: true, externalId: 'm_AG5Hz2U000001' });
+    const file = { url: 'https://relay.example/v1/uploads/x?signature=s', name: 'nota.pdf', type: 'application/pdf', size: 40_000 };
+    expect(await messenger.send({ id: 'm2', recipientId: '6677', text: 'a nota', file })).toEqual({
+      ok: true,
+      externalId: 'm_AG5Hz2U000003',
+    });
+    expect(fake.calls).toEqual([
+      { recipient: { id: '6677' }, messaging_type: 'RESPONSE', message: { text: 'Olá!' } },
+      {
+        recipient: { id: '6677' },
+        messaging_type: 'RESPONSE',
+        message: { attachment: { type: 'file', payload: { url: file.url, is_reusable: false } } },
+      },
+      { recipient: { id: '6677' }, messaging_type: 'RESPONSE', message: { text: 'a nota' } },
+    ]);
+  });
+
+  it('maps Send API errors: the 24-hour window and unknown people final, rate limits and 1200 retried', async () => {
+    let clock = Date.now();
+    fake = await fakeMetaSend({ channel: 'messenger', accessToken: TOKEN, accountId: '1122334455', now: () => clock });
+    const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455', baseUrl: fake.url });
+    const send = (to = '6677') => messenger.send({ id: 'm', recipientId: to, text: 'oi' });
+    expect(await send('9999')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_RECIPIENT', platformCode: '100/2018001', retry: 'never' },
+    });
+    fake.openWindow('6677', clock - 25 * 3600_000);
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'OUTSIDE_WINDOW', platformCode: '10/2018278', retry: 'never' } });
+    clock += 1;
+    fake.openWindow('6677');
+    fake.failNext(
+      { status: 400, code: 613, message: 'Calls to this api have exceeded the rate limit.' },
+      { status: 500, code: 1200, message: 'Temporary send message failure. Please try again later' },
+      { status: 400, code: 551, message: 'This person isn’t available right now.' },
+    );
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retry: 'backoff' } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retry: 'backoff' } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'RECIPIENT_BLOCKED', retry: 'never' } });
+    const expired = new MessengerConnector({ accessToken: 'old', accountId: '1122334455', baseUrl: fake.url });
+    expect(await expired.send({ id: 'm', recipientId: '6677', text: 'x' })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    const before = fake.calls.length;
+    expect(await messenger.send({ id: 'm', recipientId: '6677', text: 'x'.repeat(2001) })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    expect(fake.calls.length).toBe(before);
+  });
+
+  it('reads signed messaging webhooks: messages, deliveries by mid, reads by watermark (Messenger) or mid (Instagram); echoes skipped', async () => {
+    fake = await fakeMetaSend({ channel: 'instagram', accessToken: TOKEN, accountId: '17841400000' });
+    const instagram = new InstagramConnector({ accessToken: TOKEN, accountId: '17841400000', appSecret: 'app-secret', verifyToken: 'vt' });
+    const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455', appSecret: 'app-secret' });
+    const rawBody = Buffer.from('{"object":"instagram","entry":[]}');
+    expect(instagram.verifyWebhook({ headers: { 'x-hub-signature-256': metaSignature('app-secret', rawBody.toString()) }, rawBody })).toBe(
+      true,
+    );
+    expect(instagram.verifyWebhook({ headers: { 'x-hub-signature-256': metaSignature('other', rawBody.toString()) }, rawBody })).toBe(
+      false,
+    );
+    expect(instagram.verifyChallenge({ 'hub.mode': 'subscribe', 'hub.verify_token': 'vt', 'hub.challenge': '42' })).toBe('42');
+
+    const at = 1_795_600_000_000;
+    const igWebhook = {
+      object: 'instagram',
+      entry: [
+        {
+          id: '17841400000',
+          time: at,
+          messaging: [
+            {
+              sender: { id: '5566' },
+              recipient: { id: '17841400000' },
+              timestamp: at,
+              message: { mid: 'm_ig1', text: 'oi', reply_to: { mid: 'm_ig0' } },
+            },
+            {
+              sender: { id: '17841400000' },
+              recipient: { id: '5566' },
+              timestamp: at,
+              message: { mid: 'm_ig2', text: 'echo', is_echo: true },
+            },
+            { sender: { id: '5566' }, recipient: { id: '17841400000' }, timestamp: at + 1, read: { mid: 'm_out1' } },
+          ],
+        },
+      ],
+    };
+    expect(instagram.parseWebhook(igWebhook)).toEqual([
+      {
+        kind: 'message',
+        externalId: 'm_ig1',
+        conversationKey: '5566',
+        from: { id: '5566', name: null, username: null },
+        text: 'oi',
+        file: null,
+        sentAt: new Date(at).toISOString(),
+        replyToExternalId: 'm_ig0',
+      },
+      { kind: 'status', externalId: 'm_out1', status: 'read', at: new Date(at + 1).toISOString(), error: null },
+    ]);
+    expect(messenger.parseWebhook(igWebhook)).toEqual([]);
+    const pageWebhook = {
+      object: 'page',
+      entry: [
+        {
+          id: '1122334455',
+          time: at,
+          messaging: [
+            { sender: { id: '6677' }, recipient: { id: '1122334455' }, timestamp: at, delivery: { mids: ['m_a', 'm_b'], watermark: at } },
+            { sender: { id: '6677' }, recipient: { id: '1122334455' }, timestamp: at, read: { watermark: at + 5 } },
+          ],
+        },
+      ],
+    };
+    expect(messenger.parseWebhook(pageWebhook)).toEqual([
+      { kind: 'status', externalId: 'm_a', status: 'delivered', at: new Date(at).toISOString(), error: null },
+      { kind: 'status', externalId: 'm_b', status: 'delivered', at: new Date(at).toISOString(), error: null },
+      { kind: 'watermark', conversationKey: '6677', status: 'read', before: new Date(at + 5).toISOString() },
+    ]);
+  });
+});
