@@ -1,8 +1,11 @@
+import { LoopbackConnector, type LoopbackOptions } from './loopback/index.js';
 import { InstagramConnector, MessengerConnector, type MetaSendOptions } from './meta/index.js';
 import { TelegramConnector, type TelegramOptions } from './telegram/index.js';
 import type { Connector } from './types.js';
+import { GenericWebhookConnector, type GenericWebhookOptions } from './webhook/index.js';
 import { WhatsAppConnector, type WhatsAppOptions } from './whatsapp/index.js';
 
+export { LoopbackConnector, type LoopbackOptions } from './loopback/index.js';
 export {
   InstagramConnector,
   META_LIMITS,
@@ -25,6 +28,15 @@ export {
 } from './telegram/index.js';
 export type * from './types.js';
 export {
+  type GenericInbound,
+  type GenericOutbound,
+  GenericWebhookConnector,
+  type GenericWebhookOptions,
+  httpError,
+  parseGenericInbound,
+} from './webhook/index.js';
+export { generateWebhookSecret, signWebhook, verifyStandardWebhook } from './webhook/standard.js';
+export {
   WHATSAPP_MEDIA_LIMITS,
   WHATSAPP_TEXT_LIMIT,
   WhatsAppConnector,
@@ -38,7 +50,9 @@ export type ConnectorConfig =
   | ({ type: 'whatsapp' } & WhatsAppOptions)
   | ({ type: 'telegram' } & TelegramOptions)
   | ({ type: 'messenger' } & MetaSendOptions)
-  | ({ type: 'instagram' } & MetaSendOptions);
+  | ({ type: 'instagram' } & MetaSendOptions)
+  | ({ type: 'webhook' } & GenericWebhookOptions)
+  | ({ type: 'loopback' } & LoopbackOptions);
 
 /** The connector for a channel account's settings. */
 export function createConnector(config: ConnectorConfig): Connector {
@@ -51,5 +65,9 @@ export function createConnector(config: ConnectorConfig): Connector {
       return new MessengerConnector(config);
     case 'instagram':
       return new InstagramConnector(config);
+    case 'webhook':
+      return new GenericWebhookConnector(config);
+    case 'loopback':
+      return new LoopbackConnector(config);
   }
 }

@@ -101,4 +101,6 @@ export interface Connector {
   verifyChallenge?(query: Record<string, unknown>): string | null;
   /** The events in a verified webhook body. */
   parseWebhook(body: unknown): InboundEvent[];
+  /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */
+  listen?(sink: (events: InboundEvent[]) => Promise<unknown>): () => void;
 }

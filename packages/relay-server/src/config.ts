@@ -72,6 +72,32 @@ export const ChannelConfigSchema = Type.Union([
   Type.Object(
     {
       ...channelCommon,
+      type: Type.Literal('webhook'),
+      /** Where messages to this channel's contacts are POSTed (JSON, signed per Standard Webhooks). */
+      url: Type.String({ pattern: '^https?://' }),
+      /** Standard Webhooks secret (`whsec_` and base64) shared with the other system, both ways. */
+      secret: Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]{16,}$' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...channelCommon,
+      type: Type.Literal('loopback'),
+      /** Standard Webhooks secret for people writing in through the webhook; without it the webhook refuses everything. */
+      secret: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]{16,}$' })),
+      /** Delivered this long after each message, read after twice as long. @default 200 */
+      statusDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      /** The contact answers each message with `echo: <text>`. @default false */
+      echo: Type.Optional(Type.Boolean()),
+      /** Messages containing this text fail, as a platform refusing them would. */
+      failWhen: Type.Optional(Type.String({ minLength: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...channelCommon,
       type: Type.Literal('telegram'),
       /** The bot token from @BotFather. */
       token: Type.String({ minLength: 1 }),

@@ -16,7 +16,7 @@ import { DeliveryService } from './channels/deliveries.js';
 import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
 import { InboundService } from './channels/inbound.js';
 import { channelRoutes } from './channels/routes.js';
-import { startTelegram } from './channels/telegram.js';
+import { startChannels } from './channels/start.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
 import type { RelayContext } from './context.js';
 import { conversationRoutes } from './conversations/routes.js';
@@ -277,7 +277,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     inbound,
     closing: false,
   };
-  const telegramPolls = startTelegram(ctx);
+  const channelsRunning = startChannels(ctx);
   dispatcher.start();
   const sweep = setInterval(() => {
     uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));
@@ -343,7 +343,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       closing ??= (async () => {
         ctx.closing = true;
         clearInterval(sweep);
-        telegramPolls.stop();
+        channelsRunning.stop();
         await dispatcher.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TelegramConnector } from '@chat4all/connectors';
+import { type GenericOutbound, generateWebhookSecret, signWebhook, TelegramConnector, verifyStandardWebhook } from '@chat4all/connectors';
 import {
   type FakeGraph,
   type FakeMetaSend,
@@ -7,6 +7,7 @@ import {
   fakeGraph,
   fakeMetaSend,
   fakeTelegram,
+  jsonServer,
   postWebhook,
 } from '@chat4all/connectors/testing';
 import type { ChannelDelivery, Contact, ServerFrame } from '@chat4all/protocol';
@@ -304,4 +305,100 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
       expect((await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY })).body.contacts).toHaveLength(1);
     });
   }
+
+  it('Telegram without a public URL: the relay long-polls getUpdates and takes each update once', async () => {
+    telegram = await fakeTelegram('7:poll-token');
+    relay = await startRelay({
+      channels: [
+        { id: 'tg', type: 'telegram', mode: 'polling', members: ['agent'], token: '7:poll-token', secretToken: 's', baseUrl: telegram.url },
+      ],
+    });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const update = (id: number, text: string) => ({
+      update_id: id,
+      message: {
+        message_id: id,
+        from: { id: 31, is_bot: false, first_name: 'Rui' },
+        chat: { id: 31, type: 'private' },
+        date: 1795600000,
+        text,
+      },
+    });
+    telegram.queueUpdate(update(1, 'primeira'));
+    await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'primeira');
+    telegram.queueUpdate(update(2, 'segunda'));
+    await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'segunda');
+    const polls = telegram.calls.filter((c) => c.method === 'getUpdates').map((c) => c.body.offset);
+    expect(polls.slice(0, 3)).toEqual([0, 2, 3]);
+    expect(socket.frames.filter((f) => f.type === 'message.created')).toHaveLength(2);
+  });
+
+  it('loopback: a contact added by the app gets answers sent, delivered, read, and echoes back', async () => {
+    relay = await startRelay({
+      channels: [{ id: 'loop', type: 'loopback', members: ['agent'], statusDelayMs: 20, echo: true }],
+      dispatch: { pollIntervalMs: 50 },
+    });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const added = await relay.http<Contact>('POST', '/v1/contacts', {
+      as: API_KEY,
+      body: { channelId: 'loop', externalId: 'alice', displayName: 'Alice' },
+    });
+    expect(added.status).toBe(201);
+    expect((await relay.http('POST', '/v1/contacts', { as: API_KEY, body: { channelId: 'loop', externalId: 'alice' } })).status).toBe(200);
+    const conversationId = added.body.conversationId as string;
+    await socket.waitFor((f) => f.type === 'conversation.created' && f.conversation.id === conversationId);
+    const id = await send(socket, conversationId, 'olá Alice');
+    const read = await socket.waitFor(deliveryIs(id, 'read'));
+    expect(read.delivery.history.map((h) => h.status)).toEqual(['sent', 'delivered', 'read']);
+    const echo = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'echo: olá Alice');
+    expect(echo.type === 'message.created' && [echo.message.senderId, echo.message.replyTo]).toEqual([added.body.id, id]);
+  });
+
+  it('a generic webhook channel: signed both ways with Standard Webhooks', async () => {
+    const secret = generateWebhookSecret();
+    const received: Array<{ body: GenericOutbound; verified: boolean }> = [];
+    const other = await jsonServer((request, raw, answer) => {
+      received.push({
+        body: JSON.parse(raw) as GenericOutbound,
+        verified: verifyStandardWebhook(secret, { headers: request.headers, rawBody: Buffer.from(raw) }),
+      });
+      answer(200, { id: `crm-${received.length}` });
+    });
+    try {
+      relay = await startRelay({
+        channels: [{ id: 'crm', type: 'webhook', members: ['agent'], url: other.url, secret }],
+        dispatch: { pollIntervalMs: 50 },
+      });
+      const agent = await relay.user('agent');
+      const socket = await relay.connect(agent.token);
+      const body = JSON.stringify({ type: 'message', id: 'in-1', from: { id: 'cust-9', name: 'Ana' }, text: 'preciso de ajuda' });
+      const post = (headers: Record<string, string>) =>
+        fetch(`${relay.url}/v1/channels/crm/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
+      expect((await post({})).status).toBe(401);
+      expect((await post(signWebhook(secret, body))).status).toBe(200);
+      const inbound = await socket.waitFor((f) => f.type === 'message.created');
+      const conversationId = inbound.type === 'message.created' ? inbound.message.conversationId : '';
+      const id = await send(socket, conversationId, 'claro, diga');
+      const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+      expect(sent.delivery.externalId).toBe('crm-1');
+      expect(received).toEqual([
+        { body: { type: 'message', id, to: 'cust-9', text: 'claro, diga', file: null, replyTo: null }, verified: true },
+      ]);
+      const status = JSON.stringify({ type: 'status', id: 'crm-1', status: 'read' });
+      await fetch(`${relay.url}/v1/channels/crm/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(secret, status) },
+        body: status,
+      });
+      await socket.waitFor(deliveryIs(id, 'read'));
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -17,6 +17,7 @@ export async function fakeTelegram(token: string) {
   const updates: Array<{ update_id: number; [key: string]: unknown }> = [];
   let webhook: { url: string; secret_token?: string } | null = null;
   let nextMessageId = 100;
+  const waiting = new Set<() => void>();
   let nextUpdateId = 1;
   const inboundIds = new Map<number, number>();
 
@@ -67,8 +68,20 @@ export async function fakeTelegram(token: string) {
         webhook = { url: String(body.url), secret_token: body.secret_token as string | undefined };
         return answer(200, { ok: true, result: true, description: 'Webhook was set' });
       case 'getUpdates': {
+        // Long polling: with nothing to give, the answer waits up to `timeout` seconds for an update.
         const offset = Number(body.offset ?? 0);
-        return answer(200, { ok: true, result: updates.filter((u) => u.update_id >= offset) });
+        const pending = () => updates.filter((u) => u.update_id >= offset);
+        if (pending().length > 0 || !body.timeout) return answer(200, { ok: true, result: pending() });
+        const timer = setTimeout(() => {
+          waiting.delete(wake);
+          answer(200, { ok: true, result: pending() });
+        }, Number(body.timeout) * 1000);
+        const wake = () => {
+          clearTimeout(timer);
+          answer(200, { ok: true, result: pending() });
+        };
+        waiting.add(wake);
+        return;
       }
       default:
         return fail({ error_code: 404, description: 'Not Found' });
@@ -85,8 +98,11 @@ export async function fakeTelegram(token: string) {
     failNext(...next: TelegramFailure[]) {
       failures.push(...next);
     },
+    /** An update for `getUpdates` (long polling) to return; a waiting poll returns at once. */
     queueUpdate(update: { update_id: number; [key: string]: unknown }) {
       updates.push(update);
+      for (const wake of [...waiting]) wake();
+      waiting.clear();
     },
     webhook: () => webhook,
     /** A user writes to the bot: an `Update` with a message, posted to the webhook the app set. */
@@ -123,7 +139,11 @@ export async function fakeTelegram(token: string) {
       if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
       return postWebhook(webhook.url, update, secretToken ? { 'x-telegram-bot-api-secret-token': secretToken } : {});
     },
-    close: server.close,
+    close() {
+      for (const wake of waiting) wake();
+      waiting.clear();
+      return server.close();
+    },
   };
 }
 

@@ -56,6 +56,12 @@ function connectorOf(config: ChannelConfig, fetcher: typeof fetch | undefined): 
         fetch: fetcher,
       });
     }
+    case 'webhook':
+      return createConnector({ type: 'webhook', url: config.url, secret: config.secret, fetch: fetcher });
+    case 'loopback': {
+      const { secret, statusDelayMs, echo, failWhen } = config;
+      return createConnector({ type: 'loopback', secret, statusDelayMs, echo, failWhen });
+    }
     case 'instagram': {
       const { accessToken, accountId, appSecret, verifyToken, baseUrl, apiVersion } = config;
       return createConnector({ type: 'instagram', accessToken, accountId, appSecret, verifyToken, baseUrl, apiVersion, fetch: fetcher });

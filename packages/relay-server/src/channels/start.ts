@@ -2,15 +2,26 @@ import { TelegramConnector } from '@chat4all/connectors';
 import type { RelayContext } from '../context.js';
 
 /**
- * Telegram channel accounts at start: in `webhook` mode with a `publicUrl`, points the bot's
+ * Channel accounts at start. Connectors that report events by themselves (loopback) hand
+ * them to the inbound path. Telegram accounts: in `webhook` mode with a `publicUrl`, points the bot's
  * webhook at this relay (with the secret token); in `polling` mode, long-polls `getUpdates`
  * and feeds the updates to the same inbound path (development without a public URL; run one
  * polling node, since Telegram serves one `getUpdates` caller at a time).
  */
-export function startTelegram(ctx: Pick<RelayContext, 'channels' | 'inbound' | 'config' | 'log'>): { stop(): void } {
+export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | 'config' | 'log'>): { stop(): void } {
   const controller = new AbortController();
+  const stops: Array<() => void> = [];
   for (const channel of ctx.channels.all()) {
     const { connector, config } = channel;
+    if (connector.listen) {
+      stops.push(
+        connector.listen((events) =>
+          ctx.inbound
+            .ingest(channel, events)
+            .catch((err: unknown) => ctx.log.error({ err, channelId: channel.id }, 'channel events failed')),
+        ),
+      );
+    }
     if (config.type !== 'telegram' || !(connector instanceof TelegramConnector)) continue;
     if ((config.mode ?? 'webhook') === 'webhook') {
       if (!ctx.config.publicUrl) continue;
@@ -40,5 +51,10 @@ export function startTelegram(ctx: Pick<RelayContext, 'channels' | 'inbound' | '
       }
     })();
   }
-  return { stop: () => controller.abort() };
+  return {
+    stop: () => {
+      controller.abort();
+      for (const stop of stops) stop();
+    },
+  };
 }
