@@ -208,6 +208,18 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'The webhook verification request (`hub.mode=subscribe`) did not carry the configured verify token.',
   },
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    closeCode: null,
+    retryable: false,
+    summary: 'No app webhook endpoint with that id.',
+  },
+  WEBHOOK_ADDRESS_REFUSED: {
+    status: 422,
+    closeCode: null,
+    retryable: false,
+    summary: 'The webhook URL resolves to a private, loopback or link-local address, which the relay refuses unless `webhooks.allowPrivateAddresses` is set.',
+  },
   USERNAME_TAKEN: {
     status: 409,
     closeCode: null,

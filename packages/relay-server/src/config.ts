@@ -306,6 +306,25 @@ export const RelayConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    webhooks: Type.Object(
+      {
+        /** Let endpoints be on private, loopback or link-local addresses (development, or an internal network you trust). @default false */
+        allowPrivateAddresses: Type.Boolean({ default: false }),
+        /** Attempts of one call before it is given up. @default 8 */
+        maxAttempts: Type.Integer({ default: 8, minimum: 1 }),
+        /** Backoff between attempts: full jitter up to min(maxDelayMs, baseDelayMs × 2^(n-1)). @default 1000 */
+        baseDelayMs: Type.Integer({ default: 1000, minimum: 1 }),
+        /** @default 3600000 */
+        maxDelayMs: Type.Integer({ default: 3_600_000, minimum: 1 }),
+        /** A call taking longer fails (and is retried). @default 10000 */
+        timeoutMs: Type.Integer({ default: 10_000, minimum: 100 }),
+        /** An endpoint whose calls fail this many times in a row (each after its retries) is turned off. @default 5 */
+        disableAfterFailures: Type.Integer({ default: 5, minimum: 1 }),
+        /** How often each node looks for calls due. @default 1000 */
+        pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     realtime: Type.Object(
       {
         /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */
@@ -418,6 +437,10 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_DISPATCH_POLL_INTERVAL_MS: 'dispatch.pollIntervalMs',
   CHAT4ALL_BREAKER_FAILURES: 'dispatch.breakerFailures',
   CHAT4ALL_BREAKER_HALF_OPEN_AFTER_MS: 'dispatch.breakerHalfOpenAfterMs',
+  CHAT4ALL_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'webhooks.allowPrivateAddresses',
+  CHAT4ALL_WEBHOOKS_MAX_ATTEMPTS: 'webhooks.maxAttempts',
+  CHAT4ALL_WEBHOOKS_TIMEOUT_MS: 'webhooks.timeoutMs',
+  CHAT4ALL_WEBHOOKS_DISABLE_AFTER_FAILURES: 'webhooks.disableAfterFailures',
 };
 
 /**

@@ -18,6 +18,7 @@ import type { TypingTracker } from './realtime/typing.js';
 import type { GroupCommit } from './store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from './store/types.js';
 import type { UploadService } from './uploads/service.js';
+import type { WebhookService } from './webhooks/service.js';
 
 /** What every route plugin is given: the config and the relay's long-lived parts. */
 export interface RelayContext {
@@ -42,6 +43,7 @@ export interface RelayContext {
   readonly inbound: InboundService;
   readonly deliveries: DeliveryService;
   readonly dispatcher: Dispatcher;
+  readonly webhooks: WebhookService;
   /** Set when `close()` starts: new work is refused with SHUTTING_DOWN. */
   closing: boolean;
 }

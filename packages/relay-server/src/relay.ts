@@ -46,6 +46,9 @@ import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploa
 import { UploadService } from './uploads/service.js';
 import { FileUploadStorage, type UploadStorage } from './uploads/storage.js';
 import { userRoutes } from './users/routes.js';
+import { ObservedBus } from './webhooks/observed-bus.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { WebhookService } from './webhooks/service.js';
 
 export interface RelayDependencies {
   /** A store to use instead of the one the config describes. The relay does not close it. */
@@ -173,9 +176,12 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   }
 
   const tokens = new TokenService({ ...config.auth, ...secrets });
-  const conversations = new ConversationService(store, bus);
   const hub = new Hub();
   const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.countDeadLetters() });
+  const webhooks = new WebhookService({ store, config: config.webhooks, log, metrics, fetch: deps.fetch });
+  // What this node publishes is also what app webhooks report.
+  const events = new ObservedBus(bus, (envelope) => webhooks.observe(envelope));
+  const conversations = new ConversationService(store, events);
   const onCommit = (size: number, durationMs: number) => {
     metrics.commitBatchSize.observe(size);
     metrics.commitSeconds.observe(durationMs / 1000);
@@ -193,7 +199,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const channels = new Channels(config.channels, deps.fetch);
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
   for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
-  const deliveries = new DeliveryService(store, bus, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
+  const deliveries = new DeliveryService(store, events, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
   const dispatchQueue =
     deps.dispatchQueue ??
     (config.bus.driver === 'redis'
@@ -222,7 +228,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
     await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
   };
-  const messages = new MessageService(store, bus, conversations, {
+  const messages = new MessageService(store, events, conversations, {
     limits: config.limits,
     appends,
     receipts,
@@ -238,12 +244,20 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     onDispatch: () => dispatcher.wake(),
     attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
   });
-  const inbound = new InboundService({ store, channels, messages, conversations, deliveries, log });
+  const inbound = new InboundService({
+    store,
+    channels,
+    messages,
+    conversations,
+    deliveries,
+    log,
+    onContactCreated: (contact) => webhooks.emit('contact.created', `contact.created:${contact.id}`, { contact }),
+  });
   const ctx: RelayContext = {
     config,
     log,
     store,
-    bus,
+    bus: events,
     tokens,
     authenticator: new Authenticator(tokens, store),
     sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds),
@@ -275,10 +289,12 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     deliveries,
     dispatcher,
     inbound,
+    webhooks,
     closing: false,
   };
   const channelsRunning = startChannels(ctx);
   dispatcher.start();
+  webhooks.start();
   const sweep = setInterval(() => {
     uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));
   }, config.uploads.sweepIntervalMs);
@@ -328,6 +344,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(presenceRoutes, { ctx });
   await app.register(uploadRoutes, { ctx });
   await app.register(channelRoutes, { ctx });
+  await app.register(webhookRoutes, { ctx });
   await app.register(gatewayRoutes, { ctx });
 
   let closing: Promise<void> | undefined;
@@ -345,6 +362,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         clearInterval(sweep);
         channelsRunning.stop();
         await dispatcher.close();
+        await webhooks.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));
         await app.close();

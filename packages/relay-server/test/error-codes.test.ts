@@ -90,6 +90,9 @@ describe('every error code is reachable', () => {
     DELIVERY_NOT_FOUND: () => http('POST', '/v1/admin/dead-letters/0123456789abcdef/replay', { as: API_KEY }),
     WEBHOOK_SIGNATURE_INVALID: () =>
       http('POST', '/v1/channels/tg/webhook', { body: { update_id: 1 }, headers: { 'x-telegram-bot-api-secret-token': 'guess' } }),
+    WEBHOOK_NOT_FOUND: () => http('GET', '/v1/webhooks/wh_missing', { as: API_KEY }),
+    WEBHOOK_ADDRESS_REFUSED: () =>
+      http('POST', '/v1/webhooks', { as: API_KEY, body: { url: 'http://169.254.169.254/latest/meta-data', events: ['*'] } }),
     WEBHOOK_VERIFY_TOKEN_INVALID: () => http('GET', '/v1/channels/wa/webhook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1'),
     UPLOAD_NOT_FOUND: () => http('GET', '/v1/uploads/0123456789abcdef0123456789abcdef', { as: ana.token }),
     UPLOAD_INCOMPLETE: async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { InboundEvent } from '@chat4all/connectors';
+import type { Contact } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
@@ -38,6 +39,7 @@ export class InboundService {
       conversations: ConversationService;
       deliveries: DeliveryService;
       log: Logger;
+      onContactCreated?(contact: Contact): void;
     },
   ) {}
 
@@ -91,6 +93,7 @@ export class InboundService {
     if (outcome.created) {
       await this.deps.conversations.announceCreated(outcome.conversation.id);
       this.deps.log.info({ contactId: outcome.contact.id, channelId: channel.id, conversationId: outcome.conversation.id }, 'new contact');
+      this.deps.onContactCreated?.(outcome.contact);
     }
     return outcome;
   }

@@ -74,6 +74,12 @@ export class RelayMetrics {
     labelNames: ['channel', 'kind'] as const,
     registers: [this.registry],
   });
+  readonly webhookCalls = new Counter({
+    name: 'chat4all_webhook_calls_total',
+    help: 'App webhook calls by outcome (delivered, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly deadLetters: Gauge;
 
   constructor(options: { socketCount: () => number; deadLetterCount?: () => Promise<number> }) {

@@ -95,6 +95,37 @@ export type DeliveryPatch = Partial<
   Pick<DeliveryRecord, 'channelId' | 'channel' | 'recipientId' | 'status' | 'externalId' | 'error' | 'attempts' | 'nextAttemptAt' | 'dead'>
 > & { history?: DeliveryHistoryEntry };
 
+/** An app's webhook endpoint. Times in epoch ms. */
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  /** Event types it gets (`message.created`…), or `*` for all. */
+  events: string[];
+  /** Standard Webhooks secret (`whsec_…`). */
+  secret: string;
+  description: string | null;
+  enabled: boolean;
+  /** Calls failed in a row (each after all its retries); reset by a success. */
+  failures: number;
+  /** Why the relay turned it off, if it did. */
+  disabledReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One event to POST to one endpoint, retried until done. */
+export interface WebhookCall {
+  webhookId: string;
+  /** The event's id: the same for every retry (`webhook-id`), so receivers can drop repeats. */
+  eventId: string;
+  type: string;
+  /** The JSON body, exactly as signed. */
+  payload: string;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
 /** Looks a delivery up by its id or by the platform's id of the message sent. */
 export type DeliveryKey = { id: string } | { channelId: string; externalId: string };
 
@@ -365,6 +396,35 @@ export interface Store {
   listDeadLetters(page: { limit: number; after: string | null; channelId?: string }): Promise<DeliveryRecord[]>;
   /** How many deliveries wait in the dead-letter queue. */
   countDeadLetters(): Promise<number>;
+
+  // app webhooks
+
+  createWebhook(record: WebhookRecord): Promise<void>;
+  getWebhook(id: string): Promise<WebhookRecord | null>;
+  listWebhooks(): Promise<WebhookRecord[]>;
+  /** Changes an endpoint; null when there is none. */
+  updateWebhook(
+    id: string,
+    patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'description' | 'enabled' | 'failures' | 'disabledReason'>>,
+    now: number,
+  ): Promise<WebhookRecord | null>;
+  /**
+   * Counts one more failed call of an endpoint (atomically, as calls run concurrently), and
+   * turns it off with `reason` when that makes `disableAfter` in a row; 0 resets the count.
+   */
+  countWebhookFailure(id: string, failed: boolean, disableAfter: number, reason: string, now: number): Promise<WebhookRecord | null>;
+  /** Deletes an endpoint and its pending calls; false when there was none. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Queues calls; a call queued (or done, until purged) for the same endpoint and event id is not queued again. */
+  enqueueWebhookCalls(calls: readonly WebhookCall[]): Promise<void>;
+  /** Calls due by `now`, at most `limit`, each leased (its `nextAttemptAt` pushed to `now + leaseMs`) so one caller gets it. */
+  claimWebhookCalls(now: number, leaseMs: number, limit: number): Promise<WebhookCall[]>;
+  /** Done (delivered, given up, or its endpoint gone): kept, so the same event is not queued again, until purged. */
+  finishWebhookCall(webhookId: string, eventId: string, now: number): Promise<void>;
+  /** Forgets calls done before `before`. */
+  purgeWebhookCalls(before: number): Promise<void>;
+  /** Schedules the next attempt of a call. */
+  retryWebhookCall(webhookId: string, eventId: string, attempts: number, nextAttemptAt: number): Promise<void>;
 
   /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
   listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;

@@ -478,5 +478,66 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.listDeadLetters({ limit: 10, after: null, channelId: 'tg' })).toEqual([]);
       expect(await store.claimDueDeliveries(now + 10, 1000, 10)).toHaveLength(1);
     });
+
+    it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {
+      const hook = {
+        id: 'wh1',
+        url: 'https://example.com/hooks',
+        events: ['message.created'],
+        secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
+        description: null,
+        enabled: true,
+        failures: 0,
+        disabledReason: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.createWebhook(hook);
+      expect(await store.getWebhook('wh1')).toEqual(hook);
+      expect(await store.updateWebhook('wh1', { enabled: false, failures: 3, disabledReason: 'failing' }, now + 1)).toMatchObject({
+        enabled: false,
+        failures: 3,
+        disabledReason: 'failing',
+        updatedAt: now + 1,
+      });
+      expect(await store.updateWebhook('nope', { enabled: true }, now)).toBeNull();
+      await store.updateWebhook('wh1', { enabled: true, failures: 0, disabledReason: null }, now + 1);
+      await Promise.all([1, 2].map(() => store.countWebhookFailure('wh1', true, 3, 'failing', now + 2)));
+      expect(await store.getWebhook('wh1')).toMatchObject({ failures: 2, enabled: true });
+      expect(await store.countWebhookFailure('wh1', true, 3, 'failing', now + 3)).toMatchObject({
+        failures: 3,
+        enabled: false,
+        disabledReason: 'failing',
+      });
+      expect(await store.countWebhookFailure('wh1', false, 3, '', now + 4)).toMatchObject({ failures: 0, enabled: false });
+      const call = {
+        webhookId: 'wh1',
+        eventId: 'e1',
+        type: 'message.created',
+        payload: '{}',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      };
+      await store.enqueueWebhookCalls([call, call, { ...call, eventId: 'e2', nextAttemptAt: now + 100 }]);
+      const [claimed, none] = await Promise.all([store.claimWebhookCalls(now, 1000, 10), store.claimWebhookCalls(now, 1000, 10)]);
+      expect([...(claimed ?? []), ...(none ?? [])]).toEqual([{ ...call, nextAttemptAt: now + 1000 }]);
+      await store.retryWebhookCall('wh1', 'e1', 1, now + 50);
+      expect((await store.claimWebhookCalls(now + 100, 1000, 10)).map((c) => [c.eventId, c.attempts]).sort()).toEqual([
+        ['e1', 1],
+        ['e2', 0],
+      ]);
+      await store.finishWebhookCall('wh1', 'e1', now + 200);
+      // Done: not claimed, and not queued again while it is remembered.
+      await store.enqueueWebhookCalls([call]);
+      expect((await store.claimWebhookCalls(now + 5000, 1000, 10)).map((c) => c.eventId)).toEqual(['e2']);
+      await store.purgeWebhookCalls(now + 201);
+      await store.enqueueWebhookCalls([call]);
+      expect((await store.claimWebhookCalls(now + 10_000, 1000, 10)).map((c) => c.eventId).sort()).toEqual(['e1', 'e2']);
+      expect((await store.listWebhooks()).map((w) => w.id)).toEqual(['wh1']);
+      expect(await store.deleteWebhook('wh1')).toBe(true);
+      expect(await store.deleteWebhook('wh1')).toBe(false);
+      expect(await store.claimWebhookCalls(now + 100_000, 1000, 10)).toEqual([]);
+    });
   });
 }

@@ -136,4 +136,31 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
   CREATE INDEX deliveries_dead ON deliveries (created_at, id) WHERE dead;
   `,
+  `
+  CREATE TABLE webhooks (
+    id text PRIMARY KEY,
+    url text NOT NULL,
+    events text NOT NULL,
+    secret text NOT NULL,
+    description text,
+    enabled boolean NOT NULL DEFAULT true,
+    failures integer NOT NULL DEFAULT 0,
+    disabled_reason text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE TABLE webhook_calls (
+    webhook_id text NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id text NOT NULL,
+    type text NOT NULL,
+    payload text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    created_at bigint NOT NULL,
+    done_at bigint,
+    PRIMARY KEY (webhook_id, event_id)
+  );
+  CREATE INDEX webhook_calls_due ON webhook_calls (next_attempt_at) WHERE done_at IS NULL;
+  CREATE INDEX webhook_calls_done ON webhook_calls (done_at) WHERE done_at IS NOT NULL;
+  `,
 ];

@@ -21,10 +21,17 @@ import {
   toMessage,
   toUploadRecord,
   toUser,
+  toWebhookCall,
+  toWebhookRecord,
   UPLOAD_COLUMNS,
   type UploadRow,
   type UserRow,
   uploadRow,
+  WEBHOOK_CALL_COLUMNS,
+  WEBHOOK_COLUMNS,
+  type WebhookCallRow,
+  type WebhookRow,
+  webhookCallRow,
 } from '../rows.js';
 import type {
   AppendInput,
@@ -48,6 +55,8 @@ import type {
   SyncEntry,
   UploadRecord,
   UserInput,
+  WebhookCall,
+  WebhookRecord,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -919,6 +928,113 @@ export class SqliteStore implements Store {
 
   async countDeadLetters(): Promise<number> {
     return (this.#get<{ n: number }>('SELECT count(*) AS n FROM deliveries WHERE dead = 1') as { n: number }).n;
+  }
+
+  // -- app webhooks -------------------------------------------------------------------
+
+  async createWebhook(record: WebhookRecord): Promise<void> {
+    this.#run(
+      `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      record.id,
+      record.url,
+      JSON.stringify(record.events),
+      record.secret,
+      record.description,
+      record.enabled ? 1 : 0,
+      record.failures,
+      record.disabledReason,
+      record.createdAt,
+      record.updatedAt,
+    );
+  }
+
+  async getWebhook(id: string): Promise<WebhookRecord | null> {
+    const row = this.#get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?`, id);
+    return row ? toWebhookRecord(row) : null;
+  }
+
+  async listWebhooks(): Promise<WebhookRecord[]> {
+    return this.#all<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at, id`).map(toWebhookRecord);
+  }
+
+  async updateWebhook(
+    id: string,
+    patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'description' | 'enabled' | 'failures' | 'disabledReason'>>,
+    now: number,
+  ): Promise<WebhookRecord | null> {
+    const current = await this.getWebhook(id);
+    if (!current) return null;
+    const next = { ...current, ...patch, updatedAt: now };
+    this.#run(
+      'UPDATE webhooks SET url = ?, events = ?, description = ?, enabled = ?, failures = ?, disabled_reason = ?, updated_at = ? WHERE id = ?',
+      next.url,
+      JSON.stringify(next.events),
+      next.description,
+      next.enabled ? 1 : 0,
+      next.failures,
+      next.disabledReason,
+      now,
+      id,
+    );
+    return next;
+  }
+
+  async countWebhookFailure(id: string, failed: boolean, disableAfter: number, reason: string, now: number) {
+    const row = this.#get<WebhookRow>(
+      `UPDATE webhooks SET failures = CASE WHEN @failed THEN failures + 1 ELSE 0 END,
+         enabled = CASE WHEN @failed AND failures + 1 >= @disableAfter THEN 0 ELSE enabled END,
+         disabled_reason = CASE WHEN @failed AND failures + 1 >= @disableAfter THEN @reason ELSE disabled_reason END,
+         updated_at = @now
+       WHERE id = @id RETURNING ${WEBHOOK_COLUMNS}`,
+      { id, failed: failed ? 1 : 0, disableAfter, reason, now },
+    );
+    return row ? toWebhookRecord(row) : null;
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    return this.#run('DELETE FROM webhooks WHERE id = ?', id).changes > 0;
+  }
+
+  async enqueueWebhookCalls(calls: readonly WebhookCall[]): Promise<void> {
+    const insert = this.db.transaction(() => {
+      for (const row of calls.map(webhookCallRow)) {
+        this.#run(
+          `INSERT INTO webhook_calls (${WEBHOOK_CALL_COLUMNS}) VALUES (@webhook_id, @event_id, @type, @payload, @attempts, @next_attempt_at, @created_at)
+           ON CONFLICT DO NOTHING`,
+          row,
+        );
+      }
+    });
+    insert.immediate();
+  }
+
+  async claimWebhookCalls(now: number, leaseMs: number, limit: number): Promise<WebhookCall[]> {
+    return this.#all<WebhookCallRow>(
+      `UPDATE webhook_calls SET next_attempt_at = ? WHERE (webhook_id, event_id) IN (
+         SELECT webhook_id, event_id FROM webhook_calls WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+       RETURNING ${WEBHOOK_CALL_COLUMNS}`,
+      now + leaseMs,
+      now,
+      limit,
+    ).map(toWebhookCall);
+  }
+
+  async finishWebhookCall(webhookId: string, eventId: string, now: number): Promise<void> {
+    this.#run('UPDATE webhook_calls SET done_at = ? WHERE webhook_id = ? AND event_id = ?', now, webhookId, eventId);
+  }
+
+  async purgeWebhookCalls(before: number): Promise<void> {
+    this.#run('DELETE FROM webhook_calls WHERE done_at < ?', before);
+  }
+
+  async retryWebhookCall(webhookId: string, eventId: string, attempts: number, nextAttemptAt: number): Promise<void> {
+    this.#run(
+      'UPDATE webhook_calls SET attempts = ?, next_attempt_at = ? WHERE webhook_id = ? AND event_id = ?',
+      attempts,
+      nextAttemptAt,
+      webhookId,
+      eventId,
+    );
   }
 
   async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {

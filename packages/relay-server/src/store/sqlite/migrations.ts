@@ -136,4 +136,31 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
   CREATE INDEX deliveries_dead ON deliveries(created_at, id) WHERE dead = 1;
   `,
+  `
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    description TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    failures INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE webhook_calls (
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    done_at INTEGER,
+    PRIMARY KEY (webhook_id, event_id)
+  );
+  CREATE INDEX webhook_calls_due ON webhook_calls(next_attempt_at) WHERE done_at IS NULL;
+  CREATE INDEX webhook_calls_done ON webhook_calls(done_at) WHERE done_at IS NOT NULL;
+  `,
 ];

@@ -1,0 +1,63 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { WEBHOOK_EVENTS, webhookView } from './service.js';
+
+const Events = Type.Array(Type.Union([Type.Literal('*'), ...WEBHOOK_EVENTS.map((e) => Type.Literal(e))]), {
+  minItems: 1,
+  uniqueItems: true,
+});
+const Params = Type.Object({ webhookId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** App webhook endpoints, for the server API key: register, list, change, turn on and off, delete. */
+export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const { webhooks } = ctx;
+  app.post(
+    '/v1/webhooks',
+    {
+      config: { auth: 'server' },
+      schema: {
+        body: Type.Object(
+          {
+            url: Type.String({ minLength: 1, maxLength: 2048 }),
+            events: Events,
+            description: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => reply.status(201).send(webhookView(await webhooks.create(request.body))),
+  );
+  app.get('/v1/webhooks', { config: { auth: 'server' } }, async () => ({
+    webhooks: (await ctx.store.listWebhooks()).map(webhookView),
+  }));
+  app.get('/v1/webhooks/:webhookId', { config: { auth: 'server' }, schema: { params: Params } }, async (request) =>
+    webhookView(await webhooks.get(request.params.webhookId)),
+  );
+  app.patch(
+    '/v1/webhooks/:webhookId',
+    {
+      config: { auth: 'server' },
+      schema: {
+        params: Params,
+        body: Type.Object(
+          {
+            url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+            events: Type.Optional(Events),
+            description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+            enabled: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => webhookView(await webhooks.update(request.params.webhookId, request.body)),
+  );
+  app.delete('/v1/webhooks/:webhookId', { config: { auth: 'server' }, schema: { params: Params } }, async (request, reply) => {
+    await webhooks.delete(request.params.webhookId);
+    return reply.status(204).send();
+  });
+}
