@@ -218,7 +218,8 @@ export const ERROR_CODES = {
     status: 422,
     closeCode: null,
     retryable: false,
-    summary: 'The webhook URL resolves to a private, loopback or link-local address, which the relay refuses unless `webhooks.allowPrivateAddresses` is set.',
+    summary:
+      'The webhook URL resolves to a private, loopback or link-local address, which the relay refuses unless `webhooks.allowPrivateAddresses` is set.',
   },
   USERNAME_TAKEN: {
     status: 409,
