@@ -1,4 +1,5 @@
 import type {
+  ChannelDelivery,
   ChatMessage,
   ConnectionState,
   ConversationSummary,
@@ -102,6 +103,22 @@ export function useMessageStatus(conversationId: string, messageId: string): Mes
   const select = useCallback((messages: readonly ChatMessage[]) => messages.find((m) => m.id === messageId)?.status, [messageId]);
   return useSlice(store, select);
 }
+
+/**
+ * Where one message stands on each external contact's channel (WhatsApp, Telegram…): status,
+ * platform error, history. Empty for conversations without contacts.
+ */
+export function useChannelDeliveries(conversationId: string, messageId: string): readonly ChannelDelivery[] {
+  const client = useChatClient();
+  const store = useMemo(() => client.messages(conversationId), [client, conversationId]);
+  const select = useCallback(
+    (messages: readonly ChatMessage[]) => messages.find((m) => m.id === messageId)?.channels ?? NO_CHANNELS,
+    [messageId],
+  );
+  return useSlice(store, select);
+}
+
+const NO_CHANNELS: readonly ChannelDelivery[] = [];
 
 /** Ids of the other users typing in a conversation. */
 export function useTyping(conversationId: string): readonly string[] {

@@ -1,5 +1,6 @@
 export { ChatProvider, useChatClient } from './context.js';
 export {
+  useChannelDeliveries,
   useConnectionState,
   useConversation,
   useConversations,

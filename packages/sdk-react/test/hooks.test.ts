@@ -4,8 +4,10 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h, useEffect } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
+import { ChannelStatus } from '../src/components/index.js';
 import {
   ChatProvider,
+  useChannelDeliveries,
   useConnectionState,
   useConversation,
   useMessageStatus,
@@ -190,5 +192,36 @@ describe('sdk-react hooks against the real relay', () => {
     view.rerender(h(ChatProvider, { client: ana }, h(FileRow, { conversationId, messageId: sent.id })));
     await waitFor(() => expect(screen.getByTestId('file').textContent).toMatch(/^scan\.pdf uploading (uploading|complete) pending$/));
     await waitFor(() => expect(screen.getByTestId('file').textContent).toBe(`scan.pdf ${3 * 1024 * 1024} none sent`));
+  });
+
+  it('shows where a message stands on a contact’s channel with useChannelDeliveries and ChannelStatus', async () => {
+    const inbox = await startRelay({
+      config: { channels: [{ id: 'loop', type: 'loopback', members: ['agent'], statusDelayMs: 20 }], dispatch: { pollIntervalMs: 20 } },
+    });
+    const agent = makeClient(inbox.url, await userToken(inbox.url, 'agent'));
+    await agent.connect();
+    const added = await fetch(`${inbox.url}/v1/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channelId: 'loop', externalId: 'alice', displayName: 'Alice' }),
+    });
+    const { conversationId } = (await added.json()) as { conversationId: string };
+    const sent = await agent.send(conversationId, 'olá Alice');
+    function Row() {
+      const deliveries = useChannelDeliveries(conversationId, sent.id);
+      return h(
+        'div',
+        null,
+        h('p', { 'data-testid': 'history' }, deliveries[0]?.history.map((entry) => entry.status).join(',') ?? ''),
+        h(ChannelStatus, { conversationId, messageId: sent.id }),
+      );
+    }
+    render(h(ChatProvider, { client: agent }, h(Row)));
+    await waitFor(() => expect(screen.getByTestId('history').textContent).toBe('sent,delivered,read'));
+    expect(screen.getByTitle('Loopback: read').textContent).toBe('Loopback · read');
+    cleanup();
+    agent.close();
+    await inbox.close();
+    inbox.remove();
   });
 });

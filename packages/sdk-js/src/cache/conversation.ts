@@ -18,8 +18,8 @@ export class ConversationCache {
   /** Bumped when members or horizons change, so derived views recompute. */
   readonly version = new Store(0);
   readonly #bySeq = new Map<number, Message>();
-  /** Channel deliveries by message, then by contact. */
-  readonly #deliveries = new Map<string, Map<string, ChannelDelivery>>();
+  /** Channel deliveries by message, by contact; the array is replaced only when one of them changes. */
+  readonly #deliveries = new Map<string, readonly ChannelDelivery[]>();
 
   constructor(readonly id: string) {}
 
@@ -40,20 +40,15 @@ export class ConversationCache {
   }
 
   deliveriesOf(messageId: string): readonly ChannelDelivery[] {
-    const byContact = this.#deliveries.get(messageId);
-    return byContact ? [...byContact.values()] : NO_DELIVERIES;
+    return this.#deliveries.get(messageId) ?? NO_DELIVERIES;
   }
 
   /** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */
   upsertDelivery(delivery: ChannelDelivery): void {
-    let byContact = this.#deliveries.get(delivery.messageId);
-    if (!byContact) {
-      byContact = new Map();
-      this.#deliveries.set(delivery.messageId, byContact);
-    }
-    const held = byContact.get(delivery.contactId);
+    const list = this.#deliveries.get(delivery.messageId) ?? NO_DELIVERIES;
+    const held = list.find((d) => d.contactId === delivery.contactId);
     if (held && (held.updatedAt > delivery.updatedAt || held.history.length > delivery.history.length)) return;
-    byContact.set(delivery.contactId, delivery);
+    this.#deliveries.set(delivery.messageId, [...list.filter((d) => d !== held), delivery]);
     this.#touch();
   }
 

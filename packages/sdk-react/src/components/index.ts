@@ -1,3 +1,4 @@
+export { ChannelStatus, type ChannelStatusProps } from './channel-status.js';
 export { Composer, type ComposerProps } from './composer.js';
 export { ConnectionBanner, type ConnectionBannerProps } from './connection-banner.js';
 export { ConversationList, type ConversationListProps } from './conversation-list.js';

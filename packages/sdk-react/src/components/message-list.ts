@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
 import { useChatClient } from '../context.js';
 import { useMessages, useUpload } from '../hooks.js';
+import { ChannelStatus } from './channel-status.js';
 import { MessageStatus } from './message-status.js';
 
 export interface MessageListProps {
@@ -79,6 +80,7 @@ export function MessageList({
           ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text)
           : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
+        message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
       ));
 
   return h(
