@@ -57,6 +57,17 @@ function Chat({ conversationId, onSender }: { conversationId: string; onSender: 
   );
 }
 
+/** One message's channel deliveries: their history as text, and the ChannelStatus badges. */
+function ChannelRow({ conversationId, messageId }: { conversationId: string; messageId: string }) {
+  const deliveries = useChannelDeliveries(conversationId, messageId);
+  return h(
+    'div',
+    null,
+    h('p', { 'data-testid': 'history' }, deliveries[0]?.history.map((entry) => entry.status).join(',') ?? ''),
+    h(ChannelStatus, { conversationId, messageId }),
+  );
+}
+
 /** A file message's progress while it uploads, then the file as recipients see it. */
 function FileRow({ conversationId, messageId }: { conversationId: string; messageId: string }) {
   const { progress } = useUpload(messageId);
@@ -207,16 +218,7 @@ describe('sdk-react hooks against the real relay', () => {
     });
     const { conversationId } = (await added.json()) as { conversationId: string };
     const sent = await agent.send(conversationId, 'olá Alice');
-    function Row() {
-      const deliveries = useChannelDeliveries(conversationId, sent.id);
-      return h(
-        'div',
-        null,
-        h('p', { 'data-testid': 'history' }, deliveries[0]?.history.map((entry) => entry.status).join(',') ?? ''),
-        h(ChannelStatus, { conversationId, messageId: sent.id }),
-      );
-    }
-    render(h(ChatProvider, { client: agent }, h(Row)));
+    render(h(ChatProvider, { client: agent }, h(ChannelRow, { conversationId, messageId: sent.id })));
     await waitFor(() => expect(screen.getByTestId('history').textContent).toBe('sent,delivered,read'));
     expect(screen.getByTitle('Loopback: read').textContent).toBe('Loopback · read');
     cleanup();
