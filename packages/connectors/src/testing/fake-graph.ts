@@ -15,6 +15,8 @@ export interface FakeGraphOptions {
   enforceWindow?: boolean;
   /** The fake's clock. @default Date.now */
   now?: () => number;
+  /** Once subscribed: each accepted message is reported `delivered` after this many ms and `read` after twice that, as a phone would. */
+  autoStatusMs?: number;
 }
 
 /**
@@ -80,7 +82,12 @@ export async function fakeGraph(options: FakeGraphOptions) {
         details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
       });
     const id = `wamid.HBgLMTU1NTA${String(next++).padStart(4, '0')}`;
-    return answer(200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: waId }], messages: [{ id }] });
+    answer(200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: waId }], messages: [{ id }] });
+    const delay = options.autoStatusMs;
+    if (delay !== undefined && subscription) {
+      setTimeout(() => void fake.status(id, 'delivered', waId).catch(() => {}), delay).unref();
+      setTimeout(() => void fake.status(id, 'read', waId).catch(() => {}), delay * 2).unref();
+    }
   });
 
   const post = (value: Record<string, unknown>): Promise<WebhookAnswer> => {
@@ -106,7 +113,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
     return postMetaWebhook(subscription.url, subscription.appSecret, body);
   };
 
-  return {
+  const fake = {
     url: server.url,
     /** Request bodies the fake accepted or refused, in order. */
     calls,
@@ -173,6 +180,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
     },
     close: server.close,
   };
+  return fake;
 }
 
 export type FakeGraph = Awaited<ReturnType<typeof fakeGraph>>;

@@ -14,6 +14,8 @@ export interface FakeMetaSendOptions {
   /** Refuse messages to someone who has not written in the last 24 hours (10/2018278), as Meta does. @default true */
   enforceWindow?: boolean;
   now?: () => number;
+  /** Once subscribed: each accepted message is reported delivered (Messenger) after this many ms and read after twice that. */
+  autoStatusMs?: number;
 }
 
 /**
@@ -64,7 +66,12 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
           '(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview',
       });
     const id = `m_${options.channel === 'instagram' ? 'aWdfZAG1' : 'AG5Hz2U'}${String(next++).padStart(6, '0')}`;
-    return answer(200, { recipient_id: recipient, message_id: id });
+    answer(200, { recipient_id: recipient, message_id: id });
+    const delay = options.autoStatusMs;
+    if (delay !== undefined && subscription) {
+      if (options.channel === 'messenger') setTimeout(() => void fake.delivered(recipient, [id]).catch(() => {}), delay).unref();
+      setTimeout(() => void fake.read(recipient, id).catch(() => {}), delay * 2).unref();
+    }
   });
 
   const post = (messaging: Record<string, unknown>): Promise<WebhookAnswer> => {
@@ -77,7 +84,7 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
   };
   let nextInbound = 1;
 
-  return {
+  const fake = {
     url: server.url,
     calls,
     failNext(...next: MetaSendFailure[]) {
@@ -109,6 +116,7 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     },
     close: server.close,
   };
+  return fake;
 }
 
 export type FakeMetaSend = Awaited<ReturnType<typeof fakeMetaSend>>;

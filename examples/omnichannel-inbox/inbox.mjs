@@ -1,0 +1,180 @@
+// The omnichannel inbox's back end for development: a relay with a WhatsApp, a Messenger, a
+// Telegram and a loopback channel, each WhatsApp/Messenger/Telegram one pointed at a fake of
+// the platform that speaks its real API and webhooks, an agent to sign in as, and a small
+// "simulator" API the app uses to make customers write in.
+//
+//   pnpm start      relay on :8090, simulator on :8091, the app on http://localhost:5174
+//
+// Against real platforms, drop the fakes and put real credentials in the relay's `channels`
+// config (docs/connectors.md); the app does not change.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fakeGraph, fakeMetaSend, fakeTelegram } from '@chat4all/connectors/testing';
+import { createRelay } from '@chat4all/relay-server';
+
+const API_KEY = 'sk_inbox_example_0123456789abcdefghijklmnopq';
+const APP_SECRET = 'inbox-example-app-secret-0123456789abcdefgh';
+const META_SECRET = 'meta-app-secret-of-the-example';
+const WA = { accessToken: 'EAAG-example', phoneNumberId: '106540352242922' };
+
+/** Customers of the simulator, one per channel. */
+const CUSTOMERS = {
+  whatsapp: { from: '5511999990000', name: 'Maria Silva' },
+  messenger: { from: '6677001', name: null },
+  telegram: { chatId: 5150, firstName: 'Rui' },
+  loopback: { externalId: 'alice', name: 'Alice (loopback)' },
+};
+
+/**
+ * Starts everything. `relayPort`/`simulatorPort` 0 pick free ports. `statusDelayMs` is how
+ * long the fake phones take to report delivered (read takes twice that).
+ */
+export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statusDelayMs = 800, dataDir } = {}) {
+  const whatsapp = await fakeGraph({ ...WA, autoStatusMs: statusDelayMs });
+  const messenger = await fakeMetaSend({
+    channel: 'messenger',
+    accessToken: 'page-token',
+    accountId: '1122334455',
+    autoStatusMs: statusDelayMs,
+  });
+  const telegram = await fakeTelegram('424242:example-bot');
+
+  // The relay must know its public URL before it starts (Telegram's setWebhook): take a port first.
+  const port = relayPort || (await freePort());
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const relay = await createRelay({
+    port,
+    dataDir: dataDir ?? mkdtempSync(join(tmpdir(), 'chat4all-inbox-')),
+    logLevel: 'warn',
+    publicUrl,
+    auth: { appSecret: APP_SECRET, apiKey: API_KEY },
+    dispatch: { pollIntervalMs: 200 },
+    channels: [
+      { id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: whatsapp.url, appSecret: META_SECRET, verifyToken: 'verify', ...WA },
+      {
+        id: 'fb',
+        type: 'messenger',
+        members: ['agent'],
+        baseUrl: messenger.url,
+        accessToken: 'page-token',
+        pageId: '1122334455',
+        appSecret: META_SECRET,
+        verifyToken: 'verify',
+      },
+      { id: 'tg', type: 'telegram', members: ['agent'], baseUrl: telegram.url, token: '424242:example-bot', secretToken: 'tg-secret' },
+      { id: 'dev', type: 'loopback', members: ['agent'], echo: true, statusDelayMs },
+    ],
+  });
+  const relayUrl = await relay.listen();
+  whatsapp.subscribe(`${relayUrl}/v1/channels/wa/webhook`, META_SECRET);
+  messenger.subscribe(`${relayUrl}/v1/channels/fb/webhook`, META_SECRET);
+
+  const server = async (method, path, body) => {
+    const response = await fetch(`${relayUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return response.json();
+  };
+  await server('PUT', '/v1/users/agent', { displayName: 'Agent' });
+
+  /** A customer writes on a channel, as the platform would tell the relay. */
+  async function simulate(channel, text) {
+    switch (channel) {
+      case 'whatsapp':
+        return whatsapp.inbound({ ...CUSTOMERS.whatsapp, text });
+      case 'messenger':
+        return messenger.inbound({ from: CUSTOMERS.messenger.from, text });
+      case 'telegram': {
+        // Telegram learns the webhook URL from the relay's setWebhook at start.
+        while (!telegram.webhook()) await new Promise((resolve) => setTimeout(resolve, 50));
+        return telegram.inbound({ ...CUSTOMERS.telegram, text });
+      }
+      case 'loopback': {
+        // The loopback channel has no platform: the contact is added through the server API.
+        return server('POST', '/v1/contacts', {
+          channelId: 'dev',
+          externalId: CUSTOMERS.loopback.externalId,
+          displayName: CUSTOMERS.loopback.name,
+        });
+      }
+      default:
+        throw new Error(`unknown channel ${channel}`);
+    }
+  }
+
+  // The simulator API the app calls: a token for the agent, and "a customer writes".
+  const simulator = createServer((request, response) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type' };
+    const reply = (status, body) => response.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.method === 'OPTIONS') return response.writeHead(204, cors).end();
+    let raw = '';
+    request.on('data', (chunk) => {
+      raw += chunk;
+    });
+    request.on('end', async () => {
+      try {
+        if (request.method === 'GET' && request.url === '/session') {
+          const { token } = await server('POST', '/v1/users/agent/tokens', { ttlSeconds: 24 * 3600 });
+          return reply(200, { relayUrl, userId: 'agent', token });
+        }
+        if (request.method === 'POST' && request.url === '/simulate') {
+          const { channel, text } = JSON.parse(raw || '{}');
+          const result = await simulate(channel, text ?? 'Olá!');
+          return reply(200, { ok: true, status: result?.status ?? 200 });
+        }
+        reply(404, { message: 'not found' });
+      } catch (error) {
+        reply(500, { message: String(error) });
+      }
+    });
+  });
+  await new Promise((resolve) => simulator.listen(simulatorPort, '127.0.0.1', resolve));
+  const simulatorUrl = `http://127.0.0.1:${simulator.address().port}`;
+
+  return {
+    relayUrl,
+    simulatorUrl,
+    fakes: { whatsapp, messenger, telegram },
+    simulate,
+    async close() {
+      await new Promise((resolve) => {
+        simulator.closeAllConnections();
+        simulator.close(resolve);
+      });
+      await relay.close();
+      await Promise.all([whatsapp.close(), messenger.close(), telegram.close()]);
+    },
+  };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const inbox = await startInbox();
+  console.log(`relay      ${inbox.relayUrl}`);
+  console.log(`simulator  ${inbox.simulatorUrl}  (POST /simulate {"channel":"whatsapp"|"messenger"|"telegram"|"loopback","text":"…"})`);
+  // The app, served by Vite's dev server.
+  const { createServer: createVite } = await import('vite');
+  const vite = await createVite({ root: new URL('.', import.meta.url).pathname, server: { port: 5174 } });
+  await vite.listen();
+  console.log(`app        ${vite.resolvedUrls?.local[0] ?? 'http://localhost:5174'}`);
+  const stop = async () => {
+    await vite.close();
+    await inbox.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
