@@ -1,4 +1,4 @@
-import type { ChannelError } from './types.js';
+import type { ChannelError, FetchedFile } from './types.js';
 
 /**
  * POSTs JSON to a platform and reads its JSON answer. A request that gets no answer is a
@@ -23,4 +23,39 @@ export async function postJson(
     return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
   }
   return { ok: true, status: response.status, body: await response.json().catch(() => null) };
+}
+
+/** GETs a file; a non-2xx answer or no answer is a ChannelError (5xx and network retried). */
+export async function getFile(
+  fetcher: typeof fetch,
+  url: string,
+  headers: Record<string, string> = {},
+  known: { type?: string | null; name?: string | null } = {},
+): Promise<FetchedFile> {
+  let response: Response;
+  try {
+    response = await fetcher(url, { headers });
+  } catch (error) {
+    return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel().catch(() => {});
+    return {
+      ok: false,
+      error: {
+        code: response.status >= 500 ? 'UNAVAILABLE' : 'FILE_UNAVAILABLE',
+        platformCode: String(response.status),
+        message: `Downloading the file answered ${response.status}`,
+        retry: response.status >= 500 ? 'backoff' : 'never',
+      },
+    };
+  }
+  const length = Number(response.headers.get('content-length'));
+  return {
+    ok: true,
+    body: response.body,
+    type: known.type ?? response.headers.get('content-type'),
+    size: Number.isFinite(length) && length > 0 ? length : null,
+    name: known.name ?? null,
+  };
 }

@@ -81,6 +81,11 @@ export type InboundEvent =
       before: string;
     };
 
+/** A file a contact sent, as fetched from the platform. */
+export type FetchedFile =
+  | { ok: true; body: ReadableStream<Uint8Array>; type: string | null; size: number | null; name: string | null }
+  | { ok: false; error: ChannelError };
+
 /** What a webhook request looks like to a connector: headers (lower-case names) and the raw body. */
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -101,6 +106,8 @@ export interface Connector {
   verifyChallenge?(query: Record<string, unknown>): string | null;
   /** The events in a verified webhook body. */
   parseWebhook(body: unknown): InboundEvent[];
+  /** Downloads a file a contact sent (`InboundFile` of an inbound message). Absent where files cannot be fetched. */
+  fetchFile?(file: InboundFile): Promise<FetchedFile>;
   /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */
   listen?(sink: (events: InboundEvent[]) => Promise<unknown>): () => void;
 }

@@ -259,6 +259,13 @@ export const ERROR_CODES = {
     summary:
       'The relay node lost its fan-out feed for a moment and may have missed events; reconnect and resume (nothing is lost: the store has everything).',
   },
+  CHANNEL_UNAVAILABLE: {
+    status: 502,
+    closeCode: null,
+    retryable: true,
+    summary:
+      'A platform did not answer a call the relay needed to take a webhook in (fetching a file a contact sent); the platform retries the webhook.',
+  },
   SHUTTING_DOWN: {
     status: 503,
     closeCode: 1001,

@@ -250,6 +250,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     messages,
     conversations,
     deliveries,
+    uploads,
     log,
     onContactCreated: (contact) => webhooks.emit('contact.created', `contact.created:${contact.id}`, { contact }),
   });

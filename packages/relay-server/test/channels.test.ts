@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type GenericOutbound, generateWebhookSecret, signWebhook, TelegramConnector, verifyStandardWebhook } from '@chat4all/connectors';
 import {
   type FakeGraph,
@@ -13,7 +13,7 @@ import {
 import type { ChannelDelivery, Contact, ServerFrame } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayConfigInput } from '../src/index.js';
-import { API_KEY, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
+import { API_KEY, freePort, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
 
 const WA = { accessToken: 'EAAJB-test-token', phoneNumberId: '106540352242922', appSecret: 'meta-app-secret', verifyToken: 'verify-me' };
 const CUSTOMER = '5511999990000';
@@ -400,5 +400,88 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     } finally {
       await other.close();
     }
+  });
+
+  it('files both ways: a customer’s image is copied into the relay once; an agent’s file goes out as a signed link the platform can fetch', async () => {
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    const port = await freePort();
+    relay = await startRelay({
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }],
+      dispatch: { pollIntervalMs: 50 },
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const photo = randomBytes(200_000);
+    const sent = await graph.inboundMedia({
+      from: CUSTOMER,
+      name: 'Maria',
+      kind: 'image',
+      bytes: photo,
+      mimeType: 'image/jpeg',
+      caption: 'a nota',
+    });
+    expect(sent.status).toBe(200);
+    const inbound = await socket.waitFor((f) => f.type === 'message.created');
+    if (inbound.type !== 'message.created') throw new Error('unreachable');
+    const { attachment, conversationId } = inbound.message;
+    expect(inbound.message).toMatchObject({ kind: 'file', text: 'a nota', attachment: { type: 'image/jpeg', size: photo.length } });
+    expect(attachment?.sha256).toBe(createHash('sha256').update(photo).digest('hex'));
+    const download = await fetch(`${relay.url}/v1/uploads/${attachment?.uploadId}`, {
+      headers: { authorization: `Bearer ${agent.token}` },
+    });
+    expect(Buffer.from(await download.arrayBuffer()).equals(photo)).toBe(true);
+    // Meta retries the webhook: still one message, one file.
+    await graph.inboundMedia({ from: CUSTOMER, kind: 'image', bytes: photo, mimeType: 'image/jpeg', caption: 'a nota' }).catch(() => {});
+    expect(
+      (await relay.http<{ messages: unknown[] }>('GET', `/v1/conversations/${conversationId}/messages`, { as: API_KEY })).body.messages,
+    ).toHaveLength(2);
+
+    // The agent answers with a PDF: WhatsApp gets a document by link, and the link works without a token.
+    const pdf = randomBytes(50_000);
+    const form = new FormData();
+    form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'recibo.pdf');
+    const uploaded = await fetch(`${relay.url}/v1/conversations/${conversationId}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}` },
+      body: form,
+    });
+    const { id: uploadId } = (await uploaded.json()) as { id: string };
+    const messageId = await send(socket, conversationId, 'seu recibo', { attachment: { uploadId } });
+    await socket.waitFor(deliveryIs(messageId, 'sent'));
+    const call = graph.calls.at(-1) as { type: string; document: { link: string; filename: string; caption: string } };
+    expect(call).toMatchObject({ type: 'document', document: { filename: 'recibo.pdf', caption: 'seu recibo' } });
+    expect(call.document.link.startsWith(`http://127.0.0.1:${port}/v1/uploads/${uploadId}?expires=`)).toBe(true);
+    const fetched = await fetch(call.document.link);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(pdf)).toBe(true);
+    const forged = await fetch(call.document.link.replace(/signature=[^&]+/, 'signature=AAAA'));
+    expect(forged.status).toBe(401);
+  });
+
+  it('a Telegram user sends a document: it arrives as a file message with its name', async () => {
+    telegram = await fakeTelegram('9:files');
+    relay = await startRelay({
+      channels: [{ id: 'tg', type: 'telegram', members: ['agent'], token: '9:files', secretToken: 's', baseUrl: telegram.url }],
+    });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    await new TelegramConnector({ token: '9:files', secretToken: 's', baseUrl: telegram.url }).setWebhook(
+      `${relay.url}/v1/channels/tg/webhook`,
+    );
+    const bytes = randomBytes(30_000);
+    await telegram.inbound({ chatId: 88, text: 'o contrato', document: { bytes, name: 'contrato.pdf', mimeType: 'application/pdf' } });
+    const inbound = await socket.waitFor((f) => f.type === 'message.created');
+    expect(inbound.type === 'message.created' && inbound.message).toMatchObject({
+      kind: 'file',
+      text: 'o contrato',
+      attachment: {
+        name: 'contrato.pdf',
+        type: 'application/pdf',
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { metaSignature } from '@chat4all/connectors/testing';
 import { ERROR_CODES, type ErrorCode } from '@chat4all/protocol';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
@@ -90,6 +91,36 @@ describe('every error code is reachable', () => {
     DELIVERY_NOT_FOUND: () => http('POST', '/v1/admin/dead-letters/0123456789abcdef/replay', { as: API_KEY }),
     WEBHOOK_SIGNATURE_INVALID: () =>
       http('POST', '/v1/channels/tg/webhook', { body: { update_id: 1 }, headers: { 'x-telegram-bot-api-secret-token': 'guess' } }),
+    CHANNEL_UNAVAILABLE: () => {
+      // A signed WhatsApp webhook with an image, from a Graph API that does not answer (closed port).
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: '1',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '1', phone_number_id: '1' },
+                  messages: [
+                    {
+                      from: '5511999990000',
+                      id: 'wamid.X',
+                      timestamp: '1795600000',
+                      type: 'image',
+                      image: { id: '42', mime_type: 'image/jpeg' },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      return http('POST', '/v1/channels/wa/webhook', { body, headers: { 'x-hub-signature-256': metaSignature('s', body) } });
+    },
     WEBHOOK_NOT_FOUND: () => http('GET', '/v1/webhooks/wh_missing', { as: API_KEY }),
     WEBHOOK_ADDRESS_REFUSED: () =>
       http('POST', '/v1/webhooks', { as: API_KEY, body: { url: 'http://169.254.169.254/latest/meta-data', events: ['*'] } }),

@@ -1,6 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { postJson } from '../http.js';
-import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+import { getFile, postJson } from '../http.js';
+import type {
+  ChannelError,
+  Connector,
+  FetchedFile,
+  InboundEvent,
+  InboundFile,
+  OutboundMessage,
+  SendResult,
+  WebhookRequest,
+} from '../types.js';
 
 /** What the Meta webhooks and Graph API have in common: the app secret signature, the verification GET, and the error body. */
 export interface MetaAppOptions {
@@ -141,6 +150,11 @@ export class MetaSendConnector implements Connector {
       };
     }
     return { ok: true, externalId };
+  }
+
+  /** An attachment a person sent: its webhook carries a URL to fetch it from. */
+  fetchFile(file: InboundFile): Promise<FetchedFile> {
+    return getFile(this.#fetch, file.platformFileId, {}, { type: file.type?.endsWith('/*') ? null : file.type, name: file.name });
   }
 
   verifyWebhook(request: WebhookRequest): boolean {

@@ -1,6 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
-import { postJson } from '../http.js';
-import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+import { getFile, postJson } from '../http.js';
+import type {
+  ChannelError,
+  Connector,
+  FetchedFile,
+  InboundEvent,
+  InboundFile,
+  OutboundMessage,
+  SendResult,
+  WebhookRequest,
+} from '../types.js';
 
 /** The Telegram Bot API's answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
 type ApiResponse<T> =
@@ -56,10 +65,12 @@ export class TelegramConnector implements Connector {
   readonly channel = 'telegram';
   readonly #fetch: typeof fetch;
   readonly #base: string;
+  readonly #root: string;
 
   constructor(private readonly options: TelegramOptions) {
     this.#fetch = options.fetch ?? fetch;
-    this.#base = `${(options.baseUrl ?? 'https://api.telegram.org').replace(/\/$/, '')}/bot${options.token}`;
+    this.#root = (options.baseUrl ?? 'https://api.telegram.org').replace(/\/$/, '');
+    this.#base = `${this.#root}/bot${options.token}`;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -85,6 +96,19 @@ export class TelegramConnector implements Connector {
       ? { chat_id: message.recipientId, photo: file.url, ...caption, ...reply }
       : { chat_id: message.recipientId, document: file.url, ...caption, ...reply };
     return this.#sent(await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', body));
+  }
+
+  /** A file a user sent: `getFile` gives its path, downloaded from `/file/bot<token>/<path>` (files up to 20 MB). */
+  async fetchFile(file: InboundFile): Promise<FetchedFile> {
+    const found = await this.call<{ file_path?: string; file_size?: number }>('getFile', { file_id: file.platformFileId });
+    if (!found.ok) return found;
+    if (!found.value.file_path) return failed('FILE_UNAVAILABLE', null, 'Telegram gave no path for the file (over 20 MB?)', 'never');
+    return getFile(
+      this.#fetch,
+      `${this.#root}/file/bot${this.options.token}/${found.value.file_path}`,
+      {},
+      { type: file.type, name: file.name },
+    );
   }
 
   verifyWebhook(request: WebhookRequest): boolean {

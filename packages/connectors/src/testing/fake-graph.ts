@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { jsonServer, postMetaWebhook, type WebhookAnswer } from './json-server.js';
 
 export type GraphFailure = { status: number; code: number; message: string; details?: string };
@@ -42,6 +43,8 @@ export async function fakeGraph(options: FakeGraphOptions) {
   let subscription: { url: string; appSecret: string } | null = null;
   let next = 1;
   let nextInbound = 1;
+  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
+  let nextMedia = 1003383421387000;
   const server = await jsonServer((request, raw, answer) => {
     const fail = ({ status, code, message, details }: GraphFailure) =>
       answer(status, {
@@ -55,6 +58,25 @@ export async function fakeGraph(options: FakeGraphOptions) {
       });
     if (request.headers.authorization !== `Bearer ${options.accessToken}`)
       return fail({ status: 401, code: 190, message: 'Error validating access token: Session has expired' });
+    // Media a customer sent: GET /{version}/{media-id} → a URL, then the bytes from it (same token).
+    const mediaInfo = new RegExp(`^/${version}/(\\d+)$`).exec(request.url ?? '');
+    if (request.method === 'GET' && mediaInfo) {
+      const item = media.get(mediaInfo[1] as string);
+      if (!item) return fail({ status: 400, code: 100, message: 'Unsupported get request. Object does not exist' });
+      return answer(200, {
+        messaging_product: 'whatsapp',
+        url: `${server.url}/whatsapp_business/attachments/?mid=${mediaInfo[1]}`,
+        mime_type: item.mimeType,
+        sha256: createHash('sha256').update(item.bytes).digest('hex'),
+        file_size: item.bytes.length,
+        id: mediaInfo[1],
+      });
+    }
+    const download = /^\/whatsapp_business\/attachments\/\?mid=(\d+)$/.exec(request.url ?? '');
+    if (request.method === 'GET' && download) {
+      const item = media.get(download[1] as string);
+      return item ? answer(200, item.bytes, item.mimeType) : answer(404, { error: 'not found' });
+    }
     if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
       return fail({ status: 400, code: 100, message: 'Unsupported post request' });
     const body = JSON.parse(raw) as Record<string, unknown>;
@@ -152,6 +174,33 @@ export async function fakeGraph(options: FakeGraphOptions) {
           },
         ],
       }).then((answer) => ({ ...answer, id }));
+    },
+    /** A customer sends an image or a document (the bytes are served at the media URL the Graph API gives). */
+    inboundMedia(message: {
+      from: string;
+      name?: string;
+      kind: 'image' | 'document';
+      bytes: Buffer;
+      mimeType: string;
+      filename?: string;
+      caption?: string;
+    }): Promise<WebhookAnswer & { id: string; mediaId: string }> {
+      const id = `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      const mediaId = String(nextMedia++);
+      media.set(mediaId, { bytes: message.bytes, mimeType: message.mimeType });
+      lastInbound.set(message.from, now());
+      const sha256 = createHash('sha256').update(message.bytes).digest('base64');
+      const content = {
+        id: mediaId,
+        mime_type: message.mimeType,
+        sha256,
+        ...(message.caption ? { caption: message.caption } : {}),
+        ...(message.filename ? { filename: message.filename } : {}),
+      };
+      return post({
+        contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],
+        messages: [{ from: message.from, id, timestamp: String(Math.floor(now() / 1000)), type: message.kind, [message.kind]: content }],
+      }).then((answer) => ({ ...answer, id, mediaId }));
     },
     /** A status of a message the fake accepted: the `statuses` webhook. */
     status(

@@ -21,8 +21,17 @@ export async function fakeTelegram(token: string) {
   let nextUpdateId = 1;
   const inboundIds = new Map<number, number>();
 
+  const files = new Map<string, { bytes: Buffer; path: string }>();
+  let nextFile = 1;
   const server = await jsonServer((request, raw, answer) => {
     const fail = (failure: TelegramFailure) => answer(failure.error_code, { ok: false, ...failure });
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(request.url ?? '');
+    if (request.method === 'GET' && download) {
+      const file = [...files.values()].find((f) => f.path === download[2]);
+      return download[1] === token && file
+        ? answer(200, file.bytes, 'application/octet-stream')
+        : fail({ error_code: 404, description: 'Not Found' });
+    }
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
     if (!match || match[1] !== token) return fail({ error_code: 401, description: 'Unauthorized' });
     const method = match[2] as string;
@@ -64,6 +73,14 @@ export async function fakeTelegram(token: string) {
           },
         });
       }
+      case 'getFile': {
+        const file = files.get(String(body.file_id));
+        if (!file) return fail({ error_code: 400, description: 'Bad Request: invalid file_id' });
+        return answer(200, {
+          ok: true,
+          result: { file_id: body.file_id, file_unique_id: `u${body.file_id}`, file_size: file.bytes.length, file_path: file.path },
+        });
+      }
       case 'setWebhook':
         webhook = { url: String(body.url), secret_token: body.secret_token as string | undefined };
         return answer(200, { ok: true, result: true, description: 'Webhook was set' });
@@ -87,6 +104,12 @@ export async function fakeTelegram(token: string) {
         return fail({ error_code: 404, description: 'Not Found' });
     }
   });
+  function addFile(bytes: Buffer, path: string) {
+    const id = `AgACAgEAAxkBAAI${nextFile++}`;
+    files.set(id, { bytes, path: `${nextFile}-${path}` });
+    return { file_id: id, file_unique_id: `u${id}`, file_size: bytes.length };
+  }
+
   return {
     url: server.url,
     calls,
@@ -112,6 +135,9 @@ export async function fakeTelegram(token: string) {
       username?: string;
       text: string;
       replyTo?: number;
+      /** A photo (its bytes) or a document sent with the text as its caption. */
+      photo?: Buffer;
+      document?: { bytes: Buffer; name: string; mimeType: string };
     }): Promise<WebhookAnswer & { updateId: number; messageId: number }> {
       if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
       chats.set(String(message.chatId), 'ok');
@@ -126,7 +152,17 @@ export async function fakeTelegram(token: string) {
           from,
           chat: { id: message.chatId, type: 'private', first_name: from.first_name, username: message.username },
           date: Math.floor(Date.now() / 1000),
-          text: message.text,
+          ...(message.photo || message.document ? { caption: message.text } : { text: message.text }),
+          ...(message.photo ? { photo: [{ ...addFile(message.photo, 'photos/file.jpg'), width: 800, height: 600 }] } : {}),
+          ...(message.document
+            ? {
+                document: {
+                  ...addFile(message.document.bytes, `documents/${message.document.name}`),
+                  file_name: message.document.name,
+                  mime_type: message.document.mimeType,
+                },
+              }
+            : {}),
           ...(message.replyTo ? { reply_to_message: { message_id: message.replyTo } } : {}),
         },
       };

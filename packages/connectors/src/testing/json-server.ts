@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Answer = (status: number, body: unknown) => void;
+/** Answers JSON, or the bytes of a Buffer with their content type. */
+export type Answer = (status: number, body: unknown, contentType?: string) => void;
 
 /** A loopback HTTP server for platform fakes: each request's raw body is read, and the handler answers JSON. */
 export async function jsonServer(handle: (request: IncomingMessage, raw: string, answer: Answer) => void) {
@@ -12,7 +13,13 @@ export async function jsonServer(handle: (request: IncomingMessage, raw: string,
       raw += chunk.toString();
     });
     request.on('end', () => {
-      handle(request, raw, (status, body) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+      handle(request, raw, (status, body, contentType) => {
+        if (Buffer.isBuffer(body))
+          response
+            .writeHead(status, { 'content-type': contentType ?? 'application/octet-stream', 'content-length': body.length })
+            .end(body);
+        else response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

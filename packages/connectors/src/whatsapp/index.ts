@@ -1,6 +1,15 @@
-import { postJson } from '../http.js';
+import { getFile, postJson } from '../http.js';
 import { type GraphError, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
-import type { ChannelError, Connector, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+import type {
+  ChannelError,
+  Connector,
+  FetchedFile,
+  InboundEvent,
+  InboundFile,
+  OutboundMessage,
+  SendResult,
+  WebhookRequest,
+} from '../types.js';
 
 export interface WhatsAppOptions extends MetaAppOptions {
   /** A system-user access token with `whatsapp_business_messaging`. */
@@ -74,11 +83,13 @@ export class WhatsAppConnector implements Connector {
   readonly channel = 'whatsapp';
   readonly #fetch: typeof fetch;
   readonly #url: string;
+  readonly #base: string;
 
   constructor(private readonly options: WhatsAppOptions) {
     this.#fetch = options.fetch ?? fetch;
     const base = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/$/, '');
-    this.#url = `${base}/${options.apiVersion ?? 'v23.0'}/${options.phoneNumberId}/messages`;
+    this.#base = `${base}/${options.apiVersion ?? 'v23.0'}`;
+    this.#url = `${this.#base}/${options.phoneNumberId}/messages`;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -128,6 +139,30 @@ export class WhatsAppConnector implements Connector {
         retry: answer.status >= 500 ? 'backoff' : 'never',
       },
     };
+  }
+
+  /**
+   * Media a customer sent: `GET /{media-id}` gives a short-lived URL, which is then fetched
+   * with the same token (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media).
+   */
+  async fetchFile(file: InboundFile): Promise<FetchedFile> {
+    const auth = { authorization: `Bearer ${this.options.accessToken}` };
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}/${encodeURIComponent(file.platformFileId)}`, { headers: auth });
+    } catch (error) {
+      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+    }
+    const media = (await response.json().catch(() => null)) as { url?: string; mime_type?: string } | GraphError | null;
+    if (!response.ok || !media || !('url' in media) || !media.url) {
+      if (media && 'error' in media)
+        return { ok: false, error: whatsappError(media.error.code, media.error.message, media.error.error_data?.details) };
+      return {
+        ok: false,
+        error: { code: 'FILE_UNAVAILABLE', platformCode: String(response.status), message: 'No URL for the media', retry: 'never' },
+      };
+    }
+    return getFile(this.#fetch, media.url, auth, { type: media.mime_type ?? file.type, name: file.name });
   }
 
   /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`. */

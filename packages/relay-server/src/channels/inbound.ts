@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { InboundEvent } from '@chat4all/connectors';
+import { Readable } from 'node:stream';
+import type { InboundEvent, InboundFile } from '@chat4all/connectors';
 import type { Contact } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import type { MessageService } from '../messages/service.js';
 import type { Store } from '../store/types.js';
+import type { UploadService } from '../uploads/service.js';
 import type { Channel, Channels } from './channels.js';
 import type { DeliveryService } from './deliveries.js';
 
@@ -38,6 +40,7 @@ export class InboundService {
       messages: MessageService;
       conversations: ConversationService;
       deliveries: DeliveryService;
+      uploads: UploadService;
       log: Logger;
       onContactCreated?(contact: Contact): void;
     },
@@ -113,11 +116,18 @@ export class InboundService {
       inbound: true,
     });
     const conversationId = contact.conversationId ?? conversation.id;
+    const id = inboundMessageId(channel.id, event.externalId);
+    // A file is copied into the relay's storage once: a repeated webhook finds the message stored.
+    const attachment =
+      event.file && channel.connector.fetchFile && !(await this.deps.store.getMessage(conversationId, id))
+        ? await this.#copyFile(channel, contact.id, conversationId, id, event.file)
+        : null;
     await messages.receive({
-      id: inboundMessageId(channel.id, event.externalId),
+      id,
       conversationId,
       senderId: contact.id,
-      kind: 'text',
+      kind: attachment ? 'file' : 'text',
+      attachment,
       text: event.text,
       metadata: {
         channel: {
@@ -132,6 +142,31 @@ export class InboundService {
     });
   }
 
+  /**
+   * Downloads a file a contact sent and stores it like an upload of theirs, attached to the
+   * message. A platform that cannot give it now fails the webhook (it is retried); one that
+   * never will leaves the message without its file (`metadata.channel.file` still names it).
+   */
+  async #copyFile(channel: Channel, contactId: string, conversationId: string, messageId: string, file: InboundFile) {
+    const fetched = await (channel.connector.fetchFile as NonNullable<Channel['connector']['fetchFile']>)(file);
+    if (!fetched.ok) {
+      if (fetched.error.retry !== 'never')
+        throw new RelayError('CHANNEL_UNAVAILABLE', `The file could not be fetched from ${channel.id}: ${fetched.error.message}`);
+      this.deps.log.warn({ channelId: channel.id, file, error: fetched.error }, 'a contact’s file could not be fetched');
+      return null;
+    }
+    const type = fetched.type ?? file.type ?? 'application/octet-stream';
+    const name =
+      fetched.name ?? file.name ?? `${channel.type}-${file.platformFileId.slice(-12).replace(/[^\w.-]/g, '')}${extensionOf(type)}`;
+    const upload = await this.deps.uploads.small(
+      contactId,
+      conversationId,
+      { filename: name, filetype: type },
+      Readable.fromWeb(fetched.body as never),
+    );
+    return this.deps.uploads.attach(contactId, conversationId, upload.id, messageId);
+  }
+
   /** Our id of the message a contact answered: one of theirs (derived id) or one we sent them (by the platform's id). */
   async #replyTarget(channelId: string, conversationId: string, externalId: string): Promise<string | null> {
     const inbound = inboundMessageId(channelId, externalId);
@@ -139,4 +174,16 @@ export class InboundService {
     const delivery = await this.deps.store.getDelivery({ channelId, externalId });
     return delivery?.conversationId === conversationId ? delivery.messageId : null;
   }
+}
+
+function extensionOf(type: string): string {
+  const known: Record<string, string> = {
+    'image/jpeg': '.jpg',
+    'image/png': '.png',
+    'image/webp': '.webp',
+    'application/pdf': '.pdf',
+    'audio/ogg': '.ogg',
+    'video/mp4': '.mp4',
+  };
+  return known[type.split(';')[0]?.trim() ?? ''] ?? '';
 }

@@ -89,8 +89,8 @@ export class MessageService {
    * A message from a contact, arriving through a channel: appended by the same idempotent
    * path, without the limits meant for app clients (the platform has its own).
    */
-  async receive(input: Omit<AppendInput, 'now' | 'attachment'>): Promise<SendAck> {
-    return this.#commit({ ...input, attachment: null, now: Date.now() }, performance.now());
+  async receive(input: Omit<AppendInput, 'now' | 'attachment'> & { attachment?: Attachment | null }): Promise<SendAck> {
+    return this.#commit({ ...input, attachment: input.attachment ?? null, now: Date.now() }, performance.now());
   }
 
   async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
