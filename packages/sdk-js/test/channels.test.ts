@@ -1,5 +1,5 @@
 import { TelegramConnector } from '@chat4all/connectors';
-import { fakeGraph, fakeTelegram } from '@chat4all/connectors/testing';
+import { fakeGraph, fakeMetaSend, fakeTelegram } from '@chat4all/connectors/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chat4AllClient, ChatMessage } from '../src/index.js';
 import { client, startRelay, until, userToken } from './relay.js';
@@ -67,7 +67,7 @@ describe('external contacts through the SDK', () => {
     expect(loaded.map((d) => d.status)).toEqual(['read']);
   });
 
-  it('Telegram: a message outside what the bot may send fails with the platform’s reason on the message', async () => {
+  it('Telegram: answers are sent; once the user blocks the bot they fail with Telegram’s reason on the message', async () => {
     const telegram = await fakeTelegram('42:tg-token');
     cleanup.push(telegram.close);
     const { relay, agent } = await inbox({
@@ -99,4 +99,27 @@ describe('external contacts through the SDK', () => {
       message: 'Forbidden: bot was blocked by the user',
     });
   });
+
+  for (const channel of ['messenger', 'instagram'] as const) {
+    it(`${channel}: the person writes, the agent answers, and read shows on the message`, async () => {
+      const accountId = channel === 'messenger' ? '1122334455' : '17841400000';
+      const meta = await fakeMetaSend({ channel, accessToken: 'page-token', accountId, autoStatusMs: 20 });
+      cleanup.push(meta.close);
+      const account = { accessToken: 'page-token', appSecret: 'meta-secret', verifyToken: 'v', baseUrl: meta.url, members: ['agent'] };
+      const config =
+        channel === 'messenger'
+          ? { id: 'fb', type: 'messenger' as const, pageId: accountId, ...account }
+          : { id: 'ig', type: 'instagram' as const, accountId, ...account };
+      const { relay, agent } = await inbox({ config: { channels: [config], dispatch: { pollIntervalMs: 50 } } });
+      meta.subscribe(`${relay.url}/v1/channels/${config.id}/webhook`, 'meta-secret');
+      await meta.inbound({ from: '6677', text: `oi pelo ${channel}` });
+      const [conversation] = await until(agent.conversations, (list) => list.length === 1);
+      const conversationId = conversation?.id as string;
+      await newest(agent, conversationId, (m) => m.text === `oi pelo ${channel}`);
+      const reply = await agent.send(conversationId, 'olá!');
+      const read = await newest(agent, conversationId, (m) => m.id === reply.id && m.channels[0]?.status === 'read');
+      expect(read).toMatchObject({ status: 'read', channels: [{ channel, channelId: config.id }] });
+      expect(meta.calls.at(-1)).toMatchObject({ recipient: { id: '6677' }, message: { text: 'olá!' } });
+    });
+  }
 });
