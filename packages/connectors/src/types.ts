@@ -1,11 +1,13 @@
-/** A file a message carries, where the platform can fetch it. */
+/** A file a message carries: a link the platform can fetch, and/or its bytes for platforms that take uploads. */
 export interface OutboundFile {
-  /** A URL the platform's servers can download (a signed link to the relay's upload). */
-  url: string;
+  /** A URL the platform's servers can download (a signed link to the relay's upload); null when the relay has no public URL. */
+  url: string | null;
   name: string;
   /** MIME type. */
   type: string;
   size: number;
+  /** Reads the file, for connectors that upload it to the platform instead of giving a link. */
+  bytes?: () => Promise<Uint8Array>;
 }
 
 /** A message to one external contact on one channel account. */

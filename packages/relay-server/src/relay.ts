@@ -222,6 +222,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     log,
     // Platforms may fetch a file for a day (WhatsApp and Telegram fetch within minutes).
     fileUrl: async (uploadId) => (publicUrl ? `${publicUrl}${uploads.signedPath(uploadId, Date.now() + 24 * 3600_000)}` : null),
+    fileBytes: async (uploadId) => Buffer.concat(await (await uploads.storage.read(uploadId)).toArray()),
   });
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));

@@ -484,4 +484,49 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
       },
     });
   });
+
+  it('without a public URL, WhatsApp files are uploaded to the Cloud API first; Telegram ones fail with NO_PUBLIC_URL', async () => {
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    telegram = await fakeTelegram('5:nourl');
+    relay = await startRelay({
+      channels: [
+        { id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA },
+        { id: 'tg', type: 'telegram', members: ['agent'], token: '5:nourl', secretToken: 's', baseUrl: telegram.url },
+      ],
+      dispatch: { pollIntervalMs: 50 },
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    await new TelegramConnector({ token: '5:nourl', secretToken: 's', baseUrl: telegram.url }).setWebhook(
+      `${relay.url}/v1/channels/tg/webhook`,
+    );
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    await telegram.inbound({ chatId: 12, text: 'hi' });
+    const conversations: string[] = [];
+    for (const text of ['oi', 'hi']) {
+      const frame = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === text);
+      conversations.push(frame.type === 'message.created' ? frame.message.conversationId : '');
+    }
+    const image = randomBytes(20_000);
+    const sendImage = async (conversationId: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([image], { type: 'image/png' }), 'foto.png');
+      const uploaded = await fetch(`${relay.url}/v1/conversations/${conversationId}/files`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agent.token}` },
+        body: form,
+      });
+      return send(socket, conversationId, 'a foto', { attachment: { uploadId: ((await uploaded.json()) as { id: string }).id } });
+    };
+    const toWhatsApp = await sendImage(conversations[0] as string);
+    await socket.waitFor(deliveryIs(toWhatsApp, 'sent'));
+    expect(graph.uploads).toEqual([{ id: expect.any(String), name: 'foto.png', type: 'image/png', size: image.length }]);
+    const mediaId = graph.uploads[0]?.id as string;
+    expect(graph.mediaBytes(mediaId)?.equals(image)).toBe(true);
+    expect(graph.calls.at(-1)).toMatchObject({ type: 'image', image: { id: mediaId, caption: 'a foto' } });
+    const toTelegram = await sendImage(conversations[1] as string);
+    const failed = await socket.waitFor(deliveryIs(toTelegram, 'failed'));
+    expect(failed.delivery.error?.code).toBe('NO_PUBLIC_URL');
+  });
 });

@@ -116,6 +116,7 @@ export class MetaSendConnector implements Connector {
       if (limit === 0) return refused('FILE_UNSUPPORTED', `${name} does not take ${file.type} files`);
       if (file.size > limit)
         return refused('FILE_TOO_LARGE', `${name} takes ${kind} files of at most ${limit / 1024 ** 2} MB; this one is ${file.size} bytes`);
+      if (!file.url) return refused('NO_PUBLIC_URL', `${name} fetches files from a URL; the relay has no public URL`);
       parts.push({ attachment: { type: kind, payload: { url: file.url, is_reusable: false } } });
     }
     // The Send API has no caption: a file's text goes as a message of its own, after it.

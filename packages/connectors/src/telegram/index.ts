@@ -91,6 +91,7 @@ export class TelegramConnector implements Connector {
         'never',
       );
     }
+    if (!file.url) return failed('NO_PUBLIC_URL', null, 'Telegram fetches files from a URL; the relay has no public URL', 'never');
     const caption = message.text ? { caption: message.text.slice(0, 1024) } : {};
     const body = photo
       ? { chat_id: message.recipientId, photo: file.url, ...caption, ...reply }

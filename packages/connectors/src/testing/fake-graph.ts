@@ -44,8 +44,10 @@ export async function fakeGraph(options: FakeGraphOptions) {
   let next = 1;
   let nextInbound = 1;
   const media = new Map<string, { bytes: Buffer; mimeType: string }>();
+  /** Media the app uploaded, in order. */
+  const uploads: Array<{ id: string; name: string; type: string; size: number }> = [];
   let nextMedia = 1003383421387000;
-  const server = await jsonServer((request, raw, answer) => {
+  const server = await jsonServer((request, raw, answer, bytes) => {
     const fail = ({ status, code, message, details }: GraphFailure) =>
       answer(status, {
         error: {
@@ -77,6 +79,22 @@ export async function fakeGraph(options: FakeGraphOptions) {
       const item = media.get(download[1] as string);
       return item ? answer(200, item.bytes, item.mimeType) : answer(404, { error: 'not found' });
     }
+    // Media upload: multipart `file`, `type`, `messaging_product`, answered with the media id.
+    if (request.method === 'POST' && request.url === `/${version}/${options.phoneNumberId}/media`) {
+      void new Response(new Uint8Array(bytes), { headers: { 'content-type': String(request.headers['content-type']) } })
+        .formData()
+        .then(async (form) => {
+          const file = form.get('file');
+          if (form.get('messaging_product') !== 'whatsapp' || !(file instanceof Blob) || typeof form.get('type') !== 'string')
+            return fail({ status: 400, code: 100, message: '(#100) The parameter file, type or messaging_product is missing' });
+          const id = String(nextMedia++);
+          media.set(id, { bytes: Buffer.from(await file.arrayBuffer()), mimeType: String(form.get('type')) });
+          uploads.push({ id, name: (file as File).name, type: String(form.get('type')), size: file.size });
+          answer(200, { id });
+        })
+        .catch(() => fail({ status: 400, code: 100, message: '(#100) Invalid multipart body' }));
+      return;
+    }
     if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
       return fail({ status: 400, code: 100, message: 'Unsupported post request' });
     const body = JSON.parse(raw) as Record<string, unknown>;
@@ -92,8 +110,8 @@ export async function fakeGraph(options: FakeGraphOptions) {
     if (!content) return fail({ status: 400, code: 100, message: `(#100) Param ${type} is required` });
     if (type === 'text' && (typeof content.body !== 'string' || content.body.length === 0))
       return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
-    if (type !== 'text' && typeof content.link !== 'string')
-      return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] is required` });
+    if (type !== 'text' && typeof content.link !== 'string' && !media.has(String(content.id)))
+      return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] or a valid ${type}[id] is required` });
     const waId = String(body.to).replace('+', '');
     const since = lastInbound.get(waId);
     if (type !== 'template' && options.enforceWindow !== false && (since === undefined || now() - since > DAY_MS))
@@ -139,6 +157,9 @@ export async function fakeGraph(options: FakeGraphOptions) {
     url: server.url,
     /** Request bodies the fake accepted or refused, in order. */
     calls,
+    uploads,
+    /** The bytes of uploaded (or received) media. */
+    mediaBytes: (id: string) => media.get(id)?.bytes,
     /** The next calls fail like this, in order. */
     failNext(...next: GraphFailure[]) {
       failures.push(...next);

@@ -6,20 +6,26 @@ import type { AddressInfo } from 'node:net';
 export type Answer = (status: number, body: unknown, contentType?: string) => void;
 
 /** A loopback HTTP server for platform fakes: each request's raw body is read, and the handler answers JSON. */
-export async function jsonServer(handle: (request: IncomingMessage, raw: string, answer: Answer) => void) {
+export async function jsonServer(handle: (request: IncomingMessage, raw: string, answer: Answer, bytes: Buffer) => void) {
   const server: Server = createServer((request, response) => {
-    let raw = '';
+    const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString();
+      chunks.push(chunk);
     });
     request.on('end', () => {
-      handle(request, raw, (status, body, contentType) => {
-        if (Buffer.isBuffer(body))
-          response
-            .writeHead(status, { 'content-type': contentType ?? 'application/octet-stream', 'content-length': body.length })
-            .end(body);
-        else response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      });
+      const bytes = Buffer.concat(chunks);
+      handle(
+        request,
+        bytes.toString(),
+        (status, body, contentType) => {
+          if (Buffer.isBuffer(body))
+            response
+              .writeHead(status, { 'content-type': contentType ?? 'application/octet-stream', 'content-length': body.length })
+              .end(body);
+          else response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        },
+        bytes,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

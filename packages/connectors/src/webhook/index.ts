@@ -51,7 +51,7 @@ export class GenericWebhookConnector implements Connector {
       id: message.id,
       to: message.recipientId,
       text: message.text,
-      file: message.file ?? null,
+      file: message.file?.url ? { url: message.file.url, name: message.file.name, type: message.file.type, size: message.file.size } : null,
       replyTo: message.replyToExternalId ?? null,
     };
     const body = JSON.stringify(payload);

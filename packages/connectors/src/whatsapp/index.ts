@@ -120,7 +120,15 @@ export class WhatsAppConnector implements Connector {
           `WhatsApp takes ${kind} files of at most ${limit / 1024 / 1024} MB; this one is ${file.size} bytes`,
         );
       const caption = message.text && kind !== 'audio' ? { caption: message.text } : {};
-      const media = kind === 'document' ? { link: file.url, filename: file.name, ...caption } : { link: file.url, ...caption };
+      // By link when the platform can fetch the file; otherwise uploaded first (`POST /{phone-number-id}/media`).
+      let source: { link: string } | { id: string };
+      if (file.url) source = { link: file.url };
+      else if (file.bytes) {
+        const uploaded = await this.#upload(file.name, file.type, await file.bytes());
+        if (!uploaded.ok) return uploaded;
+        source = { id: uploaded.id };
+      } else return refused('NO_PUBLIC_URL', 'The file has neither a public link nor bytes to upload');
+      const media = kind === 'document' ? { ...source, filename: file.name, ...caption } : { ...source, ...caption };
       body = { ...base, type: kind, [kind]: media };
     }
     const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
@@ -137,6 +145,37 @@ export class WhatsAppConnector implements Connector {
         platformCode: String(answer.status),
         message: `Graph API answered ${answer.status}`,
         retry: answer.status >= 500 ? 'backoff' : 'never',
+      },
+    };
+  }
+
+  /** Uploads media (multipart `file`, `type`, `messaging_product`), answered with its id (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media). */
+  async #upload(name: string, type: string, bytes: Uint8Array): Promise<{ ok: true; id: string } | { ok: false; error: ChannelError }> {
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', type);
+    form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), name);
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}/${this.options.phoneNumberId}/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.accessToken}` },
+        body: form,
+      });
+    } catch (error) {
+      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+    }
+    const answer = (await response.json().catch(() => null)) as { id?: string } | GraphError | null;
+    if (response.ok && answer && 'id' in answer && answer.id) return { ok: true, id: answer.id };
+    if (answer && 'error' in answer)
+      return { ok: false, error: whatsappError(answer.error.code, answer.error.message, answer.error.error_data?.details) };
+    return {
+      ok: false,
+      error: {
+        code: 'UNAVAILABLE',
+        platformCode: String(response.status),
+        message: `Media upload answered ${response.status}`,
+        retry: response.status >= 500 ? 'backoff' : 'never',
       },
     };
   }

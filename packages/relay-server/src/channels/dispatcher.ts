@@ -62,6 +62,8 @@ export class Dispatcher {
       log: Logger;
       /** A link the platform can fetch an upload from; null when the relay has no public URL. */
       fileUrl(uploadId: string): Promise<string | null>;
+      /** An upload's bytes, for platforms that take files as uploads. */
+      fileBytes(uploadId: string): Promise<Uint8Array>;
     },
   ) {
     for (const channel of deps.channels.all()) {
@@ -270,18 +272,8 @@ export class Dispatcher {
       return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
     const value: OutboundMessage = { id: message.id, recipientId, text: message.text };
     if (message.attachment) {
-      const url = await this.deps.fileUrl(message.attachment.uploadId);
-      if (!url)
-        return {
-          ok: false,
-          error: {
-            code: 'NO_PUBLIC_URL',
-            platformCode: null,
-            message: 'Files reach channels through the relay’s publicUrl, which is not set',
-          },
-        };
-      const { name, type, size } = message.attachment;
-      value.file = { url, name, type, size };
+      const { uploadId, name, type, size } = message.attachment;
+      value.file = { url: await this.deps.fileUrl(uploadId), name, type, size, bytes: () => this.deps.fileBytes(uploadId) };
     }
     if (message.replyTo) {
       const external = await this.#externalIdOf(delivery, message.replyTo);
