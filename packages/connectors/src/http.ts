@@ -1,8 +1,12 @@
 import type { ChannelError, FetchedFile } from './types.js';
 
+/** How long a platform call may take before it counts as unanswered (well inside the dispatcher's lease). */
+export const CALL_TIMEOUT_MS = 30_000;
+
 /**
- * POSTs JSON to a platform and reads its JSON answer. A request that gets no answer is a
- * NETWORK error, retried with backoff; an answer that is not JSON comes back as `body: null`.
+ * POSTs JSON to a platform and reads its JSON answer. A request that gets no answer (within
+ * `CALL_TIMEOUT_MS` unless a `signal` is given) is a NETWORK error, retried with backoff; an
+ * answer that is not JSON comes back as `body: null`.
  */
 export async function postJson(
   fetcher: typeof fetch,
@@ -17,7 +21,7 @@ export async function postJson(
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal,
+      signal: signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
   } catch (error) {
     return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };

@@ -120,6 +120,23 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(answer.type === 'message.created' && answer.message.replyTo).toBe(replyId);
   });
 
+  it('a contact gets a conversation’s messages in order, even when the first one has to be retried', async () => {
+    const { graph, socket } = await whatsappRelay();
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    graph.failNext({ status: 500, code: 131000, message: 'Something went wrong' });
+    const before = graph.calls.length;
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n++) {
+      const id = randomUUID();
+      ids.push(id);
+      socket.send({ type: 'message.send', id: `s${n}`, conversationId, message: { id, text: `m${n}` } });
+    }
+    await Promise.all(ids.map((id) => socket.waitFor(deliveryIs(id, 'sent'))));
+    expect(graph.calls.slice(before).map((c) => (c.text as { body: string }).body)).toEqual(['m1', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
   it('refuses forged webhooks and wrong verify tokens, storing nothing', async () => {
     const { graph } = await whatsappRelay();
     const forged = await postWebhook(

@@ -198,6 +198,12 @@ export class Dispatcher {
   }
 
   async #record(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
+    await this.#outcome(delivery, attempts, channel, result);
+    // The next message to this contact may be waiting for this one.
+    this.wake();
+  }
+
+  async #outcome(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
     const { deliveries, config, metrics } = this.deps;
     const now = Date.now();
     const mine = (d: DeliveryRecord) => d.attempts === attempts && d.status === 'pending' && !d.dead;
@@ -248,6 +254,7 @@ export class Dispatcher {
         ? { status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
         : null,
     );
+    this.wake();
   }
 
   /** The contact's preferred channel account, else the one it last wrote on, among those configured. */

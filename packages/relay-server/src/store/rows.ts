@@ -259,6 +259,7 @@ export interface DeliveryRow {
   message_id: string;
   conversation_id: string;
   contact_id: string;
+  seq: number;
   channel_id: string | null;
   channel: ChannelType | null;
   recipient_id: string | null;
@@ -276,7 +277,7 @@ export interface DeliveryRow {
 }
 
 export const DELIVERY_COLUMNS =
-  'id, message_id, conversation_id, contact_id, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, created_at, updated_at';
+  'id, message_id, conversation_id, contact_id, seq, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, created_at, updated_at';
 
 export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
   return {
@@ -284,6 +285,7 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
     messageId: row.message_id,
     conversationId: row.conversation_id,
     contactId: row.contact_id,
+    seq: row.seq,
     channelId: row.channel_id,
     channel: row.channel,
     recipientId: row.recipient_id,
@@ -323,6 +325,7 @@ export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now
       message_id: next.messageId,
       conversation_id: next.conversationId,
       contact_id: next.contactId,
+      seq: next.seq,
       channel_id: next.channelId,
       channel: next.channel,
       recipient_id: next.recipientId,

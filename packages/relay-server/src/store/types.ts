@@ -68,6 +68,8 @@ export interface DeliveryRecord {
   messageId: string;
   conversationId: string;
   contactId: string;
+  /** The message's seq: deliveries to one contact in one conversation go out in this order. */
+  seq: number;
   channelId: string | null;
   channel: ChannelType | null;
   /** The contact's id on the channel it went out on. */
@@ -389,7 +391,9 @@ export interface Store {
   ): Promise<{ delivery: DeliveryRecord; eventSeq: number | null } | null>;
   /**
    * Deliveries due (`nextAttemptAt` reached, pending, not dead), at most `limit`: each is
-   * leased (its `nextAttemptAt` pushed to `now + leaseMs`) so one caller gets it.
+   * leased (its `nextAttemptAt` pushed to `now + leaseMs`) so one caller gets it. Only the
+   * first pending delivery to a contact in a conversation (lowest seq) is ever due, so a
+   * contact receives a conversation's messages in order.
    */
   claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
   /** The dead-letter queue, oldest first, after the delivery `after` when given. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppendInput, ContactInput, ContactOutcome, Store } from '../store/types.js';
+import type { AppendInput, ContactInput, ContactOutcome, DeliveryRecord, Store } from '../store/types.js';
 
 /** Creates a fresh, empty store (migrations not yet run) for each test. */
 export type StoreFactory = () => Store | Promise<Store>;
@@ -460,6 +460,20 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       await store.updateDelivery({ id }, () => ({ status: 'delivered' }), now + 4);
       expect(await store.listDeliveriesTo('wa-main', '5511999990000', now, 'delivered', 10)).toEqual([]);
       expect(await store.listDeliveriesTo('wa-main', '5511999990000', now, 'read', 10)).toHaveLength(1);
+    });
+
+    it('makes only the first pending delivery to a contact in a conversation due, so they go out in order', async () => {
+      const { conversation } = await store.ensureContact(contactInput('5511999990000'));
+      const sends = await store.appendMessages([1, 2].map((n) => input({ conversationId: conversation.id, now: now + n })));
+      const [first, second] = await Promise.all(
+        sends.map(async (o) => (await store.listDeliveries(o.ok ? o.message.id : ''))[0] as DeliveryRecord),
+      );
+      expect([first?.seq, second?.seq]).toEqual([1, 2]);
+      expect((await store.claimDueDeliveries(now + 10, 1000, 10)).map((d) => d.id)).toEqual([first?.id]);
+      // Waiting for a retry still holds the next one back; once the first is sent, the next is due.
+      expect(await store.claimDueDeliveries(now + 5000, 1000, 10)).toHaveLength(1);
+      await store.updateDelivery({ id: first?.id as string }, () => ({ status: 'sent', nextAttemptAt: null }), now + 6000);
+      expect((await store.claimDueDeliveries(now + 6000, 1000, 10)).map((d) => d.id)).toEqual([second?.id]);
     });
 
     it('keeps dead letters apart, listed oldest first and counted', async () => {

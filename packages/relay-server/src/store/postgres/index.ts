@@ -621,8 +621,10 @@ export class PostgresStore implements Store {
   async claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
     const rows = await this.sql<DeliveryRow[]>`
       UPDATE deliveries SET next_attempt_at = ${now + leaseMs} WHERE id IN (
-        SELECT id FROM deliveries WHERE next_attempt_at <= ${now} AND status = 'pending' AND NOT dead
-        ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        SELECT d.id FROM deliveries d WHERE d.next_attempt_at <= ${now} AND d.status = 'pending' AND NOT d.dead
+          AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.conversation_id = d.conversation_id AND e.contact_id = d.contact_id
+            AND e.status = 'pending' AND NOT e.dead AND e.seq < d.seq)
+        ORDER BY d.next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING ${this.sql.unsafe(DELIVERY_COLUMNS)}`;
     return rows.map(toDeliveryRecord);
   }
@@ -936,10 +938,11 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
       WHERE c.id = u.id`,
     dispatchable.length
       ? tx<{ message_id: string }[]>`
-          INSERT INTO deliveries (id, message_id, conversation_id, contact_id, status, next_attempt_at, created_at, updated_at)
-          SELECT replace(gen_random_uuid()::text, '-', ''), u.id, u.conversation_id, c.id, 'pending', u.now, u.now, u.now
+          INSERT INTO deliveries (id, message_id, conversation_id, contact_id, seq, status, next_attempt_at, created_at, updated_at)
+          SELECT replace(gen_random_uuid()::text, '-', ''), u.id, u.conversation_id, c.id, u.seq, 'pending', u.now, u.now, u.now
           FROM unnest(${dispatchable.map((r) => r.id)}::text[], ${dispatchable.map((r) => r.conversation_id)}::text[],
-            ${dispatchable.map((r) => r.sender_id)}::text[], ${dispatchable.map((r) => r.created_at)}::bigint[]) AS u(id, conversation_id, sender_id, now)
+            ${dispatchable.map((r) => r.sender_id)}::text[], ${dispatchable.map((r) => r.created_at)}::bigint[],
+            ${dispatchable.map((r) => r.seq)}::int[]) AS u(id, conversation_id, sender_id, now, seq)
           JOIN members m ON m.conversation_id = u.conversation_id
           JOIN contacts c ON c.id = m.user_id
           WHERE c.id IS DISTINCT FROM u.sender_id

@@ -118,6 +118,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     message_id text NOT NULL,
     conversation_id text NOT NULL,
     contact_id text NOT NULL,
+    seq integer NOT NULL,
     channel_id text,
     channel text,
     recipient_id text,
@@ -134,6 +135,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX deliveries_by_external_id ON deliveries (channel_id, external_id) WHERE external_id IS NOT NULL;
   CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX deliveries_queue ON deliveries (conversation_id, contact_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries (created_at, id) WHERE dead;
   `,
   `

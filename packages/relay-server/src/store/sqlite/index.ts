@@ -548,12 +548,13 @@ export class SqliteStore implements Store {
     const dispatch =
       input.kind !== 'system' &&
       this.#run(
-        `INSERT INTO deliveries (id, message_id, conversation_id, contact_id, status, next_attempt_at, created_at, updated_at)
-         SELECT lower(hex(randomblob(16))), ?, ?, c.id, 'pending', ?, ?, ?
+        `INSERT INTO deliveries (id, message_id, conversation_id, contact_id, seq, status, next_attempt_at, created_at, updated_at)
+         SELECT lower(hex(randomblob(16))), ?, ?, c.id, ?, 'pending', ?, ?, ?
          FROM members m JOIN contacts c ON c.id = m.user_id
          WHERE m.conversation_id = ? AND c.id IS NOT ?`,
         input.id,
         input.conversationId,
+        seq,
         input.now,
         input.now,
         input.now,
@@ -905,7 +906,10 @@ export class SqliteStore implements Store {
   async claimDueDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
     return this.#all<DeliveryRow>(
       `UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
-         SELECT id FROM deliveries WHERE next_attempt_at <= ? AND status = 'pending' AND dead = 0 ORDER BY next_attempt_at LIMIT ?)
+         SELECT d.id FROM deliveries d WHERE d.next_attempt_at <= ? AND d.status = 'pending' AND d.dead = 0
+           AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.conversation_id = d.conversation_id AND e.contact_id = d.contact_id
+             AND e.status = 'pending' AND e.dead = 0 AND e.seq < d.seq)
+         ORDER BY d.next_attempt_at LIMIT ?)
        RETURNING ${DELIVERY_COLUMNS}`,
       now + leaseMs,
       now,

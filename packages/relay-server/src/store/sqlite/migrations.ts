@@ -118,6 +118,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     message_id TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     contact_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
     channel_id TEXT,
     channel TEXT,
     recipient_id TEXT,
@@ -134,6 +135,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX deliveries_by_external_id ON deliveries(channel_id, external_id) WHERE external_id IS NOT NULL;
   CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX deliveries_queue ON deliveries(conversation_id, contact_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries(created_at, id) WHERE dead = 1;
   `,
   `
