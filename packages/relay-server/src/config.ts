@@ -297,6 +297,8 @@ export const RelayConfigSchema = Type.Object(
         maxDelayMs: Type.Integer({ default: 300_000, minimum: 1 }),
         /** A worker holding a delivery this long without an outcome (it died) lets another take it. @default 60000 */
         leaseMs: Type.Integer({ default: 60_000, minimum: 100 }),
+        /** Sends each node makes at once (to different contacts: one contact's messages always go one after another). @default 16 */
+        concurrency: Type.Integer({ default: 16, minimum: 1, maximum: 1000 }),
         /** How often each node looks for deliveries due (retries, and any a dead node held). @default 1000 */
         pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
         /** Consecutive failures of a channel account that open its circuit. @default 5 */
@@ -435,6 +437,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_DISPATCH_MAX_DELAY_MS: 'dispatch.maxDelayMs',
   CHAT4ALL_DISPATCH_LEASE_MS: 'dispatch.leaseMs',
   CHAT4ALL_DISPATCH_POLL_INTERVAL_MS: 'dispatch.pollIntervalMs',
+  CHAT4ALL_DISPATCH_CONCURRENCY: 'dispatch.concurrency',
   CHAT4ALL_BREAKER_FAILURES: 'dispatch.breakerFailures',
   CHAT4ALL_BREAKER_HALF_OPEN_AFTER_MS: 'dispatch.breakerHalfOpenAfterMs',
   CHAT4ALL_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'webhooks.allowPrivateAddresses',

@@ -208,8 +208,9 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
           keyPrefix: config.bus.redis.keyPrefix,
           name: 'dispatch',
           claimIdleMs: config.dispatch.leaseMs,
+          concurrency: config.dispatch.concurrency,
         })
-      : new MemoryWorkQueue<DispatchItem>());
+      : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
   const { publicUrl } = config;
   const dispatcher = new Dispatcher({
     store,

@@ -60,4 +60,30 @@ describe('RedisWorkQueue', () => {
     // A's loop is parked in its handler forever; dropping its connections is what dying looks like.
     void a.close();
   });
+
+  it('handles up to `concurrency` items at once, acknowledging each when its handler finishes', async () => {
+    const queue = new RedisWorkQueue<{ n: number }>({ url: REDIS_URL, keyPrefix, name: 'concurrent', blockMs: 100, concurrency: 4 });
+    for (let n = 0; n < 8; n++) await queue.enqueue({ n });
+    let inFlight = 0;
+    let most = 0;
+    let started = 0;
+    let release: () => void = () => {};
+    const fourStarted = new Promise<void>((resolve) => (release = resolve));
+    let finishedAll: () => void = () => {};
+    const allDone = new Promise<void>((resolve) => (finishedAll = resolve));
+    let done = 0;
+    // The first four wait until all four are running: only a worker running four at once gets past them.
+    const run = queue.work(async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      if (++started === 4) release();
+      if (started <= 4) await fourStarted;
+      inFlight--;
+      if (++done === 8) finishedAll();
+    });
+    await allDone;
+    expect(most).toBe(4);
+    await run.stop();
+    await queue.close();
+  });
 });

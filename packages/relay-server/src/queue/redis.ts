@@ -21,6 +21,8 @@ export interface RedisWorkQueueOptions {
   blockMs?: number;
   /** Approximate stream length kept (`XADD MAXLEN ~`). @default 100000 */
   maxLength?: number;
+  /** Items this worker handles at once (each read takes up to this many). @default 1 */
+  concurrency?: number;
 }
 
 type Entries = Array<[id: string, fields: string[] | null]>;
@@ -42,6 +44,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #claimIdleMs: number;
   readonly #blockMs: number;
   readonly #maxLength: number;
+  readonly #concurrency: number;
   #groupReady: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -58,6 +61,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#claimIdleMs = options.claimIdleMs ?? 30_000;
     this.#blockMs = options.blockMs ?? 2_000;
     this.#maxLength = options.maxLength ?? 100_000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   async enqueue(payload: T): Promise<string> {
@@ -65,7 +69,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return (await this.#redis.xadd(this.#key, 'MAXLEN', '~', this.#maxLength, '*', 'p', JSON.stringify(payload))) as string;
   }
 
-  /** Runs `handler` for each item, one at a time, until `stop()`; a rejected handler leaves the item for a retry after `claimIdleMs`. */
+  /** Runs `handler` for each item, `concurrency` at a time, until `stop()`; a rejected handler leaves the item for a retry after `claimIdleMs`. */
   work(handler: (item: WorkItem<T>) => Promise<void>): { stop(): Promise<void> } {
     if (this.#running) throw new Error('this queue instance is already working');
     this.#running = true;
@@ -111,7 +115,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
             this.#claimIdleMs,
             '0-0',
             'COUNT',
-            100,
+            Math.max(100, this.#concurrency),
           )) as [string, Entries];
           await this.#handle(claimed, handler);
         }
@@ -120,7 +124,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
           this.#group,
           this.#consumer,
           'COUNT',
-          10,
+          Math.max(10, this.#concurrency),
           'BLOCK',
           Math.min(this.#blockMs, this.#claimIdleMs / 2),
           'STREAMS',
@@ -136,20 +140,24 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   }
 
   async #handle(entries: Entries, handler: (item: WorkItem<T>) => Promise<void>): Promise<void> {
-    for (const [id, fields] of entries) {
-      if (!this.#running) return;
-      // A claimed entry trimmed from the stream has no fields: nothing left to do for it.
-      if (!fields) {
-        await this.#redis.xack(this.#key, this.#group, id);
-        continue;
-      }
-      const payload = JSON.parse(fields[fields.indexOf('p') + 1] as string) as T;
-      try {
-        await handler({ id, payload });
-      } catch {
-        continue;
-      }
-      await this.#redis.xack(this.#key, this.#group, id);
+    for (let start = 0; start < entries.length && this.#running; start += this.#concurrency) {
+      await Promise.all(entries.slice(start, start + this.#concurrency).map((entry) => this.#handleOne(entry, handler)));
     }
+  }
+
+  async #handleOne([id, fields]: Entries[number], handler: (item: WorkItem<T>) => Promise<void>): Promise<void> {
+    if (!this.#running) return;
+    // A claimed entry trimmed from the stream has no fields: nothing left to do for it.
+    if (!fields) {
+      await this.#redis.xack(this.#key, this.#group, id);
+      return;
+    }
+    const payload = JSON.parse(fields[fields.indexOf('p') + 1] as string) as T;
+    try {
+      await handler({ id, payload });
+    } catch {
+      return;
+    }
+    await this.#redis.xack(this.#key, this.#group, id);
   }
 }
