@@ -29,6 +29,22 @@ export async function postJson(
   return { ok: true, status: response.status, body: await response.json().catch(() => null) };
 }
 
+/** POSTs a multipart form (a file upload) and reads the JSON answer, like `postJson`. */
+export async function postForm(
+  fetcher: typeof fetch,
+  url: string,
+  form: FormData,
+  headers: Record<string, string> = {},
+): Promise<{ ok: true; status: number; body: unknown } | { ok: false; error: ChannelError }> {
+  let response: Response;
+  try {
+    response = await fetcher(url, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+  } catch (error) {
+    return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
+  }
+  return { ok: true, status: response.status, body: await response.json().catch(() => null) };
+}
+
 /** GETs a file; a non-2xx answer or no answer is a ChannelError (5xx and network retried). */
 export async function getFile(
   fetcher: typeof fetch,

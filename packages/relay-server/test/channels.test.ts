@@ -502,17 +502,29 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     });
   });
 
-  it('without a public URL, WhatsApp files are uploaded to the Cloud API first; Telegram ones fail with NO_PUBLIC_URL', async () => {
+  it('without a public URL, WhatsApp and Telegram files are uploaded to the platform; Messenger ones fail with NO_PUBLIC_URL', async () => {
     graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
     telegram = await fakeTelegram('5:nourl');
+    meta = await fakeMetaSend({ channel: 'messenger', accessToken: 'page-token', accountId: '1122334455' });
     relay = await startRelay({
       channels: [
         { id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA },
         { id: 'tg', type: 'telegram', members: ['agent'], token: '5:nourl', secretToken: 's', baseUrl: telegram.url },
+        {
+          id: 'fb',
+          type: 'messenger',
+          members: ['agent'],
+          baseUrl: meta.url,
+          accessToken: 'page-token',
+          pageId: '1122334455',
+          appSecret: 'm',
+          verifyToken: 'v',
+        },
       ],
       dispatch: { pollIntervalMs: 50 },
     });
     graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    meta.subscribe(`${relay.url}/v1/channels/fb/webhook`, 'm');
     await new TelegramConnector({ token: '5:nourl', secretToken: 's', baseUrl: telegram.url }).setWebhook(
       `${relay.url}/v1/channels/tg/webhook`,
     );
@@ -520,8 +532,9 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     const socket = await relay.connect(agent.token);
     await graph.inbound({ from: CUSTOMER, text: 'oi' });
     await telegram.inbound({ chatId: 12, text: 'hi' });
+    await meta.inbound({ from: '6677', text: 'olá' });
     const conversations: string[] = [];
-    for (const text of ['oi', 'hi']) {
+    for (const text of ['oi', 'hi', 'olá']) {
       const frame = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === text);
       conversations.push(frame.type === 'message.created' ? frame.message.conversationId : '');
     }
@@ -542,8 +555,17 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     const mediaId = graph.uploads[0]?.id as string;
     expect(graph.mediaBytes(mediaId)?.equals(image)).toBe(true);
     expect(graph.calls.at(-1)).toMatchObject({ type: 'image', image: { id: mediaId, caption: 'a foto' } });
+
     const toTelegram = await sendImage(conversations[1] as string);
-    const failed = await socket.waitFor(deliveryIs(toTelegram, 'failed'));
+    await socket.waitFor(deliveryIs(toTelegram, 'sent'));
+    expect(telegram.uploads.map(({ method, field, name, type }) => ({ method, field, name, type }))).toEqual([
+      { method: 'sendPhoto', field: 'photo', name: 'foto.png', type: 'image/png' },
+    ]);
+    expect(telegram.uploads[0]?.bytes.equals(image)).toBe(true);
+    expect(telegram.calls.at(-1)).toEqual({ method: 'sendPhoto', body: { chat_id: '12', caption: 'a foto', photo: 'attach://foto.png' } });
+
+    const toMessenger = await sendImage(conversations[2] as string);
+    const failed = await socket.waitFor(deliveryIs(toMessenger, 'failed'));
     expect(failed.delivery.error?.code).toBe('NO_PUBLIC_URL');
   });
 });

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { getFile, postJson } from '../http.js';
+import { getFile, postForm, postJson } from '../http.js';
 import type {
   ChannelError,
   Connector,
@@ -53,6 +53,8 @@ export interface TelegramOptions {
 
 /** Telegram's limits for files it downloads from a URL (Bot API, "Sending files"). */
 export const TELEGRAM_URL_LIMITS = { photo: 5 * 1024 * 1024, document: 20 * 1024 * 1024 };
+/** Telegram's limits for files uploaded with multipart/form-data. */
+export const TELEGRAM_UPLOAD_LIMITS = { photo: 10 * 1024 * 1024, document: 50 * 1024 * 1024 };
 /** Longest text of one message. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
@@ -81,22 +83,37 @@ export class TelegramConnector implements Connector {
         return failed('BAD_REQUEST', null, `Telegram takes at most ${TELEGRAM_TEXT_LIMIT} characters`, 'never');
       return this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: message.recipientId, text: message.text, ...reply }));
     }
-    const photo = file.type.startsWith('image/') && file.size <= TELEGRAM_URL_LIMITS.photo;
-    const limit = photo ? TELEGRAM_URL_LIMITS.photo : TELEGRAM_URL_LIMITS.document;
+    // By URL when the relay has a public one (Telegram fetches it); otherwise uploaded as multipart/form-data.
+    const upload = !file.url && file.bytes ? file.bytes : undefined;
+    if (!file.url && !upload) return failed('NO_PUBLIC_URL', null, 'The file has neither a public link nor bytes to upload', 'never');
+    const limits = upload ? TELEGRAM_UPLOAD_LIMITS : TELEGRAM_URL_LIMITS;
+    const photo = file.type.startsWith('image/') && file.size <= limits.photo;
+    const limit = photo ? limits.photo : limits.document;
     if (file.size > limit) {
       return failed(
         'FILE_TOO_LARGE',
         null,
-        `Telegram fetches files of at most ${limit / 1024 / 1024} MB from a URL; this one is ${file.size} bytes`,
+        `Telegram takes files of at most ${limit / 1024 / 1024} MB ${upload ? 'uploaded' : 'from a URL'}; this one is ${file.size} bytes`,
         'never',
       );
     }
-    if (!file.url) return failed('NO_PUBLIC_URL', null, 'Telegram fetches files from a URL; the relay has no public URL', 'never');
+    const field = photo ? 'photo' : 'document';
     const caption = message.text ? { caption: message.text.slice(0, 1024) } : {};
-    const body = photo
-      ? { chat_id: message.recipientId, photo: file.url, ...caption, ...reply }
-      : { chat_id: message.recipientId, document: file.url, ...caption, ...reply };
-    return this.#sent(await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', body));
+    if (!upload)
+      return this.#sent(
+        await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', {
+          chat_id: message.recipientId,
+          [field]: file.url,
+          ...caption,
+          ...reply,
+        }),
+      );
+    const form = new FormData();
+    form.append('chat_id', message.recipientId);
+    if (caption.caption) form.append('caption', caption.caption);
+    if (reply.reply_parameters) form.append('reply_parameters', JSON.stringify(reply.reply_parameters));
+    form.append(field, new Blob([(await upload()) as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
+    return this.#sent(await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', form));
   }
 
   /** A file a user sent: `getFile` gives its path, downloaded from `/file/bot<token>/<path>` (files up to 20 MB). */
@@ -168,10 +185,11 @@ export class TelegramConnector implements Connector {
   /** One Bot API call; the platform's error body becomes a ChannelError with a retry decision. */
   async call<T>(
     method: string,
-    body: Record<string, unknown>,
+    body: Record<string, unknown> | FormData,
     signal?: AbortSignal,
   ): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
-    const answer = await postJson(this.#fetch, `${this.#base}/${method}`, body, {}, signal);
+    const url = `${this.#base}/${method}`;
+    const answer = body instanceof FormData ? await postForm(this.#fetch, url, body) : await postJson(this.#fetch, url, body, {}, signal);
     if (!answer.ok) return answer;
     const parsed = answer.body as ApiResponse<T> | null;
     if (!parsed)

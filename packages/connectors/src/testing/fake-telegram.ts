@@ -23,7 +23,9 @@ export async function fakeTelegram(token: string) {
 
   const files = new Map<string, { bytes: Buffer; path: string }>();
   let nextFile = 1;
-  const server = await jsonServer((request, raw, answer) => {
+  /** Files the app uploaded (multipart sendPhoto / sendDocument), in order. */
+  const uploads: Array<{ method: string; field: string; name: string; type: string; bytes: Buffer }> = [];
+  const server = await jsonServer(async (request, raw, answer, bytes) => {
     const fail = (failure: TelegramFailure) => answer(failure.error_code, { ok: false, ...failure });
     const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(request.url ?? '');
     if (request.method === 'GET' && download) {
@@ -35,9 +37,21 @@ export async function fakeTelegram(token: string) {
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
     if (!match || match[1] !== token) return fail({ error_code: 401, description: 'Unauthorized' });
     const method = match[2] as string;
-    let body: Record<string, unknown>;
+    let body: Record<string, unknown> = {};
     try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      if (String(request.headers['content-type']).startsWith('multipart/form-data')) {
+        // A file upload: fields as strings, the file kept (and its field set to the name it came with).
+        const form = await new Response(new Uint8Array(bytes), {
+          headers: { 'content-type': String(request.headers['content-type']) },
+        }).formData();
+        for (const [field, value] of form) {
+          if (typeof value === 'string') body[field] = value;
+          else {
+            uploads.push({ method, field, name: (value as File).name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
+            body[field] = `attach://${(value as File).name}`;
+          }
+        }
+      } else if (raw) body = JSON.parse(raw) as Record<string, unknown>;
     } catch {
       return fail({ error_code: 400, description: "Bad Request: can't parse JSON object" });
     }
@@ -113,6 +127,7 @@ export async function fakeTelegram(token: string) {
   return {
     url: server.url,
     calls,
+    uploads,
     /** A chat the bot can write to (the user pressed Start), or one that blocked it. */
     chat(id: number, state: 'ok' | 'blocked' = 'ok') {
       chats.set(String(id), state);

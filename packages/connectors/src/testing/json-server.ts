@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 export type Answer = (status: number, body: unknown, contentType?: string) => void;
 
 /** A loopback HTTP server for platform fakes: each request's raw body is read, and the handler answers JSON. */
-export async function jsonServer(handle: (request: IncomingMessage, raw: string, answer: Answer, bytes: Buffer) => void) {
+export async function jsonServer(handle: (request: IncomingMessage, raw: string, answer: Answer, bytes: Buffer) => void | Promise<void>) {
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {

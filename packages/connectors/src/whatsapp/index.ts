@@ -1,4 +1,4 @@
-import { getFile, postJson } from '../http.js';
+import { getFile, postForm, postJson } from '../http.js';
 import { type GraphError, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import type {
   ChannelError,
@@ -155,27 +155,21 @@ export class WhatsAppConnector implements Connector {
     form.append('messaging_product', 'whatsapp');
     form.append('type', type);
     form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), name);
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}/${this.options.phoneNumberId}/media`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.options.accessToken}` },
-        body: form,
-      });
-    } catch (error) {
-      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
-    }
-    const answer = (await response.json().catch(() => null)) as { id?: string } | GraphError | null;
-    if (response.ok && answer && 'id' in answer && answer.id) return { ok: true, id: answer.id };
-    if (answer && 'error' in answer)
-      return { ok: false, error: whatsappError(answer.error.code, answer.error.message, answer.error.error_data?.details) };
+    const answer = await postForm(this.#fetch, `${this.#base}/${this.options.phoneNumberId}/media`, form, {
+      authorization: `Bearer ${this.options.accessToken}`,
+    });
+    if (!answer.ok) return answer;
+    const parsed = answer.body as { id?: string } | GraphError | null;
+    if (answer.status < 300 && parsed && 'id' in parsed && parsed.id) return { ok: true, id: parsed.id };
+    if (parsed && 'error' in parsed)
+      return { ok: false, error: whatsappError(parsed.error.code, parsed.error.message, parsed.error.error_data?.details) };
     return {
       ok: false,
       error: {
         code: 'UNAVAILABLE',
-        platformCode: String(response.status),
-        message: `Media upload answered ${response.status}`,
-        retry: response.status >= 500 ? 'backoff' : 'never',
+        platformCode: String(answer.status),
+        message: `Media upload answered ${answer.status}`,
+        retry: answer.status >= 500 ? 'backoff' : 'never',
       },
     };
   }
