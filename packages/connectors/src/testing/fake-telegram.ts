@@ -44,7 +44,9 @@ export async function fakeTelegram(token: string) {
         const form = await new Response(new Uint8Array(bytes), {
           headers: { 'content-type': String(request.headers['content-type']) },
         }).formData();
-        for (const [field, value] of form) {
+        const parts: Array<[string, string | Blob]> = [];
+        form.forEach((value, field) => parts.push([field, value as string | Blob]));
+        for (const [field, value] of parts) {
           if (typeof value === 'string') body[field] = value;
           else {
             uploads.push({ method, field, name: (value as File).name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
