@@ -45,7 +45,9 @@ export async function fakeTelegram(token: string) {
           headers: { 'content-type': String(request.headers['content-type']) },
         }).formData();
         const parts: Array<[string, string | Blob]> = [];
-        form.forEach((value, field) => parts.push([field, value as string | Blob]));
+        form.forEach((value, field) => {
+          parts.push([field, value as string | Blob]);
+        });
         for (const [field, value] of parts) {
           if (typeof value === 'string') body[field] = value;
           else {
