@@ -1,17 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../packages/sdk-js/test/browser-harness.js';
+import { launchChromium, serveStatic } from '../../../packages/sdk-js/test/browser-harness.js';
 import { startInbox } from '../inbox.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 /**
  * The inbox as an agent uses it: its back end (a relay with WhatsApp, Messenger and Telegram
@@ -21,7 +17,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
  */
 describe('examples/omnichannel-inbox end to end in Chromium', () => {
   let inbox: Awaited<ReturnType<typeof startInbox>>;
-  let site: Server;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
   let siteUrl: string;
   let browser: Browser;
 
@@ -34,24 +30,15 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
       define: { 'import.meta.env.VITE_INBOX_SIMULATOR': JSON.stringify(inbox.simulatorUrl) },
       build: { outDir, emptyOutDir: true },
     });
-    site = createServer((request, response) => {
-      const path = request.url === '/' || !request.url ? '/index.html' : (request.url.split('?')[0] ?? '/index.html');
-      try {
-        const body = readFileSync(join(outDir, path));
-        response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-      } catch {
-        response.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await serveStatic(outDir);
+    siteUrl = site.url;
     browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
     await inbox?.close();
   });
 

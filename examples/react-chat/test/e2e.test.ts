@@ -1,17 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay } from '@chat4all/relay-server';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../packages/sdk-js/test/browser-harness.js';
+import { launchChromium, serveStatic } from '../../../packages/sdk-js/test/browser-harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 /**
  * The example as a user gets it: built by Vite from the published package surfaces, served
@@ -20,7 +16,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 describe('examples/react-chat end to end in Chromium', () => {
   let relay: Relay;
   let relayUrl: string;
-  let site: Server;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
   let siteUrl: string;
   let browser: Browser;
 
@@ -35,26 +31,15 @@ describe('examples/react-chat end to end in Chromium', () => {
       define: { 'import.meta.env.VITE_CHAT4ALL_URL': JSON.stringify(relayUrl) },
       build: { outDir, emptyOutDir: true },
     });
-    site = createServer((request, response) => {
-      const path = request.url === '/' || !request.url ? '/index.html' : (request.url.split('?')[0] ?? '/index.html');
-      let body: Buffer;
-      try {
-        body = readFileSync(join(outDir, path));
-      } catch {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await serveStatic(outDir);
+    siteUrl = site.url;
     browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
     await relay?.close();
   });
 

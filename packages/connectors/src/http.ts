@@ -3,46 +3,47 @@ import type { ChannelError, FetchedFile } from './types.js';
 /** How long a platform call may take before it counts as unanswered (well inside the dispatcher's lease). */
 export const CALL_TIMEOUT_MS = 30_000;
 
+type JsonAnswer = { ok: true; status: number; body: unknown } | { ok: false; error: ChannelError };
+
 /**
- * POSTs JSON to a platform and reads its JSON answer. A request that gets no answer (within
+ * One call to a platform that answers JSON. A request that gets no answer (within
  * `CALL_TIMEOUT_MS` unless a `signal` is given) is a NETWORK error, retried with backoff; an
  * answer that is not JSON comes back as `body: null`.
  */
-export async function postJson(
-  fetcher: typeof fetch,
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-  signal?: AbortSignal,
-): Promise<{ ok: true; status: number; body: unknown } | { ok: false; error: ChannelError }> {
+async function callJson(fetcher: typeof fetch, url: string, init: RequestInit): Promise<JsonAnswer> {
   let response: Response;
   try {
-    response = await fetcher(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS),
-    });
+    response = await fetcher(url, { ...init, signal: init.signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS) });
   } catch (error) {
     return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
   }
   return { ok: true, status: response.status, body: await response.json().catch(() => null) };
 }
 
-/** POSTs a multipart form (a file upload) and reads the JSON answer, like `postJson`. */
-export async function postForm(
+/** POSTs JSON (see `callJson`). */
+export function postJson(
   fetcher: typeof fetch,
   url: string,
-  form: FormData,
+  body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ ok: true; status: number; body: unknown } | { ok: false; error: ChannelError }> {
-  let response: Response;
-  try {
-    response = await fetcher(url, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
-  } catch (error) {
-    return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
-  }
-  return { ok: true, status: response.status, body: await response.json().catch(() => null) };
+  signal?: AbortSignal,
+): Promise<JsonAnswer> {
+  return callJson(fetcher, url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** GETs JSON (see `callJson`). */
+export function getJson(fetcher: typeof fetch, url: string, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+  return callJson(fetcher, url, { headers });
+}
+
+/** POSTs a multipart form, a file upload (see `callJson`). */
+export function postForm(fetcher: typeof fetch, url: string, form: FormData, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+  return callJson(fetcher, url, { method: 'POST', headers, body: form });
 }
 
 /** GETs a file; a non-2xx answer or no answer is a ChannelError (5xx and network retried). */

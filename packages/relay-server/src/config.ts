@@ -16,6 +16,16 @@ const channelCommon = {
   baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
 };
 
+/** What every Meta channel (WhatsApp, Messenger, Instagram) has: the app's webhook secret and verify token, the Graph API version. */
+const metaApp = {
+  /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
+  appSecret: Type.String({ minLength: 1 }),
+  /** What you type as the verify token in the app dashboard's webhook set-up. */
+  verifyToken: Type.String({ minLength: 1 }),
+  /** Graph API version. @default 'v23.0' */
+  apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+};
+
 /** One channel account: a WhatsApp number, a Telegram bot… with its credentials. */
 export const ChannelConfigSchema = Type.Union([
   Type.Object(
@@ -26,12 +36,7 @@ export const ChannelConfigSchema = Type.Union([
       accessToken: Type.String({ minLength: 1 }),
       /** The business phone number's id (not the number). */
       phoneNumberId: Type.String({ minLength: 1 }),
-      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
-      appSecret: Type.String({ minLength: 1 }),
-      /** What you type as the verify token in the app dashboard's webhook set-up. */
-      verifyToken: Type.String({ minLength: 1 }),
-      /** Graph API version. @default 'v23.0' */
-      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+      ...metaApp,
     },
     { additionalProperties: false },
   ),
@@ -43,12 +48,7 @@ export const ChannelConfigSchema = Type.Union([
       accessToken: Type.String({ minLength: 1 }),
       /** The Facebook Page's id. */
       pageId: Type.String({ minLength: 1 }),
-      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
-      appSecret: Type.String({ minLength: 1 }),
-      /** What you type as the verify token in the app dashboard's webhook set-up. */
-      verifyToken: Type.String({ minLength: 1 }),
-      /** Graph API version. @default 'v23.0' */
-      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+      ...metaApp,
     },
     { additionalProperties: false },
   ),
@@ -60,12 +60,7 @@ export const ChannelConfigSchema = Type.Union([
       accessToken: Type.String({ minLength: 1 }),
       /** The Instagram professional account's id (or the connected Page's id). */
       accountId: Type.String({ minLength: 1 }),
-      /** The Meta app secret: webhooks are checked against it (`X-Hub-Signature-256`). */
-      appSecret: Type.String({ minLength: 1 }),
-      /** What you type as the verify token in the app dashboard's webhook set-up. */
-      verifyToken: Type.String({ minLength: 1 }),
-      /** Graph API version. @default 'v23.0' */
-      apiVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+$' })),
+      ...metaApp,
     },
     { additionalProperties: false },
   ),

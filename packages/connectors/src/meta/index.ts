@@ -40,6 +40,31 @@ export interface GraphError {
   error: { message: string; type?: string; code: number; error_subcode?: number; error_data?: { details?: string }; fbtrace_id?: string };
 }
 
+/**
+ * A Graph API answer read one way for every call: what `pick` finds in a 2xx body, else the
+ * error the body carries (through `toError`), else UNAVAILABLE by status (5xx retried).
+ */
+export function graphResult<T>(
+  answer: { status: number; body: unknown },
+  pick: (body: Record<string, unknown>) => T | undefined,
+  toError: (error: GraphError['error']) => ChannelError,
+  what: string,
+): { ok: true; value: T } | { ok: false; error: ChannelError } {
+  const body = answer.body as Record<string, unknown> | null;
+  const value = answer.status < 300 && body ? pick(body) : undefined;
+  if (value !== undefined) return { ok: true, value };
+  if (body && typeof body.error === 'object' && body.error) return { ok: false, error: toError((body as unknown as GraphError).error) };
+  return {
+    ok: false,
+    error: {
+      code: 'UNAVAILABLE',
+      platformCode: String(answer.status),
+      message: `${what} answered ${answer.status}`,
+      retry: answer.status >= 500 ? 'backoff' : 'never',
+    },
+  };
+}
+
 export interface MetaSendOptions extends MetaAppOptions {
   /** A Page access token (Messenger; Instagram through a Page) or an Instagram User access token (Instagram Login). */
   accessToken: string;
@@ -133,22 +158,14 @@ export class MetaSendConnector implements Connector {
       };
       const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
       if (!answer.ok) return answer;
-      const parsed = answer.body as { message_id?: string } | GraphError | null;
-      if (answer.status < 300 && parsed && 'message_id' in parsed && parsed.message_id) {
-        externalId = parsed.message_id;
-        continue;
-      }
-      if (parsed && 'error' in parsed)
-        return { ok: false, error: metaSendError(parsed.error.code, parsed.error.error_subcode, parsed.error.message) };
-      return {
-        ok: false,
-        error: {
-          code: 'UNAVAILABLE',
-          platformCode: String(answer.status),
-          message: `Graph API answered ${answer.status}`,
-          retry: answer.status >= 500 ? 'backoff' : 'never',
-        },
-      };
+      const result = graphResult(
+        answer,
+        (b) => (typeof b.message_id === 'string' ? b.message_id : undefined),
+        (e) => metaSendError(e.code, e.error_subcode, e.message),
+        'Graph API',
+      );
+      if (!result.ok) return result;
+      externalId = result.value;
     }
     return { ok: true, externalId };
   }

@@ -1,5 +1,5 @@
-import { getFile, postForm, postJson } from '../http.js';
-import { type GraphError, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
+import { getFile, getJson, postForm, postJson } from '../http.js';
+import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import type {
   ChannelError,
   Connector,
@@ -133,20 +133,8 @@ export class WhatsAppConnector implements Connector {
     }
     const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
     if (!answer.ok) return answer;
-    const parsed = answer.body as { messages?: Array<{ id: string }> } | GraphError | null;
-    if (answer.status < 300 && parsed && 'messages' in parsed && parsed.messages?.[0])
-      return { ok: true, externalId: parsed.messages[0].id };
-    if (parsed && 'error' in parsed)
-      return { ok: false, error: whatsappError(parsed.error.code, parsed.error.message, parsed.error.error_data?.details) };
-    return {
-      ok: false,
-      error: {
-        code: 'UNAVAILABLE',
-        platformCode: String(answer.status),
-        message: `Graph API answered ${answer.status}`,
-        retry: answer.status >= 500 ? 'backoff' : 'never',
-      },
-    };
+    const result = graphResult(answer, (b) => (b.messages as Array<{ id: string }> | undefined)?.[0]?.id, graphError, 'Graph API');
+    return result.ok ? { ok: true, externalId: result.value } : result;
   }
 
   /** Uploads media (multipart `file`, `type`, `messaging_product`), answered with its id (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media). */
@@ -159,19 +147,8 @@ export class WhatsAppConnector implements Connector {
       authorization: `Bearer ${this.options.accessToken}`,
     });
     if (!answer.ok) return answer;
-    const parsed = answer.body as { id?: string } | GraphError | null;
-    if (answer.status < 300 && parsed && 'id' in parsed && parsed.id) return { ok: true, id: parsed.id };
-    if (parsed && 'error' in parsed)
-      return { ok: false, error: whatsappError(parsed.error.code, parsed.error.message, parsed.error.error_data?.details) };
-    return {
-      ok: false,
-      error: {
-        code: 'UNAVAILABLE',
-        platformCode: String(answer.status),
-        message: `Media upload answered ${answer.status}`,
-        retry: answer.status >= 500 ? 'backoff' : 'never',
-      },
-    };
+    const result = graphResult(answer, (b) => (typeof b.id === 'string' ? b.id : undefined), graphError, 'Media upload');
+    return result.ok ? { ok: true, id: result.value } : result;
   }
 
   /**
@@ -180,22 +157,16 @@ export class WhatsAppConnector implements Connector {
    */
   async fetchFile(file: InboundFile): Promise<FetchedFile> {
     const auth = { authorization: `Bearer ${this.options.accessToken}` };
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}/${encodeURIComponent(file.platformFileId)}`, { headers: auth });
-    } catch (error) {
-      return { ok: false, error: { code: 'NETWORK', platformCode: null, message: String(error), retry: 'backoff' } };
-    }
-    const media = (await response.json().catch(() => null)) as { url?: string; mime_type?: string } | GraphError | null;
-    if (!response.ok || !media || !('url' in media) || !media.url) {
-      if (media && 'error' in media)
-        return { ok: false, error: whatsappError(media.error.code, media.error.message, media.error.error_data?.details) };
-      return {
-        ok: false,
-        error: { code: 'FILE_UNAVAILABLE', platformCode: String(response.status), message: 'No URL for the media', retry: 'never' },
-      };
-    }
-    return getFile(this.#fetch, media.url, auth, { type: media.mime_type ?? file.type, name: file.name });
+    const answer = await getJson(this.#fetch, `${this.#base}/${encodeURIComponent(file.platformFileId)}`, auth);
+    if (!answer.ok) return answer;
+    const media = graphResult(
+      answer,
+      (b) => (typeof b.url === 'string' ? { url: b.url, type: typeof b.mime_type === 'string' ? b.mime_type : null } : undefined),
+      graphError,
+      'Media lookup',
+    );
+    if (!media.ok) return media;
+    return getFile(this.#fetch, media.value.url, auth, { type: media.value.type ?? file.type, name: file.name });
   }
 
   /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>`. */
@@ -248,6 +219,8 @@ export class WhatsAppConnector implements Connector {
     return events;
   }
 }
+
+const graphError = (error: GraphError['error']): ChannelError => whatsappError(error.code, error.message, error.error_data?.details);
 
 /** Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes) to our codes. */
 export function whatsappError(code: number, message: string, details?: string): ChannelError {
