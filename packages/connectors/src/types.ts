@@ -20,6 +20,11 @@ export interface OutboundMessage {
   file?: OutboundFile;
   /** The platform's id of the message this one answers. */
   replyToExternalId?: string;
+  /**
+   * The message's metadata, for platform options a connector reads (`whatsapp.template`: send a
+   * WhatsApp message template instead of free text, the way to write outside the 24-hour window).
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /**

@@ -162,7 +162,7 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(await wrong.json()).toMatchObject({ code: 'WEBHOOK_VERIFY_TOKEN_INVALID' });
   });
 
-  it('a message outside the 24-hour window fails at once with OUTSIDE_WINDOW and the platform’s code', async () => {
+  it('a message outside the 24-hour window fails at once with OUTSIDE_WINDOW and the platform’s code; a template goes through', async () => {
     const { graph, socket } = await whatsappRelay();
     const added = await relay.http<Contact>('POST', '/v1/contacts', {
       as: API_KEY,
@@ -180,6 +180,19 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     });
     expect(failed.delivery.error?.message).toMatch(/24 hours/);
     expect(graph.calls.filter((c) => c.to === '5511777770000')).toHaveLength(1);
+    // A message template is what WhatsApp delivers outside the window.
+    const template = {
+      name: 'order_update',
+      language: 'pt_BR',
+      components: [{ type: 'body', parameters: [{ type: 'text', text: '4521' }] }],
+    };
+    const templated = await send(socket, conversationId, 'Seu pedido 4521 foi enviado', { metadata: { whatsapp: { template } } });
+    await socket.waitFor(deliveryIs(templated, 'sent'));
+    expect(graph.calls.at(-1)).toMatchObject({
+      to: '5511777770000',
+      type: 'template',
+      template: { name: 'order_update', language: { code: 'pt_BR' }, components: template.components },
+    });
   });
 
   it('retries 5xx with backoff into the dead-letter queue; a replay delivers once; a discard keeps it failed', async () => {

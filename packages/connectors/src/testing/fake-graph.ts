@@ -110,7 +110,9 @@ export async function fakeGraph(options: FakeGraphOptions) {
     if (!content) return fail({ status: 400, code: 100, message: `(#100) Param ${type} is required` });
     if (type === 'text' && (typeof content.body !== 'string' || content.body.length === 0))
       return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
-    if (type !== 'text' && typeof content.link !== 'string' && !media.has(String(content.id)))
+    if (type === 'template' && (typeof content.name !== 'string' || typeof (content.language as { code?: unknown })?.code !== 'string'))
+      return fail({ status: 400, code: 100, message: '(#100) Param template[name] and template[language][code] are required' });
+    if (type !== 'text' && type !== 'template' && typeof content.link !== 'string' && !media.has(String(content.id)))
       return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] or a valid ${type}[id] is required` });
     const waId = String(body.to).replace('+', '');
     const since = lastInbound.get(waId);

@@ -101,7 +101,10 @@ export class WhatsAppConnector implements Connector {
     };
     let body: Record<string, unknown>;
     const { file } = message;
-    if (!file) {
+    const template = templateOf(message.metadata);
+    if (template) {
+      body = { ...base, type: 'template', template };
+    } else if (!file) {
       if (message.text.length > WHATSAPP_TEXT_LIMIT)
         return refused('BAD_REQUEST', `WhatsApp takes at most ${WHATSAPP_TEXT_LIMIT} characters`);
       body = { ...base, type: 'text', text: { body: message.text, preview_url: false } };
@@ -218,6 +221,19 @@ export class WhatsAppConnector implements Connector {
     }
     return events;
   }
+}
+
+/**
+ * A message template to send (`metadata.whatsapp.template = { name, language, components? }`,
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-message-templates): the
+ * only messages WhatsApp delivers outside the 24-hour customer service window.
+ */
+function templateOf(metadata: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const template = (metadata?.whatsapp as { template?: { name?: unknown; language?: unknown; components?: unknown } } | undefined)
+    ?.template;
+  if (!template || typeof template.name !== 'string') return undefined;
+  const language = typeof template.language === 'string' ? { code: template.language } : (template.language ?? { code: 'en_US' });
+  return { name: template.name, language, ...(Array.isArray(template.components) ? { components: template.components } : {}) };
 }
 
 const graphError = (error: GraphError['error']): ChannelError => whatsappError(error.code, error.message, error.error_data?.details);

@@ -277,7 +277,7 @@ export class Dispatcher {
     const message = await store.getMessage(delivery.conversationId, delivery.messageId);
     if (!message || message.deletedAt)
       return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
-    const value: OutboundMessage = { id: message.id, recipientId, text: message.text };
+    const value: OutboundMessage = { id: message.id, recipientId, text: message.text, metadata: message.metadata };
     if (message.attachment) {
       const { uploadId, name, type, size } = message.attachment;
       value.file = { url: await this.deps.fileUrl(uploadId), name, type, size, bytes: () => this.deps.fileBytes(uploadId) };
