@@ -137,6 +137,17 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(graph.calls.slice(before).map((c) => (c.text as { body: string }).body)).toEqual(['m1', 'm1', 'm2', 'm3', 'm4', 'm5']);
   });
 
+  it('statuses that reach the relay before the send’s answer are applied once the send is recorded', async () => {
+    const { graph, socket } = await whatsappRelay();
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    graph.statusesBeforeAnswer('sent', 'delivered');
+    const id = await send(socket, conversationId, 'rápido');
+    const delivered = await socket.waitFor(deliveryIs(id, 'delivered'));
+    expect(delivered.delivery.history.map((h) => h.status)).toEqual(['sent', 'delivered']);
+  });
+
   it('refuses forged webhooks and wrong verify tokens, storing nothing', async () => {
     const { graph } = await whatsappRelay();
     const forged = await postWebhook(

@@ -40,6 +40,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
   const calls: Array<Record<string, unknown>> = [];
   const failures: GraphFailure[] = [];
   const lastInbound = new Map<string, number>();
+  const statusesFirst: Array<'sent' | 'delivered' | 'read'> = [];
   let subscription: { url: string; appSecret: string } | null = null;
   let next = 1;
   let nextInbound = 1;
@@ -124,6 +125,15 @@ export async function fakeGraph(options: FakeGraphOptions) {
         details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
       });
     const id = `wamid.HBgLMTU1NTA${String(next++).padStart(4, '0')}`;
+    const early = statusesFirst.splice(0);
+    if (early.length > 0) {
+      // The race WhatsApp can produce: status webhooks reach the app before the send's answer does.
+      void (async () => {
+        for (const status of early) await fake.status(id, status, waId).catch(() => {});
+        answer(200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: waId }], messages: [{ id }] });
+      })();
+      return;
+    }
     answer(200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: waId }], messages: [{ id }] });
     const delay = options.autoStatusMs;
     if (delay !== undefined && subscription) {
@@ -165,6 +175,10 @@ export async function fakeGraph(options: FakeGraphOptions) {
     /** The next calls fail like this, in order. */
     failNext(...next: GraphFailure[]) {
       failures.push(...next);
+    },
+    /** The next accepted message is reported with these statuses by webhook before its send is answered. */
+    statusesBeforeAnswer(...statuses: Array<'sent' | 'delivered' | 'read'>) {
+      statusesFirst.push(...statuses);
     },
     /** Opens (or, with an old time, closes) the 24-hour window of a number, as if it had written then. */
     openWindow(waId: string, at = now()) {

@@ -53,14 +53,39 @@ export class DeliveryService {
     at: number,
     error: ChannelError | null,
   ): Promise<DeliveryRecord | null> {
-    return this.update({ channelId, externalId }, (current) => {
-      if (!advances(current.status, status)) return null;
-      return {
-        status,
-        ...(error ? { error: deliveryError(error) } : {}),
-        history: { status, at, ...(error ? { code: error.code } : {}) },
-      };
-    });
+    const update = (current: DeliveryRecord): DeliveryPatch | null =>
+      advances(current.status, status)
+        ? { status, ...(error ? { error: deliveryError(error) } : {}), history: { status, at, ...(error ? { code: error.code } : {}) } }
+        : null;
+    const updated = await this.update({ channelId, externalId }, update);
+    if (updated || (await this.store.getDelivery({ channelId, externalId }))) return updated;
+    // The webhook outran the send's answer (or is about a message sent outside the relay): kept a day for `sent()`.
+    await this.store.keepEarlyStatus(
+      { channelId, externalId, status, at, error: error ? deliveryError(error) : null },
+      Date.now() - 24 * 3600_000,
+    );
+    return null;
+  }
+
+  /** Records a send the platform accepted, then any statuses of it that arrived first. */
+  async sent(id: string, attempts: number, channelId: string, externalId: string): Promise<void> {
+    const now = Date.now();
+    await this.update({ id }, (d) =>
+      d.attempts === attempts && d.status === 'pending' && !d.dead
+        ? { status: 'sent', externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
+        : null,
+    );
+    for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
+      await this.update({ channelId, externalId }, (current) =>
+        advances(current.status, early.status)
+          ? {
+              status: early.status,
+              ...(early.error ? { error: early.error } : {}),
+              history: { status: early.status, at: early.at, ...(early.error ? { code: early.error.code } : {}) },
+            }
+          : null,
+      );
+    }
   }
 
   /** Everything sent to `recipientId` up to `before` reached `status` (Messenger's delivery and read watermarks). */

@@ -209,11 +209,7 @@ export class Dispatcher {
     const mine = (d: DeliveryRecord) => d.attempts === attempts && d.status === 'pending' && !d.dead;
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
-      await deliveries.update({ id: delivery.id }, (d) =>
-        mine(d)
-          ? { status: 'sent', externalId: result.externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
-          : null,
-      );
+      await deliveries.sent(delivery.id, attempts, channel.id, result.externalId);
       return;
     }
     const { error } = result;

@@ -12,7 +12,7 @@ import type {
   UploadInfo,
   User,
 } from '@chat4all/protocol';
-import type { AppendInput, DeliveryPatch, DeliveryRecord, UploadRecord, WebhookCall, WebhookRecord } from './types.js';
+import type { AppendInput, DeliveryPatch, DeliveryRecord, EarlyStatus, UploadRecord, WebhookCall, WebhookRecord } from './types.js';
 
 /**
  * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
@@ -428,4 +428,8 @@ export function webhookCallRow(call: WebhookCall): WebhookCallRow {
     next_attempt_at: call.nextAttemptAt,
     created_at: call.createdAt,
   };
+}
+
+export function toEarlyStatus(row: { status: EarlyStatus['status']; at: number | string; error: string | null }): EarlyStatus {
+  return { status: row.status, at: Number(row.at), error: row.error === null ? null : (JSON.parse(row.error) as EarlyStatus['error']) };
 }

@@ -128,6 +128,13 @@ export interface WebhookCall {
   createdAt: number;
 }
 
+/** A platform's status of a sent message. */
+export interface EarlyStatus {
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  at: number;
+  error: DeliveryError | null;
+}
+
 /** Looks a delivery up by its id or by the platform's id of the message sent. */
 export type DeliveryKey = { id: string } | { channelId: string; externalId: string };
 
@@ -365,6 +372,14 @@ export interface Store {
   /** The channel messages to the contact go out on; false when the contact has no such identity. */
   setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean>;
   getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null>;
+  /**
+   * Keeps a platform's status of a message whose send result is not recorded yet (the
+   * webhook outran the API's answer), for `takeEarlyStatuses` once it is. Forgets ones older
+   * than `forgetBefore`.
+   */
+  keepEarlyStatus(status: EarlyStatus & { channelId: string; externalId: string }, forgetBefore: number): Promise<void>;
+  /** The statuses kept for a message, oldest first, removed as they are returned. */
+  takeEarlyStatuses(channelId: string, externalId: string): Promise<EarlyStatus[]>;
   /**
    * Deliveries to one recipient on a channel account, created up to `before`, that have not
    * reached `status` yet (sent, or sent and delivered): what a delivery or read watermark moves.

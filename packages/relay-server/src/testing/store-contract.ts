@@ -476,6 +476,29 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect((await store.claimDueDeliveries(now + 6000, 1000, 10)).map((d) => d.id)).toEqual([second?.id]);
     });
 
+    it('keeps statuses that came before their send was recorded, hands them out once, forgets old ones', async () => {
+      await store.keepEarlyStatus({ channelId: 'wa-main', externalId: 'wamid.9', status: 'read', at: now + 2, error: null }, now - 1000);
+      await store.keepEarlyStatus(
+        { channelId: 'wa-main', externalId: 'wamid.9', status: 'delivered', at: now + 1, error: null },
+        now - 1000,
+      );
+      await store.keepEarlyStatus(
+        { channelId: 'wa-main', externalId: 'wamid.old', status: 'delivered', at: now - 5000, error: null },
+        now - 1000,
+      );
+      const failed = { code: 'UNAVAILABLE', platformCode: '131000', message: 'x' };
+      await store.keepEarlyStatus({ channelId: 'wa-main', externalId: 'wamid.8', status: 'failed', at: now, error: failed }, now - 1000);
+      expect(await store.takeEarlyStatuses('wa-main', 'wamid.9')).toEqual([
+        { status: 'delivered', at: now + 1, error: null },
+        { status: 'read', at: now + 2, error: null },
+      ]);
+      expect(await store.takeEarlyStatuses('wa-main', 'wamid.9')).toEqual([]);
+      expect(await store.takeEarlyStatuses('wa-main', 'wamid.8')).toEqual([{ status: 'failed', at: now, error: failed }]);
+      // Kept before `forgetBefore` of a later keep: forgotten.
+      await store.keepEarlyStatus({ channelId: 'wa-main', externalId: 'wamid.7', status: 'sent', at: now, error: null }, now - 1000);
+      expect(await store.takeEarlyStatuses('wa-main', 'wamid.old')).toEqual([]);
+    });
+
     it('keeps dead letters apart, listed oldest first and counted', async () => {
       const { conversation } = await store.ensureContact(contactInput('5511999990000'));
       const sends = await store.appendMessages([1, 2, 3].map((n) => input({ conversationId: conversation.id, now: now + n })));

@@ -15,6 +15,7 @@ import {
   toContacts,
   toConversation,
   toDeliveryRecord,
+  toEarlyStatus,
   toMember,
   toMessage,
   toUploadRecord,
@@ -41,6 +42,7 @@ import type {
   DeliveryKey,
   DeliveryPatch,
   DeliveryRecord,
+  EarlyStatus,
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
@@ -582,6 +584,20 @@ export class PostgresStore implements Store {
   async getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null> {
     const [row] = await deliveryRows(this.sql, key, false);
     return row ? toDeliveryRecord(row) : null;
+  }
+
+  async keepEarlyStatus(status: EarlyStatus & { channelId: string; externalId: string }, forgetBefore: number): Promise<void> {
+    await this.sql`DELETE FROM early_statuses WHERE at < ${forgetBefore}`;
+    await this.sql`
+      INSERT INTO early_statuses (channel_id, external_id, status, at, error)
+      VALUES (${status.channelId}, ${status.externalId}, ${status.status}, ${status.at}, ${status.error === null ? null : JSON.stringify(status.error)})
+      ON CONFLICT DO NOTHING`;
+  }
+
+  async takeEarlyStatuses(channelId: string, externalId: string): Promise<EarlyStatus[]> {
+    const rows = await this.sql<{ status: EarlyStatus['status']; at: number; error: string | null }[]>`
+      DELETE FROM early_statuses WHERE channel_id = ${channelId} AND external_id = ${externalId} RETURNING status, at, error`;
+    return rows.map(toEarlyStatus).sort((a, b) => a.at - b.at);
   }
 
   async listDeliveriesTo(channelId: string, recipientId: string, before: number, status: 'delivered' | 'read', limit: number) {

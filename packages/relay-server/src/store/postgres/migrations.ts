@@ -137,6 +137,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
   CREATE INDEX deliveries_queue ON deliveries (conversation_id, contact_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries (created_at, id) WHERE dead;
+  CREATE TABLE early_statuses (
+    channel_id text NOT NULL,
+    external_id text NOT NULL,
+    status text NOT NULL,
+    at bigint NOT NULL,
+    error text,
+    PRIMARY KEY (channel_id, external_id, status)
+  );
   `,
   `
   CREATE TABLE webhooks (

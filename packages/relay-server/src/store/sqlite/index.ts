@@ -17,6 +17,7 @@ import {
   toContacts,
   toConversation,
   toDeliveryRecord,
+  toEarlyStatus,
   toMember,
   toMessage,
   toUploadRecord,
@@ -43,6 +44,7 @@ import type {
   DeliveryKey,
   DeliveryPatch,
   DeliveryRecord,
+  EarlyStatus,
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
@@ -864,6 +866,27 @@ export class SqliteStore implements Store {
   async getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null> {
     const row = this.#delivery(key);
     return row ? toDeliveryRecord(row) : null;
+  }
+
+  async keepEarlyStatus(status: EarlyStatus & { channelId: string; externalId: string }, forgetBefore: number): Promise<void> {
+    this.#run('DELETE FROM early_statuses WHERE at < ?', forgetBefore);
+    this.#run(
+      'INSERT INTO early_statuses (channel_id, external_id, status, at, error) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      status.channelId,
+      status.externalId,
+      status.status,
+      status.at,
+      status.error === null ? null : JSON.stringify(status.error),
+    );
+  }
+
+  async takeEarlyStatuses(channelId: string, externalId: string): Promise<EarlyStatus[]> {
+    const rows = this.#all<{ status: EarlyStatus['status']; at: number; error: string | null }>(
+      'DELETE FROM early_statuses WHERE channel_id = ? AND external_id = ? RETURNING status, at, error',
+      channelId,
+      externalId,
+    );
+    return rows.map(toEarlyStatus).sort((a, b) => a.at - b.at);
   }
 
   async listDeliveriesTo(channelId: string, recipientId: string, before: number, status: 'delivered' | 'read', limit: number) {
