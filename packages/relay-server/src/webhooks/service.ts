@@ -109,6 +109,8 @@ export class WebhookService {
   /** Called for what this node publishes: durable conversation events become webhook events. */
   observe(envelope: BusEnvelope): void {
     if (envelope.kind !== 'conversation') return;
+    // Most relays have no endpoints: then a message costs nothing here (the list is re-read every second).
+    if (this.#endpoints && this.#endpoints.list.length === 0 && Date.now() - this.#endpoints.at <= 1000) return;
     const { event } = envelope;
     let id: string;
     switch (event.type) {

@@ -481,7 +481,7 @@ export class SqliteStore implements Store {
     const append = this.db.transaction(() => {
       // Per batch, each conversation's counter is read once and written once, and each
       // (conversation, sender) membership is checked once: a batch is mostly the same few.
-      const conversations = new Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean } | null>();
+      const conversations = new Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean; hasContacts: boolean } | null>();
       const members = new Map<string, boolean>();
       const outcomes = batch.map((input) => this.#appendOne(input, conversations, members));
       for (const [id, conv] of conversations) {
@@ -501,7 +501,7 @@ export class SqliteStore implements Store {
 
   #appendOne(
     input: AppendInput,
-    conversations: Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean } | null>,
+    conversations: Map<string, { lastSeq: number; lastActivityAt: number; changed: boolean; hasContacts: boolean } | null>,
     members: Map<string, boolean>,
   ): AppendOutcome {
     let conv = conversations.get(input.conversationId);
@@ -510,7 +510,15 @@ export class SqliteStore implements Store {
         'SELECT last_seq, last_activity_at FROM conversations WHERE id = ?',
         input.conversationId,
       );
-      conv = row ? { lastSeq: row.last_seq, lastActivityAt: row.last_activity_at, changed: false } : null;
+      // Whether any member is a contact: looked up once per conversation and batch, so conversations
+      // of app users only pay nothing more per message.
+      const hasContacts =
+        row !== undefined &&
+        this.#get(
+          'SELECT 1 FROM members m JOIN contacts c ON c.id = m.user_id WHERE m.conversation_id = ? LIMIT 1',
+          input.conversationId,
+        ) !== undefined;
+      conv = row ? { lastSeq: row.last_seq, lastActivityAt: row.last_activity_at, changed: false, hasContacts } : null;
       conversations.set(input.conversationId, conv);
     }
     const memberKey = `${input.conversationId}\u0000${input.senderId}`;
@@ -549,6 +557,7 @@ export class SqliteStore implements Store {
     // The contacts among the members get a delivery on their channel, committed with the message.
     const dispatch =
       input.kind !== 'system' &&
+      conv.hasContacts &&
       this.#run(
         `INSERT INTO deliveries (id, message_id, conversation_id, contact_id, seq, status, next_attempt_at, created_at, updated_at)
          SELECT lower(hex(randomblob(16))), ?, ?, c.id, ?, 'pending', ?, ?, ?
