@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, watch } from 'node:fs';
 import { request } from 'node:http';
+import { basename, join } from 'node:path';
 import type { ConversationDetail } from '@chat4all/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, patch, REDIS_URL, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
@@ -58,6 +59,8 @@ describe('an upload on two relay nodes (shared store, storage and Redis)', () =>
       stalled.on('close', () => resolve('closed'));
     });
     stalled.write(readFileSync(source.path).subarray(0, MiB));
+    // Node A holds the lock once it writes what it receives to the upload's file.
+    await written(join(a.dataDir, 'uploads', basename(path)));
 
     // Node B needs the lock for HEAD: node A is asked to end its PATCH, and keeps what it received.
     const head = await fetch(`${b.url}${path}`, {
@@ -75,3 +78,26 @@ describe('an upload on two relay nodes (shared store, storage and Redis)', () =>
     expect(info.body).toMatchObject({ complete: true, sha256: source.sha256 });
   });
 });
+
+/** Resolves once the file exists and holds at least one byte. */
+function written(file: string): Promise<void> {
+  const size = () => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  return new Promise((resolve) => {
+    const watcher = watch(file, () => {
+      if (size() > 0) {
+        watcher.close();
+        resolve();
+      }
+    });
+    if (size() > 0) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
