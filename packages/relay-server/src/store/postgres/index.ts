@@ -68,7 +68,11 @@ type Query = Sql | Tx;
 export interface PostgresStoreOptions {
   /** Connection URL (`postgres://user:pass@host:5432/db`). Ignored when `sql` is given. */
   url?: string;
-  /** A `postgres` client to use instead of opening `url`. The store does not end it on `close()`. */
+  /**
+   * A `postgres` client to use instead of opening `url`. The store does not end it on
+   * `close()`. Give it `connection: { plan_cache_mode: 'force_custom_plan' }`, as the store's
+   * own client has (see docs/scaling.md).
+   */
   sql?: Sql;
   /** Pool size when the store opens its own client. @default 10 */
   max?: number;
@@ -119,9 +123,13 @@ export class PostgresStore implements Store {
         onnotice: () => {},
         // int8 (times in ms) as numbers: epoch milliseconds stay exact far past year 200000.
         types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
-        // Named so operators (and pg_stat_activity) can tell the relay's connections apart.
         connection: {
+          // Named so operators (and pg_stat_activity) can tell the relay's connections apart.
           application_name: options.schema ? `chat4all-relay:${options.schema}` : 'chat4all-relay',
+          // Each batch is planned for the rows it looks up. A generic plan made while a table is
+          // still small (a new deployment) seq-scans it for every id of a batch until the next
+          // ANALYZE: appends then slow down with the table's size.
+          plan_cache_mode: 'force_custom_plan',
           ...(options.schema ? { search_path: options.schema } : {}),
         },
       });

@@ -17,6 +17,16 @@ storeContract('postgres', () => {
 afterAll(() => dropSchemas(schemas));
 
 describe('PostgresStore shared by several nodes', () => {
+  it('plans every statement for its own parameters, so a plan cached while the tables were small is never reused', async () => {
+    const store = new PostgresStore({ url, max: 1 });
+    try {
+      const rows = await Promise.all([1, 2, 3].map(() => store.sql<{ plan_cache_mode: string }[]>`SHOW plan_cache_mode`));
+      expect(rows.flat().map((row) => row.plan_cache_mode)).toEqual(['force_custom_plan', 'force_custom_plan', 'force_custom_plan']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('assigns gap-free seqs and stores each client id once when nodes append to one conversation at once', async () => {
     const schema = `shared_${randomBytes(6).toString('hex')}`;
     schemas.push(schema);
