@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
 import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, streamFile, token, uuidv7, wsPair } from './clients.js';
+import { cpuUsage, pidsNamed } from './cpu.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 
@@ -34,6 +35,8 @@ const SCALE_MESSAGES = scale(60_000, 5_000);
 // BENCH_UPLOAD_MIB=2048 measures a 2 GiB upload.
 const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_MIB ?? scale(1024, 64)) * 1024 ** 2;
 const SCALE_PAIRS = 8;
+/** Messages sent before a throughput run's clock starts (JIT warm-up). */
+const WARMUP = 5_000;
 const SEED_TARGET_PER_SECOND = Math.ceil(100_000 / 60);
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -320,7 +323,14 @@ async function scaleScenario(): Promise<void> {
     return spread(pairs);
   };
   let pair = await relayPairs('tp');
-  const relayRate = await throughput(pair, SCALE_MESSAGES, 256);
+  const usage = cpuUsage({
+    'relay nodes': () => nodes.map((node) => node.child.pid ?? 0),
+    PostgreSQL: () => pidsNamed('postgres'),
+    Redis: () => pidsNamed('redis-server'),
+    'load generator': () => [process.pid],
+  });
+  const relayRate = await throughput(pair, SCALE_MESSAGES, 256, WARMUP);
+  const cpu = usage.stop(SCALE_MESSAGES + WARMUP);
   pair.close();
   const rates = [SEED_TARGET_PER_SECOND, 5_000];
   const relayLatency: Record<number, { p50: number; p95: number; p99: number }> = {};
@@ -382,6 +392,29 @@ async function scaleScenario(): Promise<void> {
     target: '—',
     meets: null,
   });
+  // What one message costs every process on the machine, beside what it may cost for the
+  // machine's cores to carry the target rate.
+  const budget = (cpus().length * 1e6) / (0.4 * pgCeiling);
+  const total = Object.values(cpu).reduce((sum, us) => sum + us, 0);
+  record({
+    name: 'scaled-cpu-per-message',
+    value: total,
+    unit: 'µs',
+    ceiling: `CPU of ${cpus().length} cores per message at 0.4× batched inserts`,
+    ceilingValue: budget,
+    target: '≤ the budget',
+    meets: total <= budget,
+  });
+  for (const [part, us] of Object.entries(cpu))
+    record({
+      name: `scaled-cpu-per-message-${part.toLowerCase().replaceAll(' ', '-')}`,
+      value: us,
+      unit: 'µs',
+      ceiling: 'the budget above',
+      ceilingValue: budget,
+      target: '—',
+      meets: null,
+    });
   const seed = relayLatency[SEED_TARGET_PER_SECOND] ?? { p50: 0, p95: 0, p99: 0 };
   for (const p of ['p50', 'p95', 'p99'] as const) {
     record({
