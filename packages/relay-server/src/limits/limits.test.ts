@@ -7,6 +7,7 @@ import { MemorySharedState } from '../shared/memory.js';
 import { RedisSharedState } from '../shared/redis.js';
 import type { Rate, SharedState } from '../shared/types.js';
 import { Limits, leaseSize } from './limits.js';
+import type { RateDecision } from './token-bucket.js';
 
 /** 40 sends a second, a burst of 100: leases of 10 tokens, which lapse after 250 ms. */
 const config = {
@@ -61,6 +62,20 @@ describe('Limits', () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => limits.send('bot')));
     expect(answers).toEqual(Array(10).fill(undefined));
     expect(shared.takes).toEqual([10]);
+  });
+
+  it('answers one user’s checks in the order they were made, whether each spent a lease, took one or waited for one', async () => {
+    const inner = new MemorySharedState();
+    // A shared state that answers a turn of the event loop later, as Redis does.
+    const slow = Object.assign(Object.create(inner) as SharedState, {
+      consume: (name: string, key: string, rate: Rate, cost?: number) =>
+        new Promise<RateDecision>((resolve) => setImmediate(() => resolve(inner.consume(name, key, rate, cost)))),
+    });
+    const limits = new Limits(config, slow, metrics());
+    const answered: number[] = [];
+    const checks = Array.from({ length: 35 }, (_, i) => limits.send('bot').then(() => answered.push(i)));
+    await Promise.all(checks);
+    expect(answered).toEqual(Array.from({ length: 35 }, (_, i) => i));
   });
 
   it('lets a lease’s unspent tokens lapse once the rate would have refilled them', async () => {

@@ -8,8 +8,6 @@ import { rateLimited } from './errors.js';
 interface Lease {
   tokens: number;
   expiresAt: number;
-  /** Set while the lease is being taken, so concurrent checks of one key wait for it instead of taking another. */
-  taking?: Promise<unknown>;
 }
 
 /** Leases kept at most; the oldest are forgotten first. */
@@ -41,6 +39,8 @@ export class Limits {
   readonly #connects: Rate;
   readonly #logins: Rate;
   readonly #leases = new Map<string, Lease>();
+  /** Per leased key, the last check not yet answered. */
+  readonly #pending = new Map<string, Promise<void>>();
 
   constructor(
     config: RelayConfig['limits'],
@@ -69,17 +69,53 @@ export class Limits {
     return this.#check('login', this.#logins, ip, 'Too many sign-in attempts from this address');
   }
 
-  async #check(limit: string, rate: Rate, key: string, what: string): Promise<RelayError | undefined> {
+  /**
+   * Checks of one leased key are answered in the order they were made, so a client's sends
+   * reach the commit in the order they arrived whichever took a lease and whichever spent
+   * one: each waits for the check before it.
+   */
+  #check(limit: string, rate: Rate, key: string, what: string): Promise<RelayError | undefined> {
     const size = leaseSize(rate);
+    if (size <= 1) return this.#take(limit, rate, key, what);
     const id = `${limit}\u0000${key}`;
+    const previous = this.#pending.get(id);
+    if (!previous && this.#spend(id)) return Promise.resolve(undefined);
+    const answer = previous
+      ? previous.then(() => this.#leased(limit, rate, key, what, size, id))
+      : this.#leased(limit, rate, key, what, size, id);
+    const settled = answer.then(
+      () => {},
+      () => {},
+    );
+    this.#pending.set(id, settled);
+    void settled.then(() => {
+      if (this.#pending.get(id) === settled) this.#pending.delete(id);
+    });
+    return answer;
+  }
+
+  /** Spends from the lease, else takes a new one, else (near the limit) a single token. */
+  async #leased(limit: string, rate: Rate, key: string, what: string, size: number, id: string): Promise<RelayError | undefined> {
+    if (this.#spend(id)) return undefined;
+    try {
+      const decision = await this.shared.consume(limit, key, rate, size);
+      if (decision.ok) {
+        this.#leases.delete(id);
+        this.#leases.set(id, { tokens: size - 1, expiresAt: this.now() + (size * 60_000) / rate.perMinute });
+        if (this.#leases.size > MAX_LEASES) this.#leases.delete(this.#leases.keys().next().value as string);
+        return undefined;
+      }
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
+    return this.#take(limit, rate, key, what);
+  }
+
+  /** Takes one token from the shared bucket. */
+  async #take(limit: string, rate: Rate, key: string, what: string): Promise<RelayError | undefined> {
     let decision: Awaited<ReturnType<SharedState['consume']>>;
     try {
-      if (size > 1) {
-        for (let lease = this.#leases.get(id); lease?.taking; lease = this.#leases.get(id)) await lease.taking;
-        if (this.#spend(id)) return undefined;
-        decision = await this.#lease(limit, key, rate, size, id);
-        if (decision.ok) return undefined;
-      }
       decision = await this.shared.consume(limit, key, rate);
     } catch (error) {
       this.onError(error);
@@ -100,22 +136,5 @@ export class Limits {
     }
     lease.tokens -= 1;
     return true;
-  }
-
-  /** Takes `size` tokens at once; on success one is spent now and the rest kept as the lease. */
-  async #lease(limit: string, key: string, rate: Rate, size: number, id: string) {
-    const taking = this.shared.consume(limit, key, rate, size);
-    this.#leases.delete(id);
-    this.#leases.set(id, { tokens: 0, expiresAt: 0, taking: taking.catch(() => {}) });
-    if (this.#leases.size > MAX_LEASES) this.#leases.delete(this.#leases.keys().next().value as string);
-    try {
-      const decision = await taking;
-      if (decision.ok) this.#leases.set(id, { tokens: size - 1, expiresAt: this.now() + (size * 60_000) / rate.perMinute });
-      else this.#leases.delete(id);
-      return decision;
-    } catch (error) {
-      this.#leases.delete(id);
-      throw error;
-    }
   }
 }
