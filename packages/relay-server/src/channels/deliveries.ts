@@ -22,6 +22,17 @@ export function deliveryError(error: ChannelError): DeliveryRecord['error'] {
   return { code: error.code, platformCode: error.platformCode, message: error.message };
 }
 
+/** Still pending after exactly `attempt` attempts: the work of whoever holds that attempt. */
+export function takeable(delivery: DeliveryRecord, attempt: number): boolean {
+  return delivery.status === 'pending' && !delivery.dead && delivery.attempts === attempt;
+}
+
+/** The change a platform's status makes, with its history entry; null when it does not move the delivery forward. */
+function statusPatch(current: DeliveryRecord, status: DeliveryStatus, at: number, error: DeliveryRecord['error']): DeliveryPatch | null {
+  if (!advances(current.status, status)) return null;
+  return { status, ...(error ? { error } : {}), history: { status, at, ...(error ? { code: error.code } : {}) } };
+}
+
 /** Channel deliveries: every change stored, logged, and fanned out to the conversation as `delivery.updated`. */
 export class DeliveryService {
   constructor(
@@ -53,17 +64,11 @@ export class DeliveryService {
     at: number,
     error: ChannelError | null,
   ): Promise<DeliveryRecord | null> {
-    const update = (current: DeliveryRecord): DeliveryPatch | null =>
-      advances(current.status, status)
-        ? { status, ...(error ? { error: deliveryError(error) } : {}), history: { status, at, ...(error ? { code: error.code } : {}) } }
-        : null;
-    const updated = await this.update({ channelId, externalId }, update);
+    const recorded = error ? deliveryError(error) : null;
+    const updated = await this.update({ channelId, externalId }, (current) => statusPatch(current, status, at, recorded));
     if (updated || (await this.store.getDelivery({ channelId, externalId }))) return updated;
     // The webhook outran the send's answer (or is about a message sent outside the relay): kept a day for `sent()`.
-    await this.store.keepEarlyStatus(
-      { channelId, externalId, status, at, error: error ? deliveryError(error) : null },
-      Date.now() - 24 * 3600_000,
-    );
+    await this.store.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
     return null;
   }
 
@@ -71,20 +76,10 @@ export class DeliveryService {
   async sent(id: string, attempts: number, channelId: string, externalId: string): Promise<void> {
     const now = Date.now();
     await this.update({ id }, (d) =>
-      d.attempts === attempts && d.status === 'pending' && !d.dead
-        ? { status: 'sent', externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
-        : null,
+      takeable(d, attempts) ? { status: 'sent', externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } } : null,
     );
     for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
-      await this.update({ channelId, externalId }, (current) =>
-        advances(current.status, early.status)
-          ? {
-              status: early.status,
-              ...(early.error ? { error: early.error } : {}),
-              history: { status: early.status, at: early.at, ...(early.error ? { code: early.error.code } : {}) },
-            }
-          : null,
-      );
+      await this.update({ channelId, externalId }, (current) => statusPatch(current, early.status, early.at, early.error));
     }
   }
 

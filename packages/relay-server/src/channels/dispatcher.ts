@@ -11,11 +11,12 @@ import {
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { Rerun } from '../queue/rerun.js';
 import type { WorkItem, WorkQueue } from '../queue/types.js';
 import type { SharedState } from '../shared/types.js';
 import type { DeliveryRecord, Store } from '../store/types.js';
 import type { Channel, Channels } from './channels.js';
-import { type DeliveryService, deliveryError } from './deliveries.js';
+import { type DeliveryService, deliveryError, takeable } from './deliveries.js';
 
 /** One attempt of one delivery: the work item. `attempt` is how many attempts came before, so a repeated item is done once. */
 export interface DispatchItem {
@@ -46,9 +47,7 @@ export class Dispatcher {
   readonly #breakers = new Map<string, CircuitBreakerPolicy>();
   #timer: NodeJS.Timeout | undefined;
   #worker: { stop(): Promise<void> } | undefined;
-  #polling: Promise<void> | undefined;
-  #again = false;
-  #closed = false;
+  readonly #polls: Rerun;
 
   constructor(
     private readonly deps: {
@@ -66,6 +65,10 @@ export class Dispatcher {
       fileBytes(uploadId: string): Promise<Uint8Array>;
     },
   ) {
+    this.#polls = new Rerun(
+      () => this.#poll(),
+      (err) => deps.log.error({ err }, 'looking for due deliveries failed'),
+    );
     for (const channel of deps.channels.all()) {
       const breaker = circuitBreaker(handleAll, {
         halfOpenAfter: deps.config.breakerHalfOpenAfterMs,
@@ -90,20 +93,7 @@ export class Dispatcher {
 
   /** Looks for due deliveries now (coalesced: one look at a time, and one more if asked meanwhile). */
   wake(): void {
-    if (this.#closed || this.deps.channels.size === 0) return;
-    if (this.#polling) {
-      this.#again = true;
-      return;
-    }
-    this.#polling = this.#poll()
-      .catch((err: unknown) => this.deps.log.error({ err }, 'looking for due deliveries failed'))
-      .finally(() => {
-        this.#polling = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    if (this.deps.channels.size > 0) this.#polls.wake();
   }
 
   async #poll(): Promise<void> {
@@ -116,9 +106,8 @@ export class Dispatcher {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     clearInterval(this.#timer);
-    await this.#polling;
+    await this.#polls.close();
     await this.#worker?.stop();
   }
 
@@ -177,7 +166,7 @@ export class Dispatcher {
         metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'circuit_open', code: 'CIRCUIT_OPEN' });
         // Not an attempt: the platform was not called. Try again when the circuit half-opens.
         await deliveries.update({ id: deliveryId }, (d) =>
-          d.attempts === attempt + 1 && d.status === 'pending'
+          takeable(d, attempt + 1)
             ? {
                 attempts: attempt,
                 nextAttemptAt: Date.now() + config.breakerHalfOpenAfterMs,
@@ -206,7 +195,6 @@ export class Dispatcher {
   async #outcome(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
     const { deliveries, config, metrics } = this.deps;
     const now = Date.now();
-    const mine = (d: DeliveryRecord) => d.attempts === attempts && d.status === 'pending' && !d.dead;
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
       await deliveries.sent(delivery.id, attempts, channel.id, result.externalId);
@@ -220,7 +208,7 @@ export class Dispatcher {
     if (attempts >= config.maxAttempts) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'dead_lettered', code: error.code });
       await deliveries.update({ id: delivery.id }, (d) =>
-        mine(d)
+        takeable(d, attempts)
           ? {
               status: 'failed',
               dead: true,
@@ -235,7 +223,7 @@ export class Dispatcher {
     const wait = error.retry === 'after' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(attempts, config);
     metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'retry', code: error.code });
     await deliveries.update({ id: delivery.id }, (d) =>
-      mine(d)
+      takeable(d, attempts)
         ? { error: deliveryError(error), nextAttemptAt: now + wait, history: { status: 'retrying', at: now, code: error.code } }
         : null,
     );
@@ -246,7 +234,7 @@ export class Dispatcher {
     const now = Date.now();
     this.deps.metrics.dispatchOutcomes.inc({ channel: channelId || (delivery.channelId ?? ''), outcome: 'failed', code: error.code });
     await this.deps.deliveries.update({ id: delivery.id }, (d) =>
-      d.status === 'pending' && !d.dead && d.attempts === attempts
+      takeable(d, attempts)
         ? { status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
         : null,
     );
@@ -295,10 +283,6 @@ export class Dispatcher {
     );
     return sent?.externalId ?? null;
   }
-}
-
-function takeable(delivery: DeliveryRecord, attempt: number): boolean {
-  return delivery.status === 'pending' && !delivery.dead && delivery.attempts === attempt;
 }
 
 class RetryableSendError extends Error {

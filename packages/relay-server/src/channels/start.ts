@@ -1,5 +1,9 @@
 import { TelegramConnector } from '@chat4all/connectors';
 import type { RelayContext } from '../context.js';
+import { backoffDelay } from './dispatcher.js';
+
+/** Waits between failed `getUpdates` calls: full jitter up to 0.5 s, doubling, at most 30 s. */
+const POLL_BACKOFF = { baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /**
  * Channel accounts at start. Connectors that report events by themselves (loopback) hand
@@ -46,7 +50,7 @@ export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | '
         } catch (err) {
           failures++;
           ctx.log.warn({ err, channelId: channel.id }, 'telegram polling failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)).unref());
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, POLL_BACKOFF)).unref());
         }
       }
     })();

@@ -40,7 +40,7 @@ export class Limits {
   readonly #logins: Rate;
   readonly #leases = new Map<string, Lease>();
   /** Per leased key, the last check not yet answered. */
-  readonly #pending = new Map<string, Promise<void>>();
+  readonly #pending = new Map<string, Promise<RelayError | undefined>>();
 
   constructor(
     config: RelayConfig['limits'],
@@ -80,16 +80,13 @@ export class Limits {
     const id = `${limit}\u0000${key}`;
     const previous = this.#pending.get(id);
     if (!previous && this.#spend(id)) return Promise.resolve(undefined);
+    // Never rejects: a failing shared state allows (see #leased and #take).
     const answer = previous
       ? previous.then(() => this.#leased(limit, rate, key, what, size, id))
       : this.#leased(limit, rate, key, what, size, id);
-    const settled = answer.then(
-      () => {},
-      () => {},
-    );
-    this.#pending.set(id, settled);
-    void settled.then(() => {
-      if (this.#pending.get(id) === settled) this.#pending.delete(id);
+    this.#pending.set(id, answer);
+    void answer.then(() => {
+      if (this.#pending.get(id) === answer) this.#pending.delete(id);
     });
     return answer;
   }

@@ -6,6 +6,7 @@ import { backoffDelay } from '../channels/dispatcher.js';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { Rerun } from '../queue/rerun.js';
 import type { Store, WebhookCall, WebhookRecord } from '../store/types.js';
 import { assertPublicUrl, parseWebhookUrl } from './addresses.js';
 
@@ -51,8 +52,7 @@ export function webhookView(record: WebhookRecord) {
 export class WebhookService {
   #endpoints: { at: number; list: WebhookRecord[] } | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #closed = false;
+  readonly #drains: Rerun;
   #purgedAt = 0;
 
   constructor(
@@ -63,7 +63,12 @@ export class WebhookService {
       metrics: RelayMetrics;
       fetch?: typeof fetch;
     },
-  ) {}
+  ) {
+    this.#drains = new Rerun(
+      () => this.#drain(),
+      (err) => deps.log.error({ err }, 'webhook calls failed'),
+    );
+  }
 
   async create(input: { url: string; events: string[]; description?: string | null }): Promise<WebhookRecord> {
     await this.#checkUrl(input.url);
@@ -171,19 +176,14 @@ export class WebhookService {
     this.#timer.unref();
   }
 
+  /** Sends the calls that are due now (one drain at a time, and one more if woken meanwhile). */
   wake(): void {
-    if (this.#closed || this.#running) return;
-    this.#running = this.#drain()
-      .catch((err: unknown) => this.deps.log.error({ err }, 'webhook calls failed'))
-      .finally(() => {
-        this.#running = undefined;
-      });
+    this.#drains.wake();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     clearInterval(this.#timer);
-    await this.#running;
+    await this.#drains.close();
   }
 
   async #drain(): Promise<void> {
