@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
 import postgres from 'postgres';
 import {
@@ -407,10 +408,10 @@ export class PostgresStore implements Store {
     if (batch.length === 0) return [];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sql.begin((tx) => appendBatch(tx, batch));
+        return await this.sql.begin((tx) => appendBatch(tx, batch, attempt > 1));
       } catch (error) {
-        // Another node stored one of these ids between our check and our insert: run the
-        // batch again, now seeing that row (so no seq is skipped).
+        // One of these ids was already stored (a client's retry), or another node stored it
+        // meanwhile: run the batch again, now reading the stored rows first (so no seq is skipped).
         if (!(error instanceof AppendRace) || attempt >= APPEND_ATTEMPTS) throw error;
       }
     }
@@ -873,32 +874,31 @@ async function receiptBatch(tx: Tx, batch: readonly ReceiptInput[]): Promise<Rec
 }
 
 /**
- * One append transaction. Reads everything the batch needs in four queries (counters,
- * memberships, ids already stored, reply targets), decides each outcome in memory, then
- * writes with one multi-row insert and one counter update.
+ * One append transaction. Reads what the batch needs in at most three pipelined queries
+ * (counters, the members that are senders or contacts, reply targets), decides each
+ * outcome in memory, then writes with one multi-row insert, one counter update and, when
+ * contacts are members, one insert of their deliveries.
+ *
+ * `checkStored` says whether to read which ids are already stored first. Without that read a
+ * retried id makes the insert come up short: the caller rolls back and runs the batch
+ * again with it, so the common batch of new messages pays one statement less.
  */
-async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<AppendOutcome[]> {
+async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: boolean): Promise<AppendOutcome[]> {
   const conversationIds = [...new Set(batch.map((input) => input.conversationId))].sort();
   const ids = batch.map((input) => input.id);
   const replyIds = [...new Set(batch.flatMap((input) => (input.replyTo === null ? [] : [input.replyTo])))];
-
-  const senders = new Map<string, { conversationId: string; userId: string }>();
-  for (const input of batch)
-    if (input.senderId !== null)
-      senders.set(`${input.conversationId}\u0000${input.senderId}`, { conversationId: input.conversationId, userId: input.senderId });
-  // Issued together, these are pipelined: one round trip while the locks are held, not four.
-  // Locking in id order means two nodes appending to the same conversations cannot deadlock;
-  // the reads after it run once the locks are taken.
+  const senderIds = [...new Set(batch.flatMap((input) => (input.senderId === null ? [] : [input.senderId])))];
+  // Issued together, these are pipelined: one round trip while the locks are held. Locking
+  // in id order means two nodes appending to the same conversations cannot deadlock; the
+  // reads after it run once the locks are taken.
   const [counters, memberRows, stored, replies] = await Promise.all([
     tx<{ id: string; last_seq: number; last_activity_at: number }[]>`
       SELECT id, last_seq, last_activity_at FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
-    senders.size
-      ? tx<{ conversation_id: string; user_id: string }[]>`
-          SELECT conversation_id, user_id FROM members
-          WHERE (conversation_id, user_id) IN (
-            SELECT * FROM unnest(${[...senders.values()].map((s) => s.conversationId)}::text[], ${[...senders.values()].map((s) => s.userId)}::text[]))`
-      : [],
-    tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])`,
+    tx<{ conversation_id: string; user_id: string; contact: boolean }[]>`
+      SELECT m.conversation_id, m.user_id, k.id IS NOT NULL AS contact
+      FROM members m LEFT JOIN contacts k ON k.id = m.user_id
+      WHERE m.conversation_id = ANY(${conversationIds}::text[]) AND (m.user_id = ANY(${senderIds}::text[]) OR k.id IS NOT NULL)`,
+    checkStored ? tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])` : [],
     replyIds.length
       ? tx<{ id: string; conversation_id: string }[]>`SELECT id, conversation_id FROM messages WHERE id = ANY(${replyIds}::text[])`
       : [],
@@ -908,10 +908,13 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
     counters.map((row) => [row.id, { lastSeq: row.last_seq, lastActivityAt: Number(row.last_activity_at), changed: false }]),
   );
   const members = new Set(memberRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
+  const contacts = new Map<string, string[]>();
+  for (const row of memberRows) if (row.contact) contacts.set(row.conversation_id, [...(contacts.get(row.conversation_id) ?? []), row.user_id]);
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
 
   const rows: MessageRow[] = [];
+  const deliveries: Record<string, string | number>[] = [];
   const outcomes = batch.map((input): AppendOutcome => {
     const original = existing.get(input.id);
     if (original) {
@@ -945,38 +948,36 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[]): Promise<Appen
     // Later inputs of this batch may retry this id or reply to it.
     existing.set(input.id, row);
     replyHome.set(input.id, input.conversationId);
-    return { ok: true, created: true, message: appendedMessage(input, seq) };
+    // The contacts among the members get a delivery on their channel, committed with the message.
+    const recipients = input.kind === 'system' ? [] : (contacts.get(input.conversationId) ?? []).filter((id) => id !== input.senderId);
+    for (const contactId of recipients)
+      deliveries.push({
+        id: randomUUID().replaceAll('-', ''),
+        message_id: input.id,
+        conversation_id: input.conversationId,
+        contact_id: contactId,
+        seq,
+        status: 'pending',
+        next_attempt_at: input.now,
+        created_at: input.now,
+        updated_at: input.now,
+      });
+    const message = appendedMessage(input, seq);
+    return recipients.length > 0 ? { ok: true, created: true, message, dispatch: true } : { ok: true, created: true, message };
   });
   if (rows.length === 0) return outcomes;
 
   const changed = [...conversations].filter(([, conv]) => conv.changed);
-  const dispatchable = rows.filter((row) => row.kind !== 'system');
-  // Pipelined too; a short insert rolls the update back with the rest. The contacts among the
-  // members get a delivery on their channel, committed with the message.
-  const [inserted, , deliveries] = await Promise.all([
+  // Pipelined too; a short insert rolls the rest back with it.
+  const [inserted] = await Promise.all([
     tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`,
     tx`
       UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
       FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
         AS u(id, last_seq, last_activity_at)
       WHERE c.id = u.id`,
-    dispatchable.length
-      ? tx<{ message_id: string }[]>`
-          INSERT INTO deliveries (id, message_id, conversation_id, contact_id, seq, status, next_attempt_at, created_at, updated_at)
-          SELECT replace(gen_random_uuid()::text, '-', ''), u.id, u.conversation_id, c.id, u.seq, 'pending', u.now, u.now, u.now
-          FROM unnest(${dispatchable.map((r) => r.id)}::text[], ${dispatchable.map((r) => r.conversation_id)}::text[],
-            ${dispatchable.map((r) => r.sender_id)}::text[], ${dispatchable.map((r) => r.created_at)}::bigint[],
-            ${dispatchable.map((r) => r.seq)}::int[]) AS u(id, conversation_id, sender_id, now, seq)
-          JOIN members m ON m.conversation_id = u.conversation_id
-          JOIN contacts c ON c.id = m.user_id
-          WHERE c.id IS DISTINCT FROM u.sender_id
-          RETURNING message_id`
-      : [],
+    deliveries.length ? tx`INSERT INTO deliveries ${tx(deliveries)} ON CONFLICT DO NOTHING` : null,
   ]);
   if (inserted.count !== rows.length) throw new AppendRace();
-  if (deliveries.length > 0) {
-    const dispatched = new Set(deliveries.map((row) => row.message_id));
-    for (const outcome of outcomes) if (outcome.ok && outcome.created && dispatched.has(outcome.message.id)) outcome.dispatch = true;
-  }
   return outcomes;
 }

@@ -173,4 +173,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_calls_due ON webhook_calls (next_attempt_at) WHERE done_at IS NULL;
   CREATE INDEX webhook_calls_done ON webhook_calls (done_at) WHERE done_at IS NOT NULL;
   `,
+  // Appends lock the conversation row and insert only into conversations that exist, and
+  // conversations are never deleted: the per-row foreign-key check cost PostgreSQL more
+  // CPU than the rest of the insert.
+  `
+  ALTER TABLE messages DROP CONSTRAINT messages_conversation_id_fkey;
+  `,
 ];
