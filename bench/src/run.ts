@@ -354,7 +354,13 @@ async function scaleScenario(): Promise<void> {
     return spread(pairs);
   };
   pair = await ioPairs('tp');
-  const ioRate = await throughput(pair, SCALE_MESSAGES, 256);
+  const ioUsage = cpuUsage({
+    'socket.io nodes': () => io.map((server) => server.child.pid ?? 0),
+    Redis: () => pidsNamed('redis-server'),
+    'load generator': () => [process.pid],
+  });
+  const ioRate = await throughput(pair, SCALE_MESSAGES, 256, WARMUP);
+  const ioCpu = ioUsage.stop(SCALE_MESSAGES + WARMUP);
   pair.close();
   pair = await ioPairs('lat');
   const ioLatency = await latency(pair, SEED_TARGET_PER_SECOND, quick ? 2 : 10);
@@ -415,6 +421,17 @@ async function scaleScenario(): Promise<void> {
       target: '—',
       meets: null,
     });
+  // The same cost for the Socket.IO cluster, which stores nothing: how far the budget is from
+  // what fan-out alone costs on this machine.
+  record({
+    name: 'scaled-cpu-per-message-socketio',
+    value: Object.values(ioCpu).reduce((sum, us) => sum + us, 0),
+    unit: 'µs',
+    ceiling: 'the budget above',
+    ceilingValue: budget,
+    target: '—',
+    meets: null,
+  });
   const seed = relayLatency[SEED_TARGET_PER_SECOND] ?? { p50: 0, p95: 0, p99: 0 };
   for (const p of ['p50', 'p95', 'p99'] as const) {
     record({
