@@ -34,7 +34,8 @@ type StreamReply = Array<[key: string, entries: Array<[id: string, fields: strin
 
 /**
  * Fan-out over Redis Streams. A conversation's envelopes go to one of `partitions` streams
- * (`XADD … MAXLEN ~`), so their order holds; every node reads every stream with a
+ * (`XADD … MAXLEN ~`), so their order holds; those published in the same turn of the event
+ * loop share one entry per stream (field `b`, a JSON array; a lone one is field `e`); every node reads every stream with a
  * blocking `XREAD` from where it last was. Publishing waits out a Redis outage (commands
  * queue and are sent on reconnect) rather than failing, so an outage delays fan-out
  * instead of losing it.
@@ -59,6 +60,9 @@ export class RedisStreamsBus implements Bus {
   #positioned: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #disconnected = false;
+  /** Envelopes published this turn and not yet sent, per stream. */
+  #pending = new Map<number, { at: number; envelopes: string[]; waiters: Array<{ resolve(): void; reject(error: unknown): void }> }>();
+  #flushing: NodeJS.Immediate | undefined;
 
   constructor(options: RedisStreamsBusOptions) {
     const connection: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: false };
@@ -96,11 +100,41 @@ export class RedisStreamsBus implements Bus {
     await this.#positioned;
   }
 
-  async publish(envelope: BusEnvelope): Promise<void> {
+  publish(envelope: BusEnvelope): Promise<void> {
     const key = envelope.kind === 'conversation' ? envelope.conversationId : `presence:${envelope.userId}`;
-    const stream = this.#keys[partitionOf(key, this.#keys.length)] as string;
-    const at = performance.timeOrigin + performance.now();
-    await this.#publisher.xadd(stream, 'MAXLEN', '~', this.#maxLength, '*', 'e', JSON.stringify(envelope), 't', String(at));
+    const partition = partitionOf(key, this.#keys.length);
+    return new Promise((resolve, reject) => {
+      let entry = this.#pending.get(partition);
+      if (!entry) {
+        entry = { at: performance.timeOrigin + performance.now(), envelopes: [], waiters: [] };
+        this.#pending.set(partition, entry);
+      }
+      entry.envelopes.push(JSON.stringify(envelope));
+      entry.waiters.push({ resolve, reject });
+      this.#flushing ??= setImmediate(() => this.#flush());
+    });
+  }
+
+  /**
+   * Sends what this turn published: one entry per stream, holding its envelopes in publish
+   * order (a commit batch resolves many sends at once, so one `XADD` carries many messages).
+   */
+  #flush(): void {
+    if (this.#flushing) clearImmediate(this.#flushing);
+    this.#flushing = undefined;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    for (const [partition, { at, envelopes, waiters }] of pending) {
+      const body = envelopes.length === 1 ? ['e', envelopes[0] as string] : ['b', `[${envelopes.join(',')}]`];
+      this.#publisher.xadd(this.#keys[partition] as string, 'MAXLEN', '~', this.#maxLength, '*', ...body, 't', String(at)).then(
+        () => {
+          for (const waiter of waiters) waiter.resolve();
+        },
+        (error: unknown) => {
+          for (const waiter of waiters) waiter.reject(error);
+        },
+      );
+    }
   }
 
   subscribe(listener: (envelope: BusEnvelope, publishedAt: number) => void): () => void {
@@ -118,6 +152,7 @@ export class RedisStreamsBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#flush();
     this.#listeners.clear();
     this.#gapListeners.clear();
     this.#reader.disconnect();
@@ -182,13 +217,14 @@ export class RedisStreamsBus implements Bus {
   }
 
   #dispatch(fields: string[]): void {
-    let envelope: BusEnvelope | undefined;
+    let envelopes: BusEnvelope[] = [];
     let at = Number.NaN;
     for (let i = 0; i < fields.length; i += 2) {
-      if (fields[i] === 'e') envelope = JSON.parse(fields[i + 1] as string) as BusEnvelope;
-      else if (fields[i] === 't') at = Number(fields[i + 1]);
+      const value = fields[i + 1] as string;
+      if (fields[i] === 'e') envelopes = [JSON.parse(value) as BusEnvelope];
+      else if (fields[i] === 'b') envelopes = JSON.parse(value) as BusEnvelope[];
+      else if (fields[i] === 't') at = Number(value);
     }
-    if (!envelope) return;
-    for (const listener of this.#listeners) listener(envelope, at);
+    for (const envelope of envelopes) for (const listener of this.#listeners) listener(envelope, at);
   }
 }

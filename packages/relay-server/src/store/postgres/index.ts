@@ -909,7 +909,8 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
   );
   const members = new Set(memberRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
   const contacts = new Map<string, string[]>();
-  for (const row of memberRows) if (row.contact) contacts.set(row.conversation_id, [...(contacts.get(row.conversation_id) ?? []), row.user_id]);
+  for (const row of memberRows)
+    if (row.contact) contacts.set(row.conversation_id, [...(contacts.get(row.conversation_id) ?? []), row.user_id]);
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
 
