@@ -64,13 +64,18 @@ export class Hub {
     }
     const room = this.#rooms.get(conversationId);
     if (room) {
-      // Encoded once: ws would otherwise turn the same string into bytes for every socket.
-      const payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
-      const position = positionOf(envelope);
+      // Encoded once, for the first recipient (the sender's own node often has none): ws
+      // would otherwise turn the same string into bytes for every socket.
+      let payload: Buffer | undefined;
+      let position: EventPosition | undefined;
       const to = envelope.to ? new Set(envelope.to) : null;
       for (const connection of room) {
         if (connection.userId === envelope.exclude || connection.id === envelope.excludeConnection) continue;
         if (to && !to.has(connection.userId)) continue;
+        if (!payload) {
+          payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
+          position = positionOf(envelope);
+        }
         connection.deliver(payload, position);
       }
     }
