@@ -158,6 +158,31 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(page.messages).toHaveLength(1);
     });
 
+    it('stores every field of a batch exactly as given, whatever characters it holds', async () => {
+      const conv = await group();
+      const awkward = ['NULL', 'null', '', '"quoted", {braced}, back\\slash', 'line\nbreak\ttab', 'emoji 👋🏽 and ünïcödé', "it's"];
+      const first = input({ conversationId: conv.id, text: 'first' });
+      const batch = [
+        first,
+        ...awkward.map((text, i) =>
+          input({ conversationId: conv.id, text, metadata: { text, n: i, nested: { list: [null, true, text] } }, replyTo: first.id }),
+        ),
+        input({ conversationId: conv.id, senderId: null, kind: 'system', text: 'NULL' }),
+        input({
+          conversationId: conv.id,
+          kind: 'file',
+          text: '',
+          attachment: { uploadId: 'u1', name: 'a "b", {c}.txt', type: 'text/plain', size: 3, sha256: 'ab'.repeat(32) },
+        }),
+      ];
+      const outcomes = await store.appendMessages(batch);
+      expect(outcomes.every((o) => o.ok && o.created)).toBe(true);
+      const { messages } = await store.listMessages(conv.id, { after: 0, limit: 50 });
+      expect(messages.map((m) => [m.id, m.seq, m.senderId, m.kind, m.text, m.metadata, m.attachment ?? null, m.replyTo ?? null])).toEqual(
+        batch.map((b, i) => [b.id, i + 1, b.senderId, b.kind, b.text, b.metadata, b.attachment, b.replyTo]),
+      );
+    });
+
     it('refuses an id reused by another sender or conversation', async () => {
       const conv = await group();
       const other = await group();

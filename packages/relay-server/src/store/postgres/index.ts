@@ -971,7 +971,15 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
   const changed = [...conversations].filter(([, conv]) => conv.changed);
   // Pipelined too; a short insert rolls the rest back with it.
   const [inserted] = await Promise.all([
-    tx`INSERT INTO messages ${tx(rows)} ON CONFLICT (id) DO NOTHING`,
+    // Column arrays rather than a VALUES list: one parameter per column instead of per cell,
+    // which costs the client and the planner far less for a large batch.
+    tx`
+      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at)
+      SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.conversation_id)}::text[], ${rows.map((r) => r.seq)}::int[],
+        ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.sender_id)}::text[], ${rows.map((r) => r.text)}::text[],
+        ${rows.map((r) => r.metadata)}::text[], ${rows.map((r) => r.attachment)}::text[], ${rows.map((r) => r.reply_to)}::text[],
+        ${rows.map((r) => r.created_at)}::bigint[])
+      ON CONFLICT (id) DO NOTHING`,
     tx`
       UPDATE conversations c SET last_seq = u.last_seq, last_activity_at = GREATEST(c.last_activity_at, u.last_activity_at)
       FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
