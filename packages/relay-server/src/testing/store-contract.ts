@@ -172,7 +172,15 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           conversationId: conv.id,
           kind: 'file',
           text: '',
-          attachment: { uploadId: 'u1', name: 'a "b", {c}.txt', type: 'text/plain', size: 3, sha256: 'ab'.repeat(32) },
+          attachment: {
+            uploadId: 'u1',
+            name: 'a "b", {c}.txt',
+            type: 'text/plain',
+            size: 3,
+            sha256: 'ab'.repeat(32),
+            width: null,
+            height: null,
+          },
         }),
       ];
       const outcomes = await store.appendMessages(batch);
