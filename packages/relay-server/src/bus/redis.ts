@@ -35,8 +35,8 @@ type StreamReply = Array<[key: string, entries: Array<[id: string, fields: strin
 /**
  * Fan-out over Redis Streams. A conversation's envelopes go to one of `partitions` streams
  * (`XADD … MAXLEN ~`), so their order holds; those published in the same turn of the event
- * loop share one entry per stream (field `b`, a JSON array; a lone one is field `e`); every node reads every stream with a
- * blocking `XREAD` from where it last was. Publishing waits out a Redis outage (commands
+ * loop share one entry per stream (field `b`, a JSON array; a lone one is field `e`). Every
+ * node reads every stream with a blocking `XREAD` from where it last was. Publishing waits out a Redis outage (commands
  * queue and are sent on reconnect) rather than failing, so an outage delays fan-out
  * instead of losing it.
  *

@@ -909,8 +909,12 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
   );
   const members = new Set(memberRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
   const contacts = new Map<string, string[]>();
-  for (const row of memberRows)
-    if (row.contact) contacts.set(row.conversation_id, [...(contacts.get(row.conversation_id) ?? []), row.user_id]);
+  for (const row of memberRows) {
+    if (!row.contact) continue;
+    const list = contacts.get(row.conversation_id);
+    if (list) list.push(row.user_id);
+    else contacts.set(row.conversation_id, [row.user_id]);
+  }
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
 
@@ -985,6 +989,7 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
       FROM unnest(${changed.map(([id]) => id)}::text[], ${changed.map(([, conv]) => conv.lastSeq)}::int[], ${changed.map(([, conv]) => conv.lastActivityAt)}::bigint[])
         AS u(id, last_seq, last_activity_at)
       WHERE c.id = u.id`,
+    // A retried id may already have its deliveries: no error here, the short insert redoes the batch.
     deliveries.length ? tx`INSERT INTO deliveries ${tx(deliveries)} ON CONFLICT DO NOTHING` : null,
   ]);
   if (inserted.count !== rows.length) throw new AppendRace();
