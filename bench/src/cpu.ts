@@ -45,3 +45,8 @@ export function cpuUsage(groups: Record<string, () => number[]>): { stop(message
     },
   };
 }
+
+/** What all the groups of one `stop()` spent together, in µs per message. */
+export function totalOf(spent: Record<string, number>): number {
+  return Object.values(spent).reduce((sum, us) => sum + us, 0);
+}

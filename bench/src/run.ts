@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
 import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, streamFile, token, uuidv7, wsPair } from './clients.js';
-import { cpuUsage, pidsNamed } from './cpu.js';
+import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 
@@ -323,11 +323,12 @@ async function scaleScenario(): Promise<void> {
     return spread(pairs);
   };
   let pair = await relayPairs('tp');
+  // Counted in both clusters' runs: the Redis they share and this process.
+  const alongside = { Redis: () => pidsNamed('redis-server'), 'load generator': () => [process.pid] };
   const usage = cpuUsage({
     'relay nodes': () => nodes.map((node) => node.child.pid ?? 0),
     PostgreSQL: () => pidsNamed('postgres'),
-    Redis: () => pidsNamed('redis-server'),
-    'load generator': () => [process.pid],
+    ...alongside,
   });
   const relayRate = await throughput(pair, SCALE_MESSAGES, 256, WARMUP);
   const cpu = usage.stop(SCALE_MESSAGES + WARMUP);
@@ -356,8 +357,7 @@ async function scaleScenario(): Promise<void> {
   pair = await ioPairs('tp');
   const ioUsage = cpuUsage({
     'socket.io nodes': () => io.map((server) => server.child.pid ?? 0),
-    Redis: () => pidsNamed('redis-server'),
-    'load generator': () => [process.pid],
+    ...alongside,
   });
   const ioRate = await throughput(pair, SCALE_MESSAGES, 256, WARMUP);
   const ioCpu = ioUsage.stop(SCALE_MESSAGES + WARMUP);
@@ -401,7 +401,7 @@ async function scaleScenario(): Promise<void> {
   // What one message costs every process on the machine, beside what it may cost for the
   // machine's cores to carry the target rate.
   const budget = (cpus().length * 1e6) / (0.4 * pgCeiling);
-  const total = Object.values(cpu).reduce((sum, us) => sum + us, 0);
+  const total = totalOf(cpu);
   record({
     name: 'scaled-cpu-per-message',
     value: total,
@@ -425,7 +425,7 @@ async function scaleScenario(): Promise<void> {
   // what fan-out alone costs on this machine.
   record({
     name: 'scaled-cpu-per-message-socketio',
-    value: Object.values(ioCpu).reduce((sum, us) => sum + us, 0),
+    value: totalOf(ioCpu),
     unit: 'µs',
     ceiling: 'the budget above',
     ceilingValue: budget,
