@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
 import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, streamFile, token, uuidv7, wsPair } from './clients.js';
 import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
+import { LoginFlood } from './login-flood.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   if (want('fanout')) await groupScenarios();
   if (want('scale')) await scaleScenario();
   if (want('uploads')) await uploadScenario();
+  if (want('login-flood')) await loginFloodScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -522,6 +524,58 @@ async function uploadScenario(): Promise<void> {
     unit: 'bytes',
     ceiling: 'raw PUT server peak RSS',
     ceilingValue: rawRss,
+    target: '—',
+    meets: null,
+  });
+}
+
+/**
+ * 8. Issue 15's login flood: 280 wrong-password logins over 5 s, open loop, while a user
+ * reads history with a JWT and opens WebSockets; their latencies beside the same probes
+ * without the flood, on the same relay just before and just after it.
+ */
+async function loginFloodScenario(): Promise<void> {
+  const seconds = quick ? 2 : 5;
+  const loginsPerSecond = 56;
+  console.log(`${loginsPerSecond * seconds} wrong-password logins over ${seconds} s beside history reads and WebSocket connects`);
+  const relay = await startServer('relay', env);
+  const flood = await LoginFlood.prepare(relay);
+  const { calm, flooded } = await flood.compare(seconds, loginsPerSecond);
+  await relay.stop();
+  console.log(`  flood answers by status: ${JSON.stringify(flooded.statuses)}`);
+  record({
+    name: 'auth-latency-p99-during-login-flood',
+    value: flooded.read.p99,
+    unit: 'ms',
+    ceiling: 'the same history read p99 without the flood',
+    ceilingValue: calm.read.p99,
+    target: '≤ 2× without the flood',
+    meets: flooded.read.p99 <= 2 * calm.read.p99,
+  });
+  record({
+    name: 'auth-latency-p50-during-login-flood',
+    value: flooded.read.p50,
+    unit: 'ms',
+    ceiling: 'the same history read p50 without the flood',
+    ceilingValue: calm.read.p50,
+    target: '—',
+    meets: null,
+  });
+  record({
+    name: 'ws-connect-latency-p99-during-login-flood',
+    value: flooded.connect.p99,
+    unit: 'ms',
+    ceiling: 'the same connect p99 without the flood',
+    ceilingValue: calm.connect.p99,
+    target: '—',
+    meets: null,
+  });
+  record({
+    name: 'login-flood-relay-rss-growth',
+    value: flooded.rssGrowth,
+    unit: 'bytes',
+    ceiling: 'one password hash (scrypt N=2^17, r=8: 128 MiB)',
+    ceilingValue: 128 * 1024 ** 2,
     target: '—',
     meets: null,
   });

@@ -26,7 +26,13 @@ const relay = await createRelay({
     messagesPerMinute: 100_000_000,
     messageBurst: 10_000_000,
     connectAttemptsPerMinutePerIp: 100_000_000,
+    // Every bench client is 127.0.0.1; the login flood stands for many addresses.
+    loginsPerMinutePerIp: 100_000_000,
     connectionsPerUser: 100_000,
+    // Every bench socket comes from 127.0.0.1 (10,000 of them for the heap row).
+    connectionsPerIp: 1_000_000,
+    receiptsPerMinute: 100_000_000,
+    resumesPerMinute: 100_000_000,
   },
 });
 const url = await relay.listen();

@@ -31,7 +31,12 @@ describe('Telegram connector against a Bot API fake', () => {
   it('sends text, replies, photos and documents in the Bot API shapes and returns the message id', async () => {
     expect(await connector.send({ id: 'm1', recipientId: '4242', text: 'Olá!' })).toEqual({ ok: true, externalId: '4242:100' });
     expect(await connector.send({ id: 'm2', recipientId: '4242', text: 'answer', replyToExternalId: '77' })).toMatchObject({ ok: true });
-    const file = { url: 'https://relay.example/v1/uploads/abc?access_token=t', name: 'a.png', type: 'image/png', size: 1000 };
+    const file = {
+      url: 'https://relay.example/v1/uploads/abc?expires=1https://relay.example/v1/uploads/abc?access_token=tsignature=s',
+      name: 'a.png',
+      type: 'image/png',
+      size: 1000,
+    };
     expect(await connector.send({ id: 'm3', recipientId: '4242', text: 'look', file })).toMatchObject({ ok: true });
     const pdf = { url: 'https://relay.example/v1/uploads/def', name: 'a.pdf', type: 'application/pdf', size: 6 * 1024 * 1024 };
     expect(await connector.send({ id: 'm4', recipientId: '4242', text: '', file: pdf })).toMatchObject({ ok: true });

@@ -86,6 +86,13 @@ export const ERROR_CODES = {
     retryable: true,
     summary: 'The access token has expired; get a new one and retry.',
   },
+  SESSION_REVOKED: {
+    status: 401,
+    closeCode: 4441,
+    retryable: false,
+    summary:
+      'The built-in login this token belongs to was ended (logout, or a refresh token used twice); its sockets are closed. Sign in again.',
+  },
   INVALID_CREDENTIALS: {
     status: 401,
     closeCode: null,
@@ -232,7 +239,14 @@ export const ERROR_CODES = {
     closeCode: 4429,
     retryable: true,
     summary:
-      'Too many sends (per user) or connection attempts and logins (per IP). `details.retryAfterMs` (and the HTTP `Retry-After` header) say when to retry.',
+      'Too many sends (per user), connection attempts and logins (per IP), or logins to one account (from any address). `details.retryAfterMs` (and the HTTP `Retry-After` header) say when to retry.',
+  },
+  AUTH_BUSY: {
+    status: 503,
+    closeCode: null,
+    retryable: true,
+    summary:
+      'This node is hashing as many passwords as it allows and its short queue is full (a login flood); the sign-in was not tried. `details.retryAfterMs` (and `Retry-After`) say when to retry.',
   },
   TOO_MANY_CONNECTIONS: {
     status: 429,

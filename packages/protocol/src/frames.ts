@@ -2,7 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ChannelDelivery } from './channels.js';
 import { ERROR_CODE_LIST } from './errors.js';
 import { MessageInput } from './inputs.js';
-import { Conversation, Id, Member, Message, MessageId, PresenceStatus, SendAck, Timestamp } from './models.js';
+import { Conversation, Id, MAX_SEQ, Member, Message, MessageId, PresenceStatus, SendAck, Timestamp } from './models.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -37,7 +37,7 @@ export const ReceiptFrame = Type.Object(
     id: RequestId,
     conversationId: Id,
     kind: Type.Union([Type.Literal('delivered'), Type.Literal('read')]),
-    seq: Type.Integer({ minimum: 0 }),
+    seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
   },
   { additionalProperties: false },
 );
@@ -49,7 +49,7 @@ export const TypingFrame = Type.Object(
 );
 
 /** Per conversation, `[seq, eventSeq]`: the highest message seq held with no hole below it, and the highest event seq applied. */
-export const ResumeCursor = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]);
+export const ResumeCursor = Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_SEQ }), Type.Integer({ minimum: 0, maximum: MAX_SEQ })]);
 export type ResumeCursor = Static<typeof ResumeCursor>;
 
 /**
@@ -68,6 +68,15 @@ export const ResumeFrame = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Renews the socket's credentials without reconnecting: a fresh access token for the same
+ * user. Acked with its expiry; until then (and when refused) the socket keeps the old one.
+ */
+export const AuthFrame = Type.Object(
+  { type: Type.Literal('auth'), id: RequestId, token: Type.String({ minLength: 1, maxLength: 8192 }) },
+  { additionalProperties: false },
+);
+
 /** Every frame type a client may send, keyed by `type`, for validation one type at a time. */
 export const CLIENT_FRAME_SCHEMAS = {
   'message.send': SendFrame,
@@ -77,10 +86,11 @@ export const CLIENT_FRAME_SCHEMAS = {
   receipt: ReceiptFrame,
   typing: TypingFrame,
   resume: ResumeFrame,
+  auth: AuthFrame,
 } as const satisfies Record<string, TSchema>;
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
-export const ClientFrame = Type.Union([SendFrame, EditFrame, DeleteFrame, PingFrame, ReceiptFrame, TypingFrame, ResumeFrame]);
+export const ClientFrame = Type.Union([SendFrame, EditFrame, DeleteFrame, PingFrame, ReceiptFrame, TypingFrame, ResumeFrame, AuthFrame]);
 export type ClientFrame = Static<typeof ClientFrame>;
 
 /** What the `ack` for each request type carries in `result`. */
@@ -92,6 +102,7 @@ export interface ClientFrameResults {
   receipt: ReceiptResult;
   typing: Record<string, never>;
   resume: ResumeResult;
+  auth: AuthResult;
 }
 
 export const ReceiptResult = Type.Object({
@@ -111,6 +122,10 @@ export const ResumeResult = Type.Object({
 });
 export type ResumeResult = Static<typeof ResumeResult>;
 
+/** The renewed socket is closed with `TOKEN_EXPIRED` at `expiresAt` unless renewed again. */
+export const AuthResult = Type.Object({ expiresAt: Type.Union([Timestamp, Type.Null()]) });
+export type AuthResult = Static<typeof AuthResult>;
+
 // ---------------------------------------------------------------------------------------
 // Relay → client
 
@@ -124,12 +139,14 @@ export const WelcomeFrame = Type.Object({
   heartbeatIntervalMs: Type.Integer(),
   /** True when the connection was opened with `?resume=1`: nothing live is sent until a `resume` completes. */
   awaitingResume: Type.Boolean(),
+  /** When the socket's token expires: the relay closes it then with `TOKEN_EXPIRED` (4440) unless an `auth` frame renewed it. */
+  tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 
 export const AckFrame = Type.Object({
   type: Type.Literal('ack'),
   id: RequestId,
-  result: Type.Union([SendAck, Message, Type.Object({ serverTime: Timestamp }), ReceiptResult, ResumeResult, Type.Object({})]),
+  result: Type.Union([SendAck, Message, Type.Object({ serverTime: Timestamp }), ReceiptResult, ResumeResult, AuthResult, Type.Object({})]),
 });
 
 export const ErrorFrame = Type.Object({

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, MemberRole, MessageId, Metadata } from './models.js';
+import { Id, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
 
 /**
  * A new message as a client sends it, over WebSocket (`message.send`) or REST. `id` is
@@ -39,7 +39,7 @@ export const EditMessageBody = Type.Object({ text: Type.String({ minLength: 1 })
 export type EditMessageBody = Static<typeof EditMessageBody>;
 
 export const ReceiptBody = Type.Object(
-  { kind: Type.Union([Type.Literal('delivered'), Type.Literal('read')]), seq: Type.Integer({ minimum: 0 }) },
+  { kind: Type.Union([Type.Literal('delivered'), Type.Literal('read')]), seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }) },
   { additionalProperties: false },
 );
 export type ReceiptBody = Static<typeof ReceiptBody>;
@@ -47,9 +47,9 @@ export type ReceiptBody = Static<typeof ReceiptBody>;
 export const HistoryQuery = Type.Object(
   {
     /** Messages with seq strictly below this, newest first in the page's range (returned ascending). */
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ })),
     /** Messages with seq strictly above this, returned ascending. */
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
   },
   { additionalProperties: false },

@@ -8,6 +8,9 @@ export const MessageId = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
 });
 
+/** Largest seq or event seq: stores keep them as 32-bit integers, so a cursor above it names nothing. */
+export const MAX_SEQ = 2_147_483_647;
+
 /** ISO 8601 timestamp with milliseconds, in UTC. */
 export const Timestamp = Type.String({ format: 'date-time' });
 

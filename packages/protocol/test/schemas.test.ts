@@ -14,6 +14,7 @@ describe('protocol schemas', () => {
     expect(Value.Check(ClientFrame, { ...send, extra: true })).toBe(false);
     expect(Value.Check(ClientFrame, { type: 'ping', id: 'p' })).toBe(true);
     expect(Object.keys(CLIENT_FRAME_SCHEMAS).sort()).toEqual([
+      'auth',
       'message.delete',
       'message.edit',
       'message.send',

@@ -87,7 +87,7 @@ async function token(config: RelayConfig, userId: string | undefined, name: stri
     await store.close();
   }
   const tokens = new TokenService({ ...config.auth, ...secrets });
-  const minted = await tokens.mint(userId, ttl ? Number(ttl) : undefined);
+  const minted = await tokens.mint(userId, { ttlSeconds: ttl ? Number(ttl) : undefined });
   console.log(minted.token);
   return 0;
 }

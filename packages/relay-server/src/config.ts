@@ -129,8 +129,21 @@ export const RelayConfigSchema = Type.Object(
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
     /** Where the embedded store, generated secrets and uploads live. @default './data' */
     dataDir: Type.String({ default: './data', minLength: 1 }),
-    /** Trust `X-Forwarded-*` from a proxy in front (client IPs for per-IP limits). @default false */
-    trustProxy: Type.Boolean({ default: false }),
+    /**
+     * Which `X-Forwarded-For` entries to believe, for the client address per-IP limits see (as
+     * Fastify's `trustProxy`): `false` none (the socket's address); a number, that many proxy hops
+     * in front of the relay (`1` behind one nginx that appends to the header: the entry it added);
+     * a comma-separated list of proxy addresses, CIDR ranges or the names `loopback`, `linklocal`
+     * and `uniquelocal` (`172.28.0.10`, `10.0.0.0/8,127.0.0.1`); `true`
+     * every entry, so the leftmost, which any client can write: only behind a proxy that
+     * replaces the header. @default false
+     */
+    trustProxy: Type.Union(
+      [Type.Boolean(), Type.Integer({ minimum: 0, maximum: 64 }), Type.String({ minLength: 1, pattern: '^[0-9A-Za-z:.,/ ]+$' })],
+      {
+        default: false,
+      },
+    ),
     /** Origins allowed to open a WebSocket from a browser; empty allows any. @default [] */
     allowedOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /** pino log level. @default 'info' */
@@ -241,6 +254,49 @@ export const RelayConfigSchema = Type.Object(
         connectAttemptsPerMinutePerIp: Type.Integer({ default: 300, minimum: 1 }),
         /** Register, login and refresh calls per IP per minute. @default 30 */
         loginsPerMinutePerIp: Type.Integer({ default: 30, minimum: 1 }),
+        /**
+         * Logins per account (username, case-insensitive) per minute, from any address, on all
+         * nodes together; checked before the password is hashed. @default 10
+         */
+        loginsPerMinutePerAccount: Type.Integer({ default: 10, minimum: 1 }),
+        /**
+         * Password hashes (register, login) each node computes at once, on worker threads of
+         * their own; each takes 128 MiB while it runs. @default 2
+         */
+        passwordHashesInFlight: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+        /** Password hashes that may wait for one of those threads; beyond that, `503 AUTH_BUSY` at once. @default 8 */
+        passwordHashQueue: Type.Integer({ default: 8, minimum: 0, maximum: 1000 }),
+        /** Edits and deletes per user per minute, that many at once at most. @default 300 */
+        editsPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+        /** Typing updates per user per minute. @default 120 */
+        typingPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Delivered and read receipts per user per minute. @default 600 */
+        receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
+        /** Resumes per user per minute (and one at a time per socket). @default 30 */
+        resumesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Conversations a user creates per minute. @default 30 */
+        conversationsPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Members a user adds, removes or changes the role of per minute (each member counts once). @default 300 */
+        memberChangesPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+        /** Uploads a user starts per minute (resumable and one-request). @default 30 */
+        uploadsPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Uploads a user may have started and not finished at once. @default 20 */
+        openUploadsPerUser: Type.Integer({ default: 20, minimum: 1 }),
+        /** Bytes a user may declare in new uploads per day (refilled evenly over the day). @default 10737418240 (10 GiB) */
+        uploadBytesPerDay: Type.Integer({ default: 10 * 1024 ** 3, minimum: 1 }),
+        /**
+         * A request body (an upload included) must be complete, or have sent at least
+         * `bodyMinBytesPerSecond` on average, within each period this long, or its connection is
+         * cut; request headers must be complete within it too. @default 30000
+         */
+        bodyTimeoutMs: Type.Integer({ default: 30_000, minimum: 100 }),
+        /** The slowest body the relay keeps reading, averaged over each `bodyTimeoutMs`. @default 1024 */
+        bodyMinBytesPerSecond: Type.Integer({ default: 1024, minimum: 1 }),
+        /**
+         * Open TCP connections (HTTP and WebSocket) one client address may hold; the next is closed
+         * at once. Proxies `trustProxy` trusts are not counted: cap clients there. @default 256
+         */
+        connectionsPerIp: Type.Integer({ default: 256, minimum: 1 }),
         /** Open WebSockets per user. @default 20 */
         connectionsPerUser: Type.Integer({ default: 20, minimum: 1 }),
         /** Bytes a socket may have waiting (unsent plus held during resume) before it is closed with SLOW_CONSUMER. @default 4194304 */
@@ -256,6 +312,12 @@ export const RelayConfigSchema = Type.Object(
         smallMaxBytes: Type.Integer({ default: 25 * 1024 ** 2, minimum: 1 }),
         /** An upload not finished, or finished but attached to no message, is deleted this long after it began or finished. @default 86400000 (24 h) */
         expireAfterMs: Type.Integer({ default: 24 * 3600_000, minimum: 1_000 }),
+        /**
+         * Lifetime of the signed download links members get from `POST /v1/uploads/:id/link`. A link
+         * is valid for between this and twice this, so links asked within one period are the same
+         * URL and browsers cache the file. @default 300
+         */
+        linkTtlSeconds: Type.Integer({ default: 300, minimum: 10, maximum: 86_400 }),
         /** How often expired uploads are looked for. @default 60000 */
         sweepIntervalMs: Type.Integer({ default: 60_000, minimum: 100 }),
         /** Directory of the local upload store, relative to `dataDir` unless absolute. @default 'uploads' */
@@ -407,11 +469,27 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_MESSAGE_BURST: 'limits.messageBurst',
   CHAT4ALL_CONNECT_ATTEMPTS_PER_MINUTE_PER_IP: 'limits.connectAttemptsPerMinutePerIp',
   CHAT4ALL_LOGINS_PER_MINUTE_PER_IP: 'limits.loginsPerMinutePerIp',
+  CHAT4ALL_LOGINS_PER_MINUTE_PER_ACCOUNT: 'limits.loginsPerMinutePerAccount',
+  CHAT4ALL_PASSWORD_HASHES_IN_FLIGHT: 'limits.passwordHashesInFlight',
+  CHAT4ALL_PASSWORD_HASH_QUEUE: 'limits.passwordHashQueue',
   CHAT4ALL_CONNECTIONS_PER_USER: 'limits.connectionsPerUser',
+  CHAT4ALL_EDITS_PER_MINUTE: 'limits.editsPerMinute',
+  CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
+  CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
+  CHAT4ALL_RESUMES_PER_MINUTE: 'limits.resumesPerMinute',
+  CHAT4ALL_CONVERSATIONS_PER_MINUTE: 'limits.conversationsPerMinute',
+  CHAT4ALL_MEMBER_CHANGES_PER_MINUTE: 'limits.memberChangesPerMinute',
+  CHAT4ALL_UPLOADS_PER_MINUTE: 'limits.uploadsPerMinute',
+  CHAT4ALL_OPEN_UPLOADS_PER_USER: 'limits.openUploadsPerUser',
+  CHAT4ALL_UPLOAD_BYTES_PER_DAY: 'limits.uploadBytesPerDay',
+  CHAT4ALL_BODY_TIMEOUT_MS: 'limits.bodyTimeoutMs',
+  CHAT4ALL_BODY_MIN_BYTES_PER_SECOND: 'limits.bodyMinBytesPerSecond',
+  CHAT4ALL_CONNECTIONS_PER_IP: 'limits.connectionsPerIp',
   CHAT4ALL_UPLOAD_MAX_BYTES: 'uploads.maxBytes',
   CHAT4ALL_UPLOAD_SMALL_MAX_BYTES: 'uploads.smallMaxBytes',
   CHAT4ALL_UPLOAD_EXPIRE_AFTER_MS: 'uploads.expireAfterMs',
   CHAT4ALL_UPLOAD_SWEEP_INTERVAL_MS: 'uploads.sweepIntervalMs',
+  CHAT4ALL_UPLOAD_LINK_TTL_SECONDS: 'uploads.linkTtlSeconds',
   CHAT4ALL_UPLOAD_DIR: 'uploads.dir',
   CHAT4ALL_UPLOAD_STORE: 'uploads.driver',
   CHAT4ALL_S3_BUCKET: 'uploads.s3.bucket',
@@ -475,16 +553,25 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string } =
     setPath(
       input,
       key,
-      LIST_KEYS.has(key)
-        ? value
-            .split(',')
-            .map((item) => item.trim())
-            .filter(Boolean)
-        : value,
+      key === 'trustProxy'
+        ? trustProxyFrom(value)
+        : LIST_KEYS.has(key)
+          ? value
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : value,
     );
     sources.set(key, name);
   }
   return resolveConfig(input, sources);
+}
+
+/** `true`/`false`, a hop count, or a list of addresses, as written in `CHAT4ALL_TRUST_PROXY`. */
+function trustProxyFrom(value: string): boolean | number | string {
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  return /^\d+$/.test(text) ? Number(text) : text;
 }
 
 /** Fills defaults, coerces env strings, and validates; throws a ConfigError naming the first bad key. */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@chat4all/protocol';
+import { ERROR_CODES, type ErrorBody, type ErrorCode, type JsonProblem } from '@chat4all/protocol';
 
 /** The one error type the relay throws on purpose. Its code fixes status, close code and retryability. */
 export class RelayError extends Error {
@@ -24,6 +24,11 @@ export class RelayError extends Error {
     if (this.details !== undefined) body.details = this.details;
     return body;
   }
+}
+
+/** A frame or body with a string no store can hold as text (NUL, a lone surrogate), or nested too deep. */
+export function badText(problem: JsonProblem): RelayError {
+  return new RelayError('BAD_REQUEST', `${problem.path} ${problem.message}`, { details: [problem] });
 }
 
 interface FastifyLikeError {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { API_KEY, APP_SECRET, TestSocket, tempDir } from '../test/fixtures.js';
-import { createRelay } from './relay.js';
+import { createRelay, redactUrl } from './relay.js';
 
 describe('request logs', () => {
   it("are JSON lines with a request id, carry the message id on a message's lines, and never contain the WebSocket access token", async () => {
@@ -23,6 +23,11 @@ describe('request logs', () => {
     const url = await relay.listen();
     const socket = await TestSocket.open(`${url.replace('http', 'ws')}/v1/ws?v=1&access_token=secret-token-value`);
     await socket.closed;
+    // Spelled another way, and twice: still masked.
+    const twice = await TestSocket.open(
+      `${url.replace('http', 'ws')}/v1/ws?access%5Ftoken=secret-token-value&access_token=secret-token-value`,
+    );
+    await twice.closed;
     const messageId = randomUUID();
     await fetch(`${url}/v1/users/log-user`, {
       method: 'PUT',
@@ -51,5 +56,15 @@ describe('request logs', () => {
     expect(lines.filter((line) => line.includes(messageId)).map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain(
       'message committed',
     );
+  });
+});
+
+describe('redactUrl', () => {
+  it('masks every secret parameter by its decoded name, however it is spelled, and leaves the rest', () => {
+    expect(redactUrl('/v1/ws?v=1&access_token=a&access_token=b')).toBe('/v1/ws?v=1&access_token=[redacted]&access_token=[redacted]');
+    expect(redactUrl('/v1/ws?access%5Ftoken=a&ACCESS_TOKEN=b&x=1')).toBe('/v1/ws?access%5Ftoken=[redacted]&ACCESS_TOKEN=[redacted]&x=1');
+    expect(redactUrl('/v1/uploads/u?user=ana&expires=1&signature=s')).toBe('/v1/uploads/u?user=ana&expires=1&signature=[redacted]');
+    expect(redactUrl('/v1/x?%E0%A4%A=secret')).toBe('/v1/x?%E0%A4%A=[redacted]');
+    expect(redactUrl('/healthz')).toBe('/healthz');
   });
 });

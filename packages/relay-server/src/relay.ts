@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
+import { PasswordHasher } from './auth/passwords.js';
 import { authRoutes } from './auth/routes.js';
 import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
@@ -21,10 +22,12 @@ import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config
 import type { RelayContext } from './context.js';
 import { conversationRoutes } from './conversations/routes.js';
 import { ConversationService } from './conversations/service.js';
-import { RelayError } from './errors.js';
+import { isStoreUnavailable, RelayError } from './errors.js';
 import { authHook } from './http/auth-hook.js';
 import { errorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { jsonBodies } from './http/json-body.js';
+import { slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
@@ -132,6 +135,15 @@ function createLogger(config: RelayConfig): Logger {
   });
 }
 
+/**
+ * Fastify's own hop count trusts nothing (it cannot tell a proxy from a client that wrote
+ * the header itself), so a count becomes "trust this many hops from the socket", which is
+ * right when the relay is reachable only through that many proxies (docs/security.md).
+ */
+function trustedHops(trust: RelayConfig['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 interface LoggedRequest {
   method: string;
   url: string;
@@ -139,11 +151,39 @@ interface LoggedRequest {
   ip?: string;
 }
 
-/** Request log fields, with the WebSocket `access_token` query parameter masked so tokens never reach the logs. */
+/** Query parameters that carry a credential or a capability: a token, or a signed link's signature. */
+const SECRET_PARAMETERS = new Set(['access_token', 'token', 'refresh_token', 'signature', 'hub.verify_token']);
+
+/**
+ * A URL for the logs: every query parameter whose decoded name is a secret one has its value
+ * replaced, however the name is spelled (`access%5Ftoken`) and however often it appears.
+ */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const pairs = url
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const rawName = equals < 0 ? pair : pair.slice(0, equals);
+      let name: string;
+      try {
+        name = decodeURIComponent(rawName.replaceAll('+', ' '));
+      } catch {
+        // An undecodable name could be anything: keep it out of the logs too.
+        return `${rawName}=[redacted]`;
+      }
+      return SECRET_PARAMETERS.has(name.toLowerCase()) ? `${rawName}=[redacted]` : pair;
+    });
+  return `${url.slice(0, query)}?${pairs.join('&')}`;
+}
+
+/** Request log fields, with tokens and signatures masked in the query so they never reach the logs. */
 export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   return {
     method: req.method,
-    url: req.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
+    url: redactUrl(req.url),
     host: req.host,
     remoteAddress: req.ip,
   };
@@ -181,21 +221,29 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const webhooks = new WebhookService({ store, config: config.webhooks, log, metrics, fetch: deps.fetch });
   // What this node publishes is also what app webhooks report.
   const events = new ObservedBus(bus, (envelope) => webhooks.observe(envelope));
-  const conversations = new ConversationService(store, events);
+  const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
+  const conversations = new ConversationService(store, events, {
+    metadataMaxBytes: config.limits.metadataMaxBytes,
+    limitWrite: (kind, userId, count) => limits.write(kind, userId, count),
+  });
   const onCommit = (size: number, durationMs: number) => {
     metrics.commitBatchSize.observe(size);
     metrics.commitSeconds.observe(durationMs / 1000);
   };
-  const maxBatch = config.limits.commitBatchMax;
-  const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), { maxBatch, onCommit });
-  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), { maxBatch, onCommit });
-  const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
+  const batching = { maxBatch: config.limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
+  const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), batching);
+  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), batching);
+  const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
   // Several nodes lock an upload in Redis, so any of them can continue it.
   const locker =
     config.bus.driver === 'redis'
       ? new (await import('./uploads/redis-locker.js')).RedisLocker({ url: config.bus.redis.url, keyPrefix: config.bus.redis.keyPrefix })
       : undefined;
-  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, secrets.appSecret, locker);
+  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, secrets.appSecret, locker, {
+    starts: (userId) => limits.write('upload', userId),
+    bytes: (userId, size) => limits.uploadBytes(userId, size),
+    maxOpen: config.limits.openUploadsPerUser,
+  });
   const channels = new Channels(config.channels, deps.fetch);
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
   for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
@@ -235,6 +283,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     appends,
     receipts,
     limitSend: (userId) => limits.send(userId),
+    limitWrite: (kind, userId) => limits.write(kind, userId),
     onSent: (message, created, seconds) => {
       metrics.sendAckSeconds.observe(seconds);
       if (!created) return;
@@ -263,7 +312,10 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     bus: events,
     tokens,
     authenticator: new Authenticator(tokens, store),
-    sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds),
+    // A revoked login's sockets close on every node, this one included (the bus delivers to its publisher too).
+    sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
+      bus.publish({ kind: 'session', userId, sessionId: familyId }),
+    ),
     conversations,
     appends,
     receipts,
@@ -315,23 +367,38 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.limits.bodyMaxBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trustedHops(config.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   // JSON only: a text/plain body is refused with UNSUPPORTED_MEDIA_TYPE rather than failing validation.
   app.removeContentTypeParser('text/plain');
+  await app.register(jsonBodies);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   await app.register(errorHandling, { metrics });
+  await app.register(slowClients, {
+    ...config.limits,
+    trustProxy: config.trustProxy,
+    onRefused: (reason, address) => log.warn({ reason, address }, 'connection cut'),
+  });
   // Browser apps call the HTTP API from their own origin: the same allow-list as WebSocket upgrades (empty: any).
   await app.register(cors, {
     origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', ...TUS_REQUEST_HEADERS],
-    exposedHeaders: ['x-request-id', 'retry-after', 'content-range', ...TUS_RESPONSE_HEADERS],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'content-range',
+      'content-disposition',
+      'content-security-policy',
+      'x-content-type-options',
+      'etag',
+      ...TUS_RESPONSE_HEADERS,
+    ],
     maxAge: 600,
   });
   await app.register(authHook, { ctx });
@@ -374,6 +441,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         unsubscribeGap?.();
         await dispatchQueue.close();
         if (!deps.shared) await shared.close();
+        await passwords.close();
         await locker?.close();
         if (!deps.bus) await bus.close();
         if (!deps.store) await store.close();

@@ -173,6 +173,16 @@ describe('every error code is reachable', () => {
       await relay.http('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
       return http('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
     },
+    SESSION_REVOKED: async () => {
+      // Logging out closes the sockets opened with that login's access tokens.
+      const session = await relay.http<{ accessToken: string; refreshToken: string }>('POST', '/v1/auth/register', {
+        body: { username: `s${Date.now()}`, password: 'password-123' },
+      });
+      const signedIn = await relay.connect(session.body.accessToken);
+      await relay.http('POST', '/v1/auth/logout', { body: { refreshToken: session.body.refreshToken } });
+      const closed = await signedIn.closed;
+      return { code: closed.reason, closeCode: closed.code };
+    },
     FORBIDDEN: () => http('PUT', '/v1/users/x', { as: ana.token, body: {} }),
     NOT_FOUND: () => http('GET', '/v1/nothing-here'),
     USER_NOT_FOUND: () => http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: 'ghost' } }),
@@ -235,6 +245,18 @@ describe('every error code is reachable', () => {
       const seen = await own.http<{ code: string }>('POST', path, { as: user.token, body: { id: randomUUID(), text: 'one too many' } });
       await own.close();
       return { code: seen.body.code, status: seen.status };
+    },
+    AUTH_BUSY: async () => {
+      // One hash at a time and no queue: of logins sent together, all but the first are refused.
+      const own = await startRelay({ limits: { passwordHashesInFlight: 1, passwordHashQueue: 0 } });
+      const logins = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          own.http<{ code: string }>('POST', '/v1/auth/login', { body: { username: `nobody-${i}`, password: 'wrong' } }),
+        ),
+      );
+      await own.close();
+      const seen = logins.find((login) => login.body.code === 'AUTH_BUSY') ?? logins[0];
+      return { code: seen?.body.code ?? 'none', status: seen?.status };
     },
     TOO_MANY_CONNECTIONS: async () => {
       const own = await startRelay({ limits: { connectionsPerUser: 2 } });

@@ -166,7 +166,8 @@ describe('files in conversations', () => {
       attachment: { uploadId: created.id, name: 'photo.png', type: 'image/png', size: 100_000, sha256, width: 640, height: 480 },
     });
 
-    const whole = await fetch(`${relay.url}/v1/uploads/${created.id}?access_token=${bob.token}`);
+    const link = await relay.http<{ url: string }>('POST', `/v1/uploads/${created.id}/link`, { as: bob.token });
+    const whole = await fetch(`${relay.url}${link.body.url}`);
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-type')).toBe('image/png');
     expect(whole.headers.get('content-disposition')).toBe('inline; filename="photo.png"');

@@ -118,6 +118,11 @@ describe('app webhooks', () => {
       'http://169.254.169.254/latest',
       'http://localhost/x',
       'http://[::ffff:192.168.1.1]/x',
+      // IPv4-compatible, NAT64 and 6to4 spellings of loopback and private addresses.
+      'http://[::127.0.0.1]/x',
+      'http://[::10.0.0.5]/x',
+      'http://[64:ff9b::7f00:1]/x',
+      'http://[2002:7f00:1::]/x',
     ]) {
       const refused = await relay.http('POST', '/v1/webhooks', { as: API_KEY, body: { url, events: ['*'] } });
       expect([url, refused.status, (refused.body as { code: string }).code]).toEqual([url, 422, 'WEBHOOK_ADDRESS_REFUSED']);

@@ -18,6 +18,7 @@ import { ConversationCache } from './cache/conversation.js';
 import type { BackoffOptions, ConnectionState } from './connection/machine.js';
 import { Socket, type WebSocketConstructor } from './connection/socket.js';
 import { Chat4AllError } from './errors.js';
+import { FileLinks } from './file-links.js';
 import { defaultBrowserStorage } from './outbox/indexeddb.js';
 import { Outbox } from './outbox/outbox.js';
 import { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
@@ -40,6 +41,11 @@ export interface ClientOptions {
   backoff?: BackoffOptions;
   /** Newest messages to load for a conversation the client does not hold yet. @default 50 */
   newConversationMessages?: number;
+  /**
+   * `INTERNAL` errors the relay may answer to one message before the client marks it
+   * `failed` (with `error.code: 'INTERNAL'`; `retry(id)` sends it again). @default 5
+   */
+  maxInternalErrors?: number;
   /** Where the client reports failures it recovers from on its own (a receipt or list refresh that failed). @default silent */
   logger?: Logger;
 }
@@ -116,6 +122,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   #token: { value: string; exp: number } | null = null;
   /** Uploads of file messages in the outbox, by message id. */
   readonly #uploads = new Map<string, FileUpload>();
+  readonly #fileLinks: FileLinks;
 
   constructor(private readonly options: ClientOptions) {
     super();
@@ -130,6 +137,10 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       onFrame: (frame) => this.#onFrame(frame),
     });
     this.connection = this.#socket.state;
+    this.#fileLinks = new FileLinks(
+      (uploadId) => this.#http('POST', `/v1/uploads/${encodeURIComponent(uploadId)}/link`),
+      options.url.replace(/\/$/, ''),
+    );
     this.#outbox = new Outbox({
       storage: options.storage ?? defaultBrowserStorage() ?? new MemoryOutboxStorage(),
       send: (entry) =>
@@ -149,6 +160,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
         const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
         return typeof hinted === 'number' ? hinted : Math.min(30_000, 250 * 2 ** attempt);
       },
+      maxInternalErrors: options.maxInternalErrors ?? 5,
     });
     this.outbox = this.#outbox.entries;
     this.#socket.state.subscribe(() => {
@@ -180,6 +192,15 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       this.#socket.connect();
       check();
     });
+  }
+
+  /**
+   * Why the connection is `closed` when the relay refused for good: a token rejected twice,
+   * `SESSION_REVOKED` (the user logged out or the login was revoked: sign in again), an
+   * unsupported protocol version, a refused origin. `null` otherwise.
+   */
+  get connectionError(): Chat4AllError | null {
+    return this.#socket.fatalError;
   }
 
   close(): void {
@@ -229,14 +250,17 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * The address of an uploaded file for an `<img src>` or a link: the relay's download URL
-   * with the current token in its query (it stops working when the token expires). `null`
-   * before the client has a token.
+   * A link to an uploaded file for an `<img src>`, a video or a download: a short-lived URL
+   * the relay signs for this user and this file (no token in it). Reused until shortly
+   * before it expires.
    */
-  fileUrl(uploadId: string): string | null {
-    const token = this.#token?.value;
-    if (!token) return null;
-    return `${this.#uploadTransport().url}/v1/uploads/${encodeURIComponent(uploadId)}?access_token=${encodeURIComponent(token)}`;
+  fileUrl(uploadId: string): Promise<string> {
+    return this.#fileLinks.url(uploadId);
+  }
+
+  /** The same link as a store for a UI: `null` until it arrives, renewed before it expires while subscribed. */
+  fileLink(uploadId: string): ReadableStore<string | null> {
+    return this.#fileLinks.store(uploadId);
   }
 
   /** The upload of a file message still in the outbox. */

@@ -22,8 +22,14 @@ export class Chat4AllError extends Error {
   }
 }
 
-/** Close codes after which reconnecting with the same client cannot succeed. */
+/** Close codes after which reconnecting with the same client cannot succeed (a revoked login needs a new sign-in). */
 export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   ERROR_CODES.PROTOCOL_VERSION_UNSUPPORTED.closeCode,
   ERROR_CODES.ORIGIN_NOT_ALLOWED.closeCode,
+  ERROR_CODES.SESSION_REVOKED.closeCode,
 ]);
+
+/** The error code a close code stands for, from the catalogue. */
+export function errorCodeOfClose(closeCode: number): ErrorCode | undefined {
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).find((code) => ERROR_CODES[code].closeCode === closeCode);
+}

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dropSchemas, POSTGRES_URL } from '../../relay-server/test/fixtures.js';
 import { API_KEY, client, startRelay, until, userToken } from './relay.js';
 
 describe('failed sends', () => {
@@ -42,5 +45,36 @@ describe('failed sends', () => {
     const sent = await until(view, (messages) => messages.length === 1 && messages[0]?.seq === 1);
     expect(sent[0]).toMatchObject({ id: after.id, text: 'short one', status: 'sent' });
     await until(fay.outbox, (entries) => entries.length === 0);
+  });
+
+  it('marks a message failed with INTERNAL after a bounded number of INTERNAL answers, instead of retrying it forever', async () => {
+    const schema = `sdk_internal_${randomUUID().slice(0, 8)}`;
+    cleanup.push(() => dropSchemas([schema]));
+    const relay = await startRelay({ config: { store: { driver: 'postgres', postgres: { url: POSTGRES_URL, schema, poolSize: 2 } } } });
+    cleanup.push(relay.remove, relay.close);
+    // PostgreSQL refuses this one row every time, as it refused U+0000 before the relay checked text at its edge.
+    const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`ALTER TABLE ${schema}.messages ADD CONSTRAINT refuse_poison CHECK (text <> 'poison')`);
+    await sql.end();
+    const token = await userToken(relay.url, 'hal');
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'group', createdBy: 'hal' }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const hal = client(relay.url, token, { maxInternalErrors: 3 });
+    cleanup.push(() => hal.close());
+    await hal.connect();
+    const view = hal.messages(conversationId);
+    const poison = await hal.send(conversationId, 'poison');
+    const failed = await until(view, (messages) => messages.some((m) => m.status === 'failed'));
+    expect(failed.find((m) => m.id === poison.id)).toMatchObject({ status: 'failed', error: { code: 'INTERNAL', retryable: true } });
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toContain('chat4all_errors_total{code="INTERNAL",transport="ws"} 3');
+    // The app can still cancel it, and the conversation goes on.
+    await hal.cancel(poison.id);
+    await hal.send(conversationId, 'fine');
+    await until(view, (messages) => messages.length === 1 && messages[0]?.status === 'sent');
   });
 });

@@ -96,6 +96,12 @@ export function useUpload(upload: FileUpload | string | undefined): {
   return { progress, pause, resume, cancel };
 }
 
+/** A signed link to an uploaded file for `<img src>` or a download (`null` until it arrives); renewed before it expires. */
+export function useFileUrl(uploadId: string): string | null {
+  const client = useChatClient();
+  return useStore(useMemo(() => client.fileLink(uploadId), [client, uploadId]));
+}
+
 /** One message's status; re-renders only when it changes. */
 export function useMessageStatus(conversationId: string, messageId: string): MessageStatus | undefined {
   const client = useChatClient();

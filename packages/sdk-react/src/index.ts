@@ -4,6 +4,7 @@ export {
   useConnectionState,
   useConversation,
   useConversations,
+  useFileUrl,
   useMessageStatus,
   useMessages,
   usePresence,

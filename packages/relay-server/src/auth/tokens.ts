@@ -2,7 +2,26 @@ import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { RelayError } from '../errors.js';
 
-export type Principal = { kind: 'user'; userId: string; displayName: string | null } | { kind: 'server' };
+export type Principal = UserPrincipal | { kind: 'server' };
+
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  displayName: string | null;
+  /** When the token stops being valid (epoch ms); a socket opened with it is closed then. */
+  expiresAt?: number;
+  /** The built-in login (refresh-token family) the token was minted for, from its `sid` claim. */
+  sessionId?: string;
+}
+
+export interface MintOptions {
+  /** @default auth.accessTokenTtlSeconds */
+  ttlSeconds?: number | undefined;
+  /** @default Date.now() */
+  nowMs?: number;
+  /** The refresh-token family, written as the `sid` claim so logging out can close this login's sockets. */
+  sessionId?: string;
+}
 
 export interface TokenServiceOptions {
   appSecret: string;
@@ -46,18 +65,18 @@ export class TokenService {
       throw new RelayError('UNAUTHENTICATED', 'Token subject (sub) is missing or not a valid user id');
     }
     const name = typeof payload.name === 'string' ? payload.name : null;
-    return { kind: 'user', userId: sub, displayName: name };
+    const principal: UserPrincipal = { kind: 'user', userId: sub, displayName: name };
+    // `exp` is a required claim, checked by jose.
+    if (typeof payload.exp === 'number') principal.expiresAt = payload.exp * 1000;
+    if (typeof payload.sid === 'string' && payload.sid.length > 0 && payload.sid.length <= 128) principal.sessionId = payload.sid;
+    return principal;
   }
 
   /** Mints an HS256 access token for a user, as the built-in auth and the server API do. */
-  async mint(
-    userId: string,
-    ttlSeconds = this.#options.accessTokenTtlSeconds,
-    nowMs = Date.now(),
-  ): Promise<{ token: string; expiresAt: number }> {
-    const iat = Math.floor(nowMs / 1000);
-    const exp = iat + ttlSeconds;
-    const token = await new SignJWT({})
+  async mint(userId: string, options: MintOptions = {}): Promise<{ token: string; expiresAt: number }> {
+    const iat = Math.floor((options.nowMs ?? Date.now()) / 1000);
+    const exp = iat + (options.ttlSeconds ?? this.#options.accessTokenTtlSeconds);
+    const token = await new SignJWT(options.sessionId ? { sid: options.sessionId } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(this.#options.issuer)

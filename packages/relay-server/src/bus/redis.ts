@@ -101,7 +101,7 @@ export class RedisStreamsBus implements Bus {
   }
 
   publish(envelope: BusEnvelope): Promise<void> {
-    const key = envelope.kind === 'conversation' ? envelope.conversationId : `presence:${envelope.userId}`;
+    const key = envelope.kind === 'conversation' ? envelope.conversationId : `${envelope.kind}:${envelope.userId}`;
     const partition = partitionOf(key, this.#keys.length);
     return new Promise((resolve, reject) => {
       let entry = this.#pending.get(partition);

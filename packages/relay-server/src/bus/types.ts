@@ -25,7 +25,15 @@ export interface PresenceEnvelope {
   event: PresenceEvent;
 }
 
-export type BusEnvelope = ConversationEnvelope | PresenceEnvelope;
+/** A built-in login was revoked (logout, refresh-token reuse): the user's sockets opened with its tokens close with SESSION_REVOKED. */
+export interface SessionEnvelope {
+  kind: 'session';
+  userId: string;
+  /** The refresh-token family, the `sid` claim of its access tokens. */
+  sessionId: string;
+}
+
+export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvelope;
 
 /**
  * Carries events to every relay node. Per conversation, envelopes arrive in the order

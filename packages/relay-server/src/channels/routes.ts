@@ -6,6 +6,7 @@ import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { principalOf } from '../http/auth-hook.js';
 import { toChannelDelivery } from '../store/rows.js';
+import { parseInbound } from './inbound-events.js';
 
 const ChannelParams = Type.Object({ channelId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ContactParams = Type.Object({ contactId: Id });
@@ -44,7 +45,8 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
         } catch {
           throw new RelayError('BAD_REQUEST', 'The webhook body is not JSON');
         }
-        const outcome = await inbound.ingest(channel, channel.connector.parseWebhook(body));
+        const events = parseInbound(body, (value) => channel.connector.parseWebhook(value), channel.config.type);
+        const outcome = await inbound.ingest(channel, events);
         if (outcome.messages) metrics.inboundEvents.inc({ channel: channelId, kind: 'message' }, outcome.messages);
         if (outcome.statuses) metrics.inboundEvents.inc({ channel: channelId, kind: 'status' }, outcome.statuses);
         return { ok: true, ...outcome };

@@ -12,6 +12,7 @@ import type {
 import type { Principal } from '../auth/tokens.js';
 import type { Bus, ConversationEnvelope } from '../bus/types.js';
 import { RelayError } from '../errors.js';
+import { checkMetadataSize } from '../limits/errors.js';
 import type { ConversationCursor, Store } from '../store/types.js';
 
 export interface Access {
@@ -22,6 +23,13 @@ export interface Access {
 
 const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
 
+export interface ConversationServiceOptions {
+  /** Largest conversation metadata, in bytes of JSON (the limit messages have too). */
+  metadataMaxBytes: number;
+  /** Per-user limits: conversations created or changed (`conversation`), members added, removed or changed (`member`, one each). */
+  limitWrite(kind: 'conversation' | 'member', userId: string, count: number): Promise<RelayError | undefined>;
+}
+
 /**
  * Conversations and their members. Every call starts with {@link access}: a user who is not
  * a member gets CONVERSATION_NOT_FOUND, exactly as for a conversation that does not exist.
@@ -30,6 +38,10 @@ export class ConversationService {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
+    private readonly options: ConversationServiceOptions = {
+      metadataMaxBytes: Number.POSITIVE_INFINITY,
+      limitWrite: async () => undefined,
+    },
   ) {}
 
   async access(principal: Principal, conversationId: string): Promise<Access> {
@@ -48,6 +60,11 @@ export class ConversationService {
 
   async create(principal: Principal, body: CreateConversationBody): Promise<{ conversation: ConversationDetail; created: boolean }> {
     const creator = this.#creator(principal, body.createdBy);
+    await this.#limit(principal, 'conversation');
+    if (body.type === 'group') {
+      checkMetadataSize(body.metadata, this.options.metadataMaxBytes);
+      if (body.memberIds?.length) await this.#limit(principal, 'member', body.memberIds.length);
+    }
     const now = Date.now();
     if (body.type === 'private') {
       if (body.userId === creator) throw new RelayError('BAD_REQUEST', 'A private conversation needs two different users');
@@ -114,6 +131,8 @@ export class ConversationService {
   async update(principal: Principal, conversationId: string, patch: UpdateConversationBody): Promise<Conversation> {
     const access = await this.access(principal, conversationId);
     this.#requireGroupManager(access);
+    await this.#limit(principal, 'conversation');
+    checkMetadataSize(patch.metadata, this.options.metadataMaxBytes);
     const conversation = await this.store.updateConversation(conversationId, patch, Date.now());
     if (!conversation) throw new RelayError('CONVERSATION_NOT_FOUND');
     await this.#publish({ conversationId, event: { type: 'conversation.updated', conversation, eventSeq: conversation.lastEventSeq } });
@@ -128,6 +147,7 @@ export class ConversationService {
   async addMembers(principal: Principal, conversationId: string, body: AddMembersBody): Promise<Member[]> {
     const access = await this.access(principal, conversationId);
     this.#requireGroupManager(access);
+    await this.#limit(principal, 'member', body.userIds.length);
     await this.#requireUsers(body.userIds);
     const added = await this.store.addMembers(conversationId, body.userIds, body.role ?? 'member', Date.now());
     if (added.length > 0) {
@@ -149,6 +169,7 @@ export class ConversationService {
     if (access.conversation.type === 'private') throw new RelayError('FORBIDDEN', 'Members of a private conversation cannot change');
     const leaving = access.member?.userId === userId;
     if (!leaving) this.#requireGroupManager(access);
+    await this.#limit(principal, 'member');
     const target = await this.store.getMember(conversationId, userId);
     if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     if (!leaving && target.role === 'owner' && access.member !== null) throw new RelayError('FORBIDDEN', 'The owner cannot be removed');
@@ -162,6 +183,7 @@ export class ConversationService {
   async setRole(principal: Principal, conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Member> {
     const access = await this.access(principal, conversationId);
     this.#requireGroupManager(access);
+    await this.#limit(principal, 'member');
     const target = await this.store.getMember(conversationId, userId);
     if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     if (target.role === 'owner') throw new RelayError('FORBIDDEN', "The owner's role cannot be changed");
@@ -180,6 +202,12 @@ export class ConversationService {
     const remaining = await this.store.listMembers(conversationId);
     const heir = remaining.find((m) => m.role === 'admin') ?? remaining[0];
     if (heir) await this.#changeRole(conversationId, heir.userId, 'owner');
+  }
+
+  /** The server API key is not limited; a user is, per kind of write. */
+  async #limit(principal: Principal, kind: 'conversation' | 'member', count = 1): Promise<void> {
+    const refusal = principal.kind === 'user' ? await this.options.limitWrite(kind, principal.userId, count) : undefined;
+    if (refusal) throw refusal;
   }
 
   #creator(principal: Principal, createdBy: string | undefined): string {

@@ -9,8 +9,8 @@ import { RelayError, toRelayError } from '../errors.js';
  * Who may call a route: `none` (public), `any` (user token or server API key), `user`,
  * `server`, or `socket` (like `any`, but a failure is kept on the request for the
  * WebSocket handler to report as a close code instead of answering HTTP 401), or
- * `download` (a user token from the header or the `access_token` query parameter, so an
- * `<img src>` or a link can fetch a file), or a signed link the route checks itself).
+ * `download` (a user token in the header, or a signed link the route checks itself, so an
+ * `<img src>` or a link can fetch a file without a token in its URL).
  */
 export type RouteAuth = 'none' | 'any' | 'user' | 'server' | 'socket' | 'download';
 
@@ -24,12 +24,18 @@ declare module 'fastify' {
   }
 }
 
-/** The credential of a request: `Authorization: Bearer`, or `access_token` in the query for WebSocket upgrades. */
+/**
+ * The credential of a request: `Authorization: Bearer`, or `access_token` in the query for
+ * WebSocket upgrades only (a browser cannot set headers on one). Anywhere else a token in
+ * the URL is refused, never read: URLs end up in histories, logs and `Referer` headers.
+ */
 function credentialOf(request: FastifyRequest, mode: RouteAuth): string | undefined {
   const fromHeader = bearer(request.headers.authorization);
-  if (fromHeader || (mode !== 'socket' && mode !== 'download')) return fromHeader;
-  const token = (request.query as { access_token?: unknown }).access_token;
-  return typeof token === 'string' ? token : undefined;
+  const fromQuery = (request.query as { access_token?: unknown } | undefined)?.access_token;
+  if (fromQuery !== undefined && mode !== 'socket')
+    throw new RelayError('UNAUTHENTICATED', 'Access tokens are not accepted in URLs; send Authorization: Bearer, or use a signed link');
+  if (fromHeader || mode !== 'socket') return fromHeader;
+  return typeof fromQuery === 'string' ? fromQuery : undefined;
 }
 
 export const authHook = fp(

@@ -4,3 +4,10 @@ import { RelayError } from '../errors.js';
 export function rateLimited(retryAfterMs: number, what: string): RelayError {
   return new RelayError('RATE_LIMITED', `${what}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { details: { retryAfterMs } });
 }
+
+/** METADATA_TOO_LARGE when an object's JSON is longer than `max` bytes (messages, conversations and users share the limit). */
+export function checkMetadataSize(metadata: Record<string, unknown> | undefined, max: number): void {
+  if (metadata === undefined) return;
+  const size = Buffer.byteLength(JSON.stringify(metadata));
+  if (size > max) throw new RelayError('METADATA_TOO_LARGE', `Metadata is ${size} bytes; the limit is ${max}`);
+}

@@ -10,6 +10,19 @@ interface Lease {
   expiresAt: number;
 }
 
+/** Writes other than sends, each limited per user per minute (see `config.limits`). */
+export type WriteKind = 'edit' | 'typing' | 'receipt' | 'resume' | 'conversation' | 'member' | 'upload';
+
+const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
+  edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
+  typing: { key: 'typingPerMinute', what: 'Too many typing updates' },
+  receipt: { key: 'receiptsPerMinute', what: 'Too many receipts' },
+  resume: { key: 'resumesPerMinute', what: 'Too many resumes' },
+  conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created' },
+  member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
+  upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
+};
+
 /** Leases kept at most; the oldest are forgotten first. */
 const MAX_LEASES = 10_000;
 
@@ -38,6 +51,9 @@ export class Limits {
   readonly #sends: Rate;
   readonly #connects: Rate;
   readonly #logins: Rate;
+  readonly #accountLogins: Rate;
+  readonly #writes: Record<WriteKind, Rate>;
+  readonly #uploadBytes: Rate;
   readonly #leases = new Map<string, Lease>();
   /** Per leased key, the last check not yet answered. */
   readonly #pending = new Map<string, Promise<RelayError | undefined>>();
@@ -52,6 +68,29 @@ export class Limits {
     this.#sends = { perMinute: config.messagesPerMinute, burst: config.messageBurst };
     this.#connects = { perMinute: config.connectAttemptsPerMinutePerIp, burst: config.connectAttemptsPerMinutePerIp };
     this.#logins = { perMinute: config.loginsPerMinutePerIp, burst: config.loginsPerMinutePerIp };
+    this.#accountLogins = { perMinute: config.loginsPerMinutePerAccount, burst: config.loginsPerMinutePerAccount };
+    // A write limit's whole minute may be spent at once: bursts are how people edit and read.
+    this.#writes = Object.fromEntries(
+      Object.entries(WRITE_LIMITS).map(([kind, { key }]) => [kind, { perMinute: config[key] as number, burst: config[key] as number }]),
+    ) as Record<WriteKind, Rate>;
+    // A day's bytes at once, refilled evenly over the day.
+    this.#uploadBytes = { perMinute: config.uploadBytesPerDay / 1440, burst: config.uploadBytesPerDay };
+  }
+
+  /** `count` writes of one kind by a user (members added in one call count one each). */
+  write(kind: WriteKind, userId: string, count = 1): Promise<RelayError | undefined> {
+    const { what } = WRITE_LIMITS[kind];
+    if (count === 1) return this.#check(kind, this.#writes[kind], userId, what);
+    return this.#take(kind, this.#writes[kind], userId, what, count);
+  }
+
+  /** The bytes of a new upload, against the user's daily allowance. */
+  uploadBytes(userId: string, bytes: number): Promise<RelayError | undefined> {
+    if (bytes > this.#uploadBytes.burst)
+      return Promise.resolve(
+        rateLimited(24 * 3600_000, `The file is larger than the ${this.#uploadBytes.burst} bytes a user may upload per day`),
+      );
+    return this.#take('upload_bytes', this.#uploadBytes, userId, 'Too many bytes uploaded today', bytes);
   }
 
   /** One message from a user. */
@@ -67,6 +106,15 @@ export class Limits {
   /** One register, login or refresh from an IP. */
   login(ip: string): Promise<RelayError | undefined> {
     return this.#check('login', this.#logins, ip, 'Too many sign-in attempts from this address');
+  }
+
+  /**
+   * One login to an account, from any address: password guessing spread over many
+   * addresses. Keyed by the username as the store matches it (case-insensitive).
+   */
+  accountLogin(username: string): Promise<RelayError | undefined> {
+    const key = username.normalize('NFKC').toLowerCase();
+    return this.#check('login_account', this.#accountLogins, key, 'Too many sign-in attempts for this account');
   }
 
   /**
@@ -109,11 +157,11 @@ export class Limits {
     return this.#take(limit, rate, key, what);
   }
 
-  /** Takes one token from the shared bucket. */
-  async #take(limit: string, rate: Rate, key: string, what: string): Promise<RelayError | undefined> {
+  /** Takes `cost` tokens (one by default) from the shared bucket. */
+  async #take(limit: string, rate: Rate, key: string, what: string, cost = 1): Promise<RelayError | undefined> {
     let decision: Awaited<ReturnType<SharedState['consume']>>;
     try {
-      decision = await this.shared.consume(limit, key, rate);
+      decision = await this.shared.consume(limit, key, rate, cost);
     } catch (error) {
       this.onError(error);
       return undefined;

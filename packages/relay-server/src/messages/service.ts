@@ -4,7 +4,6 @@ import type {
   Message,
   MessageKind,
   MessageReceipts,
-  Metadata,
   ReceiptResult,
   SendAck,
   SendMessageBody,
@@ -14,6 +13,7 @@ import type { Bus, ConversationEnvelope } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
+import { checkMetadataSize } from '../limits/errors.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 
@@ -23,6 +23,8 @@ export interface MessageServiceOptions {
   receipts: GroupCommit<ReceiptInput, ReceiptOutcome>;
   /** Per-user send limit: the error to answer, if over; the server API key is not limited. */
   limitSend(userId: string): Promise<RelayError | undefined>;
+  /** Per-user limits of edits and deletes (`edit`) and receipts (`receipt`). */
+  limitWrite(kind: 'edit' | 'receipt', userId: string): Promise<RelayError | undefined>;
   /** Called once per send that reached the store: for metrics and the message's log line. */
   onSent(message: Message, created: boolean, seconds: number): void;
   /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
@@ -60,7 +62,7 @@ export class MessageService {
       throw new RelayError('BAD_REQUEST', 'text must not be empty unless the message has an attachment');
     this.#checkText(input.text);
     const metadata = input.metadata ?? {};
-    this.#checkMetadata(metadata);
+    checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
     const author = this.#author(principal, input);
     const { senderId } = author;
     let attachment: Attachment | null = null;
@@ -113,6 +115,7 @@ export class MessageService {
   }
 
   async edit(principal: Principal, conversationId: string, messageId: string, text: string): Promise<Message> {
+    await this.#limit('edit', principal);
     this.#checkText(text);
     const original = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
@@ -125,6 +128,7 @@ export class MessageService {
   }
 
   async delete(principal: Principal, conversationId: string, messageId: string): Promise<Message> {
+    await this.#limit('edit', principal);
     await this.#own(principal, conversationId, messageId, true);
     const result = await this.store.deleteMessage(conversationId, messageId, Date.now());
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
@@ -135,6 +139,8 @@ export class MessageService {
 
   /** Moves the user's delivered or read horizon forward; members see the change live. */
   async receipt(userId: string, conversationId: string, kind: 'delivered' | 'read', seq: number): Promise<ReceiptResult> {
+    const refusal = await this.options.limitWrite('receipt', userId);
+    if (refusal) throw refusal;
     const outcome = await this.options.receipts.submit({ conversationId, userId, kind, seq, now: Date.now() });
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { deliveredSeq, readSeq, eventSeq } = outcome;
@@ -182,15 +188,14 @@ export class MessageService {
     return { senderId, kind: input.kind ?? (senderId === null ? 'system' : 'text') };
   }
 
+  async #limit(kind: 'edit' | 'receipt', principal: Principal): Promise<void> {
+    const refusal = principal.kind === 'user' ? await this.options.limitWrite(kind, principal.userId) : undefined;
+    if (refusal) throw refusal;
+  }
+
   #checkText(text: string): void {
     const max = this.options.limits.textMaxLength;
     if (text.length > max) throw new RelayError('TEXT_TOO_LONG', `Text is ${text.length} characters; the limit is ${max}`);
-  }
-
-  #checkMetadata(metadata: Metadata): void {
-    const size = Buffer.byteLength(JSON.stringify(metadata));
-    const max = this.options.limits.metadataMaxBytes;
-    if (size > max) throw new RelayError('METADATA_TOO_LARGE', `Metadata is ${size} bytes; the limit is ${max}`);
   }
 
   #publish(envelope: Omit<ConversationEnvelope, 'kind'>, messageId: string): void {

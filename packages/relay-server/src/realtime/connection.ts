@@ -25,6 +25,16 @@ type DeliveryState = 'live' | 'holding' | 'replaying';
 /** How long a closing socket may take to finish the close handshake (a slow client must first read its backlog). */
 const CLOSE_TIMEOUT_MS = 10_000;
 
+/** The longest delay `setTimeout` keeps (about 24.8 days); a later expiry is re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What the socket's current token grants: until when, and under which built-in login. */
+export interface Credentials {
+  /** Epoch ms; the socket closes with TOKEN_EXPIRED then. Absent: no expiry (not a JWT user token). */
+  expiresAt?: number | undefined;
+  sessionId?: string | undefined;
+}
+
 interface Held {
   payload: Buffer;
   position: EventPosition | undefined;
@@ -35,7 +45,8 @@ interface Held {
  * resume (`holding`) or a replay runs (`replaying`) they are held, then flushed without
  * the ones the replay already covered. Bytes buffered in the socket plus held bytes are
  * bounded: a client that cannot keep up is closed with SLOW_CONSUMER and resumes later
- * from the store.
+ * from the store. Authentication outlives the upgrade only as long as the token: the socket
+ * closes with TOKEN_EXPIRED when it expires, unless the client renewed it over the socket.
  */
 export class Connection {
   readonly id = randomUUID();
@@ -49,6 +60,10 @@ export class Connection {
   #closed = false;
   #corked = false;
   #onDetach: (() => void) | undefined;
+  #credentials: Credentials = {};
+  #expiry: ReturnType<typeof setTimeout> | undefined;
+  /** The login of a token being checked for renewal; a revocation meanwhile closes the socket too. */
+  #renewing: { sessionId: string | undefined } | undefined;
 
   constructor(
     readonly userId: string,
@@ -65,8 +80,52 @@ export class Connection {
     this.#onDetach = callback;
   }
 
+  get expiresAt(): number | undefined {
+    return this.#credentials.expiresAt;
+  }
+
+  /** Takes a (new) token's expiry and login, replacing the previous ones. */
+  authorize(credentials: Credentials): void {
+    this.#credentials = credentials;
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    if (credentials.expiresAt !== undefined && !this.#closed) this.#armExpiry(credentials.expiresAt);
+  }
+
+  #armExpiry(expiresAt: number): void {
+    const delay = expiresAt - Date.now();
+    if (delay <= 0) {
+      this.close(new RelayError('TOKEN_EXPIRED', 'The access token expired; renew it with an auth frame before it does'));
+      return;
+    }
+    this.#expiry = setTimeout(() => this.#armExpiry(expiresAt), Math.min(delay, MAX_TIMER_MS));
+    this.#expiry.unref();
+  }
+
+  /** Whether the socket's token, or the one it is renewing to, belongs to this built-in login. */
+  hasSession(sessionId: string): boolean {
+    return this.#credentials.sessionId === sessionId || (this.#renewing !== undefined && this.#renewing.sessionId === sessionId);
+  }
+
+  /** Marks a renewal in flight; false when one already is (one at a time per socket). */
+  beginRenewal(): boolean {
+    if (this.#renewing) return false;
+    this.#renewing = { sessionId: undefined };
+    return true;
+  }
+
+  /** The login of the token being renewed to, once verified: a revocation of it closes the socket from now on. */
+  renewingTo(sessionId: string | undefined): void {
+    if (this.#renewing) this.#renewing.sessionId = sessionId;
+  }
+
+  endRenewal(): void {
+    this.#renewing = undefined;
+  }
+
   #detach(): void {
     this.#closed = true;
+    clearTimeout(this.#expiry);
     const callback = this.#onDetach;
     this.#onDetach = undefined;
     callback?.();
@@ -100,6 +159,11 @@ export class Connection {
     this.#held.push({ payload, position });
     this.#heldBytes += payload.length;
     this.#checkBudget();
+  }
+
+  /** A replay runs (from `beginReplay` until `finishReplay`). */
+  get replaying(): boolean {
+    return this.#state === 'replaying';
   }
 
   beginReplay(): void {

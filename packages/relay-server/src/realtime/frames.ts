@@ -1,6 +1,6 @@
-import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ClientFrameType } from '@chat4all/protocol';
+import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ClientFrameType, jsonProblem } from '@chat4all/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { RelayError } from '../errors.js';
+import { badText, RelayError } from '../errors.js';
 
 const checkers = Object.fromEntries(
   Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
@@ -37,6 +37,8 @@ export function parseFrame(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, id, error: new RelayError('MALFORMED_FRAME', 'Frame must be a JSON object') };
   }
+  const problem = jsonProblem(value);
+  if (problem) return { ok: false, id, error: badText(problem) };
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !Object.hasOwn(checkers, type)) {
     return { ok: false, id, error: new RelayError('UNKNOWN_FRAME_TYPE', `Unknown frame type ${JSON.stringify(type ?? null)}`) };

@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData } from 'ws';
 import type { RelayContext } from '../context.js';
 import { RelayError, toRelayError } from '../errors.js';
-import { Connection } from './connection.js';
+import { rateLimited } from '../limits/errors.js';
+import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
+import { renewCredentials } from './renew.js';
 import { Replay } from './resume.js';
 
 /**
@@ -46,7 +48,8 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
       connection.alive = true;
     });
     // Frames that arrive while the connection opens wait for it, and are dropped if it is refused.
-    const ready = open(ctx, connection).then(
+    const credentials = { expiresAt: principal.expiresAt, sessionId: principal.sessionId };
+    const ready = open(ctx, connection, credentials).then(
       () => true,
       (error: unknown) => {
         const relayError = toRelayError(error);
@@ -71,9 +74,10 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
 
 /**
  * Counts the connection against the user's limit on every node, joins the user's rooms, then
- * says welcome: every event committed after the welcome reaches this socket.
+ * says welcome: every event committed after the welcome reaches this socket. From then on the
+ * socket lives as long as its token (or a renewed one) and its built-in login.
  */
-async function open(ctx: RelayContext, connection: Connection): Promise<void> {
+async function open(ctx: RelayContext, connection: Connection, credentials: Credentials): Promise<void> {
   const max = ctx.config.limits.connectionsPerUser;
   if (!(await ctx.presence.connect(connection.userId, connection.id, max))) {
     throw new RelayError('TOO_MANY_CONNECTIONS', `At most ${max} connections per user`);
@@ -84,6 +88,11 @@ async function open(ctx: RelayContext, connection: Connection): Promise<void> {
     connection,
     state.map((entry) => entry.conversationId),
   );
+  // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
+  connection.authorize(credentials);
+  if (credentials.sessionId !== undefined && (await ctx.store.refreshFamilyRevoked(credentials.sessionId))) {
+    throw new RelayError('SESSION_REVOKED', 'The login this token belongs to was ended; sign in again');
+  }
   connection.sendFrame({
     type: 'welcome',
     protocolVersion: PROTOCOL_VERSION,
@@ -92,6 +101,7 @@ async function open(ctx: RelayContext, connection: Connection): Promise<void> {
     serverTime: new Date().toISOString(),
     heartbeatIntervalMs: ctx.config.realtime.heartbeatIntervalMs,
     awaitingResume: connection.awaitingResume,
+    tokenExpiresAt: connection.expiresAt === undefined ? null : new Date(connection.expiresAt).toISOString(),
   });
 }
 
@@ -133,7 +143,20 @@ async function onFrame(ctx: RelayContext, connection: Connection, data: RawData,
   }
 }
 
+/**
+ * One replay at a time per socket, and a few per user per minute: a replay reads and sends
+ * a conversation's whole missed history, so a client asking again and again would make the
+ * relay copy it over and over.
+ */
 async function resume(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
+  const refusal = connection.replaying
+    ? rateLimited(1000, 'A resume is already running on this socket; wait for its ack')
+    : await ctx.limits.write('resume', connection.userId);
+  if (refusal) {
+    ctx.metrics.errors.inc({ code: refusal.code, transport: 'ws' });
+    connection.sendFrame(errorFrame(frame.id, refusal));
+    return;
+  }
   connection.beginReplay();
   const replay = new Replay(ctx.store, connection);
   try {
@@ -162,12 +185,21 @@ function execute(ctx: RelayContext, connection: Connection, frame: Exclude<Clien
     case 'receipt':
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
     case 'typing':
-      if (!connection.rooms.has(frame.conversationId))
-        throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
-      return ctx.typing.set(frame.conversationId, connection.userId, frame.active).then(() => ({}));
+      return typing(ctx, connection, frame);
     case 'ping':
       return Promise.resolve({ serverTime: new Date().toISOString() });
+    case 'auth':
+      return renewCredentials(ctx, connection, frame);
   }
+}
+
+async function typing(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'typing' }>) {
+  if (!connection.rooms.has(frame.conversationId))
+    throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
+  const refusal = await ctx.limits.write('typing', connection.userId);
+  if (refusal) throw refusal;
+  await ctx.typing.set(frame.conversationId, connection.userId, frame.active);
+  return {};
 }
 
 function rawToBuffer(data: RawData): Buffer {

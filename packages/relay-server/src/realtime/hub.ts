@@ -1,6 +1,6 @@
 import type { ServerFrame } from '@chat4all/protocol';
-import type { BusEnvelope, ConversationEnvelope } from '../bus/types.js';
-import type { RelayError } from '../errors.js';
+import type { BusEnvelope, ConversationEnvelope, SessionEnvelope } from '../bus/types.js';
+import { RelayError } from '../errors.js';
 import type { Connection, EventPosition } from './connection.js';
 
 /**
@@ -48,6 +48,10 @@ export class Hub {
       this.#deliverPresence(envelope);
       return;
     }
+    if (envelope.kind === 'session') {
+      this.#closeSession(envelope);
+      return;
+    }
     this.#deliverToRoom(envelope);
   }
 
@@ -84,6 +88,14 @@ export class Hub {
         connection.rooms.delete(conversationId);
         removeFrom(this.#rooms, conversationId, connection);
       }
+    }
+  }
+
+  /** Closes the user's sockets whose token (or the one they are renewing to) belongs to the revoked login. */
+  #closeSession({ userId, sessionId }: SessionEnvelope): void {
+    for (const connection of [...this.connectionsOf(userId)]) {
+      if (!connection.hasSession(sessionId)) continue;
+      connection.close(new RelayError('SESSION_REVOKED', 'This login was ended (logout or a reused refresh token); sign in again'));
     }
   }
 

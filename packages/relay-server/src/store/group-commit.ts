@@ -9,6 +9,12 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Called after each commit with its size, for metrics and logs. */
   onCommit?: (size: number, durationMs: number) => void;
+  /**
+   * Whether a failed batch's inputs are committed again one by one, so only the one the
+   * store refuses fails. Not for failures every input would share (the store unreachable).
+   * @default every failure
+   */
+  isolates?: (error: unknown) => boolean;
 }
 
 /**
@@ -42,6 +48,27 @@ export class GroupCommit<I, O> {
     while (this.#running) await this.#running;
   }
 
+  /**
+   * A failed batch rolled back whole: each input is committed again on its own, in order,
+   * so one input the store refuses fails only its own caller, not everyone it was batched with.
+   */
+  async #oneByOne(batch: Pending<I, O>[], error: unknown): Promise<void> {
+    if (batch.length === 1 || this.#options.isolates?.(error) === false) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    for (const pending of batch) {
+      const started = performance.now();
+      try {
+        const [output] = await this.#commit([pending.input]);
+        this.#options.onCommit?.(1, performance.now() - started);
+        pending.resolve(output as O);
+      } catch (own) {
+        pending.reject(own);
+      }
+    }
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
@@ -52,7 +79,7 @@ export class GroupCommit<I, O> {
           this.#options.onCommit?.(batch.length, performance.now() - started);
           for (const [i, pending] of batch.entries()) pending.resolve(outputs[i] as O);
         } catch (error) {
-          for (const pending of batch) pending.reject(error);
+          await this.#oneByOne(batch, error);
         }
       }
     } finally {

@@ -218,7 +218,17 @@ export interface RefreshTokenRecord {
   expiresAt: number;
 }
 
-export type RefreshRotation = { ok: true; userId: string; familyId: string } | { ok: false; reason: 'invalid' | 'reused' };
+/** A refresh-token family: every token descended from one login. */
+export interface RefreshFamily {
+  userId: string;
+  familyId: string;
+}
+
+/** On reuse, the family that was revoked, so the relay can close its sockets. */
+export type RefreshRotation =
+  | ({ ok: true } & RefreshFamily)
+  | { ok: false; reason: 'invalid' }
+  | ({ ok: false; reason: 'reused' } & RefreshFamily);
 
 export interface UserInput {
   id: string;
@@ -278,8 +288,10 @@ export interface Store {
    * twice revokes its whole family (reuse detection); an expired or revoked one is invalid.
    */
   rotateRefreshToken(tokenHash: string, next: Omit<RefreshTokenRecord, 'familyId' | 'userId'>, now: number): Promise<RefreshRotation>;
-  /** Revokes the family `tokenHash` belongs to; false when the token is unknown. */
-  revokeRefreshFamily(tokenHash: string): Promise<boolean>;
+  /** Revokes the family `tokenHash` belongs to and says which it was; `null` when the token is unknown. */
+  revokeRefreshFamily(tokenHash: string): Promise<RefreshFamily | null>;
+  /** Whether the family was revoked (logout or reuse); `false` for a family the store does not know. */
+  refreshFamilyRevoked(familyId: string): Promise<boolean>;
 
   /** Returns the one private conversation of the pair, creating it on first call. */
   createPrivateConversation(input: {
@@ -355,6 +367,8 @@ export interface Store {
    * not) and stops its expiry. The upload as it now is, or null when it cannot be attached.
    */
   attachUpload(id: string, messageId: string): Promise<UploadRecord | null>;
+  /** How many uploads a user has started and not finished. */
+  countOpenUploads(ownerId: string): Promise<number>;
   /** Ids of uploads past their expiry and attached to no message, oldest first. */
   expiredUploads(now: number, limit: number): Promise<string[]>;
   deleteUpload(id: string): Promise<void>;

@@ -116,6 +116,15 @@ export function busContract(name: string, makeBus: BusFactory, capabilities: Bus
       expect(seen.seen[0]?.envelope).toEqual(presence);
     });
 
+    it('carries session revocations whole', async () => {
+      const bus = await open();
+      const seen = collector(bus);
+      const revoked: BusEnvelope = { kind: 'session', userId: 'ana', sessionId: 'family-1' };
+      await bus.publish(revoked);
+      await seen.count(1);
+      expect(seen.seen[0]?.envelope).toEqual(revoked);
+    });
+
     if (!capabilities.shared) return;
     it('reaches the other nodes of a shared bus', async () => {
       const first = await open();

@@ -71,10 +71,14 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         userId: 'ana',
         familyId: 'f',
       });
+      expect(await store.refreshFamilyRevoked('f')).toBe(false);
       expect(await store.rotateRefreshToken('t1', { tokenHash: 't3', expiresAt: now + 1000 }, now)).toEqual({
         ok: false,
         reason: 'reused',
+        userId: 'ana',
+        familyId: 'f',
       });
+      expect(await store.refreshFamilyRevoked('f')).toBe(true);
       // t2 was valid, but the reuse of t1 revoked its family.
       expect(await store.rotateRefreshToken('t2', { tokenHash: 't4', expiresAt: now + 1000 }, now)).toEqual({
         ok: false,
@@ -90,7 +94,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         reason: 'invalid',
       });
       await store.insertRefreshToken({ tokenHash: 'h1', familyId: 'h', userId: 'ana', expiresAt: now + 1000 });
-      expect(await store.revokeRefreshFamily('h1')).toBe(true);
+      expect(await store.revokeRefreshFamily('h1')).toEqual({ userId: 'ana', familyId: 'h' });
+      expect(await store.refreshFamilyRevoked('h')).toBe(true);
+      expect(await store.revokeRefreshFamily('unknown')).toBeNull();
+      expect(await store.refreshFamilyRevoked('unknown')).toBe(false);
       expect(await store.rotateRefreshToken('h1', { tokenHash: 'h2', expiresAt: now + 1000 }, now)).toEqual({
         ok: false,
         reason: 'invalid',
@@ -192,7 +199,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     });
 
     it('refuses an id reused by another sender or conversation', async () => {
-      const conv = await group();
+      const conv = await group(['bob']);
       const other = await group();
       const msg = input({ conversationId: conv.id });
       await store.appendMessages([msg]);
@@ -204,6 +211,15 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         { ok: false, code: 'MESSAGE_ID_CONFLICT' },
         { ok: false, code: 'MESSAGE_ID_CONFLICT' },
       ]);
+    });
+
+    it('answers a non-member, or a member removed since, who sends a stored id as any other non-member send', async () => {
+      const conv = await group(['bob']);
+      const sent = input({ conversationId: conv.id, senderId: 'bob' });
+      await store.appendMessages([sent]);
+      expect(await store.appendMessages([{ ...sent, senderId: 'cid' }])).toEqual([{ ok: false, code: 'CONVERSATION_NOT_FOUND' }]);
+      await store.removeMember(conv.id, 'bob', Date.now());
+      expect(await store.appendMessages([sent])).toEqual([{ ok: false, code: 'CONVERSATION_NOT_FOUND' }]);
     });
 
     it('refuses non-members, unknown conversations and foreign reply targets without consuming a seq', async () => {
@@ -357,8 +373,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       await store.createUpload(record);
       expect(await store.getUpload(record.id)).toEqual(record);
       expect(await store.attachUpload(record.id, randomUUID())).toBeNull();
+      expect(await store.countOpenUploads(record.ownerId)).toBe(1);
       const sha256 = 'a'.repeat(64);
       const complete = await store.completeUpload(record.id, sha256, now + 5000);
+      expect(await store.countOpenUploads(record.ownerId)).toBe(0);
       expect(complete).toEqual({ ...record, complete: true, sha256, expiresAt: now + 5000 });
       expect(await store.expiredUploads(now + 4999, 10)).toEqual([]);
       expect(await store.expiredUploads(now + 5000, 10)).toEqual([record.id]);

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { Server as TusServer } from '@tus/server';
-import contentDisposition from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { RelayContext } from '../context.js';
@@ -10,6 +9,7 @@ import { RelayError, toRelayError } from '../errors.js';
 import { userIdOf } from '../http/auth-hook.js';
 import { toUploadInfo } from '../store/rows.js';
 import type { UploadMetadata } from './service.js';
+import { setDownloadHeaders } from './serving.js';
 
 /** Request headers a browser tus client sends, and response headers it must read (for CORS). */
 export const TUS_REQUEST_HEADERS = [
@@ -42,7 +42,8 @@ const TUS_STATUS_CODES: Record<number, 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_FOUND'> 
 /**
  * Files. `/v1/uploads` speaks tus 1.0 (`@tus/server`: creation, creation-with-upload,
  * termination, expiration) for resumable uploads of any size up to `uploads.maxBytes`;
- * `GET /v1/uploads/:id` downloads (with `Range`) for the conversation's members;
+ * `GET /v1/uploads/:id` downloads (with `Range`) for the conversation's members, with a
+ * bearer token or a signed link from `POST /v1/uploads/:id/link`;
  * `POST /v1/conversations/:id/files` takes a small file in one `multipart/form-data` request.
  */
 export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
@@ -105,16 +106,13 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     '/v1/uploads/:id',
     { exposeHeadRoute: false, config: { auth: 'download' } },
     async (request, reply) => {
-      const { expires, signature } = request.query as { expires?: string; signature?: string };
+      const { user, expires, signature } = request.query as { user?: string; expires?: string; signature?: string };
       const record =
         signature !== undefined
-          ? await uploads.signedReadable(request.params.id, expires ?? '', signature)
+          ? await uploads.signedReadable(request.params.id, { user, expires, signature })
           : await uploads.readable(userIdOf(request), request.params.id);
-      reply.header('content-type', record.type);
-      reply.header('content-disposition', contentDisposition(record.name, { type: 'inline' }));
-      reply.header('accept-ranges', 'bytes');
-      reply.header('etag', `"${record.sha256}"`);
-      reply.header('cache-control', 'private, max-age=31536000, immutable');
+      setDownloadHeaders(reply, record);
+      if (request.headers['if-none-match'] === `"${record.sha256}"`) return reply.code(304).send();
       const ranges = request.headers.range ? parseRange(record.size, request.headers.range, { combine: true }) : undefined;
       if (ranges === -1) {
         reply.header('content-range', `bytes */${record.size}`);
@@ -130,6 +128,12 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
       return reply.send(await uploads.storage.read(record.id));
     },
   );
+
+  // A member's short-lived link to the file, for `<img src>` and download links: no token in the URL.
+  app.post<{ Params: { id: string } }>('/v1/uploads/:id/link', { config: { auth: 'user' } }, async (request) => {
+    const link = await uploads.link(userIdOf(request), request.params.id);
+    return { url: link.url, expiresAt: new Date(link.expiresAt).toISOString() };
+  });
 
   app.get<{ Params: { id: string } }>('/v1/uploads/:id/info', { config: { auth: 'user' } }, async (request) => {
     const userId = userIdOf(request);

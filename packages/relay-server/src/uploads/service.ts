@@ -1,17 +1,32 @@
 import { createHash, createHmac, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline as pipe, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Attachment } from '@chat4all/protocol';
+import { type Attachment, textProblem } from '@chat4all/protocol';
 import { type Locker, Upload } from '@tus/utils';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
+import { rateLimited } from '../limits/errors.js';
 import type { Store, UploadRecord } from '../store/types.js';
+import { isMediaType } from './serving.js';
 import type { UploadStorage } from './storage.js';
 
 /** What an uploader says about a file: tus `Upload-Metadata`, or the fields of a multipart form. */
 export type UploadMetadata = Record<string, string | null | undefined>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** C0 controls and DEL: no line breaks or NULs in a file name that ends up in a header. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Rate limits an upload must pass before it starts; each answers the error to refuse with, if any. */
+export interface UploadQuota {
+  /** One more upload started by the user. */
+  starts(userId: string): Promise<RelayError | undefined>;
+  /** Bytes the user declares in a new upload. */
+  bytes(userId: string, size: number): Promise<RelayError | undefined>;
+  /** Uploads one user may have started and not finished. */
+  maxOpen: number;
+}
 
 /** The SHA-256 of an upload's bytes so far, kept while they arrive in order on this node. */
 interface RunningHash {
@@ -35,6 +50,12 @@ export class UploadService {
     private readonly linkSecret: string,
     /** The tus upload lock; `@tus/server`'s in-process one when absent (a single node). */
     readonly locker?: Locker,
+    /** Per-user limits on starting uploads: how often, and how many bytes a day. */
+    private readonly quota: UploadQuota = {
+      starts: async () => undefined,
+      bytes: async () => undefined,
+      maxOpen: Number.POSITIVE_INFINITY,
+    },
   ) {
     this.#hashWhileWriting();
   }
@@ -44,22 +65,34 @@ export class UploadService {
     return randomBytes(16).toString('hex');
   }
 
-  /** Records an upload about to start; the uploader must be a member of the conversation. */
-  async begin(userId: string, id: string, metadata: UploadMetadata, size: number | undefined): Promise<UploadRecord> {
+  /**
+   * Records an upload about to start; the uploader must be a member of the conversation, and
+   * within their quotas (`admitted` when the caller already checked how often they start one).
+   */
+  async begin(userId: string, id: string, metadata: UploadMetadata, size: number | undefined, admitted = false): Promise<UploadRecord> {
     const conversationId = metadata.conversationId;
     if (!conversationId) throw new RelayError('BAD_REQUEST', 'Upload-Metadata must name the conversationId the file is for');
     if (size === undefined)
       throw new RelayError('BAD_REQUEST', 'Upload-Length is required: the relay does not take uploads of unknown length');
     await this.#member(userId, conversationId);
+    if (!admitted) await this.#admit(userId);
+    const overBytes = await this.quota.bytes(userId, size);
+    if (overBytes) throw overBytes;
     const declared = metadata.sha256?.toLowerCase();
     if (declared !== undefined && !SHA256.test(declared)) throw new RelayError('BAD_REQUEST', 'sha256 must be 64 hex digits');
+    const name = metadata.filename ?? metadata.name ?? 'file';
+    if (name.length > 255 || CONTROL.test(name) || textProblem(name))
+      throw new RelayError('BAD_REQUEST', 'filename must be at most 255 characters of text, with no control characters');
+    const type = metadata.filetype || metadata.type || 'application/octet-stream';
+    if (!isMediaType(type))
+      throw new RelayError('BAD_REQUEST', 'filetype must be a media type such as image/png (type/subtype, no line breaks)');
     const now = Date.now();
     const record: UploadRecord = {
       id,
       ownerId: userId,
       conversationId,
-      name: (metadata.filename ?? metadata.name ?? 'file').slice(0, 255) || 'file',
-      type: (metadata.filetype ?? metadata.type ?? 'application/octet-stream').slice(0, 255),
+      name: name || 'file',
+      type: type.toLowerCase(),
       size,
       sha256: null,
       width: dimension(metadata.width),
@@ -102,6 +135,7 @@ export class UploadService {
     file: Readable & { truncated?: boolean },
   ): Promise<UploadRecord> {
     await this.#member(userId, conversationId);
+    await this.#admit(userId);
     const id = this.newId();
     const datastore = this.storage.datastore;
     await datastore.create(new Upload({ id, offset: 0, metadata: {} }));
@@ -114,7 +148,7 @@ export class UploadService {
           `Files sent in one request may be at most ${this.config.smallMaxBytes} bytes; use a resumable upload`,
         );
       await datastore.declareUploadLength(id, size);
-      await this.begin(userId, id, { ...metadata, conversationId }, size);
+      await this.begin(userId, id, { ...metadata, conversationId }, size, true);
     } catch (error) {
       await this.storage.remove(id);
       throw error;
@@ -143,23 +177,46 @@ export class UploadService {
    * expiry with the relay's secret.
    */
   signedPath(id: string, expiresAt: number): string {
-    return `/v1/uploads/${encodeURIComponent(id)}?expires=${expiresAt}&signature=${this.#sign(id, expiresAt)}`;
+    return `/v1/uploads/${encodeURIComponent(id)}?expires=${expiresAt}&signature=${this.#sign(['download', id, expiresAt])}`;
   }
 
-  /** The attached upload a signed link names, when the signature holds and has not expired. */
-  async signedReadable(id: string, expires: string, signature: string): Promise<UploadRecord> {
-    const expiresAt = Number(expires);
-    const expected = Buffer.from(this.#sign(id, expiresAt));
-    const given = Buffer.from(signature);
+  /**
+   * A member's short-lived link to a complete upload, for an `<img src>` or a download link:
+   * bound to the upload and the user, and checked again against the user's membership when
+   * used. Its expiry is rounded up to the next period of `linkTtlSeconds`, so links asked
+   * within one period are the same URL (and the browser's cache holds).
+   */
+  async link(userId: string, id: string, now = Date.now()): Promise<{ url: string; expiresAt: number }> {
+    await this.readable(userId, id);
+    const period = this.config.linkTtlSeconds * 1000;
+    const expiresAt = (Math.floor(now / period) + 2) * period;
+    const signature = this.#sign(['member-download', id, userId, expiresAt]);
+    const query = `user=${encodeURIComponent(userId)}&expires=${expiresAt}&signature=${signature}`;
+    return { url: `/v1/uploads/${encodeURIComponent(id)}?${query}`, expiresAt };
+  }
+
+  /**
+   * The upload a signed link names, when the signature holds and has not expired: a member's
+   * link (`user` given) while they are still a member, or a platform's link to an attached upload.
+   */
+  async signedReadable(
+    id: string,
+    link: { user?: string | undefined; expires?: string | undefined; signature: string },
+  ): Promise<UploadRecord> {
+    const expiresAt = Number(link.expires);
+    const fields = link.user === undefined ? ['download', id, expiresAt] : ['member-download', id, link.user, expiresAt];
+    const expected = Buffer.from(this.#sign(fields));
+    const given = Buffer.from(link.signature);
     if (!Number.isSafeInteger(expiresAt) || expiresAt < Date.now() || given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new RelayError('UNAUTHENTICATED', 'The download link is invalid or has expired');
+      throw new RelayError('UNAUTHENTICATED', 'The download link is invalid or has expired; ask for a new one');
+    if (link.user !== undefined) return this.readable(link.user, id);
     const record = await this.store.getUpload(id);
     if (!record?.complete || !record.messageId) throw new RelayError('UPLOAD_NOT_FOUND');
     return record;
   }
 
-  #sign(id: string, expiresAt: number): string {
-    return createHmac('sha256', this.linkSecret).update(`download\u0000${id}\u0000${expiresAt}`).digest('base64url');
+  #sign(fields: ReadonlyArray<string | number>): string {
+    return createHmac('sha256', this.linkSecret).update(fields.join('\u0000')).digest('base64url');
   }
 
   /** Ties the sender's complete upload for this conversation to a message, once. */
@@ -223,6 +280,18 @@ export class UploadService {
     const hash = createHash('sha256');
     await pipeline(await this.storage.read(id), hash);
     return hash.digest('hex');
+  }
+
+  /** How often a user starts uploads, and how many they have open at once. */
+  async #admit(userId: string): Promise<void> {
+    const refusal = await this.quota.starts(userId);
+    if (refusal) throw refusal;
+    const open = await this.store.countOpenUploads(userId);
+    if (open >= this.quota.maxOpen)
+      throw rateLimited(
+        this.config.expireAfterMs,
+        `${open} uploads are started and not finished; finish or cancel one (DELETE its tus URL) before starting another`,
+      );
   }
 
   async #member(userId: string, conversationId: string): Promise<void> {

@@ -20,7 +20,7 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     async (request, reply) => {
       const user = await ctx.store.getUser(request.params.userId);
       if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found; PUT /v1/users/:userId first`);
-      const minted = await ctx.tokens.mint(user.id, request.body?.ttlSeconds);
+      const minted = await ctx.tokens.mint(user.id, { ttlSeconds: request.body?.ttlSeconds });
       return reply.status(201).send({ token: minted.token, expiresAt: iso(minted.expiresAt) });
     },
   );

@@ -1,4 +1,6 @@
+import { type LookupAddress, type LookupOptions, lookup as lookupCallback } from 'node:dns';
 import { lookup } from 'node:dns/promises';
+import { Agent } from 'undici';
 import ipaddr from 'ipaddr.js';
 import { RelayError } from '../errors.js';
 
@@ -15,10 +17,35 @@ export function parseWebhookUrl(url: string): URL {
 }
 
 /**
+ * Why an address is not public unicast (loopback, private, link-local, carrier-grade NAT,
+ * multicast, unspecified, or an IPv6 form that embeds one of those), or `null` when it is.
+ */
+export function nonPublicRange(address: string): string | null {
+  let ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) forms reach the IPv4 address inside.
+    if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
+    else if (v6.parts.slice(0, 6).every((part) => part === 0) && (v6.parts[6] !== 0 || (v6.parts[7] ?? 0) > 1))
+      ip = ipaddr.fromByteArray(v6.toByteArray().slice(12));
+  }
+  const range = ip.range();
+  return range === 'unicast' ? null : range;
+}
+
+function refused(host: string, address: string, range: string): RelayError {
+  return new RelayError(
+    'WEBHOOK_ADDRESS_REFUSED',
+    `The webhook host ${host} resolves to ${address} (${range}); set webhooks.allowPrivateAddresses to allow it`,
+  );
+}
+
+/**
  * Refuses a webhook URL whose host is, or resolves to, an address that is not public
  * unicast: loopback, private (RFC 1918, unique local), link-local (cloud metadata at
  * 169.254.169.254), carrier-grade NAT, multicast, unspecified. Checked when an endpoint is
- * registered and again before every call, since DNS can change in between.
+ * registered and before every call; the call itself connects only through {@link publicLookup},
+ * so a name that resolves differently a moment later (DNS rebinding) is refused too.
  */
 export async function assertPublicUrl(url: string, resolve: typeof lookup = lookup): Promise<void> {
   const parsed = parseWebhookUrl(url);
@@ -26,13 +53,36 @@ export async function assertPublicUrl(url: string, resolve: typeof lookup = look
   const addresses = ipaddr.isValid(host) ? [host] : (await resolve(host, { all: true }).catch(() => [])).map((a) => a.address);
   if (addresses.length === 0) throw new RelayError('BAD_REQUEST', `The webhook host ${host} does not resolve`);
   for (const address of addresses) {
-    let ip = ipaddr.parse(address);
-    if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-    const range = ip.range();
-    if (range !== 'unicast')
-      throw new RelayError(
-        'WEBHOOK_ADDRESS_REFUSED',
-        `The webhook host ${host} resolves to ${address} (${range}); set webhooks.allowPrivateAddresses to allow it`,
-      );
+    const range = nonPublicRange(address);
+    if (range) throw refused(host, address, range);
   }
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `dns.lookup` for the sockets webhook calls open: it resolves the name, and fails the
+ * connection when the address it is about to use is not public, so what is checked is what
+ * is connected to.
+ */
+export function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  lookupCallback(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const list = addresses as LookupAddress[];
+    for (const { address } of list) {
+      const range = nonPublicRange(address);
+      if (range) return callback(Object.assign(refused(hostname, address, range), { errno: -1, syscall: 'lookup' }), []);
+    }
+    if (options.all) return callback(null, list);
+    const [first] = list;
+    if (!first) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), []);
+    callback(null, first.address, first.family);
+  });
+}
+
+let agent: Agent | undefined;
+/** The dispatcher of webhook calls: every connection goes through {@link publicLookup}. */
+export function publicOnly(): Agent {
+  agent ??= new Agent({ connect: { lookup: publicLookup } });
+  return agent;
 }

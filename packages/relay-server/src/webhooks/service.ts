@@ -8,7 +8,7 @@ import { RelayError } from '../errors.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { Rerun } from '../queue/rerun.js';
 import type { Store, WebhookCall, WebhookRecord } from '../store/types.js';
-import { assertPublicUrl, parseWebhookUrl } from './addresses.js';
+import { assertPublicUrl, parseWebhookUrl, publicOnly } from './addresses.js';
 
 /** The event types apps can subscribe to. */
 export const WEBHOOK_EVENTS = [
@@ -254,7 +254,8 @@ export class WebhookService {
         body: call.payload,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.deps.config.timeoutMs),
-      });
+        ...(this.deps.config.allowPrivateAddresses ? {} : { dispatcher: publicOnly() }),
+      } as RequestInit);
     } catch (error) {
       return { message: String(error), retry: true };
     }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CONNECTION_TRANSITIONS, type ConnectionEvent, type ConnectionState, nextConnectionState } from './machine.js';
+import {
+  backoffDelay,
+  CONNECTION_TRANSITIONS,
+  type ConnectionEvent,
+  type ConnectionState,
+  nextConnectionState,
+  renewalDelay,
+} from './machine.js';
 
 const EVENTS: ConnectionEvent[] = ['connect', 'opened', 'lost', 'retry', 'offline', 'online', 'fatal', 'close'];
 
@@ -47,5 +54,12 @@ describe('full-jitter backoff', () => {
     expect(Math.min(...delays)).toBeLessThan(400);
     expect(Math.max(...delays)).toBeGreaterThan(3600);
     expect(Math.max(...delays)).toBeLessThan(4000);
+  });
+
+  it('renews a token 30 s before its expiry, or halfway through a shorter life, never in the past', () => {
+    expect(renewalDelay(900_000, 0)).toBe(870_000);
+    expect(renewalDelay(40_000, 0)).toBe(20_000);
+    expect(renewalDelay(2_000, 0)).toBe(1_000);
+    expect(renewalDelay(1_000, 5_000)).toBe(0);
   });
 });

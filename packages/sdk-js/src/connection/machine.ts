@@ -29,6 +29,15 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
+/**
+ * How long to wait before renewing a token over the open socket: until 30 s before it
+ * expires, or halfway through what is left when that is under a minute (short-lived tokens).
+ */
+export function renewalDelay(expiresAtMs: number, nowMs: number, marginMs = 30_000): number {
+  const left = expiresAtMs - nowMs;
+  return Math.max(0, left - marginMs, left / 2);
+}
+
 /** Full-jitter exponential backoff: a uniform delay in [0, min(max, base × 2^attempt)). */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
   const base = options.baseMs ?? 250;

@@ -20,7 +20,7 @@ class ScriptedWebSocket implements WebSocketLike {
   close(code = 1000): void {
     this.drop(code);
   }
-  welcome(): void {
+  welcome(tokenExpiresAt: string | null = null, heartbeatIntervalMs = 30_000): void {
     this.readyState = 1;
     const frame: ServerFrame = {
       type: 'welcome',
@@ -28,8 +28,9 @@ class ScriptedWebSocket implements WebSocketLike {
       userId: 'ana',
       connectionId: 'c',
       serverTime: new Date().toISOString(),
-      heartbeatIntervalMs: 30_000,
+      heartbeatIntervalMs,
       awaitingResume: true,
+      tokenExpiresAt,
     };
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
@@ -167,6 +168,63 @@ describe('Socket state machine with fake timers', () => {
     expect(socket.state.getSnapshot()).toBe('connected');
     await vi.advanceTimersByTimeAsync(30_000);
     expect(socket.state.getSnapshot()).toBe('reconnecting');
+  });
+
+  it('renews the token over the socket 30 s before it expires, and again before the renewed one does', async () => {
+    socket.connect();
+    await flush();
+    last().welcome(new Date(Date.now() + 120_000).toISOString(), 3_600_000);
+    await flush();
+    const auths = () =>
+      last()
+        .sent.map((frame) => JSON.parse(frame) as { type: string; id: string })
+        .filter((f) => f.type === 'auth');
+    await vi.advanceTimersByTimeAsync(89_000);
+    expect(auths()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(auths()).toEqual([{ type: 'auth', id: expect.any(String), token: 't' }]);
+    expect(tokens).toEqual([false, true]);
+    const ack = { type: 'ack', id: auths()[0]?.id, result: { expiresAt: new Date(Date.now() + 120_000).toISOString() } };
+    last().onmessage?.({ data: JSON.stringify(ack) });
+    await vi.advanceTimersByTimeAsync(90_000);
+    expect(auths()).toHaveLength(2);
+    // A renewal that brings no later expiry (a fixed token) is not repeated: the relay's 4440 close takes over.
+    const same = { type: 'ack', id: auths()[1]?.id, result: ack.result };
+    last().onmessage?.({ data: JSON.stringify(same) });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(auths()).toHaveLength(2);
+    expect(socket.state.getSnapshot()).toBe('connected');
+  });
+
+  it('stops for good with SESSION_REVOKED when the login is ended, and gives up on a token that is expired twice', async () => {
+    socket.connect();
+    await flush();
+    last().welcome();
+    await flush();
+    last().drop(4441);
+    expect(socket.state.getSnapshot()).toBe('closed');
+    expect(socket.fatalError).toMatchObject({ code: 'SESSION_REVOKED', retryable: false });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ScriptedWebSocket.opened).toHaveLength(1);
+
+    const other = new Socket({
+      url: 'http://relay',
+      WebSocket: () => ScriptedWebSocket,
+      token: async () => 't',
+      onOpen: async () => {},
+      onFrame: () => {},
+    });
+    other.connect();
+    await flush();
+    last().welcome();
+    await flush();
+    last().drop(4440);
+    await flush();
+    expect(ScriptedWebSocket.opened).toHaveLength(3);
+    last().drop(4440);
+    await flush();
+    expect(other.state.getSnapshot()).toBe('closed');
+    expect(other.fatalError).toMatchObject({ code: 'TOKEN_EXPIRED', retryable: false });
   });
 
   it('skips the rest of a backoff wait on request', async () => {

@@ -1,9 +1,16 @@
 import type { ClientFrame, ClientFrameResults, ServerFrame } from '@chat4all/protocol';
 import { ERROR_CODES } from '@chat4all/protocol/errors';
 import { PROTOCOL_VERSION } from '@chat4all/protocol/version';
-import { Chat4AllError, FATAL_CLOSE_CODES } from '../errors.js';
+import { Chat4AllError, errorCodeOfClose, FATAL_CLOSE_CODES } from '../errors.js';
 import { Store } from '../store.js';
-import { type BackoffOptions, backoffDelay, type ConnectionEvent, type ConnectionState, nextConnectionState } from './machine.js';
+import {
+  type BackoffOptions,
+  backoffDelay,
+  type ConnectionEvent,
+  type ConnectionState,
+  nextConnectionState,
+  renewalDelay,
+} from './machine.js';
 
 /** The part of the browser WebSocket API the client uses (the `ws` package implements it too). */
 export interface WebSocketLike {
@@ -23,7 +30,7 @@ export interface SocketOptions {
   url: string;
   /** The WebSocket implementation, looked up when connecting. */
   WebSocket: () => WebSocketConstructor | undefined;
-  /** The current token; `refresh` asks for a new one (after an expiry or rejection close). */
+  /** The current token; `refresh` asks for a new one (to renew before expiry, or after an expiry or rejection close). */
   token(refresh: boolean): Promise<string>;
   backoff?: BackoffOptions | undefined;
   /** Runs after each welcome and before the state is `connected`: the client resumes here. */
@@ -39,8 +46,9 @@ const OPEN = 1;
 
 /**
  * One logical connection to the relay across any number of sockets: the state machine,
- * full-jitter backoff, heartbeat, token refresh on auth closes, and request/ack
- * correlation. `state` is a store the UI can bind to.
+ * full-jitter backoff, heartbeat, token renewal over the open socket before the relay's
+ * expiry close, token refresh on auth closes, and request/ack correlation. `state` is a
+ * store the UI can bind to.
  */
 export class Socket {
   readonly state = new Store<ConnectionState>('idle');
@@ -48,10 +56,12 @@ export class Socket {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #renewal: ReturnType<typeof setTimeout> | undefined;
   #pending = new Map<string, Pending>();
   #nextId = 0;
   #refreshToken = false;
-  #authFailures = 0;
+  /** The auth close code of the last attempt that got no welcome: the same one twice in a row is fatal. */
+  #lastAuthClose: number | null = null;
   #fatal: Chat4AllError | null = null;
 
   constructor(private readonly options: SocketOptions) {}
@@ -137,8 +147,9 @@ export class Socket {
     if (socket !== this.#socket) return;
     const frame = JSON.parse(data) as ServerFrame;
     if (frame.type === 'welcome') {
-      this.#authFailures = 0;
+      this.#lastAuthClose = null;
       this.#startHeartbeat(frame.heartbeatIntervalMs);
+      this.#scheduleRenewal(socket, frame.tokenExpiresAt);
       this.options.onOpen(frame).then(
         () => {
           if (socket === this.#socket) this.#dispatch('opened');
@@ -163,21 +174,23 @@ export class Socket {
     if (socket !== this.#socket) return;
     this.#socket = null;
     if (FATAL_CLOSE_CODES.has(code)) {
-      this.#fatal = new Chat4AllError(
-        code === ERROR_CODES.ORIGIN_NOT_ALLOWED.closeCode ? 'ORIGIN_NOT_ALLOWED' : 'PROTOCOL_VERSION_UNSUPPORTED',
-        `Closed with ${code}`,
-      );
+      this.#fatal = new Chat4AllError(errorCodeOfClose(code) ?? 'INTERNAL', `Closed with ${code}`, { retryable: false });
       this.#dispatch('fatal');
       return;
     }
     if (code === ERROR_CODES.TOKEN_EXPIRED.closeCode || code === ERROR_CODES.UNAUTHENTICATED.closeCode) {
-      // A fresh token is worth one immediate try; rejected twice in a row, the credentials are bad.
+      // A fresh token is worth one immediate try; refused the same way twice in a row, the token source is broken.
       this.#refreshToken = true;
-      if (code === ERROR_CODES.UNAUTHENTICATED.closeCode && ++this.#authFailures > 1) {
-        this.#fatal = new Chat4AllError('UNAUTHENTICATED', 'The relay refused the token');
+      if (code === this.#lastAuthClose) {
+        this.#fatal = new Chat4AllError(
+          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
+          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'The token provider gave an expired token again' : 'The relay refused the token',
+          { retryable: false },
+        );
         this.#dispatch('fatal');
         return;
       }
+      this.#lastAuthClose = code;
       this.#attempt = 0;
     }
     this.#dispatch('lost');
@@ -188,6 +201,28 @@ export class Socket {
     const delay = this.#refreshToken && this.#attempt === 0 ? 0 : backoffDelay(this.#attempt, this.options.backoff);
     this.#attempt++;
     this.#retryTimer = setTimeout(() => this.#dispatch('retry'), delay);
+  }
+
+  /**
+   * Renews the token over the open socket before the relay closes it at expiry. A renewal
+   * that fails or brings no later expiry (a fixed token) is left alone: the relay's 4440
+   * close then makes the client reconnect with a fresh token.
+   */
+  #scheduleRenewal(socket: WebSocketLike, expiresAt: string | null, previous?: number): void {
+    clearTimeout(this.#renewal);
+    if (expiresAt === null) return;
+    const at = Date.parse(expiresAt);
+    if (previous !== undefined && !(at > previous)) return;
+    const renew = () => this.#renew(socket, at).catch(() => {});
+    this.#renewal = setTimeout(renew, renewalDelay(at, Date.now()));
+  }
+
+  async #renew(socket: WebSocketLike, current: number): Promise<void> {
+    if (socket !== this.#socket) return;
+    const token = await this.options.token(true);
+    if (socket !== this.#socket) return;
+    const { expiresAt } = await this.request({ type: 'auth', token });
+    if (socket === this.#socket) this.#scheduleRenewal(socket, expiresAt, current);
   }
 
   #startHeartbeat(intervalMs: number): void {
@@ -206,6 +241,7 @@ export class Socket {
 
   #teardown(code?: number): void {
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#renewal);
     if (this.state.getSnapshot() === 'closed' || this.state.getSnapshot() === 'offline') clearTimeout(this.#retryTimer);
     const socket = this.#socket;
     this.#socket = null;

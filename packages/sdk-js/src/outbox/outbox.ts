@@ -11,6 +11,12 @@ export interface OutboxOptions {
   onSent(entry: OutboxEntry, ack: SendAck): void;
   /** How long to wait before retrying after a retryable error. */
   retryDelayMs(error: Chat4AllError, attempt: number): number;
+  /**
+   * `INTERNAL` answers one message may get before it is marked failed with that code: a
+   * relay that keeps failing on it will not store it by retrying forever. Other retryable
+   * errors (rate limits, a relay going away) are retried without bound.
+   */
+  maxInternalErrors: number;
 }
 
 /**
@@ -105,6 +111,7 @@ export class Outbox {
 
   async #flush(conversationId: string): Promise<void> {
     let attempt = 0;
+    let internal = { id: '', count: 0 };
     while (this.#online) {
       // A failed entry blocks the ones after it, so order holds until the app retries or cancels it.
       const next = this.entries.getSnapshot().find((e) => e.conversationId === conversationId);
@@ -120,7 +127,9 @@ export class Outbox {
       } catch (error) {
         const failure = error instanceof Chat4AllError ? error : new Chat4AllError('INTERNAL', String(error));
         if (failure.code === 'CONNECTION_LOST') return;
-        if (failure.retryable) {
+        if (failure.code === 'INTERNAL') internal = { id: next.id, count: internal.id === next.id ? internal.count + 1 : 1 };
+        const givingUp = failure.code === 'INTERNAL' && internal.count >= this.options.maxInternalErrors;
+        if (failure.retryable && !givingUp) {
           await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs(failure, attempt++)));
           continue;
         }

@@ -1,8 +1,7 @@
 import type { ChatMessage } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
-import { useChatClient } from '../context.js';
-import { useMessages, useUpload } from '../hooks.js';
+import { useFileUrl, useMessages, useUpload } from '../hooks.js';
 import { ChannelStatus } from './channel-status.js';
 import { MessageStatus } from './message-status.js';
 
@@ -130,7 +129,6 @@ export function formatBytes(bytes: number): string {
 
 /** A file message's file: an image shown inline, any file as a download link, or the user's own upload in progress. */
 function MessageFile({ message }: { message: ChatMessage }) {
-  const client = useChatClient();
   const { progress } = useUpload(message.attachment ? undefined : message.id);
   const file = message.attachment;
   if (!file) {
@@ -142,7 +140,12 @@ function MessageFile({ message }: { message: ChatMessage }) {
       `${pending?.name ?? 'file'} · ${progress?.status === 'failed' ? 'upload failed' : `uploading ${percent}%`}`,
     );
   }
-  const url = client.fileUrl(file.uploadId) ?? undefined;
+  return h(FileLink, { file });
+}
+
+/** A finished file: shown inline when it is an image, and as a download link, through a short-lived signed link. */
+function FileLink({ file }: { file: NonNullable<ChatMessage['attachment']> }) {
+  const url = useFileUrl(file.uploadId) ?? undefined;
   const label = `${file.name} (${formatBytes(file.size)})`;
   return h(
     'div',

@@ -47,6 +47,7 @@ import type {
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
+  RefreshFamily,
   RefreshRotation,
   RefreshTokenRecord,
   Store,
@@ -246,7 +247,7 @@ export class PostgresStore implements Store {
       if (!row) return { ok: false, reason: 'invalid' };
       if (row.used_at !== null) {
         await tx`UPDATE refresh_tokens SET revoked_at = ${now} WHERE family_id = ${row.family_id} AND revoked_at IS NULL`;
-        return { ok: false, reason: 'reused' };
+        return { ok: false, reason: 'reused', userId: row.user_id, familyId: row.family_id };
       }
       if (row.revoked_at !== null || Number(row.expires_at) <= now) return { ok: false, reason: 'invalid' };
       await tx`UPDATE refresh_tokens SET used_at = ${now} WHERE token_hash = ${tokenHash}`;
@@ -257,11 +258,20 @@ export class PostgresStore implements Store {
     });
   }
 
-  async revokeRefreshFamily(tokenHash: string): Promise<boolean> {
-    const result = await this.sql`
+  async revokeRefreshFamily(tokenHash: string): Promise<RefreshFamily | null> {
+    const [row] = await this.sql<{ family_id: string; user_id: string }[]>`
+      SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = ${tokenHash}`;
+    if (!row) return null;
+    await this.sql`
       UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-      WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ${tokenHash})`;
-    return result.count > 0;
+      WHERE family_id = ${row.family_id}`;
+    return { userId: row.user_id, familyId: row.family_id };
+  }
+
+  async refreshFamilyRevoked(familyId: string): Promise<boolean> {
+    const rows = await this.sql`
+      SELECT 1 FROM refresh_tokens WHERE family_id = ${familyId} AND revoked_at IS NOT NULL LIMIT 1`;
+    return rows.length > 0;
   }
 
   // -- conversations ---------------------------------------------------------------------
@@ -504,6 +514,11 @@ export class PostgresStore implements Store {
       WHERE id = ${id} AND complete AND (message_id IS NULL OR message_id = ${messageId})
       RETURNING ${this.sql.unsafe(UPLOAD_COLUMNS)}`;
     return row ? toUploadRecord(row) : null;
+  }
+
+  async countOpenUploads(ownerId: string): Promise<number> {
+    const [row] = await this.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM uploads WHERE owner_id = ${ownerId} AND NOT complete`;
+    return row?.n ?? 0;
   }
 
   async expiredUploads(now: number, limit: number): Promise<string[]> {
@@ -921,14 +936,16 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
   const rows: MessageRow[] = [];
   const deliveries: Record<string, string | number>[] = [];
   const outcomes = batch.map((input): AppendOutcome => {
+    // Membership first: to someone who is not (or no longer) a member, an id already stored
+    // there answers exactly as any other send does.
+    const conv = conversations.get(input.conversationId);
+    if (!conv || (input.senderId !== null && !members.has(`${input.conversationId}\u0000${input.senderId}`)))
+      return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
     const original = existing.get(input.id);
     if (original) {
       const same = original.conversation_id === input.conversationId && original.sender_id === input.senderId;
       return same ? { ok: true, created: false, message: toMessage(original) } : { ok: false, code: 'MESSAGE_ID_CONFLICT' };
     }
-    const conv = conversations.get(input.conversationId);
-    if (!conv || (input.senderId !== null && !members.has(`${input.conversationId}\u0000${input.senderId}`)))
-      return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
     if (input.replyTo !== null && replyHome.get(input.replyTo) !== input.conversationId)
       return { ok: false, code: 'REPLY_TARGET_NOT_FOUND' };
     const seq = conv.lastSeq + 1;

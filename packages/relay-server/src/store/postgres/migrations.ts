@@ -179,4 +179,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages DROP CONSTRAINT messages_conversation_id_fkey;
   `,
+  // Each user's unfinished uploads are counted against a quota when they start another.
+  `
+  CREATE INDEX uploads_open ON uploads (owner_id) WHERE NOT complete;
+  `,
 ];

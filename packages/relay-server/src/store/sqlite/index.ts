@@ -48,6 +48,7 @@ import type {
   GroupInput,
   ReceiptInput,
   ReceiptOutcome,
+  RefreshFamily,
   RefreshRotation,
   RefreshTokenRecord,
   Store,
@@ -251,7 +252,7 @@ export class SqliteStore implements Store {
       if (!row) return { ok: false, reason: 'invalid' };
       if (row.used_at !== null) {
         this.#run('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', now, row.family_id);
-        return { ok: false, reason: 'reused' };
+        return { ok: false, reason: 'reused', userId: row.user_id, familyId: row.family_id };
       }
       if (row.revoked_at !== null || row.expires_at <= now) return { ok: false, reason: 'invalid' };
       this.#run('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?', now, tokenHash);
@@ -267,13 +268,21 @@ export class SqliteStore implements Store {
     return rotate.immediate();
   }
 
-  async revokeRefreshFamily(tokenHash: string): Promise<boolean> {
-    const result = this.#run(
-      `UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, unixepoch('subsec') * 1000)
-       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)`,
+  async revokeRefreshFamily(tokenHash: string): Promise<RefreshFamily | null> {
+    const row = this.#get<{ family_id: string; user_id: string }>(
+      'SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = ?',
       tokenHash,
     );
-    return result.changes > 0;
+    if (!row) return null;
+    this.#run(`UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, unixepoch('subsec') * 1000) WHERE family_id = ?`, row.family_id);
+    return { userId: row.user_id, familyId: row.family_id };
+  }
+
+  async refreshFamilyRevoked(familyId: string): Promise<boolean> {
+    return (
+      this.#get<{ one: number }>('SELECT 1 AS one FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1', familyId) !==
+      undefined
+    );
   }
 
   // -- conversations ---------------------------------------------------------------------
@@ -528,7 +537,9 @@ export class SqliteStore implements Store {
         this.#get('SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?', input.conversationId, input.senderId) !== undefined;
       members.set(memberKey, isMember);
     }
-    if (!conv || !isMember) return this.#existing(input) ?? { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    // Membership first: to someone who is not (or no longer) a member, an id already stored
+    // there answers exactly as any other send does.
+    if (!conv || !isMember) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
     if (
       input.replyTo !== null &&
       !this.#get('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?', input.replyTo, input.conversationId)
@@ -708,6 +719,10 @@ export class SqliteStore implements Store {
       messageId,
     );
     return row ? toUploadRecord(row) : null;
+  }
+
+  async countOpenUploads(ownerId: string): Promise<number> {
+    return this.#get<{ n: number }>('SELECT count(*) AS n FROM uploads WHERE owner_id = ? AND complete = 0', ownerId)?.n ?? 0;
   }
 
   async expiredUploads(now: number, limit: number): Promise<string[]> {

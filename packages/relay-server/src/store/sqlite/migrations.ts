@@ -173,4 +173,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_calls_due ON webhook_calls(next_attempt_at) WHERE done_at IS NULL;
   CREATE INDEX webhook_calls_done ON webhook_calls(done_at) WHERE done_at IS NOT NULL;
   `,
+  // Each user's unfinished uploads are counted against a quota when they start another.
+  `
+  CREATE INDEX uploads_open ON uploads(owner_id) WHERE complete = 0;
+  `,
 ];

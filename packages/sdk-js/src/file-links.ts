@@ -1,0 +1,88 @@
+import { type ReadableStore, Store } from './store.js';
+
+/** A signed link is asked for again this long before it expires. */
+const RENEW_MARGIN_MS = 30_000;
+
+interface Link {
+  url: string;
+  expiresAt: number;
+}
+
+/**
+ * Short-lived signed links to uploaded files, as the relay hands them to members
+ * (`POST /v1/uploads/:id/link`): no token ever goes in a URL. A link is reused until shortly
+ * before it expires; a store per file keeps the current link for a UI and renews it while
+ * someone listens.
+ */
+export class FileLinks {
+  readonly #links = new Map<string, Promise<Link>>();
+  readonly #stores = new Map<string, ReadableStore<string | null>>();
+
+  constructor(
+    private readonly request: (uploadId: string) => Promise<{ url: string; expiresAt: string }>,
+    private readonly baseUrl: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The file's current link (absolute URL). */
+  async url(uploadId: string): Promise<string> {
+    return (await this.#link(uploadId)).url;
+  }
+
+  /** The file's link for a UI: `null` until the first one arrives, then renewed before each expires while subscribed. */
+  store(uploadId: string): ReadableStore<string | null> {
+    let store = this.#stores.get(uploadId);
+    if (!store) {
+      store = this.#watch(uploadId);
+      this.#stores.set(uploadId, store);
+    }
+    return store;
+  }
+
+  #link(uploadId: string): Promise<Link> {
+    const cached = this.#links.get(uploadId);
+    if (cached) return cached.then((link) => (link.expiresAt - this.now() > RENEW_MARGIN_MS ? link : this.#fetch(uploadId)));
+    return this.#fetch(uploadId);
+  }
+
+  #fetch(uploadId: string): Promise<Link> {
+    const pending = this.request(uploadId).then(({ url, expiresAt }) => ({
+      url: `${this.baseUrl}${url}`,
+      expiresAt: Date.parse(expiresAt),
+    }));
+    this.#links.set(uploadId, pending);
+    // A failed request is forgotten, so the next asks again.
+    pending.catch(() => {
+      if (this.#links.get(uploadId) === pending) this.#links.delete(uploadId);
+    });
+    return pending;
+  }
+
+  #watch(uploadId: string): ReadableStore<string | null> {
+    const value = new Store<string | null>(null);
+    let listeners = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = () => {
+      this.#link(uploadId).then(
+        (link) => {
+          value.set(link.url);
+          if (listeners > 0) timer = setTimeout(refresh, Math.max(1_000, link.expiresAt - this.now() - RENEW_MARGIN_MS));
+        },
+        () => {
+          // Not a member any more, or offline: the UI keeps showing no link; a new subscriber asks again.
+        },
+      );
+    };
+    return {
+      getSnapshot: value.getSnapshot,
+      subscribe: (listener) => {
+        const unsubscribe = value.subscribe(listener);
+        if (listeners++ === 0) refresh();
+        return () => {
+          unsubscribe();
+          if (--listeners === 0) clearTimeout(timer);
+        };
+      },
+    };
+  }
+}
