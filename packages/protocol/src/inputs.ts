@@ -79,6 +79,8 @@ export const UpsertUserBody = Type.Object(
     displayName: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
     avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
     metadata: Type.Optional(Metadata),
+    /** What the app keeps about the user that other users must not see: returned to the server API key only. */
+    privateMetadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
 );

@@ -28,6 +28,10 @@ export const User = Type.Object({
 });
 export type User = Static<typeof User>;
 
+/** A user as the server API key sees it: with the metadata other users never get. */
+export const ServerUser = Type.Composite([User, Type.Object({ privateMetadata: Metadata })]);
+export type ServerUser = Static<typeof ServerUser>;
+
 export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
 export type MemberRole = Static<typeof MemberRole>;
 

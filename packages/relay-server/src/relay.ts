@@ -435,7 +435,10 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         await webhooks.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));
-        await app.close();
+        // A connection accepted while the server closes (a client reconnecting at that moment)
+        // has no request yet and would hold the close open until its headers timed out.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        await app.close().finally(() => clearInterval(idle));
         await Promise.all([ctx.typing.close(), ctx.presence.close()]);
         unsubscribe();
         unsubscribeGap?.();

@@ -144,4 +144,19 @@ describe('the Docker image and compose file, started outside Docker', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
     for (const metric of hpa.spec.metrics.flatMap((m) => (m.pods ? [m.pods.metric.name] : []))) expect(metrics).toContain(`\n${metric} `);
   });
+
+  it('puts the relays behind a proxy that appends X-Forwarded-For, logs no query string and caps each client, and trusts exactly that one hop', () => {
+    const nginx = readFileSync(new URL('deploy/nginx.conf', root), 'utf8');
+    expect(nginx).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+    const format = /log_format (\S+) ([^;]+);/.exec(nginx);
+    expect(format?.[2]).toBeDefined();
+    // $request, $request_uri, $args and $query_string all carry the query (a signed link, a WebSocket's token).
+    for (const variable of ['$request ', '$request"', '$request_uri', '$args', '$query_string', '$arg_'])
+      expect(format?.[2]).not.toContain(variable);
+    expect(nginx).toMatch(new RegExp(`access_log \\S+ ${format?.[1]};`));
+    expect(nginx).toMatch(/limit_conn chat4all_per_client \d+;/);
+    expect(compose.services.relay1?.environment?.CHAT4ALL_TRUST_PROXY).toBe('1');
+    const k8s = readFileSync(new URL('deploy/k8s/relay.yaml', root), 'utf8');
+    expect(k8s).toContain('{ name: CHAT4ALL_TRUST_PROXY, value: "1" }');
+  });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Message, ServerFrame } from '@chat4all/protocol';
 import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayConfigInput } from '../src/index.js';
@@ -68,6 +69,37 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** An HS256 user token signed with `secret`, expiring `expiresInSeconds` from now (negative: already expired). */
+export function signedToken(secret: string, sub: string, expiresInSeconds: number): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuer('chat4all')
+    .setAudience('chat4all')
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * Two relay nodes sharing one SQLite file (the store) and this machine's Redis (the bus,
+ * under a fresh key prefix); `close` stops both and deletes the keys.
+ */
+export async function twoNodes(config: RelayConfigInput = {}): Promise<{ a: RunningRelay; b: RunningRelay; close(): Promise<void> }> {
+  const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
+  const shared = { ...config, bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
+  const a = await startRelay(shared);
+  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true });
+  return {
+    a,
+    b,
+    async close() {
+      await b.close();
+      await a.close();
+      await deleteKeys(keyPrefix);
+    },
+  };
 }
 
 /** Starts a real relay on an ephemeral port with a fresh data dir (or the one given, to test restarts). */

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type AuthSession, ERROR_CODES } from '@chat4all/protocol';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, APP_SECRET, deleteKeys, REDIS_URL, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
+import { API_KEY, APP_SECRET, type RunningRelay, signedToken, startRelay, type TestSocket, twoNodes } from './fixtures.js';
 
 /** A user token from the server API that expires in `ttlSeconds` (whole seconds: `exp` has no finer grain). */
 async function tokenFor(relay: RunningRelay, userId: string, ttlSeconds: number): Promise<string> {
@@ -10,14 +9,7 @@ async function tokenFor(relay: RunningRelay, userId: string, ttlSeconds: number)
   return minted.body.token;
 }
 
-const expiredToken = (sub: string) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuer('chat4all')
-    .setAudience('chat4all')
-    .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
-    .sign(new TextEncoder().encode(APP_SECRET));
+const expiredToken = (sub: string) => signedToken(APP_SECRET, sub, -5);
 
 const expOf = (token: string): number =>
   (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }).exp * 1000;
@@ -95,21 +87,15 @@ describe('a socket lives as long as its token', () => {
 });
 
 describe('ending a built-in login closes its sockets on every node', () => {
-  const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
+  let nodes: Awaited<ReturnType<typeof twoNodes>>;
   let a: RunningRelay;
   let b: RunningRelay;
 
   beforeAll(async () => {
-    // Two nodes: one SQLite file (the shared store) and one Redis (the bus).
-    const config = { bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
-    a = await startRelay(config);
-    b = await startRelay(config, { dataDir: a.dataDir, keepData: true });
+    nodes = await twoNodes();
+    ({ a, b } = nodes);
   });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-    await deleteKeys(keyPrefix);
-  });
+  afterAll(() => nodes.close());
 
   const register = async (node: RunningRelay, username: string, password = 'password-123') =>
     (await node.http<AuthSession>('POST', '/v1/auth/register', { body: { username, password } })).body;

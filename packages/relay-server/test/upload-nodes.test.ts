@@ -1,28 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, watch } from 'node:fs';
 import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import type { ConversationDetail } from '@chat4all/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, patch, REDIS_URL, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
+import { patch, type RunningRelay, randomFile, tempDir, tusMetadata, twoNodes } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 
 describe('an upload on two relay nodes (shared store, storage and Redis)', () => {
-  const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
+  let nodes: Awaited<ReturnType<typeof twoNodes>>;
   let a: RunningRelay;
   let b: RunningRelay;
 
   beforeAll(async () => {
-    const config = { bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
-    a = await startRelay(config);
-    b = await startRelay(config, { dataDir: a.dataDir, keepData: true });
+    nodes = await twoNodes();
+    ({ a, b } = nodes);
   });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-    await deleteKeys(keyPrefix);
-  });
+  afterAll(() => nodes.close());
 
   it('is continued on the other node, which first makes the node holding it end its request', async () => {
     const [ana, bob] = [await a.user(), await a.user()];

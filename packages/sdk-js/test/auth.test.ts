@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthSession, Message } from '@chat4all/protocol';
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signedToken } from '../../relay-server/test/fixtures.js';
 import type { ConnectionState } from '../src/index.js';
 import { API_KEY, APP_SECRET, client, privateConversation, startRelay, until, userToken } from './relay.js';
 
-const expiredToken = (sub: string) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuer('chat4all')
-    .setAudience('chat4all')
-    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-    .sign(new TextEncoder().encode(APP_SECRET));
+const expiredToken = (sub: string) => signedToken(APP_SECRET, sub, -60);
 
 describe('tokens', () => {
   const cleanup: Array<() => unknown> = [];

@@ -77,11 +77,15 @@ export class Limits {
     this.#uploadBytes = { perMinute: config.uploadBytesPerDay / 1440, burst: config.uploadBytesPerDay };
   }
 
-  /** `count` writes of one kind by a user (members added in one call count one each). */
+  /**
+   * `count` writes of one kind by a user (members added in one call count one each). A call
+   * worth more than the whole allowance takes all of it rather than never fitting.
+   */
   write(kind: WriteKind, userId: string, count = 1): Promise<RelayError | undefined> {
     const { what } = WRITE_LIMITS[kind];
-    if (count === 1) return this.#check(kind, this.#writes[kind], userId, what);
-    return this.#take(kind, this.#writes[kind], userId, what, count);
+    const rate = this.#writes[kind];
+    if (count === 1) return this.#check(kind, rate, userId, what);
+    return this.#take(kind, rate, userId, what, Math.min(count, rate.burst));
   }
 
   /** The bytes of a new upload, against the user's daily allowance. */

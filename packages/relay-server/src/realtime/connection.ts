@@ -161,11 +161,6 @@ export class Connection {
     this.#checkBudget();
   }
 
-  /** A replay runs (from `beginReplay` until `finishReplay`). */
-  get replaying(): boolean {
-    return this.#state === 'replaying';
-  }
-
   beginReplay(): void {
     this.#state = 'replaying';
   }

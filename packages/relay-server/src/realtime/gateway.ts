@@ -149,14 +149,25 @@ async function onFrame(ctx: RelayContext, connection: Connection, data: RawData,
  * relay copy it over and over.
  */
 async function resume(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
-  const refusal = connection.replaying
-    ? rateLimited(1000, 'A resume is already running on this socket; wait for its ack')
-    : await ctx.limits.write('resume', connection.userId);
-  if (refusal) {
+  const refuse = (refusal: RelayError) => {
     ctx.metrics.errors.inc({ code: refusal.code, transport: 'ws' });
     connection.sendFrame(errorFrame(frame.id, refusal));
-    return;
+  };
+  if (resuming.has(connection)) return refuse(rateLimited(1000, 'A resume is already running on this socket; wait for its ack'));
+  resuming.add(connection);
+  try {
+    const refusal = await ctx.limits.write('resume', connection.userId);
+    if (refusal) return refuse(refusal);
+    await runReplay(ctx, connection, frame);
+  } finally {
+    resuming.delete(connection);
   }
+}
+
+/** Sockets with a resume being checked or replayed: the next waits for its ack. */
+const resuming = new WeakSet<Connection>();
+
+async function runReplay(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
   connection.beginReplay();
   const replay = new Replay(ctx.store, connection);
   try {

@@ -235,6 +235,8 @@ export interface UserInput {
   displayName?: string | null;
   avatarUrl?: string | null;
   metadata?: Metadata;
+  /** Read back only through the server API key (`getUserPrivateMetadata`), never by other users. */
+  privateMetadata?: Metadata;
 }
 
 export interface GroupInput {
@@ -269,6 +271,8 @@ export interface Store {
   close(): Promise<void>;
 
   upsertUser(input: UserInput, now: number): Promise<User>;
+  /** The user's private metadata (for the server API key only), or null for an unknown user. */
+  getUserPrivateMetadata(id: string): Promise<Metadata | null>;
   /** Inserts the user only when missing; returns whether it was created. */
   ensureUser(id: string, displayName: string | null, now: number): Promise<boolean>;
   getUser(id: string): Promise<User | null>;

@@ -56,6 +56,17 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.existingUserIds(['ana', 'zed', 'bob'])).toEqual(new Set(['ana', 'bob']));
     });
 
+    it('keeps private metadata apart from the user others read', async () => {
+      const user = await store.upsertUser({ id: 'ana', metadata: { team: 'sales' }, privateMetadata: { crmId: 42 } }, now + 2);
+      expect(user).not.toHaveProperty('privateMetadata');
+      expect(await store.getUser('ana')).toMatchObject({ metadata: { team: 'sales' } });
+      expect(await store.getUserPrivateMetadata('ana')).toEqual({ crmId: 42 });
+      await store.upsertUser({ id: 'ana', displayName: 'Ana' }, now + 3);
+      expect(await store.getUserPrivateMetadata('ana')).toEqual({ crmId: 42 });
+      expect(await store.getUserPrivateMetadata('bob')).toEqual({});
+      expect(await store.getUserPrivateMetadata('nobody')).toBeNull();
+    });
+
     it('creates accounts with unique usernames, case-insensitively', async () => {
       const user = await store.createAccount({ userId: 'u1', username: 'Eve', passwordHash: 'h', displayName: 'Eve' }, now);
       expect(user).toMatchObject({ id: 'u1', displayName: 'Eve' });

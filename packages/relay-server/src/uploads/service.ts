@@ -14,6 +14,8 @@ import type { UploadStorage } from './storage.js';
 export type UploadMetadata = Record<string, string | null | undefined>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** What a user with too many open uploads is told to wait: one finishing or cancelled frees a place at once. */
+const OPEN_UPLOADS_RETRY_MS = 60_000;
 /** C0 controls and DEL: no line breaks or NULs in a file name that ends up in a header. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -75,9 +77,6 @@ export class UploadService {
     if (size === undefined)
       throw new RelayError('BAD_REQUEST', 'Upload-Length is required: the relay does not take uploads of unknown length');
     await this.#member(userId, conversationId);
-    if (!admitted) await this.#admit(userId);
-    const overBytes = await this.quota.bytes(userId, size);
-    if (overBytes) throw overBytes;
     const declared = metadata.sha256?.toLowerCase();
     if (declared !== undefined && !SHA256.test(declared)) throw new RelayError('BAD_REQUEST', 'sha256 must be 64 hex digits');
     const name = metadata.filename ?? metadata.name ?? 'file';
@@ -86,6 +85,9 @@ export class UploadService {
     const type = metadata.filetype || metadata.type || 'application/octet-stream';
     if (!isMediaType(type))
       throw new RelayError('BAD_REQUEST', 'filetype must be a media type such as image/png (type/subtype, no line breaks)');
+    if (!admitted) await this.#admit(userId);
+    const overBytes = await this.quota.bytes(userId, size);
+    if (overBytes) throw overBytes;
     const now = Date.now();
     const record: UploadRecord = {
       id,
@@ -289,7 +291,7 @@ export class UploadService {
     const open = await this.store.countOpenUploads(userId);
     if (open >= this.quota.maxOpen)
       throw rateLimited(
-        this.config.expireAfterMs,
+        OPEN_UPLOADS_RETRY_MS,
         `${open} uploads are started and not finished; finish or cancel one (DELETE its tus URL) before starting another`,
       );
   }

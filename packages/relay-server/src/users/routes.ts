@@ -1,9 +1,11 @@
-import { Id, MintTokenBody, UpsertUserBody } from '@chat4all/protocol';
+import { Id, MintTokenBody, type ServerUser, UpsertUserBody, type User } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
+import { principalOf } from '../http/auth-hook.js';
+import { checkMetadataSize } from '../limits/errors.js';
 import { iso } from '../store/rows.js';
 
 const UserParams = Type.Object({ userId: Id });
@@ -11,9 +13,17 @@ const UserParams = Type.Object({ userId: Id });
 /** The server API for the app's backend: upsert users and mint their tokens. Users read profiles. */
 export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  app.put('/v1/users/:userId', { config: { auth: 'server' }, schema: { params: UserParams, body: UpsertUserBody } }, async (request) =>
-    ctx.store.upsertUser({ id: request.params.userId, ...request.body }, Date.now()),
-  );
+  const { metadataMaxBytes } = ctx.config.limits;
+  /** The server API key sees a user's private metadata; users (the user included) see only `metadata`. */
+  const serverView = async (user: User): Promise<ServerUser> => ({
+    ...user,
+    privateMetadata: (await ctx.store.getUserPrivateMetadata(user.id)) ?? {},
+  });
+  app.put('/v1/users/:userId', { config: { auth: 'server' }, schema: { params: UserParams, body: UpsertUserBody } }, async (request) => {
+    checkMetadataSize(request.body.metadata, metadataMaxBytes);
+    checkMetadataSize(request.body.privateMetadata, metadataMaxBytes);
+    return serverView(await ctx.store.upsertUser({ id: request.params.userId, ...request.body }, Date.now()));
+  });
   app.post(
     '/v1/users/:userId/tokens',
     { config: { auth: 'server' }, schema: { params: UserParams, body: Type.Optional(MintTokenBody) } },
@@ -27,6 +37,6 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
   app.get('/v1/users/:userId', { config: { auth: 'any' }, schema: { params: UserParams } }, async (request) => {
     const user = await ctx.store.getUser(request.params.userId);
     if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found`);
-    return user;
+    return principalOf(request).kind === 'server' ? serverView(user) : user;
   });
 }

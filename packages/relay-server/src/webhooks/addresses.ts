@@ -1,7 +1,7 @@
 import { type LookupAddress, type LookupOptions, lookup as lookupCallback } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { Agent } from 'undici';
 import ipaddr from 'ipaddr.js';
+import { Agent } from 'undici';
 import { RelayError } from '../errors.js';
 
 /** An absolute http(s) URL, or BAD_REQUEST. */

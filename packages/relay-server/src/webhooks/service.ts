@@ -257,6 +257,9 @@ export class WebhookService {
         ...(this.deps.config.allowPrivateAddresses ? {} : { dispatcher: publicOnly() }),
       } as RequestInit);
     } catch (error) {
+      // Refused at connect (the name now resolves to a private address): as final as the check before the call.
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof RelayError && cause.code === 'WEBHOOK_ADDRESS_REFUSED') return { message: cause.message, retry: false };
       return { message: String(error), retry: true };
     }
     await response.body?.cancel().catch(() => {});

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import postgres from 'postgres';
 import {
   appendedMessage,
@@ -169,15 +169,22 @@ export class PostgresStore implements Store {
 
   async upsertUser(input: UserInput, now: number): Promise<User> {
     const [row] = await this.sql<UserRow[]>`
-      INSERT INTO users (id, display_name, avatar_url, metadata, created_at, updated_at)
-      VALUES (${input.id}, ${input.displayName ?? null}, ${input.avatarUrl ?? null}, ${JSON.stringify(input.metadata ?? {})}, ${now}, ${now})
+      INSERT INTO users (id, display_name, avatar_url, metadata, private_metadata, created_at, updated_at)
+      VALUES (${input.id}, ${input.displayName ?? null}, ${input.avatarUrl ?? null}, ${JSON.stringify(input.metadata ?? {})},
+        ${JSON.stringify(input.privateMetadata ?? {})}, ${now}, ${now})
       ON CONFLICT (id) DO UPDATE SET
         display_name = CASE WHEN ${input.displayName !== undefined} THEN excluded.display_name ELSE users.display_name END,
         avatar_url = CASE WHEN ${input.avatarUrl !== undefined} THEN excluded.avatar_url ELSE users.avatar_url END,
         metadata = CASE WHEN ${input.metadata !== undefined} THEN excluded.metadata ELSE users.metadata END,
+        private_metadata = CASE WHEN ${input.privateMetadata !== undefined} THEN excluded.private_metadata ELSE users.private_metadata END,
         updated_at = excluded.updated_at
       RETURNING *`;
     return toUser(row as UserRow);
+  }
+
+  async getUserPrivateMetadata(id: string): Promise<Metadata | null> {
+    const [row] = await this.sql<{ private_metadata: string }[]>`SELECT private_metadata FROM users WHERE id = ${id}`;
+    return row ? (JSON.parse(row.private_metadata) as Metadata) : null;
   }
 
   async ensureUser(id: string, displayName: string | null, now: number): Promise<boolean> {

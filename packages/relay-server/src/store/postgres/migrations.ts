@@ -183,4 +183,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX uploads_open ON uploads (owner_id) WHERE NOT complete;
   `,
+  // What the app keeps about a user that other users must not read (the server API key only).
+  `
+  ALTER TABLE users ADD COLUMN private_metadata text NOT NULL DEFAULT '{}';
+  `,
 ];

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Contact, ConversationSummary, Member, MemberRole, Message, User } from '@chat4all/protocol';
+import type { Contact, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import Database from 'better-sqlite3';
 import {
   appendedMessage,
@@ -147,12 +147,13 @@ export class SqliteStore implements Store {
 
   async upsertUser(input: UserInput, now: number): Promise<User> {
     const row = this.#get<UserRow>(
-      `INSERT INTO users (id, display_name, avatar_url, metadata, created_at, updated_at)
-       VALUES (@id, @displayName, @avatarUrl, @metadata, @now, @now)
+      `INSERT INTO users (id, display_name, avatar_url, metadata, private_metadata, created_at, updated_at)
+       VALUES (@id, @displayName, @avatarUrl, @metadata, @privateMetadata, @now, @now)
        ON CONFLICT (id) DO UPDATE SET
          display_name = CASE WHEN @setDisplayName THEN excluded.display_name ELSE display_name END,
          avatar_url = CASE WHEN @setAvatarUrl THEN excluded.avatar_url ELSE avatar_url END,
          metadata = CASE WHEN @setMetadata THEN excluded.metadata ELSE metadata END,
+         private_metadata = CASE WHEN @setPrivateMetadata THEN excluded.private_metadata ELSE private_metadata END,
          updated_at = excluded.updated_at
        RETURNING *`,
       {
@@ -160,13 +161,20 @@ export class SqliteStore implements Store {
         displayName: input.displayName ?? null,
         avatarUrl: input.avatarUrl ?? null,
         metadata: JSON.stringify(input.metadata ?? {}),
+        privateMetadata: JSON.stringify(input.privateMetadata ?? {}),
         now,
         setDisplayName: input.displayName === undefined ? 0 : 1,
         setAvatarUrl: input.avatarUrl === undefined ? 0 : 1,
         setMetadata: input.metadata === undefined ? 0 : 1,
+        setPrivateMetadata: input.privateMetadata === undefined ? 0 : 1,
       },
     );
     return toUser(row as UserRow);
+  }
+
+  async getUserPrivateMetadata(id: string): Promise<Metadata | null> {
+    const row = this.#get<{ private_metadata: string }>('SELECT private_metadata FROM users WHERE id = ?', id);
+    return row ? (JSON.parse(row.private_metadata) as Metadata) : null;
   }
 
   async ensureUser(id: string, displayName: string | null, now: number): Promise<boolean> {

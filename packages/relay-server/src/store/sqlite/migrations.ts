@@ -177,4 +177,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX uploads_open ON uploads(owner_id) WHERE complete = 0;
   `,
+  // What the app keeps about a user that other users must not read (the server API key only).
+  `
+  ALTER TABLE users ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
+  `,
 ];
