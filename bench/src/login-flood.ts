@@ -20,7 +20,7 @@ const READ_RATE = 100;
 const CONNECT_RATE = 20;
 
 /**
- * The attack of issue 15: wrong-password logins at `loginsPerSecond` for `seconds`, open
+ * A login flood: wrong-password logins at `loginsPerSecond` for `seconds`, open
  * loop (each sent whatever became of the earlier ones, as ten addresses each under its
  * per-IP limit would send them), to usernames that do not exist, so no per-account limit
  * shapes them and every one costs a full password hash. Meanwhile a user reads history with

@@ -530,7 +530,7 @@ async function uploadScenario(): Promise<void> {
 }
 
 /**
- * 8. Issue 15's login flood: 280 wrong-password logins over 5 s, open loop, while a user
+ * 8. A login flood: 280 wrong-password logins over 5 s, open loop, while a user
  * reads history with a JWT and opens WebSockets; their latencies beside the same probes
  * without the flood, on the same relay just before and just after it.
  */

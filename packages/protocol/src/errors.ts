@@ -178,6 +178,12 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'The file is larger than the relay accepts (`uploads.maxBytes`, or `uploads.smallMaxBytes` for one-request uploads).',
   },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    closeCode: null,
+    retryable: false,
+    summary: 'A download asked for a `Range` outside the file; `Content-Range: bytes */<size>` says its size.',
+  },
   CHECKSUM_MISMATCH: {
     status: 460,
     closeCode: null,

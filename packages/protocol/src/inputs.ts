@@ -65,8 +65,9 @@ export const RegisterBody = Type.Object(
 );
 export type RegisterBody = Static<typeof RegisterBody>;
 
+/** The username as registered (ASCII, matched case-insensitively), so the per-account limit counts exactly the account it guards. */
 export const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { username: Username, password: Type.String({ minLength: 1, maxLength: 256 }) },
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;

@@ -3,6 +3,12 @@ import { type Static, Type } from '@sinclair/typebox';
 /** Opaque identifier chosen by the app (users) or the relay (conversations). */
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });
 
+const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+/** Whether a string is an {@link Id}, for ids that arrive encoded inside something else (a cursor, upload metadata). */
+export function isId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
 /** Client-generated message id: a UUID (UUIDv7 recommended, so ids sort by creation time). */
 export const MessageId = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',

@@ -274,6 +274,8 @@ export const RelayConfigSchema = Type.Object(
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
         /** Resumes per user per minute (and one at a time per socket). @default 30 */
         resumesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Token renewals (`auth` frames) per user per minute (and one at a time per socket). @default 10 */
+        renewalsPerMinute: Type.Integer({ default: 10, minimum: 1 }),
         /** Conversations a user creates per minute. @default 30 */
         conversationsPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Members a user adds, removes or changes the role of per minute (each member counts once). @default 300 */
@@ -477,6 +479,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_RESUMES_PER_MINUTE: 'limits.resumesPerMinute',
+  CHAT4ALL_RENEWALS_PER_MINUTE: 'limits.renewalsPerMinute',
   CHAT4ALL_CONVERSATIONS_PER_MINUTE: 'limits.conversationsPerMinute',
   CHAT4ALL_MEMBER_CHANGES_PER_MINUTE: 'limits.memberChangesPerMinute',
   CHAT4ALL_UPLOADS_PER_MINUTE: 'limits.uploadsPerMinute',

@@ -24,10 +24,11 @@ import { conversationRoutes } from './conversations/routes.js';
 import { ConversationService } from './conversations/service.js';
 import { isStoreUnavailable, RelayError } from './errors.js';
 import { authHook } from './http/auth-hook.js';
+import { fastifyTrust } from './http/client-address.js';
 import { errorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { jsonBodies } from './http/json-body.js';
-import { slowClients } from './http/slow-clients.js';
+import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
@@ -133,15 +134,6 @@ function createLogger(config: RelayConfig): Logger {
     level: config.logLevel,
     base: { service: 'chat4all-relay' },
   });
-}
-
-/**
- * Fastify's own hop count trusts nothing (it cannot tell a proxy from a client that wrote
- * the header itself), so a count becomes "trust this many hops from the socket", which is
- * right when the relay is reachable only through that many proxies (docs/security.md).
- */
-function trustedHops(trust: RelayConfig['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
-  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 interface LoggedRequest {
@@ -313,8 +305,12 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     tokens,
     authenticator: new Authenticator(tokens, store),
     // A revoked login's sockets close on every node, this one included (the bus delivers to its publisher too).
+    // A failed publish does not fail the logout: the login is revoked in the store, so its
+    // sockets still cannot renew, and close at their token's expiry.
     sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
-      bus.publish({ kind: 'session', userId, sessionId: familyId }),
+      bus
+        .publish({ kind: 'session', userId, sessionId: familyId })
+        .catch((err: unknown) => log.error({ err, userId }, 'could not tell the nodes a login ended; its sockets close at expiry')),
     ),
     conversations,
     appends,
@@ -367,7 +363,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.limits.bodyMaxBytes,
-    trustProxy: trustedHops(config.trustProxy),
+    trustProxy: fastifyTrust(config.trustProxy),
+    http: slowClientServerOptions(config.limits.bodyTimeoutMs),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

@@ -112,6 +112,10 @@ describe('downloads: nothing an uploader sends runs from the relay’s origin, a
     const tokenInUrl = await fetch(`${relay.url}/v1/uploads/${created.id}?access_token=${bob.token}`);
     expect(tokenInUrl.status).toBe(401);
     expect(await tokenInUrl.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Not even beside a signed link.
+    const signedFirst = await link(created.id);
+    const withLink = await fetch(`${relay.url}${signedFirst.body.url}&access_token=${bob.token}`);
+    expect(withLink.status).toBe(401);
     // Header tokens still work for apps that fetch with them.
     const withHeader = await fetch(`${relay.url}/v1/uploads/${created.id}`, { headers: { authorization: `Bearer ${bob.token}` } });
     expect(withHeader.status).toBe(200);
@@ -126,6 +130,12 @@ describe('downloads: nothing an uploader sends runs from the relay’s origin, a
     // Asked again within the period: the same URL, so the browser's cache holds.
     expect((await link(created.id)).body.url).toBe(signed.body.url);
 
+    // A range outside the file: 416 with its size, and none of the file's caching headers.
+    const outside = await fetch(url, { headers: { range: 'bytes=50-60' } });
+    expect(outside.status).toBe(416);
+    expect(outside.headers.get('content-range')).toBe('bytes */10');
+    expect(outside.headers.get('etag')).toBeNull();
+    expect(await outside.json()).toMatchObject({ code: 'RANGE_NOT_SATISFIABLE' });
     const part = await fetch(url, { headers: { range: 'bytes=2-4' } });
     expect(part.status).toBe(206);
     expect(await part.text()).toBe('234');

@@ -131,6 +131,17 @@ describe('every error code is reachable', () => {
       return frame(send({ text: '', attachment: { uploadId } }));
     },
     UPLOAD_TOO_LARGE: () => tus({ 'upload-length': String(2 * 1024 * 1024), 'upload-metadata': tusMetadata({ conversationId }) }),
+    RANGE_NOT_SATISFIABLE: async () => {
+      const created = await relay.relay.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversationId}/files`,
+        headers: { authorization: `Bearer ${ana.token}`, 'content-type': 'multipart/form-data; boundary=b' },
+        payload:
+          '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n',
+      });
+      const { id } = created.json() as { id: string };
+      return http('GET', `/v1/uploads/${id}`, { as: ana.token, headers: { range: 'bytes=100-200' } });
+    },
     CHECKSUM_MISMATCH: () =>
       tus({ 'upload-length': '5', 'upload-metadata': tusMetadata({ conversationId, sha256: '0'.repeat(64) }) }, 'hello'),
     BAD_REQUEST: () => frame({ message: { id: 'not-a-uuid', text: 'x' } }),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { metaSignature } from '@chat4all/connectors/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, readAllMessages, sendText, startRelay } from './fixtures.js';
+import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, readAllMessages, sendText, startRelay, tusMetadata } from './fixtures.js';
 
 const WA = { accessToken: 'EAAJB-test-token', phoneNumberId: '106540352242922', appSecret: 'meta-app-secret', verifyToken: 'verify-me' };
 const schemas: string[] = [];
@@ -72,6 +72,24 @@ describe('hostile input is a coded 4xx, never a 500, and stores nothing', () => 
     const resume = await socket.request({ type: 'resume', cursors: { [conversationId]: [2 ** 40, 0] } });
     expect(resume).toMatchObject({ type: 'error', error: { code: 'BAD_REQUEST' } });
     expect((await relay.http('GET', `/v1/contacts?after=%00`, { as: API_KEY })).status).toBe(400);
+    // Ids and numbers that arrive encoded inside something else: a cursor, tus Upload-Metadata.
+    const cursor = Buffer.from('123:a\u0000b').toString('base64url');
+    expect((await relay.http('GET', `/v1/conversations?cursor=${cursor}`, { as: user.token })).status).toBe(400);
+    const tus = (metadata: Record<string, string>) =>
+      fetch(`${relay.url}/v1/uploads`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'tus-resumable': '1.0.0',
+          'upload-length': '10',
+          'upload-metadata': tusMetadata(metadata),
+        },
+      });
+    expect((await tus({ conversationId: `${conversationId}\u0000` })).status).toBe(400);
+    const huge = await tus({ conversationId, filetype: 'image/png', width: '3000000000', height: '1e20' });
+    expect(huge.status).toBe(201);
+    const info = await relay.http('GET', `/v1/uploads/${huge.headers.get('location')?.split('/').pop()}/info`, { as: user.token });
+    expect(info.body).toMatchObject({ width: null, height: null });
   });
 
   it('correctly signed but malformed WhatsApp and Telegram payloads', async () => {

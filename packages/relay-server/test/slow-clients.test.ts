@@ -32,7 +32,7 @@ describe('slow clients', () => {
   afterEach(() => relay?.close());
 
   it('cuts a body that trickles, on any route, a tus PATCH included; an upload that keeps flowing finishes however long it takes', async () => {
-    relay = await startRelay({ limits: { bodyTimeoutMs: 300, bodyMinBytesPerSecond: 1000 } });
+    relay = await startRelay({ limits: { bodyTimeoutMs: 1000, bodyMinBytesPerSecond: 1000 } });
     const user = await relay.user();
     const conversation = await relay.http<{ id: string }>('POST', '/v1/conversations', {
       as: API_KEY,
@@ -91,6 +91,19 @@ describe('slow clients', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 204/);
     expect(answer.toLowerCase()).toContain(`upload-offset: ${size}`);
     steady.destroy();
+  });
+
+  it('cuts headers that trickle', async () => {
+    relay = await startRelay({ limits: { bodyTimeoutMs: 1000 } });
+    const socket = await open(relay);
+    const head = Buffer.from(`GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: ${'a'.repeat(200)}`);
+    const sent = trickle(
+      socket,
+      [...head].map((byte) => Buffer.from([byte])),
+      20,
+    );
+    await socket.ended;
+    expect(await sent).toBeLessThan(head.length);
   });
 
   it('caps the connections one address holds; other addresses still connect', async () => {

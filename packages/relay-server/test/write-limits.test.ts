@@ -66,6 +66,15 @@ describe('every write is rate-limited per user; the server API key is not', () =
     expect(http).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
   });
 
+  it('token renewals over the socket', async () => {
+    const { ana } = await setUp({ renewalsPerMinute: 2 });
+    const socket = await relay.connect(ana.token);
+    const renewals: Reply[] = [];
+    for (let i = 0; i < 3; i++) renewals.push(await socket.request({ type: 'auth', token: ana.token }));
+    expect(renewals.map(outcome)).toEqual(['ack', 'ack', 'RATE_LIMITED']);
+    expect(outcome(await socket.request({ type: 'ping' }))).toBe('ack');
+  });
+
   it('resumes: one at a time per socket, and a few per minute per user', async () => {
     const { ana, conversationId } = await setUp({ resumesPerMinute: 3 });
     const socket = await relay.connect(ana.token);

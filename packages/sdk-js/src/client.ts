@@ -97,6 +97,15 @@ export interface ClientEvents {
   frame: (frame: ServerFrame) => void;
 }
 
+/** Resumes asked on one socket before it is given up and reopened. */
+const RESUME_ATTEMPTS = 5;
+
+/** The wait an error asks for (`details.retryAfterMs`), if it names one. */
+function hintedWait(error: Chat4AllError): number | undefined {
+  const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof hinted === 'number' ? hinted : undefined;
+}
+
 /** Seconds before a token's `exp` at which the provider is asked for a new one. */
 const REFRESH_MARGIN_S = 30;
 
@@ -156,10 +165,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
           },
         }),
       onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
-      retryDelayMs: (error, attempt) => {
-        const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-        return typeof hinted === 'number' ? hinted : Math.min(30_000, 250 * 2 ** attempt);
-      },
+      retryDelayMs: (error, attempt) => hintedWait(error) ?? Math.min(30_000, 250 * 2 ** attempt),
       maxInternalErrors: options.maxInternalErrors ?? 5,
     });
     this.outbox = this.#outbox.entries;
@@ -442,13 +448,27 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     );
   }
 
+  /**
+   * Resumes on a new socket. A resume the relay rate-limits is asked again on the same socket
+   * after its `retryAfterMs`, rather than by reconnecting (which would count as another).
+   */
   async #resume(userId: string): Promise<void> {
     this.userId = userId;
-    await this.#socket.request({
-      type: 'resume',
-      cursors: this.cursors(),
-      newConversationMessages: this.options.newConversationMessages ?? 50,
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#socket.request({
+          type: 'resume',
+          cursors: this.cursors(),
+          newConversationMessages: this.options.newConversationMessages ?? 50,
+        });
+        return;
+      } catch (error) {
+        const limited = error instanceof Chat4AllError && error.code === 'RATE_LIMITED';
+        const wait = limited ? Math.min(60_000, hintedWait(error) ?? 1000) : undefined;
+        if (wait === undefined || attempt >= RESUME_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   #onFrame(frame: ServerFrame): void {

@@ -12,7 +12,8 @@ interface Link {
  * Short-lived signed links to uploaded files, as the relay hands them to members
  * (`POST /v1/uploads/:id/link`): no token ever goes in a URL. A link is reused until shortly
  * before it expires; a store per file keeps the current link for a UI and renews it while
- * someone listens.
+ * someone listens. Links and stores nobody uses any more are forgotten, so scrolling through
+ * a long history does not keep every file's link.
  */
 export class FileLinks {
   readonly #links = new Map<string, Promise<Link>>();
@@ -41,8 +42,12 @@ export class FileLinks {
 
   #link(uploadId: string): Promise<Link> {
     const cached = this.#links.get(uploadId);
-    if (cached) return cached.then((link) => (link.expiresAt - this.now() > RENEW_MARGIN_MS ? link : this.#fetch(uploadId)));
+    if (cached) return cached.then((link) => (this.#fresh(link) ? link : this.#fetch(uploadId)));
     return this.#fetch(uploadId);
+  }
+
+  #fresh(link: Link): boolean {
+    return link.expiresAt - this.now() > RENEW_MARGIN_MS;
   }
 
   #fetch(uploadId: string): Promise<Link> {
@@ -51,10 +56,11 @@ export class FileLinks {
       expiresAt: Date.parse(expiresAt),
     }));
     this.#links.set(uploadId, pending);
-    // A failed request is forgotten, so the next asks again.
-    pending.catch(() => {
+    const forget = () => {
       if (this.#links.get(uploadId) === pending) this.#links.delete(uploadId);
-    });
+    };
+    // A failed request is forgotten at once, so the next asks again; a link once it has expired.
+    pending.then((link) => unref(setTimeout(forget, Math.max(0, link.expiresAt - this.now()))), forget);
     return pending;
   }
 
@@ -66,6 +72,7 @@ export class FileLinks {
       this.#link(uploadId).then(
         (link) => {
           value.set(link.url);
+          clearTimeout(timer);
           if (listeners > 0) timer = setTimeout(refresh, Math.max(1_000, link.expiresAt - this.now() - RENEW_MARGIN_MS));
         },
         () => {
@@ -73,16 +80,25 @@ export class FileLinks {
         },
       );
     };
-    return {
+    const store: ReadableStore<string | null> = {
       getSnapshot: value.getSnapshot,
       subscribe: (listener) => {
         const unsubscribe = value.subscribe(listener);
         if (listeners++ === 0) refresh();
         return () => {
           unsubscribe();
-          if (--listeners === 0) clearTimeout(timer);
+          if (--listeners > 0) return;
+          clearTimeout(timer);
+          // Nobody shows this file now: the next who does starts from the cached link, if still fresh.
+          if (this.#stores.get(uploadId) === store) this.#stores.delete(uploadId);
         };
       },
     };
+    return store;
   }
+}
+
+/** In Node, a timer that only tidies up must not keep the process alive. */
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { dropSchemas, POSTGRES_URL } from '../../relay-server/test/fixtures.js';
+import type { ConnectionState } from '../src/index.js';
 import { API_KEY, client, startRelay, until, userToken } from './relay.js';
 
 describe('failed sends', () => {
@@ -76,5 +78,33 @@ describe('failed sends', () => {
     await hal.cancel(poison.id);
     await hal.send(conversationId, 'fine');
     await until(view, (messages) => messages.length === 1 && messages[0]?.status === 'sent');
+  });
+
+  it('asks a rate-limited resume again on the same socket after retryAfterMs, instead of reconnecting', async () => {
+    // 20 a minute: once spent, the next is three seconds away, time enough for the client to be refused once.
+    const relay = await startRelay({ config: { limits: { resumesPerMinute: 20 } } });
+    cleanup.push(relay.remove, relay.close);
+    const token = await userToken(relay.url, 'ivy');
+    // Another device of Ivy's spends the whole minute of resumes.
+    const other = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/ws?access_token=${token}`);
+    cleanup.push(() => other.close());
+    await new Promise((resolve) => other.once('message', resolve));
+    let limited = false;
+    for (let i = 0; !limited; i++) {
+      other.send(JSON.stringify({ type: 'resume', id: `r${i}`, cursors: {} }));
+      const reply = await new Promise<{ type: string; error?: { code: string } }>((resolve) =>
+        other.once('message', (data) => resolve(JSON.parse(String(data)))),
+      );
+      limited = reply.type === 'error' && reply.error?.code === 'RATE_LIMITED';
+    }
+    const ivy = client(relay.url, token);
+    cleanup.push(() => ivy.close());
+    const states: ConnectionState[] = [];
+    ivy.connection.subscribe(() => states.push(ivy.connection.getSnapshot()));
+    await ivy.connect();
+    expect(states).toEqual(['connecting', 'connected']);
+    // Refused twice in all: the other device's last try, and the client's first on its one socket.
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toContain('chat4all_rate_limited_total{limit="resume"} 2');
   });
 });

@@ -108,8 +108,15 @@ export class HashingPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
     worker.on('message', (answer: Answer) => this.#answered(worker, answer));
-    worker.on('error', (error) => this.#lost(worker, error));
-    worker.on('exit', (code) => this.#lost(worker, new Error(`password hashing worker exited with ${code}`)));
+    // A crashing worker emits `error` and then `exit`: it is lost once, on the first.
+    let lost = false;
+    const lose = (error: unknown) => {
+      if (lost) return;
+      lost = true;
+      this.#lost(worker, error);
+    };
+    worker.on('error', lose);
+    worker.on('exit', (code) => lose(new Error(`password hashing worker exited with ${code}`)));
     return worker;
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { HashingPool, type HashingPoolOptions, type ScryptParams } from './hashing-pool.js';
 
-/** scrypt cost as the issue and OWASP ask for: N=2^17, r=8, p=1 (128 MiB, ~0.3 s). */
+/** scrypt cost as OWASP recommends: N=2^17, r=8, p=1 (128 MiB, ~0.3 s). */
 const PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 

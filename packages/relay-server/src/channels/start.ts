@@ -1,6 +1,7 @@
 import { TelegramConnector } from '@chat4all/connectors';
 import type { RelayContext } from '../context.js';
 import { backoffDelay } from './dispatcher.js';
+import { usableEvents } from './inbound-events.js';
 
 /** Waits between failed `getUpdates` calls: full jitter up to 0.5 s, doubling, at most 30 s. */
 const POLL_BACKOFF = { baseDelayMs: 500, maxDelayMs: 30_000 };
@@ -14,6 +15,8 @@ const POLL_BACKOFF = { baseDelayMs: 500, maxDelayMs: 30_000 };
  */
 export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | 'config' | 'log'>): { stop(): void } {
   const controller = new AbortController();
+  const dropped = (channelId: string) => (event: unknown, why: string) =>
+    ctx.log.warn({ channelId, event, why }, 'channel update passed over: the store cannot take it');
   const stops: Array<() => void> = [];
   for (const channel of ctx.channels.all()) {
     const { connector, config } = channel;
@@ -21,7 +24,7 @@ export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | '
       stops.push(
         connector.listen((events) =>
           ctx.inbound
-            .ingest(channel, events)
+            .ingest(channel, usableEvents(events, dropped(channel.id)))
             .catch((err: unknown) => ctx.log.error({ err, channelId: channel.id }, 'channel events failed')),
         ),
       );
@@ -44,7 +47,7 @@ export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | '
         if (controller.signal.aborted) return;
         try {
           if ('error' in result) throw new Error(result.error.message);
-          await ctx.inbound.ingest(channel, result.events);
+          await ctx.inbound.ingest(channel, usableEvents(result.events, dropped(channel.id)));
           offset = result.nextOffset;
           failures = 0;
         } catch (err) {

@@ -9,10 +9,11 @@ import type {
   MemberRole,
   UpdateConversationBody,
 } from '@chat4all/protocol';
+import { isId } from '@chat4all/protocol';
 import type { Principal } from '../auth/tokens.js';
 import type { Bus, ConversationEnvelope } from '../bus/types.js';
 import { RelayError } from '../errors.js';
-import { checkMetadataSize } from '../limits/errors.js';
+import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { ConversationCursor, Store } from '../store/types.js';
 
 export interface Access {
@@ -205,9 +206,8 @@ export class ConversationService {
   }
 
   /** The server API key is not limited; a user is, per kind of write. */
-  async #limit(principal: Principal, kind: 'conversation' | 'member', count = 1): Promise<void> {
-    const refusal = principal.kind === 'user' ? await this.options.limitWrite(kind, principal.userId, count) : undefined;
-    if (refusal) throw refusal;
+  #limit(principal: Principal, kind: 'conversation' | 'member', count = 1): Promise<void> {
+    return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId, count));
   }
 
   #creator(principal: Principal, createdBy: string | undefined): string {
@@ -261,6 +261,8 @@ function decodeCursor(text: string): ConversationCursor {
   const decoded = Buffer.from(text, 'base64url').toString();
   const colon = decoded.indexOf(':');
   const lastActivityAt = Number(decoded.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(lastActivityAt)) throw new RelayError('BAD_REQUEST', 'cursor is not one this relay issued');
-  return { lastActivityAt, id: decoded.slice(colon + 1) };
+  const id = decoded.slice(colon + 1);
+  if (colon < 1 || !Number.isSafeInteger(lastActivityAt) || !isId(id))
+    throw new RelayError('BAD_REQUEST', 'cursor is not one this relay issued');
+  return { lastActivityAt, id };
 }

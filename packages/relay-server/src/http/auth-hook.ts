@@ -24,17 +24,16 @@ declare module 'fastify' {
   }
 }
 
-/**
- * The credential of a request: `Authorization: Bearer`, or `access_token` in the query for
- * WebSocket upgrades only (a browser cannot set headers on one). Anywhere else a token in
- * the URL is refused, never read: URLs end up in histories, logs and `Referer` headers.
- */
+/** An `access_token` in the query, which only WebSocket upgrades may carry (a browser cannot set headers on one). */
+function queryToken(request: FastifyRequest): unknown {
+  return (request.query as { access_token?: unknown } | undefined)?.access_token;
+}
+
+/** The credential of a request: `Authorization: Bearer`, or for WebSocket upgrades `access_token` in the query. */
 function credentialOf(request: FastifyRequest, mode: RouteAuth): string | undefined {
   const fromHeader = bearer(request.headers.authorization);
-  const fromQuery = (request.query as { access_token?: unknown } | undefined)?.access_token;
-  if (fromQuery !== undefined && mode !== 'socket')
-    throw new RelayError('UNAUTHENTICATED', 'Access tokens are not accepted in URLs; send Authorization: Bearer, or use a signed link');
   if (fromHeader || mode !== 'socket') return fromHeader;
+  const fromQuery = queryToken(request);
   return typeof fromQuery === 'string' ? fromQuery : undefined;
 }
 
@@ -45,7 +44,10 @@ export const authHook = fp(
     app.addHook('onRequest', async (request) => {
       const mode = request.routeOptions.config.auth ?? 'none';
       if (mode === 'none') return;
-      // A signed link (a file a platform fetches) carries its own proof; the route checks it.
+      // Anywhere but an upgrade a token in the URL is refused, never read: URLs end up in histories, logs and `Referer` headers.
+      if (mode !== 'socket' && queryToken(request) !== undefined)
+        throw new RelayError('UNAUTHENTICATED', 'Access tokens are not accepted in URLs; send Authorization: Bearer, or use a signed link');
+      // A signed link (a file a member opens or a platform fetches) carries its own proof; the route checks it.
       if (mode === 'download' && typeof (request.query as { signature?: unknown }).signature === 'string') return;
       try {
         const principal = await ctx.authenticator.authenticate(credentialOf(request, mode));

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RelayConfig } from '../config.js';
+import { addressKey, isTrustedProxy } from './client-address.js';
 
 export interface SlowClientOptions {
   /** A request body must be complete, or have sent `bodyMinBytesPerSecond` on average, within each window this long. */
@@ -19,9 +19,12 @@ export interface SlowClientOptions {
  * descriptor and memory but no CPU a rate limit would see:
  * - every request body must keep arriving: within each `bodyTimeoutMs` it is complete or
  *   has brought at least `bodyMinBytesPerSecond` × the window, else its connection is cut.
- *   A large upload that keeps flowing is never cut, however long it takes; a trickle is.
- * - headers must be complete within the same window (Node's `headersTimeout`).
- * - one address holds at most `connectionsPerIp` connections. Addresses `trustProxy` trusts
+ *   A large upload that keeps flowing is never cut, however long it takes; a trickle is. A
+ *   window in which the relay itself held the body back (storage slower than the client)
+ *   does not count against it.
+ * - headers must be complete within the same window (Node's `headersTimeout`, set where the
+ *   server is made: see `slowClientServerOptions`).
+ * - one address (an IPv6 /64) holds at most `connectionsPerIp` connections. Addresses `trustProxy` trusts
  *   (the proxy in front, whose connections carry many clients) are not counted: that proxy
  *   caps its own clients (the shipped nginx does, with `limit_conn`).
  */
@@ -29,13 +32,12 @@ export const slowClients = fp(
   async (app: FastifyInstance, options: SlowClientOptions) => {
     const { bodyTimeoutMs, bodyMinBytesPerSecond, connectionsPerIp } = options;
     const minBytes = Math.ceil((bodyMinBytesPerSecond * bodyTimeoutMs) / 1000);
-    app.server.headersTimeout = bodyTimeoutMs;
 
-    const isProxy = proxyOf(options.trustProxy);
+    const isProxy = isTrustedProxy(options.trustProxy);
     const open = new Map<string, number>();
     app.server.on('connection', (socket: Socket) => {
-      const address = socket.remoteAddress ?? '';
-      if (isProxy(address)) return;
+      if (isProxy(socket.remoteAddress ?? '')) return;
+      const address = addressKey(socket.remoteAddress ?? '');
       const count = (open.get(address) ?? 0) + 1;
       if (count > connectionsPerIp) {
         options.onRefused?.('too-many-connections', address);
@@ -60,7 +62,9 @@ export const slowClients = fp(
       const timer = setInterval(() => {
         if (raw.complete || socket.destroyed) return clearInterval(timer);
         const read = socket.bytesRead;
-        if (read - seen >= minBytes) {
+        // The relay not reading (an upload waiting on storage, a handler not there yet) is not the client's slowness.
+        const waitingOnUs = raw.isPaused() || raw.readableLength > 0;
+        if (read - seen >= minBytes || waitingOnUs) {
           seen = read;
           return;
         }
@@ -75,10 +79,11 @@ export const slowClients = fp(
   { name: 'chat4all-slow-clients' },
 );
 
-/** Whether a socket address is one of the proxies `trustProxy` names (every address for `true` or a hop count). */
-function proxyOf(trust: RelayConfig['trustProxy']): (address: string) => boolean {
-  if (trust === false || trust === 0) return () => false;
-  if (trust === true || typeof trust === 'number') return () => true;
-  const trusted = proxyAddr.compile(trust.split(',').map((entry) => entry.trim()));
-  return (address) => trusted(address, 0);
+/**
+ * The HTTP server's own timeouts: headers complete within `bodyTimeoutMs`, checked often
+ * enough (Node checks every `connectionsCheckingInterval`, 30 s by default) that a client is
+ * cut at most half a window late.
+ */
+export function slowClientServerOptions(bodyTimeoutMs: number): { headersTimeout: number; connectionsCheckingInterval: number } {
+  return { headersTimeout: bodyTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.floor(bodyTimeoutMs / 2)) };
 }

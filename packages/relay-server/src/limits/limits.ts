@@ -1,5 +1,6 @@
 import type { RelayConfig } from '../config.js';
 import type { RelayError } from '../errors.js';
+import { addressKey } from '../http/client-address.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { Rate, SharedState } from '../shared/types.js';
 import { rateLimited } from './errors.js';
@@ -11,13 +12,14 @@ interface Lease {
 }
 
 /** Writes other than sends, each limited per user per minute (see `config.limits`). */
-export type WriteKind = 'edit' | 'typing' | 'receipt' | 'resume' | 'conversation' | 'member' | 'upload';
+export type WriteKind = 'edit' | 'typing' | 'receipt' | 'resume' | 'renewal' | 'conversation' | 'member' | 'upload';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
   typing: { key: 'typingPerMinute', what: 'Too many typing updates' },
   receipt: { key: 'receiptsPerMinute', what: 'Too many receipts' },
   resume: { key: 'resumesPerMinute', what: 'Too many resumes' },
+  renewal: { key: 'renewalsPerMinute', what: 'Too many token renewals' },
   conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created' },
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
@@ -102,14 +104,14 @@ export class Limits {
     return this.#check('send', this.#sends, userId, 'Too many messages');
   }
 
-  /** One WebSocket connection attempt from an IP. */
+  /** One WebSocket connection attempt from an address (an IPv6 /64). */
   connect(ip: string): Promise<RelayError | undefined> {
-    return this.#check('connect', this.#connects, ip, 'Too many connection attempts from this address');
+    return this.#check('connect', this.#connects, addressKey(ip), 'Too many connection attempts from this address');
   }
 
-  /** One register, login or refresh from an IP. */
+  /** One register, login or refresh from an address (an IPv6 /64). */
   login(ip: string): Promise<RelayError | undefined> {
-    return this.#check('login', this.#logins, ip, 'Too many sign-in attempts from this address');
+    return this.#check('login', this.#logins, addressKey(ip), 'Too many sign-in attempts from this address');
   }
 
   /**

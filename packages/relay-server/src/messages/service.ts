@@ -13,7 +13,7 @@ import type { Bus, ConversationEnvelope } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
-import { checkMetadataSize } from '../limits/errors.js';
+import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 
@@ -188,9 +188,8 @@ export class MessageService {
     return { senderId, kind: input.kind ?? (senderId === null ? 'system' : 'text') };
   }
 
-  async #limit(kind: 'edit' | 'receipt', principal: Principal): Promise<void> {
-    const refusal = principal.kind === 'user' ? await this.options.limitWrite(kind, principal.userId) : undefined;
-    if (refusal) throw refusal;
+  #limit(kind: 'edit' | 'receipt', principal: Principal): Promise<void> {
+    return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId));
   }
 
   #checkText(text: string): void {

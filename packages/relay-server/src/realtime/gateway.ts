@@ -6,7 +6,7 @@ import { RelayError, toRelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
 import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
-import { renewCredentials } from './renew.js';
+import { assertLoginLive, renewCredentials } from './renew.js';
 import { Replay } from './resume.js';
 
 /**
@@ -83,16 +83,15 @@ async function open(ctx: RelayContext, connection: Connection, credentials: Cred
     throw new RelayError('TOO_MANY_CONNECTIONS', `At most ${max} connections per user`);
   }
   ctx.hub.add(connection);
+  // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
+  connection.authorize(credentials);
+  await assertLoginLive(ctx, credentials.sessionId);
   const state = await ctx.store.syncState(connection.userId);
+  // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
   ctx.hub.join(
     connection,
     state.map((entry) => entry.conversationId),
   );
-  // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
-  connection.authorize(credentials);
-  if (credentials.sessionId !== undefined && (await ctx.store.refreshFamilyRevoked(credentials.sessionId))) {
-    throw new RelayError('SESSION_REVOKED', 'The login this token belongs to was ended; sign in again');
-  }
   connection.sendFrame({
     type: 'welcome',
     protocolVersion: PROTOCOL_VERSION,

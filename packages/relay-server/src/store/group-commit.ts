@@ -57,7 +57,7 @@ export class GroupCommit<I, O> {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    for (const pending of batch) {
+    for (const [index, pending] of batch.entries()) {
       const started = performance.now();
       try {
         const [output] = await this.#commit([pending.input]);
@@ -65,6 +65,11 @@ export class GroupCommit<I, O> {
         pending.resolve(output as O);
       } catch (own) {
         pending.reject(own);
+        // The store went away meanwhile: the rest would each wait out the same failure.
+        if (this.#options.isolates?.(own) === false) {
+          for (const rest of batch.slice(index + 1)) rest.reject(own);
+          return;
+        }
       }
     }
   }

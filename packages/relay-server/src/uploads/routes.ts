@@ -111,21 +111,26 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
         signature !== undefined
           ? await uploads.signedReadable(request.params.id, { user, expires, signature })
           : await uploads.readable(userIdOf(request), request.params.id);
-      setDownloadHeaders(reply, record);
-      if (request.headers['if-none-match'] === `"${record.sha256}"`) return reply.code(304).send();
+      if (request.headers['if-none-match'] === `"${record.sha256}"`) {
+        setDownloadHeaders(reply, record);
+        return reply.code(304).send();
+      }
       const ranges = request.headers.range ? parseRange(record.size, request.headers.range, { combine: true }) : undefined;
       if (ranges === -1) {
         reply.header('content-range', `bytes */${record.size}`);
-        throw new RelayError('BAD_REQUEST', 'The requested range is outside the file');
+        throw new RelayError('RANGE_NOT_SATISFIABLE', `The requested range is outside the file of ${record.size} bytes`);
       }
       const range = Array.isArray(ranges) && ranges.length === 1 && ranges.type === 'bytes' ? ranges[0] : undefined;
+      // The bytes are opened before any header says what they are, so a failure is answered as an error, not as the file.
+      const bytes = await uploads.storage.read(record.id, range);
+      setDownloadHeaders(reply, record);
       if (range) {
         reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${record.size}`);
         reply.header('content-length', range.end - range.start + 1);
-        return reply.send(await uploads.storage.read(record.id, range));
+        return reply.send(bytes);
       }
       reply.header('content-length', record.size);
-      return reply.send(await uploads.storage.read(record.id));
+      return reply.send(bytes);
     },
   );
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline as pipe, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Attachment, textProblem } from '@chat4all/protocol';
+import { type Attachment, isId, textProblem } from '@chat4all/protocol';
 import { type Locker, Upload } from '@tus/utils';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -73,7 +73,9 @@ export class UploadService {
    */
   async begin(userId: string, id: string, metadata: UploadMetadata, size: number | undefined, admitted = false): Promise<UploadRecord> {
     const conversationId = metadata.conversationId;
-    if (!conversationId) throw new RelayError('BAD_REQUEST', 'Upload-Metadata must name the conversationId the file is for');
+    // Upload-Metadata is base64: anything can arrive in it.
+    if (!conversationId || !isId(conversationId))
+      throw new RelayError('BAD_REQUEST', 'Upload-Metadata must name the conversationId the file is for');
     if (size === undefined)
       throw new RelayError('BAD_REQUEST', 'Upload-Length is required: the relay does not take uploads of unknown length');
     await this.#member(userId, conversationId);
@@ -303,7 +305,10 @@ export class UploadService {
   }
 }
 
+/** Widest or tallest image or video a dimension may claim: what fits the stores' 32-bit columns. */
+const MAX_DIMENSION = 2_147_483_647;
+
 function dimension(value: string | null | undefined): number | null {
   const n = Number(value);
-  return value && Number.isInteger(n) && n > 0 ? n : null;
+  return value && Number.isInteger(n) && n > 0 && n <= MAX_DIMENSION ? n : null;
 }

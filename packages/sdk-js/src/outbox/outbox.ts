@@ -127,7 +127,9 @@ export class Outbox {
       } catch (error) {
         const failure = error instanceof Chat4AllError ? error : new Chat4AllError('INTERNAL', String(error));
         if (failure.code === 'CONNECTION_LOST') return;
-        if (failure.code === 'INTERNAL') internal = { id: next.id, count: internal.id === next.id ? internal.count + 1 : 1 };
+        // Counted in a row: any other answer in between starts the count again.
+        internal =
+          failure.code === 'INTERNAL' ? { id: next.id, count: internal.id === next.id ? internal.count + 1 : 1 } : { id: '', count: 0 };
         const givingUp = failure.code === 'INTERNAL' && internal.count >= this.options.maxInternalErrors;
         if (failure.retryable && !givingUp) {
           await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs(failure, attempt++)));
