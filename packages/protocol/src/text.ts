@@ -51,3 +51,18 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
 function escapePointer(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
+
+/**
+ * Whether raw JSON text could break the rules {@link jsonProblem} checks, so most frames skip
+ * the walk: only a `\\u` escape can put U+0000 or a lone surrogate into parsed JSON (raw
+ * control characters are not JSON, and decoded UTF-8 holds no lone surrogate), and only
+ * `maxDepth` opening brackets can nest that deep.
+ */
+export function mayBreakTextRules(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  if (text.includes('\\u')) return true;
+  let brackets = 0;
+  for (const open of ['{', '[']) {
+    for (let i = text.indexOf(open); i >= 0; i = text.indexOf(open, i + 1)) if (++brackets >= maxDepth) return true;
+  }
+  return false;
+}

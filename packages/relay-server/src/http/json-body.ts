@@ -1,4 +1,4 @@
-import { jsonProblem } from '@chat4all/protocol';
+import { jsonProblem, mayBreakTextRules } from '@chat4all/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import secureJson from 'secure-json-parse';
@@ -24,7 +24,7 @@ export const jsonBodies = fp(
           error instanceof SyntaxError && /prototype/i.test(error.message) ? 'has a forbidden prototype property' : 'is not valid JSON';
         return done(new RelayError('BAD_REQUEST', `The body ${message}`, { cause: error }));
       }
-      const problem = jsonProblem(value);
+      const problem = mayBreakTextRules(text) ? jsonProblem(value) : null;
       if (problem) return done(badText(problem));
       done(null, value);
     });

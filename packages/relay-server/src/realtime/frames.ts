@@ -1,4 +1,4 @@
-import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ClientFrameType, jsonProblem } from '@chat4all/protocol';
+import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ClientFrameType, jsonProblem, mayBreakTextRules } from '@chat4all/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { badText, RelayError } from '../errors.js';
 
@@ -37,7 +37,7 @@ export function parseFrame(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, id, error: new RelayError('MALFORMED_FRAME', 'Frame must be a JSON object') };
   }
-  const problem = jsonProblem(value);
+  const problem = mayBreakTextRules(text) ? jsonProblem(value) : null;
   if (problem) return { ok: false, id, error: badText(problem) };
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !Object.hasOwn(checkers, type)) {
