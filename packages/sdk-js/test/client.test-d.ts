@@ -30,6 +30,8 @@ describe('public types of @chat4all/sdk-js', () => {
     expectTypeOf(client.typing('c').getSnapshot()).toEqualTypeOf<readonly string[]>();
     expectTypeOf(client.presence('u').getSnapshot()).toEqualTypeOf<Presence>();
     expectTypeOf(client.connection.subscribe).returns.toEqualTypeOf<() => void>();
+    expectTypeOf(client.fileLink('up').getSnapshot()).toEqualTypeOf<string | null>();
+    expectTypeOf(client.fileUrl('up')).toEqualTypeOf<Promise<string>>();
   });
 
   it('types messages, statuses and events', () => {

@@ -5,6 +5,7 @@ import {
   useConnectionState,
   useConversation,
   useConversations,
+  useFileUrl,
   useMessageStatus,
   useMessages,
   usePresence,
@@ -24,6 +25,8 @@ describe('public types of @chat4all/sdk-react', () => {
     expectTypeOf(usePresence).returns.toEqualTypeOf<Presence>();
     expectTypeOf(useUnreadCount).parameters.toEqualTypeOf<[conversationId?: string]>();
     expectTypeOf(useUnreadCount).returns.toEqualTypeOf<number>();
+    expectTypeOf(useFileUrl).parameters.toEqualTypeOf<[uploadId: string]>();
+    expectTypeOf(useFileUrl).returns.toEqualTypeOf<string | null>();
   });
 
   it('useSendMessage returns a sender that resolves with the pending message', () => {
