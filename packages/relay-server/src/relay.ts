@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Presence } from '@chat4all/protocol';
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
 import { PasswordHasher } from './auth/passwords.js';
@@ -46,7 +46,7 @@ import type { SharedState } from './shared/types.js';
 import { GroupCommit } from './store/group-commit.js';
 import { SqliteStore } from './store/sqlite/index.js';
 import type { AppendInput, ReceiptInput, Store } from './store/types.js';
-import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
+import { isTusDiscovery, TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
 import { UploadService } from './uploads/service.js';
 import { FileUploadStorage, type UploadStorage } from './uploads/storage.js';
 import { userRoutes } from './users/routes.js';
@@ -382,7 +382,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     onRefused: (reason, address) => log.warn({ reason, address }, 'connection cut'),
   });
   // Browser apps call the HTTP API from their own origin: the same allow-list as WebSocket upgrades (empty: any).
-  await app.register(cors, {
+  const corsOptions = {
     origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', ...TUS_REQUEST_HEADERS],
@@ -397,7 +397,13 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       ...TUS_RESPONSE_HEADERS,
     ],
     maxAge: 600,
-  });
+  };
+  // An OPTIONS without Access-Control-Request-Method is no preflight: a tus client's discovery, answered by tus.
+  await app.register(
+    cors,
+    () => (request: FastifyRequest, done: (error: Error | null, options: typeof corsOptions | { origin: false }) => void) =>
+      done(null, isTusDiscovery(request) ? { origin: false } : corsOptions),
+  );
   await app.register(authHook, { ctx });
   await app.register(websocket, { options: { maxPayload: config.limits.frameHardMaxBytes } });
   await app.register(healthRoutes, { ctx });

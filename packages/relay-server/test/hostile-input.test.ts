@@ -44,6 +44,18 @@ describe('hostile input is a coded 4xx, never a 500, and stores nothing', () => 
     expect(await readAllMessages(relay.url, user.token, conversationId)).toHaveLength(1);
   });
 
+  it('the text limit counts characters, so an emoji is one, not two UTF-16 units', async () => {
+    await using relay = await startRelay({ limits: { textMaxLength: 10 } });
+    const user = await relay.user();
+    const conversationId = await group(relay, user.id);
+    const socket = await relay.connect(user.token);
+    expect(await sendText(socket, conversationId, '😀'.repeat(10))).toMatchObject({ type: 'ack' });
+    expect(await sendText(socket, conversationId, '😀'.repeat(11))).toMatchObject({
+      type: 'error',
+      error: { code: 'TEXT_TOO_LONG', message: 'Text is 11 characters; the limit is 10' },
+    });
+  });
+
   it('absurd nesting in a WebSocket frame is an error frame; the socket stays usable', async () => {
     await using relay = await startRelay();
     const user = await relay.user();

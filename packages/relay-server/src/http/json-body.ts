@@ -15,7 +15,8 @@ export const jsonBodies = fp(
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(new RelayError('BAD_REQUEST', 'The body is empty; send a JSON value'));
+      // No body at all: the route's schema says whether it needs one (most do; some take none).
+      if (text.trim() === '') return done(null, undefined);
       let value: unknown;
       try {
         value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });

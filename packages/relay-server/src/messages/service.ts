@@ -192,9 +192,12 @@ export class MessageService {
     return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId));
   }
 
+  /** Characters are Unicode code points: an emoji is one, though JavaScript counts two UTF-16 units. */
   #checkText(text: string): void {
     const max = this.options.limits.textMaxLength;
-    if (text.length > max) throw new RelayError('TEXT_TOO_LONG', `Text is ${text.length} characters; the limit is ${max}`);
+    // Counted only when the UTF-16 length could be over: code points are never more than units.
+    const length = text.length > max ? [...text].length : text.length;
+    if (length > max) throw new RelayError('TEXT_TOO_LONG', `Text is ${length} characters; the limit is ${max}`);
   }
 
   #publish(envelope: Omit<ConversationEnvelope, 'kind'>, messageId: string): void {

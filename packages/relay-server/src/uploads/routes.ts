@@ -33,6 +33,11 @@ export const TUS_RESPONSE_HEADERS = [
   'upload-expires',
 ];
 
+/** A tus client's `OPTIONS` (capability discovery), as opposed to a browser's CORS preflight. */
+export function isTusDiscovery(request: { method: string; url: string; headers: Record<string, unknown> }): boolean {
+  return request.method === 'OPTIONS' && /^\/v1\/uploads(\/|\?|$)/.test(request.url) && !request.headers['access-control-request-method'];
+}
+
 const TUS_STATUS_CODES: Record<number, 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_FOUND'> = {
   413: 'UPLOAD_TOO_LARGE',
   404: 'UPLOAD_NOT_FOUND',
@@ -100,6 +105,16 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
   };
   for (const url of ['/v1/uploads', '/v1/uploads/:id']) {
     app.route({ method: ['POST', 'HEAD', 'PATCH', 'DELETE'], url, config: { auth: 'user' }, handler: handleTus });
+    // tus discovery (Tus-Version, Tus-Extension, Tus-Max-Size): public, as the protocol has it; a browser's CORS preflight never gets here.
+    app.route({
+      method: 'OPTIONS',
+      url,
+      config: { auth: 'none' },
+      handler: (request, reply) => {
+        reply.hijack();
+        return tus.handle(request.raw, reply.raw);
+      },
+    });
   }
 
   app.get<{ Params: { id: string } }>(

@@ -26,7 +26,14 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
   });
   app.post(
     '/v1/users/:userId/tokens',
-    { config: { auth: 'server' }, schema: { params: UserParams, body: Type.Optional(MintTokenBody) } },
+    {
+      config: { auth: 'server' },
+      schema: { params: UserParams, body: MintTokenBody },
+      // Every field is optional, so no body at all is an empty one.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
     async (request, reply) => {
       const user = await ctx.store.getUser(request.params.userId);
       if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found; PUT /v1/users/:userId first`);
