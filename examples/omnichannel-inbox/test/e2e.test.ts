@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from '../../../packages/sdk-js/test/browser-harness.js';
+import { serveStatic, TestChromium } from '../../../packages/sdk-js/test/browser-harness.js';
 import { startInbox } from '../inbox.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +19,7 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
   let inbox: Awaited<ReturnType<typeof startInbox>>;
   let site: Awaited<ReturnType<typeof serveStatic>>;
   let siteUrl: string;
-  let browser: Browser;
+  const browser = new TestChromium();
 
   beforeAll(async () => {
     inbox = await startInbox({ relayPort: 0, simulatorPort: 0, statusDelayMs: 150 });
@@ -32,12 +32,11 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     });
     site = await serveStatic(outDir);
     siteUrl = site.url;
-    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     await site?.close();
     await inbox?.close();
   });

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay } from '@chat4all/relay-server';
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from '../../../packages/sdk-js/test/browser-harness.js';
+import { serveStatic, TestChromium } from '../../../packages/sdk-js/test/browser-harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -18,7 +18,7 @@ describe('examples/react-chat end to end in Chromium', () => {
   let relayUrl: string;
   let site: Awaited<ReturnType<typeof serveStatic>>;
   let siteUrl: string;
-  let browser: Browser;
+  const browser = new TestChromium();
 
   beforeAll(async () => {
     const dataDir = fileURLToPath(new URL('../../../test-results/react-chat-relay/', import.meta.url));
@@ -33,12 +33,11 @@ describe('examples/react-chat end to end in Chromium', () => {
     });
     site = await serveStatic(outDir);
     siteUrl = site.url;
-    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     await site?.close();
     await relay?.close();
   });

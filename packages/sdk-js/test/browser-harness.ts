@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with the flags this machine's closed network needs. */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -24,6 +24,25 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Chromium for one test file, launched by the first test that asks and inside it: on a
+ * machine without Chromium every browser test fails with the install line, where a launch
+ * in `beforeAll` would have them counted as skipped.
+ */
+export class TestChromium {
+  #launched: Promise<Browser> | undefined;
+
+  async newContext(options?: BrowserContextOptions): Promise<BrowserContext> {
+    this.#launched ??= launchChromium();
+    return (await this.#launched).newContext(options);
+  }
+
+  async close(): Promise<void> {
+    const browser = await this.#launched?.catch(() => undefined);
+    await browser?.close();
+  }
 }
 
 /** Bundles `entry` (from source, for the browser) and serves it in a blank page on its own origin. */

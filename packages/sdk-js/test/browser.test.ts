@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Message } from '@chat4all/protocol';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, servePage } from './browser-harness.js';
+import { servePage, TestChromium } from './browser-harness.js';
 import { API_KEY, client, startRelay, until, userToken } from './relay.js';
 
 interface PageApi {
@@ -19,16 +18,15 @@ interface PageApi {
 describe('in real Chromium', () => {
   let relay: Awaited<ReturnType<typeof startRelay>>;
   let site: Awaited<ReturnType<typeof servePage>>;
-  let browser: Browser;
+  const browser = new TestChromium();
 
   beforeAll(async () => {
     relay = await startRelay();
     site = await servePage(new URL('./browser/page.ts', import.meta.url));
-    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     await site?.close();
     await relay?.close();
     relay?.remove();

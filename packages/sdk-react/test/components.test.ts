@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { TypingEvent } from '@chat4all/sdk-js';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, servePage } from '../../sdk-js/test/browser-harness.js';
+import { servePage, TestChromium } from '../../sdk-js/test/browser-harness.js';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -12,17 +11,16 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', 
 describe('components in real Chromium', () => {
   let relay: Awaited<ReturnType<typeof startRelay>>;
   let site: Awaited<ReturnType<typeof servePage>>;
-  let browser: Browser;
+  const browser = new TestChromium();
 
   beforeAll(async () => {
     relay = await startRelay();
     site = await servePage(new URL('./browser/components-page.ts', import.meta.url));
-    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     await site?.close();
     await relay?.close();
     relay?.remove();
