@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveConfig } from './config.js';
+import { ChannelConfigSchema, ConfigError, loadConfig, RelayConfigSchema, resolveConfig } from './config.js';
 
 describe('configuration', () => {
   it('fills every default', () => {
@@ -69,5 +70,44 @@ describe('configuration', () => {
 
   it('refuses an unreadable config file with its path', () => {
     expect(() => loadConfig({ file: '/nonexistent/relay.json', env: {} })).toThrow(/CHAT4ALL_CONFIG.*\/nonexistent\/relay\.json/);
+  });
+});
+
+describe('documentation of the configuration', () => {
+  const docs = (name: string) => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+  /** Every key of an object schema, dotted (`limits.textMaxLength`), objects and their members both. */
+  const keysOf = (schema: TSchema, prefix = ''): string[] =>
+    schema.type === 'object' && schema.properties
+      ? Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, child]) => [
+          `${prefix}${key}`,
+          ...keysOf(child, `${prefix}${key}.`),
+        ])
+      : [];
+
+  it('lists every key of the relay configuration in docs/configuration.md', () => {
+    const page = docs('configuration.md');
+    // Objects that only group keys (store, limits…) need no row of their own; their keys do.
+    const grouping = new Set([
+      'store',
+      'store.sqlite',
+      'store.postgres',
+      'bus',
+      'bus.redis',
+      'auth',
+      'limits',
+      'uploads',
+      'uploads.s3',
+      'dispatch',
+      'webhooks',
+      'realtime',
+    ]);
+    const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('lists every key of every channel account type in docs/connectors.md', () => {
+    const table = docs('connectors.md').split('### Channel account keys')[1]?.split('\n## ')[0] ?? '';
+    const keys = new Set(ChannelConfigSchema.anyOf.flatMap((schema) => Object.keys(schema.properties)));
+    expect([...keys].filter((key) => !table.includes(`| \`${key}\` |`))).toEqual([]);
   });
 });
