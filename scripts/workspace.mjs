@@ -46,12 +46,14 @@ function ensureInstalled() {
 const [task, ...rest] = process.argv.slice(2);
 ensureInstalled();
 switch (task) {
-  case 'start': {
+  case 'start':
+  case 'token': {
     const status = pnpm(['--filter', '@chat4all/relay-server...', 'run', 'build']);
     if (status !== 0) process.exit(status);
-    // Run from where the user typed the command so the default ./data lands there.
+    // Run from where the user typed the command so the default ./data (its secrets too) is
+    // the same for `npm start` and `npm run token`.
     const cli = join(root, 'packages', 'relay-server', 'dist', 'cli.js');
-    process.exit(run(process.execPath, [cli, 'start', ...rest], { cwd: process.env.INIT_CWD ?? root }));
+    process.exit(run(process.execPath, [cli, task, ...rest], { cwd: process.env.INIT_CWD ?? root }));
     break;
   }
   case 'test': {
@@ -62,6 +64,6 @@ switch (task) {
     break;
   }
   default:
-    console.error(`unknown task "${task}": expected start or test`);
+    console.error(`unknown task "${task}": expected start, token or test`);
     process.exit(2);
 }

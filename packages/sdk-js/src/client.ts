@@ -36,7 +36,7 @@ export interface ClientOptions {
   /** Where unsent messages survive a reload or restart. @default IndexedDBOutboxStorage in browsers, MemoryOutboxStorage elsewhere */
   storage?: OutboxStorage;
   /** WebSocket implementation, for Node 20 (`import WebSocket from 'ws'`). @default globalThis.WebSocket */
-  WebSocket?: WebSocketConstructor;
+  WebSocket?: WebSocketConstructor | (new (url: string) => object);
   /** Reconnect backoff. @default { baseMs: 250, maxMs: 30000 } */
   backoff?: BackoffOptions;
   /** Newest messages to load for a conversation the client does not hold yet. @default 50 */
@@ -139,7 +139,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#socket = new Socket({
       url: options.url,
       // Resolved when connecting, so a client can be created where there is none (server rendering).
-      WebSocket: () => options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+      // `ws` and the browser's WebSocket both have the members the socket uses; their event types differ in detail only.
+      WebSocket: () =>
+        (options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as WebSocketConstructor | undefined,
       backoff: options.backoff,
       token: (refresh) => this.#currentToken(refresh),
       onOpen: (welcome) => this.#resume(welcome.userId),

@@ -1,5 +1,6 @@
 import type { Message, Presence } from '@chat4all/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   type Chat4AllClient,
   type Chat4AllError,
@@ -15,6 +16,12 @@ import { FileOutboxStorage } from '../src/node.js';
 declare const client: Chat4AllClient;
 
 describe('public types of @chat4all/sdk-js', () => {
+  it('takes the ws package as its WebSocket in Node, as the README shows', () => {
+    expectTypeOf(
+      createClient({ url: 'http://relay', token: 't', WebSocket, storage: new FileOutboxStorage('./outbox.json') }),
+    ).toEqualTypeOf<Chat4AllClient>();
+  });
+
   it('createClient takes a url and a token or token provider, and returns the client', () => {
     expectTypeOf(createClient).parameter(0).toHaveProperty('url').toEqualTypeOf<string>();
     expectTypeOf(createClient({ url: 'http://x', tokenProvider: async () => 't' })).toEqualTypeOf<Chat4AllClient>();
