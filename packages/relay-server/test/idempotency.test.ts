@@ -15,6 +15,7 @@ describe('idempotent send', () => {
       body: { type: 'private', userId: bob.id },
     });
     const [ws1, ws2, ws3] = await Promise.all([relay.connect(ana.token), relay.connect(ana.token), relay.connect(ana.token)]);
+    const bobSocket = await relay.connect(bob.token);
     const messageId = randomUUID();
     const message = { id: messageId, text: 'only once' };
     const frame = { type: 'message.send', conversationId: conv.body.id, message };
@@ -43,6 +44,15 @@ describe('idempotent send', () => {
     const later = await relay.connect(ana.token);
     const again = await later.request(frame);
     expect(again.type === 'ack' && again.result).toEqual(all[0]);
+
+    // On one node, the five sends and the retry were one message for Bob: one event, then the next message.
+    const next = await later.request({ ...frame, message: { id: randomUUID(), text: 'next' } });
+    expect(next.type).toBe('ack');
+    const created = await bobSocket.waitFor((f) => f.type === 'message.created' && f.message.text === 'next');
+    expect(created.type).toBe('message.created');
+    expect(
+      bobSocket.frames.filter((f) => f.type === 'message.created').map((f) => (f.type === 'message.created' ? f.message.text : '')),
+    ).toEqual(['only once', 'next']);
   });
 
   it('answers the original ack after a restart and never a second row', async () => {

@@ -5,6 +5,7 @@ import type { Bus, BusEnvelope } from './types.js';
  * never runs fan-out inside the caller (the append path), and stays in publish order.
  */
 export class MemoryBus implements Bus {
+  readonly inProcess = true;
   #listeners = new Set<(envelope: BusEnvelope, publishedAt: number) => void>();
   #queue: Array<{ envelope: BusEnvelope; at: number }> = [];
   #scheduled = false;

@@ -41,6 +41,11 @@ export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvel
  * restarting), and clients recover through resume.
  */
 export interface Bus {
+  /**
+   * Publisher and subscribers share one process, so a publish can be lost only with them:
+   * what was committed and published once never needs publishing again. @default false
+   */
+  readonly inProcess?: boolean;
   publish(envelope: BusEnvelope): Promise<void>;
   /** Returns an unsubscribe function. `publishedAt` is the publisher's clock (epoch ms, fractional) for fan-out latency. */
   subscribe(listener: (envelope: BusEnvelope, publishedAt: number) => void): () => void;

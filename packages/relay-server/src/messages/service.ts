@@ -102,9 +102,11 @@ export class MessageService {
     const { message } = outcome;
     this.options.onSent(message, outcome.created, (performance.now() - started) / 1000);
     // Published synchronously on resolution, so publish order is commit order. A retry of a
-    // stored id is published again: the node that stored it may have died before publishing
-    // (its sender never got the ack), and clients drop a message they already hold by id.
-    this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
+    // stored id is published again on a shared bus only: the node that stored it may have died
+    // before publishing (its sender never got the ack), and clients drop a message they already
+    // hold by id. In one process, the first publish cannot have been lost without its subscribers.
+    if (outcome.created || !this.bus.inProcess)
+      this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
     if (outcome.dispatch) this.options.onDispatch?.();
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }

@@ -7,6 +7,10 @@ export class ObservedBus implements Bus {
     private readonly observe: (envelope: BusEnvelope) => void,
   ) {}
 
+  get inProcess(): boolean {
+    return this.bus.inProcess === true;
+  }
+
   publish(envelope: BusEnvelope): Promise<void> {
     this.observe(envelope);
     return this.bus.publish(envelope);
