@@ -63,7 +63,11 @@ switch (task) {
     process.exit(pnpm(['exec', 'vitest', 'run', ...rest]));
     break;
   }
+  case 'pnpm':
+    // The workspace's own commands (build, typecheck…) for `npm run`, on a machine without pnpm.
+    process.exit(pnpm(rest));
+    break;
   default:
-    console.error(`unknown task "${task}": expected start, token or test`);
+    console.error(`unknown task "${task}": expected start, token, test or pnpm`);
     process.exit(2);
 }
