@@ -8,11 +8,14 @@ RUN npm install -g pnpm@10.34.9
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc tsconfig.base.json ./
 COPY patches ./patches
+# Every workspace package the relay depends on (a test checks this list against its manifest).
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/connectors/package.json packages/connectors/
 COPY packages/relay-server/package.json packages/relay-server/
 COPY deploy/image/package.json deploy/image/
 RUN pnpm install --frozen-lockfile --filter @chat4all/relay-image...
 COPY packages/protocol packages/protocol
+COPY packages/connectors packages/connectors
 COPY packages/relay-server packages/relay-server
 # deploy/image adds the PostgreSQL and Redis adapters' clients (postgres with the patch in patches/).
 RUN pnpm --filter @chat4all/relay-server... run build \

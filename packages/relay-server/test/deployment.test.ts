@@ -163,4 +163,19 @@ describe('the Docker image and compose file, started outside Docker', () => {
     const k8s = readFileSync(new URL('deploy/k8s/relay.yaml', root), 'utf8');
     expect(k8s).toContain('{ name: CHAT4ALL_TRUST_PROXY, value: "1" }');
   });
+
+  it('copies into the image every workspace package the relay depends on, in both build steps', () => {
+    const manifest = (dir: string) =>
+      JSON.parse(readFileSync(new URL(`packages/${dir}/package.json`, root), 'utf8')) as { dependencies?: Record<string, string> };
+    const workspaceDeps = (dir: string): string[] =>
+      Object.entries(manifest(dir).dependencies ?? {})
+        .filter(([, range]) => range.startsWith('workspace:'))
+        .map(([name]) => name.replace('@chat4all/', ''));
+    const needed = new Set<string>(['relay-server']);
+    for (const dir of needed) for (const dep of workspaceDeps(dir)) needed.add(dep);
+    for (const dir of needed) {
+      expect(dockerfile).toContain(`COPY packages/${dir}/package.json packages/${dir}/`);
+      expect(dockerfile).toContain(`COPY packages/${dir} packages/${dir}`);
+    }
+  });
 });
