@@ -28,6 +28,7 @@ import { fastifyTrust } from './http/client-address.js';
 import { errorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { jsonBodies } from './http/json-body.js';
+import { openApi } from './http/openapi.js';
 import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
@@ -404,6 +405,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     () => (request: FastifyRequest, done: (error: Error | null, options: typeof corsOptions | { origin: false }) => void) =>
       done(null, isTusDiscovery(request) ? { origin: false } : corsOptions),
   );
+  await app.register(openApi);
   await app.register(authHook, { ctx });
   await app.register(websocket, { options: { maxPayload: config.limits.frameHardMaxBytes } });
   await app.register(healthRoutes, { ctx });
