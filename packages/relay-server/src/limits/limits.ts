@@ -20,7 +20,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   receipt: { key: 'receiptsPerMinute', what: 'Too many receipts' },
   resume: { key: 'resumesPerMinute', what: 'Too many resumes' },
   renewal: { key: 'renewalsPerMinute', what: 'Too many token renewals' },
-  conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created' },
+  conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created or changed' },
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
 };

@@ -35,6 +35,9 @@ export interface Credentials {
   sessionId?: string | undefined;
 }
 
+/** Requests a socket runs one at a time: each reads or checks a lot, so queueing them would be a flood. */
+export type ExclusiveRequest = 'resume' | 'renewal';
+
 interface Held {
   payload: Buffer;
   position: EventPosition | undefined;
@@ -62,8 +65,10 @@ export class Connection {
   #onDetach: (() => void) | undefined;
   #credentials: Credentials = {};
   #expiry: ReturnType<typeof setTimeout> | undefined;
+  /** Requests that run one at a time on this socket (a resume, a token renewal), while they run. */
+  readonly #inFlight = new Set<ExclusiveRequest>();
   /** The login of a token being checked for renewal; a revocation meanwhile closes the socket too. */
-  #renewing: { sessionId: string | undefined } | undefined;
+  #renewingSession: string | undefined;
 
   constructor(
     readonly userId: string,
@@ -104,23 +109,24 @@ export class Connection {
 
   /** Whether the socket's token, or the one it is renewing to, belongs to this built-in login. */
   hasSession(sessionId: string): boolean {
-    return this.#credentials.sessionId === sessionId || (this.#renewing !== undefined && this.#renewing.sessionId === sessionId);
+    return this.#credentials.sessionId === sessionId || this.#renewingSession === sessionId;
   }
 
-  /** Marks a renewal in flight; false when one already is (one at a time per socket). */
-  beginRenewal(): boolean {
-    if (this.#renewing) return false;
-    this.#renewing = { sessionId: undefined };
+  /** Marks a request of this kind in flight; false when one already is (one at a time per socket). */
+  begin(kind: ExclusiveRequest): boolean {
+    if (this.#inFlight.has(kind)) return false;
+    this.#inFlight.add(kind);
     return true;
+  }
+
+  end(kind: ExclusiveRequest): void {
+    this.#inFlight.delete(kind);
+    if (kind === 'renewal') this.#renewingSession = undefined;
   }
 
   /** The login of the token being renewed to, once verified: a revocation of it closes the socket from now on. */
   renewingTo(sessionId: string | undefined): void {
-    if (this.#renewing) this.#renewing.sessionId = sessionId;
-  }
-
-  endRenewal(): void {
-    this.#renewing = undefined;
+    if (this.#inFlight.has('renewal')) this.#renewingSession = sessionId;
   }
 
   #detach(): void {

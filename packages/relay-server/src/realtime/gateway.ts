@@ -152,19 +152,15 @@ async function resume(ctx: RelayContext, connection: Connection, frame: Extract<
     ctx.metrics.errors.inc({ code: refusal.code, transport: 'ws' });
     connection.sendFrame(errorFrame(frame.id, refusal));
   };
-  if (resuming.has(connection)) return refuse(rateLimited(1000, 'A resume is already running on this socket; wait for its ack'));
-  resuming.add(connection);
+  if (!connection.begin('resume')) return refuse(rateLimited(1000, 'A resume is already running on this socket; wait for its ack'));
   try {
     const refusal = await ctx.limits.write('resume', connection.userId);
     if (refusal) return refuse(refusal);
     await runReplay(ctx, connection, frame);
   } finally {
-    resuming.delete(connection);
+    connection.end('resume');
   }
 }
-
-/** Sockets with a resume being checked or replayed: the next waits for its ack. */
-const resuming = new WeakSet<Connection>();
 
 async function runReplay(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
   connection.beginReplay();

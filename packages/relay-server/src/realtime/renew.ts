@@ -4,24 +4,24 @@ import { RelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
 import type { Connection } from './connection.js';
 
-/**
- * The `auth` frame: a fresh token for the same user replaces the socket's credentials, so it
- * stays open past the old token's expiry. A refused token (invalid, expired, another user's,
- * a revoked login's) leaves the socket as it was. One renewal at a time per socket, so a
- * client cannot queue signature checks faster than they finish, and a few per user per minute.
- */
 /** SESSION_REVOKED when the built-in login a token names (`sid`) was ended; tokens without one pass. */
 export async function assertLoginLive(ctx: RelayContext, sessionId: string | undefined): Promise<void> {
   if (sessionId !== undefined && (await ctx.store.refreshFamilyRevoked(sessionId)))
     throw new RelayError('SESSION_REVOKED', 'The login this token belongs to was ended; sign in again');
 }
 
+/**
+ * The `auth` frame: a fresh token for the same user replaces the socket's credentials, so it
+ * stays open past the old token's expiry. A refused token (invalid, expired, another user's,
+ * a revoked login's) leaves the socket as it was. One renewal at a time per socket, so a
+ * client cannot queue signature checks faster than they finish, and a few per user per minute.
+ */
 export async function renewCredentials(
   ctx: RelayContext,
   connection: Connection,
   frame: Extract<ClientFrame, { type: 'auth' }>,
 ): Promise<AuthResult> {
-  if (!connection.beginRenewal()) throw rateLimited(1000, 'A token renewal is already in progress on this socket');
+  if (!connection.begin('renewal')) throw rateLimited(1000, 'A token renewal is already in progress on this socket');
   try {
     const refusal = await ctx.limits.write('renewal', connection.userId);
     if (refusal) throw refusal;
@@ -36,6 +36,6 @@ export async function renewCredentials(
     connection.authorize({ expiresAt: principal.expiresAt, sessionId: principal.sessionId });
     return { expiresAt: principal.expiresAt === undefined ? null : new Date(principal.expiresAt).toISOString() };
   } finally {
-    connection.endRenewal();
+    connection.end('renewal');
   }
 }
