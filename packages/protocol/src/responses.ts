@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Conversation, ConversationSummary, Member, Message, Timestamp, User } from './models.js';
+import { ChannelDelivery, Contact } from './channels.js';
+import { Conversation, ConversationSummary, Member, Message, Presence, Timestamp, User } from './models.js';
 
 export const AuthSession = Type.Object({
   user: User,
@@ -46,3 +47,69 @@ export const MessageReceipts = Type.Object({
   readBy: Type.Array(Type.String()),
 });
 export type MessageReceipts = Static<typeof MessageReceipts>;
+
+/** The body of every HTTP error (the type is {@link ErrorBody}); the codes are in docs/errors.md. */
+export const ErrorResponse = Type.Object({
+  code: Type.String({ description: 'A stable code from docs/errors.md' }),
+  message: Type.String(),
+  retryable: Type.Boolean(),
+  details: Type.Optional(Type.Unknown({ description: 'Field-level detail for BAD_REQUEST, retryAfterMs for RATE_LIMITED, and so on' })),
+});
+
+export const PresenceList = Type.Object({ presence: Type.Array(Presence) });
+export type PresenceList = Static<typeof PresenceList>;
+
+/** A member's short-lived link to a file, from `POST /v1/uploads/{id}/link`. */
+export const UploadLink = Type.Object({ url: Type.String(), expiresAt: Timestamp });
+export type UploadLink = Static<typeof UploadLink>;
+
+export const ContactPage = Type.Object({
+  contacts: Type.Array(Contact),
+  /** The `after` of the next page; `null` on the last. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type ContactPage = Static<typeof ContactPage>;
+
+/** A message's deliveries to the contacts of its conversation, one per contact. */
+export const DeliveryList = Type.Object({ deliveries: Type.Array(ChannelDelivery) });
+export type DeliveryList = Static<typeof DeliveryList>;
+
+export const DeadLetterPage = Type.Object({
+  deliveries: Type.Array(ChannelDelivery),
+  /** Dead letters in the queue, on every channel. */
+  total: Type.Integer({ minimum: 0 }),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type DeadLetterPage = Static<typeof DeadLetterPage>;
+
+/** What the relay did with one platform webhook call. */
+export const InboundOutcome = Type.Object({
+  ok: Type.Literal(true),
+  /** Message events in the call (one the platform delivers again is counted and stores nothing). */
+  messages: Type.Integer({ minimum: 0 }),
+  /** Delivery status changes applied. */
+  statuses: Type.Integer({ minimum: 0 }),
+});
+export type InboundOutcome = Static<typeof InboundOutcome>;
+
+/** An app webhook endpoint as the server API shows it, with its signing secret. */
+export const Webhook = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  /** Event types it gets (`message.created`…), or `*` for all. */
+  events: Type.Array(Type.String()),
+  /** Standard Webhooks secret (`whsec_…`). */
+  secret: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  enabled: Type.Boolean(),
+  /** Calls failed in a row (each after all its retries); a success resets it. */
+  failures: Type.Integer({ minimum: 0 }),
+  /** Why the relay turned it off, if it did. */
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Webhook = Static<typeof Webhook>;
+
+export const WebhookList = Type.Object({ webhooks: Type.Array(Webhook) });
+export type WebhookList = Static<typeof WebhookList>;

@@ -28,7 +28,7 @@ import { fastifyTrust } from './http/client-address.js';
 import { errorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { jsonBodies } from './http/json-body.js';
-import { openApi } from './http/openapi.js';
+import { openApi, plainText } from './http/openapi.js';
 import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
@@ -409,8 +409,10 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(authHook, { ctx });
   await app.register(websocket, { options: { maxPayload: config.limits.frameHardMaxBytes } });
   await app.register(healthRoutes, { ctx });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  app.get(
+    '/metrics',
+    { schema: { response: { 200: plainText('Prometheus metrics, in the text exposition format') } } },
+    async (_request, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   await app.register(authRoutes, { ctx });
   await app.register(userRoutes, { ctx });

@@ -183,6 +183,25 @@ describe('files in conversations', () => {
     expect(stranger).toEqual({ status: 404, body: expect.objectContaining({ code: 'UPLOAD_NOT_FOUND' }) });
   });
 
+  it('keeps a finished upload from tus DELETE, and answers POST on an upload as no route', async () => {
+    const id = await unfinishedUpload(relay, ana.token, conversationId, 4);
+    const tus = (method: string, headers: Record<string, string> = {}, body?: Buffer) =>
+      fetch(`${relay.url}/v1/uploads/${id}`, {
+        method,
+        headers: { authorization: `Bearer ${ana.token}`, 'tus-resumable': '1.0.0', ...headers },
+        ...(body ? { body } : {}),
+      });
+    const written = await tus('PATCH', { 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, Buffer.from('abcd'));
+    expect(written.status).toBe(204);
+    expect(written.headers.get('upload-offset')).toBe('4');
+    expect((await relay.http<UploadInfo>('GET', `/v1/uploads/${id}/info`, { as: ana.token })).body.complete).toBe(true);
+    expect((await tus('DELETE')).status).toBe(400);
+    expect((await relay.http<UploadInfo>('GET', `/v1/uploads/${id}/info`, { as: ana.token })).status).toBe(200);
+    const misplaced = await tus('POST', { 'upload-length': '4' });
+    expect(misplaced.status).toBe(404);
+    expect(((await misplaced.json()) as { code: string }).code).toBe('NOT_FOUND');
+  });
+
   it('refuses foreign, misplaced, reused and unfinished uploads as attachments, and keeps the connection', async () => {
     const bytes = randomBytes(1000);
     const mine = await upload(ana.token, bytes, { conversationId, filename: 'a.bin' });

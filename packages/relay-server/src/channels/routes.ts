@@ -1,10 +1,11 @@
-import { type Contact, Id, MessageId } from '@chat4all/protocol';
+import { ChannelDelivery, Contact, ContactPage, DeadLetterPage, DeliveryList, Id, InboundOutcome, MessageId } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { principalOf } from '../http/auth-hook.js';
+import { plainText } from '../http/openapi.js';
 import { toChannelDelivery } from '../store/rows.js';
 import { parseInbound } from './inbound-events.js';
 
@@ -30,7 +31,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     scope.post<{ Params: { channelId: string }; Body: Buffer }>(
       '/v1/channels/:channelId/webhook',
-      { config: { auth: 'none' }, schema: { params: ChannelParams } },
+      { config: { auth: 'none' }, schema: { params: ChannelParams, response: { 200: InboundOutcome } } },
       async (request) => {
         const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const { channelId } = request.params;
@@ -53,20 +54,34 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       },
     );
   });
-  app.get('/v1/channels/:channelId/webhook', { config: { auth: 'none' }, schema: { params: ChannelParams } }, async (request, reply) =>
-    reply.type('text/plain').send(inbound.challenge(request.params.channelId, request.query as Record<string, unknown>)),
+  app.get(
+    '/v1/channels/:channelId/webhook',
+    {
+      config: { auth: 'none' },
+      schema: { params: ChannelParams, response: { 200: plainText("The platform's verification challenge, echoed") } },
+    },
+    async (request, reply) =>
+      reply.type('text/plain').send(inbound.challenge(request.params.channelId, request.query as Record<string, unknown>)),
   );
 
-  app.get('/v1/contacts', { config: { auth: 'server' }, schema: { querystring: Page } }, async (request) => {
-    const limit = request.query.limit ?? 50;
-    const contacts = await store.listContacts({ limit, after: request.query.after ?? null });
-    return { contacts, nextCursor: contacts.length === limit ? (contacts.at(-1)?.id ?? null) : null };
-  });
-  app.get('/v1/contacts/:contactId', { config: { auth: 'server' }, schema: { params: ContactParams } }, async (request) => {
-    const contact = await store.getContact(request.params.contactId);
-    if (!contact) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${request.params.contactId} not found`);
-    return contact;
-  });
+  app.get(
+    '/v1/contacts',
+    { config: { auth: 'server' }, schema: { querystring: Page, response: { 200: ContactPage } } },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const contacts = await store.listContacts({ limit, after: request.query.after ?? null });
+      return { contacts, nextCursor: contacts.length === limit ? (contacts.at(-1)?.id ?? null) : null };
+    },
+  );
+  app.get(
+    '/v1/contacts/:contactId',
+    { config: { auth: 'server' }, schema: { params: ContactParams, response: { 200: Contact } } },
+    async (request) => {
+      const contact = await store.getContact(request.params.contactId);
+      if (!contact) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${request.params.contactId} not found`);
+      return contact;
+    },
+  );
   // Reaching someone who has not written yet: the contact and its conversation, as the first message from them would make.
   app.post(
     '/v1/contacts',
@@ -81,6 +96,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
           },
           { additionalProperties: false },
         ),
+        response: { 200: Contact, 201: Contact },
       },
     },
     async (request, reply) => {
@@ -98,21 +114,28 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
           { preferredChannelId: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) },
           { additionalProperties: false },
         ),
+        response: { 200: Contact },
       },
     },
     async (request) => {
       const { contactId } = request.params;
-      if (!(await store.getContact(contactId))) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
+      const notFound = () => new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
+      if (!(await store.getContact(contactId))) throw notFound();
       const { preferredChannelId } = request.body;
       if (!(await store.setPreferredChannel(contactId, preferredChannelId)))
         throw new RelayError('BAD_REQUEST', `The contact has no identity on ${preferredChannelId}`);
-      return store.getContact(contactId);
+      const contact = await store.getContact(contactId);
+      if (!contact) throw notFound();
+      return contact;
     },
   );
 
   app.get(
     '/v1/conversations/:conversationId/messages/:messageId/deliveries',
-    { config: { auth: 'any' }, schema: { params: Type.Object({ conversationId: Id, messageId: MessageId }) } },
+    {
+      config: { auth: 'any' },
+      schema: { params: Type.Object({ conversationId: Id, messageId: MessageId }), response: { 200: DeliveryList } },
+    },
     async (request) => {
       await ctx.conversations.access(principalOf(request), request.params.conversationId);
       const list = await deliveries.list(request.params.messageId);
@@ -124,7 +147,10 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     '/v1/admin/dead-letters',
     {
       config: { auth: 'server' },
-      schema: { querystring: Type.Composite([Page, Type.Object({ channelId: Type.Optional(Type.String({ minLength: 1 })) })]) },
+      schema: {
+        querystring: Type.Composite([Page, Type.Object({ channelId: Type.Optional(Type.String({ minLength: 1 })) })]),
+        response: { 200: DeadLetterPage },
+      },
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
@@ -139,14 +165,16 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
   const DeliveryParams = Type.Object({ deliveryId: Type.String({ minLength: 1, maxLength: 64 }) });
   app.post(
     '/v1/admin/dead-letters/:deliveryId/replay',
-    { config: { auth: 'server' }, schema: { params: DeliveryParams } },
+    { config: { auth: 'server' }, schema: { params: DeliveryParams, response: { 200: ChannelDelivery } } },
     async (request) => {
       const delivery = await deliveries.replay(request.params.deliveryId);
       ctx.dispatcher.wake();
       return delivery;
     },
   );
-  app.delete('/v1/admin/dead-letters/:deliveryId', { config: { auth: 'server' }, schema: { params: DeliveryParams } }, async (request) =>
-    deliveries.discard(request.params.deliveryId),
+  app.delete(
+    '/v1/admin/dead-letters/:deliveryId',
+    { config: { auth: 'server' }, schema: { params: DeliveryParams, response: { 200: ChannelDelivery } } },
+    async (request) => deliveries.discard(request.params.deliveryId),
   );
 }

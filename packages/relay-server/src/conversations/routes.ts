@@ -1,8 +1,13 @@
 import {
   AddMembersBody,
+  Conversation,
+  ConversationDetail,
+  ConversationPage,
   CreateConversationBody,
   Id,
   ListConversationsQuery,
+  Member,
+  MemberList,
   UpdateConversationBody,
   UpdateMemberBody,
 } from '@chat4all/protocol';
@@ -11,6 +16,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { principalOf, userIdOf } from '../http/auth-hook.js';
+import { NoContent } from '../http/openapi.js';
 
 const ConversationParams = Type.Object({ conversationId: Id });
 const MemberParams = Type.Object({ conversationId: Id, userId: Id });
@@ -19,44 +25,52 @@ export async function conversationRoutes(plain: FastifyInstance, { ctx }: { ctx:
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   const service = ctx.conversations;
 
-  app.get('/v1/conversations', { config: { auth: 'user' }, schema: { querystring: ListConversationsQuery } }, async (request) =>
-    service.list(userIdOf(request), request.query),
+  app.get(
+    '/v1/conversations',
+    { config: { auth: 'user' }, schema: { querystring: ListConversationsQuery, response: { 200: ConversationPage } } },
+    async (request) => service.list(userIdOf(request), request.query),
   );
-  app.post('/v1/conversations', { config: { auth: 'any' }, schema: { body: CreateConversationBody } }, async (request, reply) => {
-    const { conversation, created } = await service.create(principalOf(request), request.body);
-    return reply.status(created ? 201 : 200).send(conversation);
-  });
-  app.get('/v1/conversations/:conversationId', { config: { auth: 'any' }, schema: { params: ConversationParams } }, async (request) =>
-    service.get(principalOf(request), request.params.conversationId),
+  app.post(
+    '/v1/conversations',
+    { config: { auth: 'any' }, schema: { body: CreateConversationBody, response: { 200: ConversationDetail, 201: ConversationDetail } } },
+    async (request, reply) => {
+      const { conversation, created } = await service.create(principalOf(request), request.body);
+      return reply.status(created ? 201 : 200).send(conversation);
+    },
+  );
+  app.get(
+    '/v1/conversations/:conversationId',
+    { config: { auth: 'any' }, schema: { params: ConversationParams, response: { 200: ConversationDetail } } },
+    async (request) => service.get(principalOf(request), request.params.conversationId),
   );
   app.patch(
     '/v1/conversations/:conversationId',
-    { config: { auth: 'any' }, schema: { params: ConversationParams, body: UpdateConversationBody } },
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: UpdateConversationBody, response: { 200: Conversation } } },
     async (request) => service.update(principalOf(request), request.params.conversationId, request.body),
   );
   app.get(
     '/v1/conversations/:conversationId/members',
-    { config: { auth: 'any' }, schema: { params: ConversationParams } },
+    { config: { auth: 'any' }, schema: { params: ConversationParams, response: { 200: MemberList } } },
     async (request) => ({
       members: await service.members(principalOf(request), request.params.conversationId),
     }),
   );
   app.post(
     '/v1/conversations/:conversationId/members',
-    { config: { auth: 'any' }, schema: { params: ConversationParams, body: AddMembersBody } },
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: AddMembersBody, response: { 200: MemberList } } },
     async (request) => ({ members: await service.addMembers(principalOf(request), request.params.conversationId, request.body) }),
   );
   app.patch(
     '/v1/conversations/:conversationId/members/:userId',
-    { config: { auth: 'any' }, schema: { params: MemberParams, body: UpdateMemberBody } },
+    { config: { auth: 'any' }, schema: { params: MemberParams, body: UpdateMemberBody, response: { 200: Member } } },
     async (request) => service.setRole(principalOf(request), request.params.conversationId, request.params.userId, request.body.role),
   );
   app.delete(
     '/v1/conversations/:conversationId/members/:userId',
-    { config: { auth: 'any' }, schema: { params: MemberParams } },
+    { config: { auth: 'any' }, schema: { params: MemberParams, response: { 204: NoContent } } },
     async (request, reply) => {
       await service.removeMember(principalOf(request), request.params.conversationId, request.params.userId);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }

@@ -1,4 +1,16 @@
-import { EditMessageBody, HistoryQuery, Id, MessageId, ReceiptBody, SendMessageBody } from '@chat4all/protocol';
+import {
+  EditMessageBody,
+  HistoryQuery,
+  Id,
+  Message,
+  MessageId,
+  MessagePage,
+  MessageReceipts,
+  ReceiptBody,
+  ReceiptResult,
+  SendAck,
+  SendMessageBody,
+} from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -14,33 +26,33 @@ export async function messageRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
 
   app.get(
     '/v1/conversations/:conversationId/messages',
-    { config: { auth: 'any' }, schema: { params: ConversationParams, querystring: HistoryQuery } },
+    { config: { auth: 'any' }, schema: { params: ConversationParams, querystring: HistoryQuery, response: { 200: MessagePage } } },
     async (request) => service.history(principalOf(request), request.params.conversationId, request.query),
   );
   // 201 for the first attempt and every retry alike: a retry's answer is the original ack.
   app.post(
     '/v1/conversations/:conversationId/messages',
-    { config: { auth: 'any' }, schema: { params: ConversationParams, body: SendMessageBody } },
+    { config: { auth: 'any' }, schema: { params: ConversationParams, body: SendMessageBody, response: { 201: SendAck } } },
     async (request, reply) => reply.status(201).send(await service.send(principalOf(request), request.params.conversationId, request.body)),
   );
   app.patch(
     '/v1/conversations/:conversationId/messages/:messageId',
-    { config: { auth: 'any' }, schema: { params: MessageParams, body: EditMessageBody } },
+    { config: { auth: 'any' }, schema: { params: MessageParams, body: EditMessageBody, response: { 200: Message } } },
     async (request) => service.edit(principalOf(request), request.params.conversationId, request.params.messageId, request.body.text),
   );
   app.delete(
     '/v1/conversations/:conversationId/messages/:messageId',
-    { config: { auth: 'any' }, schema: { params: MessageParams } },
+    { config: { auth: 'any' }, schema: { params: MessageParams, response: { 200: Message } } },
     async (request) => service.delete(principalOf(request), request.params.conversationId, request.params.messageId),
   );
   app.post(
     '/v1/conversations/:conversationId/receipts',
-    { config: { auth: 'user' }, schema: { params: ConversationParams, body: ReceiptBody } },
+    { config: { auth: 'user' }, schema: { params: ConversationParams, body: ReceiptBody, response: { 200: ReceiptResult } } },
     async (request) => service.receipt(userIdOf(request), request.params.conversationId, request.body.kind, request.body.seq),
   );
   app.get(
     '/v1/conversations/:conversationId/messages/:messageId/receipts',
-    { config: { auth: 'any' }, schema: { params: MessageParams } },
+    { config: { auth: 'any' }, schema: { params: MessageParams, response: { 200: MessageReceipts } } },
     async (request) => service.receiptsOf(principalOf(request), request.params.conversationId, request.params.messageId),
   );
 }

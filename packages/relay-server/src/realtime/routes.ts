@@ -1,4 +1,4 @@
-import type { Presence } from '@chat4all/protocol';
+import { type Presence, PresenceList } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -13,11 +13,15 @@ const PresenceQuery = Type.Object(
 /** `GET /v1/presence?userIds=a,b`: presence of users who share a conversation with the caller; others are left out. */
 export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/v1/presence', { config: { auth: 'user' }, schema: { querystring: PresenceQuery } }, async (request) => {
-    const me = userIdOf(request);
-    const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
-    const visible = await ctx.store.sharingConversation(me, wanted);
-    const presence: Presence[] = await ctx.presence.get(wanted.filter((id) => visible.has(id)));
-    return { presence };
-  });
+  app.get(
+    '/v1/presence',
+    { config: { auth: 'user' }, schema: { querystring: PresenceQuery, response: { 200: PresenceList } } },
+    async (request) => {
+      const me = userIdOf(request);
+      const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
+      const visible = await ctx.store.sharingConversation(me, wanted);
+      const presence: Presence[] = await ctx.presence.get(wanted.filter((id) => visible.has(id)));
+      return { presence };
+    },
+  );
 }

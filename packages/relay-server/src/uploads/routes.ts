@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
+import { UploadInfo, UploadLink } from '@chat4all/protocol';
 import multipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
 import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -19,7 +21,6 @@ export const TUS_REQUEST_HEADERS = [
   'upload-offset',
   'upload-defer-length',
   'upload-concat',
-  'x-http-method-override',
 ];
 export const TUS_RESPONSE_HEADERS = [
   'location',
@@ -37,6 +38,29 @@ export const TUS_RESPONSE_HEADERS = [
 export function isTusDiscovery(request: { method: string; url: string; headers: Record<string, unknown> }): boolean {
   return request.method === 'OPTIONS' && /^\/v1\/uploads(\/|\?|$)/.test(request.url) && !request.headers['access-control-request-method'];
 }
+
+const Binary = Type.String({ format: 'binary' });
+
+/** A tus answer: no body, only headers. */
+function tusAnswer(description: string, headers: string[]) {
+  return { type: 'null', description, headers: Object.fromEntries(headers.map((name) => [name, { type: 'string' }])) };
+}
+
+/** The tus 1.0 requests (`@tus/server` answers them). */
+const TUS_ROUTES = [
+  [
+    'POST',
+    '/v1/uploads',
+    { 201: tusAnswer('Created (with `Upload-Offset` when the request carried bytes)', ['Location', 'Upload-Offset']) },
+  ],
+  [
+    'HEAD',
+    '/v1/uploads/:id',
+    { 200: tusAnswer('How far the upload got', ['Upload-Offset', 'Upload-Length', 'Upload-Metadata', 'Upload-Expires']) },
+  ],
+  ['PATCH', '/v1/uploads/:id', { 204: tusAnswer('The bytes were stored', ['Upload-Offset', 'Upload-Expires']) }],
+  ['DELETE', '/v1/uploads/:id', { 204: tusAnswer('The unfinished upload was deleted', []) }],
+] as const;
 
 const TUS_STATUS_CODES: Record<number, 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_FOUND'> = {
   413: 'UPLOAD_TOO_LARGE',
@@ -103,13 +127,15 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     reply.hijack();
     await caller.run(userIdOf(request), () => tus.handle(request.raw, reply.raw));
   };
+  for (const [method, url, response] of TUS_ROUTES)
+    app.route({ method, url, config: { auth: 'user', swagger: { exposeHeadRoute: true } }, schema: { response }, handler: handleTus });
   for (const url of ['/v1/uploads', '/v1/uploads/:id']) {
-    app.route({ method: ['POST', 'HEAD', 'PATCH', 'DELETE'], url, config: { auth: 'user' }, handler: handleTus });
     // tus discovery (Tus-Version, Tus-Extension, Tus-Max-Size): public, as the protocol has it; a browser's CORS preflight never gets here.
     app.route({
       method: 'OPTIONS',
       url,
       config: { auth: 'none' },
+      schema: { response: { 204: tusAnswer('tus capabilities', ['Tus-Version', 'Tus-Extension', 'Tus-Max-Size']) } },
       handler: (request, reply) => {
         reply.hijack();
         return tus.handle(request.raw, reply.raw);
@@ -119,7 +145,17 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
 
   app.get<{ Params: { id: string } }>(
     '/v1/uploads/:id',
-    { exposeHeadRoute: false, config: { auth: 'download' } },
+    {
+      exposeHeadRoute: false,
+      config: { auth: 'download' },
+      schema: {
+        response: {
+          200: { description: 'The file, as its declared type when that is safe to show', content: { '*/*': { schema: Binary } } },
+          206: { description: 'The requested byte range', content: { '*/*': { schema: Binary } } },
+          304: Type.Null({ description: 'Not modified (`If-None-Match` named its ETag)' }),
+        },
+      },
+    },
     async (request, reply) => {
       const { user, expires, signature } = request.query as { user?: string; expires?: string; signature?: string };
       const record =
@@ -150,35 +186,47 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
   );
 
   // A member's short-lived link to the file, for `<img src>` and download links: no token in the URL.
-  app.post<{ Params: { id: string } }>('/v1/uploads/:id/link', { config: { auth: 'user' } }, async (request) => {
-    const link = await uploads.link(userIdOf(request), request.params.id);
-    return { url: link.url, expiresAt: new Date(link.expiresAt).toISOString() };
-  });
+  app.post<{ Params: { id: string } }>(
+    '/v1/uploads/:id/link',
+    { config: { auth: 'user' }, schema: { response: { 200: UploadLink } } },
+    async (request) => {
+      const link = await uploads.link(userIdOf(request), request.params.id);
+      return { url: link.url, expiresAt: new Date(link.expiresAt).toISOString() };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/uploads/:id/info', { config: { auth: 'user' } }, async (request) => {
-    const userId = userIdOf(request);
-    const record = await ctx.store.getUpload(request.params.id);
-    if (!record || (record.ownerId !== userId && !(await ctx.store.getMember(record.conversationId, userId))))
-      throw new RelayError('UPLOAD_NOT_FOUND');
-    return toUploadInfo(record);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/uploads/:id/info',
+    { config: { auth: 'user' }, schema: { response: { 200: UploadInfo } } },
+    async (request) => {
+      const userId = userIdOf(request);
+      const record = await ctx.store.getUpload(request.params.id);
+      if (!record || (record.ownerId !== userId && !(await ctx.store.getMember(record.conversationId, userId))))
+        throw new RelayError('UPLOAD_NOT_FOUND');
+      return toUploadInfo(record);
+    },
+  );
 
   await app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: ctx.config.uploads.smallMaxBytes, files: 1, fields: 10 } });
-    scope.post<{ Params: { id: string } }>('/v1/conversations/:id/files', { config: { auth: 'user' } }, async (request, reply) => {
-      const part = await request.file();
-      if (!part) throw new RelayError('BAD_REQUEST', 'Send the file in a multipart/form-data field named "file"');
-      const fields: UploadMetadata = { filename: part.filename, filetype: part.mimetype };
-      for (const [name, field] of Object.entries(part.fields)) {
-        if (field && !Array.isArray(field) && field.type === 'field' && typeof field.value === 'string') fields[name] = field.value;
-      }
-      const record = await uploads.small(userIdOf(request), request.params.id, fields, part.file).catch(async (error: unknown) => {
-        // Whatever the client still sends is read and dropped, so the error can be answered.
-        await drain(part.file);
-        throw error;
-      });
-      return reply.code(201).send(toUploadInfo(record));
-    });
+    scope.post<{ Params: { id: string } }>(
+      '/v1/conversations/:id/files',
+      { config: { auth: 'user' }, schema: { response: { 201: UploadInfo } } },
+      async (request, reply) => {
+        const part = await request.file();
+        if (!part) throw new RelayError('BAD_REQUEST', 'Send the file in a multipart/form-data field named "file"');
+        const fields: UploadMetadata = { filename: part.filename, filetype: part.mimetype };
+        for (const [name, field] of Object.entries(part.fields)) {
+          if (field && !Array.isArray(field) && field.type === 'field' && typeof field.value === 'string') fields[name] = field.value;
+        }
+        const record = await uploads.small(userIdOf(request), request.params.id, fields, part.file).catch(async (error: unknown) => {
+          // Whatever the client still sends is read and dropped, so the error can be answered.
+          await drain(part.file);
+          throw error;
+        });
+        return reply.code(201).send(toUploadInfo(record));
+      },
+    );
   });
 }
 

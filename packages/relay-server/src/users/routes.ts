@@ -1,4 +1,4 @@
-import { Id, MintTokenBody, type ServerUser, UpsertUserBody, type User } from '@chat4all/protocol';
+import { Id, MintedToken, MintTokenBody, ServerUser, UpsertUserBody, User } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -19,16 +19,20 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     ...user,
     privateMetadata: (await ctx.store.getUserPrivateMetadata(user.id)) ?? {},
   });
-  app.put('/v1/users/:userId', { config: { auth: 'server' }, schema: { params: UserParams, body: UpsertUserBody } }, async (request) => {
-    checkMetadataSize(request.body.metadata, metadataMaxBytes);
-    checkMetadataSize(request.body.privateMetadata, metadataMaxBytes);
-    return serverView(await ctx.store.upsertUser({ id: request.params.userId, ...request.body }, Date.now()));
-  });
+  app.put(
+    '/v1/users/:userId',
+    { config: { auth: 'server' }, schema: { params: UserParams, body: UpsertUserBody, response: { 200: ServerUser } } },
+    async (request) => {
+      checkMetadataSize(request.body.metadata, metadataMaxBytes);
+      checkMetadataSize(request.body.privateMetadata, metadataMaxBytes);
+      return serverView(await ctx.store.upsertUser({ id: request.params.userId, ...request.body }, Date.now()));
+    },
+  );
   app.post(
     '/v1/users/:userId/tokens',
     {
       config: { auth: 'server' },
-      schema: { params: UserParams, body: MintTokenBody },
+      schema: { params: UserParams, body: MintTokenBody, response: { 201: MintedToken } },
       // Every field is optional, so no body at all is an empty one.
       preValidation: async (request) => {
         request.body ??= {};
@@ -41,9 +45,14 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
       return reply.status(201).send({ token: minted.token, expiresAt: iso(minted.expiresAt) });
     },
   );
-  app.get('/v1/users/:userId', { config: { auth: 'any' }, schema: { params: UserParams } }, async (request) => {
-    const user = await ctx.store.getUser(request.params.userId);
-    if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found`);
-    return principalOf(request).kind === 'server' ? serverView(user) : user;
-  });
+  app.get(
+    '/v1/users/:userId',
+    // The server API key gets `privateMetadata` too.
+    { config: { auth: 'any' }, schema: { params: UserParams, response: { 200: Type.Union([ServerUser, User]) } } },
+    async (request) => {
+      const user = await ctx.store.getUser(request.params.userId);
+      if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found`);
+      return principalOf(request).kind === 'server' ? serverView(user) : user;
+    },
+  );
 }

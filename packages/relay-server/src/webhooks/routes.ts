@@ -1,7 +1,9 @@
+import { Webhook, WebhookList } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
+import { NoContent } from '../http/openapi.js';
 import { WEBHOOK_EVENTS, webhookView } from './service.js';
 
 const Events = Type.Array(Type.Union([Type.Literal('*'), ...WEBHOOK_EVENTS.map((e) => Type.Literal(e))]), {
@@ -27,15 +29,18 @@ export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
           },
           { additionalProperties: false },
         ),
+        response: { 201: Webhook },
       },
     },
     async (request, reply) => reply.status(201).send(webhookView(await webhooks.create(request.body))),
   );
-  app.get('/v1/webhooks', { config: { auth: 'server' } }, async () => ({
+  app.get('/v1/webhooks', { config: { auth: 'server' }, schema: { response: { 200: WebhookList } } }, async () => ({
     webhooks: (await ctx.store.listWebhooks()).map(webhookView),
   }));
-  app.get('/v1/webhooks/:webhookId', { config: { auth: 'server' }, schema: { params: Params } }, async (request) =>
-    webhookView(await webhooks.get(request.params.webhookId)),
+  app.get(
+    '/v1/webhooks/:webhookId',
+    { config: { auth: 'server' }, schema: { params: Params, response: { 200: Webhook } } },
+    async (request) => webhookView(await webhooks.get(request.params.webhookId)),
   );
   app.patch(
     '/v1/webhooks/:webhookId',
@@ -52,12 +57,17 @@ export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
           },
           { additionalProperties: false },
         ),
+        response: { 200: Webhook },
       },
     },
     async (request) => webhookView(await webhooks.update(request.params.webhookId, request.body)),
   );
-  app.delete('/v1/webhooks/:webhookId', { config: { auth: 'server' }, schema: { params: Params } }, async (request, reply) => {
-    await webhooks.delete(request.params.webhookId);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/v1/webhooks/:webhookId',
+    { config: { auth: 'server' }, schema: { params: Params, response: { 204: NoContent } } },
+    async (request, reply) => {
+      await webhooks.delete(request.params.webhookId);
+      return reply.status(204).send(null);
+    },
+  );
 }
