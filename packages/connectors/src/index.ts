@@ -14,18 +14,23 @@ export {
   type MetaMessagingWebhook,
   MetaSendConnector,
   type MetaSendOptions,
+  messagingWindow,
   metaSendError,
   verifyMetaChallenge,
   verifyMetaSignature,
 } from './meta/index.js';
+export { sendParts } from './parts.js';
 export {
+  TELEGRAM_CAPTION_LIMIT,
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_URL_LIMITS,
   TelegramConnector,
   type TelegramOptions,
   type TelegramUpdate,
   telegramError,
+  telegramMessageId,
 } from './telegram/index.js';
+export { measure, splitText, type TextUnit } from './text.js';
 export type * from './types.js';
 export {
   type GenericInbound,
@@ -37,6 +42,7 @@ export {
 } from './webhook/index.js';
 export { generateWebhookSecret, signWebhook, verifyStandardWebhook } from './webhook/standard.js';
 export {
+  WHATSAPP_CAPTION_LIMIT,
   WHATSAPP_MEDIA_LIMITS,
   WHATSAPP_TEXT_LIMIT,
   WhatsAppConnector,

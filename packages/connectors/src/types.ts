@@ -25,11 +25,23 @@ export interface OutboundMessage {
    * WhatsApp message template instead of free text, the way to write outside the 24-hour window).
    */
   metadata?: Record<string, unknown>;
+  /** Whether a person wrote it (an app user), as opposed to a system message: Messenger and Instagram tag a person's late replies `HUMAN_AGENT`. */
+  human?: boolean;
+  /** When the contact last wrote on this channel, for the platforms' messaging windows; null if never. */
+  lastInboundAt?: string | null;
+  /**
+   * The platform's ids of the parts earlier attempts already sent, when the message goes as
+   * several (a long text cut into parts, a caption's overflow, a file and its text): the
+   * connector sends only the parts after these, so a retry never repeats one.
+   */
+  sentParts?: readonly string[];
 }
 
 /**
  * What to do about a failed send. `retry: 'backoff'` retries with the dispatcher's
- * backoff; `'after'` waits `retryAfterMs` (the platform said so); `'never'` is final.
+ * backoff; `'after'` waits `retryAfterMs` (the platform said so); `'never'` is final for this
+ * message; `'hold'` says the account itself cannot send (its token expired or was revoked):
+ * the relay pauses the account and holds its deliveries until it is resumed.
  */
 export interface ChannelError {
   /** Our code: RATE_LIMITED, UNAVAILABLE, INVALID_RECIPIENT, RECIPIENT_BLOCKED, OUTSIDE_WINDOW, FILE_TOO_LARGE, FILE_UNSUPPORTED, UNAUTHORIZED, BAD_REQUEST, NETWORK. */
@@ -37,11 +49,16 @@ export interface ChannelError {
   /** The platform's own error code and text, kept for the status history. */
   platformCode: string | null;
   message: string;
-  retry: 'backoff' | 'after' | 'never';
+  retry: 'backoff' | 'after' | 'never' | 'hold';
   retryAfterMs?: number;
 }
 
-export type SendResult = { ok: true; externalId: string } | { ok: false; error: ChannelError };
+/**
+ * A send's outcome. `externalId` is the platform's id of the message (of its first part when
+ * it went as several); `parts` lists every part's id in order, and on a failure the parts
+ * sent before it, which the next attempt passes back as `sentParts`.
+ */
+export type SendResult = { ok: true; externalId: string; parts?: string[] } | { ok: false; error: ChannelError; parts?: string[] };
 
 /** A person on the platform. */
 export interface ExternalSender {
@@ -115,6 +132,8 @@ export interface Connector {
   parseWebhook(body: unknown): InboundEvent[];
   /** Downloads a file a contact sent (`InboundFile` of an inbound message). Absent where files cannot be fetched. */
   fetchFile?(file: InboundFile): Promise<FetchedFile>;
+  /** Whether a recipient id names a group chat, which the platform limits more strictly (Telegram: negative chat ids). */
+  isGroup?(recipientId: string): boolean;
   /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */
   listen?(sink: (events: InboundEvent[]) => Promise<unknown>): () => void;
 }

@@ -14,9 +14,11 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
     const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455', baseUrl: fake.url });
     expect(await messenger.send({ id: 'm1', recipientId: '6677', text: 'Olá!' })).toEqual({ ok: true, externalId: 'm_AG5Hz2U000001' });
     const file = { url: 'https://relay.example/v1/uploads/x?signature=s', name: 'nota.pdf', type: 'application/pdf', size: 40_000 };
+    // A file and its text go as two messages: the file's id names the delivery, both are its parts.
     expect(await messenger.send({ id: 'm2', recipientId: '6677', text: 'a nota', file })).toEqual({
       ok: true,
-      externalId: 'm_AG5Hz2U000003',
+      externalId: 'm_AG5Hz2U000002',
+      parts: ['m_AG5Hz2U000002', 'm_AG5Hz2U000003'],
     });
     expect(fake.calls).toEqual([
       { recipient: { id: '6677' }, messaging_type: 'RESPONSE', message: { text: 'Olá!' } },
@@ -51,12 +53,35 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
     expect(await send()).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retry: 'backoff' } });
     expect(await send()).toMatchObject({ ok: false, error: { code: 'RECIPIENT_BLOCKED', retry: 'never' } });
     const expired = new MessengerConnector({ accessToken: 'old', accountId: '1122334455', baseUrl: fake.url });
-    expect(await expired.send({ id: 'm', recipientId: '6677', text: 'x' })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    const before = fake.calls.length;
-    expect(await messenger.send({ id: 'm', recipientId: '6677', text: 'x'.repeat(2001) })).toMatchObject({
+    expect(await expired.send({ id: 'm', recipientId: '6677', text: 'x' })).toMatchObject({
       ok: false,
-      error: { code: 'BAD_REQUEST' },
+      error: { code: 'UNAUTHORIZED', platformCode: '190', retry: 'hold' },
     });
+  });
+
+  it('cuts long texts to each platform (Messenger 2,000 characters, Instagram 1,000 bytes) and tags late human replies HUMAN_AGENT within 7 days', async () => {
+    let clock = Date.now();
+    fake = await fakeMetaSend({ channel: 'instagram', accessToken: TOKEN, accountId: '17841400000', now: () => clock });
+    const instagram = new InstagramConnector({ accessToken: TOKEN, accountId: '17841400000', baseUrl: fake.url, now: () => clock });
+    fake.openWindow('5566');
+    const accents = `${'ação '.repeat(300)}fim`; // 1,503 characters, 2,103 bytes
+    const sent = await instagram.send({ id: 'm', recipientId: '5566', text: accents, lastInboundAt: new Date(clock).toISOString() });
+    expect(sent).toMatchObject({ ok: true, parts: [expect.any(String), expect.any(String), expect.any(String)] });
+    const texts = fake.calls.map((call) => String((call.message as { text: string }).text));
+    expect(texts.every((text) => Buffer.byteLength(text) <= 1000)).toBe(true);
+    expect(texts.join(' ')).toBe(accents);
+    expect(fake.calls.every((call) => call.messaging_type === undefined)).toBe(true);
+
+    const lastInboundAt = new Date(clock).toISOString();
+    clock += 3 * 24 * 3600_000;
+    const late = (human: boolean) =>
+      instagram.send({ id: 'late', recipientId: '5566', text: 'ainda aqui', human, lastInboundAt, sentParts: [] });
+    expect(await late(true)).toEqual({ ok: true, externalId: expect.any(String) });
+    expect(fake.calls.at(-1)).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+    const before = fake.calls.length;
+    expect(await late(false)).toMatchObject({ ok: false, error: { code: 'OUTSIDE_WINDOW', retry: 'never' } });
+    clock += 5 * 24 * 3600_000;
+    expect(await late(true)).toMatchObject({ ok: false, error: { code: 'OUTSIDE_WINDOW', retry: 'never' } });
     expect(fake.calls.length).toBe(before);
   });
 

@@ -30,7 +30,10 @@ describe('Telegram connector against a Bot API fake', () => {
 
   it('sends text, replies, photos and documents in the Bot API shapes and returns the message id', async () => {
     expect(await connector.send({ id: 'm1', recipientId: '4242', text: 'Olá!' })).toEqual({ ok: true, externalId: '4242:100' });
-    expect(await connector.send({ id: 'm2', recipientId: '4242', text: 'answer', replyToExternalId: '77' })).toMatchObject({ ok: true });
+    // Our ids of Telegram messages are `<chat id>:<message id>`; the reply goes out with the Bot API's integer message_id.
+    expect(await connector.send({ id: 'm2', recipientId: '4242', text: 'answer', replyToExternalId: '4242:100' })).toMatchObject({
+      ok: true,
+    });
     const file = {
       url: 'https://relay.example/v1/uploads/abc?expires=1https://relay.example/v1/uploads/abc?access_token=tsignature=s',
       name: 'a.png',
@@ -42,10 +45,57 @@ describe('Telegram connector against a Bot API fake', () => {
     expect(await connector.send({ id: 'm4', recipientId: '4242', text: '', file: pdf })).toMatchObject({ ok: true });
     expect(telegram.calls.slice(-4)).toEqual([
       { method: 'sendMessage', body: { chat_id: '4242', text: 'Olá!' } },
-      { method: 'sendMessage', body: { chat_id: '4242', text: 'answer', reply_parameters: { message_id: 77 } } },
+      {
+        method: 'sendMessage',
+        body: { chat_id: '4242', text: 'answer', reply_parameters: { message_id: 100, allow_sending_without_reply: true } },
+      },
       { method: 'sendPhoto', body: { chat_id: '4242', photo: file.url, caption: 'look' } },
       { method: 'sendDocument', body: { chat_id: '4242', document: pdf.url } },
     ]);
+  });
+
+  it('uploads the files Telegram does not take by URL, with the caption that fits and the rest of the text after it', async () => {
+    const bytes = (n: number) => async () => new Uint8Array(n).fill(7);
+    const url = 'https://relay.example/v1/uploads/x';
+    const docx = { url, name: 'plan.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 10 };
+    const before = telegram.uploads.length;
+    expect(await connector.send({ id: 'f1', recipientId: '4242', text: '', file: { ...docx, bytes: bytes(10) } })).toMatchObject({
+      ok: true,
+    });
+    const video = { url, name: 'clip.mp4', type: 'video/mp4', size: 20, bytes: bytes(20) };
+    const voice = { url: null, name: 'note.ogg', type: 'audio/ogg', size: 5, bytes: bytes(5) };
+    const long = `${'palavra '.repeat(150)}fim`; // 1,203 characters: 1,024 fit a caption
+    const sent = await connector.send({ id: 'f2', recipientId: '4242', text: long, file: video });
+    expect(sent).toMatchObject({ ok: true, parts: [expect.stringMatching(/^4242:\d+$/), expect.stringMatching(/^4242:\d+$/)] });
+    expect(await connector.send({ id: 'f3', recipientId: '4242', text: '', file: voice })).toMatchObject({ ok: true });
+    expect(telegram.uploads.slice(before).map(({ method, field, name }) => ({ method, field, name }))).toEqual([
+      { method: 'sendDocument', field: 'document', name: 'plan.docx' },
+      { method: 'sendVideo', field: 'video', name: 'clip.mp4' },
+      { method: 'sendVoice', field: 'voice', name: 'note.ogg' },
+    ]);
+    const [caption, rest] = telegram.calls.slice(-3, -1).map((call) => String(call.body.caption ?? call.body.text));
+    expect(caption?.length).toBeLessThanOrEqual(1024);
+    expect(`${caption} ${rest}`).toBe(long);
+    expect(rest?.startsWith('palavra')).toBe(true);
+  });
+
+  it('cuts a text over 4,096 UTF-16 units into parts at spaces, never inside an emoji, and a retry sends only the parts still to go', async () => {
+    const text = `${'😀 '.repeat(1500)}👋🏽`; // 4,502 units
+    const first = await connector.send({ id: 't1', recipientId: '4242', text });
+    if (!first.ok) throw new Error(first.error.message);
+    expect(first.parts).toHaveLength(2);
+    const texts = telegram.calls.slice(-2).map((call) => String(call.body.text));
+    expect(texts.every((part) => part.length <= 4096 && !/^\s|\s$/.test(part))).toBe(true);
+    expect(texts.join(' ')).toBe(text);
+
+    telegram.failNext({ error_code: 502, description: 'Bad Gateway' });
+    const cut = await connector.send({ id: 't2', recipientId: '4242', text, sentParts: [] });
+    expect(cut).toMatchObject({ ok: false, error: { retry: 'backoff' } });
+    const before = telegram.calls.length;
+    // An earlier attempt sent the first part (its id kept by the relay): only the second goes now.
+    const resumed = await connector.send({ id: 't2', recipientId: '4242', text, sentParts: ['4242:1'] });
+    expect(resumed).toMatchObject({ ok: true, externalId: '4242:1', parts: ['4242:1', expect.any(String)] });
+    expect(telegram.calls.length - before).toBe(1);
   });
 
   it('turns Telegram errors into retry decisions', async () => {
@@ -67,10 +117,11 @@ describe('Telegram connector against a Bot API fake', () => {
       ok: false,
       error: { code: 'INVALID_RECIPIENT', message: 'Bad Request: chat not found', retry: 'never' },
     });
+    // The bot's own token refused: the account is held, not the message failed.
     const wrongToken = new TelegramConnector({ token: '1:wrong', baseUrl: telegram.url });
     expect(await wrongToken.send({ id: 'm', recipientId: '4242', text: 'x' })).toMatchObject({
       ok: false,
-      error: { code: 'UNAUTHORIZED', retry: 'never' },
+      error: { code: 'UNAUTHORIZED', retry: 'hold' },
     });
     const unreachable = new TelegramConnector({ token: TOKEN, baseUrl: 'http://127.0.0.1:9' });
     expect(await unreachable.send({ id: 'm', recipientId: '4242', text: 'x' })).toMatchObject({
@@ -79,16 +130,17 @@ describe('Telegram connector against a Bot API fake', () => {
     });
   });
 
-  it('refuses, before calling Telegram, what Telegram cannot take: files over its URL limits and text over 4096 characters', async () => {
+  it('refuses, before calling Telegram, files over its limits', async () => {
     const before = telegram.calls.length;
     const huge = { url: 'https://relay.example/v1/uploads/big', name: 'movie.mp4', type: 'video/mp4', size: 50 * 1024 * 1024 };
     expect(await connector.send({ id: 'm', recipientId: '4242', text: '', file: huge })).toMatchObject({
       ok: false,
       error: { code: 'FILE_TOO_LARGE', retry: 'never' },
     });
-    expect(await connector.send({ id: 'm', recipientId: '4242', text: 'x'.repeat(4097) })).toMatchObject({
+    const tooBig = { ...huge, name: 'big.zip', type: 'application/zip', size: 51 * 1024 * 1024, bytes: async () => new Uint8Array(0) };
+    expect(await connector.send({ id: 'm', recipientId: '4242', text: '', file: tooBig })).toMatchObject({
       ok: false,
-      error: { retry: 'never' },
+      error: { code: 'FILE_TOO_LARGE', retry: 'never' },
     });
     expect(telegram.calls.length).toBe(before);
   });

@@ -113,11 +113,40 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
     ]);
   });
 
-  it('maps Cloud API errors: rate limits retried, outside the 24-hour window and expired tokens final', async () => {
+  it('sends images only as JPEG or PNG (others as documents), captions within 1,024 characters with the rest after, long texts in parts', async () => {
+    const start = graph.calls.length;
+    const to = '5511999990000';
+    const webp = { url: null, name: 'sticker.webp', type: 'image/webp', size: 100, bytes: async () => new Uint8Array(100) };
+    expect(await connector.send({ id: 'i1', recipientId: to, text: 'olha', file: webp })).toMatchObject({ ok: true });
+    const png = { url: 'https://relay.example/p', name: 'p.png', type: 'image/png', size: 100 };
+    const caption = `${'ã'.repeat(1000)} ${'é'.repeat(100)}`;
+    const captioned = await connector.send({ id: 'i2', recipientId: to, text: caption, file: png });
+    expect(captioned).toMatchObject({ ok: true, parts: [expect.any(String), expect.any(String)] });
+    const voice = { url: 'https://relay.example/v', name: 'v.ogg', type: 'audio/ogg', size: 100 };
+    expect(await connector.send({ id: 'i3', recipientId: to, text: 'ouve', file: voice })).toMatchObject({
+      ok: true,
+      parts: [expect.any(String), expect.any(String)],
+    });
+    const long = await connector.send({ id: 'i4', recipientId: to, text: `${'😀 '.repeat(2100)}fim` });
+    expect(long).toMatchObject({ ok: true, parts: [expect.any(String), expect.any(String)] });
+    const calls = graph.calls.slice(start) as Array<Record<string, Record<string, unknown>> & { type: string }>;
+    expect(calls.map((call) => call.type)).toEqual(['document', 'image', 'text', 'audio', 'text', 'text', 'text']);
+    expect(calls[0]?.document).toMatchObject({ filename: 'sticker.webp', caption: 'olha' });
+    expect(calls[1]?.image).toEqual({ link: png.url, caption: 'ã'.repeat(1000) });
+    expect(calls[2]?.text).toEqual({ body: 'é'.repeat(100), preview_url: false });
+    expect(calls[3]?.audio).toEqual({ link: voice.url });
+    expect(calls[4]?.text).toEqual({ body: 'ouve', preview_url: false });
+    expect(calls.slice(5).map((call) => [...String(call.text?.body)].length)).toEqual([4095, 107]);
+  });
+
+  it('maps Cloud API errors: rate limits and maintenance retried, spam limits slowed, the 24-hour window final, an expired token holds the account', async () => {
     graph.failNext(
       { status: 400, code: 130429, message: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
       { status: 400, code: 131047, message: 'Re-engagement message' },
       { status: 500, code: 131000, message: 'Something went wrong' },
+      { status: 400, code: 131048, message: 'Spam rate limit hit' },
+      { status: 400, code: 131049, message: 'This message was not delivered to maintain healthy ecosystem engagement.' },
+      { status: 500, code: 131057, message: 'Business Account is in maintenance mode' },
     );
     const send = () => connector.send({ id: 'm', recipientId: '5511999990000', text: 'x' });
     expect(await send()).toEqual({
@@ -131,10 +160,13 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
     });
     expect(await send()).toMatchObject({ ok: false, error: { code: 'OUTSIDE_WINDOW', platformCode: '131047', retry: 'never' } });
     expect(await send()).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retry: 'backoff' } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', platformCode: '131048', retry: 'backoff' } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'NOT_DELIVERED', retry: 'after', retryAfterMs: 86_400_000 } });
+    expect(await send()).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', platformCode: '131057', retry: 'backoff' } });
     const expired = new WhatsAppConnector({ accessToken: 'old', phoneNumberId: PHONE_NUMBER_ID, baseUrl: graph.url });
     expect(await expired.send({ id: 'm', recipientId: '5511999990000', text: 'x' })).toMatchObject({
       ok: false,
-      error: { code: 'UNAUTHORIZED', platformCode: '190', retry: 'never' },
+      error: { code: 'UNAUTHORIZED', platformCode: '190', retry: 'hold' },
     });
     const before = graph.calls.length;
     const video = { url: 'https://relay.example/v', name: 'v.mp4', type: 'video/mp4', size: 17 * 1024 * 1024 };

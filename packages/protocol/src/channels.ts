@@ -63,6 +63,27 @@ export const DeliveryError = Type.Object({
 });
 export type DeliveryError = Static<typeof DeliveryError>;
 
+/**
+ * A channel account's health: `held` while the platform refuses its credentials (its
+ * deliveries wait, in order, until it is resumed), else `active`.
+ */
+export const ChannelHealth = Type.Object({
+  id: Id,
+  type: ChannelType,
+  status: Type.Union([Type.Literal('active'), Type.Literal('held')]),
+  /** Why it is held: our code, the platform's code and text, and since when. */
+  hold: Type.Union([
+    Type.Object({
+      code: Type.String(),
+      platformCode: Type.Union([Type.String(), Type.Null()]),
+      message: Type.String(),
+      since: Timestamp,
+    }),
+    Type.Null(),
+  ]),
+});
+export type ChannelHealth = Static<typeof ChannelHealth>;
+
 /** The status of one message to one contact on its channel, with its history. */
 export const ChannelDelivery = Type.Object({
   id: Type.String(),
@@ -84,11 +105,23 @@ export const ChannelDelivery = Type.Object({
   nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
   history: Type.Array(
     Type.Object({
-      status: Type.Union([DeliveryStatus, Type.Literal('retrying'), Type.Literal('dead-lettered'), Type.Literal('replayed')]),
+      status: Type.Union([
+        DeliveryStatus,
+        Type.Literal('retrying'),
+        Type.Literal('held'),
+        Type.Literal('dead-lettered'),
+        Type.Literal('replayed'),
+      ]),
       at: Timestamp,
       code: Type.Optional(Type.String()),
     }),
   ),
+  /**
+   * The platform's ids of the parts, in order, when the message went out as several (a text
+   * over the channel's limit cut into parts, a caption's overflow, a file and its text);
+   * empty when it went as one. `externalId` is the first part's; statuses are that part's.
+   */
+  parts: Type.Array(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

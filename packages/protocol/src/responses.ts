@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ChannelDelivery, Contact } from './channels.js';
+import { ChannelDelivery, ChannelHealth, Contact } from './channels.js';
 import { Conversation, ConversationSummary, Member, Message, Presence, Timestamp, User } from './models.js';
 
 export const AuthSession = Type.Object({
@@ -69,6 +69,10 @@ export const ContactPage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 export type ContactPage = Static<typeof ContactPage>;
+
+/** Every channel account of the relay with its health. */
+export const ChannelHealthList = Type.Object({ channels: Type.Array(ChannelHealth) });
+export type ChannelHealthList = Static<typeof ChannelHealthList>;
 
 /** A message's deliveries to the contacts of its conversation, one per contact. */
 export const DeliveryList = Type.Object({ deliveries: Type.Array(ChannelDelivery) });

@@ -6,6 +6,7 @@ import type { Bus } from './bus/types.js';
 import type { Channels } from './channels/channels.js';
 import type { DeliveryService } from './channels/deliveries.js';
 import type { Dispatcher } from './channels/dispatcher.js';
+import type { ChannelHealthService } from './channels/health.js';
 import type { InboundService } from './channels/inbound.js';
 import type { RelayConfig } from './config.js';
 import type { ConversationService } from './conversations/service.js';
@@ -43,6 +44,7 @@ export interface RelayContext {
   readonly inbound: InboundService;
   readonly deliveries: DeliveryService;
   readonly dispatcher: Dispatcher;
+  readonly health: ChannelHealthService;
   readonly webhooks: WebhookService;
   /** Set when `close()` starts: new work is refused with SHUTTING_DOWN. */
   closing: boolean;

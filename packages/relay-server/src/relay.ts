@@ -15,6 +15,7 @@ import type { Bus } from './bus/types.js';
 import { Channels } from './channels/channels.js';
 import { DeliveryService } from './channels/deliveries.js';
 import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
+import { ChannelHealthService } from './channels/health.js';
 import { InboundService } from './channels/inbound.js';
 import { channelRoutes } from './channels/routes.js';
 import { startChannels } from './channels/start.js';
@@ -253,10 +254,19 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         })
       : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
   const { publicUrl } = config;
+  const health = new ChannelHealthService({
+    store,
+    channels,
+    metrics,
+    log,
+    onChange: (channel) => webhooks.emit('channel.health', `channel.health:${channel.id}:${randomUUID()}`, { channel }),
+    wake: () => dispatcher.wake(),
+  });
   const dispatcher = new Dispatcher({
     store,
     channels,
     deliveries,
+    health,
     shared,
     queue: dispatchQueue,
     config: config.dispatch,
@@ -317,6 +327,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     appends,
     receipts,
     messages,
+    health,
     hub,
     typing: new TypingTracker(
       shared,

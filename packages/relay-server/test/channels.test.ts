@@ -13,7 +13,7 @@ import {
 import type { ChannelDelivery, Contact, ServerFrame } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayConfigInput } from '../src/index.js';
-import { API_KEY, freePort, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
+import { API_KEY, appReceiver, freePort, type RunningRelay, startRelay, type TestSocket } from './fixtures.js';
 
 const WA = { accessToken: 'EAAJB-test-token', phoneNumberId: '106540352242922', appSecret: 'meta-app-secret', verifyToken: 'verify-me' };
 const CUSTOMER = '5511999990000';
@@ -262,6 +262,90 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/chat4all_circuit_state\{channel="wa"\} 0/);
   });
 
+  it('an expired token holds the account: deliveries wait in order, channel.health says why, and a resume after the fix sends each once', async () => {
+    const app = await appReceiver();
+    const config = (accessToken: string) => ({
+      channels: [{ id: 'wa', type: 'whatsapp' as const, members: ['agent'], ...WA, accessToken, baseUrl: graph?.url }],
+      dispatch: { pollIntervalMs: 50, baseDelayMs: 20 },
+      webhooks: { allowPrivateAddresses: true, pollIntervalMs: 50 },
+    });
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    relay = await startRelay(config(WA.accessToken), { keepData: true });
+    const dataDir = relay.dataDir;
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    await relay.http('POST', '/v1/webhooks', { as: API_KEY, body: { url: app.url, events: ['channel.health'] } });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+
+    // The business renewed its token on Meta's side; the relay still has the old one.
+    graph.rotateToken('EAAJB-renewed-token');
+    const ids = [
+      await send(socket, conversationId, 'um'),
+      await send(socket, conversationId, 'dois'),
+      await send(socket, conversationId, 'três'),
+    ];
+    const held = await socket.waitFor(deliveryIs(ids[0] as string, 'pending', (d) => d.history.some((h) => h.status === 'held')));
+    expect(held.delivery).toMatchObject({ attempts: 0, error: { code: 'UNAUTHORIZED', platformCode: '190' } });
+    const [call] = await app.until((calls) => calls.length >= 1);
+    expect(call?.body).toMatchObject({
+      type: 'channel.health',
+      data: { channel: { id: 'wa', type: 'whatsapp', status: 'held', hold: { code: 'UNAUTHORIZED', platformCode: '190' } } },
+    });
+    const health = await relay.http<{ channels: unknown[] }>('GET', '/v1/admin/channels', { as: API_KEY });
+    expect(health.body.channels).toEqual([
+      { id: 'wa', type: 'whatsapp', status: 'held', hold: expect.objectContaining({ code: 'UNAUTHORIZED', since: expect.any(String) }) },
+    ]);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/chat4all_channel_held\{channel="wa"\} 1/);
+    for (const id of ids) {
+      const { body } = await relay.http<{ deliveries: ChannelDelivery[] }>(
+        'GET',
+        `/v1/conversations/${conversationId}/messages/${id}/deliveries`,
+        { as: agent.token },
+      );
+      expect(body.deliveries[0]?.status).toBe('pending');
+    }
+
+    // The operator puts the new token in the config and restarts: still held until resumed.
+    await relay.close();
+    relay = await startRelay(config('EAAJB-renewed-token'), { dataDir });
+    expect(
+      (await relay.http<{ channels: Array<{ status: string }> }>('GET', '/v1/admin/channels', { as: API_KEY })).body.channels[0]?.status,
+    ).toBe('held');
+    const resumed = await relay.http('POST', '/v1/admin/channels/wa/resume', { as: API_KEY });
+    expect(resumed).toMatchObject({ status: 200, body: { id: 'wa', status: 'active', hold: null } });
+    for (const id of ids)
+      await expect
+        .poll(async () => {
+          const { body } = await relay.http<{ deliveries: ChannelDelivery[] }>(
+            'GET',
+            `/v1/conversations/${conversationId}/messages/${id}/deliveries`,
+            { as: agent.token },
+          );
+          return body.deliveries[0]?.status;
+        })
+        .toBe('sent');
+    expect(graph.calls.map((c) => (c.text as { body: string }).body)).toEqual(['um', 'dois', 'três']);
+    const [first] = (
+      await relay.http<{ deliveries: ChannelDelivery[] }>('GET', `/v1/conversations/${conversationId}/messages/${ids[0]}/deliveries`, {
+        as: agent.token,
+      })
+    ).body.deliveries;
+    expect(first?.attempts).toBe(1);
+    expect(first?.history.map((h) => h.status)).toEqual(['held', 'sent']);
+    expect((await app.until((calls) => calls.length >= 2))[1]?.body).toMatchObject({
+      type: 'channel.health',
+      data: { channel: { status: 'active' } },
+    });
+    expect(await relay.http('POST', '/v1/admin/channels/nope/resume', { as: API_KEY })).toMatchObject({
+      status: 404,
+      body: { code: 'CHANNEL_NOT_FOUND' },
+    });
+    await app.close();
+  });
+
   it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {
     telegram = await fakeTelegram('123:bot-token');
     relay = await startRelay({
@@ -288,9 +372,14 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     const sent = await socket.waitFor(deliveryIs(id, 'sent'));
     expect(Date.parse(sent.delivery.updatedAt) - started).toBeGreaterThanOrEqual(1000);
     expect(sent.delivery.externalId).toBe('777001:100');
+    // A reply to Ana's message goes out pointing at it (our id `777001:1`, the Bot API's message_id 1).
+    const inboundId = inbound.type === 'message.created' ? inbound.message.id : '';
+    const reply = await send(socket, conversationId, 'answering you', { replyTo: inboundId });
+    await socket.waitFor(deliveryIs(reply, 'sent'));
     expect(telegram.calls.filter((c) => c.method === 'sendMessage').map((c) => c.body)).toEqual([
       { chat_id: '777001', text: 'hi Ana' },
       { chat_id: '777001', text: 'hi Ana' },
+      { chat_id: '777001', text: 'answering you', reply_parameters: { message_id: update.messageId, allow_sending_without_reply: true } },
     ]);
   });
 

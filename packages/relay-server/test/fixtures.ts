@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void>
 /** A free TCP port, for a process that must come back on the same address. */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    const server = createServer();
+    const server = createNetServer();
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
@@ -358,4 +358,40 @@ export function patch(url: string, token: string, file: string, offset: number, 
 export function peakRss(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1]) * 1024;
+}
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: { type: string; timestamp: string; data: Record<string, unknown> };
+  raw: Buffer;
+}
+
+/** An app's webhook receiver: answers each call with the next status given (then 204), and lets tests await calls. */
+export async function appReceiver(statuses: number[] = []) {
+  const received: Received[] = [];
+  const waiters: Array<() => void> = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      received.push({ headers: request.headers, body: JSON.parse(raw.toString()), raw });
+      response.writeHead(statuses.shift() ?? 204).end();
+      for (const wake of waiters.splice(0)) wake();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    received,
+    async until(predicate: (calls: Received[]) => boolean): Promise<Received[]> {
+      while (!predicate(received)) await new Promise<void>((resolve) => waiters.push(resolve));
+      return received;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,45 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verifyStandardWebhook } from '@chat4all/connectors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, type RunningRelay, startRelay } from './fixtures.js';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: { type: string; timestamp: string; data: Record<string, unknown> };
-  raw: Buffer;
-}
-
-/** An app's webhook receiver: answers each call with the next status given (then 204), and lets tests await calls. */
-async function appReceiver(statuses: number[] = []) {
-  const received: Received[] = [];
-  const waiters: Array<() => void> = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      received.push({ headers: request.headers, body: JSON.parse(raw.toString()), raw });
-      response.writeHead(statuses.shift() ?? 204).end();
-      for (const wake of waiters.splice(0)) wake();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    received,
-    async until(predicate: (calls: Received[]) => boolean): Promise<Received[]> {
-      while (!predicate(received)) await new Promise<void>((resolve) => waiters.push(resolve));
-      return received;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { API_KEY, appReceiver, type RunningRelay, startRelay } from './fixtures.js';
 
 describe('app webhooks', () => {
   let relay: RunningRelay;

@@ -134,7 +134,8 @@ describe('components in real Chromium', () => {
         `${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${victimToken}&me=victim&peer=attacker&conversation=${conversationId}`,
       );
       for (const file of files) {
-        const link = page.locator('a', { hasText: file.name });
+        // The link gets its href once the signed link has been fetched.
+        const link = page.locator('a[href]', { hasText: file.name });
         await link.waitFor();
         const href = (await link.getAttribute('href')) ?? '';
         expect(href).toMatch(/\/v1\/uploads\/[0-9a-f]+\?user=victim&expires=\d+&signature=/);

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { getFile, postJson } from '../http.js';
+import { sendParts } from '../parts.js';
+import { splitText, type TextUnit } from '../text.js';
 import type {
   ChannelError,
   Connector,
@@ -75,6 +77,8 @@ export interface MetaSendOptions extends MetaAppOptions {
   /** @default 'v23.0' */
   apiVersion?: string;
   fetch?: typeof fetch;
+  /** The clock the messaging windows are judged by. @default Date.now */
+  now?: () => number;
 }
 
 interface MessagingEvent {
@@ -98,11 +102,35 @@ export interface MetaMessagingWebhook {
   entry: Array<{ id: string; time: number; messaging?: MessagingEvent[] }>;
 }
 
-/** Limits of the Send API per platform: text length and attachment sizes by kind. */
+/**
+ * Limits of the Send API per platform: the text of one message (Messenger 2,000 characters;
+ * Instagram 1,000 bytes of UTF-8) and attachment sizes by kind.
+ */
 export const META_LIMITS = {
-  messenger: { text: 2000, attachment: { image: 25 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 } },
-  instagram: { text: 1000, attachment: { image: 8 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 0 } },
-} as const;
+  messenger: {
+    text: 2000,
+    unit: 'codepoints',
+    attachment: { image: 25 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 },
+  },
+  instagram: {
+    text: 1000,
+    unit: 'bytes',
+    attachment: { image: 8 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 },
+  },
+} as const satisfies Record<string, { text: number; unit: TextUnit; attachment: Record<string, number> }>;
+
+const HOUR = 3_600_000;
+
+/**
+ * Meta's messaging windows: a standard reply within 24 hours of the person's last message;
+ * after that, only a person (not an automated message) may answer, within 7 days, tagged
+ * `HUMAN_AGENT`. A contact who never wrote is left to the platform to judge.
+ */
+export function messagingWindow(message: Pick<OutboundMessage, 'human' | 'lastInboundAt'>, now: number): 'open' | 'human-agent' | 'closed' {
+  const last = message.lastInboundAt ? Date.parse(message.lastInboundAt) : Number.NaN;
+  if (Number.isNaN(last) || now - last <= 24 * HOUR) return 'open';
+  return message.human && now - last <= 7 * 24 * HOUR ? 'human-agent' : 'closed';
+}
 
 /**
  * The Meta Send API, shared by Messenger (https://developers.facebook.com/docs/messenger-platform/reference/send-api)
@@ -138,24 +166,29 @@ export class MetaSendConnector implements Connector {
             ? 'audio'
             : 'file';
       const limit = limits.attachment[kind];
-      if (limit === 0) return refused('FILE_UNSUPPORTED', `${name} does not take ${file.type} files`);
       if (file.size > limit)
         return refused('FILE_TOO_LARGE', `${name} takes ${kind} files of at most ${limit / 1024 ** 2} MB; this one is ${file.size} bytes`);
       if (!file.url) return refused('NO_PUBLIC_URL', `${name} fetches files from a URL; the relay has no public URL`);
       parts.push({ attachment: { type: kind, payload: { url: file.url, is_reusable: false } } });
     }
-    // The Send API has no caption: a file's text goes as a message of its own, after it.
-    if (message.text) {
-      if (message.text.length > limits.text) return refused('BAD_REQUEST', `${name} takes at most ${limits.text} characters`);
-      parts.push({ text: message.text });
-    }
-    let externalId = '';
-    for (const part of parts) {
-      const body = {
-        recipient: { id: message.recipientId },
-        ...(this.channel === 'messenger' ? { messaging_type: 'RESPONSE' } : {}),
-        message: part,
-      };
+    // The Send API has no caption: a file's text goes as messages of its own, after it, cut to the platform's limit.
+    if (message.text) for (const text of splitText(message.text, limits.text, limits.unit)) parts.push({ text });
+    const window = messagingWindow(message, (this.options.now ?? Date.now)());
+    if (window === 'closed')
+      return refused(
+        'OUTSIDE_WINDOW',
+        `${name} takes messages only within 24 hours of the person's last message (7 days for a person's reply, tagged HUMAN_AGENT)`,
+      );
+    // Messenger requires a messaging type (RESPONSE inside the window); Instagram's samples send none but the tag.
+    const type =
+      window === 'human-agent'
+        ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' }
+        : this.channel === 'messenger'
+          ? { messaging_type: 'RESPONSE' }
+          : {};
+    return sendParts(parts, message.sentParts, async (part, index) => {
+      const reply = message.replyToExternalId && index === 0 ? { reply_to: { mid: message.replyToExternalId } } : {};
+      const body = { recipient: { id: message.recipientId }, ...type, message: { ...part, ...reply } };
       const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
       if (!answer.ok) return answer;
       const result = graphResult(
@@ -164,10 +197,8 @@ export class MetaSendConnector implements Connector {
         (e) => metaSendError(e.code, e.error_subcode, e.message),
         'Graph API',
       );
-      if (!result.ok) return result;
-      externalId = result.value;
-    }
-    return { ok: true, externalId };
+      return result.ok ? { ok: true, id: result.value } : result;
+    });
   }
 
   /** An attachment a person sent: its webhook carries a URL to fetch it from. */
@@ -241,10 +272,13 @@ export class MetaSendConnector implements Connector {
 export function metaSendError(code: number, subcode: number | undefined, message: string): ChannelError {
   const platformCode = subcode ? `${code}/${subcode}` : String(code);
   const error = (ours: string, retry: ChannelError['retry']): ChannelError => ({ code: ours, platformCode, message, retry });
-  if (code === 10 && (subcode === 2018278 || subcode === 2018065 || subcode === 2534022)) return error('OUTSIDE_WINDOW', 'never');
-  if (code === 4 || code === 613 || code === 32 || code === 17) return error('RATE_LIMITED', 'backoff');
+  if (code === 10 && (subcode === 2018278 || subcode === 2534022)) return error('OUTSIDE_WINDOW', 'never');
+  if (subcode === 2018109) return error('FILE_TOO_LARGE', 'never');
+  if (subcode === 2018108) return error('RECIPIENT_BLOCKED', 'never');
+  if (code === 4 || code === 613 || code === 32 || code === 17 || code === 341) return error('RATE_LIMITED', 'backoff');
   if (code === 1200 || code === 1 || code === 2) return error('UNAVAILABLE', 'backoff');
-  if (code === 190 || code === 10 || (code >= 200 && code < 300 && subcode === undefined)) return error('UNAUTHORIZED', 'never');
+  // The Page or account token itself is refused: nothing can be sent until it is fixed.
+  if (code === 190 || ((code === 10 || (code >= 200 && code < 300)) && subcode === undefined)) return error('UNAUTHORIZED', 'hold');
   if (code === 551 || (code === 200 && subcode === 1545041)) return error('RECIPIENT_BLOCKED', 'never');
   if (code === 100 && subcode === 2018001) return error('INVALID_RECIPIENT', 'never');
   return error('BAD_REQUEST', 'never');

@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { getFile, postForm, postJson } from '../http.js';
+import { sendParts } from '../parts.js';
+import { splitText } from '../text.js';
 import type {
   ChannelError,
   Connector,
@@ -55,8 +57,35 @@ export interface TelegramOptions {
 export const TELEGRAM_URL_LIMITS = { photo: 5 * 1024 * 1024, document: 20 * 1024 * 1024 };
 /** Telegram's limits for files uploaded with multipart/form-data. */
 export const TELEGRAM_UPLOAD_LIMITS = { photo: 10 * 1024 * 1024, document: 50 * 1024 * 1024 };
-/** Longest text of one message. */
+/** Longest text of one message, and of a file's caption, in UTF-16 code units (Bot API, `sendMessage` and `sendPhoto`). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
+export const TELEGRAM_CAPTION_LIMIT = 1024;
+
+/** Types Telegram takes by URL in `sendDocument` ("Sending files": "currently only work for GIF, PDF and ZIP files"). */
+const DOCUMENT_BY_URL = new Set(['image/gif', 'application/pdf', 'application/zip', 'application/x-zip-compressed']);
+
+/**
+ * How a file goes to Telegram: photos (JPEG, PNG, WebP) with `sendPhoto`, MP4 video with
+ * `sendVideo`, MP3 and M4A with `sendAudio`, OGG (Opus) voice notes with `sendVoice`, anything
+ * else (and a photo over its limit) with `sendDocument`.
+ */
+function telegramFileKind(type: string, size: number) {
+  const media = type.split(';')[0]?.trim().toLowerCase() ?? '';
+  const upload = TELEGRAM_UPLOAD_LIMITS.document;
+  if (['image/jpeg', 'image/png', 'image/webp'].includes(media) && size <= TELEGRAM_UPLOAD_LIMITS.photo)
+    return { method: 'sendPhoto', field: 'photo', urlOk: size <= TELEGRAM_URL_LIMITS.photo, uploadLimit: TELEGRAM_UPLOAD_LIMITS.photo };
+  if (media === 'video/mp4') return { method: 'sendVideo', field: 'video', urlOk: false, uploadLimit: upload };
+  if (['audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/m4a', 'audio/x-m4a'].includes(media))
+    return { method: 'sendAudio', field: 'audio', urlOk: false, uploadLimit: upload };
+  if (media === 'audio/ogg' || media === 'audio/opus') return { method: 'sendVoice', field: 'voice', urlOk: false, uploadLimit: upload };
+  return { method: 'sendDocument', field: 'document', urlOk: DOCUMENT_BY_URL.has(media), uploadLimit: upload };
+}
+
+/** The Bot API's `message_id` in one of our ids of a Telegram message (`<chat id>:<message id>`), or null. */
+export function telegramMessageId(externalId: string | undefined): number | null {
+  const id = Number(externalId?.slice(externalId.lastIndexOf(':') + 1));
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
 
 /**
  * Telegram Bot API (https://core.telegram.org/bots/api): `sendMessage`, `sendPhoto` and
@@ -76,44 +105,50 @@ export class TelegramConnector implements Connector {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const reply = message.replyToExternalId ? { reply_parameters: { message_id: Number(message.replyToExternalId) } } : {};
+    const chatId = message.recipientId;
+    const replyTo = telegramMessageId(message.replyToExternalId);
+    // A reply to a message deleted meanwhile still goes, as a plain message.
+    const reply = (index: number) =>
+      replyTo !== null && index === 0 ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {};
     const { file } = message;
     if (!file) {
-      if (message.text.length > TELEGRAM_TEXT_LIMIT)
-        return failed('BAD_REQUEST', null, `Telegram takes at most ${TELEGRAM_TEXT_LIMIT} characters`, 'never');
-      return this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: message.recipientId, text: message.text, ...reply }));
+      const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16');
+      return sendParts(parts, message.sentParts, async (text, index) =>
+        this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: chatId, text, ...reply(index) })),
+      );
     }
-    // By URL when the relay has a public one (Telegram fetches it); otherwise uploaded as multipart/form-data.
-    const upload = !file.url && file.bytes ? file.bytes : undefined;
-    if (!file.url && !upload) return failed('NO_PUBLIC_URL', null, 'The file has neither a public link nor bytes to upload', 'never');
-    const limits = upload ? TELEGRAM_UPLOAD_LIMITS : TELEGRAM_URL_LIMITS;
-    const photo = file.type.startsWith('image/') && file.size <= limits.photo;
-    const limit = photo ? limits.photo : limits.document;
+    const kind = telegramFileKind(file.type, file.size);
+    // By URL only where Telegram takes it (photos; documents that are GIF, PDF or ZIP); otherwise the bytes are uploaded.
+    const byUrl = file.url !== null && (kind.urlOk || !file.bytes);
+    const limit = byUrl ? (kind.method === 'sendPhoto' ? TELEGRAM_URL_LIMITS.photo : TELEGRAM_URL_LIMITS.document) : kind.uploadLimit;
+    if (!byUrl && !file.bytes) return failed('NO_PUBLIC_URL', null, 'The file has neither a public link nor bytes to upload', 'never');
     if (file.size > limit) {
       return failed(
         'FILE_TOO_LARGE',
         null,
-        `Telegram takes files of at most ${limit / 1024 / 1024} MB ${upload ? 'uploaded' : 'from a URL'}; this one is ${file.size} bytes`,
+        `Telegram takes such files of at most ${limit / 1024 / 1024} MB ${byUrl ? 'from a URL' : 'uploaded'}; this one is ${file.size} bytes`,
         'never',
       );
     }
-    const field = photo ? 'photo' : 'document';
-    const caption = message.text ? { caption: message.text.slice(0, 1024) } : {};
-    if (!upload)
-      return this.#sent(
-        await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', {
-          chat_id: message.recipientId,
-          [field]: file.url,
-          ...caption,
-          ...reply,
-        }),
-      );
-    const form = new FormData();
-    form.append('chat_id', message.recipientId);
-    if (caption.caption) form.append('caption', caption.caption);
-    if (reply.reply_parameters) form.append('reply_parameters', JSON.stringify(reply.reply_parameters));
-    form.append(field, new Blob([(await upload()) as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
-    return this.#sent(await this.call<TelegramMessage>(photo ? 'sendPhoto' : 'sendDocument', form));
+    // The caption holds what fits; the rest of the text follows as messages.
+    const [caption = '', ...rest] = message.text ? splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16', TELEGRAM_CAPTION_LIMIT) : [];
+    const parts: Array<{ file: true } | { text: string }> = [{ file: true }, ...rest.map((text) => ({ text }))];
+    return sendParts(parts, message.sentParts, async (part, index) => {
+      if ('text' in part) return this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: chatId, text: part.text }));
+      const captioned = caption ? { caption } : {};
+      if (byUrl)
+        return this.#sent(
+          await this.call<TelegramMessage>(kind.method, { chat_id: chatId, [kind.field]: file.url, ...captioned, ...reply(index) }),
+        );
+      const form = new FormData();
+      form.append('chat_id', chatId);
+      if (caption) form.append('caption', caption);
+      const replying = reply(index);
+      if ('reply_parameters' in replying) form.append('reply_parameters', JSON.stringify(replying.reply_parameters));
+      const bytes = (await (file.bytes as NonNullable<typeof file.bytes>)()) as Uint8Array<ArrayBuffer>;
+      form.append(kind.field, new Blob([bytes], { type: file.type }), file.name);
+      return this.#sent(await this.call<TelegramMessage>(kind.method, form));
+    });
   }
 
   /** A file a user sent: `getFile` gives its path, downloaded from `/file/bot<token>/<path>` (files up to 20 MB). */
@@ -127,6 +162,11 @@ export class TelegramConnector implements Connector {
       {},
       { type: file.type, name: file.name },
     );
+  }
+
+  /** Group and supergroup chat ids are negative (Bot API, `Chat.id`). */
+  isGroup(recipientId: string): boolean {
+    return recipientId.startsWith('-');
   }
 
   verifyWebhook(request: WebhookRequest): boolean {
@@ -214,10 +254,10 @@ export class TelegramConnector implements Connector {
     return { ok: false, error: telegramError(parsed) };
   }
 
-  #sent(result: Awaited<ReturnType<TelegramConnector['call']>>): SendResult {
+  #sent(result: Awaited<ReturnType<TelegramConnector['call']>>): { ok: true; id: string } | { ok: false; error: ChannelError } {
     if (!result.ok) return result;
     const message = result.value as TelegramMessage;
-    return { ok: true, externalId: `${message.chat.id}:${message.message_id}` };
+    return { ok: true, id: `${message.chat.id}:${message.message_id}` };
   }
 }
 
@@ -230,7 +270,8 @@ export function telegramError(body: { error_code: number; description: string; p
     return { code: 'RATE_LIMITED', platformCode, message: description, retry: 'after', retryAfterMs: seconds * 1000 };
   }
   if (status >= 500) return { code: 'UNAVAILABLE', platformCode, message: description, retry: 'backoff' };
-  if (status === 401) return { code: 'UNAUTHORIZED', platformCode, message: description, retry: 'never' };
+  // The bot token itself is refused: nothing can be sent until it is fixed.
+  if (status === 401) return { code: 'UNAUTHORIZED', platformCode, message: description, retry: 'hold' };
   if (status === 403) return { code: 'RECIPIENT_BLOCKED', platformCode, message: description, retry: 'never' };
   if (/chat not found|user not found|PEER_ID_INVALID/i.test(description))
     return { code: 'INVALID_RECIPIENT', platformCode, message: description, retry: 'never' };

@@ -43,6 +43,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
   const statusesFirst: Array<'sent' | 'delivered' | 'read'> = [];
   let subscription: { url: string; appSecret: string } | null = null;
   let next = 1;
+  let accessToken = options.accessToken;
   let nextInbound = 1;
   const media = new Map<string, { bytes: Buffer; mimeType: string }>();
   /** Media the app uploaded, in order. */
@@ -59,7 +60,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
           fbtrace_id: 'Az8or2yhqkZfEZ-_4Qn_Bam',
         },
       });
-    if (request.headers.authorization !== `Bearer ${options.accessToken}`)
+    if (request.headers.authorization !== `Bearer ${accessToken}`)
       return fail({ status: 401, code: 190, message: 'Error validating access token: Session has expired' });
     // Media a customer sent: GET /{version}/{media-id} → a URL, then the bytes from it (same token).
     const mediaInfo = new RegExp(`^/${version}/(\\d+)$`).exec(request.url ?? '');
@@ -115,6 +116,16 @@ export async function fakeGraph(options: FakeGraphOptions) {
       return fail({ status: 400, code: 100, message: '(#100) Param template[name] and template[language][code] are required' });
     if (type !== 'text' && type !== 'template' && typeof content.link !== 'string' && !media.has(String(content.id)))
       return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] or a valid ${type}[id] is required` });
+    // Text bodies up to 4,096 characters; captions up to 1,024, on images, videos and documents only
+    // (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#text-object, #media-object).
+    if (type === 'text' && [...(content.body as string)].length > 4096)
+      return fail({ status: 400, code: 100, message: '(#100) Param text[body] must be at most 4096 characters long' });
+    if (content.caption !== undefined && (!['image', 'video', 'document'].includes(type) || [...String(content.caption)].length > 1024))
+      return fail({ status: 400, code: 100, message: `(#100) Param ${type}[caption] is invalid` });
+    // An uploaded image must be JPEG or PNG ("Supported media types"); anything else fails as a media upload error.
+    const uploaded = media.get(String(content.id));
+    if (type === 'image' && uploaded && !['image/jpeg', 'image/png'].includes(uploaded.mimeType))
+      return fail({ status: 400, code: 131053, message: 'Media upload error', details: `Unsupported image type ${uploaded.mimeType}` });
     const waId = String(body.to).replace('+', '');
     const since = lastInbound.get(waId);
     if (type !== 'template' && options.enforceWindow !== false && (since === undefined || now() - since > DAY_MS))
@@ -166,6 +177,10 @@ export async function fakeGraph(options: FakeGraphOptions) {
   };
 
   const fake = {
+    /** The business renews its token: from now on only `token` is taken, the old one is expired (code 190). */
+    rotateToken(token: string) {
+      accessToken = token;
+    },
     url: server.url,
     /** Request bodies the fake accepted or refused, in order. */
     calls,

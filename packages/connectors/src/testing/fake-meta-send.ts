@@ -43,7 +43,12 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
       return fail({ status: 401, code: 190, message: 'Invalid OAuth access token.' });
     if (request.method !== 'POST' || request.url !== `/${version}/${options.accountId}/messages`)
       return fail({ status: 400, code: 100, message: 'Unsupported post request.' });
-    const body = JSON.parse(raw) as { recipient?: { id?: string }; messaging_type?: string; message?: Record<string, unknown> };
+    const body = JSON.parse(raw) as {
+      recipient?: { id?: string };
+      messaging_type?: string;
+      tag?: string;
+      message?: Record<string, unknown>;
+    };
     calls.push(body);
     const injected = failures.shift();
     if (injected) return fail(injected);
@@ -55,13 +60,21 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     const attachment = message.attachment as { type?: string; payload?: { url?: string } } | undefined;
     if (typeof message.text !== 'string' && !attachment?.payload?.url)
       return fail({ status: 400, code: 100, message: '(#100) Param message must be non-empty text or an attachment' });
+    // Messenger: text under 2,000 characters; Instagram: 1,000 bytes of UTF-8 (Send API reference, Instagram messaging API).
+    if (typeof message.text === 'string') {
+      const [size, limit] = options.channel === 'instagram' ? [Buffer.byteLength(message.text), 1000] : [[...message.text].length, 2000];
+      if (size > limit)
+        return fail({ status: 400, code: 100, message: `(#100) Length of param message[text] must be less than or equal to ${limit}` });
+    }
     const since = lastInbound.get(recipient);
     if (since === undefined) return fail({ status: 400, code: 100, subcode: 2018001, message: '(#100) No matching user found' });
-    if (options.enforceWindow !== false && now() - since > DAY_MS)
+    // Within 24 hours of the person's last message; a human agent's reply (tag HUMAN_AGENT) within 7 days.
+    const humanAgent = body.messaging_type === 'MESSAGE_TAG' && body.tag === 'HUMAN_AGENT';
+    if (options.enforceWindow !== false && now() - since > (humanAgent ? 7 * DAY_MS : DAY_MS))
       return fail({
         status: 400,
         code: 10,
-        subcode: 2018278,
+        subcode: options.channel === 'instagram' ? 2534022 : 2018278,
         message:
           '(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview',
       });

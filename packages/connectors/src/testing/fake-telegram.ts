@@ -20,10 +20,20 @@ export async function fakeTelegram(token: string) {
   const waiting = new Set<() => void>();
   let nextUpdateId = 1;
   const inboundIds = new Map<number, number>();
+  /** Every message in each chat, as `<chat id>:<message id>`: what a reply may point at. */
+  const known = new Set<string>();
+  /** The media field of each sending method, and the types Telegram fetches by URL for it. */
+  const MEDIA: Record<string, string> = {
+    sendPhoto: 'photo',
+    sendDocument: 'document',
+    sendVideo: 'video',
+    sendAudio: 'audio',
+    sendVoice: 'voice',
+  };
 
   const files = new Map<string, { bytes: Buffer; path: string }>();
   let nextFile = 1;
-  /** Files the app uploaded (multipart sendPhoto / sendDocument), in order. */
+  /** Files the app uploaded (multipart sendPhoto, sendDocument, sendVideo, sendAudio, sendVoice), in order. */
   const uploads: Array<{ method: string; field: string; name: string; type: string; bytes: Buffer }> = [];
   const server = await jsonServer(async (request, raw, answer, bytes) => {
     const fail = (failure: TelegramFailure) => answer(failure.error_code, { ok: false, ...failure });
@@ -65,27 +75,45 @@ export async function fakeTelegram(token: string) {
     switch (method) {
       case 'sendMessage':
       case 'sendPhoto':
-      case 'sendDocument': {
+      case 'sendDocument':
+      case 'sendVideo':
+      case 'sendAudio':
+      case 'sendVoice': {
         const chatId = String(body.chat_id ?? '');
         if (!chatId) return fail({ error_code: 400, description: 'Bad Request: chat_id is empty' });
         const state = chats.get(chatId);
         if (!state) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
         if (state === 'blocked') return fail({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+        // Text 1-4096 characters, caption 0-1024, counted in UTF-16 units as entities are (https://core.telegram.org/bots/api#sendmessage, #sendphoto).
         if (method === 'sendMessage') {
           const text = typeof body.text === 'string' ? body.text : '';
           if (text.length === 0) return fail({ error_code: 400, description: 'Bad Request: message text is empty' });
           if (text.length > 4096) return fail({ error_code: 400, description: 'Bad Request: message is too long' });
+        } else {
+          const field = MEDIA[method] as string;
+          if (typeof body[field] !== 'string')
+            return fail({ error_code: 400, description: `Bad Request: there is no ${field} in the request` });
+          if (typeof body.caption === 'string' && body.caption.length > 1024)
+            return fail({ error_code: 400, description: 'Bad Request: message caption is too long' });
         }
-        if (method === 'sendPhoto' && typeof body.photo !== 'string')
-          return fail({ error_code: 400, description: 'Bad Request: there is no photo in the request' });
-        if (method === 'sendDocument' && typeof body.document !== 'string')
-          return fail({ error_code: 400, description: 'Bad Request: there is no document in the request' });
+        // ReplyParameters.message_id is an Integer of a message in the chat (https://core.telegram.org/bots/api#replyparameters);
+        // multipart requests carry it JSON-serialized.
+        const replyParameters = typeof body.reply_parameters === 'string' ? JSON.parse(body.reply_parameters) : body.reply_parameters;
+        if (replyParameters !== undefined) {
+          const { message_id: replyId, allow_sending_without_reply: anyway } = replyParameters as Record<string, unknown>;
+          if (!Number.isInteger(replyId))
+            return fail({ error_code: 400, description: "Bad Request: can't parse reply parameters JSON object" });
+          if (!known.has(`${chatId}:${replyId}`) && anyway !== true)
+            return fail({ error_code: 400, description: 'Bad Request: message to be replied not found' });
+        }
+        const messageId = nextMessageId++;
+        known.add(`${chatId}:${messageId}`);
         return answer(200, {
           ok: true,
           result: {
-            message_id: nextMessageId++,
+            message_id: messageId,
             from: { id: 1, is_bot: true, first_name: 'Chat4All', username: 'chat4all_bot' },
-            chat: { id: Number(chatId), type: 'private' },
+            chat: { id: Number(chatId), type: Number(chatId) < 0 ? 'group' : 'private' },
             date: Math.floor(Date.now() / 1000),
             ...(method === 'sendMessage' ? { text: body.text } : { caption: body.caption }),
           },
@@ -162,6 +190,7 @@ export async function fakeTelegram(token: string) {
       chats.set(String(message.chatId), 'ok');
       const messageId = (inboundIds.get(message.chatId) ?? 0) + 1;
       inboundIds.set(message.chatId, messageId);
+      known.add(`${message.chatId}:${messageId}`);
       const updateId = nextUpdateId++;
       const from = { id: message.chatId, is_bot: false, first_name: message.firstName ?? 'User', username: message.username };
       const update = {

@@ -1,5 +1,7 @@
 import { getFile, getJson, postForm, postJson } from '../http.js';
 import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
+import { sendParts } from '../parts.js';
+import { splitText } from '../text.js';
 import type {
   ChannelError,
   Connector,
@@ -30,7 +32,27 @@ export const WHATSAPP_MEDIA_LIMITS = {
   audio: 16 * 1024 * 1024,
   document: 100 * 1024 * 1024,
 };
+/** Longest text body and longest media caption (Cloud API, "Messages" reference), in characters. */
 export const WHATSAPP_TEXT_LIMIT = 4096;
+export const WHATSAPP_CAPTION_LIMIT = 1024;
+
+/**
+ * The types the Cloud API takes for each kind ("Supported media types"): JPEG and PNG images,
+ * MP4 and 3GPP video, AAC, AMR, MP3, M4A and OGG (Opus) audio. Any other file, an image of
+ * another type included, goes as a document, which takes any type.
+ */
+const WHATSAPP_MEDIA_TYPES = {
+  image: ['image/jpeg', 'image/png'],
+  video: ['video/mp4', 'video/3gpp'],
+  audio: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'],
+} as const;
+
+function whatsappMediaKind(type: string): keyof typeof WHATSAPP_MEDIA_LIMITS {
+  const media = type.split(';')[0]?.trim().toLowerCase() ?? '';
+  for (const kind of ['image', 'video', 'audio'] as const)
+    if ((WHATSAPP_MEDIA_TYPES[kind] as readonly string[]).includes(media)) return kind;
+  return 'document';
+}
 
 type Media = { id: string; mime_type?: string; sha256?: string; caption?: string; filename?: string };
 
@@ -93,51 +115,50 @@ export class WhatsAppConnector implements Connector {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const base = {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to: message.recipientId,
-      ...(message.replyToExternalId ? { context: { message_id: message.replyToExternalId } } : {}),
-    };
-    let body: Record<string, unknown>;
+    const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipientId };
+    const reply = (index: number) =>
+      message.replyToExternalId && index === 0 ? { context: { message_id: message.replyToExternalId } } : {};
     const { file } = message;
     const template = templateOf(message.metadata);
-    if (template) {
-      body = { ...base, type: 'template', template };
-    } else if (!file) {
-      if (message.text.length > WHATSAPP_TEXT_LIMIT)
-        return refused('BAD_REQUEST', `WhatsApp takes at most ${WHATSAPP_TEXT_LIMIT} characters`);
-      body = { ...base, type: 'text', text: { body: message.text, preview_url: false } };
-    } else {
-      const kind = file.type.startsWith('image/')
-        ? 'image'
-        : file.type.startsWith('video/')
-          ? 'video'
-          : file.type.startsWith('audio/')
-            ? 'audio'
-            : 'document';
-      const limit = WHATSAPP_MEDIA_LIMITS[kind];
-      if (file.size > limit)
-        return refused(
-          'FILE_TOO_LARGE',
-          `WhatsApp takes ${kind} files of at most ${limit / 1024 / 1024} MB; this one is ${file.size} bytes`,
-        );
-      const caption = message.text && kind !== 'audio' ? { caption: message.text } : {};
+    const text = (body: string, index: number) => ({ ...base, ...reply(index), type: 'text', text: { body, preview_url: false } });
+    if (template) return sendParts([{ ...base, ...reply(0), type: 'template', template }], message.sentParts, (body) => this.#post(body));
+    if (!file)
+      return sendParts(splitText(message.text, WHATSAPP_TEXT_LIMIT, 'codepoints'), message.sentParts, (body, index) =>
+        this.#post(text(body, index)),
+      );
+    const kind = whatsappMediaKind(file.type);
+    const limit = WHATSAPP_MEDIA_LIMITS[kind];
+    if (file.size > limit)
+      return refused('FILE_TOO_LARGE', `WhatsApp takes ${kind} files of at most ${limit / 1024 / 1024} MB; this one is ${file.size} bytes`);
+    if (!file.url && !file.bytes) return refused('NO_PUBLIC_URL', 'The file has neither a public link nor bytes to upload');
+    // Images, videos and documents carry a caption of up to 1,024 characters; audio none. The rest of the text follows.
+    const captioned = kind !== 'audio';
+    const texts = message.text
+      ? splitText(message.text, WHATSAPP_TEXT_LIMIT, 'codepoints', captioned ? WHATSAPP_CAPTION_LIMIT : WHATSAPP_TEXT_LIMIT)
+      : [];
+    const caption = captioned ? texts.shift() : undefined;
+    const parts: Array<{ file: true } | { text: string }> = [{ file: true }, ...texts.map((t) => ({ text: t }))];
+    return sendParts(parts, message.sentParts, async (part, index) => {
+      if ('text' in part) return this.#post(text(part.text, index));
       // By link when the platform can fetch the file; otherwise uploaded first (`POST /{phone-number-id}/media`).
       let source: { link: string } | { id: string };
       if (file.url) source = { link: file.url };
-      else if (file.bytes) {
-        const uploaded = await this.#upload(file.name, file.type, await file.bytes());
+      else {
+        const uploaded = await this.#upload(file.name, file.type, await (file.bytes as NonNullable<typeof file.bytes>)());
         if (!uploaded.ok) return uploaded;
         source = { id: uploaded.id };
-      } else return refused('NO_PUBLIC_URL', 'The file has neither a public link nor bytes to upload');
-      const media = kind === 'document' ? { ...source, filename: file.name, ...caption } : { ...source, ...caption };
-      body = { ...base, type: kind, [kind]: media };
-    }
+      }
+      const media = { ...source, ...(kind === 'document' ? { filename: file.name } : {}), ...(caption ? { caption } : {}) };
+      return this.#post({ ...base, ...reply(index), type: kind, [kind]: media });
+    });
+  }
+
+  /** One `POST /{phone-number-id}/messages`, answered with the message's id (`messages[0].id`). */
+  async #post(body: Record<string, unknown>): Promise<{ ok: true; id: string } | { ok: false; error: ChannelError }> {
     const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
     if (!answer.ok) return answer;
     const result = graphResult(answer, (b) => (b.messages as Array<{ id: string }> | undefined)?.[0]?.id, graphError, 'Graph API');
-    return result.ok ? { ok: true, externalId: result.value } : result;
+    return result.ok ? { ok: true, id: result.value } : result;
   }
 
   /** Uploads media (multipart `file`, `type`, `messaging_product`), answered with its id (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media). */
@@ -243,24 +264,31 @@ export function whatsappError(code: number, message: string, details?: string): 
   const platformCode = String(code);
   const text = details ? `${message}: ${details}` : message;
   const error = (ours: string, retry: ChannelError['retry']): ChannelError => ({ code: ours, platformCode, message: text, retry });
+  // The token or the account's permissions are refused (0, 3, 10, 190, 200–299) or the account is locked (131031): nothing can be sent.
+  if ((code >= 200 && code < 300) || code === 131031) return error('UNAUTHORIZED', 'hold');
   switch (code) {
     case 4:
     case 80007:
     case 130429:
+    case 131048:
     case 131056:
       return error('RATE_LIMITED', 'backoff');
+    // Meta held a marketing message back for this user: "wait at least 24 hours before resending".
+    case 131049:
+      return { ...error('NOT_DELIVERED', 'after'), retryAfterMs: 24 * 3_600_000 };
     case 131047:
       return error('OUTSIDE_WINDOW', 'never');
     case 0:
     case 3:
     case 10:
     case 190:
-      return error('UNAUTHORIZED', 'never');
+      return error('UNAUTHORIZED', 'hold');
     case 131026:
     case 131030:
       return error('INVALID_RECIPIENT', 'never');
     case 1:
     case 2:
+    case 131057:
     case 131000:
     case 131016:
     case 133004:

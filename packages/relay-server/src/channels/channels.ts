@@ -15,9 +15,10 @@ import type { Rate } from '../shared/types.js';
  *   and 100 calls/s: https://developers.facebook.com/docs/graph-api/overview/rate-limiting);
  *   a person gets at most a message a second from us here.
  */
-export const PLATFORM_RATES: Record<ChannelType, { account: Rate; recipient: Rate }> = {
+export const PLATFORM_RATES: Record<ChannelType, { account: Rate; recipient: Rate; group?: Rate }> = {
   whatsapp: { account: { perMinute: 80 * 60, burst: 80 }, recipient: { perMinute: 10, burst: 45 } },
-  telegram: { account: { perMinute: 30 * 60, burst: 30 }, recipient: { perMinute: 60, burst: 3 } },
+  // Groups: "no more than 20 messages per minute".
+  telegram: { account: { perMinute: 30 * 60, burst: 30 }, recipient: { perMinute: 60, burst: 3 }, group: { perMinute: 20, burst: 1 } },
   messenger: { account: { perMinute: 250 * 60, burst: 250 }, recipient: { perMinute: 60, burst: 10 } },
   instagram: { account: { perMinute: 100 * 60, burst: 100 }, recipient: { perMinute: 60, burst: 10 } },
   webhook: { account: { perMinute: 600 * 60, burst: 600 }, recipient: { perMinute: 600, burst: 60 } },
@@ -30,7 +31,8 @@ export interface Channel {
   readonly type: ChannelType;
   readonly config: ChannelConfig;
   readonly connector: Connector;
-  readonly rates: { account: Rate; recipient: Rate };
+  /** `group`: to a group chat, where the platform has a rate of its own (Telegram). */
+  readonly rates: { account: Rate; recipient: Rate; group: Rate };
 }
 
 function connectorOf(config: ChannelConfig, fetcher: typeof fetch | undefined): Connector {
@@ -88,6 +90,7 @@ export class Channels {
         rates: {
           account: rate(config.sendsPerSecond, published.account),
           recipient: rate(config.sendsPerSecondPerRecipient, published.recipient),
+          group: rate(config.sendsPerSecondPerRecipient, published.group ?? published.recipient),
         },
       });
     }

@@ -73,10 +73,12 @@ export class DeliveryService {
   }
 
   /** Records a send the platform accepted, then any statuses of it that arrived first. */
-  async sent(id: string, attempts: number, channelId: string, externalId: string): Promise<void> {
+  async sent(id: string, attempts: number, channelId: string, externalId: string, parts: string[] = []): Promise<void> {
     const now = Date.now();
     await this.update({ id }, (d) =>
-      takeable(d, attempts) ? { status: 'sent', externalId, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } } : null,
+      takeable(d, attempts)
+        ? { status: 'sent', externalId, parts, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
+        : null,
     );
     for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
       await this.update({ channelId, externalId }, (current) => statusPatch(current, early.status, early.at, early.error));

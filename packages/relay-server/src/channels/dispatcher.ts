@@ -17,6 +17,10 @@ import type { SharedState } from '../shared/types.js';
 import type { DeliveryRecord, Store } from '../store/types.js';
 import type { Channel, Channels } from './channels.js';
 import { type DeliveryService, deliveryError, takeable } from './deliveries.js';
+import type { ChannelHealthService } from './health.js';
+
+/** How often a delivery held by an account on hold is looked at again (a resume makes it due at once). */
+export const HOLD_RECHECK_MS = 60_000;
 
 /** One attempt of one delivery: the work item. `attempt` is how many attempts came before, so a repeated item is done once. */
 export interface DispatchItem {
@@ -54,6 +58,7 @@ export class Dispatcher {
       store: Store;
       channels: Channels;
       deliveries: DeliveryService;
+      health: ChannelHealthService;
       shared: SharedState;
       queue: WorkQueue<DispatchItem>;
       config: RelayConfig['dispatch'];
@@ -97,7 +102,8 @@ export class Dispatcher {
   }
 
   async #poll(): Promise<void> {
-    const { store, queue, config } = this.deps;
+    const { store, queue, config, health } = this.deps;
+    await health.refresh();
     for (;;) {
       const due = await store.claimDueDeliveries(Date.now(), config.leaseMs, 100);
       for (const delivery of due) await queue.enqueue({ deliveryId: delivery.id, attempt: delivery.attempts });
@@ -126,12 +132,24 @@ export class Dispatcher {
       });
       return;
     }
-    const { channel, recipientId } = target;
+    const { channel, recipientId, lastInboundAt } = target;
     const now = Date.now();
+    if (this.deps.health.held(channel.id)) {
+      // Read again: another node may have resumed the account since this one last looked.
+      await this.deps.health.refresh();
+      if (this.deps.health.held(channel.id)) {
+        await this.#hold(current, attempt, channel, recipientId, null, current.parts);
+        return;
+      }
+    }
     // Over a rate: wait for it without spending an attempt.
     for (const [name, key, rate] of [
       ['channel', channel.id, channel.rates.account],
-      ['recipient', `${channel.id}:${recipientId}`, channel.rates.recipient],
+      [
+        'recipient',
+        `${channel.id}:${recipientId}`,
+        channel.connector.isGroup?.(recipientId) ? channel.rates.group : channel.rates.recipient,
+      ],
     ] as const) {
       const decision = await shared.consume(`dispatch:${name}`, key, rate).catch(() => ({ ok: true as const }));
       if (!decision.ok) {
@@ -146,7 +164,7 @@ export class Dispatcher {
         : null,
     );
     if (!taken) return;
-    const message = await this.#outbound(taken, recipientId);
+    const message = await this.#outbound(taken, recipientId, lastInboundAt);
     if (!message.ok) {
       await this.#fail(taken, attempt + 1, message.error);
       return;
@@ -156,8 +174,8 @@ export class Dispatcher {
     try {
       result = await breaker.execute(async () => {
         const sent = await channel.connector.send(message.value);
-        // Retryable failures count against the channel; a refusal of one message does not.
-        if (!sent.ok && sent.error.retry !== 'never') throw new RetryableSendError(sent);
+        // Retryable failures count against the channel; a refusal of one message, or of the account's credentials, does not.
+        if (!sent.ok && (sent.error.retry === 'backoff' || sent.error.retry === 'after')) throw new RetryableSendError(sent);
         return sent;
       });
     } catch (error) {
@@ -197,12 +215,19 @@ export class Dispatcher {
     const now = Date.now();
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
-      await deliveries.sent(delivery.id, attempts, channel.id, result.externalId);
+      await deliveries.sent(delivery.id, attempts, channel.id, result.externalId, result.parts ?? []);
       return;
     }
     const { error } = result;
+    // The parts that went before the failure are kept, so the next attempt sends only the rest.
+    const parts = result.parts ? { parts: result.parts } : {};
+    if (error.retry === 'hold') {
+      await this.deps.health.hold(channel, error);
+      await this.#hold(delivery, attempts, channel, delivery.recipientId, error, result.parts ?? delivery.parts);
+      return;
+    }
     if (error.retry === 'never') {
-      await this.#fail(delivery, attempts, deliveryError(error) as NonNullable<DeliveryRecord['error']>, channel.id);
+      await this.#fail(delivery, attempts, deliveryError(error) as NonNullable<DeliveryRecord['error']>, channel.id, parts);
       return;
     }
     if (attempts >= config.maxAttempts) {
@@ -210,6 +235,7 @@ export class Dispatcher {
       await deliveries.update({ id: delivery.id }, (d) =>
         takeable(d, attempts)
           ? {
+              ...parts,
               status: 'failed',
               dead: true,
               error: deliveryError(error),
@@ -224,25 +250,63 @@ export class Dispatcher {
     metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'retry', code: error.code });
     await deliveries.update({ id: delivery.id }, (d) =>
       takeable(d, attempts)
-        ? { error: deliveryError(error), nextAttemptAt: now + wait, history: { status: 'retrying', at: now, code: error.code } }
+        ? { ...parts, error: deliveryError(error), nextAttemptAt: now + wait, history: { status: 'retrying', at: now, code: error.code } }
         : null,
     );
   }
 
   /** Final: the message cannot reach the contact this way (refused by the platform, no channel, no file link). */
-  async #fail(delivery: DeliveryRecord, attempts: number, error: NonNullable<DeliveryRecord['error']>, channelId = ''): Promise<void> {
+  async #fail(
+    delivery: DeliveryRecord,
+    attempts: number,
+    error: NonNullable<DeliveryRecord['error']>,
+    channelId = '',
+    parts: { parts?: string[] } = {},
+  ): Promise<void> {
     const now = Date.now();
     this.deps.metrics.dispatchOutcomes.inc({ channel: channelId || (delivery.channelId ?? ''), outcome: 'failed', code: error.code });
     await this.deps.deliveries.update({ id: delivery.id }, (d) =>
       takeable(d, attempts)
-        ? { status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
+        ? { ...parts, status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
         : null,
     );
     this.wake();
   }
 
+  /**
+   * Waits while the account is on hold. Not an attempt: when this one reached the platform,
+   * the count goes back to what it was. Due again at the recheck, or at once on a resume;
+   * `held` in its history once per hold.
+   */
+  async #hold(
+    delivery: DeliveryRecord,
+    attempts: number,
+    channel: Channel,
+    recipientId: string | null,
+    error: Parameters<typeof deliveryError>[0] | null,
+    parts: string[],
+  ): Promise<void> {
+    const now = Date.now();
+    const code = error?.code ?? 'CHANNEL_HELD';
+    this.deps.metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'held', code });
+    await this.deps.deliveries.update({ id: delivery.id }, (d) =>
+      takeable(d, attempts)
+        ? {
+            attempts: error ? attempts - 1 : attempts,
+            channelId: channel.id,
+            channel: channel.type,
+            recipientId,
+            parts,
+            nextAttemptAt: now + HOLD_RECHECK_MS,
+            ...(error ? { error: deliveryError(error) } : {}),
+            ...(d.history.at(-1)?.status === 'held' ? {} : { history: { status: 'held' as const, at: now, code } }),
+          }
+        : null,
+    );
+  }
+
   /** The contact's preferred channel account, else the one it last wrote on, among those configured. */
-  async #route(delivery: DeliveryRecord): Promise<{ channel: Channel; recipientId: string } | null> {
+  async #route(delivery: DeliveryRecord): Promise<{ channel: Channel; recipientId: string; lastInboundAt: string | null } | null> {
     const contact = await this.deps.store.getContact(delivery.contactId);
     if (!contact) return null;
     const usable = contact.identities.filter((identity) => this.deps.channels.get(identity.channelId));
@@ -250,18 +314,31 @@ export class Dispatcher {
     const latest = [...usable].sort((a, b) => (b.lastInboundAt ?? '').localeCompare(a.lastInboundAt ?? ''))[0];
     const identity = preferred ?? latest;
     if (!identity) return null;
-    return { channel: this.deps.channels.get(identity.channelId) as Channel, recipientId: identity.externalId };
+    return {
+      channel: this.deps.channels.get(identity.channelId) as Channel,
+      recipientId: identity.externalId,
+      lastInboundAt: identity.lastInboundAt,
+    };
   }
 
   async #outbound(
     delivery: DeliveryRecord,
     recipientId: string,
+    lastInboundAt: string | null,
   ): Promise<{ ok: true; value: OutboundMessage } | { ok: false; error: NonNullable<DeliveryRecord['error']> }> {
     const { store } = this.deps;
     const message = await store.getMessage(delivery.conversationId, delivery.messageId);
     if (!message || message.deletedAt)
       return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
-    const value: OutboundMessage = { id: message.id, recipientId, text: message.text, metadata: message.metadata };
+    const value: OutboundMessage = {
+      id: message.id,
+      recipientId,
+      text: message.text,
+      metadata: message.metadata,
+      human: message.kind !== 'system' && message.senderId !== null,
+      lastInboundAt,
+      sentParts: delivery.parts,
+    };
     if (message.attachment) {
       const { uploadId, name, type, size } = message.attachment;
       value.file = { url: await this.deps.fileUrl(uploadId), name, type, size, bytes: () => this.deps.fileBytes(uploadId) };

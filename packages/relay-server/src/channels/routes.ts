@@ -1,4 +1,15 @@
-import { ChannelDelivery, Contact, ContactPage, DeadLetterPage, DeliveryList, Id, InboundOutcome, MessageId } from '@chat4all/protocol';
+import {
+  ChannelDelivery,
+  ChannelHealth,
+  ChannelHealthList,
+  Contact,
+  ContactPage,
+  DeadLetterPage,
+  DeliveryList,
+  Id,
+  InboundOutcome,
+  MessageId,
+} from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -162,6 +173,21 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       };
     },
   );
+  // Channel accounts' health: an account on hold waits for a resume once its credentials are fixed.
+  app.get('/v1/admin/channels', { config: { auth: 'server' }, schema: { response: { 200: ChannelHealthList } } }, async () => {
+    await ctx.health.refresh();
+    return { channels: channels.all().map((channel) => ctx.health.view(channel)) };
+  });
+  app.post(
+    '/v1/admin/channels/:channelId/resume',
+    { config: { auth: 'server' }, schema: { params: ChannelParams, response: { 200: ChannelHealth } } },
+    async (request) => {
+      const channel = channels.require(request.params.channelId);
+      await ctx.health.resume(channel);
+      return ctx.health.view(channel);
+    },
+  );
+
   const DeliveryParams = Type.Object({ deliveryId: Type.String({ minLength: 1, maxLength: 64 }) });
   app.post(
     '/v1/admin/dead-letters/:deliveryId/replay',

@@ -68,6 +68,12 @@ export class RelayMetrics {
     labelNames: ['channel'] as const,
     registers: [this.registry],
   });
+  readonly channelHeld = new Gauge({
+    name: 'chat4all_channel_held',
+    help: 'Channel accounts on hold because the platform refused their credentials: 1 held, 0 active',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
   readonly inboundEvents = new Counter({
     name: 'chat4all_inbound_events_total',
     help: 'Platform webhook events taken in, by channel and kind (message, status), and webhooks refused',

@@ -12,7 +12,16 @@ import type {
   UploadInfo,
   User,
 } from '@chat4all/protocol';
-import type { AppendInput, DeliveryPatch, DeliveryRecord, EarlyStatus, UploadRecord, WebhookCall, WebhookRecord } from './types.js';
+import type {
+  AppendInput,
+  ChannelHold,
+  DeliveryPatch,
+  DeliveryRecord,
+  EarlyStatus,
+  UploadRecord,
+  WebhookCall,
+  WebhookRecord,
+} from './types.js';
 
 /**
  * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
@@ -272,12 +281,14 @@ export interface DeliveryRow {
   dead: number | boolean;
   /** JSON array of history entries. */
   history: string;
+  /** JSON array of the platform's ids of the parts sent. */
+  parts: string;
   created_at: number;
   updated_at: number;
 }
 
 export const DELIVERY_COLUMNS =
-  'id, message_id, conversation_id, contact_id, seq, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, created_at, updated_at';
+  'id, message_id, conversation_id, contact_id, seq, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, parts, created_at, updated_at';
 
 export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
   return {
@@ -296,6 +307,7 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
     nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
     dead: Boolean(row.dead),
     history: JSON.parse(row.history) as DeliveryRecord['history'],
+    parts: JSON.parse(row.parts) as string[],
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -318,6 +330,7 @@ export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now
     next.status !== current.status ||
     next.externalId !== current.externalId ||
     next.dead !== current.dead ||
+    next.parts.length !== current.parts.length ||
     JSON.stringify(next.error) !== JSON.stringify(current.error);
   return {
     row: {
@@ -336,11 +349,24 @@ export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now
       next_attempt_at: next.nextAttemptAt,
       dead: next.dead,
       history: JSON.stringify(next.history),
+      parts: JSON.stringify(next.parts),
       created_at: next.createdAt,
       updated_at: next.updatedAt,
     },
     visible,
   };
+}
+
+export interface ChannelHoldRow {
+  channel_id: string;
+  code: string;
+  platform_code: string | null;
+  message: string;
+  since: number | string;
+}
+
+export function toChannelHold(row: ChannelHoldRow): ChannelHold {
+  return { channelId: row.channel_id, code: row.code, platformCode: row.platform_code, message: row.message, since: Number(row.since) };
 }
 
 /** A delivery as members see it. */
@@ -359,6 +385,7 @@ export function toChannelDelivery(record: DeliveryRecord): ChannelDelivery {
     deadLettered: record.dead,
     nextAttemptAt: record.status === 'pending' && !record.dead && record.attempts > 0 ? isoOrNull(record.nextAttemptAt) : null,
     history: record.history.map((entry) => ({ ...entry, at: iso(entry.at) })),
+    parts: record.parts,
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
   };

@@ -82,19 +82,33 @@ export interface DeliveryRecord {
   nextAttemptAt: number | null;
   dead: boolean;
   history: DeliveryHistoryEntry[];
+  /** The platform's ids of the parts sent so far, in order, when the message goes as several (empty otherwise). */
+  parts: string[];
   createdAt: number;
   updatedAt: number;
 }
 
 export interface DeliveryHistoryEntry {
-  status: DeliveryStatus | 'retrying' | 'dead-lettered' | 'replayed';
+  status: DeliveryStatus | 'retrying' | 'held' | 'dead-lettered' | 'replayed';
   at: number;
   code?: string;
 }
 
+/** Why a channel account is on hold, and since when (epoch ms). */
+export interface ChannelHold {
+  channelId: string;
+  code: string;
+  platformCode: string | null;
+  message: string;
+  since: number;
+}
+
 /** What to change on a delivery; `history` entries are appended. */
 export type DeliveryPatch = Partial<
-  Pick<DeliveryRecord, 'channelId' | 'channel' | 'recipientId' | 'status' | 'externalId' | 'error' | 'attempts' | 'nextAttemptAt' | 'dead'>
+  Pick<
+    DeliveryRecord,
+    'channelId' | 'channel' | 'recipientId' | 'status' | 'externalId' | 'error' | 'attempts' | 'nextAttemptAt' | 'dead' | 'parts'
+  >
 > & { history?: DeliveryHistoryEntry };
 
 /** An app's webhook endpoint. Times in epoch ms. */
@@ -433,6 +447,13 @@ export interface Store {
   listDeadLetters(page: { limit: number; after: string | null; channelId?: string }): Promise<DeliveryRecord[]>;
   /** How many deliveries wait in the dead-letter queue. */
   countDeadLetters(): Promise<number>;
+  /** The channel accounts on hold: the platform refused their credentials. */
+  listChannelHolds(): Promise<ChannelHold[]>;
+  /**
+   * Puts a channel account on hold (`hold`), or takes it off (`null`): then every delivery it
+   * held (pending on that account) is due at `now`, in order as ever. False when nothing changed.
+   */
+  setChannelHold(channelId: string, hold: ChannelHold | null, now: number): Promise<boolean>;
 
   // app webhooks
 

@@ -578,6 +578,24 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.claimDueDeliveries(now + 10, 1000, 10)).toHaveLength(1);
     });
 
+    it('holds a channel account once, and on resume makes its waiting deliveries due; keeps a delivery’s parts', async () => {
+      const { conversation } = await store.ensureContact(contactInput('5511999990001'));
+      const [sent] = await store.appendMessages([input({ conversationId: conversation.id, now })]);
+      const [delivery] = await store.listDeliveries(sent?.ok ? sent.message.id : '');
+      const id = delivery?.id as string;
+      await store.updateDelivery({ id }, () => ({ channelId: 'wa-main', nextAttemptAt: now + 3_600_000, parts: ['wamid.1'] }), now);
+      expect((await store.getDelivery({ id }))?.parts).toEqual(['wamid.1']);
+      const hold = { channelId: 'wa-main', code: 'UNAUTHORIZED', platformCode: '190', message: 'Session has expired', since: now };
+      expect(await store.setChannelHold('wa-main', hold, now)).toBe(true);
+      expect(await store.setChannelHold('wa-main', { ...hold, since: now + 1 }, now + 1)).toBe(false);
+      expect(await store.listChannelHolds()).toEqual([hold]);
+      expect(await store.claimDueDeliveries(now + 10, 1000, 10)).toEqual([]);
+      expect(await store.setChannelHold('wa-main', null, now + 20)).toBe(true);
+      expect(await store.listChannelHolds()).toEqual([]);
+      expect((await store.claimDueDeliveries(now + 20, 1000, 10)).map((d) => d.id)).toEqual([id]);
+      expect(await store.setChannelHold('wa-main', null, now + 30)).toBe(false);
+    });
+
     it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {
       const hook = {
         id: 'wh1',

@@ -23,6 +23,7 @@ export const WEBHOOK_EVENTS = [
   'member.updated',
   'member.removed',
   'contact.created',
+  'channel.health',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -3,6 +3,7 @@ import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Me
 import postgres from 'postgres';
 import {
   appendedMessage,
+  type ChannelHoldRow,
   CONTACT_COLUMNS,
   type ContactRow,
   type ConversationRow,
@@ -13,6 +14,7 @@ import {
   type MemberRow,
   type MessageRow,
   patchDelivery,
+  toChannelHold,
   toContacts,
   toConversation,
   toDeliveryRecord,
@@ -36,6 +38,7 @@ import {
 import type {
   AppendInput,
   AppendOutcome,
+  ChannelHold,
   ContactInput,
   ContactOutcome,
   ConversationCursor,
@@ -656,7 +659,7 @@ export class PostgresStore implements Store {
       await tx`
         UPDATE deliveries SET channel_id = ${next.channel_id}, channel = ${next.channel}, recipient_id = ${next.recipient_id},
           status = ${next.status}, external_id = ${next.external_id}, error = ${next.error}, attempts = ${next.attempts},
-          next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, updated_at = ${now}
+          next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, parts = ${next.parts}, updated_at = ${now}
         WHERE id = ${next.id}`;
       const eventSeq = visible
         ? await recordEvent(tx, next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now)
@@ -684,6 +687,28 @@ export class PostgresStore implements Store {
         AND (${page.after}::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM deliveries WHERE id = ${page.after}))
       ORDER BY created_at, id LIMIT ${page.limit}`;
     return rows.map(toDeliveryRecord);
+  }
+
+  async listChannelHolds(): Promise<ChannelHold[]> {
+    const rows = await this.sql<ChannelHoldRow[]>`SELECT * FROM channel_holds ORDER BY channel_id`;
+    return rows.map(toChannelHold);
+  }
+
+  async setChannelHold(channelId: string, hold: ChannelHold | null, now: number): Promise<boolean> {
+    if (hold) {
+      const inserted = await this.sql`
+        INSERT INTO channel_holds (channel_id, code, platform_code, message, since)
+        VALUES (${channelId}, ${hold.code}, ${hold.platformCode}, ${hold.message}, ${hold.since}) ON CONFLICT DO NOTHING`;
+      return inserted.count > 0;
+    }
+    return this.sql.begin(async (tx) => {
+      const removed = await tx`DELETE FROM channel_holds WHERE channel_id = ${channelId}`;
+      if (removed.count === 0) return false;
+      await tx`
+        UPDATE deliveries SET next_attempt_at = ${now}
+        WHERE channel_id = ${channelId} AND status = 'pending' AND NOT dead AND next_attempt_at IS NOT NULL`;
+      return true;
+    });
   }
 
   async countDeadLetters(): Promise<number> {

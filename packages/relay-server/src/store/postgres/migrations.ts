@@ -187,4 +187,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN private_metadata text NOT NULL DEFAULT '{}';
   `,
+  // The platform's ids of a delivery's parts, when a message goes out as several.
+  `
+  ALTER TABLE deliveries ADD COLUMN parts text NOT NULL DEFAULT '[]';
+  `,
+  // Channel accounts whose credentials the platform refused: their deliveries wait.
+  `
+  CREATE TABLE channel_holds (
+    channel_id text PRIMARY KEY,
+    code text NOT NULL,
+    platform_code text,
+    message text NOT NULL,
+    since bigint NOT NULL
+  );
+  `,
 ];

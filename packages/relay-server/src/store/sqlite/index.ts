@@ -4,6 +4,7 @@ import type { Contact, ConversationSummary, Member, MemberRole, Message, Metadat
 import Database from 'better-sqlite3';
 import {
   appendedMessage,
+  type ChannelHoldRow,
   CONTACT_COLUMNS,
   type ContactRow,
   type ConversationRow,
@@ -14,6 +15,7 @@ import {
   type MemberRow,
   type MessageRow,
   patchDelivery,
+  toChannelHold,
   toContacts,
   toConversation,
   toDeliveryRecord,
@@ -37,6 +39,7 @@ import {
 import type {
   AppendInput,
   AppendOutcome,
+  ChannelHold,
   ContactInput,
   ContactOutcome,
   ConversationCursor,
@@ -949,7 +952,7 @@ export class SqliteStore implements Store {
       this.#run(
         `UPDATE deliveries SET channel_id = @channel_id, channel = @channel, recipient_id = @recipient_id, status = @status,
            external_id = @external_id, error = @error, attempts = @attempts, next_attempt_at = @next_attempt_at, dead = @dead,
-           history = @history, updated_at = @updated_at WHERE id = @id`,
+           history = @history, parts = @parts, updated_at = @updated_at WHERE id = @id`,
         { ...next, dead: next.dead ? 1 : 0 },
       );
       const eventSeq = visible ? this.#recordEvent(next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now) : null;
@@ -983,6 +986,34 @@ export class SqliteStore implements Store {
       page.after,
       page.limit,
     ).map(toDeliveryRecord);
+  }
+
+  async listChannelHolds(): Promise<ChannelHold[]> {
+    return this.#all<ChannelHoldRow>('SELECT * FROM channel_holds ORDER BY channel_id').map(toChannelHold);
+  }
+
+  async setChannelHold(channelId: string, hold: ChannelHold | null, now: number): Promise<boolean> {
+    const change = this.db.transaction(() => {
+      if (hold)
+        return (
+          this.#run(
+            'INSERT INTO channel_holds (channel_id, code, platform_code, message, since) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+            channelId,
+            hold.code,
+            hold.platformCode,
+            hold.message,
+            hold.since,
+          ).changes > 0
+        );
+      if (this.#run('DELETE FROM channel_holds WHERE channel_id = ?', channelId).changes === 0) return false;
+      this.#run(
+        "UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND status = 'pending' AND dead = 0 AND next_attempt_at IS NOT NULL",
+        now,
+        channelId,
+      );
+      return true;
+    });
+    return change.immediate();
   }
 
   async countDeadLetters(): Promise<number> {

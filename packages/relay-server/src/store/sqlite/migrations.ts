@@ -181,4 +181,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
   `,
+  // The platform's ids of a delivery's parts, when a message goes out as several.
+  `
+  ALTER TABLE deliveries ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+  `,
+  // Channel accounts whose credentials the platform refused: their deliveries wait.
+  `
+  CREATE TABLE channel_holds (
+    channel_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    platform_code TEXT,
+    message TEXT NOT NULL,
+    since INTEGER NOT NULL
+  );
+  `,
 ];
