@@ -1,3 +1,5 @@
+import type { MessageContent } from '@chat4all/protocol';
+
 /** A file a message carries: a link the platform can fetch, and/or its bytes for platforms that take uploads. */
 export interface OutboundFile {
   /** A URL the platform's servers can download (a signed link to the relay's upload); null when the relay has no public URL. */
@@ -74,6 +76,8 @@ export interface InboundFile {
   name: string | null;
   type: string | null;
   size: number | null;
+  /** SHA-256 of the file as the platform gives it (lowercase hex), checked against the bytes fetched. */
+  sha256?: string;
 }
 
 export type InboundEvent =
@@ -86,8 +90,29 @@ export type InboundEvent =
       from: ExternalSender;
       text: string;
       file: InboundFile | null;
+      /**
+       * What the message is beyond its text and file: a location, contact cards, a button or
+       * list choice, a sticker, a voice note, or a platform type with no equivalent
+       * (`unsupported`). Absent or null for a plain text or file.
+       */
+      content?: MessageContent | null;
       sentAt: string;
       replyToExternalId: string | null;
+    }
+  | {
+      /** The contact changed the text of a message it sent (`externalId` is that message's). */
+      kind: 'edit';
+      externalId: string;
+      conversationKey: string;
+      text: string;
+      at: string;
+    }
+  | {
+      /** The contact deleted ("unsent") a message it sent. */
+      kind: 'delete';
+      externalId: string;
+      conversationKey: string;
+      at: string;
     }
   | {
       kind: 'status';

@@ -85,6 +85,123 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
     expect(fake.calls.length).toBe(before);
   });
 
+  it('reads quick replies, postbacks, stickers, locations, story replies, reactions, edits and unsends, and other attachments as unsupported', () => {
+    // messaging[] events as the Messenger and Instagram webhook references show them
+    // (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events, https://developers.facebook.com/docs/instagram-messaging/webhooks).
+    const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455' });
+    const instagram = new InstagramConnector({ accessToken: TOKEN, accountId: '17841400000' });
+    const wrap = (object: 'page' | 'instagram', messaging: Array<Record<string, unknown>>) => ({
+      object,
+      entry: [
+        {
+          id: '1122334455',
+          time: 1_795_600_000_000,
+          messaging: messaging.map((m) => ({
+            sender: { id: '6677' },
+            recipient: { id: '1122334455' },
+            timestamp: 1_795_600_000_000,
+            ...m,
+          })),
+        },
+      ],
+    });
+    const events = messenger.parseWebhook(
+      wrap('page', [
+        { message: { mid: 'm_qr', text: 'Red', quick_reply: { payload: 'COLOR_RED' } } },
+        { postback: { mid: 'm_pb', title: 'Get Started', payload: 'GET_STARTED' } },
+        {
+          message: {
+            mid: 'm_st',
+            attachments: [{ type: 'sticker', payload: { url: 'https://scontent.xx.fbcdn.net/sticker.png', sticker_id: 369239263222822 } }],
+          },
+        },
+        {
+          message: {
+            mid: 'm_loc',
+            attachments: [
+              {
+                title: 'My Location',
+                url: 'https://www.facebook.com/l.php?u=x',
+                type: 'location',
+                payload: { coordinates: { lat: 52, long: 4 } },
+              },
+            ],
+          },
+        },
+        {
+          message: {
+            mid: 'm_fb',
+            text: 'This is where I want to go: https://youtu.be/bbo_fZAjIhg',
+            attachments: [{ type: 'fallback', payload: { url: 'https://youtu.be/bbo_fZAjIhg', title: 'TAHITI - Heaven on Earth' } }],
+          },
+        },
+        {
+          message: {
+            mid: 'm_reel',
+            attachments: [{ type: 'ig_reel', payload: { url: 'https://lookaside.fbsbx.com/reel', title: 'a reel', reel_video_id: 1 } }],
+          },
+        },
+        { reaction: { reaction: 'love', emoji: '❤️', action: 'react', mid: 'm_out1' } },
+        { message_edit: { mid: 'm_qr', text: 'Red!', num_edit: 1 } },
+      ]),
+    ) as Array<Record<string, unknown>>;
+    expect(events.map((e) => [e.kind, e.externalId])).toEqual([
+      ['message', 'm_qr'],
+      ['message', 'm_pb'],
+      ['message', 'm_st'],
+      ['message', 'm_loc'],
+      ['message', 'm_fb'],
+      ['message', 'm_reel'],
+      ['message', 'reaction:m_out1:6677:1795600000000'],
+      ['edit', 'm_qr'],
+    ]);
+    expect(events[0]).toMatchObject({ text: 'Red', content: { type: 'choice', payload: 'COLOR_RED', title: 'Red' } });
+    expect(events[1]).toMatchObject({ text: 'Get Started', content: { type: 'choice', payload: 'GET_STARTED', title: 'Get Started' } });
+    expect(events[2]).toMatchObject({
+      content: { type: 'sticker' },
+      file: { platformFileId: 'https://scontent.xx.fbcdn.net/sticker.png' },
+    });
+    expect(events[3]).toMatchObject({ text: 'My Location', file: null, content: { type: 'location', latitude: 52, longitude: 4 } });
+    expect(events[4]).toMatchObject({
+      text: 'This is where I want to go: https://youtu.be/bbo_fZAjIhg',
+      file: null,
+      content: { type: 'unsupported', platformType: 'fallback' },
+    });
+    expect(events[5]).toMatchObject({
+      text: 'https://lookaside.fbsbx.com/reel',
+      file: null,
+      content: { type: 'unsupported', platformType: 'ig_reel' },
+    });
+    expect(events[6]).toMatchObject({ text: '❤️', content: { type: 'unsupported', platformType: 'reaction' }, replyToExternalId: 'm_out1' });
+    expect(events[7]).toMatchObject({ text: 'Red!' });
+
+    const ig = instagram.parseWebhook(
+      wrap('instagram', [
+        { message: { mid: 'm_story', text: 'Que lindo!', reply_to: { story: { url: 'https://lookaside.fbsbx.com/story', id: '1789' } } } },
+        {
+          message: { mid: 'm_mention', attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside.fbsbx.com/mention' } }] },
+        },
+        { message: { mid: 'message-id-to-delete', is_deleted: true } },
+      ]),
+    ) as Array<Record<string, unknown>>;
+    expect(ig[0]).toMatchObject({
+      kind: 'message',
+      text: 'Que lindo!',
+      content: { type: 'story_reply', url: 'https://lookaside.fbsbx.com/story' },
+    });
+    expect(ig[1]).toMatchObject({
+      kind: 'message',
+      text: 'https://lookaside.fbsbx.com/mention',
+      content: { type: 'unsupported', platformType: 'story_mention' },
+    });
+    expect(ig[2]).toEqual({
+      kind: 'delete',
+      externalId: 'message-id-to-delete',
+      conversationKey: '6677',
+      at: new Date(1_795_600_000_000).toISOString(),
+    });
+  });
+
   it('reads signed messaging webhooks: messages, deliveries by mid, reads by watermark (Messenger) or mid (Instagram); echoes skipped', async () => {
     fake = await fakeMetaSend({ channel: 'instagram', accessToken: TOKEN, accountId: '17841400000' });
     const instagram = new InstagramConnector({ accessToken: TOKEN, accountId: '17841400000', appSecret: 'app-secret', verifyToken: 'vt' });
@@ -131,6 +248,7 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
         from: { id: '5566', name: null, username: null },
         text: 'oi',
         file: null,
+        content: null,
         sentAt: new Date(at).toISOString(),
         replyToExternalId: 'm_ig0',
       },

@@ -162,6 +162,7 @@ describe('Telegram connector against a Bot API fake', () => {
         from: { id: '4242', name: 'Maria Silva', username: 'msilva' },
         text: 'Oi',
         file: null,
+        content: null,
         sentAt: new Date(1_795_600_000 * 1000).toISOString(),
         replyToExternalId: '4242:9',
       },
@@ -182,7 +183,87 @@ describe('Telegram connector against a Bot API fake', () => {
       text: '',
       file: { platformFileId: 'doc', name: 'nota.pdf', type: 'application/pdf' },
     });
-    expect(connector.parseWebhook({ update_id: 4, edited_message: {} })).toEqual([]);
+    expect(() => connector.parseWebhook({ update_id: 4, edited_message: {} })).toThrow(TypeError);
+  });
+
+  it('reads every kind of Message content, and edited messages as edits', () => {
+    // Message fields as the Bot API documents them (https://core.telegram.org/bots/api#message and the types it links).
+    const file = (id: string) => ({ file_id: id, file_unique_id: `u${id}`, file_size: 1000 });
+    const parse = (extra: Record<string, unknown>) => connector.parseWebhook(update(10, 30, extra))[0] as Record<string, unknown>;
+    expect(parse({ voice: { ...file('v'), duration: 3, mime_type: 'audio/ogg' } })).toMatchObject({
+      content: { type: 'voice' },
+      file: { platformFileId: 'v', type: 'audio/ogg' },
+    });
+    expect(
+      parse({
+        audio: {
+          ...file('a'),
+          duration: 200,
+          performer: 'Tom Jobim',
+          title: 'Águas de Março',
+          mime_type: 'audio/mpeg',
+          file_name: 'aguas.mp3',
+        },
+      }),
+    ).toMatchObject({ content: null, file: { name: 'aguas.mp3', type: 'audio/mpeg' } });
+    expect(
+      parse({ video: { ...file('vd'), width: 640, height: 360, duration: 5, mime_type: 'video/mp4' }, caption: 'olha' }),
+    ).toMatchObject({ text: 'olha', file: { platformFileId: 'vd' } });
+    // Round videos carry no mime_type.
+    expect(parse({ video_note: { ...file('vn'), length: 240, duration: 4 } })).toMatchObject({
+      content: { type: 'video_note' },
+      file: { type: 'video/mp4' },
+    });
+    expect(
+      parse({ sticker: { ...file('st'), type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '😀' } }),
+    ).toMatchObject({ content: { type: 'sticker', animated: false, emoji: '😀' }, file: { type: 'image/webp' } });
+    // An animation comes with `document` set too: read as the animation.
+    expect(
+      parse({
+        animation: { ...file('gif'), width: 320, height: 240, duration: 2, mime_type: 'video/mp4', file_name: 'dance.mp4' },
+        document: { ...file('gif'), file_name: 'dance.mp4', mime_type: 'video/mp4' },
+      }),
+    ).toMatchObject({ file: { platformFileId: 'gif', name: 'dance.mp4' } });
+    expect(parse({ location: { latitude: -23.5505, longitude: -46.6333 } })).toMatchObject({
+      text: '-23.5505, -46.6333',
+      file: null,
+      content: { type: 'location', latitude: -23.5505, longitude: -46.6333, name: null },
+    });
+    expect(
+      parse({
+        location: { latitude: -22.9519, longitude: -43.2105 },
+        venue: { location: { latitude: -22.9519, longitude: -43.2105 }, title: 'Cristo Redentor', address: 'Parque Nacional da Tijuca' },
+      }),
+    ).toMatchObject({
+      text: 'Cristo Redentor — Parque Nacional da Tijuca',
+      content: { type: 'location', name: 'Cristo Redentor', address: 'Parque Nacional da Tijuca' },
+    });
+    expect(parse({ contact: { phone_number: '+5511988887777', first_name: 'João', last_name: 'Souza', user_id: 5566 } })).toMatchObject({
+      text: 'João Souza',
+      content: {
+        type: 'contacts',
+        contacts: [{ name: 'João Souza', phones: [{ phone: '+5511988887777', type: null }], emails: [], organization: null }],
+      },
+    });
+    expect(
+      parse({
+        poll: {
+          id: 'p1',
+          question: 'Pizza?',
+          options: [],
+          total_voter_count: 0,
+          is_closed: false,
+          is_anonymous: true,
+          type: 'regular',
+          allows_multiple_answers: false,
+        },
+      }),
+    ).toMatchObject({ content: { type: 'unsupported', platformType: 'poll' } });
+    expect(parse({ dice: { emoji: '🎲', value: 4 } })).toMatchObject({ content: { type: 'unsupported', platformType: 'dice' } });
+    const edited = { update_id: 11, edited_message: { ...update(0, 30).message, text: 'Oi (editado)', edit_date: 1_795_600_100 } };
+    expect(connector.parseWebhook(edited)).toEqual([
+      { kind: 'edit', externalId: '4242:30', conversationKey: '4242', text: 'Oi (editado)', at: new Date(1_795_600_100_000).toISOString() },
+    ]);
   });
 
   it('sets its webhook with the secret, and long-polls updates with a moving offset', async () => {

@@ -1,69 +1,58 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsAppConnector } from '../src/index.js';
-import { fakeGraph } from '../src/testing/index.js';
+import { fakeGraph, whatsappWebhook } from '../src/testing/index.js';
 
 const ACCESS_TOKEN = 'EAAJB-test-token';
 const PHONE_NUMBER_ID = '106540352242922';
 const APP_SECRET = 'app-secret-for-signatures';
 
 /** A `messages` webhook as Meta posts it, with an inbound text, an image and two statuses. */
-const webhook = {
-  object: 'whatsapp_business_account',
-  entry: [
+const webhook = whatsappWebhook(
+  [
     {
-      id: '102290129340398',
-      changes: [
+      contacts: [{ profile: { name: 'Maria Silva' }, wa_id: '5511999990000' }],
+      messages: [
+        { from: '5511999990000', id: 'wamid.IN1', timestamp: '1795600000', type: 'text', text: { body: 'Oi, tudo bem?' } },
         {
-          field: 'messages',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
-            contacts: [{ profile: { name: 'Maria Silva' }, wa_id: '5511999990000' }],
-            messages: [
-              { from: '5511999990000', id: 'wamid.IN1', timestamp: '1795600000', type: 'text', text: { body: 'Oi, tudo bem?' } },
-              {
-                from: '5511999990000',
-                id: 'wamid.IN2',
-                timestamp: '1795600010',
-                type: 'image',
-                image: { caption: 'a foto', mime_type: 'image/jpeg', sha256: 'abc=', id: '1003383421387256' },
-                context: { from: '15550783881', id: 'wamid.OUT1' },
-              },
-            ],
+          from: '5511999990000',
+          id: 'wamid.IN2',
+          timestamp: '1795600010',
+          type: 'image',
+          image: {
+            caption: 'a foto',
+            mime_type: 'image/jpeg',
+            sha256: 'SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=',
+            id: '1003383421387256',
           },
+          context: { from: '15550783881', id: 'wamid.OUT1' },
         },
+      ],
+    },
+    {
+      statuses: [
+        { id: 'wamid.OUT1', status: 'read', timestamp: '1795600020', recipient_id: '5511999990000' },
         {
-          field: 'messages',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
-            statuses: [
-              { id: 'wamid.OUT1', status: 'read', timestamp: '1795600020', recipient_id: '5511999990000' },
-              {
-                id: 'wamid.OUT2',
-                status: 'failed',
-                timestamp: '1795600030',
-                recipient_id: '5511999990000',
-                errors: [
-                  {
-                    code: 131047,
-                    title: 'Re-engagement message',
-                    message: 'Re-engagement message',
-                    error_data: {
-                      details:
-                        'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
-                    },
-                  },
-                ],
+          id: 'wamid.OUT2',
+          status: 'failed',
+          timestamp: '1795600030',
+          recipient_id: '5511999990000',
+          errors: [
+            {
+              code: 131047,
+              title: 'Re-engagement message',
+              message: 'Re-engagement message',
+              error_data: {
+                details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
               },
-            ],
-          },
+            },
+          ],
         },
       ],
     },
   ],
-};
+  { phoneNumberId: PHONE_NUMBER_ID },
+);
 
 describe('WhatsApp Cloud API connector against a Graph API fake', () => {
   let graph: Awaited<ReturnType<typeof fakeGraph>>;
@@ -177,6 +166,147 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
     expect(graph.calls.length).toBe(before);
   });
 
+  it('reads every message type of the webhook reference: media, stickers, voice, locations, contacts, choices, edits, revokes, and the rest as unsupported', () => {
+    // Message objects as the Cloud API webhook reference shows them
+    // (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components, messages object; /reference/messages/<type>).
+    const from = '16505551234';
+    const base = (id: string, type: string, body: Record<string, unknown>) => ({ from, id, timestamp: '1750025136', type, ...body });
+    const messages = [
+      base('wamid.A', 'audio', {
+        audio: {
+          mime_type: 'audio/ogg; codecs=opus',
+          sha256: 'm04pFf2ERdaopTyFkGPA0+bX3i+YY2dYgVFwOgDLSDI=',
+          id: '1234567890987654321',
+          voice: true,
+        },
+      }),
+      base('wamid.S', 'sticker', {
+        sticker: {
+          mime_type: 'image/webp',
+          sha256: 'HcwyCKrTKXHk0a00ms4HWIA76GY0Du6q4Z/iuwevw=',
+          id: '2234567890987654321',
+          animated: true,
+        },
+      }),
+      base('wamid.L', 'location', {
+        location: {
+          latitude: 37.4611978,
+          longitude: -122.2164385,
+          name: 'Facebook HQ',
+          address: '1 Hacker Way, Menlo Park, CA 94025',
+          url: 'https://maps.google.com/?cid=2000000000000000000',
+        },
+      }),
+      base('wamid.C', 'contacts', {
+        contacts: [
+          {
+            name: { first_name: 'Chandler', last_name: 'Bing', formatted_name: 'Chandler Bing' },
+            phones: [{ phone: '+1 555-555-5555', wa_id: '972987654321', type: 'CELL' }],
+            emails: [{ email: 'chandler@example.com', type: 'WORK' }],
+            org: { company: 'Chanandler Inc' },
+          },
+        ],
+      }),
+      {
+        ...base('wamid.B', 'interactive', {
+          interactive: { type: 'button_reply', button_reply: { id: 'cancel-button', title: 'Cancel' } },
+        }),
+        context: { from: '15550783881', id: 'wamid.OUT9' },
+      },
+      base('wamid.LI', 'interactive', {
+        interactive: {
+          type: 'list_reply',
+          list_reply: { id: 'priority_express', title: 'Priority Mail Express', description: 'Next Day to 2 Days' },
+        },
+      }),
+      base('wamid.Q', 'button', { button: { payload: 'callback_data', text: 'title' } }),
+      base('wamid.R', 'reaction', { reaction: { message_id: 'wamid.OUT9', emoji: '😮' } }),
+      base('wamid.U', 'unsupported', {
+        errors: [
+          {
+            code: 131051,
+            title: 'Message type unknown',
+            message: 'Message type unknown',
+            error_data: { details: 'Message type is currently not supported.' },
+          },
+        ],
+        unsupported: { type: 'poll' },
+      }),
+      base('wamid.E', 'edit', {
+        edit: { original_message_id: 'wamid.IN1', message: { type: 'text', text: { body: 'Oi, tudo bem? (editado)' } } },
+      }),
+      base('wamid.V', 'revoke', { revoke: { original_message_id: 'wamid.IN2' } }),
+    ];
+    const body = whatsappWebhook(
+      { contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: from }], messages },
+      { phoneNumberId: PHONE_NUMBER_ID },
+    );
+    const events = connector.parseWebhook(body);
+    const byId = (id: string) => events.find((e) => 'externalId' in e && e.externalId === id) as Record<string, unknown> | undefined;
+    expect(byId('wamid.A')).toMatchObject({
+      text: '',
+      content: { type: 'voice' },
+      file: { platformFileId: '1234567890987654321', type: 'audio/ogg; codecs=opus' },
+    });
+    expect(byId('wamid.S')).toMatchObject({ content: { type: 'sticker', animated: true, emoji: null }, file: { type: 'image/webp' } });
+    expect(byId('wamid.L')).toMatchObject({
+      text: 'Facebook HQ — 1 Hacker Way, Menlo Park, CA 94025',
+      file: null,
+      content: {
+        type: 'location',
+        latitude: 37.4611978,
+        longitude: -122.2164385,
+        name: 'Facebook HQ',
+        url: 'https://maps.google.com/?cid=2000000000000000000',
+      },
+    });
+    expect(byId('wamid.C')).toMatchObject({
+      text: 'Chandler Bing',
+      content: {
+        type: 'contacts',
+        contacts: [
+          {
+            name: 'Chandler Bing',
+            phones: [{ phone: '+1 555-555-5555', type: 'CELL' }],
+            emails: ['chandler@example.com'],
+            organization: 'Chanandler Inc',
+          },
+        ],
+      },
+    });
+    expect(byId('wamid.B')).toMatchObject({
+      text: 'Cancel',
+      content: { type: 'choice', payload: 'cancel-button', title: 'Cancel', description: null },
+      replyToExternalId: 'wamid.OUT9',
+    });
+    expect(byId('wamid.LI')).toMatchObject({
+      text: 'Priority Mail Express',
+      content: { type: 'choice', payload: 'priority_express', description: 'Next Day to 2 Days' },
+    });
+    expect(byId('wamid.Q')).toMatchObject({ text: 'title', content: { type: 'choice', payload: 'callback_data', title: 'title' } });
+    expect(byId('wamid.R')).toMatchObject({
+      text: '😮',
+      content: { type: 'unsupported', platformType: 'reaction' },
+      replyToExternalId: 'wamid.OUT9',
+    });
+    expect(byId('wamid.U')).toMatchObject({ kind: 'message', text: '', content: { type: 'unsupported', platformType: 'poll' } });
+    expect(byId('wamid.IN1')).toEqual({
+      kind: 'edit',
+      externalId: 'wamid.IN1',
+      conversationKey: from,
+      text: 'Oi, tudo bem? (editado)',
+      at: new Date(1_750_025_136_000).toISOString(),
+    });
+    expect(byId('wamid.IN2')).toEqual({
+      kind: 'delete',
+      externalId: 'wamid.IN2',
+      conversationKey: from,
+      at: new Date(1_750_025_136_000).toISOString(),
+    });
+    expect(events).toHaveLength(messages.length);
+    expect(events.filter((e) => e.kind === 'message' && e.text === '' && !e.file && !e.content)).toEqual([]);
+  });
+
   it('accepts only webhooks signed with the app secret, answers the verification GET, and reads messages and statuses', () => {
     const rawBody = Buffer.from(JSON.stringify(webhook));
     const signature = `sha256=${createHmac('sha256', APP_SECRET).update(rawBody).digest('hex')}`;
@@ -198,6 +328,7 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
         from: { id: '5511999990000', name: 'Maria Silva', username: null },
         text: 'Oi, tudo bem?',
         file: null,
+        content: null,
         sentAt: new Date(1_795_600_000_000).toISOString(),
         replyToExternalId: null,
       },
@@ -207,7 +338,15 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
         conversationKey: '5511999990000',
         from: { id: '5511999990000', name: 'Maria Silva', username: null },
         text: 'a foto',
-        file: { platformFileId: '1003383421387256', name: null, type: 'image/jpeg', size: null },
+        // The webhook's base64 SHA-256, as hex, to check the bytes fetched against.
+        file: {
+          platformFileId: '1003383421387256',
+          name: null,
+          type: 'image/jpeg',
+          size: null,
+          sha256: '49f227634806293b0995459bc310b593e1400f41591efcf07e9bced335f41942',
+        },
+        content: null,
         sentAt: new Date(1_795_600_010_000).toISOString(),
         replyToExternalId: 'wamid.OUT1',
       },

@@ -55,8 +55,62 @@ export type Member = Static<typeof Member>;
 export const ConversationType = Type.Union([Type.Literal('private'), Type.Literal('group')]);
 export type ConversationType = Static<typeof ConversationType>;
 
-export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('system'), Type.Literal('file')]);
+/**
+ * What a message is. `location`, `contacts` and `unsupported` come from external channels
+ * (a pin, shared contact cards, a platform message type with no equivalent here) and carry
+ * their `content`.
+ */
+export const MessageKind = Type.Union([
+  Type.Literal('text'),
+  Type.Literal('system'),
+  Type.Literal('file'),
+  Type.Literal('location'),
+  Type.Literal('contacts'),
+  Type.Literal('unsupported'),
+]);
 export type MessageKind = Static<typeof MessageKind>;
+
+const OptionalText = Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]);
+
+/** A shared contact card (WhatsApp `contacts`, Telegram `contact`). */
+export const ContactCard = Type.Object({
+  name: Type.String({ maxLength: 512 }),
+  phones: Type.Array(Type.Object({ phone: Type.String({ maxLength: 64 }), type: OptionalText }), { maxItems: 20 }),
+  emails: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 20 }),
+  organization: OptionalText,
+});
+export type ContactCard = Static<typeof ContactCard>;
+
+/**
+ * The structured part of a message from an external channel, beyond its text and file:
+ * where a pin is, the contact cards shared, the button or list choice (or postback) made
+ * with its payload, that a file is a sticker, a voice note or a round video, that it
+ * answers an Instagram story, or the platform's type of a message this model has no kind for.
+ */
+export const MessageContent = Type.Union([
+  Type.Object({
+    type: Type.Literal('location'),
+    latitude: Type.Number({ minimum: -90, maximum: 90 }),
+    longitude: Type.Number({ minimum: -180, maximum: 180 }),
+    name: OptionalText,
+    address: OptionalText,
+    url: OptionalText,
+  }),
+  Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(ContactCard, { minItems: 1, maxItems: 50 }) }),
+  Type.Object({
+    type: Type.Literal('choice'),
+    /** The button's, list row's or postback's payload, as the app set it. */
+    payload: Type.String({ maxLength: 4096 }),
+    title: Type.String({ maxLength: 4096 }),
+    description: OptionalText,
+  }),
+  Type.Object({ type: Type.Literal('sticker'), animated: Type.Boolean(), emoji: OptionalText }),
+  Type.Object({ type: Type.Literal('voice') }),
+  Type.Object({ type: Type.Literal('video_note') }),
+  Type.Object({ type: Type.Literal('story_reply'), url: OptionalText }),
+  Type.Object({ type: Type.Literal('unsupported'), platformType: Type.String({ minLength: 1, maxLength: 128 }) }),
+]);
+export type MessageContent = Static<typeof MessageContent>;
 
 /**
  * A finished upload attached to a file message. The relay fills every field from the upload
@@ -109,6 +163,8 @@ export const Message = Type.Object({
   metadata: Metadata,
   /** The file of a `file` message; `null` otherwise, and once deleted. */
   attachment: Type.Union([Attachment, Type.Null()]),
+  /** The structured content of a message from an external channel; `null` otherwise, and once deleted. */
+  content: Type.Union([MessageContent, Type.Null()]),
   replyTo: Type.Union([MessageId, Type.Null()]),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),

@@ -346,6 +346,158 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     await app.close();
   });
 
+  it('every WhatsApp message type reaches agents with its kind and content; a contact’s edit and revoke change the stored message', async () => {
+    const { graph, socket } = await whatsappRelay();
+    const created = (await graph.inbound({ from: CUSTOMER, name: 'Maria Silva', text: 'oi' })).id;
+    const first = await socket.waitFor((f) => f.type === 'message.created');
+    const conversationId = first.type === 'message.created' ? first.message.conversationId : '';
+    // The message.created of the platform message `answer.id`.
+    const next = async (answer: Promise<{ id: string }>) => {
+      const { id } = await answer;
+      const frame = await socket.waitFor(
+        (f) => f.type === 'message.created' && (f.message.metadata.channel as { externalId?: string } | undefined)?.externalId === id,
+      );
+      if (frame.type !== 'message.created') throw new Error('unreachable');
+      return frame.message;
+    };
+    // Message objects as in the webhook reference (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components).
+    expect(
+      await next(
+        graph.inboundMessage({
+          from: CUSTOMER,
+          type: 'location',
+          location: { latitude: -23.5613, longitude: -46.6565, name: 'MASP', address: 'Av. Paulista, 1578' },
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'location',
+      text: 'MASP — Av. Paulista, 1578',
+      content: { type: 'location', latitude: -23.5613, longitude: -46.6565, name: 'MASP' },
+    });
+    expect(
+      await next(
+        graph.inboundMessage({
+          from: CUSTOMER,
+          type: 'contacts',
+          contacts: [{ name: { formatted_name: 'João Souza' }, phones: [{ phone: '+55 11 98888-7777', type: 'CELL' }] }],
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'contacts',
+      text: 'João Souza',
+      content: { type: 'contacts', contacts: [{ name: 'João Souza', phones: [{ phone: '+55 11 98888-7777' }] }] },
+    });
+    expect(
+      await next(
+        graph.inboundMessage({
+          from: CUSTOMER,
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'confirm-7', title: 'Confirmar' } },
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'text',
+      text: 'Confirmar',
+      content: { type: 'choice', payload: 'confirm-7', title: 'Confirmar' },
+    });
+    const webp = randomBytes(300);
+    const sticker = await next(
+      graph.inboundMedia({ from: CUSTOMER, kind: 'sticker', bytes: webp, mimeType: 'image/webp', extra: { animated: false } }),
+    );
+    expect(sticker).toMatchObject({
+      kind: 'file',
+      content: { type: 'sticker', animated: false },
+      attachment: { type: 'image/webp', size: 300, sha256: createHash('sha256').update(webp).digest('hex') },
+    });
+    expect(
+      await next(
+        graph.inboundMedia({ from: CUSTOMER, kind: 'audio', bytes: randomBytes(200), mimeType: 'audio/ogg', extra: { voice: true } }),
+      ),
+    ).toMatchObject({ kind: 'file', content: { type: 'voice' }, attachment: { type: 'audio/ogg' } });
+    expect(
+      await next(
+        graph.inboundMessage({
+          from: CUSTOMER,
+          type: 'unsupported',
+          unsupported: { type: 'poll' },
+          errors: [{ code: 131051, title: 'Message type unknown' }],
+        }),
+      ),
+    ).toMatchObject({ kind: 'unsupported', text: '', content: { type: 'unsupported', platformType: 'poll' } });
+
+    // Coexistence numbers report a customer's edit and revoke of a message.
+    await graph.inboundMessage({
+      from: CUSTOMER,
+      type: 'edit',
+      edit: { original_message_id: created, message: { type: 'text', text: { body: 'oi, tudo bem?' } } },
+    });
+    const edited = await socket.waitFor((f) => f.type === 'message.updated');
+    expect(edited.type === 'message.updated' && edited.message).toMatchObject({ text: 'oi, tudo bem?', editedAt: expect.any(String) });
+    await graph.inboundMessage({ from: CUSTOMER, type: 'revoke', revoke: { original_message_id: created } });
+    const deleted = await socket.waitFor((f) => f.type === 'message.deleted');
+    expect(deleted.type === 'message.deleted' && deleted.message).toMatchObject({ text: '', deletedAt: expect.any(String) });
+    // Delivered again, the revoke changes nothing more.
+    expect(await graph.inboundMessage({ from: CUSTOMER, type: 'revoke', revoke: { original_message_id: created } })).toMatchObject({
+      status: 200,
+    });
+    const history = await relay.http<{ messages: Array<{ kind: string; text: string }> }>(
+      'GET',
+      `/v1/conversations/${conversationId}/messages`,
+      { as: API_KEY },
+    );
+    expect(history.body.messages.map((m) => m.kind)).toEqual(['text', 'location', 'contacts', 'text', 'file', 'file', 'unsupported']);
+    expect(history.body.messages.filter((m) => m.kind === 'text' && m.text === '')).toHaveLength(1);
+  });
+
+  it('a Telegram edit becomes message.updated, and an Instagram unsend message.deleted', async () => {
+    telegram = await fakeTelegram('123:bot-token');
+    meta = await fakeMetaSend({ channel: 'instagram', accessToken: 'ig-token', accountId: '17841400000' });
+    relay = await startRelay({
+      channels: [
+        { id: 'tg', type: 'telegram', members: ['agent'], token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url },
+        {
+          id: 'ig',
+          type: 'instagram',
+          members: ['agent'],
+          accessToken: 'ig-token',
+          accountId: '17841400000',
+          appSecret: 'ig-app-secret',
+          verifyToken: 'v',
+          baseUrl: meta.url,
+        },
+      ],
+    });
+    meta.subscribe(`${relay.url}/v1/channels/ig/webhook`, 'ig-app-secret');
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const bot = new TelegramConnector({ token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url });
+    await bot.setWebhook(`${relay.url}/v1/channels/tg/webhook`);
+    expect(telegram.webhook()).toMatchObject({ url: `${relay.url}/v1/channels/tg/webhook` });
+    const sent = await telegram.inbound({ chatId: 777002, firstName: 'Rui', text: 'olá' });
+    const original = await socket.waitFor((f) => f.type === 'message.created');
+    const message = original.type === 'message.created' ? original.message : null;
+    // Telegram's edited_message Update: the same message, with its new text and edit_date (https://core.telegram.org/bots/api#update).
+    await telegram.postUpdate({
+      update_id: 900,
+      edited_message: {
+        message_id: sent.messageId,
+        from: { id: 777002, is_bot: false, first_name: 'Rui' },
+        chat: { id: 777002, type: 'private', first_name: 'Rui' },
+        date: Math.floor(Date.now() / 1000) - 5,
+        edit_date: Math.floor(Date.now() / 1000),
+        text: 'olá, bom dia',
+      },
+    });
+    const updated = await socket.waitFor((f) => f.type === 'message.updated');
+    expect(updated.type === 'message.updated' && updated.message).toMatchObject({ id: message?.id, text: 'olá, bom dia' });
+
+    const { mid } = await meta.inbound({ from: '5566', text: 'mensagem errada' });
+    await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'mensagem errada');
+    await meta.event('5566', { message: { mid, is_deleted: true } });
+    const unsent = await socket.waitFor((f) => f.type === 'message.deleted');
+    expect(unsent.type === 'message.deleted' && unsent.message).toMatchObject({ text: '', deletedAt: expect.any(String) });
+  });
+
   it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {
     telegram = await fakeTelegram('123:bot-token');
     relay = await startRelay({

@@ -68,6 +68,8 @@ export interface ChatMessage {
   metadata: Metadata;
   /** A file message's file, once uploaded (download it from `/v1/uploads/{uploadId}`). */
   attachment: Attachment | null;
+  /** What a message from an external channel is beyond its text and file (a location, contact cards, a button choice…); `null` otherwise. */
+  content: Message['content'];
   /** A file message of this user's still uploading: what is being sent (progress: `client.uploadOf(id)`). */
   pendingFile?: { name: string; type: string; size: number };
   replyTo: string | null;
@@ -584,6 +586,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
         text: entry.text,
         metadata: entry.metadata ?? {},
         attachment: entry.file?.attachment ?? null,
+        content: null,
         replyTo: entry.replyTo ?? null,
         createdAt,
         editedAt: null,
@@ -646,6 +649,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       text: entry.text,
       metadata: entry.metadata ?? {},
       attachment: entry.file?.attachment ?? null,
+      content: null,
       replyTo: entry.replyTo ?? null,
       createdAt: new Date(entry.createdAt).toISOString(),
       editedAt: null,

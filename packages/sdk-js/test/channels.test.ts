@@ -67,6 +67,44 @@ describe('external contacts through the SDK', () => {
     expect(loaded.map((d) => d.status)).toEqual(['read']);
   });
 
+  it('WhatsApp: a location, a button choice, a voice note and an unsupported type arrive with their kind and content; a revoke deletes', async () => {
+    const graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    cleanup.push(graph.close);
+    const { relay, agent } = await inbox({
+      config: { channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }] },
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    const from = '5511977776666';
+    // Message objects as the Cloud API webhook reference shows them.
+    const pin = await graph.inboundMessage({
+      from,
+      name: 'Rita',
+      type: 'location',
+      location: { latitude: -22.9068, longitude: -43.1729, name: 'Centro' },
+    });
+    const [conversation] = await until(agent.conversations, (list) => list.length === 1);
+    const conversationId = conversation?.id as string;
+    await graph.inboundMessage({
+      from,
+      type: 'interactive',
+      interactive: { type: 'list_reply', list_reply: { id: 'slot-14h', title: '14:00', description: 'Terça' } },
+    });
+    await graph.inboundMedia({ from, kind: 'audio', bytes: Buffer.from('OggS voice'), mimeType: 'audio/ogg', extra: { voice: true } });
+    await graph.inboundMessage({ from, type: 'order', order: { catalog_id: '354160437058781', text: 'quero estes', product_items: [] } });
+    const list = await until(agent.messages(conversationId), (messages) => messages.length === 4);
+    expect(list.map((m) => [m.kind, m.text, m.content?.type])).toEqual([
+      ['location', 'Centro', 'location'],
+      ['text', '14:00', 'choice'],
+      ['file', '', 'voice'],
+      ['unsupported', 'quero estes', 'unsupported'],
+    ]);
+    expect(list[1]?.content).toEqual({ type: 'choice', payload: 'slot-14h', title: '14:00', description: 'Terça' });
+    expect(list[3]?.content).toEqual({ type: 'unsupported', platformType: 'order' });
+    await graph.inboundMessage({ from, type: 'revoke', revoke: { original_message_id: pin.id } });
+    const gone = await until(agent.messages(conversationId), (messages) => messages[0]?.deletedAt !== null);
+    expect(gone[0]).toMatchObject({ text: '', content: null });
+  });
+
   it('Telegram: answers are sent; once the user blocks the bot they fail with Telegram’s reason on the message', async () => {
     const telegram = await fakeTelegram('42:tg-token');
     cleanup.push(telegram.close);

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { MessageContent } from '@chat4all/protocol';
 import { getFile, postJson } from '../http.js';
 import { sendParts } from '../parts.js';
 import { splitText, type TextUnit } from '../text.js';
@@ -89,9 +90,24 @@ interface MessagingEvent {
     mid: string;
     text?: string;
     is_echo?: boolean;
-    reply_to?: { mid?: string };
-    attachments?: Array<{ type: string; payload?: { url?: string } }>;
+    /** Instagram: the person unsent it. */
+    is_deleted?: boolean;
+    is_unsupported?: boolean;
+    quick_reply?: { payload: string };
+    sticker_id?: number;
+    reply_to?: { mid?: string; story?: { url?: string; id?: string } };
+    attachments?: Array<{
+      type: string;
+      title?: string;
+      payload?: { url?: string; title?: string; sticker_id?: number; coordinates?: { lat: number; long: number } };
+    }>;
   };
+  /** A tapped button or ice breaker (`messaging_postbacks`). */
+  postback?: { mid?: string; title?: string; payload?: string };
+  /** Messenger `message_edits`. */
+  message_edit?: { mid: string; text?: string; num_edit?: number };
+  /** `message_reactions`: to the message `mid`; an unreact may name no emoji. */
+  reaction?: { mid: string; action: 'react' | 'unreact'; emoji?: string; reaction?: string };
   delivery?: { mids?: string[]; watermark: number };
   read?: { watermark?: number; mid?: string };
 }
@@ -222,24 +238,59 @@ export class MetaSendConnector implements Connector {
     for (const entry of webhook.entry) {
       for (const item of entry.messaging ?? []) {
         const at = new Date(item.timestamp ?? entry.time).toISOString();
-        const { message, delivery, read } = item;
+        const { message, delivery, read, postback } = item;
+        const person = { conversationKey: item.sender.id, from: { id: item.sender.id, name: null, username: null } };
+        if (message?.is_deleted) events.push({ kind: 'delete', externalId: message.mid, conversationKey: item.sender.id, at });
         // Echoes are the account's own sends (ours, or from the Page inbox): not inbound.
-        if (message && !message.is_echo) {
-          const attachment = message.attachments?.[0];
-          const file: InboundFile | null = attachment?.payload?.url
-            ? { platformFileId: attachment.payload.url, name: null, type: mimeOf(attachment.type), size: null }
+        else if (message && !message.is_echo) {
+          const attachment = message.attachments?.find((a) => a.type !== 'fallback') ?? message.attachments?.[0];
+          const fetchable = attachment && FETCHED.has(attachment.type) && attachment.payload?.url;
+          const file: InboundFile | null = fetchable
+            ? { platformFileId: attachment.payload?.url as string, name: null, type: mimeOf(attachment.type), size: null }
             : null;
           events.push({
             kind: 'message',
             externalId: message.mid,
-            conversationKey: item.sender.id,
-            from: { id: item.sender.id, name: null, username: null },
-            text: message.text ?? '',
+            ...person,
+            ...metaContent(message, attachment),
             file,
             sentAt: at,
             replyToExternalId: message.reply_to?.mid ?? null,
           });
         }
+        if (postback?.mid) {
+          const title = postback.title ?? postback.payload ?? '';
+          events.push({
+            kind: 'message',
+            externalId: postback.mid,
+            ...person,
+            text: title,
+            file: null,
+            content: { type: 'choice', payload: postback.payload ?? '', title, description: null },
+            sentAt: at,
+            replyToExternalId: null,
+          });
+        }
+        // Reactions are kept as messages of their own until the relay models them.
+        if (item.reaction?.mid)
+          events.push({
+            kind: 'message',
+            externalId: `reaction:${item.reaction.mid}:${item.sender.id}:${item.timestamp ?? entry.time}`,
+            ...person,
+            text: item.reaction.action === 'react' ? (item.reaction.emoji ?? item.reaction.reaction ?? '') : '',
+            file: null,
+            content: { type: 'unsupported', platformType: item.reaction.action === 'react' ? 'reaction' : 'unreaction' },
+            sentAt: at,
+            replyToExternalId: item.reaction.mid,
+          });
+        if (item.message_edit?.mid)
+          events.push({
+            kind: 'edit',
+            externalId: item.message_edit.mid,
+            conversationKey: item.sender.id,
+            text: item.message_edit.text ?? '',
+            at,
+          });
         if (delivery) {
           for (const mid of delivery.mids ?? []) events.push({ kind: 'status', externalId: mid, status: 'delivered', at, error: null });
           if (!delivery.mids?.length)
@@ -284,8 +335,51 @@ export function metaSendError(code: number, subcode: number | undefined, message
   return error('BAD_REQUEST', 'never');
 }
 
+/** Attachment types whose media the relay copies: the others are links (shares, reels, posts) or have no file. */
+const FETCHED = new Set(['image', 'video', 'audio', 'file', 'sticker']);
+
+type Attachment = NonNullable<NonNullable<MessagingEvent['message']>['attachments']>[number];
+
+/**
+ * A person's message as text and content: a quick reply keeps its payload, a sticker is
+ * marked, a (legacy) location pin is a location, a story reply names the story, and an
+ * attachment this model has no kind for (a share, a reel, a story mention, a template) is
+ * `unsupported` with its type and its link as the text.
+ */
+function metaContent(
+  message: NonNullable<MessagingEvent['message']>,
+  attachment: Attachment | undefined,
+): { text: string; content: MessageContent | null } {
+  const text = message.text ?? '';
+  if (message.quick_reply)
+    return { text, content: { type: 'choice', payload: message.quick_reply.payload, title: text, description: null } };
+  const coordinates = attachment?.payload?.coordinates;
+  if (attachment?.type === 'location' && coordinates)
+    return {
+      text: attachment.title ?? `${coordinates.lat}, ${coordinates.long}`,
+      content: {
+        type: 'location',
+        latitude: coordinates.lat,
+        longitude: coordinates.long,
+        name: attachment.title ?? null,
+        address: null,
+        url: null,
+      },
+    };
+  if (message.sticker_id !== undefined || attachment?.type === 'sticker' || attachment?.payload?.sticker_id !== undefined)
+    return { text, content: { type: 'sticker', animated: false, emoji: null } };
+  if (message.reply_to?.story) return { text, content: { type: 'story_reply', url: message.reply_to.story.url ?? null } };
+  if (attachment && !FETCHED.has(attachment.type))
+    return {
+      text: text || (attachment.payload?.url ?? attachment.payload?.title ?? ''),
+      content: { type: 'unsupported', platformType: attachment.type },
+    };
+  if (message.is_unsupported) return { text, content: { type: 'unsupported', platformType: 'unsupported' } };
+  return { text, content: null };
+}
+
 function mimeOf(type: string): string | null {
-  return type === 'image' ? 'image/*' : type === 'video' ? 'video/*' : type === 'audio' ? 'audio/*' : null;
+  return type === 'image' || type === 'sticker' ? 'image/*' : type === 'video' ? 'video/*' : type === 'audio' ? 'audio/*' : null;
 }
 
 function refused(code: string, message: string): SendResult {

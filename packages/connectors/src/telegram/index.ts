@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { MessageContent } from '@chat4all/protocol';
 import { getFile, postForm, postJson } from '../http.js';
 import { sendParts } from '../parts.js';
 import { splitText } from '../text.js';
@@ -26,22 +27,65 @@ interface TelegramUser {
   username?: string;
 }
 
+type TelegramFile = { file_id: string; file_unique_id?: string; file_name?: string; mime_type?: string; file_size?: number };
+
+/** The Message fields read here (https://core.telegram.org/bots/api#message). */
 interface TelegramMessage {
   message_id: number;
   from?: TelegramUser;
   chat: { id: number; type: string; title?: string; username?: string; first_name?: string; last_name?: string };
   date: number;
+  edit_date?: number;
   text?: string;
   caption?: string;
   photo?: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size?: number }>;
-  document?: { file_id: string; file_name?: string; mime_type?: string; file_size?: number };
+  document?: TelegramFile;
+  animation?: TelegramFile;
+  video?: TelegramFile;
+  audio?: TelegramFile & { title?: string; performer?: string };
+  voice?: TelegramFile;
+  video_note?: TelegramFile;
+  sticker?: TelegramFile & { is_animated?: boolean; is_video?: boolean; emoji?: string };
+  location?: { latitude: number; longitude: number };
+  venue?: { location: { latitude: number; longitude: number }; title: string; address: string };
+  contact?: { phone_number: string; first_name: string; last_name?: string };
   reply_to_message?: { message_id: number };
 }
 
+/** An Update (https://core.telegram.org/bots/api#update): at most one of its optional fields is present. */
 export interface TelegramUpdate {
   update_id: number;
   message?: TelegramMessage;
+  edited_message?: TelegramMessage;
 }
+
+/** The updates the relay asks Telegram for: new messages and their edits. */
+const ALLOWED_UPDATES = ['message', 'edited_message'];
+
+/**
+ * Message fields that carry content with no kind of its own here, in the Bot API's order of
+ * appearance: a message with one of them (and none of the kinds read above) is `unsupported`
+ * with that field's name.
+ */
+const OTHER_CONTENT = [
+  'poll',
+  'dice',
+  'game',
+  'invoice',
+  'story',
+  'paid_media',
+  'successful_payment',
+  'giveaway',
+  'checklist',
+  'new_chat_members',
+  'left_chat_member',
+  'new_chat_title',
+  'new_chat_photo',
+  'pinned_message',
+  'group_chat_created',
+  'migrate_to_chat_id',
+  'migrate_from_chat_id',
+];
 
 export interface TelegramOptions {
   /** The bot token from @BotFather. */
@@ -179,24 +223,32 @@ export class TelegramConnector implements Connector {
 
   parseWebhook(body: unknown): InboundEvent[] {
     const update = body as TelegramUpdate;
-    const message = update?.message;
+    const message = update?.message ?? update?.edited_message;
     if (!message) return [];
     // Documented as Integers (https://core.telegram.org/bots/api#message): anything else is not an update to store.
     if (typeof message.message_id !== 'number' || typeof message.chat?.id !== 'number' || typeof message.date !== 'number')
       throw new TypeError('A Telegram message needs message_id, chat.id and date as integers');
+    const externalId = `${message.chat.id}:${message.message_id}`;
+    const conversationKey = String(message.chat.id);
+    const { text, content } = telegramContent(message);
+    if (update.edited_message) {
+      const at = new Date((message.edit_date ?? message.date) * 1000).toISOString();
+      return [{ kind: 'edit', externalId, conversationKey, text, at }];
+    }
     const from = message.from;
     return [
       {
         kind: 'message',
-        externalId: `${message.chat.id}:${message.message_id}`,
-        conversationKey: String(message.chat.id),
+        externalId,
+        conversationKey,
         from: {
           id: String(from?.id ?? message.chat.id),
           name: [from?.first_name, from?.last_name].filter(Boolean).join(' ') || null,
           username: from?.username ?? null,
         },
-        text: message.text ?? message.caption ?? '',
+        text,
         file: fileOf(message),
+        content,
         sentAt: new Date(message.date * 1000).toISOString(),
         replyToExternalId: message.reply_to_message ? `${message.chat.id}:${message.reply_to_message.message_id}` : null,
       },
@@ -205,7 +257,11 @@ export class TelegramConnector implements Connector {
 
   /** Points Telegram at the relay's webhook URL, with the secret it will send back. */
   async setWebhook(url: string): Promise<SendResult> {
-    const result = await this.call<boolean>('setWebhook', { url, secret_token: this.options.secretToken, allowed_updates: ['message'] });
+    const result = await this.call<boolean>('setWebhook', {
+      url,
+      secret_token: this.options.secretToken,
+      allowed_updates: ALLOWED_UPDATES,
+    });
     return result.ok ? { ok: true, externalId: '' } : result;
   }
 
@@ -218,7 +274,7 @@ export class TelegramConnector implements Connector {
     timeoutS = 25,
     signal?: AbortSignal,
   ): Promise<{ events: InboundEvent[]; nextOffset: number } | { error: ChannelError }> {
-    const result = await this.call<TelegramUpdate[]>('getUpdates', { offset, timeout: timeoutS, allowed_updates: ['message'] }, signal);
+    const result = await this.call<TelegramUpdate[]>('getUpdates', { offset, timeout: timeoutS, allowed_updates: ALLOWED_UPDATES }, signal);
     if (!result.ok) return { error: result.error };
     const updates = result.value;
     const nextOffset = updates.reduce((next, update) => Math.max(next, update.update_id + 1), offset);
@@ -287,16 +343,70 @@ function failed(
   return { ok: false, error: { code, platformCode, message, retry } };
 }
 
+/** The file a message carries: the largest photo size, or the animation, video, audio, voice, round video, sticker or document. */
 function fileOf(message: TelegramMessage): InboundFile | null {
   const photo = message.photo?.at(-1);
   if (photo) return { platformFileId: photo.file_id, name: null, type: 'image/jpeg', size: photo.file_size ?? null };
-  const document = message.document;
-  if (document)
+  // An animation comes with `document` set too ("for backward compatibility"): it is read first.
+  const sticker = message.sticker;
+  const stickerType = sticker?.is_animated ? 'application/x-tgsticker' : sticker?.is_video ? 'video/webm' : 'image/webp';
+  const candidates: Array<[TelegramFile | undefined, string | null]> = [
+    [message.animation, 'video/mp4'],
+    [message.video, 'video/mp4'],
+    [message.audio, 'audio/mpeg'],
+    [message.voice, 'audio/ogg'],
+    // Round videos carry no type: Telegram sends them as MP4.
+    [message.video_note, 'video/mp4'],
+    [sticker, stickerType],
+    [message.document, null],
+  ];
+  for (const [file, fallbackType] of candidates) {
+    if (!file) continue;
     return {
-      platformFileId: document.file_id,
-      name: document.file_name ?? null,
-      type: document.mime_type ?? null,
-      size: document.file_size ?? null,
+      platformFileId: file.file_id,
+      name: file.file_name ?? null,
+      type: file.mime_type ?? fallbackType,
+      size: file.file_size ?? null,
     };
+  }
   return null;
+}
+
+/** A message's text (or caption) and structured content: locations and venues, shared contacts, stickers, voice notes, round videos, and every other content as `unsupported`. */
+function telegramContent(message: TelegramMessage): { text: string; content: MessageContent | null } {
+  const text = message.text ?? message.caption ?? '';
+  const venue = message.venue;
+  if (venue)
+    return {
+      text: [venue.title, venue.address].filter(Boolean).join(' — '),
+      content: { type: 'location', ...venue.location, name: venue.title, address: venue.address, url: null },
+    };
+  if (message.location) {
+    const { latitude, longitude } = message.location;
+    return { text: `${latitude}, ${longitude}`, content: { type: 'location', latitude, longitude, name: null, address: null, url: null } };
+  }
+  if (message.contact) {
+    const name = [message.contact.first_name, message.contact.last_name].filter(Boolean).join(' ');
+    return {
+      text: name,
+      content: {
+        type: 'contacts',
+        contacts: [{ name, phones: [{ phone: message.contact.phone_number, type: null }], emails: [], organization: null }],
+      },
+    };
+  }
+  if (message.sticker)
+    return {
+      text: '',
+      content: {
+        type: 'sticker',
+        animated: message.sticker.is_animated === true || message.sticker.is_video === true,
+        emoji: message.sticker.emoji ?? null,
+      },
+    };
+  if (message.voice) return { text, content: { type: 'voice' } };
+  if (message.video_note) return { text: '', content: { type: 'video_note' } };
+  if (message.text !== undefined || fileOf(message)) return { text, content: null };
+  const platformType = OTHER_CONTENT.find((field) => field in message) ?? 'unknown';
+  return { text, content: { type: 'unsupported', platformType } };
 }

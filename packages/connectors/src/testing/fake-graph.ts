@@ -33,6 +33,23 @@ export interface FakeGraphOptions {
  * with `X-Hub-Signature-256`: inbound messages from a number, and sent/delivered/read/failed
  * statuses of the messages it accepted.
  */
+/**
+ * The `messages` webhook body as Meta posts it
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components): one entry,
+ * with a change per `value` given (its `contacts`, `messages` or `statuses`) beside the metadata.
+ */
+export function whatsappWebhook(
+  values: Record<string, unknown> | Array<Record<string, unknown>>,
+  account: { displayPhoneNumber?: string; phoneNumberId: string },
+): Record<string, unknown> {
+  const metadata = { display_phone_number: account.displayPhoneNumber ?? '15550783881', phone_number_id: account.phoneNumberId };
+  const changes = (Array.isArray(values) ? values : [values]).map((value) => ({
+    field: 'messages',
+    value: { messaging_product: 'whatsapp', metadata, ...value },
+  }));
+  return { object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes }] };
+}
+
 export async function fakeGraph(options: FakeGraphOptions) {
   const version = options.version ?? 'v23.0';
   const now = options.now ?? Date.now;
@@ -155,24 +172,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
 
   const post = (value: Record<string, unknown>): Promise<WebhookAnswer> => {
     if (!subscription) throw new Error('fakeGraph: subscribe(url, appSecret) first');
-    const body = {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '102290129340398',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: displayPhoneNumber, phone_number_id: options.phoneNumberId },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    };
+    const body = whatsappWebhook(value, { displayPhoneNumber, phoneNumberId: options.phoneNumberId });
     return postMetaWebhook(subscription.url, subscription.appSecret, body);
   };
 
@@ -227,15 +227,36 @@ export async function fakeGraph(options: FakeGraphOptions) {
         ],
       }).then((answer) => ({ ...answer, id }));
     },
+    /**
+     * A customer sends a message of any type, given as the webhook reference shows its object
+     * (`type` and its field: `location`, `contacts`, `interactive`, `button`, `sticker`…);
+     * `from`, `id` and `timestamp` are filled in when absent.
+     */
+    inboundMessage(message: {
+      from: string;
+      name?: string;
+      type: string;
+      [field: string]: unknown;
+    }): Promise<WebhookAnswer & { id: string }> {
+      const { name, ...rest } = message;
+      const id = typeof rest.id === 'string' ? rest.id : `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      lastInbound.set(message.from, now());
+      return post({
+        contacts: [{ profile: { name: name ?? 'Customer' }, wa_id: message.from }],
+        messages: [{ id, timestamp: String(Math.floor(now() / 1000)), ...rest }],
+      }).then((answer) => ({ ...answer, id }));
+    },
     /** A customer sends an image or a document (the bytes are served at the media URL the Graph API gives). */
     inboundMedia(message: {
       from: string;
       name?: string;
-      kind: 'image' | 'document';
+      kind: 'image' | 'document' | 'audio' | 'video' | 'sticker';
       bytes: Buffer;
       mimeType: string;
       filename?: string;
       caption?: string;
+      /** Other fields of the media object (`voice: true` on audio, `animated` on a sticker). */
+      extra?: Record<string, unknown>;
     }): Promise<WebhookAnswer & { id: string; mediaId: string }> {
       const id = `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
       const mediaId = String(nextMedia++);
@@ -248,6 +269,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
         sha256,
         ...(message.caption ? { caption: message.caption } : {}),
         ...(message.filename ? { filename: message.filename } : {}),
+        ...message.extra,
       };
       return post({
         contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],

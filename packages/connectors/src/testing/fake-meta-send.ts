@@ -119,6 +119,14 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
         message: { mid, text: message.text, ...(message.replyTo ? { reply_to: { mid: message.replyTo } } : {}) },
       }).then((answer) => ({ ...answer, mid }));
     },
+    /**
+     * Any `messaging` event from a person, as the webhook reference shows it (`message` with
+     * quick replies, attachments or `is_deleted`, `postback`, `reaction`, `message_edit`…).
+     */
+    event(personId: string, event: Record<string, unknown>): Promise<WebhookAnswer> {
+      lastInbound.set(personId, now());
+      return post({ sender: { id: personId }, ...event });
+    },
     /** Messenger's delivery webhook for messages the Page sent. */
     delivered(personId: string, mids: string[]): Promise<WebhookAnswer> {
       return post({ sender: { id: personId }, delivery: { mids, watermark: now() } });

@@ -1,3 +1,4 @@
+import type { ContactCard, MessageContent } from '@chat4all/protocol';
 import { getFile, getJson, postForm, postJson } from '../http.js';
 import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import { sendParts } from '../parts.js';
@@ -54,8 +55,17 @@ function whatsappMediaKind(type: string): keyof typeof WHATSAPP_MEDIA_LIMITS {
   return 'document';
 }
 
-type Media = { id: string; mime_type?: string; sha256?: string; caption?: string; filename?: string };
+type Media = { id: string; mime_type?: string; sha256?: string; caption?: string; filename?: string; voice?: boolean; animated?: boolean };
 
+/** A contact card as the `contacts` message carries it (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components, contacts). */
+interface ContactCardPayload {
+  name?: { formatted_name?: string; first_name?: string; last_name?: string };
+  phones?: Array<{ phone?: string; wa_id?: string; type?: string }>;
+  emails?: Array<{ email?: string }>;
+  org?: { company?: string };
+}
+
+/** One inbound message of the `messages` webhook, by `type` (the webhook reference's message objects). */
 interface WebhookMessage {
   from: string;
   id: string;
@@ -66,6 +76,21 @@ interface WebhookMessage {
   video?: Media;
   audio?: Media;
   document?: Media;
+  sticker?: Media;
+  location?: { latitude: number; longitude: number; name?: string; address?: string; url?: string };
+  contacts?: ContactCardPayload[];
+  interactive?: {
+    type: string;
+    button_reply?: { id: string; title: string };
+    list_reply?: { id: string; title: string; description?: string };
+  };
+  button?: { payload: string; text: string };
+  reaction?: { message_id: string; emoji?: string };
+  order?: { text?: string };
+  system?: { body?: string; type?: string };
+  unsupported?: { type?: string };
+  edit?: { original_message_id: string; message: WebhookMessage };
+  revoke?: { original_message_id: string };
   context?: { id: string };
 }
 
@@ -213,19 +238,39 @@ export class WhatsAppConnector implements Connector {
         const { value } = change;
         const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name ?? null]));
         for (const message of value.messages ?? []) {
-          const media = message.image ?? message.video ?? message.audio ?? message.document;
+          const sentAt = new Date(Number(message.timestamp) * 1000).toISOString();
+          if (message.type === 'revoke' && message.revoke) {
+            events.push({ kind: 'delete', externalId: message.revoke.original_message_id, conversationKey: message.from, at: sentAt });
+            continue;
+          }
+          if (message.type === 'edit' && message.edit) {
+            const edited = message.edit.message;
+            const text = edited?.text?.body ?? mediaOf(edited)?.caption ?? '';
+            events.push({ kind: 'edit', externalId: message.edit.original_message_id, conversationKey: message.from, text, at: sentAt });
+            continue;
+          }
+          const media = mediaOf(message);
           const file: InboundFile | null = media
-            ? { platformFileId: media.id, name: media.filename ?? null, type: media.mime_type ?? null, size: null }
+            ? {
+                platformFileId: media.id,
+                name: media.filename ?? null,
+                type: media.mime_type ?? null,
+                size: null,
+                ...(media.sha256 ? { sha256: Buffer.from(media.sha256, 'base64').toString('hex') } : {}),
+              }
             : null;
+          const { text, content } = whatsappContent(message, media);
           events.push({
             kind: 'message',
             externalId: message.id,
             conversationKey: message.from,
             from: { id: message.from, name: names.get(message.from) ?? null, username: null },
-            text: message.text?.body ?? media?.caption ?? '',
+            text,
             file,
-            sentAt: new Date(Number(message.timestamp) * 1000).toISOString(),
-            replyToExternalId: message.context?.id ?? null,
+            content,
+            sentAt,
+            // A reaction points at the message it reacts to.
+            replyToExternalId: message.context?.id ?? (message.type === 'reaction' ? message.reaction?.message_id : undefined) ?? null,
           });
         }
         for (const status of value.statuses ?? []) {
@@ -242,6 +287,88 @@ export class WhatsAppConnector implements Connector {
     }
     return events;
   }
+}
+
+function mediaOf(message: WebhookMessage | undefined): Media | undefined {
+  return message?.image ?? message?.video ?? message?.audio ?? message?.document ?? message?.sticker;
+}
+
+/**
+ * The text and structured content of an inbound message by its `type`: media captions,
+ * stickers and voice notes, locations, contact cards, button and list replies (their title
+ * as the text, their id or payload kept), and every other type as `unsupported` with its name.
+ */
+function whatsappContent(message: WebhookMessage, media: Media | undefined): { text: string; content: MessageContent | null } {
+  switch (message.type) {
+    case 'text':
+      return { text: message.text?.body ?? '', content: null };
+    case 'image':
+    case 'video':
+    case 'document':
+      return { text: media?.caption ?? '', content: null };
+    case 'audio':
+      return { text: '', content: media?.voice ? { type: 'voice' } : null };
+    case 'sticker':
+      return { text: '', content: { type: 'sticker', animated: media?.animated === true, emoji: null } };
+    case 'location': {
+      const at = message.location;
+      if (!at) break;
+      const label = [at.name, at.address].filter(Boolean).join(' — ');
+      return {
+        text: label || `${at.latitude}, ${at.longitude}`,
+        content: {
+          type: 'location',
+          latitude: at.latitude,
+          longitude: at.longitude,
+          name: at.name ?? null,
+          address: at.address ?? null,
+          url: at.url ?? null,
+        },
+      };
+    }
+    case 'contacts': {
+      const contacts = (message.contacts ?? []).map(contactCard);
+      if (contacts.length === 0) break;
+      return { text: contacts.map((c) => c.name).join(', '), content: { type: 'contacts', contacts } };
+    }
+    case 'interactive': {
+      const choice = message.interactive?.button_reply ?? message.interactive?.list_reply;
+      if (!choice)
+        return { text: '', content: { type: 'unsupported', platformType: `interactive.${message.interactive?.type ?? 'unknown'}` } };
+      const description = 'description' in choice && typeof choice.description === 'string' ? choice.description : null;
+      return { text: choice.title, content: { type: 'choice', payload: choice.id, title: choice.title, description } };
+    }
+    case 'button':
+      if (!message.button) break;
+      return {
+        text: message.button.text,
+        content: { type: 'choice', payload: message.button.payload, title: message.button.text, description: null },
+      };
+    case 'reaction':
+      return { text: message.reaction?.emoji ?? '', content: { type: 'unsupported', platformType: 'reaction' } };
+    case 'order':
+      return { text: message.order?.text ?? '', content: { type: 'unsupported', platformType: 'order' } };
+    case 'system':
+      return {
+        text: message.system?.body ?? '',
+        content: { type: 'unsupported', platformType: `system.${message.system?.type ?? 'unknown'}` },
+      };
+  }
+  const platformType =
+    message.type === 'unsupported' || message.type === 'unknown' ? (message.unsupported?.type ?? message.type) : message.type;
+  return { text: '', content: { type: 'unsupported', platformType: platformType || 'unknown' } };
+}
+
+function contactCard(card: ContactCardPayload): ContactCard {
+  const name = card.name?.formatted_name ?? [card.name?.first_name, card.name?.last_name].filter(Boolean).join(' ');
+  return {
+    name: name || card.phones?.[0]?.phone || 'contact',
+    phones: (card.phones ?? [])
+      .map((p) => ({ phone: p.phone ?? (p.wa_id ? `+${p.wa_id}` : ''), type: p.type ?? null }))
+      .filter((p) => p.phone !== ''),
+    emails: (card.emails ?? []).map((e) => e.email).filter((e): e is string => typeof e === 'string'),
+    organization: card.org?.company ?? null,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { InboundEvent } from '@chat4all/connectors';
-import { jsonProblem } from '@chat4all/protocol';
+import { jsonProblem, MessageContent } from '@chat4all/protocol';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { badText, RelayError } from '../errors.js';
@@ -26,9 +26,12 @@ const InboundEventSchema = Type.Union([
       }),
       Type.Null(),
     ]),
+    content: Type.Optional(Type.Union([MessageContent, Type.Null()])),
     sentAt: Instant,
     replyToExternalId: Type.Union([Key, Type.Null()]),
   }),
+  Type.Object({ kind: Type.Literal('edit'), externalId: Key, conversationKey: Key, text: Text(65_536), at: Instant }),
+  Type.Object({ kind: Type.Literal('delete'), externalId: Key, conversationKey: Key, at: Instant }),
   Type.Object({
     kind: Type.Literal('status'),
     externalId: Key,
@@ -52,7 +55,7 @@ const Event = TypeCompiler.Compile(InboundEventSchema);
 /** The instant an event carries: when a message was sent, a status reached, or a watermark set. */
 function instantOf(event: InboundEvent): string {
   if (event.kind === 'message') return event.sentAt;
-  return event.kind === 'status' ? event.at : event.before;
+  return event.kind === 'watermark' ? event.before : event.at;
 }
 
 /** Why the store cannot take an event (text it cannot hold, not the documented shape, a date that is none), or `null`. */

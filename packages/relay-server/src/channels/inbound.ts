@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { InboundEvent, InboundFile } from '@chat4all/connectors';
-import type { Contact } from '@chat4all/protocol';
+import type { Contact, MessageContent, MessageKind } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
@@ -61,6 +61,9 @@ export class InboundService {
     for (const event of events) {
       if (event.kind === 'message') {
         await this.#message(channel, event);
+        outcome.messages++;
+      } else if (event.kind === 'edit' || event.kind === 'delete') {
+        await this.#change(channel, event);
         outcome.messages++;
       } else if (event.kind === 'watermark') {
         const before = Date.parse(event.before);
@@ -122,12 +125,16 @@ export class InboundService {
       event.file && channel.connector.fetchFile && !(await this.deps.store.getMessage(conversationId, id))
         ? await this.#copyFile(channel, contact.id, conversationId, id, event.file)
         : null;
+    // A file the platform will never give, with no text, is not left as an empty text message.
+    const content =
+      event.content ?? (event.file && !attachment && event.text === '' ? { type: 'unsupported' as const, platformType: 'file' } : null);
     await messages.receive({
       id,
       conversationId,
       senderId: contact.id,
-      kind: attachment ? 'file' : 'text',
+      kind: attachment ? 'file' : kindOf(content),
       attachment,
+      content,
       text: event.text,
       metadata: {
         channel: {
@@ -139,6 +146,35 @@ export class InboundService {
         },
       },
       replyTo: event.replyToExternalId ? await this.#replyTarget(channel.id, conversationId, event.replyToExternalId) : null,
+    });
+  }
+
+  /**
+   * A contact edited or deleted ("unsent") a message of theirs: the stored message changes as
+   * if its author had changed it, with `message.updated` or `message.deleted`. One the relay
+   * never stored, one already deleted, or an edit to the text it already has changes nothing,
+   * so a webhook delivered twice changes it once.
+   */
+  async #change(channel: Channel, event: Extract<InboundEvent, { kind: 'edit' | 'delete' }>): Promise<void> {
+    const { contact, conversation } = await this.#contact(channel, {
+      externalId: event.conversationKey,
+      name: null,
+      username: null,
+      inbound: false,
+    });
+    const conversationId = contact.conversationId ?? conversation.id;
+    const id = inboundMessageId(channel.id, event.externalId);
+    const stored = await this.deps.store.getMessage(conversationId, id);
+    if (!stored || stored.deletedAt || stored.senderId !== contact.id) return;
+    if (event.kind === 'delete') {
+      await this.deps.messages.delete(SERVER, conversationId, id);
+      return;
+    }
+    if (stored.text === event.text) return;
+    // An edit the relay's text rules refuse (longer than its limit) leaves the message as it was.
+    await this.deps.messages.edit(SERVER, conversationId, id, event.text).catch((error: unknown) => {
+      if (!(error instanceof RelayError) || error.status >= 500) throw error;
+      this.deps.log.warn({ channelId: channel.id, messageId: id, code: error.code }, 'a contact’s edit was not applied');
     });
   }
 
@@ -158,12 +194,19 @@ export class InboundService {
     const type = fetched.type ?? file.type ?? 'application/octet-stream';
     const name =
       fetched.name ?? file.name ?? `${channel.type}-${file.platformFileId.slice(-12).replace(/[^\w.-]/g, '')}${extensionOf(type)}`;
-    const upload = await this.deps.uploads.small(
-      contactId,
-      conversationId,
-      { filename: name, filetype: type },
-      Readable.fromWeb(fetched.body as never),
-    );
+    // The platform's checksum, when it gives one, is checked against the bytes: a mismatch is fetched again on the platform's retry.
+    const upload = await this.deps.uploads
+      .small(
+        contactId,
+        conversationId,
+        { filename: name, filetype: type, ...(file.sha256 ? { sha256: file.sha256 } : {}) },
+        Readable.fromWeb(fetched.body as never),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof RelayError && error.code === 'CHECKSUM_MISMATCH')
+          throw new RelayError('CHANNEL_UNAVAILABLE', `The file from ${channel.id} did not match its checksum`, { cause: error });
+        throw error;
+      });
     return this.deps.uploads.attach(contactId, conversationId, upload.id, messageId);
   }
 
@@ -174,6 +217,15 @@ export class InboundService {
     const delivery = await this.deps.store.getDelivery({ channelId, externalId });
     return delivery?.conversationId === conversationId ? delivery.messageId : null;
   }
+}
+
+/** Changes a contact makes go through the message service as the server API's would. */
+const SERVER = { kind: 'server' } as const;
+
+/** The kind of a message from a channel by its content: a location, contact cards, an unsupported type, else text. */
+function kindOf(content: MessageContent | null): MessageKind {
+  if (content?.type === 'location' || content?.type === 'contacts' || content?.type === 'unsupported') return content.type;
+  return 'text';
 }
 
 function extensionOf(type: string): string {

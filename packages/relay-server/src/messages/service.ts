@@ -79,6 +79,7 @@ export class MessageService {
         text: input.text,
         metadata,
         attachment,
+        content: null,
         replyTo: input.replyTo ?? null,
         now: Date.now(),
       },

@@ -7,6 +7,7 @@ import type {
   Member,
   MemberRole,
   Message,
+  MessageContent,
   MessageKind,
   Metadata,
   UploadInfo,
@@ -67,6 +68,8 @@ export interface MessageRow {
   metadata: string;
   /** JSON of the `Attachment`, or null. */
   attachment: string | null;
+  /** JSON of the `MessageContent`, or null. */
+  content: string | null;
   reply_to: string | null;
   created_at: number;
   edited_at: number | null;
@@ -138,6 +141,7 @@ export function toMessage(row: MessageRow): Message {
     text: row.text,
     metadata: parseMetadata(row.metadata),
     attachment: row.attachment === null ? null : (JSON.parse(row.attachment) as Attachment),
+    content: row.content === null ? null : (JSON.parse(row.content) as MessageContent),
     replyTo: row.reply_to,
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
@@ -156,6 +160,7 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     text: input.text,
     metadata: input.metadata,
     attachment: input.attachment,
+    content: input.content,
     replyTo: input.replyTo,
     createdAt: iso(input.now),
     editedAt: null,

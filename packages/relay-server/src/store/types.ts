@@ -9,6 +9,7 @@ import type {
   Member,
   MemberRole,
   Message,
+  MessageContent,
   MessageKind,
   Metadata,
   User,
@@ -30,6 +31,7 @@ export interface AppendInput {
   text: string;
   metadata: Metadata;
   attachment: Attachment | null;
+  content: MessageContent | null;
   replyTo: string | null;
   now: number;
 }

@@ -34,6 +34,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       text: 'hello',
       metadata: {},
       attachment: null,
+      content: null,
       replyTo: null,
       now,
       ...over,

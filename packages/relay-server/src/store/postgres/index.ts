@@ -89,7 +89,7 @@ export interface PostgresStoreOptions {
 }
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 /** Any constant: it only has to be the same for every relay migrating the same database. */
@@ -466,7 +466,7 @@ export class PostgresStore implements Store {
       conversationId,
       messageId,
       'message.deleted',
-      { text: '', metadata: '{}', attachment: null, deleted_at: now },
+      { text: '', metadata: '{}', attachment: null, content: null, deleted_at: now },
       now,
     );
   }
@@ -993,6 +993,7 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
       text: input.text,
       metadata: JSON.stringify(input.metadata),
       attachment: input.attachment === null ? null : JSON.stringify(input.attachment),
+      content: input.content === null ? null : JSON.stringify(input.content),
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,
@@ -1027,10 +1028,11 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
     // Column arrays rather than a VALUES list: one parameter per column instead of per cell,
     // which costs the client and the planner far less for a large batch.
     tx`
-      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at)
+      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at)
       SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.conversation_id)}::text[], ${rows.map((r) => r.seq)}::int[],
         ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.sender_id)}::text[], ${rows.map((r) => r.text)}::text[],
-        ${rows.map((r) => r.metadata)}::text[], ${rows.map((r) => r.attachment)}::text[], ${rows.map((r) => r.reply_to)}::text[],
+        ${rows.map((r) => r.metadata)}::text[], ${rows.map((r) => r.attachment)}::text[], ${rows.map((r) => r.content)}::text[],
+        ${rows.map((r) => r.reply_to)}::text[],
         ${rows.map((r) => r.created_at)}::bigint[])
       ON CONFLICT (id) DO NOTHING`,
     tx`

@@ -201,4 +201,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     since bigint NOT NULL
   );
   `,
+  // The structured content of a message from an external channel (a location, contact cards…).
+  `
+  ALTER TABLE messages ADD COLUMN content text;
+  `,
 ];

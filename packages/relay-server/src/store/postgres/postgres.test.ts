@@ -48,6 +48,7 @@ describe('PostgresStore shared by several nodes', () => {
       const input = (id: string): AppendInput => ({
         id,
         attachment: null,
+        content: null,
         conversationId: conversation.id,
         senderId: 'ana',
         kind: 'text',

@@ -76,7 +76,7 @@ export interface SqliteStoreOptions {
 }
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 
@@ -559,8 +559,8 @@ export class SqliteStore implements Store {
     }
     const seq = conv.lastSeq + 1;
     const inserted = this.#run(
-      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, reply_to, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       input.id,
       input.conversationId,
       seq,
@@ -569,6 +569,7 @@ export class SqliteStore implements Store {
       input.text,
       JSON.stringify(input.metadata),
       input.attachment === null ? null : JSON.stringify(input.attachment),
+      input.content === null ? null : JSON.stringify(input.content),
       input.replyTo,
       input.now,
     );
@@ -656,7 +657,7 @@ export class SqliteStore implements Store {
   async deleteMessage(conversationId: string, messageId: string, now: number) {
     const remove = this.db.transaction(() => {
       const row = this.#get<MessageRow>(
-        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, deleted_at = ?
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, deleted_at = ?
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         now,
         messageId,

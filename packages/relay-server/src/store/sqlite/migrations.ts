@@ -195,4 +195,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     since INTEGER NOT NULL
   );
   `,
+  // The structured content of a message from an external channel (a location, contact cards…).
+  `
+  ALTER TABLE messages ADD COLUMN content TEXT;
+  `,
 ];
