@@ -60,7 +60,15 @@ export interface ChannelError {
  * it went as several); `parts` lists every part's id in order, and on a failure the parts
  * sent before it, which the next attempt passes back as `sentParts`.
  */
-export type SendResult = { ok: true; externalId: string; parts?: string[] } | { ok: false; error: ChannelError; parts?: string[] };
+export type SendResult =
+  | {
+      ok: true;
+      externalId: string;
+      parts?: string[];
+      /** The contact's new id on the platform, when the chat moved (a Telegram group upgraded to a supergroup): later messages go there. */
+      recipientId?: string;
+    }
+  | { ok: false; error: ChannelError; parts?: string[] };
 
 /** A person on the platform. */
 export interface ExternalSender {
@@ -105,6 +113,13 @@ export type InboundEvent =
       externalId: string;
       conversationKey: string;
       text: string;
+      at: string;
+    }
+  | {
+      /** The platform moved a chat to a new id (a Telegram group upgraded to a supergroup). */
+      kind: 'moved';
+      conversationKey: string;
+      to: string;
       at: string;
     }
   | {

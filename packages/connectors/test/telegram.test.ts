@@ -98,6 +98,28 @@ describe('Telegram connector against a Bot API fake', () => {
     expect(telegram.calls.length - before).toBe(1);
   });
 
+  it('follows a group upgraded to a supergroup: the send goes to the new id, which it reports; the service messages say it moved', async () => {
+    telegram.migrate(-4001, -1004001);
+    const sent = await connector.send({ id: 'g1', recipientId: '-4001', text: 'olá grupo' });
+    expect(sent).toMatchObject({ ok: true, recipientId: '-1004001', externalId: expect.stringMatching(/^-1004001:/) });
+    expect(telegram.calls.slice(-2).map((c) => c.body.chat_id)).toEqual(['-4001', '-1004001']);
+    expect(connector.isGroup('-1004001')).toBe(true);
+    // The old group's last message and the supergroup's first (https://core.telegram.org/bots/api#message, migrate_to_chat_id / migrate_from_chat_id).
+    const chat = (id: number) => ({ id, type: id < -1_000_000_000 ? 'supergroup' : 'group', title: 'Equipe' });
+    expect(
+      connector.parseWebhook({
+        update_id: 70,
+        message: { message_id: 9, chat: chat(-4001), date: 1_795_600_000, migrate_to_chat_id: -1004001 },
+      }),
+    ).toEqual([{ kind: 'moved', conversationKey: '-4001', to: '-1004001', at: new Date(1_795_600_000_000).toISOString() }]);
+    expect(
+      connector.parseWebhook({
+        update_id: 71,
+        message: { message_id: 1, chat: chat(-1004001), date: 1_795_600_000, migrate_from_chat_id: -4001 },
+      }),
+    ).toEqual([{ kind: 'moved', conversationKey: '-4001', to: '-1004001', at: new Date(1_795_600_000_000).toISOString() }]);
+  });
+
   it('turns Telegram errors into retry decisions', async () => {
     telegram.failNext({ error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } });
     expect(await connector.send({ id: 'm', recipientId: '4242', text: 'x' })).toEqual({

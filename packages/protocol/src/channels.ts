@@ -126,3 +126,152 @@ export const ChannelDelivery = Type.Object({
   updatedAt: Timestamp,
 });
 export type ChannelDelivery = Static<typeof ChannelDelivery>;
+
+const Limit = Type.Object({
+  limit: Type.Integer({ minimum: 1 }),
+  /** How the platform counts: characters (code points), UTF-16 units, or UTF-8 bytes. */
+  unit: Type.Union([Type.Literal('characters'), Type.Literal('utf16'), Type.Literal('bytes')]),
+});
+
+/** What a channel takes and does, as the relay sends to it: limits, and which features pass through. */
+export const ChannelCapabilities = Type.Object({
+  /** One message's text; longer texts go as several messages, cut at spaces. */
+  text: Limit,
+  /** A file's caption; `null` where files carry none (the text follows as a message). */
+  caption: Type.Union([Limit, Type.Null()]),
+  /** Largest file by kind, in bytes (the larger of by-link and uploaded where they differ). */
+  fileMaxBytes: Type.Object({
+    image: Type.Integer({ minimum: 0 }),
+    video: Type.Integer({ minimum: 0 }),
+    audio: Type.Integer({ minimum: 0 }),
+    document: Type.Integer({ minimum: 0 }),
+  }),
+  /** Whether the platform reports delivered and read back to the relay. */
+  readReceipts: Type.Boolean(),
+  /** Whether message templates can be sent (to write outside the window). */
+  templates: Type.Boolean(),
+  /** The service window after the contact's last message, in hours, and a person's extra days (`HUMAN_AGENT`); `null` where there is none. */
+  window: Type.Union([Type.Object({ hours: Type.Integer(), humanAgentDays: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()]),
+  /** Features the relay passes to the platform today. */
+  reactions: Type.Boolean(),
+  edits: Type.Boolean(),
+  deletes: Type.Boolean(),
+  typing: Type.Boolean(),
+});
+export type ChannelCapabilities = Static<typeof ChannelCapabilities>;
+
+const MB = 1024 * 1024;
+const NONE = { reactions: false, edits: false, deletes: false, typing: false } as const;
+/** The generic webhook channel and loopback: the relay's own limits, no window. */
+const GENERIC: ChannelCapabilities = {
+  text: { limit: 65_536, unit: 'characters' },
+  caption: { limit: 65_536, unit: 'characters' },
+  fileMaxBytes: { image: 2048 * MB, video: 2048 * MB, audio: 2048 * MB, document: 2048 * MB },
+  readReceipts: true,
+  templates: false,
+  window: null,
+  ...NONE,
+};
+
+/**
+ * Each platform's capabilities, from its documentation: the Cloud API messages reference and
+ * supported media types (WhatsApp), the Bot API (Telegram: "Sending files", sendMessage), the
+ * Send API and the Instagram messaging API (Messenger, Instagram).
+ */
+export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
+  whatsapp: {
+    text: { limit: 4096, unit: 'characters' },
+    caption: { limit: 1024, unit: 'characters' },
+    fileMaxBytes: { image: 5 * MB, video: 16 * MB, audio: 16 * MB, document: 100 * MB },
+    readReceipts: true,
+    templates: true,
+    window: { hours: 24, humanAgentDays: null },
+    ...NONE,
+  },
+  telegram: {
+    text: { limit: 4096, unit: 'utf16' },
+    caption: { limit: 1024, unit: 'utf16' },
+    fileMaxBytes: { image: 10 * MB, video: 50 * MB, audio: 50 * MB, document: 50 * MB },
+    readReceipts: false,
+    templates: false,
+    window: null,
+    ...NONE,
+  },
+  messenger: {
+    text: { limit: 2000, unit: 'characters' },
+    caption: null,
+    fileMaxBytes: { image: 25 * MB, video: 25 * MB, audio: 25 * MB, document: 25 * MB },
+    readReceipts: true,
+    templates: false,
+    window: { hours: 24, humanAgentDays: 7 },
+    ...NONE,
+  },
+  instagram: {
+    text: { limit: 1000, unit: 'bytes' },
+    caption: null,
+    fileMaxBytes: { image: 8 * MB, video: 25 * MB, audio: 25 * MB, document: 25 * MB },
+    readReceipts: true,
+    templates: false,
+    window: { hours: 24, humanAgentDays: 7 },
+    ...NONE,
+  },
+  webhook: GENERIC,
+  loopback: GENERIC,
+};
+
+/**
+ * Whether a contact can be written to on its channel now: `always` (no window), `open` (inside
+ * the service window), `human-agent` (only a person's reply, tagged, until `humanAgentUntil`),
+ * `template-only` (WhatsApp outside the window), `closed` (nothing until the contact writes).
+ */
+export const ChannelWindowState = Type.Union([
+  Type.Literal('always'),
+  Type.Literal('open'),
+  Type.Literal('human-agent'),
+  Type.Literal('template-only'),
+  Type.Literal('closed'),
+]);
+export type ChannelWindowState = Static<typeof ChannelWindowState>;
+
+/** Where a conversation's contact is reached, and what can be sent to it now. */
+export const ChannelPolicy = Type.Object({
+  contactId: Id,
+  /** The channel account messages to the contact go out on; null when it has none configured. */
+  channelId: Type.Union([Id, Type.Null()]),
+  channel: Type.Union([ChannelType, Type.Null()]),
+  capabilities: Type.Union([ChannelCapabilities, Type.Null()]),
+  lastInboundAt: Type.Union([Timestamp, Type.Null()]),
+  state: ChannelWindowState,
+  /** The end of the service window; null where there is none or it never opened. */
+  windowOpenUntil: Type.Union([Timestamp, Type.Null()]),
+  /** The end of the human-agent window (Messenger, Instagram). */
+  humanAgentUntil: Type.Union([Timestamp, Type.Null()]),
+  templateRequired: Type.Boolean(),
+});
+export type ChannelPolicy = Static<typeof ChannelPolicy>;
+
+const HOUR_MS = 3_600_000;
+
+/** The policy of one channel for a contact that last wrote at `lastInboundAt` (epoch ms or null), at `now`. */
+export function channelWindow(
+  type: ChannelType,
+  lastInboundAt: number | null,
+  now: number,
+): Pick<ChannelPolicy, 'state' | 'windowOpenUntil' | 'humanAgentUntil' | 'templateRequired'> {
+  const window = CHANNEL_CAPABILITIES[type].window;
+  if (!window) return { state: 'always', windowOpenUntil: null, humanAgentUntil: null, templateRequired: false };
+  const openUntil = lastInboundAt === null ? null : lastInboundAt + window.hours * HOUR_MS;
+  const humanUntil =
+    openUntil !== null && window.humanAgentDays !== null ? (lastInboundAt as number) + window.humanAgentDays * 24 * HOUR_MS : null;
+  const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+  const templates = CHANNEL_CAPABILITIES[type].templates;
+  const state =
+    openUntil !== null && now <= openUntil
+      ? 'open'
+      : humanUntil !== null && now <= humanUntil
+        ? 'human-agent'
+        : templates
+          ? 'template-only'
+          : 'closed';
+  return { state, windowOpenUntil: iso(openUntil), humanAgentUntil: iso(humanUntil), templateRequired: state === 'template-only' };
+}

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ChannelDelivery, ChannelHealth, Contact } from './channels.js';
+import { ChannelDelivery, ChannelHealth, ChannelPolicy, Contact } from './channels.js';
 import { Conversation, ConversationSummary, Member, Message, Presence, Timestamp, User } from './models.js';
 
 export const AuthSession = Type.Object({
@@ -73,6 +73,10 @@ export type ContactPage = Static<typeof ContactPage>;
 /** Every channel account of the relay with its health. */
 export const ChannelHealthList = Type.Object({ channels: Type.Array(ChannelHealth) });
 export type ChannelHealthList = Static<typeof ChannelHealthList>;
+
+/** What members can send to each contact of a conversation now. */
+export const ChannelPolicyList = Type.Object({ channels: Type.Array(ChannelPolicy) });
+export type ChannelPolicyList = Static<typeof ChannelPolicyList>;
 
 /** A message's deliveries to the contacts of its conversation, one per contact. */
 export const DeliveryList = Type.Object({ deliveries: Type.Array(ChannelDelivery) });

@@ -53,6 +53,20 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     return { graph, agent, socket: await relay.connect(agent.token) };
   }
 
+  async function telegramRelay() {
+    const tg = await fakeTelegram('123:bot-token');
+    telegram = tg;
+    relay = await startRelay({
+      channels: [{ id: 'tg', type: 'telegram', members: ['agent'], token: '123:bot-token', secretToken: 'tg-secret', baseUrl: tg.url }],
+      dispatch: { pollIntervalMs: 50 },
+    });
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const bot = new TelegramConnector({ token: '123:bot-token', secretToken: 'tg-secret', baseUrl: tg.url });
+    expect(await bot.setWebhook(`${relay.url}/v1/channels/tg/webhook`)).toMatchObject({ ok: true });
+    return { telegram: tg, agent, socket, bot };
+  }
+
   async function send(socket: TestSocket, conversationId: string, text: string, extra: Record<string, unknown> = {}) {
     const id = randomUUID();
     const ack = await socket.request({ type: 'message.send', conversationId, message: { id, text, ...extra } });
@@ -498,18 +512,79 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(unsent.type === 'message.deleted' && unsent.message).toMatchObject({ text: '', deletedAt: expect.any(String) });
   });
 
-  it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {
-    telegram = await fakeTelegram('123:bot-token');
+  it('tells members what each contact can be sent now: its channel, capabilities and window', async () => {
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    meta = await fakeMetaSend({ channel: 'messenger', accessToken: 'page-token', accountId: '1122334455' });
     relay = await startRelay({
       channels: [
-        { id: 'tg', type: 'telegram', members: ['agent'], token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url },
+        { id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA },
+        {
+          id: 'fb',
+          type: 'messenger',
+          members: ['agent'],
+          accessToken: 'page-token',
+          pageId: '1122334455',
+          appSecret: 'fb-secret',
+          verifyToken: 'v',
+          baseUrl: meta.url,
+        },
+        { id: 'tg', type: 'telegram', members: ['agent'], token: '9:tg', secretToken: 'tg-secret' },
       ],
-      dispatch: { pollIntervalMs: 50 },
     });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
     const agent = await relay.user('agent');
     const socket = await relay.connect(agent.token);
-    const bot = new TelegramConnector({ token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url });
-    expect(await bot.setWebhook(`${relay.url}/v1/channels/tg/webhook`)).toMatchObject({ ok: true });
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    const policies = (id: string, as = agent.token) =>
+      relay.http<{ channels: Array<Record<string, unknown>> }>('GET', `/v1/conversations/${id}/channels`, { as });
+    const [open] = (await policies(conversationId)).body.channels;
+    expect(open).toMatchObject({
+      channelId: 'wa',
+      channel: 'whatsapp',
+      state: 'open',
+      templateRequired: false,
+      humanAgentUntil: null,
+      capabilities: { text: { limit: 4096, unit: 'characters' }, caption: { limit: 1024 }, templates: true, window: { hours: 24 } },
+    });
+    expect(Date.parse(open?.windowOpenUntil as string) - Date.parse(open?.lastInboundAt as string)).toBe(24 * 3600_000);
+
+    // Contacts the app adds before they write: WhatsApp needs a template, Messenger cannot be written to, Telegram always can.
+    const add = async (channelId: string, externalId: string) =>
+      (await relay.http<{ conversationId: string }>('POST', '/v1/contacts', { as: API_KEY, body: { channelId, externalId } })).body
+        .conversationId;
+    expect((await policies(await add('wa', '5511911112222'), API_KEY)).body.channels).toMatchObject([
+      { state: 'template-only', templateRequired: true, windowOpenUntil: null },
+    ]);
+    expect((await policies(await add('fb', '6677'), API_KEY)).body.channels).toMatchObject([
+      { channel: 'messenger', state: 'closed', capabilities: { text: { limit: 2000 }, caption: null } },
+    ]);
+    expect((await policies(await add('tg', '4242'), API_KEY)).body.channels).toMatchObject([
+      { channel: 'telegram', state: 'always', capabilities: { text: { unit: 'utf16' } } },
+    ]);
+    const stranger = await relay.user('stranger');
+    expect(await policies(conversationId, stranger.token)).toMatchObject({ status: 404, body: { code: 'CONVERSATION_NOT_FOUND' } });
+  });
+
+  it('a Telegram group upgraded to a supergroup: the answer follows it to the new id, and so does the conversation', async () => {
+    const { telegram, socket } = await telegramRelay();
+    await telegram.inbound({ chatId: -4001, firstName: 'Equipe', text: 'alguém aí?' });
+    const first = await socket.waitFor((f) => f.type === 'message.created');
+    const { conversationId, senderId } = first.type === 'message.created' ? first.message : { conversationId: '', senderId: '' };
+    telegram.migrate(-4001, -1004001);
+    const id = await send(socket, conversationId, 'sim, aqui');
+    const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+    expect(sent.delivery.externalId).toMatch(/^-1004001:/);
+    const contact = await relay.http<Contact>('GET', `/v1/contacts/${senderId}`, { as: API_KEY });
+    expect(contact.body.identities.map((i) => i.externalId)).toEqual(['-1004001']);
+    await telegram.inbound({ chatId: -1004001, firstName: 'Equipe', text: 'ótimo' });
+    const next = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'ótimo');
+    expect(next.type === 'message.created' && next.message).toMatchObject({ conversationId, senderId });
+  });
+
+  it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {
+    const { telegram, socket } = await telegramRelay();
     const update = await telegram.inbound({ chatId: 777001, firstName: 'Ana', username: 'ana_tg', text: 'hello bot' });
     expect(update.status).toBe(200);
     const inbound = await socket.waitFor((f) => f.type === 'message.created');

@@ -1,6 +1,7 @@
 import type {
   Attachment,
   ChannelDelivery,
+  ChannelPolicy,
   ConversationDetail,
   ConversationPage,
   ConversationSummary,
@@ -319,6 +320,21 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       this.#views.set(conversationId, view);
     }
     return view;
+  }
+
+  /**
+   * What can be sent to each external contact of a conversation now: the channel it is reached
+   * on, that channel's capabilities (text limit and unit, captions, file sizes…), and its window
+   * (`open`, `human-agent` until when, `template-only`, `closed`, or `always`). A composer shows
+   * "window closed: send a template" from it before anyone types. Changes when the contact
+   * writes and when a window ends: ask again then (`useChannelPolicies` does).
+   */
+  async channelPolicies(conversationId: string): Promise<readonly ChannelPolicy[]> {
+    const { channels } = await this.#http<{ channels: ChannelPolicy[] }>(
+      'GET',
+      `/v1/conversations/${encodeURIComponent(conversationId)}/channels`,
+    );
+    return channels;
   }
 
   /**

@@ -1,7 +1,9 @@
 export type {
   Attachment,
+  ChannelCapabilities,
   ChannelDelivery,
   ChannelHealth,
+  ChannelPolicy,
   Contact,
   ContactCard,
   Conversation,

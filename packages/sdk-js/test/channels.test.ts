@@ -100,6 +100,10 @@ describe('external contacts through the SDK', () => {
     ]);
     expect(list[1]?.content).toEqual({ type: 'choice', payload: 'slot-14h', title: '14:00', description: 'Terça' });
     expect(list[3]?.content).toEqual({ type: 'unsupported', platformType: 'order' });
+    // What the composer can send to this contact now.
+    expect(await agent.channelPolicies(conversationId)).toMatchObject([
+      { channel: 'whatsapp', state: 'open', templateRequired: false, capabilities: { caption: { limit: 1024 } } },
+    ]);
     await graph.inboundMessage({ from, type: 'revoke', revoke: { original_message_id: pin.id } });
     const gone = await until(agent.messages(conversationId), (messages) => messages[0]?.deletedAt !== null);
     expect(gone[0]).toMatchObject({ text: '', content: null });

@@ -1,5 +1,6 @@
 import type {
   ChannelDelivery,
+  ChannelPolicy,
   ChatMessage,
   ConnectionState,
   ConversationSummary,
@@ -11,7 +12,7 @@ import type {
   UploadProgress,
   UploadSource,
 } from '@chat4all/sdk-js';
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useChatClient } from './context.js';
 
 /**
@@ -125,6 +126,48 @@ export function useChannelDeliveries(conversationId: string, messageId: string):
 }
 
 const NO_CHANNELS: readonly ChannelDelivery[] = [];
+
+/**
+ * What can be sent to each external contact of a conversation now (its channel, the
+ * channel's capabilities, and the window: `open`, `human-agent`, `template-only`, `closed` or
+ * `always`), for a composer to say "window closed: send a template" before anyone types.
+ * Asked again when a contact writes in the conversation and when a window ends.
+ */
+export function useChannelPolicies(conversationId: string): readonly ChannelPolicy[] {
+  const client = useChatClient();
+  const [policies, setPolicies] = useState<readonly ChannelPolicy[]>(NO_POLICIES);
+  useEffect(() => {
+    let current = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      client.channelPolicies(conversationId).then(
+        (next) => {
+          if (!current) return;
+          setPolicies(next);
+          // The next window to end changes the state: ask again just after it.
+          clearTimeout(timer);
+          const ends = next.flatMap((p) => [p.windowOpenUntil, p.humanAgentUntil]).map((at) => (at ? Date.parse(at) - Date.now() : -1));
+          const soonest = Math.min(...ends.filter((ms) => ms > 0));
+          if (Number.isFinite(soonest)) timer = setTimeout(load, Math.min(soonest + 1000, 2_147_483_647));
+        },
+        () => {},
+      );
+    };
+    const onMessage = (message: { conversationId: string; senderId: string | null }) => {
+      if (message.conversationId === conversationId && message.senderId?.startsWith('contact:')) load();
+    };
+    load();
+    client.on('message', onMessage);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+      client.off('message', onMessage);
+    };
+  }, [client, conversationId]);
+  return policies;
+}
+
+const NO_POLICIES: readonly ChannelPolicy[] = [];
 
 /** Ids of the other users typing in a conversation. */
 export function useTyping(conversationId: string): readonly string[] {

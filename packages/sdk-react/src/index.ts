@@ -1,6 +1,7 @@
 export { ChatProvider, useChatClient } from './context.js';
 export {
   useChannelDeliveries,
+  useChannelPolicies,
   useConnectionState,
   useConversation,
   useConversations,

@@ -8,6 +8,7 @@ import { ChannelStatus } from '../src/components/index.js';
 import {
   ChatProvider,
   useChannelDeliveries,
+  useChannelPolicies,
   useConnectionState,
   useConversation,
   useMessageStatus,
@@ -19,6 +20,12 @@ import {
   useUnreadCount,
   useUpload,
 } from '../src/index.js';
+
+/** What a composer shows of the first contact's channel policy. */
+function Composer({ conversationId }: { conversationId: string }) {
+  const [policy] = useChannelPolicies(conversationId);
+  return h('p', { 'data-testid': 'policy' }, policy ? `${policy.channel} ${policy.state} ${policy.capabilities?.text.limit}` : 'none');
+}
 
 // Tell React this is a test environment, so act() flushes updates.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -221,6 +228,24 @@ describe('sdk-react hooks against the real relay', () => {
     render(h(ChatProvider, { client: agent }, h(ChannelRow, { conversationId, messageId: sent.id })));
     await waitFor(() => expect(screen.getByTestId('history').textContent).toBe('sent,delivered,read'));
     expect(screen.getByTitle('Loopback: read').textContent).toBe('Loopback · read');
+    cleanup();
+    agent.close();
+    await inbox.close();
+    inbox.remove();
+  });
+
+  it('tells a composer what a contact can be sent now with useChannelPolicies', async () => {
+    const inbox = await startRelay({ config: { channels: [{ id: 'loop', type: 'loopback', members: ['agent'] }] } });
+    const agent = makeClient(inbox.url, await userToken(inbox.url, 'agent'));
+    await agent.connect();
+    const added = await fetch(`${inbox.url}/v1/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channelId: 'loop', externalId: 'bruno', displayName: 'Bruno' }),
+    });
+    const { conversationId } = (await added.json()) as { conversationId: string };
+    render(h(ChatProvider, { client: agent }, h(Composer, { conversationId })));
+    await waitFor(() => expect(screen.getByTestId('policy').textContent).toBe('loopback always 65536'));
     cleanup();
     agent.close();
     await inbox.close();

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { MessageContent } from '@chat4all/protocol';
+import { CHANNEL_CAPABILITIES, channelWindow, type MessageContent } from '@chat4all/protocol';
 import { getFile, postJson } from '../http.js';
 import { sendParts } from '../parts.js';
 import { splitText, type TextUnit } from '../text.js';
@@ -118,36 +118,45 @@ export interface MetaMessagingWebhook {
   entry: Array<{ id: string; time: number; messaging?: MessagingEvent[] }>;
 }
 
+/** The Send API's attachment types, with each kind's largest size from the capability table. */
+function attachmentLimits(channel: 'messenger' | 'instagram') {
+  const { image, video, audio, document } = CHANNEL_CAPABILITIES[channel].fileMaxBytes;
+  return { image, video, audio, file: document };
+}
+
 /**
  * Limits of the Send API per platform: the text of one message (Messenger 2,000 characters;
  * Instagram 1,000 bytes of UTF-8) and attachment sizes by kind.
  */
 export const META_LIMITS = {
   messenger: {
-    text: 2000,
+    text: CHANNEL_CAPABILITIES.messenger.text.limit,
     unit: 'codepoints',
-    attachment: { image: 25 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 },
+    attachment: attachmentLimits('messenger'),
   },
   instagram: {
-    text: 1000,
+    text: CHANNEL_CAPABILITIES.instagram.text.limit,
     unit: 'bytes',
-    attachment: { image: 8 * 1024 ** 2, video: 25 * 1024 ** 2, audio: 25 * 1024 ** 2, file: 25 * 1024 ** 2 },
+    attachment: attachmentLimits('instagram'),
   },
 } as const satisfies Record<string, { text: number; unit: TextUnit; attachment: Record<string, number> }>;
-
-const HOUR = 3_600_000;
 
 /**
  * Meta's messaging windows: a standard reply within 24 hours of the person's last message;
  * after that, only a person (not an automated message) may answer, within 7 days, tagged
  * `HUMAN_AGENT`. A contact who never wrote is left to the platform to judge.
  */
-export function messagingWindow(message: Pick<OutboundMessage, 'human' | 'lastInboundAt'>, now: number): 'open' | 'human-agent' | 'closed' {
+export function messagingWindow(
+  message: Pick<OutboundMessage, 'human' | 'lastInboundAt'>,
+  now: number,
+  channel: 'messenger' | 'instagram' = 'messenger',
+): 'open' | 'human-agent' | 'closed' {
   const last = message.lastInboundAt ? Date.parse(message.lastInboundAt) : Number.NaN;
-  if (Number.isNaN(last) || now - last <= 24 * HOUR) return 'open';
-  return message.human && now - last <= 7 * 24 * HOUR ? 'human-agent' : 'closed';
+  if (Number.isNaN(last)) return 'open';
+  const { state } = channelWindow(channel, last, now);
+  if (state === 'open') return 'open';
+  return state === 'human-agent' && message.human ? 'human-agent' : 'closed';
 }
-
 /**
  * The Meta Send API, shared by Messenger (https://developers.facebook.com/docs/messenger-platform/reference/send-api)
  * and Instagram messaging (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api):
@@ -189,7 +198,7 @@ export class MetaSendConnector implements Connector {
     }
     // The Send API has no caption: a file's text goes as messages of its own, after it, cut to the platform's limit.
     if (message.text) for (const text of splitText(message.text, limits.text, limits.unit)) parts.push({ text });
-    const window = messagingWindow(message, (this.options.now ?? Date.now)());
+    const window = messagingWindow(message, (this.options.now ?? Date.now)(), this.channel);
     if (window === 'closed')
       return refused(
         'OUTSIDE_WINDOW',

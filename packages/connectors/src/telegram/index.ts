@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MessageContent } from '@chat4all/protocol';
+import { CHANNEL_CAPABILITIES, type MessageContent } from '@chat4all/protocol';
 import { getFile, postForm, postJson } from '../http.js';
 import { sendParts } from '../parts.js';
 import { splitText } from '../text.js';
@@ -83,8 +83,6 @@ const OTHER_CONTENT = [
   'new_chat_photo',
   'pinned_message',
   'group_chat_created',
-  'migrate_to_chat_id',
-  'migrate_from_chat_id',
 ];
 
 export interface TelegramOptions {
@@ -102,8 +100,8 @@ export const TELEGRAM_URL_LIMITS = { photo: 5 * 1024 * 1024, document: 20 * 1024
 /** Telegram's limits for files uploaded with multipart/form-data. */
 export const TELEGRAM_UPLOAD_LIMITS = { photo: 10 * 1024 * 1024, document: 50 * 1024 * 1024 };
 /** Longest text of one message, and of a file's caption, in UTF-16 code units (Bot API, `sendMessage` and `sendPhoto`). */
-export const TELEGRAM_TEXT_LIMIT = 4096;
-export const TELEGRAM_CAPTION_LIMIT = 1024;
+export const TELEGRAM_TEXT_LIMIT = CHANNEL_CAPABILITIES.telegram.text.limit;
+export const TELEGRAM_CAPTION_LIMIT = CHANNEL_CAPABILITIES.telegram.caption?.limit ?? TELEGRAM_TEXT_LIMIT;
 
 /** Types Telegram takes by URL in `sendDocument` ("Sending files": "currently only work for GIF, PDF and ZIP files"). */
 const DOCUMENT_BY_URL = new Set(['image/gif', 'application/pdf', 'application/zip', 'application/x-zip-compressed']);
@@ -149,16 +147,29 @@ export class TelegramConnector implements Connector {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const chatId = message.recipientId;
+    let chatId = message.recipientId;
     const replyTo = telegramMessageId(message.replyToExternalId);
     // A reply to a message deleted meanwhile still goes, as a plain message.
     const reply = (index: number) =>
       replyTo !== null && index === 0 ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {};
+    // A group upgraded to a supergroup answers with its new id: the part goes there, and so does the rest.
+    const post = async (method: string, body: (chat: string) => Record<string, unknown> | FormData) => {
+      let answer = await this.call<TelegramMessage>(method, body(chatId));
+      if (!answer.ok && answer.migrateTo !== undefined) {
+        chatId = answer.migrateTo;
+        answer = await this.call<TelegramMessage>(method, body(chatId));
+      }
+      return this.#sent(answer);
+    };
+    const moved = (result: SendResult): SendResult =>
+      result.ok && chatId !== message.recipientId ? { ...result, recipientId: chatId } : result;
     const { file } = message;
     if (!file) {
       const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16');
-      return sendParts(parts, message.sentParts, async (text, index) =>
-        this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: chatId, text, ...reply(index) })),
+      return moved(
+        await sendParts(parts, message.sentParts, (text, index) =>
+          post('sendMessage', (chat) => ({ chat_id: chat, text, ...reply(index) })),
+        ),
       );
     }
     const kind = telegramFileKind(file.type, file.size);
@@ -177,22 +188,23 @@ export class TelegramConnector implements Connector {
     // The caption holds what fits; the rest of the text follows as messages.
     const [caption = '', ...rest] = message.text ? splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16', TELEGRAM_CAPTION_LIMIT) : [];
     const parts: Array<{ file: true } | { text: string }> = [{ file: true }, ...rest.map((text) => ({ text }))];
-    return sendParts(parts, message.sentParts, async (part, index) => {
-      if ('text' in part) return this.#sent(await this.call<TelegramMessage>('sendMessage', { chat_id: chatId, text: part.text }));
-      const captioned = caption ? { caption } : {};
-      if (byUrl)
-        return this.#sent(
-          await this.call<TelegramMessage>(kind.method, { chat_id: chatId, [kind.field]: file.url, ...captioned, ...reply(index) }),
-        );
-      const form = new FormData();
-      form.append('chat_id', chatId);
-      if (caption) form.append('caption', caption);
-      const replying = reply(index);
-      if ('reply_parameters' in replying) form.append('reply_parameters', JSON.stringify(replying.reply_parameters));
-      const bytes = (await (file.bytes as NonNullable<typeof file.bytes>)()) as Uint8Array<ArrayBuffer>;
-      form.append(kind.field, new Blob([bytes], { type: file.type }), file.name);
-      return this.#sent(await this.call<TelegramMessage>(kind.method, form));
-    });
+    return moved(
+      await sendParts(parts, message.sentParts, async (part, index) => {
+        if ('text' in part) return post('sendMessage', (chat) => ({ chat_id: chat, text: part.text }));
+        const captioned = caption ? { caption } : {};
+        if (byUrl) return post(kind.method, (chat) => ({ chat_id: chat, [kind.field]: file.url, ...captioned, ...reply(index) }));
+        const bytes = (await (file.bytes as NonNullable<typeof file.bytes>)()) as Uint8Array<ArrayBuffer>;
+        return post(kind.method, (chat) => {
+          const form = new FormData();
+          form.append('chat_id', chat);
+          if (caption) form.append('caption', caption);
+          const replying = reply(index);
+          if ('reply_parameters' in replying) form.append('reply_parameters', JSON.stringify(replying.reply_parameters));
+          form.append(kind.field, new Blob([bytes], { type: file.type }), file.name);
+          return form;
+        });
+      }),
+    );
   }
 
   /** A file a user sent: `getFile` gives its path, downloaded from `/file/bot<token>/<path>` (files up to 20 MB). */
@@ -230,6 +242,15 @@ export class TelegramConnector implements Connector {
       throw new TypeError('A Telegram message needs message_id, chat.id and date as integers');
     const externalId = `${message.chat.id}:${message.message_id}`;
     const conversationKey = String(message.chat.id);
+    // A group upgraded to a supergroup: the old group's last service message names the new id, the new one's first names the old.
+    const migrated = (message as { migrate_to_chat_id?: number }).migrate_to_chat_id;
+    const migratedFrom = (message as { migrate_from_chat_id?: number }).migrate_from_chat_id;
+    if (migrated !== undefined || migratedFrom !== undefined) {
+      const at = new Date(message.date * 1000).toISOString();
+      return migrated !== undefined
+        ? [{ kind: 'moved', conversationKey, to: String(migrated), at }]
+        : [{ kind: 'moved', conversationKey: String(migratedFrom), to: conversationKey, at }];
+    }
     const { text, content } = telegramContent(message);
     if (update.edited_message) {
       const at = new Date((message.edit_date ?? message.date) * 1000).toISOString();
@@ -294,7 +315,7 @@ export class TelegramConnector implements Connector {
     method: string,
     body: Record<string, unknown> | FormData,
     signal?: AbortSignal,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError }> {
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ChannelError; migrateTo?: string }> {
     const url = `${this.#base}/${method}`;
     const answer = body instanceof FormData ? await postForm(this.#fetch, url, body) : await postJson(this.#fetch, url, body, {}, signal);
     if (!answer.ok) return answer;
@@ -307,7 +328,8 @@ export class TelegramConnector implements Connector {
         answer.status >= 500 ? 'backoff' : 'never',
       );
     if (parsed.ok) return { ok: true, value: parsed.result };
-    return { ok: false, error: telegramError(parsed) };
+    const migrateTo = parsed.parameters?.migrate_to_chat_id;
+    return { ok: false, error: telegramError(parsed), ...(migrateTo !== undefined ? { migrateTo: String(migrateTo) } : {}) };
   }
 
   #sent(result: Awaited<ReturnType<TelegramConnector['call']>>): { ok: true; id: string } | { ok: false; error: ChannelError } {

@@ -1,6 +1,10 @@
 import { jsonServer, postWebhook, type WebhookAnswer } from './json-server.js';
 
-export type TelegramFailure = { error_code: number; description: string; parameters?: { retry_after?: number } };
+export type TelegramFailure = {
+  error_code: number;
+  description: string;
+  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+};
 
 /**
  * A Telegram Bot API stand-in on loopback speaking its documented shapes
@@ -13,7 +17,7 @@ export type TelegramFailure = { error_code: number; description: string; paramet
 export async function fakeTelegram(token: string) {
   const calls: Array<{ method: string; body: Record<string, unknown> }> = [];
   const failures: TelegramFailure[] = [];
-  const chats = new Map<string, 'ok' | 'blocked'>();
+  const chats = new Map<string, 'ok' | 'blocked' | { migratedTo: number }>();
   const updates: Array<{ update_id: number; [key: string]: unknown }> = [];
   let webhook: { url: string; secret_token?: string } | null = null;
   let nextMessageId = 100;
@@ -84,6 +88,13 @@ export async function fakeTelegram(token: string) {
         const state = chats.get(chatId);
         if (!state) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
         if (state === 'blocked') return fail({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+        // A group upgraded to a supergroup: its old id is refused with the new one (ResponseParameters.migrate_to_chat_id).
+        if (typeof state === 'object')
+          return fail({
+            error_code: 400,
+            description: 'Bad Request: group chat was upgraded to a supergroup chat',
+            parameters: { migrate_to_chat_id: state.migratedTo },
+          });
         // Text 1-4096 characters, caption 0-1024, counted in UTF-16 units as entities are (https://core.telegram.org/bots/api#sendmessage, #sendphoto).
         if (method === 'sendMessage') {
           const text = typeof body.text === 'string' ? body.text : '';
@@ -164,6 +175,11 @@ export async function fakeTelegram(token: string) {
     chat(id: number, state: 'ok' | 'blocked' = 'ok') {
       chats.set(String(id), state);
     },
+    /** A group upgraded to a supergroup `to`: sends to its old id are refused with the new one. */
+    migrate(from: number, to: number) {
+      chats.set(String(from), { migratedTo: to });
+      chats.set(String(to), 'ok');
+    },
     /** The next calls fail like this, in order. */
     failNext(...next: TelegramFailure[]) {
       failures.push(...next);
@@ -198,7 +214,12 @@ export async function fakeTelegram(token: string) {
         message: {
           message_id: messageId,
           from,
-          chat: { id: message.chatId, type: 'private', first_name: from.first_name, username: message.username },
+          chat: {
+            id: message.chatId,
+            type: message.chatId < 0 ? 'supergroup' : 'private',
+            first_name: from.first_name,
+            username: message.username,
+          },
           date: Math.floor(Date.now() / 1000),
           ...(message.photo || message.document ? { caption: message.text } : { text: message.text }),
           ...(message.photo ? { photo: [{ ...addFile(message.photo, 'photos/file.jpg'), width: 800, height: 600 }] } : {}),

@@ -1,4 +1,4 @@
-import type { ContactCard, MessageContent } from '@chat4all/protocol';
+import { CHANNEL_CAPABILITIES, type ContactCard, type MessageContent } from '@chat4all/protocol';
 import { getFile, getJson, postForm, postJson } from '../http.js';
 import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import { sendParts } from '../parts.js';
@@ -27,15 +27,10 @@ export interface WhatsAppOptions extends MetaAppOptions {
 }
 
 /** Media Cloud API accepts by link, by kind (Cloud API, "Supported media types"). */
-export const WHATSAPP_MEDIA_LIMITS = {
-  image: 5 * 1024 * 1024,
-  video: 16 * 1024 * 1024,
-  audio: 16 * 1024 * 1024,
-  document: 100 * 1024 * 1024,
-};
+export const WHATSAPP_MEDIA_LIMITS = CHANNEL_CAPABILITIES.whatsapp.fileMaxBytes;
 /** Longest text body and longest media caption (Cloud API, "Messages" reference), in characters. */
-export const WHATSAPP_TEXT_LIMIT = 4096;
-export const WHATSAPP_CAPTION_LIMIT = 1024;
+export const WHATSAPP_TEXT_LIMIT = CHANNEL_CAPABILITIES.whatsapp.text.limit;
+export const WHATSAPP_CAPTION_LIMIT = CHANNEL_CAPABILITIES.whatsapp.caption?.limit ?? WHATSAPP_TEXT_LIMIT;
 
 /**
  * The types the Cloud API takes for each kind ("Supported media types"): JPEG and PNG images,

@@ -1,5 +1,5 @@
 import { type Connector, createConnector } from '@chat4all/connectors';
-import type { ChannelType } from '@chat4all/protocol';
+import type { ChannelIdentity, ChannelType, Contact } from '@chat4all/protocol';
 import type { ChannelConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import type { Rate } from '../shared/types.js';
@@ -106,6 +106,15 @@ export class Channels {
 
   get(id: string): Channel | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The channel account a contact is reached on: its preferred one, else the one it last wrote on, among those configured. */
+  routeFor(contact: Contact): { channel: Channel; identity: ChannelIdentity } | null {
+    const usable = contact.identities.filter((identity) => this.#byId.has(identity.channelId));
+    const preferred = usable.find((identity) => identity.channelId === contact.preferredChannelId);
+    const latest = [...usable].sort((a, b) => (b.lastInboundAt ?? '').localeCompare(a.lastInboundAt ?? ''))[0];
+    const identity = preferred ?? latest;
+    return identity ? { channel: this.#byId.get(identity.channelId) as Channel, identity } : null;
   }
 
   require(id: string): Channel {

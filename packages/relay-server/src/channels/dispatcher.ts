@@ -215,6 +215,9 @@ export class Dispatcher {
     const now = Date.now();
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
+      // The chat moved (a Telegram group became a supergroup): the contact's identity follows it.
+      if (result.recipientId && delivery.recipientId && result.recipientId !== delivery.recipientId)
+        await this.deps.store.moveIdentity(channel.id, delivery.recipientId, result.recipientId);
       await deliveries.sent(delivery.id, attempts, channel.id, result.externalId, result.parts ?? []);
       return;
     }
@@ -308,17 +311,9 @@ export class Dispatcher {
   /** The contact's preferred channel account, else the one it last wrote on, among those configured. */
   async #route(delivery: DeliveryRecord): Promise<{ channel: Channel; recipientId: string; lastInboundAt: string | null } | null> {
     const contact = await this.deps.store.getContact(delivery.contactId);
-    if (!contact) return null;
-    const usable = contact.identities.filter((identity) => this.deps.channels.get(identity.channelId));
-    const preferred = usable.find((identity) => identity.channelId === contact.preferredChannelId);
-    const latest = [...usable].sort((a, b) => (b.lastInboundAt ?? '').localeCompare(a.lastInboundAt ?? ''))[0];
-    const identity = preferred ?? latest;
-    if (!identity) return null;
-    return {
-      channel: this.deps.channels.get(identity.channelId) as Channel,
-      recipientId: identity.externalId,
-      lastInboundAt: identity.lastInboundAt,
-    };
+    const route = contact ? this.deps.channels.routeFor(contact) : null;
+    if (!route) return null;
+    return { channel: route.channel, recipientId: route.identity.externalId, lastInboundAt: route.identity.lastInboundAt };
   }
 
   async #outbound(

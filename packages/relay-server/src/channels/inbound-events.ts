@@ -32,6 +32,7 @@ const InboundEventSchema = Type.Union([
   }),
   Type.Object({ kind: Type.Literal('edit'), externalId: Key, conversationKey: Key, text: Text(65_536), at: Instant }),
   Type.Object({ kind: Type.Literal('delete'), externalId: Key, conversationKey: Key, at: Instant }),
+  Type.Object({ kind: Type.Literal('moved'), conversationKey: Key, to: Key, at: Instant }),
   Type.Object({
     kind: Type.Literal('status'),
     externalId: Key,

@@ -65,6 +65,8 @@ export class InboundService {
       } else if (event.kind === 'edit' || event.kind === 'delete') {
         await this.#change(channel, event);
         outcome.messages++;
+      } else if (event.kind === 'moved') {
+        await this.moved(channel, event.conversationKey, event.to);
       } else if (event.kind === 'watermark') {
         const before = Date.parse(event.before);
         if (!Number.isNaN(before)) await this.deps.deliveries.applyWatermark(channel.id, event.conversationKey, event.status, before);
@@ -102,6 +104,13 @@ export class InboundService {
       this.deps.onContactCreated?.(outcome.contact);
     }
     return outcome;
+  }
+
+  /** The platform moved a chat to a new id: the contact's identity follows, with its conversation. */
+  async moved(channel: Channel, from: string, to: string): Promise<void> {
+    if (from === to) return;
+    if (await this.deps.store.moveIdentity(channel.id, from, to))
+      this.deps.log.info({ channelId: channel.id, from, to }, 'a chat moved to a new id; its contact follows');
   }
 
   /** A contact the app wants to reach before they write (their number, chat id…). */

@@ -1,9 +1,13 @@
 import {
+  CHANNEL_CAPABILITIES,
   ChannelDelivery,
   ChannelHealth,
   ChannelHealthList,
+  type ChannelPolicy,
+  ChannelPolicyList,
   Contact,
   ContactPage,
+  channelWindow,
   DeadLetterPage,
   DeliveryList,
   Id,
@@ -151,6 +155,49 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       await ctx.conversations.access(principalOf(request), request.params.conversationId);
       const list = await deliveries.list(request.params.messageId);
       return { deliveries: list.filter((d) => d.conversationId === request.params.conversationId) };
+    },
+  );
+
+  // What members can send to each contact of the conversation now: its channel, capabilities and window.
+  app.get(
+    '/v1/conversations/:conversationId/channels',
+    { config: { auth: 'any' }, schema: { params: Type.Object({ conversationId: Id }), response: { 200: ChannelPolicyList } } },
+    async (request) => {
+      const { conversationId } = request.params;
+      await ctx.conversations.access(principalOf(request), conversationId);
+      const members = await store.listMembers(conversationId);
+      const now = Date.now();
+      const policies: ChannelPolicy[] = [];
+      for (const member of members) {
+        const contact = await store.getContact(member.userId);
+        if (!contact) continue;
+        const route = channels.routeFor(contact);
+        if (!route) {
+          // No identity on a configured channel: nothing reaches the contact.
+          policies.push({
+            contactId: contact.id,
+            channelId: null,
+            channel: null,
+            capabilities: null,
+            lastInboundAt: null,
+            state: 'closed',
+            windowOpenUntil: null,
+            humanAgentUntil: null,
+            templateRequired: false,
+          });
+          continue;
+        }
+        const { lastInboundAt } = route.identity;
+        policies.push({
+          contactId: contact.id,
+          channelId: route.channel.id,
+          channel: route.channel.type,
+          capabilities: CHANNEL_CAPABILITIES[route.channel.type],
+          lastInboundAt,
+          ...channelWindow(route.channel.type, lastInboundAt ? Date.parse(lastInboundAt) : null, now),
+        });
+      }
+      return { channels: policies };
     },
   );
 

@@ -405,6 +405,12 @@ export interface Store {
   listContacts(page: { limit: number; after: string | null }): Promise<Contact[]>;
   /** The channel messages to the contact go out on; false when the contact has no such identity. */
   setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean>;
+  /**
+   * The platform moved a chat to a new id (a Telegram group upgraded to a supergroup): the
+   * identity `from` on the channel account becomes `to`, with its contact and conversation.
+   * False when there is no such identity, or `to` is already someone's.
+   */
+  moveIdentity(channelId: string, from: string, to: string): Promise<boolean>;
   getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null>;
   /**
    * Keeps a platform's status of a message whose send result is not recorded yet (the

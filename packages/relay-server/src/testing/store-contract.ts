@@ -597,6 +597,18 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.setChannelHold('wa-main', null, now + 30)).toBe(false);
     });
 
+    it('moves an identity to the platform’s new id, unless that id is already someone’s', async () => {
+      const first = await store.ensureContact(contactInput('-4001'));
+      await store.ensureContact(contactInput('-5001'));
+      expect(await store.moveIdentity('wa-main', '-4001', '-5001')).toBe(false);
+      expect(await store.moveIdentity('wa-main', '-4001', '-1004001')).toBe(true);
+      expect(await store.moveIdentity('wa-main', '-4001', '-1004002')).toBe(false);
+      const contact = await store.getContact(first.contact.id);
+      expect(contact?.identities.map((i) => i.externalId)).toEqual(['-1004001']);
+      const again = await store.ensureContact(contactInput('-1004001'));
+      expect(again).toMatchObject({ created: false, contact: { id: first.contact.id } });
+    });
+
     it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {
       const hook = {
         id: 'wh1',

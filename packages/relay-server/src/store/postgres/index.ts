@@ -607,6 +607,13 @@ export class PostgresStore implements Store {
     return this.#contacts(rows);
   }
 
+  async moveIdentity(channelId: string, from: string, to: string): Promise<boolean> {
+    const result = await this.sql`
+      UPDATE channel_identities SET external_id = ${to} WHERE channel_id = ${channelId} AND external_id = ${from}
+        AND NOT EXISTS (SELECT 1 FROM channel_identities WHERE channel_id = ${channelId} AND external_id = ${to})`;
+    return result.count > 0;
+  }
+
   async setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean> {
     const result = await this.sql`
       UPDATE contacts SET preferred_channel_id = ${channelId} WHERE id = ${contactId}

@@ -889,6 +889,19 @@ export class SqliteStore implements Store {
     return result.changes > 0;
   }
 
+  async moveIdentity(channelId: string, from: string, to: string): Promise<boolean> {
+    const result = this.#run(
+      `UPDATE channel_identities SET external_id = ? WHERE channel_id = ? AND external_id = ?
+         AND NOT EXISTS (SELECT 1 FROM channel_identities WHERE channel_id = ? AND external_id = ?)`,
+      to,
+      channelId,
+      from,
+      channelId,
+      to,
+    );
+    return result.changes > 0;
+  }
+
   #delivery(key: DeliveryKey): DeliveryRow | undefined {
     return 'id' in key
       ? this.#get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`, key.id)
