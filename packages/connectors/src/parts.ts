@@ -1,4 +1,13 @@
-import type { ChannelError, SendResult } from './types.js';
+import type { ChannelError, OutboundMessage, SendResult } from './types.js';
+
+/** {@link sendParts} for one outbound message: its `sentParts` skipped, its `onPart` told. */
+export function sendPartsOf<Part>(
+  message: OutboundMessage,
+  parts: readonly Part[],
+  sendOne: (part: Part, index: number) => Promise<{ ok: true; id: string } | { ok: false; error: ChannelError }>,
+): Promise<SendResult> {
+  return sendParts(parts, message.sentParts, sendOne, message.onPart);
+}
 
 /**
  * Sends a message's parts in order, one platform call each, skipping those an earlier attempt
@@ -9,12 +18,14 @@ export async function sendParts<Part>(
   parts: readonly Part[],
   sentParts: readonly string[] | undefined,
   sendOne: (part: Part, index: number) => Promise<{ ok: true; id: string } | { ok: false; error: ChannelError }>,
+  onPart?: (parts: readonly string[]) => Promise<void>,
 ): Promise<SendResult> {
   const ids = [...(sentParts ?? [])].slice(0, parts.length);
   for (let index = ids.length; index < parts.length; index++) {
     const result = await sendOne(parts[index] as Part, index);
     if (!result.ok) return ids.length > 0 ? { ok: false, error: result.error, parts: ids } : { ok: false, error: result.error };
     ids.push(result.id);
+    if (parts.length > 1) await onPart?.(ids);
   }
   const [first] = ids;
   if (first === undefined)

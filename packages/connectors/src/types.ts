@@ -37,6 +37,8 @@ export interface OutboundMessage {
    * connector sends only the parts after these, so a retry never repeats one.
    */
   sentParts?: readonly string[];
+  /** Called after each part goes, with the ids of every part sent so far: the relay keeps them (and its lease) as the message goes. */
+  onPart?(parts: readonly string[]): Promise<void>;
 }
 
 /**
@@ -172,6 +174,14 @@ export interface Connector {
   parseWebhook(body: unknown): InboundEvent[];
   /** Downloads a file a contact sent (`InboundFile` of an inbound message). Absent where files cannot be fetched. */
   fetchFile?(file: InboundFile): Promise<FetchedFile>;
+  /** Marks a contact's message (and those before it) read on the platform: WhatsApp `status: read`, Meta `mark_seen`. */
+  markRead?(recipientId: string, externalId: string): Promise<SendResult>;
+  /**
+   * Shows typing to the contact, or stops it where the platform can: Telegram `sendChatAction`,
+   * Meta `typing_on` / `typing_off`, WhatsApp's typing indicator (on the contact's last message,
+   * `lastExternalId`, which it also marks read).
+   */
+  typing?(recipientId: string, active: boolean, lastExternalId: string | null): Promise<SendResult>;
   /** Whether a recipient id names a group chat, which the platform limits more strictly (Telegram: negative chat ids). */
   isGroup?(recipientId: string): boolean;
   /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */

@@ -152,7 +152,7 @@ export const ChannelCapabilities = Type.Object({
   templates: Type.Boolean(),
   /** The service window after the contact's last message, in hours, and a person's extra days (`HUMAN_AGENT`); `null` where there is none. */
   window: Type.Union([Type.Object({ hours: Type.Integer(), humanAgentDays: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()]),
-  /** Features the relay passes to the platform today. */
+  /** Features the relay passes to the platform today (`typing` where the account sets `passTyping`). */
   reactions: Type.Boolean(),
   edits: Type.Boolean(),
   deletes: Type.Boolean(),
@@ -187,6 +187,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: true,
     window: { hours: 24, humanAgentDays: null },
     ...NONE,
+    typing: true,
   },
   telegram: {
     text: { limit: 4096, unit: 'utf16' },
@@ -196,6 +197,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: null,
     ...NONE,
+    typing: true,
   },
   messenger: {
     text: { limit: 2000, unit: 'characters' },
@@ -205,6 +207,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: { hours: 24, humanAgentDays: 7 },
     ...NONE,
+    typing: true,
   },
   instagram: {
     text: { limit: 1000, unit: 'bytes' },
@@ -214,6 +217,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: { hours: 24, humanAgentDays: 7 },
     ...NONE,
+    typing: true,
   },
   webhook: GENERIC,
   loopback: GENERIC,

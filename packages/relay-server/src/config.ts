@@ -14,6 +14,10 @@ const channelCommon = {
   sendsPerSecondPerRecipient: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   /** A base URL other than the platform's (a proxy, or a fake in tests). */
   baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** When an agent reads a contact's message, mark it read on the platform (WhatsApp, Messenger, Instagram). @default false */
+  passReads: Type.Optional(Type.Boolean()),
+  /** When an agent types, show typing to the contact (WhatsApp, Telegram, Messenger, Instagram). @default false */
+  passTyping: Type.Optional(Type.Boolean()),
 };
 
 /** What every Meta channel (WhatsApp, Messenger, Instagram) has: the app's webhook secret and verify token, the Graph API version. */

@@ -18,6 +18,7 @@ import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
 import { ChannelHealthService } from './channels/health.js';
 import { InboundService } from './channels/inbound.js';
 import { channelRoutes } from './channels/routes.js';
+import { ChannelSignals } from './channels/signals.js';
 import { startChannels } from './channels/start.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
 import type { RelayContext } from './context.js';
@@ -254,6 +255,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         })
       : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
   const { publicUrl } = config;
+  const signals = new ChannelSignals({ store, channels, log });
   const health = new ChannelHealthService({
     store,
     channels,
@@ -296,6 +298,9 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     },
     onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
     onDispatch: () => dispatcher.wake(),
+    onRead: (conversationId, userId, readSeq) => {
+      if (!userId.startsWith('contact:')) signals.read(conversationId, readSeq);
+    },
     attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
   });
   const inbound = new InboundService({
@@ -334,6 +339,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       config.realtime.typingExpiryMs,
       (event) => {
         void bus.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
+        if (!event.userId.startsWith('contact:')) signals.typing(event.conversationId, event.active);
       },
       (err) => log.warn({ err }, 'typing state unavailable'),
     ),
@@ -450,6 +456,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         clearInterval(sweep);
         channelsRunning.stop();
         await dispatcher.close();
+        await signals.settled();
         await webhooks.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));

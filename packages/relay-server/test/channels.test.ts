@@ -454,6 +454,12 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     expect(await graph.inboundMessage({ from: CUSTOMER, type: 'revoke', revoke: { original_message_id: created } })).toMatchObject({
       status: 200,
     });
+    // A revoke from a number the relay never heard from creates no contact.
+    expect(
+      await graph.inboundMessage({ from: '5511900000000', type: 'revoke', revoke: { original_message_id: 'wamid.NEVER' } }),
+    ).toMatchObject({ status: 200 });
+    const contacts = await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY });
+    expect(contacts.body.contacts.flatMap((c) => c.identities.map((i) => i.externalId))).toEqual([CUSTOMER]);
     const history = await relay.http<{ messages: Array<{ kind: string; text: string }> }>(
       'GET',
       `/v1/conversations/${conversationId}/messages`,
@@ -581,6 +587,66 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     await telegram.inbound({ chatId: -1004001, firstName: 'Equipe', text: 'ótimo' });
     const next = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'ótimo');
     expect(next.type === 'message.created' && next.message).toMatchObject({ conversationId, senderId });
+  });
+
+  it('with passReads and passTyping, an agent reading and typing shows on WhatsApp, Messenger and Telegram', async () => {
+    graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
+    meta = await fakeMetaSend({ channel: 'messenger', accessToken: 'page-token', accountId: '1122334455' });
+    telegram = await fakeTelegram('123:bot-token');
+    const pass = { members: ['agent'], passReads: true, passTyping: true };
+    relay = await startRelay({
+      channels: [
+        { id: 'wa', type: 'whatsapp', ...pass, baseUrl: graph.url, ...WA },
+        {
+          id: 'fb',
+          type: 'messenger',
+          ...pass,
+          accessToken: 'page-token',
+          pageId: '1122334455',
+          appSecret: 'fb-secret',
+          verifyToken: 'v',
+          baseUrl: meta.url,
+        },
+        { id: 'tg', type: 'telegram', ...pass, token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url },
+      ],
+    });
+    graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, WA.appSecret);
+    meta.subscribe(`${relay.url}/v1/channels/fb/webhook`, 'fb-secret');
+    await new TelegramConnector({ token: '123:bot-token', secretToken: 'tg-secret', baseUrl: telegram.url }).setWebhook(
+      `${relay.url}/v1/channels/tg/webhook`,
+    );
+    const agent = await relay.user('agent');
+    const socket = await relay.connect(agent.token);
+    const arrived = async (text: string) => {
+      const frame = await socket.waitFor((f) => f.type === 'message.created' && f.message.text === text);
+      if (frame.type !== 'message.created') throw new Error('unreachable');
+      return frame.message;
+    };
+    const { id: wamid } = await graph.inbound({ from: CUSTOMER, text: 'no WhatsApp' });
+    const onWhatsApp = await arrived('no WhatsApp');
+    await meta.inbound({ from: '6677', text: 'no Messenger' });
+    const onMessenger = await arrived('no Messenger');
+    await telegram.inbound({ chatId: 777003, firstName: 'Lia', text: 'no Telegram' });
+    const onTelegram = await arrived('no Telegram');
+
+    for (const message of [onWhatsApp, onMessenger, onTelegram]) {
+      expect(await socket.request({ type: 'typing', conversationId: message.conversationId, active: true })).toMatchObject({ type: 'ack' });
+      await relay.http('POST', `/v1/conversations/${message.conversationId}/receipts`, {
+        as: agent.token,
+        body: { kind: 'read', seq: message.seq },
+      });
+    }
+    // WhatsApp: the typing indicator on the customer's message, and the read; Messenger: typing_on and mark_seen; Telegram: typing (it has no reads).
+    await expect
+      .poll(() => graph?.reads.map((r) => [r.messageId, r.typing]).sort())
+      .toEqual([
+        [wamid, false],
+        [wamid, true],
+      ]);
+    await expect.poll(() => meta?.actions.map((a) => a.action).sort()).toEqual(['mark_seen', 'typing_on']);
+    await expect
+      .poll(() => telegram?.calls.filter((c) => c.method === 'sendChatAction').map((c) => c.body))
+      .toEqual([{ chat_id: '777003', action: 'typing' }]);
   });
 
   it('a Telegram user writes; the answer waits out a 429 retry_after and is sent once', async () => {

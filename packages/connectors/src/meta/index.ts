@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CHANNEL_CAPABILITIES, channelWindow, type MessageContent } from '@chat4all/protocol';
 import { getFile, postJson } from '../http.js';
-import { sendParts } from '../parts.js';
+import { sendPartsOf } from '../parts.js';
 import { splitText, type TextUnit } from '../text.js';
 import type {
   ChannelError,
@@ -144,15 +144,18 @@ export const META_LIMITS = {
 /**
  * Meta's messaging windows: a standard reply within 24 hours of the person's last message;
  * after that, only a person (not an automated message) may answer, within 7 days, tagged
- * `HUMAN_AGENT`. A contact who never wrote is left to the platform to judge.
+ * `HUMAN_AGENT`. A person known never to have written has no window; when the caller does not
+ * say (`lastInboundAt` absent), the platform judges.
  */
 export function messagingWindow(
   message: Pick<OutboundMessage, 'human' | 'lastInboundAt'>,
   now: number,
   channel: 'messenger' | 'instagram' = 'messenger',
 ): 'open' | 'human-agent' | 'closed' {
-  const last = message.lastInboundAt ? Date.parse(message.lastInboundAt) : Number.NaN;
-  if (Number.isNaN(last)) return 'open';
+  // Not known (the caller did not say): left to the platform. Known never to have written: no window.
+  if (message.lastInboundAt === undefined) return 'open';
+  const last = message.lastInboundAt === null ? null : Date.parse(message.lastInboundAt);
+  if (last !== null && Number.isNaN(last)) return 'open';
   const { state } = channelWindow(channel, last, now);
   if (state === 'open') return 'open';
   return state === 'human-agent' && message.human ? 'human-agent' : 'closed';
@@ -211,7 +214,7 @@ export class MetaSendConnector implements Connector {
         : this.channel === 'messenger'
           ? { messaging_type: 'RESPONSE' }
           : {};
-    return sendParts(parts, message.sentParts, async (part, index) => {
+    return sendPartsOf(message, parts, async (part, index) => {
       const reply = message.replyToExternalId && index === 0 ? { reply_to: { mid: message.replyToExternalId } } : {};
       const body = { recipient: { id: message.recipientId }, ...type, message: { ...part, ...reply } };
       const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
@@ -224,6 +227,28 @@ export class MetaSendConnector implements Connector {
       );
       return result.ok ? { ok: true, id: result.value } : result;
     });
+  }
+
+  /** `sender_action: mark_seen` (https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions). */
+  markRead(recipientId: string): Promise<SendResult> {
+    return this.#action(recipientId, 'mark_seen');
+  }
+
+  typing(recipientId: string, active: boolean): Promise<SendResult> {
+    return this.#action(recipientId, active ? 'typing_on' : 'typing_off');
+  }
+
+  async #action(recipientId: string, action: 'mark_seen' | 'typing_on' | 'typing_off'): Promise<SendResult> {
+    const body = { recipient: { id: recipientId }, sender_action: action };
+    const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
+    if (!answer.ok) return answer;
+    const result = graphResult(
+      answer,
+      (b) => (typeof b.recipient_id === 'string' ? b.recipient_id : undefined),
+      (e) => metaSendError(e.code, e.error_subcode, e.message),
+      'Graph API',
+    );
+    return result.ok ? { ok: true, externalId: '' } : result;
   }
 
   /** An attachment a person sent: its webhook carries a URL to fetch it from. */
@@ -249,7 +274,8 @@ export class MetaSendConnector implements Connector {
         const at = new Date(item.timestamp ?? entry.time).toISOString();
         const { message, delivery, read, postback } = item;
         const person = { conversationKey: item.sender.id, from: { id: item.sender.id, name: null, username: null } };
-        if (message?.is_deleted) events.push({ kind: 'delete', externalId: message.mid, conversationKey: item.sender.id, at });
+        if (message?.is_deleted && !message.is_echo)
+          events.push({ kind: 'delete', externalId: message.mid, conversationKey: item.sender.id, at });
         // Echoes are the account's own sends (ours, or from the Page inbox): not inbound.
         else if (message && !message.is_echo) {
           const attachment = message.attachments?.find((a) => a.type !== 'fallback') ?? message.attachments?.[0];

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CHANNEL_CAPABILITIES, type MessageContent } from '@chat4all/protocol';
 import { getFile, postForm, postJson } from '../http.js';
-import { sendParts } from '../parts.js';
+import { sendPartsOf } from '../parts.js';
 import { splitText } from '../text.js';
 import type {
   ChannelError,
@@ -167,9 +167,7 @@ export class TelegramConnector implements Connector {
     if (!file) {
       const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16');
       return moved(
-        await sendParts(parts, message.sentParts, (text, index) =>
-          post('sendMessage', (chat) => ({ chat_id: chat, text, ...reply(index) })),
-        ),
+        await sendPartsOf(message, parts, (text, index) => post('sendMessage', (chat) => ({ chat_id: chat, text, ...reply(index) }))),
       );
     }
     const kind = telegramFileKind(file.type, file.size);
@@ -189,7 +187,7 @@ export class TelegramConnector implements Connector {
     const [caption = '', ...rest] = message.text ? splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16', TELEGRAM_CAPTION_LIMIT) : [];
     const parts: Array<{ file: true } | { text: string }> = [{ file: true }, ...rest.map((text) => ({ text }))];
     return moved(
-      await sendParts(parts, message.sentParts, async (part, index) => {
+      await sendPartsOf(message, parts, async (part, index) => {
         if ('text' in part) return post('sendMessage', (chat) => ({ chat_id: chat, text: part.text }));
         const captioned = caption ? { caption } : {};
         if (byUrl) return post(kind.method, (chat) => ({ chat_id: chat, [kind.field]: file.url, ...captioned, ...reply(index) }));
@@ -218,6 +216,13 @@ export class TelegramConnector implements Connector {
       {},
       { type: file.type, name: file.name },
     );
+  }
+
+  /** `sendChatAction` with `typing`: shown for 5 s or until the next message (https://core.telegram.org/bots/api#sendchataction). Bots cannot stop it or mark messages read. */
+  async typing(recipientId: string, active: boolean): Promise<SendResult> {
+    if (!active) return { ok: true, externalId: '' };
+    const result = await this.call<boolean>('sendChatAction', { chat_id: recipientId, action: 'typing' });
+    return result.ok ? { ok: true, externalId: '' } : result;
   }
 
   /** Group and supergroup chat ids are negative (Bot API, `Chat.id`). */

@@ -62,6 +62,9 @@ export async function fakeGraph(options: FakeGraphOptions) {
   let next = 1;
   let accessToken = options.accessToken;
   let nextInbound = 1;
+  /** Ids of the messages customers sent, and the read (and typing) calls made on them. */
+  const inboundIds = new Set<string>();
+  const reads: Array<{ messageId: string; typing: boolean }> = [];
   const media = new Map<string, { bytes: Buffer; mimeType: string }>();
   /** Media the app uploaded, in order. */
   const uploads: Array<{ id: string; name: string; type: string; size: number }> = [];
@@ -117,6 +120,14 @@ export async function fakeGraph(options: FakeGraphOptions) {
     if (request.method !== 'POST' || request.url !== `/${version}/${options.phoneNumberId}/messages`)
       return fail({ status: 400, code: 100, message: 'Unsupported post request' });
     const body = JSON.parse(raw) as Record<string, unknown>;
+    // Marking a customer's message read, with the typing indicator or without
+    // (https://developers.facebook.com/docs/whatsapp/cloud-api/typing-indicators): answered `{ success: true }`.
+    if (body.status === 'read') {
+      if (body.messaging_product !== 'whatsapp' || typeof body.message_id !== 'string' || !inboundIds.has(body.message_id))
+        return fail({ status: 400, code: 100, message: '(#100) Invalid parameter', details: 'message_id' });
+      reads.push({ messageId: body.message_id, typing: (body.typing_indicator as { type?: string } | undefined)?.type === 'text' });
+      return answer(200, { success: true });
+    }
     calls.push(body);
     const injected = failures.shift();
     if (injected) return fail(injected);
@@ -182,6 +193,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       accessToken = token;
     },
     url: server.url,
+    reads,
     /** Request bodies the fake accepted or refused, in order. */
     calls,
     uploads,
@@ -212,6 +224,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       replyTo?: string;
     }): Promise<WebhookAnswer & { id: string }> {
       const id = message.id ?? `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      inboundIds.add(id);
       lastInbound.set(message.from, now());
       return post({
         contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],
@@ -240,6 +253,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
     }): Promise<WebhookAnswer & { id: string }> {
       const { name, ...rest } = message;
       const id = typeof rest.id === 'string' ? rest.id : `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      inboundIds.add(id);
       lastInbound.set(message.from, now());
       return post({
         contacts: [{ profile: { name: name ?? 'Customer' }, wa_id: message.from }],
@@ -259,6 +273,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       extra?: Record<string, unknown>;
     }): Promise<WebhookAnswer & { id: string; mediaId: string }> {
       const id = `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
+      inboundIds.add(id);
       const mediaId = String(nextMedia++);
       media.set(mediaId, { bytes: message.bytes, mimeType: message.mimeType });
       lastInbound.set(message.from, now());

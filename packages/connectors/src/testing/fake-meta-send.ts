@@ -30,6 +30,8 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
   const version = options.version ?? 'v23.0';
   const now = options.now ?? Date.now;
   const calls: Array<Record<string, unknown>> = [];
+  /** The sender actions the app sent (mark_seen, typing_on, typing_off), in order. */
+  const actions: Array<{ recipient: string; action: string }> = [];
   const failures: MetaSendFailure[] = [];
   const lastInbound = new Map<string, number>();
   let subscription: { url: string; appSecret: string } | null = null;
@@ -47,8 +49,16 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
       recipient?: { id?: string };
       messaging_type?: string;
       tag?: string;
+      sender_action?: string;
       message?: Record<string, unknown>;
     };
+    // Sender actions (https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions): answered `{ recipient_id }`.
+    if (body.sender_action !== undefined) {
+      if (!['mark_seen', 'typing_on', 'typing_off'].includes(body.sender_action) || !body.recipient?.id)
+        return fail({ status: 400, code: 100, message: '(#100) Param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF}' });
+      actions.push({ recipient: body.recipient.id, action: body.sender_action });
+      return answer(200, { recipient_id: body.recipient.id });
+    }
     calls.push(body);
     const injected = failures.shift();
     if (injected) return fail(injected);
@@ -100,6 +110,7 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
   const fake = {
     url: server.url,
     calls,
+    actions,
     failNext(...next: MetaSendFailure[]) {
       failures.push(...next);
     },

@@ -130,6 +130,13 @@ export async function fakeTelegram(token: string) {
           },
         });
       }
+      // https://core.telegram.org/bots/api#sendchataction: answered True.
+      case 'sendChatAction': {
+        if (!chats.has(String(body.chat_id ?? ''))) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
+        if (body.action !== 'typing' && body.action !== 'upload_document')
+          return fail({ error_code: 400, description: 'Bad Request: wrong parameter action in request' });
+        return answer(200, { ok: true, result: true });
+      }
       case 'getFile': {
         const file = files.get(String(body.file_id));
         if (!file) return fail({ error_code: 400, description: 'Bad Request: invalid file_id' });

@@ -1,7 +1,7 @@
 import { CHANNEL_CAPABILITIES, type ContactCard, type MessageContent } from '@chat4all/protocol';
 import { getFile, getJson, postForm, postJson } from '../http.js';
 import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
-import { sendParts } from '../parts.js';
+import { sendPartsOf } from '../parts.js';
 import { splitText } from '../text.js';
 import type {
   ChannelError,
@@ -141,9 +141,9 @@ export class WhatsAppConnector implements Connector {
     const { file } = message;
     const template = templateOf(message.metadata);
     const text = (body: string, index: number) => ({ ...base, ...reply(index), type: 'text', text: { body, preview_url: false } });
-    if (template) return sendParts([{ ...base, ...reply(0), type: 'template', template }], message.sentParts, (body) => this.#post(body));
+    if (template) return sendPartsOf(message, [{ ...base, ...reply(0), type: 'template', template }], (body) => this.#post(body));
     if (!file)
-      return sendParts(splitText(message.text, WHATSAPP_TEXT_LIMIT, 'codepoints'), message.sentParts, (body, index) =>
+      return sendPartsOf(message, splitText(message.text, WHATSAPP_TEXT_LIMIT, 'codepoints'), (body, index) =>
         this.#post(text(body, index)),
       );
     const kind = whatsappMediaKind(file.type);
@@ -158,7 +158,7 @@ export class WhatsAppConnector implements Connector {
       : [];
     const caption = captioned ? texts.shift() : undefined;
     const parts: Array<{ file: true } | { text: string }> = [{ file: true }, ...texts.map((t) => ({ text: t }))];
-    return sendParts(parts, message.sentParts, async (part, index) => {
+    return sendPartsOf(message, parts, async (part, index) => {
       if ('text' in part) return this.#post(text(part.text, index));
       // By link when the platform can fetch the file; otherwise uploaded first (`POST /{phone-number-id}/media`).
       let source: { link: string } | { id: string };
@@ -171,6 +171,25 @@ export class WhatsAppConnector implements Connector {
       const media = { ...source, ...(kind === 'document' ? { filename: file.name } : {}), ...(caption ? { caption } : {}) };
       return this.#post({ ...base, ...reply(index), type: kind, [kind]: media });
     });
+  }
+
+  /** `{ status: 'read', message_id }` (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/mark-message-as-read). */
+  async markRead(_recipientId: string, externalId: string): Promise<SendResult> {
+    return this.#signal({ messaging_product: 'whatsapp', status: 'read', message_id: externalId });
+  }
+
+  /** The typing indicator, shown on the contact's last message for up to 25 s or until we answer; it ends by itself. */
+  async typing(_recipientId: string, active: boolean, lastExternalId: string | null): Promise<SendResult> {
+    if (!active || !lastExternalId) return { ok: true, externalId: '' };
+    return this.#signal({ messaging_product: 'whatsapp', status: 'read', message_id: lastExternalId, typing_indicator: { type: 'text' } });
+  }
+
+  /** A read or typing call: answered `{ success: true }`. */
+  async #signal(body: Record<string, unknown>): Promise<SendResult> {
+    const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
+    if (!answer.ok) return answer;
+    const result = graphResult(answer, (b) => (b.success === true ? true : undefined), graphError, 'Graph API');
+    return result.ok ? { ok: true, externalId: '' } : result;
   }
 
   /** One `POST /{phone-number-id}/messages`, answered with the message's id (`messages[0].id`). */
@@ -322,7 +341,7 @@ function whatsappContent(message: WebhookMessage, media: Media | undefined): { t
       };
     }
     case 'contacts': {
-      const contacts = (message.contacts ?? []).map(contactCard);
+      const contacts = (message.contacts ?? []).slice(0, 50).map(contactCard);
       if (contacts.length === 0) break;
       return { text: contacts.map((c) => c.name).join(', '), content: { type: 'contacts', contacts } };
     }
@@ -354,15 +373,21 @@ function whatsappContent(message: WebhookMessage, media: Media | undefined): { t
   return { text: '', content: { type: 'unsupported', platformType: platformType || 'unknown' } };
 }
 
+/** A shared card within the model's bounds (20 phones and emails, names of 512): a card larger than that is cut, not refused. */
 function contactCard(card: ContactCardPayload): ContactCard {
   const name = card.name?.formatted_name ?? [card.name?.first_name, card.name?.last_name].filter(Boolean).join(' ');
   return {
-    name: name || card.phones?.[0]?.phone || 'contact',
+    name: (name || card.phones?.[0]?.phone || 'contact').slice(0, 512),
     phones: (card.phones ?? [])
-      .map((p) => ({ phone: p.phone ?? (p.wa_id ? `+${p.wa_id}` : ''), type: p.type ?? null }))
-      .filter((p) => p.phone !== ''),
-    emails: (card.emails ?? []).map((e) => e.email).filter((e): e is string => typeof e === 'string'),
-    organization: card.org?.company ?? null,
+      .map((p) => ({ phone: (p.phone ?? (p.wa_id ? `+${p.wa_id}` : '')).slice(0, 64), type: p.type?.slice(0, 64) ?? null }))
+      .filter((p) => p.phone !== '')
+      .slice(0, 20),
+    emails: (card.emails ?? [])
+      .map((e) => e.email)
+      .filter((e): e is string => typeof e === 'string')
+      .map((e) => e.slice(0, 512))
+      .slice(0, 20),
+    organization: card.org?.company?.slice(0, 512) ?? null,
   };
 }
 

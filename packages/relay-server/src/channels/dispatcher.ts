@@ -160,7 +160,15 @@ export class Dispatcher {
     }
     const taken = await deliveries.update({ id: deliveryId }, (d) =>
       takeable(d, attempt)
-        ? { attempts: attempt + 1, nextAttemptAt: now + config.leaseMs, channelId: channel.id, channel: channel.type, recipientId }
+        ? {
+            attempts: attempt + 1,
+            nextAttemptAt: now + config.leaseMs,
+            channelId: channel.id,
+            channel: channel.type,
+            recipientId,
+            // Parts sent on another account are not this one's.
+            ...(d.channelId !== null && d.channelId !== channel.id ? { parts: [] } : {}),
+          }
         : null,
     );
     if (!taken) return;
@@ -215,10 +223,12 @@ export class Dispatcher {
     const now = Date.now();
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
-      // The chat moved (a Telegram group became a supergroup): the contact's identity follows it.
-      if (result.recipientId && delivery.recipientId && result.recipientId !== delivery.recipientId)
-        await this.deps.store.moveIdentity(channel.id, delivery.recipientId, result.recipientId);
       await deliveries.sent(delivery.id, attempts, channel.id, result.externalId, result.parts ?? []);
+      // The chat moved (a Telegram group became a supergroup): the contact's identity follows it, once the send is recorded.
+      if (result.recipientId && delivery.recipientId && result.recipientId !== delivery.recipientId)
+        await this.deps.store
+          .moveIdentity(channel.id, delivery.recipientId, result.recipientId)
+          .catch((err: unknown) => this.deps.log.warn({ err, channelId: channel.id }, 'could not move a contact to its chat’s new id'));
       return;
     }
     const { error } = result;
@@ -333,6 +343,12 @@ export class Dispatcher {
       human: message.kind !== 'system' && message.senderId !== null,
       lastInboundAt,
       sentParts: delivery.parts,
+      // Each part's id is kept as it goes, and the lease renewed, so a long message is neither repeated nor taken twice.
+      onPart: async (parts) => {
+        await this.deps.deliveries.update({ id: delivery.id }, (d) =>
+          takeable(d, delivery.attempts) ? { parts: [...parts], nextAttemptAt: Date.now() + this.deps.config.leaseMs } : null,
+        );
+      },
     };
     if (message.attachment) {
       const { uploadId, name, type, size } = message.attachment;

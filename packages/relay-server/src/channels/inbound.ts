@@ -135,8 +135,12 @@ export class InboundService {
         ? await this.#copyFile(channel, contact.id, conversationId, id, event.file)
         : null;
     // A file the platform will never give, with no text, is not left as an empty text message.
+    const unfetched = event.file && !attachment && event.text === '';
+    const fileContent = event.content?.type === 'sticker' || event.content?.type === 'voice' || event.content?.type === 'video_note';
     const content =
-      event.content ?? (event.file && !attachment && event.text === '' ? { type: 'unsupported' as const, platformType: 'file' } : null);
+      unfetched && (!event.content || fileContent)
+        ? { type: 'unsupported' as const, platformType: event.content?.type ?? 'file' }
+        : (event.content ?? null);
     await messages.receive({
       id,
       conversationId,
@@ -165,13 +169,10 @@ export class InboundService {
    * so a webhook delivered twice changes it once.
    */
   async #change(channel: Channel, event: Extract<InboundEvent, { kind: 'edit' | 'delete' }>): Promise<void> {
-    const { contact, conversation } = await this.#contact(channel, {
-      externalId: event.conversationKey,
-      name: null,
-      username: null,
-      inbound: false,
-    });
-    const conversationId = contact.conversationId ?? conversation.id;
+    // A change to a message from a chat the relay never heard from creates nothing.
+    const contact = await this.deps.store.findContact(channel.id, event.conversationKey);
+    const conversationId = contact?.conversationId;
+    if (!contact || !conversationId) return;
     const id = inboundMessageId(channel.id, event.externalId);
     const stored = await this.deps.store.getMessage(conversationId, id);
     if (!stored || stored.deletedAt || stored.senderId !== contact.id) return;

@@ -31,6 +31,8 @@ export interface MessageServiceOptions {
   onPublishError(error: unknown, messageId: string): void;
   /** A committed message has deliveries to contacts' channels waiting. */
   onDispatch?(): void;
+  /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
+  onRead?(conversationId: string, userId: string, readSeq: number): void;
   /**
    * Ties the sender's finished upload to the message (idempotent for the same message) and
    * describes it; throws UPLOAD_NOT_FOUND or UPLOAD_INCOMPLETE.
@@ -147,6 +149,7 @@ export class MessageService {
     const outcome = await this.options.receipts.submit({ conversationId, userId, kind, seq, now: Date.now() });
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { deliveredSeq, readSeq, eventSeq } = outcome;
+    if (kind === 'read' && eventSeq !== null) this.options.onRead?.(conversationId, userId, readSeq);
     if (eventSeq !== null) {
       this.#publish({ conversationId, event: { type: 'receipt', conversationId, userId, deliveredSeq, readSeq, eventSeq } }, '');
     }

@@ -401,6 +401,8 @@ export interface Store {
    */
   ensureContact(input: ContactInput): Promise<ContactOutcome>;
   getContact(id: string): Promise<Contact | null>;
+  /** The contact with this identity on the channel account, if there is one (nothing is created). */
+  findContact(channelId: string, externalId: string): Promise<Contact | null>;
   /** Contacts by creation, newest first, after the contact `after` when given. */
   listContacts(page: { limit: number; after: string | null }): Promise<Contact[]>;
   /** The channel messages to the contact go out on; false when the contact has no such identity. */
@@ -459,7 +461,8 @@ export interface Store {
   listChannelHolds(): Promise<ChannelHold[]>;
   /**
    * Puts a channel account on hold (`hold`), or takes it off (`null`): then every delivery it
-   * held (pending on that account) is due at `now`, in order as ever. False when nothing changed.
+   * held (pending on that account, its last history entry `held`) is due at `now`, in order as
+   * ever; others keep their own time (a backoff, a platform's retry-after). False when nothing changed.
    */
   setChannelHold(channelId: string, hold: ChannelHold | null, now: number): Promise<boolean>;
 

@@ -584,7 +584,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       const [sent] = await store.appendMessages([input({ conversationId: conversation.id, now })]);
       const [delivery] = await store.listDeliveries(sent?.ok ? sent.message.id : '');
       const id = delivery?.id as string;
-      await store.updateDelivery({ id }, () => ({ channelId: 'wa-main', nextAttemptAt: now + 3_600_000, parts: ['wamid.1'] }), now);
+      await store.updateDelivery(
+        { id },
+        () => ({ channelId: 'wa-main', nextAttemptAt: now + 3_600_000, parts: ['wamid.1'], history: { status: 'held', at: now } }),
+        now,
+      );
       expect((await store.getDelivery({ id }))?.parts).toEqual(['wamid.1']);
       const hold = { channelId: 'wa-main', code: 'UNAUTHORIZED', platformCode: '190', message: 'Session has expired', since: now };
       expect(await store.setChannelHold('wa-main', hold, now)).toBe(true);
@@ -605,6 +609,8 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.moveIdentity('wa-main', '-4001', '-1004002')).toBe(false);
       const contact = await store.getContact(first.contact.id);
       expect(contact?.identities.map((i) => i.externalId)).toEqual(['-1004001']);
+      expect((await store.findContact('wa-main', '-1004001'))?.id).toBe(first.contact.id);
+      expect(await store.findContact('wa-main', '-4001')).toBeNull();
       const again = await store.ensureContact(contactInput('-1004001'));
       expect(again).toMatchObject({ created: false, contact: { id: first.contact.id } });
     });

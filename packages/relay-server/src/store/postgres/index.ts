@@ -599,6 +599,12 @@ export class PostgresStore implements Store {
     return (await this.#contacts(rows))[0] ?? null;
   }
 
+  async findContact(channelId: string, externalId: string): Promise<Contact | null> {
+    const [found] = await this.sql<{ contact_id: string }[]>`
+      SELECT contact_id FROM channel_identities WHERE channel_id = ${channelId} AND external_id = ${externalId}`;
+    return found ? this.getContact(found.contact_id) : null;
+  }
+
   async listContacts(page: { limit: number; after: string | null }): Promise<Contact[]> {
     const rows = await this.sql<ContactRow[]>`
       SELECT ${this.sql.unsafe(CONTACT_COLUMNS)} FROM contacts c JOIN users u ON u.id = c.id
@@ -713,7 +719,8 @@ export class PostgresStore implements Store {
       if (removed.count === 0) return false;
       await tx`
         UPDATE deliveries SET next_attempt_at = ${now}
-        WHERE channel_id = ${channelId} AND status = 'pending' AND NOT dead AND next_attempt_at IS NOT NULL`;
+        WHERE channel_id = ${channelId} AND status = 'pending' AND NOT dead AND next_attempt_at IS NOT NULL
+          AND (history::jsonb -> -1 ->> 'status') = 'held'`;
       return true;
     });
   }

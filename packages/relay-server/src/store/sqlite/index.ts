@@ -867,6 +867,15 @@ export class SqliteStore implements Store {
     return this.#contacts('WHERE c.id = ?', id)[0] ?? null;
   }
 
+  async findContact(channelId: string, externalId: string): Promise<Contact | null> {
+    const found = this.#get<{ contact_id: string }>(
+      'SELECT contact_id FROM channel_identities WHERE channel_id = ? AND external_id = ?',
+      channelId,
+      externalId,
+    );
+    return found ? this.getContact(found.contact_id) : null;
+  }
+
   async listContacts(page: { limit: number; after: string | null }): Promise<Contact[]> {
     if (page.after === null) return this.#contacts('ORDER BY c.created_at DESC, c.id DESC LIMIT ?', page.limit);
     return this.#contacts(
@@ -1021,7 +1030,8 @@ export class SqliteStore implements Store {
         );
       if (this.#run('DELETE FROM channel_holds WHERE channel_id = ?', channelId).changes === 0) return false;
       this.#run(
-        "UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND status = 'pending' AND dead = 0 AND next_attempt_at IS NOT NULL",
+        `UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND status = 'pending' AND dead = 0 AND next_attempt_at IS NOT NULL
+           AND json_extract(history, '$[#-1].status') = 'held'`,
         now,
         channelId,
       );
