@@ -217,16 +217,21 @@ export class MetaSendConnector implements Connector {
     return sendPartsOf(message, parts, async (part, index) => {
       const reply = message.replyToExternalId && index === 0 ? { reply_to: { mid: message.replyToExternalId } } : {};
       const body = { recipient: { id: message.recipientId }, ...type, message: { ...part, ...reply } };
-      const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
-      if (!answer.ok) return answer;
-      const result = graphResult(
-        answer,
-        (b) => (typeof b.message_id === 'string' ? b.message_id : undefined),
-        (e) => metaSendError(e.code, e.error_subcode, e.message),
-        'Graph API',
-      );
+      const result = await this.#call(body, 'message_id');
       return result.ok ? { ok: true, id: result.value } : result;
     });
+  }
+
+  /** One Send API call, answered with `message_id` (a message) or `recipient_id` (a sender action). */
+  async #call(body: Record<string, unknown>, field: 'message_id' | 'recipient_id') {
+    const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
+    if (!answer.ok) return answer;
+    return graphResult(
+      answer,
+      (b) => (typeof b[field] === 'string' ? (b[field] as string) : undefined),
+      (e) => metaSendError(e.code, e.error_subcode, e.message),
+      'Graph API',
+    );
   }
 
   /** `sender_action: mark_seen` (https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions). */
@@ -239,15 +244,7 @@ export class MetaSendConnector implements Connector {
   }
 
   async #action(recipientId: string, action: 'mark_seen' | 'typing_on' | 'typing_off'): Promise<SendResult> {
-    const body = { recipient: { id: recipientId }, sender_action: action };
-    const answer = await postJson(this.#fetch, this.#url, body, { authorization: `Bearer ${this.options.accessToken}` });
-    if (!answer.ok) return answer;
-    const result = graphResult(
-      answer,
-      (b) => (typeof b.recipient_id === 'string' ? b.recipient_id : undefined),
-      (e) => metaSendError(e.code, e.error_subcode, e.message),
-      'Graph API',
-    );
+    const result = await this.#call({ recipient: { id: recipientId }, sender_action: action }, 'recipient_id');
     return result.ok ? { ok: true, externalId: '' } : result;
   }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { InboundEvent, InboundFile } from '@chat4all/connectors';
-import type { Contact, MessageContent, MessageKind } from '@chat4all/protocol';
+import type { Contact, MessageContent, MessageKind, InboundOutcome as ProtocolInboundOutcome } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
@@ -22,10 +22,8 @@ export function inboundMessageId(channelId: string, externalId: string): string 
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export interface InboundOutcome {
-  messages: number;
-  statuses: number;
-}
+/** What one webhook call did: the counts of `InboundOutcome` in @chat4all/protocol. */
+export type InboundOutcome = Omit<ProtocolInboundOutcome, 'ok'>;
 
 /**
  * What platforms send in: verified, then each message mapped to its contact (created on first
