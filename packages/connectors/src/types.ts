@@ -1,4 +1,4 @@
-import type { MessageContent } from '@chat4all/protocol';
+import type { ContactsContent, LocationContent, MessageContent } from '@chat4all/protocol';
 
 /** A file a message carries: a link the platform can fetch, and/or its bytes for platforms that take uploads. */
 export interface OutboundFile {
@@ -20,6 +20,12 @@ export interface OutboundMessage {
   recipientId: string;
   text: string;
   file?: OutboundFile;
+  /**
+   * A place or contact cards to share: sent as the platform's location or contact message
+   * (WhatsApp `location` / `contacts`, Telegram `sendVenue` / `sendLocation` / `sendContact`),
+   * or as `text` where it has none.
+   */
+  content?: LocationContent | ContactsContent;
   /** The platform's id of the message this one answers. */
   replyToExternalId?: string;
   /**
@@ -108,6 +114,8 @@ export type InboundEvent =
       content?: MessageContent | null;
       sentAt: string;
       replyToExternalId: string | null;
+      /** A token the platform wants answered once the event is taken (Telegram's `callback_query` id): see `Connector.acknowledge`. */
+      acknowledge?: string;
     }
   | {
       /** The contact changed the text of a message it sent (`externalId` is that message's). */
@@ -122,6 +130,19 @@ export type InboundEvent =
       kind: 'moved';
       conversationKey: string;
       to: string;
+      at: string;
+    }
+  | {
+      /**
+       * The contact's reactions to a message (`externalId`, theirs or one sent to them) are now
+       * `keys`: empty when they took their reaction back. Platforms report one change at a
+       * time (WhatsApp, Messenger, Instagram: one reaction each) or the whole new set (Telegram).
+       */
+      kind: 'reaction';
+      externalId: string;
+      conversationKey: string;
+      from: ExternalSender;
+      keys: string[];
       at: string;
     }
   | {
@@ -182,6 +203,22 @@ export interface Connector {
    * `lastExternalId`, which it also marks read).
    */
   typing?(recipientId: string, active: boolean, lastExternalId: string | null): Promise<SendResult>;
+  /**
+   * Sets the business's reaction to a message in the contact's chat (`externalId`: a message
+   * of theirs or one sent to them), or takes it back (`key` null): WhatsApp `reaction`
+   * messages, Telegram `setMessageReaction`, Meta `sender_action: react` / `unreact`.
+   */
+  react?(recipientId: string, externalId: string, key: string | null): Promise<SendResult>;
+  /**
+   * Changes the text of a message sent earlier, given the platform's ids of its parts and
+   * whether its first part is a file (whose caption is the text): Telegram `editMessageText`
+   * and `editMessageCaption`.
+   */
+  edit?(recipientId: string, sent: { parts: readonly string[]; file: boolean }, text: string): Promise<SendResult>;
+  /** Deletes a message sent earlier, every part of it: Telegram `deleteMessages`. */
+  delete?(recipientId: string, parts: readonly string[]): Promise<SendResult>;
+  /** Answers a token an inbound event carried (`acknowledge`), once the relay has taken the event: Telegram `answerCallbackQuery`. */
+  acknowledge?(token: string): Promise<SendResult>;
   /** Whether a recipient id names a group chat, which the platform limits more strictly (Telegram: negative chat ids). */
   isGroup?(recipientId: string): boolean;
   /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */

@@ -142,6 +142,9 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
           },
         },
         { reaction: { reaction: 'love', emoji: '❤️', action: 'react', mid: 'm_out1' } },
+        // An unreact may name no emoji (Messenger webhook reference, message_reactions).
+        { reaction: { action: 'unreact', mid: 'm_out1' } },
+        { reaction: { reaction: 'wow', action: 'react', mid: 'm_out2' } },
         { message_edit: { mid: 'm_qr', text: 'Red!', num_edit: 1 } },
       ]),
     ) as Array<Record<string, unknown>>;
@@ -152,7 +155,9 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
       ['message', 'm_loc'],
       ['message', 'm_fb'],
       ['message', 'm_reel'],
-      ['message', 'reaction:m_out1:6677:1795600000000'],
+      ['reaction', 'm_out1'],
+      ['reaction', 'm_out1'],
+      ['reaction', 'm_out2'],
       ['edit', 'm_qr'],
     ]);
     expect(events[0]).toMatchObject({ text: 'Red', content: { type: 'choice', payload: 'COLOR_RED', title: 'Red' } });
@@ -172,8 +177,17 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
       file: null,
       content: { type: 'unsupported', platformType: 'ig_reel' },
     });
-    expect(events[6]).toMatchObject({ text: '❤️', content: { type: 'unsupported', platformType: 'reaction' }, replyToExternalId: 'm_out1' });
-    expect(events[7]).toMatchObject({ text: 'Red!' });
+    expect(events[6]).toEqual({
+      kind: 'reaction',
+      externalId: 'm_out1',
+      conversationKey: '6677',
+      from: { id: '6677', name: null, username: null },
+      keys: ['❤️'],
+      at: expect.any(String),
+    });
+    expect(events[7]).toMatchObject({ kind: 'reaction', keys: [] });
+    expect(events[8]).toMatchObject({ kind: 'reaction', keys: ['😮'] });
+    expect(events[9]).toMatchObject({ text: 'Red!' });
 
     const ig = instagram.parseWebhook(
       wrap('instagram', [

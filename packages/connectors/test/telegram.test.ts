@@ -288,6 +288,95 @@ describe('Telegram connector against a Bot API fake', () => {
     ]);
   });
 
+  it('reads reactions as the user’s whole new set and button presses as choices; sets, edits and deletes in the Bot API shapes', async () => {
+    // MessageReactionUpdated (https://core.telegram.org/bots/api#messagereactionupdated).
+    const reaction = {
+      update_id: 20,
+      message_reaction: {
+        chat: { id: 4242, type: 'private' },
+        message_id: 30,
+        user: { id: 4242, is_bot: false, first_name: 'Maria' },
+        date: 1_795_600_200,
+        old_reaction: [{ type: 'emoji', emoji: '👍' }],
+        new_reaction: [
+          { type: 'emoji', emoji: '🔥' },
+          { type: 'custom_emoji', custom_emoji_id: '5368324170671202286' },
+        ],
+      },
+    };
+    expect(connector.parseWebhook(reaction)).toEqual([
+      {
+        kind: 'reaction',
+        externalId: '4242:30',
+        conversationKey: '4242',
+        from: { id: '4242', name: 'Maria', username: null },
+        keys: ['🔥', 'custom_emoji:5368324170671202286'],
+        at: new Date(1_795_600_200_000).toISOString(),
+      },
+    ]);
+    expect(() => connector.parseWebhook({ update_id: 21, message_reaction: { chat: {} } })).toThrow(TypeError);
+    // CallbackQuery (https://core.telegram.org/bots/api#callbackquery): the button's text from the message's keyboard.
+    const press = {
+      update_id: 22,
+      callback_query: {
+        id: '4382bfdwdsb323b2d9',
+        from: { id: 4242, is_bot: false, first_name: 'Maria' },
+        chat_instance: '-53940',
+        data: 'size:m',
+        message: {
+          message_id: 31,
+          chat: { id: 4242, type: 'private' },
+          date: 1_795_600_000,
+          text: 'Tamanho?',
+          reply_markup: {
+            inline_keyboard: [
+              [
+                { text: 'P', callback_data: 'size:s' },
+                { text: 'M', callback_data: 'size:m' },
+              ],
+            ],
+          },
+        },
+      },
+    };
+    expect(connector.parseWebhook(press)).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        externalId: 'callback:4382bfdwdsb323b2d9',
+        conversationKey: '4242',
+        text: 'M',
+        content: { type: 'choice', payload: 'size:m', title: 'M', description: null },
+        replyToExternalId: '4242:31',
+        acknowledge: '4382bfdwdsb323b2d9',
+      }),
+    ]);
+
+    const sent = await connector.send({ id: 'r1', recipientId: '4242', text: 'Tamanho?' });
+    const externalId = sent.ok ? sent.externalId : '';
+    expect(await connector.react('4242', externalId, '👍')).toEqual({ ok: true, externalId });
+    expect(telegram.calls.at(-1)).toEqual({
+      method: 'setMessageReaction',
+      body: { chat_id: '4242', message_id: Number(externalId.split(':')[1]), reaction: [{ type: 'emoji', emoji: '👍' }] },
+    });
+    expect(await connector.react('4242', externalId, null)).toMatchObject({ ok: true });
+    expect(telegram.calls.at(-1)?.body.reaction).toEqual([]);
+    expect(await connector.react('4242', externalId, '🫠')).toMatchObject({
+      ok: false,
+      error: { code: 'REACTION_UNSUPPORTED', retry: 'never' },
+    });
+    expect(await connector.edit('4242', { parts: [externalId], file: false }, 'Qual tamanho?')).toEqual({ ok: true, externalId });
+    expect(telegram.calls.at(-1)).toMatchObject({ method: 'editMessageText', body: { text: 'Qual tamanho?' } });
+    // The same text again: Telegram says "not modified", which is no failure.
+    expect(await connector.edit('4242', { parts: [externalId], file: false }, 'Qual tamanho?')).toMatchObject({ ok: true });
+    expect(await connector.edit('4242', { parts: [externalId, '4242:999'], file: false }, 'x')).toMatchObject({
+      ok: false,
+      error: { code: 'EDIT_UNSUPPORTED' },
+    });
+    expect(await connector.delete('4242', [externalId])).toMatchObject({ ok: true });
+    expect(telegram.calls.at(-1)).toMatchObject({ method: 'deleteMessages', body: { message_ids: [Number(externalId.split(':')[1])] } });
+    expect(await connector.acknowledge('no-such-query')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
   it('sets its webhook with the secret, and long-polls updates with a moving offset', async () => {
     expect(await connector.setWebhook('https://relay.example/v1/channels/telegram/webhook')).toMatchObject({ ok: true });
     expect(telegram.webhook()).toEqual({ url: 'https://relay.example/v1/channels/telegram/webhook', secret_token: 'webhook-secret_1' });

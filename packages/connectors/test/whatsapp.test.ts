@@ -221,6 +221,8 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
       }),
       base('wamid.Q', 'button', { button: { payload: 'callback_data', text: 'title' } }),
       base('wamid.R', 'reaction', { reaction: { message_id: 'wamid.OUT9', emoji: '😮' } }),
+      // "When an end user removes a reaction emoji, WhatsApp sends a webhook without the emoji field."
+      base('wamid.R2', 'reaction', { reaction: { message_id: 'wamid.OUT8' } }),
       base('wamid.U', 'unsupported', {
         errors: [
           {
@@ -284,11 +286,16 @@ describe('WhatsApp Cloud API connector against a Graph API fake', () => {
       content: { type: 'choice', payload: 'priority_express', description: 'Next Day to 2 Days' },
     });
     expect(byId('wamid.Q')).toMatchObject({ text: 'title', content: { type: 'choice', payload: 'callback_data', title: 'title' } });
-    expect(byId('wamid.R')).toMatchObject({
-      text: '😮',
-      content: { type: 'unsupported', platformType: 'reaction' },
-      replyToExternalId: 'wamid.OUT9',
+    expect(byId('wamid.OUT9')).toEqual({
+      kind: 'reaction',
+      externalId: 'wamid.OUT9',
+      conversationKey: from,
+      from: { id: from, name: 'Sheena Nelson', username: null },
+      keys: ['😮'],
+      at: expect.any(String),
     });
+    expect(byId('wamid.OUT8')).toMatchObject({ kind: 'reaction', keys: [] });
+    expect(byId('wamid.R')).toBeUndefined();
     expect(byId('wamid.U')).toMatchObject({ kind: 'message', text: '', content: { type: 'unsupported', platformType: 'poll' } });
     expect(byId('wamid.IN1')).toEqual({
       kind: 'edit',

@@ -154,6 +154,8 @@ export const ChannelCapabilities = Type.Object({
   window: Type.Union([Type.Object({ hours: Type.Integer(), humanAgentDays: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()]),
   /** Features the relay passes to the platform today (`typing` where the account sets `passTyping`). */
   reactions: Type.Boolean(),
+  /** The only reactions the platform takes from the business, where it limits them; `null` for any emoji. */
+  reactionKeys: Type.Union([Type.Array(Type.String()), Type.Null()]),
   edits: Type.Boolean(),
   deletes: Type.Boolean(),
   typing: Type.Boolean(),
@@ -161,7 +163,19 @@ export const ChannelCapabilities = Type.Object({
 export type ChannelCapabilities = Static<typeof ChannelCapabilities>;
 
 const MB = 1024 * 1024;
-const NONE = { reactions: false, edits: false, deletes: false, typing: false } as const;
+const NONE = { reactions: false, reactionKeys: null, edits: false, deletes: false, typing: false } as const;
+
+/**
+ * The emoji a Telegram bot may react with (Bot API, `ReactionTypeEmoji`), exactly as
+ * documented: without the U+FE0F variation selector.
+ */
+// biome-ignore format: the documented list, as it reads there
+export const TELEGRAM_REACTIONS: readonly string[] = [
+  '👍', '👎', '❤', '🔥', '🥰', '👏', '😁', '🤔', '🤯', '😱', '🤬', '😢', '🎉', '🤩', '🤮', '💩', '🙏', '👌', '🕊',
+  '🤡', '🥱', '🥴', '😍', '🐳', '❤‍🔥', '🌚', '🌭', '💯', '🤣', '⚡', '🍌', '🏆', '💔', '🤨', '😐', '🍓', '🍾',
+  '💋', '🖕', '😈', '😴', '😭', '🤓', '👻', '👨‍💻', '👀', '🎃', '🙈', '😇', '😨', '🤝', '✍', '🤗', '🫡', '🎅', '🎄',
+  '☃', '💅', '🤪', '🗿', '🆒', '💘', '🙉', '🦄', '😘', '💊', '🙊', '😎', '👾', '🤷‍♂', '🤷', '🤷‍♀', '😡',
+];
 /** The generic webhook channel and loopback: the relay's own limits, no window. */
 const GENERIC: ChannelCapabilities = {
   text: { limit: 65_536, unit: 'characters' },
@@ -187,6 +201,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: true,
     window: { hours: 24, humanAgentDays: null },
     ...NONE,
+    reactions: true,
     typing: true,
   },
   telegram: {
@@ -197,6 +212,10 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: null,
     ...NONE,
+    reactions: true,
+    reactionKeys: [...TELEGRAM_REACTIONS],
+    edits: true,
+    deletes: true,
     typing: true,
   },
   messenger: {
@@ -207,6 +226,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: { hours: 24, humanAgentDays: 7 },
     ...NONE,
+    reactions: true,
     typing: true,
   },
   instagram: {
@@ -217,6 +237,7 @@ export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapabilities> = {
     templates: false,
     window: { hours: 24, humanAgentDays: 7 },
     ...NONE,
+    reactions: true,
     typing: true,
   },
   webhook: GENERIC,

@@ -159,6 +159,12 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'The message has been deleted and can no longer be edited.',
   },
+  TOO_MANY_REACTIONS: {
+    status: 409,
+    closeCode: null,
+    retryable: false,
+    summary: 'The message already has as many different reactions as the relay allows (`limits.reactionKeysPerMessage`).',
+  },
   UPLOAD_NOT_FOUND: {
     status: 404,
     closeCode: null,

@@ -2,7 +2,19 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ChannelDelivery } from './channels.js';
 import { ERROR_CODE_LIST } from './errors.js';
 import { MessageInput } from './inputs.js';
-import { Conversation, Id, MAX_SEQ, Member, Message, MessageId, PresenceStatus, SendAck, Timestamp } from './models.js';
+import {
+  Conversation,
+  Id,
+  MAX_SEQ,
+  Member,
+  Message,
+  MessageId,
+  PresenceStatus,
+  ReactionKey,
+  ReactionSummary,
+  SendAck,
+  Timestamp,
+} from './models.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -26,6 +38,20 @@ export const EditFrame = Type.Object(
 );
 export const DeleteFrame = Type.Object(
   { type: Type.Literal('message.delete'), id: RequestId, conversationId: Id, messageId: MessageId },
+  { additionalProperties: false },
+);
+/**
+ * Reacts to a message with `key`, or takes that reaction back. Adding one the user already has,
+ * or removing one they do not, changes nothing. A user has at most
+ * `limits.reactionsPerUserPerMessage` reactions on a message: a new one past that replaces
+ * their oldest.
+ */
+export const ReactionAddFrame = Type.Object(
+  { type: Type.Literal('reaction.add'), id: RequestId, conversationId: Id, messageId: MessageId, key: ReactionKey },
+  { additionalProperties: false },
+);
+export const ReactionRemoveFrame = Type.Object(
+  { type: Type.Literal('reaction.remove'), id: RequestId, conversationId: Id, messageId: MessageId, key: ReactionKey },
   { additionalProperties: false },
 );
 export const PingFrame = Type.Object({ type: Type.Literal('ping'), id: RequestId }, { additionalProperties: false });
@@ -82,6 +108,8 @@ export const CLIENT_FRAME_SCHEMAS = {
   'message.send': SendFrame,
   'message.edit': EditFrame,
   'message.delete': DeleteFrame,
+  'reaction.add': ReactionAddFrame,
+  'reaction.remove': ReactionRemoveFrame,
   ping: PingFrame,
   receipt: ReceiptFrame,
   typing: TypingFrame,
@@ -90,7 +118,18 @@ export const CLIENT_FRAME_SCHEMAS = {
 } as const satisfies Record<string, TSchema>;
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
-export const ClientFrame = Type.Union([SendFrame, EditFrame, DeleteFrame, PingFrame, ReceiptFrame, TypingFrame, ResumeFrame, AuthFrame]);
+export const ClientFrame = Type.Union([
+  SendFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactionAddFrame,
+  ReactionRemoveFrame,
+  PingFrame,
+  ReceiptFrame,
+  TypingFrame,
+  ResumeFrame,
+  AuthFrame,
+]);
 export type ClientFrame = Static<typeof ClientFrame>;
 
 /** What the `ack` for each request type carries in `result`. */
@@ -98,6 +137,8 @@ export interface ClientFrameResults {
   'message.send': SendAck;
   'message.edit': Message;
   'message.delete': Message;
+  'reaction.add': Message;
+  'reaction.remove': Message;
   ping: { serverTime: string };
   receipt: ReceiptResult;
   typing: Record<string, never>;
@@ -166,6 +207,18 @@ const EventSeq = Type.Integer({ minimum: 1 });
 export const MessageCreatedEvent = Type.Object({ type: Type.Literal('message.created'), message: Message });
 export const MessageUpdatedEvent = Type.Object({ type: Type.Literal('message.updated'), message: Message, eventSeq: EventSeq });
 export const MessageDeletedEvent = Type.Object({ type: Type.Literal('message.deleted'), message: Message, eventSeq: EventSeq });
+/**
+ * A message's reactions changed: `userId` reacted or took a reaction back (on resume, the last
+ * to do so), and `reactions` is the message's whole set as it now is.
+ */
+export const ReactionUpdatedEvent = Type.Object({
+  type: Type.Literal('reaction.updated'),
+  conversationId: Id,
+  messageId: MessageId,
+  userId: Id,
+  reactions: Type.Array(ReactionSummary),
+  eventSeq: EventSeq,
+});
 export const ReceiptEvent = Type.Object({
   type: Type.Literal('receipt'),
   conversationId: Id,
@@ -217,6 +270,7 @@ export const ConversationEvent = Type.Union([
   MessageCreatedEvent,
   MessageUpdatedEvent,
   MessageDeletedEvent,
+  ReactionUpdatedEvent,
   ReceiptEvent,
   ConversationCreatedEvent,
   ConversationUpdatedEvent,

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
+import { ContactsContent, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
 
 /**
  * A new message as a client sends it, over WebSocket (`message.send`) or REST. `id` is
@@ -8,7 +8,8 @@ import { Id, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
  * by the relay's configuration and reported as `TEXT_TOO_LONG` / `METADATA_TOO_LARGE`.
  * A file message names a finished upload of the sender's in `attachment` (the relay fills
  * in its name, size, type and checksum); its `text` is a caption and may be empty. Other
- * messages need text (`BAD_REQUEST` otherwise).
+ * messages need text (`BAD_REQUEST` otherwise), except a location or contact cards in
+ * `content`, whose text the relay writes when it is empty.
  */
 export const MessageInput = Type.Object(
   {
@@ -17,6 +18,8 @@ export const MessageInput = Type.Object(
     metadata: Type.Optional(Metadata),
     replyTo: Type.Optional(MessageId),
     attachment: Type.Optional(Type.Object({ uploadId: Id }, { additionalProperties: false })),
+    /** A place or contact cards: the message is of kind `location` or `contacts`, and goes to channels as one. */
+    content: Type.Optional(Type.Union([LocationContent, ContactsContent])),
   },
   { additionalProperties: false },
 );

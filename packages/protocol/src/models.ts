@@ -87,16 +87,33 @@ export type ContactCard = Static<typeof ContactCard>;
  * with its payload, that a file is a sticker, a voice note or a round video, that it
  * answers an Instagram story, or the platform's type of a message this model has no kind for.
  */
+/** A place: a pin, or a venue with its name and address. */
+export const LocationContent = Type.Object({
+  type: Type.Literal('location'),
+  latitude: Type.Number({ minimum: -90, maximum: 90 }),
+  longitude: Type.Number({ minimum: -180, maximum: 180 }),
+  name: OptionalText,
+  address: OptionalText,
+  url: OptionalText,
+});
+/** Contact cards shared in a message. */
+export const ContactsContent = Type.Object({
+  type: Type.Literal('contacts'),
+  contacts: Type.Array(ContactCard, { minItems: 1, maxItems: 50 }),
+});
+
+export type LocationContent = Static<typeof LocationContent>;
+export type ContactsContent = Static<typeof ContactsContent>;
+
+/** What a place or contact cards read as text: "name — address" (or "latitude, longitude"), or the cards' names. */
+export function contentText(content: LocationContent | ContactsContent): string {
+  if (content.type === 'contacts') return content.contacts.map((c) => c.name).join(', ');
+  return [content.name, content.address].filter(Boolean).join(' — ') || `${content.latitude}, ${content.longitude}`;
+}
+
 export const MessageContent = Type.Union([
-  Type.Object({
-    type: Type.Literal('location'),
-    latitude: Type.Number({ minimum: -90, maximum: 90 }),
-    longitude: Type.Number({ minimum: -180, maximum: 180 }),
-    name: OptionalText,
-    address: OptionalText,
-    url: OptionalText,
-  }),
-  Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(ContactCard, { minItems: 1, maxItems: 50 }) }),
+  LocationContent,
+  ContactsContent,
   Type.Object({
     type: Type.Literal('choice'),
     /** The button's, list row's or postback's payload, as the app set it. */
@@ -149,6 +166,26 @@ export const UploadInfo = Type.Object({
 });
 export type UploadInfo = Static<typeof UploadInfo>;
 
+/**
+ * What a reaction is: an emoji (`👍`, `❤️`) or a short name the app chooses (`+1`), without
+ * spaces. Channels take emoji only, each from its own set (docs/connectors.md).
+ */
+export const ReactionKey = Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$' });
+
+const REACTION_KEY_PATTERN = /^\S{1,64}$/u;
+/** Whether a string is a {@link ReactionKey} (64 UTF-16 units at most, no spaces). */
+export function isReactionKey(value: string): boolean {
+  return value.length <= 64 && REACTION_KEY_PATTERN.test(value);
+}
+
+/** One reaction of a message: who reacted with it, earliest first, and how many they are. */
+export const ReactionSummary = Type.Object({
+  key: ReactionKey,
+  count: Type.Integer({ minimum: 1 }),
+  userIds: Type.Array(Id),
+});
+export type ReactionSummary = Static<typeof ReactionSummary>;
+
 export const Message = Type.Object({
   /** The client id given at send time; unique forever. */
   id: MessageId,
@@ -166,6 +203,8 @@ export const Message = Type.Object({
   /** The structured content of a message from an external channel; `null` otherwise, and once deleted. */
   content: Type.Union([MessageContent, Type.Null()]),
   replyTo: Type.Union([MessageId, Type.Null()]),
+  /** Its reactions, in the order each was first used; empty once deleted. */
+  reactions: Type.Array(ReactionSummary),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),
@@ -185,7 +224,7 @@ export const Conversation = Type.Object({
   lastSeq: Type.Integer({ minimum: 0 }),
   /**
    * Highest event seq: a second per-conversation counter that every change other than a
-   * new message advances (edit, delete, receipt, membership, conversation update). With
+   * new message advances (edit, delete, reaction, receipt, membership, conversation update). With
    * `lastSeq` it is the conversation's resume cursor.
    */
   lastEventSeq: Type.Integer({ minimum: 0 }),

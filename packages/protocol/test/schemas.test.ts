@@ -19,10 +19,15 @@ describe('protocol schemas', () => {
       'message.edit',
       'message.send',
       'ping',
+      'reaction.add',
+      'reaction.remove',
       'receipt',
       'resume',
       'typing',
     ]);
+    const reaction = { type: 'reaction.add', id: 'r2', conversationId: 'c1', messageId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', key: '👍' };
+    expect(Value.Check(ClientFrame, reaction)).toBe(true);
+    expect(Value.Check(ClientFrame, { ...reaction, key: 'thumbs up' })).toBe(false);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10, 2] } })).toBe(true);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10] } })).toBe(false);
   });

@@ -272,6 +272,15 @@ export const RelayConfigSchema = Type.Object(
         passwordHashQueue: Type.Integer({ default: 8, minimum: 0, maximum: 1000 }),
         /** Edits and deletes per user per minute, that many at once at most. @default 300 */
         editsPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+        /** Reactions added and removed per user per minute. @default 300 */
+        reactionsPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+        /**
+         * Reactions one user may have on one message; a new one past that replaces their oldest
+         * (1: reacting again changes the reaction, as on WhatsApp and Messenger). @default 1
+         */
+        reactionsPerUserPerMessage: Type.Integer({ default: 1, minimum: 1, maximum: 20 }),
+        /** Different reactions one message may have. @default 50 */
+        reactionKeysPerMessage: Type.Integer({ default: 50, minimum: 1, maximum: 500 }),
         /** Typing updates per user per minute. @default 120 */
         typingPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Delivered and read receipts per user per minute. @default 600 */
@@ -480,6 +489,9 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_PASSWORD_HASH_QUEUE: 'limits.passwordHashQueue',
   CHAT4ALL_CONNECTIONS_PER_USER: 'limits.connectionsPerUser',
   CHAT4ALL_EDITS_PER_MINUTE: 'limits.editsPerMinute',
+  CHAT4ALL_REACTIONS_PER_MINUTE: 'limits.reactionsPerMinute',
+  CHAT4ALL_REACTIONS_PER_USER_PER_MESSAGE: 'limits.reactionsPerUserPerMessage',
+  CHAT4ALL_REACTION_KEYS_PER_MESSAGE: 'limits.reactionKeysPerMessage',
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_RESUMES_PER_MINUTE: 'limits.resumesPerMinute',

@@ -12,6 +12,7 @@ import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
+import { ChannelChanges } from './channels/changes.js';
 import { Channels } from './channels/channels.js';
 import { DeliveryService } from './channels/deliveries.js';
 import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
@@ -256,6 +257,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
       : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
   const { publicUrl } = config;
   const signals = new ChannelSignals({ store, channels, log });
+  const changes = new ChannelChanges({ store, channels, metrics, log });
   const health = new ChannelHealthService({
     store,
     channels,
@@ -298,6 +300,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     },
     onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
     onDispatch: () => dispatcher.wake(),
+    onChanged: (change) => changes.pass(change),
     onRead: (conversationId, userId, readSeq) => {
       if (!userId.startsWith('contact:')) signals.read(conversationId, readSeq);
     },
@@ -457,6 +460,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         channelsRunning.stop();
         await dispatcher.close();
         await signals.settled();
+        await changes.settled();
         await webhooks.close();
         await Promise.all([appends.flush(), receipts.flush()]);
         hub.closeAll(new RelayError('SHUTTING_DOWN'));

@@ -28,7 +28,14 @@ describe('every error code is reachable', () => {
 
   beforeAll(async () => {
     relay = await startRelay({
-      limits: { textMaxLength: 10, metadataMaxBytes: 32, frameMaxBytes: 2048, frameHardMaxBytes: 8192, bodyMaxBytes: 2048 },
+      limits: {
+        textMaxLength: 10,
+        reactionKeysPerMessage: 1,
+        metadataMaxBytes: 32,
+        frameMaxBytes: 2048,
+        frameHardMaxBytes: 8192,
+        bodyMaxBytes: 2048,
+      },
       uploads: { maxBytes: 1024 * 1024 },
       // Platforms are never called here: the base URLs point at a closed port.
       channels: [
@@ -211,6 +218,14 @@ describe('every error code is reachable', () => {
       await frame({ message: { id, text: 'bye' } });
       await socket.request({ type: 'message.delete', conversationId, messageId: id });
       const reply = await socket.request({ type: 'message.edit', conversationId, messageId: id, text: 'back' });
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    TOO_MANY_REACTIONS: async () => {
+      // One different reaction per message here: bob's second kind is one too many.
+      await socket.request({ type: 'reaction.add', conversationId, messageId, key: '👍' });
+      const other = await relay.connect(bob.token);
+      const reply = await other.request({ type: 'reaction.add', conversationId, messageId, key: '🎉' });
+      other.close();
       return { code: reply.type === 'error' ? reply.error.code : 'none' };
     },
     USERNAME_TAKEN: async () => {

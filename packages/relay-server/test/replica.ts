@@ -82,6 +82,13 @@ export class Replica {
         state.eventSeq = Math.max(state.eventSeq, frame.eventSeq);
         break;
       }
+      case 'reaction.updated': {
+        const state = this.state(frame.conversationId);
+        for (const [seq, message] of state.messages)
+          if (message.id === frame.messageId) state.messages.set(seq, { ...message, reactions: frame.reactions });
+        state.eventSeq = Math.max(state.eventSeq, frame.eventSeq);
+        break;
+      }
       case 'receipt': {
         const state = this.state(frame.conversationId);
         const member = state.members.get(frame.userId);

@@ -1,18 +1,22 @@
-import type {
-  Attachment,
-  ChannelDelivery,
-  ChannelPolicy,
-  ConversationDetail,
-  ConversationPage,
-  ConversationSummary,
-  Member,
-  Message,
-  Metadata,
-  Presence,
-  PresenceEvent,
-  ResumeCursor,
-  ServerFrame,
-  TypingEvent,
+import {
+  type Attachment,
+  type ChannelDelivery,
+  type ChannelPolicy,
+  type ContactsContent,
+  type ConversationDetail,
+  type ConversationPage,
+  type ConversationSummary,
+  contentText,
+  type LocationContent,
+  type Member,
+  type Message,
+  type Metadata,
+  type Presence,
+  type PresenceEvent,
+  type ReactionSummary,
+  type ResumeCursor,
+  type ServerFrame,
+  type TypingEvent,
 } from '@chat4all/protocol';
 import { EventEmitter } from 'eventemitter3';
 import { ConversationCache } from './cache/conversation.js';
@@ -74,6 +78,8 @@ export interface ChatMessage {
   /** A file message of this user's still uploading: what is being sent (progress: `client.uploadOf(id)`). */
   pendingFile?: { name: string; type: string; size: number };
   replyTo: string | null;
+  /** Its reactions in the order each was first used: who reacted, how many, and whether this user is one of them. */
+  reactions: readonly ChatReaction[];
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
@@ -91,6 +97,12 @@ export interface ChatMessage {
   channels: readonly ChannelDelivery[];
   /** Why it failed, when `status` is `failed`. */
   error?: OutboxEntry['error'];
+}
+
+/** One reaction of a message as a UI shows it. */
+export interface ChatReaction extends ReactionSummary {
+  /** Whether the signed-in user reacted with it. */
+  mine: boolean;
 }
 
 export interface ClientEvents {
@@ -167,6 +179,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
             metadata: entry.metadata,
             replyTo: entry.replyTo,
             attachment: entry.file?.attachment ? { uploadId: entry.file.attachment.uploadId } : undefined,
+            content: entry.content,
           },
         }),
       onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
@@ -220,8 +233,16 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#socket.close();
   }
 
-  /** Puts a message in the outbox (persisted first), shows it as pending, and sends it when connected. */
-  async send(conversationId: string, text: string, options: { metadata?: Metadata; replyTo?: string } = {}): Promise<ChatMessage> {
+  /**
+   * Puts a message in the outbox (persisted first), shows it as pending, and sends it when
+   * connected. `content` shares a place or contact cards (`text` may then be `''`): it goes to
+   * external contacts as the platform's location or contact message.
+   */
+  async send(
+    conversationId: string,
+    text: string,
+    options: { metadata?: Metadata; replyTo?: string; content?: LocationContent | ContactsContent } = {},
+  ): Promise<ChatMessage> {
     const entry = await this.#outbox.add({ id: uuidv7(), conversationId, text, createdAt: Date.now(), ...options });
     return this.#pendingView(entry);
   }
@@ -371,6 +392,26 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   /** Deletes a message (the user's own, or any as a group admin): it stays as a tombstone. */
   async delete(conversationId: string, messageId: string): Promise<Message> {
     const message = await this.#socket.request({ type: 'message.delete', conversationId, messageId });
+    this.#cache(conversationId).upsertMessages([message]);
+    return message;
+  }
+
+  /**
+   * Reacts to a message with an emoji or a short name (`'👍'`, `'+1'`). Reacting with one the
+   * user already has changes nothing; past the relay's `limits.reactionsPerUserPerMessage`
+   * (1 by default) the new one replaces the user's oldest. Resolves with the message as it now is.
+   */
+  async react(conversationId: string, messageId: string, key: string): Promise<Message> {
+    return this.#reaction('reaction.add', conversationId, messageId, key);
+  }
+
+  /** Takes the user's reaction `key` back from a message. */
+  async unreact(conversationId: string, messageId: string, key: string): Promise<Message> {
+    return this.#reaction('reaction.remove', conversationId, messageId, key);
+  }
+
+  async #reaction(type: 'reaction.add' | 'reaction.remove', conversationId: string, messageId: string, key: string): Promise<Message> {
+    const message = await this.#socket.request({ type, conversationId, messageId, key });
     this.#cache(conversationId).upsertMessages([message]);
     return message;
   }
@@ -592,23 +633,26 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
 
   #confirm(entry: OutboxEntry, seq: number, createdAt: string): void {
     this.#uploads.delete(entry.id);
-    this.#cache(entry.conversationId).upsertMessages([
-      {
-        id: entry.id,
-        conversationId: entry.conversationId,
-        seq,
-        kind: entry.file ? 'file' : 'text',
-        senderId: this.userId,
-        text: entry.text,
-        metadata: entry.metadata ?? {},
-        attachment: entry.file?.attachment ?? null,
-        content: null,
-        replyTo: entry.replyTo ?? null,
-        createdAt,
-        editedAt: null,
-        deletedAt: null,
-      },
-    ]);
+    this.#cache(entry.conversationId).upsertMessages([{ ...this.#messageOf(entry), seq, createdAt }]);
+  }
+
+  /** The message an outbox entry becomes, as the relay stores it (a place or contact cards without text read as their own text). */
+  #messageOf(entry: OutboxEntry): Omit<Message, 'seq'> {
+    return {
+      id: entry.id,
+      conversationId: entry.conversationId,
+      senderId: this.userId,
+      kind: entry.file ? 'file' : (entry.content?.type ?? 'text'),
+      text: entry.text === '' && entry.content ? contentText(entry.content) : entry.text,
+      metadata: entry.metadata ?? {},
+      attachment: entry.file?.attachment ?? null,
+      content: entry.content ?? null,
+      replyTo: entry.replyTo ?? null,
+      reactions: [],
+      createdAt: new Date(entry.createdAt).toISOString(),
+      editedAt: null,
+      deletedAt: null,
+    };
   }
 
   #cache(conversationId: string): ConversationCache {
@@ -652,24 +696,16 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     const everyone = recipients.length;
     const status: MessageStatus =
       everyone > 0 && readCount === everyone ? 'read' : everyone > 0 && deliveredCount === everyone ? 'delivered' : 'sent';
-    return { ...message, status, recipients: everyone, deliveredCount, readCount, channels };
+    const me = this.userId;
+    const reactions = message.reactions.map((r) => ({ ...r, mine: me !== null && r.userIds.includes(me) }));
+    return { ...message, reactions, status, recipients: everyone, deliveredCount, readCount, channels };
   }
 
   #pendingView(entry: OutboxEntry): ChatMessage {
     const view: ChatMessage = {
-      id: entry.id,
-      conversationId: entry.conversationId,
+      ...this.#messageOf(entry),
       seq: null,
-      senderId: this.userId,
-      kind: entry.file ? 'file' : 'text',
-      text: entry.text,
-      metadata: entry.metadata ?? {},
-      attachment: entry.file?.attachment ?? null,
-      content: null,
-      replyTo: entry.replyTo ?? null,
-      createdAt: new Date(entry.createdAt).toISOString(),
-      editedAt: null,
-      deletedAt: null,
+      reactions: [],
       status: entry.status === 'failed' ? 'failed' : 'pending',
       recipients: 0,
       deliveredCount: 0,

@@ -15,6 +15,7 @@ export type {
   MessageContent,
   Presence,
   PresenceEvent,
+  ReactionSummary,
   ServerFrame,
   TypingEvent,
   UploadInfo,
@@ -22,6 +23,7 @@ export type {
 export {
   Chat4AllClient,
   type ChatMessage,
+  type ChatReaction,
   type ClientEvents,
   type ClientOptions,
   createClient,

@@ -54,6 +54,46 @@ describe('conversations and messages through the client', () => {
     ]);
   });
 
+  it('reacts and takes reactions back, each member seeing who reacted and whether they did', async () => {
+    const relay = await startRelay({ config: { limits: { reactionsPerUserPerMessage: 2 } } });
+    cleanup.push(relay.remove, relay.close);
+    const owner = client(relay.url, await userToken(relay.url, 'owner'));
+    const amy = client(relay.url, await userToken(relay.url, 'amy'));
+    cleanup.push(
+      () => owner.close(),
+      () => amy.close(),
+    );
+    await Promise.all([owner.connect(), amy.connect()]);
+    const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });
+    const sent = await owner.send(group.id, 'ship it?');
+    await until(owner.outbox, (entries) => entries.length === 0);
+    await until(amy.messages(group.id), (messages) => messages.some((m) => m.id === sent.id));
+
+    await amy.react(group.id, sent.id, '👍');
+    await owner.react(group.id, sent.id, '👍');
+    await amy.react(group.id, sent.id, '🚀');
+    const seen = await until(owner.messages(group.id), (messages) => messages.some((m) => m.reactions.length === 2));
+    expect(seen.find((m) => m.id === sent.id)?.reactions).toEqual([
+      { key: '👍', count: 2, userIds: ['amy', 'owner'], mine: true },
+      { key: '🚀', count: 1, userIds: ['amy'], mine: false },
+    ]);
+    await amy.unreact(group.id, sent.id, '👍');
+    const after = await until(owner.messages(group.id), (messages) => messages.some((m) => m.reactions[0]?.count === 1));
+    expect(after.find((m) => m.id === sent.id)?.reactions).toEqual([
+      { key: '👍', count: 1, userIds: ['owner'], mine: true },
+      { key: '🚀', count: 1, userIds: ['amy'], mine: false },
+    ]);
+    // A device that was not there gets them with the message.
+    const later = client(relay.url, await userToken(relay.url, 'amy'));
+    cleanup.push(() => later.close());
+    await later.connect();
+    const loaded = await until(later.messages(group.id), (messages) => messages.some((m) => m.id === sent.id));
+    expect(loaded.find((m) => m.id === sent.id)?.reactions.map((r) => [r.key, r.mine])).toEqual([
+      ['👍', false],
+      ['🚀', true],
+    ]);
+  });
+
   it('asks the token provider for a new token before the current one expires', async () => {
     const relay = await startRelay();
     cleanup.push(relay.remove, relay.close);

@@ -2,6 +2,7 @@ import type {
   ChannelDelivery,
   ChannelPolicy,
   ChatMessage,
+  ChatReaction,
   ConnectionState,
   ConversationSummary,
   FileUpload,
@@ -126,6 +127,36 @@ export function useChannelDeliveries(conversationId: string, messageId: string):
 }
 
 const NO_CHANNELS: readonly ChannelDelivery[] = [];
+
+/**
+ * One message's reactions (who, how many, and whether they include the signed-in user), with
+ * `toggle(key)` to add the user's reaction or take it back. Re-renders only when they change.
+ */
+export function useReactions(
+  conversationId: string,
+  messageId: string,
+): {
+  reactions: readonly ChatReaction[];
+  react: (key: string) => Promise<unknown>;
+  unreact: (key: string) => Promise<unknown>;
+  toggle: (key: string) => Promise<unknown>;
+} {
+  const client = useChatClient();
+  const store = useMemo(() => client.messages(conversationId), [client, conversationId]);
+  const select = useCallback(
+    (messages: readonly ChatMessage[]) => messages.find((m) => m.id === messageId)?.reactions ?? NO_REACTIONS,
+    [messageId],
+  );
+  const reactions = useSlice(store, select);
+  return useMemo(() => {
+    const react = (key: string) => client.react(conversationId, messageId, key);
+    const unreact = (key: string) => client.unreact(conversationId, messageId, key);
+    const toggle = (key: string) => (reactions.some((r) => r.key === key && r.mine) ? unreact(key) : react(key));
+    return { reactions, react, unreact, toggle };
+  }, [client, conversationId, messageId, reactions]);
+}
+
+const NO_REACTIONS: readonly ChatReaction[] = [];
 
 /**
  * What can be sent to each external contact of a conversation now (its channel, the

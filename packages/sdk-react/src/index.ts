@@ -9,6 +9,7 @@ export {
   useMessageStatus,
   useMessages,
   usePresence,
+  useReactions,
   useSendFile,
   useSendMessage,
   useTyping,

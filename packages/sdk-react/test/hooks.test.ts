@@ -4,7 +4,7 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h, useEffect } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
-import { ChannelStatus } from '../src/components/index.js';
+import { ChannelStatus, Reactions } from '../src/components/index.js';
 import {
   ChatProvider,
   useChannelDeliveries,
@@ -192,6 +192,29 @@ describe('sdk-react hooks against the real relay', () => {
     await waitFor(() => expect(renders.list.get(withBob)).toBeGreaterThan(before.bob));
     // The other conversation and the first message's unchanged status did not render again.
     expect({ cid: renders.list.get(withCid), status: renders.status }).toEqual({ cid: before.cid, status: before.status });
+  });
+
+  it('shows a message’s reactions and toggles the user’s own with useReactions and Reactions', async () => {
+    const ana = await connected('ana');
+    const bob = await connected('bob');
+    const conversationId = await conversation(relay.url, 'ana', 'bob');
+    await Promise.all([ana.connect(), bob.connect()]);
+    const sent = await bob.send(conversationId, 'pizza?');
+    await waitFor(() => expect(ana.messages(conversationId).getSnapshot()[0]?.seq).toBe(1));
+    render(h(ChatProvider, { client: ana }, h(Reactions, { conversationId, messageId: sent.id, choices: ['👍', '🍕'] })));
+    await act(async () => {
+      await bob.react(conversationId, sent.id, '🍕');
+    });
+    await waitFor(() => expect(screen.getByRole('button', { name: '🍕 1' }).getAttribute('aria-pressed')).toBe('false'));
+    expect(screen.getByRole('button', { name: '🍕 1' }).title).toBe('🍕: bob');
+    // Pressing a reaction the user does not have adds it; pressing it again takes it back.
+    act(() => screen.getByRole('button', { name: '🍕 1' }).click());
+    await waitFor(() => expect(screen.getByRole('button', { name: '🍕 2' }).getAttribute('aria-pressed')).toBe('true'));
+    await waitFor(() => expect(bob.messages(conversationId).getSnapshot()[0]?.reactions[0]?.count).toBe(2));
+    act(() => screen.getByRole('button', { name: '🍕 2' }).click());
+    await waitFor(() => expect(screen.getByRole('button', { name: '🍕 1' }).getAttribute('aria-pressed')).toBe('false'));
+    act(() => screen.getByRole('button', { name: '👍' }).click());
+    await waitFor(() => expect(screen.getByRole('button', { name: '👍 1' }).getAttribute('aria-pressed')).toBe('true'));
   });
 
   it('sends a file with useSendFile and shows its upload with useUpload until it is sent', async () => {

@@ -14,6 +14,17 @@ import type {
   WebhookRequest,
 } from '../types.js';
 
+/** The emoji of Messenger's and Instagram's named reactions, for a webhook that names one without its emoji. */
+const REACTION_EMOJI: Record<string, string> = {
+  smile: '😆',
+  laugh: '😆',
+  angry: '😡',
+  sad: '😢',
+  wow: '😮',
+  love: '❤️',
+  like: '👍',
+  dislike: '👎',
+};
 /** What the Meta webhooks and Graph API have in common: the app secret signature, the verification GET, and the error body. */
 export interface MetaAppOptions {
   /** The Meta app secret: webhooks are signed with it (`X-Hub-Signature-256`). */
@@ -200,7 +211,11 @@ export class MetaSendConnector implements Connector {
       parts.push({ attachment: { type: kind, payload: { url: file.url, is_reusable: false } } });
     }
     // The Send API has no caption: a file's text goes as messages of its own, after it, cut to the platform's limit.
-    if (message.text) for (const text of splitText(message.text, limits.text, limits.unit)) parts.push({ text });
+    // The Send API cannot send a place or contact cards: their text goes, a place with a map link.
+    const { content } = message;
+    const shared =
+      content?.type === 'location' ? `${message.text}\nhttps://maps.google.com/?q=${content.latitude},${content.longitude}` : message.text;
+    if (shared) for (const text of splitText(shared, limits.text, limits.unit)) parts.push({ text });
     const window = messagingWindow(message, (this.options.now ?? Date.now)(), this.channel);
     if (window === 'closed')
       return refused(
@@ -243,8 +258,27 @@ export class MetaSendConnector implements Connector {
     return this.#action(recipientId, active ? 'typing_on' : 'typing_off');
   }
 
-  async #action(recipientId: string, action: 'mark_seen' | 'typing_on' | 'typing_off'): Promise<SendResult> {
-    const result = await this.#call({ recipient: { id: recipientId }, sender_action: action }, 'recipient_id');
+  /**
+   * `sender_action: react` with the emoji, or `unreact`, on a message of the chat (Send API,
+   * sender actions; the Instagram messaging API takes the same). Answered with `recipient_id`.
+   */
+  async react(recipientId: string, externalId: string, key: string | null): Promise<SendResult> {
+    const result = await this.#action(recipientId, key === null ? 'unreact' : 'react', {
+      message_id: externalId,
+      ...(key === null ? {} : { reaction: key }),
+    });
+    return result.ok ? { ok: true, externalId } : result;
+  }
+
+  async #action(
+    recipientId: string,
+    action: 'mark_seen' | 'typing_on' | 'typing_off' | 'react' | 'unreact',
+    payload?: Record<string, unknown>,
+  ): Promise<SendResult> {
+    const result = await this.#call(
+      { recipient: { id: recipientId }, sender_action: action, ...(payload ? { payload } : {}) },
+      'recipient_id',
+    );
     return result.ok ? { ok: true, externalId: '' } : result;
   }
 
@@ -303,17 +337,14 @@ export class MetaSendConnector implements Connector {
             replyToExternalId: null,
           });
         }
-        // Reactions are kept as messages of their own until the relay models them.
+        // One reaction per person: a `react` sets it, an `unreact` (which may name no emoji) takes it back.
         if (item.reaction?.mid)
           events.push({
-            kind: 'message',
-            externalId: `reaction:${item.reaction.mid}:${item.sender.id}:${item.timestamp ?? entry.time}`,
+            kind: 'reaction',
+            externalId: item.reaction.mid,
             ...person,
-            text: item.reaction.action === 'react' ? (item.reaction.emoji ?? item.reaction.reaction ?? '') : '',
-            file: null,
-            content: { type: 'unsupported', platformType: item.reaction.action === 'react' ? 'reaction' : 'unreaction' },
-            sentAt: at,
-            replyToExternalId: item.reaction.mid,
+            keys: item.reaction.action === 'react' ? [item.reaction.emoji ?? REACTION_EMOJI[item.reaction.reaction ?? ''] ?? '👍'] : [],
+            at,
           });
         if (item.message_edit?.mid)
           events.push({

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CHANNEL_CAPABILITIES, type MessageContent } from '@chat4all/protocol';
+import { CHANNEL_CAPABILITIES, contentText, type MessageContent, TELEGRAM_REACTIONS } from '@chat4all/protocol';
 import { getFile, postForm, postJson } from '../http.js';
 import { sendPartsOf } from '../parts.js';
 import { splitText } from '../text.js';
@@ -50,6 +50,30 @@ interface TelegramMessage {
   venue?: { location: { latitude: number; longitude: number }; title: string; address: string };
   contact?: { phone_number: string; first_name: string; last_name?: string };
   reply_to_message?: { message_id: number };
+  /** Inline keyboard buttons, on a message with a keyboard (https://core.telegram.org/bots/api#inlinekeyboardmarkup). */
+  reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> };
+}
+
+/** ReactionType (https://core.telegram.org/bots/api#reactiontype). */
+type TelegramReaction = { type: 'emoji'; emoji: string } | { type: 'custom_emoji'; custom_emoji_id: string } | { type: 'paid' };
+
+/** MessageReactionUpdated (https://core.telegram.org/bots/api#messagereactionupdated). */
+interface TelegramReactionUpdate {
+  chat: TelegramMessage['chat'];
+  message_id: number;
+  user?: TelegramUser;
+  actor_chat?: TelegramMessage['chat'];
+  date: number;
+  old_reaction: TelegramReaction[];
+  new_reaction: TelegramReaction[];
+}
+
+/** CallbackQuery (https://core.telegram.org/bots/api#callbackquery): a press of an inline keyboard button. */
+interface TelegramCallbackQuery {
+  id: string;
+  from: TelegramUser;
+  message?: TelegramMessage;
+  data?: string;
 }
 
 /** An Update (https://core.telegram.org/bots/api#update): at most one of its optional fields is present. */
@@ -57,10 +81,18 @@ export interface TelegramUpdate {
   update_id: number;
   message?: TelegramMessage;
   edited_message?: TelegramMessage;
+  message_reaction?: TelegramReactionUpdate;
+  callback_query?: TelegramCallbackQuery;
 }
 
-/** The updates the relay asks Telegram for: new messages and their edits. */
-const ALLOWED_UPDATES = ['message', 'edited_message'];
+/**
+ * The updates the relay asks Telegram for: new messages, their edits, reactions (which
+ * Telegram sends only where the bot is an administrator) and button presses.
+ */
+const ALLOWED_UPDATES = ['message', 'edited_message', 'message_reaction', 'callback_query'];
+
+/** Telegram's emoji as it documents them, without the U+FE0F variation selector an app's emoji may carry. */
+const TELEGRAM_EMOJI = new Set(TELEGRAM_REACTIONS);
 
 /**
  * Message fields that carry content with no kind of its own here, in the Bot API's order of
@@ -163,7 +195,31 @@ export class TelegramConnector implements Connector {
     };
     const moved = (result: SendResult): SendResult =>
       result.ok && chatId !== message.recipientId ? { ...result, recipientId: chatId } : result;
-    const { file } = message;
+    const { file, content } = message;
+    // A venue (with its name and address) or a pin; each contact card with a phone as its own `sendContact`.
+    if (content?.type === 'location') {
+      const { latitude, longitude, name, address } = content;
+      const venue = name && address ? { title: name, address } : null;
+      return moved(
+        await sendPartsOf(message, [venue], (place) =>
+          post(place ? 'sendVenue' : 'sendLocation', (chat) => ({ chat_id: chat, latitude, longitude, ...place, ...reply(0) })),
+        ),
+      );
+    }
+    if (content?.type === 'contacts') {
+      const cards = content.contacts.map((card) => ({ card, phone: card.phones[0]?.phone }));
+      return moved(
+        await sendPartsOf(message, cards, ({ card, phone }, index) =>
+          phone
+            ? post('sendContact', (chat) => ({ chat_id: chat, phone_number: phone, first_name: card.name.slice(0, 64), ...reply(index) }))
+            : post('sendMessage', (chat) => ({
+                chat_id: chat,
+                text: contentText({ type: 'contacts', contacts: [card] }),
+                ...reply(index),
+              })),
+        ),
+      );
+    }
     if (!file) {
       const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT, 'utf16');
       return moved(
@@ -225,6 +281,60 @@ export class TelegramConnector implements Connector {
     return result.ok ? { ok: true, externalId: '' } : result;
   }
 
+  /**
+   * `setMessageReaction` (https://core.telegram.org/bots/api#setmessagereaction): a bot sets
+   * at most one reaction, from Telegram's emoji; an empty list takes it back.
+   */
+  async react(recipientId: string, externalId: string, key: string | null): Promise<SendResult> {
+    const messageId = telegramMessageId(externalId);
+    if (messageId === null) return failed('BAD_REQUEST', null, `${externalId} is not a Telegram message id`, 'never');
+    const emoji = key?.replaceAll('\uFE0F', '') ?? null;
+    if (emoji !== null && !TELEGRAM_EMOJI.has(emoji))
+      return failed('REACTION_UNSUPPORTED', null, `Telegram bots cannot react with ${key}`, 'never');
+    const reaction = emoji === null ? [] : [{ type: 'emoji', emoji }];
+    const result = await this.call<boolean>('setMessageReaction', { chat_id: recipientId, message_id: messageId, reaction });
+    return result.ok ? { ok: true, externalId } : result;
+  }
+
+  /**
+   * `editMessageText`, or `editMessageCaption` for a file (https://core.telegram.org/bots/api#editmessagetext).
+   * A message that went as several parts is edited only while the new text still fits the
+   * first: Telegram cannot add parts to a message.
+   */
+  async edit(recipientId: string, sent: { parts: readonly string[]; file: boolean }, text: string): Promise<SendResult> {
+    const [first] = sent.parts;
+    const messageId = telegramMessageId(first);
+    if (messageId === null) return failed('BAD_REQUEST', null, 'The message has no Telegram id to edit', 'never');
+    const limit = sent.file ? TELEGRAM_CAPTION_LIMIT : TELEGRAM_TEXT_LIMIT;
+    if (sent.parts.length > 1 || text.length > limit)
+      return failed(
+        'EDIT_UNSUPPORTED',
+        null,
+        'Telegram cannot edit a message sent in several parts, or make one longer than a part',
+        'never',
+      );
+    const result = sent.file
+      ? await this.call<TelegramMessage>('editMessageCaption', { chat_id: recipientId, message_id: messageId, caption: text })
+      : await this.call<TelegramMessage>('editMessageText', { chat_id: recipientId, message_id: messageId, text });
+    // The same text again is no change to make.
+    if (!result.ok && /message is not modified/i.test(result.error.message)) return { ok: true, externalId: first as string };
+    return result.ok ? { ok: true, externalId: first as string } : result;
+  }
+
+  /** `deleteMessages` (https://core.telegram.org/bots/api#deletemessages): every part at once; Telegram deletes only messages under 48 hours old. */
+  async delete(recipientId: string, parts: readonly string[]): Promise<SendResult> {
+    const ids = parts.map(telegramMessageId).filter((id): id is number => id !== null);
+    if (ids.length === 0) return failed('BAD_REQUEST', null, 'The message has no Telegram id to delete', 'never');
+    const result = await this.call<boolean>('deleteMessages', { chat_id: recipientId, message_ids: ids.slice(0, 100) });
+    return result.ok ? { ok: true, externalId: parts[0] as string } : result;
+  }
+
+  /** `answerCallbackQuery`: a button press is answered, or the user's app shows a progress bar until it times out. */
+  async acknowledge(token: string): Promise<SendResult> {
+    const result = await this.call<boolean>('answerCallbackQuery', { callback_query_id: token });
+    return result.ok ? { ok: true, externalId: '' } : result;
+  }
+
   /** Group and supergroup chat ids are negative (Bot API, `Chat.id`). */
   isGroup(recipientId: string): boolean {
     return recipientId.startsWith('-');
@@ -240,6 +350,8 @@ export class TelegramConnector implements Connector {
 
   parseWebhook(body: unknown): InboundEvent[] {
     const update = body as TelegramUpdate;
+    if (update?.message_reaction) return [reactionEvent(update.message_reaction)];
+    if (update?.callback_query) return callbackEvent(update.callback_query);
     const message = update?.message ?? update?.edited_message;
     if (!message) return [];
     // Documented as Integers (https://core.telegram.org/bots/api#message): anything else is not an update to store.
@@ -370,6 +482,63 @@ function failed(
   return { ok: false, error: { code, platformCode, message, retry } };
 }
 
+/** A reaction update: the user's (or anonymous chat's) whole new set, as keys (custom emoji as `custom_emoji:<id>`, paid as ⭐). */
+function reactionEvent(update: TelegramReactionUpdate): InboundEvent {
+  if (typeof update.message_id !== 'number' || typeof update.chat?.id !== 'number' || !Array.isArray(update.new_reaction))
+    throw new TypeError('A Telegram reaction needs chat.id, message_id and new_reaction');
+  const actor = update.user;
+  const keys = update.new_reaction.map((reaction) =>
+    reaction.type === 'emoji' ? reaction.emoji : reaction.type === 'custom_emoji' ? `custom_emoji:${reaction.custom_emoji_id}` : '⭐',
+  );
+  return {
+    kind: 'reaction',
+    externalId: `${update.chat.id}:${update.message_id}`,
+    conversationKey: String(update.chat.id),
+    from: actor
+      ? {
+          id: String(actor.id),
+          name: [actor.first_name, actor.last_name].filter(Boolean).join(' ') || null,
+          username: actor.username ?? null,
+        }
+      : { id: String(update.actor_chat?.id ?? update.chat.id), name: update.actor_chat?.title ?? null, username: null },
+    keys: keys.filter((key) => key.length > 0 && key.length <= 64),
+    at: new Date(update.date * 1000).toISOString(),
+  };
+}
+
+/**
+ * A press of a button the bot sent: a `choice` message with the button's text as its title and
+ * its `callback_data` as payload, answering the message that had the keyboard. Telegram wants
+ * the press answered (`acknowledge`).
+ */
+function callbackEvent(query: TelegramCallbackQuery): InboundEvent[] {
+  if (typeof query.id !== 'string' || typeof query.from?.id !== 'number')
+    throw new TypeError('A Telegram callback query needs id and from');
+  const message = query.message;
+  const payload = query.data ?? '';
+  const button = message?.reply_markup?.inline_keyboard?.flat().find((b) => b.callback_data === payload);
+  const title = button?.text ?? payload;
+  const chatId = message?.chat?.id ?? query.from.id;
+  return [
+    {
+      kind: 'message',
+      externalId: `callback:${query.id}`,
+      conversationKey: String(chatId),
+      from: {
+        id: String(query.from.id),
+        name: [query.from.first_name, query.from.last_name].filter(Boolean).join(' ') || null,
+        username: query.from.username ?? null,
+      },
+      text: title,
+      file: null,
+      content: { type: 'choice', payload: payload.slice(0, 4096), title: title.slice(0, 4096), description: null },
+      sentAt: new Date().toISOString(),
+      replyToExternalId: message ? `${chatId}:${message.message_id}` : null,
+      acknowledge: query.id,
+    },
+  ];
+}
+
 /** The file a message carries: the largest photo size, or the animation, video, audio, voice, round video, sticker or document. */
 function fileOf(message: TelegramMessage): InboundFile | null {
   const photo = message.photo?.at(-1);
@@ -403,14 +572,21 @@ function fileOf(message: TelegramMessage): InboundFile | null {
 function telegramContent(message: TelegramMessage): { text: string; content: MessageContent | null } {
   const text = message.text ?? message.caption ?? '';
   const venue = message.venue;
-  if (venue)
-    return {
-      text: [venue.title, venue.address].filter(Boolean).join(' — '),
-      content: { type: 'location', ...venue.location, name: venue.title, address: venue.address, url: null },
+  const place = venue
+    ? { ...venue.location, name: venue.title, address: venue.address }
+    : message.location
+      ? { ...message.location, name: null, address: null }
+      : null;
+  if (place) {
+    const content = {
+      type: 'location' as const,
+      latitude: place.latitude,
+      longitude: place.longitude,
+      name: place.name,
+      address: place.address,
+      url: null,
     };
-  if (message.location) {
-    const { latitude, longitude } = message.location;
-    return { text: `${latitude}, ${longitude}`, content: { type: 'location', latitude, longitude, name: null, address: null, url: null } };
+    return { text: contentText(content), content };
   }
   if (message.contact) {
     const name = [message.contact.first_name, message.contact.last_name].filter(Boolean).join(' ');

@@ -68,6 +68,8 @@ export async function fakeGraph(options: FakeGraphOptions) {
   const media = new Map<string, { bytes: Buffer; mimeType: string }>();
   /** Media the app uploaded, in order. */
   const uploads: Array<{ id: string; name: string; type: string; size: number }> = [];
+  /** Reactions the app sent, in order (`emoji` "" takes one back). */
+  const reactions: Array<{ to: string; messageId: string; emoji: string }> = [];
   let nextMedia = 1003383421387000;
   const server = await jsonServer((request, raw, answer, bytes) => {
     const fail = ({ status, code, message, details }: GraphFailure) =>
@@ -142,7 +144,31 @@ export async function fakeGraph(options: FakeGraphOptions) {
       return fail({ status: 400, code: 100, message: '(#100) Param text[body] is required' });
     if (type === 'template' && (typeof content.name !== 'string' || typeof (content.language as { code?: unknown })?.code !== 'string'))
       return fail({ status: 400, code: 100, message: '(#100) Param template[name] and template[language][code] are required' });
-    if (type !== 'text' && type !== 'template' && typeof content.link !== 'string' && !media.has(String(content.id)))
+    // A reaction to a message of the chat (https://developers.facebook.com/docs/whatsapp/cloud-api/messages/reaction-messages):
+    // an emoji, or "" to take it back; answered with the reaction's own id.
+    if (type === 'reaction') {
+      if (typeof content.message_id !== 'string' || typeof content.emoji !== 'string')
+        return fail({ status: 400, code: 100, message: '(#100) Param reaction[message_id] and reaction[emoji] are required' });
+      reactions.push({ to: String(body.to), messageId: content.message_id, emoji: content.emoji });
+      return answer(200, {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: body.to, wa_id: body.to }],
+        messages: [{ id: `wamid.reaction${next++}` }],
+      });
+    }
+    // Location messages need latitude and longitude; contacts messages a name.formatted_name per contact
+    // (https://developers.facebook.com/docs/whatsapp/cloud-api/messages/location-messages, /contacts-messages).
+    const structured = type === 'location' || type === 'contacts';
+    if (type === 'location' && (typeof content.latitude !== 'number' || typeof content.longitude !== 'number'))
+      return fail({ status: 400, code: 100, message: '(#100) Param location[latitude] and location[longitude] are required' });
+    if (
+      type === 'contacts' &&
+      (!Array.isArray(content) ||
+        content.length === 0 ||
+        content.some((c: { name?: { formatted_name?: unknown } }) => typeof c.name?.formatted_name !== 'string'))
+    )
+      return fail({ status: 400, code: 100, message: '(#100) Param contacts[0][name][formatted_name] is required' });
+    if (!structured && type !== 'text' && type !== 'template' && typeof content.link !== 'string' && !media.has(String(content.id)))
       return fail({ status: 400, code: 100, message: `(#100) Param ${type}[link] or a valid ${type}[id] is required` });
     // Text bodies up to 4,096 characters; captions up to 1,024, on images, videos and documents only
     // (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#text-object, #media-object).
@@ -197,6 +223,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
     /** Request bodies the fake accepted or refused, in order. */
     calls,
     uploads,
+    reactions,
     /** The bytes of uploaded (or received) media. */
     mediaBytes: (id: string) => media.get(id)?.bytes,
     /** The next calls fail like this, in order. */

@@ -30,8 +30,8 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
   const version = options.version ?? 'v23.0';
   const now = options.now ?? Date.now;
   const calls: Array<Record<string, unknown>> = [];
-  /** The sender actions the app sent (mark_seen, typing_on, typing_off), in order. */
-  const actions: Array<{ recipient: string; action: string }> = [];
+  /** The sender actions the app sent (mark_seen, typing_on, typing_off, react, unreact with their payload), in order. */
+  const actions: Array<{ recipient: string; action: string; payload?: { message_id?: string; reaction?: string } }> = [];
   const failures: MetaSendFailure[] = [];
   const lastInbound = new Map<string, number>();
   let subscription: { url: string; appSecret: string } | null = null;
@@ -50,13 +50,28 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
       messaging_type?: string;
       tag?: string;
       sender_action?: string;
+      payload?: { message_id?: string; reaction?: string };
       message?: Record<string, unknown>;
     };
     // Sender actions (https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions): answered `{ recipient_id }`.
     if (body.sender_action !== undefined) {
-      if (!['mark_seen', 'typing_on', 'typing_off'].includes(body.sender_action) || !body.recipient?.id)
-        return fail({ status: 400, code: 100, message: '(#100) Param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF}' });
-      actions.push({ recipient: body.recipient.id, action: body.sender_action });
+      if (!['mark_seen', 'typing_on', 'typing_off', 'react', 'unreact'].includes(body.sender_action) || !body.recipient?.id)
+        return fail({
+          status: 400,
+          code: 100,
+          message: '(#100) Param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF, REACT, UNREACT}',
+        });
+      // `react` takes `payload: { message_id, reaction }` (any emoji); `unreact` the message_id only.
+      if (body.sender_action === 'react' || body.sender_action === 'unreact') {
+        const { message_id: mid, reaction } = body.payload ?? {};
+        if (typeof mid !== 'string' || (body.sender_action === 'react') !== (typeof reaction === 'string'))
+          return fail({ status: 400, code: 100, message: '(#100) Param payload[message_id] is required; payload[reaction] only to react' });
+      }
+      actions.push({
+        recipient: body.recipient.id,
+        action: body.sender_action,
+        ...(body.payload ? { payload: body.payload } : {}),
+      });
       return answer(200, { recipient_id: body.recipient.id });
     }
     calls.push(body);

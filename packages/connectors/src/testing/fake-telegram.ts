@@ -1,3 +1,4 @@
+import { TELEGRAM_REACTIONS } from '@chat4all/protocol';
 import { jsonServer, postWebhook, type WebhookAnswer } from './json-server.js';
 
 export type TelegramFailure = {
@@ -26,6 +27,14 @@ export async function fakeTelegram(token: string) {
   const inboundIds = new Map<number, number>();
   /** Every message in each chat, as `<chat id>:<message id>`: what a reply may point at. */
   const known = new Set<string>();
+  /** The bot's own messages, with their text or caption: what it may edit and delete. */
+  const sent = new Map<string, string>();
+  /** Messages the app deleted, and the bot's reaction on each message (null once taken back). */
+  const deleted: string[] = [];
+  const reactions = new Map<string, string | null>();
+  /** Button presses waiting for `answerCallbackQuery`, and those answered. */
+  const queries = new Set<string>();
+  const answered: string[] = [];
   /** The media field of each sending method, and the types Telegram fetches by URL for it. */
   const MEDIA: Record<string, string> = {
     sendPhoto: 'photo',
@@ -82,7 +91,10 @@ export async function fakeTelegram(token: string) {
       case 'sendDocument':
       case 'sendVideo':
       case 'sendAudio':
-      case 'sendVoice': {
+      case 'sendVoice':
+      case 'sendLocation':
+      case 'sendVenue':
+      case 'sendContact': {
         const chatId = String(body.chat_id ?? '');
         if (!chatId) return fail({ error_code: 400, description: 'Bad Request: chat_id is empty' });
         const state = chats.get(chatId);
@@ -96,7 +108,16 @@ export async function fakeTelegram(token: string) {
             parameters: { migrate_to_chat_id: state.migratedTo },
           });
         // Text 1-4096 characters, caption 0-1024, counted in UTF-16 units as entities are (https://core.telegram.org/bots/api#sendmessage, #sendphoto).
-        if (method === 'sendMessage') {
+        // https://core.telegram.org/bots/api#sendlocation, #sendvenue, #sendcontact.
+        if (method === 'sendLocation' || method === 'sendVenue') {
+          if (typeof body.latitude !== 'number' || typeof body.longitude !== 'number')
+            return fail({ error_code: 400, description: 'Bad Request: wrong latitude or longitude' });
+          if (method === 'sendVenue' && (typeof body.title !== 'string' || typeof body.address !== 'string'))
+            return fail({ error_code: 400, description: 'Bad Request: venue title and address must be non-empty' });
+        } else if (method === 'sendContact') {
+          if (typeof body.phone_number !== 'string' || typeof body.first_name !== 'string' || body.first_name === '')
+            return fail({ error_code: 400, description: 'Bad Request: phone_number and first_name must be non-empty' });
+        } else if (method === 'sendMessage') {
           const text = typeof body.text === 'string' ? body.text : '';
           if (text.length === 0) return fail({ error_code: 400, description: 'Bad Request: message text is empty' });
           if (text.length > 4096) return fail({ error_code: 400, description: 'Bad Request: message is too long' });
@@ -119,6 +140,7 @@ export async function fakeTelegram(token: string) {
         }
         const messageId = nextMessageId++;
         known.add(`${chatId}:${messageId}`);
+        sent.set(`${chatId}:${messageId}`, String((method === 'sendMessage' ? body.text : body.caption) ?? ''));
         return answer(200, {
           ok: true,
           result: {
@@ -135,6 +157,68 @@ export async function fakeTelegram(token: string) {
         if (!chats.has(String(body.chat_id ?? ''))) return fail({ error_code: 400, description: 'Bad Request: chat not found' });
         if (body.action !== 'typing' && body.action !== 'upload_document')
           return fail({ error_code: 400, description: 'Bad Request: wrong parameter action in request' });
+        return answer(200, { ok: true, result: true });
+      }
+      // https://core.telegram.org/bots/api#setmessagereaction: at most one emoji of the documented set for a bot; answered True.
+      case 'setMessageReaction': {
+        const chatId = String(body.chat_id ?? '');
+        if (!known.has(`${chatId}:${body.message_id}`))
+          return fail({ error_code: 400, description: 'Bad Request: message to react not found' });
+        const reaction = (body.reaction ?? []) as Array<{ type?: string; emoji?: string }>;
+        if (!Array.isArray(reaction)) return fail({ error_code: 400, description: 'Bad Request: Expected an Array of ReactionType' });
+        if (reaction.length > 1) return fail({ error_code: 400, description: 'Bad Request: REACTIONS_TOO_MANY' });
+        if (reaction.some((r) => r.type !== 'emoji' || !TELEGRAM_REACTIONS.includes(String(r.emoji))))
+          return fail({ error_code: 400, description: 'Bad Request: REACTION_INVALID' });
+        reactions.set(`${chatId}:${body.message_id}`, reaction[0]?.emoji ?? null);
+        return answer(200, { ok: true, result: true });
+      }
+      // https://core.telegram.org/bots/api#editmessagetext and #editmessagecaption: the edited Message.
+      case 'editMessageText':
+      case 'editMessageCaption': {
+        const key = `${body.chat_id}:${body.message_id}`;
+        if (!sent.has(key)) return fail({ error_code: 400, description: 'Bad Request: message to edit not found' });
+        const field = method === 'editMessageText' ? 'text' : 'caption';
+        const value = typeof body[field] === 'string' ? (body[field] as string) : '';
+        if (method === 'editMessageText' && (value.length === 0 || value.length > 4096))
+          return fail({ error_code: 400, description: 'Bad Request: text must be non-empty and at most 4096 characters' });
+        if (sent.get(key) === value)
+          return fail({
+            error_code: 400,
+            description:
+              'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+          });
+        sent.set(key, value);
+        return answer(200, {
+          ok: true,
+          result: {
+            message_id: body.message_id,
+            chat: { id: Number(body.chat_id), type: 'private' },
+            date: 0,
+            edit_date: 1,
+            [field]: value,
+          },
+        });
+      }
+      // https://core.telegram.org/bots/api#deletemessages: 1-100 ids; those that cannot be found are skipped; True.
+      case 'deleteMessages': {
+        const ids = body.message_ids as unknown;
+        if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100)
+          return fail({ error_code: 400, description: 'Bad Request: message identifiers are not specified' });
+        for (const id of ids) {
+          known.delete(`${body.chat_id}:${id}`);
+          if (sent.delete(`${body.chat_id}:${id}`)) deleted.push(`${body.chat_id}:${id}`);
+        }
+        return answer(200, { ok: true, result: true });
+      }
+      // https://core.telegram.org/bots/api#answercallbackquery: once per query.
+      case 'answerCallbackQuery': {
+        const id = String(body.callback_query_id ?? '');
+        if (!queries.delete(id))
+          return fail({
+            error_code: 400,
+            description: 'Bad Request: query is too old and response timeout expired or query ID is invalid',
+          });
+        answered.push(id);
         return answer(200, { ok: true, result: true });
       }
       case 'getFile': {
@@ -244,6 +328,60 @@ export async function fakeTelegram(token: string) {
       };
       return postWebhook(webhook.url, update, webhook.secret_token ? { 'x-telegram-bot-api-secret-token': webhook.secret_token } : {}).then(
         (answer) => ({ ...answer, updateId, messageId }),
+      );
+    },
+    sent,
+    deleted,
+    reactions,
+    answered,
+    /**
+     * A user's reactions to a message changed (MessageReactionUpdated,
+     * https://core.telegram.org/bots/api#messagereactionupdated): posted with the whole new set.
+     */
+    react(chatId: number, messageId: number, emoji: string[], old: string[] = []): Promise<WebhookAnswer> {
+      if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
+      const toTypes = (list: string[]) => list.map((e) => ({ type: 'emoji', emoji: e }));
+      const update = {
+        update_id: nextUpdateId++,
+        message_reaction: {
+          chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
+          message_id: messageId,
+          user: { id: chatId, is_bot: false, first_name: 'User' },
+          date: Math.floor(Date.now() / 1000),
+          old_reaction: toTypes(old),
+          new_reaction: toTypes(emoji),
+        },
+      };
+      return postWebhook(webhook.url, update, webhook.secret_token ? { 'x-telegram-bot-api-secret-token': webhook.secret_token } : {});
+    },
+    /**
+     * A user pressed an inline keyboard button of a message the bot sent (CallbackQuery,
+     * https://core.telegram.org/bots/api#callbackquery): the message with its keyboard, and the button's data.
+     */
+    press(chatId: number, messageId: number, button: { text: string; data: string }): Promise<WebhookAnswer & { queryId: string }> {
+      if (!webhook) throw new Error('fakeTelegram: the app has not called setWebhook');
+      const queryId = String(4_000_000 + nextUpdateId);
+      queries.add(queryId);
+      const from = { id: chatId, is_bot: false, first_name: 'User' };
+      const update = {
+        update_id: nextUpdateId++,
+        callback_query: {
+          id: queryId,
+          from,
+          chat_instance: '-53940',
+          data: button.data,
+          message: {
+            message_id: messageId,
+            from: { id: 1, is_bot: true, first_name: 'Chat4All' },
+            chat: { id: chatId, type: 'private' },
+            date: Math.floor(Date.now() / 1000),
+            text: sent.get(`${chatId}:${messageId}`) ?? '',
+            reply_markup: { inline_keyboard: [[{ text: button.text, callback_data: button.data }]] },
+          },
+        },
+      };
+      return postWebhook(webhook.url, update, webhook.secret_token ? { 'x-telegram-bot-api-secret-token': webhook.secret_token } : {}).then(
+        (answer) => ({ ...answer, queryId }),
       );
     },
     /** Posts an update exactly as given (a replay of one already sent, say), with the secret the app set. */

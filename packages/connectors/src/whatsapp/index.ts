@@ -1,4 +1,11 @@
-import { CHANNEL_CAPABILITIES, type ContactCard, type MessageContent } from '@chat4all/protocol';
+import {
+  CHANNEL_CAPABILITIES,
+  type ContactCard,
+  type ContactsContent,
+  contentText,
+  type LocationContent,
+  type MessageContent,
+} from '@chat4all/protocol';
 import { getFile, getJson, postForm, postJson } from '../http.js';
 import { type GraphError, graphResult, type MetaAppOptions, verifyMetaChallenge, verifyMetaSignature } from '../meta/index.js';
 import { sendPartsOf } from '../parts.js';
@@ -142,6 +149,9 @@ export class WhatsAppConnector implements Connector {
     const template = templateOf(message.metadata);
     const text = (body: string, index: number) => ({ ...base, ...reply(index), type: 'text', text: { body, preview_url: false } });
     if (template) return sendPartsOf(message, [{ ...base, ...reply(0), type: 'template', template }], (body) => this.#post(body));
+    // A place or contact cards (https://developers.facebook.com/docs/whatsapp/cloud-api/messages/location-messages, /contacts-messages).
+    if (message.content)
+      return sendPartsOf(message, [{ ...base, ...reply(0), ...whatsappContentBody(message.content) }], (body) => this.#post(body));
     if (!file)
       return sendPartsOf(message, splitText(message.text, WHATSAPP_TEXT_LIMIT, 'codepoints'), (body, index) =>
         this.#post(text(body, index)),
@@ -171,6 +181,22 @@ export class WhatsAppConnector implements Connector {
       const media = { ...source, ...(kind === 'document' ? { filename: file.name } : {}), ...(caption ? { caption } : {}) };
       return this.#post({ ...base, ...reply(index), type: kind, [kind]: media });
     });
+  }
+
+  /**
+   * A reaction message (https://developers.facebook.com/docs/whatsapp/cloud-api/messages/reaction-messages)
+   * to a message of the chat from the last 30 days; an empty emoji takes it back. WhatsApp
+   * answers with the reaction's own id; one it cannot apply fails later in a status webhook (131009).
+   */
+  async react(recipientId: string, externalId: string, key: string | null): Promise<SendResult> {
+    const sent = await this.#post({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: recipientId,
+      type: 'reaction',
+      reaction: { message_id: externalId, emoji: key ?? '' },
+    });
+    return sent.ok ? { ok: true, externalId: sent.id } : sent;
   }
 
   /** `{ status: 'read', message_id }` (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/mark-message-as-read). */
@@ -263,6 +289,19 @@ export class WhatsAppConnector implements Connector {
             events.push({ kind: 'edit', externalId: message.edit.original_message_id, conversationKey: message.from, text, at: sentAt });
             continue;
           }
+          // A reaction to a message from the last 30 days; without `emoji` when the contact took it back.
+          if (message.type === 'reaction' && message.reaction?.message_id) {
+            const emoji = message.reaction.emoji;
+            events.push({
+              kind: 'reaction',
+              externalId: message.reaction.message_id,
+              conversationKey: message.from,
+              from: { id: message.from, name: names.get(message.from) ?? null, username: null },
+              keys: emoji ? [emoji] : [],
+              at: sentAt,
+            });
+            continue;
+          }
           const media = mediaOf(message);
           const file: InboundFile | null = media
             ? {
@@ -283,8 +322,7 @@ export class WhatsAppConnector implements Connector {
             file,
             content,
             sentAt,
-            // A reaction points at the message it reacts to.
-            replyToExternalId: message.context?.id ?? (message.type === 'reaction' ? message.reaction?.message_id : undefined) ?? null,
+            replyToExternalId: message.context?.id ?? null,
           });
         }
         for (const status of value.statuses ?? []) {
@@ -327,23 +365,21 @@ function whatsappContent(message: WebhookMessage, media: Media | undefined): { t
     case 'location': {
       const at = message.location;
       if (!at) break;
-      const label = [at.name, at.address].filter(Boolean).join(' — ');
-      return {
-        text: label || `${at.latitude}, ${at.longitude}`,
-        content: {
-          type: 'location',
-          latitude: at.latitude,
-          longitude: at.longitude,
-          name: at.name ?? null,
-          address: at.address ?? null,
-          url: at.url ?? null,
-        },
+      const content = {
+        type: 'location' as const,
+        latitude: at.latitude,
+        longitude: at.longitude,
+        name: at.name ?? null,
+        address: at.address ?? null,
+        url: at.url ?? null,
       };
+      return { text: contentText(content), content };
     }
     case 'contacts': {
       const contacts = (message.contacts ?? []).slice(0, 50).map(contactCard);
       if (contacts.length === 0) break;
-      return { text: contacts.map((c) => c.name).join(', '), content: { type: 'contacts', contacts } };
+      const content = { type: 'contacts' as const, contacts };
+      return { text: contentText(content), content };
     }
     case 'interactive': {
       const choice = message.interactive?.button_reply ?? message.interactive?.list_reply;
@@ -358,8 +394,6 @@ function whatsappContent(message: WebhookMessage, media: Media | undefined): { t
         text: message.button.text,
         content: { type: 'choice', payload: message.button.payload, title: message.button.text, description: null },
       };
-    case 'reaction':
-      return { text: message.reaction?.emoji ?? '', content: { type: 'unsupported', platformType: 'reaction' } };
     case 'order':
       return { text: message.order?.text ?? '', content: { type: 'unsupported', platformType: 'order' } };
     case 'system':
@@ -447,4 +481,21 @@ export function whatsappError(code: number, message: string, details?: string): 
 
 function refused(code: string, message: string): SendResult {
   return { ok: false, error: { code, platformCode: null, message, retry: 'never' } };
+}
+
+/** The `location` or `contacts` object of a message sharing a place or contact cards. */
+function whatsappContentBody(content: LocationContent | ContactsContent): Record<string, unknown> {
+  if (content.type === 'location') {
+    const { latitude, longitude, name, address } = content;
+    return { type: 'location', location: { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) } };
+  }
+  return {
+    type: 'contacts',
+    contacts: content.contacts.map((card) => ({
+      name: { formatted_name: card.name, first_name: card.name },
+      phones: card.phones.map((p) => ({ phone: p.phone, ...(p.type ? { type: p.type } : {}) })),
+      emails: card.emails.map((email) => ({ email })),
+      ...(card.organization ? { org: { company: card.organization } } : {}),
+    })),
+  };
 }

@@ -15,6 +15,7 @@ import { Rerun } from '../queue/rerun.js';
 import type { WorkItem, WorkQueue } from '../queue/types.js';
 import type { SharedState } from '../shared/types.js';
 import type { DeliveryRecord, Store } from '../store/types.js';
+import { platformIdOf } from './changes.js';
 import type { Channel, Channels } from './channels.js';
 import { type DeliveryService, deliveryError, takeable } from './deliveries.js';
 import type { ChannelHealthService } from './health.js';
@@ -350,26 +351,21 @@ export class Dispatcher {
         );
       },
     };
+    if (message.content?.type === 'location' || message.content?.type === 'contacts') value.content = message.content;
     if (message.attachment) {
       const { uploadId, name, type, size } = message.attachment;
       value.file = { url: await this.deps.fileUrl(uploadId), name, type, size, bytes: () => this.deps.fileBytes(uploadId) };
     }
     if (message.replyTo) {
-      const external = await this.#externalIdOf(delivery, message.replyTo);
+      const external = await platformIdOf(this.deps.store, {
+        conversationId: delivery.conversationId,
+        messageId: message.replyTo,
+        contactId: delivery.contactId,
+        channelId: delivery.channelId,
+      });
       if (external) value.replyToExternalId = external;
     }
     return { ok: true, value };
-  }
-
-  /** The platform's id, on this delivery's channel, of the message being answered: the contact's own, or one sent to them. */
-  async #externalIdOf(delivery: DeliveryRecord, messageId: string): Promise<string | null> {
-    const target = await this.deps.store.getMessage(delivery.conversationId, messageId);
-    const channel = target?.metadata.channel as { id?: string; externalId?: string } | undefined;
-    if (channel?.id === delivery.channelId && channel?.externalId) return channel.externalId;
-    const sent = (await this.deps.store.listDeliveries(messageId)).find(
-      (d) => d.contactId === delivery.contactId && d.channelId === delivery.channelId,
-    );
-    return sent?.externalId ?? null;
   }
 }
 

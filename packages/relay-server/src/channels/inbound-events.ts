@@ -32,6 +32,14 @@ const InboundEventSchema = Type.Union([
   }),
   Type.Object({ kind: Type.Literal('edit'), externalId: Key, conversationKey: Key, text: Text(65_536), at: Instant }),
   Type.Object({ kind: Type.Literal('delete'), externalId: Key, conversationKey: Key, at: Instant }),
+  Type.Object({
+    kind: Type.Literal('reaction'),
+    externalId: Key,
+    conversationKey: Key,
+    from: Type.Object({ id: Key, name: Nullable(Text(256)), username: Nullable(Text(256)) }),
+    keys: Type.Array(Text(256), { maxItems: 100 }),
+    at: Instant,
+  }),
   Type.Object({ kind: Type.Literal('moved'), conversationKey: Key, to: Key, at: Instant }),
   Type.Object({
     kind: Type.Literal('status'),

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { InboundEvent, InboundFile } from '@chat4all/connectors';
-import type { Contact, MessageContent, MessageKind, InboundOutcome as ProtocolInboundOutcome } from '@chat4all/protocol';
+import {
+  type Contact,
+  isReactionKey,
+  type MessageContent,
+  type MessageKind,
+  type InboundOutcome as ProtocolInboundOutcome,
+} from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
@@ -60,8 +66,12 @@ export class InboundService {
       if (event.kind === 'message') {
         await this.#message(channel, event);
         outcome.messages++;
+        if (event.acknowledge) this.#acknowledge(channel, event.acknowledge);
       } else if (event.kind === 'edit' || event.kind === 'delete') {
         await this.#change(channel, event);
+        outcome.messages++;
+      } else if (event.kind === 'reaction') {
+        await this.#reaction(channel, event);
         outcome.messages++;
       } else if (event.kind === 'moved') {
         await this.moved(channel, event.conversationKey, event.to);
@@ -76,6 +86,17 @@ export class InboundService {
       }
     }
     return outcome;
+  }
+
+  /** Answers the platform's token once the event is stored (Telegram's button press); a refusal is logged, never retried. */
+  #acknowledge(channel: Channel, token: string): void {
+    const answer = channel.connector.acknowledge?.(token);
+    answer?.then(
+      (result) => {
+        if (!result.ok) this.deps.log.info({ channelId: channel.id, code: result.error.code }, 'the platform refused an acknowledgement');
+      },
+      (err: unknown) => this.deps.log.warn({ err, channelId: channel.id }, 'acknowledging an event failed'),
+    );
   }
 
   /** The contact with this identity, created with its conversation (announced to its members) when new. */
@@ -183,6 +204,25 @@ export class InboundService {
     await this.deps.messages.edit(SERVER, conversationId, id, event.text).catch((error: unknown) => {
       if (!(error instanceof RelayError) || error.status >= 500) throw error;
       this.deps.log.warn({ channelId: channel.id, messageId: id, code: error.code }, 'a contact’s edit was not applied');
+    });
+  }
+
+  /**
+   * A contact's reactions to a message (theirs, or one sent to them) become theirs on the
+   * stored message, as reported: the same report twice changes it once. One to a message the
+   * relay never stored, or from a chat it never heard from, changes nothing.
+   */
+  async #reaction(channel: Channel, event: Extract<InboundEvent, { kind: 'reaction' }>): Promise<void> {
+    const contact = await this.deps.store.findContact(channel.id, event.conversationKey);
+    const conversationId = contact?.conversationId;
+    if (!contact || !conversationId) return;
+    const messageId = await this.#replyTarget(channel.id, conversationId, event.externalId);
+    if (!messageId) return;
+    // Keys the relay cannot hold as reactions (too long, with spaces) are left out, not the whole report.
+    const keys = event.keys.filter((key) => isReactionKey(key));
+    await this.deps.messages.react(SERVER, conversationId, messageId, { set: keys }, contact.id).catch((error: unknown) => {
+      if (!(error instanceof RelayError) || error.status >= 500) throw error;
+      this.deps.log.info({ channelId: channel.id, messageId, code: error.code }, 'a contact’s reaction was not applied');
     });
   }
 

@@ -6,6 +6,7 @@ import {
   MessageId,
   MessagePage,
   MessageReceipts,
+  ReactionKey,
   ReceiptBody,
   ReceiptResult,
   SendAck,
@@ -19,6 +20,9 @@ import { principalOf, userIdOf } from '../http/auth-hook.js';
 
 const ConversationParams = Type.Object({ conversationId: Id });
 const MessageParams = Type.Object({ conversationId: Id, messageId: MessageId });
+const ReactionParams = Type.Object({ conversationId: Id, messageId: MessageId, key: ReactionKey });
+/** The member the server API key reacts as; app users react as themselves. */
+const ReactionQuery = Type.Object({ userId: Type.Optional(Id) }, { additionalProperties: false });
 
 export async function messageRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -45,6 +49,19 @@ export async function messageRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     { config: { auth: 'any' }, schema: { params: MessageParams, response: { 200: Message } } },
     async (request) => service.delete(principalOf(request), request.params.conversationId, request.params.messageId),
   );
+  // PUT and DELETE on the reaction itself: repeating either changes nothing more.
+  for (const method of ['PUT', 'DELETE'] as const)
+    app.route({
+      method,
+      url: '/v1/conversations/:conversationId/messages/:messageId/reactions/:key',
+      config: { auth: 'any' },
+      schema: { params: ReactionParams, querystring: ReactionQuery, response: { 200: Message } },
+      handler: async (request) => {
+        const { conversationId, messageId, key } = request.params;
+        const change = method === 'PUT' ? { add: key } : { remove: key };
+        return service.react(principalOf(request), conversationId, messageId, change, request.query.userId);
+      },
+    });
   app.post(
     '/v1/conversations/:conversationId/receipts',
     { config: { auth: 'user' }, schema: { params: ConversationParams, body: ReceiptBody, response: { 200: ReceiptResult } } },

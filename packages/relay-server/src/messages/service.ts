@@ -1,12 +1,13 @@
-import type {
-  Attachment,
-  HistoryQuery,
-  Message,
-  MessageKind,
-  MessageReceipts,
-  ReceiptResult,
-  SendAck,
-  SendMessageBody,
+import {
+  type Attachment,
+  contentText,
+  type HistoryQuery,
+  type Message,
+  type MessageKind,
+  type MessageReceipts,
+  type ReceiptResult,
+  type SendAck,
+  type SendMessageBody,
 } from '@chat4all/protocol';
 import type { Principal } from '../auth/tokens.js';
 import type { Bus, ConversationEnvelope } from '../bus/types.js';
@@ -16,6 +17,14 @@ import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
+import { planReactions, type ReactionChange } from './reactions.js';
+
+/** A change to a stored message that channels may pass on: an edit, a delete, or a member's reactions (`userId`). */
+export interface MessageChange {
+  kind: 'edit' | 'delete' | 'reaction';
+  message: Message;
+  userId: string | null;
+}
 
 export interface MessageServiceOptions {
   limits: RelayConfig['limits'];
@@ -23,14 +32,16 @@ export interface MessageServiceOptions {
   receipts: GroupCommit<ReceiptInput, ReceiptOutcome>;
   /** Per-user send limit: the error to answer, if over; the server API key is not limited. */
   limitSend(userId: string): Promise<RelayError | undefined>;
-  /** Per-user limits of edits and deletes (`edit`) and receipts (`receipt`). */
-  limitWrite(kind: 'edit' | 'receipt', userId: string): Promise<RelayError | undefined>;
+  /** Per-user limits of edits and deletes (`edit`), reactions (`reaction`) and receipts (`receipt`). */
+  limitWrite(kind: 'edit' | 'reaction' | 'receipt', userId: string): Promise<RelayError | undefined>;
   /** Called once per send that reached the store: for metrics and the message's log line. */
   onSent(message: Message, created: boolean, seconds: number): void;
   /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
   onPublishError(error: unknown, messageId: string): void;
   /** A committed message has deliveries to contacts' channels waiting. */
   onDispatch?(): void;
+  /** A message's text changed, it was deleted, or its reactions changed: channels that take these pass them on. */
+  onChanged?(change: MessageChange): void;
   /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
   onRead?(conversationId: string, userId: string, readSeq: number): void;
   /**
@@ -60,12 +71,17 @@ export class MessageService {
     const started = performance.now();
     const refusal = principal.kind === 'user' ? await this.options.limitSend(principal.userId) : undefined;
     if (refusal) throw refusal;
-    if (input.text === '' && !input.attachment)
-      throw new RelayError('BAD_REQUEST', 'text must not be empty unless the message has an attachment');
-    this.#checkText(input.text);
+    const author = this.#author(principal, input);
+    const content = input.content ?? null;
+    if (content && input.attachment) throw new RelayError('BAD_REQUEST', 'A message carries a file or content, not both');
+    if (content && author.kind === 'system') throw new RelayError('BAD_REQUEST', 'A system message carries no content');
+    // A place or contact cards without text read as their own text.
+    const text = input.text === '' && content ? contentText(content) : input.text;
+    if (text === '' && !input.attachment)
+      throw new RelayError('BAD_REQUEST', 'text must not be empty unless the message has an attachment or content');
+    this.#checkText(text);
     const metadata = input.metadata ?? {};
     checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
-    const author = this.#author(principal, input);
     const { senderId } = author;
     let attachment: Attachment | null = null;
     if (input.attachment) {
@@ -77,11 +93,11 @@ export class MessageService {
         id: input.id,
         conversationId,
         senderId,
-        kind: attachment ? 'file' : author.kind,
-        text: input.text,
+        kind: attachment ? 'file' : (content?.type ?? author.kind),
+        text,
         metadata,
         attachment,
-        content: null,
+        content,
         replyTo: input.replyTo ?? null,
         now: Date.now(),
       },
@@ -129,6 +145,7 @@ export class MessageService {
     const { message, eventSeq } = result;
     if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
     this.#publish({ conversationId, event: { type: 'message.updated', message, eventSeq } }, message.id);
+    this.options.onChanged?.({ kind: 'edit', message, userId: null });
     return message;
   }
 
@@ -138,7 +155,47 @@ export class MessageService {
     const result = await this.store.deleteMessage(conversationId, messageId, Date.now());
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
     const { message, eventSeq } = result;
-    if (eventSeq !== null) this.#publish({ conversationId, event: { type: 'message.deleted', message, eventSeq } }, message.id);
+    if (eventSeq !== null) {
+      this.#publish({ conversationId, event: { type: 'message.deleted', message, eventSeq } }, message.id);
+      this.options.onChanged?.({ kind: 'delete', message, userId: null });
+    }
+    return message;
+  }
+
+  /**
+   * A member (or, through the server API key, the member `principal.userId` names) reacts to a
+   * message or takes a reaction back. Members see the change live as `reaction.updated`.
+   */
+  async react(principal: Principal, conversationId: string, messageId: string, change: ReactionChange, actorId?: string): Promise<Message> {
+    const userId = principal.kind === 'user' ? principal.userId : actorId;
+    if (userId === undefined) throw new RelayError('BAD_REQUEST', 'The server API key reacts as a member: give userId');
+    if (principal.kind === 'user') {
+      const refusal = await this.options.limitWrite('reaction', userId);
+      if (refusal) throw refusal;
+    }
+    await this.conversations.access(principal, conversationId);
+    if (principal.kind !== 'user' && !(await this.store.getMember(conversationId, userId)))
+      throw new RelayError('FORBIDDEN', `${userId} is not a member of ${conversationId}`);
+    const limits = { perUser: this.options.limits.reactionsPerUserPerMessage, keysPerMessage: this.options.limits.reactionKeysPerMessage };
+    const now = Date.now();
+    const result = await this.store.reactMessage(
+      conversationId,
+      messageId,
+      userId,
+      (current) => planReactions(current, userId, change, limits, now),
+      now,
+    );
+    if (!result) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
+    if (!result.ok) throw new RelayError(result.code, `The message already has ${limits.keysPerMessage} different reactions`);
+    const { message, eventSeq } = result;
+    if (message.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message takes no reactions');
+    if (eventSeq !== null) {
+      this.#publish(
+        { conversationId, event: { type: 'reaction.updated', conversationId, messageId, userId, reactions: message.reactions, eventSeq } },
+        messageId,
+      );
+      this.options.onChanged?.({ kind: 'reaction', message, userId });
+    }
     return message;
   }
 
@@ -194,7 +251,7 @@ export class MessageService {
     return { senderId, kind: input.kind ?? (senderId === null ? 'system' : 'text') };
   }
 
-  #limit(kind: 'edit' | 'receipt', principal: Principal): Promise<void> {
+  #limit(kind: 'edit' | 'reaction' | 'receipt', principal: Principal): Promise<void> {
     return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId));
   }
 

@@ -62,6 +62,12 @@ export class RelayMetrics {
     labelNames: ['channel', 'outcome', 'code'] as const,
     registers: [this.registry],
   });
+  readonly channelChanges = new Counter({
+    name: 'chat4all_channel_changes_total',
+    help: 'App users’ reactions, edits and deletes passed to channels, by kind and outcome (sent, failed)',
+    labelNames: ['channel', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly circuitState = new Gauge({
     name: 'chat4all_circuit_state',
     help: 'Circuit breaker of each channel account on this node: 0 closed, 1 half-open, 2 open',

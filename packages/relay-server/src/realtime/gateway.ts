@@ -188,6 +188,10 @@ function execute(ctx: RelayContext, connection: Connection, frame: Exclude<Clien
       return ctx.messages.edit(principal, frame.conversationId, frame.messageId, frame.text);
     case 'message.delete':
       return ctx.messages.delete(principal, frame.conversationId, frame.messageId);
+    case 'reaction.add':
+      return ctx.messages.react(principal, frame.conversationId, frame.messageId, { add: frame.key });
+    case 'reaction.remove':
+      return ctx.messages.react(principal, frame.conversationId, frame.messageId, { remove: frame.key });
     case 'receipt':
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
     case 'typing':

@@ -129,7 +129,18 @@ export class Replay {
       const message = messages.get(event.messageId as string);
       // Messages above the client's seq are replayed whole, in their current state, later.
       if (!message || message.seq > knownSeq) continue;
-      frames.push({ type: message.deletedAt ? 'message.deleted' : 'message.updated', message, eventSeq: event.eventSeq });
+      const { eventSeq } = event;
+      if (event.type !== 'reaction.updated')
+        frames.push({ type: message.deletedAt ? 'message.deleted' : 'message.updated', message, eventSeq });
+      else if (!message.deletedAt)
+        frames.push({
+          type: 'reaction.updated',
+          conversationId,
+          messageId: message.id,
+          userId: event.userId as string,
+          reactions: message.reactions,
+          eventSeq,
+        });
     }
     for (const event of events) {
       if (event.type !== 'delivery.updated') continue;
@@ -166,6 +177,8 @@ export class Replay {
 /** What an event is about: a message, a member's horizons, a membership, or the conversation itself. */
 function keyOf(event: StoredEvent): string {
   if (event.type === 'delivery.updated') return `d:${event.messageId}:${event.userId}`;
+  // A message's reactions are replayed whole: its latest change says them all.
+  if (event.type === 'reaction.updated') return `x:${event.messageId}`;
   if (event.messageId !== null) return `m:${event.messageId}`;
   if (event.type === 'receipt') return `r:${event.userId}`;
   if (event.type === 'conversation.updated') return 'c';

@@ -13,6 +13,7 @@ import type {
   UploadInfo,
   User,
 } from '@chat4all/protocol';
+import { type StoredReactions, summarizeReactions } from '../messages/reactions.js';
 import type {
   AppendInput,
   ChannelHold,
@@ -70,6 +71,8 @@ export interface MessageRow {
   attachment: string | null;
   /** JSON of the `MessageContent`, or null. */
   content: string | null;
+  /** JSON of the `StoredReactions`. */
+  reactions: string;
   reply_to: string | null;
   created_at: number;
   edited_at: number | null;
@@ -143,6 +146,7 @@ export function toMessage(row: MessageRow): Message {
     attachment: row.attachment === null ? null : (JSON.parse(row.attachment) as Attachment),
     content: row.content === null ? null : (JSON.parse(row.content) as MessageContent),
     replyTo: row.reply_to,
+    reactions: summarizeReactions(JSON.parse(row.reactions) as StoredReactions),
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     deletedAt: isoOrNull(row.deleted_at),
@@ -162,6 +166,7 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     attachment: input.attachment,
     content: input.content,
     replyTo: input.replyTo,
+    reactions: [],
     createdAt: iso(input.now),
     editedAt: null,
     deletedAt: null,

@@ -14,6 +14,7 @@ import type {
   Metadata,
   User,
 } from '@chat4all/protocol';
+import type { ReactionPlan, StoredReactions } from '../messages/reactions.js';
 
 /**
  * Optional features an adapter declares instead of being detected by class. The contract
@@ -188,6 +189,7 @@ export type AppendOutcome =
 export type StoredEventType =
   | 'message.updated'
   | 'message.deleted'
+  | 'reaction.updated'
   | 'receipt'
   | 'member.added'
   | 'member.updated'
@@ -367,6 +369,18 @@ export interface Store {
   ): Promise<{ message: Message; eventSeq: number | null } | null>;
   /** Tombstones the message (text and metadata gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
   deleteMessage(conversationId: string, messageId: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /**
+   * Changes a message's reactions in one transaction: `plan` gets the stored reactions and
+   * returns the new ones (a `reaction.updated` event by `userId`), null for no change, or a
+   * refusal, which is returned as it is. A deleted message is not changed (`eventSeq: null`).
+   */
+  reactMessage(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    plan: (current: StoredReactions) => ReactionPlan,
+    now: number,
+  ): Promise<{ ok: true; message: Message; eventSeq: number | null } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null>;
   /** The messages with these ids in the conversation, in seq order. */
   getMessages(conversationId: string, messageIds: readonly string[]): Promise<Message[]>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { planReactions, type ReactionChange } from '../messages/reactions.js';
 import type { AppendInput, ContactInput, ContactOutcome, DeliveryRecord, Store } from '../store/types.js';
 
 /** Creates a fresh, empty store (migrations not yet run) for each test. */
@@ -289,6 +290,45 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         ['message.deleted', id],
       ]);
       expect((await store.getConversation(conv.id))?.lastEventSeq).toBe(2);
+    });
+
+    it('changes reactions by plan in one transaction, with an event per change, and drops them on delete', async () => {
+      const conv = await group();
+      const [appended] = await store.appendMessages([input({ conversationId: conv.id })]);
+      const id = appended?.ok ? appended.message.id : '';
+      const limits = { perUser: 1, keysPerMessage: 2 };
+      const react = (userId: string, change: ReactionChange, at = now) =>
+        store.reactMessage(conv.id, id, userId, (current) => planReactions(current, userId, change, limits, at), at);
+      expect(await react('bob', { add: '👍' })).toMatchObject({
+        ok: true,
+        message: { reactions: [{ key: '👍', count: 1, userIds: ['bob'] }] },
+        eventSeq: 1,
+      });
+      // Concurrent changes by two members are both kept.
+      await Promise.all([react('ana', { add: '👍' }, now + 1), react('cid', { add: '🎉' }, now + 2)]);
+      expect((await store.getMessage(conv.id, id))?.reactions).toEqual([
+        { key: '👍', count: 2, userIds: ['bob', 'ana'] },
+        { key: '🎉', count: 1, userIds: ['cid'] },
+      ]);
+      expect(await react('bob', { add: '👍' })).toMatchObject({ ok: true, eventSeq: null });
+      expect(await react('bob', { add: '❤️' })).toEqual({ ok: false, code: 'TOO_MANY_REACTIONS' });
+      // One per user: bob's new reaction replaces his first.
+      await react('bob', { add: '🎉' }, now + 3);
+      const [listed] = (await store.listMessages(conv.id, { limit: 10 })).messages;
+      expect(listed?.reactions).toEqual([
+        { key: '👍', count: 1, userIds: ['ana'] },
+        { key: '🎉', count: 2, userIds: ['cid', 'bob'] },
+      ]);
+      expect(await store.reactMessage(conv.id, randomUUID(), 'bob', () => null, now)).toBeNull();
+      await store.deleteMessage(conv.id, id, now + 4);
+      expect(await react('ana', { remove: '👍' })).toMatchObject({ ok: true, message: { reactions: [] }, eventSeq: null });
+      expect((await store.listEvents(conv.id, 0, 10)).map((e) => [e.type, e.userId])).toEqual([
+        ['reaction.updated', 'bob'],
+        ['reaction.updated', expect.any(String)],
+        ['reaction.updated', expect.any(String)],
+        ['reaction.updated', 'bob'],
+        ['message.deleted', null],
+      ]);
     });
 
     it('moves receipt horizons only forward, never past the last seq, read implying delivered', async () => {

@@ -15,6 +15,7 @@ export const WEBHOOK_EVENTS = [
   'message.created',
   'message.updated',
   'message.deleted',
+  'reaction.updated',
   'delivery.updated',
   'receipt',
   'conversation.created',

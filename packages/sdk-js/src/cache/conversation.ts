@@ -18,6 +18,7 @@ export class ConversationCache {
   /** Bumped when members or horizons change, so derived views recompute. */
   readonly version = new Store(0);
   readonly #bySeq = new Map<number, Message>();
+  readonly #seqById = new Map<string, number>();
   /** Channel deliveries by message, by contact; the array is replaced only when one of them changes. */
   readonly #deliveries = new Map<string, readonly ChannelDelivery[]>();
 
@@ -34,7 +35,10 @@ export class ConversationCache {
 
   upsertMessages(messages: readonly Message[]): void {
     if (messages.length === 0) return;
-    for (const message of messages) this.#bySeq.set(message.seq, message);
+    for (const message of messages) {
+      this.#bySeq.set(message.seq, message);
+      this.#seqById.set(message.id, message.seq);
+    }
     while (this.#bySeq.has(this.seq + 1)) this.seq++;
     this.messages.set([...this.#bySeq.values()].sort((a, b) => a.seq - b.seq));
   }
@@ -62,6 +66,13 @@ export class ConversationCache {
         this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
         if (this.#bySeq.has(frame.message.seq)) this.upsertMessages([frame.message]);
         break;
+      case 'reaction.updated': {
+        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
+        const seq = this.#seqById.get(frame.messageId);
+        const held = seq === undefined ? undefined : this.#bySeq.get(seq);
+        if (held) this.upsertMessages([{ ...held, reactions: frame.reactions }]);
+        break;
+      }
       case 'receipt': {
         const member = this.members.get(frame.userId);
         if (member) this.members.set(frame.userId, { ...member, deliveredSeq: frame.deliveredSeq, readSeq: frame.readSeq });

@@ -1,4 +1,4 @@
-import type { Attachment, Metadata } from '@chat4all/protocol';
+import type { Attachment, ContactsContent, LocationContent, Metadata } from '@chat4all/protocol';
 
 /** A message waiting to be acked. Written to storage before anything goes on the wire. */
 export interface OutboxEntry {
@@ -8,6 +8,8 @@ export interface OutboxEntry {
   text: string;
   metadata?: Metadata;
   replyTo?: string;
+  /** A place or contact cards the message shares. */
+  content?: LocationContent | ContactsContent;
   /** Client time of `send()`, epoch ms. */
   createdAt: number;
   /** Order of `send()` calls, for flushing in order. */

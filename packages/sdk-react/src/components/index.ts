@@ -5,4 +5,5 @@ export { ConversationList, type ConversationListProps } from './conversation-lis
 export { MessageList, type MessageListProps } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
 export { PresenceDot, type PresenceDotProps } from './presence-dot.js';
+export { Reactions, type ReactionsProps } from './reactions.js';
 export { TypingIndicator, type TypingIndicatorProps } from './typing-indicator.js';

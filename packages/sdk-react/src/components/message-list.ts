@@ -4,12 +4,13 @@ import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'rea
 import { useFileUrl, useMessages, useUpload } from '../hooks.js';
 import { ChannelStatus } from './channel-status.js';
 import { MessageStatus } from './message-status.js';
+import { Reactions } from './reactions.js';
 
 export interface MessageListProps {
   conversationId: string;
   /** The signed-in user, whose messages get status ticks. */
   userId?: string | null;
-  /** Renders one message. @default sender, text and, for the user's own, the ticks */
+  /** Renders one message. @default sender, file, text, reactions and, for the user's own, the ticks */
   renderMessage?: (message: ChatMessage) => ReactNode;
   /** Estimated row height in px, refined by measuring. @default 56 */
   estimateSize?: number;
@@ -78,6 +79,7 @@ export function MessageList({
         message.deletedAt || message.text
           ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text)
           : null,
+        message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
         message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
       ));

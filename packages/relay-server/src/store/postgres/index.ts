@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import postgres from 'postgres';
+import type { ReactionPlan, StoredReactions } from '../../messages/reactions.js';
 import {
   appendedMessage,
   type ChannelHoldRow,
@@ -89,7 +90,7 @@ export interface PostgresStoreOptions {
 }
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 /** Any constant: it only has to be the same for every relay migrating the same database. */
@@ -466,7 +467,7 @@ export class PostgresStore implements Store {
       conversationId,
       messageId,
       'message.deleted',
-      { text: '', metadata: '{}', attachment: null, content: null, deleted_at: now },
+      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', deleted_at: now },
       now,
     );
   }
@@ -487,6 +488,28 @@ export class PostgresStore implements Store {
       if (row) return { message: toMessage(row), eventSeq: await recordEvent(tx, conversationId, type, messageId, null, now) };
       const current = await messageRow(tx, conversationId, messageId);
       return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async reactMessage(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    plan: (current: StoredReactions) => ReactionPlan,
+    now: number,
+  ) {
+    return this.sql.begin(async (tx) => {
+      const [current] = await tx<MessageRow[]>`
+        SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId} FOR UPDATE`;
+      if (!current) return null;
+      const planned = current.deleted_at === null ? plan(JSON.parse(current.reactions) as StoredReactions) : null;
+      if (!planned) return { ok: true as const, message: toMessage(current), eventSeq: null };
+      if (!planned.ok) return planned;
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET reactions = ${JSON.stringify(planned.reactions)} WHERE id = ${messageId}
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      const eventSeq = await recordEvent(tx, conversationId, 'reaction.updated', messageId, userId, now);
+      return { ok: true as const, message: toMessage(row as MessageRow), eventSeq };
     });
   }
 
@@ -1008,6 +1031,7 @@ async function appendBatch(tx: Tx, batch: readonly AppendInput[], checkStored: b
       metadata: JSON.stringify(input.metadata),
       attachment: input.attachment === null ? null : JSON.stringify(input.attachment),
       content: input.content === null ? null : JSON.stringify(input.content),
+      reactions: '[]',
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,

@@ -205,4 +205,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN content text;
   `,
+  // A message's reactions: per key, who reacted and when.
+  `
+  ALTER TABLE messages ADD COLUMN reactions text NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Contact, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import Database from 'better-sqlite3';
+import type { ReactionPlan, StoredReactions } from '../../messages/reactions.js';
 import {
   appendedMessage,
   type ChannelHoldRow,
@@ -76,7 +77,7 @@ export interface SqliteStoreOptions {
 }
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, reply_to, created_at, edited_at, deleted_at';
 const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
 const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 
@@ -657,7 +658,7 @@ export class SqliteStore implements Store {
   async deleteMessage(conversationId: string, messageId: string, now: number) {
     const remove = this.db.transaction(() => {
       const row = this.#get<MessageRow>(
-        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, deleted_at = ?
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', deleted_at = ?
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         now,
         messageId,
@@ -668,6 +669,33 @@ export class SqliteStore implements Store {
       return current ? { message: toMessage(current), eventSeq: null } : null;
     });
     return remove.immediate();
+  }
+
+  async reactMessage(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    plan: (current: StoredReactions) => ReactionPlan,
+    now: number,
+  ) {
+    const react = this.db.transaction(() => {
+      const current = this.#messageRow(conversationId, messageId);
+      if (!current) return null;
+      const planned = current.deleted_at === null ? plan(JSON.parse(current.reactions) as StoredReactions) : null;
+      if (!planned) return { ok: true as const, message: toMessage(current), eventSeq: null };
+      if (!planned.ok) return planned;
+      const row = this.#get<MessageRow>(
+        `UPDATE messages SET reactions = ? WHERE id = ? RETURNING ${MESSAGE_COLUMNS}`,
+        JSON.stringify(planned.reactions),
+        messageId,
+      ) as MessageRow;
+      return {
+        ok: true as const,
+        message: toMessage(row),
+        eventSeq: this.#recordEvent(conversationId, 'reaction.updated', messageId, userId, now),
+      };
+    });
+    return react.immediate();
   }
 
   #messageRow(conversationId: string, messageId: string): MessageRow | undefined {

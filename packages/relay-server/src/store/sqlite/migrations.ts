@@ -199,4 +199,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN content TEXT;
   `,
+  // A message's reactions: per key, who reacted and when.
+  `
+  ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
