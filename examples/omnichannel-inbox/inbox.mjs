@@ -1,7 +1,8 @@
-// The omnichannel inbox's back end for development: a relay with a WhatsApp, a Messenger, a
-// Telegram and a loopback channel, each WhatsApp/Messenger/Telegram one pointed at a fake of
-// the platform that speaks its real API and webhooks, an agent to sign in as, and a small
-// "simulator" API the app uses to make customers write in.
+// The omnichannel inbox's back end for development: a relay with WhatsApp, Messenger,
+// Instagram, Telegram and loopback channels, each platform one pointed at a fake of the
+// platform that speaks its real API and webhooks, an agent to sign in as, and a small
+// "simulator" API the app uses to make customers write in (text, a place, a button choice, a
+// photo, a reaction), to expire and fix the WhatsApp token, and to see channel health.
 //
 //   pnpm start      relay on :8090, simulator on :8091, the app on http://localhost:5174
 //
@@ -18,11 +19,14 @@ const API_KEY = 'sk_inbox_example_0123456789abcdefghijklmnopq';
 const APP_SECRET = 'inbox-example-app-secret-0123456789abcdefgh';
 const META_SECRET = 'meta-app-secret-of-the-example';
 const WA = { accessToken: 'EAAG-example', phoneNumberId: '106540352242922' };
+/** A 1×1 PNG, the photo a simulated customer sends. */
+const PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 /** Customers of the simulator, one per channel. */
 const CUSTOMERS = {
   whatsapp: { from: '5511999990000', name: 'Maria Silva' },
   messenger: { from: '6677001', name: null },
+  instagram: { from: '17841400009999', name: null },
   telegram: { chatId: 5150, firstName: 'Rui' },
   loopback: { externalId: 'alice', name: 'Alice (loopback)' },
 };
@@ -37,6 +41,12 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     channel: 'messenger',
     accessToken: 'page-token',
     accountId: '1122334455',
+    autoStatusMs: statusDelayMs,
+  });
+  const instagram = await fakeMetaSend({
+    channel: 'instagram',
+    accessToken: 'ig-token',
+    accountId: '17841400000',
     autoStatusMs: statusDelayMs,
   });
   const telegram = await fakeTelegram('424242:example-bot');
@@ -63,6 +73,16 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
         appSecret: META_SECRET,
         verifyToken: 'verify',
       },
+      {
+        id: 'ig',
+        type: 'instagram',
+        members: ['agent'],
+        baseUrl: instagram.url,
+        accessToken: 'ig-token',
+        accountId: '17841400000',
+        appSecret: META_SECRET,
+        verifyToken: 'verify',
+      },
       { id: 'tg', type: 'telegram', members: ['agent'], baseUrl: telegram.url, token: '424242:example-bot', secretToken: 'tg-secret' },
       { id: 'dev', type: 'loopback', members: ['agent'], echo: true, statusDelayMs },
     ],
@@ -70,6 +90,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
   const relayUrl = await relay.listen();
   whatsapp.subscribe(`${relayUrl}/v1/channels/wa/webhook`, META_SECRET);
   messenger.subscribe(`${relayUrl}/v1/channels/fb/webhook`, META_SECRET);
+  instagram.subscribe(`${relayUrl}/v1/channels/ig/webhook`, META_SECRET);
 
   const server = async (method, path, body) => {
     const response = await fetch(`${relayUrl}${path}`, {
@@ -81,13 +102,40 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
   };
   await server('PUT', '/v1/users/agent', { displayName: 'Agent' });
 
-  /** A customer writes on a channel, as the platform would tell the relay. */
-  async function simulate(channel, text) {
+  /**
+   * A customer writes on a channel, as the platform would tell the relay: `kind` is `text`, a
+   * `location`, a `choice` (a button reply), a `photo`, or a `reaction` to the agent's last message.
+   */
+  async function simulate(channel, text, kind = 'text') {
     switch (channel) {
-      case 'whatsapp':
-        return whatsapp.inbound({ ...CUSTOMERS.whatsapp, text });
+      case 'whatsapp': {
+        const customer = CUSTOMERS.whatsapp;
+        // The webhook reference's message objects (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components).
+        if (kind === 'location')
+          return whatsapp.inboundMessage({
+            ...customer,
+            type: 'location',
+            location: { latitude: -23.5614, longitude: -46.6559, name: 'Av. Paulista', address: 'São Paulo' },
+          });
+        if (kind === 'choice')
+          return whatsapp.inboundMessage({
+            ...customer,
+            type: 'interactive',
+            interactive: { type: 'button_reply', button_reply: { id: 'track-order', title: text || 'Track my order' } },
+          });
+        if (kind === 'photo')
+          return whatsapp.inboundMedia({ ...customer, kind: 'image', bytes: PHOTO, mimeType: 'image/png', caption: text });
+        if (kind === 'reaction') {
+          const target = await lastAgentMessage('wa');
+          if (!target) throw new Error('the agent has not written to this customer yet');
+          return whatsapp.inboundMessage({ ...customer, type: 'reaction', reaction: { message_id: target, emoji: text || '❤️' } });
+        }
+        return whatsapp.inbound({ ...customer, text });
+      }
       case 'messenger':
         return messenger.inbound({ from: CUSTOMERS.messenger.from, text });
+      case 'instagram':
+        return instagram.inbound({ from: CUSTOMERS.instagram.from, text });
       case 'telegram': {
         // Telegram learns the webhook URL from the relay's setWebhook at start.
         while (!telegram.webhook()) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -106,6 +154,26 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     }
   }
 
+  /** The platform's id of the newest message the agent sent on a channel account, from the relay's deliveries. */
+  async function lastAgentMessage(channelId) {
+    const { contacts } = await server('GET', '/v1/contacts?limit=50');
+    const contact = contacts.find((c) => c.identities.some((i) => i.channelId === channelId));
+    if (!contact?.conversationId) return null;
+    const { messages } = await server('GET', `/v1/conversations/${contact.conversationId}/messages?limit=50`);
+    for (const message of messages.reverse()) {
+      if (message.senderId !== 'agent') continue;
+      const { deliveries } = await server('GET', `/v1/conversations/${contact.conversationId}/messages/${message.id}/deliveries`);
+      const sent = deliveries.find((d) => d.externalId);
+      if (sent) return sent.externalId;
+    }
+    return null;
+  }
+
+  /** Breaks the WhatsApp account's token (as when it expires) or fixes it; resuming the account is the operator's call. */
+  function whatsappToken(valid) {
+    whatsapp.rotateToken(valid ? WA.accessToken : 'EAAG-rotated-by-meta');
+  }
+
   // The simulator API the app calls: a token for the agent, and "a customer writes".
   const simulator = createServer((request, response) => {
     const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type' };
@@ -122,10 +190,19 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
           return reply(200, { relayUrl, userId: 'agent', token });
         }
         if (request.method === 'POST' && request.url === '/simulate') {
-          const { channel, text } = JSON.parse(raw || '{}');
-          const result = await simulate(channel, text ?? 'Olá!');
+          const { channel, text, kind } = JSON.parse(raw || '{}');
+          const result = await simulate(channel, text ?? 'Olá!', kind);
           return reply(200, { ok: true, status: result?.status ?? 200 });
         }
+        // Channel health as the operator sees it (the admin API needs the API key, which stays here).
+        if (request.method === 'GET' && request.url === '/channels') return reply(200, await server('GET', '/v1/admin/channels'));
+        if (request.method === 'POST' && request.url === '/whatsapp-token') {
+          const { valid } = JSON.parse(raw || '{}');
+          whatsappToken(valid === true);
+          return reply(200, { ok: true });
+        }
+        const resume = /^\/channels\/([\w-]+)\/resume$/.exec(request.url ?? '');
+        if (request.method === 'POST' && resume) return reply(200, await server('POST', `/v1/admin/channels/${resume[1]}/resume`));
         reply(404, { message: 'not found' });
       } catch (error) {
         reply(500, { message: String(error) });
@@ -138,7 +215,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
   return {
     relayUrl,
     simulatorUrl,
-    fakes: { whatsapp, messenger, telegram },
+    fakes: { whatsapp, messenger, instagram, telegram },
     simulate,
     async close() {
       await new Promise((resolve) => {
@@ -146,7 +223,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
         simulator.close(resolve);
       });
       await relay.close();
-      await Promise.all([whatsapp.close(), messenger.close(), telegram.close()]);
+      await Promise.all([whatsapp.close(), messenger.close(), instagram.close(), telegram.close()]);
     },
   };
 }

@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // errors and version are also entries of their own, so clients can take the catalogue without the schemas.
-  entry: ['src/index.ts', 'src/errors.ts', 'src/version.ts'],
+  // errors, version and content are also entries of their own, so clients can take them without the schemas.
+  entry: ['src/index.ts', 'src/errors.ts', 'src/version.ts', 'src/content.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -80,4 +80,51 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     expect(inbox.fakes.telegram.calls.at(-1)).toEqual({ method: 'sendMessage', body: { chat_id: '5150', text: 'Hi Rui!' } });
     await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-telegram.png` });
   });
+
+  it('shows places, button choices, photos, reactions both ways, the service window and a held channel that resumes', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(siteUrl);
+    await page.waitForSelector('text=signed in as agent');
+    await inbox.simulate('whatsapp', 'Oi de novo');
+    await page.click('[role=option]:has-text("WhatsApp · Maria Silva")');
+    await page.waitForSelector('.c4a-message-text:has-text("Oi de novo")');
+    await page.waitForSelector('.window[data-state=open]:has-text("window open until")');
+
+    await inbox.simulate('whatsapp', '', 'location');
+    await page.waitForSelector('a.content.location:has-text("Av. Paulista — São Paulo")');
+    await inbox.simulate('whatsapp', 'Rastrear pedido', 'choice');
+    await page.waitForSelector('.content.choice:has-text("chose “Rastrear pedido”")');
+    await inbox.simulate('whatsapp', 'foto do pacote', 'photo');
+    await page.waitForSelector('.c4a-message-file img');
+
+    // The agent reacts to the customer's photo: a WhatsApp reaction message to its wamid.
+    const photoRow = page.locator('.c4a-message', { hasText: 'foto do pacote' });
+    await photoRow.locator('button.c4a-reaction', { hasText: '🙏' }).click();
+    await photoRow.locator('button.c4a-reaction[aria-pressed=true]', { hasText: '🙏 1' }).waitFor();
+    await expect.poll(() => inbox.fakes.whatsapp.reactions.at(-1)?.emoji).toBe('🙏');
+
+    // The agent answers; the customer reacts to the answer on WhatsApp.
+    const box = page.locator('.c4a-composer textarea');
+    await box.fill('Já localizei, chega amanhã');
+    await box.press('Enter');
+    await expect.poll(() => badges(page).then((all) => all.at(-1))).toBe('WhatsApp · read');
+    await inbox.simulate('whatsapp', '❤️', 'reaction');
+    await page.locator('.c4a-message', { hasText: 'Já localizei' }).locator('button.c4a-reaction', { hasText: '❤️ 1' }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-rich.png` });
+
+    // The token expires: the answer waits, the channel shows held; fixed and resumed, it goes once.
+    await page.click('text=Expire WhatsApp token');
+    await box.fill('Mais alguma coisa?');
+    await box.press('Enter');
+    await page.waitForSelector('.health li[data-status=held]:has-text("held: UNAUTHORIZED")');
+    await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-held.png` });
+    await page.click('text=Fix WhatsApp token');
+    await page.click('.health li[data-status=held] button:has-text("Resume")');
+    await page.waitForSelector('.health li[data-status=active]:has-text("WhatsApp")');
+    await expect.poll(() => badges(page).then((all) => all.at(-1))).toBe('WhatsApp · read');
+    // Refused at the door while the token was bad (the fake keeps no call it did not authorize), then sent once.
+    const answers = inbox.fakes.whatsapp.calls.filter((c) => (c.text as { body?: string } | undefined)?.body === 'Mais alguma coisa?');
+    expect(answers).toHaveLength(1);
+  });
 });

@@ -45,6 +45,8 @@ export interface OutboundMessage {
   sentParts?: readonly string[];
   /** Called after each part goes, with the ids of every part sent so far: the relay keeps them (and its lease) as the message goes. */
   onPart?(parts: readonly string[]): Promise<void>;
+  /** Awaited before each further part: the relay waits there for the platform's rates, which count every part. */
+  beforePart?(): Promise<void>;
 }
 
 /**
@@ -61,6 +63,12 @@ export interface ChannelError {
   message: string;
   retry: 'backoff' | 'after' | 'never' | 'hold';
   retryAfterMs?: number;
+  /**
+   * `recipient` when the failure is about this one contact (WhatsApp's pair rate limit, a
+   * message held back for that user): retried like any other, but it does not count toward
+   * the account's circuit breaker, so one contact cannot stop the account. @default 'account'
+   */
+  scope?: 'account' | 'recipient';
 }
 
 /**
@@ -221,6 +229,12 @@ export interface Connector {
   acknowledge?(token: string): Promise<SendResult>;
   /** Whether a recipient id names a group chat, which the platform limits more strictly (Telegram: negative chat ids). */
   isGroup?(recipientId: string): boolean;
-  /** For channels that report events by themselves (loopback): hands them to `sink`; returns a function that stops. */
+  /**
+   * For channels that report events by themselves (loopback, Telegram in polling mode): hands
+   * them to `sink`, in order; returns a function that stops. A batch whose `sink` rejects is
+   * handed over again where the platform can give it again (Telegram's offset is not moved).
+   */
   listen?(sink: (events: InboundEvent[]) => Promise<unknown>): () => void;
+  /** Points the platform at the relay's webhook URL, where the platform is told it rather than configured by hand (Telegram `setWebhook`). */
+  register?(webhookUrl: string): Promise<SendResult>;
 }

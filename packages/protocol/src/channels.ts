@@ -119,9 +119,14 @@ export const ChannelDelivery = Type.Object({
   /**
    * The platform's ids of the parts, in order, when the message went out as several (a text
    * over the channel's limit cut into parts, a caption's overflow, a file and its text);
-   * empty when it went as one. `externalId` is the first part's; statuses are that part's.
+   * empty when it went as one. `externalId` is the first part's.
    */
   parts: Type.Array(Type.String()),
+  /**
+   * Each part's own status, in the order of `parts`, when there are several (empty otherwise).
+   * The delivery's `status` is then the least advanced part's (`failed` if one failed).
+   */
+  partStatuses: Type.Array(Type.Union([Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('read'), Type.Literal('failed')])),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

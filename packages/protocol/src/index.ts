@@ -1,4 +1,5 @@
 export * from './channels.js';
+export * from './content.js';
 export * from './errors.js';
 export * from './frames.js';
 export * from './inputs.js';

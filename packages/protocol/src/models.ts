@@ -105,12 +105,6 @@ export const ContactsContent = Type.Object({
 export type LocationContent = Static<typeof LocationContent>;
 export type ContactsContent = Static<typeof ContactsContent>;
 
-/** What a place or contact cards read as text: "name — address" (or "latitude, longitude"), or the cards' names. */
-export function contentText(content: LocationContent | ContactsContent): string {
-  if (content.type === 'contacts') return content.contacts.map((c) => c.name).join(', ');
-  return [content.name, content.address].filter(Boolean).join(' — ') || `${content.latitude}, ${content.longitude}`;
-}
-
 export const MessageContent = Type.Union([
   LocationContent,
   ContactsContent,

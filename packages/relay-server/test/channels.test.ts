@@ -42,9 +42,10 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     meta = undefined;
   });
 
-  async function whatsappRelay(dispatch: RelayConfigInput['dispatch'] = {}) {
+  async function whatsappRelay(dispatch: RelayConfigInput['dispatch'] = {}, more: RelayConfigInput = {}) {
     graph = await fakeGraph({ accessToken: WA.accessToken, phoneNumberId: WA.phoneNumberId });
     relay = await startRelay({
+      ...more,
       channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }],
       dispatch: { pollIntervalMs: 50, baseDelayMs: 20, ...dispatch },
     });
@@ -273,6 +274,44 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
     const sent = await socket.waitFor(deliveryIs(id, 'sent'));
     expect(sent.delivery.attempts).toBe(3);
     expect(graph.calls.length).toBe(before + 1);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/chat4all_circuit_state\{channel="wa"\} 0/);
+  });
+
+  it('a text sent in two parts has a status per part; the message is delivered and read when both are', async () => {
+    // Texts longer than WhatsApp's 4,096 characters need a relay limit above its default 4,000.
+    const { graph, socket } = await whatsappRelay({}, { limits: { textMaxLength: 8000 } });
+    await graph.inbound({ from: CUSTOMER, text: 'manda o contrato' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    // Over WhatsApp's 4,096 characters: two text messages, each with its own wamid and statuses.
+    const long = `${'cláusula '.repeat(500)}fim`;
+    const id = await send(socket, conversationId, long);
+    const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+    const [first, second] = sent.delivery.parts;
+    expect(sent.delivery).toMatchObject({ externalId: first, partStatuses: ['sent', 'sent'] });
+    await graph.status(second as string, 'delivered', CUSTOMER);
+    await socket.waitFor(deliveryIs(id, 'sent', (d) => d.partStatuses.join() === 'sent,delivered'));
+    await graph.status(first as string, 'read', CUSTOMER);
+    const delivered = await socket.waitFor(deliveryIs(id, 'delivered'));
+    expect(delivered.delivery.partStatuses).toEqual(['read', 'delivered']);
+    await graph.status(second as string, 'read', CUSTOMER);
+    const read = await socket.waitFor(deliveryIs(id, 'read'));
+    expect(read.delivery.partStatuses).toEqual(['read', 'read']);
+    expect(read.delivery.history.map((h) => h.status)).toEqual(['sent', 'delivered', 'read']);
+  });
+
+  it('a failure about one contact (WhatsApp’s pair rate limit) is retried without opening the account’s circuit', async () => {
+    const { graph, socket } = await whatsappRelay({ breakerFailures: 2, breakerHalfOpenAfterMs: 60_000, maxAttempts: 20 });
+    await graph.inbound({ from: CUSTOMER, text: 'oi' });
+    const created = await socket.waitFor((f) => f.type === 'conversation.created');
+    const conversationId = created.type === 'conversation.created' ? created.conversation.id : '';
+    // https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes: 131056, (Business Account, Consumer Account) pair rate limit hit.
+    const pair = { status: 400, code: 131056, message: '(Business Account, Consumer Account) pair rate limit hit' };
+    graph.failNext(pair, pair, pair);
+    const id = await send(socket, conversationId, 'depois da espera');
+    const sent = await socket.waitFor(deliveryIs(id, 'sent'));
+    expect(sent.delivery.attempts).toBe(4);
+    expect(sent.delivery.history.map((h) => h.code ?? h.status)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'sent']);
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/chat4all_circuit_state\{channel="wa"\} 0/);
   });
 

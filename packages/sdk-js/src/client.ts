@@ -1,23 +1,23 @@
-import {
-  type Attachment,
-  type ChannelDelivery,
-  type ChannelPolicy,
-  type ContactsContent,
-  type ConversationDetail,
-  type ConversationPage,
-  type ConversationSummary,
-  contentText,
-  type LocationContent,
-  type Member,
-  type Message,
-  type Metadata,
-  type Presence,
-  type PresenceEvent,
-  type ReactionSummary,
-  type ResumeCursor,
-  type ServerFrame,
-  type TypingEvent,
+import type {
+  Attachment,
+  ChannelDelivery,
+  ChannelPolicy,
+  ContactsContent,
+  ConversationDetail,
+  ConversationPage,
+  ConversationSummary,
+  LocationContent,
+  Member,
+  Message,
+  Metadata,
+  Presence,
+  PresenceEvent,
+  ReactionSummary,
+  ResumeCursor,
+  ServerFrame,
+  TypingEvent,
 } from '@chat4all/protocol';
+import { contentText } from '@chat4all/protocol/content';
 import { EventEmitter } from 'eventemitter3';
 import { ConversationCache } from './cache/conversation.js';
 import type { BackoffOptions, ConnectionState } from './connection/machine.js';

@@ -125,6 +125,17 @@ export interface TelegramOptions {
   /** @default 'https://api.telegram.org' */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /**
+   * `webhook`: Telegram posts updates to the relay (`register` sets the webhook). `polling`:
+   * `listen` long-polls `getUpdates`, for development without a public URL (one poller per bot:
+   * Telegram serves one `getUpdates` caller at a time). @default 'webhook'
+   */
+  mode?: 'webhook' | 'polling';
+}
+
+/** Waits between failed `getUpdates` rounds: doubling from 0.5 s with full jitter, at most 30 s. */
+function pollBackoff(failures: number): number {
+  return Math.random() * Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1));
 }
 
 /** Telegram's limits for files it downloads from a URL (Bot API, "Sending files"). */
@@ -391,6 +402,38 @@ export class TelegramConnector implements Connector {
         replyToExternalId: message.reply_to_message ? `${message.chat.id}:${message.reply_to_message.message_id}` : null,
       },
     ];
+  }
+
+  /** In webhook mode, points Telegram at the relay (`setWebhook`); in polling mode there is nothing to point. */
+  register(webhookUrl: string): Promise<SendResult> {
+    return this.options.mode === 'polling' ? Promise.resolve({ ok: true, externalId: '' }) : this.setWebhook(webhookUrl);
+  }
+
+  /**
+   * Polling mode: `getUpdates` in a loop, each batch handed to `sink` before the offset moves
+   * past it, so a batch the relay could not take is asked for again; failures back off.
+   */
+  listen(sink: (events: InboundEvent[]) => Promise<unknown>): () => void {
+    if (this.options.mode !== 'polling') return () => {};
+    const controller = new AbortController();
+    void (async () => {
+      let offset = 0;
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        const result = await this.poll(offset, 25, controller.signal);
+        if (controller.signal.aborted) return;
+        try {
+          if ('error' in result) throw new Error(result.error.message);
+          await sink(result.events);
+          offset = result.nextOffset;
+          failures = 0;
+        } catch {
+          failures++;
+          await new Promise((resolve) => setTimeout(resolve, pollBackoff(failures)).unref());
+        }
+      }
+    })();
+    return () => controller.abort();
   }
 
   /** Points Telegram at the relay's webhook URL, with the secret it will send back. */

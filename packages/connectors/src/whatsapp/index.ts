@@ -452,11 +452,13 @@ export function whatsappError(code: number, message: string, details?: string): 
     case 80007:
     case 130429:
     case 131048:
-    case 131056:
       return error('RATE_LIMITED', 'backoff');
+    // Too many messages to this one user ("pair rate limit"): theirs to wait out, not the account's.
+    case 131056:
+      return { ...error('RATE_LIMITED', 'backoff'), scope: 'recipient' };
     // Meta held a marketing message back for this user: "wait at least 24 hours before resending".
     case 131049:
-      return { ...error('NOT_DELIVERED', 'after'), retryAfterMs: 24 * 3_600_000 };
+      return { ...error('NOT_DELIVERED', 'after'), retryAfterMs: 24 * 3_600_000, scope: 'recipient' };
     case 131047:
       return error('OUTSIDE_WINDOW', 'never');
     case 0:

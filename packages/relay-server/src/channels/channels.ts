@@ -42,8 +42,8 @@ function connectorOf(config: ChannelConfig, fetcher: typeof fetch | undefined): 
       return createConnector({ type: 'whatsapp', accessToken, phoneNumberId, appSecret, verifyToken, baseUrl, apiVersion, fetch: fetcher });
     }
     case 'telegram': {
-      const { token, secretToken, baseUrl } = config;
-      return createConnector({ type: 'telegram', token, secretToken, baseUrl, fetch: fetcher });
+      const { token, secretToken, baseUrl, mode } = config;
+      return createConnector({ type: 'telegram', token, secretToken, baseUrl, mode, fetch: fetcher });
     }
     case 'messenger': {
       const { accessToken, pageId, appSecret, verifyToken, baseUrl, apiVersion } = config;

@@ -2,8 +2,12 @@ import type { ChannelError } from '@chat4all/connectors';
 import type { ChannelDelivery, DeliveryStatus } from '@chat4all/protocol';
 import type { Bus } from '../bus/types.js';
 import { RelayError } from '../errors.js';
+import { nextAttempt } from '../queue/attempts.js';
 import { toChannelDelivery } from '../store/rows.js';
 import type { DeliveryKey, DeliveryPatch, DeliveryRecord, Store } from '../store/types.js';
+
+/** For events that retry nothing (sent, replayed, discarded), the policy is never read. */
+const NO_RETRIES = { maxAttempts: 0, baseDelayMs: 0, maxDelayMs: 0 } as const;
 
 const RANK: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
 
@@ -22,9 +26,33 @@ export function deliveryError(error: ChannelError): DeliveryRecord['error'] {
   return { code: error.code, platformCode: error.platformCode, message: error.message };
 }
 
-/** Still pending after exactly `attempt` attempts: the work of whoever holds that attempt. */
-export function takeable(delivery: DeliveryRecord, attempt: number): boolean {
-  return delivery.status === 'pending' && !delivery.dead && delivery.attempts === attempt;
+/** A message in several parts stands where its least advanced part does; a failed part fails it. */
+function partsStatus(statuses: DeliveryRecord['partStatuses']): DeliveryStatus {
+  if (statuses.includes('failed')) return 'failed';
+  return statuses.reduce<DeliveryStatus>((least, s) => (RANK[s] < RANK[least] ? s : least), 'read');
+}
+
+/**
+ * The change a platform's status of one message id makes. For a message in several parts,
+ * the part's own status moves forward, and the delivery's follows the least advanced part
+ * once every part is sent.
+ */
+function partPatch(
+  current: DeliveryRecord,
+  externalId: string,
+  status: DeliveryStatus,
+  at: number,
+  error: DeliveryRecord['error'],
+): DeliveryPatch | null {
+  const index = current.parts.indexOf(externalId);
+  if (current.parts.length < 2 || index < 0) return statusPatch(current, status, at, error);
+  const partStatuses = [...current.partStatuses];
+  const part = partStatuses[index] ?? 'sent';
+  if (status === 'pending' || !advances(part, status)) return null;
+  partStatuses[index] = status;
+  // Still sending the rest: only the part moves.
+  if (current.status === 'pending') return { partStatuses };
+  return { partStatuses, ...(statusPatch(current, partsStatus(partStatuses), at, error) ?? {}) };
 }
 
 /** The change a platform's status makes, with its history entry; null when it does not move the delivery forward. */
@@ -65,7 +93,7 @@ export class DeliveryService {
     error: ChannelError | null,
   ): Promise<DeliveryRecord | null> {
     const recorded = error ? deliveryError(error) : null;
-    const updated = await this.update({ channelId, externalId }, (current) => statusPatch(current, status, at, recorded));
+    const updated = await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, status, at, recorded));
     if (updated || (await this.store.getDelivery({ channelId, externalId }))) return updated;
     // The webhook outran the send's answer (or is about a message sent outside the relay): kept a day for `sent()`.
     await this.store.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
@@ -75,14 +103,18 @@ export class DeliveryService {
   /** Records a send the platform accepted, then any statuses of it that arrived first. */
   async sent(id: string, attempts: number, channelId: string, externalId: string, parts: string[] = []): Promise<void> {
     const now = Date.now();
-    await this.update({ id }, (d) =>
-      takeable(d, attempts)
-        ? { status: 'sent', externalId, parts, error: null, nextAttemptAt: null, history: { status: 'sent', at: now } }
-        : null,
-    );
+    await this.update({ id }, (d) => {
+      const change = nextAttempt(d, attempts, { type: 'sent' }, NO_RETRIES, now);
+      return change ? { ...change, externalId, parts } : null;
+    });
     for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
-      await this.update({ channelId, externalId }, (current) => statusPatch(current, early.status, early.at, early.error));
+      await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, early.status, early.at, early.error));
     }
+    // Parts the platform reported on while the rest went: the delivery stands where the least advanced one does.
+    if (parts.length > 1)
+      await this.update({ id }, (current) =>
+        current.status === 'sent' ? statusPatch(current, partsStatus(current.partStatuses), now, null) : null,
+      );
   }
 
   /** Everything sent to `recipientId` up to `before` reached `status` (Messenger's delivery and read watermarks). */
@@ -92,7 +124,11 @@ export class DeliveryService {
       const page = await this.store.listDeliveriesTo(channelId, recipientId, before, status, 100);
       let movedNow = 0;
       for (const delivery of page) {
-        if (delivery.externalId && (await this.applyStatus(channelId, delivery.externalId, status, Date.now(), null))) movedNow++;
+        // Every part was sent before the watermark too.
+        const ids = delivery.parts.length > 1 ? delivery.parts : delivery.externalId ? [delivery.externalId] : [];
+        let movedThis = false;
+        for (const externalId of ids) if (await this.applyStatus(channelId, externalId, status, Date.now(), null)) movedThis = true;
+        if (movedThis) movedNow++;
       }
       moved += movedNow;
       if (page.length < 100 || movedNow === 0) return moved;
@@ -108,8 +144,7 @@ export class DeliveryService {
     const now = Date.now();
     const replayed = await this.update(
       { id },
-      (current) =>
-        current.dead ? { dead: false, status: 'pending', attempts: 0, nextAttemptAt: now, history: { status: 'replayed', at: now } } : null,
+      (current) => nextAttempt(current, current.attempts, { type: 'replayed' }, NO_RETRIES, now),
       now,
     );
     if (!replayed) throw new RelayError('DELIVERY_NOT_FOUND', `Delivery ${id} is not in the dead-letter queue`);
@@ -118,7 +153,9 @@ export class DeliveryService {
 
   /** Removes a delivery from the dead-letter queue for good: it stays failed. */
   async discard(id: string): Promise<ChannelDelivery> {
-    const discarded = await this.update({ id }, (current) => (current.dead ? { dead: false } : null));
+    const discarded = await this.update({ id }, (current) =>
+      nextAttempt(current, current.attempts, { type: 'discarded' }, NO_RETRIES, Date.now()),
+    );
     if (!discarded) throw new RelayError('DELIVERY_NOT_FOUND', `Delivery ${id} is not in the dead-letter queue`);
     return toChannelDelivery(discarded);
   }

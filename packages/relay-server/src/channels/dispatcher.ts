@@ -1,23 +1,16 @@
 import type { OutboundMessage, SendResult } from '@chat4all/connectors';
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  fullJitterGenerator,
-  handleAll,
-} from 'cockatiel';
+import { BrokenCircuitError, type CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { type AttemptError, type AttemptEvent, nextAttempt, takeable } from '../queue/attempts.js';
 import { Rerun } from '../queue/rerun.js';
 import type { WorkItem, WorkQueue } from '../queue/types.js';
 import type { SharedState } from '../shared/types.js';
-import type { DeliveryRecord, Store } from '../store/types.js';
+import type { DeliveryPatch, DeliveryRecord, Store } from '../store/types.js';
 import { platformIdOf } from './changes.js';
 import type { Channel, Channels } from './channels.js';
-import { type DeliveryService, deliveryError, takeable } from './deliveries.js';
+import { type DeliveryService, deliveryError } from './deliveries.js';
 import type { ChannelHealthService } from './health.js';
 
 /** How often a delivery held by an account on hold is looked at again (a resume makes it due at once). */
@@ -27,17 +20,6 @@ export const HOLD_RECHECK_MS = 60_000;
 export interface DispatchItem {
   deliveryId: string;
   attempt: number;
-}
-
-/** The retry delay after `attempt` failed attempts: full jitter, random in [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))). */
-export function backoffDelay(attempt: number, options: { baseDelayMs: number; maxDelayMs: number }): number {
-  const [delay] = fullJitterGenerator(Math.max(0, attempt - 1), {
-    generator: fullJitterGenerator,
-    initialDelay: options.baseDelayMs,
-    maxDelay: options.maxDelayMs,
-    exponent: 2,
-  });
-  return delay;
 }
 
 /**
@@ -120,7 +102,7 @@ export class Dispatcher {
 
   /** One item: rate limits, the attempt taken in the store, the send through the breaker, the outcome recorded. */
   async handle({ payload }: WorkItem<DispatchItem>): Promise<void> {
-    const { store, deliveries, shared, config, metrics } = this.deps;
+    const { store, config, metrics } = this.deps;
     const { deliveryId, attempt } = payload;
     const current = await store.getDelivery({ id: deliveryId });
     if (!current || !takeable(current, attempt)) return;
@@ -134,7 +116,6 @@ export class Dispatcher {
       return;
     }
     const { channel, recipientId, lastInboundAt } = target;
-    const now = Date.now();
     if (this.deps.health.held(channel.id)) {
       // Read again: another node may have resumed the account since this one last looked.
       await this.deps.health.refresh();
@@ -144,36 +125,21 @@ export class Dispatcher {
       }
     }
     // Over a rate: wait for it without spending an attempt.
-    for (const [name, key, rate] of [
-      ['channel', channel.id, channel.rates.account],
-      [
-        'recipient',
-        `${channel.id}:${recipientId}`,
-        channel.connector.isGroup?.(recipientId) ? channel.rates.group : channel.rates.recipient,
-      ],
-    ] as const) {
-      const decision = await shared.consume(`dispatch:${name}`, key, rate).catch(() => ({ ok: true as const }));
-      if (!decision.ok) {
-        metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'throttled', code: 'RATE_LIMITED' });
-        await deliveries.update({ id: deliveryId }, (d) => (takeable(d, attempt) ? { nextAttemptAt: now + decision.retryAfterMs } : null));
-        return;
-      }
+    const throttled = await this.#rates(channel, recipientId);
+    if (throttled !== null) {
+      metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'throttled', code: 'RATE_LIMITED' });
+      await this.#apply(deliveryId, attempt, { type: 'throttled', waitMs: throttled });
+      return;
     }
-    const taken = await deliveries.update({ id: deliveryId }, (d) =>
-      takeable(d, attempt)
-        ? {
-            attempts: attempt + 1,
-            nextAttemptAt: now + config.leaseMs,
-            channelId: channel.id,
-            channel: channel.type,
-            recipientId,
-            // Parts sent on another account are not this one's.
-            ...(d.channelId !== null && d.channelId !== channel.id ? { parts: [] } : {}),
-          }
-        : null,
-    );
+    const taken = await this.#apply(deliveryId, attempt, { type: 'taken', leaseMs: config.leaseMs }, (d) => ({
+      channelId: channel.id,
+      channel: channel.type,
+      recipientId,
+      // Parts sent on another account are not this one's.
+      ...(d.channelId !== null && d.channelId !== channel.id ? { parts: [] } : {}),
+    }));
     if (!taken) return;
-    const message = await this.#outbound(taken, recipientId, lastInboundAt);
+    const message = await this.#outbound(taken, channel, recipientId, lastInboundAt);
     if (!message.ok) {
       await this.#fail(taken, attempt + 1, message.error);
       return;
@@ -183,8 +149,10 @@ export class Dispatcher {
     try {
       result = await breaker.execute(async () => {
         const sent = await channel.connector.send(message.value);
-        // Retryable failures count against the channel; a refusal of one message, or of the account's credentials, does not.
-        if (!sent.ok && (sent.error.retry === 'backoff' || sent.error.retry === 'after')) throw new RetryableSendError(sent);
+        // Retryable failures of the account count against its circuit; a refusal of one message, a failure about one
+        // recipient, or a refusal of the account's credentials does not.
+        const retryable = !sent.ok && (sent.error.retry === 'backoff' || sent.error.retry === 'after');
+        if (retryable && sent.error.scope !== 'recipient') throw new RetryableSendError(sent);
         return sent;
       });
     } catch (error) {
@@ -192,25 +160,30 @@ export class Dispatcher {
       else if (error instanceof BrokenCircuitError) {
         metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'circuit_open', code: 'CIRCUIT_OPEN' });
         // Not an attempt: the platform was not called. Try again when the circuit half-opens.
-        await deliveries.update({ id: deliveryId }, (d) =>
-          takeable(d, attempt + 1)
-            ? {
-                attempts: attempt,
-                nextAttemptAt: Date.now() + config.breakerHalfOpenAfterMs,
-                error: {
-                  code: 'CIRCUIT_OPEN',
-                  platformCode: null,
-                  message: `The circuit of ${channel.id} is open after repeated failures`,
-                },
-              }
-            : null,
-        );
+        await this.#apply(deliveryId, attempt + 1, {
+          type: 'circuit-open',
+          waitMs: config.breakerHalfOpenAfterMs,
+          error: { code: 'CIRCUIT_OPEN', platformCode: null, message: `The circuit of ${channel.id} is open after repeated failures` },
+        });
         return;
       } else {
         result = { ok: false, error: { code: 'INTERNAL', platformCode: null, message: String(error), retry: 'backoff' } };
       }
     }
     await this.#record(taken, attempt + 1, channel, result);
+  }
+
+  /** Takes one send from the account's rate and the recipient's (a group's is stricter), shared by every node: null, or how long to wait. */
+  async #rates(channel: Channel, recipientId: string): Promise<number | null> {
+    const recipientRate = channel.connector.isGroup?.(recipientId) ? channel.rates.group : channel.rates.recipient;
+    for (const [name, key, rate] of [
+      ['channel', channel.id, channel.rates.account],
+      ['recipient', `${channel.id}:${recipientId}`, recipientRate],
+    ] as const) {
+      const decision = await this.deps.shared.consume(`dispatch:${name}`, key, rate).catch(() => ({ ok: true as const }));
+      if (!decision.ok) return decision.retryAfterMs;
+    }
+    return null;
   }
 
   async #record(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
@@ -220,8 +193,7 @@ export class Dispatcher {
   }
 
   async #outcome(delivery: DeliveryRecord, attempts: number, channel: Channel, result: SendResult): Promise<void> {
-    const { deliveries, config, metrics } = this.deps;
-    const now = Date.now();
+    const { deliveries, metrics } = this.deps;
     if (result.ok) {
       metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'sent', code: '' });
       await deliveries.sent(delivery.id, attempts, channel.id, result.externalId, result.parts ?? []);
@@ -244,29 +216,10 @@ export class Dispatcher {
       await this.#fail(delivery, attempts, deliveryError(error) as NonNullable<DeliveryRecord['error']>, channel.id, parts);
       return;
     }
-    if (attempts >= config.maxAttempts) {
-      metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'dead_lettered', code: error.code });
-      await deliveries.update({ id: delivery.id }, (d) =>
-        takeable(d, attempts)
-          ? {
-              ...parts,
-              status: 'failed',
-              dead: true,
-              error: deliveryError(error),
-              nextAttemptAt: null,
-              history: { status: 'dead-lettered', at: now, code: error.code },
-            }
-          : null,
-      );
-      return;
-    }
-    const wait = error.retry === 'after' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(attempts, config);
-    metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'retry', code: error.code });
-    await deliveries.update({ id: delivery.id }, (d) =>
-      takeable(d, attempts)
-        ? { ...parts, error: deliveryError(error), nextAttemptAt: now + wait, history: { status: 'retrying', at: now, code: error.code } }
-        : null,
-    );
+    const retryAfterMs = error.retry === 'after' ? error.retryAfterMs : undefined;
+    const failed = { type: 'failed', error: deliveryError(error) as AttemptError, retryAfterMs } as const;
+    const updated = await this.#apply(delivery.id, attempts, failed, () => parts);
+    metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: updated?.dead ? 'dead_lettered' : 'retry', code: error.code });
   }
 
   /** Final: the message cannot reach the contact this way (refused by the platform, no channel, no file link). */
@@ -277,13 +230,8 @@ export class Dispatcher {
     channelId = '',
     parts: { parts?: string[] } = {},
   ): Promise<void> {
-    const now = Date.now();
     this.deps.metrics.dispatchOutcomes.inc({ channel: channelId || (delivery.channelId ?? ''), outcome: 'failed', code: error.code });
-    await this.deps.deliveries.update({ id: delivery.id }, (d) =>
-      takeable(d, attempts)
-        ? { ...parts, status: 'failed', error, nextAttemptAt: null, history: { status: 'failed', at: now, code: error.code } }
-        : null,
-    );
+    await this.#apply(delivery.id, attempts, { type: 'refused', error }, () => parts);
     this.wake();
   }
 
@@ -300,23 +248,30 @@ export class Dispatcher {
     error: Parameters<typeof deliveryError>[0] | null,
     parts: string[],
   ): Promise<void> {
-    const now = Date.now();
-    const code = error?.code ?? 'CHANNEL_HELD';
-    this.deps.metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'held', code });
-    await this.deps.deliveries.update({ id: delivery.id }, (d) =>
-      takeable(d, attempts)
-        ? {
-            attempts: error ? attempts - 1 : attempts,
-            channelId: channel.id,
-            channel: channel.type,
-            recipientId,
-            parts,
-            nextAttemptAt: now + HOLD_RECHECK_MS,
-            ...(error ? { error: deliveryError(error) } : {}),
-            ...(d.history.at(-1)?.status === 'held' ? {} : { history: { status: 'held' as const, at: now, code } }),
-          }
-        : null,
-    );
+    this.deps.metrics.dispatchOutcomes.inc({ channel: channel.id, outcome: 'held', code: error?.code ?? 'CHANNEL_HELD' });
+    const held = {
+      type: 'held',
+      recheckMs: HOLD_RECHECK_MS,
+      reached: error !== null,
+      error: error ? (deliveryError(error) as AttemptError) : null,
+    } as const;
+    await this.#apply(delivery.id, attempts, held, () => ({ channelId: channel.id, channel: channel.type, recipientId, parts }));
+  }
+
+  /**
+   * Applies an event to a delivery through the attempt machine, with the fields the event
+   * brings (`extra`); nothing when the attempt is no longer the worker's. Returns the delivery as it now is.
+   */
+  async #apply(
+    id: string,
+    attempt: number,
+    event: AttemptEvent,
+    extra: (current: DeliveryRecord) => DeliveryPatch = () => ({}),
+  ): Promise<DeliveryRecord | null> {
+    return this.deps.deliveries.update({ id }, (current) => {
+      const change = nextAttempt(current, attempt, event, this.deps.config, Date.now());
+      return change ? { ...extra(current), ...change } : null;
+    });
   }
 
   /** The contact's preferred channel account, else the one it last wrote on, among those configured. */
@@ -329,6 +284,7 @@ export class Dispatcher {
 
   async #outbound(
     delivery: DeliveryRecord,
+    channel: Channel,
     recipientId: string,
     lastInboundAt: string | null,
   ): Promise<{ ok: true; value: OutboundMessage } | { ok: false; error: NonNullable<DeliveryRecord['error']> }> {
@@ -336,15 +292,23 @@ export class Dispatcher {
     const message = await store.getMessage(delivery.conversationId, delivery.messageId);
     if (!message || message.deletedAt)
       return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
+    // A contact's message carried to another contact (across channels) says who wrote it.
+    const relayed = message.senderId?.startsWith('contact:') && message.senderId !== delivery.contactId;
+    const author = relayed ? await authorName(store, message.senderId as string) : null;
     const value: OutboundMessage = {
       id: message.id,
       recipientId,
-      text: message.text,
+      text: author && message.text ? `${author}: ${message.text}` : message.text,
       metadata: message.metadata,
       human: message.kind !== 'system' && message.senderId !== null,
       lastInboundAt,
       sentParts: delivery.parts,
       // Each part's id is kept as it goes, and the lease renewed, so a long message is neither repeated nor taken twice.
+      // Every part counts toward the platform's rates: a further part waits for its turn.
+      beforePart: async () => {
+        for (let wait = await this.#rates(channel, recipientId); wait !== null; wait = await this.#rates(channel, recipientId))
+          await new Promise((resolve) => setTimeout(resolve, wait as number));
+      },
       onPart: async (parts) => {
         await this.deps.deliveries.update({ id: delivery.id }, (d) =>
           takeable(d, delivery.attempts) ? { parts: [...parts], nextAttemptAt: Date.now() + this.deps.config.leaseMs } : null,
@@ -367,6 +331,22 @@ export class Dispatcher {
     }
     return { ok: true, value };
   }
+}
+
+const PLATFORM_NAMES: Record<string, string> = {
+  whatsapp: 'WhatsApp',
+  instagram: 'Instagram',
+  messenger: 'Messenger',
+  telegram: 'Telegram',
+};
+
+/** A contact's name as the platform gave it, else which platform they write from: never their platform id. */
+async function authorName(store: Store, contactId: string): Promise<string> {
+  const contact = await store.getContact(contactId);
+  const named = contact?.identities.find((i) => i.displayName);
+  if (named?.displayName) return named.displayName;
+  const channel = contact?.identities[0]?.channel;
+  return `${PLATFORM_NAMES[channel ?? ''] ?? 'A'} contact`;
 }
 
 class RetryableSendError extends Error {

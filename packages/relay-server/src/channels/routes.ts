@@ -126,7 +126,11 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       schema: {
         params: ContactParams,
         body: Type.Object(
-          { preferredChannelId: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) },
+          {
+            preferredChannelId: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+            /** The conversation the contact's messages land in (it must be a member), to bring contacts of two channels together. */
+            conversationId: Type.Optional(Id),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Contact },
@@ -136,9 +140,11 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       const { contactId } = request.params;
       const notFound = () => new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
       if (!(await store.getContact(contactId))) throw notFound();
-      const { preferredChannelId } = request.body;
-      if (!(await store.setPreferredChannel(contactId, preferredChannelId)))
+      const { preferredChannelId, conversationId } = request.body;
+      if (preferredChannelId !== undefined && !(await store.setPreferredChannel(contactId, preferredChannelId)))
         throw new RelayError('BAD_REQUEST', `The contact has no identity on ${preferredChannelId}`);
+      if (conversationId !== undefined && !(await store.setContactConversation(contactId, conversationId)))
+        throw new RelayError('BAD_REQUEST', `The contact is not a member of ${conversationId}: add it first`);
       const contact = await store.getContact(contactId);
       if (!contact) throw notFound();
       return contact;

@@ -293,12 +293,14 @@ export interface DeliveryRow {
   history: string;
   /** JSON array of the platform's ids of the parts sent. */
   parts: string;
+  /** JSON array of each part's status, when there are several. */
+  part_statuses: string;
   created_at: number;
   updated_at: number;
 }
 
 export const DELIVERY_COLUMNS =
-  'id, message_id, conversation_id, contact_id, seq, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, parts, created_at, updated_at';
+  'id, message_id, conversation_id, contact_id, seq, channel_id, channel, recipient_id, status, external_id, error, attempts, next_attempt_at, dead, history, parts, part_statuses, created_at, updated_at';
 
 export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
   return {
@@ -318,6 +320,7 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
     dead: Boolean(row.dead),
     history: JSON.parse(row.history) as DeliveryRecord['history'],
     parts: JSON.parse(row.parts) as string[],
+    partStatuses: JSON.parse(row.part_statuses) as DeliveryRecord['partStatuses'],
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -329,11 +332,16 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
  */
 export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now: number): { row: DeliveryRow; visible: boolean } {
   const { history, ...fields } = patch;
-  const next: DeliveryRecord = {
+  const merged: DeliveryRecord = {
     ...current,
     ...fields,
     updatedAt: now,
     history: history ? [...current.history, history] : current.history,
+  };
+  // A status per part when there are several, `sent` until the platform says more; none for one part.
+  const next: DeliveryRecord = {
+    ...merged,
+    partStatuses: merged.parts.length > 1 ? merged.parts.map((_, i) => merged.partStatuses[i] ?? 'sent') : [],
   };
   const visible =
     history !== undefined ||
@@ -341,6 +349,7 @@ export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now
     next.externalId !== current.externalId ||
     next.dead !== current.dead ||
     next.parts.length !== current.parts.length ||
+    next.partStatuses.join() !== current.partStatuses.join() ||
     JSON.stringify(next.error) !== JSON.stringify(current.error);
   return {
     row: {
@@ -360,6 +369,7 @@ export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now
       dead: next.dead,
       history: JSON.stringify(next.history),
       parts: JSON.stringify(next.parts),
+      part_statuses: JSON.stringify(next.partStatuses),
       created_at: next.createdAt,
       updated_at: next.updatedAt,
     },
@@ -396,6 +406,7 @@ export function toChannelDelivery(record: DeliveryRecord): ChannelDelivery {
     nextAttemptAt: record.status === 'pending' && !record.dead && record.attempts > 0 ? isoOrNull(record.nextAttemptAt) : null,
     history: record.history.map((entry) => ({ ...entry, at: iso(entry.at) })),
     parts: record.parts,
+    partStatuses: record.partStatuses,
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
   };

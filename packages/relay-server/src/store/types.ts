@@ -87,6 +87,8 @@ export interface DeliveryRecord {
   history: DeliveryHistoryEntry[];
   /** The platform's ids of the parts sent so far, in order, when the message goes as several (empty otherwise). */
   parts: string[];
+  /** Each part's status, in order, when there are several (empty otherwise). */
+  partStatuses: Array<Exclude<DeliveryStatus, 'pending'>>;
   createdAt: number;
   updatedAt: number;
 }
@@ -110,7 +112,17 @@ export interface ChannelHold {
 export type DeliveryPatch = Partial<
   Pick<
     DeliveryRecord,
-    'channelId' | 'channel' | 'recipientId' | 'status' | 'externalId' | 'error' | 'attempts' | 'nextAttemptAt' | 'dead' | 'parts'
+    | 'channelId'
+    | 'channel'
+    | 'recipientId'
+    | 'status'
+    | 'externalId'
+    | 'error'
+    | 'attempts'
+    | 'nextAttemptAt'
+    | 'dead'
+    | 'parts'
+    | 'partStatuses'
   >
 > & { history?: DeliveryHistoryEntry };
 
@@ -419,6 +431,8 @@ export interface Store {
   findContact(channelId: string, externalId: string): Promise<Contact | null>;
   /** Contacts by creation, newest first, after the contact `after` when given. */
   listContacts(page: { limit: number; after: string | null }): Promise<Contact[]>;
+  /** The conversation the contact's messages land in; false unless the contact is a member of it. */
+  setContactConversation(contactId: string, conversationId: string): Promise<boolean>;
   /** The channel messages to the contact go out on; false when the contact has no such identity. */
   setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean>;
   /**
@@ -427,6 +441,7 @@ export interface Store {
    * False when there is no such identity, or `to` is already someone's.
    */
   moveIdentity(channelId: string, from: string, to: string): Promise<boolean>;
+  /** By id, or by the platform's id of the message sent, of any of its parts. */
   getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null>;
   /**
    * Keeps a platform's status of a message whose send result is not recorded yet (the

@@ -641,6 +641,30 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.setChannelHold('wa-main', null, now + 30)).toBe(false);
     });
 
+    it('finds a delivery by any of its parts’ ids, keeping a status per part', async () => {
+      const { conversation } = await store.ensureContact(contactInput('5511999990002'));
+      const [sent] = await store.appendMessages([input({ conversationId: conversation.id, now })]);
+      const [delivery] = await store.listDeliveries(sent?.ok ? sent.message.id : '');
+      const id = delivery?.id as string;
+      await store.updateDelivery({ id }, () => ({ channelId: 'wa-main', parts: ['wamid.p1'] }), now);
+      expect(await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.p1' })).toBeNull();
+      const updated = await store.updateDelivery(
+        { id },
+        () => ({ status: 'sent', externalId: 'wamid.p1', parts: ['wamid.p1', 'wamid.p2', 'wamid.p3'] }),
+        now + 1,
+      );
+      expect(updated?.delivery).toMatchObject({ parts: ['wamid.p1', 'wamid.p2', 'wamid.p3'], partStatuses: ['sent', 'sent', 'sent'] });
+      expect((await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.p2' }))?.id).toBe(id);
+      expect((await store.getDelivery({ channelId: 'wa-main', externalId: 'wamid.p3' }))?.id).toBe(id);
+      expect(await store.getDelivery({ channelId: 'other', externalId: 'wamid.p2' })).toBeNull();
+      const read = await store.updateDelivery(
+        { channelId: 'wa-main', externalId: 'wamid.p3' },
+        () => ({ partStatuses: ['sent', 'sent', 'read'] }),
+        now + 2,
+      );
+      expect(read).toMatchObject({ delivery: { status: 'sent', partStatuses: ['sent', 'sent', 'read'] }, eventSeq: expect.any(Number) });
+    });
+
     it('moves an identity to the platform’s new id, unless that id is already someone’s', async () => {
       const first = await store.ensureContact(contactInput('-4001'));
       await store.ensureContact(contactInput('-5001'));
@@ -653,6 +677,17 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.findContact('wa-main', '-4001')).toBeNull();
       const again = await store.ensureContact(contactInput('-1004001'));
       expect(again).toMatchObject({ created: false, contact: { id: first.contact.id } });
+    });
+
+    it('moves a contact’s messages to a conversation it is a member of, and only then', async () => {
+      const maria = await store.ensureContact(contactInput('5511900000001'));
+      const lia = await store.ensureContact(contactInput('5511900000002'));
+      const target = maria.conversation.id;
+      expect(await store.setContactConversation(lia.contact.id, target)).toBe(false);
+      await store.addMembers(target, [lia.contact.id], 'member', now);
+      expect(await store.setContactConversation(lia.contact.id, target)).toBe(true);
+      expect((await store.getContact(lia.contact.id))?.conversationId).toBe(target);
+      expect(await store.setContactConversation('contact:nobody', target)).toBe(false);
     });
 
     it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { generateWebhookSecret, httpError, signWebhook } from '@chat4all/connectors';
 import type { Logger } from 'pino';
 import type { BusEnvelope } from '../bus/types.js';
-import { backoffDelay } from '../channels/dispatcher.js';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { nextAttempt } from '../queue/attempts.js';
 import { Rerun } from '../queue/rerun.js';
 import type { Store, WebhookCall, WebhookRecord } from '../store/types.js';
 import { assertPublicUrl, parseWebhookUrl, publicOnly } from './addresses.js';
@@ -216,11 +216,16 @@ export class WebhookService {
       if (endpoint.failures > 0) await store.countWebhookFailure(endpoint.id, false, config.disableAfterFailures, '', Date.now());
       return;
     }
+    // The call is this worker's (claimed and leased): the attempt machine decides between trying again and giving up.
     const attempts = call.attempts + 1;
-    if (failure.retry && attempts < config.maxAttempts) {
+    const error = { code: failure.retry ? 'UNAVAILABLE' : 'REFUSED', platformCode: null, message: failure.message };
+    const event = failure.retry
+      ? ({ type: 'failed', error, retryAfterMs: failure.retryAfterMs } as const)
+      : ({ type: 'refused', error } as const);
+    const change = nextAttempt({ status: 'pending', attempts, dead: false, history: [] }, attempts, event, config, Date.now());
+    if (change?.nextAttemptAt) {
       metrics.webhookCalls.inc({ outcome: 'retry' });
-      const wait = failure.retryAfterMs ?? backoffDelay(attempts, config);
-      await store.retryWebhookCall(call.webhookId, call.eventId, attempts, Date.now() + wait);
+      await store.retryWebhookCall(call.webhookId, call.eventId, attempts, change.nextAttemptAt);
       return;
     }
     metrics.webhookCalls.inc({ outcome: 'failed' });

@@ -130,7 +130,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /** A file message's file: an image shown inline, any file as a download link, or the user's own upload in progress. */
-function MessageFile({ message }: { message: ChatMessage }) {
+export function MessageFile({ message }: { message: ChatMessage }) {
   const { progress } = useUpload(message.attachment ? undefined : message.id);
   const file = message.attachment;
   if (!file) {

@@ -643,6 +643,13 @@ export class PostgresStore implements Store {
     return result.count > 0;
   }
 
+  async setContactConversation(contactId: string, conversationId: string): Promise<boolean> {
+    const result = await this.sql`
+      UPDATE contacts SET conversation_id = ${conversationId} WHERE id = ${contactId}
+        AND EXISTS (SELECT 1 FROM members WHERE conversation_id = ${conversationId} AND user_id = ${contactId})`;
+    return result.count > 0;
+  }
+
   async setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean> {
     const result = await this.sql`
       UPDATE contacts SET preferred_channel_id = ${channelId} WHERE id = ${contactId}
@@ -695,8 +702,16 @@ export class PostgresStore implements Store {
       await tx`
         UPDATE deliveries SET channel_id = ${next.channel_id}, channel = ${next.channel}, recipient_id = ${next.recipient_id},
           status = ${next.status}, external_id = ${next.external_id}, error = ${next.error}, attempts = ${next.attempts},
-          next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, parts = ${next.parts}, updated_at = ${now}
+          next_attempt_at = ${next.next_attempt_at}, dead = ${Boolean(next.dead)}, history = ${next.history}, parts = ${next.parts},
+          part_statuses = ${next.part_statuses}, updated_at = ${now}
         WHERE id = ${next.id}`;
+      // Each part's id finds its delivery, for the statuses the platform reports per part.
+      const parts = JSON.parse(next.parts) as string[];
+      if (next.channel_id !== null && parts.length > 1)
+        await tx`
+          INSERT INTO delivery_parts (channel_id, external_id, delivery_id)
+          SELECT ${next.channel_id}, unnest(${parts}::text[]), ${next.id}
+          ON CONFLICT DO NOTHING`;
       const eventSeq = visible
         ? await recordEvent(tx, next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now)
         : null;
@@ -857,7 +872,11 @@ export class PostgresStore implements Store {
 class UsernameTaken extends Error {}
 
 function deliveryRows(q: Query, key: DeliveryKey, lock: boolean) {
-  const where = 'id' in key ? q`id = ${key.id}` : q`channel_id = ${key.channelId} AND external_id = ${key.externalId}`;
+  const where =
+    'id' in key
+      ? q`id = ${key.id}`
+      : q`(channel_id = ${key.channelId} AND external_id = ${key.externalId})
+          OR id = (SELECT delivery_id FROM delivery_parts WHERE channel_id = ${key.channelId} AND external_id = ${key.externalId})`;
   return q<DeliveryRow[]>`SELECT ${q.unsafe(DELIVERY_COLUMNS)} FROM deliveries WHERE ${where} ${lock ? q`FOR UPDATE` : q``}`;
 }
 

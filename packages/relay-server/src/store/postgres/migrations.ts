@@ -209,4 +209,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN reactions text NOT NULL DEFAULT '[]';
   `,
+  // Each part's own status when a message goes as several, and each part's id found in one look.
+  `
+  ALTER TABLE deliveries ADD COLUMN part_statuses text NOT NULL DEFAULT '[]';
+  CREATE TABLE delivery_parts (
+    channel_id text NOT NULL,
+    external_id text NOT NULL,
+    delivery_id text NOT NULL REFERENCES deliveries(id),
+    PRIMARY KEY (channel_id, external_id)
+  );
+  `,
 ];

@@ -913,6 +913,18 @@ export class SqliteStore implements Store {
     );
   }
 
+  async setContactConversation(contactId: string, conversationId: string): Promise<boolean> {
+    const result = this.#run(
+      `UPDATE contacts SET conversation_id = ? WHERE id = ?
+         AND EXISTS (SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?)`,
+      conversationId,
+      contactId,
+      conversationId,
+      contactId,
+    );
+    return result.changes > 0;
+  }
+
   async setPreferredChannel(contactId: string, channelId: string | null): Promise<boolean> {
     const result = this.#run(
       `UPDATE contacts SET preferred_channel_id = ? WHERE id = ?
@@ -942,11 +954,16 @@ export class SqliteStore implements Store {
   #delivery(key: DeliveryKey): DeliveryRow | undefined {
     return 'id' in key
       ? this.#get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ?`, key.id)
-      : this.#get<DeliveryRow>(
+      : (this.#get<DeliveryRow>(
           `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE channel_id = ? AND external_id = ?`,
           key.channelId,
           key.externalId,
-        );
+        ) ??
+          this.#get<DeliveryRow>(
+            `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = (SELECT delivery_id FROM delivery_parts WHERE channel_id = ? AND external_id = ?)`,
+            key.channelId,
+            key.externalId,
+          ));
   }
 
   async getDelivery(key: DeliveryKey): Promise<DeliveryRecord | null> {
@@ -1003,9 +1020,19 @@ export class SqliteStore implements Store {
       this.#run(
         `UPDATE deliveries SET channel_id = @channel_id, channel = @channel, recipient_id = @recipient_id, status = @status,
            external_id = @external_id, error = @error, attempts = @attempts, next_attempt_at = @next_attempt_at, dead = @dead,
-           history = @history, parts = @parts, updated_at = @updated_at WHERE id = @id`,
+           history = @history, parts = @parts, part_statuses = @part_statuses, updated_at = @updated_at WHERE id = @id`,
         { ...next, dead: next.dead ? 1 : 0 },
       );
+      // Each part's id finds its delivery, for the statuses the platform reports per part.
+      const parts = JSON.parse(next.parts) as string[];
+      if (next.channel_id !== null && parts.length > 1)
+        this.#run(
+          `INSERT INTO delivery_parts (channel_id, external_id, delivery_id) SELECT ?, value, ? FROM json_each(?) WHERE true
+           ON CONFLICT DO NOTHING`,
+          next.channel_id,
+          next.id,
+          next.parts,
+        );
       const eventSeq = visible ? this.#recordEvent(next.conversation_id, 'delivery.updated', next.message_id, next.contact_id, now) : null;
       return { delivery: toDeliveryRecord(next), eventSeq };
     });

@@ -203,4 +203,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]';
   `,
+  // Each part's own status when a message goes as several, and each part's id found in one look.
+  `
+  ALTER TABLE deliveries ADD COLUMN part_statuses TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE delivery_parts (
+    channel_id TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+    PRIMARY KEY (channel_id, external_id)
+  ) WITHOUT ROWID;
+  `,
 ];
