@@ -169,6 +169,23 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     return null;
   }
 
+  /**
+   * The seed's cross-channel demonstration: the Instagram customer joins the WhatsApp
+   * customer's conversation, and its messages land there; from then on each one's messages
+   * reach the other on their own platform.
+   */
+  async function bridge() {
+    const { contacts } = await server('GET', '/v1/contacts?limit=50');
+    const on = (channelId) => contacts.find((c) => c.identities.some((i) => i.channelId === channelId));
+    const whatsappCustomer = on('wa');
+    const instagramCustomer = on('ig');
+    if (!whatsappCustomer?.conversationId || !instagramCustomer) throw new Error('a WhatsApp and an Instagram customer must write first');
+    const conversationId = whatsappCustomer.conversationId;
+    await server('POST', `/v1/conversations/${conversationId}/members`, { userIds: [instagramCustomer.id] });
+    await server('PATCH', `/v1/contacts/${encodeURIComponent(instagramCustomer.id)}`, { conversationId });
+    return { conversationId };
+  }
+
   /** Breaks the WhatsApp account's token (as when it expires) or fixes it; resuming the account is the operator's call. */
   function whatsappToken(valid) {
     whatsapp.rotateToken(valid ? WA.accessToken : 'EAAG-rotated-by-meta');
@@ -194,6 +211,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
           const result = await simulate(channel, text ?? 'Olá!', kind);
           return reply(200, { ok: true, status: result?.status ?? 200 });
         }
+        if (request.method === 'POST' && request.url === '/bridge') return reply(200, await bridge());
         // Channel health as the operator sees it (the admin API needs the API key, which stays here).
         if (request.method === 'GET' && request.url === '/channels') return reply(200, await server('GET', '/v1/admin/channels'));
         if (request.method === 'POST' && request.url === '/whatsapp-token') {
@@ -217,6 +235,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     simulatorUrl,
     fakes: { whatsapp, messenger, instagram, telegram },
     simulate,
+    bridge,
     async close() {
       await new Promise((resolve) => {
         simulator.closeAllConnections();

@@ -141,6 +141,14 @@ function Content({ message }: { message: ChatMessage }) {
   }
 }
 
+/** Who wrote: the conversation's contact by name, another contact (joined from another channel) by its channel, or the user id. */
+function senderName(message: ChatMessage, conversation: ConversationSummary | undefined, contactName: string): string {
+  if (!message.senderId?.startsWith('contact:')) return message.senderId ?? 'System';
+  if (message.senderId === conversation?.metadata.contactId) return contactName;
+  const channel = (message.metadata.channel as { type?: string } | undefined)?.type;
+  return `${CHANNELS[channel ?? '']?.label ?? 'Other'} customer`;
+}
+
 function Conversation({ conversationId }: { conversationId: string }) {
   const conversation = useConversation(conversationId);
   const channel = CHANNELS[channelOf(conversation) ?? ''];
@@ -150,9 +158,7 @@ function Conversation({ conversationId }: { conversationId: string }) {
     const shown = message.content?.type === 'location' || message.content?.type === 'choice';
     return (
       <div className="c4a-message" data-own={fromAgent || undefined}>
-        <span className="c4a-message-sender">
-          {fromAgent ? 'You' : message.senderId?.startsWith('contact:') ? contactName : message.senderId}
-        </span>
+        <span className="c4a-message-sender">{fromAgent ? 'You' : senderName(message, conversation, contactName)}</span>
         {message.attachment || message.pendingFile ? <MessageFile message={message} /> : null}
         <Content message={message} />
         {message.text && !shown ? <p className="c4a-message-text">{message.deletedAt ? 'Message deleted' : message.text}</p> : null}
@@ -251,6 +257,10 @@ function Simulator() {
     });
     setState(response.ok ? 'sent' : `failed: ${response.status}`);
   };
+  const bridge = async () => {
+    const response = await fetch(`${SIMULATOR}/bridge`, { method: 'POST' });
+    setState(response.ok ? 'one conversation across WhatsApp and Instagram' : `failed: ${response.status}`);
+  };
   return (
     <form className="simulator" onSubmit={submit}>
       <strong>Simulate a customer</strong>
@@ -270,6 +280,9 @@ function Simulator() {
       </select>
       <input aria-label="Customer message" value={text} onChange={(e) => setText(e.target.value)} />
       <button type="submit">Customer writes</button>
+      <button type="button" onClick={() => void bridge()}>
+        Bring the Instagram customer into the WhatsApp conversation
+      </button>
       <small aria-live="polite">{state}</small>
     </form>
   );

@@ -127,4 +127,29 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     const answers = inbox.fakes.whatsapp.calls.filter((c) => (c.text as { body?: string } | undefined)?.body === 'Mais alguma coisa?');
     expect(answers).toHaveLength(1);
   });
+
+  it('carries one conversation across WhatsApp and Instagram: each customer’s message reaches the other, with statuses', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(siteUrl);
+    await page.waitForSelector('text=signed in as agent');
+    await inbox.simulate('instagram', 'Hi, I am the courier');
+    await page.waitForSelector('[role=option]:has-text("Instagram")');
+    await page.click('text=Bring the Instagram customer into the WhatsApp conversation');
+    await page.waitForSelector('text=one conversation across WhatsApp and Instagram');
+
+    await inbox.simulate('whatsapp', 'Quando chega?');
+    await page.click('[role=option]:has-text("WhatsApp · Maria Silva")');
+    const question = page.locator('.c4a-message', { hasText: 'Quando chega?' });
+    // Maria's message goes to the courier on Instagram, with its status there.
+    await question.locator('.c4a-channel[data-channel=instagram][data-status=read]').waitFor();
+    expect(inbox.fakes.instagram.calls.at(-1)).toMatchObject({ message: { text: 'Maria Silva: Quando chega?' } });
+    // The courier answers on Instagram: it lands in the same conversation and reaches Maria on WhatsApp.
+    await inbox.simulate('instagram', 'Amanhã de manhã');
+    const answer = page.locator('.c4a-message', { hasText: 'Amanhã de manhã' });
+    expect(await answer.locator('.c4a-message-sender').textContent()).toBe('Instagram customer');
+    await answer.locator('.c4a-channel[data-channel=whatsapp][data-status=read]').waitFor();
+    expect(inbox.fakes.whatsapp.calls.at(-1)).toMatchObject({ to: '5511999990000', text: { body: 'Instagram contact: Amanhã de manhã' } });
+    await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-across-channels.png` });
+  });
 });

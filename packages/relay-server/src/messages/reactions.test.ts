@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planReactions, type StoredReactions, summarizeReactions } from './reactions.js';
+import { summarizeReactions } from '../store/rows.js';
+import { planReactions, type StoredReactions } from './reactions.js';
 
 const one = { perUser: 1, keysPerMessage: 3 };
 const three = { perUser: 3, keysPerMessage: 3 };

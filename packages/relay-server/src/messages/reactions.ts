@@ -1,7 +1,6 @@
-import type { ReactionSummary } from '@chat4all/protocol';
+import type { ReactionPlan, StoredReactions } from '../store/types.js';
 
-/** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
-export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
+export type { ReactionPlan, StoredReactions } from '../store/types.js';
 
 /** What a user does: add or take back one reaction, or (a contact on a platform that reports them whole) have exactly these. */
 export type ReactionChange = { add: string } | { remove: string } | { set: readonly string[] };
@@ -12,8 +11,6 @@ export interface ReactionLimits {
   /** Different keys on one message. */
   keysPerMessage: number;
 }
-
-export type ReactionPlan = { ok: true; reactions: StoredReactions } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null;
 
 /**
  * The reactions after `userId`'s change, or null when it changes nothing (so a repeated
@@ -54,9 +51,4 @@ export function planReactions(
     else if (!('set' in change)) return { ok: false, code: 'TOO_MANY_REACTIONS' };
   }
   return { ok: true, reactions: next };
-}
-
-/** The reactions as clients see them. */
-export function summarizeReactions(stored: StoredReactions): ReactionSummary[] {
-  return stored.map(({ key, by }) => ({ key, count: by.length, userIds: by.map(([user]) => user) }));
 }

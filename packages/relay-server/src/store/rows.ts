@@ -10,16 +10,17 @@ import type {
   MessageContent,
   MessageKind,
   Metadata,
+  ReactionSummary,
   UploadInfo,
   User,
 } from '@chat4all/protocol';
-import { type StoredReactions, summarizeReactions } from '../messages/reactions.js';
 import type {
   AppendInput,
   ChannelHold,
   DeliveryPatch,
   DeliveryRecord,
   EarlyStatus,
+  StoredReactions,
   UploadRecord,
   WebhookCall,
   WebhookRecord,
@@ -132,6 +133,11 @@ export function toMember(row: MemberRow): Member {
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
   };
+}
+
+/** A message's stored reactions as clients see them: each key with its count and users in order. */
+export function summarizeReactions(stored: StoredReactions): ReactionSummary[] {
+  return stored.map(({ key, by }) => ({ key, count: by.length, userIds: by.map(([user]) => user) }));
 }
 
 export function toMessage(row: MessageRow): Message {

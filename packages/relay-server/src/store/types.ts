@@ -14,7 +14,12 @@ import type {
   Metadata,
   User,
 } from '@chat4all/protocol';
-import type { ReactionPlan, StoredReactions } from '../messages/reactions.js';
+
+/** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
+export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
+
+/** The reactions a change leaves (`reactMessage` stores them), a refusal, or null for no change. */
+export type ReactionPlan = { ok: true; reactions: StoredReactions } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null;
 
 /**
  * Optional features an adapter declares instead of being detected by class. The contract

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Contact, Conversation, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import postgres from 'postgres';
-import type { ReactionPlan, StoredReactions } from '../../messages/reactions.js';
 import {
   appendedMessage,
   type ChannelHoldRow,
@@ -49,6 +48,7 @@ import type {
   DeliveryRecord,
   EarlyStatus,
   GroupInput,
+  ReactionPlan,
   ReceiptInput,
   ReceiptOutcome,
   RefreshFamily,
@@ -58,6 +58,7 @@ import type {
   StoreCapabilities,
   StoredEvent,
   StoredEventType,
+  StoredReactions,
   SyncEntry,
   UploadRecord,
   UserInput,

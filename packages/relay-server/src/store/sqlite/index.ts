@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Contact, ConversationSummary, Member, MemberRole, Message, Metadata, User } from '@chat4all/protocol';
 import Database from 'better-sqlite3';
-import type { ReactionPlan, StoredReactions } from '../../messages/reactions.js';
 import {
   appendedMessage,
   type ChannelHoldRow,
@@ -50,6 +49,7 @@ import type {
   DeliveryRecord,
   EarlyStatus,
   GroupInput,
+  ReactionPlan,
   ReceiptInput,
   ReceiptOutcome,
   RefreshFamily,
@@ -59,6 +59,7 @@ import type {
   StoreCapabilities,
   StoredEvent,
   StoredEventType,
+  StoredReactions,
   SyncEntry,
   UploadRecord,
   UserInput,
