@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuthSession, LoginBody, RegisterBody, User } from '@chat4all/protocol';
 import { RelayError } from '../errors.js';
-import { iso } from '../store/rows.js';
+import { iso } from '../shared/time.js';
 import type { RefreshFamily, Store } from '../store/types.js';
 import { decoyHash, type PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';

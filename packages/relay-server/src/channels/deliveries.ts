@@ -3,8 +3,8 @@ import type { ChannelDelivery, DeliveryStatus } from '@chat4all/protocol';
 import type { Bus } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { nextAttempt } from '../queue/attempts.js';
-import { toChannelDelivery } from '../store/rows.js';
 import type { DeliveryKey, DeliveryPatch, DeliveryRecord, Store } from '../store/types.js';
+import { toChannelDelivery } from './views.js';
 
 /** For events that retry nothing (sent, replayed, discarded), the policy is never read. */
 const NO_RETRIES = { maxAttempts: 0, baseDelayMs: 0, maxDelayMs: 0 } as const;

@@ -21,8 +21,8 @@ import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { principalOf } from '../http/auth-hook.js';
 import { plainText } from '../http/openapi.js';
-import { toChannelDelivery } from '../store/rows.js';
 import { parseInbound } from './inbound-events.js';
+import { toChannelDelivery } from './views.js';
 
 const ChannelParams = Type.Object({ channelId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ContactParams = Type.Object({ contactId: Id });

@@ -1,7 +1,8 @@
 import type { Presence } from '@chat4all/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemorySharedState } from '../shared/memory.js';
-import { nextPresence, PRESENCE_TRANSITIONS, type PresenceInput, PresenceTracker } from './presence.js';
+import { nextPresence, PRESENCE_TRANSITIONS, type PresenceInput } from '../shared/presence.js';
+import { PresenceTracker } from './presence.js';
 
 describe('presence state machine', () => {
   it('has an answer for every state and input', () => {

@@ -1,5 +1,5 @@
 import type { ConversationEvent, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
-import { toChannelDelivery } from '../store/rows.js';
+import { toChannelDelivery } from '../channels/views.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import type { Connection, ReplayedTo } from './connection.js';
 

@@ -1,6 +1,6 @@
 import type { Presence, PresenceStatus } from '@chat4all/protocol';
 import { type RateDecision, TokenBucketLimiter } from '../limits/token-bucket.js';
-import { nextPresence, type PresenceInput, toPresence } from '../realtime/presence.js';
+import { nextPresence, type PresenceInput, toPresence } from './presence.js';
 import type { Rate, SharedState, TypingKey } from './types.js';
 
 interface PresenceEntry {

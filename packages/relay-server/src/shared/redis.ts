@@ -1,7 +1,7 @@
 import type { Presence, PresenceStatus } from '@chat4all/protocol';
 import { Redis } from 'ioredis';
 import type { RateDecision } from '../limits/token-bucket.js';
-import { PRESENCE_TRANSITIONS, type PresenceInput, toPresence } from '../realtime/presence.js';
+import { PRESENCE_TRANSITIONS, type PresenceInput, toPresence } from './presence.js';
 import { DEFAULT_CONNECTION_TTL_MS, type Rate, type SharedState, type TypingKey } from './types.js';
 
 export interface RedisSharedStateOptions {

@@ -1,6 +1,6 @@
 import type { Presence } from '@chat4all/protocol';
 import type { RateDecision } from '../limits/token-bucket.js';
-import type { PresenceInput } from '../realtime/presence.js';
+import type { PresenceInput } from './presence.js';
 
 /** A rate: tokens added per minute and the most a key can hold (its largest burst). */
 export interface Rate {

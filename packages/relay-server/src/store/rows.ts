@@ -1,6 +1,5 @@
 import type {
   Attachment,
-  ChannelDelivery,
   ChannelType,
   Contact,
   Conversation,
@@ -11,9 +10,9 @@ import type {
   MessageKind,
   Metadata,
   ReactionSummary,
-  UploadInfo,
   User,
 } from '@chat4all/protocol';
+import { iso, isoOrNull } from '../shared/time.js';
 import type {
   AppendInput,
   ChannelHold,
@@ -96,8 +95,6 @@ export interface UploadRow {
   expires_at: number | null;
 }
 
-export const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
-const isoOrNull = (ms: number | string | null): string | null => (ms === null ? null : iso(ms));
 const parseMetadata = (text: string): Metadata => JSON.parse(text) as Metadata;
 
 export function toUser(row: UserRow): User {
@@ -215,23 +212,6 @@ export function uploadRow(record: UploadRecord): UploadRow {
     message_id: record.messageId,
     created_at: record.createdAt,
     expires_at: record.expiresAt,
-  };
-}
-
-export function toUploadInfo(record: UploadRecord): UploadInfo {
-  return {
-    id: record.id,
-    conversationId: record.conversationId,
-    name: record.name,
-    type: record.type,
-    size: record.size,
-    complete: record.complete,
-    sha256: record.sha256,
-    width: record.width,
-    height: record.height,
-    messageId: record.messageId,
-    createdAt: iso(record.createdAt),
-    expiresAt: isoOrNull(record.expiresAt),
   };
 }
 
@@ -393,29 +373,6 @@ export interface ChannelHoldRow {
 
 export function toChannelHold(row: ChannelHoldRow): ChannelHold {
   return { channelId: row.channel_id, code: row.code, platformCode: row.platform_code, message: row.message, since: Number(row.since) };
-}
-
-/** A delivery as members see it. */
-export function toChannelDelivery(record: DeliveryRecord): ChannelDelivery {
-  return {
-    id: record.id,
-    messageId: record.messageId,
-    conversationId: record.conversationId,
-    contactId: record.contactId,
-    channelId: record.channelId,
-    channel: record.channel,
-    status: record.status,
-    externalId: record.externalId,
-    error: record.error,
-    attempts: record.attempts,
-    deadLettered: record.dead,
-    nextAttemptAt: record.status === 'pending' && !record.dead && record.attempts > 0 ? isoOrNull(record.nextAttemptAt) : null,
-    history: record.history.map((entry) => ({ ...entry, at: iso(entry.at) })),
-    parts: record.parts,
-    partStatuses: record.partStatuses,
-    createdAt: iso(record.createdAt),
-    updatedAt: iso(record.updatedAt),
-  };
 }
 
 export interface WebhookRow {

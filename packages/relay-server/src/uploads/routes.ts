@@ -9,9 +9,9 @@ import parseRange from 'range-parser';
 import type { RelayContext } from '../context.js';
 import { RelayError, toRelayError } from '../errors.js';
 import { userIdOf } from '../http/auth-hook.js';
-import { toUploadInfo } from '../store/rows.js';
 import type { UploadMetadata } from './service.js';
 import { setDownloadHeaders } from './serving.js';
+import { toUploadInfo } from './views.js';
 
 /** Request headers a browser tus client sends, and response headers it must read (for CORS). */
 export const TUS_REQUEST_HEADERS = [

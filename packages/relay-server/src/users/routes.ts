@@ -6,7 +6,7 @@ import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { principalOf } from '../http/auth-hook.js';
 import { checkMetadataSize } from '../limits/errors.js';
-import { iso } from '../store/rows.js';
+import { iso } from '../shared/time.js';
 
 const UserParams = Type.Object({ userId: Id });
 
