@@ -20,13 +20,14 @@ import type {
 import { contentText } from '@chat4all/protocol/content';
 import { EventEmitter } from 'eventemitter3';
 import { ConversationCache } from './cache/conversation.js';
-import type { BackoffOptions, ConnectionState } from './connection/machine.js';
+import { type BackoffOptions, backoffDelay, type ConnectionState } from './connection/machine.js';
 import { Socket, type WebSocketConstructor } from './connection/socket.js';
 import { Chat4AllError } from './errors.js';
 import { FileLinks } from './file-links.js';
 import { defaultBrowserStorage } from './outbox/indexeddb.js';
 import { Outbox } from './outbox/outbox.js';
 import { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
+import { restPath } from './rest.js';
 import { type ReadableStore, Store } from './store.js';
 import { FileUpload, type UploadOptions, type UploadSource } from './upload.js';
 import { uuidv7 } from './uuid.js';
@@ -112,6 +113,23 @@ export interface ClientEvents {
   frame: (frame: ServerFrame) => void;
 }
 
+/** The views of a conversation's messages kept between changes: confirmed ones with the cache version they were checked at. */
+interface ViewMemo {
+  confirmed: WeakMap<Message, { item: ChatMessage; version: number }>;
+  pending: WeakMap<OutboxEntry, ChatMessage>;
+}
+
+/** How many members other than the sender a message has, and how many received and read it (a contact by its channel's status). */
+function receiptCounts(message: Message, members: readonly Member[], channels: readonly ChannelDelivery[]) {
+  const others = members.filter((m) => m.userId !== message.senderId);
+  const onChannel = (userId: string) => channels.find((d) => d.contactId === userId)?.status;
+  const deliveredCount = others.filter(
+    (m) => m.deliveredSeq >= message.seq || ['delivered', 'read'].includes(onChannel(m.userId) ?? ''),
+  ).length;
+  const readCount = others.filter((m) => m.readSeq >= message.seq || onChannel(m.userId) === 'read').length;
+  return { recipients: others.length, deliveredCount, readCount };
+}
+
 /** Resumes asked on one socket before it is given up and reopened. */
 const RESUME_ATTEMPTS = 5;
 
@@ -164,7 +182,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     });
     this.connection = this.#socket.state;
     this.#fileLinks = new FileLinks(
-      (uploadId) => this.#http('POST', `/v1/uploads/${encodeURIComponent(uploadId)}/link`),
+      (uploadId) => this.#http('POST', restPath`/v1/uploads/${uploadId}/link`),
       options.url.replace(/\/$/, ''),
     );
     this.#outbox = new Outbox({
@@ -183,7 +201,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
           },
         }),
       onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
-      retryDelayMs: (error, attempt) => hintedWait(error) ?? Math.min(30_000, 250 * 2 ** attempt),
+      // The socket's backoff, full jitter: outbox retries of many clients do not land together.
+      retryDelayMs: (error, attempt) => hintedWait(error) ?? backoffDelay(attempt + 1, options.backoff),
       maxInternalErrors: options.maxInternalErrors ?? 5,
     });
     this.outbox = this.#outbox.entries;
@@ -322,17 +341,10 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     if (!view) {
       const store = new Store<readonly ChatMessage[]>([]);
       const cache = this.#cache(conversationId);
-      // Items are reused while their message and the members' horizons are unchanged, so a
-      // new message costs one new item, not a copy of the whole list.
-      let memo = new WeakMap<object, ChatMessage>();
-      let memoVersion = cache.version.getSnapshot();
-      const recompute = () => {
-        if (cache.version.getSnapshot() !== memoVersion) {
-          memo = new WeakMap();
-          memoVersion = cache.version.getSnapshot();
-        }
-        store.set(this.#compose(cache, memo));
-      };
+      // Items are reused while their message and its status are unchanged: a new message costs
+      // one new item, and a receipt only the items whose counts it moved.
+      const memo: ViewMemo = { confirmed: new WeakMap(), pending: new WeakMap() };
+      const recompute = () => store.set(this.#compose(cache, memo));
       cache.messages.subscribe(recompute);
       cache.version.subscribe(recompute);
       this.#outbox.entries.subscribe(recompute);
@@ -351,10 +363,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
    * writes and when a window ends: ask again then (`useChannelPolicies` does).
    */
   async channelPolicies(conversationId: string): Promise<readonly ChannelPolicy[]> {
-    const { channels } = await this.#http<{ channels: ChannelPolicy[] }>(
-      'GET',
-      `/v1/conversations/${encodeURIComponent(conversationId)}/channels`,
-    );
+    const { channels } = await this.#http<{ channels: ChannelPolicy[] }>('GET', restPath`/v1/conversations/${conversationId}/channels`);
     return channels;
   }
 
@@ -365,7 +374,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   async loadDeliveries(conversationId: string, messageId: string): Promise<readonly ChannelDelivery[]> {
     const { deliveries } = await this.#http<{ deliveries: ChannelDelivery[] }>(
       'GET',
-      `/v1/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/deliveries`,
+      restPath`/v1/conversations/${conversationId}/messages/${messageId}/deliveries`,
     );
     const cache = this.#cache(conversationId);
     for (const delivery of deliveries) cache.upsertDelivery(delivery);
@@ -377,7 +386,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     const cache = this.#cache(conversationId);
     const oldest = cache.messages.getSnapshot()[0]?.seq;
     const query = oldest === undefined ? `limit=${limit}` : `before=${oldest}&limit=${limit}`;
-    const page = await this.#http<{ messages: Message[] }>('GET', `/v1/conversations/${conversationId}/messages?${query}`);
+    const page = await this.#http<{ messages: Message[] }>('GET', `${restPath`/v1/conversations/${conversationId}/messages`}?${query}`);
     cache.upsertMessages(page.messages);
     return page.messages.length;
   }
@@ -463,7 +472,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
       const created = new Store<Presence>({ userId, status: 'offline', lastSeenAt: null });
       store = created;
       this.#presence.set(userId, created);
-      this.#http<{ presence: Presence[] }>('GET', `/v1/presence?userIds=${encodeURIComponent(userId)}`).then(
+      this.#http<{ presence: Presence[] }>('GET', restPath`/v1/presence?userIds=${userId}`).then(
         ({ presence }) => {
           const found = presence[0];
           if (found) created.set(found);
@@ -487,19 +496,19 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   }
 
   members(conversationId: string): Promise<Member[]> {
-    return this.#http<{ members: Member[] }>('GET', `/v1/conversations/${conversationId}/members`).then((r) => r.members);
+    return this.#http<{ members: Member[] }>('GET', restPath`/v1/conversations/${conversationId}/members`).then((r) => r.members);
   }
 
   /** Adds users to a group (admins and the owner). */
   addMembers(conversationId: string, userIds: string[], role: 'member' | 'admin' = 'member'): Promise<Member[]> {
-    return this.#http<{ members: Member[] }>('POST', `/v1/conversations/${conversationId}/members`, { userIds, role }).then(
+    return this.#http<{ members: Member[] }>('POST', restPath`/v1/conversations/${conversationId}/members`, { userIds, role }).then(
       (r) => r.members,
     );
   }
 
   /** Removes a member (admins and the owner), or leaves when `userId` is the user's own. */
   async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.#http('DELETE', `/v1/conversations/${conversationId}/members/${userId}`);
+    await this.#http('DELETE', restPath`/v1/conversations/${conversationId}/members/${userId}`);
   }
 
   /** Per conversation, `[seq, eventSeq]`: what the client holds, for the relay's resume. */
@@ -664,41 +673,48 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return cache;
   }
 
-  #compose(cache: ConversationCache, memo: WeakMap<object, ChatMessage>): ChatMessage[] {
+  #compose(cache: ConversationCache, memo: ViewMemo): ChatMessage[] {
     const members = [...cache.members.values()];
-    const remember = <K extends object>(key: K, make: (key: K) => ChatMessage): ChatMessage => {
-      let item = memo.get(key);
-      if (!item) {
-        item = make(key);
-        memo.set(key, item);
-      }
+    const version = cache.version.getSnapshot();
+    const confirmed = cache.messages.getSnapshot().map((message) => {
+      const held = memo.confirmed.get(message);
+      // Members' horizons and channel statuses unchanged since: the item stands.
+      if (held && held.version === version) return held.item;
+      const channels = cache.deliveriesOf(message.id);
+      const counts = receiptCounts(message, members, channels);
+      const same =
+        held &&
+        held.item.channels === channels &&
+        held.item.recipients === counts.recipients &&
+        held.item.deliveredCount === counts.deliveredCount &&
+        held.item.readCount === counts.readCount;
+      const item = same ? held.item : this.#confirmedView(message, counts, channels);
+      memo.confirmed.set(message, { item, version });
       return item;
-    };
-    const confirmed = cache.messages
-      .getSnapshot()
-      .map((message) => remember(message, () => this.#confirmedView(message, members, cache.deliveriesOf(message.id))));
-    const held = new Set(confirmed.map((m) => m.id));
+    });
+    const ids = new Set(confirmed.map((m) => m.id));
     const pending = this.#outbox.entries
       .getSnapshot()
-      .filter((entry) => entry.conversationId === cache.id && !held.has(entry.id))
-      .map((entry) => remember(entry, () => this.#pendingView(entry)));
+      .filter((entry) => entry.conversationId === cache.id && !ids.has(entry.id))
+      .map((entry) => {
+        let item = memo.pending.get(entry);
+        if (!item) {
+          item = this.#pendingView(entry);
+          memo.pending.set(entry, item);
+        }
+        return item;
+      });
     return [...confirmed, ...pending];
   }
 
   /** A confirmed message with its status from the other members' horizons: read or delivered once all of them are. */
-  #confirmedView(message: Message, members: readonly Member[], channels: readonly ChannelDelivery[]): ChatMessage {
-    const recipients = members.filter((m) => m.userId !== message.senderId);
-    const onChannel = (userId: string) => channels.find((d) => d.contactId === userId)?.status;
-    const deliveredCount = recipients.filter(
-      (m) => m.deliveredSeq >= message.seq || ['delivered', 'read'].includes(onChannel(m.userId) ?? ''),
-    ).length;
-    const readCount = recipients.filter((m) => m.readSeq >= message.seq || onChannel(m.userId) === 'read').length;
-    const everyone = recipients.length;
+  #confirmedView(message: Message, counts: ReturnType<typeof receiptCounts>, channels: readonly ChannelDelivery[]): ChatMessage {
+    const { recipients, deliveredCount, readCount } = counts;
     const status: MessageStatus =
-      everyone > 0 && readCount === everyone ? 'read' : everyone > 0 && deliveredCount === everyone ? 'delivered' : 'sent';
+      recipients > 0 && readCount === recipients ? 'read' : recipients > 0 && deliveredCount === recipients ? 'delivered' : 'sent';
     const me = this.userId;
     const reactions = message.reactions.map((r) => ({ ...r, mine: me !== null && r.userIds.includes(me) }));
-    return { ...message, reactions, status, recipients: everyone, deliveredCount, readCount, channels };
+    return { ...message, reactions, status, recipients, deliveredCount, readCount, channels };
   }
 
   #pendingView(entry: OutboxEntry): ChatMessage {

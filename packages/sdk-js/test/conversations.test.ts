@@ -1,3 +1,4 @@
+import type { RelayConfigInput } from '@chat4all/relay-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { client, startRelay, until, userToken } from './relay.js';
 
@@ -6,6 +7,20 @@ describe('conversations and messages through the client', () => {
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
   });
+
+  /** A relay with two connected clients, closed after the test. */
+  const ownerAndAmy = async (config?: RelayConfigInput) => {
+    const relay = await startRelay(config ? { config } : {});
+    cleanup.push(relay.remove, relay.close);
+    const owner = client(relay.url, await userToken(relay.url, 'owner'));
+    const amy = client(relay.url, await userToken(relay.url, 'amy'));
+    cleanup.push(
+      () => owner.close(),
+      () => amy.close(),
+    );
+    await Promise.all([owner.connect(), amy.connect()]);
+    return { relay, owner, amy };
+  };
 
   it('creates a group, manages members, edits, deletes and replies, and the other members see each change', async () => {
     const relay = await startRelay();
@@ -55,15 +70,7 @@ describe('conversations and messages through the client', () => {
   });
 
   it('reacts and takes reactions back, each member seeing who reacted and whether they did', async () => {
-    const relay = await startRelay({ config: { limits: { reactionsPerUserPerMessage: 2 } } });
-    cleanup.push(relay.remove, relay.close);
-    const owner = client(relay.url, await userToken(relay.url, 'owner'));
-    const amy = client(relay.url, await userToken(relay.url, 'amy'));
-    cleanup.push(
-      () => owner.close(),
-      () => amy.close(),
-    );
-    await Promise.all([owner.connect(), amy.connect()]);
+    const { relay, owner, amy } = await ownerAndAmy({ limits: { reactionsPerUserPerMessage: 2 } });
     const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });
     const sent = await owner.send(group.id, 'ship it?');
     await until(owner.outbox, (entries) => entries.length === 0);
@@ -92,6 +99,19 @@ describe('conversations and messages through the client', () => {
       ['👍', false],
       ['🚀', true],
     ]);
+  });
+
+  it('keeps a message’s item when a receipt leaves its status as it was, and renews only the one it moved', async () => {
+    const { owner, amy } = await ownerAndAmy();
+    const dm = await owner.createPrivateConversation('amy');
+    await owner.send(dm.id, 'one');
+    await owner.send(dm.id, 'two');
+    await until(amy.messages(dm.id), (messages) => messages.length === 2 && messages.every((m) => m.seq !== null));
+    await amy.markRead(dm.id, 1);
+    const [first] = await until(owner.messages(dm.id), (messages) => messages[0]?.status === 'read' && messages[1]?.status === 'delivered');
+    await amy.markRead(dm.id, 2);
+    const after = await until(owner.messages(dm.id), (messages) => messages[1]?.status === 'read');
+    expect(after[0]).toBe(first);
   });
 
   it('asks the token provider for a new token before the current one expires', async () => {
