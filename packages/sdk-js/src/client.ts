@@ -20,6 +20,7 @@ import type {
 import { contentText } from '@chat4all/protocol/content';
 import { EventEmitter } from 'eventemitter3';
 import { ConversationCache } from './cache/conversation.js';
+import { applyToList } from './cache/list.js';
 import { type BackoffOptions, backoffDelay, type ConnectionState } from './connection/machine.js';
 import { Socket, type WebSocketConstructor } from './connection/socket.js';
 import { Chat4AllError } from './errors.js';
@@ -440,7 +441,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
 
   /**
    * The user's conversations, most recent first, with last message and unread count (the
-   * first page of 100). Refreshed from the relay after every change that affects it.
+   * first page of 100). New messages and edits move it at once; after a resume, a read, and
+   * membership or conversation changes it is fetched from the relay again.
    */
   get conversations(): ReadableStore<readonly ConversationSummary[]> {
     return this.#conversationList;
@@ -567,8 +569,16 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
         else if ('message' in frame && frame.message) this.#cache(frame.message.conversationId).apply(frame);
         else if (frame.type === 'conversation.updated') this.#cache(frame.conversation.id).apply(frame);
     }
-    if (frame.type !== 'typing' && frame.type !== 'presence') this.#refreshListSoon(100);
+    this.#followList(frame);
     this.emit('frame', frame);
+  }
+
+  /** The list follows the frames it can by itself (new messages, edits); for the rest it asks the relay. */
+  #followList(frame: ServerFrame): void {
+    const list = this.#conversationList.getSnapshot();
+    const next = applyToList(list, frame, this.userId);
+    if (next === null) this.#refreshListSoon(100);
+    else if (next !== list) this.#conversationList.set(next);
   }
 
   /** The list's last messages and unread counts come from the relay, which has them exact; one call per burst of changes. */
@@ -642,7 +652,10 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
 
   #confirm(entry: OutboxEntry, seq: number, createdAt: string): void {
     this.#uploads.delete(entry.id);
-    this.#cache(entry.conversationId).upsertMessages([{ ...this.#messageOf(entry), seq, createdAt }]);
+    const message = { ...this.#messageOf(entry), seq, createdAt };
+    this.#cache(entry.conversationId).upsertMessages([message]);
+    // The sender's own socket gets the ack, not the message: the list follows it here.
+    this.#followList({ type: 'message.created', message });
   }
 
   /** The message an outbox entry becomes, as the relay stores it (a place or contact cards without text read as their own text). */

@@ -114,6 +114,26 @@ describe('conversations and messages through the client', () => {
     expect(after[0]).toBe(first);
   });
 
+  it('moves the conversation list with each new message, the user’s own included, and counts others’ as unread', async () => {
+    const { owner, amy } = await ownerAndAmy();
+    const dm = await owner.createPrivateConversation('amy');
+    const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });
+    await until(amy.conversations, (list) => list.length === 2);
+    await owner.send(dm.id, 'first');
+    await until(amy.conversations, (list) => list[0]?.id === dm.id && list[0].unreadCount === 1);
+    await owner.send(group.id, 'to the team');
+    const list = await until(amy.conversations, (l) => l[0]?.id === group.id && l[0].lastMessage?.text === 'to the team');
+    expect(list.map((c) => [c.id, c.unreadCount])).toEqual([
+      [group.id, 1],
+      [dm.id, 1],
+    ]);
+    // The sender's list follows its own message once acked, with nothing unread.
+    const own = await until(owner.conversations, (l) => l[0]?.id === group.id && l[0].lastMessage?.text === 'to the team');
+    expect(own[0]?.unreadCount).toBe(0);
+    await amy.markRead(group.id);
+    await until(amy.conversations, (l) => l.find((c) => c.id === group.id)?.unreadCount === 0);
+  });
+
   it('asks the token provider for a new token before the current one expires', async () => {
     const relay = await startRelay();
     cleanup.push(relay.remove, relay.close);

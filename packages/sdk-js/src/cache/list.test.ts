@@ -1,0 +1,79 @@
+import type { ConversationSummary, Message } from '@chat4all/protocol';
+import { describe, expect, it } from 'vitest';
+import { applyToList } from './list.js';
+
+const message = (conversationId: string, seq: number, senderId: string, createdAt: string): Message => ({
+  id: `0192f0c1-7a2b-7c3d-8e4f-${String(seq).padStart(12, '0')}`,
+  conversationId,
+  seq,
+  kind: 'text',
+  senderId,
+  text: `m${seq}`,
+  metadata: {},
+  attachment: null,
+  content: null,
+  replyTo: null,
+  reactions: [],
+  createdAt,
+  editedAt: null,
+  deletedAt: null,
+});
+const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCount = 0): ConversationSummary => ({
+  id,
+  type: 'private',
+  title: null,
+  avatarUrl: null,
+  metadata: {},
+  createdAt: '2026-12-01T10:00:00.000Z',
+  lastActivityAt,
+  lastSeq,
+  lastEventSeq: 0,
+  role: 'member',
+  memberCount: 2,
+  lastMessage: null,
+  unreadCount,
+});
+
+describe('applyToList', () => {
+  const list = [summary('a', 3, '2026-12-01T12:00:00.000Z'), summary('b', 7, '2026-12-01T11:00:00.000Z', 2)];
+
+  it('moves a conversation with a new message to the top, one more unread when someone else wrote it', () => {
+    const next = applyToList(list, { type: 'message.created', message: message('b', 8, 'bob', '2026-12-01T13:00:00.000Z') }, 'me');
+    expect(next?.map((c) => [c.id, c.lastSeq, c.unreadCount, c.lastMessage?.text])).toEqual([
+      ['b', 8, 3, 'm8'],
+      ['a', 3, 0, undefined],
+    ]);
+    const mine = applyToList(list, { type: 'message.created', message: message('a', 4, 'me', '2026-12-01T13:00:00.000Z') }, 'me');
+    expect(mine?.[0]).toMatchObject({ id: 'a', unreadCount: 0, lastSeq: 4 });
+  });
+
+  it('leaves the list as it is for a message it already counted, and for frames that do not touch it', () => {
+    expect(applyToList(list, { type: 'message.created', message: message('b', 7, 'bob', '2026-12-01T11:00:00.000Z') }, 'me')).toBe(list);
+    expect(applyToList(list, { type: 'typing', conversationId: 'a', userId: 'bob', active: true }, 'me')).toBe(list);
+    const receipt = { type: 'receipt', conversationId: 'a', userId: 'bob', deliveredSeq: 3, readSeq: 3, eventSeq: 1 } as const;
+    expect(applyToList(list, receipt, 'me')).toBe(list);
+  });
+
+  it('follows an edit or a reaction of the last message', () => {
+    const last = message('a', 3, 'bob', '2026-12-01T12:00:00.000Z');
+    const held = [{ ...list[0], lastMessage: last } as ConversationSummary, list[1] as ConversationSummary];
+    const edited = applyToList(held, { type: 'message.updated', message: { ...last, text: 'edited' }, eventSeq: 2 }, 'me');
+    expect(edited?.[0]?.lastMessage?.text).toBe('edited');
+    const reaction = { key: '👍', count: 1, userIds: ['me'] };
+    const reacted = applyToList(
+      held,
+      { type: 'reaction.updated', conversationId: 'a', messageId: last.id, userId: 'me', reactions: [reaction], eventSeq: 3 },
+      'me',
+    );
+    expect(reacted?.[0]?.lastMessage?.reactions).toEqual([reaction]);
+  });
+
+  it('asks the relay for what only it knows: an unknown conversation, a delete, the user’s own receipt, membership', () => {
+    expect(applyToList(list, { type: 'message.created', message: message('zz', 1, 'bob', '2026-12-01T13:00:00.000Z') }, 'me')).toBeNull();
+    const deleted = { type: 'message.deleted', message: message('a', 3, 'bob', '2026-12-01T12:00:00.000Z'), eventSeq: 2 } as const;
+    expect(applyToList(list, deleted, 'me')).toBeNull();
+    const own = { type: 'receipt', conversationId: 'a', userId: 'me', deliveredSeq: 3, readSeq: 3, eventSeq: 1 } as const;
+    expect(applyToList(list, own, 'me')).toBeNull();
+    expect(applyToList(list, { type: 'member.removed', conversationId: 'a', userId: 'me' }, 'me')).toBeNull();
+  });
+});
