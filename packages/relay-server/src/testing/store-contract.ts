@@ -690,6 +690,26 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.setContactConversation('contact:nobody', target)).toBe(false);
     });
 
+    it('keeps a failure counted while an endpoint is being changed', async () => {
+      await store.createWebhook({
+        id: 'wh2',
+        url: 'https://example.com/hooks',
+        events: ['*'],
+        secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
+        description: null,
+        enabled: true,
+        failures: 0,
+        disabledReason: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await Promise.all([
+        store.updateWebhook('wh2', { description: 'orders' }, now + 1),
+        store.countWebhookFailure('wh2', true, 10, 'failing', now + 1),
+      ]);
+      expect(await store.getWebhook('wh2')).toMatchObject({ description: 'orders', failures: 1, enabled: true });
+    });
+
     it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {
       const hook = {
         id: 'wh1',

@@ -1132,21 +1132,25 @@ export class SqliteStore implements Store {
     patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'description' | 'enabled' | 'failures' | 'disabledReason'>>,
     now: number,
   ): Promise<WebhookRecord | null> {
-    const current = await this.getWebhook(id);
-    if (!current) return null;
-    const next = { ...current, ...patch, updatedAt: now };
-    this.#run(
-      'UPDATE webhooks SET url = ?, events = ?, description = ?, enabled = ?, failures = ?, disabled_reason = ?, updated_at = ? WHERE id = ?',
-      next.url,
-      JSON.stringify(next.events),
-      next.description,
-      next.enabled ? 1 : 0,
-      next.failures,
-      next.disabledReason,
-      now,
-      id,
-    );
-    return next;
+    // Read and write in one transaction, with nothing awaited between: a failure counted meanwhile is not lost.
+    const update = this.db.transaction((): WebhookRecord | null => {
+      const row = this.#get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?`, id);
+      if (!row) return null;
+      const next = { ...toWebhookRecord(row), ...patch, updatedAt: now };
+      this.#run(
+        'UPDATE webhooks SET url = ?, events = ?, description = ?, enabled = ?, failures = ?, disabled_reason = ?, updated_at = ? WHERE id = ?',
+        next.url,
+        JSON.stringify(next.events),
+        next.description,
+        next.enabled ? 1 : 0,
+        next.failures,
+        next.disabledReason,
+        now,
+        id,
+      );
+      return next;
+    });
+    return update.immediate();
   }
 
   async countWebhookFailure(id: string, failed: boolean, disableAfter: number, reason: string, now: number) {
