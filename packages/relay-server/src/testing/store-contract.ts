@@ -690,19 +690,21 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       expect(await store.setContactConversation('contact:nobody', target)).toBe(false);
     });
 
+    const endpoint = (id: string, events: string[]) => ({
+      id,
+      url: 'https://example.com/hooks',
+      events,
+      secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
+      description: null,
+      enabled: true,
+      failures: 0,
+      disabledReason: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+
     it('keeps a failure counted while an endpoint is being changed', async () => {
-      await store.createWebhook({
-        id: 'wh2',
-        url: 'https://example.com/hooks',
-        events: ['*'],
-        secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
-        description: null,
-        enabled: true,
-        failures: 0,
-        disabledReason: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      await store.createWebhook(endpoint('wh2', ['*']));
       await Promise.all([
         store.updateWebhook('wh2', { description: 'orders' }, now + 1),
         store.countWebhookFailure('wh2', true, 10, 'failing', now + 1),
@@ -711,18 +713,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     });
 
     it('keeps app webhook endpoints and their queued calls: once per event, leased, retried, finished', async () => {
-      const hook = {
-        id: 'wh1',
-        url: 'https://example.com/hooks',
-        events: ['message.created'],
-        secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
-        description: null,
-        enabled: true,
-        failures: 0,
-        disabledReason: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const hook = endpoint('wh1', ['message.created']);
       await store.createWebhook(hook);
       expect(await store.getWebhook('wh1')).toEqual(hook);
       expect(await store.updateWebhook('wh1', { enabled: false, failures: 3, disabledReason: 'failing' }, now + 1)).toMatchObject({
