@@ -1,17 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Message, ServerFrame } from '@chat4all/protocol';
-import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
-import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayConfigInput } from '../src/index.js';
+import { deleteKeys, REDIS_URL } from '../src/testing/databases.js';
+
+export { type RelayCli as Cli, relayCli as cli } from '../src/testing/cli.js';
+export { deleteKeys, dropSchemas, POSTGRES_URL, REDIS_URL } from '../src/testing/databases.js';
+export { freePort } from '../src/testing/ports.js';
+export { signedToken } from '../src/testing/tokens.js';
 
 export const APP_SECRET = 'test-app-secret-0123456789-abcdefghijklmnop';
 export const API_KEY = 'sk_test_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -41,47 +42,6 @@ export interface RunningRelay extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** The PostgreSQL and Redis of this machine (CI starts them when they are down). */
-export const POSTGRES_URL = process.env.CHAT4ALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.CHAT4ALL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Drops the schemas a test made in the shared PostgreSQL. */
-export async function dropSchemas(schemas: readonly string[]): Promise<void> {
-  const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
-  for (const schema of schemas) await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await sql.end();
-}
-
-/** Deletes the keys a test made under `prefix` in a Redis (the shared one by default). */
-export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-}
-
-/** A free TCP port, for a process that must come back on the same address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** An HS256 user token signed with `secret`, expiring `expiresInSeconds` from now (negative: already expired). */
-export function signedToken(secret: string, sub: string, expiresInSeconds: number): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuer('chat4all')
-    .setAudience('chat4all')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
-    .sign(new TextEncoder().encode(secret));
-}
-
 /**
  * Two relay nodes sharing one SQLite file (the store) and this machine's Redis (the bus,
  * under a fresh key prefix); `close` stops both and deletes the keys.
@@ -90,7 +50,10 @@ export async function twoNodes(config: RelayConfigInput = {}): Promise<{ a: Runn
   const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
   const shared = { ...config, bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
   const a = await startRelay(shared);
-  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true });
+  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true }).catch(async (error: unknown) => {
+    await a.close();
+    throw error;
+  });
   return {
     a,
     b,
@@ -115,7 +78,11 @@ export async function startRelay(
     ...config,
     auth: { appSecret: APP_SECRET, apiKey: API_KEY, ...config.auth },
   });
-  const url = await relay.listen();
+  const url = await relay.listen().catch(async (error: unknown) => {
+    await relay.close();
+    if (!options.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const sockets = new Set<TestSocket>();
   const running: RunningRelay = {
     relay,
@@ -254,37 +221,6 @@ export function tusMetadata(values: Record<string, string>): string {
   return Object.entries(values)
     .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
     .join(',');
-}
-
-export interface Cli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  /** Resolves with the URL once the relay logs that it listens. */
-  listening: Promise<string>;
-}
-
-/** Runs `chat4all-relay` from source, exactly as the built bin runs, with only the env given. */
-export function cli(args: string[], env: Record<string, string>): Cli {
-  const child = spawn(process.execPath, ['--conditions=@chat4all/source', '--import', 'tsx', 'src/cli.ts', ...args], {
-    // Resolved here, not at import: browser-like test environments import this module too.
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let output = '';
-  let onListen: (url: string) => void = () => {};
-  const listening = new Promise<string>((resolve) => {
-    onListen = resolve;
-  });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-    if (match?.[1]) onListen(match[1]);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited, listening };
 }
 
 /** Creates a tus upload of `length` bytes in a conversation and sends none of them; returns its id. */

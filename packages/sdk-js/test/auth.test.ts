@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthSession, Message } from '@chat4all/protocol';
+import { signedToken } from '@chat4all/relay-server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signedToken } from '../../relay-server/test/fixtures.js';
 import type { ConnectionState } from '../src/index.js';
 import { API_KEY, APP_SECRET, client, privateConversation, startRelay, until, userToken } from './relay.js';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteKeys, dropSchemas, freePort, POSTGRES_URL, REDIS_URL } from '@chat4all/relay-server/testing';
 import postgres from 'postgres';
-import { deleteKeys, dropSchemas, freePort, POSTGRES_URL, REDIS_URL } from '../../relay-server/test/fixtures.js';
 import { relayProcess } from './relay.js';
 
 /**

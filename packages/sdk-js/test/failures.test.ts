@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { dropSchemas, POSTGRES_URL } from '@chat4all/relay-server/testing';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { dropSchemas, POSTGRES_URL } from '../../relay-server/test/fixtures.js';
 import type { ConnectionState } from '../src/index.js';
 import { API_KEY, client, startRelay, until, userToken } from './relay.js';
 

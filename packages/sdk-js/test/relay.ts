@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay, type RelayConfigInput } from '@chat4all/relay-server';
+import { relayCli } from '@chat4all/relay-server/testing';
 import WebSocket from 'ws';
 import { type ClientOptions, createClient, type WebSocketConstructor } from '../src/index.js';
 
 /** A free TCP port, for a relay that must come back on the same address. */
-export { freePort } from '../../relay-server/test/fixtures.js';
+export { freePort } from '@chat4all/relay-server/testing';
 
 export const APP_SECRET = 'sdk-test-app-secret-0123456789-abcdefghijk';
 export const API_KEY = 'sk_sdk_test_0123456789abcdefghijklmnopqrstuv';
@@ -65,33 +65,20 @@ export function relayProcess(
   dataDir: string,
   env: Record<string, string> = {},
 ): { child: ChildProcess; ready: Promise<void> } {
-  const cli = fileURLToPath(new URL('../../relay-server/src/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=@chat4all/source', '--import', 'tsx', cli, 'start'], {
-    cwd: fileURLToPath(new URL('../../relay-server/', import.meta.url)),
-    env: {
-      PATH: process.env.PATH ?? '',
-      CHAT4ALL_PORT: String(port),
-      CHAT4ALL_DATA_DIR: dataDir,
-      CHAT4ALL_APP_SECRET: APP_SECRET,
-      CHAT4ALL_API_KEY: API_KEY,
-      CHAT4ALL_MESSAGES_PER_MINUTE: '10000000',
-      CHAT4ALL_MESSAGE_BURST: '1000000',
-      ...env,
-    },
+  const relay = relayCli(['start'], {
+    CHAT4ALL_PORT: String(port),
+    CHAT4ALL_DATA_DIR: dataDir,
+    CHAT4ALL_APP_SECRET: APP_SECRET,
+    CHAT4ALL_API_KEY: API_KEY,
+    CHAT4ALL_MESSAGES_PER_MINUTE: '10000000',
+    CHAT4ALL_MESSAGE_BURST: '1000000',
+    ...env,
   });
   const ready = new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('listening on')) resolve();
-    });
-    // Drained so a chatty process never blocks on a full pipe; kept for the exit message.
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${output}`)));
+    relay.listening.then(() => resolve());
+    relay.exited.then((code) => reject(new Error(`relay exited with ${code}: ${relay.output()}`)));
   });
-  return { child, ready };
+  return { child: relay.child, ready };
 }
 
 /** Resolves with the store's value once `predicate` holds, re-checking on every change. */
