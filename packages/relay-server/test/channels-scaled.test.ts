@@ -22,9 +22,9 @@ describe('channels on two nodes (PostgreSQL + Redis Streams)', () => {
       channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...WA }],
       dispatch: { pollIntervalMs: 50 },
     };
-    const a = await startRelay(config);
-    const b = await startRelay(config);
     try {
+      await using a = await startRelay(config);
+      await using b = await startRelay(config);
       graph.subscribe(`${a.url}/v1/channels/wa/webhook`, WA.appSecret);
       const agent = await b.user('agent');
       const socket = await b.connect(agent.token);
@@ -55,8 +55,6 @@ describe('channels on two nodes (PostgreSQL + Redis Streams)', () => {
         ),
       );
     } finally {
-      await a.close();
-      await b.close();
       await graph.close();
     }
   });

@@ -234,7 +234,7 @@ describe('every error code is reachable', () => {
     },
     // The last three need the relay to fail or stop; they run last, in this order, on their own relay.
     INTERNAL: async () => {
-      const own = await startRelay();
+      await using own = await startRelay();
       const user = await own.user();
       const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
         as: API_KEY,
@@ -249,18 +249,16 @@ describe('every error code is reachable', () => {
       });
       const ready = await own.http<{ code: string }>('GET', '/readyz');
       expect(ready).toMatchObject({ status: 503, body: { code: 'NOT_READY' } });
-      await own.close();
       return { code: reply.type === 'error' ? reply.error.code : 'none' };
     },
     NOT_READY: async () => {
-      const own = await startRelay();
+      await using own = await startRelay();
       (own.relay.store as unknown as { db: { close(): void } }).db.close();
       const seen = await own.http<{ code: string }>('GET', '/readyz');
-      await own.close();
       return { code: seen.body.code, status: seen.status };
     },
     RATE_LIMITED: async () => {
-      const own = await startRelay({ limits: { messagesPerMinute: 60, messageBurst: 2 } });
+      await using own = await startRelay({ limits: { messagesPerMinute: 60, messageBurst: 2 } });
       const user = await own.user();
       const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
         as: API_KEY,
@@ -269,45 +267,41 @@ describe('every error code is reachable', () => {
       const path = `/v1/conversations/${conv.body.id}/messages`;
       for (let i = 0; i < 2; i++) await own.http('POST', path, { as: user.token, body: { id: randomUUID(), text: 'ok' } });
       const seen = await own.http<{ code: string }>('POST', path, { as: user.token, body: { id: randomUUID(), text: 'one too many' } });
-      await own.close();
       return { code: seen.body.code, status: seen.status };
     },
     AUTH_BUSY: async () => {
       // One hash at a time and no queue: of logins sent together, all but the first are refused.
-      const own = await startRelay({ limits: { passwordHashesInFlight: 1, passwordHashQueue: 0 } });
+      await using own = await startRelay({ limits: { passwordHashesInFlight: 1, passwordHashQueue: 0 } });
       const logins = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
           own.http<{ code: string }>('POST', '/v1/auth/login', { body: { username: `nobody-${i}`, password: 'wrong' } }),
         ),
       );
-      await own.close();
       const seen = logins.find((login) => login.body.code === 'AUTH_BUSY') ?? logins[0];
       return { code: seen?.body.code ?? 'none', status: seen?.status };
     },
     TOO_MANY_CONNECTIONS: async () => {
-      const own = await startRelay({ limits: { connectionsPerUser: 2 } });
+      await using own = await startRelay({ limits: { connectionsPerUser: 2 } });
       const user = await own.user();
       await own.connect(user.token);
       await own.connect(user.token);
       const third = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`);
       const closed = await third.closed;
-      await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },
     ORIGIN_NOT_ALLOWED: async () => {
-      const own = await startRelay({ allowedOrigins: ['https://app.example'] });
+      await using own = await startRelay({ allowedOrigins: ['https://app.example'] });
       const user = await own.user();
       const allowed = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`, undefined, { origin: 'https://app.example' });
       expect((await allowed.next()).type).toBe('welcome');
       const evil = await TestSocket.open(`${own.wsUrl}?access_token=${user.token}`, undefined, { origin: 'https://evil.example' });
       const closed = await evil.closed;
       allowed.close();
-      await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },
     SLOW_CONSUMER: async () => {
       // A client that opens with ?resume=1 and never resumes has its live events held; past the budget it is cut off.
-      const own = await startRelay({ limits: { sendBufferBytes: 16 * 1024 } });
+      await using own = await startRelay({ limits: { sendBufferBytes: 16 * 1024 } });
       const reader = await own.user();
       const writer = await own.user();
       const conv = await own.http<{ id: string }>('POST', '/v1/conversations', {
@@ -323,13 +317,12 @@ describe('every error code is reachable', () => {
         });
       }
       const closed = await stalled.closed;
-      await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },
     RESUME_REQUIRED: async () => {
       // A node on the Redis bus whose reader connection is cut asks its clients to resume.
       const keyPrefix = `test:${randomUUID()}`;
-      const own = await startRelay({ bus: { driver: 'redis', redis: { url: REDIS_URL, keyPrefix } } });
+      await using own = await startRelay({ bus: { driver: 'redis', redis: { url: REDIS_URL, keyPrefix } } });
       const user = await own.user();
       const userSocket = await own.connect(user.token);
       const admin = new Redis(REDIS_URL);
@@ -338,17 +331,15 @@ describe('every error code is reachable', () => {
       await admin.client('KILL', 'ID', /id=(\d+)/.exec(reader ?? '')?.[1] ?? '0');
       const closed = await userSocket.closed;
       await admin.quit();
-      await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },
     SHUTTING_DOWN: async () => {
-      const own = await startRelay();
+      await using own = await startRelay();
       const user = await own.user();
       const userSocket = await own.connect(user.token);
       const closing = own.relay.close();
       const closed = await userSocket.closed;
       await closing;
-      await own.close();
       return { code: closed.reason, closeCode: closed.code };
     },
   };

@@ -19,7 +19,12 @@ async function twoNodes(overrides: RelayConfigInput = {}): Promise<[RunningRelay
     bus: { driver: 'redis', redis: { url: REDIS_URL, keyPrefix, partitions: 2 } },
   };
   const first = await startRelay(config);
-  return [first, await startRelay(config)];
+  try {
+    return [first, await startRelay(config)];
+  } catch (error) {
+    await first.close();
+    throw error;
+  }
 }
 
 const presenceOf = (userId: string, status: Presence['status']) => (f: ServerFrame) =>
