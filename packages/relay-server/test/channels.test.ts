@@ -316,7 +316,7 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
   });
 
   it('an expired token holds the account: deliveries wait in order, channel.health says why, and a resume after the fix sends each once', async () => {
-    const app = await appReceiver();
+    await using app = await appReceiver();
     const config = (accessToken: string) => ({
       channels: [{ id: 'wa', type: 'whatsapp' as const, members: ['agent'], ...WA, accessToken, baseUrl: graph?.url }],
       dispatch: { pollIntervalMs: 50, baseDelayMs: 20 },
@@ -396,7 +396,6 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
       status: 404,
       body: { code: 'CHANNEL_NOT_FOUND' },
     });
-    await app.close();
   });
 
   it('every WhatsApp message type reaches agents with its kind and content; a contact’s edit and revoke change the stored message', async () => {

@@ -48,12 +48,14 @@ describe('chat4all-relay CLI', () => {
 
   it('refuses to start in production without an app secret, naming the key', async () => {
     const relay = cli(['start'], { NODE_ENV: 'production', CHAT4ALL_DATA_DIR: dataDir(), CHAT4ALL_PORT: '0' });
+    children.push(relay.child);
     expect(await relay.exited).toBe(1);
     expect(relay.output()).toMatch(/auth\.appSecret: is required when NODE_ENV=production/);
   });
 
   it('refuses a bad env value, naming the key and the variable', async () => {
     const relay = cli(['start'], { CHAT4ALL_DATA_DIR: dataDir(), CHAT4ALL_PORT: 'eighty' });
+    children.push(relay.child);
     expect(await relay.exited).toBe(1);
     expect(relay.output()).toContain('Invalid configuration: port (from CHAT4ALL_PORT)');
   });

@@ -317,6 +317,11 @@ export async function appReceiver(statuses: number[] = []) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     received,
@@ -324,10 +329,7 @@ export async function appReceiver(statuses: number[] = []) {
       while (!predicate(received)) await new Promise<void>((resolve) => waiters.push(resolve));
       return received;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

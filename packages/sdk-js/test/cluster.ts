@@ -81,8 +81,16 @@ export async function cluster(size: number, options: { redisUrl?: string; env?: 
   };
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const nodes = ports.map((port) => relayProcess(port, dataDir, env));
-  await Promise.all(nodes.map((node) => node.ready));
-  const lb = await balancer(ports);
+  // A node that fails to start takes the others down with it, so none outlives the test.
+  const lb = await Promise.all(nodes.map((node) => node.ready))
+    .then(() => balancer(ports))
+    .catch(async (error: unknown) => {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await dropSchemas([schema]);
+      await deleteKeys(keyPrefix, options.redisUrl);
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    });
   const sql = postgres(POSTGRES_URL, { max: 2, onnotice: () => {}, connection: { search_path: schema } });
   return {
     url: lb.url,

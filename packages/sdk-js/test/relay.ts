@@ -25,14 +25,23 @@ export async function startRelay(options: { port?: number; dataDir?: string; con
     ...options.config,
     auth: { appSecret: APP_SECRET, apiKey: API_KEY },
   });
-  const url = await relay.listen();
+  const url = await relay.listen().catch(async (error: unknown) => {
+    await relay.close();
+    throw error;
+  });
+  const remove = () => rmSync(dataDir, { recursive: true, force: true });
   return {
     relay,
     url,
     dataDir,
     port: Number(new URL(url).port),
     close: () => relay.close(),
-    remove: () => rmSync(dataDir, { recursive: true, force: true }),
+    remove,
+    /** Closes the relay and deletes its data dir, for `await using`. */
+    async [Symbol.asyncDispose]() {
+      await relay.close();
+      remove();
+    },
   };
 }
 

@@ -236,7 +236,7 @@ describe('sdk-react hooks against the real relay', () => {
   });
 
   it('shows where a message stands on a contact’s channel with useChannelDeliveries and ChannelStatus', async () => {
-    const inbox = await startRelay({
+    await using inbox = await startRelay({
       config: { channels: [{ id: 'loop', type: 'loopback', members: ['agent'], statusDelayMs: 20 }], dispatch: { pollIntervalMs: 20 } },
     });
     const agent = makeClient(inbox.url, await userToken(inbox.url, 'agent'));
@@ -253,12 +253,10 @@ describe('sdk-react hooks against the real relay', () => {
     expect(screen.getByTitle('Loopback: read').textContent).toBe('Loopback · read');
     cleanup();
     agent.close();
-    await inbox.close();
-    inbox.remove();
   });
 
   it('tells a composer what a contact can be sent now with useChannelPolicies', async () => {
-    const inbox = await startRelay({ config: { channels: [{ id: 'loop', type: 'loopback', members: ['agent'] }] } });
+    await using inbox = await startRelay({ config: { channels: [{ id: 'loop', type: 'loopback', members: ['agent'] }] } });
     const agent = makeClient(inbox.url, await userToken(inbox.url, 'agent'));
     await agent.connect();
     const added = await fetch(`${inbox.url}/v1/contacts`, {
@@ -271,7 +269,5 @@ describe('sdk-react hooks against the real relay', () => {
     await waitFor(() => expect(screen.getByTestId('policy').textContent).toBe('loopback always 65536'));
     cleanup();
     agent.close();
-    await inbox.close();
-    inbox.remove();
   });
 });
