@@ -22,5 +22,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // `testing/cli.ts` finds the package's CLI from its own URL, in the CommonJS build too.
+  shims: true,
   external: ['vitest', 'postgres', 'ioredis', '@tus/s3-store'],
 });
