@@ -1,5 +1,5 @@
 import type { ClientFrame, ClientFrameResults, ServerFrame } from '@chat4all/protocol';
-import { ERROR_CODES } from '@chat4all/protocol/errors';
+import { ERROR_RULES } from '@chat4all/protocol/errors';
 import { PROTOCOL_VERSION } from '@chat4all/protocol/version';
 import { Chat4AllError, errorCodeOfClose, FATAL_CLOSE_CODES } from '../errors.js';
 import { Store } from '../store.js';
@@ -178,13 +178,13 @@ export class Socket {
       this.#dispatch('fatal');
       return;
     }
-    if (code === ERROR_CODES.TOKEN_EXPIRED.closeCode || code === ERROR_CODES.UNAUTHENTICATED.closeCode) {
+    if (code === ERROR_RULES.TOKEN_EXPIRED.closeCode || code === ERROR_RULES.UNAUTHENTICATED.closeCode) {
       // A fresh token is worth one immediate try; refused the same way twice in a row, the token source is broken.
       this.#refreshToken = true;
       if (code === this.#lastAuthClose) {
         this.#fatal = new Chat4AllError(
-          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
-          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'The token provider gave an expired token again' : 'The relay refused the token',
+          code === ERROR_RULES.TOKEN_EXPIRED.closeCode ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
+          code === ERROR_RULES.TOKEN_EXPIRED.closeCode ? 'The token provider gave an expired token again' : 'The relay refused the token',
           { retryable: false },
         );
         this.#dispatch('fatal');
