@@ -33,3 +33,9 @@ export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 export function errorCodeOfClose(closeCode: number): ErrorCode | undefined {
   return (Object.keys(ERROR_RULES) as ErrorCode[]).find((code) => ERROR_RULES[code].closeCode === closeCode);
 }
+
+/** The wait an error asks for (`details.retryAfterMs`), if it names one. */
+export function hintedWait(error: Chat4AllError): number | undefined {
+  const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof hinted === 'number' ? hinted : undefined;
+}
