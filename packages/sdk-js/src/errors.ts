@@ -1,5 +1,5 @@
 // The catalogue alone: importing the package root would bring the JSON Schemas into the bundle.
-import { ERROR_CODES, type ErrorBody, type ErrorCode, isErrorCode } from '@chat4all/protocol/errors';
+import { ERROR_RULES, type ErrorBody, type ErrorCode, isErrorCode } from '@chat4all/protocol/errors';
 
 /** The one error type of the SDK: a relay error code (or a client-side one), with whether retrying can help. */
 export class Chat4AllError extends Error {
@@ -12,8 +12,8 @@ export class Chat4AllError extends Error {
   constructor(code: Chat4AllError['code'], message: string, options: { retryable?: boolean; details?: unknown; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.code = code;
-    this.status = isErrorCode(code) ? ERROR_CODES[code].status : null;
-    this.retryable = options.retryable ?? (isErrorCode(code) ? ERROR_CODES[code].retryable : true);
+    this.status = isErrorCode(code) ? ERROR_RULES[code].status : null;
+    this.retryable = options.retryable ?? (isErrorCode(code) ? ERROR_RULES[code].retryable : true);
     this.details = options.details;
   }
 
@@ -24,12 +24,18 @@ export class Chat4AllError extends Error {
 
 /** Close codes after which reconnecting with the same client cannot succeed (a revoked login needs a new sign-in). */
 export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  ERROR_CODES.PROTOCOL_VERSION_UNSUPPORTED.closeCode,
-  ERROR_CODES.ORIGIN_NOT_ALLOWED.closeCode,
-  ERROR_CODES.SESSION_REVOKED.closeCode,
+  ERROR_RULES.PROTOCOL_VERSION_UNSUPPORTED.closeCode,
+  ERROR_RULES.ORIGIN_NOT_ALLOWED.closeCode,
+  ERROR_RULES.SESSION_REVOKED.closeCode,
 ]);
 
 /** The error code a close code stands for, from the catalogue. */
 export function errorCodeOfClose(closeCode: number): ErrorCode | undefined {
-  return (Object.keys(ERROR_CODES) as ErrorCode[]).find((code) => ERROR_CODES[code].closeCode === closeCode);
+  return (Object.keys(ERROR_RULES) as ErrorCode[]).find((code) => ERROR_RULES[code].closeCode === closeCode);
+}
+
+/** The wait an error asks for (`details.retryAfterMs`), if it names one. */
+export function hintedWait(error: Chat4AllError): number | undefined {
+  const hinted = (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof hinted === 'number' ? hinted : undefined;
 }

@@ -18,12 +18,15 @@ interface Link {
 export class FileLinks {
   readonly #links = new Map<string, Promise<Link>>();
   readonly #stores = new Map<string, ReadableStore<string | null>>();
+  readonly #request: (uploadId: string) => Promise<{ url: string; expiresAt: string }>;
+  readonly #baseUrl: string;
+  readonly #now: () => number;
 
-  constructor(
-    private readonly request: (uploadId: string) => Promise<{ url: string; expiresAt: string }>,
-    private readonly baseUrl: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(request: (uploadId: string) => Promise<{ url: string; expiresAt: string }>, baseUrl: string, now: () => number = Date.now) {
+    this.#request = request;
+    this.#baseUrl = baseUrl;
+    this.#now = now;
+  }
 
   /** The file's current link (absolute URL). */
   async url(uploadId: string): Promise<string> {
@@ -47,12 +50,12 @@ export class FileLinks {
   }
 
   #fresh(link: Link): boolean {
-    return link.expiresAt - this.now() > RENEW_MARGIN_MS;
+    return link.expiresAt - this.#now() > RENEW_MARGIN_MS;
   }
 
   #fetch(uploadId: string): Promise<Link> {
-    const pending = this.request(uploadId).then(({ url, expiresAt }) => ({
-      url: `${this.baseUrl}${url}`,
+    const pending = this.#request(uploadId).then(({ url, expiresAt }) => ({
+      url: `${this.#baseUrl}${url}`,
       expiresAt: Date.parse(expiresAt),
     }));
     this.#links.set(uploadId, pending);
@@ -60,7 +63,7 @@ export class FileLinks {
       if (this.#links.get(uploadId) === pending) this.#links.delete(uploadId);
     };
     // A failed request is forgotten at once, so the next asks again; a link once it has expired.
-    pending.then((link) => unref(setTimeout(forget, Math.max(0, link.expiresAt - this.now()))), forget);
+    pending.then((link) => unref(setTimeout(forget, Math.max(0, link.expiresAt - this.#now()))), forget);
     return pending;
   }
 
@@ -73,7 +76,7 @@ export class FileLinks {
         (link) => {
           value.set(link.url);
           clearTimeout(timer);
-          if (listeners > 0) timer = setTimeout(refresh, Math.max(1_000, link.expiresAt - this.now() - RENEW_MARGIN_MS));
+          if (listeners > 0) timer = setTimeout(refresh, Math.max(1_000, link.expiresAt - this.#now() - RENEW_MARGIN_MS));
         },
         () => {
           // Not a member any more, or offline: the UI keeps showing no link; a new subscriber asks again.

@@ -20,16 +20,7 @@ export type {
   TypingEvent,
   UploadInfo,
 } from '@chat4all/protocol';
-export {
-  Chat4AllClient,
-  type ChatMessage,
-  type ChatReaction,
-  type ClientEvents,
-  type ClientOptions,
-  createClient,
-  type Logger,
-  type MessageStatus,
-} from './client.js';
+export { Chat4AllClient, createClient } from './client.js';
 export {
   type BackoffOptions,
   backoffDelay,
@@ -40,6 +31,10 @@ export {
 } from './connection/machine.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
+export type { ClientEvents } from './events.js';
+export type { MessageStatus } from './messages/status.js';
+export type { ChatMessage, ChatReaction } from './messages/views.js';
+export type { ClientOptions, Logger } from './options.js';
 export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
 export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 export type { ReadableStore } from './store.js';

@@ -1,111 +1,175 @@
-import type { ChannelDelivery, Conversation, Member, Message, ServerFrame } from '@chat4all/protocol';
+import type { ChannelDelivery, Conversation, ConversationEvent, Member, Message } from '@chat4all/protocol';
 import { Store } from '../store.js';
+
+/**
+ * What the client holds of one conversation: its messages by seq (deduplicated by seq, holes
+ * filled as they arrive), members with their receipt horizons, channel deliveries by message,
+ * and its resume cursor. Immutable: every change is a new state made by `reduceConversation`.
+ */
+export interface ConversationState {
+  readonly id: string;
+  readonly conversation: Conversation | null;
+  readonly members: ReadonlyMap<string, Member>;
+  /** Ascending by seq. */
+  readonly messages: readonly Message[];
+  /** Highest seq held with no hole below it (from where the client started holding). */
+  readonly seq: number;
+  readonly eventSeq: number;
+  /** Channel deliveries by message, one per contact; a message's array is replaced only when one of them changes. */
+  readonly deliveries: ReadonlyMap<string, readonly ChannelDelivery[]>;
+  /** Bumped when members, horizons or deliveries change, so views check the statuses they derived again. */
+  readonly version: number;
+}
+
+/**
+ * A change to a conversation: a frame of its own, or what the client learnt by asking —
+ * messages (a history page, its own message acked, an edit's answer), deliveries, or a
+ * `recheck` when the views' inputs changed outside the conversation (the user became known).
+ */
+export type ConversationAction =
+  | ConversationEvent
+  | { type: 'messages'; messages: readonly Message[] }
+  | { type: 'deliveries'; deliveries: readonly ChannelDelivery[] }
+  | { type: 'recheck' };
 
 const NO_DELIVERIES: readonly ChannelDelivery[] = [];
 
-/**
- * What the client holds of one conversation: its messages by seq (deduplicated by id,
- * holes filled as they arrive), members with their receipt horizons, and its resume cursor.
- */
-export class ConversationCache {
-  conversation: Conversation | null = null;
-  readonly members = new Map<string, Member>();
-  /** Ascending by seq; a new array on every change. */
-  readonly messages = new Store<readonly Message[]>([]);
-  /** Highest seq held with no hole below it (from where the client started holding). */
-  seq = 0;
-  eventSeq = 0;
-  /** Bumped when members or horizons change, so derived views recompute. */
-  readonly version = new Store(0);
-  readonly #bySeq = new Map<number, Message>();
-  readonly #seqById = new Map<string, number>();
-  /** Channel deliveries by message, by contact; the array is replaced only when one of them changes. */
-  readonly #deliveries = new Map<string, readonly ChannelDelivery[]>();
+export function emptyConversation(id: string): ConversationState {
+  return { id, conversation: null, members: new Map(), messages: [], seq: 0, eventSeq: 0, deliveries: new Map(), version: 0 };
+}
 
-  constructor(readonly id: string) {}
+export function deliveriesOf(state: ConversationState, messageId: string): readonly ChannelDelivery[] {
+  return state.deliveries.get(messageId) ?? NO_DELIVERIES;
+}
 
-  /** Starts holding from a snapshot: older history is paged in on demand. */
-  adopt(conversation: Conversation, members: readonly Member[]): void {
-    this.conversation = conversation;
-    for (const member of members) this.members.set(member.userId, member);
-    this.seq = Math.max(this.seq, conversation.lastSeq);
-    this.eventSeq = Math.max(this.eventSeq, conversation.lastEventSeq);
-    this.#touch();
-  }
-
-  upsertMessages(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    for (const message of messages) {
-      this.#bySeq.set(message.seq, message);
-      this.#seqById.set(message.id, message.seq);
+/** The state after an action; the same state when the action changes nothing. */
+export function reduceConversation(state: ConversationState, action: ConversationAction): ConversationState {
+  switch (action.type) {
+    case 'conversation.created': {
+      // Starts holding from a snapshot: older history is paged in on demand.
+      const members = new Map(state.members);
+      for (const member of action.members) members.set(member.userId, member);
+      const { conversation } = action;
+      const seq = Math.max(state.seq, conversation.lastSeq);
+      return touched({ ...state, conversation, members, seq, eventSeq: Math.max(state.eventSeq, conversation.lastEventSeq) });
     }
-    while (this.#bySeq.has(this.seq + 1)) this.seq++;
-    this.messages.set([...this.#bySeq.values()].sort((a, b) => a.seq - b.seq));
+    case 'messages':
+      return withMessages(state, action.messages);
+    case 'message.created':
+      return withMessages(state, [action.message]);
+    case 'message.updated':
+    case 'message.deleted': {
+      const next = afterEvent(state, action.eventSeq);
+      return indexOfSeq(state.messages, action.message.seq) >= 0 ? withMessages(next, [action.message]) : next;
+    }
+    case 'reaction.updated': {
+      const next = afterEvent(state, action.eventSeq);
+      const held = findById(state.messages, action.messageId);
+      return held ? withMessages(next, [{ ...held, reactions: action.reactions }]) : next;
+    }
+    case 'receipt': {
+      const member = state.members.get(action.userId);
+      const members = member
+        ? new Map(state.members).set(action.userId, { ...member, deliveredSeq: action.deliveredSeq, readSeq: action.readSeq })
+        : state.members;
+      return touched({ ...afterEvent(state, action.eventSeq), members });
+    }
+    case 'member.added':
+    case 'member.updated':
+      return touched({ ...afterEvent(state, action.eventSeq), members: new Map(state.members).set(action.member.userId, action.member) });
+    case 'member.removed': {
+      const members = new Map(state.members);
+      members.delete(action.userId);
+      return touched({ ...afterEvent(state, action.eventSeq), members });
+    }
+    case 'delivery.updated':
+      return withDeliveries(afterEvent(state, action.eventSeq), [action.delivery]);
+    case 'deliveries':
+      return withDeliveries(state, action.deliveries);
+    case 'conversation.updated':
+      return touched({ ...afterEvent(state, action.eventSeq), conversation: action.conversation });
+    case 'recheck':
+      return touched(state);
   }
+}
 
-  deliveriesOf(messageId: string): readonly ChannelDelivery[] {
-    return this.#deliveries.get(messageId) ?? NO_DELIVERIES;
+function touched(state: ConversationState): ConversationState {
+  return { ...state, version: state.version + 1 };
+}
+
+function afterEvent(state: ConversationState, eventSeq: number | undefined): ConversationState {
+  return eventSeq === undefined || eventSeq <= state.eventSeq ? state : { ...state, eventSeq };
+}
+
+function withMessages(state: ConversationState, incoming: readonly Message[]): ConversationState {
+  const first = incoming[0];
+  if (!first) return state;
+  const newest = state.messages.at(-1);
+  let messages: Message[];
+  if (incoming.length === 1 && (!newest || first.seq > newest.seq)) {
+    // The common case, a new message after the newest held: no sort.
+    messages = [...state.messages, first];
+  } else {
+    const bySeq = new Map(state.messages.map((message) => [message.seq, message]));
+    for (const message of incoming) bySeq.set(message.seq, message);
+    messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
+  return { ...state, messages, seq: contiguousFrom(messages, state.seq) };
+}
 
-  /** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */
-  upsertDelivery(delivery: ChannelDelivery): void {
-    const list = this.#deliveries.get(delivery.messageId) ?? NO_DELIVERIES;
+/** The highest seq reached from `seq` through messages held one after the other. */
+function contiguousFrom(messages: readonly Message[], seq: number): number {
+  let index = indexOfSeq(messages, seq + 1);
+  let reached = seq;
+  while (index >= 0 && messages[index]?.seq === reached + 1) {
+    reached++;
+    index++;
+  }
+  return reached;
+}
+
+/** Binary search over messages ascending by seq; -1 when none has it. */
+function indexOfSeq(messages: readonly Message[], seq: number): number {
+  let low = 0;
+  let high = messages.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const at = (messages[middle] as Message).seq;
+    if (at === seq) return middle;
+    if (at < seq) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/** From the newest back: reactions mostly land on recent messages. */
+function findById(messages: readonly Message[], id: string): Message | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.id === id) return messages[i];
+  return undefined;
+}
+
+/** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */
+function withDeliveries(state: ConversationState, incoming: readonly ChannelDelivery[]): ConversationState {
+  let deliveries: Map<string, readonly ChannelDelivery[]> | undefined;
+  for (const delivery of incoming) {
+    const list = (deliveries ?? state.deliveries).get(delivery.messageId) ?? NO_DELIVERIES;
     const held = list.find((d) => d.contactId === delivery.contactId);
-    if (held && (held.updatedAt > delivery.updatedAt || held.history.length > delivery.history.length)) return;
-    this.#deliveries.set(delivery.messageId, [...list.filter((d) => d !== held), delivery]);
-    this.#touch();
+    if (held && (held.updatedAt > delivery.updatedAt || held.history.length > delivery.history.length)) continue;
+    deliveries ??= new Map(state.deliveries);
+    deliveries.set(delivery.messageId, [...list.filter((d) => d !== held), delivery]);
+  }
+  return deliveries ? touched({ ...state, deliveries }) : state;
+}
+
+/** One conversation's state as a store; it changes only through `dispatch`. */
+export class ConversationCache {
+  readonly state: Store<ConversationState>;
+
+  constructor(readonly id: string) {
+    this.state = new Store(emptyConversation(id));
   }
 
-  apply(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'message.created':
-        this.upsertMessages([frame.message]);
-        break;
-      case 'message.updated':
-      case 'message.deleted':
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        if (this.#bySeq.has(frame.message.seq)) this.upsertMessages([frame.message]);
-        break;
-      case 'reaction.updated': {
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        const seq = this.#seqById.get(frame.messageId);
-        const held = seq === undefined ? undefined : this.#bySeq.get(seq);
-        if (held) this.upsertMessages([{ ...held, reactions: frame.reactions }]);
-        break;
-      }
-      case 'receipt': {
-        const member = this.members.get(frame.userId);
-        if (member) this.members.set(frame.userId, { ...member, deliveredSeq: frame.deliveredSeq, readSeq: frame.readSeq });
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        this.#touch();
-        break;
-      }
-      case 'member.added':
-      case 'member.updated':
-        this.members.set(frame.member.userId, frame.member);
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        this.#touch();
-        break;
-      case 'member.removed':
-        this.members.delete(frame.userId);
-        if (frame.eventSeq !== undefined) this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        this.#touch();
-        break;
-      case 'delivery.updated':
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        this.upsertDelivery(frame.delivery);
-        break;
-      case 'conversation.updated':
-        this.conversation = frame.conversation;
-        this.eventSeq = Math.max(this.eventSeq, frame.eventSeq);
-        this.#touch();
-        break;
-      default:
-        break;
-    }
-  }
-
-  #touch(): void {
-    this.version.set(this.version.getSnapshot() + 1);
+  dispatch(action: ConversationAction): void {
+    this.state.set(reduceConversation(this.state.getSnapshot(), action));
   }
 }

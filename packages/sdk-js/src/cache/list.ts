@@ -1,4 +1,7 @@
-import type { ConversationSummary, ServerFrame } from '@chat4all/protocol';
+import type { ConversationPage, ConversationSummary, ServerFrame } from '@chat4all/protocol';
+import type { ConnectionState } from '../connection/machine.js';
+import type { Rest } from '../rest.js';
+import { type ReadableStore, Store } from '../store.js';
 
 /** Most recent activity first, then by id, as the relay orders the list. */
 function byActivity(a: ConversationSummary, b: ConversationSummary): number {
@@ -54,5 +57,50 @@ export function applyToList(
     }
     default:
       return null;
+  }
+}
+
+/**
+ * The user's conversation list and its unread total. It follows what frames it can by itself
+ * (`applyToList`); for the rest, and after every resume, it asks the relay, which has last
+ * messages and unread counts exact: one call per burst of changes.
+ */
+export class ConversationList {
+  readonly list = new Store<readonly ConversationSummary[]>([]);
+  readonly unreadTotal = new Store(0);
+  #refresh: ReturnType<typeof setTimeout> | undefined;
+  readonly #rest: Rest;
+  readonly #warn: (message: string, error: unknown) => void;
+
+  constructor(rest: Rest, connection: ReadableStore<ConnectionState>, warn: (message: string, error: unknown) => void) {
+    this.#rest = rest;
+    this.#warn = warn;
+    this.list.subscribe(() => this.unreadTotal.set(this.list.getSnapshot().reduce((sum, c) => sum + c.unreadCount, 0)));
+    // Connected means resumed: what changed while away is in the relay's list.
+    connection.subscribe(() => {
+      if (connection.getSnapshot() === 'connected') this.refreshSoon(0);
+    });
+  }
+
+  follow(frame: ServerFrame, userId: string | null): void {
+    const list = this.list.getSnapshot();
+    const next = applyToList(list, frame, userId);
+    if (next === null) this.refreshSoon(100);
+    else this.list.set(next);
+  }
+
+  refreshSoon(delayMs: number): void {
+    if (this.#refresh) return;
+    this.#refresh = setTimeout(() => {
+      this.#refresh = undefined;
+      this.#rest.request<ConversationPage>('GET', '/v1/conversations?limit=100').then(
+        (page) => this.list.set(page.conversations),
+        (error: unknown) => this.#warn('conversation list refresh failed', error),
+      );
+    }, delayMs);
+  }
+
+  close(): void {
+    clearTimeout(this.#refresh);
   }
 }

@@ -1,5 +1,5 @@
 import type { ClientFrame, ClientFrameResults, ServerFrame } from '@chat4all/protocol';
-import { ERROR_CODES } from '@chat4all/protocol/errors';
+import { ERROR_RULES } from '@chat4all/protocol/errors';
 import { PROTOCOL_VERSION } from '@chat4all/protocol/version';
 import { Chat4AllError, errorCodeOfClose, FATAL_CLOSE_CODES } from '../errors.js';
 import { Store } from '../store.js';
@@ -63,8 +63,11 @@ export class Socket {
   /** The auth close code of the last attempt that got no welcome: the same one twice in a row is fatal. */
   #lastAuthClose: number | null = null;
   #fatal: Chat4AllError | null = null;
+  readonly #options: SocketOptions;
 
-  constructor(private readonly options: SocketOptions) {}
+  constructor(options: SocketOptions) {
+    this.#options = options;
+  }
 
   get fatalError(): Chat4AllError | null {
     return this.#fatal;
@@ -76,6 +79,25 @@ export class Socket {
 
   close(): void {
     this.#dispatch('close');
+  }
+
+  /** Connects; resolves once connected (welcome and resume done), rejects once closed for good. */
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const state = this.state.getSnapshot();
+        if (state === 'connected') {
+          unsubscribe();
+          resolve();
+        } else if (state === 'closed') {
+          unsubscribe();
+          reject(this.#fatal ?? new Chat4AllError('CLIENT_CLOSED', 'The client was closed'));
+        }
+      };
+      const unsubscribe = this.state.subscribe(check);
+      this.connect();
+      check();
+    });
   }
 
   /** Skips the rest of a backoff wait (the page became visible again, the user asked). */
@@ -117,7 +139,7 @@ export class Socket {
   async #open(): Promise<void> {
     let token: string;
     try {
-      token = await this.options.token(this.#refreshToken);
+      token = await this.#options.token(this.#refreshToken);
     } catch (error) {
       this.#fatal = new Chat4AllError('UNAUTHENTICATED', 'The token provider failed', { cause: error, retryable: false });
       this.#dispatch('fatal');
@@ -125,7 +147,7 @@ export class Socket {
     }
     this.#refreshToken = false;
     if (this.state.getSnapshot() !== 'connecting') return;
-    const WebSocketImpl = this.options.WebSocket();
+    const WebSocketImpl = this.#options.WebSocket();
     if (!WebSocketImpl) {
       this.#fatal = new Chat4AllError(
         'BAD_REQUEST',
@@ -135,7 +157,7 @@ export class Socket {
       this.#dispatch('fatal');
       return;
     }
-    const base = this.options.url.replace(/^http/, 'ws').replace(/\/$/, '');
+    const base = this.#options.url.replace(/^http/, 'ws').replace(/\/$/, '');
     const socket = new WebSocketImpl(`${base}/v1/ws?v=${PROTOCOL_VERSION}&resume=1&access_token=${encodeURIComponent(token)}`);
     this.#socket = socket;
     socket.onmessage = (event) => this.#onMessage(socket, String(event.data));
@@ -150,7 +172,7 @@ export class Socket {
       this.#lastAuthClose = null;
       this.#startHeartbeat(frame.heartbeatIntervalMs);
       this.#scheduleRenewal(socket, frame.tokenExpiresAt);
-      this.options.onOpen(frame).then(
+      this.#options.onOpen(frame).then(
         () => {
           if (socket === this.#socket) this.#dispatch('opened');
         },
@@ -167,7 +189,7 @@ export class Socket {
         return;
       }
     }
-    this.options.onFrame(frame);
+    this.#options.onFrame(frame);
   }
 
   #onClose(socket: WebSocketLike, code: number): void {
@@ -178,13 +200,13 @@ export class Socket {
       this.#dispatch('fatal');
       return;
     }
-    if (code === ERROR_CODES.TOKEN_EXPIRED.closeCode || code === ERROR_CODES.UNAUTHENTICATED.closeCode) {
+    if (code === ERROR_RULES.TOKEN_EXPIRED.closeCode || code === ERROR_RULES.UNAUTHENTICATED.closeCode) {
       // A fresh token is worth one immediate try; refused the same way twice in a row, the token source is broken.
       this.#refreshToken = true;
       if (code === this.#lastAuthClose) {
         this.#fatal = new Chat4AllError(
-          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
-          code === ERROR_CODES.TOKEN_EXPIRED.closeCode ? 'The token provider gave an expired token again' : 'The relay refused the token',
+          code === ERROR_RULES.TOKEN_EXPIRED.closeCode ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
+          code === ERROR_RULES.TOKEN_EXPIRED.closeCode ? 'The token provider gave an expired token again' : 'The relay refused the token',
           { retryable: false },
         );
         this.#dispatch('fatal');
@@ -198,7 +220,7 @@ export class Socket {
 
   #scheduleRetry(): void {
     clearTimeout(this.#retryTimer);
-    const delay = this.#refreshToken && this.#attempt === 0 ? 0 : backoffDelay(this.#attempt, this.options.backoff);
+    const delay = this.#refreshToken && this.#attempt === 0 ? 0 : backoffDelay(this.#attempt, this.#options.backoff);
     this.#attempt++;
     this.#retryTimer = setTimeout(() => this.#dispatch('retry'), delay);
   }
@@ -219,7 +241,7 @@ export class Socket {
 
   async #renew(socket: WebSocketLike, current: number): Promise<void> {
     if (socket !== this.#socket) return;
-    const token = await this.options.token(true);
+    const token = await this.#options.token(true);
     if (socket !== this.#socket) return;
     const { expiresAt } = await this.request({ type: 'auth', token });
     if (socket === this.#socket) this.#scheduleRenewal(socket, expiresAt, current);

@@ -32,12 +32,15 @@ export class Outbox {
   /** Conversations with a flush loop running. */
   readonly #flushing = new Set<string>();
   #loaded: Promise<void> | null = null;
+  readonly #options: OutboxOptions;
 
-  constructor(private readonly options: OutboxOptions) {}
+  constructor(options: OutboxOptions) {
+    this.#options = options;
+  }
 
   /** Reads what a previous session left behind. */
   load(): Promise<void> {
-    this.#loaded ??= this.options.storage.load().then((entries) => {
+    this.#loaded ??= this.#options.storage.load().then((entries) => {
       const merged = new Map(this.entries.getSnapshot().map((entry) => [entry.id, entry]));
       for (const entry of entries) merged.set(entry.id, entry);
       const sorted = [...merged.values()].sort((a, b) => a.order - b.order);
@@ -52,7 +55,7 @@ export class Outbox {
   async add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
     await this.load();
     const full: OutboxEntry = { ...entry, order: this.#order++, status: 'pending' };
-    await this.options.storage.put(full);
+    await this.#options.storage.put(full);
     this.#replace(full.id, full);
     this.#kick(full.conversationId);
     return full;
@@ -69,7 +72,7 @@ export class Outbox {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (!entry) return;
     const next: OutboxEntry = { ...entry, ...patch };
-    await this.options.storage.put(next);
+    await this.#options.storage.put(next);
     this.#replace(id, next);
     this.#kick(entry.conversationId);
   }
@@ -79,7 +82,7 @@ export class Outbox {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (!entry) return;
     const failed: OutboxEntry = { ...entry, status: 'failed', error };
-    await this.options.storage.put(failed);
+    await this.#options.storage.put(failed);
     this.#replace(id, failed);
   }
 
@@ -88,7 +91,7 @@ export class Outbox {
     if (entry?.status !== 'failed') return;
     const pending: OutboxEntry = { ...entry, status: 'pending' };
     delete pending.error;
-    await this.options.storage.put(pending);
+    await this.#options.storage.put(pending);
     this.#replace(id, pending);
     this.#kick(entry.conversationId);
   }
@@ -97,7 +100,7 @@ export class Outbox {
   async cancel(id: string): Promise<void> {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (!entry || (entry.status !== 'failed' && !(entry.file && !entry.file.attachment))) return;
-    await this.options.storage.delete(id);
+    await this.#options.storage.delete(id);
     this.#replace(id, null);
     // The entries it held back can go now.
     this.#kick(entry.conversationId);
@@ -119,9 +122,9 @@ export class Outbox {
       // A file message waits for its upload; `update()` starts the flush again when it is done.
       if (next.file && !next.file.attachment) return;
       try {
-        const ack = await this.options.send(next);
-        this.options.onSent(next, ack);
-        await this.options.storage.delete(next.id);
+        const ack = await this.#options.send(next);
+        this.#options.onSent(next, ack);
+        await this.#options.storage.delete(next.id);
         this.#replace(next.id, null);
         attempt = 0;
       } catch (error) {
@@ -130,9 +133,9 @@ export class Outbox {
         // Counted in a row: any other answer in between starts the count again.
         internal =
           failure.code === 'INTERNAL' ? { id: next.id, count: internal.id === next.id ? internal.count + 1 : 1 } : { id: '', count: 0 };
-        const givingUp = failure.code === 'INTERNAL' && internal.count >= this.options.maxInternalErrors;
+        const givingUp = failure.code === 'INTERNAL' && internal.count >= this.#options.maxInternalErrors;
         if (failure.retryable && !givingUp) {
-          await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs(failure, attempt++)));
+          await new Promise((resolve) => setTimeout(resolve, this.#options.retryDelayMs(failure, attempt++)));
           continue;
         }
         const failed: OutboxEntry = {
@@ -140,7 +143,7 @@ export class Outbox {
           status: 'failed',
           error: { code: failure.code, message: failure.message, retryable: failure.retryable },
         };
-        await this.options.storage.put(failed);
+        await this.#options.storage.put(failed);
         this.#replace(next.id, failed);
         return;
       }

@@ -1,0 +1,186 @@
+import type { ChannelDelivery, Conversation, Member, Message } from '@chat4all/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { ConversationCache, type ConversationState, deliveriesOf, emptyConversation, reduceConversation } from './conversation.js';
+
+const message = (seq: number, text = `m${seq}`): Message => ({
+  id: `m-${seq}`,
+  conversationId: 'c1',
+  seq,
+  kind: 'text',
+  senderId: 'u1',
+  text,
+  metadata: {},
+  attachment: null,
+  content: null,
+  replyTo: null,
+  reactions: [],
+  createdAt: '2026-12-01T10:00:00.000Z',
+  editedAt: null,
+  deletedAt: null,
+});
+const member = (userId: string, deliveredSeq = 0, readSeq = 0): Member => ({
+  userId,
+  role: 'member',
+  joinedAt: '2026-12-01T10:00:00.000Z',
+  deliveredSeq,
+  readSeq,
+});
+const conversation = (lastSeq: number, lastEventSeq: number): Conversation => ({
+  id: 'c1',
+  type: 'group',
+  title: null,
+  avatarUrl: null,
+  metadata: {},
+  createdAt: '2026-12-01T10:00:00.000Z',
+  lastActivityAt: '2026-12-01T10:00:00.000Z',
+  lastSeq,
+  lastEventSeq,
+});
+const delivery = (messageId: string, contactId: string, updatedAt: string, status: ChannelDelivery['status'] = 'sent') =>
+  ({ messageId, contactId, updatedAt, status, history: [] }) as unknown as ChannelDelivery;
+
+const withMessages = (...seqs: number[]): ConversationState =>
+  reduceConversation(emptyConversation('c1'), { type: 'messages', messages: seqs.map((seq) => message(seq)) });
+
+describe('reduceConversation', () => {
+  it('conversation.created adopts the snapshot: cursor, members, a new version', () => {
+    const state = reduceConversation(emptyConversation('c1'), {
+      type: 'conversation.created',
+      conversation: conversation(7, 3),
+      members: [member('u1'), member('u2')],
+    });
+    expect(state).toMatchObject({ seq: 7, eventSeq: 3, version: 1, conversation: { id: 'c1' } });
+    expect([...state.members.keys()]).toEqual(['u1', 'u2']);
+  });
+
+  it('messages are held by seq, in order, and the cursor stops at the first hole', () => {
+    const state = withMessages(3, 1, 2, 5);
+    expect(state.messages.map((m) => m.seq)).toEqual([1, 2, 3, 5]);
+    expect(state.seq).toBe(3);
+    const filled = reduceConversation(state, { type: 'messages', messages: [message(4), message(2, 'again')] });
+    expect(filled.seq).toBe(5);
+    expect(filled.messages.map((m) => m.text)).toEqual(['m1', 'again', 'm3', 'm4', 'm5']);
+    expect(reduceConversation(filled, { type: 'messages', messages: [] })).toBe(filled);
+  });
+
+  it('message.created appends after the newest and moves the cursor', () => {
+    const state = reduceConversation(withMessages(1), { type: 'message.created', message: message(2) });
+    expect(state.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(state.seq).toBe(2);
+  });
+
+  it.each(['message.updated', 'message.deleted'] as const)('%s replaces a held message and skips one not held', (type) => {
+    const state = withMessages(1, 2);
+    const changed = reduceConversation(state, { type, message: message(2, 'changed'), eventSeq: 4 });
+    expect(changed.messages[1]?.text).toBe('changed');
+    expect(changed.messages[0]).toBe(state.messages[0]);
+    expect(changed.eventSeq).toBe(4);
+    const skipped = reduceConversation(state, { type, message: message(9), eventSeq: 5 });
+    expect(skipped.messages).toBe(state.messages);
+    expect(skipped.eventSeq).toBe(5);
+  });
+
+  it('reaction.updated sets a held message reactions', () => {
+    const reactions = [{ key: '👍', count: 1, userIds: ['u2'] }];
+    const state = reduceConversation(withMessages(1, 2), {
+      type: 'reaction.updated',
+      conversationId: 'c1',
+      messageId: 'm-1',
+      userId: 'u2',
+      reactions,
+      eventSeq: 2,
+    });
+    expect(state.messages[0]?.reactions).toEqual(reactions);
+    expect(state.eventSeq).toBe(2);
+  });
+
+  it('receipt moves a member horizon and the version, and never the event cursor back', () => {
+    const adopted = reduceConversation(emptyConversation('c1'), {
+      type: 'conversation.created',
+      conversation: conversation(2, 9),
+      members: [member('u2')],
+    });
+    const state = reduceConversation(adopted, {
+      type: 'receipt',
+      conversationId: 'c1',
+      userId: 'u2',
+      deliveredSeq: 2,
+      readSeq: 1,
+      eventSeq: 4,
+    });
+    expect(state.members.get('u2')).toMatchObject({ deliveredSeq: 2, readSeq: 1 });
+    expect(state.version).toBe(adopted.version + 1);
+    expect(state.eventSeq).toBe(9);
+  });
+
+  it('member.added, member.updated and member.removed change the members', () => {
+    let state = reduceConversation(emptyConversation('c1'), {
+      type: 'member.added',
+      conversationId: 'c1',
+      member: member('u3'),
+      eventSeq: 1,
+    });
+    state = reduceConversation(state, {
+      type: 'member.updated',
+      conversationId: 'c1',
+      member: { ...member('u3'), role: 'admin' },
+      eventSeq: 2,
+    });
+    expect(state.members.get('u3')?.role).toBe('admin');
+    state = reduceConversation(state, { type: 'member.removed', conversationId: 'c1', userId: 'u3' });
+    expect(state.members.has('u3')).toBe(false);
+    expect(state).toMatchObject({ eventSeq: 2, version: 3 });
+  });
+
+  it('delivery.updated and deliveries keep the newer state of each contact', () => {
+    const first = delivery('m-1', 'k1', '2026-12-01T10:00:01.000Z');
+    let state = reduceConversation(emptyConversation('c1'), {
+      type: 'delivery.updated',
+      conversationId: 'c1',
+      delivery: first,
+      eventSeq: 3,
+    });
+    expect(deliveriesOf(state, 'm-1')).toEqual([first]);
+    expect(state.eventSeq).toBe(3);
+    const older = reduceConversation(state, {
+      type: 'deliveries',
+      deliveries: [delivery('m-1', 'k1', '2026-12-01T10:00:00.000Z', 'failed')],
+    });
+    expect(older).toBe(state);
+    const read = delivery('m-1', 'k1', '2026-12-01T10:00:02.000Z', 'read');
+    state = reduceConversation(state, { type: 'deliveries', deliveries: [read, delivery('m-1', 'k2', '2026-12-01T10:00:02.000Z')] });
+    expect(deliveriesOf(state, 'm-1').map((d) => [d.contactId, d.status])).toEqual([
+      ['k1', 'read'],
+      ['k2', 'sent'],
+    ]);
+    expect(deliveriesOf(state, 'other')).toEqual([]);
+  });
+
+  it('conversation.updated replaces the conversation', () => {
+    const state = reduceConversation(emptyConversation('c1'), {
+      type: 'conversation.updated',
+      conversation: { ...conversation(0, 0), title: 'T' },
+      eventSeq: 6,
+    });
+    expect(state).toMatchObject({ conversation: { title: 'T' }, eventSeq: 6, version: 1 });
+  });
+
+  it('recheck only moves the version', () => {
+    const state = withMessages(1);
+    const next = reduceConversation(state, { type: 'recheck' });
+    expect(next).toEqual({ ...state, version: state.version + 1 });
+  });
+});
+
+describe('ConversationCache', () => {
+  it('tells its listeners only about changes', () => {
+    const cache = new ConversationCache('c1');
+    const listener = vi.fn();
+    cache.state.subscribe(listener);
+    cache.dispatch({ type: 'messages', messages: [] });
+    expect(listener).not.toHaveBeenCalled();
+    cache.dispatch({ type: 'message.created', message: message(1) });
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(cache.state.getSnapshot().seq).toBe(1);
+  });
+});

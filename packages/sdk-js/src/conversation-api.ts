@@ -1,0 +1,67 @@
+import type { ChannelDelivery, ChannelPolicy, ConversationDetail, ConversationPage, Member, Message, Metadata } from '@chat4all/protocol';
+import { deliveriesOf } from './cache/conversation.js';
+import type { Conversations } from './cache/conversations.js';
+import { type Rest, restPath } from './rest.js';
+
+/** Who a new group has and what it is called. */
+export type GroupOptions = { title?: string; memberIds?: string[]; metadata?: Metadata };
+
+/**
+ * The relay's conversation routes: the list's pages, new conversations, members, channel policies, and the history and
+ * channel deliveries that fill the cache.
+ */
+export class ConversationApi {
+  readonly #rest: Rest;
+  readonly #conversations: Conversations;
+
+  constructor(rest: Rest, conversations: Conversations) {
+    this.#rest = rest;
+    this.#conversations = conversations;
+  }
+
+  list(cursor?: string): Promise<ConversationPage> {
+    return this.#rest.request('GET', `/v1/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+  }
+
+  create(body: { type: 'private'; userId: string } | ({ type: 'group' } & GroupOptions)): Promise<ConversationDetail> {
+    return this.#rest.request('POST', '/v1/conversations', body);
+  }
+
+  async members(conversationId: string): Promise<Member[]> {
+    return (await this.#rest.request<{ members: Member[] }>('GET', restPath`/v1/conversations/${conversationId}/members`)).members;
+  }
+
+  async addMembers(conversationId: string, userIds: string[], role: 'member' | 'admin'): Promise<Member[]> {
+    const path = restPath`/v1/conversations/${conversationId}/members`;
+    return (await this.#rest.request<{ members: Member[] }>('POST', path, { userIds, role })).members;
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.#rest.request('DELETE', restPath`/v1/conversations/${conversationId}/members/${userId}`);
+  }
+
+  async channelPolicies(conversationId: string): Promise<readonly ChannelPolicy[]> {
+    return (await this.#rest.request<{ channels: ChannelPolicy[] }>('GET', restPath`/v1/conversations/${conversationId}/channels`))
+      .channels;
+  }
+
+  /** A message's channel deliveries, into the cache; the message's as the cache now holds them. */
+  async loadDeliveries(conversationId: string, messageId: string): Promise<readonly ChannelDelivery[]> {
+    const path = restPath`/v1/conversations/${conversationId}/messages/${messageId}/deliveries`;
+    const { deliveries } = await this.#rest.request<{ deliveries: ChannelDelivery[] }>('GET', path);
+    const cache = this.#conversations.get(conversationId);
+    cache.dispatch({ type: 'deliveries', deliveries });
+    return deliveriesOf(cache.state.getSnapshot(), messageId);
+  }
+
+  /** `limit` messages older than the oldest held, into the cache; how many came. */
+  async loadOlder(conversationId: string, limit: number): Promise<number> {
+    const cache = this.#conversations.get(conversationId);
+    const oldest = cache.state.getSnapshot().messages[0]?.seq;
+    const query = oldest === undefined ? `limit=${limit}` : `before=${oldest}&limit=${limit}`;
+    const path = `${restPath`/v1/conversations/${conversationId}/messages`}?${query}`;
+    const { messages } = await this.#rest.request<{ messages: Message[] }>('GET', path);
+    cache.dispatch({ type: 'messages', messages });
+    return messages.length;
+  }
+}

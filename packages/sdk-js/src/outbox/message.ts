@@ -1,0 +1,36 @@
+import type { ContactsContent, LocationContent, Message, Metadata } from '@chat4all/protocol';
+import { contentText } from '@chat4all/protocol/content';
+import type { OutboxEntry } from './storage.js';
+
+/** What a text message may carry beside its text. */
+export interface SendOptions {
+  metadata?: Metadata;
+  replyTo?: string;
+  /** A place or contact cards to share (`text` may then be `''`). */
+  content?: LocationContent | ContactsContent;
+}
+
+/** The `message.send` frame that sends an entry (its file by the upload's id, once uploaded). */
+export function sendFrameOf({ id, conversationId, text, metadata, replyTo, file, content }: OutboxEntry) {
+  const attachment = file?.attachment ? { uploadId: file.attachment.uploadId } : undefined;
+  return { type: 'message.send', conversationId, message: { id, text, metadata, replyTo, attachment, content } } as const;
+}
+
+/** The message an entry becomes, as the relay stores it (a place or contact cards without text read as their own text). */
+export function messageOf(entry: OutboxEntry, senderId: string | null): Omit<Message, 'seq'> {
+  return {
+    id: entry.id,
+    conversationId: entry.conversationId,
+    senderId,
+    kind: entry.file ? 'file' : (entry.content?.type ?? 'text'),
+    text: entry.text === '' && entry.content ? contentText(entry.content) : entry.text,
+    metadata: entry.metadata ?? {},
+    attachment: entry.file?.attachment ?? null,
+    content: entry.content ?? null,
+    replyTo: entry.replyTo ?? null,
+    reactions: [],
+    createdAt: new Date(entry.createdAt).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+  };
+}
