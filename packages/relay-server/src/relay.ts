@@ -213,7 +213,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
 
   const tokens = new TokenService({ ...config.auth, ...secrets });
   const hub = new Hub();
-  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.countDeadLetters() });
+  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.deliveries.countDeadLetters() });
   const webhooks = new WebhookService({ store, config: config.webhooks, log, metrics, fetch: deps.fetch });
   // What this node publishes is also what app webhooks report.
   const events = new ObservedBus(bus, (envelope) => webhooks.observe(envelope));
@@ -227,8 +227,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     metrics.commitSeconds.observe(durationMs / 1000);
   };
   const batching = { maxBatch: config.limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
-  const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), batching);
-  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), batching);
+  const appends = new GroupCommit((batch: AppendInput[]) => store.messages.append(batch), batching);
+  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch), batching);
   const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
   // Several nodes lock an upload in Redis, so any of them can continue it.
   const locker =
@@ -242,7 +242,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   });
   const channels = new Channels(config.channels, deps.fetch);
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
-  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
+  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.users.ensure(userId, null, Date.now());
   const deliveries = new DeliveryService(store, events, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
   const dispatchQueue =
     deps.dispatchQueue ??
@@ -282,7 +282,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   });
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
-    const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
+    const conversationIds =
+      rooms.size > 0 ? [...rooms] : (await store.conversations.syncState(presence.userId)).map((e) => e.conversationId);
     await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
   };
   const messages = new MessageService(store, events, conversations, {

@@ -17,7 +17,7 @@ export class Authenticator {
   async authenticate(credential: string | undefined): Promise<Principal> {
     const principal = await this.tokens.authenticate(credential);
     if (principal.kind === 'user' && !this.#known.has(principal.userId)) {
-      await this.store.ensureUser(principal.userId, principal.displayName, Date.now());
+      await this.store.users.ensure(principal.userId, principal.displayName, Date.now());
       if (this.#known.size > 100_000) this.#known.clear();
       this.#known.add(principal.userId);
     }

@@ -28,7 +28,7 @@ export class SessionService {
 
   async register(body: RegisterBody): Promise<AuthSession> {
     const passwordHash = await this.passwords.hash(body.password);
-    const user = await this.store.createAccount(
+    const user = await this.store.users.createAccount(
       { userId: `u_${randomUUID()}`, username: body.username, passwordHash, displayName: body.displayName ?? body.username },
       Date.now(),
     );
@@ -37,9 +37,9 @@ export class SessionService {
   }
 
   async login(body: LoginBody): Promise<AuthSession> {
-    const account = await this.store.getAccount(body.username);
+    const account = await this.store.users.getAccount(body.username);
     const ok = await this.passwords.verify(body.password, account?.passwordHash ?? decoyHash());
-    const user = ok && account ? await this.store.getUser(account.userId) : null;
+    const user = ok && account ? await this.store.users.get(account.userId) : null;
     if (!user) throw new RelayError('INVALID_CREDENTIALS', 'Username or password is wrong');
     return this.#startFamily(user);
   }
@@ -48,20 +48,20 @@ export class SessionService {
     const now = Date.now();
     const next = randomBytes(32).toString('base64url');
     const expiresAt = now + this.refreshTtlSeconds * 1000;
-    const rotation = await this.store.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
+    const rotation = await this.store.users.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
     if (!rotation.ok) {
       if (rotation.reason === 'invalid') throw new RelayError('REFRESH_TOKEN_INVALID', 'Refresh token is unknown, expired or revoked');
       await this.onRevoked(rotation);
       throw new RelayError('REFRESH_TOKEN_REUSED', 'Refresh token was already used; every session of this login is revoked');
     }
-    const user = await this.store.getUser(rotation.userId);
+    const user = await this.store.users.get(rotation.userId);
     if (!user) throw new RelayError('REFRESH_TOKEN_INVALID', 'The user of this refresh token no longer exists');
     return this.#session(user, rotation.familyId, next, expiresAt);
   }
 
   /** Ends the login: its refresh tokens stop working, and every node is told to close the sockets opened with its tokens. */
   async logout(refreshToken: string): Promise<void> {
-    const family = await this.store.revokeRefreshFamily(hashToken(refreshToken));
+    const family = await this.store.users.revokeRefreshFamily(hashToken(refreshToken));
     if (family) await this.onRevoked(family);
   }
 
@@ -69,7 +69,7 @@ export class SessionService {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.refreshTtlSeconds * 1000;
     const familyId = randomUUID();
-    await this.store.insertRefreshToken({ tokenHash: hashToken(token), familyId, userId: user.id, expiresAt });
+    await this.store.users.insertRefreshToken({ tokenHash: hashToken(token), familyId, userId: user.id, expiresAt });
     return this.#session(user, familyId, token, expiresAt);
   }
 

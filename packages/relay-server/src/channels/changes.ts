@@ -19,10 +19,10 @@ export async function platformIdOf(
   store: Store,
   target: { conversationId: string; messageId: string; contactId: string; channelId: string | null },
 ): Promise<string | null> {
-  const message = await store.getMessage(target.conversationId, target.messageId);
+  const message = await store.messages.get(target.conversationId, target.messageId);
   const origin = message?.metadata.channel as { id?: string; externalId?: string } | undefined;
   if (origin?.id === target.channelId && origin?.externalId) return origin.externalId;
-  const sent = (await store.listDeliveries(target.messageId)).find(
+  const sent = (await store.deliveries.listForMessage(target.messageId)).find(
     (d) => d.contactId === target.contactId && d.channelId === target.channelId,
   );
   return sent?.externalId ?? null;
@@ -60,9 +60,9 @@ export class ChannelChanges {
   async #each(change: MessageChange): Promise<void> {
     const { store, channels } = this.deps;
     const { conversationId, id: messageId } = change.message;
-    for (const member of await store.listMembers(conversationId)) {
+    for (const member of await store.conversations.listMembers(conversationId)) {
       if (!member.userId.startsWith('contact:')) continue;
-      const contact = await store.getContact(member.userId);
+      const contact = await store.contacts.get(member.userId);
       const route = contact ? channels.routeFor(contact) : null;
       if (!route) continue;
       const { channel } = route;
@@ -107,7 +107,7 @@ export class ChannelChanges {
       const key = ours.findLast((r) => r.userIds.includes(change.userId ?? ''))?.key ?? ours.at(-1)?.key ?? null;
       return () => (connector.react as NonNullable<typeof connector.react>)(recipientId, externalId, key);
     }
-    const delivery = (await this.deps.store.listDeliveries(message.id)).find(
+    const delivery = (await this.deps.store.deliveries.listForMessage(message.id)).find(
       (d) => d.contactId === contactId && d.channelId === channel.id,
     );
     // Not sent yet: the dispatcher sends the message as it then is (a deleted one not at all).

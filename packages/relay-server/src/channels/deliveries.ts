@@ -70,7 +70,7 @@ export class DeliveryService {
   ) {}
 
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now = Date.now()) {
-    const result = await this.store.updateDelivery(key, decide, now);
+    const result = await this.store.deliveries.update(key, decide, now);
     if (result?.eventSeq != null) {
       const { delivery, eventSeq } = result;
       this.bus
@@ -94,9 +94,9 @@ export class DeliveryService {
   ): Promise<DeliveryRecord | null> {
     const recorded = error ? deliveryError(error) : null;
     const updated = await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, status, at, recorded));
-    if (updated || (await this.store.getDelivery({ channelId, externalId }))) return updated;
+    if (updated || (await this.store.deliveries.get({ channelId, externalId }))) return updated;
     // The webhook outran the send's answer (or is about a message sent outside the relay): kept a day for `sent()`.
-    await this.store.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
+    await this.store.deliveries.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
     return null;
   }
 
@@ -107,7 +107,7 @@ export class DeliveryService {
       const change = nextAttempt(d, attempts, { type: 'sent' }, NO_RETRIES, now);
       return change ? { ...change, externalId, parts } : null;
     });
-    for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
+    for (const early of await this.store.deliveries.takeEarlyStatuses(channelId, externalId)) {
       await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, early.status, early.at, early.error));
     }
     // Parts the platform reported on while the rest went: the delivery stands where the least advanced one does.
@@ -121,7 +121,7 @@ export class DeliveryService {
   async applyWatermark(channelId: string, recipientId: string, status: 'delivered' | 'read', before: number): Promise<number> {
     let moved = 0;
     for (;;) {
-      const page = await this.store.listDeliveriesTo(channelId, recipientId, before, status, 100);
+      const page = await this.store.deliveries.listTo(channelId, recipientId, before, status, 100);
       let movedNow = 0;
       for (const delivery of page) {
         // Every part was sent before the watermark too.
@@ -136,7 +136,7 @@ export class DeliveryService {
   }
 
   async list(messageId: string): Promise<ChannelDelivery[]> {
-    return (await this.store.listDeliveries(messageId)).map(toChannelDelivery);
+    return (await this.store.deliveries.listForMessage(messageId)).map(toChannelDelivery);
   }
 
   /** Takes a delivery out of the dead-letter queue and sends it again from the first attempt. */
