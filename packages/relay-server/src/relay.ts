@@ -243,7 +243,9 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const channels = new Channels(config.channels, deps.fetch);
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
   for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.users.ensure(userId, null, Date.now());
-  const deliveries = new DeliveryService(store, events, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
+  const deliveries = new DeliveryService(store.deliveries, events, (err) =>
+    log.error({ err }, 'delivery publish failed; clients recover on resume'),
+  );
   const dispatchQueue =
     deps.dispatchQueue ??
     (config.bus.driver === 'redis'
@@ -323,11 +325,11 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     store,
     bus: events,
     tokens,
-    authenticator: new Authenticator(tokens, store),
+    authenticator: new Authenticator(tokens, store.users),
     // A revoked login's sockets close on every node, this one included (the bus delivers to its publisher too).
     // A failed publish does not fail the logout: the login is revoked in the store, so its
     // sockets still cannot renew, and close at their token's expiry.
-    sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
+    sessions: new SessionService(store.users, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
       bus
         .publish({ kind: 'session', userId, sessionId: familyId })
         .catch((err: unknown) => log.error({ err, userId }, 'could not tell the nodes a login ended; its sockets close at expiry')),

@@ -16,7 +16,7 @@ const CHANGE_FIRST_DELAY_MS = 500;
  * came in on that channel account), or the one a delivery to the contact was given there.
  */
 export async function platformIdOf(
-  store: Store,
+  store: Pick<Store, 'messages' | 'deliveries'>,
   target: { conversationId: string; messageId: string; contactId: string; channelId: string | null },
 ): Promise<string | null> {
   const message = await store.messages.get(target.conversationId, target.messageId);
@@ -42,7 +42,14 @@ export class ChannelChanges {
     { maxAttempts: CHANGE_ATTEMPTS - 1, backoff: new ExponentialBackoff({ initialDelay: CHANGE_FIRST_DELAY_MS, maxDelay: 10_000 }) },
   );
 
-  constructor(private readonly deps: { store: Store; channels: Channels; metrics: RelayMetrics; log: Logger }) {
+  constructor(
+    private readonly deps: {
+      store: Pick<Store, 'contacts' | 'conversations' | 'messages' | 'deliveries'>;
+      channels: Channels;
+      metrics: RelayMetrics;
+      log: Logger;
+    },
+  ) {
     this.#work = new BackgroundWork((err) => deps.log.warn({ err }, 'passing a change to a channel failed'));
   }
 

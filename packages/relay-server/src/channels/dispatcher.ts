@@ -38,7 +38,7 @@ export class Dispatcher {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'contacts' | 'deliveries' | 'messages'>;
       channels: Channels;
       deliveries: DeliveryService;
       health: ChannelHealthService;
@@ -341,7 +341,7 @@ const PLATFORM_NAMES: Record<string, string> = {
 };
 
 /** A contact's name as the platform gave it, else which platform they write from: never their platform id. */
-async function authorName(store: Store, contactId: string): Promise<string> {
+async function authorName(store: Pick<Store, 'contacts'>, contactId: string): Promise<string> {
   const contact = await store.contacts.get(contactId);
   const named = contact?.identities.find((i) => i.displayName);
   if (named?.displayName) return named.displayName;

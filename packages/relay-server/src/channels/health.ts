@@ -16,7 +16,7 @@ export class ChannelHealthService {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'deliveries'>;
       channels: Channels;
       metrics: RelayMetrics;
       log: Logger;

@@ -39,7 +39,7 @@ export type InboundOutcome = Omit<ProtocolInboundOutcome, 'ok'>;
 export class InboundService {
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'contacts' | 'deliveries' | 'messages'>;
       channels: Channels;
       messages: MessageService;
       conversations: ConversationService;

@@ -18,7 +18,7 @@ export class ChannelSignals {
   readonly #read = new Map<string, string>();
   readonly #typed = new Map<string, number>();
 
-  constructor(private readonly deps: { store: Store; channels: Channels; log: Logger }) {
+  constructor(private readonly deps: { store: Pick<Store, 'contacts' | 'conversations' | 'messages'>; channels: Channels; log: Logger }) {
     this.#work = new BackgroundWork((err) => deps.log.warn({ err }, 'a read or typing signal to a channel failed'));
   }
 

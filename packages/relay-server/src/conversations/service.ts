@@ -37,7 +37,7 @@ export interface ConversationServiceOptions {
  */
 export class ConversationService {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'conversations' | 'users'>,
     private readonly bus: Bus,
     private readonly options: ConversationServiceOptions = {
       metadataMaxBytes: Number.POSITIVE_INFINITY,

@@ -60,7 +60,7 @@ const APPEND_ERRORS = {
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
 export class MessageService {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'messages' | 'conversations'>,
     private readonly bus: Bus,
     private readonly conversations: ConversationService,
     private readonly options: MessageServiceOptions,

@@ -26,7 +26,7 @@ export class Replay {
   readonly replayed = new Map<string, ReplayedTo>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries'>,
     private readonly connection: Connection,
   ) {}
 

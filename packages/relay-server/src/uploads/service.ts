@@ -45,7 +45,7 @@ export class UploadService {
   readonly #hashes = new Map<string, RunningHash>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'uploads' | 'conversations'>,
     readonly storage: UploadStorage,
     private readonly config: RelayConfig['uploads'],
     /** Signs links to files that platforms fetch (`signedPath`). */

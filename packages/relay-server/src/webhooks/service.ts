@@ -59,7 +59,7 @@ export class WebhookService {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'webhooks'>;
       config: RelayConfig['webhooks'];
       log: Logger;
       metrics: RelayMetrics;
