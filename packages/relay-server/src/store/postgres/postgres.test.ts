@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchemas, POSTGRES_URL } from '../../../test/fixtures.js';
-import { storeContract } from '../../testing/store-contract.js';
+import { storeContract } from '../../testing/store-contract/index.js';
 import type { AppendInput } from '../types.js';
 import { PostgresStore } from './index.js';
 
