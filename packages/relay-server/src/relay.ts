@@ -34,6 +34,8 @@ import { jsonBodies } from './http/json-body.js';
 import { openApi, plainText } from './http/openapi.js';
 import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
+import { appendPlan } from './messages/append-plan.js';
+import { moveHorizons } from './messages/receipts.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
 import { RelayMetrics } from './observability/metrics.js';
@@ -227,8 +229,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     metrics.commitSeconds.observe(durationMs / 1000);
   };
   const batching = { maxBatch: config.limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
-  const appends = new GroupCommit((batch: AppendInput[]) => store.messages.append(batch), batching);
-  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch), batching);
+  const appends = new GroupCommit((batch: AppendInput[]) => store.messages.append(batch, appendPlan), batching);
+  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch, moveHorizons), batching);
   const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
   // Several nodes lock an upload in Redis, so any of them can continue it.
   const locker =

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchemas, POSTGRES_URL } from '../../../test/fixtures.js';
+import { appendPlan } from '../../messages/append-plan.js';
 import { storeContract } from '../../testing/store-contract/index.js';
 import type { AppendInput } from '../types.js';
 import { PostgresStore } from './index.js';
@@ -63,7 +64,7 @@ describe('PostgresStore shared by several nodes', () => {
         Array.from({ length: 20 }, (_, b) => {
           const own = ids.slice((n * 20 + b) * 25, (n * 20 + b + 1) * 25);
           const retried = ids.slice((((n + 1) % 3) * 20 + b) * 25, (((n + 1) % 3) * 20 + b) * 25 + 5);
-          return node.messages.append([...own, ...retried].map(input));
+          return node.messages.append([...own, ...retried].map(input), appendPlan);
         }),
       );
       const outcomes = (await Promise.all(batches)).flat();

@@ -43,6 +43,55 @@ export type ReceiptOutcome =
   /** `eventSeq` is null when the horizons did not move (an old or repeated receipt). */
   { ok: true; deliveredSeq: number; readSeq: number; eventSeq: number | null } | { ok: false; code: 'CONVERSATION_NOT_FOUND' };
 
+/** A conversation's counters as an append batch moves them: read once per batch, written once if `changed`. */
+export interface AppendCounters {
+  lastSeq: number;
+  lastActivityAt: number;
+  changed: boolean;
+}
+
+/**
+ * What an append has read about one input. Adapters keep one per batch and refill it for
+ * each input, so deciding allocates nothing.
+ */
+export interface AppendFacts {
+  /** The conversation's counters as the batch has moved them; null when there is no such conversation. */
+  conversation: AppendCounters | null;
+  /** Whether the sender is a member (true for a message with no sender). */
+  senderIsMember: boolean;
+  /** Whether the reply target is a message of the same conversation (true when the input replies to nothing). */
+  replyTargetFound: boolean;
+  /**
+   * The message already stored with the input's id, as who sent it where: null when there is
+   * none, undefined when not read yet (an adapter may learn it from the insert instead).
+   */
+  stored: { conversationId: string; senderId: string | null } | null | undefined;
+}
+
+/** A refusal, `stored` (the id is a retry: answer with the stored message), or the seq a new message gets. */
+export type AppendDecision = 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' | 'stored' | number;
+
+/** The rules of an append (`messages/append-plan.ts`), handed to the store, which only reads facts and writes rows. */
+export interface AppendPlan {
+  /** What becomes of one input given its facts. A seq is a proposal: `advance` takes it once the row is written. */
+  decide(input: AppendInput, facts: AppendFacts): AppendDecision;
+  /** Moves the conversation's counters past a new message. */
+  advance(counters: AppendCounters, input: AppendInput, seq: number): void;
+  /** Whether the contacts among the members (other than the sender) get a delivery of this new message. */
+  dispatches(input: AppendInput): boolean;
+}
+
+/**
+ * A member's horizons after a receipt (`messages/receipts.ts`), as the outcome, `eventSeq`
+ * still null: the store records an event, and sets it, only when they moved.
+ */
+export type MoveHorizons = (
+  input: ReceiptInput,
+  deliveredSeq: number,
+  readSeq: number,
+  lastSeq: number,
+) => { ok: true; deliveredSeq: number; readSeq: number; eventSeq: number | null };
+
 /** Messages: appends, edits, deletes, reactions, and each member's delivered/read horizons. */
 export interface MessagesRepository {
   /**
@@ -51,7 +100,7 @@ export interface MessagesRepository {
    * createdAt) and writes nothing. A sender must be a member; a `replyTo` must be in the
    * same conversation. Outcomes are in input order.
    */
-  append(batch: readonly AppendInput[]): Promise<AppendOutcome[]>;
+  append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]>;
   get(conversationId: string, messageId: string): Promise<Message | null>;
   /** Ascending by seq. `before` pages backwards (the newest `limit` below it), `after` forwards. */
   list(
@@ -82,5 +131,5 @@ export interface MessagesRepository {
    * never moves back and never past the conversation's last seq; `read` moves `delivered`
    * too. A change records a `receipt` event.
    */
-  applyReceipts(batch: readonly ReceiptInput[]): Promise<ReceiptOutcome[]>;
+  applyReceipts(batch: readonly ReceiptInput[], move: MoveHorizons): Promise<ReceiptOutcome[]>;
 }

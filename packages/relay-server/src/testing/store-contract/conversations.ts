@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appendPlan } from '../../messages/append-plan.js';
+import { moveHorizons } from '../../messages/receipts.js';
 import type { Store } from '../../store/types.js';
 import type { StoreFixture } from './fixture.js';
 
@@ -49,8 +51,8 @@ export function conversationsContract(fixture: StoreFixture): void {
     it('reports each member’s resume position and who shares a conversation', async () => {
       const a = await group(['bob']);
       const b = await store.conversations.createPrivate({ id: randomUUID(), userIds: ['ana', 'cid'], now });
-      await store.messages.append([input({ conversationId: a.id }), input({ conversationId: a.id })]);
-      await store.messages.applyReceipts([{ conversationId: a.id, userId: 'bob', kind: 'read', seq: 1, now }]);
+      await store.messages.append([input({ conversationId: a.id }), input({ conversationId: a.id })], appendPlan);
+      await store.messages.applyReceipts([{ conversationId: a.id, userId: 'bob', kind: 'read', seq: 1, now }], moveHorizons);
       const state = await store.conversations.syncState('ana');
       expect(state.sort((x, y) => x.conversationId.localeCompare(y.conversationId))).toEqual(
         [
@@ -66,10 +68,13 @@ export function conversationsContract(fixture: StoreFixture): void {
     it('lists a member’s conversations by last activity with last message and unread count, paginated', async () => {
       const convs = [await group(['bob']), await group(['bob']), await group(['bob'])];
       const middle = convs[1]?.id as string;
-      await store.messages.append([
-        input({ conversationId: middle, senderId: 'ana', text: 'from ana', now: now + 100 }),
-        input({ conversationId: middle, senderId: 'bob', text: 'from bob', now: now + 101 }),
-      ]);
+      await store.messages.append(
+        [
+          input({ conversationId: middle, senderId: 'ana', text: 'from ana', now: now + 100 }),
+          input({ conversationId: middle, senderId: 'bob', text: 'from bob', now: now + 101 }),
+        ],
+        appendPlan,
+      );
       const page1 = await store.conversations.list('bob', { limit: 2, after: null });
       expect(page1[0]).toMatchObject({
         id: middle,

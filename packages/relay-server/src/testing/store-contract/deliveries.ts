@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appendPlan } from '../../messages/append-plan.js';
 import type { DeliveryRecord, Store } from '../../store/types.js';
 import type { StoreFixture } from './fixture.js';
 
@@ -13,17 +14,20 @@ export function deliveriesContract(fixture: StoreFixture): void {
 
     it('records a delivery per contact with each new message, and moves it with logged events', async () => {
       const { contact, conversation } = await store.contacts.ensure(contactInput('5511999990000'));
-      const [toContact, fromContact, system] = await store.messages.append([
-        input({ conversationId: conversation.id }),
-        input({ conversationId: conversation.id, senderId: contact.id }),
-        input({ conversationId: conversation.id, senderId: null, kind: 'system' }),
-      ]);
+      const [toContact, fromContact, system] = await store.messages.append(
+        [
+          input({ conversationId: conversation.id }),
+          input({ conversationId: conversation.id, senderId: contact.id }),
+          input({ conversationId: conversation.id, senderId: null, kind: 'system' }),
+        ],
+        appendPlan,
+      );
       expect(toContact).toMatchObject({ ok: true, created: true, dispatch: true });
       expect(fromContact).toMatchObject({ ok: true, created: true });
       expect(fromContact?.ok && fromContact.dispatch).toBeFalsy();
       expect(system?.ok && system.dispatch).toBeFalsy();
       const messageId = toContact?.ok ? toContact.message.id : '';
-      const retried = await store.messages.append([input({ id: messageId, conversationId: conversation.id })]);
+      const retried = await store.messages.append([input({ id: messageId, conversationId: conversation.id })], appendPlan);
       expect(retried[0]?.ok && retried[0].dispatch).toBeFalsy();
 
       const [delivery] = await store.deliveries.listForMessage(messageId);
@@ -72,7 +76,10 @@ export function deliveriesContract(fixture: StoreFixture): void {
 
     it('makes only the first pending delivery to a contact in a conversation due, so they go out in order', async () => {
       const { conversation } = await store.contacts.ensure(contactInput('5511999990000'));
-      const sends = await store.messages.append([1, 2].map((n) => input({ conversationId: conversation.id, now: now + n })));
+      const sends = await store.messages.append(
+        [1, 2].map((n) => input({ conversationId: conversation.id, now: now + n })),
+        appendPlan,
+      );
       const [first, second] = await Promise.all(
         sends.map(async (o) => (await store.deliveries.listForMessage(o.ok ? o.message.id : ''))[0] as DeliveryRecord),
       );
@@ -118,7 +125,10 @@ export function deliveriesContract(fixture: StoreFixture): void {
 
     it('keeps dead letters apart, listed oldest first and counted', async () => {
       const { conversation } = await store.contacts.ensure(contactInput('5511999990000'));
-      const sends = await store.messages.append([1, 2, 3].map((n) => input({ conversationId: conversation.id, now: now + n })));
+      const sends = await store.messages.append(
+        [1, 2, 3].map((n) => input({ conversationId: conversation.id, now: now + n })),
+        appendPlan,
+      );
       const ids: string[] = [];
       for (const outcome of sends) {
         const [delivery] = await store.deliveries.listForMessage(outcome.ok ? outcome.message.id : '');
@@ -135,7 +145,7 @@ export function deliveriesContract(fixture: StoreFixture): void {
 
     it('holds a channel account once, and on resume makes its waiting deliveries due; keeps a delivery’s parts', async () => {
       const { conversation } = await store.contacts.ensure(contactInput('5511999990001'));
-      const [sent] = await store.messages.append([input({ conversationId: conversation.id, now })]);
+      const [sent] = await store.messages.append([input({ conversationId: conversation.id, now })], appendPlan);
       const [delivery] = await store.deliveries.listForMessage(sent?.ok ? sent.message.id : '');
       const id = delivery?.id as string;
       await store.deliveries.update(
@@ -157,7 +167,7 @@ export function deliveriesContract(fixture: StoreFixture): void {
 
     it('finds a delivery by any of its parts’ ids, keeping a status per part', async () => {
       const { conversation } = await store.contacts.ensure(contactInput('5511999990002'));
-      const [sent] = await store.messages.append([input({ conversationId: conversation.id, now })]);
+      const [sent] = await store.messages.append([input({ conversationId: conversation.id, now })], appendPlan);
       const [delivery] = await store.deliveries.listForMessage(sent?.ok ? sent.message.id : '');
       const id = delivery?.id as string;
       await store.deliveries.update({ id }, () => ({ channelId: 'wa-main', parts: ['wamid.p1'] }), now);

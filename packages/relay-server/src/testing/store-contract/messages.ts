@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appendPlan } from '../../messages/append-plan.js';
 import { planReactions, type ReactionChange } from '../../messages/reactions.js';
+import { moveHorizons } from '../../messages/receipts.js';
 import type { Store } from '../../store/types.js';
 import type { StoreFixture } from './fixture.js';
 
@@ -17,13 +19,13 @@ export function messagesContract(fixture: StoreFixture): void {
       const a = await group();
       const b = await group();
       const batch = [input({ conversationId: a.id }), input({ conversationId: b.id }), input({ conversationId: a.id })];
-      const outcomes = await store.messages.append(batch);
+      const outcomes = await store.messages.append(batch, appendPlan);
       expect(outcomes.map((o) => (o.ok ? [o.message.conversationId, o.message.seq] : o.code))).toEqual([
         [a.id, 1],
         [b.id, 1],
         [a.id, 2],
       ]);
-      const [next] = await store.messages.append([input({ conversationId: a.id })]);
+      const [next] = await store.messages.append([input({ conversationId: a.id })], appendPlan);
       expect(next).toMatchObject({ ok: true, created: true, message: { seq: 3 } });
       expect((await store.conversations.get(a.id))?.lastSeq).toBe(3);
     });
@@ -31,8 +33,8 @@ export function messagesContract(fixture: StoreFixture): void {
     it('is idempotent on the message id, within a batch and forever after', async () => {
       const conv = await group();
       const first = input({ conversationId: conv.id });
-      const [original] = await store.messages.append([first]);
-      const retried = await store.messages.append([{ ...first, now: now + 5000, text: 'changed' }, { ...first }]);
+      const [original] = await store.messages.append([first], appendPlan);
+      const retried = await store.messages.append([{ ...first, now: now + 5000, text: 'changed' }, { ...first }], appendPlan);
       for (const outcome of retried) {
         expect(outcome).toEqual({ ok: true, created: false, message: original?.ok ? original.message : undefined });
       }
@@ -65,7 +67,7 @@ export function messagesContract(fixture: StoreFixture): void {
           },
         }),
       ];
-      const outcomes = await store.messages.append(batch);
+      const outcomes = await store.messages.append(batch, appendPlan);
       expect(outcomes.every((o) => o.ok && o.created)).toBe(true);
       const { messages } = await store.messages.list(conv.id, { after: 0, limit: 50 });
       expect(messages.map((m) => [m.id, m.seq, m.senderId, m.kind, m.text, m.metadata, m.attachment ?? null, m.replyTo ?? null])).toEqual(
@@ -77,11 +79,14 @@ export function messagesContract(fixture: StoreFixture): void {
       const conv = await group(['bob']);
       const other = await group();
       const msg = input({ conversationId: conv.id });
-      await store.messages.append([msg]);
-      const outcomes = await store.messages.append([
-        { ...msg, senderId: 'bob' },
-        { ...msg, conversationId: other.id },
-      ]);
+      await store.messages.append([msg], appendPlan);
+      const outcomes = await store.messages.append(
+        [
+          { ...msg, senderId: 'bob' },
+          { ...msg, conversationId: other.id },
+        ],
+        appendPlan,
+      );
       expect(outcomes).toEqual([
         { ok: false, code: 'MESSAGE_ID_CONFLICT' },
         { ok: false, code: 'MESSAGE_ID_CONFLICT' },
@@ -91,22 +96,27 @@ export function messagesContract(fixture: StoreFixture): void {
     it('answers a non-member, or a member removed since, who sends a stored id as any other non-member send', async () => {
       const conv = await group(['bob']);
       const sent = input({ conversationId: conv.id, senderId: 'bob' });
-      await store.messages.append([sent]);
-      expect(await store.messages.append([{ ...sent, senderId: 'cid' }])).toEqual([{ ok: false, code: 'CONVERSATION_NOT_FOUND' }]);
+      await store.messages.append([sent], appendPlan);
+      expect(await store.messages.append([{ ...sent, senderId: 'cid' }], appendPlan)).toEqual([
+        { ok: false, code: 'CONVERSATION_NOT_FOUND' },
+      ]);
       await store.conversations.removeMember(conv.id, 'bob', Date.now());
-      expect(await store.messages.append([sent])).toEqual([{ ok: false, code: 'CONVERSATION_NOT_FOUND' }]);
+      expect(await store.messages.append([sent], appendPlan)).toEqual([{ ok: false, code: 'CONVERSATION_NOT_FOUND' }]);
     });
 
     it('refuses non-members, unknown conversations and foreign reply targets without consuming a seq', async () => {
       const conv = await group(['bob']);
       const other = await group();
-      const [foreign] = await store.messages.append([input({ conversationId: other.id })]);
-      const outcomes = await store.messages.append([
-        input({ conversationId: conv.id, senderId: 'cid' }),
-        input({ conversationId: 'missing' }),
-        input({ conversationId: conv.id, replyTo: foreign?.ok ? foreign.message.id : null }),
-        input({ conversationId: conv.id, senderId: null, kind: 'system' }),
-      ]);
+      const [foreign] = await store.messages.append([input({ conversationId: other.id })], appendPlan);
+      const outcomes = await store.messages.append(
+        [
+          input({ conversationId: conv.id, senderId: 'cid' }),
+          input({ conversationId: 'missing' }),
+          input({ conversationId: conv.id, replyTo: foreign?.ok ? foreign.message.id : null }),
+          input({ conversationId: conv.id, senderId: null, kind: 'system' }),
+        ],
+        appendPlan,
+      );
       expect(outcomes.map((o) => (o.ok ? o.message.seq : o.code))).toEqual([
         'CONVERSATION_NOT_FOUND',
         'CONVERSATION_NOT_FOUND',
@@ -117,7 +127,10 @@ export function messagesContract(fixture: StoreFixture): void {
 
     it('pages history by seq in both directions', async () => {
       const conv = await group();
-      await store.messages.append(Array.from({ length: 25 }, (_, i) => input({ conversationId: conv.id, text: `m${i + 1}` })));
+      await store.messages.append(
+        Array.from({ length: 25 }, (_, i) => input({ conversationId: conv.id, text: `m${i + 1}` })),
+        appendPlan,
+      );
       const latest = await store.messages.list(conv.id, { limit: 10 });
       expect(latest.messages.map((m) => m.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
       expect(latest.hasMore).toBe(true);
@@ -132,7 +145,7 @@ export function messagesContract(fixture: StoreFixture): void {
 
     it('edits and tombstones messages, keeping the seq, with one event per change', async () => {
       const conv = await group();
-      const [appended] = await store.messages.append([input({ conversationId: conv.id, metadata: { k: 'v' } })]);
+      const [appended] = await store.messages.append([input({ conversationId: conv.id, metadata: { k: 'v' } })], appendPlan);
       const id = appended?.ok ? appended.message.id : '';
       const edited = await store.messages.edit(conv.id, id, 'edited', now + 10);
       expect(edited).toMatchObject({ message: { text: 'edited', editedAt: new Date(now + 10).toISOString(), seq: 1 }, eventSeq: 1 });
@@ -156,7 +169,7 @@ export function messagesContract(fixture: StoreFixture): void {
 
     it('changes reactions by plan in one transaction, with an event per change, and drops them on delete', async () => {
       const conv = await group();
-      const [appended] = await store.messages.append([input({ conversationId: conv.id })]);
+      const [appended] = await store.messages.append([input({ conversationId: conv.id })], appendPlan);
       const id = appended?.ok ? appended.message.id : '';
       const limits = { perUser: 1, keysPerMessage: 2 };
       const react = (userId: string, change: ReactionChange, at = now) =>
@@ -195,16 +208,22 @@ export function messagesContract(fixture: StoreFixture): void {
 
     it('moves receipt horizons only forward, never past the last seq, read implying delivered', async () => {
       const conv = await group(['bob']);
-      await store.messages.append(Array.from({ length: 5 }, () => input({ conversationId: conv.id })));
+      await store.messages.append(
+        Array.from({ length: 5 }, () => input({ conversationId: conv.id })),
+        appendPlan,
+      );
       const receipt = (kind: 'delivered' | 'read', seq: number, userId = 'bob') => ({ conversationId: conv.id, userId, kind, seq, now });
-      const outcomes = await store.messages.applyReceipts([
-        receipt('delivered', 3),
-        receipt('delivered', 2),
-        receipt('read', 2),
-        receipt('read', 99),
-        receipt('read', 1),
-        receipt('read', 1, 'cid'),
-      ]);
+      const outcomes = await store.messages.applyReceipts(
+        [
+          receipt('delivered', 3),
+          receipt('delivered', 2),
+          receipt('read', 2),
+          receipt('read', 99),
+          receipt('read', 1),
+          receipt('read', 1, 'cid'),
+        ],
+        moveHorizons,
+      );
       expect(outcomes).toEqual([
         { ok: true, deliveredSeq: 3, readSeq: 0, eventSeq: 1 },
         { ok: true, deliveredSeq: 3, readSeq: 0, eventSeq: null },

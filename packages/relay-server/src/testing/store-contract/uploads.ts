@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appendPlan } from '../../messages/append-plan.js';
 import type { Store } from '../../store/types.js';
 import type { StoreFixture } from './fixture.js';
 
@@ -47,9 +48,10 @@ export function uploadsContract(fixture: StoreFixture): void {
       expect(await store.uploads.expired(now + 10_000, 10)).toEqual([]);
 
       const attachment = { uploadId: record.id, name: 'photo.jpg', type: 'image/jpeg', size: record.size, sha256, width: 640, height: 480 };
-      const [sent] = await store.messages.append([
-        input({ id: messageId, conversationId: conversation.id, kind: 'file', text: '', attachment }),
-      ]);
+      const [sent] = await store.messages.append(
+        [input({ id: messageId, conversationId: conversation.id, kind: 'file', text: '', attachment })],
+        appendPlan,
+      );
       expect(sent).toMatchObject({ ok: true, message: { kind: 'file', text: '', attachment } });
       expect(await store.messages.get(conversation.id, messageId)).toMatchObject({ kind: 'file', attachment });
       const deleted = await store.messages.delete(conversation.id, messageId, now + 1);
