@@ -4,6 +4,7 @@ import type { Bus } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { nextAttempt } from '../queue/attempts.js';
 import type { DeliveriesRepository, DeliveryKey, DeliveryPatch, DeliveryRecord } from '../store/types.js';
+import { applyDeliveryPatch } from './delivery-change.js';
 import { toChannelDelivery } from './views.js';
 
 /** For events that retry nothing (sent, replayed, discarded), the policy is never read. */
@@ -70,7 +71,7 @@ export class DeliveryService {
   ) {}
 
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now = Date.now()) {
-    const result = await this.deliveries.update(key, decide, now);
+    const result = await this.deliveries.update(key, decide, applyDeliveryPatch, now);
     if (result?.eventSeq != null) {
       const { delivery, eventSeq } = result;
       this.bus

@@ -2,12 +2,20 @@ import {
   type ChannelHoldRow,
   DELIVERY_COLUMNS,
   type DeliveryRow,
-  patchDelivery,
+  deliveryRow,
   toChannelHold,
   toDeliveryRecord,
   toEarlyStatus,
 } from '../rows/deliveries.js';
-import type { ChannelHold, DeliveriesRepository, DeliveryKey, DeliveryPatch, DeliveryRecord, EarlyStatus } from '../types.js';
+import type {
+  ApplyDeliveryPatch,
+  ChannelHold,
+  DeliveriesRepository,
+  DeliveryKey,
+  DeliveryPatch,
+  DeliveryRecord,
+  EarlyStatus,
+} from '../types.js';
 import { type PostgresDb, type Query, recordEvent } from './db.js';
 
 /** Channel deliveries, early statuses and channel holds in PostgreSQL. */
@@ -52,13 +60,14 @@ export class PostgresDeliveries implements DeliveriesRepository {
     return rows.map(toDeliveryRecord);
   }
 
-  async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now: number) {
+  async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, apply: ApplyDeliveryPatch, now: number) {
     return this.#db.transaction(async (tx) => {
       const [row] = await deliveryRows(tx, key, true);
       if (!row) return null;
       const patch = decide(toDeliveryRecord(row));
       if (!patch) return null;
-      const { row: next, visible } = patchDelivery(toDeliveryRecord(row), patch, now);
+      const { next: record, visible } = apply(toDeliveryRecord(row), patch, now);
+      const next = deliveryRow(record);
       await tx`
         UPDATE deliveries SET channel_id = ${next.channel_id}, channel = ${next.channel}, recipient_id = ${next.recipient_id},
           status = ${next.status}, external_id = ${next.external_id}, error = ${next.error}, attempts = ${next.attempts},

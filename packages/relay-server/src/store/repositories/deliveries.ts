@@ -61,6 +61,12 @@ export type DeliveryPatch = Partial<
   >
 > & { history?: DeliveryHistoryEntry };
 
+/**
+ * The delivery a patch leaves, and whether members see the change (`channels/delivery-change.ts`):
+ * the store records a `delivery.updated` event only for those.
+ */
+export type ApplyDeliveryPatch = (current: DeliveryRecord, patch: DeliveryPatch, now: number) => { next: DeliveryRecord; visible: boolean };
+
 /** A platform's status of a sent message. */
 export interface EarlyStatus {
   status: 'sent' | 'delivered' | 'read' | 'failed';
@@ -91,14 +97,14 @@ export interface DeliveriesRepository {
   /** A message's deliveries, by contact. */
   listForMessage(messageId: string): Promise<DeliveryRecord[]>;
   /**
-   * Reads the delivery, asks `decide` what to change, and writes that, in one transaction
-   * that holds the row. A change of what members see (status, error, external id, dead
-   * letter) records a `delivery.updated` event. Null when there is no such delivery or
-   * `decide` returned null.
+   * Reads the delivery, asks `decide` what to change, and writes what `apply` makes of that,
+   * in one transaction that holds the row. A change `apply` says members see records a
+   * `delivery.updated` event. Null when there is no such delivery or `decide` returned null.
    */
   update(
     key: DeliveryKey,
     decide: (current: DeliveryRecord) => DeliveryPatch | null,
+    apply: ApplyDeliveryPatch,
     now: number,
   ): Promise<{ delivery: DeliveryRecord; eventSeq: number | null } | null>;
   /**

@@ -1,5 +1,5 @@
 import type { ChannelType } from '@chat4all/protocol';
-import type { ChannelHold, DeliveryPatch, DeliveryRecord, EarlyStatus } from '../repositories/deliveries.js';
+import type { ChannelHold, DeliveryRecord, EarlyStatus } from '../repositories/deliveries.js';
 
 export interface DeliveryRow {
   id: string;
@@ -54,54 +54,28 @@ export function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
   };
 }
 
-/**
- * A delivery with a patch applied, as the row to write, and whether members see the change
- * (status, error, external id, dead letter, history): those record a `delivery.updated` event.
- */
-export function patchDelivery(current: DeliveryRecord, patch: DeliveryPatch, now: number): { row: DeliveryRow; visible: boolean } {
-  const { history, ...fields } = patch;
-  const merged: DeliveryRecord = {
-    ...current,
-    ...fields,
-    updatedAt: now,
-    history: history ? [...current.history, history] : current.history,
-  };
-  // A status per part when there are several, `sent` until the platform says more; none for one part.
-  const next: DeliveryRecord = {
-    ...merged,
-    partStatuses: merged.parts.length > 1 ? merged.parts.map((_, i) => merged.partStatuses[i] ?? 'sent') : [],
-  };
-  const visible =
-    history !== undefined ||
-    next.status !== current.status ||
-    next.externalId !== current.externalId ||
-    next.dead !== current.dead ||
-    next.parts.length !== current.parts.length ||
-    next.partStatuses.join() !== current.partStatuses.join() ||
-    JSON.stringify(next.error) !== JSON.stringify(current.error);
+/** A delivery as the row to write. */
+export function deliveryRow(next: DeliveryRecord): DeliveryRow {
   return {
-    row: {
-      id: next.id,
-      message_id: next.messageId,
-      conversation_id: next.conversationId,
-      contact_id: next.contactId,
-      seq: next.seq,
-      channel_id: next.channelId,
-      channel: next.channel,
-      recipient_id: next.recipientId,
-      status: next.status,
-      external_id: next.externalId,
-      error: next.error === null ? null : JSON.stringify(next.error),
-      attempts: next.attempts,
-      next_attempt_at: next.nextAttemptAt,
-      dead: next.dead,
-      history: JSON.stringify(next.history),
-      parts: JSON.stringify(next.parts),
-      part_statuses: JSON.stringify(next.partStatuses),
-      created_at: next.createdAt,
-      updated_at: next.updatedAt,
-    },
-    visible,
+    id: next.id,
+    message_id: next.messageId,
+    conversation_id: next.conversationId,
+    contact_id: next.contactId,
+    seq: next.seq,
+    channel_id: next.channelId,
+    channel: next.channel,
+    recipient_id: next.recipientId,
+    status: next.status,
+    external_id: next.externalId,
+    error: next.error === null ? null : JSON.stringify(next.error),
+    attempts: next.attempts,
+    next_attempt_at: next.nextAttemptAt,
+    dead: next.dead,
+    history: JSON.stringify(next.history),
+    parts: JSON.stringify(next.parts),
+    part_statuses: JSON.stringify(next.partStatuses),
+    created_at: next.createdAt,
+    updated_at: next.updatedAt,
   };
 }
 

@@ -2,12 +2,20 @@ import {
   type ChannelHoldRow,
   DELIVERY_COLUMNS,
   type DeliveryRow,
-  patchDelivery,
+  deliveryRow,
   toChannelHold,
   toDeliveryRecord,
   toEarlyStatus,
 } from '../rows/deliveries.js';
-import type { ChannelHold, DeliveriesRepository, DeliveryKey, DeliveryPatch, DeliveryRecord, EarlyStatus } from '../types.js';
+import type {
+  ApplyDeliveryPatch,
+  ChannelHold,
+  DeliveriesRepository,
+  DeliveryKey,
+  DeliveryPatch,
+  DeliveryRecord,
+  EarlyStatus,
+} from '../types.js';
 import type { SqliteDb } from './db.js';
 import { recordEvent } from './events.js';
 
@@ -80,13 +88,14 @@ export class SqliteDeliveries implements DeliveriesRepository {
       .map(toDeliveryRecord);
   }
 
-  async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now: number) {
+  async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, apply: ApplyDeliveryPatch, now: number) {
     return this.#db.transaction(() => {
       const row = this.#delivery(key);
       if (!row) return null;
       const patch = decide(toDeliveryRecord(row));
       if (!patch) return null;
-      const { row: next, visible } = patchDelivery(toDeliveryRecord(row), patch, now);
+      const { next: record, visible } = apply(toDeliveryRecord(row), patch, now);
+      const next = deliveryRow(record);
       this.#db.run(
         `UPDATE deliveries SET channel_id = @channel_id, channel = @channel, recipient_id = @recipient_id, status = @status,
            external_id = @external_id, error = @error, attempts = @attempts, next_attempt_at = @next_attempt_at, dead = @dead,

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { applyDeliveryPatch } from '../../channels/delivery-change.js';
 import { appendPlan } from '../../messages/append-plan.js';
 import type { DeliveryRecord, Store } from '../../store/types.js';
 import type { StoreFixture } from './fixture.js';
@@ -52,6 +53,7 @@ export function deliveriesContract(fixture: StoreFixture): void {
           nextAttemptAt: null,
           history: { status: 'sent', at: now + 1 },
         }),
+        applyDeliveryPatch,
         now + 1,
       );
       expect(sent?.eventSeq).toBe((before?.lastEventSeq ?? 0) + 1);
@@ -61,15 +63,17 @@ export function deliveriesContract(fixture: StoreFixture): void {
         { eventSeq: sent?.eventSeq, type: 'delivery.updated', messageId, userId: contact.id },
       ]);
       // A lease change alone is not an event; declining changes nothing.
-      expect((await store.deliveries.update({ id }, () => ({ nextAttemptAt: now + 50 }), now + 2))?.eventSeq).toBeNull();
-      expect(await store.deliveries.update({ id }, () => null, now + 3)).toBeNull();
-      expect(await store.deliveries.update({ id: 'missing' }, () => ({ status: 'read' }), now + 3)).toBeNull();
+      expect(
+        (await store.deliveries.update({ id }, () => ({ nextAttemptAt: now + 50 }), applyDeliveryPatch, now + 2))?.eventSeq,
+      ).toBeNull();
+      expect(await store.deliveries.update({ id }, () => null, applyDeliveryPatch, now + 3)).toBeNull();
+      expect(await store.deliveries.update({ id: 'missing' }, () => ({ status: 'read' }), applyDeliveryPatch, now + 3)).toBeNull();
       expect(await store.deliveries.get({ channelId: 'wa-main', externalId: 'wamid.none' })).toBeNull();
       expect((await store.deliveries.listTo('wa-main', '5511999990000', now, 'read', 10)).map((d) => d.id)).toEqual([id]);
       expect((await store.deliveries.listTo('wa-main', '5511999990000', now, 'delivered', 10)).map((d) => d.id)).toEqual([id]);
       expect(await store.deliveries.listTo('wa-main', '5511999990000', now - 1, 'read', 10)).toEqual([]);
       expect(await store.deliveries.listTo('wa-main', 'someone-else', now, 'read', 10)).toEqual([]);
-      await store.deliveries.update({ id }, () => ({ status: 'delivered' }), now + 4);
+      await store.deliveries.update({ id }, () => ({ status: 'delivered' }), applyDeliveryPatch, now + 4);
       expect(await store.deliveries.listTo('wa-main', '5511999990000', now, 'delivered', 10)).toEqual([]);
       expect(await store.deliveries.listTo('wa-main', '5511999990000', now, 'read', 10)).toHaveLength(1);
     });
@@ -87,7 +91,12 @@ export function deliveriesContract(fixture: StoreFixture): void {
       expect((await store.deliveries.claimDue(now + 10, 1000, 10)).map((d) => d.id)).toEqual([first?.id]);
       // Waiting for a retry still holds the next one back; once the first is sent, the next is due.
       expect(await store.deliveries.claimDue(now + 5000, 1000, 10)).toHaveLength(1);
-      await store.deliveries.update({ id: first?.id as string }, () => ({ status: 'sent', nextAttemptAt: null }), now + 6000);
+      await store.deliveries.update(
+        { id: first?.id as string },
+        () => ({ status: 'sent', nextAttemptAt: null }),
+        applyDeliveryPatch,
+        now + 6000,
+      );
       expect((await store.deliveries.claimDue(now + 6000, 1000, 10)).map((d) => d.id)).toEqual([second?.id]);
     });
 
@@ -135,7 +144,12 @@ export function deliveriesContract(fixture: StoreFixture): void {
         ids.push(delivery?.id as string);
       }
       for (const id of [ids[2], ids[0]] as string[])
-        await store.deliveries.update({ id }, () => ({ channelId: 'wa-main', status: 'failed', dead: true, nextAttemptAt: null }), now + 5);
+        await store.deliveries.update(
+          { id },
+          () => ({ channelId: 'wa-main', status: 'failed', dead: true, nextAttemptAt: null }),
+          applyDeliveryPatch,
+          now + 5,
+        );
       expect(await store.deliveries.countDeadLetters()).toBe(2);
       expect((await store.deliveries.listDeadLetters({ limit: 10, after: null })).map((d) => d.id)).toEqual([ids[0], ids[2]]);
       expect((await store.deliveries.listDeadLetters({ limit: 10, after: ids[0] as string })).map((d) => d.id)).toEqual([ids[2]]);
@@ -151,6 +165,7 @@ export function deliveriesContract(fixture: StoreFixture): void {
       await store.deliveries.update(
         { id },
         () => ({ channelId: 'wa-main', nextAttemptAt: now + 3_600_000, parts: ['wamid.1'], history: { status: 'held', at: now } }),
+        applyDeliveryPatch,
         now,
       );
       expect((await store.deliveries.get({ id }))?.parts).toEqual(['wamid.1']);
@@ -170,11 +185,12 @@ export function deliveriesContract(fixture: StoreFixture): void {
       const [sent] = await store.messages.append([input({ conversationId: conversation.id, now })], appendPlan);
       const [delivery] = await store.deliveries.listForMessage(sent?.ok ? sent.message.id : '');
       const id = delivery?.id as string;
-      await store.deliveries.update({ id }, () => ({ channelId: 'wa-main', parts: ['wamid.p1'] }), now);
+      await store.deliveries.update({ id }, () => ({ channelId: 'wa-main', parts: ['wamid.p1'] }), applyDeliveryPatch, now);
       expect(await store.deliveries.get({ channelId: 'wa-main', externalId: 'wamid.p1' })).toBeNull();
       const updated = await store.deliveries.update(
         { id },
         () => ({ status: 'sent', externalId: 'wamid.p1', parts: ['wamid.p1', 'wamid.p2', 'wamid.p3'] }),
+        applyDeliveryPatch,
         now + 1,
       );
       expect(updated?.delivery).toMatchObject({ parts: ['wamid.p1', 'wamid.p2', 'wamid.p3'], partStatuses: ['sent', 'sent', 'sent'] });
@@ -184,6 +200,7 @@ export function deliveriesContract(fixture: StoreFixture): void {
       const read = await store.deliveries.update(
         { channelId: 'wa-main', externalId: 'wamid.p3' },
         () => ({ partStatuses: ['sent', 'sent', 'read'] }),
+        applyDeliveryPatch,
         now + 2,
       );
       expect(read).toMatchObject({ delivery: { status: 'sent', partStatuses: ['sent', 'sent', 'read'] }, eventSeq: expect.any(Number) });
