@@ -124,4 +124,5 @@ export class PostgresUsers implements UsersRepository {
   }
 }
 
+/** Thrown inside `createAccount`'s transaction when the username is taken, so the user row rolls back with it. */
 class UsernameTaken extends Error {}
