@@ -82,7 +82,7 @@ async function token(config: RelayConfig, userId: string | undefined, name: stri
   const store = await createStore(config);
   try {
     await store.migrate();
-    await store.ensureUser(userId, name ?? null, Date.now());
+    await store.users.ensure(userId, name ?? null, Date.now());
   } finally {
     await store.close();
   }

@@ -34,6 +34,8 @@ import { jsonBodies } from './http/json-body.js';
 import { openApi, plainText } from './http/openapi.js';
 import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
 import { Limits } from './limits/limits.js';
+import { appendPlan } from './messages/append-plan.js';
+import { moveHorizons } from './messages/receipts.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
 import { RelayMetrics } from './observability/metrics.js';
@@ -213,7 +215,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
 
   const tokens = new TokenService({ ...config.auth, ...secrets });
   const hub = new Hub();
-  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.countDeadLetters() });
+  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.deliveries.countDeadLetters() });
   const webhooks = new WebhookService({ store, config: config.webhooks, log, metrics, fetch: deps.fetch });
   // What this node publishes is also what app webhooks report.
   const events = new ObservedBus(bus, (envelope) => webhooks.observe(envelope));
@@ -227,8 +229,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     metrics.commitSeconds.observe(durationMs / 1000);
   };
   const batching = { maxBatch: config.limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
-  const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), batching);
-  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), batching);
+  const appends = new GroupCommit((batch: AppendInput[]) => store.messages.append(batch, appendPlan), batching);
+  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch, moveHorizons), batching);
   const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
   // Several nodes lock an upload in Redis, so any of them can continue it.
   const locker =
@@ -242,8 +244,10 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   });
   const channels = new Channels(config.channels, deps.fetch);
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
-  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
-  const deliveries = new DeliveryService(store, events, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
+  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.users.ensure(userId, null, Date.now());
+  const deliveries = new DeliveryService(store.deliveries, events, (err) =>
+    log.error({ err }, 'delivery publish failed; clients recover on resume'),
+  );
   const dispatchQueue =
     deps.dispatchQueue ??
     (config.bus.driver === 'redis'
@@ -282,7 +286,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   });
   const publishPresence = async (presence: Presence) => {
     const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
-    const conversationIds = rooms.size > 0 ? [...rooms] : (await store.syncState(presence.userId)).map((e) => e.conversationId);
+    const conversationIds =
+      rooms.size > 0 ? [...rooms] : (await store.conversations.syncState(presence.userId)).map((e) => e.conversationId);
     await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
   };
   const messages = new MessageService(store, events, conversations, {
@@ -322,11 +327,11 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
     store,
     bus: events,
     tokens,
-    authenticator: new Authenticator(tokens, store),
+    authenticator: new Authenticator(tokens, store.users),
     // A revoked login's sockets close on every node, this one included (the bus delivers to its publisher too).
     // A failed publish does not fail the logout: the login is revoked in the store, so its
     // sockets still cannot renew, and close at their token's expiry.
-    sessions: new SessionService(store, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
+    sessions: new SessionService(store.users, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
       bus
         .publish({ kind: 'session', userId, sessionId: familyId })
         .catch((err: unknown) => log.error({ err, userId }, 'could not tell the nodes a login ended; its sockets close at expiry')),

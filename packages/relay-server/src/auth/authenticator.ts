@@ -1,4 +1,4 @@
-import type { Store } from '../store/types.js';
+import type { UsersRepository } from '../store/types.js';
 import type { Principal, TokenService } from './tokens.js';
 
 /**
@@ -11,13 +11,13 @@ export class Authenticator {
 
   constructor(
     private readonly tokens: TokenService,
-    private readonly store: Store,
+    private readonly users: UsersRepository,
   ) {}
 
   async authenticate(credential: string | undefined): Promise<Principal> {
     const principal = await this.tokens.authenticate(credential);
     if (principal.kind === 'user' && !this.#known.has(principal.userId)) {
-      await this.store.ensureUser(principal.userId, principal.displayName, Date.now());
+      await this.users.ensure(principal.userId, principal.displayName, Date.now());
       if (this.#known.size > 100_000) this.#known.clear();
       this.#known.add(principal.userId);
     }

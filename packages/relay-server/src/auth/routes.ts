@@ -10,7 +10,7 @@ import { NoContent } from '../http/openapi.js';
 export async function authRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/v1/me', { config: { auth: 'user' }, schema: { response: { 200: User } } }, async (request) => {
-    const user = await ctx.store.getUser(userIdOf(request));
+    const user = await ctx.store.users.get(userIdOf(request));
     if (!user) throw new RelayError('USER_NOT_FOUND');
     return user;
   });

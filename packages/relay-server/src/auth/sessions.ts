@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuthSession, LoginBody, RegisterBody, User } from '@chat4all/protocol';
 import { RelayError } from '../errors.js';
 import { iso } from '../shared/time.js';
-import type { RefreshFamily, Store } from '../store/types.js';
+import type { RefreshFamily, UsersRepository } from '../store/types.js';
 import { decoyHash, type PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
 
@@ -19,7 +19,7 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  */
 export class SessionService {
   constructor(
-    private readonly store: Store,
+    private readonly users: UsersRepository,
     private readonly tokens: TokenService,
     private readonly refreshTtlSeconds: number,
     private readonly passwords: PasswordHasher,
@@ -28,7 +28,7 @@ export class SessionService {
 
   async register(body: RegisterBody): Promise<AuthSession> {
     const passwordHash = await this.passwords.hash(body.password);
-    const user = await this.store.createAccount(
+    const user = await this.users.createAccount(
       { userId: `u_${randomUUID()}`, username: body.username, passwordHash, displayName: body.displayName ?? body.username },
       Date.now(),
     );
@@ -37,9 +37,9 @@ export class SessionService {
   }
 
   async login(body: LoginBody): Promise<AuthSession> {
-    const account = await this.store.getAccount(body.username);
+    const account = await this.users.getAccount(body.username);
     const ok = await this.passwords.verify(body.password, account?.passwordHash ?? decoyHash());
-    const user = ok && account ? await this.store.getUser(account.userId) : null;
+    const user = ok && account ? await this.users.get(account.userId) : null;
     if (!user) throw new RelayError('INVALID_CREDENTIALS', 'Username or password is wrong');
     return this.#startFamily(user);
   }
@@ -48,20 +48,20 @@ export class SessionService {
     const now = Date.now();
     const next = randomBytes(32).toString('base64url');
     const expiresAt = now + this.refreshTtlSeconds * 1000;
-    const rotation = await this.store.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
+    const rotation = await this.users.rotateRefreshToken(hashToken(refreshToken), { tokenHash: hashToken(next), expiresAt }, now);
     if (!rotation.ok) {
       if (rotation.reason === 'invalid') throw new RelayError('REFRESH_TOKEN_INVALID', 'Refresh token is unknown, expired or revoked');
       await this.onRevoked(rotation);
       throw new RelayError('REFRESH_TOKEN_REUSED', 'Refresh token was already used; every session of this login is revoked');
     }
-    const user = await this.store.getUser(rotation.userId);
+    const user = await this.users.get(rotation.userId);
     if (!user) throw new RelayError('REFRESH_TOKEN_INVALID', 'The user of this refresh token no longer exists');
     return this.#session(user, rotation.familyId, next, expiresAt);
   }
 
   /** Ends the login: its refresh tokens stop working, and every node is told to close the sockets opened with its tokens. */
   async logout(refreshToken: string): Promise<void> {
-    const family = await this.store.revokeRefreshFamily(hashToken(refreshToken));
+    const family = await this.users.revokeRefreshFamily(hashToken(refreshToken));
     if (family) await this.onRevoked(family);
   }
 
@@ -69,7 +69,7 @@ export class SessionService {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.refreshTtlSeconds * 1000;
     const familyId = randomUUID();
-    await this.store.insertRefreshToken({ tokenHash: hashToken(token), familyId, userId: user.id, expiresAt });
+    await this.users.insertRefreshToken({ tokenHash: hashToken(token), familyId, userId: user.id, expiresAt });
     return this.#session(user, familyId, token, expiresAt);
   }
 

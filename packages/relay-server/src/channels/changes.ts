@@ -16,13 +16,13 @@ const CHANGE_FIRST_DELAY_MS = 500;
  * came in on that channel account), or the one a delivery to the contact was given there.
  */
 export async function platformIdOf(
-  store: Store,
+  store: Pick<Store, 'messages' | 'deliveries'>,
   target: { conversationId: string; messageId: string; contactId: string; channelId: string | null },
 ): Promise<string | null> {
-  const message = await store.getMessage(target.conversationId, target.messageId);
+  const message = await store.messages.get(target.conversationId, target.messageId);
   const origin = message?.metadata.channel as { id?: string; externalId?: string } | undefined;
   if (origin?.id === target.channelId && origin?.externalId) return origin.externalId;
-  const sent = (await store.listDeliveries(target.messageId)).find(
+  const sent = (await store.deliveries.listForMessage(target.messageId)).find(
     (d) => d.contactId === target.contactId && d.channelId === target.channelId,
   );
   return sent?.externalId ?? null;
@@ -42,7 +42,14 @@ export class ChannelChanges {
     { maxAttempts: CHANGE_ATTEMPTS - 1, backoff: new ExponentialBackoff({ initialDelay: CHANGE_FIRST_DELAY_MS, maxDelay: 10_000 }) },
   );
 
-  constructor(private readonly deps: { store: Store; channels: Channels; metrics: RelayMetrics; log: Logger }) {
+  constructor(
+    private readonly deps: {
+      store: Pick<Store, 'contacts' | 'conversations' | 'messages' | 'deliveries'>;
+      channels: Channels;
+      metrics: RelayMetrics;
+      log: Logger;
+    },
+  ) {
     this.#work = new BackgroundWork((err) => deps.log.warn({ err }, 'passing a change to a channel failed'));
   }
 
@@ -60,9 +67,9 @@ export class ChannelChanges {
   async #each(change: MessageChange): Promise<void> {
     const { store, channels } = this.deps;
     const { conversationId, id: messageId } = change.message;
-    for (const member of await store.listMembers(conversationId)) {
+    for (const member of await store.conversations.listMembers(conversationId)) {
       if (!member.userId.startsWith('contact:')) continue;
-      const contact = await store.getContact(member.userId);
+      const contact = await store.contacts.get(member.userId);
       const route = contact ? channels.routeFor(contact) : null;
       if (!route) continue;
       const { channel } = route;
@@ -107,7 +114,7 @@ export class ChannelChanges {
       const key = ours.findLast((r) => r.userIds.includes(change.userId ?? ''))?.key ?? ours.at(-1)?.key ?? null;
       return () => (connector.react as NonNullable<typeof connector.react>)(recipientId, externalId, key);
     }
-    const delivery = (await this.deps.store.listDeliveries(message.id)).find(
+    const delivery = (await this.deps.store.deliveries.listForMessage(message.id)).find(
       (d) => d.contactId === contactId && d.channelId === channel.id,
     );
     // Not sent yet: the dispatcher sends the message as it then is (a deleted one not at all).

@@ -3,7 +3,8 @@ import type { ChannelDelivery, DeliveryStatus } from '@chat4all/protocol';
 import type { Bus } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { nextAttempt } from '../queue/attempts.js';
-import type { DeliveryKey, DeliveryPatch, DeliveryRecord, Store } from '../store/types.js';
+import type { DeliveriesRepository, DeliveryKey, DeliveryPatch, DeliveryRecord } from '../store/types.js';
+import { applyDeliveryPatch } from './delivery-change.js';
 import { toChannelDelivery } from './views.js';
 
 /** For events that retry nothing (sent, replayed, discarded), the policy is never read. */
@@ -64,13 +65,13 @@ function statusPatch(current: DeliveryRecord, status: DeliveryStatus, at: number
 /** Channel deliveries: every change stored, logged, and fanned out to the conversation as `delivery.updated`. */
 export class DeliveryService {
   constructor(
-    private readonly store: Store,
+    private readonly deliveries: DeliveriesRepository,
     private readonly bus: Bus,
     private readonly onPublishError: (error: unknown) => void,
   ) {}
 
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now = Date.now()) {
-    const result = await this.store.updateDelivery(key, decide, now);
+    const result = await this.deliveries.update(key, decide, applyDeliveryPatch, now);
     if (result?.eventSeq != null) {
       const { delivery, eventSeq } = result;
       this.bus
@@ -94,9 +95,9 @@ export class DeliveryService {
   ): Promise<DeliveryRecord | null> {
     const recorded = error ? deliveryError(error) : null;
     const updated = await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, status, at, recorded));
-    if (updated || (await this.store.getDelivery({ channelId, externalId }))) return updated;
+    if (updated || (await this.deliveries.get({ channelId, externalId }))) return updated;
     // The webhook outran the send's answer (or is about a message sent outside the relay): kept a day for `sent()`.
-    await this.store.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
+    await this.deliveries.keepEarlyStatus({ channelId, externalId, status, at, error: recorded }, Date.now() - 24 * 3600_000);
     return null;
   }
 
@@ -107,7 +108,7 @@ export class DeliveryService {
       const change = nextAttempt(d, attempts, { type: 'sent' }, NO_RETRIES, now);
       return change ? { ...change, externalId, parts } : null;
     });
-    for (const early of await this.store.takeEarlyStatuses(channelId, externalId)) {
+    for (const early of await this.deliveries.takeEarlyStatuses(channelId, externalId)) {
       await this.update({ channelId, externalId }, (current) => partPatch(current, externalId, early.status, early.at, early.error));
     }
     // Parts the platform reported on while the rest went: the delivery stands where the least advanced one does.
@@ -121,7 +122,7 @@ export class DeliveryService {
   async applyWatermark(channelId: string, recipientId: string, status: 'delivered' | 'read', before: number): Promise<number> {
     let moved = 0;
     for (;;) {
-      const page = await this.store.listDeliveriesTo(channelId, recipientId, before, status, 100);
+      const page = await this.deliveries.listTo(channelId, recipientId, before, status, 100);
       let movedNow = 0;
       for (const delivery of page) {
         // Every part was sent before the watermark too.
@@ -136,7 +137,7 @@ export class DeliveryService {
   }
 
   async list(messageId: string): Promise<ChannelDelivery[]> {
-    return (await this.store.listDeliveries(messageId)).map(toChannelDelivery);
+    return (await this.deliveries.listForMessage(messageId)).map(toChannelDelivery);
   }
 
   /** Takes a delivery out of the dead-letter queue and sends it again from the first attempt. */

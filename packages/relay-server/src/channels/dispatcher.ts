@@ -38,7 +38,7 @@ export class Dispatcher {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'contacts' | 'deliveries' | 'messages'>;
       channels: Channels;
       deliveries: DeliveryService;
       health: ChannelHealthService;
@@ -88,7 +88,7 @@ export class Dispatcher {
     const { store, queue, config, health } = this.deps;
     await health.refresh();
     for (;;) {
-      const due = await store.claimDueDeliveries(Date.now(), config.leaseMs, 100);
+      const due = await store.deliveries.claimDue(Date.now(), config.leaseMs, 100);
       for (const delivery of due) await queue.enqueue({ deliveryId: delivery.id, attempt: delivery.attempts });
       if (due.length < 100) return;
     }
@@ -104,7 +104,7 @@ export class Dispatcher {
   async handle({ payload }: WorkItem<DispatchItem>): Promise<void> {
     const { store, config, metrics } = this.deps;
     const { deliveryId, attempt } = payload;
-    const current = await store.getDelivery({ id: deliveryId });
+    const current = await store.deliveries.get({ id: deliveryId });
     if (!current || !takeable(current, attempt)) return;
     const target = await this.#route(current);
     if (!target) {
@@ -199,7 +199,7 @@ export class Dispatcher {
       await deliveries.sent(delivery.id, attempts, channel.id, result.externalId, result.parts ?? []);
       // The chat moved (a Telegram group became a supergroup): the contact's identity follows it, once the send is recorded.
       if (result.recipientId && delivery.recipientId && result.recipientId !== delivery.recipientId)
-        await this.deps.store
+        await this.deps.store.contacts
           .moveIdentity(channel.id, delivery.recipientId, result.recipientId)
           .catch((err: unknown) => this.deps.log.warn({ err, channelId: channel.id }, 'could not move a contact to its chat’s new id'));
       return;
@@ -276,7 +276,7 @@ export class Dispatcher {
 
   /** The contact's preferred channel account, else the one it last wrote on, among those configured. */
   async #route(delivery: DeliveryRecord): Promise<{ channel: Channel; recipientId: string; lastInboundAt: string | null } | null> {
-    const contact = await this.deps.store.getContact(delivery.contactId);
+    const contact = await this.deps.store.contacts.get(delivery.contactId);
     const route = contact ? this.deps.channels.routeFor(contact) : null;
     if (!route) return null;
     return { channel: route.channel, recipientId: route.identity.externalId, lastInboundAt: route.identity.lastInboundAt };
@@ -289,7 +289,7 @@ export class Dispatcher {
     lastInboundAt: string | null,
   ): Promise<{ ok: true; value: OutboundMessage } | { ok: false; error: NonNullable<DeliveryRecord['error']> }> {
     const { store } = this.deps;
-    const message = await store.getMessage(delivery.conversationId, delivery.messageId);
+    const message = await store.messages.get(delivery.conversationId, delivery.messageId);
     if (!message || message.deletedAt)
       return { ok: false, error: { code: 'MESSAGE_DELETED', platformCode: null, message: 'The message was deleted before it was sent' } };
     // A contact's message carried to another contact (across channels) says who wrote it.
@@ -341,8 +341,8 @@ const PLATFORM_NAMES: Record<string, string> = {
 };
 
 /** A contact's name as the platform gave it, else which platform they write from: never their platform id. */
-async function authorName(store: Store, contactId: string): Promise<string> {
-  const contact = await store.getContact(contactId);
+async function authorName(store: Pick<Store, 'contacts'>, contactId: string): Promise<string> {
+  const contact = await store.contacts.get(contactId);
   const named = contact?.identities.find((i) => i.displayName);
   if (named?.displayName) return named.displayName;
   const channel = contact?.identities[0]?.channel;

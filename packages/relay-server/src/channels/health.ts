@@ -16,7 +16,7 @@ export class ChannelHealthService {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'deliveries'>;
       channels: Channels;
       metrics: RelayMetrics;
       log: Logger;
@@ -36,7 +36,7 @@ export class ChannelHealthService {
 
   /** Reads the holds from the store: other nodes may have put one on or taken it off. */
   async refresh(): Promise<void> {
-    const holds = await this.deps.store.listChannelHolds();
+    const holds = await this.deps.store.deliveries.listHolds();
     this.#holds = new Map(holds.map((hold) => [hold.channelId, hold]));
     for (const channel of this.deps.channels.all())
       this.deps.metrics.channelHeld.set({ channel: channel.id }, this.#holds.has(channel.id) ? 1 : 0);
@@ -51,7 +51,7 @@ export class ChannelHealthService {
       message: error.message,
       since: now,
     };
-    const changed = await this.deps.store.setChannelHold(channel.id, hold, now);
+    const changed = await this.deps.store.deliveries.setHold(channel.id, hold, now);
     await this.refresh();
     if (!changed) return;
     this.deps.log.error(
@@ -63,7 +63,7 @@ export class ChannelHealthService {
 
   /** Takes the account off hold; its held deliveries go out, in order. False when it was not on hold. */
   async resume(channel: Channel, now = Date.now()): Promise<boolean> {
-    const changed = await this.deps.store.setChannelHold(channel.id, null, now);
+    const changed = await this.deps.store.deliveries.setHold(channel.id, null, now);
     await this.refresh();
     if (!changed) return false;
     this.deps.log.info({ channelId: channel.id }, 'channel account resumed');

@@ -39,7 +39,7 @@ export type InboundOutcome = Omit<ProtocolInboundOutcome, 'ok'>;
 export class InboundService {
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'contacts' | 'deliveries' | 'messages'>;
       channels: Channels;
       messages: MessageService;
       conversations: ConversationService;
@@ -103,7 +103,7 @@ export class InboundService {
   async #contact(channel: Channel, identity: { externalId: string; name: string | null; username: string | null; inbound: boolean }) {
     const now = Date.now();
     const newContactId = `contact:${randomUUID()}`;
-    const outcome = await this.deps.store.ensureContact({
+    const outcome = await this.deps.store.contacts.ensure({
       channel: { id: channel.id, type: channel.type },
       externalId: identity.externalId,
       displayName: identity.name,
@@ -128,7 +128,7 @@ export class InboundService {
   /** The platform moved a chat to a new id: the contact's identity follows, with its conversation. */
   async moved(channel: Channel, from: string, to: string): Promise<void> {
     if (from === to) return;
-    if (await this.deps.store.moveIdentity(channel.id, from, to))
+    if (await this.deps.store.contacts.moveIdentity(channel.id, from, to))
       this.deps.log.info({ channelId: channel.id, from, to }, 'a chat moved to a new id; its contact follows');
   }
 
@@ -150,7 +150,7 @@ export class InboundService {
     const id = inboundMessageId(channel.id, event.externalId);
     // A file is copied into the relay's storage once: a repeated webhook finds the message stored.
     const attachment =
-      event.file && channel.connector.fetchFile && !(await this.deps.store.getMessage(conversationId, id))
+      event.file && channel.connector.fetchFile && !(await this.deps.store.messages.get(conversationId, id))
         ? await this.#copyFile(channel, contact.id, conversationId, id, event.file)
         : null;
     // A file the platform will never give, with no text, is not left as an empty text message.
@@ -189,11 +189,11 @@ export class InboundService {
    */
   async #change(channel: Channel, event: Extract<InboundEvent, { kind: 'edit' | 'delete' }>): Promise<void> {
     // A change to a message from a chat the relay never heard from creates nothing.
-    const contact = await this.deps.store.findContact(channel.id, event.conversationKey);
+    const contact = await this.deps.store.contacts.find(channel.id, event.conversationKey);
     const conversationId = contact?.conversationId;
     if (!contact || !conversationId) return;
     const id = inboundMessageId(channel.id, event.externalId);
-    const stored = await this.deps.store.getMessage(conversationId, id);
+    const stored = await this.deps.store.messages.get(conversationId, id);
     if (!stored || stored.deletedAt || stored.senderId !== contact.id) return;
     if (event.kind === 'delete') {
       await this.deps.messages.delete(SERVER, conversationId, id);
@@ -213,7 +213,7 @@ export class InboundService {
    * relay never stored, or from a chat it never heard from, changes nothing.
    */
   async #reaction(channel: Channel, event: Extract<InboundEvent, { kind: 'reaction' }>): Promise<void> {
-    const contact = await this.deps.store.findContact(channel.id, event.conversationKey);
+    const contact = await this.deps.store.contacts.find(channel.id, event.conversationKey);
     const conversationId = contact?.conversationId;
     if (!contact || !conversationId) return;
     const messageId = await this.#replyTarget(channel.id, conversationId, event.externalId);
@@ -261,8 +261,8 @@ export class InboundService {
   /** Our id of the message a contact answered: one of theirs (derived id) or one we sent them (by the platform's id). */
   async #replyTarget(channelId: string, conversationId: string, externalId: string): Promise<string | null> {
     const inbound = inboundMessageId(channelId, externalId);
-    if (await this.deps.store.getMessage(conversationId, inbound)) return inbound;
-    const delivery = await this.deps.store.getDelivery({ channelId, externalId });
+    if (await this.deps.store.messages.get(conversationId, inbound)) return inbound;
+    const delivery = await this.deps.store.deliveries.get({ channelId, externalId });
     return delivery?.conversationId === conversationId ? delivery.messageId : null;
   }
 }

@@ -84,7 +84,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     { config: { auth: 'server' }, schema: { querystring: Page, response: { 200: ContactPage } } },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const contacts = await store.listContacts({ limit, after: request.query.after ?? null });
+      const contacts = await store.contacts.list({ limit, after: request.query.after ?? null });
       return { contacts, nextCursor: contacts.length === limit ? (contacts.at(-1)?.id ?? null) : null };
     },
   );
@@ -92,7 +92,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     '/v1/contacts/:contactId',
     { config: { auth: 'server' }, schema: { params: ContactParams, response: { 200: Contact } } },
     async (request) => {
-      const contact = await store.getContact(request.params.contactId);
+      const contact = await store.contacts.get(request.params.contactId);
       if (!contact) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${request.params.contactId} not found`);
       return contact;
     },
@@ -139,13 +139,13 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     async (request) => {
       const { contactId } = request.params;
       const notFound = () => new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
-      if (!(await store.getContact(contactId))) throw notFound();
+      if (!(await store.contacts.get(contactId))) throw notFound();
       const { preferredChannelId, conversationId } = request.body;
-      if (preferredChannelId !== undefined && !(await store.setPreferredChannel(contactId, preferredChannelId)))
+      if (preferredChannelId !== undefined && !(await store.contacts.setPreferredChannel(contactId, preferredChannelId)))
         throw new RelayError('BAD_REQUEST', `The contact has no identity on ${preferredChannelId}`);
-      if (conversationId !== undefined && !(await store.setContactConversation(contactId, conversationId)))
+      if (conversationId !== undefined && !(await store.contacts.setConversation(contactId, conversationId)))
         throw new RelayError('BAD_REQUEST', `The contact is not a member of ${conversationId}: add it first`);
-      const contact = await store.getContact(contactId);
+      const contact = await store.contacts.get(contactId);
       if (!contact) throw notFound();
       return contact;
     },
@@ -171,11 +171,11 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     async (request) => {
       const { conversationId } = request.params;
       await ctx.conversations.access(principalOf(request), conversationId);
-      const members = await store.listMembers(conversationId);
+      const members = await store.conversations.listMembers(conversationId);
       const now = Date.now();
       const policies: ChannelPolicy[] = [];
       for (const member of members) {
-        const contact = await store.getContact(member.userId);
+        const contact = await store.contacts.get(member.userId);
         if (!contact) continue;
         const route = channels.routeFor(contact);
         if (!route) {
@@ -218,10 +218,14 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const list = await store.listDeadLetters({ limit, after: request.query.after ?? null, channelId: request.query.channelId });
+      const list = await store.deliveries.listDeadLetters({
+        limit,
+        after: request.query.after ?? null,
+        channelId: request.query.channelId,
+      });
       return {
         deliveries: list.map(toChannelDelivery),
-        total: await store.countDeadLetters(),
+        total: await store.deliveries.countDeadLetters(),
         nextCursor: list.length === limit ? (list.at(-1)?.id ?? null) : null,
       };
     },

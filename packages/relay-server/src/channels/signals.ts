@@ -18,7 +18,7 @@ export class ChannelSignals {
   readonly #read = new Map<string, string>();
   readonly #typed = new Map<string, number>();
 
-  constructor(private readonly deps: { store: Store; channels: Channels; log: Logger }) {
+  constructor(private readonly deps: { store: Pick<Store, 'contacts' | 'conversations' | 'messages'>; channels: Channels; log: Logger }) {
     this.#work = new BackgroundWork((err) => deps.log.warn({ err }, 'a read or typing signal to a channel failed'));
   }
 
@@ -64,9 +64,9 @@ export class ChannelSignals {
     signal: (channel: Channel, recipientId: string, contactId: string) => Promise<void>,
   ): Promise<void> {
     if (!this.deps.channels.all().some((channel) => channel.config[setting])) return;
-    for (const member of await this.deps.store.listMembers(conversationId)) {
+    for (const member of await this.deps.store.conversations.listMembers(conversationId)) {
       if (!member.userId.startsWith('contact:')) continue;
-      const contact = await this.deps.store.getContact(member.userId);
+      const contact = await this.deps.store.contacts.get(member.userId);
       const route = contact ? this.deps.channels.routeFor(contact) : null;
       if (route?.channel.config[setting]) await signal(route.channel, route.identity.externalId, member.userId);
     }
@@ -74,7 +74,7 @@ export class ChannelSignals {
 
   /** The platform's id of the contact's newest message on this channel account, up to `seq`. */
   async #lastFrom(conversationId: string, contactId: string, channelId: string, seq: number): Promise<string | null> {
-    const { messages } = await this.deps.store.listMessages(conversationId, { before: Math.min(seq + 1, 2_147_483_647), limit: 50 });
+    const { messages } = await this.deps.store.messages.list(conversationId, { before: Math.min(seq + 1, 2_147_483_647), limit: 50 });
     for (const message of messages.reverse()) {
       const origin = message.metadata.channel as { id?: string; externalId?: string } | undefined;
       if (message.senderId === contactId && origin?.id === channelId && typeof origin.externalId === 'string') return origin.externalId;

@@ -37,7 +37,7 @@ export interface ConversationServiceOptions {
  */
 export class ConversationService {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'conversations' | 'users'>,
     private readonly bus: Bus,
     private readonly options: ConversationServiceOptions = {
       metadataMaxBytes: Number.POSITIVE_INFINITY,
@@ -48,13 +48,13 @@ export class ConversationService {
   async access(principal: Principal, conversationId: string): Promise<Access> {
     const notFound = () => new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${conversationId} not found`);
     if (principal.kind === 'server') {
-      const conversation = await this.store.getConversation(conversationId);
+      const conversation = await this.store.conversations.get(conversationId);
       if (!conversation) throw notFound();
       return { conversation, member: null };
     }
-    const member = await this.store.getMember(conversationId, principal.userId);
+    const member = await this.store.conversations.getMember(conversationId, principal.userId);
     if (!member) throw notFound();
-    const conversation = await this.store.getConversation(conversationId);
+    const conversation = await this.store.conversations.get(conversationId);
     if (!conversation) throw notFound();
     return { conversation, member };
   }
@@ -70,7 +70,7 @@ export class ConversationService {
     if (body.type === 'private') {
       if (body.userId === creator) throw new RelayError('BAD_REQUEST', 'A private conversation needs two different users');
       await this.#requireUsers([creator, body.userId]);
-      const { conversation, created } = await this.store.createPrivateConversation({
+      const { conversation, created } = await this.store.conversations.createPrivate({
         id: randomUUID(),
         userIds: [creator, body.userId],
         now,
@@ -85,7 +85,7 @@ export class ConversationService {
     }
     const memberIds = [...new Set(body.memberIds ?? [])].filter((id) => id !== creator);
     await this.#requireUsers([creator, ...memberIds]);
-    const conversation = await this.store.createGroupConversation({
+    const conversation = await this.store.conversations.createGroup({
       id: randomUUID(),
       title: body.title ?? null,
       avatarUrl: body.avatarUrl ?? null,
@@ -104,7 +104,7 @@ export class ConversationService {
 
   /** Tells the members of a conversation created outside this service (a new contact's) that it exists. */
   async announceCreated(conversationId: string): Promise<void> {
-    const conversation = await this.store.getConversation(conversationId);
+    const conversation = await this.store.conversations.get(conversationId);
     if (!conversation) return;
     const detail = await this.#detail(conversation);
     await this.#announce(
@@ -121,7 +121,7 @@ export class ConversationService {
   async list(userId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<ConversationPage> {
     const limit = query.limit ?? 30;
     const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const conversations = await this.store.listConversations(userId, { limit, after });
+    const conversations = await this.store.conversations.list(userId, { limit, after });
     const last = conversations.length === limit ? conversations[conversations.length - 1] : undefined;
     return {
       conversations,
@@ -134,7 +134,7 @@ export class ConversationService {
     this.#requireGroupManager(access);
     await this.#limit(principal, 'conversation');
     checkMetadataSize(patch.metadata, this.options.metadataMaxBytes);
-    const conversation = await this.store.updateConversation(conversationId, patch, Date.now());
+    const conversation = await this.store.conversations.update(conversationId, patch, Date.now());
     if (!conversation) throw new RelayError('CONVERSATION_NOT_FOUND');
     await this.#publish({ conversationId, event: { type: 'conversation.updated', conversation, eventSeq: conversation.lastEventSeq } });
     return conversation;
@@ -142,7 +142,7 @@ export class ConversationService {
 
   async members(principal: Principal, conversationId: string): Promise<Member[]> {
     await this.access(principal, conversationId);
-    return this.store.listMembers(conversationId);
+    return this.store.conversations.listMembers(conversationId);
   }
 
   async addMembers(principal: Principal, conversationId: string, body: AddMembersBody): Promise<Member[]> {
@@ -150,10 +150,10 @@ export class ConversationService {
     this.#requireGroupManager(access);
     await this.#limit(principal, 'member', body.userIds.length);
     await this.#requireUsers(body.userIds);
-    const added = await this.store.addMembers(conversationId, body.userIds, body.role ?? 'member', Date.now());
+    const added = await this.store.conversations.addMembers(conversationId, body.userIds, body.role ?? 'member', Date.now());
     if (added.length > 0) {
       // New members first get the conversation itself, then everyone sees who joined.
-      const detail = await this.#detail((await this.store.getConversation(conversationId)) ?? access.conversation);
+      const detail = await this.#detail((await this.store.conversations.get(conversationId)) ?? access.conversation);
       await this.#announce(
         detail,
         added.map((a) => a.member.userId),
@@ -161,7 +161,7 @@ export class ConversationService {
       for (const { member, eventSeq } of added)
         await this.#publish({ conversationId, event: { type: 'member.added', conversationId, member, eventSeq } });
     }
-    return this.store.listMembers(conversationId);
+    return this.store.conversations.listMembers(conversationId);
   }
 
   /** Removes a member (admins and the owner), or leaves (any member removing themselves). */
@@ -171,10 +171,10 @@ export class ConversationService {
     const leaving = access.member?.userId === userId;
     if (!leaving) this.#requireGroupManager(access);
     await this.#limit(principal, 'member');
-    const target = await this.store.getMember(conversationId, userId);
+    const target = await this.store.conversations.getMember(conversationId, userId);
     if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     if (!leaving && target.role === 'owner' && access.member !== null) throw new RelayError('FORBIDDEN', 'The owner cannot be removed');
-    const eventSeq = await this.store.removeMember(conversationId, userId, Date.now());
+    const eventSeq = await this.store.conversations.removeMember(conversationId, userId, Date.now());
     if (eventSeq === null) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     // The removed user's connections get this last event, then leave the room.
     await this.#publish({ conversationId, event: { type: 'member.removed', conversationId, userId, eventSeq }, leave: [userId] });
@@ -185,14 +185,14 @@ export class ConversationService {
     const access = await this.access(principal, conversationId);
     this.#requireGroupManager(access);
     await this.#limit(principal, 'member');
-    const target = await this.store.getMember(conversationId, userId);
+    const target = await this.store.conversations.getMember(conversationId, userId);
     if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     if (target.role === 'owner') throw new RelayError('FORBIDDEN', "The owner's role cannot be changed");
     return this.#changeRole(conversationId, userId, role);
   }
 
   async #changeRole(conversationId: string, userId: string, role: MemberRole): Promise<Member> {
-    const updated = await this.store.setMemberRole(conversationId, userId, role, Date.now());
+    const updated = await this.store.conversations.setMemberRole(conversationId, userId, role, Date.now());
     if (!updated) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     const { member, eventSeq } = updated;
     await this.#publish({ conversationId, event: { type: 'member.updated', conversationId, member, eventSeq } });
@@ -200,7 +200,7 @@ export class ConversationService {
   }
 
   async #handOverOwnership(conversationId: string): Promise<void> {
-    const remaining = await this.store.listMembers(conversationId);
+    const remaining = await this.store.conversations.listMembers(conversationId);
     const heir = remaining.find((m) => m.role === 'admin') ?? remaining[0];
     if (heir) await this.#changeRole(conversationId, heir.userId, 'owner');
   }
@@ -227,14 +227,14 @@ export class ConversationService {
   }
 
   async #requireUsers(ids: readonly string[]): Promise<void> {
-    const existing = await this.store.existingUserIds(ids);
+    const existing = await this.store.users.existingIds(ids);
     const missing = ids.filter((id) => !existing.has(id));
     if (missing.length > 0)
       throw new RelayError('USER_NOT_FOUND', `Unknown user(s): ${missing.join(', ')}`, { details: { userIds: missing } });
   }
 
   async #detail(conversation: Conversation): Promise<ConversationDetail> {
-    return { ...conversation, members: await this.store.listMembers(conversation.id) };
+    return { ...conversation, members: await this.store.conversations.listMembers(conversation.id) };
   }
 
   /** Sends the conversation snapshot to `userIds`, joining their connections to its room. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeReactions } from '../store/rows.js';
+import { summarizeReactions } from '../store/rows/messages.js';
 import { planReactions, type StoredReactions } from './reactions.js';
 
 const one = { perUser: 1, keysPerMessage: 3 };

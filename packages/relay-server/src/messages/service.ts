@@ -60,7 +60,7 @@ const APPEND_ERRORS = {
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
 export class MessageService {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'messages' | 'conversations'>,
     private readonly bus: Bus,
     private readonly conversations: ConversationService,
     private readonly options: MessageServiceOptions,
@@ -132,7 +132,7 @@ export class MessageService {
 
   async history(principal: Principal, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; hasMore: boolean }> {
     await this.conversations.access(principal, conversationId);
-    return this.store.listMessages(conversationId, { before: query.before, after: query.after, limit: query.limit ?? 50 });
+    return this.store.messages.list(conversationId, { before: query.before, after: query.after, limit: query.limit ?? 50 });
   }
 
   async edit(principal: Principal, conversationId: string, messageId: string, text: string): Promise<Message> {
@@ -140,7 +140,7 @@ export class MessageService {
     this.#checkText(text);
     const original = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
-    const result = await this.store.editMessage(conversationId, messageId, text, Date.now());
+    const result = await this.store.messages.edit(conversationId, messageId, text, Date.now());
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
     const { message, eventSeq } = result;
     if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
@@ -152,7 +152,7 @@ export class MessageService {
   async delete(principal: Principal, conversationId: string, messageId: string): Promise<Message> {
     await this.#limit('edit', principal);
     await this.#own(principal, conversationId, messageId, true);
-    const result = await this.store.deleteMessage(conversationId, messageId, Date.now());
+    const result = await this.store.messages.delete(conversationId, messageId, Date.now());
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
     const { message, eventSeq } = result;
     if (eventSeq !== null) {
@@ -174,11 +174,11 @@ export class MessageService {
       if (refusal) throw refusal;
     }
     await this.conversations.access(principal, conversationId);
-    if (principal.kind !== 'user' && !(await this.store.getMember(conversationId, userId)))
+    if (principal.kind !== 'user' && !(await this.store.conversations.getMember(conversationId, userId)))
       throw new RelayError('FORBIDDEN', `${userId} is not a member of ${conversationId}`);
     const limits = { perUser: this.options.limits.reactionsPerUserPerMessage, keysPerMessage: this.options.limits.reactionKeysPerMessage };
     const now = Date.now();
-    const result = await this.store.reactMessage(
+    const result = await this.store.messages.react(
       conversationId,
       messageId,
       userId,
@@ -216,9 +216,9 @@ export class MessageService {
   /** Who has received and read a message, from the members' horizons. */
   async receiptsOf(principal: Principal, conversationId: string, messageId: string): Promise<MessageReceipts> {
     await this.conversations.access(principal, conversationId);
-    const message = await this.store.getMessage(conversationId, messageId);
+    const message = await this.store.messages.get(conversationId, messageId);
     if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
-    const others = (await this.store.listMembers(conversationId)).filter((m) => m.userId !== message.senderId);
+    const others = (await this.store.conversations.listMembers(conversationId)).filter((m) => m.userId !== message.senderId);
     return {
       messageId,
       seq: message.seq,
@@ -231,7 +231,7 @@ export class MessageService {
   /** The message, if the caller may change it: its author, the server API, or (for deletes) a group admin. */
   async #own(principal: Principal, conversationId: string, messageId: string, adminMayAct: boolean): Promise<Message> {
     const { member } = await this.conversations.access(principal, conversationId);
-    const message = await this.store.getMessage(conversationId, messageId);
+    const message = await this.store.messages.get(conversationId, messageId);
     if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
     if (member && message.senderId !== member.userId) {
       const admin = member.role === 'owner' || member.role === 'admin';

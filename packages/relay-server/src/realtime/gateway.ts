@@ -86,7 +86,7 @@ async function open(ctx: RelayContext, connection: Connection, credentials: Cred
   // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
   connection.authorize(credentials);
   await assertLoginLive(ctx, credentials.sessionId);
-  const state = await ctx.store.syncState(connection.userId);
+  const state = await ctx.store.conversations.syncState(connection.userId);
   // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
   ctx.hub.join(
     connection,

@@ -6,7 +6,7 @@ import type { Connection } from './connection.js';
 
 /** SESSION_REVOKED when the built-in login a token names (`sid`) was ended; tokens without one pass. */
 export async function assertLoginLive(ctx: RelayContext, sessionId: string | undefined): Promise<void> {
-  if (sessionId !== undefined && (await ctx.store.refreshFamilyRevoked(sessionId)))
+  if (sessionId !== undefined && (await ctx.store.users.refreshFamilyRevoked(sessionId)))
     throw new RelayError('SESSION_REVOKED', 'The login this token belongs to was ended; sign in again');
 }
 

@@ -26,13 +26,13 @@ export class Replay {
   readonly replayed = new Map<string, ReplayedTo>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries'>,
     private readonly connection: Connection,
   ) {}
 
   async run(request: ResumeRequest): Promise<void> {
     const { userId } = this.connection;
-    const state = await this.store.syncState(userId);
+    const state = await this.store.conversations.syncState(userId);
     const current = new Set<string>();
     for (const entry of state) {
       current.add(entry.conversationId);
@@ -59,16 +59,16 @@ export class Replay {
   }
 
   async #newConversation(conversationId: string, messageCount: number): Promise<void> {
-    const conversation = await this.store.getConversation(conversationId);
+    const conversation = await this.store.conversations.get(conversationId);
     if (!conversation) return;
-    const members = await this.store.listMembers(conversationId);
+    const members = await this.store.conversations.listMembers(conversationId);
     this.result.conversations++;
     const to: ReplayedTo = { seq: conversation.lastSeq, eventSeq: conversation.lastEventSeq };
     this.replayed.set(conversationId, to);
     await this.connection.sendAndDrain({ type: 'conversation.created', conversation, members });
     if (messageCount === 0 || conversation.lastSeq === 0) return;
     // The newest messages only; the client pages older history over REST when it needs it.
-    const page = await this.store.listMessages(conversationId, { limit: messageCount });
+    const page = await this.store.messages.list(conversationId, { limit: messageCount });
     await this.#send(page.messages);
     to.seq = Math.max(to.seq, page.messages[page.messages.length - 1]?.seq ?? 0);
   }
@@ -77,7 +77,7 @@ export class Replay {
   async #messages(conversationId: string, afterSeq: number): Promise<number> {
     let after = afterSeq;
     for (;;) {
-      const page = await this.store.listMessages(conversationId, { after, limit: MESSAGE_PAGE });
+      const page = await this.store.messages.list(conversationId, { after, limit: MESSAGE_PAGE });
       await this.#send(page.messages);
       after = page.messages[page.messages.length - 1]?.seq ?? after;
       if (!page.hasMore) return after;
@@ -98,7 +98,7 @@ export class Replay {
     const latest = new Map<string, StoredEvent>();
     let after = afterEventSeq;
     for (;;) {
-      const page = await this.store.listEvents(conversationId, after, EVENT_PAGE);
+      const page = await this.store.conversations.listEvents(conversationId, after, EVENT_PAGE);
       for (const event of page) latest.set(keyOf(event), event);
       after = page[page.length - 1]?.eventSeq ?? after;
       if (page.length < EVENT_PAGE) break;
@@ -119,7 +119,7 @@ export class Replay {
     const messageEvents = events.filter((e) => e.messageId !== null && e.type !== 'delivery.updated');
     const messages = new Map(
       (
-        await this.store.getMessages(
+        await this.store.messages.getMany(
           conversationId,
           messageEvents.map((e) => e.messageId as string),
         )
@@ -144,18 +144,18 @@ export class Replay {
     }
     for (const event of events) {
       if (event.type !== 'delivery.updated') continue;
-      const delivery = (await this.store.listDeliveries(event.messageId as string)).find((d) => d.contactId === event.userId);
+      const delivery = (await this.store.deliveries.listForMessage(event.messageId as string)).find((d) => d.contactId === event.userId);
       if (delivery)
         frames.push({ type: 'delivery.updated', conversationId, delivery: toChannelDelivery(delivery), eventSeq: event.eventSeq });
     }
     const needsMembers = events.some((e) => e.type !== 'conversation.updated' && e.messageId === null);
     const members = needsMembers
-      ? new Map<string, Member>((await this.store.listMembers(conversationId)).map((m) => [m.userId, m]))
+      ? new Map<string, Member>((await this.store.conversations.listMembers(conversationId)).map((m) => [m.userId, m]))
       : new Map<string, Member>();
     for (const event of events) {
       const { eventSeq, userId } = event;
       if (event.type === 'conversation.updated') {
-        const conversation = await this.store.getConversation(conversationId);
+        const conversation = await this.store.conversations.get(conversationId);
         if (conversation) frames.push({ type: 'conversation.updated', conversation, eventSeq });
       } else if (event.type === 'receipt' && userId) {
         const member = members.get(userId);

@@ -19,7 +19,7 @@ export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: Rel
     async (request) => {
       const me = userIdOf(request);
       const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
-      const visible = await ctx.store.sharingConversation(me, wanted);
+      const visible = await ctx.store.conversations.sharingConversation(me, wanted);
       const presence: Presence[] = await ctx.presence.get(wanted.filter((id) => visible.has(id)));
       return { presence };
     },

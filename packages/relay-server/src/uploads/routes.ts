@@ -118,7 +118,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     },
   });
   tus.on('POST_TERMINATE', (_req, _res, id) => {
-    void ctx.store.deleteUpload(id).catch((err: unknown) => ctx.log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
+    void ctx.store.uploads.delete(id).catch((err: unknown) => ctx.log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
   });
 
   // tus bodies are read by tus, as a stream: Fastify leaves them alone.
@@ -200,8 +200,8 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     { config: { auth: 'user' }, schema: { response: { 200: UploadInfo } } },
     async (request) => {
       const userId = userIdOf(request);
-      const record = await ctx.store.getUpload(request.params.id);
-      if (!record || (record.ownerId !== userId && !(await ctx.store.getMember(record.conversationId, userId))))
+      const record = await ctx.store.uploads.get(request.params.id);
+      if (!record || (record.ownerId !== userId && !(await ctx.store.conversations.getMember(record.conversationId, userId))))
         throw new RelayError('UPLOAD_NOT_FOUND');
       return toUploadInfo(record);
     },

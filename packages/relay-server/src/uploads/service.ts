@@ -45,7 +45,7 @@ export class UploadService {
   readonly #hashes = new Map<string, RunningHash>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'uploads' | 'conversations'>,
     readonly storage: UploadStorage,
     private readonly config: RelayConfig['uploads'],
     /** Signs links to files that platforms fetch (`signedPath`). */
@@ -106,7 +106,7 @@ export class UploadService {
       createdAt: now,
       expiresAt: now + this.config.expireAfterMs,
     };
-    await this.store.createUpload(record);
+    await this.store.uploads.create(record);
     return record;
   }
 
@@ -123,7 +123,7 @@ export class UploadService {
         `The bytes received hash to ${sha256}, not the declared ${declaredSha256}; the upload was discarded`,
       );
     }
-    const record = await this.store.completeUpload(id, sha256, Date.now() + this.config.expireAfterMs);
+    const record = await this.store.uploads.complete(id, sha256, Date.now() + this.config.expireAfterMs);
     if (!record) throw new RelayError('UPLOAD_NOT_FOUND');
     return record;
   }
@@ -162,15 +162,15 @@ export class UploadService {
 
   /** The caller's own upload (for resuming, checking or cancelling it); anything else is UPLOAD_NOT_FOUND. */
   async owned(userId: string, id: string): Promise<UploadRecord> {
-    const record = await this.store.getUpload(id);
+    const record = await this.store.uploads.get(id);
     if (!record || record.ownerId !== userId) throw new RelayError('UPLOAD_NOT_FOUND');
     return record;
   }
 
   /** A complete upload the caller may read: they are a member of its conversation. */
   async readable(userId: string, id: string): Promise<UploadRecord> {
-    const record = await this.store.getUpload(id);
-    if (!record || !(await this.store.getMember(record.conversationId, userId))) throw new RelayError('UPLOAD_NOT_FOUND');
+    const record = await this.store.uploads.get(id);
+    if (!record || !(await this.store.conversations.getMember(record.conversationId, userId))) throw new RelayError('UPLOAD_NOT_FOUND');
     if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE');
     return record;
   }
@@ -214,7 +214,7 @@ export class UploadService {
     if (!Number.isSafeInteger(expiresAt) || expiresAt < Date.now() || given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new RelayError('UNAUTHENTICATED', 'The download link is invalid or has expired; ask for a new one');
     if (link.user !== undefined) return this.readable(link.user, id);
-    const record = await this.store.getUpload(id);
+    const record = await this.store.uploads.get(id);
     if (!record?.complete || !record.messageId) throw new RelayError('UPLOAD_NOT_FOUND');
     return record;
   }
@@ -225,10 +225,10 @@ export class UploadService {
 
   /** Ties the sender's complete upload for this conversation to a message, once. */
   async attach(senderId: string, conversationId: string, uploadId: string, messageId: string): Promise<Attachment> {
-    const record = await this.store.getUpload(uploadId);
+    const record = await this.store.uploads.get(uploadId);
     if (!record || record.ownerId !== senderId || record.conversationId !== conversationId) throw new RelayError('UPLOAD_NOT_FOUND');
     if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE', 'The upload has not received all its bytes yet');
-    const attached = await this.store.attachUpload(uploadId, messageId);
+    const attached = await this.store.uploads.attach(uploadId, messageId);
     if (!attached?.sha256) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is attached to another message');
     const { name, type, size, sha256, width, height } = attached;
     return { uploadId, name, type, size, sha256, width, height };
@@ -238,12 +238,12 @@ export class UploadService {
   async discard(id: string): Promise<void> {
     this.#hashes.delete(id);
     await this.storage.remove(id);
-    await this.store.deleteUpload(id);
+    await this.store.uploads.delete(id);
   }
 
   /** Deletes uploads past their expiry that no message uses; returns how many. */
   async sweep(now = Date.now()): Promise<number> {
-    const expired = await this.store.expiredUploads(now, 500);
+    const expired = await this.store.uploads.expired(now, 500);
     for (const id of expired) await this.discard(id);
     return expired.length;
   }
@@ -279,7 +279,7 @@ export class UploadService {
   async #sha256(id: string): Promise<string> {
     const running = this.#hashes.get(id);
     this.#hashes.delete(id);
-    const record = await this.store.getUpload(id);
+    const record = await this.store.uploads.get(id);
     if (running && record && running.bytes === record.size) return running.hash.digest('hex');
     const hash = createHash('sha256');
     await pipeline(await this.storage.read(id), hash);
@@ -290,7 +290,7 @@ export class UploadService {
   async #admit(userId: string): Promise<void> {
     const refusal = await this.quota.starts(userId);
     if (refusal) throw refusal;
-    const open = await this.store.countOpenUploads(userId);
+    const open = await this.store.uploads.countOpen(userId);
     if (open >= this.quota.maxOpen)
       throw rateLimited(
         OPEN_UPLOADS_RETRY_MS,
@@ -299,7 +299,7 @@ export class UploadService {
   }
 
   async #member(userId: string, conversationId: string): Promise<void> {
-    if (!(await this.store.getMember(conversationId, userId))) {
+    if (!(await this.store.conversations.getMember(conversationId, userId))) {
       throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${conversationId} not found`);
     }
   }

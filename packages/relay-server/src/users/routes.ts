@@ -17,7 +17,7 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
   /** The server API key sees a user's private metadata; users (the user included) see only `metadata`. */
   const serverView = async (user: User): Promise<ServerUser> => ({
     ...user,
-    privateMetadata: (await ctx.store.getUserPrivateMetadata(user.id)) ?? {},
+    privateMetadata: (await ctx.store.users.privateMetadata(user.id)) ?? {},
   });
   app.put(
     '/v1/users/:userId',
@@ -25,7 +25,7 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     async (request) => {
       checkMetadataSize(request.body.metadata, metadataMaxBytes);
       checkMetadataSize(request.body.privateMetadata, metadataMaxBytes);
-      return serverView(await ctx.store.upsertUser({ id: request.params.userId, ...request.body }, Date.now()));
+      return serverView(await ctx.store.users.upsert({ id: request.params.userId, ...request.body }, Date.now()));
     },
   );
   app.post(
@@ -39,7 +39,7 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
       },
     },
     async (request, reply) => {
-      const user = await ctx.store.getUser(request.params.userId);
+      const user = await ctx.store.users.get(request.params.userId);
       if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found; PUT /v1/users/:userId first`);
       const minted = await ctx.tokens.mint(user.id, { ttlSeconds: request.body?.ttlSeconds });
       return reply.status(201).send({ token: minted.token, expiresAt: iso(minted.expiresAt) });
@@ -50,7 +50,7 @@ export async function userRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayCo
     // The server API key gets `privateMetadata` too.
     { config: { auth: 'any' }, schema: { params: UserParams, response: { 200: Type.Union([ServerUser, User]) } } },
     async (request) => {
-      const user = await ctx.store.getUser(request.params.userId);
+      const user = await ctx.store.users.get(request.params.userId);
       if (!user) throw new RelayError('USER_NOT_FOUND', `User ${request.params.userId} not found`);
       return principalOf(request).kind === 'server' ? serverView(user) : user;
     },

@@ -35,7 +35,7 @@ export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     async (request, reply) => reply.status(201).send(webhookView(await webhooks.create(request.body))),
   );
   app.get('/v1/webhooks', { config: { auth: 'server' }, schema: { response: { 200: WebhookList } } }, async () => ({
-    webhooks: (await ctx.store.listWebhooks()).map(webhookView),
+    webhooks: (await ctx.store.webhooks.list()).map(webhookView),
   }));
   app.get(
     '/v1/webhooks/:webhookId',

@@ -59,7 +59,7 @@ export class WebhookService {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'webhooks'>;
       config: RelayConfig['webhooks'];
       log: Logger;
       metrics: RelayMetrics;
@@ -87,13 +87,13 @@ export class WebhookService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.store.createWebhook(record);
+    await this.deps.store.webhooks.create(record);
     this.#endpoints = undefined;
     return record;
   }
 
   async get(id: string): Promise<WebhookRecord> {
-    const record = await this.deps.store.getWebhook(id);
+    const record = await this.deps.store.webhooks.get(id);
     if (!record) throw new RelayError('WEBHOOK_NOT_FOUND', `Webhook ${id} not found`);
     return record;
   }
@@ -102,14 +102,14 @@ export class WebhookService {
     if (patch.url !== undefined) await this.#checkUrl(patch.url);
     // Turning an endpoint back on starts its failure count afresh.
     const reset = patch.enabled ? { failures: 0, disabledReason: null } : {};
-    const record = await this.deps.store.updateWebhook(id, { ...patch, ...reset }, Date.now());
+    const record = await this.deps.store.webhooks.update(id, { ...patch, ...reset }, Date.now());
     if (!record) throw new RelayError('WEBHOOK_NOT_FOUND', `Webhook ${id} not found`);
     this.#endpoints = undefined;
     return record;
   }
 
   async delete(id: string): Promise<void> {
-    if (!(await this.deps.store.deleteWebhook(id))) throw new RelayError('WEBHOOK_NOT_FOUND', `Webhook ${id} not found`);
+    if (!(await this.deps.store.webhooks.delete(id))) throw new RelayError('WEBHOOK_NOT_FOUND', `Webhook ${id} not found`);
     this.#endpoints = undefined;
   }
 
@@ -152,7 +152,7 @@ export class WebhookService {
     if (endpoints.length === 0) return;
     const now = Date.now();
     const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
-    await this.deps.store.enqueueWebhookCalls(
+    await this.deps.store.webhooks.enqueueCalls(
       endpoints.map((endpoint) => ({
         webhookId: endpoint.id,
         eventId: id,
@@ -169,7 +169,7 @@ export class WebhookService {
   /** The enabled endpoints, read from the store at most once a second per node. */
   async #enabled(): Promise<WebhookRecord[]> {
     if (!this.#endpoints || Date.now() - this.#endpoints.at > 1000)
-      this.#endpoints = { at: Date.now(), list: (await this.deps.store.listWebhooks()).filter((e) => e.enabled) };
+      this.#endpoints = { at: Date.now(), list: (await this.deps.store.webhooks.list()).filter((e) => e.enabled) };
     return this.#endpoints.list;
   }
 
@@ -193,10 +193,10 @@ export class WebhookService {
     // Done calls are remembered for a day, so an event published again (a retried send) is not sent again.
     if (Date.now() - this.#purgedAt > 3600_000) {
       this.#purgedAt = Date.now();
-      await store.purgeWebhookCalls(Date.now() - 24 * 3600_000);
+      await store.webhooks.purgeCalls(Date.now() - 24 * 3600_000);
     }
     for (;;) {
-      const calls = await store.claimWebhookCalls(Date.now(), config.timeoutMs * 2, 50);
+      const calls = await store.webhooks.claimCalls(Date.now(), config.timeoutMs * 2, 50);
       await Promise.all(calls.map((call) => this.#call(call)));
       if (calls.length < 50) return;
     }
@@ -204,16 +204,16 @@ export class WebhookService {
 
   async #call(call: WebhookCall): Promise<void> {
     const { store, config, metrics } = this.deps;
-    const endpoint = await store.getWebhook(call.webhookId);
+    const endpoint = await store.webhooks.get(call.webhookId);
     if (!endpoint?.enabled) {
-      await store.finishWebhookCall(call.webhookId, call.eventId, Date.now());
+      await store.webhooks.finishCall(call.webhookId, call.eventId, Date.now());
       return;
     }
     const failure = await this.#post(endpoint, call);
     if (failure === null) {
       metrics.webhookCalls.inc({ outcome: 'delivered' });
-      await store.finishWebhookCall(call.webhookId, call.eventId, Date.now());
-      if (endpoint.failures > 0) await store.countWebhookFailure(endpoint.id, false, config.disableAfterFailures, '', Date.now());
+      await store.webhooks.finishCall(call.webhookId, call.eventId, Date.now());
+      if (endpoint.failures > 0) await store.webhooks.countFailure(endpoint.id, false, config.disableAfterFailures, '', Date.now());
       return;
     }
     // The call is this worker's (claimed and leased): the attempt machine decides between trying again and giving up.
@@ -225,12 +225,12 @@ export class WebhookService {
     const change = nextAttempt({ status: 'pending', attempts, dead: false, history: [] }, attempts, event, config, Date.now());
     if (change?.nextAttemptAt) {
       metrics.webhookCalls.inc({ outcome: 'retry' });
-      await store.retryWebhookCall(call.webhookId, call.eventId, attempts, change.nextAttemptAt);
+      await store.webhooks.retryCall(call.webhookId, call.eventId, attempts, change.nextAttemptAt);
       return;
     }
     metrics.webhookCalls.inc({ outcome: 'failed' });
-    await store.finishWebhookCall(call.webhookId, call.eventId, Date.now());
-    const counted = await store.countWebhookFailure(
+    await store.webhooks.finishCall(call.webhookId, call.eventId, Date.now());
+    const counted = await store.webhooks.countFailure(
       endpoint.id,
       true,
       config.disableAfterFailures,

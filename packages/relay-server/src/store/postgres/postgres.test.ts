@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchemas, POSTGRES_URL } from '../../../test/fixtures.js';
-import { storeContract } from '../../testing/store-contract.js';
+import { appendPlan } from '../../messages/append-plan.js';
+import { storeContract } from '../../testing/store-contract/index.js';
 import type { AppendInput } from '../types.js';
 import { PostgresStore } from './index.js';
 
@@ -35,8 +36,8 @@ describe('PostgresStore shared by several nodes', () => {
       await Promise.all(nodes.map((node) => node.migrate()));
       const [first] = nodes as [PostgresStore];
       const now = Date.now();
-      for (const id of ['ana', 'bob']) await first.upsertUser({ id }, now);
-      const conversation = await first.createGroupConversation({
+      for (const id of ['ana', 'bob']) await first.users.upsert({ id }, now);
+      const conversation = await first.conversations.createGroup({
         id: 'c1',
         title: null,
         avatarUrl: null,
@@ -63,18 +64,18 @@ describe('PostgresStore shared by several nodes', () => {
         Array.from({ length: 20 }, (_, b) => {
           const own = ids.slice((n * 20 + b) * 25, (n * 20 + b + 1) * 25);
           const retried = ids.slice((((n + 1) % 3) * 20 + b) * 25, (((n + 1) % 3) * 20 + b) * 25 + 5);
-          return node.appendMessages([...own, ...retried].map(input));
+          return node.messages.append([...own, ...retried].map(input), appendPlan);
         }),
       );
       const outcomes = (await Promise.all(batches)).flat();
       expect(outcomes.every((o) => o.ok)).toBe(true);
-      const { messages } = await first.listMessages(conversation.id, { after: 0, limit: 2000 });
+      const { messages } = await first.messages.list(conversation.id, { after: 0, limit: 2000 });
       expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
       expect(new Set(messages.map((m) => m.id)).size).toBe(1500);
       // Every outcome for an id names the one stored seq.
       const seqOf = new Map(messages.map((m) => [m.id, m.seq]));
       for (const o of outcomes) if (o.ok) expect(o.message.seq).toBe(seqOf.get(o.message.id));
-      expect((await first.getConversation(conversation.id))?.lastSeq).toBe(1500);
+      expect((await first.conversations.get(conversation.id))?.lastSeq).toBe(1500);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
     }

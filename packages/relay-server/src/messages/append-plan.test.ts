@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { AppendFacts, AppendInput } from '../store/types.js';
+import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts } from './append-plan.js';
+
+const input = (over: Partial<AppendInput> = {}): AppendInput => ({
+  id: 'm1',
+  conversationId: 'c1',
+  senderId: 'ana',
+  kind: 'text',
+  text: 'hello',
+  metadata: {},
+  attachment: null,
+  content: null,
+  replyTo: null,
+  now: 1_000,
+  ...over,
+});
+const facts = (over: Partial<AppendFacts> = {}): AppendFacts => ({
+  conversation: { lastSeq: 7, lastActivityAt: 500, changed: false },
+  senderIsMember: true,
+  replyTargetFound: true,
+  stored: null,
+  ...over,
+});
+
+describe('decideAppend', () => {
+  it('gives a new message the conversation’s next seq, leaving the counters to advance', () => {
+    const given = facts();
+    expect(decideAppend(input(), given)).toBe(8);
+    expect(given.conversation).toEqual({ lastSeq: 7, lastActivityAt: 500, changed: false });
+  });
+
+  it('decides a new message the same whether the store read its id (none) or will learn it from the insert', () => {
+    expect(decideAppend(input(), facts({ stored: undefined }))).toBe(8);
+  });
+
+  it('refuses a conversation that does not exist', () => {
+    expect(decideAppend(input(), facts({ conversation: null }))).toBe('CONVERSATION_NOT_FOUND');
+  });
+
+  it('refuses a sender who is not a member', () => {
+    expect(decideAppend(input(), facts({ senderIsMember: false }))).toBe('CONVERSATION_NOT_FOUND');
+  });
+
+  it('answers a non-member who sends an id stored there as any other non-member send', () => {
+    const stored = { conversationId: 'c1', senderId: 'ana' };
+    expect(decideAppend(input(), facts({ senderIsMember: false, stored }))).toBe('CONVERSATION_NOT_FOUND');
+    expect(decideAppend(input(), facts({ conversation: null, stored }))).toBe('CONVERSATION_NOT_FOUND');
+  });
+
+  it('answers a retry (same id, sender and conversation) with the stored message', () => {
+    expect(decideAppend(input(), facts({ stored: { conversationId: 'c1', senderId: 'ana' } }))).toBe('stored');
+  });
+
+  it('answers a retry of a system message (no sender) with the stored message', () => {
+    expect(decideAppend(input({ senderId: null, kind: 'system' }), facts({ stored: { conversationId: 'c1', senderId: null } }))).toBe(
+      'stored',
+    );
+  });
+
+  it('refuses an id stored by another sender', () => {
+    expect(decideAppend(input(), facts({ stored: { conversationId: 'c1', senderId: 'bob' } }))).toBe('MESSAGE_ID_CONFLICT');
+  });
+
+  it('refuses an id stored in another conversation', () => {
+    expect(decideAppend(input(), facts({ stored: { conversationId: 'c2', senderId: 'ana' } }))).toBe('MESSAGE_ID_CONFLICT');
+  });
+
+  it('answers a stored id before looking at its reply target', () => {
+    const stored = { conversationId: 'c1', senderId: 'ana' };
+    expect(decideAppend(input({ replyTo: 'gone' }), facts({ stored, replyTargetFound: false }))).toBe('stored');
+  });
+
+  it('refuses a reply to a message that is not in the conversation', () => {
+    expect(decideAppend(input({ replyTo: 'elsewhere' }), facts({ replyTargetFound: false }))).toBe('REPLY_TARGET_NOT_FOUND');
+  });
+
+  it('reads the reply target only once membership and the stored id have passed', () => {
+    let asked = 0;
+    const lazy = {
+      ...facts({ senderIsMember: false }),
+      get replyTargetFound() {
+        asked += 1;
+        return true;
+      },
+    };
+    expect(decideAppend(input({ replyTo: 'm0' }), lazy)).toBe('CONVERSATION_NOT_FOUND');
+    expect(asked).toBe(0);
+  });
+});
+
+describe('advanceCounters', () => {
+  it('moves the last seq and marks the counters changed', () => {
+    const counters = { lastSeq: 7, lastActivityAt: 500, changed: false };
+    advanceCounters(counters, input({ now: 1_000 }), 8);
+    expect(counters).toEqual({ lastSeq: 8, lastActivityAt: 1_000, changed: true });
+  });
+
+  it('never moves the last activity backwards (a message stamped before it)', () => {
+    const counters = { lastSeq: 7, lastActivityAt: 2_000, changed: false };
+    advanceCounters(counters, input({ now: 1_000 }), 8);
+    expect(counters).toEqual({ lastSeq: 8, lastActivityAt: 2_000, changed: true });
+  });
+});
+
+describe('dispatchesToContacts', () => {
+  it('sends a member’s message on to the contacts’ channels', () => {
+    expect(dispatchesToContacts(input())).toBe(true);
+    expect(dispatchesToContacts(input({ kind: 'file' }))).toBe(true);
+  });
+
+  it('keeps a system message in the relay', () => {
+    expect(dispatchesToContacts(input({ kind: 'system', senderId: null }))).toBe(false);
+  });
+});
+
+describe('appendPlan', () => {
+  it('is these rules, as the store takes them', () => {
+    expect(appendPlan).toEqual({ decide: decideAppend, advance: advanceCounters, dispatches: dispatchesToContacts });
+  });
+});

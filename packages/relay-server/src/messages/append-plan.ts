@@ -1,0 +1,35 @@
+import type { AppendCounters, AppendDecision, AppendFacts, AppendInput, AppendPlan } from '../store/types.js';
+
+export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '../store/types.js';
+
+/**
+ * What becomes of one input of an append batch. Membership first: to someone who is not (or
+ * no longer) a member, an id already stored there answers exactly as any other send does.
+ * Then an id already stored is a retry when the same sender sent it to the same
+ * conversation (answered with the original, same seq and time), and someone else's id
+ * otherwise. Then a reply must point into the same conversation. A new message gets the
+ * conversation's next seq.
+ */
+export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDecision {
+  if (facts.conversation === null || !facts.senderIsMember) return 'CONVERSATION_NOT_FOUND';
+  const stored = facts.stored;
+  if (stored)
+    return stored.conversationId === input.conversationId && stored.senderId === input.senderId ? 'stored' : 'MESSAGE_ID_CONFLICT';
+  if (!facts.replyTargetFound) return 'REPLY_TARGET_NOT_FOUND';
+  return facts.conversation.lastSeq + 1;
+}
+
+/** A new message moves its conversation's last seq and, never backwards, its last activity. */
+export function advanceCounters(counters: AppendCounters, input: AppendInput, seq: number): void {
+  counters.lastSeq = seq;
+  counters.lastActivityAt = Math.max(counters.lastActivityAt, input.now);
+  counters.changed = true;
+}
+
+/** A system message (a member joined, a title changed) stays in the relay: contacts get deliveries of the others. */
+export function dispatchesToContacts(input: AppendInput): boolean {
+  return input.kind !== 'system';
+}
+
+/** The append rules as the store takes them. */
+export const appendPlan: AppendPlan = { decide: decideAppend, advance: advanceCounters, dispatches: dispatchesToContacts };

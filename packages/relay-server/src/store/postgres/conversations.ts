@@ -1,0 +1,189 @@
+import type { ConversationSummary, Member, MemberRole } from '@chat4all/protocol';
+import {
+  CONVERSATION_COLUMNS,
+  type ConversationRow,
+  MEMBER_COLUMNS,
+  type MemberRow,
+  toConversation,
+  toMember,
+} from '../rows/conversations.js';
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type {
+  ConversationCursor,
+  ConversationPatch,
+  ConversationsRepository,
+  GroupInput,
+  StoredEvent,
+  StoredEventType,
+  SyncEntry,
+} from '../types.js';
+import { type PostgresDb, recordEvent } from './db.js';
+
+/** Conversations, members, the event log and resume positions in PostgreSQL. */
+export class PostgresConversations implements ConversationsRepository {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async createPrivate(input: { id: string; userIds: [string, string]; now: number }) {
+    const key = [...input.userIds].sort().join('\u0001');
+    return this.#db.transaction(async (tx) => {
+      const [row] = await tx<ConversationRow[]>`
+        INSERT INTO conversations (id, type, private_key, created_at, last_activity_at)
+        VALUES (${input.id}, 'private', ${key}, ${input.now}, ${input.now})
+        ON CONFLICT (private_key) DO NOTHING
+        RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      if (!row) {
+        const [existing] = await tx<ConversationRow[]>`
+          SELECT ${tx.unsafe(CONVERSATION_COLUMNS)} FROM conversations WHERE private_key = ${key}`;
+        return { conversation: toConversation(existing as ConversationRow), created: false };
+      }
+      const members = [...new Set(input.userIds)].map((userId) => ({
+        conversation_id: input.id,
+        user_id: userId,
+        role: 'member',
+        joined_at: input.now,
+      }));
+      await tx`INSERT INTO members ${tx(members)}`;
+      return { conversation: toConversation(row), created: true };
+    });
+  }
+
+  async createGroup(input: GroupInput) {
+    return this.#db.transaction(async (tx) => {
+      const [row] = await tx<ConversationRow[]>`
+        INSERT INTO conversations (id, type, title, avatar_url, metadata, created_at, last_activity_at)
+        VALUES (${input.id}, 'group', ${input.title}, ${input.avatarUrl}, ${JSON.stringify(input.metadata)}, ${input.now}, ${input.now})
+        RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      const members = [
+        { conversation_id: input.id, user_id: input.ownerId, role: 'owner', joined_at: input.now },
+        ...[...new Set(input.memberIds)]
+          .filter((userId) => userId !== input.ownerId)
+          .map((userId) => ({ conversation_id: input.id, user_id: userId, role: 'member', joined_at: input.now })),
+      ];
+      await tx`INSERT INTO members ${tx(members)}`;
+      return toConversation(row as ConversationRow);
+    });
+  }
+
+  async get(id: string) {
+    const [row] = await this.#db.sql<
+      ConversationRow[]
+    >`SELECT ${this.#db.sql.unsafe(CONVERSATION_COLUMNS)} FROM conversations WHERE id = ${id}`;
+    return row ? toConversation(row) : null;
+  }
+
+  async update(id: string, patch: ConversationPatch, now: number) {
+    return this.#db.transaction(async (tx) => {
+      const eventSeq = await recordEvent(tx, id, 'conversation.updated', null, null, now);
+      if (eventSeq === null) return null;
+      const [row] = await tx<ConversationRow[]>`
+        UPDATE conversations SET
+          title = CASE WHEN ${patch.title !== undefined} THEN ${patch.title ?? null} ELSE title END,
+          avatar_url = CASE WHEN ${patch.avatarUrl !== undefined} THEN ${patch.avatarUrl ?? null} ELSE avatar_url END,
+          metadata = CASE WHEN ${patch.metadata !== undefined} THEN ${JSON.stringify(patch.metadata ?? {})} ELSE metadata END
+        WHERE id = ${id} RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  async getMember(conversationId: string, userId: string) {
+    const [row] = await this.#db.sql<MemberRow[]>`
+      SELECT ${this.#db.sql.unsafe(MEMBER_COLUMNS)} FROM members WHERE conversation_id = ${conversationId} AND user_id = ${userId}`;
+    return row ? toMember(row) : null;
+  }
+
+  async listMembers(conversationId: string) {
+    const rows = await this.#db.sql<MemberRow[]>`
+      SELECT ${this.#db.sql.unsafe(MEMBER_COLUMNS)} FROM members WHERE conversation_id = ${conversationId}
+      ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, joined_at, user_id`;
+    return rows.map(toMember);
+  }
+
+  async addMembers(conversationId: string, userIds: readonly string[], role: MemberRole, now: number) {
+    return this.#db.transaction(async (tx) => {
+      const added: Array<{ member: Member; eventSeq: number }> = [];
+      for (const userId of new Set(userIds)) {
+        const [row] = await tx<MemberRow[]>`
+          INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (${conversationId}, ${userId}, ${role}, ${now})
+          ON CONFLICT DO NOTHING RETURNING ${tx.unsafe(MEMBER_COLUMNS)}`;
+        if (!row) continue;
+        const eventSeq = (await recordEvent(tx, conversationId, 'member.added', null, userId, now)) as number;
+        added.push({ member: toMember(row), eventSeq });
+      }
+      return added;
+    });
+  }
+
+  async removeMember(conversationId: string, userId: string, now: number) {
+    return this.#db.transaction(async (tx) => {
+      const removed = await tx`DELETE FROM members WHERE conversation_id = ${conversationId} AND user_id = ${userId}`;
+      return removed.count > 0 ? recordEvent(tx, conversationId, 'member.removed', null, userId, now) : null;
+    });
+  }
+
+  async setMemberRole(conversationId: string, userId: string, role: MemberRole, now: number) {
+    return this.#db.transaction(async (tx) => {
+      const [row] = await tx<MemberRow[]>`
+        UPDATE members SET role = ${role} WHERE conversation_id = ${conversationId} AND user_id = ${userId}
+        RETURNING ${tx.unsafe(MEMBER_COLUMNS)}`;
+      if (!row) return null;
+      const eventSeq = (await recordEvent(tx, conversationId, 'member.updated', null, userId, now)) as number;
+      return { member: toMember(row), eventSeq };
+    });
+  }
+
+  async list(userId: string, page: { limit: number; after: ConversationCursor | null }) {
+    const afterAt = page.after?.lastActivityAt ?? null;
+    const afterId = page.after?.id ?? '';
+    const rows = await this.#db.sql<
+      Array<ConversationRow & { role: MemberRole; member_count: number; unread: number; last_message: MessageRow | null }>
+    >`
+      SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
+             m.role,
+             (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
+             (SELECT COUNT(*)::int FROM messages
+               WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread,
+             (SELECT row_to_json(x) FROM (SELECT ${this.#db.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+               WHERE conversation_id = c.id AND seq = c.last_seq) x) AS last_message
+      FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.user_id = ${userId}
+        AND (${afterAt}::bigint IS NULL OR c.last_activity_at < ${afterAt}::bigint
+             OR (c.last_activity_at = ${afterAt}::bigint AND c.id < ${afterId}))
+      ORDER BY c.last_activity_at DESC, c.id DESC
+      LIMIT ${page.limit}`;
+    return rows.map(
+      (row): ConversationSummary => ({
+        ...toConversation(row),
+        role: row.role,
+        memberCount: row.member_count,
+        lastMessage: row.last_message ? toMessage(row.last_message) : null,
+        unreadCount: row.unread,
+      }),
+    );
+  }
+
+  async listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.#db.sql<{ event_seq: number; type: StoredEventType; message_id: string | null; user_id: string | null }[]>`
+      SELECT event_seq, type, message_id, user_id FROM events
+      WHERE conversation_id = ${conversationId} AND event_seq > ${afterEventSeq} ORDER BY event_seq LIMIT ${limit}`;
+    return rows.map((row) => ({ eventSeq: row.event_seq, type: row.type, messageId: row.message_id, userId: row.user_id }));
+  }
+
+  async syncState(userId: string): Promise<SyncEntry[]> {
+    const rows = await this.#db.sql<{ id: string; last_seq: number; last_event_seq: number }[]>`
+      SELECT c.id, c.last_seq, c.last_event_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.user_id = ${userId}`;
+    return rows.map((row) => ({ conversationId: row.id, lastSeq: row.last_seq, lastEventSeq: row.last_event_seq }));
+  }
+
+  async sharingConversation(userId: string, otherIds: readonly string[]): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows = await this.#db.sql<{ user_id: string }[]>`
+      SELECT DISTINCT o.user_id FROM members me JOIN members o ON o.conversation_id = me.conversation_id
+      WHERE me.user_id = ${userId} AND o.user_id = ANY(${[...otherIds]}::text[])`;
+    return new Set(rows.map((row) => row.user_id));
+  }
+}

@@ -1,0 +1,120 @@
+import type { Message } from '@chat4all/protocol';
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type {
+  AppendInput,
+  AppendOutcome,
+  AppendPlan,
+  MessagesRepository,
+  MoveHorizons,
+  ReactionPlan,
+  ReceiptInput,
+  ReceiptOutcome,
+  StoredReactions,
+} from '../types.js';
+import { APPEND_ATTEMPTS, AppendRace, appendBatch } from './append.js';
+import { messageRow, type PostgresDb, recordEvent } from './db.js';
+import { receiptBatch } from './receipts.js';
+
+/** Messages and receipts in PostgreSQL. */
+export class PostgresMessages implements MessagesRepository {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]> {
+    if (batch.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction((tx) => appendBatch(tx, batch, plan, attempt > 1));
+      } catch (error) {
+        // One of these ids was already stored (a client's retry), or another node stored it
+        // meanwhile: run the batch again, now reading the stored rows first (so no seq is skipped).
+        if (!(error instanceof AppendRace) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async get(conversationId: string, messageId: string): Promise<Message | null> {
+    const row = await messageRow(this.#db.sql, conversationId, messageId);
+    return row ? toMessage(row) : null;
+  }
+
+  async list(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+    const upper = range.before ?? 2_147_483_647;
+    const columns = this.#db.sql.unsafe(MESSAGE_COLUMNS);
+    if (range.after !== undefined) {
+      const rows = await this.#db.sql<MessageRow[]>`
+        SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${range.after} AND seq < ${upper}
+        ORDER BY seq ASC LIMIT ${range.limit + 1}`;
+      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore: rows.length > range.limit };
+    }
+    const rows = await this.#db.sql<MessageRow[]>`
+      SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${upper}
+      ORDER BY seq DESC LIMIT ${range.limit + 1}`;
+    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore: rows.length > range.limit };
+  }
+
+  async edit(conversationId: string, messageId: string, text: string, now: number) {
+    return this.#changeLiveMessage(conversationId, messageId, 'message.updated', { text, edited_at: now }, now);
+  }
+
+  async delete(conversationId: string, messageId: string, now: number) {
+    return this.#changeLiveMessage(
+      conversationId,
+      messageId,
+      'message.deleted',
+      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', deleted_at: now },
+      now,
+    );
+  }
+
+  /** Updates a message that is not deleted and records `type`; a deleted one comes back unchanged with `eventSeq: null`. */
+  async #changeLiveMessage(
+    conversationId: string,
+    messageId: string,
+    type: 'message.updated' | 'message.deleted',
+    changes: Record<string, string | number | null>,
+    now: number,
+  ) {
+    return this.#db.transaction(async (tx) => {
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET ${tx(changes)}
+        WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      if (row) return { message: toMessage(row), eventSeq: await recordEvent(tx, conversationId, type, messageId, null, now) };
+      const current = await messageRow(tx, conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async react(conversationId: string, messageId: string, userId: string, plan: (current: StoredReactions) => ReactionPlan, now: number) {
+    return this.#db.transaction(async (tx) => {
+      const [current] = await tx<MessageRow[]>`
+        SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId} FOR UPDATE`;
+      if (!current) return null;
+      const planned = current.deleted_at === null ? plan(JSON.parse(current.reactions) as StoredReactions) : null;
+      if (!planned) return { ok: true as const, message: toMessage(current), eventSeq: null };
+      if (!planned.ok) return planned;
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET reactions = ${JSON.stringify(planned.reactions)} WHERE id = ${messageId}
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      const eventSeq = await recordEvent(tx, conversationId, 'reaction.updated', messageId, userId, now);
+      return { ok: true as const, message: toMessage(row as MessageRow), eventSeq };
+    });
+  }
+
+  async getMany(conversationId: string, messageIds: readonly string[]): Promise<Message[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.#db.sql<MessageRow[]>`
+      SELECT ${this.#db.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+      WHERE conversation_id = ${conversationId} AND id = ANY(${[...messageIds]}::text[]) ORDER BY seq`;
+    return rows.map(toMessage);
+  }
+
+  async applyReceipts(batch: readonly ReceiptInput[], move: MoveHorizons): Promise<ReceiptOutcome[]> {
+    if (batch.length === 0) return [];
+    return this.#db.transaction((tx) => receiptBatch(tx, batch, move));
+  }
+}

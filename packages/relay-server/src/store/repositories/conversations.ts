@@ -1,0 +1,87 @@
+import type { Conversation, ConversationSummary, Member, MemberRole, Metadata } from '@chat4all/protocol';
+
+/** Kinds of change recorded in a conversation's event log (new messages are their own log, by seq). */
+export type StoredEventType =
+  | 'message.updated'
+  | 'message.deleted'
+  | 'reaction.updated'
+  | 'receipt'
+  | 'member.added'
+  | 'member.updated'
+  | 'member.removed'
+  | 'conversation.updated'
+  | 'delivery.updated';
+
+/** One entry of the event log: what changed and which row to read its current state from. */
+export interface StoredEvent {
+  eventSeq: number;
+  type: StoredEventType;
+  messageId: string | null;
+  userId: string | null;
+}
+
+/** A member's resume position for one conversation. */
+export interface SyncEntry {
+  conversationId: string;
+  lastSeq: number;
+  lastEventSeq: number;
+}
+
+export interface ConversationCursor {
+  lastActivityAt: number;
+  id: string;
+}
+
+export interface GroupInput {
+  id: string;
+  title: string | null;
+  avatarUrl: string | null;
+  metadata: Metadata;
+  ownerId: string;
+  memberIds: string[];
+  now: number;
+}
+
+export interface ConversationPatch {
+  title?: string | null;
+  avatarUrl?: string | null;
+  metadata?: Metadata;
+}
+
+/** Conversations, their members, the event log of their changes and each member's resume position. */
+export interface ConversationsRepository {
+  /** Returns the one private conversation of the pair, creating it on first call. */
+  createPrivate(input: { id: string; userIds: [string, string]; now: number }): Promise<{ conversation: Conversation; created: boolean }>;
+  createGroup(input: GroupInput): Promise<Conversation>;
+  get(id: string): Promise<Conversation | null>;
+  /** Records a `conversation.updated` event; the result's `lastEventSeq` is that event. */
+  update(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null>;
+
+  getMember(conversationId: string, userId: string): Promise<Member | null>;
+  /** Owner first, then admins, then members; each by join time. */
+  listMembers(conversationId: string): Promise<Member[]>;
+  /** Adds the users who are not members yet, each with a `member.added` event; returns only those added. */
+  addMembers(
+    conversationId: string,
+    userIds: readonly string[],
+    role: MemberRole,
+    now: number,
+  ): Promise<Array<{ member: Member; eventSeq: number }>>;
+  /** Removes a member with a `member.removed` event; returns its event seq, or null if not a member. */
+  removeMember(conversationId: string, userId: string, now: number): Promise<number | null>;
+  setMemberRole(
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    now: number,
+  ): Promise<{ member: Member; eventSeq: number } | null>;
+  /** A member's conversations, most recent activity first, with last message and unread count. */
+  list(userId: string, page: { limit: number; after: ConversationCursor | null }): Promise<ConversationSummary[]>;
+
+  /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
+  listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The user's conversations with their current resume position. */
+  syncState(userId: string): Promise<SyncEntry[]>;
+  /** Which of `otherIds` share at least one conversation with `userId`. */
+  sharingConversation(userId: string, otherIds: readonly string[]): Promise<Set<string>>;
+}

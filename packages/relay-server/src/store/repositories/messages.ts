@@ -1,0 +1,135 @@
+import type { Attachment, Message, MessageContent, MessageKind, Metadata } from '@chat4all/protocol';
+
+/** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
+export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
+
+/** The reactions a change leaves (`messages.react` stores them), a refusal, or null for no change. */
+export type ReactionPlan = { ok: true; reactions: StoredReactions } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null;
+
+/** One message to append. `id` is the client's id; `now` becomes `createdAt` if it is new. */
+export interface AppendInput {
+  id: string;
+  conversationId: string;
+  senderId: string | null;
+  kind: MessageKind;
+  text: string;
+  metadata: Metadata;
+  attachment: Attachment | null;
+  content: MessageContent | null;
+  replyTo: string | null;
+  now: number;
+}
+
+export type AppendOutcome =
+  /** `created` is false when the id was already stored: `message` is then the original. */
+  | {
+      ok: true;
+      created: boolean;
+      message: Message;
+      /** A new message to a conversation with contacts: deliveries to their channels were recorded with it. */
+      dispatch?: boolean;
+    }
+  | { ok: false; code: 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' };
+
+export interface ReceiptInput {
+  conversationId: string;
+  userId: string;
+  kind: 'delivered' | 'read';
+  seq: number;
+  now: number;
+}
+
+export type ReceiptOutcome =
+  /** `eventSeq` is null when the horizons did not move (an old or repeated receipt). */
+  { ok: true; deliveredSeq: number; readSeq: number; eventSeq: number | null } | { ok: false; code: 'CONVERSATION_NOT_FOUND' };
+
+/** A conversation's counters as an append batch moves them: read once per batch, written once if `changed`. */
+export interface AppendCounters {
+  lastSeq: number;
+  lastActivityAt: number;
+  changed: boolean;
+}
+
+/**
+ * What an append has read about one input. Adapters keep one per batch and refill it for
+ * each input, so deciding allocates nothing.
+ */
+export interface AppendFacts {
+  /** The conversation's counters as the batch has moved them; null when there is no such conversation. */
+  conversation: AppendCounters | null;
+  /** Whether the sender is a member (true for a message with no sender). */
+  senderIsMember: boolean;
+  /** Whether the reply target is a message of the same conversation (true when the input replies to nothing). */
+  replyTargetFound: boolean;
+  /**
+   * The message already stored with the input's id, as who sent it where: null when there is
+   * none, undefined when not read yet (an adapter may learn it from the insert instead).
+   */
+  stored: { conversationId: string; senderId: string | null } | null | undefined;
+}
+
+/** A refusal, `stored` (the id is a retry: answer with the stored message), or the seq a new message gets. */
+export type AppendDecision = 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' | 'stored' | number;
+
+/** The rules of an append (`messages/append-plan.ts`), handed to the store, which only reads facts and writes rows. */
+export interface AppendPlan {
+  /** What becomes of one input given its facts. A seq is a proposal: `advance` takes it once the row is written. */
+  decide(input: AppendInput, facts: AppendFacts): AppendDecision;
+  /** Moves the conversation's counters past a new message. */
+  advance(counters: AppendCounters, input: AppendInput, seq: number): void;
+  /** Whether the contacts among the members (other than the sender) get a delivery of this new message. */
+  dispatches(input: AppendInput): boolean;
+}
+
+/**
+ * A member's horizons after a receipt (`messages/receipts.ts`), as the outcome, `eventSeq`
+ * still null: the store records an event, and sets it, only when they moved.
+ */
+export type MoveHorizons = (
+  input: ReceiptInput,
+  deliveredSeq: number,
+  readSeq: number,
+  lastSeq: number,
+) => { ok: true; deliveredSeq: number; readSeq: number; eventSeq: number | null };
+
+/** Messages: appends, edits, deletes, reactions, and each member's delivered/read horizons. */
+export interface MessagesRepository {
+  /**
+   * Appends a batch in **one transaction**: each new id gets the next seq of its
+   * conversation; an id already stored returns its original message (same seq, same
+   * createdAt) and writes nothing. A sender must be a member; a `replyTo` must be in the
+   * same conversation. Outcomes are in input order.
+   */
+  append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]>;
+  get(conversationId: string, messageId: string): Promise<Message | null>;
+  /** Ascending by seq. `before` pages backwards (the newest `limit` below it), `after` forwards. */
+  list(
+    conversationId: string,
+    range: { before?: number; after?: number; limit: number },
+  ): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Sets new text and `editedAt` with a `message.updated` event. A deleted message is returned unchanged with `eventSeq: null`. */
+  edit(conversationId: string, messageId: string, text: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /** Tombstones the message (text and metadata gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
+  delete(conversationId: string, messageId: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /**
+   * Changes a message's reactions in one transaction: `plan` gets the stored reactions and
+   * returns the new ones (a `reaction.updated` event by `userId`), null for no change, or a
+   * refusal, which is returned as it is. A deleted message is not changed (`eventSeq: null`).
+   */
+  react(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    plan: (current: StoredReactions) => ReactionPlan,
+    now: number,
+  ): Promise<{ ok: true; message: Message; eventSeq: number | null } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null>;
+  /** The messages with these ids in the conversation, in seq order. */
+  getMany(conversationId: string, messageIds: readonly string[]): Promise<Message[]>;
+
+  /**
+   * Moves delivered/read horizons forward, in **one transaction** for the batch. A horizon
+   * never moves back and never past the conversation's last seq; `read` moves `delivered`
+   * too. A change records a `receipt` event.
+   */
+  applyReceipts(batch: readonly ReceiptInput[], move: MoveHorizons): Promise<ReceiptOutcome[]>;
+}

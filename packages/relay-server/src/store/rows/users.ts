@@ -1,0 +1,28 @@
+import type { User } from '@chat4all/protocol';
+import { iso } from '../../shared/time.js';
+import { parseMetadata } from './metadata.js';
+
+/**
+ * Column shapes shared by the SQL adapters; times are epoch milliseconds, metadata is JSON
+ * text. PostgreSQL `bigint` columns may arrive as strings (the `postgres` client's default
+ * for int8), so times go through `Number()`.
+ */
+export interface UserRow {
+  id: string;
+  display_name: string | null;
+  avatar_url: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    avatarUrl: row.avatar_url,
+    metadata: parseMetadata(row.metadata),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}

@@ -1,0 +1,142 @@
+import { appendedMessage, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan } from '../types.js';
+import type { SqliteDb } from './db.js';
+
+type Counters = AppendCounters & { hasContacts: boolean };
+
+/**
+ * One append batch in SQLite, inside its transaction: reads the facts `plan` asks for, one
+ * input at a time, and writes what it decides. Per batch, each conversation's counter is
+ * read once and written once, and each (conversation, sender) membership is checked once: a
+ * batch is mostly the same few. An id already stored is learnt from its insert doing
+ * nothing, so a new message costs no read of its own id.
+ */
+export class SqliteAppend implements AppendFacts {
+  conversation: Counters | null = null;
+  senderIsMember = false;
+  stored: AppendFacts['stored'] = undefined;
+  #input: AppendInput | undefined;
+  readonly #conversations = new Map<string, Counters | null>();
+  readonly #members = new Map<string, boolean>();
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly plan: AppendPlan,
+  ) {}
+
+  /** Looked up only when the plan gets that far: a non-member's reply target is never read. */
+  get replyTargetFound(): boolean {
+    const input = this.#input;
+    if (!input || input.replyTo === null) return true;
+    return this.db.get('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?', input.replyTo, input.conversationId) !== undefined;
+  }
+
+  run(batch: readonly AppendInput[]): AppendOutcome[] {
+    const outcomes = batch.map((input) => this.#appendOne(input));
+    for (const [id, conv] of this.#conversations) {
+      if (conv?.changed) {
+        this.db.run(
+          'UPDATE conversations SET last_seq = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?',
+          conv.lastSeq,
+          conv.lastActivityAt,
+          id,
+        );
+      }
+    }
+    return outcomes;
+  }
+
+  #appendOne(input: AppendInput): AppendOutcome {
+    this.#input = input;
+    const conv = this.#counters(input.conversationId);
+    this.conversation = conv;
+    this.senderIsMember = this.#isMember(input);
+    this.stored = undefined;
+    const decision = this.plan.decide(input, this);
+    // A seq is only ever decided for a conversation that exists.
+    if (typeof decision === 'number') return this.#insert(input, conv as Counters, decision);
+    // A reply refused before the id was read may be a retry of a stored message: that answers first.
+    if (decision === 'REPLY_TARGET_NOT_FOUND') return this.#asStored(input) ?? { ok: false, code: decision };
+    // Nothing stored was read yet, so the plan can only have refused.
+    return { ok: false, code: decision === 'stored' ? 'MESSAGE_ID_CONFLICT' : decision };
+  }
+
+  #insert(input: AppendInput, conv: Counters, seq: number): AppendOutcome {
+    const inserted = this.db.run(
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      input.id,
+      input.conversationId,
+      seq,
+      input.kind,
+      input.senderId,
+      input.text,
+      JSON.stringify(input.metadata),
+      input.attachment === null ? null : JSON.stringify(input.attachment),
+      input.content === null ? null : JSON.stringify(input.content),
+      input.replyTo,
+      input.now,
+    );
+    if (inserted.changes === 0) return this.#asStored(input) ?? { ok: false, code: 'MESSAGE_ID_CONFLICT' };
+    this.plan.advance(conv, input, seq);
+    // The contacts among the members get a delivery on their channel, committed with the message.
+    const dispatch =
+      this.plan.dispatches(input) &&
+      conv.hasContacts &&
+      this.db.run(
+        `INSERT INTO deliveries (id, message_id, conversation_id, contact_id, seq, status, next_attempt_at, created_at, updated_at)
+         SELECT lower(hex(randomblob(16))), ?, ?, c.id, ?, 'pending', ?, ?, ?
+         FROM members m JOIN contacts c ON c.id = m.user_id
+         WHERE m.conversation_id = ? AND c.id IS NOT ?`,
+        input.id,
+        input.conversationId,
+        seq,
+        input.now,
+        input.now,
+        input.now,
+        input.conversationId,
+        input.senderId,
+      ).changes > 0;
+    return { ok: true, created: true, message: appendedMessage(input, seq), dispatch };
+  }
+
+  #counters(conversationId: string): Counters | null {
+    let conv = this.#conversations.get(conversationId);
+    if (conv !== undefined) return conv;
+    const row = this.db.get<{ last_seq: number; last_activity_at: number }>(
+      'SELECT last_seq, last_activity_at FROM conversations WHERE id = ?',
+      conversationId,
+    );
+    // Whether any member is a contact: looked up once per conversation and batch, so conversations
+    // of app users only pay nothing more per message.
+    const hasContacts =
+      row !== undefined &&
+      this.db.get('SELECT 1 FROM members m JOIN contacts c ON c.id = m.user_id WHERE m.conversation_id = ? LIMIT 1', conversationId) !==
+        undefined;
+    conv = row ? { lastSeq: row.last_seq, lastActivityAt: row.last_activity_at, changed: false, hasContacts } : null;
+    this.#conversations.set(conversationId, conv);
+    return conv;
+  }
+
+  #isMember(input: AppendInput): boolean {
+    if (input.senderId === null) return true;
+    const key = `${input.conversationId}\u0000${input.senderId}`;
+    let isMember = this.#members.get(key);
+    if (isMember === undefined) {
+      isMember =
+        this.db.get('SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?', input.conversationId, input.senderId) !== undefined;
+      this.#members.set(key, isMember);
+    }
+    return isMember;
+  }
+
+  /** The outcome for an id already stored, as the plan reads it: the original (a retry) or a conflict; undefined when it is not stored. */
+  #asStored(input: AppendInput): AppendOutcome | undefined {
+    const existing = this.db.get<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, input.id);
+    if (!existing) return undefined;
+    this.stored = { conversationId: existing.conversation_id, senderId: existing.sender_id };
+    const decision = this.plan.decide(input, this);
+    if (decision === 'stored') return { ok: true, created: false, message: toMessage(existing) };
+    return { ok: false, code: typeof decision === 'number' ? 'MESSAGE_ID_CONFLICT' : decision };
+  }
+}

@@ -1,0 +1,155 @@
+import type { Message } from '@chat4all/protocol';
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type {
+  AppendInput,
+  AppendOutcome,
+  AppendPlan,
+  MessagesRepository,
+  MoveHorizons,
+  ReactionPlan,
+  ReceiptInput,
+  ReceiptOutcome,
+  StoredReactions,
+} from '../types.js';
+import { SqliteAppend } from './append.js';
+import type { SqliteDb } from './db.js';
+import { recordEvent } from './events.js';
+
+/** Messages and receipts in SQLite. */
+export class SqliteMessages implements MessagesRepository {
+  readonly #db: SqliteDb;
+
+  constructor(db: SqliteDb) {
+    this.#db = db;
+  }
+
+  async append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]> {
+    return this.#db.transaction(() => new SqliteAppend(this.#db, plan).run(batch));
+  }
+
+  async get(conversationId: string, messageId: string): Promise<Message | null> {
+    const row = this.#db.get<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`,
+      messageId,
+      conversationId,
+    );
+    return row ? toMessage(row) : null;
+  }
+
+  async list(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+    const upper = range.before ?? Number.MAX_SAFE_INTEGER;
+    if (range.after !== undefined) {
+      const rows = this.#db.all<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?`,
+        conversationId,
+        range.after,
+        upper,
+        range.limit + 1,
+      );
+      const hasMore = rows.length > range.limit;
+      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore };
+    }
+    const rows = this.#db.all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      conversationId,
+      upper,
+      range.limit + 1,
+    );
+    const hasMore = rows.length > range.limit;
+    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore };
+  }
+
+  async edit(conversationId: string, messageId: string, text: string, now: number) {
+    return this.#db.transaction(() => {
+      const row = this.#db.get<MessageRow>(
+        `UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+        text,
+        now,
+        messageId,
+        conversationId,
+      );
+      if (row) return { message: toMessage(row), eventSeq: recordEvent(this.#db, conversationId, 'message.updated', messageId, null, now) };
+      const current = this.#messageRow(conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async delete(conversationId: string, messageId: string, now: number) {
+    return this.#db.transaction(() => {
+      const row = this.#db.get<MessageRow>(
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', deleted_at = ?
+         WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+        now,
+        messageId,
+        conversationId,
+      );
+      if (row) return { message: toMessage(row), eventSeq: recordEvent(this.#db, conversationId, 'message.deleted', messageId, null, now) };
+      const current = this.#messageRow(conversationId, messageId);
+      return current ? { message: toMessage(current), eventSeq: null } : null;
+    });
+  }
+
+  async react(conversationId: string, messageId: string, userId: string, plan: (current: StoredReactions) => ReactionPlan, now: number) {
+    return this.#db.transaction(() => {
+      const current = this.#messageRow(conversationId, messageId);
+      if (!current) return null;
+      const planned = current.deleted_at === null ? plan(JSON.parse(current.reactions) as StoredReactions) : null;
+      if (!planned) return { ok: true as const, message: toMessage(current), eventSeq: null };
+      if (!planned.ok) return planned;
+      const row = this.#db.get<MessageRow>(
+        `UPDATE messages SET reactions = ? WHERE id = ? RETURNING ${MESSAGE_COLUMNS}`,
+        JSON.stringify(planned.reactions),
+        messageId,
+      ) as MessageRow;
+      return {
+        ok: true as const,
+        message: toMessage(row),
+        eventSeq: recordEvent(this.#db, conversationId, 'reaction.updated', messageId, userId, now),
+      };
+    });
+  }
+
+  #messageRow(conversationId: string, messageId: string): MessageRow | undefined {
+    return this.#db.get<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`,
+      messageId,
+      conversationId,
+    );
+  }
+
+  async getMany(conversationId: string, messageIds: readonly string[]): Promise<Message[]> {
+    if (messageIds.length === 0) return [];
+    return this.#db
+      .all<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+        conversationId,
+        JSON.stringify(messageIds),
+      )
+      .map(toMessage);
+  }
+
+  async applyReceipts(batch: readonly ReceiptInput[], move: MoveHorizons): Promise<ReceiptOutcome[]> {
+    return this.#db.transaction(() => batch.map((input) => this.#applyReceipt(input, move)));
+  }
+
+  #applyReceipt(input: ReceiptInput, move: MoveHorizons): ReceiptOutcome {
+    const row = this.#db.get<{ delivered_seq: number; read_seq: number; last_seq: number }>(
+      `SELECT m.delivered_seq, m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND m.user_id = ?`,
+      input.conversationId,
+      input.userId,
+    );
+    if (!row) return { ok: false, code: 'CONVERSATION_NOT_FOUND' };
+    const outcome = move(input, row.delivered_seq, row.read_seq, row.last_seq);
+    if (outcome.readSeq === row.read_seq && outcome.deliveredSeq === row.delivered_seq) return outcome;
+    this.#db.run(
+      'UPDATE members SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?',
+      outcome.deliveredSeq,
+      outcome.readSeq,
+      input.conversationId,
+      input.userId,
+    );
+    outcome.eventSeq = recordEvent(this.#db, input.conversationId, 'receipt', null, input.userId, input.now);
+    return outcome;
+  }
+}

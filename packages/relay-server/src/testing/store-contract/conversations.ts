@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { appendPlan } from '../../messages/append-plan.js';
+import { moveHorizons } from '../../messages/receipts.js';
+import type { Store } from '../../store/types.js';
+import type { StoreFixture } from './fixture.js';
+
+/** Conversations, members, the event log and resume positions: what every adapter's `store.conversations` must do. */
+export function conversationsContract(fixture: StoreFixture): void {
+  describe('conversations', () => {
+    const { group, now, input } = fixture;
+    let store: Store;
+    beforeEach(() => {
+      store = fixture.store;
+    });
+
+    it('keeps one private conversation per pair, in either order', async () => {
+      const first = await store.conversations.createPrivate({ id: randomUUID(), userIds: ['ana', 'bob'], now });
+      const second = await store.conversations.createPrivate({ id: randomUUID(), userIds: ['bob', 'ana'], now });
+      expect(first.created).toBe(true);
+      expect(second).toEqual({ conversation: first.conversation, created: false });
+      expect((await store.conversations.listMembers(first.conversation.id)).map((m) => m.userId).sort()).toEqual(['ana', 'bob']);
+    });
+
+    it('manages group members and roles, logging each change as an event', async () => {
+      const conv = await group(['bob']);
+      expect(await store.conversations.getMember(conv.id, 'ana')).toMatchObject({ role: 'owner', deliveredSeq: 0, readSeq: 0 });
+      expect(await store.conversations.addMembers(conv.id, ['bob', 'cid'], 'admin', now)).toEqual([
+        { member: expect.objectContaining({ userId: 'cid', role: 'admin' }), eventSeq: 1 },
+      ]);
+      expect(await store.conversations.setMemberRole(conv.id, 'cid', 'member', now)).toMatchObject({
+        member: { userId: 'cid', role: 'member' },
+        eventSeq: 2,
+      });
+      expect(await store.conversations.removeMember(conv.id, 'bob', now)).toBe(3);
+      expect(await store.conversations.removeMember(conv.id, 'bob', now)).toBeNull();
+      expect(await store.conversations.getMember(conv.id, 'bob')).toBeNull();
+      expect(await store.conversations.setMemberRole(conv.id, 'bob', 'admin', now)).toBeNull();
+      const updated = await store.conversations.update(conv.id, { title: 'renamed', metadata: { a: 1 } }, now);
+      expect(updated).toMatchObject({ title: 'renamed', metadata: { a: 1 }, avatarUrl: null, lastEventSeq: 4 });
+      expect(await store.conversations.update('missing', { title: 'x' }, now)).toBeNull();
+      expect(await store.conversations.listEvents(conv.id, 0, 10)).toEqual([
+        { eventSeq: 1, type: 'member.added', messageId: null, userId: 'cid' },
+        { eventSeq: 2, type: 'member.updated', messageId: null, userId: 'cid' },
+        { eventSeq: 3, type: 'member.removed', messageId: null, userId: 'bob' },
+        { eventSeq: 4, type: 'conversation.updated', messageId: null, userId: null },
+      ]);
+      expect((await store.conversations.listEvents(conv.id, 2, 1)).map((e) => e.eventSeq)).toEqual([3]);
+    });
+
+    it('reports each member’s resume position and who shares a conversation', async () => {
+      const a = await group(['bob']);
+      const b = await store.conversations.createPrivate({ id: randomUUID(), userIds: ['ana', 'cid'], now });
+      await store.messages.append([input({ conversationId: a.id }), input({ conversationId: a.id })], appendPlan);
+      await store.messages.applyReceipts([{ conversationId: a.id, userId: 'bob', kind: 'read', seq: 1, now }], moveHorizons);
+      const state = await store.conversations.syncState('ana');
+      expect(state.sort((x, y) => x.conversationId.localeCompare(y.conversationId))).toEqual(
+        [
+          { conversationId: a.id, lastSeq: 2, lastEventSeq: 1 },
+          { conversationId: b.conversation.id, lastSeq: 0, lastEventSeq: 0 },
+        ].sort((x, y) => x.conversationId.localeCompare(y.conversationId)),
+      );
+      expect(await store.conversations.syncState('nobody')).toEqual([]);
+      expect(await store.conversations.sharingConversation('bob', ['ana', 'cid', 'ghost'])).toEqual(new Set(['ana']));
+      expect(await store.conversations.sharingConversation('ana', ['bob', 'cid'])).toEqual(new Set(['bob', 'cid']));
+    });
+
+    it('lists a member’s conversations by last activity with last message and unread count, paginated', async () => {
+      const convs = [await group(['bob']), await group(['bob']), await group(['bob'])];
+      const middle = convs[1]?.id as string;
+      await store.messages.append(
+        [
+          input({ conversationId: middle, senderId: 'ana', text: 'from ana', now: now + 100 }),
+          input({ conversationId: middle, senderId: 'bob', text: 'from bob', now: now + 101 }),
+        ],
+        appendPlan,
+      );
+      const page1 = await store.conversations.list('bob', { limit: 2, after: null });
+      expect(page1[0]).toMatchObject({
+        id: middle,
+        unreadCount: 1,
+        memberCount: 2,
+        role: 'member',
+        lastMessage: { text: 'from bob', seq: 2 },
+      });
+      const last = page1[1];
+      if (!last) throw new Error('expected two conversations');
+      const page2 = await store.conversations.list('bob', {
+        limit: 2,
+        after: { lastActivityAt: Date.parse(last.lastActivityAt), id: last.id },
+      });
+      expect(page2).toHaveLength(1);
+      const all = new Set([...page1, ...page2].map((c) => c.id));
+      expect(all).toEqual(new Set(convs.map((c) => c.id)));
+      expect(await store.conversations.list('cid', { limit: 10, after: null })).toEqual([]);
+    });
+  });
+}
