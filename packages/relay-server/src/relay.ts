@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, join } from 'node:path';
 import type { Presence } from '@chat4all/protocol';
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
@@ -10,7 +9,6 @@ import { PasswordHasher } from './auth/passwords.js';
 import { authRoutes } from './auth/routes.js';
 import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
-import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import { ChannelChanges } from './channels/changes.js';
 import { Channels } from './channels/channels.js';
@@ -33,11 +31,11 @@ import { healthRoutes } from './http/health.js';
 import { jsonBodies } from './http/json-body.js';
 import { openApi, plainText } from './http/openapi.js';
 import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
+import { createInfrastructure } from './infrastructure.js';
 import { Limits } from './limits/limits.js';
 import { messageRoutes } from './messages/routes.js';
 import { MessageService } from './messages/service.js';
 import { RelayMetrics } from './observability/metrics.js';
-import { MemoryWorkQueue } from './queue/memory.js';
 import type { WorkQueue } from './queue/types.js';
 import { gatewayRoutes } from './realtime/gateway.js';
 import { Hub } from './realtime/hub.js';
@@ -45,14 +43,11 @@ import { PresenceTracker } from './realtime/presence.js';
 import { presenceRoutes } from './realtime/routes.js';
 import { TypingTracker } from './realtime/typing.js';
 import { resolveSecrets } from './secrets.js';
-import { MemorySharedState } from './shared/memory.js';
 import type { SharedState } from './shared/types.js';
 import { GroupCommit } from './store/group-commit.js';
-import { SqliteStore } from './store/sqlite/index.js';
 import type { AppendInput, ReceiptInput, Store } from './store/types.js';
 import { isTusDiscovery, TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
 import { UploadService } from './uploads/service.js';
-import { FileUploadStorage, type UploadStorage } from './uploads/storage.js';
 import { userRoutes } from './users/routes.js';
 import { ObservedBus } from './webhooks/observed-bus.js';
 import { webhookRoutes } from './webhooks/routes.js';
@@ -85,52 +80,6 @@ export interface Relay {
   listen(): Promise<string>;
   /** Refuses new work, commits what is in flight, closes sockets with 1001, then the bus and store. */
   close(): Promise<void>;
-}
-
-/**
- * Opens the store the config describes: SQLite under `dataDir` by default, PostgreSQL with
- * `store.driver: 'postgres'` (the `postgres` package is loaded only then).
- */
-export async function createStore(config: RelayConfig): Promise<Store> {
-  if (config.store.driver === 'postgres') {
-    const { PostgresStore } = await import('./store/postgres/index.js');
-    const { url, poolSize, schema } = config.store.postgres;
-    return new PostgresStore({ url, max: poolSize, schema });
-  }
-  const { path, synchronous } = config.store.sqlite;
-  return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous });
-}
-
-/** Opens the bus the config describes: in-process by default, Redis Streams with `bus.driver: 'redis'`. */
-export async function createBus(config: RelayConfig): Promise<Bus> {
-  if (config.bus.driver === 'redis') {
-    const { RedisStreamsBus } = await import('./bus/redis.js');
-    return new RedisStreamsBus(config.bus.redis);
-  }
-  return new MemoryBus();
-}
-
-/** Opens upload storage: local files under `dataDir` by default, a bucket with `uploads.driver: 's3'`. */
-export async function createUploadStorage(config: RelayConfig): Promise<UploadStorage> {
-  const { driver, dir, s3, expireAfterMs } = config.uploads;
-  if (driver === 's3') {
-    const { S3UploadStorage } = await import('./uploads/s3.js');
-    return new S3UploadStorage({ ...s3, bucket: s3.bucket as string, expirationPeriodInMilliseconds: expireAfterMs });
-  }
-  return new FileUploadStorage(isAbsolute(dir) ? dir : join(config.dataDir, dir), expireAfterMs);
-}
-
-/**
- * Opens the state nodes share: in-process by default; with `bus.driver: 'redis'`, in the same
- * Redis as the bus, so limits, connection counts, presence and typing hold across nodes.
- */
-export async function createSharedState(config: RelayConfig): Promise<SharedState> {
-  if (config.bus.driver === 'redis') {
-    const { RedisSharedState } = await import('./shared/redis.js');
-    const { url, keyPrefix } = config.bus.redis;
-    return new RedisSharedState({ url, keyPrefix, connectionTtlMs: config.realtime.connectionTtlMs });
-  }
-  return new MemorySharedState();
 }
 
 function createLogger(config: RelayConfig): Logger {
@@ -198,18 +147,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   if (generated.length > 0)
     log.warn({ file, generated }, `generated ${generated.join(' and ')} into ${file}; set them explicitly in production`);
 
-  const store = deps.store ?? (await createStore(config));
-  const bus = deps.bus ?? (await createBus(config));
-  const shared = deps.shared ?? (await createSharedState(config));
-  try {
-    if (config.store.migrateOnStart) await store.migrate();
-    await bus.ready?.();
-  } catch (error) {
-    if (!deps.shared) await shared.close();
-    if (!deps.bus) await bus.close();
-    if (!deps.store) await store.close();
-    throw error;
-  }
+  const infrastructure = await createInfrastructure(config, deps);
+  const { store, bus, shared, uploadStorage, locker, dispatchQueue } = infrastructure;
 
   const tokens = new TokenService({ ...config.auth, ...secrets });
   const hub = new Hub();
@@ -230,12 +169,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const appends = new GroupCommit((batch: AppendInput[]) => store.appendMessages(batch), batching);
   const receipts = new GroupCommit((batch: ReceiptInput[]) => store.applyReceipts(batch), batching);
   const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
-  // Several nodes lock an upload in Redis, so any of them can continue it.
-  const locker =
-    config.bus.driver === 'redis'
-      ? new (await import('./uploads/redis-locker.js')).RedisLocker({ url: config.bus.redis.url, keyPrefix: config.bus.redis.keyPrefix })
-      : undefined;
-  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, secrets.appSecret, locker, {
+  const uploads = new UploadService(store, uploadStorage, config.uploads, secrets.appSecret, locker, {
     starts: (userId) => limits.write('upload', userId),
     bytes: (userId, size) => limits.uploadBytes(userId, size),
     maxOpen: config.limits.openUploadsPerUser,
@@ -244,17 +178,6 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   // The app users each channel puts in new contacts' conversations exist before the first webhook.
   for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.ensureUser(userId, null, Date.now());
   const deliveries = new DeliveryService(store, events, (err) => log.error({ err }, 'delivery publish failed; clients recover on resume'));
-  const dispatchQueue =
-    deps.dispatchQueue ??
-    (config.bus.driver === 'redis'
-      ? new (await import('./queue/redis.js')).RedisWorkQueue<DispatchItem>({
-          url: config.bus.redis.url,
-          keyPrefix: config.bus.redis.keyPrefix,
-          name: 'dispatch',
-          claimIdleMs: config.dispatch.leaseMs,
-          concurrency: config.dispatch.concurrency,
-        })
-      : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
   const { publicUrl } = config;
   const signals = new ChannelSignals({ store, channels, log });
   const changes = new ChannelChanges({ store, channels, metrics, log });
@@ -471,12 +394,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
         await Promise.all([ctx.typing.close(), ctx.presence.close()]);
         unsubscribe();
         unsubscribeGap?.();
-        await dispatchQueue.close();
-        if (!deps.shared) await shared.close();
         await passwords.close();
-        await locker?.close();
-        if (!deps.bus) await bus.close();
-        if (!deps.store) await store.close();
+        await infrastructure.close();
       })();
       return closing;
     },
