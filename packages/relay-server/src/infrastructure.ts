@@ -28,13 +28,16 @@ export interface Infrastructure {
 
 /** Parts the embedder supplies instead of the ones the config describes. */
 export interface InfrastructureDependencies {
-  /** Not closed by the relay. */
+  /** A store to use instead of the one the config describes. The relay does not close it. */
   store?: Store;
-  /** Not closed by the relay. */
+  /** A bus to use instead of the in-process one. The relay does not close it. */
   bus?: Bus;
-  /** Not closed by the relay. */
+  /**
+   * Shared state (rate limits, connections, presence, typing) to use instead of the one the
+   * config describes: in-process, or Redis when `bus.driver` is `redis`. The relay does not close it.
+   */
   shared?: SharedState;
-  /** Closed by the relay. */
+  /** The work queue of channel dispatch, instead of the in-process one (or Redis with `bus.driver: 'redis'`). The relay closes it. */
   dispatchQueue?: WorkQueue<DispatchItem>;
 }
 

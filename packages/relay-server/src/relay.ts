@@ -2,38 +2,24 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { authPlugin } from './auth/plugin.js';
 import type { Bus } from './bus/types.js';
-import type { DispatchItem } from './channels/dispatcher.js';
 import { channelsPlugin } from './channels/plugin.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
 import { conversationsPlugin } from './conversations/plugin.js';
 import { createApp } from './http/app.js';
 import { healthPlugin } from './http/health.js';
 import { metricsPlugin } from './http/metrics.js';
-import { createInfrastructure } from './infrastructure.js';
+import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
-import type { WorkQueue } from './queue/types.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { resolveSecrets } from './secrets.js';
-import type { SharedState } from './shared/types.js';
 import type { Store } from './store/types.js';
 import { uploadsPlugin } from './uploads/plugin.js';
 import { usersPlugin } from './users/plugin.js';
 import { webhooksPlugin } from './webhooks/plugin.js';
 
-export interface RelayDependencies {
-  /** A store to use instead of the one the config describes. The relay does not close it. */
-  store?: Store;
-  /** A bus to use instead of the in-process one. The relay does not close it. */
-  bus?: Bus;
-  /**
-   * Shared state (rate limits, connections, presence, typing) to use instead of the one the
-   * config describes: in-process, or Redis when `bus.driver` is `redis`. The relay does not close it.
-   */
-  shared?: SharedState;
+export interface RelayDependencies extends InfrastructureDependencies {
   /** A pino logger to use instead of one built from `logLevel`. */
   logger?: Logger;
-  /** The work queue of channel dispatch, instead of the in-process one (or Redis with `bus.driver: 'redis'`). The relay closes it. */
-  dispatchQueue?: WorkQueue<DispatchItem>;
   /** The `fetch` connectors call platforms with. */
   fetch?: typeof fetch;
 }
