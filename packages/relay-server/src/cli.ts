@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { TokenService } from './auth/tokens.js';
 import { ConfigError, loadConfig, type RelayConfig } from './config.js';
-import { createRelay, createStore } from './relay.js';
+import { createStore } from './infrastructure.js';
+import { createRelay } from './relay.js';
 import { resolveSecrets } from './secrets.js';
 
 const HELP = `chat4all-relay <command> [options]

@@ -3,17 +3,10 @@ export { MemoryBus } from './bus/memory.js';
 export type { Bus, BusEnvelope } from './bus/types.js';
 export { ConfigError, loadConfig, type RelayConfig, type RelayConfigInput, RelayConfigSchema, resolveConfig } from './config.js';
 export { RelayError, toRelayError } from './errors.js';
+export { createBus, createSharedState, createStore, createUploadStorage } from './infrastructure.js';
 export { MemoryWorkQueue } from './queue/memory.js';
 export type { WorkItem, WorkQueue } from './queue/types.js';
-export {
-  createBus,
-  createRelay,
-  createSharedState,
-  createStore,
-  createUploadStorage,
-  type Relay,
-  type RelayDependencies,
-} from './relay.js';
+export { createRelay, type Relay, type RelayDependencies } from './relay.js';
 export { MemorySharedState } from './shared/memory.js';
 export type { Rate, SharedState, TypingKey } from './shared/types.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';

@@ -1,79 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { isAbsolute, join } from 'node:path';
-import type { Presence } from '@chat4all/protocol';
-import cors from '@fastify/cors';
-import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { Authenticator } from './auth/authenticator.js';
-import { PasswordHasher } from './auth/passwords.js';
-import { authRoutes } from './auth/routes.js';
-import { SessionService } from './auth/sessions.js';
-import { TokenService } from './auth/tokens.js';
-import { MemoryBus } from './bus/memory.js';
+import { authPlugin } from './auth/plugin.js';
 import type { Bus } from './bus/types.js';
-import { ChannelChanges } from './channels/changes.js';
-import { Channels } from './channels/channels.js';
-import { DeliveryService } from './channels/deliveries.js';
-import { Dispatcher, type DispatchItem } from './channels/dispatcher.js';
-import { ChannelHealthService } from './channels/health.js';
-import { InboundService } from './channels/inbound.js';
-import { channelRoutes } from './channels/routes.js';
-import { ChannelSignals } from './channels/signals.js';
-import { startChannels } from './channels/start.js';
+import { channelsPlugin } from './channels/plugin.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from './config.js';
-import type { RelayContext } from './context.js';
-import { conversationRoutes } from './conversations/routes.js';
-import { ConversationService } from './conversations/service.js';
-import { isStoreUnavailable, RelayError } from './errors.js';
-import { authHook } from './http/auth-hook.js';
-import { fastifyTrust } from './http/client-address.js';
-import { errorHandling } from './http/errors.js';
-import { healthRoutes } from './http/health.js';
-import { jsonBodies } from './http/json-body.js';
-import { openApi, plainText } from './http/openapi.js';
-import { slowClientServerOptions, slowClients } from './http/slow-clients.js';
-import { Limits } from './limits/limits.js';
-import { appendPlan } from './messages/append-plan.js';
-import { moveHorizons } from './messages/receipts.js';
-import { messageRoutes } from './messages/routes.js';
-import { MessageService } from './messages/service.js';
-import { RelayMetrics } from './observability/metrics.js';
-import { MemoryWorkQueue } from './queue/memory.js';
-import type { WorkQueue } from './queue/types.js';
-import { gatewayRoutes } from './realtime/gateway.js';
-import { Hub } from './realtime/hub.js';
-import { PresenceTracker } from './realtime/presence.js';
-import { presenceRoutes } from './realtime/routes.js';
-import { TypingTracker } from './realtime/typing.js';
+import { conversationsPlugin } from './conversations/plugin.js';
+import { createApp } from './http/app.js';
+import { healthPlugin } from './http/health.js';
+import { metricsPlugin } from './http/metrics.js';
+import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
+import { messagesPlugin } from './messages/plugin.js';
+import { realtimePlugin } from './realtime/plugin.js';
 import { resolveSecrets } from './secrets.js';
-import { MemorySharedState } from './shared/memory.js';
-import type { SharedState } from './shared/types.js';
-import { GroupCommit } from './store/group-commit.js';
-import { SqliteStore } from './store/sqlite/index.js';
-import type { AppendInput, ReceiptInput, Store } from './store/types.js';
-import { isTusDiscovery, TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, uploadRoutes } from './uploads/routes.js';
-import { UploadService } from './uploads/service.js';
-import { FileUploadStorage, type UploadStorage } from './uploads/storage.js';
-import { userRoutes } from './users/routes.js';
-import { ObservedBus } from './webhooks/observed-bus.js';
-import { webhookRoutes } from './webhooks/routes.js';
-import { WebhookService } from './webhooks/service.js';
+import type { Store } from './store/types.js';
+import { uploadsPlugin } from './uploads/plugin.js';
+import { usersPlugin } from './users/plugin.js';
+import { webhooksPlugin } from './webhooks/plugin.js';
 
-export interface RelayDependencies {
-  /** A store to use instead of the one the config describes. The relay does not close it. */
-  store?: Store;
-  /** A bus to use instead of the in-process one. The relay does not close it. */
-  bus?: Bus;
-  /**
-   * Shared state (rate limits, connections, presence, typing) to use instead of the one the
-   * config describes: in-process, or Redis when `bus.driver` is `redis`. The relay does not close it.
-   */
-  shared?: SharedState;
+export interface RelayDependencies extends InfrastructureDependencies {
   /** A pino logger to use instead of one built from `logLevel`. */
   logger?: Logger;
-  /** The work queue of channel dispatch, instead of the in-process one (or Redis with `bus.driver: 'redis'`). The relay closes it. */
-  dispatchQueue?: WorkQueue<DispatchItem>;
   /** The `fetch` connectors call platforms with. */
   fetch?: typeof fetch;
 }
@@ -87,52 +33,6 @@ export interface Relay {
   listen(): Promise<string>;
   /** Refuses new work, commits what is in flight, closes sockets with 1001, then the bus and store. */
   close(): Promise<void>;
-}
-
-/**
- * Opens the store the config describes: SQLite under `dataDir` by default, PostgreSQL with
- * `store.driver: 'postgres'` (the `postgres` package is loaded only then).
- */
-export async function createStore(config: RelayConfig): Promise<Store> {
-  if (config.store.driver === 'postgres') {
-    const { PostgresStore } = await import('./store/postgres/index.js');
-    const { url, poolSize, schema } = config.store.postgres;
-    return new PostgresStore({ url, max: poolSize, schema });
-  }
-  const { path, synchronous } = config.store.sqlite;
-  return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous });
-}
-
-/** Opens the bus the config describes: in-process by default, Redis Streams with `bus.driver: 'redis'`. */
-export async function createBus(config: RelayConfig): Promise<Bus> {
-  if (config.bus.driver === 'redis') {
-    const { RedisStreamsBus } = await import('./bus/redis.js');
-    return new RedisStreamsBus(config.bus.redis);
-  }
-  return new MemoryBus();
-}
-
-/** Opens upload storage: local files under `dataDir` by default, a bucket with `uploads.driver: 's3'`. */
-export async function createUploadStorage(config: RelayConfig): Promise<UploadStorage> {
-  const { driver, dir, s3, expireAfterMs } = config.uploads;
-  if (driver === 's3') {
-    const { S3UploadStorage } = await import('./uploads/s3.js');
-    return new S3UploadStorage({ ...s3, bucket: s3.bucket as string, expirationPeriodInMilliseconds: expireAfterMs });
-  }
-  return new FileUploadStorage(isAbsolute(dir) ? dir : join(config.dataDir, dir), expireAfterMs);
-}
-
-/**
- * Opens the state nodes share: in-process by default; with `bus.driver: 'redis'`, in the same
- * Redis as the bus, so limits, connection counts, presence and typing hold across nodes.
- */
-export async function createSharedState(config: RelayConfig): Promise<SharedState> {
-  if (config.bus.driver === 'redis') {
-    const { RedisSharedState } = await import('./shared/redis.js');
-    const { url, keyPrefix } = config.bus.redis;
-    return new RedisSharedState({ url, keyPrefix, connectionTtlMs: config.realtime.connectionTtlMs });
-  }
-  return new MemorySharedState();
 }
 
 function createLogger(config: RelayConfig): Logger {
@@ -188,9 +88,11 @@ export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
 }
 
 /**
- * Builds a relay without listening: config validated, secrets resolved, store migrated,
- * routes registered. `listen()` and `close()` are separate so tests and embedders control
- * the lifecycle (and can use `relay.app.inject()`).
+ * Builds a relay without listening: config validated, secrets resolved, infrastructure
+ * opened (the store migrated), features registered in order: each uses the services of those
+ * before it, and the relay's close runs their close hooks in the same order (draining) and
+ * then in reverse (releasing), the infrastructure last. `listen()` and `close()` are separate
+ * so tests and embedders control the lifecycle (and can use `relay.app.inject()`).
  */
 export async function createRelay(input: RelayConfigInput = {}, deps: RelayDependencies = {}): Promise<Relay> {
   const config = resolveConfig(input);
@@ -199,290 +101,40 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const { secrets, generated, file } = resolveSecrets(config);
   if (generated.length > 0)
     log.warn({ file, generated }, `generated ${generated.join(' and ')} into ${file}; set them explicitly in production`);
-
-  const store = deps.store ?? (await createStore(config));
-  const bus = deps.bus ?? (await createBus(config));
-  const shared = deps.shared ?? (await createSharedState(config));
-  try {
-    if (config.store.migrateOnStart) await store.migrate();
-    await bus.ready?.();
-  } catch (error) {
-    if (!deps.shared) await shared.close();
-    if (!deps.bus) await bus.close();
-    if (!deps.store) await store.close();
-    throw error;
-  }
-
-  const tokens = new TokenService({ ...config.auth, ...secrets });
-  const hub = new Hub();
-  const metrics = new RelayMetrics({ socketCount: () => hub.size, deadLetterCount: () => store.deliveries.countDeadLetters() });
-  const webhooks = new WebhookService({ store, config: config.webhooks, log, metrics, fetch: deps.fetch });
-  // What this node publishes is also what app webhooks report.
-  const events = new ObservedBus(bus, (envelope) => webhooks.observe(envelope));
-  const limits = new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing'));
-  const conversations = new ConversationService(store, events, {
-    metadataMaxBytes: config.limits.metadataMaxBytes,
-    limitWrite: (kind, userId, count) => limits.write(kind, userId, count),
+  const infrastructure = await createInfrastructure(config, deps);
+  const { store, bus, shared, uploadStorage: storage, locker, dispatchQueue } = infrastructure;
+  const app = await createApp({ config, log, bus, shared });
+  // The first close hook, so the last to run: every feature is done with the infrastructure by then.
+  app.addHook('onClose', () => infrastructure.close());
+  const { limits, auth, uploads, webhooks } = config;
+  const { metadataMaxBytes } = limits;
+  await app.register(authPlugin, { config: auth, secrets, limits, store, bus });
+  await app.register(healthPlugin, { store });
+  await app.register(metricsPlugin);
+  await app.register(usersPlugin, { metadataMaxBytes, store });
+  await app.register(conversationsPlugin, { metadataMaxBytes, store });
+  await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
+  await app.register(messagesPlugin, { limits, store });
+  await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
+  await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
+  await app.register(realtimePlugin, { config, bus, shared, store });
+  // A connection accepted while the server closes (a client reconnecting at that moment) has
+  // no request yet and would hold the close open until its headers timed out.
+  let idle: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    idle = setInterval(() => app.server.closeIdleConnections(), 100).unref();
   });
-  const onCommit = (size: number, durationMs: number) => {
-    metrics.commitBatchSize.observe(size);
-    metrics.commitSeconds.observe(durationMs / 1000);
-  };
-  const batching = { maxBatch: config.limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
-  const appends = new GroupCommit((batch: AppendInput[]) => store.messages.append(batch, appendPlan), batching);
-  const receipts = new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch, moveHorizons), batching);
-  const passwords = new PasswordHasher({ inFlight: config.limits.passwordHashesInFlight, queue: config.limits.passwordHashQueue });
-  // Several nodes lock an upload in Redis, so any of them can continue it.
-  const locker =
-    config.bus.driver === 'redis'
-      ? new (await import('./uploads/redis-locker.js')).RedisLocker({ url: config.bus.redis.url, keyPrefix: config.bus.redis.keyPrefix })
-      : undefined;
-  const uploads = new UploadService(store, await createUploadStorage(config), config.uploads, secrets.appSecret, locker, {
-    starts: (userId) => limits.write('upload', userId),
-    bytes: (userId, size) => limits.uploadBytes(userId, size),
-    maxOpen: config.limits.openUploadsPerUser,
-  });
-  const channels = new Channels(config.channels, deps.fetch);
-  // The app users each channel puts in new contacts' conversations exist before the first webhook.
-  for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.users.ensure(userId, null, Date.now());
-  const deliveries = new DeliveryService(store.deliveries, events, (err) =>
-    log.error({ err }, 'delivery publish failed; clients recover on resume'),
-  );
-  const dispatchQueue =
-    deps.dispatchQueue ??
-    (config.bus.driver === 'redis'
-      ? new (await import('./queue/redis.js')).RedisWorkQueue<DispatchItem>({
-          url: config.bus.redis.url,
-          keyPrefix: config.bus.redis.keyPrefix,
-          name: 'dispatch',
-          claimIdleMs: config.dispatch.leaseMs,
-          concurrency: config.dispatch.concurrency,
-        })
-      : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
-  const { publicUrl } = config;
-  const signals = new ChannelSignals({ store, channels, log });
-  const changes = new ChannelChanges({ store, channels, metrics, log });
-  const health = new ChannelHealthService({
-    store,
-    channels,
-    metrics,
-    log,
-    onChange: (channel) => webhooks.emit('channel.health', `channel.health:${channel.id}:${randomUUID()}`, { channel }),
-    wake: () => dispatcher.wake(),
-  });
-  const dispatcher = new Dispatcher({
-    store,
-    channels,
-    deliveries,
-    health,
-    shared,
-    queue: dispatchQueue,
-    config: config.dispatch,
-    metrics,
-    log,
-    // Platforms may fetch a file for a day (WhatsApp and Telegram fetch within minutes).
-    fileUrl: async (uploadId) => (publicUrl ? `${publicUrl}${uploads.signedPath(uploadId, Date.now() + 24 * 3600_000)}` : null),
-    fileBytes: async (uploadId) => Buffer.concat(await (await uploads.storage.read(uploadId)).toArray()),
-  });
-  const publishPresence = async (presence: Presence) => {
-    const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
-    const conversationIds =
-      rooms.size > 0 ? [...rooms] : (await store.conversations.syncState(presence.userId)).map((e) => e.conversationId);
-    await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
-  };
-  const messages = new MessageService(store, events, conversations, {
-    limits: config.limits,
-    appends,
-    receipts,
-    limitSend: (userId) => limits.send(userId),
-    limitWrite: (kind, userId) => limits.write(kind, userId),
-    onSent: (message, created, seconds) => {
-      metrics.sendAckSeconds.observe(seconds);
-      if (!created) return;
-      metrics.messagesAppended.inc();
-      if (log.isLevelEnabled('debug'))
-        log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
-    },
-    onPublishError: (err, messageId) => log.error({ err, messageId }, 'publish failed; clients recover on resume'),
-    onDispatch: () => dispatcher.wake(),
-    onChanged: (change) => changes.pass(change),
-    onRead: (conversationId, userId, readSeq) => {
-      if (!userId.startsWith('contact:')) signals.read(conversationId, readSeq);
-    },
-    attach: (senderId, conversationId, uploadId, messageId) => uploads.attach(senderId, conversationId, uploadId, messageId),
-  });
-  const inbound = new InboundService({
-    store,
-    channels,
-    messages,
-    conversations,
-    deliveries,
-    uploads,
-    log,
-    onContactCreated: (contact) => webhooks.emit('contact.created', `contact.created:${contact.id}`, { contact }),
-  });
-  const ctx: RelayContext = {
-    config,
-    log,
-    store,
-    bus: events,
-    tokens,
-    authenticator: new Authenticator(tokens, store.users),
-    // A revoked login's sockets close on every node, this one included (the bus delivers to its publisher too).
-    // A failed publish does not fail the logout: the login is revoked in the store, so its
-    // sockets still cannot renew, and close at their token's expiry.
-    sessions: new SessionService(store.users, tokens, config.auth.refreshTokenTtlSeconds, passwords, ({ userId, familyId }) =>
-      bus
-        .publish({ kind: 'session', userId, sessionId: familyId })
-        .catch((err: unknown) => log.error({ err, userId }, 'could not tell the nodes a login ended; its sockets close at expiry')),
-    ),
-    conversations,
-    appends,
-    receipts,
-    messages,
-    health,
-    hub,
-    typing: new TypingTracker(
-      shared,
-      config.realtime.typingExpiryMs,
-      (event) => {
-        void bus.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
-        if (!event.userId.startsWith('contact:')) signals.typing(event.conversationId, event.active);
-      },
-      (err) => log.warn({ err }, 'typing state unavailable'),
-    ),
-    presence: new PresenceTracker(
-      shared,
-      config.realtime,
-      (presence) => {
-        publishPresence(presence).catch((err: unknown) => log.error({ err, userId: presence.userId }, 'presence publish failed'));
-      },
-      (err) => log.warn({ err }, 'presence state unavailable'),
-    ),
-    limits,
-    uploads,
-    metrics,
-    channels,
-    deliveries,
-    dispatcher,
-    inbound,
-    webhooks,
-    closing: false,
-  };
-  const channelsRunning = startChannels(ctx);
-  dispatcher.start();
-  webhooks.start();
-  const sweep = setInterval(() => {
-    uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));
-  }, config.uploads.sweepIntervalMs);
-  sweep.unref();
-  const unsubscribe = bus.subscribe((envelope, publishedAt) => {
-    hub.deliver(envelope);
-    metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
-  });
-  // This node may have missed fan-out: its clients reconnect and resume from the store.
-  const unsubscribeGap = bus.onGap?.(() => {
-    log.warn({ sockets: hub.size }, 'fan-out gap: asking clients to resume');
-    hub.closeAll(new RelayError('RESUME_REQUIRED'));
-  });
-
-  const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
-    bodyLimit: config.limits.bodyMaxBytes,
-    trustProxy: fastifyTrust(config.trustProxy),
-    http: slowClientServerOptions(config.limits.bodyTimeoutMs),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-  });
-  // JSON only: a text/plain body is refused with UNSUPPORTED_MEDIA_TYPE rather than failing validation.
-  app.removeContentTypeParser('text/plain');
-  await app.register(jsonBodies);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  await app.register(errorHandling, { metrics });
-  await app.register(slowClients, {
-    ...config.limits,
-    trustProxy: config.trustProxy,
-    onRefused: (reason, address) => log.warn({ reason, address }, 'connection cut'),
-  });
-  // Browser apps call the HTTP API from their own origin: the same allow-list as WebSocket upgrades (empty: any).
-  const corsOptions = {
-    origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', ...TUS_REQUEST_HEADERS],
-    exposedHeaders: [
-      'x-request-id',
-      'retry-after',
-      'content-range',
-      'content-disposition',
-      'content-security-policy',
-      'x-content-type-options',
-      'etag',
-      ...TUS_RESPONSE_HEADERS,
-    ],
-    maxAge: 600,
-  };
-  // An OPTIONS without Access-Control-Request-Method is no preflight: a tus client's discovery, answered by tus.
-  await app.register(
-    cors,
-    () => (request: FastifyRequest, done: (error: Error | null, options: typeof corsOptions | { origin: false }) => void) =>
-      done(null, isTusDiscovery(request) ? { origin: false } : corsOptions),
-  );
-  await app.register(openApi);
-  await app.register(authHook, { ctx });
-  await app.register(websocket, { options: { maxPayload: config.limits.frameHardMaxBytes } });
-  await app.register(healthRoutes, { ctx });
-  app.get(
-    '/metrics',
-    { schema: { response: { 200: plainText('Prometheus metrics, in the text exposition format') } } },
-    async (_request, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
-  await app.register(authRoutes, { ctx });
-  await app.register(userRoutes, { ctx });
-  await app.register(conversationRoutes, { ctx });
-  await app.register(messageRoutes, { ctx });
-  await app.register(presenceRoutes, { ctx });
-  await app.register(uploadRoutes, { ctx });
-  await app.register(channelRoutes, { ctx });
-  await app.register(webhookRoutes, { ctx });
-  await app.register(gatewayRoutes, { ctx });
-
+  app.addHook('onClose', async () => clearInterval(idle));
+  await app.ready();
   let closing: Promise<void> | undefined;
   return {
     app,
     config,
     store,
     bus,
-    async listen() {
-      return app.listen({ host: config.host, port: config.port });
-    },
-    close() {
-      closing ??= (async () => {
-        ctx.closing = true;
-        clearInterval(sweep);
-        channelsRunning.stop();
-        await dispatcher.close();
-        await signals.settled();
-        await changes.settled();
-        await webhooks.close();
-        await Promise.all([appends.flush(), receipts.flush()]);
-        hub.closeAll(new RelayError('SHUTTING_DOWN'));
-        // A connection accepted while the server closes (a client reconnecting at that moment)
-        // has no request yet and would hold the close open until its headers timed out.
-        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-        await app.close().finally(() => clearInterval(idle));
-        await Promise.all([ctx.typing.close(), ctx.presence.close()]);
-        unsubscribe();
-        unsubscribeGap?.();
-        await dispatchQueue.close();
-        if (!deps.shared) await shared.close();
-        await passwords.close();
-        await locker?.close();
-        if (!deps.bus) await bus.close();
-        if (!deps.store) await store.close();
-      })();
+    listen: () => app.listen({ host: config.host, port: config.port }),
+    close: () => {
+      closing ??= app.close();
       return closing;
     },
   };

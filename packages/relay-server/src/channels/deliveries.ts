@@ -1,6 +1,7 @@
 import type { ChannelError } from '@chat4all/connectors';
 import type { ChannelDelivery, DeliveryStatus } from '@chat4all/protocol';
-import type { Bus } from '../bus/types.js';
+import type { Logger } from 'pino';
+import type { Publisher } from '../bus/node-events.js';
 import { RelayError } from '../errors.js';
 import { nextAttempt } from '../queue/attempts.js';
 import type { DeliveriesRepository, DeliveryKey, DeliveryPatch, DeliveryRecord } from '../store/types.js';
@@ -66,8 +67,9 @@ function statusPatch(current: DeliveryRecord, status: DeliveryStatus, at: number
 export class DeliveryService {
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly bus: Bus,
-    private readonly onPublishError: (error: unknown) => void,
+    private readonly bus: Publisher,
+    /** Failures to publish a change are logged: clients recover on resume. */
+    private readonly log: Logger,
   ) {}
 
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, now = Date.now()) {
@@ -80,7 +82,7 @@ export class DeliveryService {
           conversationId: delivery.conversationId,
           event: { type: 'delivery.updated', conversationId: delivery.conversationId, delivery: toChannelDelivery(delivery), eventSeq },
         })
-        .catch(this.onPublishError);
+        .catch((err: unknown) => this.log.error({ err }, 'delivery publish failed; clients recover on resume'));
     }
     return result?.delivery ?? null;
   }
@@ -134,6 +136,21 @@ export class DeliveryService {
       moved += movedNow;
       if (page.length < 100 || movedNow === 0) return moved;
     }
+  }
+
+  /** A page of the dead-letter queue (optionally one channel's), with the queue's length across channels. */
+  async deadLetters(page: { limit: number; after: string | null; channelId?: string }) {
+    const list = await this.deliveries.listDeadLetters(page);
+    return {
+      deliveries: list.map(toChannelDelivery),
+      total: await this.deliveries.countDeadLetters(),
+      nextCursor: list.length === page.limit ? (list.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** Deliveries waiting in the dead-letter queue, on every node. */
+  countDeadLetters(): Promise<number> {
+    return this.deliveries.countDeadLetters();
   }
 
   async list(messageId: string): Promise<ChannelDelivery[]> {

@@ -1,13 +1,10 @@
 import {
-  CHANNEL_CAPABILITIES,
   ChannelDelivery,
   ChannelHealth,
   ChannelHealthList,
-  type ChannelPolicy,
   ChannelPolicyList,
   Contact,
   ContactPage,
-  channelWindow,
   DeadLetterPage,
   DeliveryList,
   Id,
@@ -17,12 +14,30 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { RelayContext } from '../context.js';
+import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { principalOf } from '../http/auth-hook.js';
 import { plainText } from '../http/openapi.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { Channels } from './channels.js';
+import type { ContactService } from './contacts.js';
+import type { DeliveryService } from './deliveries.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { ChannelHealthService } from './health.js';
+import type { InboundService } from './inbound.js';
 import { parseInbound } from './inbound-events.js';
-import { toChannelDelivery } from './views.js';
+
+/** What the channel routes answer with. */
+export interface ChannelRoutesOptions {
+  channels: Channels;
+  inbound: InboundService;
+  contacts: ContactService;
+  deliveries: DeliveryService;
+  health: ChannelHealthService;
+  dispatcher: Pick<Dispatcher, 'wake'>;
+  conversations: Pick<ConversationService, 'access'>;
+  metrics: Pick<RelayMetrics, 'inboundEvents'>;
+}
 
 const ChannelParams = Type.Object({ channelId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ContactParams = Type.Object({ contactId: Id });
@@ -36,9 +51,9 @@ const Page = Type.Object({
  * the signature check), contacts (server API), a message's channel deliveries (members),
  * and the dead-letter queue (server API).
  */
-export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function channelRoutes(plain: FastifyInstance, options: ChannelRoutesOptions): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { inbound, deliveries, store, channels, metrics } = ctx;
+  const { inbound, contacts, deliveries, health, channels, metrics, conversations } = options;
 
   await app.register(async (scope) => {
     // Signatures are over the exact bytes sent: the body is kept raw and parsed only after the check.
@@ -79,23 +94,13 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       reply.type('text/plain').send(inbound.challenge(request.params.channelId, request.query as Record<string, unknown>)),
   );
 
-  app.get(
-    '/v1/contacts',
-    { config: { auth: 'server' }, schema: { querystring: Page, response: { 200: ContactPage } } },
-    async (request) => {
-      const limit = request.query.limit ?? 50;
-      const contacts = await store.contacts.list({ limit, after: request.query.after ?? null });
-      return { contacts, nextCursor: contacts.length === limit ? (contacts.at(-1)?.id ?? null) : null };
-    },
+  app.get('/v1/contacts', { config: { auth: 'server' }, schema: { querystring: Page, response: { 200: ContactPage } } }, async (request) =>
+    contacts.list({ limit: request.query.limit ?? 50, after: request.query.after ?? null }),
   );
   app.get(
     '/v1/contacts/:contactId',
     { config: { auth: 'server' }, schema: { params: ContactParams, response: { 200: Contact } } },
-    async (request) => {
-      const contact = await store.contacts.get(request.params.contactId);
-      if (!contact) throw new RelayError('CONTACT_NOT_FOUND', `Contact ${request.params.contactId} not found`);
-      return contact;
-    },
+    async (request) => contacts.get(request.params.contactId),
   );
   // Reaching someone who has not written yet: the contact and its conversation, as the first message from them would make.
   app.post(
@@ -136,19 +141,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
         response: { 200: Contact },
       },
     },
-    async (request) => {
-      const { contactId } = request.params;
-      const notFound = () => new RelayError('CONTACT_NOT_FOUND', `Contact ${contactId} not found`);
-      if (!(await store.contacts.get(contactId))) throw notFound();
-      const { preferredChannelId, conversationId } = request.body;
-      if (preferredChannelId !== undefined && !(await store.contacts.setPreferredChannel(contactId, preferredChannelId)))
-        throw new RelayError('BAD_REQUEST', `The contact has no identity on ${preferredChannelId}`);
-      if (conversationId !== undefined && !(await store.contacts.setConversation(contactId, conversationId)))
-        throw new RelayError('BAD_REQUEST', `The contact is not a member of ${conversationId}: add it first`);
-      const contact = await store.contacts.get(contactId);
-      if (!contact) throw notFound();
-      return contact;
-    },
+    async (request) => contacts.update(request.params.contactId, request.body),
   );
 
   app.get(
@@ -158,7 +151,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
       schema: { params: Type.Object({ conversationId: Id, messageId: MessageId }), response: { 200: DeliveryList } },
     },
     async (request) => {
-      await ctx.conversations.access(principalOf(request), request.params.conversationId);
+      await conversations.access(principalOf(request), request.params.conversationId);
       const list = await deliveries.list(request.params.messageId);
       return { deliveries: list.filter((d) => d.conversationId === request.params.conversationId) };
     },
@@ -170,40 +163,8 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     { config: { auth: 'any' }, schema: { params: Type.Object({ conversationId: Id }), response: { 200: ChannelPolicyList } } },
     async (request) => {
       const { conversationId } = request.params;
-      await ctx.conversations.access(principalOf(request), conversationId);
-      const members = await store.conversations.listMembers(conversationId);
-      const now = Date.now();
-      const policies: ChannelPolicy[] = [];
-      for (const member of members) {
-        const contact = await store.contacts.get(member.userId);
-        if (!contact) continue;
-        const route = channels.routeFor(contact);
-        if (!route) {
-          // No identity on a configured channel: nothing reaches the contact.
-          policies.push({
-            contactId: contact.id,
-            channelId: null,
-            channel: null,
-            capabilities: null,
-            lastInboundAt: null,
-            state: 'closed',
-            windowOpenUntil: null,
-            humanAgentUntil: null,
-            templateRequired: false,
-          });
-          continue;
-        }
-        const { lastInboundAt } = route.identity;
-        policies.push({
-          contactId: contact.id,
-          channelId: route.channel.id,
-          channel: route.channel.type,
-          capabilities: CHANNEL_CAPABILITIES[route.channel.type],
-          lastInboundAt,
-          ...channelWindow(route.channel.type, lastInboundAt ? Date.parse(lastInboundAt) : null, now),
-        });
-      }
-      return { channels: policies };
+      await conversations.access(principalOf(request), conversationId);
+      return { channels: await contacts.policies(conversationId) };
     },
   );
 
@@ -216,32 +177,21 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
         response: { 200: DeadLetterPage },
       },
     },
-    async (request) => {
-      const limit = request.query.limit ?? 50;
-      const list = await store.deliveries.listDeadLetters({
-        limit,
-        after: request.query.after ?? null,
-        channelId: request.query.channelId,
-      });
-      return {
-        deliveries: list.map(toChannelDelivery),
-        total: await store.deliveries.countDeadLetters(),
-        nextCursor: list.length === limit ? (list.at(-1)?.id ?? null) : null,
-      };
-    },
+    async (request) =>
+      deliveries.deadLetters({ limit: request.query.limit ?? 50, after: request.query.after ?? null, channelId: request.query.channelId }),
   );
   // Channel accounts' health: an account on hold waits for a resume once its credentials are fixed.
   app.get('/v1/admin/channels', { config: { auth: 'server' }, schema: { response: { 200: ChannelHealthList } } }, async () => {
-    await ctx.health.refresh();
-    return { channels: channels.all().map((channel) => ctx.health.view(channel)) };
+    await health.refresh();
+    return { channels: channels.all().map((channel) => health.view(channel)) };
   });
   app.post(
     '/v1/admin/channels/:channelId/resume',
     { config: { auth: 'server' }, schema: { params: ChannelParams, response: { 200: ChannelHealth } } },
     async (request) => {
       const channel = channels.require(request.params.channelId);
-      await ctx.health.resume(channel);
-      return ctx.health.view(channel);
+      await health.resume(channel);
+      return health.view(channel);
     },
   );
 
@@ -251,7 +201,7 @@ export async function channelRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     { config: { auth: 'server' }, schema: { params: DeliveryParams, response: { 200: ChannelDelivery } } },
     async (request) => {
       const delivery = await deliveries.replay(request.params.deliveryId);
-      ctx.dispatcher.wake();
+      options.dispatcher.wake();
       return delivery;
     },
   );

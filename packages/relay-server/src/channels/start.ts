@@ -1,4 +1,6 @@
-import type { RelayContext } from '../context.js';
+import type { Logger } from 'pino';
+import type { Channels } from './channels.js';
+import type { InboundService } from './inbound.js';
 import { usableEvents } from './inbound-events.js';
 
 /**
@@ -7,7 +9,12 @@ import { usableEvents } from './inbound-events.js';
  * take is handed over again where the platform allows. Connectors the platform is told the
  * webhook URL through (Telegram in webhook mode) are pointed at this relay's `publicUrl`.
  */
-export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | 'config' | 'log'>): { stop(): void } {
+export function startChannels(ctx: {
+  channels: Channels;
+  inbound: Pick<InboundService, 'ingest'>;
+  publicUrl: string | undefined;
+  log: Logger;
+}): { stop(): void } {
   const dropped = (channelId: string) => (event: unknown, why: string) =>
     ctx.log.warn({ channelId, event, why }, 'channel update passed over: the store cannot take it');
   const stops: Array<() => void> = [];
@@ -23,8 +30,8 @@ export function startChannels(ctx: Pick<RelayContext, 'channels' | 'inbound' | '
         ),
       );
     }
-    if (connector.register && ctx.config.publicUrl) {
-      const url = `${ctx.config.publicUrl}/v1/channels/${channel.id}/webhook`;
+    if (connector.register && ctx.publicUrl) {
+      const url = `${ctx.publicUrl}/v1/channels/${channel.id}/webhook`;
       void connector.register(url).then(
         (result) => {
           if (result.ok) ctx.log.info({ channelId: channel.id, url }, 'channel webhook set');

@@ -14,16 +14,18 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { RelayContext } from '../context.js';
 import { principalOf, userIdOf } from '../http/auth-hook.js';
 import { NoContent } from '../http/openapi.js';
+import type { ConversationService } from './service.js';
 
 const ConversationParams = Type.Object({ conversationId: Id });
 const MemberParams = Type.Object({ conversationId: Id, userId: Id });
 
-export async function conversationRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function conversationRoutes(
+  plain: FastifyInstance,
+  { conversations: service }: { conversations: ConversationService },
+): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const service = ctx.conversations;
 
   app.get(
     '/v1/conversations',

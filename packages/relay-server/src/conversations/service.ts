@@ -11,9 +11,11 @@ import type {
 } from '@chat4all/protocol';
 import { isId } from '@chat4all/protocol';
 import type { Principal } from '../auth/tokens.js';
-import type { Bus, ConversationEnvelope } from '../bus/types.js';
+import type { Publisher } from '../bus/node-events.js';
+import type { ConversationEnvelope } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
+import type { Limits } from '../limits/limits.js';
 import type { ConversationCursor, Store } from '../store/types.js';
 
 export interface Access {
@@ -28,7 +30,7 @@ export interface ConversationServiceOptions {
   /** Largest conversation metadata, in bytes of JSON (the limit messages have too). */
   metadataMaxBytes: number;
   /** Per-user limits: conversations created or changed (`conversation`), members added, removed or changed (`member`, one each). */
-  limitWrite(kind: 'conversation' | 'member', userId: string, count: number): Promise<RelayError | undefined>;
+  rateLimits: Pick<Limits, 'write'>;
 }
 
 /**
@@ -38,12 +40,22 @@ export interface ConversationServiceOptions {
 export class ConversationService {
   constructor(
     private readonly store: Pick<Store, 'conversations' | 'users'>,
-    private readonly bus: Bus,
+    private readonly bus: Publisher,
     private readonly options: ConversationServiceOptions = {
       metadataMaxBytes: Number.POSITIVE_INFINITY,
-      limitWrite: async () => undefined,
+      rateLimits: { write: async () => undefined },
     },
   ) {}
+
+  /** The conversations a user is a member of: the rooms their sockets join. */
+  async idsOf(userId: string): Promise<string[]> {
+    return (await this.store.conversations.syncState(userId)).map((entry) => entry.conversationId);
+  }
+
+  /** Which of `others` share a conversation with the user. */
+  sharingConversation(userId: string, others: string[]): Promise<Set<string>> {
+    return this.store.conversations.sharingConversation(userId, others);
+  }
 
   async access(principal: Principal, conversationId: string): Promise<Access> {
     const notFound = () => new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${conversationId} not found`);
@@ -207,7 +219,7 @@ export class ConversationService {
 
   /** The server API key is not limited; a user is, per kind of write. */
   #limit(principal: Principal, kind: 'conversation' | 'member', count = 1): Promise<void> {
-    return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId, count));
+    return enforceUserLimit(principal, (userId) => this.options.rateLimits.write(kind, userId, count));
   }
 
   #creator(principal: Principal, createdBy: string | undefined): string {

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { bearer } from '../auth/authenticator.js';
+import { type Authenticator, bearer } from '../auth/authenticator.js';
 import type { Principal } from '../auth/tokens.js';
-import type { RelayContext } from '../context.js';
 import { RelayError, toRelayError } from '../errors.js';
 
 /**
@@ -38,7 +37,7 @@ function credentialOf(request: FastifyRequest, mode: RouteAuth): string | undefi
 }
 
 export const authHook = fp(
-  async (app: FastifyInstance, { ctx }: { ctx: RelayContext }) => {
+  async (app: FastifyInstance, { authenticator }: { authenticator: Pick<Authenticator, 'authenticate'> }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('authError', undefined);
     app.addHook('onRequest', async (request) => {
@@ -50,7 +49,7 @@ export const authHook = fp(
       // A signed link (a file a member opens or a platform fetches) carries its own proof; the route checks it.
       if (mode === 'download' && typeof (request.query as { signature?: unknown }).signature === 'string') return;
       try {
-        const principal = await ctx.authenticator.authenticate(credentialOf(request, mode));
+        const principal = await authenticator.authenticate(credentialOf(request, mode));
         if ((mode === 'user' || mode === 'download') && principal.kind !== 'user')
           throw new RelayError('FORBIDDEN', 'This route needs a user token, not the server API key');
         if (mode === 'server' && principal.kind !== 'server') throw new RelayError('FORBIDDEN', 'This route needs the server API key');

@@ -15,8 +15,8 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { RelayContext } from '../context.js';
 import { principalOf, userIdOf } from '../http/auth-hook.js';
+import type { MessageService } from './service.js';
 
 const ConversationParams = Type.Object({ conversationId: Id });
 const MessageParams = Type.Object({ conversationId: Id, messageId: MessageId });
@@ -24,9 +24,8 @@ const ReactionParams = Type.Object({ conversationId: Id, messageId: MessageId, k
 /** The member the server API key reacts as; app users react as themselves. */
 const ReactionQuery = Type.Object({ userId: Type.Optional(Id) }, { additionalProperties: false });
 
-export async function messageRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function messageRoutes(plain: FastifyInstance, { messages: service }: { messages: MessageService }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const service = ctx.messages;
 
   app.get(
     '/v1/conversations/:conversationId/messages',

@@ -9,12 +9,16 @@ import {
   type SendAck,
   type SendMessageBody,
 } from '@chat4all/protocol';
+import type { Logger } from 'pino';
 import type { Principal } from '../auth/tokens.js';
-import type { Bus, ConversationEnvelope } from '../bus/types.js';
+import type { Publisher } from '../bus/node-events.js';
+import type { ConversationEnvelope } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
+import type { Limits } from '../limits/limits.js';
+import type { RelayMetrics } from '../observability/metrics.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 import { planReactions, type ReactionChange } from './reactions.js';
@@ -30,25 +34,32 @@ export interface MessageServiceOptions {
   limits: RelayConfig['limits'];
   appends: GroupCommit<AppendInput, AppendOutcome>;
   receipts: GroupCommit<ReceiptInput, ReceiptOutcome>;
-  /** Per-user send limit: the error to answer, if over; the server API key is not limited. */
-  limitSend(userId: string): Promise<RelayError | undefined>;
-  /** Per-user limits of edits and deletes (`edit`), reactions (`reaction`) and receipts (`receipt`). */
-  limitWrite(kind: 'edit' | 'reaction' | 'receipt', userId: string): Promise<RelayError | undefined>;
-  /** Called once per send that reached the store: for metrics and the message's log line. */
-  onSent(message: Message, created: boolean, seconds: number): void;
-  /** Failures to publish after a commit are logged, never returned to the sender (the store has it). */
-  onPublishError(error: unknown, messageId: string): void;
-  /** A committed message has deliveries to contacts' channels waiting. */
-  onDispatch?(): void;
-  /** A message's text changed, it was deleted, or its reactions changed: channels that take these pass them on. */
-  onChanged?(change: MessageChange): void;
-  /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
-  onRead?(conversationId: string, userId: string, readSeq: number): void;
+  /** Per-user limits of sends, edits and deletes (`edit`), reactions and receipts; the server API key is not limited. */
+  rateLimits: Pick<Limits, 'send' | 'write'>;
+  /** Send latency and committed messages. */
+  metrics: Pick<RelayMetrics, 'sendAckSeconds' | 'messagesAppended'>;
+  /** A committed message's line (debug), and failures to publish after a commit (never returned to the sender: the store has it). */
+  log: Logger;
+  attachments: MessageAttachments;
+}
+
+/** Files a message carries: the uploads feature's side of a send. */
+export interface MessageAttachments {
   /**
    * Ties the sender's finished upload to the message (idempotent for the same message) and
    * describes it; throws UPLOAD_NOT_FOUND or UPLOAD_INCOMPLETE.
    */
   attach(senderId: string, conversationId: string, uploadId: string, messageId: string): Promise<Attachment>;
+}
+
+/** What channels pass on from the message path. */
+export interface MessageObserver {
+  /** A committed message has deliveries to contacts' channels waiting. */
+  dispatching?(): void;
+  /** A message's text changed, it was deleted, or its reactions changed: channels that take these pass them on. */
+  changed?(change: MessageChange): void;
+  /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
+  read?(conversationId: string, userId: string, readSeq: number): void;
 }
 
 const APPEND_ERRORS = {
@@ -59,17 +70,30 @@ const APPEND_ERRORS = {
 
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
 export class MessageService {
+  readonly #observers = new Set<MessageObserver>();
+
   constructor(
     private readonly store: Pick<Store, 'messages' | 'conversations'>,
-    private readonly bus: Bus,
+    private readonly bus: Publisher,
     private readonly conversations: ConversationService,
     private readonly options: MessageServiceOptions,
   ) {}
 
+  /** Adds an observer; the function returned removes it. */
+  observe(observer: MessageObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** Commits the sends and receipts waiting for their batch. */
+  async flush(): Promise<void> {
+    await Promise.all([this.options.appends.flush(), this.options.receipts.flush()]);
+  }
+
   /** `connectionId` names the sending socket, which gets the ack instead of its own `message.created`. */
   async send(principal: Principal, conversationId: string, input: SendMessageBody, connectionId?: string): Promise<SendAck> {
     const started = performance.now();
-    const refusal = principal.kind === 'user' ? await this.options.limitSend(principal.userId) : undefined;
+    const refusal = principal.kind === 'user' ? await this.options.rateLimits.send(principal.userId) : undefined;
     if (refusal) throw refusal;
     const author = this.#author(principal, input);
     const content = input.content ?? null;
@@ -86,7 +110,7 @@ export class MessageService {
     let attachment: Attachment | null = null;
     if (input.attachment) {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
-      attachment = await this.options.attach(senderId, conversationId, input.attachment.uploadId, input.id);
+      attachment = await this.options.attachments.attach(senderId, conversationId, input.attachment.uploadId, input.id);
     }
     return this.#commit(
       {
@@ -119,14 +143,14 @@ export class MessageService {
     const outcome = await this.options.appends.submit(input);
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { message } = outcome;
-    this.options.onSent(message, outcome.created, (performance.now() - started) / 1000);
+    this.#sent(message, outcome.created, (performance.now() - started) / 1000);
     // Published synchronously on resolution, so publish order is commit order. A retry of a
     // stored id is published again on a shared bus only: the node that stored it may have died
     // before publishing (its sender never got the ack), and clients drop a message they already
     // hold by id. In one process, the first publish cannot have been lost without its subscribers.
     if (outcome.created || !this.bus.inProcess)
       this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
-    if (outcome.dispatch) this.options.onDispatch?.();
+    if (outcome.dispatch) for (const observer of this.#observers) observer.dispatching?.();
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }
 
@@ -145,7 +169,7 @@ export class MessageService {
     const { message, eventSeq } = result;
     if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
     this.#publish({ conversationId, event: { type: 'message.updated', message, eventSeq } }, message.id);
-    this.options.onChanged?.({ kind: 'edit', message, userId: null });
+    this.#changed({ kind: 'edit', message, userId: null });
     return message;
   }
 
@@ -157,7 +181,7 @@ export class MessageService {
     const { message, eventSeq } = result;
     if (eventSeq !== null) {
       this.#publish({ conversationId, event: { type: 'message.deleted', message, eventSeq } }, message.id);
-      this.options.onChanged?.({ kind: 'delete', message, userId: null });
+      this.#changed({ kind: 'delete', message, userId: null });
     }
     return message;
   }
@@ -170,7 +194,7 @@ export class MessageService {
     const userId = principal.kind === 'user' ? principal.userId : actorId;
     if (userId === undefined) throw new RelayError('BAD_REQUEST', 'The server API key reacts as a member: give userId');
     if (principal.kind === 'user') {
-      const refusal = await this.options.limitWrite('reaction', userId);
+      const refusal = await this.options.rateLimits.write('reaction', userId);
       if (refusal) throw refusal;
     }
     await this.conversations.access(principal, conversationId);
@@ -194,19 +218,19 @@ export class MessageService {
         { conversationId, event: { type: 'reaction.updated', conversationId, messageId, userId, reactions: message.reactions, eventSeq } },
         messageId,
       );
-      this.options.onChanged?.({ kind: 'reaction', message, userId });
+      this.#changed({ kind: 'reaction', message, userId });
     }
     return message;
   }
 
   /** Moves the user's delivered or read horizon forward; members see the change live. */
   async receipt(userId: string, conversationId: string, kind: 'delivered' | 'read', seq: number): Promise<ReceiptResult> {
-    const refusal = await this.options.limitWrite('receipt', userId);
+    const refusal = await this.options.rateLimits.write('receipt', userId);
     if (refusal) throw refusal;
     const outcome = await this.options.receipts.submit({ conversationId, userId, kind, seq, now: Date.now() });
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { deliveredSeq, readSeq, eventSeq } = outcome;
-    if (kind === 'read' && eventSeq !== null) this.options.onRead?.(conversationId, userId, readSeq);
+    if (kind === 'read' && eventSeq !== null) for (const observer of this.#observers) observer.read?.(conversationId, userId, readSeq);
     if (eventSeq !== null) {
       this.#publish({ conversationId, event: { type: 'receipt', conversationId, userId, deliveredSeq, readSeq, eventSeq } }, '');
     }
@@ -252,7 +276,7 @@ export class MessageService {
   }
 
   #limit(kind: 'edit' | 'reaction' | 'receipt', principal: Principal): Promise<void> {
-    return enforceUserLimit(principal, (userId) => this.options.limitWrite(kind, userId));
+    return enforceUserLimit(principal, (userId) => this.options.rateLimits.write(kind, userId));
   }
 
   /** Characters are Unicode code points: an emoji is one, though JavaScript counts two UTF-16 units. */
@@ -263,7 +287,22 @@ export class MessageService {
     if (length > max) throw new RelayError('TEXT_TOO_LONG', `Text is ${length} characters; the limit is ${max}`);
   }
 
+  #sent(message: Message, created: boolean, seconds: number): void {
+    const { metrics, log } = this.options;
+    metrics.sendAckSeconds.observe(seconds);
+    if (!created) return;
+    metrics.messagesAppended.inc();
+    if (log.isLevelEnabled('debug'))
+      log.debug({ messageId: message.id, conversationId: message.conversationId, seq: message.seq }, 'message committed');
+  }
+
+  #changed(change: MessageChange): void {
+    for (const observer of this.#observers) observer.changed?.(change);
+  }
+
   #publish(envelope: Omit<ConversationEnvelope, 'kind'>, messageId: string): void {
-    this.bus.publish({ kind: 'conversation', ...envelope }).catch((error: unknown) => this.options.onPublishError(error, messageId));
+    this.bus
+      .publish({ kind: 'conversation', ...envelope })
+      .catch((err: unknown) => this.options.log.error({ err, messageId }, 'publish failed; clients recover on resume'));
   }
 }

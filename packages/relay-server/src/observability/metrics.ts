@@ -94,13 +94,20 @@ export class RelayMetrics {
   });
   readonly deadLetters: Gauge;
 
-  constructor(options: { socketCount: () => number; deadLetterCount?: () => Promise<number> }) {
+  #socketCount: () => number = () => 0;
+  #deadLetterCount: (() => Promise<number>) | undefined;
+
+  /** `socketCount` and `deadLetterCount` may also be given later, by the feature that knows them. */
+  constructor(options: { socketCount?: () => number; deadLetterCount?: () => Promise<number> } = {}) {
+    if (options.socketCount) this.#socketCount = options.socketCount;
+    this.#deadLetterCount = options.deadLetterCount;
+    const metrics = this;
     this.deadLetters = new Gauge({
       name: 'chat4all_dead_letters',
       help: 'Channel deliveries waiting in the dead-letter queue (all nodes)',
       registers: [this.registry],
       async collect() {
-        if (options.deadLetterCount) this.set(await options.deadLetterCount());
+        if (metrics.#deadLetterCount) this.set(await metrics.#deadLetterCount());
       },
     });
     this.sockets = new Gauge({
@@ -108,9 +115,19 @@ export class RelayMetrics {
       help: 'Open WebSocket connections on this node',
       registers: [this.registry],
       collect() {
-        this.set(options.socketCount());
+        this.set(metrics.#socketCount());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'chat4all_' });
+  }
+
+  /** Where `chat4all_sockets` reads this node's open sockets. */
+  countSocketsWith(count: () => number): void {
+    this.#socketCount = count;
+  }
+
+  /** Where `chat4all_dead_letters` reads the dead-letter queue's length. */
+  countDeadLettersWith(count: () => Promise<number>): void {
+    this.#deadLetterCount = count;
   }
 }

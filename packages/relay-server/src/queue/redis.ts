@@ -7,7 +7,7 @@ import type { WorkItem, WorkQueue } from './types.js';
 export interface RedisWorkQueueOptions {
   /** Redis URL. Ignored when `redis` is given. */
   url?: string;
-  /** A client to duplicate for the queue's connections. It is not quit on `close()`. */
+  /** A client to send commands with (the blocking reader is a duplicate of it). It is not quit on `close()`. */
   redis?: Redis;
   /** Queue name; the stream is `<keyPrefix>:work:<name>`. */
   name: string;
@@ -37,6 +37,7 @@ type Entries = Array<[id: string, fields: string[] | null]>;
  */
 export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #redis: Redis;
+  readonly #owned: boolean;
   readonly #reader: Redis;
   readonly #key: string;
   readonly #group = 'workers';
@@ -50,11 +51,13 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #loop: Promise<void> | undefined;
 
   constructor(options: RedisWorkQueueOptions) {
-    if (options.redis) this.#redis = options.redis.duplicate({ maxRetriesPerRequest: null });
+    if (options.redis) this.#redis = options.redis;
     else if (options.url) this.#redis = new Redis(options.url, { maxRetriesPerRequest: null });
     else throw new TypeError('RedisWorkQueue needs `url` or `redis`');
-    this.#reader = this.#redis.duplicate();
-    this.#redis.on('error', () => {});
+    this.#owned = !options.redis;
+    // Blocking reads wait out an outage on a connection of their own.
+    this.#reader = this.#redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+    if (this.#owned) this.#redis.on('error', () => {});
     this.#reader.on('error', () => {});
     this.#key = `${options.keyPrefix ?? 'chat4all'}:work:${options.name}`;
     this.#consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -88,7 +91,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#running = false;
     this.#reader.disconnect();
     await this.#loop?.catch(() => {});
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   #ensureGroup(): Promise<void> {

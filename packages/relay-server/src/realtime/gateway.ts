@@ -1,20 +1,49 @@
 import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame, SUPPORTED_PROTOCOL_VERSIONS } from '@chat4all/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { RawData } from 'ws';
-import type { RelayContext } from '../context.js';
+import type { SessionService } from '../auth/sessions.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { RelayConfig } from '../config.js';
+import type { ConversationService } from '../conversations/service.js';
 import { RelayError, toRelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
+import type { Limits } from '../limits/limits.js';
+import type { MessageService } from '../messages/service.js';
+import type { RelayMetrics } from '../observability/metrics.js';
 import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
+import type { Hub } from './hub.js';
+import type { PresenceTracker } from './presence.js';
 import { assertLoginLive, renewCredentials } from './renew.js';
-import { Replay } from './resume.js';
+import type { Replay } from './resume.js';
+import type { TypingTracker } from './typing.js';
+
+/** What the socket endpoint works with. */
+export interface GatewayContext {
+  config: Pick<RelayConfig, 'realtime' | 'limits' | 'allowedOrigins'>;
+  log: Logger;
+  metrics: RelayMetrics;
+  limits: Pick<Limits, 'connect' | 'write'>;
+  hub: Hub;
+  presence: PresenceTracker;
+  typing: TypingTracker;
+  messages: MessageService;
+  conversations: Pick<ConversationService, 'idsOf'>;
+  sessions: Pick<SessionService, 'revoked'>;
+  tokens: Pick<TokenService, 'authenticate'>;
+  /** A replay of what the connection missed, from the store. */
+  replay(connection: Connection): Replay;
+  /** True once the relay closes: new work is refused with SHUTTING_DOWN. */
+  closing(): boolean;
+}
 
 /**
  * The WebSocket endpoint `/v1/ws`. The upgrade is a Fastify route, so authentication runs
  * as a hook before it; a failed check still completes the handshake and then closes with
  * the error's documented close code, because a browser cannot read an HTTP 401 on upgrade.
  */
-export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function gatewayRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const heartbeat = setInterval(() => {
     for (const connection of ctx.hub.all()) {
       if (!connection.alive) {
@@ -36,7 +65,7 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
     };
     const refusal = (await ctx.limits.connect(request.ip)) ?? originError(ctx, request) ?? request.authError ?? versionError(request);
     if (refusal || !request.principal) return refuse(refusal ?? new RelayError('UNAUTHENTICATED'));
-    if (ctx.closing) return refuse(new RelayError('SHUTTING_DOWN'));
+    if (ctx.closing()) return refuse(new RelayError('SHUTTING_DOWN'));
     const principal = request.principal;
     if (principal.kind !== 'user') {
       // Live events are addressed to users; the server API key has no user to receive them.
@@ -77,7 +106,7 @@ export async function gatewayRoutes(app: FastifyInstance, { ctx }: { ctx: RelayC
  * says welcome: every event committed after the welcome reaches this socket. From then on the
  * socket lives as long as its token (or a renewed one) and its built-in login.
  */
-async function open(ctx: RelayContext, connection: Connection, credentials: Credentials): Promise<void> {
+async function open(ctx: GatewayContext, connection: Connection, credentials: Credentials): Promise<void> {
   const max = ctx.config.limits.connectionsPerUser;
   if (!(await ctx.presence.connect(connection.userId, connection.id, max))) {
     throw new RelayError('TOO_MANY_CONNECTIONS', `At most ${max} connections per user`);
@@ -86,12 +115,9 @@ async function open(ctx: RelayContext, connection: Connection, credentials: Cred
   // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
   connection.authorize(credentials);
   await assertLoginLive(ctx, credentials.sessionId);
-  const state = await ctx.store.conversations.syncState(connection.userId);
+  const conversationIds = await ctx.conversations.idsOf(connection.userId);
   // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
-  ctx.hub.join(
-    connection,
-    state.map((entry) => entry.conversationId),
-  );
+  ctx.hub.join(connection, conversationIds);
   connection.sendFrame({
     type: 'welcome',
     protocolVersion: PROTOCOL_VERSION,
@@ -104,7 +130,7 @@ async function open(ctx: RelayContext, connection: Connection, credentials: Cred
   });
 }
 
-function originError(ctx: RelayContext, request: FastifyRequest): RelayError | undefined {
+function originError(ctx: GatewayContext, request: FastifyRequest): RelayError | undefined {
   const origin = request.headers.origin;
   const { allowedOrigins } = ctx.config;
   if (!origin || allowedOrigins.length === 0 || allowedOrigins.includes(origin)) return undefined;
@@ -120,7 +146,7 @@ function versionError(request: FastifyRequest): RelayError | undefined {
   );
 }
 
-async function onFrame(ctx: RelayContext, connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+async function onFrame(ctx: GatewayContext, connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
   ctx.presence.activity(connection.userId);
   const fail = (id: string | null, error: RelayError) => {
     ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
@@ -132,7 +158,7 @@ async function onFrame(ctx: RelayContext, connection: Connection, data: RawData,
   const frame = parsed.frame;
   if (frame.type === 'resume') return resume(ctx, connection, frame);
   try {
-    if (ctx.closing) throw new RelayError('SHUTTING_DOWN');
+    if (ctx.closing()) throw new RelayError('SHUTTING_DOWN');
     const result = await execute(ctx, connection, frame);
     connection.sendFrame({ type: 'ack', id: frame.id, result });
   } catch (error) {
@@ -147,7 +173,7 @@ async function onFrame(ctx: RelayContext, connection: Connection, data: RawData,
  * a conversation's whole missed history, so a client asking again and again would make the
  * relay copy it over and over.
  */
-async function resume(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
+async function resume(ctx: GatewayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
   const refuse = (refusal: RelayError) => {
     ctx.metrics.errors.inc({ code: refusal.code, transport: 'ws' });
     connection.sendFrame(errorFrame(frame.id, refusal));
@@ -162,9 +188,9 @@ async function resume(ctx: RelayContext, connection: Connection, frame: Extract<
   }
 }
 
-async function runReplay(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
+async function runReplay(ctx: GatewayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'resume' }>): Promise<void> {
   connection.beginReplay();
-  const replay = new Replay(ctx.store, connection);
+  const replay = ctx.replay(connection);
   try {
     await replay.run({ cursors: frame.cursors, newConversationMessages: frame.newConversationMessages ?? 50 });
   } catch (error) {
@@ -179,7 +205,7 @@ async function runReplay(ctx: RelayContext, connection: Connection, frame: Extra
   ctx.metrics.replayedMessages.inc(replay.result.messages);
 }
 
-function execute(ctx: RelayContext, connection: Connection, frame: Exclude<ClientFrame, { type: 'resume' }>) {
+function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<ClientFrame, { type: 'resume' }>) {
   const principal = { kind: 'user', userId: connection.userId, displayName: null } as const;
   switch (frame.type) {
     case 'message.send':
@@ -203,7 +229,7 @@ function execute(ctx: RelayContext, connection: Connection, frame: Exclude<Clien
   }
 }
 
-async function typing(ctx: RelayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'typing' }>) {
+async function typing(ctx: GatewayContext, connection: Connection, frame: Extract<ClientFrame, { type: 'typing' }>) {
   if (!connection.rooms.has(frame.conversationId))
     throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
   const refusal = await ctx.limits.write('typing', connection.userId);

@@ -1,12 +1,12 @@
 import type { AuthResult, ClientFrame } from '@chat4all/protocol';
-import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
 import type { Connection } from './connection.js';
+import type { GatewayContext } from './gateway.js';
 
 /** SESSION_REVOKED when the built-in login a token names (`sid`) was ended; tokens without one pass. */
-export async function assertLoginLive(ctx: RelayContext, sessionId: string | undefined): Promise<void> {
-  if (sessionId !== undefined && (await ctx.store.users.refreshFamilyRevoked(sessionId)))
+export async function assertLoginLive(ctx: Pick<GatewayContext, 'sessions'>, sessionId: string | undefined): Promise<void> {
+  if (sessionId !== undefined && (await ctx.sessions.revoked(sessionId)))
     throw new RelayError('SESSION_REVOKED', 'The login this token belongs to was ended; sign in again');
 }
 
@@ -17,7 +17,7 @@ export async function assertLoginLive(ctx: RelayContext, sessionId: string | und
  * client cannot queue signature checks faster than they finish, and a few per user per minute.
  */
 export async function renewCredentials(
-  ctx: RelayContext,
+  ctx: Pick<GatewayContext, 'limits' | 'tokens' | 'sessions'>,
   connection: Connection,
   frame: Extract<ClientFrame, { type: 'auth' }>,
 ): Promise<AuthResult> {

@@ -2,8 +2,9 @@ import { type Presence, PresenceList } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { RelayContext } from '../context.js';
+import type { ConversationService } from '../conversations/service.js';
 import { userIdOf } from '../http/auth-hook.js';
+import type { PresenceTracker } from './presence.js';
 
 const PresenceQuery = Type.Object(
   { userIds: Type.String({ minLength: 1, maxLength: 20_000, description: 'Comma-separated user ids' }) },
@@ -11,7 +12,13 @@ const PresenceQuery = Type.Object(
 );
 
 /** `GET /v1/presence?userIds=a,b`: presence of users who share a conversation with the caller; others are left out. */
-export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function presenceRoutes(
+  plain: FastifyInstance,
+  {
+    presence: tracker,
+    conversations,
+  }: { presence: Pick<PresenceTracker, 'get'>; conversations: Pick<ConversationService, 'sharingConversation'> },
+): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/presence',
@@ -19,8 +26,8 @@ export async function presenceRoutes(plain: FastifyInstance, { ctx }: { ctx: Rel
     async (request) => {
       const me = userIdOf(request);
       const wanted = [...new Set(request.query.userIds.split(','))].slice(0, 500);
-      const visible = await ctx.store.conversations.sharingConversation(me, wanted);
-      const presence: Presence[] = await ctx.presence.get(wanted.filter((id) => visible.has(id)));
+      const visible = await conversations.sharingConversation(me, wanted);
+      const presence: Presence[] = await tracker.get(wanted.filter((id) => visible.has(id)));
       return { presence };
     },
   );

@@ -5,11 +5,13 @@ import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import parseRange from 'range-parser';
-import type { RelayContext } from '../context.js';
+import type { RelayConfig } from '../config.js';
 import { RelayError, toRelayError } from '../errors.js';
 import { userIdOf } from '../http/auth-hook.js';
-import type { UploadMetadata } from './service.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { UploadMetadata, UploadService } from './service.js';
 import { setDownloadHeaders } from './serving.js';
 import { toUploadInfo } from './views.js';
 
@@ -75,8 +77,14 @@ const TUS_STATUS_CODES: Record<number, 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_FOUND'> 
  * bearer token or a signed link from `POST /v1/uploads/:id/link`;
  * `POST /v1/conversations/:id/files` takes a small file in one `multipart/form-data` request.
  */
-export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
-  const uploads = ctx.uploads;
+export interface UploadRoutesOptions {
+  uploads: UploadService;
+  config: RelayConfig['uploads'];
+  metrics: Pick<RelayMetrics, 'errors'>;
+  log: Logger;
+}
+
+export async function uploadRoutes(app: FastifyInstance, { uploads, config, metrics, log }: UploadRoutesOptions): Promise<void> {
   // The tus hooks get a web Request; the caller authenticated by Fastify travels with the call.
   const caller = new AsyncLocalStorage<string>();
   const callerId = () => {
@@ -87,7 +95,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
   const tus = new TusServer({
     path: '/v1/uploads',
     datastore: uploads.storage.datastore,
-    maxSize: ctx.config.uploads.maxBytes,
+    maxSize: config.maxBytes,
     relativeLocation: true,
     namingFunction: () => uploads.newId(),
     ...(uploads.locker ? { locker: uploads.locker } : {}),
@@ -111,14 +119,14 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
               TUS_STATUS_CODES[error.status_code] ?? (error.status_code >= 500 ? 'INTERNAL' : 'BAD_REQUEST'),
               error.body.trim(),
             );
-      if (relayError.code === 'INTERNAL') ctx.log.error({ err: error }, 'upload failed');
-      ctx.metrics.errors.inc({ code: relayError.code, transport: 'http' });
+      if (relayError.code === 'INTERNAL') log.error({ err: error }, 'upload failed');
+      metrics.errors.inc({ code: relayError.code, transport: 'http' });
       const status = error instanceof Error ? relayError.status : error.status_code;
       return { status_code: status, body: JSON.stringify(relayError.toBody()) };
     },
   });
   tus.on('POST_TERMINATE', (_req, _res, id) => {
-    void ctx.store.uploads.delete(id).catch((err: unknown) => ctx.log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
+    void uploads.forget(id).catch((err: unknown) => log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
   });
 
   // tus bodies are read by tus, as a stream: Fastify leaves them alone.
@@ -199,16 +207,12 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: RelayCo
     '/v1/uploads/:id/info',
     { config: { auth: 'user' }, schema: { response: { 200: UploadInfo } } },
     async (request) => {
-      const userId = userIdOf(request);
-      const record = await ctx.store.uploads.get(request.params.id);
-      if (!record || (record.ownerId !== userId && !(await ctx.store.conversations.getMember(record.conversationId, userId))))
-        throw new RelayError('UPLOAD_NOT_FOUND');
-      return toUploadInfo(record);
+      return toUploadInfo(await uploads.visible(userIdOf(request), request.params.id));
     },
   );
 
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: ctx.config.uploads.smallMaxBytes, files: 1, fields: 10 } });
+    await scope.register(multipart, { limits: { fileSize: config.smallMaxBytes, files: 1, fields: 10 } });
     scope.post<{ Params: { id: string } }>(
       '/v1/conversations/:id/files',
       { config: { auth: 'user' }, schema: { response: { 201: UploadInfo } } },

@@ -167,6 +167,19 @@ export class UploadService {
     return record;
   }
 
+  /** What the caller may know of an upload: their own, or one of a conversation they are a member of. */
+  async visible(userId: string, id: string): Promise<UploadRecord> {
+    const record = await this.store.uploads.get(id);
+    if (!record || (record.ownerId !== userId && !(await this.store.conversations.getMember(record.conversationId, userId))))
+      throw new RelayError('UPLOAD_NOT_FOUND');
+    return record;
+  }
+
+  /** Forgets an upload tus terminated (tus removed its bytes). */
+  forget(id: string): Promise<void> {
+    return this.store.uploads.delete(id);
+  }
+
   /** A complete upload the caller may read: they are a member of its conversation. */
   async readable(userId: string, id: string): Promise<UploadRecord> {
     const record = await this.store.uploads.get(id);

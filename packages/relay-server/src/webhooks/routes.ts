@@ -2,9 +2,8 @@ import { Webhook, WebhookList } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { RelayContext } from '../context.js';
 import { NoContent } from '../http/openapi.js';
-import { WEBHOOK_EVENTS, webhookView } from './service.js';
+import { WEBHOOK_EVENTS, type WebhookService, webhookView } from './service.js';
 
 const Events = Type.Array(Type.Union([Type.Literal('*'), ...WEBHOOK_EVENTS.map((e) => Type.Literal(e))]), {
   minItems: 1,
@@ -13,9 +12,8 @@ const Events = Type.Array(Type.Union([Type.Literal('*'), ...WEBHOOK_EVENTS.map((
 const Params = Type.Object({ webhookId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** App webhook endpoints, for the server API key: register, list, change, turn on and off, delete. */
-export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
+export async function webhookRoutes(plain: FastifyInstance, { webhooks }: { webhooks: WebhookService }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { webhooks } = ctx;
   app.post(
     '/v1/webhooks',
     {
@@ -35,7 +33,7 @@ export async function webhookRoutes(plain: FastifyInstance, { ctx }: { ctx: Rela
     async (request, reply) => reply.status(201).send(webhookView(await webhooks.create(request.body))),
   );
   app.get('/v1/webhooks', { config: { auth: 'server' }, schema: { response: { 200: WebhookList } } }, async () => ({
-    webhooks: (await ctx.store.webhooks.list()).map(webhookView),
+    webhooks: (await webhooks.list()).map(webhookView),
   }));
   app.get(
     '/v1/webhooks/:webhookId',

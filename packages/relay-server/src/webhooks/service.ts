@@ -92,6 +92,11 @@ export class WebhookService {
     return record;
   }
 
+  /** Every endpoint, enabled or not. */
+  list(): Promise<WebhookRecord[]> {
+    return this.deps.store.webhooks.list();
+  }
+
   async get(id: string): Promise<WebhookRecord> {
     const record = await this.deps.store.webhooks.get(id);
     if (!record) throw new RelayError('WEBHOOK_NOT_FOUND', `Webhook ${id} not found`);

@@ -1,0 +1,106 @@
+import type { Presence } from '@chat4all/protocol';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Bus } from '../bus/types.js';
+import type { RelayConfig } from '../config.js';
+import { RelayError } from '../errors.js';
+import type { SharedState } from '../shared/types.js';
+import type { Store } from '../store/types.js';
+import { gatewayRoutes } from './gateway.js';
+import { Hub } from './hub.js';
+import { PresenceTracker } from './presence.js';
+import { Replay } from './resume.js';
+import { presenceRoutes } from './routes.js';
+import { TypingTracker } from './typing.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's open sockets, by user and by conversation. */
+    hub: Hub;
+  }
+}
+
+export interface RealtimePluginOptions {
+  config: Pick<RelayConfig, 'realtime' | 'limits' | 'allowedOrigins'>;
+  /** Fan-out from every node to this node's sockets. */
+  bus: Bus;
+  shared: SharedState;
+  /** Replays come from the store. */
+  store: Store;
+}
+
+/**
+ * Live delivery: the WebSocket endpoint, this node's sockets fed from the bus, presence and
+ * typing. Registered last: it uses the other features' services, and its close is the last
+ * drain, once what the sockets sent is committed: each socket closes with SHUTTING_DOWN (1001).
+ */
+export const realtimePlugin = fp(
+  async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
+    const { logger: log, metrics, nodeEvents, messages, conversations } = app;
+    const hub = new Hub();
+    app.decorate('hub', hub);
+    metrics.countSocketsWith(() => hub.size);
+    const typing = new TypingTracker(
+      shared,
+      config.realtime.typingExpiryMs,
+      (event) => {
+        void nodeEvents.publish({ kind: 'conversation', conversationId: event.conversationId, event, exclude: event.userId });
+      },
+      (err) => log.warn({ err }, 'typing state unavailable'),
+    );
+    const publishPresence = async (presence: Presence) => {
+      const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
+      const conversationIds = rooms.size > 0 ? [...rooms] : await conversations.idsOf(presence.userId);
+      await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
+    };
+    const presence = new PresenceTracker(
+      shared,
+      config.realtime,
+      (change) => {
+        publishPresence(change).catch((err: unknown) => log.error({ err, userId: change.userId }, 'presence publish failed'));
+      },
+      (err) => log.warn({ err }, 'presence state unavailable'),
+    );
+    const unsubscribe = bus.subscribe((envelope, publishedAt) => {
+      hub.deliver(envelope);
+      metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
+    });
+    // This node may have missed fan-out: its clients reconnect and resume from the store.
+    const unsubscribeGap = bus.onGap?.(() => {
+      log.warn({ sockets: hub.size }, 'fan-out gap: asking clients to resume');
+      hub.closeAll(new RelayError('RESUME_REQUIRED'));
+    });
+
+    app.addHook('preClose', async () => {
+      // What the sockets sent is committed and acked before they are told to go.
+      await messages.flush();
+      hub.closeAll(new RelayError('SHUTTING_DOWN'));
+      // Then what @fastify/websocket does at close: sockets still opening end, and upgrades are refused.
+      for (const client of app.websocketServer.clients) client.close();
+      app.websocketServer.close();
+    });
+    app.addHook('onClose', async () => {
+      await Promise.all([typing.close(), presence.close()]);
+      unsubscribe();
+      unsubscribeGap?.();
+    });
+
+    await app.register(presenceRoutes, { presence, conversations });
+    await app.register(gatewayRoutes, {
+      config,
+      log,
+      metrics,
+      limits: app.limits,
+      hub,
+      presence,
+      typing,
+      messages,
+      conversations,
+      sessions: app.sessions,
+      tokens: app.tokens,
+      replay: (connection) => new Replay(store, connection),
+      closing: () => app.closing,
+    });
+  },
+  { name: 'chat4all-realtime', dependencies: ['chat4all-app', 'chat4all-auth', 'chat4all-conversations', 'chat4all-messages'] },
+);
