@@ -124,7 +124,11 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   app.addHook('preClose', async () => {
     idle = setInterval(() => app.server.closeIdleConnections(), 100).unref();
   });
-  app.addHook('onClose', async () => clearInterval(idle));
+  // The last close hook added, so the first to run: the features have drained, and what they release next must not serve a request.
+  app.addHook('onClose', async () => {
+    clearInterval(idle);
+    app.refuseRequests();
+  });
   await app.ready();
   let closing: Promise<void> | undefined;
   return {

@@ -36,4 +36,14 @@ describe('createApp', () => {
     t = undefined;
     expect(seen).toEqual([true]);
   });
+
+  it('answers every request SHUTTING_DOWN once the features have drained', async () => {
+    t = await testApp();
+    t.app.get('/work', { schema: { response: { 204: NoContent } } }, async (_request, reply) => reply.code(204).send());
+    expect((await t.app.inject({ method: 'GET', url: '/work' })).statusCode).toBe(204);
+    t.app.refuseRequests();
+    const refused = await t.app.inject({ method: 'GET', url: '/work' });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toMatchObject({ code: 'SHUTTING_DOWN', retryable: true });
+  });
 });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { NodeEvents } from '../bus/node-events.js';
 import type { Bus } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
+import { RelayError } from '../errors.js';
 import { Limits } from '../limits/limits.js';
 import { RelayMetrics } from '../observability/metrics.js';
 import type { SharedState } from '../shared/types.js';
@@ -28,6 +29,11 @@ declare module 'fastify' {
     nodeEvents: NodeEvents;
     /** True once `close()` started: new work is refused with SHUTTING_DOWN. */
     readonly closing: boolean;
+    /**
+     * Called once the features have drained and start releasing what they hold: from then on
+     * every request (one arriving on a kept-alive connection) is answered SHUTTING_DOWN.
+     */
+    refuseRequests(): void;
   }
 }
 
@@ -67,11 +73,15 @@ export const appCore = fp(
   async (app: FastifyInstance, { config, log, bus, shared }: AppOptions) => {
     const metrics = new RelayMetrics();
     let closing = false;
+    let refusing = false;
     app.decorate('logger', log);
     app.decorate('metrics', metrics);
     app.decorate('limits', new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing')));
     app.decorate('nodeEvents', new NodeEvents(bus));
     app.decorate('closing', { getter: () => closing });
+    app.decorate('refuseRequests', () => {
+      refusing = true;
+    });
     // The first of the close hooks: everything after it refuses new work.
     app.addHook('preClose', async () => {
       closing = true;
@@ -82,6 +92,7 @@ export const appCore = fp(
     await app.register(jsonBodies);
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
+      if (refusing) throw new RelayError('SHUTTING_DOWN');
     });
     await app.register(errorHandling, { metrics });
     await app.register(slowClients, {
