@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,20 @@ describe('createInfrastructure', () => {
     });
     await store.close();
     await bus.close();
+  });
+
+  it('fails the start with the error of an upload directory it cannot make, leaving open the store it was given', async () => {
+    const blocked = mkdtempSync(join(tmpdir(), 'chat4all-infra-blocked-'));
+    try {
+      // A file where the uploads directory should be.
+      writeFileSync(join(blocked, 'uploads'), 'not a directory');
+      const store = new SqliteStore({ path: ':memory:' });
+      await expect(createInfrastructure({ ...config, dataDir: blocked }, { store })).rejects.toMatchObject({ code: 'EEXIST' });
+      // Given, so still open.
+      await store.users.ensure('after-failed-start', null, Date.now());
+      await store.close();
+    } finally {
+      rmSync(blocked, { recursive: true, force: true });
+    }
   });
 });

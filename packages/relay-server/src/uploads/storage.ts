@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
@@ -12,6 +12,14 @@ export interface UploadStorage {
   remove(id: string): Promise<void>;
 }
 
+/**
+ * `@tus/file-store` checks its directory from its constructor, asynchronously, and throws from
+ * the callback when that fails: out of the process, long after the start (a directory removed
+ * meanwhile). The directory is made before the store here, so that check is not run.
+ */
+class MadeDirectoryFileStore extends FileStore {}
+Object.defineProperty(MadeDirectoryFileStore.prototype, 'checkOrCreateDirectory', { value: () => {} });
+
 /** Local files under one directory (`@tus/file-store`): the embedded default. */
 export class FileUploadStorage implements UploadStorage {
   readonly datastore: FileStore;
@@ -20,7 +28,9 @@ export class FileUploadStorage implements UploadStorage {
     private readonly directory: string,
     expirationPeriodInMilliseconds: number,
   ) {
-    this.datastore = new FileStore({ directory, expirationPeriodInMilliseconds });
+    // Made here, synchronously, so a directory that cannot be made fails the start with its error.
+    mkdirSync(directory, { recursive: true });
+    this.datastore = new MadeDirectoryFileStore({ directory, expirationPeriodInMilliseconds });
   }
 
   async read(id: string, range?: { start: number; end: number }): Promise<Readable> {
