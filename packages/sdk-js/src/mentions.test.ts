@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mentionSegments, mentionsUser } from './mentions.js';
+import { mentionQuery, mentionSegments, mentionsUser } from './mentions.js';
 
 const names: Record<string, string> = { bob: 'Bob', bobby: 'Bob Lee', cid: 'Cid' };
 const nameOf = (id: string) => names[id];
@@ -43,5 +43,19 @@ describe('mentionsUser', () => {
     expect(mentionsUser({ senderId: 'bob', mentions: ['bob'], mentionsAll: true }, 'bob')).toBe(false);
     expect(mentionsUser({ senderId: 'ana', mentions: ['cid'], mentionsAll: false }, 'bob')).toBe(false);
     expect(mentionsUser({ senderId: 'ana', mentions: [], mentionsAll: true }, null)).toBe(false);
+  });
+});
+
+describe('mentionQuery', () => {
+  it('finds the mention typed at the caret, names with spaces included', () => {
+    expect(mentionQuery('@', 1)).toEqual({ start: 0, query: '' });
+    expect(mentionQuery('hi @Bob L', 9)).toEqual({ start: 3, query: 'Bob L' });
+    expect(mentionQuery('hi @Bob later', 7)).toEqual({ start: 3, query: 'Bob' });
+  });
+
+  it('finds none in an e-mail address, across a line break, or without an @', () => {
+    expect(mentionQuery('ana@example.com', 15)).toBeNull();
+    expect(mentionQuery('@Bob\nthen', 10)).toBeNull();
+    expect(mentionQuery('hello', 5)).toBeNull();
   });
 });

@@ -43,3 +43,17 @@ export function mentionsUser(
 ): boolean {
   return userId !== null && message.senderId !== userId && (message.mentionsAll || message.mentions.includes(userId));
 }
+
+/**
+ * The mention being typed at the caret, for a picker: where its `@` is and the text after it
+ * (the `query` a picker filters members with), or null when the caret is not in one. An `@`
+ * starts a mention at the start of the text or after a space, and it runs to the caret
+ * without a line break or another `@`; a name may have spaces, so "@Bob L" is one.
+ */
+export function mentionQuery(text: string, caret: number): { start: number; query: string } | null {
+  const before = text.slice(0, caret);
+  const start = before.lastIndexOf('@');
+  if (start === -1 || (start > 0 && !/\s/.test(before[start - 1] ?? ''))) return null;
+  const query = before.slice(start + 1);
+  return /[\n@]/.test(query) || query.length > 64 ? null : { start, query };
+}
