@@ -45,6 +45,8 @@ export const ERROR_RULES = {
   MESSAGE_ID_CONFLICT: { status: 409, closeCode: null, retryable: false },
   MESSAGE_DELETED: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_REACTIONS: { status: 409, closeCode: null, retryable: false },
+  MENTION_NOT_MEMBER: { status: 400, closeCode: null, retryable: false },
+  GROUP_MENTION_NOT_ALLOWED: { status: 403, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -101,6 +103,9 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   MESSAGE_ID_CONFLICT: 'The client message id is already used by a different message (another sender or conversation).',
   MESSAGE_DELETED: 'The message has been deleted and can no longer be edited.',
   TOO_MANY_REACTIONS: 'The message already has as many different reactions as the relay allows (`limits.reactionKeysPerMessage`).',
+  MENTION_NOT_MEMBER: '`mentions` names someone who is not a member of the conversation (or no user at all): nothing is stored.',
+  GROUP_MENTION_NOT_ALLOWED:
+    "`mentionsAll` is set but the conversation's `groupMentions` setting does not let the sender mention everyone.",
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ChannelDelivery } from './channels.js';
 import { ERROR_CODE_LIST } from './errors.js';
-import { MessageInput } from './inputs.js';
+import { EditMessageBody, MessageInput } from './inputs.js';
 import {
   Conversation,
   Id,
@@ -32,7 +32,7 @@ export const EditFrame = Type.Object(
     id: RequestId,
     conversationId: Id,
     messageId: MessageId,
-    text: Type.String({ minLength: 1 }),
+    ...EditMessageBody.properties,
   },
   { additionalProperties: false },
 );

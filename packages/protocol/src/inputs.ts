@@ -1,5 +1,18 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ContactsContent, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
+import { ContactsContent, GroupMentions, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
+
+/** At most this many members mentioned by one message. */
+export const MAX_MENTIONS = 100;
+
+/**
+ * Members a message mentions, by user id (each must be a member, `MENTION_NOT_MEMBER`
+ * otherwise; repeats count once), and whether it mentions everyone (`GROUP_MENTION_NOT_ALLOWED`
+ * unless the conversation's `groupMentions` lets the sender).
+ */
+const MentionFields = {
+  mentions: Type.Optional(Type.Array(Id, { maxItems: MAX_MENTIONS })),
+  mentionsAll: Type.Optional(Type.Boolean()),
+};
 
 /**
  * A new message as a client sends it, over WebSocket (`message.send`) or REST. `id` is
@@ -20,6 +33,7 @@ export const MessageInput = Type.Object(
     attachment: Type.Optional(Type.Object({ uploadId: Id }, { additionalProperties: false })),
     /** A place or contact cards: the message is of kind `location` or `contacts`, and goes to channels as one. */
     content: Type.Optional(Type.Union([LocationContent, ContactsContent])),
+    ...MentionFields,
   },
   { additionalProperties: false },
 );
@@ -38,7 +52,8 @@ export const SendMessageBody = Type.Composite(
 );
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
-export const EditMessageBody = Type.Object({ text: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+/** An edit sets new text; given, `mentions` and `mentionsAll` replace the message's own, and omitted, they stay as they were. */
+export const EditMessageBody = Type.Object({ text: Type.String({ minLength: 1 }), ...MentionFields }, { additionalProperties: false });
 export type EditMessageBody = Static<typeof EditMessageBody>;
 
 export const ReceiptBody = Type.Object(
@@ -118,6 +133,7 @@ export const UpdateConversationBody = Type.Object(
     title: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
     avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
     metadata: Type.Optional(Metadata),
+    groupMentions: Type.Optional(GroupMentions),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -52,6 +52,13 @@ export const Member = Type.Object({
 });
 export type Member = Static<typeof Member>;
 
+/**
+ * Who may mention every member of a conversation at once (`mentionsAll`): any member, only
+ * owners and admins (the default), or no one.
+ */
+export const GroupMentions = Type.Union([Type.Literal('members'), Type.Literal('admins'), Type.Literal('off')]);
+export type GroupMentions = Static<typeof GroupMentions>;
+
 export const ConversationType = Type.Union([Type.Literal('private'), Type.Literal('group')]);
 export type ConversationType = Static<typeof ConversationType>;
 
@@ -199,6 +206,13 @@ export const Message = Type.Object({
   replyTo: Type.Union([MessageId, Type.Null()]),
   /** Its reactions, in the order each was first used; empty once deleted. */
   reactions: Type.Array(ReactionSummary),
+  /**
+   * The members it mentions, by user id, in the order the author gave them (each once). The
+   * text shows each as the author wrote it (`@Display Name`); empty once deleted.
+   */
+  mentions: Type.Array(Id),
+  /** Whether it mentions every member (`@all`), as the conversation's `groupMentions` allows; false once deleted. */
+  mentionsAll: Type.Boolean(),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),
@@ -222,6 +236,8 @@ export const Conversation = Type.Object({
    * `lastSeq` it is the conversation's resume cursor.
    */
   lastEventSeq: Type.Integer({ minimum: 0 }),
+  /** Who may mention everyone (`mentionsAll`); `admins` unless changed. */
+  groupMentions: GroupMentions,
 });
 export type Conversation = Static<typeof Conversation>;
 
@@ -234,6 +250,8 @@ export const ConversationSummary = Type.Composite([
     lastMessage: Type.Union([Message, Type.Null()]),
     /** Messages after the member's read horizon that they did not write. */
     unreadCount: Type.Integer({ minimum: 0 }),
+    /** Of those, the ones that mention the member, by id or with `mentionsAll`. */
+    unreadMentionCount: Type.Integer({ minimum: 0 }),
   }),
 ]);
 export type ConversationSummary = Static<typeof ConversationSummary>;

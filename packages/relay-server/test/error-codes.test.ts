@@ -208,6 +208,9 @@ describe('every error code is reachable', () => {
     MESSAGE_NOT_FOUND: () =>
       http('PATCH', `/v1/conversations/${conversationId}/messages/${randomUUID()}`, { as: ana.token, body: { text: 'x' } }),
     REPLY_TARGET_NOT_FOUND: () => frame(send({ replyTo: randomUUID() })),
+    MENTION_NOT_MEMBER: () => frame(send({ mentions: [bob.id, 'nobody-here'] })),
+    // A private conversation has no admins, so its members may not mention everyone.
+    GROUP_MENTION_NOT_ALLOWED: () => frame(send({ mentionsAll: true })),
     MESSAGE_ID_CONFLICT: () =>
       relay.connect(bob.token).then(async (bobSocket) => {
         const reply = await bobSocket.request({ type: 'message.send', conversationId, message: { id: messageId, text: 'hijack' } });

@@ -17,7 +17,7 @@ import type { ClientEvents } from './events.js';
 import type { SendFileOptions } from './file-messages.js';
 import { type ChatMessage, pendingView } from './messages/views.js';
 import type { ClientOptions } from './options.js';
-import type { SendOptions } from './outbox/message.js';
+import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
@@ -144,9 +144,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.api.loadOlder(conversationId, limit);
   }
 
-  /** Edits one of the user's messages. */
-  edit(conversationId: string, messageId: string, text: string): Promise<Message> {
-    return this.#session.change({ type: 'message.edit', conversationId, messageId, text });
+  /** Edits one of the user's messages; `mentions` and `mentionsAll`, given, replace its own (left out, they stay). */
+  edit(conversationId: string, messageId: string, text: string, mentions?: MentionOptions): Promise<Message> {
+    return this.#session.change({ type: 'message.edit', conversationId, messageId, text, ...mentions });
   }
 
   /** Deletes a message (the user's own, or any as a group admin): it stays as a tombstone. */

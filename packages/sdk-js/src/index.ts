@@ -10,6 +10,7 @@ export type {
   ConversationDetail,
   ConversationSummary,
   DeliveryStatus,
+  GroupMentions,
   Member,
   Message,
   MessageContent,
@@ -32,10 +33,12 @@ export {
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
 export type { ClientEvents } from './events.js';
+export { MENTION_ALL, mentionQuery, mentionSegments, mentionsUser, type TextSegment } from './mentions.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';
 export type { ClientOptions, Logger } from './options.js';
 export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
+export type { MentionOptions, SendOptions } from './outbox/message.js';
 export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 export type { ReadableStore } from './store.js';
 export { FileUpload, type UploadOptions, type UploadProgress, type UploadSource, type UploadStatus } from './upload.js';

@@ -6,6 +6,8 @@ import type {
   ConnectionState,
   ConversationSummary,
   FileUpload,
+  Member,
+  MentionOptions,
   MessageStatus,
   Presence,
   ReadableStore,
@@ -58,7 +60,8 @@ export function useMessages(conversationId: string): { messages: readonly ChatMe
 export function useSendMessage(conversationId: string) {
   const client = useChatClient();
   return useCallback(
-    (text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string }) => client.send(conversationId, text, options),
+    (text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string } & MentionOptions) =>
+      client.send(conversationId, text, options),
     [client, conversationId],
   );
 }
@@ -222,4 +225,24 @@ export function useUnreadCount(conversationId?: string): number {
   const one = useSlice(client.conversations, select);
   const total = useStore(client.unreadTotal);
   return conversationId === undefined ? total : one;
+}
+
+const NO_MEMBERS: readonly Member[] = [];
+
+/** A conversation's members, fetched once per conversation (none while loading, or for `null`): who a composer offers to mention. */
+export function useMembers(conversationId: string | null): readonly Member[] {
+  const client = useChatClient();
+  const [members, setMembers] = useState<{ of: string | null; list: readonly Member[] }>({ of: null, list: NO_MEMBERS });
+  useEffect(() => {
+    let current = true;
+    if (conversationId)
+      client.members(conversationId).then(
+        (list) => current && setMembers({ of: conversationId, list }),
+        () => {},
+      );
+    return () => {
+      current = false;
+    };
+  }, [client, conversationId]);
+  return members.of === conversationId ? members.list : NO_MEMBERS;
 }

@@ -6,6 +6,7 @@ export {
   useConversation,
   useConversations,
   useFileUrl,
+  useMembers,
   useMessageStatus,
   useMessages,
   usePresence,

@@ -124,6 +124,44 @@ describe('components in real Chromium', () => {
     peer.close();
   });
 
+  it('the composer offers members after @ by keyboard, sends the pick as a mention, and the log highlights it', async () => {
+    const meToken = await userToken(relay.url, 'me');
+    await userToken(relay.url, 'peer');
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'group', createdBy: 'me', memberIds: ['peer'] }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const peer = makeClient(relay.url, await userToken(relay.url, 'peer'));
+    await peer.connect();
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${meToken}&me=me&peer=peer&conversation=${conversationId}`);
+    await page.waitForSelector('[role="status"]', { state: 'detached' });
+
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.pressSequentially('ping @');
+    const listbox = page.getByRole('listbox', { name: 'Mention someone' });
+    await expect.poll(() => listbox.getByRole('option').allTextContents()).toEqual(['@me', '@peer']);
+    await box.press('ArrowDown');
+    const active = page.getByRole('option', { name: '@peer' });
+    expect(await active.getAttribute('aria-selected')).toBe('true');
+    expect(await box.getAttribute('aria-activedescendant')).toBe(await active.getAttribute('id'));
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('ping @peer ');
+    expect(await listbox.isHidden()).toBe(true);
+    await box.pressSequentially('look');
+    const received = new Promise<{ text: string; mentions: string[] }>((resolve) => peer.on('message', (m) => resolve(m)));
+    await box.press('Enter');
+    expect(await received).toMatchObject({ text: 'ping @peer look', mentions: ['peer'] });
+    const mark = page.locator('[data-seq="1"] mark.c4a-mention');
+    expect(await mark.textContent()).toBe('@peer');
+    expect(await mark.getAttribute('data-user-id')).toBe('peer');
+    await page.screenshot({ path: `${SCREENSHOTS}components-mention.png` });
+    peer.close();
+  });
+
   it('opening another member’s HTML or SVG file from the MessageList runs no script and shows no token', async () => {
     // Anything a script in the file manages to send lands here.
     const reports: string[] = [];

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Presence } from '@chat4all/sdk-js';
+import type { ChatMessage, ConnectionState, ConversationSummary, Member, MentionOptions, MessageStatus, Presence } from '@chat4all/sdk-js';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ChatProvider,
@@ -6,6 +6,7 @@ import {
   useConversation,
   useConversations,
   useFileUrl,
+  useMembers,
   useMessageStatus,
   useMessages,
   usePresence,
@@ -29,9 +30,14 @@ describe('public types of @chat4all/sdk-react', () => {
     expectTypeOf(useFileUrl).returns.toEqualTypeOf<string | null>();
   });
 
+  it('useMembers takes a conversation id, or null for none, and returns its members', () => {
+    expectTypeOf(useMembers).parameters.toEqualTypeOf<[conversationId: string | null]>();
+    expectTypeOf(useMembers).returns.toEqualTypeOf<readonly Member[]>();
+  });
+
   it('useSendMessage returns a sender that resolves with the pending message', () => {
     expectTypeOf(useSendMessage).returns.parameters.toEqualTypeOf<
-      [text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string }]
+      [text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string } & MentionOptions]
     >();
     expectTypeOf(useSendMessage).returns.returns.resolves.toEqualTypeOf<ChatMessage>();
   });

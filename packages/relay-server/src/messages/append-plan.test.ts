@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppendFacts, AppendInput } from '../store/types.js';
-import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts } from './append-plan.js';
+import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts, mayMentionEveryone } from './append-plan.js';
 
 const input = (over: Partial<AppendInput> = {}): AppendInput => ({
   id: 'm1',
@@ -20,6 +20,9 @@ const facts = (over: Partial<AppendFacts> = {}): AppendFacts => ({
   senderIsMember: true,
   replyTargetFound: true,
   stored: null,
+  mentionsAreMembers: true,
+  groupMentions: 'admins',
+  senderRole: 'member',
   ...over,
 });
 
@@ -117,5 +120,34 @@ describe('dispatchesToContacts', () => {
 describe('appendPlan', () => {
   it('is these rules, as the store takes them', () => {
     expect(appendPlan).toEqual({ decide: decideAppend, advance: advanceCounters, dispatches: dispatchesToContacts });
+  });
+});
+
+describe('mentions', () => {
+  it('refuses a mention of someone who is not a member, after the retry and reply checks', () => {
+    expect(decideAppend(input({ mentions: ['bob'] }), facts({ mentionsAreMembers: false }))).toBe('MENTION_NOT_MEMBER');
+    expect(decideAppend(input({ mentions: ['bob'] }), facts({ mentionsAreMembers: true }))).toBe(8);
+    expect(decideAppend(input({ mentions: ['bob'] }), facts({ mentionsAreMembers: false, replyTargetFound: false }))).toBe(
+      'REPLY_TARGET_NOT_FOUND',
+    );
+    expect(
+      decideAppend(input({ mentions: ['bob'] }), facts({ mentionsAreMembers: false, stored: { conversationId: 'c1', senderId: 'ana' } })),
+    ).toBe('stored');
+  });
+
+  it('lets a mention of everyone through as the conversation’s setting says', () => {
+    expect(decideAppend(input({ mentionsAll: true }), facts())).toBe('GROUP_MENTION_NOT_ALLOWED');
+    expect(decideAppend(input({ mentionsAll: true }), facts({ senderRole: 'admin' }))).toBe(8);
+    expect(decideAppend(input({ mentionsAll: true }), facts({ groupMentions: 'members' }))).toBe(8);
+    expect(decideAppend(input({ mentionsAll: true, senderId: null }), facts({ groupMentions: 'off', senderRole: null }))).toBe(8);
+    expect(decideAppend(input({ mentionsAll: false }), facts({ groupMentions: 'off' }))).toBe(8);
+  });
+
+  it('reads the setting against each role', () => {
+    expect(mayMentionEveryone('off', 'owner')).toBe(false);
+    expect(mayMentionEveryone('admins', 'owner')).toBe(true);
+    expect(mayMentionEveryone('admins', 'member')).toBe(false);
+    expect(mayMentionEveryone('members', 'member')).toBe(true);
+    expect(mayMentionEveryone('off', null)).toBe(true);
   });
 });

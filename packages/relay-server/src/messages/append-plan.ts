@@ -1,3 +1,4 @@
+import type { GroupMentions, MemberRole } from '@chat4all/protocol';
 import type { AppendCounters, AppendDecision, AppendFacts, AppendInput, AppendPlan } from '../store/types.js';
 
 export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '../store/types.js';
@@ -7,7 +8,8 @@ export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '..
  * no longer) a member, an id already stored there answers exactly as any other send does.
  * Then an id already stored is a retry when the same sender sent it to the same
  * conversation (answered with the original, same seq and time), and someone else's id
- * otherwise. Then a reply must point into the same conversation. A new message gets the
+ * otherwise. Then a reply must point into the same conversation, everyone mentioned must be
+ * a member, and a mention of everyone must be allowed to the sender. A new message gets the
  * conversation's next seq.
  */
 export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDecision {
@@ -16,7 +18,20 @@ export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDeci
   if (stored)
     return stored.conversationId === input.conversationId && stored.senderId === input.senderId ? 'stored' : 'MESSAGE_ID_CONFLICT';
   if (!facts.replyTargetFound) return 'REPLY_TARGET_NOT_FOUND';
+  if (input.mentions && input.mentions.length > 0 && !facts.mentionsAreMembers) return 'MENTION_NOT_MEMBER';
+  if (input.mentionsAll && !mayMentionEveryone(facts.groupMentions, input.senderId === null ? null : facts.senderRole))
+    return 'GROUP_MENTION_NOT_ALLOWED';
   return facts.conversation.lastSeq + 1;
+}
+
+/**
+ * Whether a sender may mention everyone: the server API (no sender, or `role` null) always;
+ * a member as the conversation's setting says.
+ */
+export function mayMentionEveryone(setting: GroupMentions, role: MemberRole | null): boolean {
+  if (role === null) return true;
+  if (setting === 'members') return true;
+  return setting === 'admins' && role !== 'member';
 }
 
 /** A new message moves its conversation's last seq and, never backwards, its last activity. */

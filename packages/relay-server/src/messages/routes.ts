@@ -41,7 +41,8 @@ export async function messageRoutes(plain: FastifyInstance, { messages: service 
   app.patch(
     '/v1/conversations/:conversationId/messages/:messageId',
     { config: { auth: 'any' }, schema: { params: MessageParams, body: EditMessageBody, response: { 200: Message } } },
-    async (request) => service.edit(principalOf(request), request.params.conversationId, request.params.messageId, request.body.text),
+    async (request) =>
+      service.edit(principalOf(request), request.params.conversationId, request.params.messageId, request.body.text, request.body),
   );
   app.delete(
     '/v1/conversations/:conversationId/messages/:messageId',

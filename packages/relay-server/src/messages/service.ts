@@ -1,7 +1,9 @@
 import {
   type Attachment,
   contentText,
+  type EditMessageBody,
   type HistoryQuery,
+  type MemberRole,
   type Message,
   type MessageKind,
   type MessageReceipts,
@@ -20,8 +22,12 @@ import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { GroupCommit } from '../store/group-commit.js';
-import type { AppendInput, AppendOutcome, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
+import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
+import { mayMentionEveryone } from './append-plan.js';
 import { planReactions, type ReactionChange } from './reactions.js';
+
+/** What an edit may change of a message's mentions. */
+export type MentionChange = Pick<EditMessageBody, 'mentions' | 'mentionsAll'>;
 
 /** A change to a stored message that channels may pass on: an edit, a delete, or a member's reactions (`userId`). */
 export interface MessageChange {
@@ -66,6 +72,8 @@ const APPEND_ERRORS = {
   CONVERSATION_NOT_FOUND: (conversationId: string) => `Conversation ${conversationId} not found`,
   MESSAGE_ID_CONFLICT: () => 'The message id is already used by another message',
   REPLY_TARGET_NOT_FOUND: () => 'replyTo is not a message of this conversation',
+  MENTION_NOT_MEMBER: () => 'mentions names someone who is not a member of this conversation',
+  GROUP_MENTION_NOT_ALLOWED: () => "The conversation's groupMentions setting does not let the sender mention everyone",
 } as const;
 
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
@@ -123,6 +131,8 @@ export class MessageService {
         attachment,
         content,
         replyTo: input.replyTo ?? null,
+        mentions: input.mentions ? [...new Set(input.mentions)] : [],
+        mentionsAll: input.mentionsAll ?? false,
         now: Date.now(),
       },
       started,
@@ -159,12 +169,17 @@ export class MessageService {
     return this.store.messages.list(conversationId, { before: query.before, after: query.after, limit: query.limit ?? 50 });
   }
 
-  async edit(principal: Principal, conversationId: string, messageId: string, text: string): Promise<Message> {
+  /**
+   * New text for the author's message. Each of `mentions` and `mentionsAll` given replaces the
+   * message's own, checked as a send checks them; omitted, it stays as it was.
+   */
+  async edit(principal: Principal, conversationId: string, messageId: string, text: string, change: MentionChange = {}): Promise<Message> {
     await this.#limit('edit', principal);
     this.#checkText(text);
-    const original = await this.#own(principal, conversationId, messageId, false);
+    const { original, role } = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
-    const result = await this.store.messages.edit(conversationId, messageId, text, Date.now());
+    const mentions = await this.#editedMentions(conversationId, original, role, change);
+    const result = await this.store.messages.edit(conversationId, messageId, text, Date.now(), mentions);
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
     const { message, eventSeq } = result;
     if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
@@ -252,8 +267,16 @@ export class MessageService {
     };
   }
 
-  /** The message, if the caller may change it: its author, the server API, or (for deletes) a group admin. */
-  async #own(principal: Principal, conversationId: string, messageId: string, adminMayAct: boolean): Promise<Message> {
+  /**
+   * The message, if the caller may change it: its author, the server API, or (for deletes) a
+   * group admin; with the caller's role (null for the server API).
+   */
+  async #own(
+    principal: Principal,
+    conversationId: string,
+    messageId: string,
+    adminMayAct: boolean,
+  ): Promise<{ original: Message; role: MemberRole | null }> {
     const { member } = await this.conversations.access(principal, conversationId);
     const message = await this.store.messages.get(conversationId, messageId);
     if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
@@ -261,7 +284,29 @@ export class MessageService {
       const admin = member.role === 'owner' || member.role === 'admin';
       if (!(adminMayAct && admin)) throw new RelayError('FORBIDDEN', 'Only the author can change this message');
     }
-    return message;
+    return { original: message, role: member?.role ?? null };
+  }
+
+  /** The mentions an edit leaves, checked against the members now; undefined when it changes none. */
+  async #editedMentions(
+    conversationId: string,
+    original: Message,
+    role: MemberRole | null,
+    change: MentionChange,
+  ): Promise<MessageMentions | undefined> {
+    if (change.mentions === undefined && change.mentionsAll === undefined) return undefined;
+    const userIds = change.mentions ? [...new Set(change.mentions)] : original.mentions;
+    const all = change.mentionsAll ?? original.mentionsAll;
+    if (change.mentions && userIds.length > 0) {
+      const members = new Set((await this.store.conversations.listMembers(conversationId)).map((m) => m.userId));
+      if (!userIds.every((id) => members.has(id))) throw new RelayError('MENTION_NOT_MEMBER', APPEND_ERRORS.MENTION_NOT_MEMBER());
+    }
+    if (change.mentionsAll && !original.mentionsAll) {
+      const conversation = await this.store.conversations.get(conversationId);
+      if (!conversation || !mayMentionEveryone(conversation.groupMentions, role))
+        throw new RelayError('GROUP_MENTION_NOT_ALLOWED', APPEND_ERRORS.GROUP_MENTION_NOT_ALLOWED());
+    }
+    return { userIds, all };
   }
 
   #author(principal: Principal, input: SendMessageBody): { senderId: string | null; kind: MessageKind } {

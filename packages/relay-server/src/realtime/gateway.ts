@@ -211,7 +211,7 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
     case 'message.send':
       return ctx.messages.send(principal, frame.conversationId, frame.message, connection.id);
     case 'message.edit':
-      return ctx.messages.edit(principal, frame.conversationId, frame.messageId, frame.text);
+      return ctx.messages.edit(principal, frame.conversationId, frame.messageId, frame.text, frame);
     case 'message.delete':
       return ctx.messages.delete(principal, frame.conversationId, frame.messageId);
     case 'reaction.add':

@@ -14,6 +14,8 @@ const message = (seq: number, text = `m${seq}`): Message => ({
   content: null,
   replyTo: null,
   reactions: [],
+  mentions: [],
+  mentionsAll: false,
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,
@@ -35,6 +37,7 @@ const conversation = (lastSeq: number, lastEventSeq: number): Conversation => ({
   lastActivityAt: '2026-12-01T10:00:00.000Z',
   lastSeq,
   lastEventSeq,
+  groupMentions: 'admins',
 });
 const delivery = (messageId: string, contactId: string, updatedAt: string, status: ChannelDelivery['status'] = 'sent') =>
   ({ messageId, contactId, updatedAt, status, history: [] }) as unknown as ChannelDelivery;

@@ -14,6 +14,8 @@ const message = (conversationId: string, seq: number, senderId: string, createdA
   content: null,
   replyTo: null,
   reactions: [],
+  mentions: [],
+  mentionsAll: false,
   createdAt,
   editedAt: null,
   deletedAt: null,
@@ -28,10 +30,12 @@ const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCoun
   lastActivityAt,
   lastSeq,
   lastEventSeq: 0,
+  groupMentions: 'admins',
   role: 'member',
   memberCount: 2,
   lastMessage: null,
   unreadCount,
+  unreadMentionCount: 0,
 });
 
 describe('applyToList', () => {
@@ -45,6 +49,18 @@ describe('applyToList', () => {
     ]);
     const mine = applyToList(list, { type: 'message.created', message: message('a', 4, 'me', '2026-12-01T13:00:00.000Z') }, 'me');
     expect(mine?.[0]).toMatchObject({ id: 'a', unreadCount: 0, lastSeq: 4 });
+  });
+
+  it('counts one more unread mention for a message that mentions the user, by id or as everyone', () => {
+    const at = '2026-12-01T13:00:00.000Z';
+    const byId = applyToList(list, { type: 'message.created', message: { ...message('b', 8, 'bob', at), mentions: ['me'] } }, 'me');
+    expect(byId?.[0]).toMatchObject({ id: 'b', unreadCount: 3, unreadMentionCount: 1 });
+    const all = applyToList(byId ?? [], { type: 'message.created', message: { ...message('b', 9, 'bob', at), mentionsAll: true } }, 'me');
+    expect(all?.[0]).toMatchObject({ unreadMentionCount: 2 });
+    const other = applyToList(list, { type: 'message.created', message: { ...message('b', 8, 'bob', at), mentions: ['cid'] } }, 'me');
+    expect(other?.[0]).toMatchObject({ unreadMentionCount: 0 });
+    const own = applyToList(list, { type: 'message.created', message: { ...message('a', 4, 'me', at), mentionsAll: true } }, 'me');
+    expect(own?.[0]).toMatchObject({ unreadMentionCount: 0 });
   });
 
   it('leaves the list as it is for a message it already counted, and for frames that do not touch it', () => {

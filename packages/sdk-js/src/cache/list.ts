@@ -1,5 +1,6 @@
-import type { ConversationPage, ConversationSummary, ServerFrame } from '@chat4all/protocol';
+import type { ConversationPage, ConversationSummary, Message, ServerFrame } from '@chat4all/protocol';
 import type { ConnectionState } from '../connection/machine.js';
+import { mentionsUser } from '../mentions.js';
 import type { Rest } from '../rest.js';
 import { type ReadableStore, Store } from '../store.js';
 
@@ -11,7 +12,8 @@ function byActivity(a: ConversationSummary, b: ConversationSummary): number {
 
 /**
  * The conversation list after a frame, where the list can follow it by itself: a new message
- * (last message, activity, order, and one more unread when someone else wrote it), an edit or
+ * (last message, activity, order, one more unread when someone else wrote it, and one more
+ * unread mention when it mentions the user), an edit or
  * a reaction of the last message. Null when only the relay can say (a conversation the list
  * does not hold, a delete, the user's own read horizon, membership and conversation changes):
  * the caller asks the relay again. Frames that do not touch the list return it unchanged.
@@ -43,6 +45,7 @@ export function applyToList(
         // ISO times of one format sort as they happened.
         lastActivityAt: [held.lastActivityAt, message.createdAt].sort()[1] as string,
         unreadCount: held.unreadCount + (message.senderId !== userId ? 1 : 0),
+        unreadMentionCount: held.unreadMentionCount + (mentionsUser(message, userId) ? 1 : 0),
       };
       return list.map((c) => (c === held ? next : c)).sort(byActivity);
     }
@@ -58,6 +61,16 @@ export function applyToList(
     default:
       return null;
   }
+}
+
+/**
+ * Whether an edit may change the user's unread mentions: it mentions them now, or they had
+ * some unread in that conversation (the edit may have taken one away). Only the relay knows
+ * which messages are past their read horizon, so the list asks it again.
+ */
+function mayMoveMentions(list: readonly ConversationSummary[], message: Message, userId: string | null): boolean {
+  if (mentionsUser(message, userId)) return true;
+  return (list.find((c) => c.id === message.conversationId)?.unreadMentionCount ?? 0) > 0;
 }
 
 /**
@@ -85,8 +98,8 @@ export class ConversationList {
   follow(frame: ServerFrame, userId: string | null): void {
     const list = this.list.getSnapshot();
     const next = applyToList(list, frame, userId);
-    if (next === null) this.refreshSoon(100);
-    else this.list.set(next);
+    if (next === null || (frame.type === 'message.updated' && mayMoveMentions(list, frame.message, userId))) this.refreshSoon(100);
+    if (next !== null) this.list.set(next);
   }
 
   refreshSoon(delayMs: number): void {

@@ -17,6 +17,8 @@ const message = (seq: number, senderId = 'me'): Message => ({
   content: null,
   replyTo: null,
   reactions: [],
+  mentions: [],
+  mentionsAll: false,
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,
@@ -51,6 +53,7 @@ function setup(me: string | null = 'me') {
       lastActivityAt: '2026-12-01T10:00:00.000Z',
       lastSeq: 0,
       lastEventSeq: 0,
+      groupMentions: 'admins' as const,
     },
     members: [member('me'), member('u2'), member('u3')],
   });

@@ -23,6 +23,9 @@ export interface ChatMessage {
   /** A file message of this user's still uploading: what is being sent (progress: `client.uploadOf(id)`). */
   pendingFile?: { name: string; type: string; size: number };
   replyTo: string | null;
+  /** The members it mentions, by user id (render them with `mentionSegments`), and whether it mentions everyone. */
+  mentions: readonly string[];
+  mentionsAll: boolean;
   /** Its reactions in the order each was first used: who reacted, how many, and whether this user is one of them. */
   reactions: readonly ChatReaction[];
   createdAt: string;

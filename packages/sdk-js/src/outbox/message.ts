@@ -8,12 +8,23 @@ export interface SendOptions {
   replyTo?: string;
   /** A place or contact cards to share (`text` may then be `''`). */
   content?: LocationContent | ContactsContent;
+  /** Members the text mentions, by user id: each must be a member (`MENTION_NOT_MEMBER` otherwise). */
+  mentions?: string[];
+  /** Mentions everyone, where the conversation's `groupMentions` lets the user (`GROUP_MENTION_NOT_ALLOWED` otherwise). */
+  mentionsAll?: boolean;
 }
 
+/** Whom a message mentions, as it is sent or edited. */
+export type MentionOptions = Pick<SendOptions, 'mentions' | 'mentionsAll'>;
+
 /** The `message.send` frame that sends an entry (its file by the upload's id, once uploaded). */
-export function sendFrameOf({ id, conversationId, text, metadata, replyTo, file, content }: OutboxEntry) {
+export function sendFrameOf({ id, conversationId, text, metadata, replyTo, file, content, mentions, mentionsAll }: OutboxEntry) {
   const attachment = file?.attachment ? { uploadId: file.attachment.uploadId } : undefined;
-  return { type: 'message.send', conversationId, message: { id, text, metadata, replyTo, attachment, content } } as const;
+  return {
+    type: 'message.send',
+    conversationId,
+    message: { id, text, metadata, replyTo, attachment, content, mentions, mentionsAll },
+  } as const;
 }
 
 /** The message an entry becomes, as the relay stores it (a place or contact cards without text read as their own text). */
@@ -29,6 +40,8 @@ export function messageOf(entry: OutboxEntry, senderId: string | null): Omit<Mes
     content: entry.content ?? null,
     replyTo: entry.replyTo ?? null,
     reactions: [],
+    mentions: [...new Set(entry.mentions)],
+    mentionsAll: entry.mentionsAll ?? false,
     createdAt: new Date(entry.createdAt).toISOString(),
     editedAt: null,
     deletedAt: null,

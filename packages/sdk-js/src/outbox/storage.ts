@@ -10,6 +10,9 @@ export interface OutboxEntry {
   replyTo?: string;
   /** A place or contact cards the message shares. */
   content?: LocationContent | ContactsContent;
+  /** Members it mentions, by user id, and whether it mentions everyone. */
+  mentions?: string[];
+  mentionsAll?: boolean;
   /** Client time of `send()`, epoch ms. */
   createdAt: number;
   /** Order of `send()` calls, for flushing in order. */

@@ -1,42 +1,107 @@
-import { type FormEvent, createElement as h, type KeyboardEvent, useRef, useState } from 'react';
+import { MENTION_ALL, mentionQuery } from '@chat4all/sdk-js';
+import { type FormEvent, createElement as h, type KeyboardEvent, useId, useRef, useState } from 'react';
 import { useChatClient } from '../context.js';
-import { useSendFile, useSendMessage } from '../hooks.js';
+import { useMembers, useSendFile, useSendMessage } from '../hooks.js';
 
 /** Typing is renewed this often while the user types (the relay expires it after a few seconds). */
 const TYPING_RENEW_MS = 3_000;
+/** At most this many members offered at once. */
+const MAX_OPTIONS = 8;
+
+/** Someone the composer offers to mention: a member's id and the name the text shows. */
+export interface Mentionable {
+  userId: string;
+  name: string;
+}
 
 export interface ComposerProps {
   conversationId: string;
   placeholder?: string;
   className?: string;
+  /** Who typing `@` offers, with their display names. @default the conversation's members, by user id */
+  members?: readonly Mentionable[];
+  /** Offers `@all` (mentions everyone) too; the conversation's `groupMentions` must let the user. @default false */
+  mentionAll?: boolean;
 }
 
-/** A message box: Enter sends, Shift+Enter breaks the line, Attach sends a file; tells the others while the user types. */
-export function Composer({ conversationId, placeholder = 'Message', className = 'c4a-composer' }: ComposerProps) {
+/**
+ * A message box: Enter sends, Shift+Enter breaks the line, Attach sends a file; tells the
+ * others while the user types. Typing `@` opens a list of members (a `listbox` the textarea
+ * controls): arrows move, Enter or Tab picks, Escape closes. A picked member is
+ * written `@Name` and sent in `mentions` while the text still has it.
+ */
+export function Composer({
+  conversationId,
+  placeholder = 'Message',
+  className = 'c4a-composer',
+  members,
+  mentionAll = false,
+}: ComposerProps) {
   const client = useChatClient();
   const send = useSendMessage(conversationId);
   const sendFile = useSendFile(conversationId);
+  const fetched = useMembers(members ? null : conversationId);
   const [text, setText] = useState('');
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [closedAt, setClosedAt] = useState<number | null>(null);
+  const picked = useRef(new Map<string, string>());
   const lastTyping = useRef(0);
+  const listId = useId();
 
-  const typing = (active: boolean) => {
+  const candidates: readonly Mentionable[] = members ?? fetched.map((m) => ({ userId: m.userId, name: m.userId }));
+  const typed = mentionQuery(text, caret);
+  const query = typed && typed.start !== closedAt ? typed : null;
+  const options = query
+    ? [...(mentionAll ? [{ userId: '', name: MENTION_ALL }] : []), ...candidates]
+        .filter((c) => c.name.toLowerCase().startsWith(query.query.toLowerCase()))
+        .slice(0, MAX_OPTIONS)
+    : [];
+  const open = options.length > 0;
+  const current = Math.min(active, options.length - 1);
+
+  const typing = (on: boolean) => {
     const now = Date.now();
-    if (active && now - lastTyping.current < TYPING_RENEW_MS) return;
-    if (!active && lastTyping.current === 0) return;
-    lastTyping.current = active ? now : 0;
-    client.setTyping(conversationId, active).catch(() => {});
+    if (on && now - lastTyping.current < TYPING_RENEW_MS) return;
+    if (!on && lastTyping.current === 0) return;
+    lastTyping.current = on ? now : 0;
+    client.setTyping(conversationId, on).catch(() => {});
+  };
+  const pick = (option: Mentionable) => {
+    if (!query) return;
+    const written = `@${option.name} `;
+    const next = text.slice(0, query.start) + written + text.slice(caret);
+    picked.current.set(option.userId, `@${option.name}`);
+    setText(next);
+    setCaret(query.start + written.length);
+    setActive(0);
   };
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const message = text.trim();
     if (!message) return;
+    // Only the picks the text still shows are mentions.
+    const shown = [...picked.current].filter(([, label]) => message.includes(label)).map(([userId]) => userId);
+    const mentions = shown.filter((id) => id !== '');
+    picked.current.clear();
     setText('');
+    setCaret(0);
     typing(false);
-    void send(message);
+    void send(message, { mentions: mentions.length > 0 ? mentions : undefined, mentionsAll: shown.includes('') || undefined });
   };
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' && !event.shiftKey) submit(event);
+    if (open && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
+      event.preventDefault();
+      setActive((current + (event.key === 'ArrowDown' ? 1 : options.length - 1)) % options.length);
+    } else if (open && (event.key === 'Enter' || event.key === 'Tab') && options[current]) {
+      event.preventDefault();
+      pick(options[current]);
+    } else if (open && event.key === 'Escape') {
+      event.preventDefault();
+      setClosedAt(query?.start ?? null);
+    } else if (event.key === 'Enter' && !event.shiftKey) submit(event);
   };
+  const optionId = (i: number) => `${listId}-${i}`;
   return h(
     'form',
     { className, onSubmit: submit },
@@ -45,13 +110,44 @@ export function Composer({ conversationId, placeholder = 'Message', className = 
       placeholder,
       rows: 1,
       value: text,
-      onChange: (event: { target: { value: string } }) => {
+      // A textbox that drives a listbox (still a textbox to assistive technology and tests
+      // that find it as one), the active option named by aria-activedescendant.
+      'aria-autocomplete': 'list',
+      'aria-haspopup': 'listbox',
+      'aria-controls': listId,
+      'aria-activedescendant': open ? optionId(current) : undefined,
+      onChange: (event: { target: { value: string; selectionStart: number | null } }) => {
         setText(event.target.value);
+        setCaret(event.target.selectionStart ?? event.target.value.length);
+        setActive(0);
+        setClosedAt(null);
         typing(event.target.value.length > 0);
       },
+      onSelect: (event: { currentTarget: { selectionStart: number | null } }) => setCaret(event.currentTarget.selectionStart ?? 0),
       onBlur: () => typing(false),
       onKeyDown,
     }),
+    h(
+      'ul',
+      { id: listId, role: 'listbox', 'aria-label': 'Mention someone', className: 'c4a-mention-picker', hidden: !open },
+      options.map((option, i) =>
+        h(
+          'li',
+          {
+            key: option.userId || MENTION_ALL,
+            id: optionId(i),
+            role: 'option',
+            'aria-selected': i === current,
+            // Picked on mouse down, before the textarea loses focus.
+            onMouseDown: (event: { preventDefault(): void }) => {
+              event.preventDefault();
+              pick(option);
+            },
+          },
+          `@${option.name}`,
+        ),
+      ),
+    ),
     h(
       'label',
       { className: 'c4a-composer-attach' },

@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
 import { useFileUrl, useMessages, useUpload } from '../hooks.js';
 import { ChannelStatus } from './channel-status.js';
+import { MentionText } from './mention-text.js';
 import { MessageStatus } from './message-status.js';
 import { Reactions } from './reactions.js';
 
@@ -10,7 +11,9 @@ export interface MessageListProps {
   conversationId: string;
   /** The signed-in user, whose messages get status ticks. */
   userId?: string | null;
-  /** Renders one message. @default sender, file, text, reactions and, for the user's own, the ticks */
+  /** A member's display name, for the sender and the text's mentions. @default the user id */
+  nameOf?: (userId: string) => string | null | undefined;
+  /** Renders one message. @default sender, file, text with mentions highlighted, reactions and, for the user's own, the ticks */
   renderMessage?: (message: ChatMessage) => ReactNode;
   /** Estimated row height in px, refined by measuring. @default 56 */
   estimateSize?: number;
@@ -28,6 +31,7 @@ const EDGE_PX = 80;
 export function MessageList({
   conversationId,
   userId = null,
+  nameOf,
   renderMessage,
   estimateSize = 56,
   className = 'c4a-messages',
@@ -74,10 +78,10 @@ export function MessageList({
           'data-own': message.senderId === userId || undefined,
           'data-deleted': message.deletedAt !== null || undefined,
         },
-        h('span', { className: 'c4a-message-sender' }, message.senderId ?? 'system'),
+        h('span', { className: 'c4a-message-sender' }, message.senderId ? nameOf?.(message.senderId) || message.senderId : 'system'),
         message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
         message.deletedAt || message.text
-          ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : message.text)
+          ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : h(MentionText, { message, nameOf }))
           : null,
         message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,

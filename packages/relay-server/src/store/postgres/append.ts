@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appendedMessage, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type { GroupMentions, MemberRole } from '@chat4all/protocol';
+import { appendedMessage, inputMentions, MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan } from '../types.js';
 import type { Tx } from './db.js';
 
@@ -10,8 +11,8 @@ export const APPEND_ATTEMPTS = 5;
 export class AppendRace extends Error {}
 
 /**
- * One append transaction. Reads what the batch needs in at most three pipelined queries
- * (counters, the members that are senders or contacts, reply targets), decides each
+ * One append transaction. Reads what the batch needs in at most four pipelined queries
+ * (counters, the members that are senders, contacts or mentioned, reply targets), decides each
  * outcome in memory, then writes with one multi-row insert, one counter update and, when
  * contacts are members, one insert of their deliveries.
  *
@@ -24,26 +25,34 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   const ids = batch.map((input) => input.id);
   const replyIds = [...new Set(batch.flatMap((input) => (input.replyTo === null ? [] : [input.replyTo])))];
   const senderIds = [...new Set(batch.flatMap((input) => (input.senderId === null ? [] : [input.senderId])))];
+  const mentionedIds = [...new Set(batch.flatMap((input) => input.mentions ?? []))];
   // Issued together, these are pipelined: one round trip while the locks are held. Locking
   // in id order means two nodes appending to the same conversations cannot deadlock; the
   // reads after it run once the locks are taken.
-  const [counters, memberRows, stored, replies] = await Promise.all([
-    tx<{ id: string; last_seq: number; last_activity_at: number }[]>`
-      SELECT id, last_seq, last_activity_at FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
-    tx<{ conversation_id: string; user_id: string; contact: boolean }[]>`
-      SELECT m.conversation_id, m.user_id, k.id IS NOT NULL AS contact
+  const [counters, memberRows, stored, replies, mentionedRows] = await Promise.all([
+    tx<{ id: string; last_seq: number; last_activity_at: number; group_mentions: GroupMentions }[]>`
+      SELECT id, last_seq, last_activity_at, group_mentions FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
+    tx<{ conversation_id: string; user_id: string; role: MemberRole; contact: boolean }[]>`
+      SELECT m.conversation_id, m.user_id, m.role, k.id IS NOT NULL AS contact
       FROM members m LEFT JOIN contacts k ON k.id = m.user_id
       WHERE m.conversation_id = ANY(${conversationIds}::text[]) AND (m.user_id = ANY(${senderIds}::text[]) OR k.id IS NOT NULL)`,
     checkStored ? tx<MessageRow[]>`SELECT ${tx.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY(${ids}::text[])` : [],
     replyIds.length
       ? tx<{ id: string; conversation_id: string }[]>`SELECT id, conversation_id FROM messages WHERE id = ANY(${replyIds}::text[])`
       : [],
+    mentionedIds.length
+      ? tx<{ conversation_id: string; user_id: string }[]>`
+          SELECT conversation_id, user_id FROM members
+          WHERE conversation_id = ANY(${conversationIds}::text[]) AND user_id = ANY(${mentionedIds}::text[])`
+      : [],
   ]);
 
   const conversations = new Map(
     counters.map((row) => [row.id, { lastSeq: row.last_seq, lastActivityAt: Number(row.last_activity_at), changed: false }]),
   );
-  const members = new Set(memberRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
+  const members = new Map(memberRows.map((row) => [`${row.conversation_id}\u0000${row.user_id}`, row.role]));
+  const mentionable = new Set(mentionedRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
+  const groupMentions = new Map(counters.map((row) => [row.id, row.group_mentions]));
   const contacts = new Map<string, string[]>();
   for (const row of memberRows) {
     if (!row.contact) continue;
@@ -57,7 +66,16 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   const rows: MessageRow[] = [];
   const deliveries: Record<string, string | number>[] = [];
   // One per batch, refilled for each input.
-  const facts: AppendFacts = { conversation: null, senderIsMember: false, replyTargetFound: true, stored: undefined };
+  const facts: AppendFacts = {
+    conversation: null,
+    senderIsMember: false,
+    replyTargetFound: true,
+    stored: undefined,
+    mentionsAreMembers: true,
+    groupMentions: 'off',
+    senderRole: null,
+  };
+  const mentions: Array<{ conversation_id: string; user_id: string; seq: number; sender_id: string | null }> = [];
   const outcomes = batch.map((input): AppendOutcome => {
     const conv = conversations.get(input.conversationId);
     const original = existing.get(input.id);
@@ -65,12 +83,20 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     facts.senderIsMember = input.senderId === null || members.has(`${input.conversationId}\u0000${input.senderId}`);
     facts.replyTargetFound = input.replyTo === null || replyHome.get(input.replyTo) === input.conversationId;
     facts.stored = original ? { conversationId: original.conversation_id, senderId: original.sender_id } : checkStored ? null : undefined;
+    facts.mentionsAreMembers = (input.mentions ?? []).every((id) => mentionable.has(`${input.conversationId}\u0000${id}`));
+    facts.groupMentions = groupMentions.get(input.conversationId) ?? 'off';
+    facts.senderRole = input.senderId === null ? null : (members.get(`${input.conversationId}\u0000${input.senderId}`) ?? null);
     const decision = plan.decide(input, facts);
     if (decision === 'stored') return { ok: true, created: false, message: toMessage(original as MessageRow) };
+    // A mention refused before the stored ids were read may be a retry whose mentioned member has since left: read them and decide again.
+    if ((decision === 'MENTION_NOT_MEMBER' || decision === 'GROUP_MENTION_NOT_ALLOWED') && !checkStored) throw new AppendRace();
     if (typeof decision !== 'number') return { ok: false, code: decision };
     const seq = decision;
     // A seq is only ever decided for a conversation that exists.
     plan.advance(conv as AppendCounters, input, seq);
+    const mentioned = storedMentions(inputMentions(input));
+    for (const userId of mentioned)
+      mentions.push({ conversation_id: input.conversationId, user_id: userId, seq, sender_id: input.senderId });
     const row: MessageRow = {
       id: input.id,
       conversation_id: input.conversationId,
@@ -82,6 +108,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       attachment: input.attachment === null ? null : JSON.stringify(input.attachment),
       content: input.content === null ? null : JSON.stringify(input.content),
       reactions: '[]',
+      mentions: JSON.stringify(mentioned),
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,
@@ -116,11 +143,11 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     // Column arrays rather than a VALUES list: one parameter per column instead of per cell,
     // which costs the client and the planner far less for a large batch.
     tx`
-      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at)
+      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to, created_at)
       SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.conversation_id)}::text[], ${rows.map((r) => r.seq)}::int[],
         ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.sender_id)}::text[], ${rows.map((r) => r.text)}::text[],
         ${rows.map((r) => r.metadata)}::text[], ${rows.map((r) => r.attachment)}::text[], ${rows.map((r) => r.content)}::text[],
-        ${rows.map((r) => r.reply_to)}::text[],
+        ${rows.map((r) => r.mentions)}::text[], ${rows.map((r) => r.reply_to)}::text[],
         ${rows.map((r) => r.created_at)}::bigint[])
       ON CONFLICT (id) DO NOTHING`,
     tx`
@@ -130,6 +157,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       WHERE c.id = u.id`,
     // A retried id may already have its deliveries: no error here, the short insert redoes the batch.
     deliveries.length ? tx`INSERT INTO deliveries ${tx(deliveries)} ON CONFLICT DO NOTHING` : null,
+    mentions.length ? tx`INSERT INTO message_mentions ${tx(mentions)} ON CONFLICT DO NOTHING` : null,
   ]);
   if (inserted.count !== rows.length) throw new AppendRace();
   return outcomes;

@@ -7,7 +7,7 @@ import {
   toConversation,
   toMember,
 } from '../rows/conversations.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
   ConversationCursor,
   ConversationPatch,
@@ -83,7 +83,8 @@ export class PostgresConversations implements ConversationsRepository {
         UPDATE conversations SET
           title = CASE WHEN ${patch.title !== undefined} THEN ${patch.title ?? null} ELSE title END,
           avatar_url = CASE WHEN ${patch.avatarUrl !== undefined} THEN ${patch.avatarUrl ?? null} ELSE avatar_url END,
-          metadata = CASE WHEN ${patch.metadata !== undefined} THEN ${JSON.stringify(patch.metadata ?? {})} ELSE metadata END
+          metadata = CASE WHEN ${patch.metadata !== undefined} THEN ${JSON.stringify(patch.metadata ?? {})} ELSE metadata END,
+          group_mentions = COALESCE(${patch.groupMentions ?? null}::text, group_mentions)
         WHERE id = ${id} RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
       return row ? toConversation(row) : null;
     });
@@ -139,13 +140,16 @@ export class PostgresConversations implements ConversationsRepository {
     const afterAt = page.after?.lastActivityAt ?? null;
     const afterId = page.after?.id ?? '';
     const rows = await this.#db.sql<
-      Array<ConversationRow & { role: MemberRole; member_count: number; unread: number; last_message: MessageRow | null }>
+      Array<ConversationRow & { role: MemberRole; member_count: number; unread: number; mentions: number; last_message: MessageRow | null }>
     >`
       SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
-             m.role,
+             c.group_mentions, m.role,
              (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
              (SELECT COUNT(*)::int FROM messages
                WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread,
+             (SELECT COUNT(DISTINCT seq)::int FROM message_mentions
+               WHERE conversation_id = c.id AND user_id IN (${userId}, ${GROUP_MENTION}) AND seq > m.read_seq
+                 AND (sender_id IS NULL OR sender_id <> ${userId})) AS mentions,
              (SELECT row_to_json(x) FROM (SELECT ${this.#db.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
                WHERE conversation_id = c.id AND seq = c.last_seq) x) AS last_message
       FROM members m JOIN conversations c ON c.id = m.conversation_id
@@ -161,6 +165,7 @@ export class PostgresConversations implements ConversationsRepository {
         memberCount: row.member_count,
         lastMessage: row.last_message ? toMessage(row.last_message) : null,
         unreadCount: row.unread,
+        unreadMentionCount: row.mentions,
       }),
     );
   }

@@ -1,9 +1,10 @@
 import type { Message } from '@chat4all/protocol';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type {
   AppendInput,
   AppendOutcome,
   AppendPlan,
+  MessageMentions,
   MessagesRepository,
   MoveHorizons,
   ReactionPlan,
@@ -56,8 +57,16 @@ export class PostgresMessages implements MessagesRepository {
     return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore: rows.length > range.limit };
   }
 
-  async edit(conversationId: string, messageId: string, text: string, now: number) {
-    return this.#changeLiveMessage(conversationId, messageId, 'message.updated', { text, edited_at: now }, now);
+  async edit(conversationId: string, messageId: string, text: string, now: number, mentions?: MessageMentions) {
+    const stored = mentions ? storedMentions(mentions) : undefined;
+    return this.#changeLiveMessage(
+      conversationId,
+      messageId,
+      'message.updated',
+      stored ? { text, edited_at: now, mentions: JSON.stringify(stored) } : { text, edited_at: now },
+      now,
+      stored,
+    );
   }
 
   async delete(conversationId: string, messageId: string, now: number) {
@@ -65,24 +74,40 @@ export class PostgresMessages implements MessagesRepository {
       conversationId,
       messageId,
       'message.deleted',
-      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', deleted_at: now },
+      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', mentions: '[]', deleted_at: now },
       now,
+      [],
     );
   }
 
-  /** Updates a message that is not deleted and records `type`; a deleted one comes back unchanged with `eventSeq: null`. */
+  /**
+   * Updates a message that is not deleted and records `type`; a deleted one comes back
+   * unchanged with `eventSeq: null`. Given `mentions` (stored form) replace the message's
+   * entries in the mentions index.
+   */
   async #changeLiveMessage(
     conversationId: string,
     messageId: string,
     type: 'message.updated' | 'message.deleted',
     changes: Record<string, string | number | null>,
     now: number,
+    mentions?: readonly string[],
   ) {
     return this.#db.transaction(async (tx) => {
       const [row] = await tx<MessageRow[]>`
         UPDATE messages SET ${tx(changes)}
         WHERE id = ${messageId} AND conversation_id = ${conversationId} AND deleted_at IS NULL
         RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      if (row && mentions) {
+        await tx`DELETE FROM message_mentions WHERE conversation_id = ${conversationId} AND seq = ${row.seq}`;
+        const entries = mentions.map((userId) => ({
+          conversation_id: conversationId,
+          user_id: userId,
+          seq: row.seq,
+          sender_id: row.sender_id,
+        }));
+        if (entries.length > 0) await tx`INSERT INTO message_mentions ${tx(entries)} ON CONFLICT DO NOTHING`;
+      }
       if (row) return { message: toMessage(row), eventSeq: await recordEvent(tx, conversationId, type, messageId, null, now) };
       const current = await messageRow(tx, conversationId, messageId);
       return current ? { message: toMessage(current), eventSeq: null } : null;

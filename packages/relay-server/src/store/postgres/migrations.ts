@@ -219,4 +219,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel_id, external_id)
   );
   `,
+  // Mentions: whom each message mentions, who may mention everyone, and an index of mentions by
+  // member (GROUP_MENTION '*' for everyone) so unread mention counts read only their own rows.
+  `
+  ALTER TABLE messages ADD COLUMN mentions text NOT NULL DEFAULT '[]';
+  ALTER TABLE conversations ADD COLUMN group_mentions text NOT NULL DEFAULT 'admins';
+  CREATE TABLE message_mentions (
+    conversation_id text NOT NULL,
+    user_id text NOT NULL,
+    seq integer NOT NULL,
+    sender_id text,
+    PRIMARY KEY (conversation_id, user_id, seq)
+  );
+  `,
 ];

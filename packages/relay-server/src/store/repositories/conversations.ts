@@ -1,4 +1,4 @@
-import type { Conversation, ConversationSummary, Member, MemberRole, Metadata } from '@chat4all/protocol';
+import type { Conversation, ConversationSummary, GroupMentions, Member, MemberRole, Metadata } from '@chat4all/protocol';
 
 /** Kinds of change recorded in a conversation's event log (new messages are their own log, by seq). */
 export type StoredEventType =
@@ -46,6 +46,7 @@ export interface ConversationPatch {
   title?: string | null;
   avatarUrl?: string | null;
   metadata?: Metadata;
+  groupMentions?: GroupMentions;
 }
 
 /** Conversations, their members, the event log of their changes and each member's resume position. */
@@ -75,7 +76,11 @@ export interface ConversationsRepository {
     role: MemberRole,
     now: number,
   ): Promise<{ member: Member; eventSeq: number } | null>;
-  /** A member's conversations, most recent activity first, with last message and unread count. */
+  /**
+   * A member's conversations, most recent activity first, with last message, unread count and
+   * unread mentions (from the mentions index: messages past the read horizon that mention the
+   * member or everyone, not their own).
+   */
   list(userId: string, page: { limit: number; after: ConversationCursor | null }): Promise<ConversationSummary[]>;
 
   /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */

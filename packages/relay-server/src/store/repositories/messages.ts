@@ -1,4 +1,4 @@
-import type { Attachment, Message, MessageContent, MessageKind, Metadata } from '@chat4all/protocol';
+import type { Attachment, GroupMentions, MemberRole, Message, MessageContent, MessageKind, Metadata } from '@chat4all/protocol';
 
 /** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
 export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
@@ -17,7 +17,17 @@ export interface AppendInput {
   attachment: Attachment | null;
   content: MessageContent | null;
   replyTo: string | null;
+  /** Members mentioned, each once; none when absent. */
+  mentions?: readonly string[];
+  /** Whether it mentions everyone. */
+  mentionsAll?: boolean;
   now: number;
+}
+
+/** Whom a message mentions: members by id, and whether everyone. */
+export interface MessageMentions {
+  userIds: readonly string[];
+  all: boolean;
 }
 
 export type AppendOutcome =
@@ -29,7 +39,15 @@ export type AppendOutcome =
       /** A new message to a conversation with contacts: deliveries to their channels were recorded with it. */
       dispatch?: boolean;
     }
-  | { ok: false; code: 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' };
+  | { ok: false; code: AppendRefusal };
+
+/** Why an append refuses an input. */
+export type AppendRefusal =
+  | 'CONVERSATION_NOT_FOUND'
+  | 'MESSAGE_ID_CONFLICT'
+  | 'REPLY_TARGET_NOT_FOUND'
+  | 'MENTION_NOT_MEMBER'
+  | 'GROUP_MENTION_NOT_ALLOWED';
 
 export interface ReceiptInput {
   conversationId: string;
@@ -66,10 +84,16 @@ export interface AppendFacts {
    * none, undefined when not read yet (an adapter may learn it from the insert instead).
    */
   stored: { conversationId: string; senderId: string | null } | null | undefined;
+  /** Whether every member the input mentions is a member of its conversation (true when it mentions no one). */
+  mentionsAreMembers: boolean;
+  /** Who may mention everyone in the conversation, read only when the input does. */
+  groupMentions: GroupMentions;
+  /** The sender's role, read only when the input mentions everyone; null for a message with no sender. */
+  senderRole: MemberRole | null;
 }
 
 /** A refusal, `stored` (the id is a retry: answer with the stored message), or the seq a new message gets. */
-export type AppendDecision = 'CONVERSATION_NOT_FOUND' | 'MESSAGE_ID_CONFLICT' | 'REPLY_TARGET_NOT_FOUND' | 'stored' | number;
+export type AppendDecision = AppendRefusal | 'stored' | number;
 
 /** The rules of an append (`messages/append-plan.ts`), handed to the store, which only reads facts and writes rows. */
 export interface AppendPlan {
@@ -107,8 +131,17 @@ export interface MessagesRepository {
     conversationId: string,
     range: { before?: number; after?: number; limit: number },
   ): Promise<{ messages: Message[]; hasMore: boolean }>;
-  /** Sets new text and `editedAt` with a `message.updated` event. A deleted message is returned unchanged with `eventSeq: null`. */
-  edit(conversationId: string, messageId: string, text: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
+  /**
+   * Sets new text and `editedAt` (and, given, new mentions) with a `message.updated` event. A
+   * deleted message is returned unchanged with `eventSeq: null`.
+   */
+  edit(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    now: number,
+    mentions?: MessageMentions,
+  ): Promise<{ message: Message; eventSeq: number | null } | null>;
   /** Tombstones the message (text and metadata gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
   delete(conversationId: string, messageId: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
   /**

@@ -1,8 +1,9 @@
-import type { Conversation, Member, MemberRole } from '@chat4all/protocol';
+import type { Conversation, GroupMentions, Member, MemberRole } from '@chat4all/protocol';
 import { iso } from '../../shared/time.js';
 import { parseMetadata } from './metadata.js';
 
-export const CONVERSATION_COLUMNS = 'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq';
+export const CONVERSATION_COLUMNS =
+  'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq, group_mentions';
 export const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 
 export interface ConversationRow {
@@ -15,6 +16,7 @@ export interface ConversationRow {
   last_activity_at: number;
   last_seq: number;
   last_event_seq: number;
+  group_mentions: GroupMentions;
 }
 
 export interface MemberRow {
@@ -36,6 +38,7 @@ export function toConversation(row: ConversationRow): Conversation {
     lastActivityAt: iso(row.last_activity_at),
     lastSeq: row.last_seq,
     lastEventSeq: row.last_event_seq,
+    groupMentions: row.group_mentions,
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Attachment, Message, MessageContent, MessageKind, ReactionSummary } from '@chat4all/protocol';
 import { iso, isoOrNull } from '../../shared/time.js';
-import type { AppendInput, StoredReactions } from '../repositories/messages.js';
+import type { AppendInput, MessageMentions, StoredReactions } from '../repositories/messages.js';
 import { parseMetadata } from './metadata.js';
 
 export const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, mentions, reply_to, created_at, edited_at, deleted_at';
 
 export interface MessageRow {
   id: string;
@@ -20,10 +20,28 @@ export interface MessageRow {
   content: string | null;
   /** JSON of the `StoredReactions`. */
   reactions: string;
+  /** JSON of the mentioned user ids, with {@link GROUP_MENTION} last when it mentions everyone. */
+  mentions: string;
   reply_to: string | null;
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+}
+
+/**
+ * Stands for "everyone" among a message's stored mentions and in the mentions index. Not a
+ * valid user id (ids take no `*`), so it never names a member.
+ */
+export const GROUP_MENTION = '*';
+
+/** A message's mentions as stored: the ids, then {@link GROUP_MENTION} when it mentions everyone. */
+export function storedMentions(mentions: MessageMentions): string[] {
+  return mentions.all ? [...mentions.userIds, GROUP_MENTION] : [...mentions.userIds];
+}
+
+/** The mentions of an append input, none when it has none. */
+export function inputMentions(input: AppendInput): MessageMentions {
+  return { userIds: input.mentions ?? [], all: input.mentionsAll ?? false };
 }
 
 /** A message's stored reactions as clients see them: each key with its count and users in order. */
@@ -44,6 +62,7 @@ export function toMessage(row: MessageRow): Message {
     content: row.content === null ? null : (JSON.parse(row.content) as MessageContent),
     replyTo: row.reply_to,
     reactions: summarizeReactions(JSON.parse(row.reactions) as StoredReactions),
+    ...parseMentions(row.mentions),
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     deletedAt: isoOrNull(row.deleted_at),
@@ -64,8 +83,16 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     content: input.content,
     replyTo: input.replyTo,
     reactions: [],
+    mentions: [...(input.mentions ?? [])],
+    mentionsAll: input.mentionsAll ?? false,
     createdAt: iso(input.now),
     editedAt: null,
     deletedAt: null,
   };
+}
+
+function parseMentions(json: string): { mentions: string[]; mentionsAll: boolean } {
+  const stored = JSON.parse(json) as string[];
+  const all = stored.at(-1) === GROUP_MENTION;
+  return { mentions: all ? stored.slice(0, -1) : stored, mentionsAll: all };
 }

@@ -1,4 +1,5 @@
-import { appendedMessage, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import type { GroupMentions, MemberRole } from '@chat4all/protocol';
+import { appendedMessage, inputMentions, MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan } from '../types.js';
 import type { SqliteDb } from './db.js';
 
@@ -31,6 +32,36 @@ export class SqliteAppend implements AppendFacts {
     return this.db.get('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?', input.replyTo, input.conversationId) !== undefined;
   }
 
+  get mentionsAreMembers(): boolean {
+    const mentions = this.#input?.mentions;
+    if (!mentions || mentions.length === 0) return true;
+    const found = this.db.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM members WHERE conversation_id = ? AND user_id IN (SELECT value FROM json_each(?))',
+      this.#input?.conversationId,
+      JSON.stringify(mentions),
+    );
+    return found?.n === mentions.length;
+  }
+
+  get groupMentions(): GroupMentions {
+    const row = this.db.get<{ group_mentions: GroupMentions }>(
+      'SELECT group_mentions FROM conversations WHERE id = ?',
+      this.#input?.conversationId,
+    );
+    return row?.group_mentions ?? 'off';
+  }
+
+  get senderRole(): MemberRole | null {
+    const input = this.#input;
+    if (!input || input.senderId === null) return null;
+    const row = this.db.get<{ role: MemberRole }>(
+      'SELECT role FROM members WHERE conversation_id = ? AND user_id = ?',
+      input.conversationId,
+      input.senderId,
+    );
+    return row?.role ?? null;
+  }
+
   run(batch: readonly AppendInput[]): AppendOutcome[] {
     const outcomes = batch.map((input) => this.#appendOne(input));
     for (const [id, conv] of this.#conversations) {
@@ -55,16 +86,18 @@ export class SqliteAppend implements AppendFacts {
     const decision = this.plan.decide(input, this);
     // A seq is only ever decided for a conversation that exists.
     if (typeof decision === 'number') return this.#insert(input, conv as Counters, decision);
-    // A reply refused before the id was read may be a retry of a stored message: that answers first.
-    if (decision === 'REPLY_TARGET_NOT_FOUND') return this.#asStored(input) ?? { ok: false, code: decision };
+    // A refusal decided before the id was read may be a retry of a stored message: that answers first.
+    if (decision !== 'stored' && decision !== 'CONVERSATION_NOT_FOUND' && decision !== 'MESSAGE_ID_CONFLICT')
+      return this.#asStored(input) ?? { ok: false, code: decision };
     // Nothing stored was read yet, so the plan can only have refused.
     return { ok: false, code: decision === 'stored' ? 'MESSAGE_ID_CONFLICT' : decision };
   }
 
   #insert(input: AppendInput, conv: Counters, seq: number): AppendOutcome {
+    const mentioned = storedMentions(inputMentions(input));
     const inserted = this.db.run(
-      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reply_to, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       input.id,
       input.conversationId,
       seq,
@@ -74,11 +107,13 @@ export class SqliteAppend implements AppendFacts {
       JSON.stringify(input.metadata),
       input.attachment === null ? null : JSON.stringify(input.attachment),
       input.content === null ? null : JSON.stringify(input.content),
+      JSON.stringify(mentioned),
       input.replyTo,
       input.now,
     );
     if (inserted.changes === 0) return this.#asStored(input) ?? { ok: false, code: 'MESSAGE_ID_CONFLICT' };
     this.plan.advance(conv, input, seq);
+    if (mentioned.length > 0) indexMentions(this.db, input.conversationId, seq, input.senderId, mentioned);
     // The contacts among the members get a delivery on their channel, committed with the message.
     const dispatch =
       this.plan.dispatches(input) &&
@@ -139,4 +174,22 @@ export class SqliteAppend implements AppendFacts {
     if (decision === 'stored') return { ok: true, created: false, message: toMessage(existing) };
     return { ok: false, code: typeof decision === 'number' ? 'MESSAGE_ID_CONFLICT' : decision };
   }
+}
+
+/** Adds a message's mentions (stored form, the group one included) to the index unread mention counts read. */
+export function indexMentions(
+  db: SqliteDb,
+  conversationId: string,
+  seq: number,
+  senderId: string | null,
+  mentioned: readonly string[],
+): void {
+  db.run(
+    `INSERT OR IGNORE INTO message_mentions (conversation_id, user_id, seq, sender_id)
+     SELECT ?, value, ?, ? FROM json_each(?)`,
+    conversationId,
+    seq,
+    senderId,
+    JSON.stringify(mentioned),
+  );
 }

@@ -7,7 +7,7 @@ import {
   toConversation,
   toMember,
 } from '../rows/conversations.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
   ConversationCursor,
   ConversationPatch,
@@ -97,7 +97,8 @@ export class SqliteConversations implements ConversationsRepository {
         `UPDATE conversations SET
          title = CASE WHEN @setTitle THEN @title ELSE title END,
          avatar_url = CASE WHEN @setAvatarUrl THEN @avatarUrl ELSE avatar_url END,
-         metadata = CASE WHEN @setMetadata THEN @metadata ELSE metadata END
+         metadata = CASE WHEN @setMetadata THEN @metadata ELSE metadata END,
+         group_mentions = COALESCE(@groupMentions, group_mentions)
        WHERE id = @id RETURNING ${CONVERSATION_COLUMNS}`,
         {
           id,
@@ -107,6 +108,7 @@ export class SqliteConversations implements ConversationsRepository {
           setTitle: patch.title === undefined ? 0 : 1,
           setAvatarUrl: patch.avatarUrl === undefined ? 0 : 1,
           setMetadata: patch.metadata === undefined ? 0 : 1,
+          groupMentions: patch.groupMentions ?? null,
         },
       );
     });
@@ -193,12 +195,21 @@ export class SqliteConversations implements ConversationsRepository {
         row.read_seq,
         userId,
       );
+      const mentions = this.#db.get<{ n: number }>(
+        `SELECT COUNT(DISTINCT seq) AS n FROM message_mentions
+         WHERE conversation_id = ? AND user_id IN (?, '${GROUP_MENTION}') AND seq > ? AND (sender_id IS NULL OR sender_id <> ?)`,
+        row.id,
+        userId,
+        row.read_seq,
+        userId,
+      );
       return {
         ...toConversation(row),
         role: row.role,
         memberCount: row.member_count,
         lastMessage: last ? toMessage(last) : null,
         unreadCount: unread?.n ?? 0,
+        unreadMentionCount: mentions?.n ?? 0,
       };
     });
   }

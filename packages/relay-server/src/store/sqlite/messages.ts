@@ -1,9 +1,10 @@
 import type { Message } from '@chat4all/protocol';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type {
   AppendInput,
   AppendOutcome,
   AppendPlan,
+  MessageMentions,
   MessagesRepository,
   MoveHorizons,
   ReactionPlan,
@@ -11,7 +12,7 @@ import type {
   ReceiptOutcome,
   StoredReactions,
 } from '../types.js';
-import { SqliteAppend } from './append.js';
+import { indexMentions, SqliteAppend } from './append.js';
 import type { SqliteDb } from './db.js';
 import { recordEvent } from './events.js';
 
@@ -59,15 +60,22 @@ export class SqliteMessages implements MessagesRepository {
     return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore };
   }
 
-  async edit(conversationId: string, messageId: string, text: string, now: number) {
+  async edit(conversationId: string, messageId: string, text: string, now: number, mentions?: MessageMentions) {
     return this.#db.transaction(() => {
+      const stored = mentions ? JSON.stringify(storedMentions(mentions)) : null;
       const row = this.#db.get<MessageRow>(
-        `UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+        `UPDATE messages SET text = ?, edited_at = ?, mentions = COALESCE(?, mentions)
+         WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         text,
         now,
+        stored,
         messageId,
         conversationId,
       );
+      if (row && mentions) {
+        this.#unindexMentions(conversationId, row.seq);
+        indexMentions(this.#db, conversationId, row.seq, row.sender_id, storedMentions(mentions));
+      }
       if (row) return { message: toMessage(row), eventSeq: recordEvent(this.#db, conversationId, 'message.updated', messageId, null, now) };
       const current = this.#messageRow(conversationId, messageId);
       return current ? { message: toMessage(current), eventSeq: null } : null;
@@ -77,12 +85,13 @@ export class SqliteMessages implements MessagesRepository {
   async delete(conversationId: string, messageId: string, now: number) {
     return this.#db.transaction(() => {
       const row = this.#db.get<MessageRow>(
-        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', deleted_at = ?
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', mentions = '[]', deleted_at = ?
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         now,
         messageId,
         conversationId,
       );
+      if (row) this.#unindexMentions(conversationId, row.seq);
       if (row) return { message: toMessage(row), eventSeq: recordEvent(this.#db, conversationId, 'message.deleted', messageId, null, now) };
       const current = this.#messageRow(conversationId, messageId);
       return current ? { message: toMessage(current), eventSeq: null } : null;
@@ -107,6 +116,10 @@ export class SqliteMessages implements MessagesRepository {
         eventSeq: recordEvent(this.#db, conversationId, 'reaction.updated', messageId, userId, now),
       };
     });
+  }
+
+  #unindexMentions(conversationId: string, seq: number): void {
+    this.#db.run('DELETE FROM message_mentions WHERE conversation_id = ? AND seq = ?', conversationId, seq);
   }
 
   #messageRow(conversationId: string, messageId: string): MessageRow | undefined {

@@ -213,4 +213,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel_id, external_id)
   ) WITHOUT ROWID;
   `,
+  // Mentions: whom each message mentions, who may mention everyone, and an index of mentions by
+  // member (GROUP_MENTION '*' for everyone) so unread mention counts read only their own rows.
+  `
+  ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE conversations ADD COLUMN group_mentions TEXT NOT NULL DEFAULT 'admins';
+  CREATE TABLE message_mentions (
+    conversation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sender_id TEXT,
+    PRIMARY KEY (conversation_id, user_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];

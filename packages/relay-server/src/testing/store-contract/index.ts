@@ -3,6 +3,7 @@ import { contactsContract } from './contacts.js';
 import { conversationsContract } from './conversations.js';
 import { deliveriesContract } from './deliveries.js';
 import { type StoreFactory, storeFixture } from './fixture.js';
+import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
@@ -30,6 +31,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     usersContract(fixture);
     conversationsContract(fixture);
     messagesContract(fixture);
+    mentionsContract(fixture);
     uploadsContract(fixture);
     contactsContract(fixture);
     deliveriesContract(fixture);
