@@ -219,4 +219,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel_id, external_id)
   );
   `,
+  // The size of an upload's thumbnail, when the relay made one (an image's, beside its bytes).
+  `
+  ALTER TABLE uploads ADD COLUMN thumbnail_width integer;
+  ALTER TABLE uploads ADD COLUMN thumbnail_height integer;
+  `,
 ];
