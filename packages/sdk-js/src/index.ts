@@ -32,6 +32,7 @@ export {
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
 export type { ClientEvents } from './events.js';
+export { thumbnailUrl } from './file-links.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';
 export type { ClientOptions, Logger } from './options.js';
