@@ -6,6 +6,13 @@ import type { UploadStorage } from './storage.js';
 
 type Sharp = typeof import('sharp');
 
+/**
+ * Images one node decodes at once: a large one takes as much memory as its pixels (4 bytes
+ * each, up to `maxInputPixels`), so uploads finishing together wait their turn rather than
+ * add up.
+ */
+const AT_ONCE = 2;
+
 /** Raster images libvips decodes without a delegate of its own: what gets a thumbnail. */
 const RASTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
 
@@ -18,6 +25,8 @@ const RASTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gi
  */
 export class Thumbnailer {
   #sharp: Promise<Sharp | null> | undefined;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
 
   constructor(
     private readonly config: RelayConfig['uploads']['thumbnails'],
@@ -40,6 +49,19 @@ export class Thumbnailer {
     if (!this.wants(record)) return null;
     const sharp = await this.#load();
     if (!sharp) return null;
+    // A finishing job hands its place to the next waiting one, so no newcomer slips in between.
+    if (this.#running >= AT_ONCE) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await this.#make(sharp, record);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  async #make(sharp: Sharp, record: Pick<UploadRecord, 'id' | 'type'>): Promise<UploadImage | null> {
     let image: UploadImage;
     let bytes: Buffer;
     try {
