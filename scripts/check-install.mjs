@@ -48,6 +48,15 @@ try {
   if (Object.keys(mod).length === 0) throw new Error(name + ' exports nothing as CommonJS');
 }
 console.log('CommonJS: every package loads');
+// The relay's thumbnails: sharp's binary for this platform came as an npm package, with no install script run.
+const sharp = require(require.resolve('sharp', { paths: [require.resolve('@chat4all/relay-server')] }));
+sharp({ create: { width: 64, height: 32, channels: 3, background: '#000' } })
+  .webp()
+  .toBuffer({ resolveWithObject: true })
+  .then(({ info }) => {
+    if (info.format !== 'webp' || info.width !== 64) throw new Error('sharp made no WebP');
+    console.log('sharp ' + sharp.versions.sharp + ' (libvips ' + sharp.versions.vips + ') makes thumbnails');
+  });
 `,
   );
   run(process.execPath, ['imports.cjs'], { cwd: app });

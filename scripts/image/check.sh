@@ -62,6 +62,12 @@ uid=$(awk '/^Uid:/ {print $2}' "/proc/$relay_pid/status")
 [ "$uid" != 0 ] || { echo "the relay runs as root"; exit 1; }
 buildah "${STORAGE[@]}" run --isolation chroot -e CHAT4ALL_PORT="$PORT" "$container" -- "${health[@]:1}" ||
   { echo "the image's health check failed"; exit 1; }
+# Thumbnails: sharp's prebuilt binary for the image's platform loads and makes a WebP.
+buildah "${STORAGE[@]}" run --isolation chroot "$container" -- node -e "
+const sharp = require(require.resolve('sharp', { paths: [require.resolve('@chat4all/relay-server')] }));
+sharp({ create: { width: 64, height: 32, channels: 3, background: '#000' } }).webp().toBuffer({ resolveWithObject: true })
+  .then(({ info }) => { if (info.format !== 'webp') process.exit(1); console.log('sharp ' + sharp.versions.sharp + ' makes thumbnails in the image'); });
+" || { echo "sharp does not work in the image"; exit 1; }
 conversation=$(node scripts/image/smoke.mjs send "http://127.0.0.1:$PORT" "$API_KEY")
 stop
 echo "the relay ran as uid $uid, passed its health check, carried a message and stopped on SIGTERM"

@@ -131,6 +131,16 @@ export const MessageContent = Type.Union([
 export type MessageContent = Static<typeof MessageContent>;
 
 /**
+ * The size of the WebP thumbnail the relay made of an image upload (JPEG, PNG, WebP, GIF,
+ * AVIF), served at `GET /v1/uploads/{uploadId}/thumbnail` to whoever may download the file.
+ */
+export const Thumbnail = Type.Object({
+  width: Type.Integer({ minimum: 1 }),
+  height: Type.Integer({ minimum: 1 }),
+});
+export type Thumbnail = Static<typeof Thumbnail>;
+
+/**
  * A finished upload attached to a file message. The relay fills every field from the upload
  * itself; the bytes are at `GET /v1/uploads/{uploadId}` for the conversation's members.
  */
@@ -142,9 +152,11 @@ export const Attachment = Type.Object({
   size: Type.Integer({ minimum: 0 }),
   /** SHA-256 of the stored bytes, lowercase hex, computed by the relay. */
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  /** Pixel size of an image or video, when the uploader gave it. */
+  /** Pixel size of an image or video: as the uploader gave it, or as the relay read it from an image. */
   width: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
   height: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** The image's thumbnail, when the relay made one. */
+  thumbnail: Type.Union([Thumbnail, Type.Null()]),
 });
 export type Attachment = Static<typeof Attachment>;
 
@@ -159,6 +171,8 @@ export const UploadInfo = Type.Object({
   sha256: Type.Union([Type.String(), Type.Null()]),
   width: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
   height: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** The image's thumbnail, made when the upload completed; null for other files, or when none could be made. */
+  thumbnail: Type.Union([Thumbnail, Type.Null()]),
   /** The message it is attached to, once sent. */
   messageId: Type.Union([MessageId, Type.Null()]),
   createdAt: Timestamp,

@@ -33,6 +33,22 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('warn');
   });
 
+  it('reads the thumbnail keys from env, and refuses a thumbnail size out of range', () => {
+    const env = {
+      CHAT4ALL_UPLOAD_THUMBNAILS: 'false',
+      CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: '160',
+      CHAT4ALL_UPLOAD_THUMBNAIL_MAX_INPUT_PIXELS: '1000',
+    };
+    expect(loadConfig({ env }).uploads.thumbnails).toEqual({
+      enabled: false,
+      maxInputBytes: 25 * 1024 ** 2,
+      maxInputPixels: 1000,
+      size: 160,
+      timeoutSeconds: 10,
+    });
+    expect(() => loadConfig({ env: { CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: '99999' } })).toThrow(/CHAT4ALL_UPLOAD_THUMBNAIL_SIZE/);
+  });
+
   it('names the bad key and the env var it came from', () => {
     expect(() => loadConfig({ env: { CHAT4ALL_PORT: 'eighty' } })).toThrow(/port \(from CHAT4ALL_PORT\)/);
     expect(() => loadConfig({ env: { CHAT4ALL_LOG_LEVEL: 'loud' } })).toThrow(/logLevel \(from CHAT4ALL_LOG_LEVEL\).*expected one of/);
@@ -97,6 +113,7 @@ describe('documentation of the configuration', () => {
       'limits',
       'uploads',
       'uploads.s3',
+      'uploads.thumbnails',
       'dispatch',
       'webhooks',
       'realtime',

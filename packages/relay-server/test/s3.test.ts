@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { ConversationDetail, Message } from '@chat4all/protocol';
+import type { ConversationDetail, Message, UploadInfo } from '@chat4all/protocol';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patch, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
 
@@ -135,6 +136,40 @@ describe('uploads in an S3-compatible store (s3rver)', () => {
     expect((await fetch(object)).status).toBe(200);
     await expect
       .poll(async () => (await hasty.http('GET', `/v1/uploads/${uploadId}/info`, { as: ana.token })).status, {
+        timeout: 5_000,
+        interval: 100,
+      })
+      .toBe(404);
+    expect((await fetch(object)).status).toBe(404);
+  });
+
+  it('keeps an image’s thumbnail beside it in the bucket, serves it, and deletes it with the upload', async () => {
+    await using hasty = await startRelay(
+      { uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) },
+      { dataDir: relay.dataDir, keepData: true },
+    );
+    const png = await sharp({ create: { width: 640, height: 320, channels: 4, background: '#36c' } })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append('file', new Blob([png], { type: 'image/png' }), 'chart.png');
+    const created = await fetch(`${hasty.url}/v1/conversations/${conversationId}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ana.token}` },
+      body: form,
+    });
+    expect(created.status).toBe(201);
+    const info = (await created.json()) as UploadInfo;
+    expect(info).toMatchObject({ width: 640, height: 320, thumbnail: { width: 320, height: 160 } });
+    const whole = await fetch(`${hasty.url}/v1/uploads/${info.id}`, { headers: { authorization: `Bearer ${bob.token}` } });
+    expect(Buffer.from(await whole.arrayBuffer()).equals(png)).toBe(true);
+    const object = `${server.endpoint}/uploads/${info.id}.thumbnail.webp`;
+    expect((await fetch(object)).status).toBe(200);
+    const served = await fetch(`${hasty.url}/v1/uploads/${info.id}/thumbnail`, { headers: { authorization: `Bearer ${bob.token}` } });
+    expect(served.status).toBe(200);
+    expect(await sharp(Buffer.from(await served.arrayBuffer())).metadata()).toMatchObject({ format: 'webp', width: 320, height: 160 });
+    await expect
+      .poll(async () => (await hasty.http('GET', `/v1/uploads/${info.id}/info`, { as: ana.token })).status, {
         timeout: 5_000,
         interval: 100,
       })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FileLinks } from './file-links.js';
+import { FileLinks, thumbnailUrl } from './file-links.js';
 
 describe('FileLinks', () => {
   beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -37,5 +37,13 @@ describe('FileLinks', () => {
     expect(asked).toHaveLength(2);
     expect(links.store('u2')).not.toBe(store);
     expect(seen).toEqual(['http://relay/v1/uploads/u2?n=1', 'http://relay/v1/uploads/u2?n=2']);
+  });
+});
+
+describe('thumbnailUrl', () => {
+  it('is the file’s signed link with /thumbnail added to its path, under the same query', () => {
+    expect(thumbnailUrl('https://chat.example.com/v1/uploads/9f2c?user=ana&expires=1764605100000&signature=3q2-7w')).toBe(
+      'https://chat.example.com/v1/uploads/9f2c/thumbnail?user=ana&expires=1764605100000&signature=3q2-7w',
+    );
   });
 });

@@ -101,6 +101,14 @@ export class FileLinks {
   }
 }
 
+/**
+ * The link to a file's thumbnail (`attachment.thumbnail` not null) from the file's signed link:
+ * the relay serves it at the file's path plus `/thumbnail`, under the same signature.
+ */
+export function thumbnailUrl(fileUrl: string): string {
+  return fileUrl.replace('?', '/thumbnail?');
+}
+
 /** In Node, a timer that only tidies up must not keep the process alive. */
 function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();

@@ -93,8 +93,8 @@ export class FileMessages {
     this.#uploads.set(entry.id, upload);
     upload.done.then(
       (info) => {
-        const { id: uploadId, name, type, size, sha256, width, height } = info;
-        const attachment: Attachment = { uploadId, name, type, size, sha256: sha256 ?? '', width, height };
+        const { id: uploadId, name, type, size, sha256, width, height, thumbnail } = info;
+        const attachment: Attachment = { uploadId, name, type, size, sha256: sha256 ?? '', width, height, thumbnail: thumbnail ?? null };
         return this.#outbox.update(entry.id, { file: { ...this.#fileOf(entry.id, file), attachment } });
       },
       (error: Chat4AllError) => {

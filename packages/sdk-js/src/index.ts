@@ -33,6 +33,7 @@ export {
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
 export type { ClientEvents } from './events.js';
+export { thumbnailUrl } from './file-links.js';
 export { MENTION_ALL, mentionQuery, mentionSegments, mentionsUser, type TextSegment } from './mentions.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';

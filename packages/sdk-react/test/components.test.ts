@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { TypingEvent } from '@chat4all/sdk-js';
+import type { Message, TypingEvent } from '@chat4all/sdk-js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servePage, TestChromium } from '../../sdk-js/test/browser-harness.js';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
@@ -241,5 +242,49 @@ describe('components in real Chromium', () => {
     } finally {
       collector.close();
     }
+  });
+
+  it('shows an image’s thumbnail at its size, named by the file, linking to the whole image', async () => {
+    const viewerToken = await userToken(relay.url, 'viewer');
+    const sender = makeClient(relay.url, await userToken(relay.url, 'photographer'));
+    await sender.connect();
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'private', userId: 'viewer', createdBy: 'photographer' }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const png = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#2a7' } })
+      .png()
+      .toBuffer();
+    await sender.sendFile(conversationId, new Uint8Array(png), { name: 'harbour.png', type: 'image/png' });
+    await expect
+      .poll(async () => {
+        const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
+          headers: { authorization: `Bearer ${viewerToken}` },
+        });
+        return ((await history.json()) as { messages: Message[] }).messages[0]?.attachment?.thumbnail;
+      })
+      .toEqual({ width: 320, height: 213 });
+
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(
+      `${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${viewerToken}&me=viewer&peer=photographer&conversation=${conversationId}`,
+    );
+    const image = page.locator('a.c4a-message-thumbnail > img[alt="harbour.png"]');
+    await image.waitFor();
+    expect(await image.getAttribute('width')).toBe('320');
+    expect(await image.getAttribute('height')).toBe('213');
+    expect(await image.getAttribute('src')).toMatch(/\/v1\/uploads\/[0-9a-f]+\/thumbnail\?user=viewer&expires=\d+&signature=/);
+    const href = (await page.locator('a.c4a-message-thumbnail').getAttribute('href')) ?? '';
+    expect(href).toMatch(/\/v1\/uploads\/[0-9a-f]+\?user=viewer&expires=\d+&signature=/);
+    // The browser loaded the thumbnail itself, a WebP of that size, not the whole image.
+    await expect
+      .poll(() => image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]))
+      .toEqual([true, 320, 213]);
+    await page.screenshot({ path: `${SCREENSHOTS}components-thumbnail.png` });
+    sender.close();
+    await page.context().close();
   });
 });

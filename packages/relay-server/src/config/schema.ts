@@ -224,6 +224,25 @@ export const RelayConfigSchema = Type.Object(
         sweepIntervalMs: Type.Integer({ default: 60_000, minimum: 100 }),
         /** Directory of the local upload store, relative to `dataDir` unless absolute. @default 'uploads' */
         dir: Type.String({ default: 'uploads', minLength: 1 }),
+        /**
+         * Thumbnails of image uploads (JPEG, PNG, WebP, GIF, AVIF), made with `sharp` when the last
+         * byte arrives and stored beside the file: WebP, inside `size`×`size`, never enlarged.
+         */
+        thumbnails: Type.Object(
+          {
+            /** @default true */
+            enabled: Type.Boolean({ default: true }),
+            /** Larger images get no thumbnail. @default 26214400 (25 MiB) */
+            maxInputBytes: Type.Integer({ default: 25 * 1024 ** 2, minimum: 1 }),
+            /** Images of more pixels (width × height) get no thumbnail: a decompression bomb is refused before it is decoded. @default 50000000 */
+            maxInputPixels: Type.Integer({ default: 50_000_000, minimum: 1 }),
+            /** The box a thumbnail fits inside, in pixels. @default 320 */
+            size: Type.Integer({ default: 320, minimum: 16, maximum: 2048 }),
+            /** An image that takes longer to scale gets no thumbnail. @default 10 */
+            timeoutSeconds: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         /** `file` (local files under `dir`) or `s3` (a bucket in S3 or an S3-compatible store; needs `@tus/s3-store`). @default 'file' */
         driver: Type.Union([Type.Literal('file'), Type.Literal('s3')], { default: 'file' }),
         s3: Type.Object(

@@ -6,6 +6,7 @@ import type { RedisLocker } from './redis-locker.js';
 import { uploadRoutes } from './routes.js';
 import { UploadService } from './service.js';
 import type { UploadStorage } from './storage.js';
+import { Thumbnailer } from './thumbnails.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,11 +31,19 @@ export const uploadsPlugin = fp(
   async (app: FastifyInstance, { config, limits, linkSecret, store, storage, locker }: UploadsPluginOptions) => {
     const { logger: log, metrics } = app;
     const rateLimits = app.limits;
-    const uploads = new UploadService(store, storage, config, linkSecret, locker, {
-      starts: (userId) => rateLimits.write('upload', userId),
-      bytes: (userId, size) => rateLimits.uploadBytes(userId, size),
-      maxOpen: limits.openUploadsPerUser,
-    });
+    const uploads = new UploadService(
+      store,
+      storage,
+      config,
+      linkSecret,
+      locker,
+      {
+        starts: (userId) => rateLimits.write('upload', userId),
+        bytes: (userId, size) => rateLimits.uploadBytes(userId, size),
+        maxOpen: limits.openUploadsPerUser,
+      },
+      new Thumbnailer(config.thumbnails, storage, log),
+    );
     app.decorate('uploads', uploads);
     const sweep = setInterval(() => {
       uploads.sweep().catch((err: unknown) => log.error({ err }, 'upload sweep failed'));

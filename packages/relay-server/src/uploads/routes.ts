@@ -12,7 +12,7 @@ import { RelayError, toRelayError } from '../errors.js';
 import { userIdOf } from '../http/auth-hook.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { UploadMetadata, UploadService } from './service.js';
-import { setDownloadHeaders } from './serving.js';
+import { setDownloadHeaders, setThumbnailHeaders } from './serving.js';
 import { toUploadInfo } from './views.js';
 
 /** Request headers a browser tus client sends, and response headers it must read (for CORS). */
@@ -151,6 +151,14 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
     });
   }
 
+  /** The upload a download names, for a member's token or the signed link in its query. */
+  const downloadable = (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const { user, expires, signature } = request.query as { user?: string; expires?: string; signature?: string };
+    return signature !== undefined
+      ? uploads.signedReadable(request.params.id, { user, expires, signature })
+      : uploads.readable(userIdOf(request), request.params.id);
+  };
+
   app.get<{ Params: { id: string } }>(
     '/v1/uploads/:id',
     {
@@ -165,11 +173,7 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
       },
     },
     async (request, reply) => {
-      const { user, expires, signature } = request.query as { user?: string; expires?: string; signature?: string };
-      const record =
-        signature !== undefined
-          ? await uploads.signedReadable(request.params.id, { user, expires, signature })
-          : await uploads.readable(userIdOf(request), request.params.id);
+      const record = await downloadable(request);
       if (request.headers['if-none-match'] === `"${record.sha256}"`) {
         setDownloadHeaders(reply, record);
         return reply.code(304).send();
@@ -189,6 +193,32 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
         return reply.send(bytes);
       }
       reply.header('content-length', record.size);
+      return reply.send(bytes);
+    },
+  );
+
+  // The image's thumbnail, to whoever may download the file, the same ways (a signed link's query works for both).
+  app.get<{ Params: { id: string } }>(
+    '/v1/uploads/:id/thumbnail',
+    {
+      exposeHeadRoute: false,
+      config: { auth: 'download' },
+      schema: {
+        response: {
+          200: { description: 'The thumbnail: a WebP image', content: { 'image/webp': { schema: Binary } } },
+          304: Type.Null({ description: 'Not modified (`If-None-Match` named its ETag)' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const record = await downloadable(request);
+      if (!record.thumbnail) throw new RelayError('UPLOAD_NOT_FOUND', 'This upload has no thumbnail');
+      if (request.headers['if-none-match'] === `"${record.sha256}-thumbnail"`) {
+        setThumbnailHeaders(reply, record);
+        return reply.code(304).send();
+      }
+      const bytes = await uploads.storage.readThumbnail(record.id);
+      setThumbnailHeaders(reply, record);
       return reply.send(bytes);
     },
   );

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { S3Store } from '@tus/s3-store';
-import type { UploadStorage } from './storage.js';
+import { thumbnailKey, type UploadStorage } from './storage.js';
 
 export interface S3UploadStorageOptions {
   bucket: string;
@@ -28,12 +28,21 @@ class RelayS3Store extends S3Store {
     return object.Body as Readable;
   }
 
-  /** Deletes the object, its tus info and any incomplete part; aborts the multipart upload if one is open. */
+  async putThumbnail(id: string, bytes: Buffer): Promise<void> {
+    await this.client.putObject({ Bucket: this.bucket, Key: thumbnailKey(id), Body: bytes, ContentType: 'image/webp' });
+  }
+
+  async getThumbnail(id: string): Promise<Readable> {
+    return (await this.client.getObject({ Bucket: this.bucket, Key: thumbnailKey(id) })).Body as Readable;
+  }
+
+  /** Deletes the object, its thumbnail, its tus info and any incomplete part; aborts the multipart upload if one is open. */
   async discard(id: string): Promise<void> {
     const metadata = await this.getMetadata(id).catch(() => undefined);
     const uploadId = metadata?.['upload-id'];
     if (uploadId) await this.client.abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: uploadId }).catch(() => {});
-    for (const key of [id, this.infoKey(id), this.partKey(id, true)]) await this.client.deleteObject({ Bucket: this.bucket, Key: key });
+    for (const key of [id, thumbnailKey(id), this.infoKey(id), this.partKey(id, true)])
+      await this.client.deleteObject({ Bucket: this.bucket, Key: key });
     await this.clearCache(id);
   }
 }
@@ -66,5 +75,13 @@ export class S3UploadStorage implements UploadStorage {
 
   remove(id: string): Promise<void> {
     return this.datastore.discard(id);
+  }
+
+  writeThumbnail(id: string, bytes: Buffer): Promise<void> {
+    return this.datastore.putThumbnail(id, bytes);
+  }
+
+  readThumbnail(id: string): Promise<Readable> {
+    return this.datastore.getThumbnail(id);
   }
 }

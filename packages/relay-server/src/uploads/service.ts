@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { pipeline as pipe, type Readable, Transform } from 'node:stream';
+import { pipeline as pipe, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Attachment, isId, textProblem } from '@chat4all/protocol';
 import { type Locker, Upload } from '@tus/utils';
@@ -9,6 +9,7 @@ import { rateLimited } from '../limits/errors.js';
 import type { Store, UploadRecord } from '../store/types.js';
 import { isMediaType } from './serving.js';
 import type { UploadStorage } from './storage.js';
+import type { Thumbnailer } from './thumbnails.js';
 
 /** What an uploader says about a file: tus `Upload-Metadata`, or the fields of a multipart form. */
 export type UploadMetadata = Record<string, string | null | undefined>;
@@ -58,6 +59,8 @@ export class UploadService {
       bytes: async () => undefined,
       maxOpen: Number.POSITIVE_INFINITY,
     },
+    /** Makes and keeps thumbnails of image uploads as they complete; none are made when absent. */
+    private readonly thumbnails?: Thumbnailer,
   ) {
     this.#hashWhileWriting();
   }
@@ -101,6 +104,7 @@ export class UploadService {
       sha256: null,
       width: dimension(metadata.width),
       height: dimension(metadata.height),
+      thumbnail: null,
       complete: false,
       messageId: null,
       createdAt: now,
@@ -111,11 +115,12 @@ export class UploadService {
   }
 
   /**
-   * The last byte arrived: hashes the stored bytes and marks the upload complete. A declared
-   * SHA-256 that differs discards the upload with CHECKSUM_MISMATCH.
+   * The last byte arrived: hashes the stored bytes, makes an image's thumbnail and marks the
+   * upload complete. A declared SHA-256 that differs discards the upload with CHECKSUM_MISMATCH.
    */
   async finish(id: string, declaredSha256: string | null | undefined): Promise<UploadRecord> {
-    const sha256 = await this.#sha256(id);
+    const started = await this.store.uploads.get(id);
+    const sha256 = await this.#sha256(id, started);
     if (declaredSha256 && declaredSha256.toLowerCase() !== sha256) {
       await this.discard(id);
       throw new RelayError(
@@ -123,7 +128,8 @@ export class UploadService {
         `The bytes received hash to ${sha256}, not the declared ${declaredSha256}; the upload was discarded`,
       );
     }
-    const record = await this.store.uploads.complete(id, sha256, Date.now() + this.config.expireAfterMs);
+    const image = started && this.thumbnails ? await this.thumbnails.make(started) : null;
+    const record = await this.store.uploads.complete(id, sha256, Date.now() + this.config.expireAfterMs, image);
     if (!record) throw new RelayError('UPLOAD_NOT_FOUND');
     return record;
   }
@@ -152,6 +158,9 @@ export class UploadService {
           `Files sent in one request may be at most ${this.config.smallMaxBytes} bytes; use a resumable upload`,
         );
       await datastore.declareUploadLength(id, size);
+      // What tus's last, empty PATCH of an upload of deferred length does: a store that holds the
+      // bytes in parts until it knows the length (S3's multipart upload) puts them together now.
+      await datastore.write(Readable.from([]), id, size);
       await this.begin(userId, id, { ...metadata, conversationId }, size, true);
     } catch (error) {
       await this.storage.remove(id);
@@ -243,8 +252,8 @@ export class UploadService {
     if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE', 'The upload has not received all its bytes yet');
     const attached = await this.store.uploads.attach(uploadId, messageId);
     if (!attached?.sha256) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is attached to another message');
-    const { name, type, size, sha256, width, height } = attached;
-    return { uploadId, name, type, size, sha256, width, height };
+    const { name, type, size, sha256, width, height, thumbnail } = attached;
+    return { uploadId, name, type, size, sha256, width, height, thumbnail };
   }
 
   /** Removes an upload's bytes and record. */
@@ -289,10 +298,9 @@ export class UploadService {
     };
   }
 
-  async #sha256(id: string): Promise<string> {
+  async #sha256(id: string, record: UploadRecord | null): Promise<string> {
     const running = this.#hashes.get(id);
     this.#hashes.delete(id);
-    const record = await this.store.uploads.get(id);
     if (running && record && running.bytes === record.size) return running.hash.digest('hex');
     const hash = createHash('sha256');
     await pipeline(await this.storage.read(id), hash);

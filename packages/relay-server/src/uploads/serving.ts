@@ -60,3 +60,13 @@ export function setDownloadHeaders(reply: FastifyReply, file: { name: string; ty
   // Members only: a shared cache must not keep it; the browser may, for as long as it likes (the bytes never change).
   reply.header('cache-control', 'private, max-age=31536000, immutable');
 }
+
+/**
+ * The headers of an upload's thumbnail: a download's, as an inline WebP image named after the
+ * file. Its ETag is the file's checksum with a suffix, as the thumbnail is made from those bytes.
+ */
+export function setThumbnailHeaders(reply: FastifyReply, file: { name: string; sha256: string | null }): void {
+  setDownloadHeaders(reply, { name: `${file.name.replace(/\.[^.]*$/, '')}.webp`, type: 'image/webp', sha256: file.sha256 });
+  reply.removeHeader('accept-ranges');
+  reply.header('etag', `"${file.sha256}-thumbnail"`);
+}

@@ -13,6 +13,7 @@ export function toUploadInfo(record: UploadRecord): UploadInfo {
     sha256: record.sha256,
     width: record.width,
     height: record.height,
+    thumbnail: record.thumbnail,
     messageId: record.messageId,
     createdAt: iso(record.createdAt),
     expiresAt: isoOrNull(record.expiresAt),

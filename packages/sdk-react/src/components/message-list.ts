@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@chat4all/sdk-js';
+import { type ChatMessage, thumbnailUrl } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
 import { useFileUrl, useMessages, useUpload } from '../hooks.js';
@@ -149,16 +149,26 @@ export function MessageFile({ message }: { message: ChatMessage }) {
   return h(FileLink, { file });
 }
 
-/** A finished file: shown inline when it is an image, and as a download link, through a short-lived signed link. */
+/**
+ * A finished file: an image shown inline (its thumbnail, at its own size, linking to the whole
+ * image, when the relay made one), and a download link, through a short-lived signed link.
+ */
 function FileLink({ file }: { file: NonNullable<ChatMessage['attachment']> }) {
   const url = useFileUrl(file.uploadId) ?? undefined;
   const label = `${file.name} (${formatBytes(file.size)})`;
+  const thumbnail = file.thumbnail;
   return h(
     'div',
     { className: 'c4a-message-file' },
-    file.type.startsWith('image/') && url
-      ? h('img', { src: url, alt: file.name, width: file.width ?? undefined, height: file.height ?? undefined, loading: 'lazy' })
-      : null,
+    !file.type.startsWith('image/') || !url
+      ? null
+      : thumbnail
+        ? h(
+            'a',
+            { href: url, target: '_blank', rel: 'noopener', className: 'c4a-message-thumbnail' },
+            h('img', { src: thumbnailUrl(url), alt: file.name, width: thumbnail.width, height: thumbnail.height, loading: 'lazy' }),
+          )
+        : h('img', { src: url, alt: file.name, width: file.width ?? undefined, height: file.height ?? undefined, loading: 'lazy' }),
     h('a', { href: url, download: file.name, target: '_blank', rel: 'noopener' }, label),
   );
 }

@@ -232,4 +232,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, user_id, seq)
   );
   `,
+  // The size of an upload's thumbnail, when the relay made one (an image's, beside its bytes).
+  `
+  ALTER TABLE uploads ADD COLUMN thumbnail_width integer;
+  ALTER TABLE uploads ADD COLUMN thumbnail_height integer;
+  `,
 ];

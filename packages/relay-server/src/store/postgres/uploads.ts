@@ -1,5 +1,5 @@
 import { toUploadRecord, UPLOAD_COLUMNS, type UploadRow, uploadRow } from '../rows/uploads.js';
-import type { UploadRecord, UploadsRepository } from '../types.js';
+import type { UploadImage, UploadRecord, UploadsRepository } from '../types.js';
 import type { PostgresDb } from './db.js';
 
 /** Upload records in PostgreSQL. */
@@ -19,9 +19,12 @@ export class PostgresUploads implements UploadsRepository {
     return row ? toUploadRecord(row) : null;
   }
 
-  async complete(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null> {
+  async complete(id: string, sha256: string, expiresAt: number, image: UploadImage | null = null): Promise<UploadRecord | null> {
     const [row] = await this.#db.sql<UploadRow[]>`
-      UPDATE uploads SET complete = true, sha256 = ${sha256}, expires_at = ${expiresAt} WHERE id = ${id}
+      UPDATE uploads SET complete = true, sha256 = ${sha256}, expires_at = ${expiresAt},
+        width = coalesce(width, ${image?.width ?? null}::integer), height = coalesce(height, ${image?.height ?? null}::integer),
+        thumbnail_width = ${image?.thumbnail?.width ?? null}, thumbnail_height = ${image?.thumbnail?.height ?? null}
+      WHERE id = ${id}
       RETURNING ${this.#db.sql.unsafe(UPLOAD_COLUMNS)}`;
     return row ? toUploadRecord(row) : null;
   }

@@ -10,6 +10,8 @@ export interface UploadRecord {
   sha256: string | null;
   width: number | null;
   height: number | null;
+  /** The size of the WebP thumbnail the relay made of an image, beside its bytes; null when there is none. */
+  thumbnail: { width: number; height: number } | null;
   complete: boolean;
   messageId: string | null;
   createdAt: number;
@@ -17,12 +19,22 @@ export interface UploadRecord {
   expiresAt: number | null;
 }
 
+/** What the relay learnt of an image upload when it completed. */
+export interface UploadImage {
+  width: number;
+  height: number;
+  thumbnail: { width: number; height: number } | null;
+}
+
 /** Uploads: their records from the first byte until they are attached or expire. */
 export interface UploadsRepository {
   create(record: UploadRecord): Promise<void>;
   get(id: string): Promise<UploadRecord | null>;
-  /** Marks an upload complete with its checksum; it now expires at `expiresAt` unless attached. */
-  complete(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null>;
+  /**
+   * Marks an upload complete with its checksum; it now expires at `expiresAt` unless attached.
+   * What the relay found in an image: its size, kept only where the uploader gave none, and its thumbnail's.
+   */
+  complete(id: string, sha256: string, expiresAt: number, image?: UploadImage | null): Promise<UploadRecord | null>;
   /**
    * Ties a complete upload to a message (once: the same message again is fine, another is
    * not) and stops its expiry. The upload as it now is, or null when it cannot be attached.

@@ -58,7 +58,8 @@ export function toMessage(row: MessageRow): Message {
     senderId: row.sender_id,
     text: row.text,
     metadata: parseMetadata(row.metadata),
-    attachment: row.attachment === null ? null : (JSON.parse(row.attachment) as Attachment),
+    // Files attached before thumbnails were made have none.
+    attachment: row.attachment === null ? null : { thumbnail: null, ...(JSON.parse(row.attachment) as Omit<Attachment, 'thumbnail'>) },
     content: row.content === null ? null : (JSON.parse(row.content) as MessageContent),
     replyTo: row.reply_to,
     reactions: summarizeReactions(JSON.parse(row.reactions) as StoredReactions),

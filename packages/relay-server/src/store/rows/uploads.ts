@@ -10,6 +10,8 @@ export interface UploadRow {
   sha256: string | null;
   width: number | null;
   height: number | null;
+  thumbnail_width: number | null;
+  thumbnail_height: number | null;
   complete: number | boolean;
   message_id: string | null;
   created_at: number;
@@ -17,7 +19,7 @@ export interface UploadRow {
 }
 
 export const UPLOAD_COLUMNS =
-  'id, owner_id, conversation_id, name, type, size, sha256, width, height, complete, message_id, created_at, expires_at';
+  'id, owner_id, conversation_id, name, type, size, sha256, width, height, thumbnail_width, thumbnail_height, complete, message_id, created_at, expires_at';
 
 export function toUploadRecord(row: UploadRow): UploadRecord {
   return {
@@ -30,6 +32,8 @@ export function toUploadRecord(row: UploadRow): UploadRecord {
     sha256: row.sha256,
     width: row.width,
     height: row.height,
+    thumbnail:
+      row.thumbnail_width !== null && row.thumbnail_height !== null ? { width: row.thumbnail_width, height: row.thumbnail_height } : null,
     complete: Boolean(row.complete),
     messageId: row.message_id,
     createdAt: Number(row.created_at),
@@ -48,6 +52,8 @@ export function uploadRow(record: UploadRecord): UploadRow {
     sha256: record.sha256,
     width: record.width,
     height: record.height,
+    thumbnail_width: record.thumbnail?.width ?? null,
+    thumbnail_height: record.thumbnail?.height ?? null,
     complete: record.complete,
     message_id: record.messageId,
     created_at: record.createdAt,

@@ -226,4 +226,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, user_id, seq)
   ) WITHOUT ROWID;
   `,
+  // The size of an upload's thumbnail, when the relay made one (an image's, beside its bytes).
+  `
+  ALTER TABLE uploads ADD COLUMN thumbnail_width INTEGER;
+  ALTER TABLE uploads ADD COLUMN thumbnail_height INTEGER;
+  `,
 ];

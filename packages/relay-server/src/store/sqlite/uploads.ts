@@ -1,5 +1,5 @@
 import { toUploadRecord, UPLOAD_COLUMNS, type UploadRow, uploadRow } from '../rows/uploads.js';
-import type { UploadRecord, UploadsRepository } from '../types.js';
+import type { UploadImage, UploadRecord, UploadsRepository } from '../types.js';
 import type { SqliteDb } from './db.js';
 
 /** Upload records in SQLite. */
@@ -13,7 +13,7 @@ export class SqliteUploads implements UploadsRepository {
   async create(record: UploadRecord): Promise<void> {
     const row = uploadRow(record);
     this.#db.run(
-      `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.owner_id,
       row.conversation_id,
@@ -23,6 +23,8 @@ export class SqliteUploads implements UploadsRepository {
       row.sha256,
       row.width,
       row.height,
+      row.thumbnail_width,
+      row.thumbnail_height,
       row.complete ? 1 : 0,
       row.message_id,
       row.created_at,
@@ -35,11 +37,16 @@ export class SqliteUploads implements UploadsRepository {
     return row ? toUploadRecord(row) : null;
   }
 
-  async complete(id: string, sha256: string, expiresAt: number): Promise<UploadRecord | null> {
+  async complete(id: string, sha256: string, expiresAt: number, image: UploadImage | null = null): Promise<UploadRecord | null> {
     const row = this.#db.get<UploadRow>(
-      `UPDATE uploads SET complete = 1, sha256 = ?, expires_at = ? WHERE id = ? RETURNING ${UPLOAD_COLUMNS}`,
+      `UPDATE uploads SET complete = 1, sha256 = ?, expires_at = ?, width = coalesce(width, ?), height = coalesce(height, ?),
+       thumbnail_width = ?, thumbnail_height = ? WHERE id = ? RETURNING ${UPLOAD_COLUMNS}`,
       sha256,
       expiresAt,
+      image?.width ?? null,
+      image?.height ?? null,
+      image?.thumbnail?.width ?? null,
+      image?.thumbnail?.height ?? null,
       id,
     );
     return row ? toUploadRecord(row) : null;

@@ -64,6 +64,7 @@ export function messagesContract(fixture: StoreFixture): void {
             sha256: 'ab'.repeat(32),
             width: null,
             height: null,
+            thumbnail: null,
           },
         }),
       ];

@@ -25,6 +25,7 @@ export function uploadsContract(fixture: StoreFixture): void {
         sha256: null,
         width: 640,
         height: 480,
+        thumbnail: null,
         complete: false,
         messageId: null,
         createdAt: now,
@@ -47,7 +48,17 @@ export function uploadsContract(fixture: StoreFixture): void {
       expect(await store.uploads.attach(record.id, randomUUID())).toBeNull();
       expect(await store.uploads.expired(now + 10_000, 10)).toEqual([]);
 
-      const attachment = { uploadId: record.id, name: 'photo.jpg', type: 'image/jpeg', size: record.size, sha256, width: 640, height: 480 };
+      const thumbnail = null;
+      const attachment = {
+        uploadId: record.id,
+        name: 'photo.jpg',
+        type: 'image/jpeg',
+        size: record.size,
+        sha256,
+        width: 640,
+        height: 480,
+        thumbnail,
+      };
       const [sent] = await store.messages.append(
         [input({ id: messageId, conversationId: conversation.id, kind: 'file', text: '', attachment })],
         appendPlan,
@@ -59,6 +70,42 @@ export function uploadsContract(fixture: StoreFixture): void {
 
       await store.uploads.delete(record.id);
       expect(await store.uploads.get(record.id)).toBeNull();
+    });
+
+    it('keeps what the relay found in an image: its size where the uploader gave none, and its thumbnail', async () => {
+      const conversation = await group();
+      const base = {
+        ownerId: 'ana',
+        conversationId: conversation.id,
+        name: 'photo.png',
+        type: 'image/png',
+        size: 2048,
+        sha256: null,
+        thumbnail: null,
+        complete: false,
+        messageId: null,
+        createdAt: now,
+        expiresAt: now + 1000,
+      };
+      const unsized = { ...base, id: `up${randomUUID().replaceAll('-', '')}`, width: null, height: null };
+      const sized = { ...base, id: `up${randomUUID().replaceAll('-', '')}`, width: 10, height: 20 };
+      await store.uploads.create(unsized);
+      await store.uploads.create(sized);
+      const image = { width: 4000, height: 3000, thumbnail: { width: 320, height: 240 } };
+      const sha256 = 'b'.repeat(64);
+      expect(await store.uploads.complete(unsized.id, sha256, now + 5000, image)).toMatchObject({
+        width: 4000,
+        height: 3000,
+        thumbnail: { width: 320, height: 240 },
+      });
+      expect(await store.uploads.get(unsized.id)).toMatchObject({ width: 4000, height: 3000, thumbnail: { width: 320, height: 240 } });
+      expect(await store.uploads.complete(sized.id, sha256, now + 5000, { ...image, thumbnail: null })).toMatchObject({
+        width: 10,
+        height: 20,
+        thumbnail: null,
+      });
+      await store.uploads.delete(unsized.id);
+      await store.uploads.delete(sized.id);
     });
   });
 }

@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { RelayConfig } from '../config.js';
+import type { UploadImage, UploadRecord } from '../store/types.js';
+import type { UploadStorage } from './storage.js';
+
+type Sharp = typeof import('sharp');
+
+/**
+ * Images one node decodes at once: a large one takes as much memory as its pixels (4 bytes
+ * each, up to `maxInputPixels`), so uploads finishing together wait their turn rather than
+ * add up.
+ */
+const AT_ONCE = 2;
+
+/** Raster images libvips decodes without a delegate of its own: what gets a thumbnail. */
+const RASTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
+
+/**
+ * Thumbnails of image uploads, made with `sharp` (libvips) when the last byte arrives. Every
+ * image is treated as hostile: one over `maxInputBytes` or `maxInputPixels`, one that does not
+ * decode, or one that takes longer than `timeoutSeconds` gets no thumbnail, logged at warn;
+ * the upload completes all the same. `sharp` is loaded on first use, so a platform it has no
+ * binary for only loses thumbnails.
+ */
+export class Thumbnailer {
+  #sharp: Promise<Sharp | null> | undefined;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly config: RelayConfig['uploads']['thumbnails'],
+    private readonly storage: Pick<UploadStorage, 'read' | 'writeThumbnail'>,
+    private readonly log: Pick<Logger, 'warn'>,
+  ) {}
+
+  /** Whether this upload is worth reading back for a thumbnail. */
+  wants(record: Pick<UploadRecord, 'type' | 'size'>): boolean {
+    const type = record.type.split(';')[0]?.trim() ?? '';
+    return this.config.enabled && RASTER_TYPES.has(type) && record.size > 0 && record.size <= this.config.maxInputBytes;
+  }
+
+  /**
+   * Makes and stores the thumbnail of an image upload whose bytes are all stored: it fits inside
+   * `size`×`size`, never enlarged, turned upright by its EXIF orientation, the first frame of an
+   * animation. What was found, or null when the upload is no image this makes thumbnails of.
+   */
+  async make(record: Pick<UploadRecord, 'id' | 'type' | 'size'>): Promise<UploadImage | null> {
+    if (!this.wants(record)) return null;
+    const sharp = await this.#load();
+    if (!sharp) return null;
+    // A finishing job hands its place to the next waiting one, so no newcomer slips in between.
+    if (this.#running >= AT_ONCE) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await this.#make(sharp, record);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  async #make(sharp: Sharp, record: Pick<UploadRecord, 'id' | 'type'>): Promise<UploadImage | null> {
+    let image: UploadImage;
+    let bytes: Buffer;
+    try {
+      const input = await readAll(await this.storage.read(record.id), this.config.maxInputBytes);
+      const options = { limitInputPixels: this.config.maxInputPixels, failOn: 'warning', animated: false } as const;
+      const { autoOrient } = await sharp(input, options).metadata();
+      if (autoOrient.width * autoOrient.height > this.config.maxInputPixels)
+        throw new Error(`${autoOrient.width}×${autoOrient.height} is over the ${this.config.maxInputPixels} pixels allowed`);
+      const { data, info } = await sharp(input, options)
+        .timeout({ seconds: this.config.timeoutSeconds })
+        .autoOrient()
+        .resize(this.config.size, this.config.size, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 75 })
+        .toBuffer({ resolveWithObject: true });
+      bytes = data;
+      image = { width: autoOrient.width, height: autoOrient.height, thumbnail: { width: info.width, height: info.height } };
+    } catch (err) {
+      this.log.warn({ err, uploadId: record.id, type: record.type }, 'no thumbnail for an image upload');
+      return null;
+    }
+    try {
+      await this.storage.writeThumbnail(record.id, bytes);
+      return image;
+    } catch (err) {
+      this.log.warn({ err, uploadId: record.id }, 'an image upload’s thumbnail could not be stored');
+      return { ...image, thumbnail: null };
+    }
+  }
+
+  #load(): Promise<Sharp | null> {
+    this.#sharp ??= import('sharp').then(
+      (module) => (module as { default?: Sharp }).default ?? (module as unknown as Sharp),
+      (err: unknown) => {
+        this.log.warn({ err }, 'sharp could not be loaded: image uploads get no thumbnails');
+        return null;
+      },
+    );
+    return this.#sharp;
+  }
+}
+
+/** The stream's bytes, refusing more than `max` (the record's size is what the uploader declared). */
+async function readAll(stream: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > max) {
+      stream.destroy();
+      throw new Error(`the image is over the ${max} bytes a thumbnail is made from`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
