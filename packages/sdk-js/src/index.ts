@@ -8,6 +8,7 @@ export type {
   ContactCard,
   Conversation,
   ConversationDetail,
+  ConversationSettings,
   ConversationSummary,
   DeliveryStatus,
   Member,
@@ -18,6 +19,8 @@ export type {
   ReactionSummary,
   ServerFrame,
   TypingEvent,
+  UnreadTotal,
+  UpdateConversationSettingsBody,
   UploadInfo,
 } from '@chat4all/protocol';
 export { Chat4AllClient, createClient } from './client.js';
@@ -32,6 +35,7 @@ export {
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
 export { Chat4AllError } from './errors.js';
 export type { ClientEvents } from './events.js';
+export { type Inbox, MUTED_FOREVER } from './inbox.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';
 export type { ClientOptions, Logger } from './options.js';
