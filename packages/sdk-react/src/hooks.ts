@@ -4,11 +4,13 @@ import type {
   ChatMessage,
   ChatReaction,
   ConnectionState,
+  ConversationSettings,
   ConversationSummary,
   FileUpload,
   MessageStatus,
   Presence,
   ReadableStore,
+  UnreadTotal,
   UploadOptions,
   UploadProgress,
   UploadSource,
@@ -222,4 +224,18 @@ export function useUnreadCount(conversationId?: string): number {
   const one = useSlice(client.conversations, select);
   const total = useStore(client.unreadTotal);
   return conversationId === undefined ? total : one;
+}
+
+/** The user's own settings for a listed conversation (muted until, archived, pinned, marked unread); change them with `useChatClient().inbox`. */
+export function useConversationSettings(conversationId: string): ConversationSettings | undefined {
+  const select = useCallback(
+    (list: readonly ConversationSummary[]) => list.find((c) => c.id === conversationId)?.settings,
+    [conversationId],
+  );
+  return useSlice(useChatClient().conversations, select);
+}
+
+/** Unread messages and conversations across all the user's conversations, muted and archived ones left out, as the relay counts them. */
+export function useUnreadTotal(): UnreadTotal {
+  return useStore(useChatClient().inbox.totals);
 }

@@ -4,6 +4,7 @@ export {
   useChannelPolicies,
   useConnectionState,
   useConversation,
+  useConversationSettings,
   useConversations,
   useFileUrl,
   useMessageStatus,
@@ -14,5 +15,6 @@ export {
   useSendMessage,
   useTyping,
   useUnreadCount,
+  useUnreadTotal,
   useUpload,
 } from './hooks.js';
