@@ -5,11 +5,25 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { batchedInserts, streamFanout } from './ceilings.js';
-import { API_KEY, APP_SECRET, api, openWs, type Pair, socketIoPair, spread, streamFile, token, uuidv7, wsPair } from './clients.js';
+import {
+  API_KEY,
+  APP_SECRET,
+  api,
+  openWs,
+  type Pair,
+  percentile,
+  socketIoPair,
+  spread,
+  streamFile,
+  token,
+  uuidv7,
+  wsPair,
+} from './clients.js';
 import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
 import { LoginFlood } from './login-flood.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
+import { unreadTotals } from './unread.js';
 
 interface Result {
   name: string;
@@ -32,6 +46,7 @@ const THROUGHPUT_MESSAGES = scale(30_000, 3_000);
 const IDLE_CONNECTIONS = scale(10_000, 1_000);
 const GROUP = scale(1_000, 100);
 const MISSED = 100;
+const INBOX_CONVERSATIONS = scale(1_000, 100);
 const SCALE_MESSAGES = scale(60_000, 5_000);
 // BENCH_UPLOAD_MIB=2048 measures a 2 GiB upload.
 const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_MIB ?? scale(1024, 64)) * 1024 ** 2;
@@ -81,6 +96,7 @@ async function main(): Promise<void> {
   if (want('scale')) await scaleScenario();
   if (want('uploads')) await uploadScenario();
   if (want('login-flood')) await loginFloodScenario();
+  if (want('unread')) await unreadScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -93,6 +109,27 @@ async function main(): Promise<void> {
     const merged = [...earlier.filter((r) => !names.has(r.name)), ...results];
     writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results: merged }, null, 2)}\n`);
     console.log(`\nwritten to ${file.pathname}`);
+  }
+}
+
+/** Unread totals for a user in 1,000 conversations: one query, beside the page of 100 an SDK would sum. */
+async function unreadScenario(): Promise<void> {
+  console.log(`unread totals for a user in ${INBOX_CONVERSATIONS} conversations`);
+  const relay = await startServer('relay', env);
+  try {
+    const { totals, page } = await unreadTotals(relay, INBOX_CONVERSATIONS);
+    for (const p of [50, 99])
+      record({
+        name: `unread-totals-p${p}@${INBOX_CONVERSATIONS}`,
+        value: percentile(totals, p),
+        unit: 'ms',
+        ceiling: 'conversation list page of 100',
+        ceilingValue: percentile(page, p),
+        target: p === 99 ? '≤ the page of 100' : '—',
+        meets: p === 99 ? percentile(totals, p) <= percentile(page, p) : null,
+      });
+  } finally {
+    await relay.stop();
   }
 }
 

@@ -33,6 +33,7 @@ const relay = await createRelay({
     connectionsPerIp: 1_000_000,
     receiptsPerMinute: 100_000_000,
     resumesPerMinute: 100_000_000,
+    settingsPerMinute: 100_000_000,
   },
 });
 const url = await relay.listen();

@@ -4,6 +4,7 @@ import { ERROR_CODE_LIST } from './errors.js';
 import { EditMessageBody, MessageInput } from './inputs.js';
 import {
   Conversation,
+  ConversationSettings,
   Id,
   MAX_SEQ,
   Member,
@@ -265,6 +266,16 @@ export const DeliveryUpdatedEvent = Type.Object({
   eventSeq: EventSeq,
 });
 
+/**
+ * The user's own settings for a conversation changed (on another device, or cleared by a read).
+ * Sent only to that user's sockets; other members see no frame, only `lastEventSeq` moving.
+ */
+export const ConversationSettingsEvent = Type.Object({
+  type: Type.Literal('conversation.settings'),
+  conversationId: Id,
+  settings: ConversationSettings,
+  eventSeq: EventSeq,
+});
 /** Durable changes of a conversation, pushed live and replayed on resume. */
 export const ConversationEvent = Type.Union([
   MessageCreatedEvent,
@@ -278,6 +289,7 @@ export const ConversationEvent = Type.Union([
   MemberUpdatedEvent,
   MemberRemovedEvent,
   DeliveryUpdatedEvent,
+  ConversationSettingsEvent,
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 

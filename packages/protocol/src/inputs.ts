@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ContactsContent, GroupMentions, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata } from './models.js';
+import { ContactsContent, GroupMentions, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata, Timestamp } from './models.js';
 
 /** At most this many members mentioned by one message. */
 export const MAX_MENTIONS = 100;
@@ -159,9 +159,27 @@ export const ListConversationsQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** Opaque cursor from the previous page's `nextCursor`. */
     cursor: Type.Optional(Type.String({ maxLength: 256 })),
+    /** `false`: the main list (archived ones left out); `true`: the archive. Absent: every conversation. */
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type ListConversationsQuery = Static<typeof ListConversationsQuery>;
+
+/**
+ * Changes the caller's own settings for a conversation; fields left out stay as they are.
+ * `pinned: true` on a pinned conversation keeps its place.
+ */
+export const UpdateConversationSettingsBody = Type.Object(
+  {
+    /** A future time to mute until (`MUTED_FOREVER` for no end), or `null` to unmute. */
+    mutedUntil: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+    archived: Type.Optional(Type.Boolean()),
+    pinned: Type.Optional(Type.Boolean()),
+    markedUnread: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateConversationSettingsBody = Static<typeof UpdateConversationSettingsBody>;
 
 export { MemberRole };

@@ -255,6 +255,25 @@ export const Conversation = Type.Object({
 });
 export type Conversation = Static<typeof Conversation>;
 
+/** `mutedUntil` for a conversation muted with no end (what `mute` without a time sets). */
+export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+
+/**
+ * One user's own settings for one conversation: their inbox, which no other member sees.
+ * Reset when they leave the conversation.
+ */
+export const ConversationSettings = Type.Object({
+  /** Muted until then (`MUTED_FOREVER`: no end); `null` when not muted, and once the time has passed. */
+  mutedUntil: Type.Union([Timestamp, Type.Null()]),
+  /** Kept out of the main list; a new message does not bring it back (unarchive does). */
+  archived: Type.Boolean(),
+  /** When the user pinned it to the top of their list; `null` when not pinned. */
+  pinnedAt: Type.Union([Timestamp, Type.Null()]),
+  /** Shown as unread whatever its unread count, until the user reads it (any read receipt of theirs clears it). */
+  markedUnread: Type.Boolean(),
+});
+export type ConversationSettings = Static<typeof ConversationSettings>;
+
 /** A conversation as one member sees it in their list. */
 export const ConversationSummary = Type.Composite([
   Conversation,
@@ -266,6 +285,8 @@ export const ConversationSummary = Type.Composite([
     unreadCount: Type.Integer({ minimum: 0 }),
     /** Of those, the ones that mention the member, by id or with `mentionsAll`. */
     unreadMentionCount: Type.Integer({ minimum: 0 }),
+    /** The caller's own settings for it. */
+    settings: ConversationSettings,
   }),
 ]);
 export type ConversationSummary = Static<typeof ConversationSummary>;

@@ -20,6 +20,16 @@ export const ConversationPage = Type.Object({
 });
 export type ConversationPage = Static<typeof ConversationPage>;
 
+/**
+ * What the user has unread across all their conversations, muted and archived ones left out:
+ * unread messages, and conversations with any unread message or marked unread.
+ */
+export const UnreadTotal = Type.Object({
+  messages: Type.Integer({ minimum: 0 }),
+  conversations: Type.Integer({ minimum: 0 }),
+});
+export type UnreadTotal = Static<typeof UnreadTotal>;
+
 export const ConversationDetail = Type.Composite([Conversation, Type.Object({ members: Type.Array(Member) })]);
 export type ConversationDetail = Static<typeof ConversationDetail>;
 

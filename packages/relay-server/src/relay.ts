@@ -8,6 +8,7 @@ import { conversationsPlugin } from './conversations/plugin.js';
 import { createApp } from './http/app.js';
 import { healthPlugin } from './http/health.js';
 import { metricsPlugin } from './http/metrics.js';
+import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
@@ -115,6 +116,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(conversationsPlugin, { metadataMaxBytes, store });
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(messagesPlugin, { limits, store });
+  await app.register(inboxPlugin, { limits, store });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });

@@ -31,6 +31,7 @@ describe('every error code is reachable', () => {
       limits: {
         textMaxLength: 10,
         reactionKeysPerMessage: 1,
+        pinnedConversations: 1,
         metadataMaxBytes: 32,
         frameMaxBytes: 2048,
         frameHardMaxBytes: 8192,
@@ -230,6 +231,12 @@ describe('every error code is reachable', () => {
       const reply = await other.request({ type: 'reaction.add', conversationId, messageId, key: '🎉' });
       other.close();
       return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    TOO_MANY_PINNED_CONVERSATIONS: async () => {
+      // One pinned conversation at most here: pinning a second is refused.
+      const other = await relay.http<{ id: string }>('POST', '/v1/conversations', { as: ana.token, body: { type: 'group' } });
+      await relay.http('PATCH', `/v1/conversations/${conversationId}/settings`, { as: ana.token, body: { pinned: true } });
+      return http('PATCH', `/v1/conversations/${other.body.id}/settings`, { as: ana.token, body: { pinned: true } });
     },
     USERNAME_TAKEN: async () => {
       await relay.http('POST', '/v1/auth/register', { body: { username: 'taken-name', password: 'password-123' } });

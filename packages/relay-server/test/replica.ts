@@ -1,4 +1,4 @@
-import type { Member, Message, ResumeCursor, ServerFrame } from '@chat4all/protocol';
+import type { ConversationSettings, Member, Message, ResumeCursor, ServerFrame } from '@chat4all/protocol';
 import { type RunningRelay, TestSocket } from './fixtures.js';
 
 interface ConversationState {
@@ -18,6 +18,8 @@ export class Replica {
   readonly conversations = new Map<string, ConversationState>();
   duplicates = 0;
   socket: TestSocket | undefined;
+  /** The user's own settings per conversation, as the last `conversation.settings` said. */
+  readonly settings = new Map<string, ConversationSettings>();
   /** Every message.created seq received, per conversation, in arrival order. */
   readonly arrivals = new Map<string, number[]>();
 
@@ -111,6 +113,10 @@ export class Replica {
       }
       case 'conversation.updated':
         this.state(frame.conversation.id).eventSeq = Math.max(this.state(frame.conversation.id).eventSeq, frame.eventSeq);
+        break;
+      case 'conversation.settings':
+        this.settings.set(frame.conversationId, frame.settings);
+        this.state(frame.conversationId).eventSeq = Math.max(this.state(frame.conversationId).eventSeq, frame.eventSeq);
         break;
       default:
         break;

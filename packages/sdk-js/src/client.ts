@@ -15,6 +15,7 @@ import type { GroupOptions } from './conversation-api.js';
 import { Chat4AllError } from './errors.js';
 import type { ClientEvents } from './events.js';
 import type { SendFileOptions } from './file-messages.js';
+import type { Inbox } from './inbox.js';
 import { type ChatMessage, pendingView } from './messages/views.js';
 import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
@@ -31,6 +32,8 @@ import { uuidv7 } from './uuid.js';
 export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly connection: ReadableStore<ConnectionState>;
   readonly outbox: ReadableStore<readonly OutboxEntry[]>;
+  /** The user's own view of their conversations: mute, archive, pin to the top, mark unread, and unread totals. */
+  readonly inbox: Inbox;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   readonly #session: Session;
@@ -41,6 +44,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#session = new Session(options, this);
     this.connection = this.#session.socket.state;
     this.outbox = this.#session.outbox.entries;
+    this.inbox = this.#session.inbox;
   }
 
   /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */
@@ -181,14 +185,15 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * The user's conversations, most recent first, with last message and unread count (the first page of 100). New messages and edits move it
-   * at once; after a resume, a read, and membership or conversation changes it is fetched from the relay again.
+   * The user's conversations, pinned first, then most recent, with last message, unread count and the user's settings (the first page of
+   * 100). New messages, edits and settings move it at once; after a resume, a read, and membership or conversation changes it is fetched
+   * from the relay again.
    */
   get conversations(): ReadableStore<readonly ConversationSummary[]> {
     return this.#session.list.list;
   }
 
-  /** Unread messages across the conversation list. */
+  /** Unread messages across all the user's conversations, muted and archived ones left out (`inbox.totals` has conversations too). */
   get unreadTotal(): ReadableStore<number> {
     return this.#session.list.unreadTotal;
   }

@@ -8,6 +8,7 @@ export type {
   ContactCard,
   Conversation,
   ConversationDetail,
+  ConversationSettings,
   ConversationSummary,
   DeliveryStatus,
   GroupMentions,
@@ -19,6 +20,8 @@ export type {
   ReactionSummary,
   ServerFrame,
   TypingEvent,
+  UnreadTotal,
+  UpdateConversationSettingsBody,
   UploadInfo,
 } from '@chat4all/protocol';
 export { Chat4AllClient, createClient } from './client.js';
@@ -34,6 +37,7 @@ export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js
 export { Chat4AllError } from './errors.js';
 export type { ClientEvents } from './events.js';
 export { thumbnailUrl } from './file-links.js';
+export { type Inbox, MUTED_FOREVER } from './inbox.js';
 export { MENTION_ALL, mentionQuery, mentionSegments, mentionsUser, type TextSegment } from './mentions.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';

@@ -12,6 +12,7 @@ import { hintedWait } from './errors.js';
 import type { ClientEvents } from './events.js';
 import { FileLinks } from './file-links.js';
 import { FileMessages } from './file-messages.js';
+import { createInbox, type Inbox } from './inbox.js';
 import { MessageViews } from './messages/views.js';
 import type { ClientOptions } from './options.js';
 import { defaultBrowserStorage } from './outbox/indexeddb.js';
@@ -47,6 +48,7 @@ export class Session {
   readonly api: ConversationApi;
   readonly views: MessageViews;
   readonly list: ConversationList;
+  readonly inbox: Inbox;
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
   readonly #delivered: DeliveredReceipts;
@@ -87,6 +89,7 @@ export class Session {
     this.files = new FileMessages(outbox, { url: rest.baseUrl, token });
     this.fileLinks = new FileLinks((uploadId) => rest.request('POST', restPath`/v1/uploads/${uploadId}/link`), rest.baseUrl);
     this.list = new ConversationList(rest, socket.state, warn);
+    this.inbox = createInbox(rest, this.list.totals);
     this.presence = new PresenceStores(rest, warn);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;
     this.#delivered = new DeliveredReceipts(

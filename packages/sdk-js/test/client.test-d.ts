@@ -1,4 +1,4 @@
-import type { Message, Presence } from '@chat4all/protocol';
+import type { ConversationSettings, Message, Presence, UnreadTotal } from '@chat4all/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -39,6 +39,12 @@ describe('public types of @chat4all/sdk-js', () => {
     expectTypeOf(client.connection.subscribe).returns.toEqualTypeOf<() => void>();
     expectTypeOf(client.fileLink('up').getSnapshot()).toEqualTypeOf<string | null>();
     expectTypeOf(client.fileUrl('up')).toEqualTypeOf<Promise<string>>();
+  });
+
+  it("types the user's inbox: settings changes resolve with the settings, totals are a store", () => {
+    expectTypeOf(client.inbox.update('c', { pinned: true, mutedUntil: null })).toEqualTypeOf<Promise<ConversationSettings>>();
+    expectTypeOf(client.inbox.totals.getSnapshot()).toEqualTypeOf<UnreadTotal>();
+    expectTypeOf(client.conversations.getSnapshot()[0]?.settings).toEqualTypeOf<ConversationSettings | undefined>();
   });
 
   it('types messages, statuses and events', () => {

@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   ChatReaction,
   ConnectionState,
+  ConversationSettings,
   ConversationSummary,
   FileUpload,
   Member,
@@ -11,6 +12,7 @@ import type {
   MessageStatus,
   Presence,
   ReadableStore,
+  UnreadTotal,
   UploadOptions,
   UploadProgress,
   UploadSource,
@@ -245,4 +247,18 @@ export function useMembers(conversationId: string | null): readonly Member[] {
     };
   }, [client, conversationId]);
   return members.of === conversationId ? members.list : NO_MEMBERS;
+}
+
+/** The user's own settings for a listed conversation (muted until, archived, pinned, marked unread); change them with `useChatClient().inbox`. */
+export function useConversationSettings(conversationId: string): ConversationSettings | undefined {
+  const select = useCallback(
+    (list: readonly ConversationSummary[]) => list.find((c) => c.id === conversationId)?.settings,
+    [conversationId],
+  );
+  return useSlice(useChatClient().conversations, select);
+}
+
+/** Unread messages and conversations across all the user's conversations, muted and archived ones left out, as the relay counts them. */
+export function useUnreadTotal(): UnreadTotal {
+  return useStore(useChatClient().inbox.totals);
 }

@@ -4,6 +4,7 @@ export {
   useChannelPolicies,
   useConnectionState,
   useConversation,
+  useConversationSettings,
   useConversations,
   useFileUrl,
   useMembers,
@@ -15,5 +16,6 @@ export {
   useSendMessage,
   useTyping,
   useUnreadCount,
+  useUnreadTotal,
   useUpload,
 } from './hooks.js';

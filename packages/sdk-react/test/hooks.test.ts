@@ -1,16 +1,17 @@
 // @vitest-environment happy-dom
-import type { Chat4AllClient } from '@chat4all/sdk-js';
+import { type Chat4AllClient, MUTED_FOREVER } from '@chat4all/sdk-js';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h, useEffect } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
-import { ChannelStatus, Reactions } from '../src/components/index.js';
+import { ChannelStatus, ConversationList, Reactions } from '../src/components/index.js';
 import {
   ChatProvider,
   useChannelDeliveries,
   useChannelPolicies,
   useConnectionState,
   useConversation,
+  useConversationSettings,
   useMessageStatus,
   useMessages,
   usePresence,
@@ -18,6 +19,7 @@ import {
   useSendMessage,
   useTyping,
   useUnreadCount,
+  useUnreadTotal,
   useUpload,
 } from '../src/index.js';
 
@@ -91,6 +93,22 @@ function FileSender({ conversationId, onSend }: { conversationId: string; onSend
   return null;
 }
 
+/** One device's inbox: a conversation's settings, the unread totals, and the list (main or archive). */
+function InboxView({ conversationId, archived }: { conversationId: string; archived?: boolean }) {
+  const settings = useConversationSettings(conversationId);
+  const total = useUnreadTotal();
+  const state = settings
+    ? `${settings.mutedUntil ? 'muted' : 'audible'} ${settings.pinnedAt ? 'pinned' : 'loose'} ${settings.markedUnread}`
+    : 'none';
+  return h(
+    'div',
+    null,
+    h('p', { 'data-testid': 'settings' }, state),
+    h('p', { 'data-testid': 'total' }, `${total.messages}/${total.conversations}`),
+    h(ConversationList, { onSelect: () => undefined, archived }),
+  );
+}
+
 const renders = { list: new Map<string, number>(), status: 0 };
 
 function MessageCount({ conversationId }: { conversationId: string }) {
@@ -162,6 +180,55 @@ describe('sdk-react hooks against the real relay', () => {
     await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('0/0/hi ana'));
     act(() => bob.close());
     await waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('offline'));
+  });
+
+  it("syncs a user's mute, pin and marks between their devices with useConversationSettings, useUnreadTotal and ConversationList", async () => {
+    const phone = await connected('ana');
+    const laptop = await connected('ana');
+    const bob = await connected('bob');
+    await userToken(relay.url, 'cid');
+    const withBob = await conversation(relay.url, 'ana', 'bob');
+    const withCid = await conversation(relay.url, 'ana', 'cid');
+    await Promise.all([phone.connect(), laptop.connect(), bob.connect()]);
+    await bob.send(withBob, 'one');
+    await bob.send(withBob, 'two');
+    render(h(ChatProvider, { client: laptop }, h(InboxView, { conversationId: withBob })));
+    await waitFor(() => expect(screen.getByTestId('total').textContent).toBe('2/1'));
+    expect(screen.getByTestId('settings').textContent).toBe('audible loose false');
+
+    // Muted and pinned on the phone: the laptop shows it at once, and the total leaves it out.
+    await act(async () => {
+      await phone.inbox.update(withBob, { mutedUntil: MUTED_FOREVER, pinned: true });
+    });
+    await waitFor(() => expect(screen.getByTestId('settings').textContent).toBe('muted pinned false'));
+    await waitFor(() => expect(screen.getByTestId('total').textContent).toBe('0/0'));
+    expect(screen.getByLabelText('Pinned')).toBeTruthy();
+    expect(screen.getByLabelText('Muted')).toBeTruthy();
+    expect(laptop.conversations.getSnapshot()[0]?.id).toBe(withBob);
+    // Bob's own view of the conversation is untouched.
+    expect(bob.conversations.getSnapshot().find((c) => c.id === withBob)?.settings).toEqual({
+      mutedUntil: null,
+      archived: false,
+      pinnedAt: null,
+      markedUnread: false,
+    });
+
+    // Marked unread on the phone, read on the laptop: the mark is gone on both.
+    await act(async () => {
+      await phone.inbox.update(withBob, { mutedUntil: null });
+      await phone.inbox.update(withCid, { markedUnread: true });
+    });
+    await waitFor(() => expect(screen.getByLabelText('Marked unread')).toBeTruthy());
+    await waitFor(() => expect(screen.getByTestId('total').textContent).toBe('2/2'));
+    await act(() => laptop.markRead(withCid));
+    await waitFor(() => expect(phone.conversations.getSnapshot().find((c) => c.id === withCid)?.settings.markedUnread).toBe(false));
+    await waitFor(() => expect(screen.getByTestId('total').textContent).toBe('2/1'));
+
+    // Archived on the laptop: out of its main list.
+    await act(async () => {
+      await laptop.inbox.update(withCid, { archived: true });
+    });
+    await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(1));
   });
 
   it('re-renders only the components whose slice changed', async () => {

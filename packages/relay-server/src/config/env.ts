@@ -58,6 +58,8 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_REACTION_KEYS_PER_MESSAGE: 'limits.reactionKeysPerMessage',
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
+  CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
+  CHAT4ALL_PINNED_CONVERSATIONS: 'limits.pinnedConversations',
   CHAT4ALL_RESUMES_PER_MINUTE: 'limits.resumesPerMinute',
   CHAT4ALL_RENEWALS_PER_MINUTE: 'limits.renewalsPerMinute',
   CHAT4ALL_CONVERSATIONS_PER_MINUTE: 'limits.conversationsPerMinute',

@@ -172,6 +172,10 @@ export const RelayConfigSchema = Type.Object(
         typingPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Delivered and read receipts per user per minute. @default 600 */
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
+        /** Changes of a user's own conversation settings (mute, archive, pin, mark unread) per minute. @default 120 */
+        settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Conversations one user may have pinned to the top of their list; pinning one more is refused. @default 5 */
+        pinnedConversations: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
         /** Resumes per user per minute (and one at a time per socket). @default 30 */
         resumesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Token renewals (`auth` frames) per user per minute (and one at a time per socket). @default 10 */

@@ -130,14 +130,23 @@ export class ConversationService {
     return this.#detail(conversation);
   }
 
-  async list(userId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<ConversationPage> {
+  async list(
+    userId: string,
+    query: { limit?: number | undefined; cursor?: string | undefined; archived?: boolean | undefined },
+  ): Promise<ConversationPage> {
     const limit = query.limit ?? 30;
     const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const conversations = await this.store.conversations.list(userId, { limit, after });
+    const conversations = await this.store.conversations.list(userId, { limit, after, archived: query.archived });
     const last = conversations.length === limit ? conversations[conversations.length - 1] : undefined;
     return {
       conversations,
-      nextCursor: last ? encodeCursor({ lastActivityAt: Date.parse(last.lastActivityAt), id: last.id }) : null,
+      nextCursor: last
+        ? encodeCursor({
+            pinnedAt: last.settings.pinnedAt === null ? null : Date.parse(last.settings.pinnedAt),
+            lastActivityAt: Date.parse(last.lastActivityAt),
+            id: last.id,
+          })
+        : null,
     };
   }
 
@@ -265,16 +274,19 @@ export class ConversationService {
   }
 }
 
+/** `<lastActivityAt>:<id>` after a conversation not pinned, `p<pinnedAt>:<id>` after a pinned one. */
 function encodeCursor(cursor: ConversationCursor): string {
-  return Buffer.from(`${cursor.lastActivityAt}:${cursor.id}`).toString('base64url');
+  const key = cursor.pinnedAt === null ? String(cursor.lastActivityAt) : `p${cursor.pinnedAt}`;
+  return Buffer.from(`${key}:${cursor.id}`).toString('base64url');
 }
 
 function decodeCursor(text: string): ConversationCursor {
   const decoded = Buffer.from(text, 'base64url').toString();
   const colon = decoded.indexOf(':');
-  const lastActivityAt = Number(decoded.slice(0, colon));
+  const pinned = decoded.startsWith('p');
+  const key = Number(decoded.slice(pinned ? 1 : 0, colon));
   const id = decoded.slice(colon + 1);
-  if (colon < 1 || !Number.isSafeInteger(lastActivityAt) || !isId(id))
+  if (colon < (pinned ? 2 : 1) || !Number.isSafeInteger(key) || !isId(id))
     throw new RelayError('BAD_REQUEST', 'cursor is not one this relay issued');
-  return { lastActivityAt, id };
+  return pinned ? { pinnedAt: key, lastActivityAt: 0, id } : { pinnedAt: null, lastActivityAt: key, id };
 }

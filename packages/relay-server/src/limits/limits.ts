@@ -12,7 +12,17 @@ interface Lease {
 }
 
 /** Writes other than sends, each limited per user per minute (see `config.limits`). */
-export type WriteKind = 'edit' | 'reaction' | 'typing' | 'receipt' | 'resume' | 'renewal' | 'conversation' | 'member' | 'upload';
+export type WriteKind =
+  | 'edit'
+  | 'reaction'
+  | 'typing'
+  | 'receipt'
+  | 'resume'
+  | 'renewal'
+  | 'conversation'
+  | 'member'
+  | 'upload'
+  | 'settings';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -24,6 +34,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created or changed' },
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
+  settings: { key: 'settingsPerMinute', what: 'Too many conversation settings changes' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

@@ -66,6 +66,8 @@ export interface MessageObserver {
   changed?(change: MessageChange): void;
   /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
   read?(conversationId: string, userId: string, readSeq: number): void;
+  /** A member sent a read receipt, whether or not it moved their horizon (they opened the conversation); the receipt is acked after. */
+  readBy?(conversationId: string, userId: string): Promise<void>;
 }
 
 const APPEND_ERRORS = {
@@ -246,6 +248,8 @@ export class MessageService {
     if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     const { deliveredSeq, readSeq, eventSeq } = outcome;
     if (kind === 'read' && eventSeq !== null) for (const observer of this.#observers) observer.read?.(conversationId, userId, readSeq);
+    // Awaited, so what the reader does next (marking it unread again) comes after.
+    if (kind === 'read') for (const observer of this.#observers) await observer.readBy?.(conversationId, userId);
     if (eventSeq !== null) {
       this.#publish({ conversationId, event: { type: 'receipt', conversationId, userId, deliveredSeq, readSeq, eventSeq } }, '');
     }

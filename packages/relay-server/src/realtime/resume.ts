@@ -1,4 +1,4 @@
-import type { ConversationEvent, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
+import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
 import { toChannelDelivery } from '../channels/views.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import type { Connection, ReplayedTo } from './connection.js';
@@ -19,14 +19,14 @@ export interface ResumeRequest {
  * the ones the replay already sent are dropped when the replay ends, so nothing arrives
  * twice. Messages come as `message.created` in seq order; other changes are materialized
  * from the event log as the current state of what changed (one frame per changed message,
- * member, receipt horizon or conversation), in event-seq order.
+ * member, receipt horizon, conversation, or the user's own settings), in event-seq order.
  */
 export class Replay {
   readonly result: ResumeResult = { conversations: 0, messages: 0, events: 0 };
   readonly replayed = new Map<string, ReplayedTo>();
 
   constructor(
-    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries'>,
+    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries' | 'inbox'>,
     private readonly connection: Connection,
   ) {}
 
@@ -66,6 +66,10 @@ export class Replay {
     const to: ReplayedTo = { seq: conversation.lastSeq, eventSeq: conversation.lastEventSeq };
     this.replayed.set(conversationId, to);
     await this.connection.sendAndDrain({ type: 'conversation.created', conversation, members });
+    const settings = await this.store.inbox.settings(conversationId, this.connection.userId);
+    // Settings the user changed before this device knew the conversation: as of the snapshot's event seq.
+    if (settings && conversation.lastEventSeq > 0 && !isDefault(settings))
+      await this.connection.sendAndDrain({ type: 'conversation.settings', conversationId, settings, eventSeq: conversation.lastEventSeq });
     if (messageCount === 0 || conversation.lastSeq === 0) return;
     // The newest messages only; the client pages older history over REST when it needs it.
     const page = await this.store.messages.list(conversationId, { limit: messageCount });
@@ -148,12 +152,19 @@ export class Replay {
       if (delivery)
         frames.push({ type: 'delivery.updated', conversationId, delivery: toChannelDelivery(delivery), eventSeq: event.eventSeq });
     }
-    const needsMembers = events.some((e) => e.type !== 'conversation.updated' && e.messageId === null);
+    for (const event of events) {
+      // A member's own settings go to that member alone; to the others the event seq just moves on.
+      if (event.type !== 'settings.updated' || event.userId !== this.connection.userId) continue;
+      const settings = await this.store.inbox.settings(conversationId, event.userId);
+      if (settings) frames.push({ type: 'conversation.settings', conversationId, settings, eventSeq: event.eventSeq });
+    }
+    const needsMembers = events.some((e) => e.type !== 'conversation.updated' && e.type !== 'settings.updated' && e.messageId === null);
     const members = needsMembers
       ? new Map<string, Member>((await this.store.conversations.listMembers(conversationId)).map((m) => [m.userId, m]))
       : new Map<string, Member>();
     for (const event of events) {
       const { eventSeq, userId } = event;
+      if (event.type === 'settings.updated') continue;
       if (event.type === 'conversation.updated') {
         const conversation = await this.store.conversations.get(conversationId);
         if (conversation) frames.push({ type: 'conversation.updated', conversation, eventSeq });
@@ -174,6 +185,10 @@ export class Replay {
   }
 }
 
+function isDefault(settings: ConversationSettings): boolean {
+  return settings.mutedUntil === null && !settings.archived && settings.pinnedAt === null && !settings.markedUnread;
+}
+
 /** What an event is about: a message, a member's horizons, a membership, or the conversation itself. */
 function keyOf(event: StoredEvent): string {
   if (event.type === 'delivery.updated') return `d:${event.messageId}:${event.userId}`;
@@ -182,5 +197,6 @@ function keyOf(event: StoredEvent): string {
   if (event.messageId !== null) return `m:${event.messageId}`;
   if (event.type === 'receipt') return `r:${event.userId}`;
   if (event.type === 'conversation.updated') return 'c';
+  if (event.type === 'settings.updated') return `s:${event.userId}`;
   return `u:${event.userId}`;
 }

@@ -1,6 +1,7 @@
 import type { ContactsRepository } from './repositories/contacts.js';
 import type { ConversationsRepository } from './repositories/conversations.js';
 import type { DeliveriesRepository } from './repositories/deliveries.js';
+import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
@@ -9,6 +10,7 @@ import type { WebhooksRepository } from './repositories/webhooks.js';
 export type * from './repositories/contacts.js';
 export type * from './repositories/conversations.js';
 export type * from './repositories/deliveries.js';
+export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
@@ -44,4 +46,5 @@ export interface Store {
   readonly contacts: ContactsRepository;
   readonly deliveries: DeliveriesRepository;
   readonly webhooks: WebhooksRepository;
+  readonly inbox: InboxRepository;
 }

@@ -127,6 +127,8 @@ export class WebhookService {
     let id: string;
     switch (event.type) {
       case 'typing':
+      // A user's own settings are theirs alone.
+      case 'conversation.settings':
         return;
       case 'message.created':
         id = `message.created:${event.message.id}`;

@@ -88,6 +88,9 @@ export function reduceConversation(state: ConversationState, action: Conversatio
       return withDeliveries(state, action.deliveries);
     case 'conversation.updated':
       return touched({ ...afterEvent(state, action.eventSeq), conversation: action.conversation });
+    case 'conversation.settings':
+      // The user's own settings live in the conversation list; here only the resume cursor moves.
+      return afterEvent(state, action.eventSeq);
     case 'recheck':
       return touched(state);
   }

@@ -1,6 +1,9 @@
-import type { ConversationSummary, Message } from '@chat4all/protocol';
+import { type ConversationSummary, type Message, MUTED_FOREVER } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
-import { applyToList } from './list.js';
+import { MUTED_FOREVER as CLIENT_FOREVER } from '../inbox.js';
+import type { Rest } from '../rest.js';
+import { Store } from '../store.js';
+import { applyToList, ConversationList } from './list.js';
 
 const message = (conversationId: string, seq: number, senderId: string, createdAt: string): Message => ({
   id: `0192f0c1-7a2b-7c3d-8e4f-${String(seq).padStart(12, '0')}`,
@@ -36,6 +39,7 @@ const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCoun
   lastMessage: null,
   unreadCount,
   unreadMentionCount: 0,
+  settings: { mutedUntil: null, archived: false, pinnedAt: null, markedUnread: false },
 });
 
 describe('applyToList', () => {
@@ -91,5 +95,53 @@ describe('applyToList', () => {
     const own = { type: 'receipt', conversationId: 'a', userId: 'me', deliveredSeq: 3, readSeq: 3, eventSeq: 1 } as const;
     expect(applyToList(list, own, 'me')).toBeNull();
     expect(applyToList(list, { type: 'member.removed', conversationId: 'a', userId: 'me' }, 'me')).toBeNull();
+  });
+
+  it('keeps pinned conversations on top, most recently pinned first, and leaves the user’s own settings to the relay', () => {
+    const settings = (pinnedAt: string | null) => ({ mutedUntil: null, archived: false, pinnedAt, markedUnread: false });
+    const pinned = (c: ConversationSummary, at: string) => ({ ...c, settings: settings(at) });
+    const held = [
+      pinned(summary('p2', 1, '2026-11-01T00:00:00.000Z'), '2026-12-02T00:00:00.000Z'),
+      pinned(summary('p1', 1, '2026-11-02T00:00:00.000Z'), '2026-12-01T00:00:00.000Z'),
+      ...list,
+    ];
+    const next = applyToList(held, { type: 'message.created', message: message('b', 8, 'bob', '2026-12-03T00:00:00.000Z') }, 'me');
+    expect(next?.map((c) => c.id)).toEqual(['p2', 'p1', 'b', 'a']);
+    const older = applyToList(held, { type: 'message.created', message: message('p1', 2, 'bob', '2026-12-03T00:00:00.000Z') }, 'me');
+    expect(older?.map((c) => c.id)).toEqual(['p2', 'p1', 'a', 'b']);
+    const change = { type: 'conversation.settings', conversationId: 'a', settings: settings(null), eventSeq: 1 } as const;
+    expect(applyToList(list, change, 'me')).toBeNull();
+  });
+});
+
+describe('ConversationList totals', () => {
+  it('counts a new message from someone else, leaving muted and archived conversations out', () => {
+    const rest = { request: () => new Promise(() => undefined) } as unknown as Rest;
+    const inbox = new ConversationList(rest, new Store('idle' as const), () => undefined);
+    const base = { mutedUntil: null, archived: false, pinnedAt: null, markedUnread: false };
+    inbox.list.set([
+      summary('read', 3, '2026-12-01T12:00:00.000Z'),
+      { ...summary('marked', 3, '2026-12-01T11:00:00.000Z'), settings: { ...base, markedUnread: true } },
+      { ...summary('muted', 3, '2026-12-01T10:00:00.000Z'), settings: { ...base, mutedUntil: MUTED_FOREVER } },
+      { ...summary('archived', 3, '2026-12-01T09:00:00.000Z'), settings: { ...base, archived: true } },
+    ]);
+    inbox.totals.set({ messages: 0, conversations: 1 });
+    const at = '2026-12-02T00:00:00.000Z';
+    inbox.follow({ type: 'message.created', message: message('read', 4, 'bob', at) }, 'me');
+    expect([inbox.totals.getSnapshot(), inbox.unreadTotal.getSnapshot()]).toEqual([{ messages: 1, conversations: 2 }, 1]);
+    inbox.follow({ type: 'message.created', message: message('read', 5, 'bob', at) }, 'me');
+    inbox.follow({ type: 'message.created', message: message('marked', 4, 'bob', at) }, 'me');
+    expect(inbox.totals.getSnapshot()).toEqual({ messages: 3, conversations: 2 });
+    for (const id of ['muted', 'archived']) inbox.follow({ type: 'message.created', message: message(id, 4, 'bob', at) }, 'me');
+    inbox.follow({ type: 'message.created', message: message('read', 6, 'me', at) }, 'me');
+    inbox.follow({ type: 'message.created', message: message('read', 5, 'bob', at) }, 'me');
+    expect(inbox.totals.getSnapshot()).toEqual({ messages: 3, conversations: 2 });
+    inbox.close();
+  });
+});
+
+describe('MUTED_FOREVER', () => {
+  it('is the protocol’s', () => {
+    expect(CLIENT_FOREVER).toBe(MUTED_FOREVER);
   });
 });

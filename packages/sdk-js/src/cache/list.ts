@@ -1,13 +1,16 @@
-import type { ConversationPage, ConversationSummary, Message, ServerFrame } from '@chat4all/protocol';
+import type { ConversationPage, ConversationSummary, Message, ServerFrame, UnreadTotal } from '@chat4all/protocol';
 import type { ConnectionState } from '../connection/machine.js';
 import { mentionsUser } from '../mentions.js';
 import type { Rest } from '../rest.js';
 import { type ReadableStore, Store } from '../store.js';
 
-/** Most recent activity first, then by id, as the relay orders the list. */
+/** Where a conversation sorts: pinned ones (by when pinned) above the others (by activity); ISO times of one format sort as they happened. */
+const rank = (c: ConversationSummary): string => (c.settings.pinnedAt ? `1${c.settings.pinnedAt}` : `0${c.lastActivityAt}`) + c.id;
+
+/** As the relay orders the list: pinned first, most recently pinned first; then most recent activity; then by id. */
 function byActivity(a: ConversationSummary, b: ConversationSummary): number {
-  if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt < b.lastActivityAt ? 1 : -1;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  const [x, y] = [rank(a), rank(b)];
+  return x < y ? 1 : x > y ? -1 : 0;
 }
 
 /**
@@ -15,8 +18,8 @@ function byActivity(a: ConversationSummary, b: ConversationSummary): number {
  * (last message, activity, order, one more unread when someone else wrote it, and one more
  * unread mention when it mentions the user), an edit or
  * a reaction of the last message. Null when only the relay can say (a conversation the list
- * does not hold, a delete, the user's own read horizon, membership and conversation changes):
- * the caller asks the relay again. Frames that do not touch the list return it unchanged.
+ * does not hold, a delete, the user's own read horizon, membership and conversation changes,
+ * the user's own settings, which change the totals too): the caller asks the relay again. Frames that do not touch the list return it unchanged.
  */
 export function applyToList(
   list: readonly ConversationSummary[],
@@ -74,13 +77,19 @@ function mayMoveMentions(list: readonly ConversationSummary[], message: Message,
 }
 
 /**
- * The user's conversation list and its unread total. It follows what frames it can by itself
- * (`applyToList`); for the rest, and after every resume, it asks the relay, which has last
- * messages and unread counts exact: one call per burst of changes.
+ * The user's conversation list and their unread totals. It follows what frames it can by
+ * itself (`applyToList`), moving the totals by what the changed conversations add to them;
+ * for the rest, and after every resume, it asks the relay, which has last messages, unread
+ * counts and totals (over every conversation, not only the listed ones) exact: one call per
+ * burst of changes.
  */
 export class ConversationList {
   readonly list = new Store<readonly ConversationSummary[]>([]);
-  readonly unreadTotal = new Store(0);
+  readonly totals = new Store<UnreadTotal>({ messages: 0, conversations: 0 });
+  readonly unreadTotal: ReadableStore<number> = {
+    subscribe: this.totals.subscribe,
+    getSnapshot: () => this.totals.getSnapshot().messages,
+  };
   #refresh: ReturnType<typeof setTimeout> | undefined;
   readonly #rest: Rest;
   readonly #warn: (message: string, error: unknown) => void;
@@ -88,7 +97,6 @@ export class ConversationList {
   constructor(rest: Rest, connection: ReadableStore<ConnectionState>, warn: (message: string, error: unknown) => void) {
     this.#rest = rest;
     this.#warn = warn;
-    this.list.subscribe(() => this.unreadTotal.set(this.list.getSnapshot().reduce((sum, c) => sum + c.unreadCount, 0)));
     // Connected means resumed: what changed while away is in the relay's list.
     connection.subscribe(() => {
       if (connection.getSnapshot() === 'connected') this.refreshSoon(0);
@@ -99,15 +107,31 @@ export class ConversationList {
     const list = this.list.getSnapshot();
     const next = applyToList(list, frame, userId);
     if (next === null || (frame.type === 'message.updated' && mayMoveMentions(list, frame.message, userId))) this.refreshSoon(100);
-    if (next !== null) this.list.set(next);
+    if (next === null) return;
+    this.list.set(next);
+    // Only a new message adds to the totals; an edit or a reaction of the last message does not.
+    const message = frame.type === 'message.created' ? frame.message : undefined;
+    const held = message && next !== list && message.senderId !== userId && next.find((c) => c.id === message.conversationId);
+    // Muted and archived ones are not counted (a mute that ended since the list came counts again at its next refresh).
+    if (held && !held.settings.archived && !held.settings.mutedUntil) {
+      const { messages, conversations } = this.totals.getSnapshot();
+      // One more unread message, and one more unread conversation if it had none and was not marked.
+      this.totals.set({ messages: messages + 1, conversations: conversations + +(held.unreadCount < 2 && !held.settings.markedUnread) });
+    }
   }
 
   refreshSoon(delayMs: number): void {
     if (this.#refresh) return;
     this.#refresh = setTimeout(() => {
       this.#refresh = undefined;
-      this.#rest.request<ConversationPage>('GET', '/v1/conversations?limit=100').then(
-        (page) => this.list.set(page.conversations),
+      Promise.all([
+        this.#rest.request<ConversationPage>('GET', '/v1/conversations?limit=100'),
+        this.#rest.request<UnreadTotal>('GET', '/v1/me/unread'),
+      ]).then(
+        ([page, totals]) => {
+          this.list.set(page.conversations);
+          this.totals.set(totals);
+        },
         (error: unknown) => this.#warn('conversation list refresh failed', error),
       );
     }, delayMs);

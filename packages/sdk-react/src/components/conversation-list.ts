@@ -7,17 +7,24 @@ export interface ConversationListProps {
   onSelect(conversationId: string): void;
   /** The name shown for a conversation. @default its title, else its id */
   titleOf?: (conversation: ConversationSummary) => string;
+  /** `false`: the main list, archived conversations left out; `true`: the archive. @default false */
+  archived?: boolean;
   className?: string;
 }
 
-/** The conversation list as a listbox: last message, unread badge, keyboard selection. */
+/**
+ * The conversation list as a listbox: pinned ones first, last message, unread badge (a dot when
+ * marked unread; `data-muted` on a muted one's), keyboard selection. Each item has
+ * `data-pinned`, `data-muted` and `data-archived` for styling.
+ */
 export function ConversationList({
   selectedId,
   onSelect,
   titleOf = (c) => c.title ?? c.id,
+  archived = false,
   className = 'c4a-conversations',
 }: ConversationListProps) {
-  const conversations = useConversations();
+  const conversations = useConversations().filter((c) => c.settings.archived === archived);
   const onKeyDown = (event: KeyboardEvent, id: string) => {
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
@@ -35,15 +42,22 @@ export function ConversationList({
           role: 'option',
           tabIndex: 0,
           'aria-selected': conversation.id === selectedId,
-          'data-unread': conversation.unreadCount > 0 || undefined,
+          'data-unread': conversation.unreadCount > 0 || conversation.settings.markedUnread || undefined,
+          'data-pinned': conversation.settings.pinnedAt !== null || undefined,
+          'data-muted': conversation.settings.mutedUntil !== null || undefined,
+          'data-archived': conversation.settings.archived || undefined,
           onClick: () => onSelect(conversation.id),
           onKeyDown: (event: KeyboardEvent) => onKeyDown(event, conversation.id),
         },
         h('span', { className: 'c4a-conversation-title' }, titleOf(conversation)),
         h('span', { className: 'c4a-conversation-last' }, conversation.lastMessage?.text ?? ''),
+        conversation.settings.pinnedAt !== null ? h('span', { className: 'c4a-pinned', 'aria-label': 'Pinned' }, '📌') : null,
+        conversation.settings.mutedUntil !== null ? h('span', { className: 'c4a-muted', 'aria-label': 'Muted' }, '🔕') : null,
         conversation.unreadCount > 0
           ? h('span', { className: 'c4a-unread', 'aria-label': `${conversation.unreadCount} unread` }, String(conversation.unreadCount))
-          : null,
+          : conversation.settings.markedUnread
+            ? h('span', { className: 'c4a-unread', 'aria-label': 'Marked unread' }, '')
+            : null,
       ),
     ),
   );

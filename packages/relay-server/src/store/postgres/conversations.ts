@@ -4,12 +4,15 @@ import {
   type ConversationRow,
   MEMBER_COLUMNS,
   type MemberRow,
+  type SettingsRow,
   toConversation,
   toMember,
+  toSettings,
+  toSettingsFacts,
 } from '../rows/conversations.js';
 import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
-  ConversationCursor,
+  ConversationListPage,
   ConversationPatch,
   ConversationsRepository,
   GroupInput,
@@ -136,14 +139,20 @@ export class PostgresConversations implements ConversationsRepository {
     });
   }
 
-  async list(userId: string, page: { limit: number; after: ConversationCursor | null }) {
-    const afterAt = page.after?.lastActivityAt ?? null;
-    const afterId = page.after?.id ?? '';
+  async list(userId: string, page: ConversationListPage) {
+    const { after } = page;
+    const pinnedAfter = after !== null && after.pinnedAt !== null;
+    const afterKey = after === null ? null : (after.pinnedAt ?? after.lastActivityAt);
+    const afterId = after?.id ?? '';
+    const archived = page.archived ?? null;
     const rows = await this.#db.sql<
-      Array<ConversationRow & { role: MemberRole; member_count: number; unread: number; mentions: number; last_message: MessageRow | null }>
+      Array<
+        ConversationRow &
+          SettingsRow & { role: MemberRole; member_count: number; unread: number; mentions: number; last_message: MessageRow | null }
+      >
     >`
       SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
-             c.group_mentions, m.role,
+             c.group_mentions, m.role, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
              (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
              (SELECT COUNT(*)::int FROM messages
                WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread,
@@ -154,10 +163,15 @@ export class PostgresConversations implements ConversationsRepository {
                WHERE conversation_id = c.id AND seq = c.last_seq) x) AS last_message
       FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.user_id = ${userId}
-        AND (${afterAt}::bigint IS NULL OR c.last_activity_at < ${afterAt}::bigint
-             OR (c.last_activity_at = ${afterAt}::bigint AND c.id < ${afterId}))
-      ORDER BY c.last_activity_at DESC, c.id DESC
+        AND (${archived}::boolean IS NULL OR m.archived = ${archived}::boolean)
+        AND (${afterKey}::bigint IS NULL
+          OR (${pinnedAfter} AND (m.pinned_at IS NULL OR m.pinned_at < ${afterKey}::bigint
+                                  OR (m.pinned_at = ${afterKey}::bigint AND c.id < ${afterId})))
+          OR (NOT ${pinnedAfter} AND m.pinned_at IS NULL
+              AND (c.last_activity_at < ${afterKey}::bigint OR (c.last_activity_at = ${afterKey}::bigint AND c.id < ${afterId}))))
+      ORDER BY m.pinned_at IS NULL, COALESCE(m.pinned_at, c.last_activity_at) DESC, c.id DESC
       LIMIT ${page.limit}`;
+    const now = Date.now();
     return rows.map(
       (row): ConversationSummary => ({
         ...toConversation(row),
@@ -166,6 +180,7 @@ export class PostgresConversations implements ConversationsRepository {
         lastMessage: row.last_message ? toMessage(row.last_message) : null,
         unreadCount: row.unread,
         unreadMentionCount: row.mentions,
+        settings: toSettings(toSettingsFacts(row), now),
       }),
     );
   }

@@ -4,6 +4,7 @@ import { PostgresContacts } from './contacts.js';
 import { PostgresConversations } from './conversations.js';
 import { PostgresDb, type Sql } from './db.js';
 import { PostgresDeliveries } from './deliveries.js';
+import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresUploads } from './uploads.js';
@@ -49,6 +50,7 @@ export class PostgresStore implements Store {
   readonly contacts: PostgresContacts;
   readonly deliveries: PostgresDeliveries;
   readonly webhooks: PostgresWebhooks;
+  readonly inbox: PostgresInbox;
 
   readonly #schema: string | undefined;
 
@@ -86,6 +88,7 @@ export class PostgresStore implements Store {
     this.contacts = new PostgresContacts(db, this.conversations);
     this.deliveries = new PostgresDeliveries(db);
     this.webhooks = new PostgresWebhooks(db);
+    this.inbox = new PostgresInbox(db);
   }
 
   async migrate(): Promise<void> {

@@ -237,4 +237,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN thumbnail_width integer;
   ALTER TABLE uploads ADD COLUMN thumbnail_height integer;
   `,
+  // Each member's own view of the conversation: muted until when, archived, pinned (when), marked unread.
+  `
+  ALTER TABLE members ADD COLUMN muted_until bigint;
+  ALTER TABLE members ADD COLUMN archived boolean NOT NULL DEFAULT false;
+  ALTER TABLE members ADD COLUMN pinned_at bigint;
+  ALTER TABLE members ADD COLUMN marked_unread boolean NOT NULL DEFAULT false;
+  CREATE INDEX members_pinned ON members (user_id) WHERE pinned_at IS NOT NULL;
+  `,
 ];

@@ -10,7 +10,8 @@ export type StoredEventType =
   | 'member.updated'
   | 'member.removed'
   | 'conversation.updated'
-  | 'delivery.updated';
+  | 'delivery.updated'
+  | 'settings.updated';
 
 /** One entry of the event log: what changed and which row to read its current state from. */
 export interface StoredEvent {
@@ -27,9 +28,18 @@ export interface SyncEntry {
   lastEventSeq: number;
 }
 
+/** Where a page of the list ends: a pinned conversation by when it was pinned, any other by its activity. */
 export interface ConversationCursor {
+  pinnedAt: number | null;
   lastActivityAt: number;
   id: string;
+}
+
+export interface ConversationListPage {
+  limit: number;
+  after: ConversationCursor | null;
+  /** Only archived (`true`) or only not archived (`false`) conversations; all when absent. */
+  archived?: boolean | undefined;
 }
 
 export interface GroupInput {
@@ -77,11 +87,12 @@ export interface ConversationsRepository {
     now: number,
   ): Promise<{ member: Member; eventSeq: number } | null>;
   /**
-   * A member's conversations, most recent activity first, with last message, unread count and
-   * unread mentions (from the mentions index: messages past the read horizon that mention the
-   * member or everyone, not their own).
+   * A member's conversations with last message, unread count, unread mentions (from the
+   * mentions index: messages past the read horizon that mention the member or everyone, not
+   * their own) and their own settings: those they pinned first (most recently pinned first),
+   * then the others by most recent activity.
    */
-  list(userId: string, page: { limit: number; after: ConversationCursor | null }): Promise<ConversationSummary[]>;
+  list(userId: string, page: ConversationListPage): Promise<ConversationSummary[]>;
 
   /** The event log after `afterEventSeq`, ascending, at most `limit` entries. */
   listEvents(conversationId: string, afterEventSeq: number, limit: number): Promise<StoredEvent[]>;

@@ -1,5 +1,6 @@
-import type { Conversation, GroupMentions, Member, MemberRole } from '@chat4all/protocol';
+import type { Conversation, ConversationSettings, GroupMentions, Member, MemberRole } from '@chat4all/protocol';
 import { iso } from '../../shared/time.js';
+import type { SettingsFacts } from '../repositories/inbox.js';
 import { parseMetadata } from './metadata.js';
 
 export const CONVERSATION_COLUMNS =
@@ -49,5 +50,34 @@ export function toMember(row: MemberRow): Member {
     joinedAt: iso(row.joined_at),
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
+  };
+}
+
+export const SETTINGS_COLUMNS = 'muted_until, archived, pinned_at, marked_unread';
+
+/** A member's own settings columns; booleans are 0/1 in SQLite. */
+export interface SettingsRow {
+  muted_until: number | string | null;
+  archived: boolean | number;
+  pinned_at: number | string | null;
+  marked_unread: boolean | number;
+}
+
+export function toSettingsFacts(row: SettingsRow): SettingsFacts {
+  return {
+    mutedUntil: row.muted_until === null ? null : Number(row.muted_until),
+    archived: Boolean(row.archived),
+    pinnedAt: row.pinned_at === null ? null : Number(row.pinned_at),
+    markedUnread: Boolean(row.marked_unread),
+  };
+}
+
+/** Settings as the user sees them: a mute whose time has passed reads as not muted. */
+export function toSettings(facts: SettingsFacts, now = Date.now()): ConversationSettings {
+  return {
+    mutedUntil: facts.mutedUntil !== null && facts.mutedUntil > now ? iso(facts.mutedUntil) : null,
+    archived: facts.archived,
+    pinnedAt: facts.pinnedAt === null ? null : iso(facts.pinnedAt),
+    markedUnread: facts.markedUnread,
   };
 }

@@ -4,12 +4,16 @@ import {
   type ConversationRow,
   MEMBER_COLUMNS,
   type MemberRow,
+  type SettingsRow,
   toConversation,
   toMember,
+  toSettings,
+  toSettingsFacts,
 } from '../rows/conversations.js';
 import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
   ConversationCursor,
+  ConversationListPage,
   ConversationPatch,
   ConversationsRepository,
   GroupInput,
@@ -19,6 +23,18 @@ import type {
 } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { recordEvent } from './events.js';
+
+/** Rows after the cursor in the list's order: pinned ones by when pinned, then the others by activity. */
+const AFTER_CURSOR = `(@afterKey IS NULL
+  OR (@afterPinned = 1 AND (m.pinned_at IS NULL OR m.pinned_at < @afterKey OR (m.pinned_at = @afterKey AND c.id < @afterId)))
+  OR (@afterPinned = 0 AND m.pinned_at IS NULL
+      AND (c.last_activity_at < @afterKey OR (c.last_activity_at = @afterKey AND c.id < @afterId))))`;
+
+function cursorParams(after: ConversationCursor | null) {
+  if (!after) return { afterKey: null, afterPinned: 0, afterId: '' };
+  const pinned = after.pinnedAt !== null;
+  return { afterKey: pinned ? after.pinnedAt : after.lastActivityAt, afterPinned: pinned ? 1 : 0, afterId: after.id };
+}
 
 /** Conversations, members, the event log and resume positions in SQLite. */
 export class SqliteConversations implements ConversationsRepository {
@@ -171,19 +187,19 @@ export class SqliteConversations implements ConversationsRepository {
     });
   }
 
-  async list(userId: string, page: { limit: number; after: ConversationCursor | null }) {
-    const rows = this.#db.all<ConversationRow & { role: MemberRole; read_seq: number; member_count: number }>(
+  async list(userId: string, page: ConversationListPage) {
+    const rows = this.#db.all<ConversationRow & SettingsRow & { role: MemberRole; read_seq: number; member_count: number }>(
       `SELECT ${CONVERSATION_COLUMNS.split(', ')
         .map((c) => `c.${c}`)
-        .join(', ')}, m.role, m.read_seq,
+        .join(', ')}, m.role, m.read_seq, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
               (SELECT COUNT(*) FROM members WHERE conversation_id = c.id) AS member_count
        FROM members m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.user_id = @userId
-         AND (@afterAt IS NULL OR c.last_activity_at < @afterAt OR (c.last_activity_at = @afterAt AND c.id < @afterId))
-       ORDER BY c.last_activity_at DESC, c.id DESC
+       WHERE m.user_id = @userId AND (@archived IS NULL OR m.archived = @archived) AND ${AFTER_CURSOR}
+       ORDER BY m.pinned_at IS NULL, COALESCE(m.pinned_at, c.last_activity_at) DESC, c.id DESC
        LIMIT @limit`,
-      { userId, afterAt: page.after?.lastActivityAt ?? null, afterId: page.after?.id ?? '', limit: page.limit },
+      { userId, archived: page.archived === undefined ? null : Number(page.archived), ...cursorParams(page.after), limit: page.limit },
     );
+    const now = Date.now();
     return rows.map((row): ConversationSummary => {
       const last =
         row.last_seq > 0
@@ -210,6 +226,7 @@ export class SqliteConversations implements ConversationsRepository {
         lastMessage: last ? toMessage(last) : null,
         unreadCount: unread?.n ?? 0,
         unreadMentionCount: mentions?.n ?? 0,
+        settings: toSettings(toSettingsFacts(row), now),
       };
     });
   }

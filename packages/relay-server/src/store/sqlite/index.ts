@@ -6,6 +6,7 @@ import { SqliteContacts } from './contacts.js';
 import { SqliteConversations } from './conversations.js';
 import { SqliteDb } from './db.js';
 import { SqliteDeliveries } from './deliveries.js';
+import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteUploads } from './uploads.js';
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
   readonly contacts: SqliteContacts;
   readonly deliveries: SqliteDeliveries;
   readonly webhooks: SqliteWebhooks;
+  readonly inbox: SqliteInbox;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
     this.contacts = new SqliteContacts(db);
     this.deliveries = new SqliteDeliveries(db);
     this.webhooks = new SqliteWebhooks(db);
+    this.inbox = new SqliteInbox(db);
   }
 
   async migrate(): Promise<void> {

@@ -231,4 +231,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN thumbnail_width INTEGER;
   ALTER TABLE uploads ADD COLUMN thumbnail_height INTEGER;
   `,
+  // Each member's own view of the conversation: muted until when, archived, pinned (when), marked unread.
+  `
+  ALTER TABLE members ADD COLUMN muted_until INTEGER;
+  ALTER TABLE members ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE members ADD COLUMN pinned_at INTEGER;
+  ALTER TABLE members ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX members_pinned ON members(user_id) WHERE pinned_at IS NOT NULL;
+  `,
 ];

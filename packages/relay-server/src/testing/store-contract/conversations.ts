@@ -87,7 +87,7 @@ export function conversationsContract(fixture: StoreFixture): void {
       if (!last) throw new Error('expected two conversations');
       const page2 = await store.conversations.list('bob', {
         limit: 2,
-        after: { lastActivityAt: Date.parse(last.lastActivityAt), id: last.id },
+        after: { pinnedAt: null, lastActivityAt: Date.parse(last.lastActivityAt), id: last.id },
       });
       expect(page2).toHaveLength(1);
       const all = new Set([...page1, ...page2].map((c) => c.id));

@@ -3,6 +3,7 @@ import { contactsContract } from './contacts.js';
 import { conversationsContract } from './conversations.js';
 import { deliveriesContract } from './deliveries.js';
 import { type StoreFactory, storeFixture } from './fixture.js';
+import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
 import { uploadsContract } from './uploads.js';
@@ -36,5 +37,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     contactsContract(fixture);
     deliveriesContract(fixture);
     webhooksContract(fixture);
+    inboxContract(fixture);
   });
 }
