@@ -45,6 +45,7 @@ export const ERROR_RULES = {
   MESSAGE_ID_CONFLICT: { status: 409, closeCode: null, retryable: false },
   MESSAGE_DELETED: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_REACTIONS: { status: 409, closeCode: null, retryable: false },
+  TOO_MANY_PINS: { status: 409, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -101,6 +102,8 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   MESSAGE_ID_CONFLICT: 'The client message id is already used by a different message (another sender or conversation).',
   MESSAGE_DELETED: 'The message has been deleted and can no longer be edited.',
   TOO_MANY_REACTIONS: 'The message already has as many different reactions as the relay allows (`limits.reactionKeysPerMessage`).',
+  TOO_MANY_PINS:
+    'The conversation already has as many pinned messages as the relay allows (`limits.pinsPerConversation`); unpin one first.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

@@ -31,6 +31,7 @@ describe('every error code is reachable', () => {
       limits: {
         textMaxLength: 10,
         reactionKeysPerMessage: 1,
+        pinsPerConversation: 1,
         metadataMaxBytes: 32,
         frameMaxBytes: 2048,
         frameHardMaxBytes: 8192,
@@ -226,6 +227,14 @@ describe('every error code is reachable', () => {
       const other = await relay.connect(bob.token);
       const reply = await other.request({ type: 'reaction.add', conversationId, messageId, key: '🎉' });
       other.close();
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    TOO_MANY_PINS: async () => {
+      // One pin per conversation here: a second message's is one too many.
+      const [first, second] = [randomUUID(), randomUUID()];
+      for (const id of [first, second]) await socket.request({ type: 'message.send', conversationId, message: { id, text: 'pin me' } });
+      await socket.request({ type: 'pin.add', conversationId, messageId: first });
+      const reply = await socket.request({ type: 'pin.add', conversationId, messageId: second });
       return { code: reply.type === 'error' ? reply.error.code : 'none' };
     },
     USERNAME_TAKEN: async () => {

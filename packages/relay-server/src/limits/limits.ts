@@ -12,11 +12,12 @@ interface Lease {
 }
 
 /** Writes other than sends, each limited per user per minute (see `config.limits`). */
-export type WriteKind = 'edit' | 'reaction' | 'typing' | 'receipt' | 'resume' | 'renewal' | 'conversation' | 'member' | 'upload';
+export type WriteKind = 'edit' | 'reaction' | 'pin' | 'typing' | 'receipt' | 'resume' | 'renewal' | 'conversation' | 'member' | 'upload';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
   reaction: { key: 'reactionsPerMinute', what: 'Too many reactions' },
+  pin: { key: 'pinsPerMinute', what: 'Too many pins and unpins' },
   typing: { key: 'typingPerMinute', what: 'Too many typing updates' },
   receipt: { key: 'receiptsPerMinute', what: 'Too many receipts' },
   resume: { key: 'resumesPerMinute', what: 'Too many resumes' },

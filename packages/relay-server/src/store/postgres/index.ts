@@ -6,6 +6,7 @@ import { PostgresDb, type Sql } from './db.js';
 import { PostgresDeliveries } from './deliveries.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresPins } from './pins.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
 import { PostgresWebhooks } from './webhooks.js';
@@ -45,6 +46,7 @@ export class PostgresStore implements Store {
   readonly users: PostgresUsers;
   readonly conversations: PostgresConversations;
   readonly messages: PostgresMessages;
+  readonly pins: PostgresPins;
   readonly uploads: PostgresUploads;
   readonly contacts: PostgresContacts;
   readonly deliveries: PostgresDeliveries;
@@ -82,6 +84,7 @@ export class PostgresStore implements Store {
     this.users = new PostgresUsers(db);
     this.conversations = new PostgresConversations(db);
     this.messages = new PostgresMessages(db);
+    this.pins = new PostgresPins(db);
     this.uploads = new PostgresUploads(db);
     this.contacts = new PostgresContacts(db, this.conversations);
     this.deliveries = new PostgresDeliveries(db);

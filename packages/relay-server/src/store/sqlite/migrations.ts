@@ -213,4 +213,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel_id, external_id)
   ) WITHOUT ROWID;
   `,
+  // Pinned messages: who pinned each and when, and until when if not for good.
+  `
+  CREATE TABLE pins (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    message_id TEXT NOT NULL REFERENCES messages(id),
+    pinned_by TEXT,
+    pinned_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (conversation_id, message_id)
+  ) WITHOUT ROWID;
+  `,
 ];

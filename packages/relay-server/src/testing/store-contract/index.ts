@@ -4,6 +4,7 @@ import { conversationsContract } from './conversations.js';
 import { deliveriesContract } from './deliveries.js';
 import { type StoreFactory, storeFixture } from './fixture.js';
 import { messagesContract } from './messages.js';
+import { pinsContract } from './pins.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
 import { webhooksContract } from './webhooks.js';
@@ -30,6 +31,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     usersContract(fixture);
     conversationsContract(fixture);
     messagesContract(fixture);
+    pinsContract(fixture);
     uploadsContract(fixture);
     contactsContract(fixture);
     deliveriesContract(fixture);
