@@ -46,11 +46,9 @@ export function pinsOf(
       clearTimeout(timer);
       // Dropping lapsed pins changes the state, which calls this again for the next one. Unref'd in Node: a pin lapsing
       // next month keeps no process alive.
-      if (live.length < pins.length) cache.dispatch({ type: 'pins', pins: live });
-      else
-        (
-          (timer = setTimeout(lapse, Math.min(...pins.map((p) => Date.parse(p.expiresAt ?? '9999') - now), 2e9))) as { unref?(): void }
-        ).unref?.();
+      if (live.length < pins.length) return cache.dispatch({ type: 'pins', pins: live });
+      timer = setTimeout(lapse, Math.min(...pins.map((p) => Date.parse(p.expiresAt ?? '9999') - now), 2e9));
+      (timer as { unref?(): void }).unref?.();
     };
     state.subscribe(lapse);
     rest.request<{ pins: Pin[] }>('GET', restPath`/v1/conversations/${conversationId}/pins`).then(
