@@ -8,6 +8,7 @@ export {
   useFileUrl,
   useMessageStatus,
   useMessages,
+  usePins,
   usePresence,
   useReactions,
   useSendFile,

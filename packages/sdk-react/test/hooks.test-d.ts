@@ -1,4 +1,4 @@
-import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Presence } from '@chat4all/sdk-js';
+import type { ChatMessage, ConnectionState, ConversationSummary, MessageStatus, Pin, Presence } from '@chat4all/sdk-js';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ChatProvider,
@@ -8,6 +8,7 @@ import {
   useFileUrl,
   useMessageStatus,
   useMessages,
+  usePins,
   usePresence,
   useSendMessage,
   useTyping,
@@ -27,6 +28,8 @@ describe('public types of @chat4all/sdk-react', () => {
     expectTypeOf(useUnreadCount).returns.toEqualTypeOf<number>();
     expectTypeOf(useFileUrl).parameters.toEqualTypeOf<[uploadId: string]>();
     expectTypeOf(useFileUrl).returns.toEqualTypeOf<string | null>();
+    expectTypeOf(usePins).returns.toHaveProperty('pins').toEqualTypeOf<readonly Pin[]>();
+    expectTypeOf(usePins).returns.toHaveProperty('unpin').toEqualTypeOf<(messageId: string) => Promise<void>>();
   });
 
   it('useSendMessage returns a sender that resolves with the pending message', () => {
