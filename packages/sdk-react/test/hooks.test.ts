@@ -22,6 +22,13 @@ import {
   useUpload,
 } from '../src/index.js';
 
+/** How many pins a conversation has, handing out the hook's `pin`. */
+function PinCount({ conversationId, onPin }: { conversationId: string; onPin: (pin: ReturnType<typeof usePins>['pin']) => void }) {
+  const { pins, pin } = usePins(conversationId);
+  useEffect(() => onPin(pin), [pin, onPin]);
+  return h('p', { 'data-testid': 'pins' }, `${pins.length}`);
+}
+
 /** What a composer shows of the first contact's channel policy. */
 function Composer({ conversationId }: { conversationId: string }) {
   const [policy] = useChannelPolicies(conversationId);
@@ -226,16 +233,11 @@ describe('sdk-react hooks against the real relay', () => {
     const sent = await bob.send(conversationId, 'meet at 10');
     await waitFor(() => expect(ana.messages(conversationId).getSnapshot()[0]?.seq).toBe(1));
     let pinWith: ReturnType<typeof usePins>['pin'] | undefined;
-    function PinCount() {
-      const { pins, pin } = usePins(conversationId);
-      pinWith = pin;
-      return h('p', { 'data-testid': 'pins' }, `${pins.length}`);
-    }
     render(
       h(
         ChatProvider,
         { client: ana },
-        h(PinCount),
+        h(PinCount, { conversationId, onPin: (pin: ReturnType<typeof usePins>['pin']) => (pinWith = pin) }),
         h(PinnedMessages, { conversationId, canUnpin: true, nameOf: (id: string) => id.toUpperCase() }),
       ),
     );
