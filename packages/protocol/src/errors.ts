@@ -48,6 +48,7 @@ export const ERROR_RULES = {
   MENTION_NOT_MEMBER: { status: 400, closeCode: null, retryable: false },
   GROUP_MENTION_NOT_ALLOWED: { status: 403, closeCode: null, retryable: false },
   TOO_MANY_PINNED_CONVERSATIONS: { status: 409, closeCode: null, retryable: false },
+  TOO_MANY_PINS: { status: 409, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -109,6 +110,8 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     "`mentionsAll` is set but the conversation's `groupMentions` setting does not let the sender mention everyone.",
   TOO_MANY_PINNED_CONVERSATIONS:
     'The user already has as many conversations pinned to the top as the relay allows (`limits.pinnedConversations`).',
+  TOO_MANY_PINS:
+    'The conversation already has as many pinned messages as the relay allows (`limits.pinsPerConversation`); unpin one first.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

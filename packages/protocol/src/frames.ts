@@ -16,6 +16,7 @@ import {
   SendAck,
   Timestamp,
 } from './models.js';
+import { Pin } from './pins.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -53,6 +54,24 @@ export const ReactionAddFrame = Type.Object(
 );
 export const ReactionRemoveFrame = Type.Object(
   { type: Type.Literal('reaction.remove'), id: RequestId, conversationId: Id, messageId: MessageId, key: ReactionKey },
+  { additionalProperties: false },
+);
+/**
+ * Pins a message of the conversation (group owners and admins; both members of a private
+ * conversation), optionally `until` a time, or takes the pin off. Repeating either changes nothing.
+ */
+export const PinAddFrame = Type.Object(
+  {
+    type: Type.Literal('pin.add'),
+    id: RequestId,
+    conversationId: Id,
+    messageId: MessageId,
+    until: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export const PinRemoveFrame = Type.Object(
+  { type: Type.Literal('pin.remove'), id: RequestId, conversationId: Id, messageId: MessageId },
   { additionalProperties: false },
 );
 export const PingFrame = Type.Object({ type: Type.Literal('ping'), id: RequestId }, { additionalProperties: false });
@@ -111,6 +130,8 @@ export const CLIENT_FRAME_SCHEMAS = {
   'message.delete': DeleteFrame,
   'reaction.add': ReactionAddFrame,
   'reaction.remove': ReactionRemoveFrame,
+  'pin.add': PinAddFrame,
+  'pin.remove': PinRemoveFrame,
   ping: PingFrame,
   receipt: ReceiptFrame,
   typing: TypingFrame,
@@ -125,6 +146,8 @@ export const ClientFrame = Type.Union([
   DeleteFrame,
   ReactionAddFrame,
   ReactionRemoveFrame,
+  PinAddFrame,
+  PinRemoveFrame,
   PingFrame,
   ReceiptFrame,
   TypingFrame,
@@ -140,6 +163,8 @@ export interface ClientFrameResults {
   'message.delete': Message;
   'reaction.add': Message;
   'reaction.remove': Message;
+  'pin.add': Pin;
+  'pin.remove': Record<string, never>;
   ping: { serverTime: string };
   receipt: ReceiptResult;
   typing: Record<string, never>;
@@ -188,7 +213,16 @@ export const WelcomeFrame = Type.Object({
 export const AckFrame = Type.Object({
   type: Type.Literal('ack'),
   id: RequestId,
-  result: Type.Union([SendAck, Message, Type.Object({ serverTime: Timestamp }), ReceiptResult, ResumeResult, AuthResult, Type.Object({})]),
+  result: Type.Union([
+    SendAck,
+    Message,
+    Pin,
+    Type.Object({ serverTime: Timestamp }),
+    ReceiptResult,
+    ResumeResult,
+    AuthResult,
+    Type.Object({}),
+  ]),
 });
 
 export const ErrorFrame = Type.Object({
@@ -220,6 +254,20 @@ export const ReactionUpdatedEvent = Type.Object({
   reactions: Type.Array(ReactionSummary),
   eventSeq: EventSeq,
 });
+/**
+ * A message was pinned, its pin changed, or it was unpinned (`pin: null`): `userId` did it (on
+ * resume, the last to do so; `null` for the server API key). On resume, `pin` is the current
+ * state, `null` for a pin that lapsed or whose message was deleted.
+ */
+export const PinUpdatedEvent = Type.Object({
+  type: Type.Literal('pin.updated'),
+  conversationId: Id,
+  messageId: MessageId,
+  userId: Type.Union([Id, Type.Null()]),
+  pin: Type.Union([Pin, Type.Null()]),
+  eventSeq: EventSeq,
+});
+export type PinUpdatedEvent = Static<typeof PinUpdatedEvent>;
 export const ReceiptEvent = Type.Object({
   type: Type.Literal('receipt'),
   conversationId: Id,
@@ -282,6 +330,7 @@ export const ConversationEvent = Type.Union([
   MessageUpdatedEvent,
   MessageDeletedEvent,
   ReactionUpdatedEvent,
+  PinUpdatedEvent,
   ReceiptEvent,
   ConversationCreatedEvent,
   ConversationUpdatedEvent,

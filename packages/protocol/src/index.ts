@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './inputs.js';
 export * from './models.js';
+export * from './pins.js';
 export * from './responses.js';
 export * from './text.js';
 export * from './version.js';

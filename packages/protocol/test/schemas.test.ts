@@ -18,6 +18,8 @@ describe('protocol schemas', () => {
       'message.delete',
       'message.edit',
       'message.send',
+      'pin.add',
+      'pin.remove',
       'ping',
       'reaction.add',
       'reaction.remove',
@@ -28,6 +30,10 @@ describe('protocol schemas', () => {
     const reaction = { type: 'reaction.add', id: 'r2', conversationId: 'c1', messageId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', key: '👍' };
     expect(Value.Check(ClientFrame, reaction)).toBe(true);
     expect(Value.Check(ClientFrame, { ...reaction, key: 'thumbs up' })).toBe(false);
+    const pin = { type: 'pin.add', id: 'r3', conversationId: 'c1', messageId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f' };
+    expect(Value.Check(ClientFrame, pin)).toBe(true);
+    expect(Value.Check(ClientFrame, { ...pin, until: null })).toBe(true);
+    expect(Value.Check(ClientFrame, { ...pin, pinnedBy: 'eve' })).toBe(false);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10, 2] } })).toBe(true);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10] } })).toBe(false);
   });

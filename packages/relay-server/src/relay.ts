@@ -11,6 +11,7 @@ import { metricsPlugin } from './http/metrics.js';
 import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
+import { pinsPlugin } from './pins/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { resolveSecrets } from './secrets.js';
 import type { Store } from './store/types.js';
@@ -117,6 +118,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(messagesPlugin, { limits, store });
   await app.register(inboxPlugin, { limits, store });
+  await app.register(pinsPlugin, { limits, store });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });

@@ -32,6 +32,7 @@ describe('every error code is reachable', () => {
         textMaxLength: 10,
         reactionKeysPerMessage: 1,
         pinnedConversations: 1,
+        pinsPerConversation: 1,
         metadataMaxBytes: 32,
         frameMaxBytes: 2048,
         frameHardMaxBytes: 8192,
@@ -237,6 +238,14 @@ describe('every error code is reachable', () => {
       const other = await relay.http<{ id: string }>('POST', '/v1/conversations', { as: ana.token, body: { type: 'group' } });
       await relay.http('PATCH', `/v1/conversations/${conversationId}/settings`, { as: ana.token, body: { pinned: true } });
       return http('PATCH', `/v1/conversations/${other.body.id}/settings`, { as: ana.token, body: { pinned: true } });
+    },
+    TOO_MANY_PINS: async () => {
+      // One pin per conversation here: a second message's is one too many.
+      const [first, second] = [randomUUID(), randomUUID()];
+      for (const id of [first, second]) await socket.request({ type: 'message.send', conversationId, message: { id, text: 'pin me' } });
+      await socket.request({ type: 'pin.add', conversationId, messageId: first });
+      const reply = await socket.request({ type: 'pin.add', conversationId, messageId: second });
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
     },
     USERNAME_TAKEN: async () => {
       await relay.http('POST', '/v1/auth/register', { body: { username: 'taken-name', password: 'password-123' } });

@@ -20,6 +20,7 @@ import { type ChatMessage, pendingView } from './messages/views.js';
 import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
+import type { Pins } from './pins.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
 import type { FileUpload, UploadOptions, UploadSource } from './upload.js';
@@ -34,6 +35,12 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly outbox: ReadableStore<readonly OutboxEntry[]>;
   /** The user's own view of their conversations: mute, archive, pin to the top, mark unread, and unread totals. */
   readonly inbox: Inbox;
+  /** Pins a message (group owners and admins; both members of a private conversation), optionally `until` a time; resolves with the pin. */
+  readonly pin: Pins['pin'];
+  /** Takes a message's pin off; unpinning one that is not pinned changes nothing. */
+  readonly unpin: Pins['unpin'];
+  /** A conversation's current pins, newest first, with who pinned each and when: loaded on first use, then live. */
+  readonly pins: Pins['of'];
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   readonly #session: Session;
@@ -45,6 +52,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.connection = this.#session.socket.state;
     this.outbox = this.#session.outbox.entries;
     this.inbox = this.#session.inbox;
+    ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
   }
 
   /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */

@@ -19,6 +19,7 @@ import { defaultBrowserStorage } from './outbox/indexeddb.js';
 import { messageOf, sendFrameOf } from './outbox/message.js';
 import { Outbox } from './outbox/outbox.js';
 import { MemoryOutboxStorage, type OutboxEntry } from './outbox/storage.js';
+import { type Pins, pinsOf } from './pins.js';
 import { PresenceStores } from './presence.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
@@ -51,6 +52,7 @@ export class Session {
   readonly inbox: Inbox;
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
+  readonly pins: Pins;
   readonly #delivered: DeliveredReceipts;
   readonly #options: ClientOptions;
   readonly #owner: SessionOwner;
@@ -91,6 +93,7 @@ export class Session {
     this.list = new ConversationList(rest, socket.state, warn);
     this.inbox = createInbox(rest, this.list.totals);
     this.presence = new PresenceStores(rest, warn);
+    this.pins = pinsOf(rest, socket, this.conversations, warn);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;
     this.#delivered = new DeliveredReceipts(
       (conversationId) => socket.request({ type: 'receipt', conversationId, kind: 'delivered', seq: newest(conversationId) }),

@@ -10,6 +10,8 @@ import type {
   Member,
   MentionOptions,
   MessageStatus,
+  Pin,
+  PinOptions,
   Presence,
   ReadableStore,
   UnreadTotal,
@@ -204,6 +206,25 @@ export function useChannelPolicies(conversationId: string): readonly ChannelPoli
 }
 
 const NO_POLICIES: readonly ChannelPolicy[] = [];
+
+/**
+ * A conversation's current pins, newest first (who pinned each, when, until when, and the message), live; with `pin` and
+ * `unpin` (group owners and admins; both members of a private conversation).
+ */
+export function usePins(conversationId: string): {
+  pins: readonly Pin[];
+  pin: (messageId: string, options?: PinOptions) => Promise<Pin>;
+  unpin: (messageId: string) => Promise<void>;
+} {
+  const client = useChatClient();
+  const pins = useStore(useMemo(() => client.pins(conversationId), [client, conversationId]));
+  const pin = useCallback(
+    (messageId: string, options?: PinOptions) => client.pin(conversationId, messageId, options),
+    [client, conversationId],
+  );
+  const unpin = useCallback((messageId: string) => client.unpin(conversationId, messageId), [client, conversationId]);
+  return useMemo(() => ({ pins, pin, unpin }), [pins, pin, unpin]);
+}
 
 /** Ids of the other users typing in a conversation. */
 export function useTyping(conversationId: string): readonly string[] {

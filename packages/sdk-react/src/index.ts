@@ -10,6 +10,7 @@ export {
   useMembers,
   useMessageStatus,
   useMessages,
+  usePins,
   usePresence,
   useReactions,
   useSendFile,

@@ -1,4 +1,13 @@
-import type { ChatMessage, ConnectionState, ConversationSummary, Member, MentionOptions, MessageStatus, Presence } from '@chat4all/sdk-js';
+import type {
+  ChatMessage,
+  ConnectionState,
+  ConversationSummary,
+  Member,
+  MentionOptions,
+  MessageStatus,
+  Pin,
+  Presence,
+} from '@chat4all/sdk-js';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ChatProvider,
@@ -9,6 +18,7 @@ import {
   useMembers,
   useMessageStatus,
   useMessages,
+  usePins,
   usePresence,
   useSendMessage,
   useTyping,
@@ -28,6 +38,8 @@ describe('public types of @chat4all/sdk-react', () => {
     expectTypeOf(useUnreadCount).returns.toEqualTypeOf<number>();
     expectTypeOf(useFileUrl).parameters.toEqualTypeOf<[uploadId: string]>();
     expectTypeOf(useFileUrl).returns.toEqualTypeOf<string | null>();
+    expectTypeOf(usePins).returns.toHaveProperty('pins').toEqualTypeOf<readonly Pin[]>();
+    expectTypeOf(usePins).returns.toHaveProperty('unpin').toEqualTypeOf<(messageId: string) => Promise<void>>();
   });
 
   it('useMembers takes a conversation id, or null for none, and returns its members', () => {

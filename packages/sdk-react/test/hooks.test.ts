@@ -4,7 +4,7 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h, useEffect } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, client as makeClient, startRelay, userToken } from '../../sdk-js/test/relay.js';
-import { ChannelStatus, ConversationList, Reactions } from '../src/components/index.js';
+import { ChannelStatus, ConversationList, PinnedMessages, Reactions } from '../src/components/index.js';
 import {
   ChatProvider,
   useChannelDeliveries,
@@ -14,6 +14,7 @@ import {
   useConversationSettings,
   useMessageStatus,
   useMessages,
+  usePins,
   usePresence,
   useSendFile,
   useSendMessage,
@@ -22,6 +23,13 @@ import {
   useUnreadTotal,
   useUpload,
 } from '../src/index.js';
+
+/** How many pins a conversation has, handing out the hook's `pin`. */
+function PinCount({ conversationId, onPin }: { conversationId: string; onPin: (pin: ReturnType<typeof usePins>['pin']) => void }) {
+  const { pins, pin } = usePins(conversationId);
+  useEffect(() => onPin(pin), [pin, onPin]);
+  return h('p', { 'data-testid': 'pins' }, `${pins.length}`);
+}
 
 /** What a composer shows of the first contact's channel policy. */
 function Composer({ conversationId }: { conversationId: string }) {
@@ -282,6 +290,43 @@ describe('sdk-react hooks against the real relay', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: '🍕 1' }).getAttribute('aria-pressed')).toBe('false'));
     act(() => screen.getByRole('button', { name: '👍' }).click());
     await waitFor(() => expect(screen.getByRole('button', { name: '👍 1' }).getAttribute('aria-pressed')).toBe('true'));
+  });
+
+  it('lists a conversation’s pins live with usePins and PinnedMessages, and unpins from it', async () => {
+    const ana = await connected('ana');
+    const bob = await connected('bob');
+    const conversationId = await conversation(relay.url, 'ana', 'bob');
+    await Promise.all([ana.connect(), bob.connect()]);
+    const sent = await bob.send(conversationId, 'meet at 10');
+    await waitFor(() => expect(ana.messages(conversationId).getSnapshot()[0]?.seq).toBe(1));
+    let pinWith: ReturnType<typeof usePins>['pin'] | undefined;
+    render(
+      h(
+        ChatProvider,
+        { client: ana },
+        h(PinCount, { conversationId, onPin: (pin: ReturnType<typeof usePins>['pin']) => (pinWith = pin) }),
+        h(PinnedMessages, { conversationId, canUnpin: true, nameOf: (id: string) => id.toUpperCase() }),
+      ),
+    );
+    expect(screen.getByTestId('pins').textContent).toBe('0');
+    // In a private conversation both members pin: bob's pin reaches ana live.
+    await act(async () => {
+      await bob.pin(conversationId, sent.id);
+    });
+    await waitFor(() => expect(screen.getByTestId('pins').textContent).toBe('1'));
+    expect(screen.getByRole('button', { name: 'meet at 10' })).toBeTruthy();
+    expect(screen.getByText('pinned by BOB')).toBeTruthy();
+    act(() => screen.getByRole('button', { name: 'Unpin' }).click());
+    await waitFor(() => expect(screen.getByTestId('pins').textContent).toBe('0'));
+    expect(screen.queryByRole('list', { name: 'Pinned messages' })).toBeNull();
+    await waitFor(() => expect(bob.pins(conversationId).getSnapshot()).toEqual([]));
+    // The hook's own pin, with a time it lapses.
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await act(async () => {
+      await pinWith?.(sent.id, { until });
+    });
+    await waitFor(() => expect(screen.getByTestId('pins').textContent).toBe('1'));
+    expect(ana.pins(conversationId).getSnapshot()[0]).toMatchObject({ pinnedBy: 'ana', expiresAt: until });
   });
 
   it('sends a file with useSendFile and shows its upload with useUpload until it is sent', async () => {

@@ -56,6 +56,8 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_REACTIONS_PER_MINUTE: 'limits.reactionsPerMinute',
   CHAT4ALL_REACTIONS_PER_USER_PER_MESSAGE: 'limits.reactionsPerUserPerMessage',
   CHAT4ALL_REACTION_KEYS_PER_MESSAGE: 'limits.reactionKeysPerMessage',
+  CHAT4ALL_PINS_PER_MINUTE: 'limits.pinsPerMinute',
+  CHAT4ALL_PINS_PER_CONVERSATION: 'limits.pinsPerConversation',
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',

@@ -168,6 +168,10 @@ export const RelayConfigSchema = Type.Object(
         reactionsPerUserPerMessage: Type.Integer({ default: 1, minimum: 1, maximum: 20 }),
         /** Different reactions one message may have. @default 50 */
         reactionKeysPerMessage: Type.Integer({ default: 50, minimum: 1, maximum: 500 }),
+        /** Pins and unpins per user per minute. @default 60 */
+        pinsPerMinute: Type.Integer({ default: 60, minimum: 1 }),
+        /** Pinned messages one conversation may have at once (lapsed pins and deleted messages do not count). @default 100 */
+        pinsPerConversation: Type.Integer({ default: 100, minimum: 1, maximum: 1000 }),
         /** Typing updates per user per minute. @default 120 */
         typingPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Delivered and read receipts per user per minute. @default 600 */

@@ -8,6 +8,7 @@ import { MemoryBus } from '../bus/memory.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from '../config.js';
 import { conversationsPlugin } from '../conversations/plugin.js';
 import { messagesPlugin } from '../messages/plugin.js';
+import { pinsPlugin } from '../pins/plugin.js';
 import { MemorySharedState } from '../shared/memory.js';
 import { SqliteStore } from '../store/sqlite/index.js';
 import { uploadsPlugin } from '../uploads/plugin.js';
@@ -53,7 +54,7 @@ export async function testApp(input: RelayConfigInput = {}): Promise<TestApp> {
 }
 
 /**
- * Registers auth, conversations, uploads and messages, in the relay's order: what the
+ * Registers auth, conversations, uploads, messages and pins, in the relay's order: what the
  * channels, webhooks and realtime features are built on.
  */
 export async function registerMessagePath({ app, config, store, bus }: TestApp): Promise<void> {
@@ -63,4 +64,5 @@ export async function registerMessagePath({ app, config, store, bus }: TestApp):
   const storage = new FileUploadStorage(join(config.dataDir, 'uploads'), config.uploads.expireAfterMs);
   await app.register(uploadsPlugin, { config: config.uploads, limits, linkSecret: TEST_SECRETS.appSecret, store, storage });
   await app.register(messagesPlugin, { limits, store });
+  await app.register(pinsPlugin, { limits, store });
 }

@@ -15,6 +15,7 @@ interface Lease {
 export type WriteKind =
   | 'edit'
   | 'reaction'
+  | 'pin'
   | 'typing'
   | 'receipt'
   | 'resume'
@@ -27,6 +28,7 @@ export type WriteKind =
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
   reaction: { key: 'reactionsPerMinute', what: 'Too many reactions' },
+  pin: { key: 'pinsPerMinute', what: 'Too many pins and unpins' },
   typing: { key: 'typingPerMinute', what: 'Too many typing updates' },
   receipt: { key: 'receiptsPerMinute', what: 'Too many receipts' },
   resume: { key: 'resumesPerMinute', what: 'Too many resumes' },

@@ -1,6 +1,11 @@
 import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ClientFrameType, jsonProblem, mayBreakTextRules } from '@chat4all/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { FormatRegistry } from '@sinclair/typebox/type';
 import { badText, RelayError } from '../errors.js';
+
+// Times in frames (`Timestamp`) are RFC 3339 date-times, as HTTP bodies are checked (ajv-formats' `date-time`).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)));
 
 const checkers = Object.fromEntries(
   Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),

@@ -11,6 +11,7 @@ import { rateLimited } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import type { PinService } from '../pins/service.js';
 import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { Hub } from './hub.js';
@@ -29,6 +30,7 @@ export interface GatewayContext {
   presence: PresenceTracker;
   typing: TypingTracker;
   messages: MessageService;
+  pins: Pick<PinService, 'pin' | 'unpin'>;
   conversations: Pick<ConversationService, 'idsOf'>;
   sessions: Pick<SessionService, 'revoked'>;
   tokens: Pick<TokenService, 'authenticate'>;
@@ -218,6 +220,10 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
       return ctx.messages.react(principal, frame.conversationId, frame.messageId, { add: frame.key });
     case 'reaction.remove':
       return ctx.messages.react(principal, frame.conversationId, frame.messageId, { remove: frame.key });
+    case 'pin.add':
+      return ctx.pins.pin(principal, frame.conversationId, frame.messageId, frame.until);
+    case 'pin.remove':
+      return ctx.pins.unpin(principal, frame.conversationId, frame.messageId).then(() => ({}));
     case 'receipt':
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
     case 'typing':

@@ -36,7 +36,7 @@ export interface RealtimePluginOptions {
  */
 export const realtimePlugin = fp(
   async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
-    const { logger: log, metrics, nodeEvents, messages, conversations } = app;
+    const { logger: log, metrics, nodeEvents, messages, conversations, pins } = app;
     const hub = new Hub();
     app.decorate('hub', hub);
     metrics.countSocketsWith(() => hub.size);
@@ -95,6 +95,7 @@ export const realtimePlugin = fp(
       presence,
       typing,
       messages,
+      pins,
       conversations,
       sessions: app.sessions,
       tokens: app.tokens,
@@ -102,5 +103,8 @@ export const realtimePlugin = fp(
       closing: () => app.closing,
     });
   },
-  { name: 'chat4all-realtime', dependencies: ['chat4all-app', 'chat4all-auth', 'chat4all-conversations', 'chat4all-messages'] },
+  {
+    name: 'chat4all-realtime',
+    dependencies: ['chat4all-app', 'chat4all-auth', 'chat4all-conversations', 'chat4all-messages', 'chat4all-pins'],
+  },
 );

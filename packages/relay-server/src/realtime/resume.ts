@@ -26,7 +26,7 @@ export class Replay {
   readonly replayed = new Map<string, ReplayedTo>();
 
   constructor(
-    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries' | 'inbox'>,
+    private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries' | 'inbox' | 'pins'>,
     private readonly connection: Connection,
   ) {}
 
@@ -120,7 +120,7 @@ export class Replay {
     events: StoredEvent[],
   ): Promise<Array<ConversationEvent & { eventSeq: number }>> {
     const frames: Array<ConversationEvent & { eventSeq: number }> = [];
-    const messageEvents = events.filter((e) => e.messageId !== null && e.type !== 'delivery.updated');
+    const messageEvents = events.filter((e) => e.messageId !== null && e.type !== 'delivery.updated' && e.type !== 'pin.updated');
     const messages = new Map(
       (
         await this.store.messages.getMany(
@@ -145,6 +145,14 @@ export class Replay {
           reactions: message.reactions,
           eventSeq,
         });
+    }
+    const now = Date.now();
+    for (const event of events) {
+      if (event.type !== 'pin.updated') continue;
+      // Whatever the message's seq: a pin is not part of the message the client gets later.
+      const messageId = event.messageId as string;
+      const pin = await this.store.pins.get(conversationId, messageId, now);
+      frames.push({ type: 'pin.updated', conversationId, messageId, userId: event.userId, pin, eventSeq: event.eventSeq });
     }
     for (const event of events) {
       if (event.type !== 'delivery.updated') continue;
@@ -194,6 +202,7 @@ function keyOf(event: StoredEvent): string {
   if (event.type === 'delivery.updated') return `d:${event.messageId}:${event.userId}`;
   // A message's reactions are replayed whole: its latest change says them all.
   if (event.type === 'reaction.updated') return `x:${event.messageId}`;
+  if (event.type === 'pin.updated') return `p:${event.messageId}`;
   if (event.messageId !== null) return `m:${event.messageId}`;
   if (event.type === 'receipt') return `r:${event.userId}`;
   if (event.type === 'conversation.updated') return 'c';

@@ -16,6 +16,7 @@ export const WEBHOOK_EVENTS = [
   'message.updated',
   'message.deleted',
   'reaction.updated',
+  'pin.updated',
   'delivery.updated',
   'receipt',
   'conversation.created',

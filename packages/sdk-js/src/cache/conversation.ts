@@ -1,4 +1,4 @@
-import type { ChannelDelivery, Conversation, ConversationEvent, Member, Message } from '@chat4all/protocol';
+import type { ChannelDelivery, Conversation, ConversationEvent, Member, Message, Pin } from '@chat4all/protocol';
 import { Store } from '../store.js';
 
 /**
@@ -17,19 +17,22 @@ export interface ConversationState {
   readonly eventSeq: number;
   /** Channel deliveries by message, one per contact; a message's array is replaced only when one of them changes. */
   readonly deliveries: ReadonlyMap<string, readonly ChannelDelivery[]>;
+  /** Its pins, newest first, lapsed ones included; absent until loaded (the first load brings them whole). */
+  readonly pins?: readonly Pin[];
   /** Bumped when members, horizons or deliveries change, so views check the statuses they derived again. */
   readonly version: number;
 }
 
 /**
  * A change to a conversation: a frame of its own, or what the client learnt by asking —
- * messages (a history page, its own message acked, an edit's answer), deliveries, or a
+ * messages (a history page, its own message acked, an edit's answer), deliveries, pins, or a
  * `recheck` when the views' inputs changed outside the conversation (the user became known).
  */
 export type ConversationAction =
   | ConversationEvent
   | { type: 'messages'; messages: readonly Message[] }
   | { type: 'deliveries'; deliveries: readonly ChannelDelivery[] }
+  | { type: 'pins'; pins: readonly Pin[] }
   | { type: 'recheck' };
 
 const NO_DELIVERIES: readonly ChannelDelivery[] = [];
@@ -60,8 +63,14 @@ export function reduceConversation(state: ConversationState, action: Conversatio
     case 'message.updated':
     case 'message.deleted': {
       const next = afterEvent(state, action.eventSeq);
-      return indexOfSeq(state.messages, action.message.seq) >= 0 ? withMessages(next, [action.message]) : next;
+      const held = indexOfSeq(state.messages, action.message.seq) >= 0 ? withMessages(next, [action.message]) : next;
+      // A deleted message's pin goes with it (the relay drops it too, without an event of its own).
+      return action.type === 'message.deleted' ? withPin(held, action.message.id, null) : held;
     }
+    case 'pin.updated':
+      return withPin(afterEvent(state, action.eventSeq), action.messageId, action.pin);
+    case 'pins':
+      return { ...state, pins: action.pins };
     case 'reaction.updated': {
       const next = afterEvent(state, action.eventSeq);
       const held = findById(state.messages, action.messageId);
@@ -149,6 +158,16 @@ function indexOfSeq(messages: readonly Message[], seq: number): number {
 function findById(messages: readonly Message[], id: string): Message | undefined {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.id === id) return messages[i];
   return undefined;
+}
+
+/**
+ * The pins with `messageId`'s replaced (or gone, for `null`); pins not loaded yet stay so. A pin set now is the newest: pins
+ * stay newest first, as the relay lists them (a replay sends them in the order they were set).
+ */
+function withPin(state: ConversationState, messageId: string, pin: Pin | null): ConversationState {
+  if (!state.pins) return state;
+  const pins = state.pins.filter((p) => p.messageId !== messageId);
+  return { ...state, pins: pin ? [pin, ...pins] : pins };
 }
 
 /** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */

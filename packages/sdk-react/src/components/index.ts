@@ -5,6 +5,7 @@ export { ConversationList, type ConversationListProps } from './conversation-lis
 export { MentionText, type MentionTextProps } from './mention-text.js';
 export { MessageFile, MessageList, type MessageListProps } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
+export { PinnedMessages, type PinnedMessagesProps } from './pinned-messages.js';
 export { PresenceDot, type PresenceDotProps } from './presence-dot.js';
 export { Reactions, type ReactionsProps } from './reactions.js';
 export { TypingIndicator, type TypingIndicatorProps } from './typing-indicator.js';

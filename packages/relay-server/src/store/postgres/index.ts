@@ -7,6 +7,7 @@ import { PostgresDeliveries } from './deliveries.js';
 import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresPins } from './pins.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
 import { PostgresWebhooks } from './webhooks.js';
@@ -46,6 +47,7 @@ export class PostgresStore implements Store {
   readonly users: PostgresUsers;
   readonly conversations: PostgresConversations;
   readonly messages: PostgresMessages;
+  readonly pins: PostgresPins;
   readonly uploads: PostgresUploads;
   readonly contacts: PostgresContacts;
   readonly deliveries: PostgresDeliveries;
@@ -84,6 +86,7 @@ export class PostgresStore implements Store {
     this.users = new PostgresUsers(db);
     this.conversations = new PostgresConversations(db);
     this.messages = new PostgresMessages(db);
+    this.pins = new PostgresPins(db);
     this.uploads = new PostgresUploads(db);
     this.contacts = new PostgresContacts(db, this.conversations);
     this.deliveries = new PostgresDeliveries(db);

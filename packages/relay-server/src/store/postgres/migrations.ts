@@ -245,4 +245,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE members ADD COLUMN marked_unread boolean NOT NULL DEFAULT false;
   CREATE INDEX members_pinned ON members (user_id) WHERE pinned_at IS NOT NULL;
   `,
+  // Pinned messages: who pinned each and when, and until when if not for good.
+  `
+  CREATE TABLE pins (
+    conversation_id text NOT NULL REFERENCES conversations(id),
+    message_id text NOT NULL REFERENCES messages(id),
+    pinned_by text,
+    pinned_at bigint NOT NULL,
+    expires_at bigint,
+    PRIMARY KEY (conversation_id, message_id)
+  );
+  `,
 ];

@@ -5,6 +5,7 @@ export type StoredEventType =
   | 'message.updated'
   | 'message.deleted'
   | 'reaction.updated'
+  | 'pin.updated'
   | 'receipt'
   | 'member.added'
   | 'member.updated'

@@ -9,6 +9,7 @@ import { SqliteDeliveries } from './deliveries.js';
 import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqlitePins } from './pins.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
 import { SqliteWebhooks } from './webhooks.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly users: SqliteUsers;
   readonly conversations: SqliteConversations;
   readonly messages: SqliteMessages;
+  readonly pins: SqlitePins;
   readonly uploads: SqliteUploads;
   readonly contacts: SqliteContacts;
   readonly deliveries: SqliteDeliveries;
@@ -59,6 +61,7 @@ export class SqliteStore implements Store {
     this.users = new SqliteUsers(db);
     this.conversations = new SqliteConversations(db);
     this.messages = new SqliteMessages(db);
+    this.pins = new SqlitePins(db);
     this.uploads = new SqliteUploads(db);
     this.contacts = new SqliteContacts(db);
     this.deliveries = new SqliteDeliveries(db);

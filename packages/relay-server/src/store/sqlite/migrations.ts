@@ -239,4 +239,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE members ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX members_pinned ON members(user_id) WHERE pinned_at IS NOT NULL;
   `,
+  // Pinned messages: who pinned each and when, and until when if not for good.
+  `
+  CREATE TABLE pins (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    message_id TEXT NOT NULL REFERENCES messages(id),
+    pinned_by TEXT,
+    pinned_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (conversation_id, message_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -6,6 +6,7 @@ import { type StoreFactory, storeFixture } from './fixture.js';
 import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
+import { pinsContract } from './pins.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
 import { webhooksContract } from './webhooks.js';
@@ -33,6 +34,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     conversationsContract(fixture);
     messagesContract(fixture);
     mentionsContract(fixture);
+    pinsContract(fixture);
     uploadsContract(fixture);
     contactsContract(fixture);
     deliveriesContract(fixture);
