@@ -3,6 +3,7 @@ import type { ConversationsRepository } from './repositories/conversations.js';
 import type { DeliveriesRepository } from './repositories/deliveries.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
+import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
 import type { WebhooksRepository } from './repositories/webhooks.js';
@@ -12,6 +13,7 @@ export type * from './repositories/conversations.js';
 export type * from './repositories/deliveries.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
+export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
 export type * from './repositories/webhooks.js';
@@ -47,4 +49,5 @@ export interface Store {
   readonly deliveries: DeliveriesRepository;
   readonly webhooks: WebhooksRepository;
   readonly inbox: InboxRepository;
+  readonly search: SearchRepository;
 }

@@ -7,6 +7,7 @@ import { PostgresDeliveries } from './deliveries.js';
 import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
 import { PostgresWebhooks } from './webhooks.js';
@@ -51,6 +52,7 @@ export class PostgresStore implements Store {
   readonly deliveries: PostgresDeliveries;
   readonly webhooks: PostgresWebhooks;
   readonly inbox: PostgresInbox;
+  readonly search: PostgresSearch;
 
   readonly #schema: string | undefined;
 
@@ -89,6 +91,7 @@ export class PostgresStore implements Store {
     this.deliveries = new PostgresDeliveries(db);
     this.webhooks = new PostgresWebhooks(db);
     this.inbox = new PostgresInbox(db);
+    this.search = new PostgresSearch(db);
   }
 
   async migrate(): Promise<void> {

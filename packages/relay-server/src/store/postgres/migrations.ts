@@ -245,4 +245,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE members ADD COLUMN marked_unread boolean NOT NULL DEFAULT false;
   CREATE INDEX members_pinned ON members (user_id) WHERE pinned_at IS NOT NULL;
   `,
+  // Full-text search over message text: a generated tsvector (the 'simple' configuration: lower case,
+  // no stemming and no stop words, so every language is searchable alike) with a GIN index. Being
+  // generated, it follows every append, edit and delete in their own transaction, and adding it
+  // indexes the messages already there.
+  `
+  ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED;
+  CREATE INDEX messages_search ON messages USING gin (search);
+  `,
 ];

@@ -9,6 +9,7 @@ import { SqliteDeliveries } from './deliveries.js';
 import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
 import { SqliteWebhooks } from './webhooks.js';
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveries;
   readonly webhooks: SqliteWebhooks;
   readonly inbox: SqliteInbox;
+  readonly search: SqliteSearch;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -64,6 +66,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveries(db);
     this.webhooks = new SqliteWebhooks(db);
     this.inbox = new SqliteInbox(db);
+    this.search = new SqliteSearch(db);
   }
 
   async migrate(): Promise<void> {

@@ -6,6 +6,7 @@ import { type StoreFactory, storeFixture } from './fixture.js';
 import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
+import { searchContract } from './search.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
 import { webhooksContract } from './webhooks.js';
@@ -38,5 +39,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     deliveriesContract(fixture);
     webhooksContract(fixture);
     inboxContract(fixture);
+    searchContract(fixture);
   });
 }
