@@ -12,6 +12,7 @@ import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
+import { searchPlugin } from './search/plugin.js';
 import { resolveSecrets } from './secrets.js';
 import type { Store } from './store/types.js';
 import { uploadsPlugin } from './uploads/plugin.js';
@@ -117,6 +118,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(messagesPlugin, { limits, store });
   await app.register(inboxPlugin, { limits, store });
+  await app.register(searchPlugin, { store });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });
