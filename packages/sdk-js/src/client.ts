@@ -20,6 +20,7 @@ import { type ChatMessage, pendingView } from './messages/views.js';
 import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
+import type { Search } from './search.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
 import type { FileUpload, UploadOptions, UploadSource } from './upload.js';
@@ -34,6 +35,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly outbox: ReadableStore<readonly OutboxEntry[]>;
   /** The user's own view of their conversations: mute, archive, pin to the top, mark unread, and unread totals. */
   readonly inbox: Inbox;
+  /** Full-text search over the messages the user can read (see {@link Search}). */
+  readonly search: Search;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   readonly #session: Session;
@@ -45,6 +48,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.connection = this.#session.socket.state;
     this.outbox = this.#session.outbox.entries;
     this.inbox = this.#session.inbox;
+    this.search = this.#session.search;
   }
 
   /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */

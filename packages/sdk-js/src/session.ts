@@ -22,6 +22,7 @@ import { MemoryOutboxStorage, type OutboxEntry } from './outbox/storage.js';
 import { PresenceStores } from './presence.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
+import { createSearch, type Search } from './search.js';
 import { TypingStores } from './typing.js';
 
 /** The client as the session sees it: who the user is, and where frames are announced. */
@@ -49,6 +50,7 @@ export class Session {
   readonly views: MessageViews;
   readonly list: ConversationList;
   readonly inbox: Inbox;
+  readonly search: Search;
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
   readonly #delivered: DeliveredReceipts;
@@ -90,6 +92,7 @@ export class Session {
     this.fileLinks = new FileLinks((uploadId) => rest.request('POST', restPath`/v1/uploads/${uploadId}/link`), rest.baseUrl);
     this.list = new ConversationList(rest, socket.state, warn);
     this.inbox = createInbox(rest, this.list.totals);
+    this.search = createSearch(rest);
     this.presence = new PresenceStores(rest, warn);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;
     this.#delivered = new DeliveredReceipts(
