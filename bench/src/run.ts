@@ -22,6 +22,7 @@ import {
 import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
 import { LoginFlood } from './login-flood.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
+import { searchLatency, seedSearch } from './search.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
 import { unreadTotals } from './unread.js';
 
@@ -47,6 +48,7 @@ const IDLE_CONNECTIONS = scale(10_000, 1_000);
 const GROUP = scale(1_000, 100);
 const MISSED = 100;
 const INBOX_CONVERSATIONS = scale(1_000, 100);
+const SEARCH_MESSAGES = scale(1_000_000, 100_000);
 const SCALE_MESSAGES = scale(60_000, 5_000);
 // BENCH_UPLOAD_MIB=2048 measures a 2 GiB upload.
 const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_MIB ?? scale(1024, 64)) * 1024 ** 2;
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
   if (want('uploads')) await uploadScenario();
   if (want('login-flood')) await loginFloodScenario();
   if (want('unread')) await unreadScenario();
+  if (want('search')) await searchScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -127,6 +130,29 @@ async function unreadScenario(): Promise<void> {
         ceilingValue: percentile(page, p),
         target: p === 99 ? '≤ the page of 100' : '—',
         meets: p === 99 ? percentile(totals, p) <= percentile(page, p) : null,
+      });
+  } finally {
+    await relay.stop();
+  }
+}
+
+/** Full-text search over 10⁶ messages (SQLite, the embedded default), seeded by direct inserts. */
+async function searchScenario(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat4all-bench-search-'));
+  const seconds = await seedSearch(dataDir, SEARCH_MESSAGES);
+  console.log(`search over ${SEARCH_MESSAGES} messages (seeded in ${seconds.toFixed(1)} s)`);
+  const relay = await startServer('relay', { ...env, BENCH_DATA_DIR: dataDir });
+  try {
+    const { search, history } = await searchLatency(relay);
+    for (const p of [50, 95])
+      record({
+        name: `search-p${p}@${SEARCH_MESSAGES}`,
+        value: percentile(search, p),
+        unit: 'ms',
+        ceiling: "a page of 20 of one conversation's history",
+        ceilingValue: percentile(history, p),
+        target: '—',
+        meets: null,
       });
   } finally {
     await relay.stop();

@@ -8,7 +8,8 @@ import { serve } from './ipc.js';
 // to power loss; BENCH_SQLITE_SYNCHRONOUS=normal measures crash-only durability), with the
 // per-user and per-IP limits lifted so they do not shape the load. With BENCH_POSTGRES_URL
 // it is one node of a scaled deployment: PostgreSQL store, Redis Streams bus.
-const dataDir = mkdtempSync(join(tmpdir(), 'chat4all-bench-'));
+// BENCH_DATA_DIR: a data directory seeded beforehand (the search row's messages).
+const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'chat4all-bench-'));
 const { BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA, BENCH_REDIS_URL, BENCH_REDIS_PREFIX } = process.env;
 const scaled = BENCH_POSTGRES_URL
   ? ({
@@ -34,6 +35,7 @@ const relay = await createRelay({
     receiptsPerMinute: 100_000_000,
     resumesPerMinute: 100_000_000,
     settingsPerMinute: 100_000_000,
+    searchesPerMinute: 100_000_000,
   },
 });
 const url = await relay.listen();

@@ -144,9 +144,9 @@ describe('examples/react-chat end to end in Chromium', () => {
     await ana.click('text=Chat');
     await ana.setInputFiles('input[aria-label="Attach a file"]', { name: 'dot.png', mimeType: 'image/png', buffer: png });
 
-    await expect.poll(() => ana.locator('.c4a-message-file a').first().textContent()).toBe(`dot.png (${png.length} B)`);
+    await expect.poll(() => ana.locator('.c4a-message-file a[download]').first().textContent()).toBe(`dot.png (${png.length} B)`);
     await bob.click('[role=option]');
-    const link = bob.locator('.c4a-message-file a').first();
+    const link = bob.locator('.c4a-message-file a[download]').first();
     await expect.poll(() => link.textContent()).toBe(`dot.png (${png.length} B)`);
     const image = bob.locator('.c4a-message-file img').first();
     await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);

@@ -183,3 +183,29 @@ export const UpdateConversationSettingsBody = Type.Object(
 export type UpdateConversationSettingsBody = Static<typeof UpdateConversationSettingsBody>;
 
 export { MemberRole };
+
+/** Longest search text, in characters. */
+export const MAX_SEARCH_LENGTH = 200;
+
+/**
+ * `GET /v1/search/messages`: words to find (every one, in any order; a word ending in `*`
+ * matches words it begins), then filters. Anything but letters, digits and marks separates words.
+ */
+export const SearchMessagesQuery = Type.Object(
+  {
+    q: Type.String({ maxLength: MAX_SEARCH_LENGTH }),
+    conversationId: Type.Optional(Id),
+    senderId: Type.Optional(Id),
+    /** `true`: only messages with a file; `false`: only messages without. */
+    hasFile: Type.Optional(Type.Boolean()),
+    /** Only messages sent after this time (exclusive). */
+    after: Type.Optional(Timestamp),
+    /** Only messages sent before this time (exclusive). */
+    before: Type.Optional(Timestamp),
+    /** Opaque cursor from the previous page's `nextCursor`. */
+    cursor: Type.Optional(Type.String({ maxLength: 256 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type SearchMessagesQuery = Static<typeof SearchMessagesQuery>;

@@ -131,3 +131,17 @@ export type Webhook = Static<typeof Webhook>;
 
 export const WebhookList = Type.Object({ webhooks: Type.Array(Webhook) });
 export type WebhookList = Static<typeof WebhookList>;
+
+/** Where a searched word was found in a message's `text`: UTF-16 offsets, `end` exclusive (as `String#slice` takes them). */
+export const SearchHighlight = Type.Object({ start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) });
+export type SearchHighlight = Static<typeof SearchHighlight>;
+
+export const SearchResult = Type.Object({ message: Message, highlights: Type.Array(SearchHighlight) });
+export type SearchResult = Static<typeof SearchResult>;
+
+/** A page of `GET /v1/search/messages`, newest first. */
+export const SearchPage = Type.Object({
+  results: Type.Array(SearchResult),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type SearchPage = Static<typeof SearchPage>;

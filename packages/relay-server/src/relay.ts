@@ -13,6 +13,7 @@ import { createInfrastructure, type InfrastructureDependencies } from './infrast
 import { messagesPlugin } from './messages/plugin.js';
 import { pinsPlugin } from './pins/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
+import { searchPlugin } from './search/plugin.js';
 import { resolveSecrets } from './secrets.js';
 import type { Store } from './store/types.js';
 import { uploadsPlugin } from './uploads/plugin.js';
@@ -119,6 +120,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(messagesPlugin, { limits, store });
   await app.register(inboxPlugin, { limits, store });
   await app.register(pinsPlugin, { limits, store });
+  await app.register(searchPlugin, { store });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });

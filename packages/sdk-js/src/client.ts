@@ -21,6 +21,7 @@ import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
 import type { Pins } from './pins.js';
+import type { Search } from './search.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
 import type { FileUpload, UploadOptions, UploadSource } from './upload.js';
@@ -41,6 +42,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly unpin: Pins['unpin'];
   /** A conversation's current pins, newest first, with who pinned each and when: loaded on first use, then live. */
   readonly pins: Pins['of'];
+  /** Full-text search over the messages the user can read (see {@link Search}). */
+  readonly search: Search;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   readonly #session: Session;
@@ -53,6 +56,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.outbox = this.#session.outbox.entries;
     this.inbox = this.#session.inbox;
     ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
+    this.search = this.#session.search;
   }
 
   /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */

@@ -18,6 +18,9 @@ export type {
   Presence,
   PresenceEvent,
   ReactionSummary,
+  SearchHighlight,
+  SearchPage,
+  SearchResult,
   ServerFrame,
   TypingEvent,
   UnreadTotal,
@@ -46,6 +49,7 @@ export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
 export type { MentionOptions, SendOptions } from './outbox/message.js';
 export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 export type { Pin, PinOptions } from './pins.js';
+export type { Search, SearchFilters } from './search.js';
 export type { ReadableStore } from './store.js';
 export { FileUpload, type UploadOptions, type UploadProgress, type UploadSource, type UploadStatus } from './upload.js';
 export { uuidv7 } from './uuid.js';

@@ -23,6 +23,7 @@ import { type Pins, pinsOf } from './pins.js';
 import { PresenceStores } from './presence.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
+import { createSearch, type Search } from './search.js';
 import { TypingStores } from './typing.js';
 
 /** The client as the session sees it: who the user is, and where frames are announced. */
@@ -50,6 +51,7 @@ export class Session {
   readonly views: MessageViews;
   readonly list: ConversationList;
   readonly inbox: Inbox;
+  readonly search: Search;
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
   readonly pins: Pins;
@@ -92,6 +94,7 @@ export class Session {
     this.fileLinks = new FileLinks((uploadId) => rest.request('POST', restPath`/v1/uploads/${uploadId}/link`), rest.baseUrl);
     this.list = new ConversationList(rest, socket.state, warn);
     this.inbox = createInbox(rest, this.list.totals);
+    this.search = createSearch(rest);
     this.presence = new PresenceStores(rest, warn);
     this.pins = pinsOf(rest, socket, this.conversations, warn);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;

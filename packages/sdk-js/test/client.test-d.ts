@@ -1,4 +1,4 @@
-import type { ConversationSettings, Message, Presence, UnreadTotal } from '@chat4all/protocol';
+import type { ConversationSettings, Message, Presence, SearchPage, UnreadTotal } from '@chat4all/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -45,6 +45,15 @@ describe('public types of @chat4all/sdk-js', () => {
     expectTypeOf(client.inbox.update('c', { pinned: true, mutedUntil: null })).toEqualTypeOf<Promise<ConversationSettings>>();
     expectTypeOf(client.inbox.totals.getSnapshot()).toEqualTypeOf<UnreadTotal>();
     expectTypeOf(client.conversations.getSnapshot()[0]?.settings).toEqualTypeOf<ConversationSettings | undefined>();
+  });
+
+  it('types search: words and filters in, a page of results with highlights out', () => {
+    expectTypeOf(client.search('deploy*', { conversationId: 'c', hasFile: true, after: new Date(), cursor: 'x', limit: 10 })).toEqualTypeOf<
+      Promise<SearchPage>
+    >();
+    expectTypeOf<SearchPage['results'][number]['highlights'][number]>().toEqualTypeOf<{ start: number; end: number }>();
+    // @ts-expect-error the query text is the first argument, not a filter
+    void client.search('x', { q: 'y' });
   });
 
   it('types messages, statuses and events', () => {

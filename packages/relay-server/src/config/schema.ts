@@ -178,6 +178,8 @@ export const RelayConfigSchema = Type.Object(
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
         /** Changes of a user's own conversation settings (mute, archive, pin, mark unread) per minute. @default 120 */
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Message searches per user per minute. @default 60 */
+        searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** Conversations one user may have pinned to the top of their list; pinning one more is refused. @default 5 */
         pinnedConversations: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
         /** Resumes per user per minute (and one at a time per socket). @default 30 */

@@ -11,7 +11,7 @@ interface Lease {
   expiresAt: number;
 }
 
-/** Writes other than sends, each limited per user per minute (see `config.limits`). */
+/** Writes other than sends, and searches (costly reads), each limited per user per minute (see `config.limits`). */
 export type WriteKind =
   | 'edit'
   | 'reaction'
@@ -23,7 +23,8 @@ export type WriteKind =
   | 'conversation'
   | 'member'
   | 'upload'
-  | 'settings';
+  | 'settings'
+  | 'search';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -37,6 +38,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
   settings: { key: 'settingsPerMinute', what: 'Too many conversation settings changes' },
+  search: { key: 'searchesPerMinute', what: 'Too many searches' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

@@ -4,6 +4,7 @@ import type { DeliveriesRepository } from './repositories/deliveries.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
 import type { PinsRepository } from './repositories/pins.js';
+import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
 import type { WebhooksRepository } from './repositories/webhooks.js';
@@ -14,6 +15,7 @@ export type * from './repositories/deliveries.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
 export type * from './repositories/pins.js';
+export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
 export type * from './repositories/webhooks.js';
@@ -50,4 +52,5 @@ export interface Store {
   readonly deliveries: DeliveriesRepository;
   readonly webhooks: WebhooksRepository;
   readonly inbox: InboxRepository;
+  readonly search: SearchRepository;
 }

@@ -8,6 +8,7 @@ import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresPins } from './pins.js';
+import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
 import { PostgresWebhooks } from './webhooks.js';
@@ -53,6 +54,7 @@ export class PostgresStore implements Store {
   readonly deliveries: PostgresDeliveries;
   readonly webhooks: PostgresWebhooks;
   readonly inbox: PostgresInbox;
+  readonly search: PostgresSearch;
 
   readonly #schema: string | undefined;
 
@@ -92,6 +94,7 @@ export class PostgresStore implements Store {
     this.deliveries = new PostgresDeliveries(db);
     this.webhooks = new PostgresWebhooks(db);
     this.inbox = new PostgresInbox(db);
+    this.search = new PostgresSearch(db);
   }
 
   async migrate(): Promise<void> {

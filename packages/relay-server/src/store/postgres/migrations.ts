@@ -256,4 +256,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, message_id)
   );
   `,
+  // Full-text search over message text: a generated tsvector (the 'simple' configuration: lower case,
+  // no stemming and no stop words, so every language is searchable alike) with a GIN index. Being
+  // generated, it follows every append, edit and delete in their own transaction, and adding it
+  // indexes the messages already there. ASCII punctuation becomes spaces first, so the parser
+  // splits words as SQLite's index does instead of keeping hosts, emails and numbers like 3.14 whole.
+  `
+  ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (
+    to_tsvector('simple'::regconfig, translate(text, '!"#$%&''()*+,-./:;<=>?@[\\]^_\`{|}~', '${' '.repeat(32)}'))
+  ) STORED;
+  CREATE INDEX messages_search ON messages USING gin (search);
+  `,
 ];

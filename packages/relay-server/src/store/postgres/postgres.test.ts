@@ -3,8 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchemas, POSTGRES_URL } from '../../../test/fixtures.js';
 import { appendPlan } from '../../messages/append-plan.js';
 import { storeContract } from '../../testing/store-contract/index.js';
+import { expectMigrationIndexesStoredMessages } from '../../testing/store-contract/search.js';
 import type { AppendInput } from '../types.js';
 import { PostgresStore } from './index.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 const url = POSTGRES_URL;
 const schemas: string[] = [];
@@ -78,6 +80,29 @@ describe('PostgresStore shared by several nodes', () => {
       expect((await first.conversations.get(conversation.id))?.lastSeq).toBe(1500);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
+    }
+  });
+});
+
+describe('PostgresStore search', () => {
+  it('indexes for search the messages stored before the search migration', async () => {
+    const schema = `search_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    const store = new PostgresStore({ url, schema, max: 1 });
+    const migration = POSTGRES_MIGRATIONS.find((sql) => sql.includes('ADD COLUMN search tsvector'));
+    expect(migration).toBeDefined();
+    try {
+      await expectMigrationIndexesStoredMessages(
+        store,
+        async () => {
+          await store.sql.unsafe('ALTER TABLE messages DROP COLUMN search');
+        },
+        async () => {
+          await store.sql.unsafe(migration ?? '');
+        },
+      );
+    } finally {
+      await store.close();
     }
   });
 });

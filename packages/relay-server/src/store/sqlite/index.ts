@@ -10,6 +10,7 @@ import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqlitePins } from './pins.js';
+import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
 import { SqliteWebhooks } from './webhooks.js';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveries;
   readonly webhooks: SqliteWebhooks;
   readonly inbox: SqliteInbox;
+  readonly search: SqliteSearch;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveries(db);
     this.webhooks = new SqliteWebhooks(db);
     this.inbox = new SqliteInbox(db);
+    this.search = new SqliteSearch(db);
   }
 
   async migrate(): Promise<void> {

@@ -250,4 +250,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, message_id)
   ) WITHOUT ROWID;
   `,
+  // Full-text search over message text: an FTS5 index on messages' own rows (external content, so the
+  // text is stored once), kept by triggers in the transaction of each append, edit and delete (a delete
+  // empties the text, so a deleted message leaves the index). Words are split on anything but letters,
+  // digits and marks; case folded, accents kept, as PostgreSQL's 'simple' configuration does.
+  // The index names messages by rowid: a VACUUM that renumbers rows is repaired with
+  // INSERT INTO messages_fts(messages_fts) VALUES ('rebuild'), which this migration also runs to index
+  // the messages already there.
+  `
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 0'
+  );
+  INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  END;
+  `,
 ];

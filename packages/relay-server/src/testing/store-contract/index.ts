@@ -7,6 +7,7 @@ import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
 import { pinsContract } from './pins.js';
+import { searchContract } from './search.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
 import { webhooksContract } from './webhooks.js';
@@ -40,5 +41,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     deliveriesContract(fixture);
     webhooksContract(fixture);
     inboxContract(fixture);
+    searchContract(fixture);
   });
 }
