@@ -1,4 +1,4 @@
-import type { SendAck } from '@chat4all/protocol';
+import type { Message, SendAck } from '@chat4all/protocol';
 import { Chat4AllError } from '../errors.js';
 import { Store } from '../store.js';
 import type { OutboxEntry, OutboxStorage } from './storage.js';
@@ -6,9 +6,11 @@ import type { OutboxEntry, OutboxStorage } from './storage.js';
 export interface OutboxOptions {
   storage: OutboxStorage;
   /** Sends one entry; resolves with the ack or rejects with a Chat4AllError. */
-  send(entry: OutboxEntry): Promise<SendAck>;
-  /** Called with each ack, before the entry leaves the outbox. */
-  onSent(entry: OutboxEntry, ack: SendAck): void;
+  send(entry: OutboxEntry): Promise<SendAck | Message>;
+  /** Called with each ack (a change's is the message as it now is), before the entry leaves the outbox. */
+  onSent(entry: OutboxEntry, ack: SendAck | Message): void;
+  /** A change the relay refused, or one whose message was dropped unsent: it has left the outbox. */
+  onDropped(entry: OutboxEntry, error: Chat4AllError | null): void;
   /** How long to wait before retrying after a retryable error. */
   retryDelayMs(error: Chat4AllError, attempt: number): number;
   /**
@@ -31,7 +33,10 @@ export class Outbox {
   #online = false;
   /** Conversations with a flush loop running. */
   readonly #flushing = new Set<string>();
+  /** Entries on the wire, which a delete can no longer take back. */
+  readonly #sending = new Set<string>();
   #loaded: Promise<void> | null = null;
+  #adding: Promise<unknown> = Promise.resolve();
   readonly #options: OutboxOptions;
 
   constructor(options: OutboxOptions) {
@@ -52,8 +57,28 @@ export class Outbox {
     return this.#loaded;
   }
 
-  async add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
+  /** Adds one after the other, so a delete sees every entry added before it. */
+  add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
+    const added = this.#adding.then(() => this.#add(entry));
+    this.#adding = added.catch(() => undefined);
+    return added;
+  }
+
+  async #add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
     await this.load();
+    const { change } = entry;
+    // Deleting a message never sent drops it, and the changes queued for it, instead.
+    if (change?.type === 'message.delete' && !this.#sending.has(change.messageId)) {
+      const dropped = this.entries.getSnapshot().filter((e) => e.id === change.messageId || e.change?.messageId === change.messageId);
+      if (dropped.some((e) => !e.change)) {
+        for (const e of [...dropped, entry as OutboxEntry]) {
+          await this.#options.storage.delete(e.id);
+          this.#replace(e.id, null);
+          this.#options.onDropped(e, null);
+        }
+        return entry as OutboxEntry;
+      }
+    }
     const full: OutboxEntry = { ...entry, order: this.#order++, status: 'pending' };
     await this.#options.storage.put(full);
     this.#replace(full.id, full);
@@ -121,6 +146,7 @@ export class Outbox {
       if (next?.status !== 'pending') return;
       // A file message waits for its upload; `update()` starts the flush again when it is done.
       if (next.file && !next.file.attachment) return;
+      this.#sending.add(next.id);
       try {
         const ack = await this.#options.send(next);
         this.#options.onSent(next, ack);
@@ -138,6 +164,13 @@ export class Outbox {
           await new Promise((resolve) => setTimeout(resolve, this.#options.retryDelayMs(failure, attempt++)));
           continue;
         }
+        // A refused change is dropped, not held: retrying it cannot succeed, and the messages after it go on.
+        if (next.change) {
+          await this.#options.storage.delete(next.id);
+          this.#replace(next.id, null);
+          this.#options.onDropped(next, failure);
+          continue;
+        }
         const failed: OutboxEntry = {
           ...next,
           status: 'failed',
@@ -146,6 +179,8 @@ export class Outbox {
         await this.#options.storage.put(failed);
         this.#replace(next.id, failed);
         return;
+      } finally {
+        this.#sending.delete(next.id);
       }
     }
   }
