@@ -78,14 +78,10 @@ export class Session {
     const outbox = new Outbox({
       storage: options.storage ?? defaultBrowserStorage() ?? new MemoryOutboxStorage(),
       send: (entry) => socket.request(entry.change ?? sendFrameOf(entry)) as Promise<SendAck | Message>,
-      onSent: (entry, ack) => {
-        if (!entry.change) return this.#confirm(entry, (ack as SendAck).seq, ack.createdAt);
-        this.conversations.dispatch(entry.conversationId, { type: 'messages', messages: [ack as Message] });
-        this.#settle(entry.id, ack as Message, null);
-      },
+      onSent: (entry, ack) => (entry.change ? this.#settle(entry, ack as Message) : this.#confirm(entry, (ack as SendAck).seq, ack.createdAt)),
       onDropped: (entry, error) => {
-        if (error) this.#owner.emit('error', error, entry);
-        this.#settle(entry.id, null, error);
+        if (error) owner.emit('error', error, entry);
+        this.#settle(entry, null, error);
       },
       // The socket's backoff, full jitter: outbox retries of many clients do not land together.
       retryDelayMs: (error, attempt) => hintedWait(error) ?? backoffDelay(attempt + 1, options.backoff),
@@ -122,9 +118,11 @@ export class Session {
     });
   }
 
-  #settle(id: string, message: Message | null, error: Chat4AllError | null): void {
-    this.#changes.get(id)?.(message, error);
-    this.#changes.delete(id);
+  /** Ends a change's promise; the message the relay answered goes to the cache. */
+  #settle(entry: OutboxEntry, message: Message | null, error: Chat4AllError | null = null): void {
+    if (message) this.conversations.dispatch(entry.conversationId, { type: 'messages', messages: [message] });
+    this.#changes.get(entry.id)?.(message, error);
+    this.#changes.delete(entry.id);
   }
 
   close(): void {

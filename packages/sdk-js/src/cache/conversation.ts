@@ -183,18 +183,17 @@ export class ConversationCache {
  * change that fails leaves the outbox, and with it what it showed. The same message when none is for it.
  */
 export function withChanges(message: Message, entries: readonly OutboxEntry[], me: string | null): Message {
-  for (const { change, createdAt } of entries) {
-    if (change?.messageId !== message.id) continue;
+  for (const { change: c, createdAt } of entries) {
+    if (c?.messageId !== message.id) continue;
     const at = new Date(createdAt).toISOString();
-    if (change.type === 'message.edit') message = { ...message, text: change.text, editedAt: at };
-    else if (change.type === 'message.delete') message = { ...message, text: '', deletedAt: at };
+    if (c.type === 'message.edit') message = { ...message, text: c.text, editedAt: at };
+    else if (c.type === 'message.delete') message = { ...message, text: '', deletedAt: at };
     else {
-      const held = message.reactions.find((r) => r.key === change.key);
-      const userIds = (held?.userIds ?? []).filter((id) => id !== me);
-      if (change.type === 'reaction.add') userIds.push(me as string);
-      const reaction = { key: change.key, count: userIds.length, userIds };
-      const reactions = held ? message.reactions.map((r) => (r === held ? reaction : r)) : [...message.reactions, reaction];
-      message = { ...message, reactions: reactions.filter((r) => r.count) };
+      const userIds = (message.reactions.find((r) => r.key === c.key)?.userIds ?? []).filter((id) => id !== me);
+      if (c.type === 'reaction.add') userIds.push(me as string);
+      const reaction = { key: c.key, count: userIds.length, userIds };
+      const reactions = message.reactions.map((r) => (r.key === c.key ? reaction : r));
+      message = { ...message, reactions: (reactions.includes(reaction) ? reactions : [...reactions, reaction]).filter((r) => r.count) };
     }
   }
   return message;

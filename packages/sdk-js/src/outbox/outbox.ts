@@ -71,11 +71,7 @@ export class Outbox {
     if (change?.type === 'message.delete' && !this.#sending.has(change.messageId)) {
       const dropped = this.entries.getSnapshot().filter((e) => e.id === change.messageId || e.change?.messageId === change.messageId);
       if (dropped.some((e) => !e.change)) {
-        for (const e of [...dropped, entry as OutboxEntry]) {
-          await this.#options.storage.delete(e.id);
-          this.#replace(e.id, null);
-          this.#options.onDropped(e, null);
-        }
+        for (const e of [...dropped, entry as OutboxEntry]) await this.#remove(e, null);
         return entry as OutboxEntry;
       }
     }
@@ -125,8 +121,7 @@ export class Outbox {
   async cancel(id: string): Promise<void> {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (!entry || (entry.status !== 'failed' && !(entry.file && !entry.file.attachment))) return;
-    await this.#options.storage.delete(id);
-    this.#replace(id, null);
+    await this.#remove(entry);
     // The entries it held back can go now.
     this.#kick(entry.conversationId);
   }
@@ -150,8 +145,7 @@ export class Outbox {
       try {
         const ack = await this.#options.send(next);
         this.#options.onSent(next, ack);
-        await this.#options.storage.delete(next.id);
-        this.#replace(next.id, null);
+        await this.#remove(next);
         attempt = 0;
       } catch (error) {
         const failure = error instanceof Chat4AllError ? error : new Chat4AllError('INTERNAL', String(error));
@@ -166,9 +160,7 @@ export class Outbox {
         }
         // A refused change is dropped, not held: retrying it cannot succeed, and the messages after it go on.
         if (next.change) {
-          await this.#options.storage.delete(next.id);
-          this.#replace(next.id, null);
-          this.#options.onDropped(next, failure);
+          await this.#remove(next, failure);
           continue;
         }
         const failed: OutboxEntry = {
@@ -183,6 +175,13 @@ export class Outbox {
         this.#sending.delete(next.id);
       }
     }
+  }
+
+  /** Takes an entry out; given `dropped` (its error, or null), says the entry was dropped. */
+  async #remove(entry: OutboxEntry, dropped?: Chat4AllError | null): Promise<void> {
+    await this.#options.storage.delete(entry.id);
+    this.#replace(entry.id, null);
+    if (dropped !== undefined) this.#options.onDropped(entry, dropped);
   }
 
   #replace(id: string, entry: OutboxEntry | null): void {
