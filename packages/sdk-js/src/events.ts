@@ -1,6 +1,6 @@
+import type { Message, PresenceEvent, ServerFrame, TypingEvent } from '@chat4all/protocol';
 import type { Chat4AllError } from './errors.js';
 import type { OutboxEntry } from './outbox/storage.js';
-import type { Message, PresenceEvent, ServerFrame, TypingEvent } from '@chat4all/protocol';
 
 /** What the client emits, beside its stores: each new message, typing and presence change, and every frame. */
 export interface ClientEvents {

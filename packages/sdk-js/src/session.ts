@@ -78,7 +78,8 @@ export class Session {
     const outbox = new Outbox({
       storage: options.storage ?? defaultBrowserStorage() ?? new MemoryOutboxStorage(),
       send: (entry) => socket.request(entry.change ?? sendFrameOf(entry)) as Promise<SendAck | Message>,
-      onSent: (entry, ack) => (entry.change ? this.#settle(entry, ack as Message) : this.#confirm(entry, (ack as SendAck).seq, ack.createdAt)),
+      onSent: (entry, ack) =>
+        entry.change ? this.#settle(entry, ack as Message) : this.#confirm(entry, (ack as SendAck).seq, ack.createdAt),
       onDropped: (entry, error) => {
         if (error) owner.emit('error', error, entry);
         this.#settle(entry, null, error);

@@ -64,7 +64,10 @@ describe('sdk-js offline edits, deletes and reactions against the real relay', (
       [2, 'two, edited', true],
     ]);
     expect(seen[0]?.reactions).toMatchObject([{ key: '👍', count: 1, userIds: ['ana'] }]);
-    const anaSees = await until(reloaded.messages(conversationId), (messages) => messages.length === 2 && messages[1]?.text === 'two, edited');
+    const anaSees = await until(
+      reloaded.messages(conversationId),
+      (messages) => messages.length === 2 && messages[1]?.text === 'two, edited',
+    );
     expect(anaSees[0]).toMatchObject({ text: 'one, edited', reactions: [{ key: '👍', mine: true }] });
   });
 
