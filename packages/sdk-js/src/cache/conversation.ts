@@ -189,11 +189,12 @@ export function withChanges(message: Message, entries: readonly OutboxEntry[], m
     if (c.type === 'message.edit') message = { ...message, text: c.text, editedAt: at };
     else if (c.type === 'message.delete') message = { ...message, text: '', deletedAt: at };
     else {
-      const userIds = (message.reactions.find((r) => r.key === c.key)?.userIds ?? []).filter((id) => id !== me);
+      const held = message.reactions.find((r) => r.key === c.key);
+      const userIds = (held?.userIds ?? []).filter((id) => id !== me);
       if (c.type === 'reaction.add') userIds.push(me as string);
       const reaction = { key: c.key, count: userIds.length, userIds };
-      const reactions = message.reactions.map((r) => (r.key === c.key ? reaction : r));
-      message = { ...message, reactions: (reactions.includes(reaction) ? reactions : [...reactions, reaction]).filter((r) => r.count) };
+      const reactions = held ? message.reactions.map((r) => (r === held ? reaction : r)) : [...message.reactions, reaction];
+      message = { ...message, reactions: reactions.filter((r) => r.count) };
     }
   }
   return message;

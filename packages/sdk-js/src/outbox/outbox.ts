@@ -33,8 +33,6 @@ export class Outbox {
   #online = false;
   /** Conversations with a flush loop running. */
   readonly #flushing = new Set<string>();
-  /** Entries on the wire, which a delete can no longer take back. */
-  readonly #sending = new Set<string>();
   #loaded: Promise<void> | null = null;
   #adding: Promise<unknown> = Promise.resolve();
   readonly #options: OutboxOptions;
@@ -68,9 +66,13 @@ export class Outbox {
     await this.load();
     const { change } = entry;
     // Deleting a message never sent drops it, and the changes queued for it, instead.
-    if (change?.type === 'message.delete' && !this.#sending.has(change.messageId)) {
+    if (change?.type === 'message.delete') {
       const dropped = this.entries.getSnapshot().filter((e) => e.id === change.messageId || e.change?.messageId === change.messageId);
-      if (dropped.some((e) => !e.change)) {
+      // Not one a flush is sending (the first of its conversation): that one may be stored already, and is deleted after its ack.
+      const sending =
+        this.#flushing.has(entry.conversationId) &&
+        this.entries.getSnapshot().find((e) => e.conversationId === entry.conversationId) === dropped[0];
+      if (dropped[0] && !dropped[0].change && !sending) {
         for (const e of [...dropped, entry as OutboxEntry]) await this.#remove(e, null);
         return entry as OutboxEntry;
       }
@@ -141,7 +143,6 @@ export class Outbox {
       if (next?.status !== 'pending') return;
       // A file message waits for its upload; `update()` starts the flush again when it is done.
       if (next.file && !next.file.attachment) return;
-      this.#sending.add(next.id);
       try {
         const ack = await this.#options.send(next);
         this.#options.onSent(next, ack);
@@ -171,8 +172,6 @@ export class Outbox {
         await this.#options.storage.put(failed);
         this.#replace(next.id, failed);
         return;
-      } finally {
-        this.#sending.delete(next.id);
       }
     }
   }
