@@ -148,11 +148,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.api.loadOlder(conversationId, limit);
   }
 
-  /**
-   * Edits one of the user's messages; `mentions` and `mentionsAll`, given, replace its own (left out, they stay). Like `delete`, `react`
-   * and `unreact`, it goes through the outbox (shown at once, sent in order with the conversation's messages, kept while offline) and
-   * resolves with the message as the relay answers it; `null` when the message was deleted before it was ever sent.
-   */
+  /** Edits one of the user's messages; `mentions`/`mentionsAll`, given, replace its own. Queued in the outbox like `delete` and `react`. */
   edit(conversationId: string, messageId: string, text: string, mentions?: MentionOptions): Promise<Message | null> {
     return this.#session.change({ type: 'message.edit', conversationId, messageId, text, ...mentions });
   }
