@@ -27,7 +27,9 @@ import {
 /** How many pins a conversation has, handing out the hook's `pin`. */
 function PinCount({ conversationId, onPin }: { conversationId: string; onPin: (pin: ReturnType<typeof usePins>['pin']) => void }) {
   const { pins, pin } = usePins(conversationId);
-  useEffect(() => onPin(pin), [pin, onPin]);
+  useEffect(() => {
+    onPin(pin);
+  }, [pin, onPin]);
   return h('p', { 'data-testid': 'pins' }, `${pins.length}`);
 }
 
@@ -304,7 +306,12 @@ describe('sdk-react hooks against the real relay', () => {
       h(
         ChatProvider,
         { client: ana },
-        h(PinCount, { conversationId, onPin: (pin: ReturnType<typeof usePins>['pin']) => (pinWith = pin) }),
+        h(PinCount, {
+          conversationId,
+          onPin: (pin: ReturnType<typeof usePins>['pin']) => {
+            pinWith = pin;
+          },
+        }),
         h(PinnedMessages, { conversationId, canUnpin: true, nameOf: (id: string) => id.toUpperCase() }),
       ),
     );
