@@ -1,15 +1,8 @@
 import type { Attachment, ContactsContent, LocationContent, Metadata } from '@chat4all/protocol';
-import type { RequestFrame } from '../connection/socket.js';
 
-/** A frame that changes a message, answered with the message as it now is. */
-export type MessageChange = Extract<RequestFrame, { type: 'message.edit' | 'message.delete' | 'reaction.add' | 'reaction.remove' }>;
-
-/**
- * A message, or a change to one, waiting to be acked. Written to storage before anything goes on the wire. A change (`change` set) has an
- * id of its own, `text` `''`, and is sent in order with the conversation's messages.
- */
+/** A message waiting to be acked. Written to storage before anything goes on the wire. */
 export interface OutboxEntry {
-  /** The message id (UUIDv7), reused for every retry; a change's own id. */
+  /** The message id (UUIDv7), reused for every retry. */
   id: string;
   conversationId: string;
   text: string;
@@ -29,8 +22,6 @@ export interface OutboxEntry {
   error?: { code: string; message: string; retryable: boolean };
   /** A file message: sent once its upload is complete (`attachment` set). */
   file?: OutboxFile;
-  /** An edit, a delete or a reaction of a message, sent as this frame. */
-  change?: MessageChange;
 }
 
 /** The file of a file message in the outbox, and how far its upload got. */
