@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { bulkhead } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import type { UploadImage, UploadRecord } from '../store/types.js';
@@ -25,8 +26,8 @@ const RASTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gi
  */
 export class Thumbnailer {
   #sharp: Promise<Sharp | null> | undefined;
-  #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  /** Uploads finishing together wait their turn, in order, however many they are. */
+  readonly #decoding = bulkhead(AT_ONCE, Number.POSITIVE_INFINITY);
 
   constructor(
     private readonly config: RelayConfig['uploads']['thumbnails'],
@@ -49,16 +50,7 @@ export class Thumbnailer {
     if (!this.wants(record)) return null;
     const sharp = await this.#load();
     if (!sharp) return null;
-    // A finishing job hands its place to the next waiting one, so no newcomer slips in between.
-    if (this.#running >= AT_ONCE) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#running++;
-    try {
-      return await this.#make(sharp, record);
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
-    }
+    return this.#decoding.execute(() => this.#make(sharp, record));
   }
 
   async #make(sharp: Sharp, record: Pick<UploadRecord, 'id' | 'type'>): Promise<UploadImage | null> {
