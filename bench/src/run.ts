@@ -21,6 +21,7 @@ import {
 } from './clients.js';
 import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
 import { LoginFlood } from './login-flood.js';
+import { presenceCycles } from './presence.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { searchLatency, seedSearch } from './search.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   if (want('login-flood')) await loginFloodScenario();
   if (want('unread')) await unreadScenario();
   if (want('search')) await searchScenario();
+  if (want('presence')) await presenceScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -131,6 +133,31 @@ async function unreadScenario(): Promise<void> {
         target: p === 99 ? '≤ the page of 100' : '—',
         meets: p === 99 ? percentile(totals, p) <= percentile(page, p) : null,
       });
+  } finally {
+    await relay.stop();
+  }
+}
+
+/** Presence of a user in 1,000 conversations, beside a user in one: what a status change costs as the user's conversations grow. */
+async function presenceScenario(): Promise<void> {
+  console.log(`presence of a user in ${INBOX_CONVERSATIONS} conversations`);
+  const relay = await startServer('relay', { ...env, BENCH_OFFLINE_GRACE_MS: '0' });
+  try {
+    const { busy, single, bystanderFrames } = await presenceCycles(relay, INBOX_CONVERSATIONS);
+    console.log(`  presence frames to connected co-members who do not watch the user: ${bystanderFrames}`);
+    for (const change of ['offline', 'online'] as const)
+      for (const p of [50, 99]) {
+        const target = change === 'offline' && p === 99;
+        record({
+          name: `presence-${change}-p${p}@${INBOX_CONVERSATIONS}`,
+          value: percentile(busy[change], p),
+          unit: 'ms',
+          ceiling: 'the same for a user in 1 conversation',
+          ceilingValue: percentile(single[change], p),
+          target: target ? '≤ 2× the user in 1 conversation' : '—',
+          meets: target ? percentile(busy[change], p) <= 2 * percentile(single[change], p) : null,
+        });
+      }
   } finally {
     await relay.stop();
   }

@@ -9,6 +9,7 @@ import { serve } from './ipc.js';
 // per-user and per-IP limits lifted so they do not shape the load. With BENCH_POSTGRES_URL
 // it is one node of a scaled deployment: PostgreSQL store, Redis Streams bus.
 // BENCH_DATA_DIR: a data directory seeded beforehand (the search row's messages).
+// BENCH_OFFLINE_GRACE_MS: the grace before a user with no socket is offline (the presence row uses 0).
 const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'chat4all-bench-'));
 const { BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA, BENCH_REDIS_URL, BENCH_REDIS_PREFIX } = process.env;
 const scaled = BENCH_POSTGRES_URL
@@ -23,6 +24,7 @@ const relay = await createRelay({
   logLevel: 'warn',
   ...scaled,
   auth: { appSecret: process.env.BENCH_APP_SECRET, apiKey: process.env.BENCH_API_KEY },
+  ...(process.env.BENCH_OFFLINE_GRACE_MS ? { realtime: { offlineGraceMs: Number(process.env.BENCH_OFFLINE_GRACE_MS) } } : {}),
   limits: {
     messagesPerMinute: 100_000_000,
     messageBurst: 10_000_000,
@@ -36,6 +38,7 @@ const relay = await createRelay({
     resumesPerMinute: 100_000_000,
     settingsPerMinute: 100_000_000,
     searchesPerMinute: 100_000_000,
+    presenceSubscriptionsPerMinute: 100_000_000,
   },
 });
 const url = await relay.listen();

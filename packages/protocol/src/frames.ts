@@ -17,6 +17,7 @@ import {
   Timestamp,
 } from './models.js';
 import { Pin } from './pins.js';
+import type { PresenceList } from './responses.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -94,6 +95,22 @@ export const TypingFrame = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Watch these users' presence on this socket: their `presence` events reach it from now on,
+ * for as long as the socket lives or until unsubscribed. Acked with the current presence of
+ * those who share a conversation with the caller; the others are left out and not watched.
+ */
+export const PresenceSubscribeFrame = Type.Object(
+  { type: Type.Literal('presence.subscribe'), id: RequestId, userIds: Type.Array(Id, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+
+/** Stop watching these users' presence on this socket. */
+export const PresenceUnsubscribeFrame = Type.Object(
+  { type: Type.Literal('presence.unsubscribe'), id: RequestId, userIds: Type.Array(Id, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+
 /** Per conversation, `[seq, eventSeq]`: the highest message seq held with no hole below it, and the highest event seq applied. */
 export const ResumeCursor = Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_SEQ }), Type.Integer({ minimum: 0, maximum: MAX_SEQ })]);
 export type ResumeCursor = Static<typeof ResumeCursor>;
@@ -135,6 +152,8 @@ export const CLIENT_FRAME_SCHEMAS = {
   ping: PingFrame,
   receipt: ReceiptFrame,
   typing: TypingFrame,
+  'presence.subscribe': PresenceSubscribeFrame,
+  'presence.unsubscribe': PresenceUnsubscribeFrame,
   resume: ResumeFrame,
   auth: AuthFrame,
 } as const satisfies Record<string, TSchema>;
@@ -151,6 +170,8 @@ export const ClientFrame = Type.Union([
   PingFrame,
   ReceiptFrame,
   TypingFrame,
+  PresenceSubscribeFrame,
+  PresenceUnsubscribeFrame,
   ResumeFrame,
   AuthFrame,
 ]);
@@ -168,6 +189,8 @@ export interface ClientFrameResults {
   ping: { serverTime: string };
   receipt: ReceiptResult;
   typing: Record<string, never>;
+  'presence.subscribe': PresenceList;
+  'presence.unsubscribe': Record<string, never>;
   resume: ResumeResult;
   auth: AuthResult;
 }

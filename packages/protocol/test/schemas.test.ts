@@ -21,6 +21,8 @@ describe('protocol schemas', () => {
       'pin.add',
       'pin.remove',
       'ping',
+      'presence.subscribe',
+      'presence.unsubscribe',
       'reaction.add',
       'reaction.remove',
       'receipt',
@@ -34,6 +36,11 @@ describe('protocol schemas', () => {
     expect(Value.Check(ClientFrame, pin)).toBe(true);
     expect(Value.Check(ClientFrame, { ...pin, until: null })).toBe(true);
     expect(Value.Check(ClientFrame, { ...pin, pinnedBy: 'eve' })).toBe(false);
+    expect(Value.Check(ClientFrame, { type: 'presence.subscribe', id: 'r4', userIds: ['bob'] })).toBe(true);
+    expect(Value.Check(ClientFrame, { type: 'presence.subscribe', id: 'r4', userIds: [] })).toBe(false);
+    expect(
+      Value.Check(ClientFrame, { type: 'presence.subscribe', id: 'r4', userIds: Array.from({ length: 501 }, (_, i) => `u${i}`) }),
+    ).toBe(false);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10, 2] } })).toBe(true);
     expect(Value.Check(ClientFrame, { type: 'resume', id: 'r', cursors: { c1: [10] } })).toBe(false);
   });

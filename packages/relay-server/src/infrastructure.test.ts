@@ -44,12 +44,7 @@ describe('createInfrastructure', () => {
     await infrastructure.close();
     expect(queueClosed).toBe(true);
     await store.users.ensure('still-open', null, Date.now());
-    await bus.publish({
-      kind: 'presence',
-      userId: 'u',
-      conversationIds: [],
-      event: { type: 'presence', userId: 'u', status: 'online', lastSeenAt: null },
-    });
+    await bus.publish({ kind: 'presence', userId: 'u', event: { type: 'presence', userId: 'u', status: 'online', lastSeenAt: null } });
     await store.close();
     await bus.close();
   });

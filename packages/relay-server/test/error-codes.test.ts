@@ -33,6 +33,7 @@ describe('every error code is reachable', () => {
         reactionKeysPerMessage: 1,
         pinnedConversations: 1,
         pinsPerConversation: 1,
+        presenceSubscriptionsPerConnection: 1,
         metadataMaxBytes: 32,
         frameMaxBytes: 2048,
         frameHardMaxBytes: 8192,
@@ -245,6 +246,14 @@ describe('every error code is reachable', () => {
       for (const id of [first, second]) await socket.request({ type: 'message.send', conversationId, message: { id, text: 'pin me' } });
       await socket.request({ type: 'pin.add', conversationId, messageId: first });
       const reply = await socket.request({ type: 'pin.add', conversationId, messageId: second });
+      return { code: reply.type === 'error' ? reply.error.code : 'none' };
+    },
+    TOO_MANY_PRESENCE_SUBSCRIPTIONS: async () => {
+      // One watched user per socket here: a second one who shares a conversation is one too many.
+      const carol = await relay.user();
+      await relay.http('POST', '/v1/conversations', { as: API_KEY, body: { type: 'group', createdBy: ana.id, memberIds: [carol.id] } });
+      await socket.request({ type: 'presence.subscribe', userIds: [bob.id] });
+      const reply = await socket.request({ type: 'presence.subscribe', userIds: [carol.id] });
       return { code: reply.type === 'error' ? reply.error.code : 'none' };
     },
     USERNAME_TAKEN: async () => {

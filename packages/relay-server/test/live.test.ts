@@ -37,22 +37,86 @@ describe('live delivery', () => {
     expect(anaOther.frames.some((f) => f.type === 'typing')).toBe(false);
   });
 
-  it('shows presence only to users who share a conversation', async () => {
+  it('sends presence to the sockets that watch a user who shares a conversation with them, and to no other', async () => {
     relay = await startRelay({ realtime: { offlineGraceMs: 0 } });
     const ana = await relay.user();
     const bob = await relay.user();
     const eve = await relay.user();
+    const cid = await relay.user();
     await relay.http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: bob.id } });
+    await relay.http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: cid.id } });
     const bobSocket = await relay.connect(bob.token);
     const eveSocket = await relay.connect(eve.token);
+    const cidSocket = await relay.connect(cid.token);
+    // Eve shares nothing with Ana: she is left out of the ack and never watched.
+    const watched = await bobSocket.request({ type: 'presence.subscribe', userIds: [ana.id, eve.id, ana.id] });
+    expect(watched).toMatchObject({ type: 'ack', result: { presence: [{ userId: ana.id, status: 'offline', lastSeenAt: null }] } });
+    expect(await eveSocket.request({ type: 'presence.subscribe', userIds: [ana.id] })).toMatchObject({ result: { presence: [] } });
+    // Too many ids at once, or not ids at all: refused with a code, and the socket lives on.
+    const tooMany = Array.from({ length: 501 }, (_, i) => `u${i}`);
+    expect(await eveSocket.request({ type: 'presence.subscribe', userIds: tooMany })).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect(await eveSocket.request({ type: 'presence.subscribe', userIds: ['../x'] })).toMatchObject({ error: { code: 'BAD_REQUEST' } });
     const anaSocket = await relay.connect(ana.token);
     await bobSocket.waitFor((f) => f.type === 'presence' && f.userId === ana.id && f.status === 'online');
     const seen = await relay.http<{ presence: Presence[] }>('GET', `/v1/presence?userIds=${ana.id},${eve.id}`, { as: bob.token });
     expect(seen.body.presence).toEqual([{ userId: ana.id, status: 'online', lastSeenAt: expect.any(String) }]);
+    expect(await bobSocket.request({ type: 'presence.unsubscribe', userIds: [ana.id] })).toMatchObject({ type: 'ack', result: {} });
     anaSocket.close();
-    await bobSocket.waitFor((f) => f.type === 'presence' && f.userId === ana.id && f.status === 'offline');
-    await eveSocket.request({ type: 'ping' });
+    // Cid shares a conversation with Ana but did not subscribe: the change costs nothing on his socket.
+    expect(await cidSocket.request({ type: 'presence.subscribe', userIds: [ana.id] })).toMatchObject({
+      result: { presence: [{ userId: ana.id }] },
+    });
+    await cidSocket.waitFor((f) => f.type === 'presence' && f.userId === ana.id && f.status === 'offline');
+    await Promise.all([bobSocket.request({ type: 'ping' }), eveSocket.request({ type: 'ping' })]);
+    expect(bobSocket.frames.filter((f) => f.type === 'presence').map((f) => f.type === 'presence' && f.status)).toEqual(['online']);
     expect(eveSocket.frames.some((f) => f.type === 'presence')).toBe(false);
+  });
+
+  it('stops a watch when the two no longer share a conversation, and keeps one they still share', async () => {
+    relay = await startRelay({ realtime: { offlineGraceMs: 0 } });
+    const [ana, bob, dan] = [await relay.user(), await relay.user(), await relay.user()];
+    const group = (
+      await relay.http<ConversationDetail>('POST', '/v1/conversations', {
+        as: ana.token,
+        body: { type: 'group', memberIds: [bob.id, dan.id] },
+      })
+    ).body.id;
+    // Ana and Dan also share a private conversation; Bob and Dan only the group.
+    await relay.http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: dan.id } });
+    const [anaSocket, bobSocket, danSocket] = [
+      await relay.connect(ana.token),
+      await relay.connect(bob.token),
+      await relay.connect(dan.token),
+    ];
+    await anaSocket.request({ type: 'presence.subscribe', userIds: [dan.id] });
+    await bobSocket.request({ type: 'presence.subscribe', userIds: [dan.id] });
+    expect(await danSocket.request({ type: 'presence.subscribe', userIds: [ana.id, bob.id] })).toMatchObject({
+      result: {
+        presence: [
+          { userId: ana.id, status: 'online' },
+          { userId: bob.id, status: 'online' },
+        ],
+      },
+    });
+    await relay.http('DELETE', `/v1/conversations/${group}/members/${dan.id}`, { as: ana.token });
+    await bobSocket.waitFor((f) => f.type === 'member.removed' && f.userId === dan.id);
+    // Dan still sees Ana (watched again, with her presence now), no longer Bob.
+    await danSocket.waitFor((f) => f.type === 'presence' && f.userId === ana.id && f.status === 'online');
+    anaSocket.close();
+    await danSocket.waitFor((f) => f.type === 'presence' && f.userId === ana.id && f.status === 'offline');
+    const anaAgain = await relay.connect(ana.token);
+    await anaAgain.request({ type: 'presence.subscribe', userIds: [bob.id, dan.id] });
+    bobSocket.close();
+    await anaAgain.waitFor((f) => f.type === 'presence' && f.userId === bob.id && f.status === 'offline');
+    await danSocket.request({ type: 'ping' });
+    expect(danSocket.frames.some((f) => f.type === 'presence' && f.userId === bob.id)).toBe(false);
+    const bobAgain = await relay.connect(bob.token);
+    expect(await bobAgain.request({ type: 'presence.subscribe', userIds: [dan.id] })).toMatchObject({ result: { presence: [] } });
+    danSocket.close();
+    await anaAgain.waitFor((f) => f.type === 'presence' && f.userId === dan.id && f.status === 'offline');
+    await bobAgain.request({ type: 'ping' });
+    expect(bobSocket.frames.some((f) => f.type === 'presence' && f.userId === dan.id)).toBe(false);
+    expect(bobAgain.frames.some((f) => f.type === 'presence')).toBe(false);
   });
 
   it('cuts off a consumer that stops reading, which then resumes without loss', async () => {
@@ -66,6 +130,7 @@ describe('live delivery', () => {
       await relay.http<ConversationDetail>('POST', '/v1/conversations', { as: writer.token, body: { type: 'private', userId: reader.id } })
     ).body.id;
     const writerSocket = await relay.connect(writer.token);
+    await writerSocket.request({ type: 'presence.subscribe', userIds: [reader.id] });
     const replica = new Replica(relay, reader.token);
     await replica.connect();
     await writerSocket.waitFor((f) => f.type === 'presence' && f.userId === reader.id && f.status === 'online');
@@ -98,6 +163,7 @@ describe('live delivery', () => {
     const watcher = await relay.user();
     await relay.http('POST', '/v1/conversations', { as: watcher.token, body: { type: 'private', userId: user.id } });
     const watcherSocket = await relay.connect(watcher.token);
+    await watcherSocket.request({ type: 'presence.subscribe', userIds: [user.id] });
     const socket = await relay.connect(user.token);
     await watcherSocket.waitFor((f) => f.type === 'presence' && f.userId === user.id && f.status === 'online');
     // A paused socket reads no pings, so answers none: the relay must drop it, and the user goes offline.

@@ -71,6 +71,7 @@ describe('state shared by relay nodes', () => {
     const [ana, bob] = [await a.user(), await a.user()];
     await a.http('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: bob.id } });
     const bobOnB = await b.connect(bob.token);
+    await bobOnB.request({ type: 'presence.subscribe', userIds: [ana.id] });
     const anaOnA = await a.connect(ana.token);
     await bobOnB.waitFor(presenceOf(ana.id, 'online'));
     const fromB = await b.http<{ presence: Presence[] }>('GET', `/v1/presence?userIds=${ana.id}`, { as: bob.token });

@@ -20,7 +20,7 @@ import { messageOf, sendFrameOf } from './outbox/message.js';
 import { Outbox } from './outbox/outbox.js';
 import { MemoryOutboxStorage, type OutboxEntry } from './outbox/storage.js';
 import { type Pins, pinsOf } from './pins.js';
-import { PresenceStores } from './presence.js';
+import { type PresenceStores, presenceStores } from './presence.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
 import { createSearch, type Search } from './search.js';
@@ -95,7 +95,7 @@ export class Session {
     this.list = new ConversationList(rest, socket.state, warn);
     this.inbox = createInbox(rest, this.list.totals);
     this.search = createSearch(rest);
-    this.presence = new PresenceStores(rest, warn);
+    this.presence = presenceStores(socket, warn);
     this.pins = pinsOf(rest, socket, this.conversations, warn);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;
     this.#delivered = new DeliveredReceipts(

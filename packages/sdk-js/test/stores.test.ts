@@ -1,5 +1,6 @@
+import type { PresenceEvent } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, client, startRelay, until, userToken } from './relay.js';
+import { API_KEY, client, privateConversation, startRelay, until, userToken } from './relay.js';
 
 describe('stores a UI binds to', () => {
   const cleanup: Array<() => unknown> = [];
@@ -47,5 +48,47 @@ describe('stores a UI binds to', () => {
 
     bo.close();
     await until(boPresence, (p) => p.status === 'offline');
+  });
+
+  it('watches a user while something listens to their presence, again on each new socket, and no longer once nothing does', async () => {
+    const config = { realtime: { offlineGraceMs: 0 } };
+    const first = await startRelay({ config });
+    cleanup.push(first.remove);
+    await privateConversation(first.url, 'ann', 'bo');
+    await privateConversation(first.url, 'cy', 'bo');
+    const ann = client(first.url, await userToken(first.url, 'ann'));
+    cleanup.push(() => ann.close());
+    await ann.connect();
+    const boPresence = ann.presence('bo');
+    const stopListening = boPresence.subscribe(() => {});
+    // A new relay process: the socket that watched Bo is gone, and the new one must watch him again.
+    await first.close();
+    const second = await startRelay({ port: first.port, dataDir: first.dataDir, config });
+    cleanup.push(second.close);
+    await until(ann.connection, (state) => state === 'connected');
+    const [bo, cy] = [client(second.url, await userToken(second.url, 'bo')), client(second.url, await userToken(second.url, 'cy'))];
+    cleanup.push(
+      () => bo.close(),
+      () => cy.close(),
+    );
+    await bo.connect();
+    await until(boPresence, (p) => p.status === 'online');
+
+    // Nothing listens any more: Ann's socket stops watching Bo, while Cy, who listens, still sees him go.
+    stopListening();
+    const seenByAnn: PresenceEvent[] = [];
+    ann.on('presence', (event) => seenByAnn.push(event));
+    await cy.connect();
+    const cyPresence = cy.presence('bo');
+    const cyStop = cyPresence.subscribe(() => {});
+    cleanup.push(cyStop);
+    await until(cyPresence, (p) => p.status === 'online');
+    bo.close();
+    await until(cyPresence, (p) => p.status === 'offline');
+    await ann.markRead(await privateConversation(second.url, 'ann', 'bo'));
+    expect(seenByAnn).toEqual([]);
+    // The store keeps its last value, and a new listener watches Bo again with his presence now.
+    expect(boPresence.getSnapshot().status).toBe('online');
+    expect((await until(ann.presence('bo'), (p) => p.status === 'offline')).lastSeenAt).not.toBeNull();
   });
 });

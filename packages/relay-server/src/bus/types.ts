@@ -17,11 +17,10 @@ export interface ConversationEnvelope {
   excludeConnection?: string;
 }
 
-/** A presence change, delivered once to every connection sharing one of `conversationIds`. */
+/** A presence change, delivered to every connection watching its user (`presence.subscribe`). */
 export interface PresenceEnvelope {
   kind: 'presence';
   userId: string;
-  conversationIds: readonly string[];
   event: PresenceEvent;
 }
 

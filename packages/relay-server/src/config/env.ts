@@ -62,6 +62,8 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
   CHAT4ALL_SEARCHES_PER_MINUTE: 'limits.searchesPerMinute',
+  CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_MINUTE: 'limits.presenceSubscriptionsPerMinute',
+  CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION: 'limits.presenceSubscriptionsPerConnection',
   CHAT4ALL_PINNED_CONVERSATIONS: 'limits.pinnedConversations',
   CHAT4ALL_RESUMES_PER_MINUTE: 'limits.resumesPerMinute',
   CHAT4ALL_RENEWALS_PER_MINUTE: 'limits.renewalsPerMinute',

@@ -180,6 +180,10 @@ export const RelayConfigSchema = Type.Object(
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Message searches per user per minute. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
+        /** `presence.subscribe` frames per user per minute. @default 120 */
+        presenceSubscriptionsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Users whose presence one socket may watch at once. @default 1000 */
+        presenceSubscriptionsPerConnection: Type.Integer({ default: 1000, minimum: 1, maximum: 10_000 }),
         /** Conversations one user may have pinned to the top of their list; pinning one more is refused. @default 5 */
         pinnedConversations: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
         /** Resumes per user per minute (and one at a time per socket). @default 30 */

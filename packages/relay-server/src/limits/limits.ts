@@ -24,7 +24,8 @@ export type WriteKind =
   | 'member'
   | 'upload'
   | 'settings'
-  | 'search';
+  | 'search'
+  | 'presence';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -39,6 +40,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
   settings: { key: 'settingsPerMinute', what: 'Too many conversation settings changes' },
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
+  presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

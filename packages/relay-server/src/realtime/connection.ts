@@ -55,6 +55,8 @@ export class Connection {
   readonly id = randomUUID();
   /** Conversations whose live events this connection receives. */
   readonly rooms = new Set<string>();
+  /** Users whose presence events this connection receives (`presence.subscribe`). */
+  readonly watching = new Set<string>();
   /** Answered the last heartbeat ping (or is new). */
   alive = true;
   #state: DeliveryState;

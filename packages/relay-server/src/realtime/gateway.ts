@@ -31,7 +31,7 @@ export interface GatewayContext {
   typing: TypingTracker;
   messages: MessageService;
   pins: Pick<PinService, 'pin' | 'unpin'>;
-  conversations: Pick<ConversationService, 'idsOf'>;
+  conversations: Pick<ConversationService, 'idsOf' | 'sharingConversation'>;
   sessions: Pick<SessionService, 'revoked'>;
   tokens: Pick<TokenService, 'authenticate'>;
   /** A replay of what the connection missed, from the store. */
@@ -228,6 +228,11 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
     case 'typing':
       return typing(ctx, connection, frame);
+    case 'presence.subscribe':
+      return subscribePresence(ctx, connection, frame.userIds);
+    case 'presence.unsubscribe':
+      ctx.hub.unwatch(connection, frame.userIds);
+      return Promise.resolve({});
     case 'ping':
       return Promise.resolve({ serverTime: new Date().toISOString() });
     case 'auth':
@@ -242,6 +247,25 @@ async function typing(ctx: GatewayContext, connection: Connection, frame: Extrac
   if (refusal) throw refusal;
   await ctx.typing.set(frame.conversationId, connection.userId, frame.active);
   return {};
+}
+
+/**
+ * Watches the users who share a conversation with the caller (the others are left out), then
+ * reads their presence: a change made after the read reaches the socket as an event, one made
+ * before is in the ack.
+ */
+async function subscribePresence(ctx: GatewayContext, connection: Connection, userIds: readonly string[]) {
+  const refusal = await ctx.limits.write('presence', connection.userId);
+  if (refusal) throw refusal;
+  const wanted = [...new Set(userIds)];
+  const visible = await ctx.conversations.sharingConversation(connection.userId, wanted);
+  const watched = wanted.filter((id) => visible.has(id));
+  const max = ctx.config.limits.presenceSubscriptionsPerConnection;
+  if (ctx.hub.watchingWith(connection, watched) > max) {
+    throw new RelayError('TOO_MANY_PRESENCE_SUBSCRIPTIONS', `A socket may watch at most ${max} users' presence`);
+  }
+  ctx.hub.watch(connection, watched);
+  return { presence: await ctx.presence.get(watched) };
 }
 
 function rawToBuffer(data: RawData): Buffer {

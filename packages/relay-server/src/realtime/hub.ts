@@ -4,12 +4,21 @@ import { RelayError } from '../errors.js';
 import type { Connection, EventPosition } from './connection.js';
 
 /**
- * This node's connections, by user and by conversation room, and the delivery of bus
- * envelopes to them. Each envelope is serialized once, whatever the number of recipients.
+ * This node's connections, by user, by conversation room and by the users whose presence
+ * they watch, and the delivery of bus envelopes to them. Each envelope is serialized once,
+ * whatever the number of recipients; a presence change costs one lookup of its watchers,
+ * however many conversations its user is in.
  */
 export class Hub {
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #rooms = new Map<string, Set<Connection>>();
+  readonly #watchers = new Map<string, Set<Connection>>();
+
+  /**
+   * Called when someone left a conversation, with the connections whose watches it may have
+   * ended (the leaver's own, and those in the room watching the leaver) and which users to check.
+   */
+  constructor(private readonly onLeft: (connection: Connection, userIds: readonly string[]) => void = () => {}) {}
 
   /** Registers a connection; call before reading its conversations so membership events in between still find it. */
   add(connection: Connection): void {
@@ -27,6 +36,26 @@ export class Hub {
     removeFrom(this.#byUser, connection.userId, connection);
     for (const id of connection.rooms) removeFrom(this.#rooms, id, connection);
     connection.rooms.clear();
+    this.unwatch(connection, [...connection.watching]);
+  }
+
+  /** How many users the connection would watch with these added. */
+  watchingWith(connection: Connection, userIds: readonly string[]): number {
+    return connection.watching.size + userIds.filter((id) => !connection.watching.has(id)).length;
+  }
+
+  watch(connection: Connection, userIds: Iterable<string>): void {
+    for (const id of userIds) {
+      connection.watching.add(id);
+      setOf(this.#watchers, id).add(connection);
+    }
+  }
+
+  unwatch(connection: Connection, userIds: Iterable<string>): void {
+    for (const id of userIds) {
+      connection.watching.delete(id);
+      removeFrom(this.#watchers, id, connection);
+    }
   }
 
   connectionsOf(userId: string): ReadonlySet<Connection> {
@@ -87,6 +116,10 @@ export class Hub {
       for (const connection of this.connectionsOf(userId)) {
         connection.rooms.delete(conversationId);
         removeFrom(this.#rooms, conversationId, connection);
+        if (connection.watching.size > 0) this.onLeft(connection, [...connection.watching]);
+      }
+      for (const watcher of this.#watchers.get(userId) ?? []) {
+        if (watcher.rooms.has(conversationId)) this.onLeft(watcher, [userId]);
       }
     }
   }
@@ -100,16 +133,10 @@ export class Hub {
   }
 
   #deliverPresence(envelope: Extract<BusEnvelope, { kind: 'presence' }>): void {
-    const seen = new Set<Connection>();
-    let payload: Buffer | undefined;
-    for (const id of envelope.conversationIds) {
-      for (const connection of this.#rooms.get(id) ?? []) {
-        if (seen.has(connection) || connection.userId === envelope.userId) continue;
-        seen.add(connection);
-        payload ??= Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
-        connection.deliver(payload, undefined);
-      }
-    }
+    const watchers = this.#watchers.get(envelope.userId);
+    if (!watchers) return;
+    const payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
+    for (const connection of watchers) connection.deliver(payload, undefined);
   }
 }
 

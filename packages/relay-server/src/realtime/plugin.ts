@@ -37,7 +37,20 @@ export interface RealtimePluginOptions {
 export const realtimePlugin = fp(
   async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
     const { logger: log, metrics, nodeEvents, messages, conversations, pins } = app;
-    const hub = new Hub();
+    // Someone left a conversation. The watches it may have ended stop at once, so no presence
+    // reaches a watcher who may no longer see the user; those still sharing a conversation are
+    // watched again and sent the presence they have now, so nothing changed in between is missed.
+    const hub: Hub = new Hub((connection, userIds) => {
+      hub.unwatch(connection, userIds);
+      const rewatch = async () => {
+        const visible = await conversations.sharingConversation(connection.userId, [...userIds]);
+        const again = userIds.filter((id) => visible.has(id));
+        if (again.length === 0 || !hub.connectionsOf(connection.userId).has(connection)) return;
+        hub.watch(connection, again);
+        for (const current of await presence.get(again)) connection.sendFrame({ type: 'presence', ...current });
+      };
+      rewatch().catch((err: unknown) => log.warn({ err, userId: connection.userId }, 'presence watch check failed'));
+    });
     app.decorate('hub', hub);
     metrics.countSocketsWith(() => hub.size);
     const typing = new TypingTracker(
@@ -48,11 +61,8 @@ export const realtimePlugin = fp(
       },
       (err) => log.warn({ err }, 'typing state unavailable'),
     );
-    const publishPresence = async (presence: Presence) => {
-      const rooms = new Set([...hub.connectionsOf(presence.userId)].flatMap((c) => [...c.rooms]));
-      const conversationIds = rooms.size > 0 ? [...rooms] : await conversations.idsOf(presence.userId);
-      await bus.publish({ kind: 'presence', userId: presence.userId, conversationIds, event: { type: 'presence', ...presence } });
-    };
+    const publishPresence = (presence: Presence) =>
+      bus.publish({ kind: 'presence', userId: presence.userId, event: { type: 'presence', ...presence } });
     const presence = new PresenceTracker(
       shared,
       config.realtime,

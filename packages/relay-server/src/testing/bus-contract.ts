@@ -108,7 +108,6 @@ export function busContract(name: string, makeBus: BusFactory, capabilities: Bus
       const presence: BusEnvelope = {
         kind: 'presence',
         userId: 'ana',
-        conversationIds: ['c1', 'c2'],
         event: { type: 'presence', userId: 'ana', status: 'away', lastSeenAt: '2026-11-25T10:00:00.000Z' },
       };
       await bus.publish(presence);
