@@ -38,6 +38,7 @@ describe('configuration', () => {
       CHAT4ALL_UPLOAD_THUMBNAILS: 'false',
       CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: '160',
       CHAT4ALL_UPLOAD_THUMBNAIL_MAX_INPUT_PIXELS: '1000',
+      CHAT4ALL_UPLOAD_POSTER_MAX_BYTES: '4096',
     };
     expect(loadConfig({ env }).uploads.thumbnails).toEqual({
       enabled: false,
@@ -45,6 +46,7 @@ describe('configuration', () => {
       maxInputPixels: 1000,
       size: 160,
       timeoutSeconds: 10,
+      maxPosterBytes: 4096,
     });
     expect(() => loadConfig({ env: { CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: '99999' } })).toThrow(/CHAT4ALL_UPLOAD_THUMBNAIL_SIZE/);
   });

@@ -198,6 +198,59 @@ describe.each([
     expect((await relay.http('GET', '/readyz')).status).toBe(200);
   });
 
+  it('makes a video’s thumbnail from the poster its uploader sends, before the video is in a message, and refuses any other', async () => {
+    const { relay, ana, bob, eve, conversationId } = await setup({ uploads: { thumbnails: { maxPosterBytes: 64 * 1024 } } });
+    await using _relay = relay;
+    // The relay does not read video: any bytes declared video/mp4 stand for one here.
+    const video = Buffer.alloc(4096, 7);
+    const videoId = await uploadTus(relay, ana.token, video, { conversationId, filename: 'clip.mp4', filetype: 'video/mp4' });
+    expect((await relay.http<UploadInfo>('GET', `/v1/uploads/${videoId}/info`, { as: ana.token })).body.thumbnail).toBeNull();
+    const put = (id: string, token: string, body: Buffer | string, type = 'image/jpeg') =>
+      fetch(`${relay.url}/v1/uploads/${id}/poster`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body,
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as UploadInfo & { code?: string } }));
+    const still = await solid(1280, 720).jpeg().toBuffer();
+
+    // Only its owner, only a video, only a JPEG, PNG or WebP that decodes, within maxPosterBytes.
+    expect(await put(videoId, bob.token, still)).toMatchObject({ status: 404, body: { code: 'UPLOAD_NOT_FOUND' } });
+    expect(await put(videoId, eve.token, still)).toMatchObject({ status: 404, body: { code: 'UPLOAD_NOT_FOUND' } });
+    const photo = await uploadTus(relay, ana.token, still, { conversationId, filetype: 'image/jpeg' });
+    expect(await put(photo, ana.token, still)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect(await put(videoId, ana.token, '<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml')).toMatchObject({
+      status: 415,
+      body: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+    });
+    expect(await put(videoId, ana.token, Buffer.concat([still.subarray(0, 300), Buffer.alloc(300)]))).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST' },
+    });
+    expect(await put(videoId, ana.token, await pngClaiming(100_000, 100_000), 'image/png')).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST' },
+    });
+    expect(await put(videoId, ana.token, Buffer.alloc(65 * 1024, 1))).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect((await relay.http<UploadInfo>('GET', `/v1/uploads/${videoId}/info`, { as: ana.token })).body.thumbnail).toBeNull();
+
+    const posted = await put(videoId, ana.token, still);
+    expect(posted).toMatchObject({ status: 200, body: { id: videoId, width: 1280, height: 720, thumbnail: { width: 320, height: 180 } } });
+    const anaSocket = await relay.connect(ana.token);
+    const ack = await anaSocket.request({
+      type: 'message.send',
+      conversationId,
+      message: { id: randomUUID(), text: '', attachment: { uploadId: videoId } },
+    });
+    expect(ack).toMatchObject({ type: 'ack' });
+    const history = await relay.http<{ messages: Message[] }>('GET', `/v1/conversations/${conversationId}/messages`, { as: bob.token });
+    expect(history.body.messages.at(-1)?.attachment).toMatchObject({ type: 'video/mp4', thumbnail: { width: 320, height: 180 } });
+    const served = await fetch(`${relay.url}/v1/uploads/${videoId}/thumbnail`, { headers: { authorization: `Bearer ${bob.token}` } });
+    expect(served.headers.get('content-type')).toBe('image/webp');
+    expect(await sharp(Buffer.from(await served.arrayBuffer())).metadata()).toMatchObject({ format: 'webp', width: 320, height: 180 });
+    // Once in a message, the attachment is what members were sent: no new poster.
+    expect(await put(videoId, ana.token, still)).toMatchObject({ status: 404, body: { code: 'UPLOAD_NOT_FOUND' } });
+  });
+
   it('makes none when thumbnails are turned off or the image is over maxInputBytes', async () => {
     const png = await solid(400, 400).png().toBuffer();
     for (const thumbnails of [{ enabled: false }, { maxInputBytes: png.length - 1 }]) {

@@ -86,6 +86,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_UPLOAD_THUMBNAIL_MAX_INPUT_PIXELS: 'uploads.thumbnails.maxInputPixels',
   CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: 'uploads.thumbnails.size',
   CHAT4ALL_UPLOAD_THUMBNAIL_TIMEOUT_SECONDS: 'uploads.thumbnails.timeoutSeconds',
+  CHAT4ALL_UPLOAD_POSTER_MAX_BYTES: 'uploads.thumbnails.maxPosterBytes',
   CHAT4ALL_UPLOAD_STORE: 'uploads.driver',
   CHAT4ALL_S3_BUCKET: 'uploads.s3.bucket',
   CHAT4ALL_S3_REGION: 'uploads.s3.region',

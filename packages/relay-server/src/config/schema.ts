@@ -254,6 +254,8 @@ export const RelayConfigSchema = Type.Object(
             size: Type.Integer({ default: 320, minimum: 16, maximum: 2048 }),
             /** An image that takes longer to scale gets no thumbnail. @default 10 */
             timeoutSeconds: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
+            /** The largest poster (a still of a video, `PUT /v1/uploads/:id/poster`) taken, in bytes. @default 2097152 (2 MiB) */
+            maxPosterBytes: Type.Integer({ default: 2 * 1024 ** 2, minimum: 1024, maximum: 25 * 1024 ** 2 }),
           },
           { default: {}, additionalProperties: false },
         ),

@@ -223,6 +223,24 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
     },
   );
 
+  // A still of a video the uploader made (browsers draw one from a <video>), made into the upload's thumbnail: the relay
+  // cannot decode video, but re-encodes the still, so what it serves is its own WebP.
+  await app.register(async (posters) => {
+    posters.addContentTypeParser(
+      ['image/jpeg', 'image/png', 'image/webp'],
+      { parseAs: 'buffer', bodyLimit: config.thumbnails.maxPosterBytes },
+      (_request, body, done) => done(null, body),
+    );
+    posters.put<{ Params: { id: string }; Body: Buffer }>(
+      '/v1/uploads/:id/poster',
+      {
+        config: { auth: 'user' },
+        schema: { description: 'The body is a JPEG, PNG or WebP still of the video', response: { 200: UploadInfo } },
+      },
+      async (request) => toUploadInfo(await uploads.poster(userIdOf(request), request.params.id, request.body)),
+    );
+  });
+
   // A member's short-lived link to the file, for `<img src>` and download links: no token in the URL.
   app.post<{ Params: { id: string } }>(
     '/v1/uploads/:id/link',

@@ -176,6 +176,25 @@ export class UploadService {
     return record;
   }
 
+  /**
+   * Gives the caller's complete video upload, not yet in a message, the thumbnail of a still
+   * they made of it (the poster): counted as an upload started. The upload as it now is (with no
+   * thumbnail when the relay makes none).
+   */
+  async poster(userId: string, id: string, image: Buffer): Promise<UploadRecord> {
+    const record = await this.owned(userId, id);
+    if (!record.type.startsWith('video/')) throw new RelayError('BAD_REQUEST', `A poster is for a video upload; this one is ${record.type}`);
+    if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE', 'The video has not received all its bytes yet');
+    if (record.messageId) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is already in a message');
+    const refusal = await this.quota.starts(userId);
+    if (refusal) throw refusal;
+    const made = await this.thumbnails?.poster(record, image);
+    if (!made) return record;
+    const updated = await this.store.uploads.setImage(id, made);
+    if (!updated) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is already in a message');
+    return updated;
+  }
+
   /** What the caller may know of an upload: their own, or one of a conversation they are a member of. */
   async visible(userId: string, id: string): Promise<UploadRecord> {
     const record = await this.store.uploads.get(id);

@@ -2,10 +2,16 @@ import type { Readable } from 'node:stream';
 import { bulkhead } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
+import { RelayError } from '../errors.js';
 import type { UploadImage, UploadRecord } from '../store/types.js';
 import type { UploadStorage } from './storage.js';
 
 type Sharp = typeof import('sharp');
+
+interface Encoded {
+  bytes: Buffer;
+  image: UploadImage;
+}
 
 /**
  * Images one node decodes at once: a large one takes as much memory as its pixels (4 bytes
@@ -53,32 +59,54 @@ export class Thumbnailer {
     return this.#decoding.execute(() => this.#make(sharp, record));
   }
 
+  /**
+   * Makes and stores the thumbnail of a video upload from a still its uploader made of it (the
+   * poster), under the same bounds as an image upload. Null when thumbnails are off or `sharp` has
+   * no binary here; BAD_REQUEST when the poster is no image `sharp` decodes within those bounds.
+   */
+  async poster(record: Pick<UploadRecord, 'id'>, input: Buffer): Promise<UploadImage | null> {
+    const sharp = this.config.enabled ? await this.#load() : null;
+    if (!sharp) return null;
+    const encoded = await this.#decoding.execute(() =>
+      this.#encode(sharp, input).catch((err: unknown) => {
+        throw new RelayError('BAD_REQUEST', `The poster is not a JPEG, PNG or WebP image within the limits: ${(err as Error).message}`);
+      }),
+    );
+    return this.#store(record, encoded);
+  }
+
   async #make(sharp: Sharp, record: Pick<UploadRecord, 'id' | 'type'>): Promise<UploadImage | null> {
-    let image: UploadImage;
-    let bytes: Buffer;
+    let encoded: Encoded;
     try {
-      const input = await readAll(await this.storage.read(record.id), this.config.maxInputBytes);
-      const options = { limitInputPixels: this.config.maxInputPixels, failOn: 'warning', animated: false } as const;
-      const { autoOrient } = await sharp(input, options).metadata();
-      if (autoOrient.width * autoOrient.height > this.config.maxInputPixels)
-        throw new Error(`${autoOrient.width}×${autoOrient.height} is over the ${this.config.maxInputPixels} pixels allowed`);
-      const { data, info } = await sharp(input, options)
-        .timeout({ seconds: this.config.timeoutSeconds })
-        .autoOrient()
-        .resize(this.config.size, this.config.size, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 75 })
-        .toBuffer({ resolveWithObject: true });
-      bytes = data;
-      image = { width: autoOrient.width, height: autoOrient.height, thumbnail: { width: info.width, height: info.height } };
+      encoded = await this.#encode(sharp, await readAll(await this.storage.read(record.id), this.config.maxInputBytes));
     } catch (err) {
       this.log.warn({ err, uploadId: record.id, type: record.type }, 'no thumbnail for an image upload');
       return null;
     }
+    return this.#store(record, encoded);
+  }
+
+  /** The image's size and its thumbnail, or why not. */
+  async #encode(sharp: Sharp, input: Buffer): Promise<Encoded> {
+    const options = { limitInputPixels: this.config.maxInputPixels, failOn: 'warning', animated: false } as const;
+    const { autoOrient } = await sharp(input, options).metadata();
+    if (autoOrient.width * autoOrient.height > this.config.maxInputPixels)
+      throw new Error(`${autoOrient.width}×${autoOrient.height} is over the ${this.config.maxInputPixels} pixels allowed`);
+    const { data, info } = await sharp(input, options)
+      .timeout({ seconds: this.config.timeoutSeconds })
+      .autoOrient()
+      .resize(this.config.size, this.config.size, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 75 })
+      .toBuffer({ resolveWithObject: true });
+    return { bytes: data, image: { width: autoOrient.width, height: autoOrient.height, thumbnail: { width: info.width, height: info.height } } };
+  }
+
+  async #store(record: Pick<UploadRecord, 'id'>, { bytes, image }: Encoded): Promise<UploadImage> {
     try {
       await this.storage.writeThumbnail(record.id, bytes);
       return image;
     } catch (err) {
-      this.log.warn({ err, uploadId: record.id }, 'an image upload’s thumbnail could not be stored');
+      this.log.warn({ err, uploadId: record.id }, 'an upload’s thumbnail could not be stored');
       return { ...image, thumbnail: null };
     }
   }

@@ -29,6 +29,15 @@ export class PostgresUploads implements UploadsRepository {
     return row ? toUploadRecord(row) : null;
   }
 
+  async setImage(id: string, image: UploadImage): Promise<UploadRecord | null> {
+    const [row] = await this.#db.sql<UploadRow[]>`
+      UPDATE uploads SET width = coalesce(width, ${image.width}::integer), height = coalesce(height, ${image.height}::integer),
+        thumbnail_width = ${image.thumbnail?.width ?? null}, thumbnail_height = ${image.thumbnail?.height ?? null}
+      WHERE id = ${id} AND complete AND message_id IS NULL
+      RETURNING ${this.#db.sql.unsafe(UPLOAD_COLUMNS)}`;
+    return row ? toUploadRecord(row) : null;
+  }
+
   async attach(id: string, messageId: string): Promise<UploadRecord | null> {
     const [row] = await this.#db.sql<UploadRow[]>`
       UPDATE uploads SET message_id = ${messageId}, expires_at = NULL

@@ -36,6 +36,11 @@ export interface UploadsRepository {
    */
   complete(id: string, sha256: string, expiresAt: number, image?: UploadImage | null): Promise<UploadRecord | null>;
   /**
+   * Records the thumbnail made of a complete upload that no message holds yet (a video's poster),
+   * with the size it found, kept only where the uploader gave none. Null when there is no such upload.
+   */
+  setImage(id: string, image: UploadImage): Promise<UploadRecord | null>;
+  /**
    * Ties a complete upload to a message (once: the same message again is fine, another is
    * not) and stops its expiry. The upload as it now is, or null when it cannot be attached.
    */

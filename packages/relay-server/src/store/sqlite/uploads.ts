@@ -52,6 +52,19 @@ export class SqliteUploads implements UploadsRepository {
     return row ? toUploadRecord(row) : null;
   }
 
+  async setImage(id: string, image: UploadImage): Promise<UploadRecord | null> {
+    const row = this.#db.get<UploadRow>(
+      `UPDATE uploads SET width = coalesce(width, ?), height = coalesce(height, ?), thumbnail_width = ?, thumbnail_height = ?
+       WHERE id = ? AND complete = 1 AND message_id IS NULL RETURNING ${UPLOAD_COLUMNS}`,
+      image.width,
+      image.height,
+      image.thumbnail?.width ?? null,
+      image.thumbnail?.height ?? null,
+      id,
+    );
+    return row ? toUploadRecord(row) : null;
+  }
+
   async attach(id: string, messageId: string): Promise<UploadRecord | null> {
     const row = this.#db.get<UploadRow>(
       `UPDATE uploads SET message_id = ?, expires_at = NULL
