@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** Test files that open real browsers (Chromium through playwright-core). */
 const BROWSER = [
   'packages/sdk-js/test/browser.test.ts',
+  'packages/sdk-js/test/video-poster.test.ts',
   'packages/sdk-react/test/components.test.ts',
   'examples/omnichannel-inbox/test/**/*.test.ts',
   'examples/react-chat/test/**/*.test.ts',

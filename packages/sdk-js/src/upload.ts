@@ -30,6 +30,11 @@ export interface UploadOptions {
   sha256?: string;
   /** Bytes per PATCH request. @default Infinity in browsers (one request, resumed where it broke), 8 MiB in Node */
   chunkSize?: number;
+  /**
+   * A still (JPEG, PNG or WebP) of a `video/*` file, sent once its bytes are up so the relay makes
+   * its thumbnail; `false` sends none. @default in browsers, a frame drawn from the video; none in Node
+   */
+  poster?: Blob | false;
 }
 
 /** How a `FileUpload` reaches the relay; given by the client. */
@@ -137,7 +142,7 @@ export class FileUpload {
       },
       onProgress: (bytesSent, bytesTotal) => this.#set({ bytesSent, bytesTotal }),
       onSuccess: () => {
-        this.#finish().catch((error: unknown) => this.#fail(toError(error)));
+        this.#finish(blob, type).catch((error: unknown) => this.#fail(toError(error)));
       },
       onError: (error) => {
         if (this.#progress.getSnapshot().status !== 'cancelled') this.#fail(fromTus(error));
@@ -147,12 +152,23 @@ export class FileUpload {
     upload.start();
   }
 
-  async #finish(): Promise<void> {
+  async #finish(blob: Blob | undefined, type: string): Promise<void> {
     const id = idOf(this.#upload?.url ?? undefined);
     if (!id) throw new Chat4AllError('INTERNAL', 'The relay did not say where the upload is');
-    const response = await fetch(`${this.transport.url}/v1/uploads/${id}/info`, {
-      headers: { authorization: `Bearer ${await this.transport.token(false)}` },
-    });
+    const authorization = `Bearer ${await this.transport.token(false)}`;
+    const { poster } = this.options;
+    if (type.startsWith('video/') && poster !== false) {
+      const still = poster ?? (blob ? await (await import('./poster.js')).videoPoster(blob) : null);
+      // Without a poster the video is sent all the same, with no thumbnail.
+      if (still) {
+        await fetch(`${this.transport.url}/v1/uploads/${id}/poster`, {
+          method: 'PUT',
+          headers: { authorization, 'content-type': still.type || 'image/jpeg' },
+          body: still,
+        }).catch(() => {});
+      }
+    }
+    const response = await fetch(`${this.transport.url}/v1/uploads/${id}/info`, { headers: { authorization } });
     const body = (await response.json()) as UploadInfo | ErrorBody;
     if (!response.ok) throw Chat4AllError.fromBody(body as ErrorBody);
     const info = body as UploadInfo;

@@ -244,7 +244,7 @@ describe('components in real Chromium', () => {
     }
   });
 
-  it('shows an image’s thumbnail at its size, named by the file, linking to the whole image', async () => {
+  it('shows an image’s thumbnail at its size, named by the file, linking to the whole image, and a video’s from its poster', async () => {
     const viewerToken = await userToken(relay.url, 'viewer');
     const sender = makeClient(relay.url, await userToken(relay.url, 'photographer'));
     await sender.connect();
@@ -266,6 +266,23 @@ describe('components in real Chromium', () => {
         return ((await history.json()) as { messages: Message[] }).messages[0]?.attachment?.thumbnail;
       })
       .toEqual({ width: 320, height: 213 });
+    // From Node there is no <video> to draw from: the app gives the still itself.
+    const still = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#c22' } })
+      .png()
+      .toBuffer();
+    await sender.sendFile(conversationId, new Uint8Array(512), {
+      name: 'clip.mp4',
+      type: 'video/mp4',
+      poster: new Blob([new Uint8Array(still)], { type: 'image/png' }),
+    });
+    await expect
+      .poll(async () => {
+        const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
+          headers: { authorization: `Bearer ${viewerToken}` },
+        });
+        return ((await history.json()) as { messages: Message[] }).messages[1]?.attachment?.thumbnail;
+      })
+      .toEqual({ width: 320, height: 180 });
 
     const page = await (await browser.newContext()).newPage();
     page.setDefaultTimeout(10_000);
@@ -277,12 +294,17 @@ describe('components in real Chromium', () => {
     expect(await image.getAttribute('width')).toBe('320');
     expect(await image.getAttribute('height')).toBe('213');
     expect(await image.getAttribute('src')).toMatch(/\/v1\/uploads\/[0-9a-f]+\/thumbnail\?user=viewer&expires=\d+&signature=/);
-    const href = (await page.locator('a.c4a-message-thumbnail').getAttribute('href')) ?? '';
+    const href = (await page.locator('a.c4a-message-thumbnail:not(.c4a-message-video)').getAttribute('href')) ?? '';
     expect(href).toMatch(/\/v1\/uploads\/[0-9a-f]+\?user=viewer&expires=\d+&signature=/);
     // The browser loaded the thumbnail itself, a WebP of that size, not the whole image.
     await expect
       .poll(() => image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]))
       .toEqual([true, 320, 213]);
+    const video = page.locator('a.c4a-message-video > img[alt="clip.mp4"]');
+    await expect
+      .poll(() => video.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]))
+      .toEqual([true, 320, 180]);
+    expect(await page.locator('a.c4a-message-video').getAttribute('href')).toMatch(/\/v1\/uploads\/[0-9a-f]+\?user=viewer/);
     await page.screenshot({ path: `${SCREENSHOTS}components-thumbnail.png` });
     sender.close();
     await page.context().close();

@@ -183,7 +183,8 @@ export class UploadService {
    */
   async poster(userId: string, id: string, image: Buffer): Promise<UploadRecord> {
     const record = await this.owned(userId, id);
-    if (!record.type.startsWith('video/')) throw new RelayError('BAD_REQUEST', `A poster is for a video upload; this one is ${record.type}`);
+    if (!record.type.startsWith('video/'))
+      throw new RelayError('BAD_REQUEST', `A poster is for a video upload; this one is ${record.type}`);
     if (!record.complete) throw new RelayError('UPLOAD_INCOMPLETE', 'The video has not received all its bytes yet');
     if (record.messageId) throw new RelayError('UPLOAD_NOT_FOUND', 'The upload is already in a message');
     const refusal = await this.quota.starts(userId);

@@ -3,7 +3,14 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Thumbnailer } from './thumbnails.js';
 
-const CONFIG = { enabled: true, maxInputBytes: 1024 * 1024, maxInputPixels: 1_000_000, size: 320, timeoutSeconds: 10, maxPosterBytes: 1024 * 1024 };
+const CONFIG = {
+  enabled: true,
+  maxInputBytes: 1024 * 1024,
+  maxInputPixels: 1_000_000,
+  size: 320,
+  timeoutSeconds: 10,
+  maxPosterBytes: 1024 * 1024,
+};
 
 function fakeStorage(bytes: Buffer, write: (id: string) => Promise<void> = async () => {}) {
   const stats = { reading: 0, mostAtOnce: 0, written: [] as string[] };

@@ -98,7 +98,10 @@ export class Thumbnailer {
       .resize(this.config.size, this.config.size, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 75 })
       .toBuffer({ resolveWithObject: true });
-    return { bytes: data, image: { width: autoOrient.width, height: autoOrient.height, thumbnail: { width: info.width, height: info.height } } };
+    return {
+      bytes: data,
+      image: { width: autoOrient.width, height: autoOrient.height, thumbnail: { width: info.width, height: info.height } },
+    };
   }
 
   async #store(record: Pick<UploadRecord, 'id'>, { bytes, image }: Encoded): Promise<UploadImage> {

@@ -151,21 +151,28 @@ export function MessageFile({ message }: { message: ChatMessage }) {
 
 /**
  * A finished file: an image shown inline (its thumbnail, at its own size, linking to the whole
- * image, when the relay made one), and a download link, through a short-lived signed link.
+ * image, when the relay made one), a video's thumbnail linking to the video, and a download
+ * link, through a short-lived signed link.
  */
 function FileLink({ file }: { file: NonNullable<ChatMessage['attachment']> }) {
   const url = useFileUrl(file.uploadId) ?? undefined;
   const label = `${file.name} (${formatBytes(file.size)})`;
   const thumbnail = file.thumbnail;
+  const image = file.type.startsWith('image/');
   return h(
     'div',
     { className: 'c4a-message-file' },
-    !file.type.startsWith('image/') || !url
+    !url || !(image || (thumbnail && file.type.startsWith('video/')))
       ? null
       : thumbnail
         ? h(
             'a',
-            { href: url, target: '_blank', rel: 'noopener', className: 'c4a-message-thumbnail' },
+            {
+              href: url,
+              target: '_blank',
+              rel: 'noopener',
+              className: image ? 'c4a-message-thumbnail' : 'c4a-message-thumbnail c4a-message-video',
+            },
             h('img', { src: thumbnailUrl(url), alt: file.name, width: thumbnail.width, height: thumbnail.height, loading: 'lazy' }),
           )
         : h('img', { src: url, alt: file.name, width: file.width ?? undefined, height: file.height ?? undefined, loading: 'lazy' }),

@@ -105,7 +105,11 @@ export function uploadsContract(fixture: StoreFixture): void {
         thumbnail: null,
       });
       // A poster's thumbnail, set later, while no message holds the upload; the size the uploader gave stays.
-      expect(await store.uploads.setImage(sized.id, image)).toMatchObject({ width: 10, height: 20, thumbnail: { width: 320, height: 240 } });
+      expect(await store.uploads.setImage(sized.id, image)).toMatchObject({
+        width: 10,
+        height: 20,
+        thumbnail: { width: 320, height: 240 },
+      });
       expect(await store.uploads.get(sized.id)).toMatchObject({ thumbnail: { width: 320, height: 240 } });
       await store.uploads.attach(sized.id, randomUUID());
       expect(await store.uploads.setImage(sized.id, { ...image, thumbnail: null })).toBeNull();
