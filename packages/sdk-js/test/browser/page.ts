@@ -54,6 +54,10 @@ Object.assign(window, {
     state: () => client.connection.getSnapshot(),
     send: (conversationId: string, text: string) => client.send(conversationId, text).then((m) => m.status),
     outbox: () => client.outbox.getSnapshot().length,
+    ids: () => client.outbox.getSnapshot().map((e) => e.id),
+    edit: (conversationId: string, messageId: string, text: string) => void client.edit(conversationId, messageId, text),
+    react: (conversationId: string, messageId: string, key: string) => void client.react(conversationId, messageId, key),
+    delete: (conversationId: string, messageId: string) => void client.delete(conversationId, messageId),
     outboxRows,
   },
 });
