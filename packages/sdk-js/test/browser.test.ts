@@ -12,7 +12,9 @@ interface PageApi {
     send(conversationId: string, text: string): Promise<string>;
     outbox(): number;
     outboxRows(): Promise<number>;
+    drained(): Promise<void>;
     ids(): string[];
+    queued(): string[];
     edit(conversationId: string, messageId: string, text: string): void;
     react(conversationId: string, messageId: string, key: string): void;
     delete(conversationId: string, messageId: string): void;
@@ -72,8 +74,7 @@ describe('in real Chromium', () => {
     relayReachable = true;
     await page.reload();
     await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'connected');
-    await page.waitForFunction(() => (window as unknown as PageApi).chat.outbox() === 0);
-    expect(await page.evaluate(() => (window as unknown as PageApi).chat.outboxRows())).toBe(0);
+    await page.evaluate(() => (window as unknown as PageApi).chat.drained());
 
     await new Promise<void>((resolve) => {
       if (received.length >= 3) return resolve();
@@ -124,15 +125,18 @@ describe('in real Chromium', () => {
       },
       [conversationId, first, second, third],
     );
-    // The third message and its reaction are dropped unsent; the edit and the reaction wait behind their messages.
-    await page.waitForFunction(() => (window as unknown as PageApi).chat.outbox() === 4);
+    // The third message and its reaction are dropped unsent; the edit and the reaction wait behind their messages. The outbox also holds
+    // 4 entries on the way there (3 sends and the edit), so the wait is for these 4.
+    await page.waitForFunction(
+      (expected) => JSON.stringify((window as unknown as PageApi).chat.queued()) === JSON.stringify(expected),
+      [`send ${first}`, `send ${second}`, `message.edit ${first}`, `reaction.add ${second}`],
+    );
     expect(await page.evaluate(() => (window as unknown as PageApi).chat.outboxRows())).toBe(4);
 
     relayReachable = true;
     await page.reload();
     await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'connected');
-    await page.waitForFunction(() => (window as unknown as PageApi).chat.outbox() === 0);
-    expect(await page.evaluate(() => (window as unknown as PageApi).chat.outboxRows())).toBe(0);
+    await page.evaluate(() => (window as unknown as PageApi).chat.drained());
     const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
       headers: { authorization: `Bearer ${API_KEY}` },
     });
