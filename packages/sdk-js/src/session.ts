@@ -86,6 +86,8 @@ export class Session {
         entry.change ? this.#settle(entry, ack as Message) : this.#confirm(entry, (ack as SendAck).seq, ack.createdAt),
       onDropped: (entry, error) => {
         if (error) owner.emit('error', error, entry);
+        // A file message deleted before it was sent: its upload stops too.
+        if (entry.file) void this.files.cancel(entry.id);
         this.#settle(entry, null, error);
       },
       // The socket's backoff, full jitter: outbox retries of many clients do not land together.

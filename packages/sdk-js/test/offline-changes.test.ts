@@ -1,16 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import type { Message } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chat4AllError } from '../src/errors.js';
-import { MemoryOutboxStorage, type OutboxEntry } from '../src/index.js';
-import { client, privateConversation, startRelay, until, userToken } from './relay.js';
+import { type Chat4AllClient, MemoryOutboxStorage, type OutboxEntry } from '../src/index.js';
+import { API_KEY, bothStores, client, privateConversation, startRelay, until, userToken } from './relay.js';
 
-describe('sdk-js offline edits, deletes and reactions against the real relay', () => {
+const STORES = bothStores('offline');
+
+describe.each(Object.keys(STORES))('sdk-js offline edits, deletes and reactions against the real relay (%s)', (store) => {
   const cleanup: Array<() => unknown> = [];
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
   it('queues them while offline, in order with the sends, and sends them after a reload', async () => {
-    const relay = await startRelay();
+    const relay = await startRelay({ config: STORES[store]?.() ?? {} });
     cleanup.push(relay.remove, relay.close);
     const conversationId = await privateConversation(relay.url, 'ana', 'bob');
     const token = await userToken(relay.url, 'ana');
@@ -72,7 +76,7 @@ describe('sdk-js offline edits, deletes and reactions against the real relay', (
   });
 
   it('resolves a change online with the message, and is idempotent when repeated', async () => {
-    const relay = await startRelay();
+    const relay = await startRelay({ config: STORES[store]?.() ?? {} });
     cleanup.push(relay.remove, relay.close);
     const conversationId = await privateConversation(relay.url, 'cat', 'dan');
     const cat = client(relay.url, await userToken(relay.url, 'cat'));
@@ -95,8 +99,79 @@ describe('sdk-js offline edits, deletes and reactions against the real relay', (
     await until(cat.outbox, (entries) => entries.length === 0);
   });
 
+  it('sends a change again after a reload between its answer and its removal from the outbox, with no second effect', async () => {
+    const relay = await startRelay({ config: STORES[store]?.() ?? {} });
+    cleanup.push(relay.remove, relay.close);
+    const conversationId = await privateConversation(relay.url, 'gil', 'hal');
+    const token = await userToken(relay.url, 'gil');
+    // While `closing`, the page is closed between the relay's answer and the outbox's delete: the entry stays stored.
+    class ClosedAfterAnswer extends MemoryOutboxStorage {
+      closing = false;
+      override async delete(id: string): Promise<void> {
+        if (!this.closing) await super.delete(id);
+      }
+    }
+    const storage = new ClosedAfterAnswer();
+    const errors: Chat4AllError[] = [];
+    const open = async () => {
+      const gil = client(relay.url, token, { storage });
+      cleanup.push(() => gil.close());
+      gil.on('error', (error) => errors.push(error));
+      await gil.connect();
+      return gil;
+    };
+    let gil = await open();
+    const kept = await gil.send(conversationId, 'kept');
+    const gone = await gil.send(conversationId, 'gone');
+    await until(gil.outbox, (entries) => entries.length === 0);
+    const changes: Array<(c: Chat4AllClient) => Promise<Message | null>> = [
+      (c) => c.edit(conversationId, kept.id, 'kept, edited'),
+      (c) => c.react(conversationId, kept.id, '👍'),
+      (c) => c.react(conversationId, gone.id, '🎉'),
+      (c) => c.unreact(conversationId, gone.id, '🎉'),
+      (c) => c.delete(conversationId, gone.id),
+    ];
+    for (const change of changes) {
+      storage.closing = true;
+      await change(gil);
+      gil.close();
+      expect(await storage.load()).toHaveLength(1);
+      storage.closing = false;
+      gil = await open();
+      await until(gil.outbox, (entries) => entries.length === 0);
+      expect(await storage.load()).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+    const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const messages = ((await history.json()) as { messages: Message[] }).messages;
+    expect(messages.map((m) => [m.seq, m.id, m.text, m.deletedAt !== null])).toEqual([
+      [1, kept.id, 'kept, edited', false],
+      [2, gone.id, '', true],
+    ]);
+    expect(messages.map((m) => m.reactions)).toEqual([[{ key: '👍', count: 1, userIds: ['gil'] }], []]);
+  });
+
+  it('stops the upload of a file message deleted before it was sent', async () => {
+    const relay = await startRelay({ config: STORES[store]?.() ?? {} });
+    cleanup.push(relay.remove, relay.close);
+    const conversationId = await privateConversation(relay.url, 'ida', 'jon');
+    // Not connected: the message waits in the outbox while its file uploads over HTTP.
+    const ida = client(relay.url, await userToken(relay.url, 'ida'));
+    cleanup.push(() => ida.close());
+    const sent = await ida.sendFile(conversationId, randomBytes(8 * 1024 * 1024), { chunkSize: 1024 * 1024 });
+    const upload = ida.uploadOf(sent.id);
+    if (!upload) throw new Error('no upload for the file message');
+    await until(upload.progress, (p) => p.bytesSent > 0);
+    expect(await ida.delete(conversationId, sent.id)).toBeNull();
+    await until(upload.progress, (p) => p.status === 'cancelled');
+    expect(ida.uploadOf(sent.id)).toBeUndefined();
+    expect(ida.outbox.getSnapshot()).toEqual([]);
+  });
+
   it('drops a refused change with an error event and takes back what it showed, without holding the sends after it', async () => {
-    const relay = await startRelay();
+    const relay = await startRelay({ config: STORES[store]?.() ?? {} });
     cleanup.push(relay.remove, relay.close);
     const conversationId = await privateConversation(relay.url, 'eve', 'fay');
     const fay = client(relay.url, await userToken(relay.url, 'fay'));

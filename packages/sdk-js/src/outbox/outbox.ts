@@ -186,6 +186,8 @@ export class Outbox {
   #replace(id: string, entry: OutboxEntry | null): void {
     const current = this.entries.getSnapshot();
     const index = current.findIndex((e) => e.id === id);
+    // A delete dropped with the unsent message it deletes was never in: the snapshot stays the same object.
+    if (index < 0 && !entry) return;
     const next = [...current];
     if (index >= 0) {
       if (entry) next[index] = entry;
