@@ -160,13 +160,13 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.api.loadOlder(conversationId, limit);
   }
 
-  /** Edits one of the user's messages; `mentions` and `mentionsAll`, given, replace its own (left out, they stay). */
-  edit(conversationId: string, messageId: string, text: string, mentions?: MentionOptions): Promise<Message> {
+  /** Edits one of the user's messages; `mentions`/`mentionsAll`, given, replace its own. Queued in the outbox like `delete` and `react`. */
+  edit(conversationId: string, messageId: string, text: string, mentions?: MentionOptions): Promise<Message | null> {
     return this.#session.change({ type: 'message.edit', conversationId, messageId, text, ...mentions });
   }
 
-  /** Deletes a message (the user's own, or any as a group admin): it stays as a tombstone. */
-  delete(conversationId: string, messageId: string): Promise<Message> {
+  /** Deletes a message (the user's own, or any as a group admin): it stays as a tombstone. One still in the outbox is dropped (`null`). */
+  delete(conversationId: string, messageId: string): Promise<Message | null> {
     return this.#session.change({ type: 'message.delete', conversationId, messageId });
   }
 
@@ -175,12 +175,12 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
    * relay's `limits.reactionsPerUserPerMessage` (1 by default) the new one replaces the user's oldest. Resolves with the message as it now
    * is.
    */
-  react(conversationId: string, messageId: string, key: string): Promise<Message> {
+  react(conversationId: string, messageId: string, key: string): Promise<Message | null> {
     return this.#session.change({ type: 'reaction.add', conversationId, messageId, key });
   }
 
   /** Takes the user's reaction `key` back from a message. */
-  unreact(conversationId: string, messageId: string, key: string): Promise<Message> {
+  unreact(conversationId: string, messageId: string, key: string): Promise<Message | null> {
     return this.#session.change({ type: 'reaction.remove', conversationId, messageId, key });
   }
 

@@ -61,8 +61,9 @@ export class FileMessages {
 
   /** Drops a failed message, or a file message still uploading (its upload is cancelled). */
   async cancel(id: string): Promise<void> {
-    await this.#uploads.get(id)?.cancel();
+    const upload = this.#uploads.get(id);
     this.#uploads.delete(id);
+    await upload?.cancel();
     return this.#outbox.cancel(id);
   }
 

@@ -1,4 +1,4 @@
-import type { Message, ServerFrame } from '@chat4all/protocol';
+import type { Message, SendAck, ServerFrame } from '@chat4all/protocol';
 import type { EventEmitter } from 'eventemitter3';
 import { TokenSource } from './auth/token-source.js';
 import { Conversations } from './cache/conversations.js';
@@ -6,9 +6,9 @@ import { ConversationList } from './cache/list.js';
 import { backoffDelay } from './connection/machine.js';
 import { watchNetwork } from './connection/network.js';
 import { resumeOnSocket } from './connection/resume.js';
-import { type RequestFrame, Socket, type WebSocketConstructor } from './connection/socket.js';
+import { Socket, type WebSocketConstructor } from './connection/socket.js';
 import { ConversationApi } from './conversation-api.js';
-import { hintedWait } from './errors.js';
+import { type Chat4AllError, hintedWait } from './errors.js';
 import type { ClientEvents } from './events.js';
 import { FileLinks } from './file-links.js';
 import { FileMessages } from './file-messages.js';
@@ -18,13 +18,14 @@ import type { ClientOptions } from './options.js';
 import { defaultBrowserStorage } from './outbox/indexeddb.js';
 import { messageOf, sendFrameOf } from './outbox/message.js';
 import { Outbox } from './outbox/outbox.js';
-import { MemoryOutboxStorage, type OutboxEntry } from './outbox/storage.js';
+import { MemoryOutboxStorage, type MessageChange, type OutboxEntry } from './outbox/storage.js';
 import { type Pins, pinsOf } from './pins.js';
 import { type PresenceStores, presenceStores } from './presence.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
 import { createSearch, type Search } from './search.js';
 import { TypingStores } from './typing.js';
+import { uuidv7 } from './uuid.js';
 
 /** The client as the session sees it: who the user is, and where frames are announced. */
 export interface SessionOwner {
@@ -32,8 +33,7 @@ export interface SessionOwner {
   emit: EventEmitter<ClientEvents>['emit'];
 }
 
-/** A frame that changes a message, answered with the message as it now is. */
-export type MessageChange = Extract<RequestFrame, { type: 'message.edit' | 'message.delete' | 'reaction.add' | 'reaction.remove' }>;
+export type { MessageChange } from './outbox/storage.js';
 
 /**
  * One user's session with a relay: the modules a client is made of, wired together. The socket's frames reach the caches
@@ -58,6 +58,8 @@ export class Session {
   readonly #delivered: DeliveredReceipts;
   readonly #options: ClientOptions;
   readonly #owner: SessionOwner;
+  /** How to settle the promise of each change queued in this session. */
+  readonly #changes = new Map<string, (message: Message | null, error: Chat4AllError | null) => void>();
 
   constructor(options: ClientOptions, owner: SessionOwner) {
     this.#options = options;
@@ -79,8 +81,15 @@ export class Session {
     });
     const outbox = new Outbox({
       storage: options.storage ?? defaultBrowserStorage() ?? new MemoryOutboxStorage(),
-      send: (entry) => socket.request(sendFrameOf(entry)),
-      onSent: (entry, ack) => this.#confirm(entry, ack.seq, ack.createdAt),
+      send: (entry) => socket.request(entry.change ?? sendFrameOf(entry)) as Promise<SendAck | Message>,
+      onSent: (entry, ack) =>
+        entry.change ? this.#settle(entry, ack as Message) : this.#confirm(entry, (ack as SendAck).seq, ack.createdAt),
+      onDropped: (entry, error) => {
+        if (error) owner.emit('error', error, entry);
+        // A file message deleted before it was sent: its upload stops too.
+        if (entry.file) void this.files.cancel(entry.id);
+        this.#settle(entry, null, error);
+      },
       // The socket's backoff, full jitter: outbox retries of many clients do not land together.
       retryDelayMs: (error, attempt) => hintedWait(error) ?? backoffDelay(attempt + 1, options.backoff),
       maxInternalErrors: options.maxInternalErrors ?? 5,
@@ -106,11 +115,23 @@ export class Session {
     watchNetwork(socket);
   }
 
-  /** Sends an edit, a delete or a reaction; the cache holds the message as the relay answers it. */
-  async change(frame: MessageChange): Promise<Message> {
-    const message = (await this.socket.request(frame)) as Message;
-    this.conversations.dispatch(frame.conversationId, { type: 'messages', messages: [message] });
-    return message;
+  /**
+   * Queues an edit, a delete or a reaction in the outbox, in order with the conversation's messages; resolves with the message as the
+   * relay answers it (the cache then holds it), or `null` when its message was dropped unsent.
+   */
+  change(change: MessageChange): Promise<Message | null> {
+    const id = uuidv7();
+    return new Promise((resolve, reject) => {
+      this.#changes.set(id, (message, error) => (error ? reject(error) : resolve(message)));
+      this.outbox.add({ id, conversationId: change.conversationId, text: '', createdAt: Date.now(), change }).catch(reject);
+    });
+  }
+
+  /** Ends a change's promise; the message the relay answered goes to the cache. */
+  #settle(entry: OutboxEntry, message: Message | null, error: Chat4AllError | null = null): void {
+    if (message) this.conversations.dispatch(entry.conversationId, { type: 'messages', messages: [message] });
+    this.#changes.get(entry.id)?.(message, error);
+    this.#changes.delete(entry.id);
   }
 
   close(): void {

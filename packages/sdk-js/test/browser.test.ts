@@ -12,6 +12,12 @@ interface PageApi {
     send(conversationId: string, text: string): Promise<string>;
     outbox(): number;
     outboxRows(): Promise<number>;
+    drained(): Promise<void>;
+    ids(): string[];
+    queued(): string[];
+    edit(conversationId: string, messageId: string, text: string): void;
+    react(conversationId: string, messageId: string, key: string): void;
+    delete(conversationId: string, messageId: string): void;
   };
 }
 
@@ -68,8 +74,7 @@ describe('in real Chromium', () => {
     relayReachable = true;
     await page.reload();
     await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'connected');
-    await page.waitForFunction(() => (window as unknown as PageApi).chat.outbox() === 0);
-    expect(await page.evaluate(() => (window as unknown as PageApi).chat.outboxRows())).toBe(0);
+    await page.evaluate(() => (window as unknown as PageApi).chat.drained());
 
     await new Promise<void>((resolve) => {
       if (received.length >= 3) return resolve();
@@ -85,6 +90,62 @@ describe('in real Chromium', () => {
       [3, 'third'],
     ]);
     peer.close();
+    await context.close();
+  });
+
+  it('keeps edits, reactions and deletes made while the relay was unreachable in the IndexedDB outbox, and sends them in order after a reload', async () => {
+    const token = await userToken(relay.url, 'web-edits');
+    await userToken(relay.url, 'peer-edits');
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'private', userId: 'peer-edits', createdBy: 'web-edits' }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let relayReachable = false;
+    await page.routeWebSocket(/\/v1\/ws/, (ws) => {
+      if (relayReachable) ws.connectToServer();
+      else ws.close();
+    });
+    await page.goto(`${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${token}`);
+    await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'reconnecting');
+    for (const text of ['first', 'second', 'third']) {
+      await page.evaluate(([id, t]) => (window as unknown as PageApi).chat.send(id as string, t as string), [conversationId, text]);
+    }
+    const [first, second, third] = await page.evaluate(() => (window as unknown as PageApi).chat.ids());
+    await page.evaluate(
+      ([c, f, s, t]) => {
+        const { chat } = window as unknown as PageApi;
+        chat.edit(c as string, f as string, 'first, edited');
+        chat.react(c as string, s as string, '👍');
+        chat.react(c as string, t as string, '🎉');
+        chat.delete(c as string, t as string);
+      },
+      [conversationId, first, second, third],
+    );
+    // The third message and its reaction are dropped unsent; the edit and the reaction wait behind their messages. The outbox also holds
+    // 4 entries on the way there (3 sends and the edit), so the wait is for these 4.
+    await page.waitForFunction(
+      (expected) => JSON.stringify((window as unknown as PageApi).chat.queued()) === JSON.stringify(expected),
+      [`send ${first}`, `send ${second}`, `message.edit ${first}`, `reaction.add ${second}`],
+    );
+    expect(await page.evaluate(() => (window as unknown as PageApi).chat.outboxRows())).toBe(4);
+
+    relayReachable = true;
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as PageApi).chat.state() === 'connected');
+    await page.evaluate(() => (window as unknown as PageApi).chat.drained());
+    const history = await fetch(`${relay.url}/v1/conversations/${conversationId}/messages`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const messages = ((await history.json()) as { messages: Message[] }).messages;
+    expect(messages.map((m) => [m.seq, m.id, m.text, m.editedAt !== null])).toEqual([
+      [1, first, 'first, edited', true],
+      [2, second, 'second', false],
+    ]);
+    expect(messages[1]?.reactions).toEqual([{ key: '👍', count: 1, userIds: ['web-edits'] }]);
     await context.close();
   });
 

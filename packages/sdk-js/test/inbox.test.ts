@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { RelayConfigInput } from '@chat4all/relay-server';
-import { dropSchemas, POSTGRES_URL } from '@chat4all/relay-server/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Chat4AllError, MUTED_FOREVER } from '../src/index.js';
-import { API_KEY, client, startRelay, until, userToken } from './relay.js';
+import { API_KEY, bothStores, client, startRelay, until, userToken } from './relay.js';
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-const STORES: Record<string, () => RelayConfigInput> = {
-  sqlite: () => ({}),
-  postgres: () => {
-    const schema = `sdk_inbox_${randomUUID().slice(0, 8)}`;
-    schemas.push(schema);
-    return { store: { driver: 'postgres', postgres: { url: POSTGRES_URL, schema, poolSize: 4 } } };
-  },
-};
+const STORES = bothStores('inbox');
 
 describe.each(Object.keys(STORES))("the user's inbox through the client (%s)", (store) => {
   const cleanup: Array<() => unknown> = [];

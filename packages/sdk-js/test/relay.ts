@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type Relay, type RelayConfigInput } from '@chat4all/relay-server';
-import { relayCli } from '@chat4all/relay-server/testing';
+import { dropSchemas, POSTGRES_URL, relayCli } from '@chat4all/relay-server/testing';
+import { afterAll } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientOptions, createClient, type WebSocketConstructor } from '../src/index.js';
 
@@ -41,6 +43,23 @@ export async function startRelay(options: { port?: number; dataDir?: string; con
     async [Symbol.asyncDispose]() {
       await relay.close();
       remove();
+    },
+  };
+}
+
+/**
+ * The relay config of each store, for `describe.each(Object.keys(stores))`: SQLite, and PostgreSQL in a schema of its own per call
+ * (`sdk_<name>_…`), dropped after the file's tests.
+ */
+export function bothStores(name: string): Record<string, () => RelayConfigInput> {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(schemas));
+  return {
+    sqlite: () => ({}),
+    postgres: () => {
+      const schema = `sdk_${name}_${randomUUID().slice(0, 8)}`;
+      schemas.push(schema);
+      return { store: { driver: 'postgres', postgres: { url: POSTGRES_URL, schema, poolSize: 4 } } };
     },
   };
 }

@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { RelayConfigInput } from '@chat4all/relay-server';
-import { dropSchemas, POSTGRES_URL } from '@chat4all/relay-server/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Chat4AllError } from '../src/index.js';
-import { API_KEY, client, startRelay, userToken } from './relay.js';
+import { API_KEY, bothStores, client, startRelay, userToken } from './relay.js';
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-const STORES: Record<string, () => RelayConfigInput> = {
-  sqlite: () => ({}),
-  postgres: () => {
-    const schema = `sdk_search_${randomUUID().slice(0, 8)}`;
-    schemas.push(schema);
-    return { store: { driver: 'postgres', postgres: { url: POSTGRES_URL, schema, poolSize: 4 } } };
-  },
-};
+const STORES = bothStores('search');
 
 describe.each(Object.keys(STORES))('search through the client (%s)', (store) => {
   const cleanup: Array<() => unknown> = [];

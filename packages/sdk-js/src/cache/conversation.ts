@@ -1,4 +1,5 @@
 import type { ChannelDelivery, Conversation, ConversationEvent, Member, Message, Pin } from '@chat4all/protocol';
+import type { OutboxEntry } from '../outbox/storage.js';
 import { Store } from '../store.js';
 
 /**
@@ -194,4 +195,26 @@ export class ConversationCache {
   dispatch(action: ConversationAction): void {
     this.state.set(reduceConversation(this.state.getSnapshot(), action));
   }
+}
+
+/**
+ * A message as the user's queued changes (outbox entries with `change`, in order) leave it: shown at once, until the relay answers. A
+ * change that fails leaves the outbox, and with it what it showed. The same message when none is for it.
+ */
+export function withChanges(message: Message, entries: readonly OutboxEntry[], me: string | null): Message {
+  for (const { change: c, createdAt } of entries) {
+    if (c?.messageId !== message.id) continue;
+    const at = new Date(createdAt).toISOString();
+    if (c.type === 'message.edit') message = { ...message, text: c.text, editedAt: at };
+    else if (c.type === 'message.delete') message = { ...message, text: '', deletedAt: at };
+    else {
+      const held = message.reactions.find((r) => r.key === c.key);
+      const userIds = (held?.userIds ?? []).filter((id) => id !== me);
+      if (c.type === 'reaction.add') userIds.push(me as string);
+      const reaction = { key: c.key, count: userIds.length, userIds };
+      const reactions = held ? message.reactions.map((r) => (r === held ? reaction : r)) : [...message.reactions, reaction];
+      message = { ...message, reactions: reactions.filter((r) => r.count) };
+    }
+  }
+  return message;
 }

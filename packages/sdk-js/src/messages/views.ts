@@ -1,5 +1,5 @@
 import type { Attachment, ChannelDelivery, Member, Message, Metadata, ReactionSummary } from '@chat4all/protocol';
-import { type ConversationCache, type ConversationState, deliveriesOf } from '../cache/conversation.js';
+import { type ConversationCache, type ConversationState, deliveriesOf, withChanges } from '../cache/conversation.js';
 import type { Conversations } from '../cache/conversations.js';
 import { messageOf } from '../outbox/message.js';
 import type { OutboxEntry } from '../outbox/storage.js';
@@ -117,11 +117,13 @@ export class MessageList {
     const state = this.#cache.state.getSnapshot();
     const me = this.#me();
     const members = [...state.members.values()];
-    const confirmed = state.messages.map((message) => this.#confirmedItem(state, members, message, me));
+    const entries = this.#outbox.getSnapshot().filter((entry) => entry.conversationId === state.id);
+    // The user's queued edits, deletes and reactions, shown over the messages they change once sent.
+    const changes = entries.filter((entry) => entry.change);
+    const confirmed = state.messages.map((message) => this.#confirmedItem(state, members, withChanges(message, changes, me), me));
     const ids = new Set(confirmed.map((m) => m.id));
-    const pending = this.#outbox
-      .getSnapshot()
-      .filter((entry) => entry.conversationId === state.id && !ids.has(entry.id))
+    const pending = entries
+      .filter((entry) => !entry.change && !ids.has(entry.id))
       .map((entry) => {
         const held = this.#pending.get(entry);
         if (held && held.me === me) return held.item;

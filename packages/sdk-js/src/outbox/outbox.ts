@@ -1,4 +1,4 @@
-import type { SendAck } from '@chat4all/protocol';
+import type { Message, SendAck } from '@chat4all/protocol';
 import { Chat4AllError } from '../errors.js';
 import { Store } from '../store.js';
 import type { OutboxEntry, OutboxStorage } from './storage.js';
@@ -6,9 +6,11 @@ import type { OutboxEntry, OutboxStorage } from './storage.js';
 export interface OutboxOptions {
   storage: OutboxStorage;
   /** Sends one entry; resolves with the ack or rejects with a Chat4AllError. */
-  send(entry: OutboxEntry): Promise<SendAck>;
-  /** Called with each ack, before the entry leaves the outbox. */
-  onSent(entry: OutboxEntry, ack: SendAck): void;
+  send(entry: OutboxEntry): Promise<SendAck | Message>;
+  /** Called with each ack (a change's is the message as it now is), before the entry leaves the outbox. */
+  onSent(entry: OutboxEntry, ack: SendAck | Message): void;
+  /** A change the relay refused, or one whose message was dropped unsent: it has left the outbox. */
+  onDropped(entry: OutboxEntry, error: Chat4AllError | null): void;
   /** How long to wait before retrying after a retryable error. */
   retryDelayMs(error: Chat4AllError, attempt: number): number;
   /**
@@ -32,6 +34,7 @@ export class Outbox {
   /** Conversations with a flush loop running. */
   readonly #flushing = new Set<string>();
   #loaded: Promise<void> | null = null;
+  #adding: Promise<unknown> = Promise.resolve();
   readonly #options: OutboxOptions;
 
   constructor(options: OutboxOptions) {
@@ -52,8 +55,28 @@ export class Outbox {
     return this.#loaded;
   }
 
-  async add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
+  /** Adds one after the other, so a delete sees every entry added before it. */
+  add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
+    const added = this.#adding.then(() => this.#add(entry));
+    this.#adding = added.catch(() => undefined);
+    return added;
+  }
+
+  async #add(entry: Omit<OutboxEntry, 'order' | 'status'>): Promise<OutboxEntry> {
     await this.load();
+    const { change } = entry;
+    // Deleting a message never sent drops it, and the changes queued for it, instead.
+    if (change?.type === 'message.delete') {
+      const dropped = this.entries.getSnapshot().filter((e) => e.id === change.messageId || e.change?.messageId === change.messageId);
+      // Not one a flush is sending (the first of its conversation): that one may be stored already, and is deleted after its ack.
+      const sending =
+        this.#flushing.has(entry.conversationId) &&
+        this.entries.getSnapshot().find((e) => e.conversationId === entry.conversationId) === dropped[0];
+      if (dropped[0] && !dropped[0].change && !sending) {
+        for (const e of [...dropped, entry as OutboxEntry]) await this.#remove(e, null);
+        return entry as OutboxEntry;
+      }
+    }
     const full: OutboxEntry = { ...entry, order: this.#order++, status: 'pending' };
     await this.#options.storage.put(full);
     this.#replace(full.id, full);
@@ -100,8 +123,7 @@ export class Outbox {
   async cancel(id: string): Promise<void> {
     const entry = this.entries.getSnapshot().find((e) => e.id === id);
     if (!entry || (entry.status !== 'failed' && !(entry.file && !entry.file.attachment))) return;
-    await this.#options.storage.delete(id);
-    this.#replace(id, null);
+    await this.#remove(entry);
     // The entries it held back can go now.
     this.#kick(entry.conversationId);
   }
@@ -124,8 +146,7 @@ export class Outbox {
       try {
         const ack = await this.#options.send(next);
         this.#options.onSent(next, ack);
-        await this.#options.storage.delete(next.id);
-        this.#replace(next.id, null);
+        await this.#remove(next);
         attempt = 0;
       } catch (error) {
         const failure = error instanceof Chat4AllError ? error : new Chat4AllError('INTERNAL', String(error));
@@ -136,6 +157,11 @@ export class Outbox {
         const givingUp = failure.code === 'INTERNAL' && internal.count >= this.#options.maxInternalErrors;
         if (failure.retryable && !givingUp) {
           await new Promise((resolve) => setTimeout(resolve, this.#options.retryDelayMs(failure, attempt++)));
+          continue;
+        }
+        // A refused change is dropped, not held: retrying it cannot succeed, and the messages after it go on.
+        if (next.change) {
+          await this.#remove(next, failure);
           continue;
         }
         const failed: OutboxEntry = {
@@ -150,9 +176,18 @@ export class Outbox {
     }
   }
 
+  /** Takes an entry out; given `dropped` (its error, or null), says the entry was dropped. */
+  async #remove(entry: OutboxEntry, dropped?: Chat4AllError | null): Promise<void> {
+    await this.#options.storage.delete(entry.id);
+    this.#replace(entry.id, null);
+    if (dropped !== undefined) this.#options.onDropped(entry, dropped);
+  }
+
   #replace(id: string, entry: OutboxEntry | null): void {
     const current = this.entries.getSnapshot();
     const index = current.findIndex((e) => e.id === id);
+    // A delete dropped with the unsent message it deletes was never in: the snapshot stays the same object.
+    if (index < 0 && !entry) return;
     const next = [...current];
     if (index >= 0) {
       if (entry) next[index] = entry;

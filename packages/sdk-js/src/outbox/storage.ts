@@ -1,8 +1,15 @@
 import type { Attachment, ContactsContent, LocationContent, Metadata } from '@chat4all/protocol';
+import type { RequestFrame } from '../connection/socket.js';
 
-/** A message waiting to be acked. Written to storage before anything goes on the wire. */
+/** A frame that changes a message, answered with the message as it now is. */
+export type MessageChange = Extract<RequestFrame, { type: 'message.edit' | 'message.delete' | 'reaction.add' | 'reaction.remove' }>;
+
+/**
+ * A message, or a change to one, waiting to be acked. Written to storage before anything goes on the wire. A change (`change` set) has an
+ * id of its own, `text` `''`, and is sent in order with the conversation's messages.
+ */
 export interface OutboxEntry {
-  /** The message id (UUIDv7), reused for every retry. */
+  /** The message id (UUIDv7), reused for every retry; a change's own id. */
   id: string;
   conversationId: string;
   text: string;
@@ -22,6 +29,8 @@ export interface OutboxEntry {
   error?: { code: string; message: string; retryable: boolean };
   /** A file message: sent once its upload is complete (`attachment` set). */
   file?: OutboxFile;
+  /** An edit, a delete or a reaction of a message, sent as this frame. */
+  change?: MessageChange;
 }
 
 /** The file of a file message in the outbox, and how far its upload got. */

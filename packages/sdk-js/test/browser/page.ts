@@ -22,6 +22,25 @@ function outboxRows(): Promise<number> {
   });
 }
 
+/**
+ * Resolves once the outbox is empty in memory and on disk. A page just loaded shows an empty outbox before it has read the entries a
+ * previous page left, so the memory alone does not say they were sent.
+ */
+function drained(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (client.outbox.getSnapshot().length > 0) return;
+      outboxRows().then((rows) => {
+        if (rows > 0 || client.outbox.getSnapshot().length > 0) return;
+        stop();
+        resolve();
+      }, reject);
+    };
+    const stop = client.outbox.subscribe(check);
+    check();
+  });
+}
+
 // A file picker that sends what is picked as a file message, in 1 MiB requests.
 const picker = document.createElement('input');
 picker.type = 'file';
@@ -54,6 +73,12 @@ Object.assign(window, {
     state: () => client.connection.getSnapshot(),
     send: (conversationId: string, text: string) => client.send(conversationId, text).then((m) => m.status),
     outbox: () => client.outbox.getSnapshot().length,
+    ids: () => client.outbox.getSnapshot().map((e) => e.id),
+    queued: () => client.outbox.getSnapshot().map((e) => (e.change ? `${e.change.type} ${e.change.messageId}` : `send ${e.id}`)),
+    edit: (conversationId: string, messageId: string, text: string) => void client.edit(conversationId, messageId, text),
+    react: (conversationId: string, messageId: string, key: string) => void client.react(conversationId, messageId, key),
+    delete: (conversationId: string, messageId: string) => void client.delete(conversationId, messageId),
     outboxRows,
+    drained,
   },
 });
