@@ -246,6 +246,12 @@ export const Message = Type.Object({
   mentions: Type.Array(Id),
   /** Whether it mentions every member (`@all`), as the conversation's `groupMentions` allows; false once deleted. */
   mentionsAll: Type.Boolean(),
+  /**
+   * Previews of the links in its text, in the order they appear; added a moment after the send
+   * (or an edit) by a `message.updated` event. Empty when previews are off, when no page
+   * answered with one, and once deleted.
+   */
+  previews: Type.Array(LinkPreview),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),

@@ -9,7 +9,12 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((server) => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    }),
+  );
 });
 
 /** A web page fake on a loopback port; `requests` lists what it was asked for. */
