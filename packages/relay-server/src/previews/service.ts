@@ -31,7 +31,8 @@ interface Found {
  * Link previews: after a message is appended or edited, the first links of its text are
  * unfurled off the message path (the send was acked already), each through the address guard,
  * at most `concurrency` at once per node, each URL's outcome cached per node for
- * `cacheSeconds`. What is found is stored on the message only if its text is still the one the
+ * `cacheSeconds` (in memory, not in the store: the preview is stored on the message, so the
+ * cache only spares a page being fetched again for the next message that links it). What is found is stored on the message only if its text is still the one the
  * links came from, and reaches members as `message.updated`. A link that fails gets no preview;
  * it is logged and counted, never reported to the sender.
  */
