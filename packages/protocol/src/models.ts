@@ -201,6 +201,25 @@ export const ReactionSummary = Type.Object({
 });
 export type ReactionSummary = Static<typeof ReactionSummary>;
 
+/**
+ * What the relay found at a link in a message's text (OpenGraph, oEmbed, or the page's own
+ * title and description), when `previews.enabled` is on. Every field comes from a page anyone
+ * can write: render it as text, and load `imageUrl` (always https) without a referrer.
+ */
+export const LinkPreview = Type.Object({
+  /** The link as it appears in the text (normalized as a URL): what the card opens. */
+  url: Type.String({ maxLength: 2048 }),
+  /** The page's title, whitespace collapsed, at most 200 characters. */
+  title: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+  /** Its description, at most 500 characters. */
+  description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  /** The site's name (`og:site_name`, or the oEmbed provider), at most 100 characters. */
+  siteName: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+  /** An https image the page names (`og:image`, or the oEmbed thumbnail), hosted by the page's site, not the relay. */
+  imageUrl: Type.Union([Type.String({ maxLength: 2048, pattern: '^https://' }), Type.Null()]),
+});
+export type LinkPreview = Static<typeof LinkPreview>;
+
 export const Message = Type.Object({
   /** The client id given at send time; unique forever. */
   id: MessageId,
@@ -227,6 +246,12 @@ export const Message = Type.Object({
   mentions: Type.Array(Id),
   /** Whether it mentions every member (`@all`), as the conversation's `groupMentions` allows; false once deleted. */
   mentionsAll: Type.Boolean(),
+  /**
+   * Previews of the links in its text, in the order they appear; added a moment after the send
+   * (or an edit) by a `message.updated` event. Empty when previews are off, when no page
+   * answered with one, and once deleted.
+   */
+  previews: Type.Array(LinkPreview),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),

@@ -118,6 +118,7 @@ describe('documentation of the configuration', () => {
       'uploads.thumbnails',
       'dispatch',
       'webhooks',
+      'previews',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

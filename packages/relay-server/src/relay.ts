@@ -12,6 +12,7 @@ import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
 import { pinsPlugin } from './pins/plugin.js';
+import { previewsPlugin } from './previews/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { searchPlugin } from './search/plugin.js';
 import { resolveSecrets } from './secrets.js';
@@ -109,7 +110,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const app = await createApp({ config, log, bus, shared });
   // The first close hook, so the last to run: every feature is done with the infrastructure by then.
   app.addHook('onClose', () => infrastructure.close());
-  const { limits, auth, uploads, webhooks } = config;
+  const { limits, auth, uploads, webhooks, previews } = config;
   const { metadataMaxBytes } = limits;
   await app.register(authPlugin, { config: auth, secrets, limits, store, bus });
   await app.register(healthPlugin, { store });
@@ -118,6 +119,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(conversationsPlugin, { metadataMaxBytes, store });
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(messagesPlugin, { limits, store });
+  await app.register(previewsPlugin, { config: previews, store });
   await app.register(inboxPlugin, { limits, store });
   await app.register(pinsPlugin, { limits, store });
   await app.register(searchPlugin, { store });

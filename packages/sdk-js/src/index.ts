@@ -12,6 +12,7 @@ export type {
   ConversationSummary,
   DeliveryStatus,
   GroupMentions,
+  LinkPreview,
   Member,
   Message,
   MessageContent,

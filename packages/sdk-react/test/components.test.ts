@@ -309,4 +309,70 @@ describe('components in real Chromium', () => {
     sender.close();
     await page.context().close();
   });
+
+  it('shows a link’s preview card as text, its image loaded without a referrer', async () => {
+    // The linked page: OpenGraph tags whose title carries markup that must stay text.
+    const web = createServer((_request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<head><meta property="og:title" content="&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;Harbour news">' +
+            '<meta property="og:site_name" content="Harbour Times"><meta property="og:description" content="Ships came in.">' +
+            '<meta property="og:image" content="https://images.harbour.example/ships.png"></head>',
+        ),
+    );
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const link = `http://127.0.0.1:${(web.address() as { port: number }).port}/news`;
+    // A relay of its own with previews on, allowed to read the loopback page.
+    await using previewing = await startRelay({ config: { previews: { enabled: true, allowPrivateAddresses: true } } });
+    try {
+      const readerToken = await userToken(previewing.url, 'reader');
+      const writer = makeClient(previewing.url, await userToken(previewing.url, 'writer'));
+      await writer.connect();
+      const created = await fetch(`${previewing.url}/v1/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'private', userId: 'reader', createdBy: 'writer' }),
+      });
+      const conversationId = ((await created.json()) as { id: string }).id;
+
+      const context = await browser.newContext();
+      const imageRequests: Array<Record<string, string>> = [];
+      const png = await sharp({ create: { width: 240, height: 120, channels: 3, background: '#137' } })
+        .png()
+        .toBuffer();
+      await context.route('https://images.harbour.example/**', async (route) => {
+        imageRequests.push(await route.request().allHeaders());
+        await route.fulfill({ status: 200, contentType: 'image/png', body: png });
+      });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(
+        `${site.url}/?relay=${encodeURIComponent(previewing.url)}&token=${readerToken}&me=reader&peer=writer&conversation=${conversationId}`,
+      );
+      await page.locator('[role="log"]').waitFor();
+      await writer.send(conversationId, `Read this: ${link}`);
+
+      const card = page.locator('a.c4a-link-preview');
+      await card.waitFor();
+      expect(await card.getAttribute('href')).toBe(link);
+      expect(await card.getAttribute('rel')).toBe('noopener noreferrer nofollow ugc');
+      expect(await card.locator('.c4a-link-preview-site').textContent()).toBe('Harbour Times');
+      expect(await card.locator('.c4a-link-preview-title').textContent()).toBe('<img src=x onerror="window.pwned=1">Harbour news');
+      expect(await card.locator('.c4a-link-preview-description').textContent()).toBe('Ships came in.');
+      expect(await card.locator('img[onerror]').count()).toBe(0);
+      const image = card.locator('img.c4a-link-preview-image');
+      expect(await image.getAttribute('referrerpolicy')).toBe('no-referrer');
+      await expect.poll(() => image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth])).toEqual([true, 240]);
+      expect(imageRequests.length).toBeGreaterThan(0);
+      expect(imageRequests.every((headers) => headers.referer === undefined)).toBe(true);
+      expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+      await page.screenshot({ path: `${SCREENSHOTS}components-link-preview.png` });
+      writer.close();
+      await context.close();
+    } finally {
+      web.closeAllConnections();
+      web.close();
+    }
+  });
 });

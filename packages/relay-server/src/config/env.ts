@@ -113,6 +113,11 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_WEBHOOKS_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   CHAT4ALL_WEBHOOKS_TIMEOUT_MS: 'webhooks.timeoutMs',
   CHAT4ALL_WEBHOOKS_DISABLE_AFTER_FAILURES: 'webhooks.disableAfterFailures',
+  CHAT4ALL_PREVIEWS_ENABLED: 'previews.enabled',
+  CHAT4ALL_PREVIEWS_ALLOW_PRIVATE_ADDRESSES: 'previews.allowPrivateAddresses',
+  CHAT4ALL_PREVIEWS_TIMEOUT_MS: 'previews.timeoutMs',
+  CHAT4ALL_PREVIEWS_MAX_BYTES: 'previews.maxBytes',
+  CHAT4ALL_PREVIEWS_CACHE_SECONDS: 'previews.cacheSeconds',
 };
 
 /** The first env var that sets `key`, for an error that tells the operator what to set. */

@@ -60,6 +60,8 @@ export interface MessageAttachments {
 
 /** What channels pass on from the message path. */
 export interface MessageObserver {
+  /** A new message was committed (not a retry of one stored), and its sender acked or about to be. */
+  appended?(message: Message): void;
   /** A committed message has deliveries to contacts' channels waiting. */
   dispatching?(): void;
   /** A message's text changed, it was deleted, or its reactions changed: channels that take these pass them on. */
@@ -162,6 +164,7 @@ export class MessageService {
     // hold by id. In one process, the first publish cannot have been lost without its subscribers.
     if (outcome.created || !this.bus.inProcess)
       this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
+    if (outcome.created) for (const observer of this.#observers) observer.appended?.(message);
     if (outcome.dispatch) for (const observer of this.#observers) observer.dispatching?.();
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }
@@ -181,7 +184,9 @@ export class MessageService {
     const { original, role } = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
     const mentions = await this.#editedMentions(conversationId, original, role, change);
-    const result = await this.store.messages.edit(conversationId, messageId, text, Date.now(), mentions);
+    // Previews of links the new text still has stay until they are found again; the others go now.
+    const previews = original.previews.filter((preview) => text.includes(preview.url));
+    const result = await this.store.messages.edit(conversationId, messageId, text, Date.now(), mentions, previews);
     if (!result) throw new RelayError('MESSAGE_NOT_FOUND');
     const { message, eventSeq } = result;
     if (eventSeq === null) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');

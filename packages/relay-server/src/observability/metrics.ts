@@ -92,6 +92,12 @@ export class RelayMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly linkPreviews = new Counter({
+    name: 'chat4all_link_previews_total',
+    help: 'Links looked up for previews by outcome (found, none, refused, failed, skipped), cache hits not counted',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly deadLetters: Gauge;
 
   #socketCount: () => number = () => 0;

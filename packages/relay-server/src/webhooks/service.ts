@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import type { BusEnvelope } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
+import { assertPublicUrl, parseHttpUrl, publicOnly } from '../http/public-addresses.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { nextAttempt } from '../queue/attempts.js';
 import { Rerun } from '../queue/rerun.js';
 import type { Store, WebhookCall, WebhookRecord } from '../store/types.js';
-import { assertPublicUrl, parseWebhookUrl, publicOnly } from './addresses.js';
 
 /** The event types apps can subscribe to. */
 export const WEBHOOK_EVENTS = [
@@ -28,6 +28,9 @@ export const WEBHOOK_EVENTS = [
   'channel.health',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** The setting that lets endpoints be on private addresses, named when one is refused. */
+const ALLOWED_BY = 'webhooks.allowPrivateAddresses';
 
 /** An endpoint as the API shows it (the secret included: only the server API key sees it). */
 export function webhookView(record: WebhookRecord) {
@@ -253,7 +256,7 @@ export class WebhookService {
   /** One POST: null when the endpoint took it (2xx), else why not and whether to try again. */
   async #post(endpoint: WebhookRecord, call: WebhookCall): Promise<{ message: string; retry: boolean; retryAfterMs?: number } | null> {
     try {
-      if (!this.deps.config.allowPrivateAddresses) await assertPublicUrl(endpoint.url);
+      if (!this.deps.config.allowPrivateAddresses) await assertPublicUrl(endpoint.url, ALLOWED_BY);
     } catch (error) {
       return { message: (error as Error).message, retry: false };
     }
@@ -288,7 +291,7 @@ export class WebhookService {
   }
 
   async #checkUrl(url: string): Promise<void> {
-    if (this.deps.config.allowPrivateAddresses) parseWebhookUrl(url);
-    else await assertPublicUrl(url);
+    if (this.deps.config.allowPrivateAddresses) parseHttpUrl(url);
+    else await assertPublicUrl(url, ALLOWED_BY);
   }
 }

@@ -16,6 +16,7 @@ const message = (seq: number, text = `m${seq}`): Message => ({
   reactions: [],
   mentions: [],
   mentionsAll: false,
+  previews: [],
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,

@@ -19,6 +19,7 @@ const message = (conversationId: string, seq: number, senderId: string, createdA
   reactions: [],
   mentions: [],
   mentionsAll: false,
+  previews: [],
   createdAt,
   editedAt: null,
   deletedAt: null,

@@ -19,6 +19,7 @@ const message = (seq: number, senderId = 'me'): Message => ({
   reactions: [],
   mentions: [],
   mentionsAll: false,
+  previews: [],
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,

@@ -1,4 +1,4 @@
-import type { Attachment, ChannelDelivery, Member, Message, Metadata, ReactionSummary } from '@chat4all/protocol';
+import type { Attachment, ChannelDelivery, LinkPreview, Member, Message, Metadata, ReactionSummary } from '@chat4all/protocol';
 import { type ConversationCache, type ConversationState, deliveriesOf, withChanges } from '../cache/conversation.js';
 import type { Conversations } from '../cache/conversations.js';
 import { messageOf } from '../outbox/message.js';
@@ -26,6 +26,12 @@ export interface ChatMessage {
   /** The members it mentions, by user id (render them with `mentionSegments`), and whether it mentions everyone. */
   mentions: readonly string[];
   mentionsAll: boolean;
+  /**
+   * Previews of the links in its text, when the relay has `previews.enabled`: added a moment
+   * after the send (the message arrives again, updated), `[]` until then and while pending.
+   * Text and an https image URL from the linked pages: render them as text, the image without a referrer.
+   */
+  previews: readonly LinkPreview[];
   /** Its reactions in the order each was first used: who reacted, how many, and whether this user is one of them. */
   reactions: readonly ChatReaction[];
   createdAt: string;

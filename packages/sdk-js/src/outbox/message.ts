@@ -42,6 +42,7 @@ export function messageOf(entry: OutboxEntry, senderId: string | null): Omit<Mes
     reactions: [],
     mentions: [...new Set(entry.mentions)],
     mentionsAll: entry.mentionsAll ?? false,
+    previews: [],
     createdAt: new Date(entry.createdAt).toISOString(),
     editedAt: null,
     deletedAt: null,

@@ -2,6 +2,7 @@ export { ChannelStatus, type ChannelStatusProps } from './channel-status.js';
 export { Composer, type ComposerProps, type Mentionable } from './composer.js';
 export { ConnectionBanner, type ConnectionBannerProps } from './connection-banner.js';
 export { ConversationList, type ConversationListProps } from './conversation-list.js';
+export { LinkPreviews, type LinkPreviewsProps } from './link-previews.js';
 export { MentionText, type MentionTextProps } from './mention-text.js';
 export { MessageFile, MessageList, type MessageListProps } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';

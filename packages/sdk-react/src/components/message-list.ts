@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
 import { useFileUrl, useMessages, useUpload } from '../hooks.js';
 import { ChannelStatus } from './channel-status.js';
+import { LinkPreviews } from './link-previews.js';
 import { MentionText } from './mention-text.js';
 import { MessageStatus } from './message-status.js';
 import { Reactions } from './reactions.js';
@@ -13,7 +14,7 @@ export interface MessageListProps {
   userId?: string | null;
   /** A member's display name, for the sender and the text's mentions. @default the user id */
   nameOf?: (userId: string) => string | null | undefined;
-  /** Renders one message. @default sender, file, text with mentions highlighted, reactions and, for the user's own, the ticks */
+  /** Renders one message. @default sender, file, text with mentions highlighted, link previews, reactions and, for the user's own, the ticks */
   renderMessage?: (message: ChatMessage) => ReactNode;
   /** Estimated row height in px, refined by measuring. @default 56 */
   estimateSize?: number;
@@ -83,6 +84,7 @@ export function MessageList({
         message.deletedAt || message.text
           ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : h(MentionText, { message, nameOf }))
           : null,
+        message.previews.length > 0 && !message.deletedAt ? h(LinkPreviews, { previews: message.previews }) : null,
         message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
         message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,

@@ -109,6 +109,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       content: input.content === null ? null : JSON.stringify(input.content),
       reactions: '[]',
       mentions: JSON.stringify(mentioned),
+      previews: '[]',
       reply_to: input.replyTo,
       created_at: input.now,
       edited_at: null,

@@ -1,4 +1,4 @@
-import type { Message } from '@chat4all/protocol';
+import type { LinkPreview, Message } from '@chat4all/protocol';
 import { MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type {
   AppendInput,
@@ -57,16 +57,42 @@ export class PostgresMessages implements MessagesRepository {
     return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore: rows.length > range.limit };
   }
 
-  async edit(conversationId: string, messageId: string, text: string, now: number, mentions?: MessageMentions) {
+  async edit(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    now: number,
+    mentions?: MessageMentions,
+    previews?: readonly LinkPreview[],
+  ) {
     const stored = mentions ? storedMentions(mentions) : undefined;
     return this.#changeLiveMessage(
       conversationId,
       messageId,
       'message.updated',
-      stored ? { text, edited_at: now, mentions: JSON.stringify(stored) } : { text, edited_at: now },
+      {
+        text,
+        edited_at: now,
+        ...(stored ? { mentions: JSON.stringify(stored) } : {}),
+        ...(previews ? { previews: JSON.stringify(previews) } : {}),
+      },
       now,
       stored,
     );
+  }
+
+  async setPreviews(conversationId: string, messageId: string, text: string, previews: readonly LinkPreview[], now: number) {
+    const json = JSON.stringify(previews);
+    return this.#db.transaction(async (tx) => {
+      const [row] = await tx<MessageRow[]>`
+        UPDATE messages SET previews = ${json}
+        WHERE id = ${messageId} AND conversation_id = ${conversationId} AND text = ${text} AND deleted_at IS NULL AND previews <> ${json}
+        RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+      if (!row) return null;
+      // The message's conversation exists: its row was just updated.
+      const eventSeq = (await recordEvent(tx, conversationId, 'message.updated', messageId, null, now)) as number;
+      return { message: toMessage(row), eventSeq };
+    });
   }
 
   async delete(conversationId: string, messageId: string, now: number) {
@@ -74,7 +100,7 @@ export class PostgresMessages implements MessagesRepository {
       conversationId,
       messageId,
       'message.deleted',
-      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', mentions: '[]', deleted_at: now },
+      { text: '', metadata: '{}', attachment: null, content: null, reactions: '[]', mentions: '[]', previews: '[]', deleted_at: now },
       now,
       [],
     );

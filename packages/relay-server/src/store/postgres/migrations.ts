@@ -267,4 +267,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ) STORED;
   CREATE INDEX messages_search ON messages USING gin (search);
   `,
+  // Link previews found at the links in a message's text, added after the append; JSON.
+  `
+  ALTER TABLE messages ADD COLUMN previews text NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -1,4 +1,13 @@
-import type { Attachment, GroupMentions, MemberRole, Message, MessageContent, MessageKind, Metadata } from '@chat4all/protocol';
+import type {
+  Attachment,
+  GroupMentions,
+  LinkPreview,
+  MemberRole,
+  Message,
+  MessageContent,
+  MessageKind,
+  Metadata,
+} from '@chat4all/protocol';
 
 /** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
 export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
@@ -132,8 +141,8 @@ export interface MessagesRepository {
     range: { before?: number; after?: number; limit: number },
   ): Promise<{ messages: Message[]; hasMore: boolean }>;
   /**
-   * Sets new text and `editedAt` (and, given, new mentions) with a `message.updated` event. A
-   * deleted message is returned unchanged with `eventSeq: null`.
+   * Sets new text and `editedAt` (and, given, new mentions and the link previews it keeps) with
+   * a `message.updated` event. A deleted message is returned unchanged with `eventSeq: null`.
    */
   edit(
     conversationId: string,
@@ -141,8 +150,21 @@ export interface MessagesRepository {
     text: string,
     now: number,
     mentions?: MessageMentions,
+    previews?: readonly LinkPreview[],
   ): Promise<{ message: Message; eventSeq: number | null } | null>;
-  /** Tombstones the message (text and metadata gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
+  /**
+   * Sets the link previews of a message whose text is still `text` (what they were found in)
+   * and that is not deleted, with a `message.updated` event; null when it is deleted, its text
+   * changed since, or it already has these previews.
+   */
+  setPreviews(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    previews: readonly LinkPreview[],
+    now: number,
+  ): Promise<{ message: Message; eventSeq: number } | null>;
+  /** Tombstones the message (text, metadata and previews gone, seq kept) with a `message.deleted` event. Deleting again returns the tombstone with `eventSeq: null`. */
   delete(conversationId: string, messageId: string, now: number): Promise<{ message: Message; eventSeq: number | null } | null>;
   /**
    * Changes a message's reactions in one transaction: `plan` gets the stored reactions and

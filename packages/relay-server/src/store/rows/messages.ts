@@ -1,10 +1,10 @@
-import type { Attachment, Message, MessageContent, MessageKind, ReactionSummary } from '@chat4all/protocol';
+import type { Attachment, LinkPreview, Message, MessageContent, MessageKind, ReactionSummary } from '@chat4all/protocol';
 import { iso, isoOrNull } from '../../shared/time.js';
 import type { AppendInput, MessageMentions, StoredReactions } from '../repositories/messages.js';
 import { parseMetadata } from './metadata.js';
 
 export const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, mentions, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, mentions, previews, reply_to, created_at, edited_at, deleted_at';
 
 export interface MessageRow {
   id: string;
@@ -22,6 +22,8 @@ export interface MessageRow {
   reactions: string;
   /** JSON of the mentioned user ids, with {@link GROUP_MENTION} last when it mentions everyone. */
   mentions: string;
+  /** JSON of the `LinkPreview`s. */
+  previews: string;
   reply_to: string | null;
   created_at: number;
   edited_at: number | null;
@@ -64,6 +66,7 @@ export function toMessage(row: MessageRow): Message {
     replyTo: row.reply_to,
     reactions: summarizeReactions(JSON.parse(row.reactions) as StoredReactions),
     ...parseMentions(row.mentions),
+    previews: JSON.parse(row.previews) as LinkPreview[],
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     deletedAt: isoOrNull(row.deleted_at),
@@ -86,6 +89,7 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     reactions: [],
     mentions: [...(input.mentions ?? [])],
     mentionsAll: input.mentionsAll ?? false,
+    previews: [],
     createdAt: iso(input.now),
     editedAt: null,
     deletedAt: null,

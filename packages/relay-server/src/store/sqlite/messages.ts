@@ -1,4 +1,4 @@
-import type { Message } from '@chat4all/protocol';
+import type { LinkPreview, Message } from '@chat4all/protocol';
 import { MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
 import type {
   AppendInput,
@@ -60,15 +60,23 @@ export class SqliteMessages implements MessagesRepository {
     return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore };
   }
 
-  async edit(conversationId: string, messageId: string, text: string, now: number, mentions?: MessageMentions) {
+  async edit(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    now: number,
+    mentions?: MessageMentions,
+    previews?: readonly LinkPreview[],
+  ) {
     return this.#db.transaction(() => {
       const stored = mentions ? JSON.stringify(storedMentions(mentions)) : null;
       const row = this.#db.get<MessageRow>(
-        `UPDATE messages SET text = ?, edited_at = ?, mentions = COALESCE(?, mentions)
+        `UPDATE messages SET text = ?, edited_at = ?, mentions = COALESCE(?, mentions), previews = COALESCE(?, previews)
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         text,
         now,
         stored,
+        previews ? JSON.stringify(previews) : null,
         messageId,
         conversationId,
       );
@@ -82,10 +90,27 @@ export class SqliteMessages implements MessagesRepository {
     });
   }
 
+  async setPreviews(conversationId: string, messageId: string, text: string, previews: readonly LinkPreview[], now: number) {
+    return this.#db.transaction(() => {
+      const json = JSON.stringify(previews);
+      const row = this.#db.get<MessageRow>(
+        `UPDATE messages SET previews = ?
+         WHERE id = ? AND conversation_id = ? AND text = ? AND deleted_at IS NULL AND previews <> ? RETURNING ${MESSAGE_COLUMNS}`,
+        json,
+        messageId,
+        conversationId,
+        text,
+        json,
+      );
+      if (!row) return null;
+      return { message: toMessage(row), eventSeq: recordEvent(this.#db, conversationId, 'message.updated', messageId, null, now) };
+    });
+  }
+
   async delete(conversationId: string, messageId: string, now: number) {
     return this.#db.transaction(() => {
       const row = this.#db.get<MessageRow>(
-        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', mentions = '[]', deleted_at = ?
+        `UPDATE messages SET text = '', metadata = '{}', attachment = NULL, content = NULL, reactions = '[]', mentions = '[]', previews = '[]', deleted_at = ?
          WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
         now,
         messageId,

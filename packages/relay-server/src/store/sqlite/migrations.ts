@@ -273,4 +273,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
   END;
   `,
+  // Link previews found at the links in a message's text, added after the append; JSON.
+  `
+  ALTER TABLE messages ADD COLUMN previews TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

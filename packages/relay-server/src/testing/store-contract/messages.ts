@@ -168,6 +168,41 @@ export function messagesContract(fixture: StoreFixture): void {
       expect((await store.conversations.get(conv.id))?.lastEventSeq).toBe(2);
     });
 
+    it('sets link previews only on the text they were found in, with an event, and drops them with the message', async () => {
+      const conv = await group();
+      const [appended] = await store.messages.append([input({ conversationId: conv.id, text: 'see https://a.example' })], appendPlan);
+      const id = appended?.ok ? appended.message.id : '';
+      expect(appended).toMatchObject({ ok: true, message: { previews: [] } });
+      const preview = { url: 'https://a.example', title: 'A', description: null, siteName: 'Example', imageUrl: 'https://a.example/i.png' };
+      const set = await store.messages.setPreviews(conv.id, id, 'see https://a.example', [preview], now + 1);
+      expect(set).toMatchObject({ message: { previews: [preview], editedAt: null }, eventSeq: 1 });
+      expect((await store.messages.get(conv.id, id))?.previews).toEqual([preview]);
+      // The same previews again, or previews of a text the message no longer has, change nothing.
+      expect(await store.messages.setPreviews(conv.id, id, 'see https://a.example', [preview], now + 2)).toBeNull();
+      const edited = await store.messages.edit(conv.id, id, 'now https://b.example', now + 3, undefined, []);
+      expect(edited).toMatchObject({ message: { previews: [] }, eventSeq: 2 });
+      expect(await store.messages.setPreviews(conv.id, id, 'see https://a.example', [preview], now + 4)).toBeNull();
+      const kept = await store.messages.setPreviews(
+        conv.id,
+        id,
+        'now https://b.example',
+        [{ ...preview, url: 'https://b.example' }],
+        now + 5,
+      );
+      expect(kept?.eventSeq).toBe(3);
+      // An edit that leaves previews out keeps them.
+      expect((await store.messages.edit(conv.id, id, 'now https://b.example!', now + 6))?.message.previews).toHaveLength(1);
+      expect((await store.messages.delete(conv.id, id, now + 7))?.message.previews).toEqual([]);
+      expect(await store.messages.setPreviews(conv.id, id, '', [preview], now + 8)).toBeNull();
+      expect((await store.conversations.listEvents(conv.id, 0, 10)).map((e) => e.type)).toEqual([
+        'message.updated',
+        'message.updated',
+        'message.updated',
+        'message.updated',
+        'message.deleted',
+      ]);
+    });
+
     it('changes reactions by plan in one transaction, with an event per change, and drops them on delete', async () => {
       const conv = await group();
       const [appended] = await store.messages.append([input({ conversationId: conv.id })], appendPlan);

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { nonPublicRange, publicOnly } from './addresses.js';
+import { nonPublicRange, publicOnly } from './public-addresses.js';
 
-describe('webhook addresses', () => {
+describe('public addresses', () => {
   it('sees through every IPv6 spelling of an IPv4 address', () => {
     expect(nonPublicRange('::127.0.0.1')).toBe('loopback');
     expect(nonPublicRange('::ffff:10.1.2.3')).toBe('private');

@@ -4,15 +4,21 @@ import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
 import { RelayError } from '../errors.js';
 
+/**
+ * The guard of every request the relay makes to a URL someone else chose (app webhooks, link
+ * previews): only public unicast addresses, checked before the call and again at connect.
+ */
+
 /** An absolute http(s) URL, or BAD_REQUEST. */
-export function parseWebhookUrl(url: string): URL {
+export function parseHttpUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new RelayError('BAD_REQUEST', 'The webhook URL is not a URL');
+    throw new RelayError('BAD_REQUEST', `${url.slice(0, 100)} is not a URL`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new RelayError('BAD_REQUEST', 'Webhook URLs are http or https');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new RelayError('BAD_REQUEST', 'Only http and https URLs are called');
   return parsed;
 }
 
@@ -33,35 +39,35 @@ export function nonPublicRange(address: string): string | null {
   return range === 'unicast' ? null : range;
 }
 
-function refused(host: string, address: string, range: string): RelayError {
-  return new RelayError(
-    'WEBHOOK_ADDRESS_REFUSED',
-    `The webhook host ${host} resolves to ${address} (${range}); set webhooks.allowPrivateAddresses to allow it`,
-  );
+function refused(host: string, address: string, range: string, allowedBy?: string): RelayError {
+  const hint = allowedBy ? `; set ${allowedBy} to allow it` : '';
+  return new RelayError('WEBHOOK_ADDRESS_REFUSED', `The host ${host} resolves to ${address} (${range})${hint}`);
 }
 
 /**
- * Refuses a webhook URL whose host is, or resolves to, an address that is not public
- * unicast: loopback, private (RFC 1918, unique local), link-local (cloud metadata at
- * 169.254.169.254), carrier-grade NAT, multicast, unspecified. Checked when an endpoint is
- * registered and before every call; the call itself connects only through {@link publicLookup},
- * so a name that resolves differently a moment later (DNS rebinding) is refused too.
+ * Refuses a URL whose host is, or resolves to, an address that is not public unicast:
+ * loopback, private (RFC 1918, unique local), link-local (cloud metadata at 169.254.169.254),
+ * carrier-grade NAT, multicast, unspecified. Checked before every call (and when a webhook
+ * endpoint is registered); the call itself connects only through {@link publicLookup}, so a
+ * name that resolves differently a moment later (DNS rebinding) is refused too. `allowedBy`
+ * names the setting that would allow it, for the message.
  */
-export async function assertPublicUrl(url: string, resolve: typeof lookup = lookup): Promise<void> {
-  const parsed = parseWebhookUrl(url);
+export async function assertPublicUrl(url: string, allowedBy?: string, resolve: typeof lookup = lookup): Promise<URL> {
+  const parsed = parseHttpUrl(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const addresses = ipaddr.isValid(host) ? [host] : (await resolve(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) throw new RelayError('BAD_REQUEST', `The webhook host ${host} does not resolve`);
+  if (addresses.length === 0) throw new RelayError('BAD_REQUEST', `The host ${host} does not resolve`);
   for (const address of addresses) {
     const range = nonPublicRange(address);
-    if (range) throw refused(host, address, range);
+    if (range) throw refused(host, address, range, allowedBy);
   }
+  return parsed;
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * A `dns.lookup` for the sockets webhook calls open: it resolves the name, and fails the
+ * A `dns.lookup` for the sockets of guarded calls: it resolves the name, and fails the
  * connection when the address it is about to use is not public, so what is checked is what
  * is connected to.
  */
@@ -81,7 +87,7 @@ export function publicLookup(hostname: string, options: LookupOptions, callback:
 }
 
 let agent: Agent | undefined;
-/** The dispatcher of webhook calls: every connection goes through {@link publicLookup}. */
+/** The dispatcher of guarded calls: every connection goes through {@link publicLookup}. */
 export function publicOnly(): Agent {
   agent ??= new Agent({ connect: { lookup: publicLookup } });
   return agent;
