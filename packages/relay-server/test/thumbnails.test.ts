@@ -231,6 +231,17 @@ describe.each([
       body: { code: 'BAD_REQUEST' },
     });
     expect(await put(videoId, ana.token, Buffer.alloc(65 * 1024, 1))).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    // A path where bytes should be is never read as a file, whatever the body claims to be; nor is no body at all.
+    const onDisk = join(relay.dataDir, 'uploads', photo);
+    expect(await put(videoId, ana.token, JSON.stringify(onDisk), 'application/json')).toMatchObject({
+      status: 415,
+      body: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+    });
+    expect(await put(videoId, ana.token, onDisk, 'application/octet-stream')).toMatchObject({ status: 415 });
+    expect(await put(videoId, ana.token, '', 'image/jpeg')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    // What the bytes are counts, not what the header says: a GIF sent as a PNG is refused.
+    const gif = await solid(64, 64).gif().toBuffer();
+    expect(await put(videoId, ana.token, gif, 'image/png')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect((await relay.http<UploadInfo>('GET', `/v1/uploads/${videoId}/info`, { as: ana.token })).body.thumbnail).toBeNull();
 
     const posted = await put(videoId, ana.token, still);

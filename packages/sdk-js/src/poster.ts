@@ -1,5 +1,8 @@
-/** The longest side of a poster, in pixels: the relay scales it down further for the thumbnail. */
-const MAX_SIDE = 640;
+/**
+ * The longest side of a poster, in pixels: a video up to 1080p keeps its own size (the relay takes
+ * it as the video's when the uploader gave none) and scales it down for the thumbnail.
+ */
+const MAX_SIDE = 1920;
 /** A video the browser cannot open within this gets no poster. */
 const TIMEOUT_MS = 10_000;
 

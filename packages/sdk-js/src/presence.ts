@@ -1,5 +1,6 @@
 import type { Presence, PresenceEvent } from '@chat4all/protocol';
 import type { Socket } from './connection/socket.js';
+import { type Chat4AllError, hintedWait } from './errors.js';
 import { type ReadableStore, Store } from './store.js';
 
 /** Users one `presence.subscribe` frame may name. */
@@ -15,29 +16,45 @@ interface Watched {
   listeners: number;
   /** Subscribed on the relay (or to be, once connected). */
   watching: boolean;
+  /** When the last presence event for the user arrived (a tick of `clock`). */
+  eventAt: number;
 }
 
 /**
- * Users' presence, watched over the socket (`presence.subscribe`) from the first time one is asked for, watched again on
+ * Users' presence, watched over the socket (`presence.subscribe`) while their store has a listener, watched again on
  * every new socket, and kept by presence frames. A user no one listens to any more is unwatched (their store keeps its
- * last value, and is watched again on the next listener), so a socket watches the users on screen rather than everyone
- * the user ever saw.
+ * last value), so a socket watches the users on screen rather than everyone the user ever saw.
  */
 export function presenceStores(socket: Pick<Socket, 'request' | 'state'>, warn: (message: string, error: unknown) => void): PresenceStores {
   const entries = new Map<string, Watched>();
   const connected = () => socket.state.getSnapshot() === 'connected';
   let wanted = new Set<string>();
+  let clock = 0;
 
   // Subscribes a turn later, so users asked for together go in one frame; until connected, the next socket does it.
   const flush = () => {
     const ids = [...wanted].filter((id) => entries.get(id)?.watching);
     wanted = new Set();
     for (let i = 0; connected() && i < ids.length; i += BATCH) {
-      socket.request({ type: 'presence.subscribe', userIds: ids.slice(i, i + BATCH) }).then(
+      const batch = ids.slice(i, i + BATCH);
+      const sentAt = ++clock;
+      socket.request({ type: 'presence.subscribe', userIds: batch }).then(
         ({ presence }) => {
-          for (const current of presence) entries.get(current.userId)?.store.set(current);
+          for (const current of presence) {
+            const entry = entries.get(current.userId);
+            // An event that came after the request is newer than the answer.
+            if (entry && entry.eventAt < sentAt) entry.store.set(current);
+          }
         },
-        (error: unknown) => warn('presence subscription failed', error),
+        (error: Chat4AllError) => {
+          warn('presence subscription failed', error);
+          for (const id of batch) {
+            const entry = entries.get(id);
+            if (entry) entry.watching = false;
+          }
+          // Asked again for those still listened to, once the relay allows (a socket's next welcome does it too).
+          if (error.retryable) setTimeout(() => rewatch(batch), hintedWait(error) ?? 1000);
+        },
       );
     }
   };
@@ -46,10 +63,14 @@ export function presenceStores(socket: Pick<Socket, 'request' | 'state'>, warn: 
     for (const id of userIds) wanted.add(id);
     if (first && wanted.size > 0) queueMicrotask(flush);
   };
-  const watch = (userId: string, entry: Watched) => {
-    if (entry.watching) return;
-    entry.watching = true;
-    want([userId]);
+  const rewatch = (userIds: readonly string[]) => {
+    const again = userIds.filter((id) => {
+      const entry = entries.get(id);
+      if (!entry || entry.listeners === 0 || entry.watching) return false;
+      entry.watching = true;
+      return true;
+    });
+    want(again);
   };
   // Checked a turn after a listener leaves: a component that resubscribes at once (React's strict mode) keeps its watch.
   const drop = (userId: string, entry: Watched) => {
@@ -64,17 +85,16 @@ export function presenceStores(socket: Pick<Socket, 'request' | 'state'>, warn: 
     of(userId) {
       let entry = entries.get(userId);
       if (!entry) {
-        entry = { store: new Store<Presence>({ userId, status: 'offline', lastSeenAt: null }), listeners: 0, watching: false };
+        entry = { store: new Store<Presence>({ userId, status: 'offline', lastSeenAt: null }), listeners: 0, watching: false, eventAt: 0 };
         entries.set(userId, entry);
       }
       const watched = entry;
-      watch(userId, watched);
       return {
         getSnapshot: watched.store.getSnapshot,
         subscribe(listener) {
-          watch(userId, watched);
           const off = watched.store.subscribe(listener);
           watched.listeners++;
+          rewatch([userId]);
           return () => {
             off();
             watched.listeners--;
@@ -84,7 +104,10 @@ export function presenceStores(socket: Pick<Socket, 'request' | 'state'>, warn: 
       };
     },
     apply({ userId, status, lastSeenAt }) {
-      entries.get(userId)?.store.set({ userId, status, lastSeenAt });
+      const entry = entries.get(userId);
+      if (!entry) return;
+      entry.eventAt = ++clock;
+      entry.store.set({ userId, status, lastSeenAt });
     },
   };
 }

@@ -165,6 +165,7 @@ export class FileUpload {
           method: 'PUT',
           headers: { authorization, 'content-type': still.type || 'image/jpeg' },
           body: still,
+          signal: AbortSignal.timeout(30_000),
         }).catch(() => {});
       }
     }

@@ -16,6 +16,7 @@ import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { Hub } from './hub.js';
 import type { PresenceTracker } from './presence.js';
+import type { PresenceWatches } from './presence-watches.js';
 import { assertLoginLive, renewCredentials } from './renew.js';
 import type { Replay } from './resume.js';
 import type { TypingTracker } from './typing.js';
@@ -28,10 +29,11 @@ export interface GatewayContext {
   limits: Pick<Limits, 'connect' | 'write'>;
   hub: Hub;
   presence: PresenceTracker;
+  watches: Pick<PresenceWatches, 'subscribe' | 'unsubscribe'>;
   typing: TypingTracker;
   messages: MessageService;
   pins: Pick<PinService, 'pin' | 'unpin'>;
-  conversations: Pick<ConversationService, 'idsOf' | 'sharingConversation'>;
+  conversations: Pick<ConversationService, 'idsOf'>;
   sessions: Pick<SessionService, 'revoked'>;
   tokens: Pick<TokenService, 'authenticate'>;
   /** A replay of what the connection missed, from the store. */
@@ -231,8 +233,7 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
     case 'presence.subscribe':
       return subscribePresence(ctx, connection, frame.userIds);
     case 'presence.unsubscribe':
-      ctx.hub.unwatch(connection, frame.userIds);
-      return Promise.resolve({});
+      return ctx.watches.unsubscribe(connection, frame.userIds).then(() => ({}));
     case 'ping':
       return Promise.resolve({ serverTime: new Date().toISOString() });
     case 'auth':
@@ -249,23 +250,10 @@ async function typing(ctx: GatewayContext, connection: Connection, frame: Extrac
   return {};
 }
 
-/**
- * Watches the users who share a conversation with the caller (the others are left out), then
- * reads their presence: a change made after the read reaches the socket as an event, one made
- * before is in the ack.
- */
 async function subscribePresence(ctx: GatewayContext, connection: Connection, userIds: readonly string[]) {
   const refusal = await ctx.limits.write('presence', connection.userId);
   if (refusal) throw refusal;
-  const wanted = [...new Set(userIds)];
-  const visible = await ctx.conversations.sharingConversation(connection.userId, wanted);
-  const watched = wanted.filter((id) => visible.has(id));
-  const max = ctx.config.limits.presenceSubscriptionsPerConnection;
-  if (ctx.hub.watchingWith(connection, watched) > max) {
-    throw new RelayError('TOO_MANY_PRESENCE_SUBSCRIPTIONS', `A socket may watch at most ${max} users' presence`);
-  }
-  ctx.hub.watch(connection, watched);
-  return { presence: await ctx.presence.get(watched) };
+  return { presence: await ctx.watches.subscribe(connection, userIds) };
 }
 
 function rawToBuffer(data: RawData): Buffer {

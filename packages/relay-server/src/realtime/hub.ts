@@ -13,6 +13,7 @@ export class Hub {
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #rooms = new Map<string, Set<Connection>>();
   readonly #watchers = new Map<string, Set<Connection>>();
+  #leaves = 0;
 
   /**
    * Called when someone left a conversation, with the connections whose watches it may have
@@ -37,6 +38,11 @@ export class Hub {
     for (const id of connection.rooms) removeFrom(this.#rooms, id, connection);
     connection.rooms.clear();
     this.unwatch(connection, [...connection.watching]);
+  }
+
+  /** How many times someone has left a conversation, as this node learnt it: a read of who shares one may predate a change. */
+  get leaves(): number {
+    return this.#leaves;
   }
 
   /** How many users the connection would watch with these added. */
@@ -113,6 +119,7 @@ export class Hub {
       }
     }
     for (const userId of envelope.leave ?? []) {
+      this.#leaves++;
       for (const connection of this.connectionsOf(userId)) {
         connection.rooms.delete(conversationId);
         removeFrom(this.#rooms, conversationId, connection);

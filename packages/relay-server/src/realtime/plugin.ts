@@ -9,6 +9,7 @@ import type { Store } from '../store/types.js';
 import { gatewayRoutes } from './gateway.js';
 import { Hub } from './hub.js';
 import { PresenceTracker } from './presence.js';
+import { PresenceWatches } from './presence-watches.js';
 import { Replay } from './resume.js';
 import { presenceRoutes } from './routes.js';
 import { TypingTracker } from './typing.js';
@@ -37,19 +38,13 @@ export interface RealtimePluginOptions {
 export const realtimePlugin = fp(
   async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
     const { logger: log, metrics, nodeEvents, messages, conversations, pins } = app;
-    // Someone left a conversation. The watches it may have ended stop at once, so no presence
-    // reaches a watcher who may no longer see the user; those still sharing a conversation are
-    // watched again and sent the presence they have now, so nothing changed in between is missed.
-    const hub: Hub = new Hub((connection, userIds) => {
-      hub.unwatch(connection, userIds);
-      const rewatch = async () => {
-        const visible = await conversations.sharingConversation(connection.userId, [...userIds]);
-        const again = userIds.filter((id) => visible.has(id));
-        if (again.length === 0 || !hub.connectionsOf(connection.userId).has(connection)) return;
-        hub.watch(connection, again);
-        for (const current of await presence.get(again)) connection.sendFrame({ type: 'presence', ...current });
-      };
-      rewatch().catch((err: unknown) => log.warn({ err, userId: connection.userId }, 'presence watch check failed'));
+    const hub: Hub = new Hub((connection, userIds) => watches.left(connection, userIds));
+    const watches = new PresenceWatches({
+      hub,
+      sharing: (userId, others) => conversations.sharingConversation(userId, others),
+      presence: (userIds) => presence.get(userIds),
+      maxPerConnection: config.limits.presenceSubscriptionsPerConnection,
+      onError: (err, connection) => log.warn({ err, userId: connection.userId }, 'presence watch check failed'),
     });
     app.decorate('hub', hub);
     metrics.countSocketsWith(() => hub.size);
@@ -103,6 +98,7 @@ export const realtimePlugin = fp(
       limits: app.limits,
       hub,
       presence,
+      watches,
       typing,
       messages,
       pins,

@@ -226,6 +226,8 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
   // A still of a video the uploader made (browsers draw one from a <video>), made into the upload's thumbnail: the relay
   // cannot decode video, but re-encodes the still, so what it serves is its own WebP.
   await app.register(async (posters) => {
+    // Image bytes only: the app's JSON parser would hand the route a string, which sharp reads as a file path.
+    posters.removeAllContentTypeParsers();
     posters.addContentTypeParser(
       ['image/jpeg', 'image/png', 'image/webp'],
       { parseAs: 'buffer', bodyLimit: config.thumbnails.maxPosterBytes },
@@ -237,7 +239,10 @@ export async function uploadRoutes(app: FastifyInstance, { uploads, config, metr
         config: { auth: 'user' },
         schema: { description: 'The body is a JPEG, PNG or WebP still of the video', response: { 200: UploadInfo } },
       },
-      async (request) => toUploadInfo(await uploads.poster(userIdOf(request), request.params.id, request.body)),
+      async (request) => {
+        if (!Buffer.isBuffer(request.body)) throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'A poster is a JPEG, PNG or WebP image');
+        return toUploadInfo(await uploads.poster(userIdOf(request), request.params.id, request.body));
+      },
     );
   });
 

@@ -20,6 +20,9 @@ interface Encoded {
  */
 const AT_ONCE = 2;
 
+/** What a poster may be, by what its bytes are (whatever its Content-Type said). */
+const POSTER_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
+
 /** Raster images libvips decodes without a delegate of its own: what gets a thumbnail. */
 const RASTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
 
@@ -65,13 +68,18 @@ export class Thumbnailer {
    * no binary here; BAD_REQUEST when the poster is no image `sharp` decodes within those bounds.
    */
   async poster(record: Pick<UploadRecord, 'id'>, input: Buffer): Promise<UploadImage | null> {
+    // Bytes only, never a string: sharp would read a string as a path on this machine.
+    if (!Buffer.isBuffer(input)) throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'A poster is a JPEG, PNG or WebP image');
     const sharp = this.config.enabled ? await this.#load() : null;
     if (!sharp) return null;
-    const encoded = await this.#decoding.execute(() =>
-      this.#encode(sharp, input).catch((err: unknown) => {
-        throw new RelayError('BAD_REQUEST', `The poster is not a JPEG, PNG or WebP image within the limits: ${(err as Error).message}`);
-      }),
-    );
+    const encoded = await this.#decoding.execute(async () => {
+      try {
+        return await this.#encode(sharp, input, POSTER_FORMATS);
+      } catch (err) {
+        this.log.warn({ err, uploadId: record.id }, 'a poster was refused');
+        throw new RelayError('BAD_REQUEST', 'The poster is not a JPEG, PNG or WebP image within the relay’s limits');
+      }
+    });
     return this.#store(record, encoded);
   }
 
@@ -86,10 +94,11 @@ export class Thumbnailer {
     return this.#store(record, encoded);
   }
 
-  /** The image's size and its thumbnail, or why not. */
-  async #encode(sharp: Sharp, input: Buffer): Promise<Encoded> {
+  /** The image's size and its thumbnail, or why not; an image in none of `formats` (when given) is refused. */
+  async #encode(sharp: Sharp, input: Buffer, formats?: ReadonlySet<string>): Promise<Encoded> {
     const options = { limitInputPixels: this.config.maxInputPixels, failOn: 'warning', animated: false } as const;
-    const { autoOrient } = await sharp(input, options).metadata();
+    const { autoOrient, format } = await sharp(input, options).metadata();
+    if (formats && !formats.has(format)) throw new Error(`a ${format} image is not taken here`);
     if (autoOrient.width * autoOrient.height > this.config.maxInputPixels)
       throw new Error(`${autoOrient.width}×${autoOrient.height} is over the ${this.config.maxInputPixels} pixels allowed`);
     const { data, info } = await sharp(input, options)
