@@ -17,6 +17,7 @@ import {
   Timestamp,
 } from './models.js';
 import { Pin } from './pins.js';
+import { ThreadReadResult } from './threads.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -88,6 +89,21 @@ export const ReceiptFrame = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Moves the caller's read horizon in the thread of `threadId` forward to `seq` (never back, never
+ * past the thread's last reply). Private to the member: no event goes to others.
+ */
+export const ThreadReadFrame = Type.Object(
+  {
+    type: Type.Literal('thread.read'),
+    id: RequestId,
+    conversationId: Id,
+    threadId: MessageId,
+    seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
+  },
+  { additionalProperties: false },
+);
+
 /** Typing on (renew every few seconds while typing) or off. Never stored; expires on the relay. */
 export const TypingFrame = Type.Object(
   { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean() },
@@ -134,6 +150,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   'pin.remove': PinRemoveFrame,
   ping: PingFrame,
   receipt: ReceiptFrame,
+  'thread.read': ThreadReadFrame,
   typing: TypingFrame,
   resume: ResumeFrame,
   auth: AuthFrame,
@@ -150,6 +167,7 @@ export const ClientFrame = Type.Union([
   PinRemoveFrame,
   PingFrame,
   ReceiptFrame,
+  ThreadReadFrame,
   TypingFrame,
   ResumeFrame,
   AuthFrame,
@@ -167,6 +185,7 @@ export interface ClientFrameResults {
   'pin.remove': Record<string, never>;
   ping: { serverTime: string };
   receipt: ReceiptResult;
+  'thread.read': ThreadReadResult;
   typing: Record<string, never>;
   resume: ResumeResult;
   auth: AuthResult;
@@ -219,6 +238,7 @@ export const AckFrame = Type.Object({
     Pin,
     Type.Object({ serverTime: Timestamp }),
     ReceiptResult,
+    ThreadReadResult,
     ResumeResult,
     AuthResult,
     Type.Object({}),

@@ -7,4 +7,5 @@ export * from './models.js';
 export * from './pins.js';
 export * from './responses.js';
 export * from './text.js';
+export * from './threads.js';
 export * from './version.js';

@@ -10,6 +10,7 @@ import { RelayError, toRelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
+import type { ThreadService } from '../messages/threads.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { PinService } from '../pins/service.js';
 import { Connection, type Credentials } from './connection.js';
@@ -30,6 +31,7 @@ export interface GatewayContext {
   presence: PresenceTracker;
   typing: TypingTracker;
   messages: MessageService;
+  threads: Pick<ThreadService, 'read'>;
   pins: Pick<PinService, 'pin' | 'unpin'>;
   conversations: Pick<ConversationService, 'idsOf'>;
   sessions: Pick<SessionService, 'revoked'>;
@@ -226,6 +228,8 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
       return ctx.pins.unpin(principal, frame.conversationId, frame.messageId).then(() => ({}));
     case 'receipt':
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
+    case 'thread.read':
+      return ctx.threads.read(connection.userId, frame.conversationId, frame.threadId, frame.seq);
     case 'typing':
       return typing(ctx, connection, frame);
     case 'ping':

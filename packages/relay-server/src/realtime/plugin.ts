@@ -36,7 +36,7 @@ export interface RealtimePluginOptions {
  */
 export const realtimePlugin = fp(
   async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
-    const { logger: log, metrics, nodeEvents, messages, conversations, pins } = app;
+    const { logger: log, metrics, nodeEvents, messages, threads, conversations, pins } = app;
     const hub = new Hub();
     app.decorate('hub', hub);
     metrics.countSocketsWith(() => hub.size);
@@ -96,6 +96,7 @@ export const realtimePlugin = fp(
       typing,
       messages,
       pins,
+      threads,
       conversations,
       sessions: app.sessions,
       tokens: app.tokens,
