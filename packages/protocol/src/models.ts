@@ -201,9 +201,6 @@ export const ReactionSummary = Type.Object({
 });
 export type ReactionSummary = Static<typeof ReactionSummary>;
 
-/** At most this many participants are named in a thread's summary (the first to reply, in order). */
-export const MAX_THREAD_PARTICIPANTS = 10;
-
 /**
  * What a thread's root message says of its replies. A deleted reply stays in the thread as a
  * tombstone and still counts. Kept with each reply's append, in the same transaction.
@@ -215,7 +212,7 @@ export const ThreadSummary = Type.Object({
   /** The last reply's seq: a client applies a reply to a summary it holds only when the reply's seq is above this. */
   lastReplySeq: Type.Integer({ minimum: 1 }),
   lastReplyAt: Timestamp,
-  /** Who replied (senders with an id), first to reply first, at most {@link MAX_THREAD_PARTICIPANTS}. */
+  /** Who replied (senders with an id), first to reply first, at most `MAX_THREAD_PARTICIPANTS` (10). */
   participants: Type.Array(Id),
 });
 export type ThreadSummary = Static<typeof ThreadSummary>;

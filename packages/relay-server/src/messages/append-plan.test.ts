@@ -1,7 +1,7 @@
-import { MAX_THREAD_PARTICIPANTS, type Message } from '@chat4all/protocol';
+import { MAX_THREAD_PARTICIPANTS, type Message, summarizeThread } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppendFacts, AppendInput } from '../store/types.js';
-import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts, mayMentionEveryone, summarizeThread } from './append-plan.js';
+import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts, mayMentionEveryone } from './append-plan.js';
 
 const input = (over: Partial<AppendInput> = {}): AppendInput => ({
   id: 'm1',

@@ -1,4 +1,4 @@
-import { type GroupMentions, MAX_THREAD_PARTICIPANTS, type MemberRole, type Message, type ThreadSummary } from '@chat4all/protocol';
+import { type GroupMentions, type MemberRole, summarizeThread } from '@chat4all/protocol';
 import type { AppendCounters, AppendDecision, AppendFacts, AppendInput, AppendPlan } from '../store/types.js';
 
 export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '../store/types.js';
@@ -51,22 +51,6 @@ export function advanceCounters(counters: AppendCounters, input: AppendInput, se
 /** A system message (a member joined, a title changed) stays in the relay: contacts get deliveries of the others. */
 export function dispatchesToContacts(input: AppendInput): boolean {
   return input.kind !== 'system';
-}
-
-/**
- * A root's thread summary after a new reply: one more reply (deleted replies keep counting),
- * the reply as the last, and its sender among the participants, first repliers first, capped.
- */
-export function summarizeThread(summary: ThreadSummary | null, reply: Message): ThreadSummary {
-  const participants = summary?.participants ?? [];
-  const joins = reply.senderId !== null && !participants.includes(reply.senderId) && participants.length < MAX_THREAD_PARTICIPANTS;
-  return {
-    replyCount: (summary?.replyCount ?? 0) + 1,
-    lastReplyId: reply.id,
-    lastReplySeq: reply.seq,
-    lastReplyAt: reply.createdAt,
-    participants: joins ? [...participants, reply.senderId as string] : participants,
-  };
 }
 
 /** The append rules as the store takes them. */
