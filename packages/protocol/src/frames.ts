@@ -104,9 +104,12 @@ export const ThreadReadFrame = Type.Object(
   { additionalProperties: false },
 );
 
-/** Typing on (renew every few seconds while typing) or off. Never stored; expires on the relay. */
+/**
+ * Typing on (renew every few seconds while typing) or off, in the conversation or, with `threadId`, in the thread of that
+ * root (an indicator of its own). Never stored; expires on the relay.
+ */
 export const TypingFrame = Type.Object(
-  { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean() },
+  { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean(), threadId: Type.Optional(MessageId) },
   { additionalProperties: false },
 );
 
@@ -362,12 +365,14 @@ export const ConversationEvent = Type.Union([
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 
-/** Ephemeral: someone started or stopped typing. Never stored, never replayed. */
+/** Ephemeral: someone started or stopped typing, in the conversation or (`threadId`) in a thread. Never stored, never replayed. */
 export const TypingEvent = Type.Object({
   type: Type.Literal('typing'),
   conversationId: Id,
   userId: Id,
   active: Type.Boolean(),
+  /** The thread's root, when typing in a thread; absent for the conversation itself. */
+  threadId: Type.Optional(MessageId),
 });
 
 /** Ephemeral: a user who shares a conversation with you changed presence. */

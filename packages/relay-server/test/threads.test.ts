@@ -194,4 +194,38 @@ describe.each([
     const stranger = await signedToken('another-app-secret-that-is-long-enough', bob.id, 60);
     expect(await thread(stranger)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
   });
+
+  it('sends typing in a thread to the other members as its own indicator, apart from the conversation’s', async () => {
+    await using relay = await startRelay({ ...storeConfig(), realtime: { typingExpiryMs: 60_000 } });
+    const { bob, cid, conversationId, anaSocket, rootId } = await setUp(relay);
+    const [bobSocket, cidSocket] = [await relay.connect(bob.token), await relay.connect(cid.token)];
+    type Typing = Extract<ServerFrame, { type: 'typing' }>;
+    const isTyping = (f: ServerFrame): f is Typing => f.type === 'typing';
+
+    expect(await bobSocket.request({ type: 'typing', conversationId, threadId: rootId, active: true })).toMatchObject({ type: 'ack' });
+    expect(await anaSocket.waitFor(isTyping)).toEqual({ type: 'typing', conversationId, userId: bob.id, active: true, threadId: rootId });
+    await cidSocket.waitFor((f) => isTyping(f) && f.threadId === rootId);
+    // Typing in the conversation is another indicator: it starts though bob types in the thread, and carries no thread.
+    await bobSocket.request({ type: 'typing', conversationId, active: true });
+    const inConversation = await anaSocket.waitFor((f): f is Typing => isTyping(f) && f.threadId === undefined);
+    expect(inConversation).toEqual({ type: 'typing', conversationId, userId: bob.id, active: true });
+    await bobSocket.request({ type: 'typing', conversationId, threadId: rootId, active: false });
+    await anaSocket.waitFor((f) => isTyping(f) && f.threadId === rootId && !f.active);
+    // Leaving ends the conversation's indicator too, through the socket's close.
+    bobSocket.close();
+    await anaSocket.waitFor((f) => isTyping(f) && f.threadId === undefined && !f.active);
+    expect(anaSocket.frames.filter(isTyping).map((f) => [f.threadId ?? null, f.active])).toEqual([
+      [rootId, true],
+      [null, true],
+      [rootId, false],
+      [null, false],
+    ]);
+
+    // Hostile input: a bad thread id is a schema error; a non-member may not type in the conversation's threads.
+    const bad = await cidSocket.request({ type: 'typing', conversationId, threadId: 'not an id!', active: true } as { type: string });
+    expect(bad).toMatchObject({ type: 'error', error: { code: 'BAD_REQUEST' } });
+    const eve = await relay.connect((await relay.user()).token);
+    const refused = await eve.request({ type: 'typing', conversationId, threadId: rootId, active: true });
+    expect(refused).toMatchObject({ type: 'error', error: { code: 'CONVERSATION_NOT_FOUND' } });
+  });
 });

@@ -203,9 +203,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#session.list.refreshSoon(0);
   }
 
-  /** Starts (renew every few seconds while typing) or stops the user's typing indicator. */
-  async setTyping(conversationId: string, active: boolean): Promise<void> {
-    await this.#session.socket.request({ type: 'typing', conversationId, active });
+  /** Starts (renew every few seconds while typing) or stops the user's typing indicator, in the conversation or in a thread of it. */
+  async setTyping(conversationId: string, active: boolean, threadId?: string): Promise<void> {
+    await this.#session.socket.request({ type: 'typing', conversationId, active, threadId });
   }
 
   /**
@@ -222,9 +222,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.list.unreadTotal;
   }
 
-  /** Who else is typing in a conversation. */
-  typing(conversationId: string): ReadableStore<readonly string[]> {
-    return this.#session.typing.of(conversationId);
+  /** Who else is typing in a conversation, or (with `threadId`) in the thread of that root: each is its own. */
+  typing(conversationId: string, threadId?: string): ReadableStore<readonly string[]> {
+    return this.#session.typing.of(conversationId, threadId);
   }
 
   /** A user's presence (for users who share a conversation with this one); loaded on first use, then live. */

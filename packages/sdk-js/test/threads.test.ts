@@ -97,6 +97,20 @@ describe.each(Object.keys(STORES))('threads through the client (%s)', (store) =>
     expect(bo.conversations.getSnapshot().find((c) => c.id === group.id)?.unreadCount).toBe(2);
   });
 
+  it('shows who types in a thread apart from who types in its conversation', async () => {
+    const { owner, bo, group } = await team(STORES[store]?.() ?? {});
+    const root = await owner.send(group.id, 'root');
+    await held(bo, group.id, root.id);
+    await owner.setTyping(group.id, true, root.id);
+    await until(bo.typing(group.id, root.id), (ids) => ids.includes('owner'));
+    expect(bo.typing(group.id).getSnapshot()).toEqual([]);
+    await owner.setTyping(group.id, true);
+    await until(bo.typing(group.id), (ids) => ids.includes('owner'));
+    await owner.setTyping(group.id, false, root.id);
+    await until(bo.typing(group.id, root.id), (ids) => ids.length === 0);
+    expect(bo.typing(group.id).getSnapshot()).toEqual(['owner']);
+  });
+
   it('pages a long thread back, fills a gap forward, and counts unread replies it does not hold', async () => {
     const { open, group, post } = await team(STORES[store]?.() ?? {});
     const rootId = randomUUID();

@@ -258,10 +258,10 @@ export function usePins(conversationId: string): {
   return useMemo(() => ({ pins, pin, unpin }), [pins, pin, unpin]);
 }
 
-/** Ids of the other users typing in a conversation. */
-export function useTyping(conversationId: string): readonly string[] {
+/** Ids of the other users typing in a conversation, or (with `threadId`) in the thread of that root. */
+export function useTyping(conversationId: string, threadId?: string): readonly string[] {
   const client = useChatClient();
-  return useStore(useMemo(() => client.typing(conversationId), [client, conversationId]));
+  return useStore(useMemo(() => client.typing(conversationId, threadId), [client, conversationId, threadId]));
 }
 
 /** A user's presence: online, away or offline with last-seen. */

@@ -206,6 +206,13 @@ describe('components in real Chromium', () => {
     expect(await also.isChecked()).toBe(false);
     expect(received.find((m) => m.text === 'notes are up')).toMatchObject({ threadId: root.id, showInConversation: true });
 
+    // Who types in the thread shows in the panel, not under the conversation.
+    await peer.setTyping(conversationId, true, root.id);
+    await expect.poll(() => panel.locator('.c4a-typing').textContent()).toBe('peer is typing…');
+    expect(await main.locator('.c4a-typing').textContent()).toBe('');
+    await peer.setTyping(conversationId, false, root.id);
+    await expect.poll(() => panel.locator('.c4a-typing').textContent()).toBe('');
+
     // A reply from someone else arrives live in the panel and the root's button; the open thread is read.
     await peer.thread(conversationId, root.id).send('great');
     await expect.poll(() => panel.locator('[data-seq="4"]').textContent()).toContain('great');

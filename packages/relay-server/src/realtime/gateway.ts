@@ -244,7 +244,7 @@ async function typing(ctx: GatewayContext, connection: Connection, frame: Extrac
     throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
   const refusal = await ctx.limits.write('typing', connection.userId);
   if (refusal) throw refusal;
-  await ctx.typing.set(frame.conversationId, connection.userId, frame.active);
+  await ctx.typing.set(frame.conversationId, connection.userId, frame.active, frame.threadId ?? null);
   return {};
 }
 

@@ -73,7 +73,7 @@ export function Composer({
     if (on && now - lastTyping.current < TYPING_RENEW_MS) return;
     if (!on && lastTyping.current === 0) return;
     lastTyping.current = on ? now : 0;
-    client.setTyping(conversationId, on).catch(() => {});
+    client.setTyping(conversationId, on, thread).catch(() => {});
   };
   const pick = (option: Mentionable) => {
     if (!query) return;

@@ -2,6 +2,7 @@ import { createElement as h, useEffect } from 'react';
 import { useThread } from '../hooks.js';
 import { Composer, type Mentionable } from './composer.js';
 import { MessageList } from './message-list.js';
+import { TypingIndicator } from './typing-indicator.js';
 
 export interface ThreadProps {
   conversationId: string;
@@ -21,7 +22,7 @@ export interface ThreadProps {
 /**
  * A thread panel, as Slack's: a header with the reply count and a close button, the root and its replies (older ones load
  * on scrolling up), and a composer that replies in the thread, with "Also send to the conversation". The thread is marked
- * read while it is open, as replies arrive.
+ * read while it is open, as replies arrive; who types in the thread shows above the composer.
  */
 export function Thread({ conversationId, rootId, userId = null, nameOf, members, onClose, className = 'c4a-thread' }: ThreadProps) {
   const { messages, unreadCount, markRead } = useThread(conversationId, rootId);
@@ -40,6 +41,7 @@ export function Thread({ conversationId, rootId, userId = null, nameOf, members,
       onClose ? h('button', { type: 'button', 'aria-label': 'Close thread', onClick: onClose }, '×') : null,
     ),
     h(MessageList, { conversationId, thread: rootId, userId, nameOf }),
+    h(TypingIndicator, { conversationId, thread: rootId, nameOf: (id) => nameOf?.(id) || id }),
     h(Composer, { conversationId, thread: rootId, members, placeholder: 'Reply in thread' }),
   );
 }
