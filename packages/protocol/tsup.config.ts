@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // errors, version and content are also entries of their own, so clients can take them without the schemas.
-  entry: ['src/index.ts', 'src/errors.ts', 'src/version.ts', 'src/content.ts'],
+  // errors, version, content and thread-summary are also entries of their own, so clients can take them without the schemas.
+  entry: ['src/index.ts', 'src/errors.ts', 'src/version.ts', 'src/content.ts', 'src/thread-summary.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

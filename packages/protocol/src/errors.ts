@@ -47,6 +47,9 @@ export const ERROR_RULES = {
   TOO_MANY_REACTIONS: { status: 409, closeCode: null, retryable: false },
   MENTION_NOT_MEMBER: { status: 400, closeCode: null, retryable: false },
   GROUP_MENTION_NOT_ALLOWED: { status: 403, closeCode: null, retryable: false },
+  THREAD_ROOT_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
+  NESTED_THREAD: { status: 400, closeCode: null, retryable: false },
+  THREAD_ROOT_DELETED: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_PINNED_CONVERSATIONS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_PINS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_PRESENCE_SUBSCRIPTIONS: { status: 409, closeCode: null, retryable: false },
@@ -109,6 +112,9 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   MENTION_NOT_MEMBER: '`mentions` names someone who is not a member of the conversation (or no user at all): nothing is stored.',
   GROUP_MENTION_NOT_ALLOWED:
     "`mentionsAll` is set but the conversation's `groupMentions` setting does not let the sender mention everyone.",
+  THREAD_ROOT_NOT_FOUND: '`threadId` (or the thread asked for) is not a message of this conversation.',
+  NESTED_THREAD: '`threadId` names a reply in a thread: threads do not nest, reply in the root’s thread instead.',
+  THREAD_ROOT_DELETED: 'The thread’s root message has been deleted: its thread takes no new replies.',
   TOO_MANY_PINNED_CONVERSATIONS:
     'The user already has as many conversations pinned to the top as the relay allows (`limits.pinnedConversations`).',
   TOO_MANY_PINS:

@@ -18,6 +18,7 @@ import {
 } from './models.js';
 import { Pin } from './pins.js';
 import type { PresenceList } from './responses.js';
+import { ThreadReadResult } from './threads.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
 export const RequestId = Type.String({ minLength: 1, maxLength: 64 });
@@ -89,9 +90,27 @@ export const ReceiptFrame = Type.Object(
   { additionalProperties: false },
 );
 
-/** Typing on (renew every few seconds while typing) or off. Never stored; expires on the relay. */
+/**
+ * Moves the caller's read horizon in the thread of `threadId` forward to `seq` (never back, never
+ * past the thread's last reply). Private to the member: no event goes to others.
+ */
+export const ThreadReadFrame = Type.Object(
+  {
+    type: Type.Literal('thread.read'),
+    id: RequestId,
+    conversationId: Id,
+    threadId: MessageId,
+    seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Typing on (renew every few seconds while typing) or off, in the conversation or, with `threadId`, in the thread of that
+ * root (an indicator of its own). Never stored; expires on the relay.
+ */
 export const TypingFrame = Type.Object(
-  { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean() },
+  { type: Type.Literal('typing'), id: RequestId, conversationId: Id, active: Type.Boolean(), threadId: Type.Optional(MessageId) },
   { additionalProperties: false },
 );
 
@@ -151,6 +170,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   'pin.remove': PinRemoveFrame,
   ping: PingFrame,
   receipt: ReceiptFrame,
+  'thread.read': ThreadReadFrame,
   typing: TypingFrame,
   'presence.subscribe': PresenceSubscribeFrame,
   'presence.unsubscribe': PresenceUnsubscribeFrame,
@@ -169,6 +189,7 @@ export const ClientFrame = Type.Union([
   PinRemoveFrame,
   PingFrame,
   ReceiptFrame,
+  ThreadReadFrame,
   TypingFrame,
   PresenceSubscribeFrame,
   PresenceUnsubscribeFrame,
@@ -188,6 +209,7 @@ export interface ClientFrameResults {
   'pin.remove': Record<string, never>;
   ping: { serverTime: string };
   receipt: ReceiptResult;
+  'thread.read': ThreadReadResult;
   typing: Record<string, never>;
   'presence.subscribe': PresenceList;
   'presence.unsubscribe': Record<string, never>;
@@ -242,6 +264,7 @@ export const AckFrame = Type.Object({
     Pin,
     Type.Object({ serverTime: Timestamp }),
     ReceiptResult,
+    ThreadReadResult,
     ResumeResult,
     AuthResult,
     Type.Object({}),
@@ -365,12 +388,14 @@ export const ConversationEvent = Type.Union([
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 
-/** Ephemeral: someone started or stopped typing. Never stored, never replayed. */
+/** Ephemeral: someone started or stopped typing, in the conversation or (`threadId`) in a thread. Never stored, never replayed. */
 export const TypingEvent = Type.Object({
   type: Type.Literal('typing'),
   conversationId: Id,
   userId: Id,
   active: Type.Boolean(),
+  /** The thread's root, when typing in a thread; absent for the conversation itself. */
+  threadId: Type.Optional(MessageId),
 });
 
 /** Ephemeral: a user who shares a conversation with you changed presence. */

@@ -7,4 +7,6 @@ export * from './models.js';
 export * from './pins.js';
 export * from './responses.js';
 export * from './text.js';
+export * from './thread-summary.js';
+export * from './threads.js';
 export * from './version.js';

@@ -34,6 +34,14 @@ export const MessageInput = Type.Object(
     /** A place or contact cards: the message is of kind `location` or `contacts`, and goes to channels as one. */
     content: Type.Optional(Type.Union([LocationContent, ContactsContent])),
     ...MentionFields,
+    /**
+     * Replies in the thread of this root message of the conversation: `THREAD_ROOT_NOT_FOUND`
+     * unless it is one, `NESTED_THREAD` when it is itself a thread reply, `THREAD_ROOT_DELETED`
+     * when it was deleted.
+     */
+    threadId: Type.Optional(MessageId),
+    /** A thread reply that also shows in the conversation; only with `threadId`. @default false */
+    showInConversation: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -73,6 +81,10 @@ export const HistoryQuery = Type.Object(
   { additionalProperties: false },
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
+
+/** `POST …/threads/:rootId/read`: moves the caller's read horizon in the thread forward to `seq` (never back). */
+export const ThreadReadBody = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }) }, { additionalProperties: false });
+export type ThreadReadBody = Static<typeof ThreadReadBody>;
 
 export const Username = Type.String({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' });
 export const Password = Type.String({ minLength: 8, maxLength: 256 });

@@ -220,6 +220,22 @@ export const LinkPreview = Type.Object({
 });
 export type LinkPreview = Static<typeof LinkPreview>;
 
+/**
+ * What a thread's root message says of its replies. A deleted reply stays in the thread as a
+ * tombstone and still counts. Kept with each reply's append, in the same transaction.
+ */
+export const ThreadSummary = Type.Object({
+  /** Replies in the thread, deleted ones included. */
+  replyCount: Type.Integer({ minimum: 1 }),
+  lastReplyId: MessageId,
+  /** The last reply's seq: a client applies a reply to a summary it holds only when the reply's seq is above this. */
+  lastReplySeq: Type.Integer({ minimum: 1 }),
+  lastReplyAt: Timestamp,
+  /** Who replied (senders with an id), first to reply first, at most `MAX_THREAD_PARTICIPANTS` (10). */
+  participants: Type.Array(Id),
+});
+export type ThreadSummary = Static<typeof ThreadSummary>;
+
 export const Message = Type.Object({
   /** The client id given at send time; unique forever. */
   id: MessageId,
@@ -252,6 +268,12 @@ export const Message = Type.Object({
    * answered with one, and once deleted.
    */
   previews: Type.Array(LinkPreview),
+  /** The root message of the thread it is a reply in; `null` for a message that is not in a thread. */
+  threadId: Type.Union([MessageId, Type.Null()]),
+  /** A thread reply that also shows in the conversation ("also send to the conversation"); false for every other message. */
+  showInConversation: Type.Boolean(),
+  /** On a thread's root: the thread's summary; `null` for a message no one has replied to in a thread. */
+  thread: Type.Union([ThreadSummary, Type.Null()]),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),

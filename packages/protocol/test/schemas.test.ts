@@ -27,8 +27,14 @@ describe('protocol schemas', () => {
       'reaction.remove',
       'receipt',
       'resume',
+      'thread.read',
       'typing',
     ]);
+    const threadRead = { type: 'thread.read', id: 'r4', conversationId: 'c1', threadId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', seq: 3 };
+    expect(Value.Check(ClientFrame, threadRead)).toBe(true);
+    expect(Value.Check(ClientFrame, { ...threadRead, seq: -1 })).toBe(false);
+    const reply = { ...send, message: { ...send.message, threadId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', showInConversation: true } };
+    expect(Value.Check(ClientFrame, reply)).toBe(true);
     const reaction = { type: 'reaction.add', id: 'r2', conversationId: 'c1', messageId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f', key: '👍' };
     expect(Value.Check(ClientFrame, reaction)).toBe(true);
     expect(Value.Check(ClientFrame, { ...reaction, key: 'thumbs up' })).toBe(false);

@@ -214,6 +214,18 @@ describe('every error code is reachable', () => {
     MENTION_NOT_MEMBER: () => frame(send({ mentions: [bob.id, 'nobody-here'] })),
     // A private conversation has no admins, so its members may not mention everyone.
     GROUP_MENTION_NOT_ALLOWED: () => frame(send({ mentionsAll: true })),
+    THREAD_ROOT_NOT_FOUND: () => frame(send({ threadId: randomUUID() })),
+    NESTED_THREAD: async () => {
+      const reply = randomUUID();
+      await frame(send({ id: reply, threadId: messageId }));
+      return frame(send({ threadId: reply }));
+    },
+    THREAD_ROOT_DELETED: async () => {
+      const root = randomUUID();
+      await frame(send({ id: root }));
+      await socket.request({ type: 'message.delete', conversationId, messageId: root });
+      return frame(send({ threadId: root }));
+    },
     MESSAGE_ID_CONFLICT: () =>
       relay.connect(bob.token).then(async (bobSocket) => {
         const reply = await bobSocket.request({ type: 'message.send', conversationId, message: { id: messageId, text: 'hijack' } });

@@ -24,6 +24,7 @@ import type { Pins } from './pins.js';
 import type { Search } from './search.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
+import { type Thread, threadsOf } from './threads.js';
 import type { FileUpload, UploadOptions, UploadSource } from './upload.js';
 import { uuidv7 } from './uuid.js';
 
@@ -46,6 +47,11 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly search: Search;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
+  /**
+   * A thread of a conversation, by its root message's id: the root and its replies live, older and newer pages, replies
+   * (optionally also sent to the conversation) and the user's unread count in it. The same object for the same root.
+   */
+  readonly thread: (conversationId: string, rootId: string) => Thread;
   readonly #session: Session;
 
   constructor(options: ClientOptions) {
@@ -57,6 +63,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.inbox = this.#session.inbox;
     ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
     this.search = this.#session.search;
+    const { rest, socket, conversations, views } = this.#session;
+    const warn = (message: string, error: unknown) => options.logger?.warn(message, error);
+    this.thread = threadsOf({ rest, socket, conversations, views, me: () => this.userId, send: this.send.bind(this), warn });
   }
 
   /** Connects; resolves once connected and resumed, rejects if the relay refuses for good. */
@@ -132,7 +141,10 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.files.cancel(id);
   }
 
-  /** The messages of a conversation as the UI shows them: confirmed by seq, then the outbox's. */
+  /**
+   * The messages of a conversation as the UI shows them: confirmed by seq, then the outbox's. Thread replies not sent also to the
+   * conversation are left out (they are in `thread(…).messages`); a root's `thread` counts them live.
+   */
   messages(conversationId: string): ReadableStore<readonly ChatMessage[]> {
     return this.#session.views.of(conversationId);
   }
@@ -191,9 +203,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.#session.list.refreshSoon(0);
   }
 
-  /** Starts (renew every few seconds while typing) or stops the user's typing indicator. */
-  async setTyping(conversationId: string, active: boolean): Promise<void> {
-    await this.#session.socket.request({ type: 'typing', conversationId, active });
+  /** Starts (renew every few seconds while typing) or stops the user's typing indicator, in the conversation or in a thread of it. */
+  async setTyping(conversationId: string, active: boolean, threadId?: string): Promise<void> {
+    await this.#session.socket.request({ type: 'typing', conversationId, active, threadId });
   }
 
   /**
@@ -210,9 +222,9 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.list.unreadTotal;
   }
 
-  /** Who else is typing in a conversation. */
-  typing(conversationId: string): ReadableStore<readonly string[]> {
-    return this.#session.typing.of(conversationId);
+  /** Who else is typing in a conversation, or (with `threadId`) in the thread of that root: each is its own. */
+  typing(conversationId: string, threadId?: string): ReadableStore<readonly string[]> {
+    return this.#session.typing.of(conversationId, threadId);
   }
 
   /** A user's presence (for users who share a conversation with this one); loaded on first use, then live. */

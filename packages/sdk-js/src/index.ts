@@ -23,6 +23,7 @@ export type {
   SearchPage,
   SearchResult,
   ServerFrame,
+  ThreadSummary,
   TypingEvent,
   UnreadTotal,
   UpdateConversationSettingsBody,
@@ -52,5 +53,6 @@ export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStor
 export type { Pin, PinOptions } from './pins.js';
 export type { Search, SearchFilters } from './search.js';
 export type { ReadableStore } from './store.js';
+export type { Thread, ThreadState } from './threads.js';
 export { FileUpload, type UploadOptions, type UploadProgress, type UploadSource, type UploadStatus } from './upload.js';
 export { uuidv7 } from './uuid.js';

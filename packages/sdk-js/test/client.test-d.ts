@@ -10,6 +10,9 @@ import {
   type MessageStatus,
   type OutboxEntry,
   type ReadableStore,
+  type Thread,
+  type ThreadState,
+  type ThreadSummary,
 } from '../src/index.js';
 import { FileOutboxStorage } from '../src/node.js';
 
@@ -64,6 +67,18 @@ describe('public types of @chat4all/sdk-js', () => {
     expectTypeOf(client.on<'message'>)
       .parameter(1)
       .toEqualTypeOf<(message: Message) => void>();
+  });
+
+  it('types threads', () => {
+    const thread = client.thread('c1', 'root');
+    expectTypeOf(thread).toEqualTypeOf<Thread>();
+    expectTypeOf(thread.messages.getSnapshot()).toEqualTypeOf<readonly ChatMessage[]>();
+    expectTypeOf(thread.state.getSnapshot()).toEqualTypeOf<ThreadState>();
+    expectTypeOf(thread.send).returns.resolves.toEqualTypeOf<ChatMessage>();
+    expectTypeOf<ChatMessage['thread']>().toEqualTypeOf<ThreadSummary | null>();
+    void thread.send('x', { showInConversation: true });
+    // @ts-expect-error a thread's own replies are in its thread
+    void thread.send('x', { threadId: 'other' });
   });
 
   it('errors carry a code and whether retrying helps', () => {

@@ -14,6 +14,9 @@ import type {
   PinOptions,
   Presence,
   ReadableStore,
+  SendOptions,
+  Thread,
+  ThreadState,
   UnreadTotal,
   UploadOptions,
   UploadProgress,
@@ -60,11 +63,40 @@ export function useMessages(conversationId: string): { messages: readonly ChatMe
   return { messages, loadOlder };
 }
 
+/**
+ * A thread of a conversation (by its root's id): the root then its replies, live; the user's `loaded`, `hasOlder`, `readSeq`
+ * and `unreadCount` in it; `loadOlder`/`loadNewer` to page, `send` to reply (`showInConversation` also sends it to the
+ * conversation) and `markRead`. The first page is asked of the relay on first use.
+ */
+export function useThread(conversationId: string, rootId: string): ThreadView {
+  const thread = useChatClient().thread(conversationId, rootId);
+  const messages = useStore(thread.messages);
+  const state = useStore(thread.state);
+  const { loadOlder, loadNewer, send, markRead } = thread;
+  return { ...state, messages, loadOlder, loadNewer, send, markRead };
+}
+
+const NOT_A_THREAD: ThreadState = { loaded: true, hasOlder: false, readSeq: 0, unreadCount: 0 };
+const NO_THREAD: ReadableStore<ThreadState> = { subscribe: () => () => {}, getSnapshot: () => NOT_A_THREAD };
+
+/** For `MessageList`: a conversation's messages or (with `rootId`) a thread's, with whether older ones remain and `loadOlder`. */
+export function useMessageLog(conversationId: string, rootId?: string) {
+  const client = useChatClient();
+  const thread = rootId ? client.thread(conversationId, rootId) : null;
+  const messages = useStore(thread?.messages ?? client.messages(conversationId));
+  const threadState = useStore(thread?.state ?? NO_THREAD);
+  const hasOlder = thread ? threadState.hasOlder : (messages[0]?.seq ?? 1) > 1;
+  return { messages, hasOlder, loadOlder: () => (thread ? thread.loadOlder() : client.loadOlder(conversationId)) };
+}
+
+/** A thread as `useThread` gives it. */
+export type ThreadView = ThreadState & Pick<Thread, 'loadOlder' | 'loadNewer' | 'send' | 'markRead'> & { messages: readonly ChatMessage[] };
+
 /** A stable function that puts a message in the outbox of a conversation. */
 export function useSendMessage(conversationId: string) {
   const client = useChatClient();
   return useCallback(
-    (text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string } & MentionOptions) =>
+    (text: string, options?: Pick<SendOptions, 'metadata' | 'replyTo' | 'threadId' | 'showInConversation'> & MentionOptions) =>
       client.send(conversationId, text, options),
     [client, conversationId],
   );
@@ -226,10 +258,10 @@ export function usePins(conversationId: string): {
   return useMemo(() => ({ pins, pin, unpin }), [pins, pin, unpin]);
 }
 
-/** Ids of the other users typing in a conversation. */
-export function useTyping(conversationId: string): readonly string[] {
+/** Ids of the other users typing in a conversation, or (with `threadId`) in the thread of that root. */
+export function useTyping(conversationId: string, threadId?: string): readonly string[] {
   const client = useChatClient();
-  return useStore(useMemo(() => client.typing(conversationId), [client, conversationId]));
+  return useStore(useMemo(() => client.typing(conversationId, threadId), [client, conversationId, threadId]));
 }
 
 /** A user's presence: online, away or offline with last-seen. */

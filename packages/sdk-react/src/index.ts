@@ -1,5 +1,6 @@
 export { ChatProvider, useChatClient } from './context.js';
 export {
+  type ThreadView,
   useChannelDeliveries,
   useChannelPolicies,
   useConnectionState,
@@ -15,6 +16,7 @@ export {
   useReactions,
   useSendFile,
   useSendMessage,
+  useThread,
   useTyping,
   useUnreadCount,
   useUnreadTotal,

@@ -163,6 +163,75 @@ describe('components in real Chromium', () => {
     peer.close();
   });
 
+  it('opens a thread from a root’s button, replies there (and also to the conversation), and shows replies and counts live', async () => {
+    const meToken = await userToken(relay.url, 'me');
+    await userToken(relay.url, 'peer');
+    const created = await fetch(`${relay.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'group', createdBy: 'me', memberIds: ['peer'] }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    const peer = makeClient(relay.url, await userToken(relay.url, 'peer'));
+    await peer.connect();
+    const root = await peer.send(conversationId, 'ship friday?');
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${site.url}/?relay=${encodeURIComponent(relay.url)}&token=${meToken}&me=me&peer=peer&conversation=${conversationId}`);
+    await page.waitForSelector('[role="status"]', { state: 'detached' });
+
+    const main = page.getByRole('main');
+    await main.getByRole('button', { name: 'Reply in thread' }).click();
+    const panel = page.getByRole('region', { name: 'Thread' });
+    await expect.poll(() => panel.locator('[data-seq="1"]').textContent()).toContain('ship friday?');
+    const box = panel.getByRole('textbox', { name: 'Reply in thread' });
+    expect(await panel.getByRole('button', { name: 'Attach' }).count()).toBe(0);
+
+    const received: Message[] = [];
+    peer.on('message', (m) => received.push(m));
+    await box.fill('yes');
+    await box.press('Enter');
+    await expect.poll(() => received.find((m) => m.text === 'yes')).toMatchObject({ threadId: root.id, showInConversation: false });
+    await expect.poll(() => main.getByRole('button', { name: '1 reply · me' }).count()).toBe(1);
+    await expect.poll(() => panel.locator('[data-seq="2"]').textContent()).toContain('yes');
+    expect(await main.getByRole('log').textContent()).not.toContain('yes');
+
+    // Also sent to the conversation: in both, and the box is unchecked again.
+    const also = panel.getByRole('checkbox', { name: 'Also send to the conversation' });
+    await also.check();
+    await box.fill('notes are up');
+    await box.press('Enter');
+    await expect.poll(() => main.locator('[data-seq="3"]').textContent()).toContain('notes are up');
+    await expect.poll(() => panel.locator('[data-seq="3"]').textContent()).toContain('notes are up');
+    expect(await also.isChecked()).toBe(false);
+    expect(received.find((m) => m.text === 'notes are up')).toMatchObject({ threadId: root.id, showInConversation: true });
+
+    // Who types in the thread shows in the panel, not under the conversation.
+    await peer.setTyping(conversationId, true, root.id);
+    await expect.poll(() => panel.locator('.c4a-typing').textContent()).toBe('peer is typing…');
+    expect(await main.locator('.c4a-typing').textContent()).toBe('');
+    await peer.setTyping(conversationId, false, root.id);
+    await expect.poll(() => panel.locator('.c4a-typing').textContent()).toBe('');
+
+    // A reply from someone else arrives live in the panel and the root's button; the open thread is read.
+    await peer.thread(conversationId, root.id).send('great');
+    await expect.poll(() => panel.locator('[data-seq="4"]').textContent()).toContain('great');
+    await expect.poll(() => main.getByRole('button', { name: '3 replies · me, peer' }).count()).toBe(1);
+    expect(await panel.locator('.c4a-thread-count').textContent()).toBe('3 replies');
+    await expect
+      .poll(async () => {
+        const response = await fetch(`${relay.url}/v1/conversations/${conversationId}/threads/${root.id}/messages`, {
+          headers: { authorization: `Bearer ${meToken}` },
+        });
+        return ((await response.json()) as { unreadCount: number; readSeq: number }).readSeq;
+      })
+      .toBe(4);
+    await page.screenshot({ path: `${SCREENSHOTS}components-thread.png` });
+    await panel.getByRole('button', { name: 'Close thread' }).click();
+    expect(await panel.count()).toBe(0);
+    peer.close();
+  });
+
   it('opening another member’s HTML or SVG file from the MessageList runs no script and shows no token', async () => {
     // Anything a script in the file manages to send lands here.
     const reports: string[] = [];

@@ -7,10 +7,12 @@ import type {
   MessageStatus,
   Pin,
   Presence,
+  SendOptions,
 } from '@chat4all/sdk-js';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ChatProvider,
+  type ThreadView,
   useConnectionState,
   useConversation,
   useConversations,
@@ -21,6 +23,7 @@ import {
   usePins,
   usePresence,
   useSendMessage,
+  useThread,
   useTyping,
   useUnreadCount,
 } from '../src/index.js';
@@ -49,9 +52,17 @@ describe('public types of @chat4all/sdk-react', () => {
 
   it('useSendMessage returns a sender that resolves with the pending message', () => {
     expectTypeOf(useSendMessage).returns.parameters.toEqualTypeOf<
-      [text: string, options?: { metadata?: Record<string, unknown>; replyTo?: string } & MentionOptions]
+      [text: string, options?: Pick<SendOptions, 'metadata' | 'replyTo' | 'threadId' | 'showInConversation'> & MentionOptions]
     >();
     expectTypeOf(useSendMessage).returns.returns.resolves.toEqualTypeOf<ChatMessage>();
+  });
+
+  it('useThread gives a thread’s messages, the user’s place in it, and its actions', () => {
+    expectTypeOf(useThread).parameters.toEqualTypeOf<[conversationId: string, rootId: string]>();
+    expectTypeOf(useThread).returns.toEqualTypeOf<ThreadView>();
+    expectTypeOf<ThreadView['messages']>().toEqualTypeOf<readonly ChatMessage[]>();
+    expectTypeOf<ThreadView['unreadCount']>().toEqualTypeOf<number>();
+    expectTypeOf<ThreadView['send']>().returns.resolves.toEqualTypeOf<ChatMessage>();
   });
 
   it('ChatProvider takes a client', () => {

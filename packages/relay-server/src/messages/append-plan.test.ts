@@ -1,3 +1,4 @@
+import { MAX_THREAD_PARTICIPANTS, type Message, summarizeThread } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppendFacts, AppendInput } from '../store/types.js';
 import { advanceCounters, appendPlan, decideAppend, dispatchesToContacts, mayMentionEveryone } from './append-plan.js';
@@ -23,6 +24,7 @@ const facts = (over: Partial<AppendFacts> = {}): AppendFacts => ({
   mentionsAreMembers: true,
   groupMentions: 'admins',
   senderRole: 'member',
+  threadRoot: null,
   ...over,
 });
 
@@ -119,7 +121,48 @@ describe('dispatchesToContacts', () => {
 
 describe('appendPlan', () => {
   it('is these rules, as the store takes them', () => {
-    expect(appendPlan).toEqual({ decide: decideAppend, advance: advanceCounters, dispatches: dispatchesToContacts });
+    expect(appendPlan).toEqual({
+      decide: decideAppend,
+      advance: advanceCounters,
+      dispatches: dispatchesToContacts,
+      summarize: summarizeThread,
+    });
+  });
+});
+
+describe('threads', () => {
+  const root = { threadId: null, deleted: false };
+  it('takes a reply in a thread whose root is a live message of the conversation, not itself a reply', () => {
+    expect(decideAppend(input({ threadId: 'r' }), facts({ threadRoot: root }))).toBe(8);
+    expect(decideAppend(input({ threadId: 'r' }), facts({ threadRoot: null }))).toBe('THREAD_ROOT_NOT_FOUND');
+    expect(decideAppend(input({ threadId: 'r' }), facts({ threadRoot: { threadId: 'x', deleted: false } }))).toBe('NESTED_THREAD');
+    expect(decideAppend(input({ threadId: 'r' }), facts({ threadRoot: { threadId: null, deleted: true } }))).toBe('THREAD_ROOT_DELETED');
+    expect(decideAppend(input(), facts({ threadRoot: null }))).toBe(8);
+  });
+
+  it('answers a retry with the original before looking at the root', () => {
+    const stored = { conversationId: 'c1', senderId: 'ana' };
+    expect(decideAppend(input({ threadId: 'r' }), facts({ stored, threadRoot: { threadId: null, deleted: true } }))).toBe('stored');
+  });
+
+  const reply = (id: string, seq: number, senderId: string | null) =>
+    ({ id, seq, senderId, createdAt: new Date(seq * 1000).toISOString() }) as Message;
+
+  it('counts each reply, names the last, and lists repliers once each, first first, up to the cap', () => {
+    let summary = summarizeThread(null, reply('a', 3, 'bob'));
+    expect(summary).toEqual({
+      replyCount: 1,
+      lastReplyId: 'a',
+      lastReplySeq: 3,
+      lastReplyAt: reply('a', 3, 'bob').createdAt,
+      participants: ['bob'],
+    });
+    summary = summarizeThread(summary, reply('b', 5, 'bob'));
+    summary = summarizeThread(summary, reply('c', 6, null));
+    expect(summary).toMatchObject({ replyCount: 3, lastReplyId: 'c', lastReplySeq: 6, participants: ['bob'] });
+    for (let i = 0; i < MAX_THREAD_PARTICIPANTS + 5; i++) summary = summarizeThread(summary, reply(`u${i}`, 10 + i, `user${i}`));
+    expect(summary.participants).toHaveLength(MAX_THREAD_PARTICIPANTS);
+    expect(summary.participants.slice(0, 2)).toEqual(['bob', 'user0']);
   });
 });
 

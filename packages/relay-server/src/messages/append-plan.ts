@@ -1,4 +1,4 @@
-import type { GroupMentions, MemberRole } from '@chat4all/protocol';
+import { type GroupMentions, type MemberRole, summarizeThread } from '@chat4all/protocol';
 import type { AppendCounters, AppendDecision, AppendFacts, AppendInput, AppendPlan } from '../store/types.js';
 
 export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '../store/types.js';
@@ -9,8 +9,9 @@ export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '..
  * Then an id already stored is a retry when the same sender sent it to the same
  * conversation (answered with the original, same seq and time), and someone else's id
  * otherwise. Then a reply must point into the same conversation, everyone mentioned must be
- * a member, and a mention of everyone must be allowed to the sender. A new message gets the
- * conversation's next seq.
+ * a member, a mention of everyone must be allowed to the sender, and a thread reply's root must
+ * be a message of the conversation that is neither a thread reply itself (threads do not nest)
+ * nor deleted. A new message, thread replies included, gets the conversation's next seq.
  */
 export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDecision {
   if (facts.conversation === null || !facts.senderIsMember) return 'CONVERSATION_NOT_FOUND';
@@ -21,6 +22,12 @@ export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDeci
   if (input.mentions && input.mentions.length > 0 && !facts.mentionsAreMembers) return 'MENTION_NOT_MEMBER';
   if (input.mentionsAll && !mayMentionEveryone(facts.groupMentions, input.senderId === null ? null : facts.senderRole))
     return 'GROUP_MENTION_NOT_ALLOWED';
+  if (input.threadId) {
+    const root = facts.threadRoot;
+    if (root === null) return 'THREAD_ROOT_NOT_FOUND';
+    if (root.threadId !== null) return 'NESTED_THREAD';
+    if (root.deleted) return 'THREAD_ROOT_DELETED';
+  }
   return facts.conversation.lastSeq + 1;
 }
 
@@ -47,4 +54,9 @@ export function dispatchesToContacts(input: AppendInput): boolean {
 }
 
 /** The append rules as the store takes them. */
-export const appendPlan: AppendPlan = { decide: decideAppend, advance: advanceCounters, dispatches: dispatchesToContacts };
+export const appendPlan: AppendPlan = {
+  decide: decideAppend,
+  advance: advanceCounters,
+  dispatches: dispatchesToContacts,
+  summarize: summarizeThread,
+};

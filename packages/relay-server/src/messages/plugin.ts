@@ -8,11 +8,14 @@ import { appendPlan } from './append-plan.js';
 import { moveHorizons } from './receipts.js';
 import { messageRoutes } from './routes.js';
 import { MessageService } from './service.js';
+import { ThreadService } from './threads.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The message path: sends, history, edits, deletes, reactions and receipts. */
     messages: MessageService;
+    /** Threads' pages and their members' read horizons. */
+    threads: ThreadService;
   }
 }
 
@@ -42,8 +45,10 @@ export const messagesPlugin = fp(
       log,
       attachments: app.uploads,
     });
+    const threads = new ThreadService(store, app.conversations, app.limits);
     app.decorate('messages', messages);
-    await app.register(messageRoutes, { messages });
+    app.decorate('threads', threads);
+    await app.register(messageRoutes, { messages, threads });
   },
   { name: 'chat4all-messages', dependencies: ['chat4all-app', 'chat4all-conversations', 'chat4all-uploads'] },
 );

@@ -11,20 +11,28 @@ import {
   ReceiptResult,
   SendAck,
   SendMessageBody,
+  ThreadPage,
+  ThreadReadBody,
+  ThreadReadResult,
 } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, userIdOf } from '../http/auth-hook.js';
 import type { MessageService } from './service.js';
+import type { ThreadService } from './threads.js';
 
 const ConversationParams = Type.Object({ conversationId: Id });
 const MessageParams = Type.Object({ conversationId: Id, messageId: MessageId });
+const ThreadParams = Type.Object({ conversationId: Id, rootId: MessageId });
 const ReactionParams = Type.Object({ conversationId: Id, messageId: MessageId, key: ReactionKey });
 /** The member the server API key reacts as; app users react as themselves. */
 const ReactionQuery = Type.Object({ userId: Type.Optional(Id) }, { additionalProperties: false });
 
-export async function messageRoutes(plain: FastifyInstance, { messages: service }: { messages: MessageService }): Promise<void> {
+export async function messageRoutes(
+  plain: FastifyInstance,
+  { messages: service, threads }: { messages: MessageService; threads: ThreadService },
+): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
@@ -66,6 +74,16 @@ export async function messageRoutes(plain: FastifyInstance, { messages: service 
     '/v1/conversations/:conversationId/receipts',
     { config: { auth: 'user' }, schema: { params: ConversationParams, body: ReceiptBody, response: { 200: ReceiptResult } } },
     async (request) => service.receipt(userIdOf(request), request.params.conversationId, request.body.kind, request.body.seq),
+  );
+  app.get(
+    '/v1/conversations/:conversationId/threads/:rootId/messages',
+    { config: { auth: 'any' }, schema: { params: ThreadParams, querystring: HistoryQuery, response: { 200: ThreadPage } } },
+    async (request) => threads.page(principalOf(request), request.params.conversationId, request.params.rootId, request.query),
+  );
+  app.post(
+    '/v1/conversations/:conversationId/threads/:rootId/read',
+    { config: { auth: 'user' }, schema: { params: ThreadParams, body: ThreadReadBody, response: { 200: ThreadReadResult } } },
+    async (request) => threads.read(userIdOf(request), request.params.conversationId, request.params.rootId, request.body.seq),
   );
   app.get(
     '/v1/conversations/:conversationId/messages/:messageId/receipts',

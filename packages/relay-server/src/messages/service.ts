@@ -78,6 +78,9 @@ const APPEND_ERRORS = {
   REPLY_TARGET_NOT_FOUND: () => 'replyTo is not a message of this conversation',
   MENTION_NOT_MEMBER: () => 'mentions names someone who is not a member of this conversation',
   GROUP_MENTION_NOT_ALLOWED: () => "The conversation's groupMentions setting does not let the sender mention everyone",
+  THREAD_ROOT_NOT_FOUND: () => 'threadId is not a message of this conversation',
+  NESTED_THREAD: () => 'threadId is a reply in a thread: reply in its root’s thread instead',
+  THREAD_ROOT_DELETED: () => 'The thread’s root message has been deleted',
 } as const;
 
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
@@ -111,6 +114,8 @@ export class MessageService {
     const content = input.content ?? null;
     if (content && input.attachment) throw new RelayError('BAD_REQUEST', 'A message carries a file or content, not both');
     if (content && author.kind === 'system') throw new RelayError('BAD_REQUEST', 'A system message carries no content');
+    if (input.showInConversation && !input.threadId)
+      throw new RelayError('BAD_REQUEST', 'showInConversation is for thread replies (threadId)');
     // A place or contact cards without text read as their own text.
     const text = input.text === '' && content ? contentText(content) : input.text;
     if (text === '' && !input.attachment)
@@ -137,6 +142,8 @@ export class MessageService {
         replyTo: input.replyTo ?? null,
         mentions: input.mentions ? [...new Set(input.mentions)] : [],
         mentionsAll: input.mentionsAll ?? false,
+        threadId: input.threadId ?? null,
+        showInConversation: input.showInConversation ?? false,
         now: Date.now(),
       },
       started,
@@ -171,7 +178,9 @@ export class MessageService {
 
   async history(principal: Principal, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; hasMore: boolean }> {
     await this.conversations.access(principal, conversationId);
-    return this.store.messages.list(conversationId, { before: query.before, after: query.after, limit: query.limit ?? 50 });
+    // Thread replies not sent also to the conversation are left out: they page in their thread.
+    const range = { before: query.before, after: query.after, limit: query.limit ?? 50, view: { conversation: true } } as const;
+    return this.store.messages.list(conversationId, range);
   }
 
   /**

@@ -10,6 +10,7 @@ import { RelayError, toRelayError } from '../errors.js';
 import { rateLimited } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
+import type { ThreadService } from '../messages/threads.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { PinService } from '../pins/service.js';
 import { Connection, type Credentials } from './connection.js';
@@ -32,6 +33,7 @@ export interface GatewayContext {
   watches: Pick<PresenceWatches, 'subscribe' | 'unsubscribe'>;
   typing: TypingTracker;
   messages: MessageService;
+  threads: Pick<ThreadService, 'read'>;
   pins: Pick<PinService, 'pin' | 'unpin'>;
   conversations: Pick<ConversationService, 'idsOf'>;
   sessions: Pick<SessionService, 'revoked'>;
@@ -228,6 +230,8 @@ function execute(ctx: GatewayContext, connection: Connection, frame: Exclude<Cli
       return ctx.pins.unpin(principal, frame.conversationId, frame.messageId).then(() => ({}));
     case 'receipt':
       return ctx.messages.receipt(connection.userId, frame.conversationId, frame.kind, frame.seq);
+    case 'thread.read':
+      return ctx.threads.read(connection.userId, frame.conversationId, frame.threadId, frame.seq);
     case 'typing':
       return typing(ctx, connection, frame);
     case 'presence.subscribe':
@@ -246,7 +250,7 @@ async function typing(ctx: GatewayContext, connection: Connection, frame: Extrac
     throw new RelayError('CONVERSATION_NOT_FOUND', `Conversation ${frame.conversationId} not found`);
   const refusal = await ctx.limits.write('typing', connection.userId);
   if (refusal) throw refusal;
-  await ctx.typing.set(frame.conversationId, connection.userId, frame.active);
+  await ctx.typing.set(frame.conversationId, connection.userId, frame.active, frame.threadId ?? null);
   return {};
 }
 

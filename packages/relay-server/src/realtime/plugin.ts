@@ -37,7 +37,7 @@ export interface RealtimePluginOptions {
  */
 export const realtimePlugin = fp(
   async (app: FastifyInstance, { config, bus, shared, store }: RealtimePluginOptions) => {
-    const { logger: log, metrics, nodeEvents, messages, conversations, pins } = app;
+    const { logger: log, metrics, nodeEvents, messages, threads, conversations, pins } = app;
     const hub: Hub = new Hub((connection, userIds) => watches.left(connection, userIds));
     const watches = new PresenceWatches({
       hub,
@@ -102,6 +102,7 @@ export const realtimePlugin = fp(
       typing,
       messages,
       pins,
+      threads,
       conversations,
       sessions: app.sessions,
       tokens: app.tokens,

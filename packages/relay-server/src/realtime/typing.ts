@@ -1,6 +1,6 @@
 import type { TypingEvent } from '@chat4all/protocol';
 import { BackgroundWork } from '../shared/background.js';
-import type { SharedState } from '../shared/types.js';
+import type { SharedState, TypingKey } from '../shared/types.js';
 
 /**
  * Who is typing where, across every node. Never stored in the database. A `typing` start
@@ -9,8 +9,8 @@ import type { SharedState } from '../shared/types.js';
  * every node, so one whose node died still ends.
  */
 export class TypingTracker {
-  /** Conversations each user started typing in through this node, to end them when the user leaves. */
-  readonly #mine = new Map<string, Set<string>>();
+  /** Where each user started typing through this node (conversation and thread), to end them when the user leaves. */
+  readonly #mine = new Map<string, Map<string, TypingKey>>();
   readonly #work: BackgroundWork;
   readonly #sweep: ReturnType<typeof setInterval>;
 
@@ -25,20 +25,22 @@ export class TypingTracker {
     this.#sweep.unref?.();
   }
 
-  async set(conversationId: string, userId: string, active: boolean): Promise<void> {
-    const key = { conversationId, userId };
+  /** Starts or stops a user's indicator in a conversation, or in one of its threads (`threadId`): each is its own. */
+  async set(conversationId: string, userId: string, active: boolean, threadId: string | null = null): Promise<void> {
+    const key = { conversationId, userId, threadId };
     if (active) {
-      this.#remember(userId, conversationId);
-      if (await this.shared.startTyping(key, this.expiryMs)) this.onChange({ type: 'typing', conversationId, userId, active: true });
+      this.#remember(key);
+      if (await this.shared.startTyping(key, this.expiryMs)) this.onChange(typingEvent(key, true));
       return;
     }
-    this.#forget(userId, conversationId);
-    if (await this.shared.stopTyping(key)) this.onChange({ type: 'typing', conversationId, userId, active: false });
+    this.#forget(key);
+    if (await this.shared.stopTyping(key)) this.onChange(typingEvent(key, false));
   }
 
   /** Stops every indicator the user started through this node (their last socket here closed). */
   clearUser(userId: string): void {
-    for (const conversationId of this.#mine.get(userId) ?? []) this.#work.run(this.set(conversationId, userId, false));
+    for (const key of this.#mine.get(userId)?.values() ?? [])
+      this.#work.run(this.set(key.conversationId, userId, false, key.threadId ?? null));
   }
 
   async close(): Promise<void> {
@@ -48,21 +50,28 @@ export class TypingTracker {
   }
 
   async #expire(): Promise<void> {
-    for (const { conversationId, userId } of await this.shared.takeExpiredTyping()) {
-      this.#forget(userId, conversationId);
-      this.onChange({ type: 'typing', conversationId, userId, active: false });
+    for (const key of await this.shared.takeExpiredTyping()) {
+      this.#forget(key);
+      this.onChange(typingEvent(key, false));
     }
   }
 
-  #remember(userId: string, conversationId: string): void {
-    const conversations = this.#mine.get(userId) ?? new Set<string>();
-    conversations.add(conversationId);
-    this.#mine.set(userId, conversations);
+  #remember(key: TypingKey): void {
+    const places = this.#mine.get(key.userId) ?? new Map<string, TypingKey>();
+    places.set(placeOf(key), key);
+    this.#mine.set(key.userId, places);
   }
 
-  #forget(userId: string, conversationId: string): void {
-    const conversations = this.#mine.get(userId);
-    conversations?.delete(conversationId);
-    if (conversations?.size === 0) this.#mine.delete(userId);
+  #forget(key: TypingKey): void {
+    const places = this.#mine.get(key.userId);
+    places?.delete(placeOf(key));
+    if (places?.size === 0) this.#mine.delete(key.userId);
   }
+}
+
+const placeOf = ({ conversationId, threadId }: TypingKey) => `${conversationId}\u0000${threadId ?? ''}`;
+
+/** The event of a start or stop: with `threadId` only for a thread, as clients of the conversation alone expect. */
+function typingEvent({ conversationId, userId, threadId }: TypingKey, active: boolean): TypingEvent {
+  return threadId ? { type: 'typing', conversationId, userId, active, threadId } : { type: 'typing', conversationId, userId, active };
 }

@@ -8,7 +8,7 @@ interface PresenceEntry {
   lastSeenAt: number | null;
 }
 
-const typingKey = ({ conversationId, userId }: TypingKey) => `${conversationId}\u0000${userId}`;
+const typingKey = ({ conversationId, userId, threadId }: TypingKey) => `${conversationId}\u0000${userId}\u0000${threadId ?? ''}`;
 
 /**
  * Shared state for one process: the embedded relay, or a single node. Nothing lapses here,

@@ -235,8 +235,8 @@ export class RedisSharedState implements SharedState {
   async takeExpiredTyping(): Promise<TypingKey[]> {
     const due = (await this.#redis.c4aTakeExpiredTyping(this.#typing())) as string[];
     return due.map((m) => {
-      const [conversationId, userId] = m.split(TYPING_SEPARATOR) as [string, string];
-      return { conversationId, userId };
+      const [conversationId, userId, threadId] = m.split(TYPING_SEPARATOR) as [string, string, string?];
+      return threadId ? { conversationId, userId, threadId } : { conversationId, userId };
     });
   }
 
@@ -257,5 +257,6 @@ export class RedisSharedState implements SharedState {
   }
 }
 
-const member = ({ conversationId, userId }: TypingKey) => `${conversationId}${TYPING_SEPARATOR}${userId}`;
+const member = ({ conversationId, userId, threadId }: TypingKey) =>
+  `${conversationId}${TYPING_SEPARATOR}${userId}${threadId ? `${TYPING_SEPARATOR}${threadId}` : ''}`;
 const lastSeen = (ms: string): number | null => (ms === '' ? null : Number(ms));

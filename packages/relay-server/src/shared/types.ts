@@ -8,10 +8,12 @@ export interface Rate {
   burst: number;
 }
 
-/** What a user is typing into. */
+/** What a user is typing into: a conversation, or (with `threadId`) one of its threads. */
 export interface TypingKey {
   conversationId: string;
   userId: string;
+  /** The thread's root; absent or null for the conversation itself. */
+  threadId?: string | null;
 }
 
 /**

@@ -98,6 +98,25 @@ export function sharedStateContract(
       expect(await state.stopTyping(key)).toBe(false);
     });
 
+    it('keeps typing in a thread apart from typing in its conversation, and hands an expired one out with its thread', async () => {
+      const state = await open();
+      const key = { conversationId: id('c'), userId: id('u') };
+      const inThread = { ...key, threadId: '0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f' };
+      expect(await state.startTyping(key, 60_000)).toBe(true);
+      expect(await state.startTyping(inThread, 30)).toBe(true);
+      expect(await state.startTyping(inThread, 30)).toBe(false);
+      const taken: unknown[] = [];
+      await vi.waitFor(
+        async () => {
+          taken.push(...(await state.takeExpiredTyping()).filter((k) => k.conversationId === key.conversationId));
+          expect(taken).toEqual([inThread]);
+        },
+        { timeout: 2_000, interval: 20 },
+      );
+      expect(await state.stopTyping(inThread)).toBe(false);
+      expect(await state.stopTyping(key)).toBe(true);
+    });
+
     it('hands out an expired typing indicator once', async () => {
       const state = await open();
       const key = { conversationId: id('c'), userId: id('u') };

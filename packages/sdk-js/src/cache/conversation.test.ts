@@ -17,6 +17,9 @@ const message = (seq: number, text = `m${seq}`): Message => ({
   mentions: [],
   mentionsAll: false,
   previews: [],
+  threadId: null,
+  showInConversation: false,
+  thread: null,
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,
@@ -186,5 +189,37 @@ describe('ConversationCache', () => {
     cache.dispatch({ type: 'message.created', message: message(1) });
     expect(listener).toHaveBeenCalledTimes(1);
     expect(cache.state.getSnapshot().seq).toBe(1);
+  });
+});
+
+describe('thread replies', () => {
+  const reply = (seq: number, senderId = 'u2'): Message => ({ ...message(seq), senderId, threadId: 'm-1' });
+  const rootOf = (state: ConversationState) => state.messages.find((m) => m.id === 'm-1');
+
+  it('move a held root’s summary once each, live or replayed, and never back to an older answer', () => {
+    let state = reduceConversation(emptyConversation('c1'), { type: 'messages', messages: [message(1)] });
+    state = reduceConversation(state, { type: 'message.created', message: reply(2) });
+    state = reduceConversation(state, { type: 'message.created', message: reply(3, 'u3') });
+    // The same reply again (a resume replaying what was live) counts once.
+    state = reduceConversation(state, { type: 'messages', messages: [reply(3, 'u3')] });
+    expect(rootOf(state)?.thread).toEqual({
+      replyCount: 2,
+      lastReplyId: 'm-3',
+      lastReplySeq: 3,
+      lastReplyAt: '2026-12-01T10:00:00.000Z',
+      participants: ['u2', 'u3'],
+    });
+    // A root as the relay answered it before the last reply keeps the newer summary held.
+    const older = { ...message(1), thread: { replyCount: 1, lastReplyId: 'm-2', lastReplySeq: 2, lastReplyAt: 'x', participants: ['u2'] } };
+    state = reduceConversation(state, { type: 'messages', messages: [older] });
+    expect(rootOf(state)?.thread?.replyCount).toBe(2);
+    // A root read after a reply already counts it.
+    const counted = {
+      ...message(1),
+      thread: { replyCount: 3, lastReplyId: 'm-4', lastReplySeq: 4, lastReplyAt: 'x', participants: ['u2'] },
+    };
+    state = reduceConversation(state, { type: 'messages', messages: [counted, reply(4)] });
+    expect(rootOf(state)?.thread).toMatchObject({ replyCount: 3, lastReplySeq: 4 });
+    expect(state.seq).toBe(4);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChannelDelivery, Conversation, ConversationEvent, Member, Message, Pin } from '@chat4all/protocol';
+import { summarizeThread } from '@chat4all/protocol/thread-summary';
 import type { OutboxEntry } from '../outbox/storage.js';
 import { Store } from '../store.js';
 
@@ -124,10 +125,30 @@ function withMessages(state: ConversationState, incoming: readonly Message[]): C
     messages = [...state.messages, first];
   } else {
     const bySeq = new Map(state.messages.map((message) => [message.seq, message]));
-    for (const message of incoming) bySeq.set(message.seq, message);
+    for (const message of incoming) bySeq.set(message.seq, newerThread(bySeq.get(message.seq), message));
     messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
+  for (const reply of incoming) if (reply.threadId !== null) withReply(messages, reply);
   return { ...state, messages, seq: contiguousFrom(messages, state.seq) };
+}
+
+/**
+ * A held root counts a reply it has not counted yet: one above its summary's last reply. A root
+ * read from the relay after a reply already counts it, so a reply applied twice counts once.
+ */
+function withReply(messages: Message[], reply: Message): void {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const root = messages[i] as Message;
+    if (root.id !== reply.threadId) continue;
+    if (reply.seq > (root.thread?.lastReplySeq ?? 0)) messages[i] = { ...root, thread: summarizeThread(root.thread, reply) };
+    return;
+  }
+}
+
+/** The incoming message, with the held one's thread summary when that counts more replies (the relay's answer may predate them). */
+function newerThread(held: Message | undefined, incoming: Message): Message {
+  const kept = held?.thread;
+  return kept && kept.lastReplySeq > (incoming.thread?.lastReplySeq ?? 0) ? { ...incoming, thread: kept } : incoming;
 }
 
 /** The highest seq reached from `seq` through messages held one after the other. */

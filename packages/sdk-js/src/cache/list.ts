@@ -1,6 +1,7 @@
 import type { ConversationPage, ConversationSummary, Message, ServerFrame, UnreadTotal } from '@chat4all/protocol';
 import type { ConnectionState } from '../connection/machine.js';
 import { mentionsUser } from '../mentions.js';
+import { inConversation } from '../messages/views.js';
 import type { Rest } from '../rest.js';
 import { type ReadableStore, Store } from '../store.js';
 
@@ -41,13 +42,15 @@ export function applyToList(
       const held = list.find((c) => c.id === message.conversationId);
       if (!held) return null;
       if (message.seq <= held.lastSeq) return list;
+      // A reply sent only to its thread is not the conversation's last message nor one of its unread ones (as the relay counts).
+      const shown = inConversation(message);
       const next: ConversationSummary = {
         ...held,
-        lastMessage: message,
+        lastMessage: shown ? message : held.lastMessage,
         lastSeq: message.seq,
         // ISO times of one format sort as they happened.
         lastActivityAt: [held.lastActivityAt, message.createdAt].sort()[1] as string,
-        unreadCount: held.unreadCount + (message.senderId !== userId ? 1 : 0),
+        unreadCount: held.unreadCount + (shown && message.senderId !== userId ? 1 : 0),
         unreadMentionCount: held.unreadMentionCount + (mentionsUser(message, userId) ? 1 : 0),
       };
       return list.map((c) => (c === held ? next : c)).sort(byActivity);
@@ -111,7 +114,12 @@ export class ConversationList {
     this.list.set(next);
     // Only a new message adds to the totals; an edit or a reaction of the last message does not.
     const message = frame.type === 'message.created' ? frame.message : undefined;
-    const held = message && next !== list && message.senderId !== userId && next.find((c) => c.id === message.conversationId);
+    const held =
+      message &&
+      next !== list &&
+      message.senderId !== userId &&
+      inConversation(message) &&
+      next.find((c) => c.id === message.conversationId);
     // Muted and archived ones are not counted (a mute that ended since the list came counts again at its next refresh).
     if (held && !held.settings.archived && !held.settings.mutedUntil) {
       const { messages, conversations } = this.totals.getSnapshot();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConversationCache } from '../cache/conversation.js';
 import type { OutboxEntry } from '../outbox/storage.js';
 import { Store } from '../store.js';
-import { MessageList } from './views.js';
+import { inConversation, MessageList } from './views.js';
 
 const message = (seq: number, senderId = 'me'): Message => ({
   id: `m-${seq}`,
@@ -20,6 +20,9 @@ const message = (seq: number, senderId = 'me'): Message => ({
   mentions: [],
   mentionsAll: false,
   previews: [],
+  threadId: null,
+  showInConversation: false,
+  thread: null,
   createdAt: '2026-12-01T10:00:00.000Z',
   editedAt: null,
   deletedAt: null,
@@ -60,7 +63,7 @@ function setup(me: string | null = 'me') {
   });
   const outbox = new Store<readonly OutboxEntry[]>([]);
   const user = { id: me };
-  const list = new MessageList(cache, outbox, () => user.id);
+  const list = new MessageList(cache, outbox, () => user.id, inConversation);
   return { cache, outbox, list, user, items: () => list.store.getSnapshot() };
 }
 

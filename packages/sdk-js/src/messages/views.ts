@@ -1,4 +1,13 @@
-import type { Attachment, ChannelDelivery, LinkPreview, Member, Message, Metadata, ReactionSummary } from '@chat4all/protocol';
+import type {
+  Attachment,
+  ChannelDelivery,
+  LinkPreview,
+  Member,
+  Message,
+  Metadata,
+  ReactionSummary,
+  ThreadSummary,
+} from '@chat4all/protocol';
 import { type ConversationCache, type ConversationState, deliveriesOf, withChanges } from '../cache/conversation.js';
 import type { Conversations } from '../cache/conversations.js';
 import { messageOf } from '../outbox/message.js';
@@ -32,6 +41,11 @@ export interface ChatMessage {
    * Text and an https image URL from the linked pages: render them as text, the image without a referrer.
    */
   previews: readonly LinkPreview[];
+  /** The root of the thread it replies in (`null` outside threads), and whether it also shows in the conversation. */
+  threadId: string | null;
+  showInConversation: boolean;
+  /** On a thread's root: its reply count, last reply and participants, kept live; `null` before the first reply. */
+  thread: ThreadSummary | null;
   /** Its reactions in the order each was first used: who reacted, how many, and whether this user is one of them. */
   reactions: readonly ChatReaction[];
   createdAt: string;
@@ -58,6 +72,11 @@ export interface ChatReaction extends ReactionSummary {
   /** Whether the signed-in user reacted with it. */
   mine: boolean;
 }
+
+/** Which messages a list shows. */
+type Shows = (message: Pick<Message, 'id' | 'threadId' | 'showInConversation'>) => boolean;
+/** A conversation shows its messages but the thread replies not sent also to it. */
+export const inConversation: Shows = (m) => m.threadId === null || m.showInConversation;
 
 type ReceiptCounts = Pick<ChatMessage, 'recipients' | 'deliveredCount' | 'readCount'>;
 
@@ -108,11 +127,13 @@ export class MessageList {
   readonly #cache: ConversationCache;
   readonly #outbox: ReadableStore<readonly OutboxEntry[]>;
   readonly #me: () => string | null;
+  readonly #shows: Shows;
 
-  constructor(cache: ConversationCache, outbox: ReadableStore<readonly OutboxEntry[]>, me: () => string | null) {
+  constructor(cache: ConversationCache, outbox: ReadableStore<readonly OutboxEntry[]>, me: () => string | null, shows: Shows) {
     this.#cache = cache;
     this.#outbox = outbox;
     this.#me = me;
+    this.#shows = shows;
     const recompute = () => this.#update();
     cache.state.subscribe(recompute);
     outbox.subscribe(recompute);
@@ -126,10 +147,18 @@ export class MessageList {
     const entries = this.#outbox.getSnapshot().filter((entry) => entry.conversationId === state.id);
     // The user's queued edits, deletes and reactions, shown over the messages they change once sent.
     const changes = entries.filter((entry) => entry.change);
-    const confirmed = state.messages.map((message) => this.#confirmedItem(state, members, withChanges(message, changes, me), me));
-    const ids = new Set(confirmed.map((m) => m.id));
+    const shows = this.#shows;
+    const confirmed = state.messages
+      .filter(shows)
+      .map((message) => this.#confirmedItem(state, members, withChanges(message, changes, me), me));
+    const ids = new Set(state.messages.map((m) => m.id));
     const pending = entries
-      .filter((entry) => !entry.change && !ids.has(entry.id))
+      .filter(
+        (entry) =>
+          !entry.change &&
+          !ids.has(entry.id) &&
+          shows({ id: entry.id, threadId: entry.threadId ?? null, showInConversation: entry.showInConversation ?? false }),
+      )
       .map((entry) => {
         const held = this.#pending.get(entry);
         if (held && held.me === me) return held.item;
@@ -174,10 +203,19 @@ export class MessageViews {
   }
 
   of(conversationId: string): ReadableStore<readonly ChatMessage[]> {
-    let list = this.#lists.get(conversationId);
+    return this.#list(conversationId, conversationId, inConversation);
+  }
+
+  /** A thread's root (once held) followed by its replies. */
+  thread(conversationId: string, rootId: string): ReadableStore<readonly ChatMessage[]> {
+    return this.#list(`${conversationId}/${rootId}`, conversationId, (m) => m.id === rootId || m.threadId === rootId);
+  }
+
+  #list(key: string, conversationId: string, shows: Shows): ReadableStore<readonly ChatMessage[]> {
+    let list = this.#lists.get(key);
     if (!list) {
-      list = new MessageList(this.#conversations.get(conversationId), this.#outbox, this.#me);
-      this.#lists.set(conversationId, list);
+      list = new MessageList(this.#conversations.get(conversationId), this.#outbox, this.#me, shows);
+      this.#lists.set(key, list);
     }
     return list.store;
   }

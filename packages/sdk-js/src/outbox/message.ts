@@ -12,18 +12,23 @@ export interface SendOptions {
   mentions?: string[];
   /** Mentions everyone, where the conversation's `groupMentions` lets the user (`GROUP_MENTION_NOT_ALLOWED` otherwise). */
   mentionsAll?: boolean;
+  /** Replies in the thread of this root message (`client.thread(…).send` sets it). */
+  threadId?: string;
+  /** A thread reply that also shows in the conversation ("also send to the conversation"). @default false */
+  showInConversation?: boolean;
 }
 
 /** Whom a message mentions, as it is sent or edited. */
 export type MentionOptions = Pick<SendOptions, 'mentions' | 'mentionsAll'>;
 
 /** The `message.send` frame that sends an entry (its file by the upload's id, once uploaded). */
-export function sendFrameOf({ id, conversationId, text, metadata, replyTo, file, content, mentions, mentionsAll }: OutboxEntry) {
+export function sendFrameOf(entry: OutboxEntry) {
+  const { id, conversationId, text, metadata, replyTo, file, content, mentions, mentionsAll, threadId, showInConversation } = entry;
   const attachment = file?.attachment ? { uploadId: file.attachment.uploadId } : undefined;
   return {
     type: 'message.send',
     conversationId,
-    message: { id, text, metadata, replyTo, attachment, content, mentions, mentionsAll },
+    message: { id, text, metadata, replyTo, attachment, content, mentions, mentionsAll, threadId, showInConversation },
   } as const;
 }
 
@@ -43,6 +48,9 @@ export function messageOf(entry: OutboxEntry, senderId: string | null): Omit<Mes
     mentions: [...new Set(entry.mentions)],
     mentionsAll: entry.mentionsAll ?? false,
     previews: [],
+    threadId: entry.threadId ?? null,
+    showInConversation: entry.showInConversation ?? false,
+    thread: null,
     createdAt: new Date(entry.createdAt).toISOString(),
     editedAt: null,
     deletedAt: null,

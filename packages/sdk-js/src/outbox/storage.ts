@@ -20,6 +20,9 @@ export interface OutboxEntry {
   /** Members it mentions, by user id, and whether it mentions everyone. */
   mentions?: string[];
   mentionsAll?: boolean;
+  /** The root of the thread it replies in, and whether it also shows in the conversation. */
+  threadId?: string;
+  showInConversation?: boolean;
   /** Client time of `send()`, epoch ms. */
   createdAt: number;
   /** Order of `send()` calls, for flushing in order. */

@@ -22,13 +22,19 @@ export interface ComposerProps {
   members?: readonly Mentionable[];
   /** Offers `@all` (mentions everyone) too; the conversation's `groupMentions` must let the user. @default false */
   mentionAll?: boolean;
+  /**
+   * Replies in this root's thread, with an "Also send to the conversation" checkbox (unchecked after each send). Files are
+   * sent to the conversation only: no Attach in a thread.
+   */
+  thread?: string;
 }
 
 /**
  * A message box: Enter sends, Shift+Enter breaks the line, Attach sends a file; tells the
  * others while the user types. Typing `@` opens a list of members (a `listbox` the textarea
  * controls): arrows move, Enter or Tab picks, Escape closes. A picked member is
- * written `@Name` and sent in `mentions` while the text still has it.
+ * written `@Name` and sent in `mentions` while the text still has it. With `thread`, it replies
+ * in that thread.
  */
 export function Composer({
   conversationId,
@@ -36,6 +42,7 @@ export function Composer({
   className = 'c4a-composer',
   members,
   mentionAll = false,
+  thread,
 }: ComposerProps) {
   const client = useChatClient();
   const send = useSendMessage(conversationId);
@@ -45,6 +52,7 @@ export function Composer({
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [closedAt, setClosedAt] = useState<number | null>(null);
+  const [alsoToConversation, setAlsoToConversation] = useState(false);
   const picked = useRef(new Map<string, string>());
   const lastTyping = useRef(0);
   const listId = useId();
@@ -65,7 +73,7 @@ export function Composer({
     if (on && now - lastTyping.current < TYPING_RENEW_MS) return;
     if (!on && lastTyping.current === 0) return;
     lastTyping.current = on ? now : 0;
-    client.setTyping(conversationId, on).catch(() => {});
+    client.setTyping(conversationId, on, thread).catch(() => {});
   };
   const pick = (option: Mentionable) => {
     if (!query) return;
@@ -87,7 +95,13 @@ export function Composer({
     setText('');
     setCaret(0);
     typing(false);
-    void send(message, { mentions: mentions.length > 0 ? mentions : undefined, mentionsAll: shown.includes('') || undefined });
+    setAlsoToConversation(false);
+    void send(message, {
+      mentions: mentions.length > 0 ? mentions : undefined,
+      mentionsAll: shown.includes('') || undefined,
+      threadId: thread,
+      showInConversation: (thread && alsoToConversation) || undefined,
+    });
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (open && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
@@ -148,21 +162,32 @@ export function Composer({
         ),
       ),
     ),
-    h(
-      'label',
-      { className: 'c4a-composer-attach' },
-      'Attach',
-      h('input', {
-        type: 'file',
-        'aria-label': 'Attach a file',
-        style: { display: 'none' },
-        onChange: (event: { target: { files: FileList | null; value: string } }) => {
-          const file = event.target.files?.[0];
-          event.target.value = '';
-          if (file) void sendFile(file);
-        },
-      }),
-    ),
+    thread
+      ? h(
+          'label',
+          { className: 'c4a-composer-also' },
+          h('input', {
+            type: 'checkbox',
+            checked: alsoToConversation,
+            onChange: (event: { target: { checked: boolean } }) => setAlsoToConversation(event.target.checked),
+          }),
+          'Also send to the conversation',
+        )
+      : h(
+          'label',
+          { className: 'c4a-composer-attach' },
+          'Attach',
+          h('input', {
+            type: 'file',
+            'aria-label': 'Attach a file',
+            style: { display: 'none' },
+            onChange: (event: { target: { files: FileList | null; value: string } }) => {
+              const file = event.target.files?.[0];
+              event.target.value = '';
+              if (file) void sendFile(file);
+            },
+          }),
+        ),
     h('button', { type: 'submit', disabled: text.trim().length === 0 }, 'Send'),
   );
 }

@@ -4,9 +4,10 @@ export { ConnectionBanner, type ConnectionBannerProps } from './connection-banne
 export { ConversationList, type ConversationListProps } from './conversation-list.js';
 export { LinkPreviews, type LinkPreviewsProps } from './link-previews.js';
 export { MentionText, type MentionTextProps } from './mention-text.js';
-export { MessageFile, MessageList, type MessageListProps } from './message-list.js';
+export { MessageFile, MessageList, type MessageListProps, ThreadButton } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
 export { PinnedMessages, type PinnedMessagesProps } from './pinned-messages.js';
 export { PresenceDot, type PresenceDotProps } from './presence-dot.js';
 export { Reactions, type ReactionsProps } from './reactions.js';
+export { Thread, type ThreadProps } from './thread.js';
 export { TypingIndicator, type TypingIndicatorProps } from './typing-indicator.js';

@@ -1,7 +1,7 @@
 import { type ChatMessage, thumbnailUrl } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
-import { useFileUrl, useMessages, useUpload } from '../hooks.js';
+import { useFileUrl, useMessageLog, useUpload } from '../hooks.js';
 import { ChannelStatus } from './channel-status.js';
 import { LinkPreviews } from './link-previews.js';
 import { MentionText } from './mention-text.js';
@@ -10,6 +10,13 @@ import { Reactions } from './reactions.js';
 
 export interface MessageListProps {
   conversationId: string;
+  /** Lists this root's thread (the root, then its replies) instead of the conversation. */
+  thread?: string;
+  /**
+   * Called with a root's id when the user opens its thread: a root shows its reply count and participants as a button, and
+   * every other message of the conversation a "Reply in thread" button. No thread buttons without it.
+   */
+  onOpenThread?: (rootId: string) => void;
   /** The signed-in user, whose messages get status ticks. */
   userId?: string | null;
   /** A member's display name, for the sender and the text's mentions. @default the user id */
@@ -31,13 +38,15 @@ const EDGE_PX = 80;
  */
 export function MessageList({
   conversationId,
+  thread,
+  onOpenThread,
   userId = null,
   nameOf,
   renderMessage,
   estimateSize = 56,
   className = 'c4a-messages',
 }: MessageListProps) {
-  const { messages, loadOlder } = useMessages(conversationId);
+  const { messages, loadOlder, hasOlder } = useMessageLog(conversationId, thread);
   const scroller = useRef<HTMLDivElement>(null);
   const loading = useRef(false);
   // End-anchored (chat) mode: a prepend keeps the visible row where it was, an append
@@ -62,7 +71,7 @@ export function MessageList({
   const onScroll = () => {
     const element = scroller.current;
     if (!element || loading.current || element.scrollTop >= EDGE_PX) return;
-    if (messages.length === 0 || (messages[0]?.seq ?? 1) <= 1) return;
+    if (messages.length === 0 || !hasOlder) return;
     loading.current = true;
     loadOlder().finally(() => {
       loading.current = false;
@@ -88,6 +97,9 @@ export function MessageList({
         message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
         message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
         message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
+        onOpenThread && !thread && message.threadId === null && message.seq !== null
+          ? h(ThreadButton, { message, nameOf, onOpen: onOpenThread })
+          : null,
       ));
 
   return h(
@@ -121,6 +133,24 @@ export function MessageList({
       }),
     ),
   );
+}
+
+/** Opens a message's thread: "3 replies · Amy, Bo" on a root, "Reply in thread" on any other message not deleted. */
+export function ThreadButton({
+  message,
+  nameOf,
+  onOpen,
+}: {
+  message: ChatMessage;
+  nameOf?: (userId: string) => string | null | undefined;
+  onOpen: (rootId: string) => void;
+}) {
+  const summary = message.thread;
+  if (!summary && message.deletedAt) return null;
+  const label = summary
+    ? `${summary.replyCount} ${summary.replyCount === 1 ? 'reply' : 'replies'} · ${summary.participants.map((id) => nameOf?.(id) || id).join(', ')}`
+    : 'Reply in thread';
+  return h('button', { type: 'button', className: 'c4a-thread-button', onClick: () => onOpen(message.id) }, label);
 }
 
 /** Sizes as people read them: 930 B, 14.2 kB, 3.1 MB, 1.9 GB. */

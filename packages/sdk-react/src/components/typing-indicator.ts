@@ -3,14 +3,16 @@ import { useTyping } from '../hooks.js';
 
 export interface TypingIndicatorProps {
   conversationId: string;
+  /** Who types in this root's thread instead of the conversation. */
+  thread?: string;
   /** Display names for user ids. @default the ids */
   nameOf?: (userId: string) => string;
   className?: string;
 }
 
 /** "Ana is typing…", announced politely to screen readers; nothing when nobody types. */
-export function TypingIndicator({ conversationId, nameOf = (id) => id, className = 'c4a-typing' }: TypingIndicatorProps) {
-  const typing = useTyping(conversationId);
+export function TypingIndicator({ conversationId, thread, nameOf = (id) => id, className = 'c4a-typing' }: TypingIndicatorProps) {
+  const typing = useTyping(conversationId, thread);
   const text =
     typing.length === 0
       ? ''

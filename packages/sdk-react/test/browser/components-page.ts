@@ -1,7 +1,15 @@
 import { createClient } from '@chat4all/sdk-js';
 import { createElement as h, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Composer, ConnectionBanner, ConversationList, MessageList, PresenceDot, TypingIndicator } from '../../src/components/index.js';
+import {
+  Composer,
+  ConnectionBanner,
+  ConversationList,
+  MessageList,
+  PresenceDot,
+  Thread,
+  TypingIndicator,
+} from '../../src/components/index.js';
 import { ChatProvider } from '../../src/index.js';
 
 // A page made only of the published components, driven by the component test.
@@ -12,6 +20,7 @@ const peer = params.get('peer') ?? '';
 
 function App() {
   const [selected, setSelected] = useState<string | undefined>(params.get('conversation') ?? undefined);
+  const [thread, setThread] = useState<string | null>(null);
   return h(
     ChatProvider,
     { client },
@@ -21,9 +30,20 @@ function App() {
       ? h(
           'main',
           null,
-          h('div', { style: { height: '400px', width: '480px' } }, h(MessageList, { conversationId: selected, userId: me })),
+          h(
+            'div',
+            { style: { height: '400px', width: '480px' } },
+            h(MessageList, { conversationId: selected, userId: me, onOpenThread: setThread }),
+          ),
           h(TypingIndicator, { conversationId: selected }),
           h(Composer, { conversationId: selected }),
+        )
+      : null,
+    selected && thread
+      ? h(
+          'div',
+          { style: { height: '400px', width: '360px' } },
+          h(Thread, { conversationId: selected, rootId: thread, userId: me, onClose: () => setThread(null) }),
         )
       : null,
   );

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { GroupMentions, MemberRole } from '@chat4all/protocol';
-import { appendedMessage, inputMentions, MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
+import type { GroupMentions, MemberRole, ThreadSummary } from '@chat4all/protocol';
+import {
+  appendedMessage,
+  inputMentions,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  parseThreadSummary,
+  storedMentions,
+  toMessage,
+} from '../rows/messages.js';
 import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan } from '../types.js';
 import type { Tx } from './db.js';
 
@@ -9,6 +17,14 @@ export const APPEND_ATTEMPTS = 5;
 
 /** Thrown inside an append transaction to roll it back and run the batch again. */
 export class AppendRace extends Error {}
+
+interface ThreadRootRow {
+  id: string;
+  conversation_id: string;
+  thread_id: string | null;
+  deleted: boolean;
+  thread: string | null;
+}
 
 /**
  * One append transaction. Reads what the batch needs in at most four pipelined queries
@@ -26,10 +42,11 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   const replyIds = [...new Set(batch.flatMap((input) => (input.replyTo === null ? [] : [input.replyTo])))];
   const senderIds = [...new Set(batch.flatMap((input) => (input.senderId === null ? [] : [input.senderId])))];
   const mentionedIds = [...new Set(batch.flatMap((input) => input.mentions ?? []))];
+  const rootIds = [...new Set(batch.flatMap((input) => (input.threadId ? [input.threadId] : [])))];
   // Issued together, these are pipelined: one round trip while the locks are held. Locking
   // in id order means two nodes appending to the same conversations cannot deadlock; the
   // reads after it run once the locks are taken.
-  const [counters, memberRows, stored, replies, mentionedRows] = await Promise.all([
+  const [counters, memberRows, stored, replies, mentionedRows, rootRows] = await Promise.all([
     tx<{ id: string; last_seq: number; last_activity_at: number; group_mentions: GroupMentions }[]>`
       SELECT id, last_seq, last_activity_at, group_mentions FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
     tx<{ conversation_id: string; user_id: string; role: MemberRole; contact: boolean }[]>`
@@ -44,6 +61,10 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       ? tx<{ conversation_id: string; user_id: string }[]>`
           SELECT conversation_id, user_id FROM members
           WHERE conversation_id = ANY(${conversationIds}::text[]) AND user_id = ANY(${mentionedIds}::text[])`
+      : [],
+    rootIds.length
+      ? tx<ThreadRootRow[]>`
+          SELECT id, conversation_id, thread_id, deleted_at IS NOT NULL AS deleted, thread FROM messages WHERE id = ANY(${rootIds}::text[])`
       : [],
   ]);
 
@@ -62,6 +83,9 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   }
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
+  const roots = new Map(rootRows.map((row) => [row.id, row]));
+  // Summaries this batch moved, by root: written once each after the inserts.
+  const summaries = new Map<string, ThreadSummary>();
 
   const rows: MessageRow[] = [];
   const deliveries: Record<string, string | number>[] = [];
@@ -74,6 +98,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     mentionsAreMembers: true,
     groupMentions: 'off',
     senderRole: null,
+    threadRoot: null,
   };
   const mentions: Array<{ conversation_id: string; user_id: string; seq: number; sender_id: string | null }> = [];
   const outcomes = batch.map((input): AppendOutcome => {
@@ -86,10 +111,17 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     facts.mentionsAreMembers = (input.mentions ?? []).every((id) => mentionable.has(`${input.conversationId}\u0000${id}`));
     facts.groupMentions = groupMentions.get(input.conversationId) ?? 'off';
     facts.senderRole = input.senderId === null ? null : (members.get(`${input.conversationId}\u0000${input.senderId}`) ?? null);
+    const root = input.threadId ? roots.get(input.threadId) : undefined;
+    facts.threadRoot = root && root.conversation_id === input.conversationId ? { threadId: root.thread_id, deleted: root.deleted } : null;
     const decision = plan.decide(input, facts);
     if (decision === 'stored') return { ok: true, created: false, message: toMessage(original as MessageRow) };
     // A mention refused before the stored ids were read may be a retry whose mentioned member has since left: read them and decide again.
-    if ((decision === 'MENTION_NOT_MEMBER' || decision === 'GROUP_MENTION_NOT_ALLOWED') && !checkStored) throw new AppendRace();
+    // So may one whose thread root has since been deleted.
+    if (
+      (decision === 'MENTION_NOT_MEMBER' || decision === 'GROUP_MENTION_NOT_ALLOWED' || decision === 'THREAD_ROOT_DELETED') &&
+      !checkStored
+    )
+      throw new AppendRace();
     if (typeof decision !== 'number') return { ok: false, code: decision };
     const seq = decision;
     // A seq is only ever decided for a conversation that exists.
@@ -111,14 +143,18 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       mentions: JSON.stringify(mentioned),
       previews: '[]',
       reply_to: input.replyTo,
+      thread_id: input.threadId ?? null,
+      show_in_conversation: input.showInConversation ?? false,
+      thread: null,
       created_at: input.now,
       edited_at: null,
       deleted_at: null,
     };
     rows.push(row);
-    // Later inputs of this batch may retry this id or reply to it.
+    // Later inputs of this batch may retry this id, reply to it, or reply in its thread.
     existing.set(input.id, row);
     replyHome.set(input.id, input.conversationId);
+    roots.set(input.id, { id: input.id, conversation_id: input.conversationId, thread_id: row.thread_id, deleted: false, thread: null });
     // The contacts among the members get a delivery on their channel, committed with the message.
     const recipients = plan.dispatches(input) ? (contacts.get(input.conversationId) ?? []).filter((id) => id !== input.senderId) : [];
     for (const contactId of recipients)
@@ -134,6 +170,10 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
         updated_at: input.now,
       });
     const message = appendedMessage(input, seq);
+    if (input.threadId) {
+      const summary = plan.summarize(summaries.get(input.threadId) ?? parseThreadSummary(root?.thread ?? null), message);
+      summaries.set(input.threadId, summary);
+    }
     return recipients.length > 0 ? { ok: true, created: true, message, dispatch: true } : { ok: true, created: true, message };
   });
   if (rows.length === 0) return outcomes;
@@ -144,11 +184,13 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     // Column arrays rather than a VALUES list: one parameter per column instead of per cell,
     // which costs the client and the planner far less for a large batch.
     tx`
-      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to, created_at)
+      INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to,
+        thread_id, show_in_conversation, created_at)
       SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.conversation_id)}::text[], ${rows.map((r) => r.seq)}::int[],
         ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.sender_id)}::text[], ${rows.map((r) => r.text)}::text[],
         ${rows.map((r) => r.metadata)}::text[], ${rows.map((r) => r.attachment)}::text[], ${rows.map((r) => r.content)}::text[],
         ${rows.map((r) => r.mentions)}::text[], ${rows.map((r) => r.reply_to)}::text[],
+        ${rows.map((r) => r.thread_id)}::text[], ${rows.map((r) => (r.show_in_conversation ? 't' : 'f'))}::text[]::boolean[],
         ${rows.map((r) => r.created_at)}::bigint[])
       ON CONFLICT (id) DO NOTHING`,
     tx`
@@ -159,6 +201,13 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     // A retried id may already have its deliveries: no error here, the short insert redoes the batch.
     deliveries.length ? tx`INSERT INTO deliveries ${tx(deliveries)} ON CONFLICT DO NOTHING` : null,
     mentions.length ? tx`INSERT INTO message_mentions ${tx(mentions)} ON CONFLICT DO NOTHING` : null,
+    // After the insert in the pipeline, so a root appended in this batch is there to update.
+    summaries.size
+      ? tx`
+          UPDATE messages m SET thread = u.thread
+          FROM unnest(${[...summaries.keys()]}::text[], ${[...summaries.values()].map((v) => JSON.stringify(v))}::text[]) AS u(id, thread)
+          WHERE m.id = u.id`
+      : null,
   ]);
   if (inserted.count !== rows.length) throw new AppendRace();
   return outcomes;

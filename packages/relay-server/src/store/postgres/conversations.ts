@@ -10,7 +10,7 @@ import {
   toSettings,
   toSettingsFacts,
 } from '../rows/conversations.js';
-import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { GROUP_MENTION, IN_CONVERSATION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
   ConversationListPage,
   ConversationPatch,
@@ -155,12 +155,14 @@ export class PostgresConversations implements ConversationsRepository {
              c.group_mentions, m.role, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
              (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
              (SELECT COUNT(*)::int FROM messages
-               WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread,
+               WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL
+                 AND ${this.#db.sql.unsafe(IN_CONVERSATION)}) AS unread,
              (SELECT COUNT(DISTINCT seq)::int FROM message_mentions
                WHERE conversation_id = c.id AND user_id IN (${userId}, ${GROUP_MENTION}) AND seq > m.read_seq
                  AND (sender_id IS NULL OR sender_id <> ${userId})) AS mentions,
              (SELECT row_to_json(x) FROM (SELECT ${this.#db.sql.unsafe(MESSAGE_COLUMNS)} FROM messages
-               WHERE conversation_id = c.id AND seq = c.last_seq) x) AS last_message
+               WHERE conversation_id = c.id AND seq <= c.last_seq AND ${this.#db.sql.unsafe(IN_CONVERSATION)}
+               ORDER BY seq DESC LIMIT 1) x) AS last_message
       FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.user_id = ${userId}
         AND (${archived}::boolean IS NULL OR m.archived = ${archived}::boolean)

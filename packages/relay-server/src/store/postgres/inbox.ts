@@ -1,4 +1,5 @@
 import { SETTINGS_COLUMNS, type SettingsRow, toSettings, toSettingsFacts } from '../rows/conversations.js';
+import { IN_CONVERSATION } from '../rows/messages.js';
 import type { InboxRepository, PlanSettings, SettingsInput, SettingsOutcome, UnreadTotals } from '../types.js';
 import { type PostgresDb, recordEvent } from './db.js';
 
@@ -67,7 +68,7 @@ export class PostgresInbox implements InboxRepository {
                CASE WHEN c.last_seq > m.read_seq THEN (
                  SELECT COUNT(*) FROM messages
                  WHERE conversation_id = m.conversation_id AND seq > m.read_seq
-                   AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL
+                   AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL AND ${this.#db.sql.unsafe(IN_CONVERSATION)}
                ) ELSE 0 END AS unread
         FROM members m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.user_id = ${userId} AND NOT m.archived AND (m.muted_until IS NULL OR m.muted_until <= ${now})

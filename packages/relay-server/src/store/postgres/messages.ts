@@ -5,12 +5,14 @@ import type {
   AppendOutcome,
   AppendPlan,
   MessageMentions,
+  MessageRange,
   MessagesRepository,
   MoveHorizons,
   ReactionPlan,
   ReceiptInput,
   ReceiptOutcome,
   StoredReactions,
+  ThreadReadState,
 } from '../types.js';
 import { APPEND_ATTEMPTS, AppendRace, appendBatch } from './append.js';
 import { messageRow, type PostgresDb, recordEvent } from './db.js';
@@ -42,19 +44,41 @@ export class PostgresMessages implements MessagesRepository {
     return row ? toMessage(row) : null;
   }
 
-  async list(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+  async list(conversationId: string, range: MessageRange) {
+    const { sql } = this.#db;
     const upper = range.before ?? 2_147_483_647;
-    const columns = this.#db.sql.unsafe(MESSAGE_COLUMNS);
-    if (range.after !== undefined) {
-      const rows = await this.#db.sql<MessageRow[]>`
-        SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${range.after} AND seq < ${upper}
-        ORDER BY seq ASC LIMIT ${range.limit + 1}`;
-      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore: rows.length > range.limit };
-    }
-    const rows = await this.#db.sql<MessageRow[]>`
-      SELECT ${columns} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${upper}
-      ORDER BY seq DESC LIMIT ${range.limit + 1}`;
-    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore: rows.length > range.limit };
+    const view = range.view;
+    const only = !view
+      ? sql``
+      : 'thread' in view
+        ? sql`AND thread_id = ${view.thread}`
+        : sql`AND (thread_id IS NULL OR show_in_conversation)`;
+    const forwards = range.after !== undefined;
+    const rows = await sql<MessageRow[]>`
+      SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+      WHERE conversation_id = ${conversationId} AND seq > ${range.after ?? 0} AND seq < ${upper} ${only}
+      ORDER BY seq ${forwards ? sql`ASC` : sql`DESC`} LIMIT ${range.limit + 1}`;
+    const page = rows.slice(0, range.limit);
+    return { messages: (forwards ? page : page.reverse()).map(toMessage), hasMore: rows.length > range.limit };
+  }
+
+  async threadReadState(conversationId: string, threadId: string, userId: string): Promise<ThreadReadState> {
+    const [row] = await this.#db.sql<{ read_seq: number; unread: number }[]>`
+      WITH r AS (SELECT COALESCE((SELECT read_seq FROM thread_reads
+        WHERE conversation_id = ${conversationId} AND thread_id = ${threadId} AND user_id = ${userId}), 0) AS read_seq)
+      SELECT r.read_seq, (SELECT COUNT(*)::int FROM messages WHERE conversation_id = ${conversationId} AND thread_id = ${threadId}
+        AND seq > r.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL) AS unread
+      FROM r`;
+    return { readSeq: row?.read_seq ?? 0, unreadCount: row?.unread ?? 0 };
+  }
+
+  async readThread(conversationId: string, threadId: string, userId: string, seq: number): Promise<ThreadReadState> {
+    await this.#db.sql`
+      INSERT INTO thread_reads (conversation_id, thread_id, user_id, read_seq)
+      SELECT ${conversationId}, ${threadId}, ${userId}, LEAST(${seq}::int, COALESCE((thread::jsonb->>'lastReplySeq')::int, 0))
+      FROM messages WHERE id = ${threadId} AND conversation_id = ${conversationId}
+      ON CONFLICT (conversation_id, thread_id, user_id) DO UPDATE SET read_seq = GREATEST(thread_reads.read_seq, excluded.read_seq)`;
+    return this.threadReadState(conversationId, threadId, userId);
   }
 
   async edit(

@@ -271,4 +271,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN previews text NOT NULL DEFAULT '[]';
   `,
+  // Threads: a reply names its root (thread_id) and whether it also shows in the conversation; a
+  // root keeps its thread's summary as JSON; an index of replies by thread for a thread's pages and
+  // unread counts; each member's read horizon per thread.
+  `
+  ALTER TABLE messages ADD COLUMN thread_id text;
+  ALTER TABLE messages ADD COLUMN show_in_conversation boolean NOT NULL DEFAULT false;
+  ALTER TABLE messages ADD COLUMN thread text;
+  CREATE INDEX messages_thread ON messages (conversation_id, thread_id, seq) WHERE thread_id IS NOT NULL;
+  CREATE TABLE thread_reads (
+    conversation_id text NOT NULL,
+    thread_id text NOT NULL,
+    user_id text NOT NULL,
+    read_seq integer NOT NULL,
+    PRIMARY KEY (conversation_id, thread_id, user_id)
+  );
+  `,
 ];

@@ -7,6 +7,7 @@ import type {
   MessageContent,
   MessageKind,
   Metadata,
+  ThreadSummary,
 } from '@chat4all/protocol';
 
 /** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
@@ -30,7 +31,31 @@ export interface AppendInput {
   mentions?: readonly string[];
   /** Whether it mentions everyone. */
   mentionsAll?: boolean;
+  /** The root of the thread it replies in; none when absent. */
+  threadId?: string | null;
+  /** A thread reply that also shows in the conversation. */
+  showInConversation?: boolean;
   now: number;
+}
+
+/** What an append reads of a thread's root: whether it is itself a thread reply, and whether it is deleted. */
+export interface ThreadRootFacts {
+  threadId: string | null;
+  deleted: boolean;
+}
+
+/** A page of messages to list. */
+export interface MessageRange {
+  before?: number;
+  after?: number;
+  limit: number;
+  view?: { conversation: true } | { thread: string };
+}
+
+/** A member's read horizon in a thread and how many replies after it are unread. */
+export interface ThreadReadState {
+  readSeq: number;
+  unreadCount: number;
 }
 
 /** Whom a message mentions: members by id, and whether everyone. */
@@ -56,7 +81,10 @@ export type AppendRefusal =
   | 'MESSAGE_ID_CONFLICT'
   | 'REPLY_TARGET_NOT_FOUND'
   | 'MENTION_NOT_MEMBER'
-  | 'GROUP_MENTION_NOT_ALLOWED';
+  | 'GROUP_MENTION_NOT_ALLOWED'
+  | 'THREAD_ROOT_NOT_FOUND'
+  | 'NESTED_THREAD'
+  | 'THREAD_ROOT_DELETED';
 
 export interface ReceiptInput {
   conversationId: string;
@@ -99,6 +127,8 @@ export interface AppendFacts {
   groupMentions: GroupMentions;
   /** The sender's role, read only when the input mentions everyone; null for a message with no sender. */
   senderRole: MemberRole | null;
+  /** The thread root in the input's conversation, read only when the input replies in a thread; null when there is none. */
+  threadRoot: ThreadRootFacts | null;
 }
 
 /** A refusal, `stored` (the id is a retry: answer with the stored message), or the seq a new message gets. */
@@ -112,6 +142,8 @@ export interface AppendPlan {
   advance(counters: AppendCounters, input: AppendInput, seq: number): void;
   /** Whether the contacts among the members (other than the sender) get a delivery of this new message. */
   dispatches(input: AppendInput): boolean;
+  /** A thread root's summary after a new reply (`summary` null for the first). */
+  summarize(summary: ThreadSummary | null, reply: Message): ThreadSummary;
 }
 
 /**
@@ -135,11 +167,12 @@ export interface MessagesRepository {
    */
   append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]>;
   get(conversationId: string, messageId: string): Promise<Message | null>;
-  /** Ascending by seq. `before` pages backwards (the newest `limit` below it), `after` forwards. */
-  list(
-    conversationId: string,
-    range: { before?: number; after?: number; limit: number },
-  ): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /**
+   * Ascending by seq. `before` pages backwards (the newest `limit` below it), `after` forwards.
+   * `view` narrows it: `conversation` leaves out thread replies not shown in the conversation,
+   * a `thread` keeps only that root's replies; every message otherwise.
+   */
+  list(conversationId: string, range: MessageRange): Promise<{ messages: Message[]; hasMore: boolean }>;
   /**
    * Sets new text and `editedAt` (and, given, new mentions and the link previews it keeps) with
    * a `message.updated` event. A deleted message is returned unchanged with `eventSeq: null`.
@@ -178,6 +211,13 @@ export interface MessagesRepository {
     plan: (current: StoredReactions) => ReactionPlan,
     now: number,
   ): Promise<{ ok: true; message: Message; eventSeq: number | null } | { ok: false; code: 'TOO_MANY_REACTIONS' } | null>;
+  /** A member's read horizon in a thread (0 before any read) and the replies after it that others wrote and that are not deleted. */
+  threadReadState(conversationId: string, threadId: string, userId: string): Promise<ThreadReadState>;
+  /**
+   * Moves a member's read horizon in a thread forward to `seq`, never back and never past the
+   * thread's last reply; the state after it.
+   */
+  readThread(conversationId: string, threadId: string, userId: string, seq: number): Promise<ThreadReadState>;
   /** The messages with these ids in the conversation, in seq order. */
   getMany(conversationId: string, messageIds: readonly string[]): Promise<Message[]>;
 

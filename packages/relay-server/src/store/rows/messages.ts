@@ -1,10 +1,10 @@
-import type { Attachment, LinkPreview, Message, MessageContent, MessageKind, ReactionSummary } from '@chat4all/protocol';
+import type { Attachment, LinkPreview, Message, MessageContent, MessageKind, ReactionSummary, ThreadSummary } from '@chat4all/protocol';
 import { iso, isoOrNull } from '../../shared/time.js';
 import type { AppendInput, MessageMentions, StoredReactions } from '../repositories/messages.js';
 import { parseMetadata } from './metadata.js';
 
 export const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, mentions, previews, reply_to, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, reactions, mentions, previews, reply_to, thread_id, show_in_conversation, thread, created_at, edited_at, deleted_at';
 
 export interface MessageRow {
   id: string;
@@ -25,10 +25,21 @@ export interface MessageRow {
   /** JSON of the `LinkPreview`s. */
   previews: string;
   reply_to: string | null;
+  thread_id: string | null;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  show_in_conversation: number | boolean;
+  /** JSON of a root's `ThreadSummary`, or null. */
+  thread: string | null;
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
 }
+
+/**
+ * The SQL condition (both stores) of a message the conversation shows: not a thread reply, or
+ * one sent also to the conversation. Unread counts and last messages count only these.
+ */
+export const IN_CONVERSATION = '(thread_id IS NULL OR show_in_conversation)';
 
 /**
  * Stands for "everyone" among a message's stored mentions and in the mentions index. Not a
@@ -67,6 +78,9 @@ export function toMessage(row: MessageRow): Message {
     reactions: summarizeReactions(JSON.parse(row.reactions) as StoredReactions),
     ...parseMentions(row.mentions),
     previews: JSON.parse(row.previews) as LinkPreview[],
+    threadId: row.thread_id,
+    showInConversation: Boolean(row.show_in_conversation),
+    thread: parseThreadSummary(row.thread),
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     deletedAt: isoOrNull(row.deleted_at),
@@ -90,10 +104,18 @@ export function appendedMessage(input: AppendInput, seq: number): Message {
     mentions: [...(input.mentions ?? [])],
     mentionsAll: input.mentionsAll ?? false,
     previews: [],
+    threadId: input.threadId ?? null,
+    showInConversation: input.showInConversation ?? false,
+    thread: null,
     createdAt: iso(input.now),
     editedAt: null,
     deletedAt: null,
   };
+}
+
+/** A root's stored thread summary; null for a message no one replied to in a thread. */
+export function parseThreadSummary(json: string | null): ThreadSummary | null {
+  return json === null ? null : (JSON.parse(json) as ThreadSummary);
 }
 
 function parseMentions(json: string): { mentions: string[]; mentionsAll: boolean } {

@@ -1,6 +1,14 @@
-import type { GroupMentions, MemberRole } from '@chat4all/protocol';
-import { appendedMessage, inputMentions, MESSAGE_COLUMNS, type MessageRow, storedMentions, toMessage } from '../rows/messages.js';
-import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan } from '../types.js';
+import type { GroupMentions, MemberRole, Message } from '@chat4all/protocol';
+import {
+  appendedMessage,
+  inputMentions,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  parseThreadSummary,
+  storedMentions,
+  toMessage,
+} from '../rows/messages.js';
+import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan, ThreadRootFacts } from '../types.js';
 import type { SqliteDb } from './db.js';
 
 type Counters = AppendCounters & { hasContacts: boolean };
@@ -30,6 +38,17 @@ export class SqliteAppend implements AppendFacts {
     const input = this.#input;
     if (!input || input.replyTo === null) return true;
     return this.db.get('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?', input.replyTo, input.conversationId) !== undefined;
+  }
+
+  get threadRoot(): ThreadRootFacts | null {
+    const input = this.#input;
+    if (!input?.threadId) return null;
+    const row = this.db.get<{ thread_id: string | null; deleted_at: number | null }>(
+      'SELECT thread_id, deleted_at FROM messages WHERE id = ? AND conversation_id = ?',
+      input.threadId,
+      input.conversationId,
+    );
+    return row ? { threadId: row.thread_id, deleted: row.deleted_at !== null } : null;
   }
 
   get mentionsAreMembers(): boolean {
@@ -96,8 +115,9 @@ export class SqliteAppend implements AppendFacts {
   #insert(input: AppendInput, conv: Counters, seq: number): AppendOutcome {
     const mentioned = storedMentions(inputMentions(input));
     const inserted = this.db.run(
-      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, conversation_id, seq, kind, sender_id, text, metadata, attachment, content, mentions, reply_to,
+         thread_id, show_in_conversation, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       input.id,
       input.conversationId,
       seq,
@@ -109,11 +129,15 @@ export class SqliteAppend implements AppendFacts {
       input.content === null ? null : JSON.stringify(input.content),
       JSON.stringify(mentioned),
       input.replyTo,
+      input.threadId ?? null,
+      input.showInConversation ? 1 : 0,
       input.now,
     );
     if (inserted.changes === 0) return this.#asStored(input) ?? { ok: false, code: 'MESSAGE_ID_CONFLICT' };
     this.plan.advance(conv, input, seq);
     if (mentioned.length > 0) indexMentions(this.db, input.conversationId, seq, input.senderId, mentioned);
+    const message = appendedMessage(input, seq);
+    if (input.threadId) this.#summarize(input.threadId, message);
     // The contacts among the members get a delivery on their channel, committed with the message.
     const dispatch =
       this.plan.dispatches(input) &&
@@ -132,7 +156,14 @@ export class SqliteAppend implements AppendFacts {
         input.conversationId,
         input.senderId,
       ).changes > 0;
-    return { ok: true, created: true, message: appendedMessage(input, seq), dispatch };
+    return { ok: true, created: true, message, dispatch };
+  }
+
+  /** The root's thread summary moves past the new reply, in the append's transaction. */
+  #summarize(rootId: string, reply: Message): void {
+    const row = this.db.get<{ thread: string | null }>('SELECT thread FROM messages WHERE id = ?', rootId);
+    const summary = this.plan.summarize(parseThreadSummary(row?.thread ?? null), reply);
+    this.db.run('UPDATE messages SET thread = ? WHERE id = ?', JSON.stringify(summary), rootId);
   }
 
   #counters(conversationId: string): Counters | null {

@@ -10,7 +10,7 @@ import {
   toSettings,
   toSettingsFacts,
 } from '../rows/conversations.js';
-import { GROUP_MENTION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
+import { GROUP_MENTION, IN_CONVERSATION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
   ConversationCursor,
   ConversationListPage,
@@ -203,10 +203,15 @@ export class SqliteConversations implements ConversationsRepository {
     return rows.map((row): ConversationSummary => {
       const last =
         row.last_seq > 0
-          ? this.#db.get<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq = ?`, row.id, row.last_seq)
+          ? this.#db.get<MessageRow>(
+              `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq <= ? AND ${IN_CONVERSATION} ORDER BY seq DESC LIMIT 1`,
+              row.id,
+              row.last_seq,
+            )
           : undefined;
       const unread = this.#db.get<{ n: number }>(
-        'SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ? AND seq > ? AND (sender_id IS NULL OR sender_id <> ?) AND deleted_at IS NULL',
+        `SELECT COUNT(*) AS n FROM messages
+         WHERE conversation_id = ? AND seq > ? AND (sender_id IS NULL OR sender_id <> ?) AND deleted_at IS NULL AND ${IN_CONVERSATION}`,
         row.id,
         row.read_seq,
         userId,

@@ -1,4 +1,5 @@
 import { SETTINGS_COLUMNS, type SettingsRow, toSettings, toSettingsFacts } from '../rows/conversations.js';
+import { IN_CONVERSATION } from '../rows/messages.js';
 import type { InboxRepository, PlanSettings, SettingsInput, SettingsOutcome, UnreadTotals } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { recordEvent } from './events.js';
@@ -13,6 +14,7 @@ const UNREAD_TOTALS = `
            CASE WHEN c.last_seq > m.read_seq THEN (
              SELECT COUNT(*) FROM messages
              WHERE conversation_id = m.conversation_id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> @userId) AND deleted_at IS NULL
+               AND ${IN_CONVERSATION}
            ) ELSE 0 END AS unread
     FROM members m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.user_id = @userId AND m.archived = 0 AND (m.muted_until IS NULL OR m.muted_until <= @now)

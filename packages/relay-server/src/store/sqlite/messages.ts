@@ -5,12 +5,14 @@ import type {
   AppendOutcome,
   AppendPlan,
   MessageMentions,
+  MessageRange,
   MessagesRepository,
   MoveHorizons,
   ReactionPlan,
   ReceiptInput,
   ReceiptOutcome,
   StoredReactions,
+  ThreadReadState,
 } from '../types.js';
 import { indexMentions, SqliteAppend } from './append.js';
 import type { SqliteDb } from './db.js';
@@ -37,27 +39,55 @@ export class SqliteMessages implements MessagesRepository {
     return row ? toMessage(row) : null;
   }
 
-  async list(conversationId: string, range: { before?: number; after?: number; limit: number }) {
+  async list(conversationId: string, range: MessageRange) {
     const upper = range.before ?? Number.MAX_SAFE_INTEGER;
-    if (range.after !== undefined) {
-      const rows = this.#db.all<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?`,
-        conversationId,
-        range.after,
-        upper,
-        range.limit + 1,
-      );
-      const hasMore = rows.length > range.limit;
-      return { messages: rows.slice(0, range.limit).map(toMessage), hasMore };
-    }
-    const rows = this.#db.all<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    const view = range.view;
+    const only = !view ? '' : 'thread' in view ? 'AND thread_id = @thread' : 'AND (thread_id IS NULL OR show_in_conversation)';
+    const params = {
       conversationId,
       upper,
-      range.limit + 1,
+      limit: range.limit + 1,
+      after: range.after ?? 0,
+      thread: view && 'thread' in view ? view.thread : null,
+    };
+    const forwards = range.after !== undefined;
+    const rows = this.#db.all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = @conversationId AND seq > @after AND seq < @upper ${only}
+       ORDER BY seq ${forwards ? 'ASC' : 'DESC'} LIMIT @limit`,
+      params,
     );
-    const hasMore = rows.length > range.limit;
-    return { messages: rows.slice(0, range.limit).reverse().map(toMessage), hasMore };
+    const page = rows.slice(0, range.limit);
+    return { messages: (forwards ? page : page.reverse()).map(toMessage), hasMore: rows.length > range.limit };
+  }
+
+  async threadReadState(conversationId: string, threadId: string, userId: string): Promise<ThreadReadState> {
+    const row = this.#db.get<{ read_seq: number }>(
+      'SELECT read_seq FROM thread_reads WHERE conversation_id = ? AND thread_id = ? AND user_id = ?',
+      conversationId,
+      threadId,
+      userId,
+    );
+    const readSeq = row?.read_seq ?? 0;
+    const unread = this.#db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ? AND thread_id = ? AND seq > ?
+       AND (sender_id IS NULL OR sender_id <> ?) AND deleted_at IS NULL`,
+      conversationId,
+      threadId,
+      readSeq,
+      userId,
+    );
+    return { readSeq, unreadCount: unread?.n ?? 0 };
+  }
+
+  async readThread(conversationId: string, threadId: string, userId: string, seq: number): Promise<ThreadReadState> {
+    this.#db.run(
+      `INSERT INTO thread_reads (conversation_id, thread_id, user_id, read_seq)
+       SELECT @conversationId, @threadId, @userId, MIN(@seq, COALESCE(json_extract(thread, '$.lastReplySeq'), 0))
+       FROM messages WHERE id = @threadId AND conversation_id = @conversationId
+       ON CONFLICT (conversation_id, thread_id, user_id) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)`,
+      { conversationId, threadId, userId, seq },
+    );
+    return this.threadReadState(conversationId, threadId, userId);
   }
 
   async edit(

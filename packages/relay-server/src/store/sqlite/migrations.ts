@@ -277,4 +277,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN previews TEXT NOT NULL DEFAULT '[]';
   `,
+  // Threads: a reply names its root (thread_id) and whether it also shows in the conversation; a
+  // root keeps its thread's summary as JSON; an index of replies by thread for a thread's pages and
+  // unread counts; each member's read horizon per thread.
+  `
+  ALTER TABLE messages ADD COLUMN thread_id TEXT;
+  ALTER TABLE messages ADD COLUMN show_in_conversation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN thread TEXT;
+  CREATE INDEX messages_thread ON messages (conversation_id, thread_id, seq) WHERE thread_id IS NOT NULL;
+  CREATE TABLE thread_reads (
+    conversation_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    read_seq INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, thread_id, user_id)
+  ) WITHOUT ROWID;
+  `,
 ];

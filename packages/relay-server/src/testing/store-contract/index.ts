@@ -8,6 +8,7 @@ import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
 import { pinsContract } from './pins.js';
 import { searchContract } from './search.js';
+import { threadsContract } from './threads.js';
 import { uploadsContract } from './uploads.js';
 import { usersContract } from './users.js';
 import { webhooksContract } from './webhooks.js';
@@ -35,6 +36,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     conversationsContract(fixture);
     messagesContract(fixture);
     mentionsContract(fixture);
+    threadsContract(fixture);
     pinsContract(fixture);
     uploadsContract(fixture);
     contactsContract(fixture);
