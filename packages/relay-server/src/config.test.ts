@@ -119,6 +119,7 @@ describe('documentation of the configuration', () => {
       'dispatch',
       'webhooks',
       'previews',
+      'push',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

@@ -61,6 +61,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
+  CHAT4ALL_DEVICES_PER_MINUTE: 'limits.devicesPerMinute',
   CHAT4ALL_SEARCHES_PER_MINUTE: 'limits.searchesPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_MINUTE: 'limits.presenceSubscriptionsPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION: 'limits.presenceSubscriptionsPerConnection',
@@ -118,6 +119,9 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_PREVIEWS_TIMEOUT_MS: 'previews.timeoutMs',
   CHAT4ALL_PREVIEWS_MAX_BYTES: 'previews.maxBytes',
   CHAT4ALL_PREVIEWS_CACHE_SECONDS: 'previews.cacheSeconds',
+  CHAT4ALL_PUSH_DEVICES_PER_USER: 'push.devicesPerUser',
+  CHAT4ALL_PUSH_ALLOW_INSECURE_ENDPOINTS: 'push.allowInsecureEndpoints',
+  CHAT4ALL_PUSH_ALLOW_PRIVATE_ADDRESSES: 'push.allowPrivateAddresses',
 };
 
 /** The first env var that sets `key`, for an error that tells the operator what to set. */

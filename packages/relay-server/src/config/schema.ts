@@ -178,6 +178,8 @@ export const RelayConfigSchema = Type.Object(
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
         /** Changes of a user's own conversation settings (mute, archive, pin, mark unread) per minute. @default 120 */
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Push device registrations and removals per user per minute. @default 30 */
+        devicesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Message searches per user per minute. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** `presence.subscribe` frames per user per minute. @default 120 */
@@ -349,6 +351,25 @@ export const RelayConfigSchema = Type.Object(
         cacheEntries: Type.Integer({ default: 10_000, minimum: 1 }),
         /** Pages each node fetches at once; links beyond wait their turn, up to 1000, and beyond that get no preview. @default 8 */
         concurrency: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Push devices: each user registers the Web Push subscriptions of the browsers that are to get their notifications. */
+    push: Type.Object(
+      {
+        /** Devices one user may register; one more is refused with `TOO_MANY_DEVICES`. @default 10 */
+        devicesPerUser: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
+        /**
+         * Accept `http:` subscription endpoints. Browsers' push services are all `https:`; this is
+         * for a push service on a closed network, and tests. @default false
+         */
+        allowInsecureEndpoints: Type.Boolean({ default: false }),
+        /**
+         * Accept endpoints on private, loopback or link-local addresses. A subscription's endpoint
+         * is a URL its user chose, so without this a user could make the relay post into its own
+         * network. Tests and closed networks only. @default false
+         */
+        allowPrivateAddresses: Type.Boolean({ default: false }),
       },
       { default: {}, additionalProperties: false },
     ),
