@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Timestamp } from './models.js';
+import { Id, MessageId, Timestamp } from './models.js';
 
 /**
  * A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it (W3C Push API):
@@ -47,3 +47,18 @@ export type Device = Static<typeof Device>;
 
 export const DeviceList = Type.Object({ devices: Type.Array(Device) });
 export type DeviceList = Static<typeof DeviceList>;
+
+/**
+ * What a push carries once decrypted, as JSON: always the conversation and message; the
+ * sender and text only when the relay's `push.content` says so (`'full'`: both, `'sender'`:
+ * the sender only, `'none'`: neither, the app fetches the message itself).
+ */
+export const PushPayload = Type.Object({
+  type: Type.Literal('message'),
+  conversationId: Id,
+  messageId: MessageId,
+  seq: Type.Integer({ minimum: 1 }),
+  sender: Type.Optional(Type.Object({ id: Type.Union([Id, Type.Null()]), displayName: Type.Union([Type.String(), Type.Null()]) })),
+  text: Type.Optional(Type.String()),
+});
+export type PushPayload = Static<typeof PushPayload>;

@@ -120,6 +120,7 @@ describe('documentation of the configuration', () => {
       'webhooks',
       'previews',
       'push',
+      'push.vapid',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

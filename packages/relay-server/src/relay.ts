@@ -124,7 +124,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(inboxPlugin, { limits, store });
   await app.register(pinsPlugin, { limits, store });
   await app.register(searchPlugin, { store });
-  await app.register(pushPlugin, { config: push, store });
+  await app.register(pushPlugin, { config: push, store, shared });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });
