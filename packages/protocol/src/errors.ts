@@ -53,6 +53,8 @@ export const ERROR_RULES = {
   TOO_MANY_PINNED_CONVERSATIONS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_PINS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_PRESENCE_SUBSCRIPTIONS: { status: 409, closeCode: null, retryable: false },
+  TOO_MANY_DEVICES: { status: 409, closeCode: null, retryable: false },
+  PUSH_ENDPOINT_REFUSED: { status: 422, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -121,6 +123,10 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'The conversation already has as many pinned messages as the relay allows (`limits.pinsPerConversation`); unpin one first.',
   TOO_MANY_PRESENCE_SUBSCRIPTIONS:
     'The socket already watches as many users’ presence as the relay allows (`limits.presenceSubscriptionsPerConnection`); unsubscribe from some first.',
+  TOO_MANY_DEVICES:
+    'The user already has as many devices registered for push notifications as the relay allows (`push.devicesPerUser`); remove one first.',
+  PUSH_ENDPOINT_REFUSED:
+    'The subscription’s endpoint is not an `https:` URL (or not a URL at all), so the relay will not post notifications to it.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

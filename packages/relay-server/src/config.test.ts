@@ -119,6 +119,8 @@ describe('documentation of the configuration', () => {
       'dispatch',
       'webhooks',
       'previews',
+      'push',
+      'push.vapid',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { metaSignature } from '@chat4all/connectors/testing';
 import { ERROR_CODES, type ErrorCode } from '@chat4all/protocol';
 import { Redis } from 'ioredis';
@@ -40,6 +40,7 @@ describe('every error code is reachable', () => {
         bodyMaxBytes: 2048,
       },
       uploads: { maxBytes: 1024 * 1024 },
+      push: { devicesPerUser: 1 },
       // Platforms are never called here: the base URLs point at a closed port.
       channels: [
         { id: 'tg', type: 'telegram', token: '1:x', secretToken: 'tg-secret', baseUrl: 'http://127.0.0.1:9' },
@@ -251,6 +252,19 @@ describe('every error code is reachable', () => {
       const other = await relay.http<{ id: string }>('POST', '/v1/conversations', { as: ana.token, body: { type: 'group' } });
       await relay.http('PATCH', `/v1/conversations/${conversationId}/settings`, { as: ana.token, body: { pinned: true } });
       return http('PATCH', `/v1/conversations/${other.body.id}/settings`, { as: ana.token, body: { pinned: true } });
+    },
+    TOO_MANY_DEVICES: async () => {
+      // One device per user here: a second endpoint is one too many.
+      const ecdh = createECDH('prime256v1');
+      const keys = { p256dh: ecdh.generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+      const device = (endpoint: string) => ({ kind: 'webpush', subscription: { endpoint, keys } });
+      await relay.http('POST', '/v1/me/devices', { as: bob.token, body: device('https://93.184.216.34/push/1') });
+      return http('POST', '/v1/me/devices', { as: bob.token, body: device('https://93.184.216.34/push/2') });
+    },
+    PUSH_ENDPOINT_REFUSED: async () => {
+      // Push services are https: the relay does not post notifications in the clear.
+      const subscription = { endpoint: 'http://93.184.216.34/push/1', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };
+      return http('POST', '/v1/me/devices', { as: ana.token, body: { kind: 'webpush', subscription } });
     },
     TOO_MANY_PINS: async () => {
       // One pin per conversation here: a second message's is one too many.

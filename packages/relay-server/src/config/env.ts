@@ -61,6 +61,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_TYPING_PER_MINUTE: 'limits.typingPerMinute',
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
+  CHAT4ALL_DEVICES_PER_MINUTE: 'limits.devicesPerMinute',
   CHAT4ALL_SEARCHES_PER_MINUTE: 'limits.searchesPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_MINUTE: 'limits.presenceSubscriptionsPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION: 'limits.presenceSubscriptionsPerConnection',
@@ -118,6 +119,15 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_PREVIEWS_TIMEOUT_MS: 'previews.timeoutMs',
   CHAT4ALL_PREVIEWS_MAX_BYTES: 'previews.maxBytes',
   CHAT4ALL_PREVIEWS_CACHE_SECONDS: 'previews.cacheSeconds',
+  CHAT4ALL_PUSH_ENABLED: 'push.enabled',
+  CHAT4ALL_PUSH_DEVICES_PER_USER: 'push.devicesPerUser',
+  CHAT4ALL_PUSH_CONTENT: 'push.content',
+  CHAT4ALL_PUSH_TTL_SECONDS: 'push.ttlSeconds',
+  CHAT4ALL_PUSH_ALLOW_INSECURE_ENDPOINTS: 'push.allowInsecureEndpoints',
+  CHAT4ALL_PUSH_ALLOW_PRIVATE_ADDRESSES: 'push.allowPrivateAddresses',
+  CHAT4ALL_VAPID_PUBLIC_KEY: 'push.vapid.publicKey',
+  CHAT4ALL_VAPID_PRIVATE_KEY: 'push.vapid.privateKey',
+  CHAT4ALL_VAPID_SUBJECT: 'push.vapid.subject',
 };
 
 /** The first env var that sets `key`, for an error that tells the operator what to set. */

@@ -19,6 +19,9 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     [config.store.driver === 'postgres' && !config.store.postgres.url, 'store.postgres.url', "the 'postgres' store"],
     [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
     [config.uploads.driver === 's3' && !config.uploads.s3.bucket, 'uploads.s3.bucket', "the 's3' upload store"],
+    [config.push.enabled && !config.push.vapid.publicKey, 'push.vapid.publicKey', 'push.enabled'],
+    [config.push.enabled && !config.push.vapid.privateKey, 'push.vapid.privateKey', 'push.enabled'],
+    [config.push.enabled && !config.push.vapid.subject, 'push.vapid.subject', 'push.enabled'],
   ];
   const ids = new Set<string>();
   for (const channel of config.channels) {

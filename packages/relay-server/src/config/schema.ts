@@ -178,6 +178,8 @@ export const RelayConfigSchema = Type.Object(
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
         /** Changes of a user's own conversation settings (mute, archive, pin, mark unread) per minute. @default 120 */
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
+        /** Push device registrations and removals per user per minute. @default 30 */
+        devicesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Message searches per user per minute. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** `presence.subscribe` frames per user per minute. @default 120 */
@@ -349,6 +351,56 @@ export const RelayConfigSchema = Type.Object(
         cacheEntries: Type.Integer({ default: 10_000, minimum: 1 }),
         /** Pages each node fetches at once; links beyond wait their turn, up to 1000, and beyond that get no preview. @default 8 */
         concurrency: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /**
+     * Push notifications (Web Push): a member with no live socket on any node gets a push on each
+     * of their registered devices for a new message in a conversation they have not muted. Off
+     * unless enabled; needs a VAPID key pair.
+     */
+    push: Type.Object(
+      {
+        /** @default false */
+        enabled: Type.Boolean({ default: false }),
+        /** Devices one user may register; one more is refused with `TOO_MANY_DEVICES`. @default 10 */
+        devicesPerUser: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
+        /**
+         * What a push carries besides the conversation and message ids: `'full'` the sender and
+         * the text, `'sender'` the sender only, `'none'` nothing more (the app fetches the message). @default 'sender'
+         */
+        content: Type.Union([Type.Literal('full'), Type.Literal('sender'), Type.Literal('none')], { default: 'sender' }),
+        /** How long the push service keeps a push for a device that is offline, in seconds (the `TTL` header). @default 86400 */
+        ttlSeconds: Type.Integer({ default: 86_400, minimum: 0, maximum: 2_419_200 }),
+        /** Time for one request to the push service. @default 10000 */
+        timeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
+        /** Attempts of one push the push service answers with 429 or 5xx (or does not answer) before it is given up. @default 3 */
+        maxAttempts: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
+        /** Backoff between attempts: full jitter up to baseDelayMs × 2^(n-1), or the service's `Retry-After`. @default 1000 */
+        baseDelayMs: Type.Integer({ default: 1000, minimum: 1 }),
+        /**
+         * Accept `http:` subscription endpoints. Browsers' push services are all `https:`; this is
+         * for a push service on a closed network, and tests. @default false
+         */
+        allowInsecureEndpoints: Type.Boolean({ default: false }),
+        /**
+         * Accept endpoints on private, loopback or link-local addresses. A subscription's endpoint
+         * is a URL its user chose, so without this a user could make the relay post into its own
+         * network. Tests and closed networks only. @default false
+         */
+        allowPrivateAddresses: Type.Boolean({ default: false }),
+        /** The VAPID key pair (RFC 8292) that identifies this relay to push services; `npx web-push generate-vapid-keys` makes one. */
+        vapid: Type.Object(
+          {
+            /** The P-256 public key, base64url (65 bytes uncompressed); browsers subscribe with it as `applicationServerKey`. */
+            publicKey: Type.Optional(Type.String({ minLength: 1 })),
+            /** The private key, base64url (32 bytes). A secret. */
+            privateKey: Type.Optional(Type.String({ minLength: 1 })),
+            /** A `mailto:` or `https:` URL push services can reach the operator at. */
+            subject: Type.Optional(Type.String({ pattern: '^(mailto:|https:)' })),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

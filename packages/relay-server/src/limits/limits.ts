@@ -24,6 +24,7 @@ export type WriteKind =
   | 'member'
   | 'upload'
   | 'settings'
+  | 'device'
   | 'search'
   | 'presence';
 
@@ -39,6 +40,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
   settings: { key: 'settingsPerMinute', what: 'Too many conversation settings changes' },
+  device: { key: 'devicesPerMinute', what: 'Too many push device registrations and removals' },
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
   presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },
 };

@@ -98,6 +98,22 @@ export class RelayMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly pushesSent = new Counter({
+    name: 'chat4all_pushes_sent_total',
+    help: 'Push notifications the push service accepted',
+    registers: [this.registry],
+  });
+  readonly pushesFailed = new Counter({
+    name: 'chat4all_pushes_failed_total',
+    help: 'Push notifications not delivered, by reason (gone, refused, unavailable, network)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pushDevicesRemoved = new Counter({
+    name: 'chat4all_push_devices_removed_total',
+    help: 'Devices removed because their push service said the subscription is gone (404 or 410)',
+    registers: [this.registry],
+  });
   readonly deadLetters: Gauge;
 
   #socketCount: () => number = () => 0;

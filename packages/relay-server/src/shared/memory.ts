@@ -48,6 +48,10 @@ export class MemorySharedState implements SharedState {
     return connections.size;
   }
 
+  async connected(userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((userId) => this.#connections.has(userId)));
+  }
+
   async renewConnections(): Promise<void> {}
 
   async applyPresence(userId: string, input: PresenceInput, awayAfterMs: number): Promise<Presence | undefined> {

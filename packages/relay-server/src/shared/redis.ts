@@ -49,6 +49,10 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`;
 
+/** KEYS: user's connections. 1 when one has not lapsed. */
+const IS_CONNECTED = `${NOW}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf') > 0 and 1 or 0`;
+
 /** KEYS: user's connections, live users. ARGV: ttl, user id, connection ids… */
 const RENEW_CONNECTIONS = `${NOW}
 local expires = now + tonumber(ARGV[1])
@@ -128,6 +132,7 @@ const SCRIPTS = {
   c4aAddConnection: { numberOfKeys: 2, lua: ADD_CONNECTION },
   c4aRemoveConnection: { numberOfKeys: 1, lua: REMOVE_CONNECTION },
   c4aRenewConnections: { numberOfKeys: 2, lua: RENEW_CONNECTIONS },
+  c4aIsConnected: { numberOfKeys: 1, lua: IS_CONNECTED },
   c4aApplyPresence: { numberOfKeys: 2, lua: APPLY_PRESENCE },
   c4aReapPresence: { numberOfKeys: 1, lua: REAP_PRESENCE },
   c4aStartTyping: { numberOfKeys: 1, lua: START_TYPING },
@@ -184,6 +189,11 @@ export class RedisSharedState implements SharedState {
 
   async removeConnection(userId: string, connectionId: string): Promise<number> {
     return Number(await this.#redis.c4aRemoveConnection(this.#conns(userId), connectionId));
+  }
+
+  async connected(userIds: readonly string[]): Promise<Set<string>> {
+    const answers = await Promise.all(userIds.map((userId) => this.#redis.c4aIsConnected(this.#conns(userId))));
+    return new Set(userIds.filter((_, index) => Number(answers[index]) === 1));
   }
 
   async renewConnections(connections: ReadonlyArray<{ userId: string; connectionId: string }>): Promise<void> {

@@ -31,6 +31,8 @@ export interface SharedState {
   addConnection(userId: string, connectionId: string, max: number): Promise<boolean>;
   /** Forgets a connection; returns how many the user still has on every node together. */
   removeConnection(userId: string, connectionId: string): Promise<number>;
+  /** Those of the users who have at least one live connection on any node. */
+  connected(userIds: readonly string[]): Promise<Set<string>>;
   /** Keeps this node's connections from lapsing. Call more often than `connectionTtlMs`. */
   renewConnections(connections: ReadonlyArray<{ userId: string; connectionId: string }>): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import type { ContactsRepository } from './repositories/contacts.js';
 import type { ConversationsRepository } from './repositories/conversations.js';
 import type { DeliveriesRepository } from './repositories/deliveries.js';
+import type { DevicesRepository } from './repositories/devices.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
 import type { PinsRepository } from './repositories/pins.js';
@@ -12,6 +13,7 @@ import type { WebhooksRepository } from './repositories/webhooks.js';
 export type * from './repositories/contacts.js';
 export type * from './repositories/conversations.js';
 export type * from './repositories/deliveries.js';
+export type * from './repositories/devices.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
 export type * from './repositories/pins.js';
@@ -53,4 +55,5 @@ export interface Store {
   readonly webhooks: WebhooksRepository;
   readonly inbox: InboxRepository;
   readonly search: SearchRepository;
+  readonly devices: DevicesRepository;
 }

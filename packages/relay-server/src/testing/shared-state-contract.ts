@@ -60,12 +60,14 @@ export function sharedStateContract(
       expect(await state.addConnection(user, 'c2', 2)).toBe(true);
       expect(await state.removeConnection(user, 'c1')).toBe(1);
       expect(await state.addConnection(user, 'c3', 2)).toBe(true);
+      expect(await state.connected([user, id('nobody')])).toEqual(new Set([user]));
       await state.renewConnections([
         { userId: user, connectionId: 'c2' },
         { userId: user, connectionId: 'c3' },
       ]);
       expect(await state.removeConnection(user, 'c2')).toBe(1);
       expect(await state.removeConnection(user, 'c3')).toBe(0);
+      expect(await state.connected([user])).toEqual(new Set());
       expect(await state.removeConnection(user, 'c3')).toBe(0);
     });
 

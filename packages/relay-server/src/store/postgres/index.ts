@@ -4,6 +4,7 @@ import { PostgresContacts } from './contacts.js';
 import { PostgresConversations } from './conversations.js';
 import { PostgresDb, type Sql } from './db.js';
 import { PostgresDeliveries } from './deliveries.js';
+import { PostgresDevices } from './devices.js';
 import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -55,6 +56,7 @@ export class PostgresStore implements Store {
   readonly webhooks: PostgresWebhooks;
   readonly inbox: PostgresInbox;
   readonly search: PostgresSearch;
+  readonly devices: PostgresDevices;
 
   readonly #schema: string | undefined;
 
@@ -95,6 +97,7 @@ export class PostgresStore implements Store {
     this.webhooks = new PostgresWebhooks(db);
     this.inbox = new PostgresInbox(db);
     this.search = new PostgresSearch(db);
+    this.devices = new PostgresDevices(db);
   }
 
   async migrate(): Promise<void> {

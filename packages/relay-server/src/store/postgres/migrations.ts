@@ -287,4 +287,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, thread_id, user_id)
   );
   `,
+  // Push devices: each user's Web Push subscriptions, one row per endpoint (an endpoint moves to
+  // whoever registers it last), looked up by user when a message notifies its members.
+  `
+  CREATE TABLE push_devices (
+    id text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users(id),
+    endpoint text NOT NULL UNIQUE,
+    p256dh text NOT NULL,
+    auth text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX push_devices_by_user ON push_devices (user_id);
+  `,
 ];

@@ -6,6 +6,7 @@ import { SqliteContacts } from './contacts.js';
 import { SqliteConversations } from './conversations.js';
 import { SqliteDb } from './db.js';
 import { SqliteDeliveries } from './deliveries.js';
+import { SqliteDevices } from './devices.js';
 import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   readonly webhooks: SqliteWebhooks;
   readonly inbox: SqliteInbox;
   readonly search: SqliteSearch;
+  readonly devices: SqliteDevices;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -70,6 +72,7 @@ export class SqliteStore implements Store {
     this.webhooks = new SqliteWebhooks(db);
     this.inbox = new SqliteInbox(db);
     this.search = new SqliteSearch(db);
+    this.devices = new SqliteDevices(db);
   }
 
   async migrate(): Promise<void> {

@@ -293,4 +293,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conversation_id, thread_id, user_id)
   ) WITHOUT ROWID;
   `,
+  // Push devices: each user's Web Push subscriptions, one row per endpoint (an endpoint moves to
+  // whoever registers it last), looked up by user when a message notifies its members.
+  `
+  CREATE TABLE push_devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    endpoint TEXT NOT NULL UNIQUE,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX push_devices_by_user ON push_devices (user_id);
+  `,
 ];

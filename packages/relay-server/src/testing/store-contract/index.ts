@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contactsContract } from './contacts.js';
 import { conversationsContract } from './conversations.js';
 import { deliveriesContract } from './deliveries.js';
+import { devicesContract } from './devices.js';
 import { type StoreFactory, storeFixture } from './fixture.js';
 import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
@@ -44,5 +45,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     webhooksContract(fixture);
     inboxContract(fixture);
     searchContract(fixture);
+    devicesContract(fixture);
   });
 }

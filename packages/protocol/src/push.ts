@@ -1,0 +1,64 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, MessageId, Timestamp } from './models.js';
+
+/**
+ * A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it (W3C Push API):
+ * the push service's endpoint and the keys the payload is encrypted to (RFC 8291): `p256dh`
+ * the user agent's P-256 public key, uncompressed (65 bytes, so 87 base64url characters
+ * starting with `B`), and `auth` its 16-byte secret (22 characters). Padding is tolerated.
+ */
+export const WebPushSubscription = Type.Object(
+  {
+    /** The push service URL the relay posts to; `https:` unless the relay allows otherwise. */
+    endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
+    /** Omitted or null when the subscription does not expire. */
+    expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    keys: Type.Object(
+      {
+        p256dh: Type.String({ pattern: '^B[A-Za-z0-9_-]{86}=?$' }),
+        auth: Type.String({ pattern: '^[A-Za-z0-9_-]{22}(==)?$' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type WebPushSubscription = Static<typeof WebPushSubscription>;
+
+/** `POST /v1/me/devices`: registers one of the caller's devices; the same endpoint again updates it. */
+export const RegisterDeviceBody = Type.Object(
+  {
+    kind: Type.Literal('webpush'),
+    subscription: WebPushSubscription,
+  },
+  { additionalProperties: false },
+);
+export type RegisterDeviceBody = Static<typeof RegisterDeviceBody>;
+
+/** A device that gets the user's push notifications. Its keys are never given back. */
+export const Device = Type.Object({
+  id: Id,
+  kind: Type.Literal('webpush'),
+  endpoint: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Device = Static<typeof Device>;
+
+export const DeviceList = Type.Object({ devices: Type.Array(Device) });
+export type DeviceList = Static<typeof DeviceList>;
+
+/**
+ * What a push carries once decrypted, as JSON: always the conversation and message; the
+ * sender and text only when the relay's `push.content` says so (`'full'`: both, `'sender'`:
+ * the sender only, `'none'`: neither, the app fetches the message itself).
+ */
+export const PushPayload = Type.Object({
+  type: Type.Literal('message'),
+  conversationId: Id,
+  messageId: MessageId,
+  seq: Type.Integer({ minimum: 1 }),
+  sender: Type.Optional(Type.Object({ id: Type.Union([Id, Type.Null()]), displayName: Type.Union([Type.String(), Type.Null()]) })),
+  text: Type.Optional(Type.String()),
+});
+export type PushPayload = Static<typeof PushPayload>;

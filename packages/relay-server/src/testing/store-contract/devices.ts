@@ -1,0 +1,54 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { planSettings } from '../../inbox/settings.js';
+import type { DeviceInput, Store } from '../../store/types.js';
+import type { StoreFixture } from './fixture.js';
+
+/** Push devices: what every adapter's `store.devices` must do. */
+export function devicesContract(fixture: StoreFixture): void {
+  describe('devices', () => {
+    const { group, now } = fixture;
+    let store: Store;
+    beforeEach(() => {
+      store = fixture.store;
+    });
+    const device = (over: Partial<DeviceInput> & Pick<DeviceInput, 'id' | 'userId' | 'endpoint'>) =>
+      store.devices.register({ p256dh: 'key', auth: 'secret', now, max: 2, ...over });
+
+    it('registers one device per endpoint: again updates its keys, another user takes it over, past the limit is refused', async () => {
+      const first = await device({ id: 'd1', userId: 'ana', endpoint: 'https://push.example/1' });
+      expect(first).toMatchObject({ ok: true, created: true, device: { id: 'd1', userId: 'ana', kind: 'webpush', p256dh: 'key' } });
+      const again = await device({ id: 'd9', userId: 'ana', endpoint: 'https://push.example/1', p256dh: 'new', now: now + 1 });
+      expect(again).toMatchObject({ ok: true, created: false, device: { id: 'd1', p256dh: 'new' } });
+      expect(again.ok && again.device.updatedAt).toBe(new Date(now + 1).toISOString());
+      await device({ id: 'd2', userId: 'ana', endpoint: 'https://push.example/2' });
+      expect(await device({ id: 'd3', userId: 'ana', endpoint: 'https://push.example/3' })).toEqual({
+        ok: false,
+        code: 'TOO_MANY_DEVICES',
+      });
+      // Bob signs in on ana's browser: the endpoint is his now, and ana has room again.
+      expect(await device({ id: 'd4', userId: 'bob', endpoint: 'https://push.example/1' })).toMatchObject({ ok: true, created: true });
+      expect((await store.devices.list('ana')).map((d) => d.id)).toEqual(['d2']);
+      expect((await store.devices.list('bob')).map((d) => d.id)).toEqual(['d4']);
+    });
+
+    it('removes only the owner’s device, forgets any, and finds the devices a message should notify', async () => {
+      const conv = await group(['bob', 'cid']);
+      await device({ id: 'a1', userId: 'ana', endpoint: 'https://push.example/a' });
+      await device({ id: 'b1', userId: 'bob', endpoint: 'https://push.example/b' });
+      await device({ id: 'c1', userId: 'cid', endpoint: 'https://push.example/c' });
+      await store.inbox.updateSettings(
+        { conversationId: conv.id, userId: 'cid', patch: { mutedUntil: now + 60_000 }, now },
+        planSettings(5),
+      );
+      expect((await store.devices.toNotify(conv.id, 'ana', now)).map((d) => d.id)).toEqual(['b1']);
+      expect((await store.devices.toNotify(conv.id, null, now)).map((d) => d.id).sort()).toEqual(['a1', 'b1']);
+      // The mute has passed.
+      expect((await store.devices.toNotify(conv.id, 'ana', now + 60_000)).map((d) => d.id).sort()).toEqual(['b1', 'c1']);
+      expect(await store.devices.remove('ana', 'b1')).toBe(false);
+      expect(await store.devices.remove('bob', 'b1')).toBe(true);
+      expect(await store.devices.forget('c1')).toBe(true);
+      expect(await store.devices.forget('c1')).toBe(false);
+      expect(await store.devices.toNotify(conv.id, 'ana', now + 60_000)).toEqual([]);
+    });
+  });
+}
