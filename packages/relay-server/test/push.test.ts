@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConversationDetail, Device, DeviceList, PushPayload } from '@chat4all/protocol';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateRequestDetails, generateVAPIDKeys } from 'web-push';
+import webPush from 'web-push';
 import type { RelayConfigInput } from '../src/config.js';
 import { FakePushService, type FakeSubscription } from './fake-push-service.js';
 import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay, twoNodes } from './fixtures.js';
@@ -18,7 +18,7 @@ const STORES = {
   },
 };
 
-const vapid = generateVAPIDKeys();
+const vapid = webPush.generateVAPIDKeys();
 
 type Answer<T> = { status: number; body: T & { code?: string } };
 
@@ -254,14 +254,14 @@ describe('the fake push service', () => {
     const service = await new FakePushService(vapid.publicKey).start();
     try {
       const subscription = service.subscribe();
-      const post = async (options: Parameters<typeof generateRequestDetails>[2], keys = subscription.keys, drop?: string) => {
-        const request = generateRequestDetails({ ...subscription, keys }, '{}', options);
+      const post = async (options: Parameters<typeof webPush.generateRequestDetails>[2], keys = subscription.keys, drop?: string) => {
+        const request = webPush.generateRequestDetails({ ...subscription, keys }, '{}', options);
         const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== drop));
         return (await fetch(request.endpoint, { method: 'POST', headers, body: request.body })).status;
       };
       const signed = { vapidDetails: { ...vapid, subject: 'mailto:ops@example.com' }, contentEncoding: 'aes128gcm' as const };
       expect(await post(signed)).toBe(201);
-      expect(await post({ ...signed, vapidDetails: { ...generateVAPIDKeys(), subject: 'mailto:ops@example.com' } })).toBe(400);
+      expect(await post({ ...signed, vapidDetails: { ...webPush.generateVAPIDKeys(), subject: 'mailto:ops@example.com' } })).toBe(400);
       expect(await post(signed, subscription.keys, 'TTL')).toBe(400);
       expect(await post(signed, service.subscribe().keys)).toBe(400);
       expect(service.received.map((push) => push.problems.length > 0)).toEqual([false, true, true, true]);

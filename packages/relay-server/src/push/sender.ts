@@ -3,7 +3,8 @@ import { setTimeout as wait } from 'node:timers/promises';
 import type { Message, PushPayload } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { generateRequestDetails, type RequestDetails } from 'web-push';
+// web-push is CommonJS whose exports Node cannot name statically: import the module object.
+import webPush, { type RequestDetails } from 'web-push';
 import type { RelayConfig } from '../config.js';
 import { publicOnly } from '../http/public-addresses.js';
 import type { RelayMetrics } from '../observability/metrics.js';
@@ -147,7 +148,7 @@ export class PushSender {
 
   /** One request as `web-push` builds it: the body encrypted to the device, VAPID `Authorization`, `TTL`, `Topic`. */
   #request(device: StoredDevice, payload: string, topic: string): RequestDetails {
-    return generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
+    return webPush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
       vapidDetails: this.#vapid ?? undefined,
       TTL: this.deps.config.ttlSeconds,
       topic,
