@@ -48,17 +48,38 @@ export type Device = Static<typeof Device>;
 export const DeviceList = Type.Object({ devices: Type.Array(Device) });
 export type DeviceList = Static<typeof DeviceList>;
 
+/** Why a push about a message was sent: the user is mentioned, it is a reply in a thread they take part in, or any message. */
+export const PushReason = Type.Union([Type.Literal('mention'), Type.Literal('reply'), Type.Literal('message')]);
+export type PushReason = Static<typeof PushReason>;
+
 /**
- * What a push carries once decrypted, as JSON: always the conversation and message; the
- * sender and text only when the relay's `push.content` says so (`'full'`: both, `'sender'`:
- * the sender only, `'none'`: neither, the app fetches the message itself).
+ * What a push about a new message carries once decrypted, as JSON: always the conversation,
+ * the message, why the user is notified (`reason`) and, for a thread reply, the thread's root
+ * (`threadId`); the sender and text only when the relay's `push.content` says so (`'full'`:
+ * both, `'sender'`: the sender only, `'none'`: neither, the app fetches the message itself).
  */
 export const PushPayload = Type.Object({
   type: Type.Literal('message'),
   conversationId: Id,
   messageId: MessageId,
   seq: Type.Integer({ minimum: 1 }),
+  reason: PushReason,
+  /** The root of the thread the message is a reply in; absent for a message not in a thread. */
+  threadId: Type.Optional(MessageId),
   sender: Type.Optional(Type.Object({ id: Type.Union([Id, Type.Null()]), displayName: Type.Union([Type.String(), Type.Null()]) })),
   text: Type.Optional(Type.String()),
 });
 export type PushPayload = Static<typeof PushPayload>;
+
+/**
+ * Sent to a user's devices when they read a conversation on any device after a push about it:
+ * it has the conversation's collapse key, so it replaces a push still waiting at the push
+ * service, and a service worker closes the notifications of the conversation up to `seq`.
+ */
+export const PushReadPayload = Type.Object({
+  type: Type.Literal('read'),
+  conversationId: Id,
+  /** The user's read horizon: messages up to this seq are read. */
+  seq: Type.Integer({ minimum: 0 }),
+});
+export type PushReadPayload = Static<typeof PushReadPayload>;

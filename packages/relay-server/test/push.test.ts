@@ -89,6 +89,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push notificat
       conversationId,
       messageId,
       seq: 1,
+      reason: 'message',
       sender: { id: ana.id, displayName: ana.id },
       text: 'dinner at 8?',
     } satisfies PushPayload);
@@ -117,6 +118,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push notificat
       conversationId,
       messageId,
       seq: 1,
+      reason: 'message',
       sender: { id: ana.id, displayName: ana.id },
     });
   });
@@ -128,7 +130,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push notificat
     const conversationId = await group(ana.id, [bob.id]);
     const messageId = await send(ana.token, conversationId, 'hidden');
     await service.receivedCount(1);
-    expect(service.to(bob.subscription)[0]?.payload).toEqual({ type: 'message', conversationId, messageId, seq: 1 });
+    expect(service.to(bob.subscription)[0]?.payload).toEqual({ type: 'message', conversationId, messageId, seq: 1, reason: 'message' });
   });
 
   it('removes a device its push service says is gone, and retries one that is busy', async () => {

@@ -123,6 +123,8 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_PUSH_DEVICES_PER_USER: 'push.devicesPerUser',
   CHAT4ALL_PUSH_CONTENT: 'push.content',
   CHAT4ALL_PUSH_TTL_SECONDS: 'push.ttlSeconds',
+  CHAT4ALL_PUSH_AWAY_AFTER_MS: 'push.awayAfterMs',
+  CHAT4ALL_PUSH_MENTIONS_IN_MUTED_CONVERSATIONS: 'push.mentionsInMutedConversations',
   CHAT4ALL_PUSH_ALLOW_INSECURE_ENDPOINTS: 'push.allowInsecureEndpoints',
   CHAT4ALL_PUSH_ALLOW_PRIVATE_ADDRESSES: 'push.allowPrivateAddresses',
   CHAT4ALL_VAPID_PUBLIC_KEY: 'push.vapid.publicKey',

@@ -176,7 +176,7 @@ export const RelayConfigSchema = Type.Object(
         typingPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Delivered and read receipts per user per minute. @default 600 */
         receiptsPerMinute: Type.Integer({ default: 600, minimum: 1 }),
-        /** Changes of a user's own conversation settings (mute, archive, pin, mark unread) per minute. @default 120 */
+        /** Changes of a user's own settings (a conversation's mute, archive, pin, mark unread; push preferences) per minute. @default 120 */
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Push device registrations and removals per user per minute. @default 30 */
         devicesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
@@ -355,9 +355,9 @@ export const RelayConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     /**
-     * Push notifications (Web Push): a member with no live socket on any node gets a push on each
-     * of their registered devices for a new message in a conversation they have not muted. Off
-     * unless enabled; needs a VAPID key pair.
+     * Push notifications (Web Push): a member who is away (no live socket on any node, or idle
+     * for `awayAfterMs`) gets a push on each of their registered devices for a new message, as
+     * their push preferences and mutes allow. Off unless enabled; needs a VAPID key pair.
      */
     push: Type.Object(
       {
@@ -370,6 +370,13 @@ export const RelayConfigSchema = Type.Object(
          * the text, `'sender'` the sender only, `'none'` nothing more (the app fetches the message). @default 'sender'
          */
         content: Type.Union([Type.Literal('full'), Type.Literal('sender'), Type.Literal('none')], { default: 'sender' }),
+        /**
+         * A member with a live socket who has sent no frame on any of their sockets for this long
+         * is away and gets pushes too; 0: only members without a live socket on any node are away. @default 0
+         */
+        awayAfterMs: Type.Integer({ default: 0, minimum: 0, maximum: 86_400_000 }),
+        /** Whether a mention in a conversation the member muted still notifies, for users who have not set `mutedMentions`. @default false */
+        mentionsInMutedConversations: Type.Boolean({ default: false }),
         /** How long the push service keeps a push for a device that is offline, in seconds (the `TTL` header). @default 86400 */
         ttlSeconds: Type.Integer({ default: 86_400, minimum: 0, maximum: 2_419_200 }),
         /** Time for one request to the push service. @default 10000 */

@@ -39,7 +39,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   conversation: { key: 'conversationsPerMinute', what: 'Too many conversations created or changed' },
   member: { key: 'memberChangesPerMinute', what: 'Too many membership changes' },
   upload: { key: 'uploadsPerMinute', what: 'Too many uploads started' },
-  settings: { key: 'settingsPerMinute', what: 'Too many conversation settings changes' },
+  settings: { key: 'settingsPerMinute', what: 'Too many settings changes' },
   device: { key: 'devicesPerMinute', what: 'Too many push device registrations and removals' },
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
   presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },

@@ -4,15 +4,18 @@ import type { RelayConfig } from '../config.js';
 import type { SharedState } from '../shared/types.js';
 import type { Store } from '../store/types.js';
 import { DeviceService } from './devices.js';
-import { deviceRoutes } from './routes.js';
+import { PushPreferencesService } from './preferences.js';
+import { deviceRoutes, pushPreferenceRoutes } from './routes.js';
 import { PushSender } from './sender.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Each user's push devices (`/v1/me/devices`). */
     devices: DeviceService;
-    /** Web Push to members away from every socket, after each new message when `push.enabled`. */
+    /** Web Push to members who are away, after each new message and each read, when `push.enabled`. */
     push: PushSender;
+    /** Each user's push preferences (`/v1/me/push-preferences`). */
+    pushPreferences: PushPreferencesService;
   }
 }
 
@@ -32,13 +35,19 @@ export const pushPlugin = fp(
     const devices = new DeviceService(store, { config, rateLimits: app.limits });
     const push = new PushSender({ store, shared, config, log: app.logger, metrics: app.metrics });
     app.decorate('devices', devices);
+    const pushPreferences = new PushPreferencesService(store, { config, rateLimits: app.limits });
     app.decorate('push', push);
-    const stopObserving = app.messages.observe({ appended: (message) => push.follow(message) });
+    app.decorate('pushPreferences', pushPreferences);
+    const stopObserving = app.messages.observe({
+      appended: (message) => push.follow(message),
+      read: (conversationId, userId, readSeq) => push.followRead(conversationId, userId, readSeq),
+    });
     app.addHook('preClose', async () => {
       stopObserving();
       await push.close();
     });
     await app.register(deviceRoutes, { devices });
+    await app.register(pushPreferenceRoutes, { preferences: pushPreferences });
   },
   { name: 'chat4all-push', dependencies: ['chat4all-app', 'chat4all-messages'] },
 );

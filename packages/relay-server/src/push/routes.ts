@@ -1,10 +1,11 @@
-import { Device, DeviceList, Id, RegisterDeviceBody } from '@chat4all/protocol';
+import { Device, DeviceList, Id, PushPreferences, RegisterDeviceBody, UpdatePushPreferencesBody } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { userIdOf } from '../http/auth-hook.js';
 import { NoContent } from '../http/openapi.js';
 import type { DeviceService } from './devices.js';
+import type { PushPreferencesService } from './preferences.js';
 
 const DeviceParams = Type.Object({ id: Id });
 
@@ -29,5 +30,21 @@ export async function deviceRoutes(plain: FastifyInstance, { devices }: { device
       await devices.remove(userIdOf(request), request.params.id);
       return reply.status(204).send(null);
     },
+  );
+}
+
+export async function pushPreferenceRoutes(
+  plain: FastifyInstance,
+  { preferences }: { preferences: PushPreferencesService },
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/v1/me/push-preferences', { config: { auth: 'user' }, schema: { response: { 200: PushPreferences } } }, async (request) =>
+    preferences.get(userIdOf(request)),
+  );
+  app.put(
+    '/v1/me/push-preferences',
+    { config: { auth: 'user' }, schema: { body: UpdatePushPreferencesBody, response: { 200: PushPreferences } } },
+    async (request) => preferences.update(userIdOf(request), request.body),
   );
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
-import type { Message, PushPayload } from '@chat4all/protocol';
+import type { Message, PushPayload, PushReadPayload, PushReason } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 // web-push is CommonJS whose exports Node cannot name statically: import the module object.
@@ -10,11 +10,11 @@ import { publicOnly } from '../http/public-addresses.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { backoffDelay } from '../queue/attempts.js';
 import type { SharedState } from '../shared/types.js';
-import type { Store, StoredDevice } from '../store/types.js';
+import type { PushRecipient, Store, StoredDevice } from '../store/types.js';
 
 export interface PushSenderDeps {
-  store: Pick<Store, 'devices' | 'users'>;
-  shared: Pick<SharedState, 'connected'>;
+  store: Pick<Store, 'devices' | 'users' | 'pushPreferences'>;
+  shared: Pick<SharedState, 'connected' | 'presence' | 'markNotified' | 'takeNotified'>;
   config: RelayConfig['push'];
   log: Pick<Logger, 'warn' | 'error' | 'debug'>;
   metrics: Pick<RelayMetrics, 'pushesSent' | 'pushesFailed' | 'pushDevicesRemoved'>;
@@ -26,17 +26,22 @@ const RETRYABLE = (status: number) => status === 429 || status >= 500;
 const GONE = new Set([404, 410]);
 /** Backoff between attempts of one push is capped at this, whatever `baseDelayMs`. */
 const MAX_DELAY_MS = 60_000;
+/** How long a push waits for a read to clear it: beyond a week, a notification still shown is left to the user. */
+const NOTIFIED_NOTE_MS = 7 * 24 * 3_600_000;
 
 /**
- * Web Push after each committed message: the devices of the conversation's members other
- * than the sender, who have not muted it and have no live socket on any node, each get one
- * push, encrypted to the subscription (RFC 8291, `aes128gcm`) and signed with the relay's VAPID
- * key (RFC 8292) by the `web-push` library, posted off the send path. Each carries the
- * conversation's `Topic` (RFC 8030 §5.4), so a push still waiting at the push service is
- * replaced by the next one of the same conversation. A 404 or 410 removes the device; 429, 5xx
- * and network failures are tried again on this node, at most `maxAttempts` times with jittered
- * backoff (or the service's `Retry-After`), then logged and counted: a push is a hint, the
- * message itself is stored and reaches the user on their next sync.
+ * Web Push after each committed message: each device of the conversation's members other than
+ * the sender gets one push when its user is away and the message concerns them
+ * (`reasonFor`: their preferences and mutes). Away is no live socket on any node, or, with
+ * `push.awayAfterMs`, no frame on any of their sockets for that long (the last-seen time the
+ * presence tracker keeps in the shared state). Each push is encrypted to the subscription
+ * (RFC 8291, `aes128gcm`) and signed with the relay's VAPID key (RFC 8292) by the `web-push`
+ * library, posted off the send path. Each carries the conversation's `Topic` (RFC 8030 §5.4),
+ * so a push still waiting at the push service is replaced by the next one of the same
+ * conversation, and by the `read` push its user's next read sends. A 404 or 410 removes the
+ * device; 429, 5xx and network failures are tried again on this node, at most `maxAttempts`
+ * times with jittered backoff (or the service's `Retry-After`), then logged and counted: a push
+ * is a hint, the message itself is stored and reaches the user on their next sync.
  */
 export class PushSender {
   readonly #pending = new Set<Promise<void>>();
@@ -56,24 +61,66 @@ export class PushSender {
   /** Starts notifying the members a new message concerns; returns at once. */
   follow(message: Message): void {
     if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
-    const work = this.notify(message).catch((err: unknown) =>
-      this.deps.log.error({ err, messageId: message.id }, 'push notifications of a message failed'),
+    this.#track(
+      this.notify(message).catch((err: unknown) =>
+        this.deps.log.error({ err, messageId: message.id }, 'push notifications of a message failed'),
+      ),
     );
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
+  }
+
+  /** Starts clearing the pushes of a conversation its member just read; returns at once. */
+  followRead(conversationId: string, userId: string, readSeq: number): void {
+    if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
+    this.#track(
+      this.clear(conversationId, userId, readSeq).catch((err: unknown) =>
+        this.deps.log.error({ err, conversationId, userId }, 'clearing the pushes of a read conversation failed'),
+      ),
+    );
   }
 
   /** Sends the message's pushes to every device that should get one, and resolves when each is done. */
   async notify(message: Message): Promise<void> {
     const { store, shared, config } = this.deps;
-    const devices = await store.devices.toNotify(message.conversationId, message.senderId, Date.now());
-    if (devices.length === 0) return;
-    const online = await shared.connected([...new Set(devices.map((device) => device.userId))]);
-    const away = devices.filter((device) => !online.has(device.userId));
-    if (away.length === 0) return;
-    const payload = JSON.stringify(await this.#payload(message, config.content));
+    const now = Date.now();
+    const recipients = await store.pushPreferences.recipients({
+      conversationId: message.conversationId,
+      senderId: message.senderId,
+      threadId: message.threadId,
+      now,
+    });
+    const chosen = recipients.flatMap((recipient) => {
+      const reason = reasonFor(message, recipient, config.mentionsInMutedConversations);
+      return reason ? [{ device: recipient.device, reason }] : [];
+    });
+    if (chosen.length === 0) return;
+    const away = await this.#away([...new Set(chosen.map(({ device }) => device.userId))], now);
+    const targets = chosen.filter(({ device }) => away.has(device.userId));
+    if (targets.length === 0) return;
+    // Noted before the posts, so a read racing them still finds something to clear.
+    await Promise.all(
+      [...new Set(targets.map(({ device }) => device.userId))].map((userId) =>
+        shared.markNotified(userId, message.conversationId, NOTIFIED_NOTE_MS).catch((err: unknown) => {
+          this.deps.log.warn({ err, userId }, 'a push could not be noted for clearing on read');
+        }),
+      ),
+    );
+    const payload = await this.#payload(message, config.content);
     const topic = topicOf(message.conversationId);
-    await Promise.all(away.map((device) => this.#send(device, payload, topic)));
+    await Promise.all(targets.map(({ device, reason }) => this.#send(device, JSON.stringify(withReason(payload, reason)), topic)));
+  }
+
+  /**
+   * After the user read the conversation up to `readSeq`, and only when they were pushed about
+   * it since their last read: a `read` push to each of their devices, under the conversation's
+   * topic. The device they read on gets it too (devices and sockets are not paired); its service
+   * worker finds nothing left to close.
+   */
+  async clear(conversationId: string, userId: string, readSeq: number): Promise<void> {
+    if (!(await this.deps.shared.takeNotified(userId, conversationId))) return;
+    const devices = await this.deps.store.devices.list(userId);
+    const payload: PushReadPayload = { type: 'read', conversationId, seq: readSeq };
+    const topic = topicOf(conversationId);
+    await Promise.all(devices.map((device) => this.#send(device, JSON.stringify(payload), topic)));
   }
 
   /** Resolves once the pushes under way are done (or given up). */
@@ -87,8 +134,32 @@ export class PushSender {
     await this.flush();
   }
 
-  async #payload(message: Message, content: RelayConfig['push']['content']): Promise<PushPayload> {
-    const payload: PushPayload = { type: 'message', conversationId: message.conversationId, messageId: message.id, seq: message.seq };
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  /** Of the users, those away: no live socket on any node, or (with `awayAfterMs`) not seen on one for that long. */
+  async #away(userIds: string[], now: number): Promise<Set<string>> {
+    const { shared, config } = this.deps;
+    const online = await shared.connected(userIds);
+    const away = new Set(userIds.filter((userId) => !online.has(userId)));
+    if (config.awayAfterMs === 0 || online.size === 0) return away;
+    for (const { userId, lastSeenAt } of await shared.presence([...online])) {
+      if (lastSeenAt === null || now - Date.parse(lastSeenAt) >= config.awayAfterMs) away.add(userId);
+    }
+    return away;
+  }
+
+  /** What every push of the message carries, but its `reason`; the sender and text as `push.content` says. */
+  async #payload(message: Message, content: RelayConfig['push']['content']): Promise<Omit<PushPayload, 'reason'>> {
+    const payload: Omit<PushPayload, 'reason'> = {
+      type: 'message',
+      conversationId: message.conversationId,
+      messageId: message.id,
+      seq: message.seq,
+    };
+    if (message.threadId !== null) payload.threadId = message.threadId;
     if (content === 'none') return payload;
     const sender = message.senderId ? await this.deps.store.users.get(message.senderId) : null;
     payload.sender = { id: message.senderId, displayName: sender?.displayName ?? null };
@@ -170,6 +241,29 @@ export class PushSender {
       ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
     } as RequestInit);
   }
+}
+
+/**
+ * Why the message notifies the recipient, or null when it does not: a mention of them (by id or
+ * `mentionsAll`) when they take mentions; a reply in a thread they take part in when they take
+ * thread replies; any message that shows in the conversation when they take messages, the first
+ * of these that applies. In a conversation they muted only a mention notifies, and only with
+ * `mutedMentions` (theirs, or `mutedMentionsDefault` until they set it).
+ */
+export function reasonFor(message: Message, recipient: PushRecipient, mutedMentionsDefault: boolean): PushReason | null {
+  const { preferences, muted, participant, device } = recipient;
+  const mentioned = preferences.mentions && (message.mentionsAll || message.mentions.includes(device.userId));
+  if (muted) return mentioned && (preferences.mutedMentions ?? mutedMentionsDefault) ? 'mention' : null;
+  if (mentioned) return 'mention';
+  if (message.threadId !== null && participant && preferences.threadReplies) return 'reply';
+  if ((message.threadId === null || message.showInConversation) && preferences.messages) return 'message';
+  return null;
+}
+
+/** The payload with its reason, the fields in the documented order. */
+function withReason(payload: Omit<PushPayload, 'reason'>, reason: PushReason): PushPayload {
+  const { type, conversationId, messageId, seq, ...rest } = payload;
+  return { type, conversationId, messageId, seq, reason, ...rest };
 }
 
 /**

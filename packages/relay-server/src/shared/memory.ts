@@ -19,6 +19,10 @@ export class MemorySharedState implements SharedState {
   readonly #connections = new Map<string, Set<string>>();
   readonly #presence = new Map<string, PresenceEntry>();
   readonly #typing = new Map<string, { key: TypingKey; expiresAt: number }>();
+  /** Pushes not yet cleared by a read, by user and conversation: when each note lapses. */
+  readonly #notified = new Map<string, number>();
+  /** The size past which `markNotified` drops the lapsed notes; doubled when few lapsed, so the sweeps stay rare. */
+  #notifiedSweepAt = 1_024;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -100,7 +104,23 @@ export class MemorySharedState implements SharedState {
     return expired;
   }
 
+  async markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    this.#notified.set(`${userId}\u0000${conversationId}`, now + ttlMs);
+    if (this.#notified.size < this.#notifiedSweepAt) return;
+    for (const [key, expiresAt] of this.#notified) if (expiresAt <= now) this.#notified.delete(key);
+    this.#notifiedSweepAt = Math.max(1_024, this.#notified.size * 2);
+  }
+
+  async takeNotified(userId: string, conversationId: string): Promise<boolean> {
+    const key = `${userId}\u0000${conversationId}`;
+    const expiresAt = this.#notified.get(key);
+    this.#notified.delete(key);
+    return expiresAt !== undefined && expiresAt > this.now();
+  }
+
   async close(): Promise<void> {
+    this.#notified.clear();
     this.#buckets.clear();
     this.#connections.clear();
     this.#presence.clear();

@@ -150,7 +150,8 @@ const TYPING_SEPARATOR = ' ';
  * so a check and its update are atomic across nodes. Keys: `{prefix}:rate:*` token buckets,
  * `{prefix}:conns:{user}` live connections (sorted by expiry), `{prefix}:live` users with
  * connections, `{prefix}:presence:{user}` status and last seen, `{prefix}:typing` typing
- * indicators (sorted by expiry).
+ * indicators (sorted by expiry), `{prefix}:notified:{user}:{conversation}` a push not yet
+ * cleared by a read (lapsing on its own).
  *
  * Scripts touch keys they build from the prefix, which a single Redis or a replicated pair
  * allows; Redis Cluster does not.
@@ -250,6 +251,14 @@ export class RedisSharedState implements SharedState {
     });
   }
 
+  async markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(this.#notified(userId, conversationId), '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async takeNotified(userId: string, conversationId: string): Promise<boolean> {
+    return (await this.#redis.del(this.#notified(userId, conversationId))) === 1;
+  }
+
   async close(): Promise<void> {
     if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
@@ -260,6 +269,10 @@ export class RedisSharedState implements SharedState {
 
   #live(): string {
     return `${this.#prefix}:live`;
+  }
+
+  #notified(userId: string, conversationId: string): string {
+    return `${this.#prefix}:notified:${userId}:${conversationId}`;
   }
 
   #typing(): string {

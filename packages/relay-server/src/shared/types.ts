@@ -54,6 +54,13 @@ export interface SharedState {
   stopTyping(key: TypingKey): Promise<boolean>;
   /** Removes the indicators past their expiry and returns each one to one caller only. */
   takeExpiredTyping(): Promise<TypingKey[]>;
+  /**
+   * Notes that the user was sent a push about the conversation; the note lapses after `ttlMs`.
+   * Taken by their next read, so a read sends a clear only when there is something to clear.
+   */
+  markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void>;
+  /** Removes the note `markNotified` left and says whether there was one (to one caller only). */
+  takeNotified(userId: string, conversationId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

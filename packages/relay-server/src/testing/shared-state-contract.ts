@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SharedState } from '../shared/types.js';
 
@@ -137,7 +138,30 @@ export function sharedStateContract(
       expect(await state.stopTyping(other)).toBe(true);
     });
 
+    it('keeps a push note until a read takes it, once, and lets it lapse', async () => {
+      const state = await open();
+      const [user, conversation] = [id('u'), id('c')];
+      expect(await state.takeNotified(user, conversation)).toBe(false);
+      await state.markNotified(user, conversation, 60_000);
+      await state.markNotified(user, conversation, 60_000);
+      expect(await state.takeNotified(id('u'), conversation)).toBe(false);
+      expect(await state.takeNotified(user, conversation)).toBe(true);
+      expect(await state.takeNotified(user, conversation)).toBe(false);
+      await state.markNotified(user, conversation, 20);
+      // A lapse is the passing of time itself: nothing to await but the clock.
+      await setTimeout(60);
+      expect(await state.takeNotified(user, conversation)).toBe(false);
+    });
+
     if (!capabilities.shared) return;
+
+    it('shares a push note between nodes: one read takes it', async () => {
+      const [a, b] = [await open(), await open()];
+      const [user, conversation] = [id('u'), id('c')];
+      await a.markNotified(user, conversation, 60_000);
+      const taken = await Promise.all([a.takeNotified(user, conversation), b.takeNotified(user, conversation)]);
+      expect(taken.sort()).toEqual([false, true]);
+    });
 
     it('shares limits, connection counts, presence and typing between nodes', async () => {
       const [a, b] = [await open(), await open()];

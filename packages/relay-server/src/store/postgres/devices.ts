@@ -45,12 +45,4 @@ export class PostgresDevices implements DevicesRepository {
   async forget(id: string): Promise<boolean> {
     return (await this.#db.sql`DELETE FROM push_devices WHERE id = ${id}`).count > 0;
   }
-
-  async toNotify(conversationId: string, senderId: string | null, now: number): Promise<StoredDevice[]> {
-    const rows = await this.#db.sql<DeviceRow[]>`SELECT ${this.#db.sql.unsafe(DEVICE_COLUMNS)}
-      FROM members m JOIN push_devices d ON d.user_id = m.user_id
-      WHERE m.conversation_id = ${conversationId} AND m.user_id IS DISTINCT FROM ${senderId}
-        AND (m.muted_until IS NULL OR m.muted_until <= ${now})`;
-    return rows.map(toDevice);
-  }
 }

@@ -301,4 +301,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX push_devices_by_user ON push_devices (user_id);
   `,
+  // Push preferences: what each user is notified of (muted_mentions null: the relay's default applies).
+  `
+  -- push preferences
+  CREATE TABLE push_preferences (
+    user_id text PRIMARY KEY REFERENCES users(id),
+    messages boolean NOT NULL,
+    mentions boolean NOT NULL,
+    thread_replies boolean NOT NULL,
+    muted_mentions boolean,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];

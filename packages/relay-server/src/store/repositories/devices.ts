@@ -35,9 +35,4 @@ export interface DevicesRepository {
   remove(userId: string, id: string): Promise<boolean>;
   /** Removes a device the push service says is gone; false when it was already removed. */
   forget(id: string): Promise<boolean>;
-  /**
-   * The devices of the conversation's members other than `senderId` for whom it is not muted at
-   * `now`: those a new message should notify.
-   */
-  toNotify(conversationId: string, senderId: string | null, now: number): Promise<StoredDevice[]>;
 }

@@ -51,16 +51,4 @@ export class SqliteDevices implements DevicesRepository {
   async forget(id: string): Promise<boolean> {
     return this.#db.run('DELETE FROM push_devices WHERE id = ?', id).changes > 0;
   }
-
-  async toNotify(conversationId: string, senderId: string | null, now: number): Promise<StoredDevice[]> {
-    return this.#db
-      .all<DeviceRow>(
-        `SELECT ${DEVICE_COLUMNS} FROM members m JOIN push_devices d ON d.user_id = m.user_id
-         WHERE m.conversation_id = ? AND m.user_id IS NOT ? AND (m.muted_until IS NULL OR m.muted_until <= ?)`,
-        conversationId,
-        senderId,
-        now,
-      )
-      .map(toDevice);
-  }
 }

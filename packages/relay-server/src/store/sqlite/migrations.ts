@@ -307,4 +307,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX push_devices_by_user ON push_devices (user_id);
   `,
+  // Push preferences: what each user is notified of (muted_mentions null: the relay's default applies).
+  `
+  -- push preferences
+  CREATE TABLE push_preferences (
+    user_id TEXT PRIMARY KEY REFERENCES users(id),
+    messages INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    thread_replies INTEGER NOT NULL,
+    muted_mentions INTEGER,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
