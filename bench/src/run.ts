@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { FakePushService } from '../../packages/relay-server/test/fake-push-service.js';
 import { batchedInserts, streamFanout } from './ceilings.js';
 import {
   API_KEY,
@@ -22,6 +23,7 @@ import {
 import { cpuUsage, pidsNamed, totalOf } from './cpu.js';
 import { LoginFlood } from './login-flood.js';
 import { presenceCycles } from './presence.js';
+import { pushLatency } from './push.js';
 import { crowd, fanOut, heapPerConnection, latency, throughput } from './scenarios.js';
 import { searchLatency, seedSearch } from './search.js';
 import { type BenchServer, pinLoadGenerator, startServer } from './spawn.js';
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   if (want('search')) await searchScenario();
   if (want('presence')) await presenceScenario();
   if (want('threads')) await threadScenario();
+  if (want('push')) await pushScenario();
 
   console.log('');
   console.table(results.map((r) => ({ ...r, value: fmt(r.value), ceilingValue: fmt(r.ceilingValue) })));
@@ -184,6 +187,35 @@ async function threadScenario(): Promise<void> {
       });
   } finally {
     await relay.stop();
+  }
+}
+
+/** A push to an offline member, from the send until the (fake) push service has it decrypted, beside the same message's fan-out to an online member. */
+async function pushScenario(): Promise<void> {
+  console.log('Web Push to an offline member, beside the fan-out to an online member');
+  // A VAPID key pair (RFC 8292 §3.2): a P-256 key, the public one uncompressed, both base64url.
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const vapid = { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+  const service = await new FakePushService(vapid.publicKey).start();
+  const relay = await startServer('relay', { ...env, BENCH_VAPID_PUBLIC_KEY: vapid.publicKey, BENCH_VAPID_PRIVATE_KEY: vapid.privateKey });
+  try {
+    const { push, fromAck, online, refused } = await pushLatency(relay, service, quick ? 50 : 500);
+    console.log(`  pushes the push service would refuse: ${refused}`);
+    console.log(`  the sender's ack → the push: p50 ${fmt(percentile(fromAck, 50))} ms, p99 ${fmt(percentile(fromAck, 99))} ms`);
+    for (const p of [50, 99])
+      record({
+        name: `push-latency-p${p}`,
+        value: percentile(push, p),
+        unit: 'ms',
+        ceiling: 'the same message to an online member (send → delivered), same run',
+        ceilingValue: percentile(online, p),
+        target: '≤ 1000 ms',
+        meets: percentile(push, p) <= 1000 && refused === 0,
+      });
+  } finally {
+    await relay.stop();
+    await service.close();
   }
 }
 

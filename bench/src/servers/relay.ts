@@ -10,6 +10,7 @@ import { serve } from './ipc.js';
 // it is one node of a scaled deployment: PostgreSQL store, Redis Streams bus.
 // BENCH_DATA_DIR: a data directory seeded beforehand (the search row's messages).
 // BENCH_OFFLINE_GRACE_MS: the grace before a user with no socket is offline (the presence row uses 0).
+// BENCH_VAPID_PUBLIC_KEY and BENCH_VAPID_PRIVATE_KEY: Web Push on, to a fake push service on loopback (the push row).
 const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'chat4all-bench-'));
 const { BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA, BENCH_REDIS_URL, BENCH_REDIS_PREFIX } = process.env;
 const scaled = BENCH_POSTGRES_URL
@@ -24,6 +25,21 @@ const relay = await createRelay({
   logLevel: 'warn',
   ...scaled,
   auth: { appSecret: process.env.BENCH_APP_SECRET, apiKey: process.env.BENCH_API_KEY },
+  ...(process.env.BENCH_VAPID_PUBLIC_KEY
+    ? {
+        push: {
+          enabled: true,
+          content: 'full',
+          allowInsecureEndpoints: true,
+          allowPrivateAddresses: true,
+          vapid: {
+            publicKey: process.env.BENCH_VAPID_PUBLIC_KEY,
+            privateKey: process.env.BENCH_VAPID_PRIVATE_KEY,
+            subject: 'mailto:bench@example.com',
+          },
+        },
+      }
+    : {}),
   ...(process.env.BENCH_OFFLINE_GRACE_MS ? { realtime: { offlineGraceMs: Number(process.env.BENCH_OFFLINE_GRACE_MS) } } : {}),
   limits: {
     messagesPerMinute: 100_000_000,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as wait } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as wait } from 'node:timers/promises';
 import type { Message, PushPayload, PushReadPayload, PushReason } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -61,10 +61,11 @@ export class PushSender {
   /** Starts notifying the members a new message concerns; returns at once. */
   follow(message: Message): void {
     if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
+    // After the current turn of the event loop: the sender's ack and the sockets' frames go out first.
     this.#track(
-      this.notify(message).catch((err: unknown) =>
-        this.deps.log.error({ err, messageId: message.id }, 'push notifications of a message failed'),
-      ),
+      setImmediatePromise()
+        .then(() => this.notify(message))
+        .catch((err: unknown) => this.deps.log.error({ err, messageId: message.id }, 'push notifications of a message failed')),
     );
   }
 
