@@ -100,7 +100,7 @@ export class PushSender {
     // Noted before the posts, so a read racing them still finds something to clear.
     await Promise.all(
       [...new Set(targets.map(({ device }) => device.userId))].map((userId) =>
-        shared.markNotified(userId, message.conversationId, NOTIFIED_NOTE_MS).catch((err: unknown) => {
+        shared.markNotified(userId, message.conversationId, message.seq, NOTIFIED_NOTE_MS).catch((err: unknown) => {
           this.deps.log.warn({ err, userId }, 'a push could not be noted for clearing on read');
         }),
       ),
@@ -111,13 +111,14 @@ export class PushSender {
   }
 
   /**
-   * After the user read the conversation up to `readSeq`, and only when they were pushed about
-   * it since their last read: a `read` push to each of their devices, under the conversation's
-   * topic. The device they read on gets it too (devices and sockets are not paired); its service
-   * worker finds nothing left to close.
+   * After the user read the conversation up to `readSeq`, and only when it covers the last
+   * message they were pushed about since their previous read: a `read` push to each of their
+   * devices, under the conversation's topic. A read short of that push sends none, since it
+   * would replace that push, unread, where it waits. The device they read on gets it too
+   * (devices and sockets are not paired); its service worker finds nothing left to close.
    */
   async clear(conversationId: string, userId: string, readSeq: number): Promise<void> {
-    if (!(await this.deps.shared.takeNotified(userId, conversationId))) return;
+    if (!(await this.deps.shared.takeNotified(userId, conversationId, readSeq))) return;
     const devices = await this.deps.store.devices.list(userId);
     const payload: PushReadPayload = { type: 'read', conversationId, seq: readSeq };
     const topic = topicOf(conversationId);

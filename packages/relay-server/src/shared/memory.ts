@@ -19,8 +19,8 @@ export class MemorySharedState implements SharedState {
   readonly #connections = new Map<string, Set<string>>();
   readonly #presence = new Map<string, PresenceEntry>();
   readonly #typing = new Map<string, { key: TypingKey; expiresAt: number }>();
-  /** Pushes not yet cleared by a read, by user and conversation: when each note lapses. */
-  readonly #notified = new Map<string, number>();
+  /** Pushes not yet cleared by a read, by user and conversation: the highest seq pushed, and when the note lapses. */
+  readonly #notified = new Map<string, { seq: number; expiresAt: number }>();
   /** The size past which `markNotified` drops the lapsed notes; doubled when few lapsed, so the sweeps stay rare. */
   #notifiedSweepAt = 1_024;
 
@@ -104,19 +104,27 @@ export class MemorySharedState implements SharedState {
     return expired;
   }
 
-  async markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void> {
+  async markNotified(userId: string, conversationId: string, seq: number, ttlMs: number): Promise<void> {
     const now = this.now();
-    this.#notified.set(`${userId}\u0000${conversationId}`, now + ttlMs);
+    const key = `${userId}\u0000${conversationId}`;
+    const held = this.#notified.get(key);
+    this.#notified.set(key, { seq: held && held.expiresAt > now ? Math.max(held.seq, seq) : seq, expiresAt: now + ttlMs });
     if (this.#notified.size < this.#notifiedSweepAt) return;
-    for (const [key, expiresAt] of this.#notified) if (expiresAt <= now) this.#notified.delete(key);
+    for (const [k, note] of this.#notified) if (note.expiresAt <= now) this.#notified.delete(k);
     this.#notifiedSweepAt = Math.max(1_024, this.#notified.size * 2);
   }
 
-  async takeNotified(userId: string, conversationId: string): Promise<boolean> {
+  async takeNotified(userId: string, conversationId: string, readSeq: number): Promise<boolean> {
     const key = `${userId}\u0000${conversationId}`;
-    const expiresAt = this.#notified.get(key);
+    const note = this.#notified.get(key);
+    if (!note) return false;
+    if (note.expiresAt <= this.now()) {
+      this.#notified.delete(key);
+      return false;
+    }
+    if (note.seq > readSeq) return false;
     this.#notified.delete(key);
-    return expiresAt !== undefined && expiresAt > this.now();
+    return true;
   }
 
   async close(): Promise<void> {

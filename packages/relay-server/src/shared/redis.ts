@@ -127,6 +127,16 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 500)
 if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due`;
 
+/** KEYS: note. ARGV: seq, ttl. Keeps the highest seq noted. */
+const MARK_NOTIFIED = `local held = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], math.max(held, tonumber(ARGV[1])), 'PX', ARGV[2])`;
+
+/** KEYS: note. ARGV: read seq. Removes the note when the read covers it. */
+const TAKE_NOTIFIED = `local held = redis.call('GET', KEYS[1])
+if not held or tonumber(held) > tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+
 const SCRIPTS = {
   c4aConsume: { numberOfKeys: 1, lua: CONSUME },
   c4aAddConnection: { numberOfKeys: 2, lua: ADD_CONNECTION },
@@ -137,6 +147,8 @@ const SCRIPTS = {
   c4aReapPresence: { numberOfKeys: 1, lua: REAP_PRESENCE },
   c4aStartTyping: { numberOfKeys: 1, lua: START_TYPING },
   c4aTakeExpiredTyping: { numberOfKeys: 1, lua: TAKE_EXPIRED_TYPING },
+  c4aMarkNotified: { numberOfKeys: 1, lua: MARK_NOTIFIED },
+  c4aTakeNotified: { numberOfKeys: 1, lua: TAKE_NOTIFIED },
 } as const;
 
 type Arg = string | number;
@@ -150,8 +162,8 @@ const TYPING_SEPARATOR = ' ';
  * so a check and its update are atomic across nodes. Keys: `{prefix}:rate:*` token buckets,
  * `{prefix}:conns:{user}` live connections (sorted by expiry), `{prefix}:live` users with
  * connections, `{prefix}:presence:{user}` status and last seen, `{prefix}:typing` typing
- * indicators (sorted by expiry), `{prefix}:notified:{user}:{conversation}` a push not yet
- * cleared by a read (lapsing on its own).
+ * indicators (sorted by expiry), `{prefix}:notified:{user}:{conversation}` the highest seq
+ * pushed and not yet cleared by a read (lapsing on its own).
  *
  * Scripts touch keys they build from the prefix, which a single Redis or a replicated pair
  * allows; Redis Cluster does not.
@@ -251,12 +263,12 @@ export class RedisSharedState implements SharedState {
     });
   }
 
-  async markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void> {
-    await this.#redis.set(this.#notified(userId, conversationId), '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
+  async markNotified(userId: string, conversationId: string, seq: number, ttlMs: number): Promise<void> {
+    await this.#redis.c4aMarkNotified(this.#notified(userId, conversationId), seq, Math.max(1, Math.ceil(ttlMs)));
   }
 
-  async takeNotified(userId: string, conversationId: string): Promise<boolean> {
-    return (await this.#redis.del(this.#notified(userId, conversationId))) === 1;
+  async takeNotified(userId: string, conversationId: string, readSeq: number): Promise<boolean> {
+    return (await this.#redis.c4aTakeNotified(this.#notified(userId, conversationId), readSeq)) === 1;
   }
 
   async close(): Promise<void> {

@@ -55,12 +55,17 @@ export interface SharedState {
   /** Removes the indicators past their expiry and returns each one to one caller only. */
   takeExpiredTyping(): Promise<TypingKey[]>;
   /**
-   * Notes that the user was sent a push about the conversation; the note lapses after `ttlMs`.
-   * Taken by their next read, so a read sends a clear only when there is something to clear.
+   * Notes that the user was sent a push about the conversation's message `seq` (the highest
+   * noted is kept); the note lapses `ttlMs` after the last one. Taken by a read that covers it,
+   * so a read sends a clear only when there is a push to clear.
    */
-  markNotified(userId: string, conversationId: string, ttlMs: number): Promise<void>;
-  /** Removes the note `markNotified` left and says whether there was one (to one caller only). */
-  takeNotified(userId: string, conversationId: string): Promise<boolean>;
+  markNotified(userId: string, conversationId: string, seq: number, ttlMs: number): Promise<void>;
+  /**
+   * Removes the note `markNotified` left when `readSeq` covers its seq, and says whether it did
+   * (to one caller only). A note of a later push than the read stays: clearing would replace
+   * that push, still unread, at the push service.
+   */
+  takeNotified(userId: string, conversationId: string, readSeq: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -138,19 +138,21 @@ export function sharedStateContract(
       expect(await state.stopTyping(other)).toBe(true);
     });
 
-    it('keeps a push note until a read takes it, once, and lets it lapse', async () => {
+    it('keeps a push note until a read that covers its highest seq takes it, once, and lets it lapse', async () => {
       const state = await open();
       const [user, conversation] = [id('u'), id('c')];
-      expect(await state.takeNotified(user, conversation)).toBe(false);
-      await state.markNotified(user, conversation, 60_000);
-      await state.markNotified(user, conversation, 60_000);
-      expect(await state.takeNotified(id('u'), conversation)).toBe(false);
-      expect(await state.takeNotified(user, conversation)).toBe(true);
-      expect(await state.takeNotified(user, conversation)).toBe(false);
-      await state.markNotified(user, conversation, 20);
+      expect(await state.takeNotified(user, conversation, 100)).toBe(false);
+      await state.markNotified(user, conversation, 5, 60_000);
+      await state.markNotified(user, conversation, 3, 60_000);
+      expect(await state.takeNotified(id('u'), conversation, 100)).toBe(false);
+      // A read short of the push leaves the note: the push is still unread.
+      expect(await state.takeNotified(user, conversation, 4)).toBe(false);
+      expect(await state.takeNotified(user, conversation, 5)).toBe(true);
+      expect(await state.takeNotified(user, conversation, 5)).toBe(false);
+      await state.markNotified(user, conversation, 6, 20);
       // A lapse is the passing of time itself: nothing to await but the clock.
       await setTimeout(60);
-      expect(await state.takeNotified(user, conversation)).toBe(false);
+      expect(await state.takeNotified(user, conversation, 6)).toBe(false);
     });
 
     if (!capabilities.shared) return;
@@ -158,8 +160,10 @@ export function sharedStateContract(
     it('shares a push note between nodes: one read takes it', async () => {
       const [a, b] = [await open(), await open()];
       const [user, conversation] = [id('u'), id('c')];
-      await a.markNotified(user, conversation, 60_000);
-      const taken = await Promise.all([a.takeNotified(user, conversation), b.takeNotified(user, conversation)]);
+      await a.markNotified(user, conversation, 1, 60_000);
+      await b.markNotified(user, conversation, 2, 60_000);
+      expect(await a.takeNotified(user, conversation, 1)).toBe(false);
+      const taken = await Promise.all([a.takeNotified(user, conversation, 2), b.takeNotified(user, conversation, 2)]);
       expect(taken.sort()).toEqual([false, true]);
     });
 
