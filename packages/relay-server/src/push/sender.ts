@@ -61,7 +61,7 @@ export class PushSender {
   /** Starts notifying the members a new message concerns; returns at once. */
   follow(message: Message): void {
     if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
-    // After the current turn of the event loop: the sender's ack and the sockets' frames go out first.
+    // In a later turn of the event loop, so the recipients' query and the encryption do not hold up the sender's ack.
     this.#track(
       setImmediatePromise()
         .then(() => this.notify(message))
@@ -112,7 +112,7 @@ export class PushSender {
 
   /**
    * After the user read the conversation up to `readSeq`, and only when it covers the last
-   * message they were pushed about since their previous read: a `read` push to each of their
+   * message they were pushed about since their previous clear: a `read` push to each of their
    * devices, under the conversation's topic. A read short of that push sends none, since it
    * would replace that push, unread, where it waits. The device they read on gets it too
    * (devices and sockets are not paired); its service worker finds nothing left to close.
