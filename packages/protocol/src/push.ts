@@ -49,6 +49,17 @@ export const DeviceList = Type.Object({ devices: Type.Array(Device) });
 export type DeviceList = Static<typeof DeviceList>;
 
 /**
+ * `GET /v1/push`: what a browser needs to subscribe. `enabled`: the relay sends pushes
+ * (`push.enabled`); `vapidPublicKey`: the relay's VAPID public key (RFC 8292), the
+ * `applicationServerKey` of `PushManager.subscribe()`, whenever one is configured, else null.
+ */
+export const PushInfo = Type.Object({
+  enabled: Type.Boolean(),
+  vapidPublicKey: Type.Union([Type.String(), Type.Null()]),
+});
+export type PushInfo = Static<typeof PushInfo>;
+
+/**
  * What a push carries once decrypted, as JSON: always the conversation and message; the
  * sender and text only when the relay's `push.content` says so (`'full'`: both, `'sender'`:
  * the sender only, `'none'`: neither, the app fetches the message itself).

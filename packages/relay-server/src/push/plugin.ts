@@ -38,7 +38,9 @@ export const pushPlugin = fp(
       stopObserving();
       await push.close();
     });
-    await app.register(deviceRoutes, { devices });
+    // The public key is given even while sending is off, so browsers can subscribe ahead of it.
+    const info = { enabled: config.enabled, vapidPublicKey: config.vapid.publicKey ?? null };
+    await app.register(deviceRoutes, { devices, info });
   },
   { name: 'chat4all-push', dependencies: ['chat4all-app', 'chat4all-messages'] },
 );
