@@ -131,17 +131,17 @@ describe('examples/react-chat notifications in Chromium', () => {
     });
   }
 
-  /** The notifications the app's service worker shows for a tag, read inside the worker (no window of the app is open). */
-  async function notifications(context: BrowserContext, tag: string) {
+  /** Every notification the app's service worker shows, read inside the worker (no window of the app is open). */
+  async function notifications(context: BrowserContext) {
     const worker = context.serviceWorkers().findLast((w: Worker) => w.url() === `${site.url}/sw.js`);
     if (!worker) return 'no service worker';
-    return worker.evaluate(async (t) => {
-      const shown = await (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications({ tag: t });
+    return worker.evaluate(async () => {
+      const shown = await (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications();
       return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown }));
-    }, tag);
+    });
   }
 
-  it('shows Ana’s message as a notification tagged with the conversation, and a hand-made read payload (the shape of clear-on-read) closes it', async () => {
+  it('shows Ana’s message as one notification per conversation, the next replacing it, and a hand-made read payload (the shape of clear-on-read) closes it; turned off, the device and subscription go', async () => {
     const subscription = service.subscribe();
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: site.url });
@@ -184,23 +184,51 @@ describe('examples/react-chat notifications in Chromium', () => {
         async () => (await api<{ presence: Array<{ status: string }> }>(ana.accessToken, 'GET', `/v1/presence?userIds=${bobId}`)).presence,
       )
       .toEqual([expect.objectContaining({ status: 'offline' })]);
-    const messageId = crypto.randomUUID();
-    await api(ana.accessToken, 'POST', `/v1/conversations/${conversationId}/messages`, { id: messageId, text: 'dinner at 8?' });
-    await service.receivedCount(1);
-    const [push] = service.to(subscription);
-    expect(push?.problems).toEqual([]);
-    const payload = push?.payload as PushPayload;
-    expect(payload).toMatchObject({ type: 'message', conversationId, messageId: messageId, text: 'dinner at 8?' });
-
+    const write = async (text: string, count: number) => {
+      const messageId = crypto.randomUUID();
+      await api(ana.accessToken, 'POST', `/v1/conversations/${conversationId}/messages`, { id: messageId, text });
+      await service.receivedCount(count);
+      const push = service.to(subscription).at(-1);
+      expect(push?.problems).toEqual([]);
+      expect(push?.payload).toMatchObject({ type: 'message', conversationId, messageId, text, sender: { displayName: 'ana-push' } });
+      return push?.payload as PushPayload;
+    };
     const deliver = async (data: unknown) =>
-      cdp.send('ServiceWorker.deliverPushMessage', { origin: site.url, registrationId: await registrationId, data: JSON.stringify(data) });
-    await deliver(payload);
-    await expect
-      .poll(() => notifications(context, conversationId))
-      .toEqual([{ title: 'ana-push', body: 'dinner at 8?', tag: conversationId, data: { conversationId, messageId: messageId } }]);
+      cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: site.url,
+        registrationId: await registrationId,
+        data: typeof data === 'string' ? data : JSON.stringify(data),
+      });
+    const shown = (payload: PushPayload) => ({
+      title: 'ana-push',
+      body: payload.text,
+      tag: conversationId,
+      data: { conversationId, messageId: payload.messageId },
+    });
+
+    // Pushes that are not the relay's show nothing: only the real one, delivered after them, is there.
+    await deliver('not JSON');
+    await deliver({ type: 'message', conversationId: 42, text: 'no conversation' });
+    const first = await write('dinner at 8?', 1);
+    await deliver(first);
+    await expect.poll(() => notifications(context)).toEqual([shown(first)]);
+
+    // The conversation's next message replaces its notification (the same tag).
+    const second = await write('or 9?', 2);
+    await deliver(second);
+    await expect.poll(() => notifications(context)).toEqual([shown(second)]);
 
     // Read on another device: the relay's clear-on-read payload, `{ type: 'read', conversationId, seq }`, made by hand here.
-    await deliver({ type: 'read', conversationId, seq: payload.seq });
-    await expect.poll(() => notifications(context, conversationId)).toEqual([]);
+    await deliver({ type: 'read', conversationId, seq: second.seq });
+    await expect.poll(() => notifications(context)).toEqual([]);
+
+    // Back in a new window, Bob turns them off: the relay forgets the device and the browser's subscription ends.
+    const again = await context.newPage();
+    again.setDefaultTimeout(10_000);
+    await again.goto(site.url);
+    await again.click('button[aria-pressed=true]:has-text("Notifications on")');
+    await again.waitForSelector('button[aria-pressed=false]:has-text("Enable notifications")');
+    expect(await again.evaluate(() => localStorage.getItem('stub-push-subscription'))).toBeNull();
+    expect(await api(bobToken, 'GET', '/v1/me/devices')).toEqual({ devices: [] });
   });
 });
