@@ -2,7 +2,8 @@ import type { AuthSession } from '@chat4all/protocol';
 import { type Chat4AllClient, createClient } from '@chat4all/sdk-js';
 import { ChatProvider, useChatClient } from '@chat4all/sdk-react';
 import { Composer, ConnectionBanner, ConversationList, MessageList, PresenceDot, TypingIndicator } from '@chat4all/sdk-react/components';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { conversationFromUrl, currentDevice, enableNotifications, onOpenConversation, pushSupported } from './notifications';
 import { accessToken, RELAY_URL, savedSession, signIn, signOut } from './session';
 
 export function App() {
@@ -58,11 +59,15 @@ function Chat({ session, onSignOut }: { session: AuthSession; onSignOut: () => v
 function Inbox({ me, name, onSignOut }: { me: string; name: string; onSignOut: () => void }) {
   const client = useChatClient();
   // The open conversation survives a reload, even one made while offline.
-  const [selected, select] = useState<string | undefined>(() => sessionStorage.getItem('chat4all-example-selected') ?? undefined);
-  const setSelected = (id: string) => {
+  // A clicked notification opens its conversation.
+  const [selected, select] = useState<string | undefined>(
+    () => conversationFromUrl() ?? sessionStorage.getItem('chat4all-example-selected') ?? undefined,
+  );
+  const setSelected = useCallback((id: string) => {
     sessionStorage.setItem('chat4all-example-selected', id);
     select(id);
-  };
+  }, []);
+  useEffect(() => onOpenConversation(setSelected), [setSelected]);
   const [peer, setPeer] = useState('');
   const start = async (event: FormEvent) => {
     event.preventDefault();
@@ -96,6 +101,7 @@ function Inbox({ me, name, onSignOut }: { me: string; name: string; onSignOut: (
           >
             Sign out
           </button>
+          {pushSupported && <Notifications />}
         </header>
         <form onSubmit={start}>
           <input
@@ -124,6 +130,38 @@ function Inbox({ me, name, onSignOut }: { me: string; name: string; onSignOut: (
       ) : (
         <main className="empty">Pick a conversation, or start one with a user id.</main>
       )}
+    </div>
+  );
+}
+
+/** The setting that turns this browser's push notifications on and off. */
+function Notifications() {
+  const client = useChatClient();
+  const [device, setDevice] = useState<string | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    currentDevice(client).then(setDevice, () => setDevice(null));
+  }, [client]);
+  const toggle = async () => {
+    setError(null);
+    try {
+      if (device) {
+        await client.push.unregister(device);
+        setDevice(null);
+      } else {
+        setDevice(await enableNotifications(client));
+      }
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+  if (device === undefined) return null;
+  return (
+    <div className="notifications">
+      <button type="button" aria-pressed={!!device} onClick={toggle}>
+        {device ? 'Notifications on' : 'Enable notifications'}
+      </button>
+      {error && <small role="alert">{error}</small>}
     </div>
   );
 }

@@ -53,6 +53,17 @@ export const PushReason = Type.Union([Type.Literal('mention'), Type.Literal('rep
 export type PushReason = Static<typeof PushReason>;
 
 /**
+ * `GET /v1/push`: what a browser needs to subscribe. `enabled`: the relay sends pushes
+ * (`push.enabled`); `vapidPublicKey`: the relay's VAPID public key (RFC 8292), the
+ * `applicationServerKey` of `PushManager.subscribe()`, whenever one is configured, else null.
+ */
+export const PushInfo = Type.Object({
+  enabled: Type.Boolean(),
+  vapidPublicKey: Type.Union([Type.String(), Type.Null()]),
+});
+export type PushInfo = Static<typeof PushInfo>;
+
+/**
  * What a push about a new message carries once decrypted, as JSON: always the conversation,
  * the message, why the user is notified (`reason`) and, for a thread reply, the thread's root
  * (`threadId`); the sender and text only when the relay's `push.content` says so (`'full'`:

@@ -21,6 +21,7 @@ import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
 import type { Pins } from './pins.js';
+import type { Push } from './push.js';
 import type { Search } from './search.js';
 import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
@@ -45,6 +46,11 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly pins: Pins['of'];
   /** Full-text search over the messages the user can read (see {@link Search}). */
   readonly search: Search;
+  /**
+   * Push notifications for when the user is away: `register({ serviceWorker })` in a browser, `register({ kind: 'fcm' | 'apns', token })`
+   * in a native app, `devices()`, `unregister(deviceId)`.
+   */
+  readonly push: Push;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   /**
@@ -63,6 +69,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.inbox = this.#session.inbox;
     ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
     this.search = this.#session.search;
+    this.push = this.#session.push;
     const { rest, socket, conversations, views } = this.#session;
     const warn = (message: string, error: unknown) => options.logger?.warn(message, error);
     this.thread = threadsOf({ rest, socket, conversations, views, me: () => this.userId, send: this.send.bind(this), warn });

@@ -1,10 +1,22 @@
 // The catalogue alone: importing the package root would bring the JSON Schemas into the bundle.
 import { ERROR_RULES, type ErrorBody, type ErrorCode, isErrorCode } from '@chat4all/protocol/errors';
 
+/**
+ * Codes the client makes itself: the connection lost mid-request, the client closed, an upload cancelled; for `client.push`, a
+ * browser without the Push API, notifications refused by the user, a relay without a VAPID key.
+ */
+export type ClientErrorCode =
+  | 'CONNECTION_LOST'
+  | 'CLIENT_CLOSED'
+  | 'CANCELLED'
+  | 'PUSH_UNSUPPORTED'
+  | 'PUSH_PERMISSION_DENIED'
+  | 'PUSH_NOT_CONFIGURED';
+
 /** The one error type of the SDK: a relay error code (or a client-side one), with whether retrying can help. */
 export class Chat4AllError extends Error {
   override readonly name = 'Chat4AllError';
-  readonly code: ErrorCode | 'CONNECTION_LOST' | 'CLIENT_CLOSED' | 'CANCELLED';
+  readonly code: ErrorCode | ClientErrorCode;
   readonly status: number | null;
   readonly retryable: boolean;
   readonly details: unknown;

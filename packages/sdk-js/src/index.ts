@@ -39,7 +39,7 @@ export {
   nextConnectionState,
 } from './connection/machine.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
-export { Chat4AllError } from './errors.js';
+export { Chat4AllError, type ClientErrorCode } from './errors.js';
 export type { ClientEvents } from './events.js';
 export { thumbnailUrl } from './file-links.js';
 export { type Inbox, MUTED_FOREVER } from './inbox.js';
@@ -51,6 +51,7 @@ export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
 export type { MentionOptions, SendOptions } from './outbox/message.js';
 export { MemoryOutboxStorage, type OutboxEntry, type OutboxFile, type OutboxStorage } from './outbox/storage.js';
 export type { Pin, PinOptions } from './pins.js';
+export type { BrowserPushOptions, Device, NativePushOptions, Push, PushInfo } from './push.js';
 export type { Search, SearchFilters } from './search.js';
 export type { ReadableStore } from './store.js';
 export type { Thread, ThreadState } from './threads.js';

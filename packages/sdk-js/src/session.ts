@@ -21,6 +21,7 @@ import { Outbox } from './outbox/outbox.js';
 import { MemoryOutboxStorage, type MessageChange, type OutboxEntry } from './outbox/storage.js';
 import { type Pins, pinsOf } from './pins.js';
 import { type PresenceStores, presenceStores } from './presence.js';
+import { type Push, pushOf } from './push.js';
 import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
 import { createSearch, type Search } from './search.js';
@@ -55,6 +56,7 @@ export class Session {
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
   readonly pins: Pins;
+  readonly push: Push;
   readonly #delivered: DeliveredReceipts;
   readonly #options: ClientOptions;
   readonly #owner: SessionOwner;
@@ -106,6 +108,7 @@ export class Session {
     this.search = createSearch(rest);
     this.presence = presenceStores(socket, warn);
     this.pins = pinsOf(rest, socket, this.conversations, warn);
+    this.push = pushOf(rest);
     const newest = (conversationId: string) => this.conversations.get(conversationId).state.getSnapshot().seq;
     this.#delivered = new DeliveredReceipts(
       (conversationId) => socket.request({ type: 'receipt', conversationId, kind: 'delivered', seq: newest(conversationId) }),

@@ -46,7 +46,9 @@ export const pushPlugin = fp(
       stopObserving();
       await push.close();
     });
-    await app.register(deviceRoutes, { devices });
+    // The public key is given even while sending is off, so browsers can subscribe ahead of it.
+    const info = { enabled: config.enabled, vapidPublicKey: config.vapid.publicKey ?? null };
+    await app.register(deviceRoutes, { devices, info });
     await app.register(pushPreferenceRoutes, { preferences: pushPreferences });
   },
   { name: 'chat4all-push', dependencies: ['chat4all-app', 'chat4all-messages'] },

@@ -1,4 +1,4 @@
-import { Device, DeviceList, Id, PushPreferences, RegisterDeviceBody, UpdatePushPreferencesBody } from '@chat4all/protocol';
+import { Device, DeviceList, Id, PushInfo, PushPreferences, RegisterDeviceBody, UpdatePushPreferencesBody } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -9,8 +9,16 @@ import type { PushPreferencesService } from './preferences.js';
 
 const DeviceParams = Type.Object({ id: Id });
 
-export async function deviceRoutes(plain: FastifyInstance, { devices }: { devices: DeviceService }): Promise<void> {
+export interface DeviceRoutesOptions {
+  devices: DeviceService;
+  /** What `GET /v1/push` answers: fixed by the configuration. */
+  info: PushInfo;
+}
+
+export async function deviceRoutes(plain: FastifyInstance, { devices, info }: DeviceRoutesOptions): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/v1/push', { config: { auth: 'user' }, schema: { response: { 200: PushInfo } } }, async () => info);
 
   app.post(
     '/v1/me/devices',
