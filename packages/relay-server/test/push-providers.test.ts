@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConversationDetail, Device, DeviceList } from '@chat4all/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RelayConfigInput } from '../src/config.js';
+import { type ApnsReason, FakeApns } from './fake-apns.js';
 import { FakeFcm, type ReceivedFcmMessage } from './fake-fcm.js';
 import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay } from './fixtures.js';
 
@@ -60,7 +61,9 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
 
   async function metric(name: 'pushesSent' | 'pushesFailed' | 'pushDevicesRemoved', labels: Record<string, string>) {
     const { values } = await (relay as RunningRelay).relay.app.metrics[name].get();
-    return values.filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v)).reduce((n, v) => n + v.value, 0);
+    return values
+      .filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v))
+      .reduce((n, v) => n + v.value, 0);
   }
 
   describe('FCM', () => {
@@ -174,6 +177,130 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
       const [push] = fcm.to(bob.fcmToken);
       expect(push?.problems).toEqual([]);
       expect(fieldOf(push, 'data').text).toMatch(/^€+…$/);
+    });
+  });
+
+  describe('APNs', () => {
+    async function withApns(): Promise<{ apns: FakeApns; running: RunningRelay }> {
+      const apns = await new FakeApns().start();
+      closers.push(() => apns.close());
+      const running = await start({
+        enabled: true,
+        content: 'full',
+        baseDelayMs: 1,
+        apns: {
+          keyId: apns.keyId,
+          teamId: apns.teamId,
+          privateKey: apns.privateKey,
+          topic: apns.topic,
+          productionUrl: apns.url,
+          caFile: apns.caFile,
+        },
+      });
+      return { apns, running };
+    }
+
+    async function withDevice(running: RunningRelay, apns: FakeApns, answers: ApnsReason[] = [], environment = 'production') {
+      const user = await running.user();
+      const token = apns.device(answers);
+      const registered = await register(user.token, { kind: 'apns', token: token.toUpperCase(), environment });
+      expect(registered).toMatchObject({ status: 201, body: { kind: 'apns', token } });
+      return { ...user, apnsToken: token };
+    }
+
+    it('sends an offline member an alert over HTTP/2 with a provider token, collapsed per conversation', async () => {
+      const { apns, running } = await withApns();
+      const ana = await running.user();
+      const bob = await withDevice(running, apns);
+      const chat = await group(ana.id, [bob.id]);
+      const messageId = await chat.send(ana.token, 'dinner at 8?');
+      await apns.receivedCount(1);
+      const [push] = apns.to(bob.apnsToken);
+      expect(push?.problems).toEqual([]);
+      expect(push?.headers).toMatchObject({
+        ':method': 'POST',
+        ':path': `/3/device/${bob.apnsToken}`,
+        'apns-topic': apns.topic,
+        'apns-push-type': 'alert',
+        'apns-priority': '10',
+        'apns-collapse-id': expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      });
+      const expiration = Number(push?.headers['apns-expiration']);
+      expect(Math.abs(expiration - (Date.now() / 1000 + 86_400))).toBeLessThan(60);
+      expect(push?.payload).toEqual({
+        aps: { alert: { title: ana.id, body: 'dinner at 8?' }, 'mutable-content': 1, 'thread-id': chat.conversationId },
+        type: 'message',
+        conversationId: chat.conversationId,
+        messageId,
+        seq: 1,
+        sender: { id: ana.id, displayName: ana.id },
+        text: 'dinner at 8?',
+      });
+      await chat.send(ana.token, 'or 9');
+      await apns.receivedCount(2);
+      const second = apns.to(bob.apnsToken)[1];
+      expect(second?.headers['apns-collapse-id']).toBe(push?.headers['apns-collapse-id']);
+      // One provider token for both: APNs refuses one renewed more than every 20 minutes.
+      expect(apns.providerTokens).toBe(1);
+      await running.relay.app.push.flush();
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(2);
+    });
+
+    it('removes an unregistered or bad device token, retries 429 and 5xx, signs a new provider token once when APNs says it expired', async () => {
+      const { apns, running } = await withApns();
+      const ana = await running.user();
+      const unregistered = await withDevice(running, apns, ['Unregistered']);
+      const bad = await withDevice(running, apns, ['BadDeviceToken']);
+      const busy = await withDevice(running, apns, ['TooManyRequests', 'ServiceUnavailable']);
+      const chat = await group(ana.id, [unregistered.id, bad.id, busy.id]);
+      await chat.send(ana.token, 'hello');
+      await apns.receivedCount(5);
+      await running.relay.app.push.flush();
+      expect([unregistered, bad, busy].map((d) => apns.to(d.apnsToken).length)).toEqual([1, 1, 3]);
+      for (const gone of [unregistered, bad])
+        expect((await running.http<DeviceList>('GET', '/v1/me/devices', { as: gone.token })).body.devices).toEqual([]);
+      expect(await metric('pushDevicesRemoved', { provider: 'apns' })).toBe(2);
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(1);
+      apns.expireProviderTokens();
+      await chat.send(ana.token, 'again');
+      await apns.receivedCount(7);
+      await running.relay.app.push.flush();
+      expect(
+        apns
+          .to(busy.apnsToken)
+          .slice(3)
+          .map((push) => push.problems),
+      ).toEqual([[], []]);
+      expect(apns.providerTokens).toBe(2);
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(2);
+    });
+
+    it('sends a sandbox device to the sandbox origin', async () => {
+      const apns = await new FakeApns().start();
+      closers.push(() => apns.close());
+      const running = await start({
+        enabled: true,
+        baseDelayMs: 1,
+        maxAttempts: 1,
+        apns: {
+          keyId: apns.keyId,
+          teamId: apns.teamId,
+          privateKey: apns.privateKey,
+          topic: apns.topic,
+          productionUrl: 'https://localhost:9',
+          sandboxUrl: apns.url,
+          caFile: apns.caFile,
+        },
+      });
+      const ana = await running.user();
+      const dev = await withDevice(running, apns, [], 'sandbox');
+      const prod = await withDevice(running, apns);
+      const chat = await group(ana.id, [dev.id, prod.id]);
+      await chat.send(ana.token, 'hi');
+      await apns.receivedCount(1);
+      await running.relay.app.push.flush();
+      expect(apns.received.map((push) => push.token)).toEqual([dev.apnsToken]);
+      expect(await metric('pushesFailed', { provider: 'apns', reason: 'network' })).toBe(1);
     });
   });
 

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect, constants } from 'node:http2';
 import type { PushPayload } from '@chat4all/protocol';
@@ -36,11 +37,23 @@ export class ApnsProvider implements PushProvider {
   readonly #ca: string | undefined;
   readonly #privateKey: string;
   #key: ReturnType<typeof importPKCS8> | undefined;
-  #token: { value: string; issuedAt: number } | undefined;
+  #token: { value: Promise<string>; issuedAt: number } | undefined;
 
   constructor(private readonly config: Pick<RelayConfig['push'], 'apns' | 'timeoutMs' | 'ttlSeconds'>) {
     const { apns } = config;
     this.#privateKey = apns.privateKey ?? readKey(apns.privateKeyFile);
+    // Checked at start, so a wrong key stops the relay rather than every push.
+    let curve: string | undefined;
+    try {
+      curve = createPrivateKey(this.#privateKey).asymmetricKeyDetails?.namedCurve;
+    } catch {
+      curve = undefined;
+    }
+    if (curve !== 'prime256v1')
+      throw new ConfigError(
+        apns.privateKey ? 'push.apns.privateKey' : 'push.apns.privateKeyFile',
+        'is not a P-256 private key (the .p8 file)',
+      );
     this.#ca = apns.caFile ? readFileSync(apns.caFile, 'utf8') : undefined;
   }
 
@@ -77,7 +90,7 @@ export class ApnsProvider implements PushProvider {
         return { kind: 'gone', detail };
       if (answer.status === 403 && answer.reason === 'ExpiredProviderToken' && !resigned) {
         // Pushes that failed together sign one new token, not one each: APNs counts renewals.
-        if (this.#token?.value === token) this.#token = undefined;
+        if (this.#token && (await this.#token.value) === token) this.#token = undefined;
         continue;
       }
       if (answer.status === 429 || answer.status >= 500)
@@ -136,18 +149,21 @@ export class ApnsProvider implements PushProvider {
     return session;
   }
 
+  /** The provider token, signed again once it is 50 minutes old: one signature for all the pushes that need it at once. */
   async #providerToken(): Promise<string> {
     const now = Date.now();
-    if (this.#token && now - this.#token.issuedAt < TOKEN_LIFETIME_MS) return this.#token.value;
+    if (!this.#token || now - this.#token.issuedAt >= TOKEN_LIFETIME_MS) this.#token = { value: this.#sign(now), issuedAt: now };
+    return this.#token.value;
+  }
+
+  async #sign(now: number): Promise<string> {
     const { keyId, teamId } = this.config.apns;
     this.#key ??= importPKCS8(this.#privateKey, 'ES256');
-    const value = await new SignJWT({})
+    return new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid: keyId ?? '' })
       .setIssuer(teamId ?? '')
       .setIssuedAt(Math.floor(now / 1000))
       .sign(await this.#key);
-    this.#token = { value, issuedAt: now };
-    return value;
   }
 }
 

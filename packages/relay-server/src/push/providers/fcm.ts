@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PushPayload } from '@chat4all/protocol';
 import { importPKCS8, SignJWT } from 'jose';
@@ -157,5 +158,13 @@ function serviceAccountOf(config: RelayConfig['push']['fcm']): ServiceAccount {
   const { client_email, private_key } = parsed;
   if (typeof client_email !== 'string' || typeof private_key !== 'string')
     throw new ConfigError(key, 'the service account key has no client_email or private_key');
+  // Checked at start, so a wrong key stops the relay rather than every push.
+  let type: string | undefined;
+  try {
+    type = createPrivateKey(private_key).asymmetricKeyType;
+  } catch {
+    type = undefined;
+  }
+  if (type !== 'rsa') throw new ConfigError(key, 'the service account key’s private_key is not an RSA private key');
   return { ...parsed, client_email, private_key, token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token' };
 }
