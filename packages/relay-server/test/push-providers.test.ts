@@ -356,3 +356,72 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
     expect(await register(ana.token, { kind: 'fcm', token: 'fourth' })).toMatchObject({ status: 409, body: { code: 'TOO_MANY_DEVICES' } });
   });
 });
+
+describe('push provider credentials', () => {
+  it('stops the relay at start on a key that is not one, naming the key', async () => {
+    await expect(startRelay({ push: { fcm: { serviceAccount: '{"client_email":"a@b.c","private_key":"nope"}' } } })).rejects.toThrow(
+      /push\.fcm\.serviceAccount/,
+    );
+    await expect(startRelay({ push: { fcm: { serviceAccount: 'not json' } } })).rejects.toThrow(/push\.fcm\.serviceAccount/);
+    const apns = { keyId: 'ABC123DEFG', teamId: 'DEF123GHIJ', topic: 'com.example.chat' };
+    await expect(startRelay({ push: { apns: { ...apns, privateKey: new FakeFcm().serviceAccount() } } })).rejects.toThrow(
+      /push\.apns\.privateKey/,
+    );
+    await expect(startRelay({ push: { apns: { ...apns, privateKeyFile: '/nonexistent/key.p8' } } })).rejects.toThrow(
+      /push\.apns\.privateKeyFile/,
+    );
+  });
+
+  it('counts as refused, and keeps the device, a push whose FCM service account or APNs key the provider does not accept', async () => {
+    const [fcm, other, apns] = [await new FakeFcm().start(), await new FakeFcm().start(), await new FakeApns().start()];
+    // Another project's key presented as this one's: the token endpoint verifies the assertion against the account's own key.
+    const stolen = { ...JSON.parse(other.serviceAccount()), token_uri: `${fcm.url}/token` };
+    const foreignApns = new FakeApns();
+    const relay = await startRelay({
+      push: {
+        enabled: true,
+        baseDelayMs: 1,
+        fcm: { serviceAccount: JSON.stringify(stolen), projectId: fcm.projectId, url: fcm.url },
+        apns: {
+          keyId: apns.keyId,
+          teamId: apns.teamId,
+          privateKey: foreignApns.privateKey,
+          topic: apns.topic,
+          productionUrl: apns.url,
+          caFile: apns.caFile,
+        },
+      },
+    });
+    try {
+      const [ana, bob] = [await relay.user(), await relay.user()];
+      for (const body of [
+        { kind: 'fcm', token: fcm.device() },
+        { kind: 'apns', token: apns.device() },
+      ])
+        expect((await relay.http('POST', '/v1/me/devices', { as: bob.token, body })).status).toBe(201);
+      const created = await relay.http<ConversationDetail>('POST', '/v1/conversations', {
+        as: API_KEY,
+        body: { type: 'group', createdBy: ana.id, memberIds: [bob.id] },
+      });
+      const sent = await relay.http('POST', `/v1/conversations/${created.body.id}/messages`, {
+        as: ana.token,
+        body: { id: randomUUID(), text: 'hi' },
+      });
+      expect(sent.status).toBe(201);
+      await apns.receivedCount(1);
+      await relay.relay.app.push.flush();
+      expect(fcm.tokenRequests.map((request) => request.problems.length > 0)).toEqual([true]);
+      expect(fcm.received).toEqual([]);
+      expect(apns.received.map((push) => push.problems.length > 0)).toEqual([true]);
+      const failed = (await relay.relay.app.metrics.pushesFailed.get()).values;
+      expect(failed.map((value) => [value.labels.provider, value.labels.reason, value.value]).sort()).toEqual([
+        ['apns', 'refused', 1],
+        ['fcm', 'refused', 1],
+      ]);
+      expect((await relay.http<DeviceList>('GET', '/v1/me/devices', { as: bob.token })).body.devices).toHaveLength(2);
+    } finally {
+      await relay.close();
+      await Promise.all([fcm.close(), other.close(), apns.close()]);
+    }
+  });
+});
