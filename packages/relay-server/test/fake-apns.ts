@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type Http2Session, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +58,11 @@ export class FakeApns {
   /** Provider tokens answered `ExpiredProviderToken`. */
   readonly #expired = new Set<string>();
   readonly #seen = new Set<string>();
+  readonly #sessions = new Set<Http2Session>();
   #server: Http2SecureServer | undefined;
   #origin = '';
+  /** HTTP/2 connections the relay opened. */
+  connections = 0;
 
   constructor() {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -128,6 +131,11 @@ export class FakeApns {
       { stdio: 'ignore' },
     );
     this.#server = createSecureServer({ key: readFileSync(join(this.#dir, 'key.pem')), cert: readFileSync(this.caFile) });
+    this.#server.on('session', (session) => {
+      this.connections++;
+      this.#sessions.add(session);
+      session.on('close', () => this.#sessions.delete(session));
+    });
     this.#server.on('stream', (stream, headers) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -153,7 +161,16 @@ export class FakeApns {
     return this;
   }
 
+  /** Ends every connection with a GOAWAY frame, as APNs does to a connection it retires. */
+  goAway(): void {
+    for (const session of this.#sessions) {
+      session.goaway();
+      session.close();
+    }
+  }
+
   async close(): Promise<void> {
+    for (const session of this.#sessions) session.destroy();
     await new Promise((resolve) => this.#server?.close(resolve));
     rmSync(this.#dir, { recursive: true, force: true });
   }

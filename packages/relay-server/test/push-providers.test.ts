@@ -275,6 +275,23 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
       expect(await metric('pushesSent', { provider: 'apns' })).toBe(2);
     });
 
+    it('keeps one HTTP/2 connection for its pushes, and opens another when APNs sends GOAWAY', async () => {
+      const { apns, running } = await withApns();
+      const ana = await running.user();
+      const [bob, carol] = [await withDevice(running, apns), await withDevice(running, apns)];
+      const chat = await group(ana.id, [bob.id, carol.id]);
+      await chat.send(ana.token, 'one');
+      await chat.send(ana.token, 'two');
+      await apns.receivedCount(4);
+      expect(apns.connections).toBe(1);
+      apns.goAway();
+      await chat.send(ana.token, 'three');
+      await apns.receivedCount(6);
+      await running.relay.app.push.flush();
+      expect(apns.connections).toBe(2);
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(6);
+    });
+
     it('sends a sandbox device to the sandbox origin', async () => {
       const apns = await new FakeApns().start();
       closers.push(() => apns.close());
