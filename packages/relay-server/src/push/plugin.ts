@@ -11,7 +11,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Each user's push devices (`/v1/me/devices`). */
     devices: DeviceService;
-    /** Web Push to members away from every socket, after each new message when `push.enabled`. */
+    /** Pushes (Web Push, FCM, APNs) to members away from every socket, after each new message when `push.enabled`. */
     push: PushSender;
   }
 }
