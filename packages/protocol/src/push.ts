@@ -25,21 +25,63 @@ export const WebPushSubscription = Type.Object(
 );
 export type WebPushSubscription = Static<typeof WebPushSubscription>;
 
-/** `POST /v1/me/devices`: registers one of the caller's devices; the same endpoint again updates it. */
-export const RegisterDeviceBody = Type.Object(
+/** A Web Push subscription: a browser's `PushSubscription.toJSON()`. */
+export const RegisterWebPushDevice = Type.Object(
   {
     kind: Type.Literal('webpush'),
     subscription: WebPushSubscription,
   },
   { additionalProperties: false },
 );
+
+/**
+ * An FCM registration token, as the Firebase SDK gives it (`getToken()`): an opaque string
+ * of printable ASCII (about 160 characters today; up to 4096 taken).
+ */
+export const RegisterFcmDevice = Type.Object(
+  {
+    kind: Type.Literal('fcm'),
+    token: Type.String({ minLength: 1, maxLength: 4096, pattern: '^[\\x21-\\x7E]+$' }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * An APNs device token, hex as an app gets it from
+ * `application(_:didRegisterForRemoteNotificationsWithDeviceToken:)` (32 bytes today, so 64
+ * characters; up to 200 taken), and the APNs environment it was issued for: `"sandbox"` for
+ * a development build, `"production"` (the default) otherwise.
+ */
+export const RegisterApnsDevice = Type.Object(
+  {
+    kind: Type.Literal('apns'),
+    token: Type.String({ pattern: '^[0-9A-Fa-f]{64,200}$' }),
+    environment: Type.Optional(Type.Union([Type.Literal('production'), Type.Literal('sandbox')])),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `POST /v1/me/devices`: registers one of the caller's devices, by kind; the same endpoint
+ * (Web Push) or token (FCM, APNs) again updates it.
+ */
+export const RegisterDeviceBody = Type.Union([RegisterWebPushDevice, RegisterFcmDevice, RegisterApnsDevice]);
 export type RegisterDeviceBody = Static<typeof RegisterDeviceBody>;
 
-/** A device that gets the user's push notifications. Its keys are never given back. */
+export const DeviceKind = Type.Union([Type.Literal('webpush'), Type.Literal('fcm'), Type.Literal('apns')]);
+export type DeviceKind = Static<typeof DeviceKind>;
+
+/**
+ * A device that gets the user's push notifications: a Web Push subscription's `endpoint`, or
+ * an FCM or APNs `token`. Web Push keys are never given back.
+ */
 export const Device = Type.Object({
   id: Id,
-  kind: Type.Literal('webpush'),
-  endpoint: Type.String(),
+  kind: DeviceKind,
+  /** The push service URL (`webpush` only). */
+  endpoint: Type.Optional(Type.String()),
+  /** The registration or device token (`fcm` and `apns` only). */
+  token: Type.Optional(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

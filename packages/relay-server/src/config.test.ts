@@ -86,6 +86,19 @@ describe('configuration', () => {
     );
   });
 
+  it('takes any one push provider for push.enabled, each provider whole, and names the missing key', () => {
+    expect(() => loadConfig({ env: { CHAT4ALL_PUSH_ENABLED: 'true' } })).toThrow(/push\.vapid\.publicKey.*CHAT4ALL_VAPID_PUBLIC_KEY/);
+    expect(resolveConfig({ push: { enabled: true, fcm: { serviceAccountFile: '/etc/chat4all/fcm.json' } } }).push.fcm).toEqual({
+      serviceAccountFile: '/etc/chat4all/fcm.json',
+      url: 'https://fcm.googleapis.com',
+    });
+    expect(() => loadConfig({ env: { CHAT4ALL_APNS_KEY_ID: 'ABC123DEFG', CHAT4ALL_APNS_TOPIC: 'com.example.chat' } })).toThrow(
+      /push\.apns\.teamId.*CHAT4ALL_APNS_TEAM_ID/,
+    );
+    expect(() => resolveConfig({ push: { vapid: { subject: 'mailto:ops@example.com' } } })).toThrow(/push\.vapid\.publicKey/);
+    expect(() => resolveConfig({ push: { apns: { keyId: 'short' } } })).toThrow(/push\.apns\.keyId/);
+  });
+
   it('refuses an unreadable config file with its path', () => {
     expect(() => loadConfig({ file: '/nonexistent/relay.json', env: {} })).toThrow(/CHAT4ALL_CONFIG.*\/nonexistent\/relay\.json/);
   });
@@ -121,6 +134,8 @@ describe('documentation of the configuration', () => {
       'previews',
       'push',
       'push.vapid',
+      'push.fcm',
+      'push.apns',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

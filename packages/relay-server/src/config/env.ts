@@ -130,6 +130,18 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_VAPID_PUBLIC_KEY: 'push.vapid.publicKey',
   CHAT4ALL_VAPID_PRIVATE_KEY: 'push.vapid.privateKey',
   CHAT4ALL_VAPID_SUBJECT: 'push.vapid.subject',
+  CHAT4ALL_FCM_SERVICE_ACCOUNT: 'push.fcm.serviceAccount',
+  CHAT4ALL_FCM_SERVICE_ACCOUNT_FILE: 'push.fcm.serviceAccountFile',
+  CHAT4ALL_FCM_PROJECT_ID: 'push.fcm.projectId',
+  CHAT4ALL_FCM_URL: 'push.fcm.url',
+  CHAT4ALL_APNS_KEY_ID: 'push.apns.keyId',
+  CHAT4ALL_APNS_TEAM_ID: 'push.apns.teamId',
+  CHAT4ALL_APNS_PRIVATE_KEY: 'push.apns.privateKey',
+  CHAT4ALL_APNS_PRIVATE_KEY_FILE: 'push.apns.privateKeyFile',
+  CHAT4ALL_APNS_TOPIC: 'push.apns.topic',
+  CHAT4ALL_APNS_PRODUCTION_URL: 'push.apns.productionUrl',
+  CHAT4ALL_APNS_SANDBOX_URL: 'push.apns.sandboxUrl',
+  CHAT4ALL_APNS_CA_FILE: 'push.apns.caFile',
 };
 
 /** The first env var that sets `key`, for an error that tells the operator what to set. */

@@ -15,13 +15,24 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     throw new ConfigError(from ? `${key} (from ${from})` : key, describe(error.schema, error.message, error.value));
   }
   const config = value as RelayConfig;
+  const { vapid, fcm, apns } = config.push;
+  // Each provider's keys come whole or not at all; push.enabled takes at least one provider, Web Push when no other.
+  const hasVapid = Boolean(vapid.publicKey || vapid.privateKey || vapid.subject);
+  const needsApns = Boolean(apns.keyId || apns.teamId || apns.privateKey || apns.privateKeyFile || apns.topic);
+  const hasFcm = Boolean(fcm.serviceAccount || fcm.serviceAccountFile);
+  const needsVapid = hasVapid || (config.push.enabled && !hasFcm && !needsApns);
+  const vapidWhat = hasVapid ? 'push.vapid' : 'push.enabled';
   const required: Array<[boolean, string, string]> = [
     [config.store.driver === 'postgres' && !config.store.postgres.url, 'store.postgres.url', "the 'postgres' store"],
     [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
     [config.uploads.driver === 's3' && !config.uploads.s3.bucket, 'uploads.s3.bucket', "the 's3' upload store"],
-    [config.push.enabled && !config.push.vapid.publicKey, 'push.vapid.publicKey', 'push.enabled'],
-    [config.push.enabled && !config.push.vapid.privateKey, 'push.vapid.privateKey', 'push.enabled'],
-    [config.push.enabled && !config.push.vapid.subject, 'push.vapid.subject', 'push.enabled'],
+    [needsVapid && !vapid.publicKey, 'push.vapid.publicKey', vapidWhat],
+    [needsVapid && !vapid.privateKey, 'push.vapid.privateKey', vapidWhat],
+    [needsVapid && !vapid.subject, 'push.vapid.subject', vapidWhat],
+    [needsApns && !apns.keyId, 'push.apns.keyId', 'push.apns'],
+    [needsApns && !apns.teamId, 'push.apns.teamId', 'push.apns'],
+    [needsApns && !apns.privateKey && !apns.privateKeyFile, 'push.apns.privateKey', 'push.apns'],
+    [needsApns && !apns.topic, 'push.apns.topic', 'push.apns'],
   ];
   const ids = new Set<string>();
   for (const channel of config.channels) {

@@ -355,9 +355,10 @@ export const RelayConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     /**
-     * Push notifications (Web Push): a member who is away (no live socket on any node, or idle
-     * for `awayAfterMs`) gets a push on each of their registered devices for a new message, as
-     * their push preferences and mutes allow. Off unless enabled; needs a VAPID key pair.
+     * Push notifications (Web Push, FCM, APNs): a member who is away (no live socket on any
+     * node, or idle for `awayAfterMs`) gets a push on each of their registered devices for a new
+     * message, as their push preferences and mutes allow. Off unless enabled; needs at least one
+     * provider (a VAPID key pair, an FCM service account, or an APNs key).
      */
     push: Type.Object(
       {
@@ -405,6 +406,54 @@ export const RelayConfigSchema = Type.Object(
             privateKey: Type.Optional(Type.String({ minLength: 1 })),
             /** A `mailto:` or `https:` URL push services can reach the operator at. */
             subject: Type.Optional(Type.String({ pattern: '^(mailto:|https:)' })),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        /**
+         * Firebase Cloud Messaging (HTTP v1 API) for `fcm` devices: a service account of the
+         * Firebase project with the `cloudmessaging.messages.create` permission (Firebase console,
+         * Project settings, Service accounts, Generate new private key). Off without one.
+         */
+        fcm: Type.Object(
+          {
+            /** The service account key, the JSON as Google gives it (`client_email`, `private_key`, `token_uri`, `project_id`). A secret. */
+            serviceAccount: Type.Optional(Type.String({ minLength: 1 })),
+            /** A file holding the service account key JSON, instead of `serviceAccount`. */
+            serviceAccountFile: Type.Optional(Type.String({ minLength: 1 })),
+            /** The Firebase project id pushes are sent as. @default the service account's `project_id` */
+            projectId: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
+            /** The FCM API origin; `{url}/v1/projects/{projectId}/messages:send` is posted to. @default 'https://fcm.googleapis.com' */
+            url: Type.String({ default: 'https://fcm.googleapis.com', pattern: '^https?://' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        /**
+         * Apple Push Notification service (HTTP/2 provider API, token-based) for `apns` devices:
+         * an APNs authentication key (a `.p8` file) with its key id, the team id, and the app's
+         * bundle id. Off without them.
+         */
+        apns: Type.Object(
+          {
+            /** The 10-character id of the APNs authentication key. */
+            keyId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{10}$' })),
+            /** The 10-character Apple Developer team id. */
+            teamId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{10}$' })),
+            /** The authentication key, the `.p8` file's PEM text (a P-256 private key). A secret. */
+            privateKey: Type.Optional(Type.String({ minLength: 1 })),
+            /** A file holding the `.p8` key, instead of `privateKey`. */
+            privateKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+            /** The app's bundle id, sent as `apns-topic`. */
+            topic: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+            /** The APNs origin for devices registered with `environment: "production"`. @default 'https://api.push.apple.com' */
+            productionUrl: Type.String({ default: 'https://api.push.apple.com', pattern: '^https://' }),
+            /** The APNs origin for devices registered with `environment: "sandbox"`. @default 'https://api.sandbox.push.apple.com' */
+            sandboxUrl: Type.String({ default: 'https://api.sandbox.push.apple.com', pattern: '^https://' }),
+            /**
+             * A PEM file of certificate authorities trusted for the APNs origins, instead of the
+             * system's. For tests against a local APNs with a self-signed certificate; never set
+             * it in production.
+             */
+            caFile: Type.Optional(Type.String({ minLength: 1 })),
           },
           { default: {}, additionalProperties: false },
         ),

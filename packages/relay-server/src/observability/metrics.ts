@@ -100,18 +100,20 @@ export class RelayMetrics {
   });
   readonly pushesSent = new Counter({
     name: 'chat4all_pushes_sent_total',
-    help: 'Push notifications the push service accepted',
+    help: 'Push notifications the push service accepted, by provider (webpush, fcm, apns)',
+    labelNames: ['provider'] as const,
     registers: [this.registry],
   });
   readonly pushesFailed = new Counter({
     name: 'chat4all_pushes_failed_total',
-    help: 'Push notifications not delivered, by reason (gone, refused, unavailable, network)',
-    labelNames: ['reason'] as const,
+    help: 'Push notifications not delivered, by provider (webpush, fcm, apns) and reason (gone, refused, unavailable, network)',
+    labelNames: ['provider', 'reason'] as const,
     registers: [this.registry],
   });
   readonly pushDevicesRemoved = new Counter({
     name: 'chat4all_push_devices_removed_total',
-    help: 'Devices removed because their push service said the subscription is gone (404 or 410)',
+    help: 'Devices removed because their push service said the subscription or token is gone, by provider (webpush, fcm, apns)',
+    labelNames: ['provider'] as const,
     registers: [this.registry],
   });
   readonly deadLetters: Gauge;

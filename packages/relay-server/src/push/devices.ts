@@ -4,7 +4,7 @@ import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import { assertPublicUrl } from '../http/public-addresses.js';
 import type { Limits } from '../limits/limits.js';
-import type { Store, StoredDevice } from '../store/types.js';
+import type { DeviceAddress, Store, StoredDevice } from '../store/types.js';
 
 export interface DeviceServiceOptions {
   config: Pick<RelayConfig['push'], 'devicesPerUser' | 'allowInsecureEndpoints' | 'allowPrivateAddresses'>;
@@ -13,7 +13,8 @@ export interface DeviceServiceOptions {
 }
 
 /**
- * Each user's push devices: registered, listed and removed by the user themself. An endpoint
+ * Each user's push devices: registered, listed and removed by the user themself. A device is a
+ * Web Push subscription, an FCM registration token or an APNs device token. An endpoint
  * must be `https:` (a push service; `http:` too with `push.allowInsecureEndpoints`), since the
  * relay posts each notification to it, and on a public address (`push.allowPrivateAddresses`
  * aside), since the URL is the user's to choose.
@@ -27,16 +28,11 @@ export class DeviceService {
   async register(userId: string, body: RegisterDeviceBody): Promise<{ device: Device; created: boolean }> {
     const refusal = await this.options.rateLimits.write('device', userId);
     if (refusal) throw refusal;
-    const { endpoint, keys } = body.subscription;
-    await this.#checkEndpoint(endpoint);
-    checkKey(keys.p256dh);
     const { devicesPerUser } = this.options.config;
     const outcome = await this.store.devices.register({
+      ...(await this.#address(body)),
       id: randomUUID(),
       userId,
-      endpoint,
-      p256dh: keys.p256dh.replace(/=+$/, ''),
-      auth: keys.auth.replace(/=+$/, ''),
       now: Date.now(),
       max: devicesPerUser,
     });
@@ -53,6 +49,23 @@ export class DeviceService {
     const refusal = await this.options.rateLimits.write('device', userId);
     if (refusal) throw refusal;
     if (!(await this.store.devices.remove(userId, id))) throw new RelayError('NOT_FOUND', `Device ${id} not found`);
+  }
+
+  /** The schema checked each kind's shape; a Web Push endpoint and key get the checks a pattern cannot make. */
+  async #address(body: RegisterDeviceBody): Promise<DeviceAddress> {
+    switch (body.kind) {
+      case 'fcm':
+        return { kind: 'fcm', token: body.token };
+      case 'apns':
+        // APNs takes the token in either case; one spelling, so the same token is one device.
+        return { kind: 'apns', token: body.token.toLowerCase(), environment: body.environment ?? 'production' };
+      default: {
+        const { endpoint, keys } = body.subscription;
+        await this.#checkEndpoint(endpoint);
+        checkKey(keys.p256dh);
+        return { kind: 'webpush', endpoint, p256dh: keys.p256dh.replace(/=+$/, ''), auth: keys.auth.replace(/=+$/, '') };
+      }
+    }
   }
 
   async #checkEndpoint(endpoint: string): Promise<void> {
@@ -86,6 +99,6 @@ function checkKey(p256dh: string): void {
   }
 }
 
-function toPublic({ id, kind, endpoint, createdAt, updatedAt }: StoredDevice): Device {
-  return { id, kind, endpoint, createdAt, updatedAt };
+function toPublic({ id, kind, endpoint, token, createdAt, updatedAt }: StoredDevice): Device {
+  return kind === 'webpush' ? { id, kind, endpoint, createdAt, updatedAt } : { id, kind, token, createdAt, updatedAt };
 }

@@ -32,7 +32,7 @@ describe('pushPlugin', () => {
   });
 
   it('gives the public key while sending is off, null without one, and answers only user tokens', async () => {
-    const off = await app({ vapid: { publicKey: vapid.publicKey } });
+    const off = await app({ vapid: { ...vapid, subject: 'mailto:ops@example.com' } });
     expect((await off.inject({ method: 'GET', url: '/v1/push', headers: off.ana })).json()).toEqual({
       enabled: false,
       vapidPublicKey: vapid.publicKey,

@@ -12,7 +12,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Each user's push devices (`/v1/me/devices`). */
     devices: DeviceService;
-    /** Web Push to members who are away, after each new message and each read, when `push.enabled`. */
+    /** Pushes (Web Push, FCM, APNs) to members who are away, after each new message and each read, when `push.enabled`. */
     push: PushSender;
     /** Each user's push preferences (`/v1/me/push-preferences`). */
     pushPreferences: PushPreferencesService;

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as setImmediatePromise, setTimeout as wait } from 'node:timers/promises';
-import type { Message, PushPayload, PushReadPayload, PushReason } from '@chat4all/protocol';
+import type { DeviceKind, Message, PushPayload, PushReadPayload, PushReason } from '@chat4all/protocol';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-// web-push is CommonJS whose exports Node cannot name statically: import the module object.
-import webPush, { type RequestDetails } from 'web-push';
 import type { RelayConfig } from '../config.js';
-import { publicOnly } from '../http/public-addresses.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { backoffDelay } from '../queue/attempts.js';
 import type { SharedState } from '../shared/types.js';
 import type { PushRecipient, Store, StoredDevice } from '../store/types.js';
+import { ApnsProvider } from './providers/apns.js';
+import { FcmProvider } from './providers/fcm.js';
+import type { PushOutcome, PushProvider } from './providers/provider.js';
+import { WebPushProvider } from './providers/webpush.js';
 
 export interface PushSenderDeps {
   store: Pick<Store, 'devices' | 'users' | 'pushPreferences'>;
@@ -20,47 +20,47 @@ export interface PushSenderDeps {
   metrics: Pick<RelayMetrics, 'pushesSent' | 'pushesFailed' | 'pushDevicesRemoved'>;
 }
 
-/** The far side's answers worth another attempt (RFC 8030 §5 and §8.4: too many requests, the service's own trouble). */
-const RETRYABLE = (status: number) => status === 429 || status >= 500;
-/** The subscription is gone for good (RFC 8030 §7.3: 404 or 410): its device is removed. */
-const GONE = new Set([404, 410]);
 /** Backoff between attempts of one push is capped at this, whatever `baseDelayMs`. */
 const MAX_DELAY_MS = 60_000;
 /** How long a push waits for a read to clear it: beyond a week, a notification still shown is left to the user. */
 const NOTIFIED_NOTE_MS = 7 * 24 * 3_600_000;
 
 /**
- * Web Push after each committed message: each device of the conversation's members other than
+ * Pushes after each committed message: each device of the conversation's members other than
  * the sender gets one push when its user is away and the message concerns them
- * (`reasonFor`: their preferences and mutes). Away is no live socket on any node, or, with
+ * (`reasonFor`: their preferences and mutes), through its kind's provider (Web Push, FCM,
+ * APNs: `providers/`), posted off the send path. Away is no live socket on any node, or, with
  * `push.awayAfterMs`, no frame on any of their sockets for that long (the last-seen time the
- * presence tracker keeps in the shared state). Each push is encrypted to the subscription
- * (RFC 8291, `aes128gcm`) and signed with the relay's VAPID key (RFC 8292) by the `web-push`
- * library, posted off the send path. Each carries the conversation's `Topic` (RFC 8030 §5.4),
+ * presence tracker keeps in the shared state). Each carries the conversation's collapse key,
  * so a push still waiting at the push service is replaced by the next one of the same
- * conversation, and by the `read` push its user's next read sends. A 404 or 410 removes the
- * device; 429, 5xx and network failures are tried again on this node, at most `maxAttempts`
- * times with jittered backoff (or the service's `Retry-After`), then logged and counted: a push
- * is a hint, the message itself is stored and reaches the user on their next sync.
+ * conversation, and by the `read` push its user's next read sends. A device its provider says
+ * is gone is removed; a provider's 429, 5xx and network failures are tried again on this node,
+ * at most `maxAttempts` times with jittered backoff (or the provider's `Retry-After`), then
+ * logged and counted: a push is a hint, the message itself is stored and reaches the user on
+ * their next sync.
  */
 export class PushSender {
   readonly #pending = new Set<Promise<void>>();
   readonly #closing = new AbortController();
-  readonly #dispatcher: Dispatcher | undefined;
-  readonly #vapid: { subject: string; publicKey: string; privateKey: string } | null;
+  /** The providers the relay is configured for; a device of another kind is not pushed to. */
+  readonly #providers = new Map<DeviceKind, PushProvider>();
 
   constructor(private readonly deps: PushSenderDeps) {
-    const { vapid, allowPrivateAddresses } = deps.config;
-    this.#dispatcher = allowPrivateAddresses ? undefined : publicOnly();
-    this.#vapid =
-      vapid.subject && vapid.publicKey && vapid.privateKey
-        ? { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey }
-        : null;
+    const { config } = deps;
+    const { vapid, fcm, apns } = config;
+    if (vapid.subject && vapid.publicKey && vapid.privateKey)
+      this.#providers.set(
+        'webpush',
+        new WebPushProvider(config, { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey }),
+      );
+    if (fcm.serviceAccount || fcm.serviceAccountFile) this.#providers.set('fcm', new FcmProvider(config));
+    if (apns.keyId && apns.teamId && (apns.privateKey || apns.privateKeyFile) && apns.topic)
+      this.#providers.set('apns', new ApnsProvider(config));
   }
 
   /** Starts notifying the members a new message concerns; returns at once. */
   follow(message: Message): void {
-    if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
+    if (!this.deps.config.enabled || this.#providers.size === 0 || this.#closing.signal.aborted) return;
     // In a later turn of the event loop, so the recipients' query and the encryption do not hold up the sender's ack.
     this.#track(
       setImmediatePromise()
@@ -71,7 +71,7 @@ export class PushSender {
 
   /** Starts clearing the pushes of a conversation its member just read; returns at once. */
   followRead(conversationId: string, userId: string, readSeq: number): void {
-    if (!this.deps.config.enabled || !this.#vapid || this.#closing.signal.aborted) return;
+    if (!this.deps.config.enabled || this.#providers.size === 0 || this.#closing.signal.aborted) return;
     this.#track(
       this.clear(conversationId, userId, readSeq).catch((err: unknown) =>
         this.deps.log.error({ err, conversationId, userId }, 'clearing the pushes of a read conversation failed'),
@@ -107,7 +107,7 @@ export class PushSender {
     );
     const payload = await this.#payload(message, config.content);
     const topic = topicOf(message.conversationId);
-    await Promise.all(targets.map(({ device, reason }) => this.#send(device, JSON.stringify(withReason(payload, reason)), topic)));
+    await Promise.all(targets.map(({ device, reason }) => this.#send(device, withReason(payload, reason), topic)));
   }
 
   /**
@@ -122,7 +122,7 @@ export class PushSender {
     const devices = await this.deps.store.devices.list(userId);
     const payload: PushReadPayload = { type: 'read', conversationId, seq: readSeq };
     const topic = topicOf(conversationId);
-    await Promise.all(devices.map((device) => this.#send(device, JSON.stringify(payload), topic)));
+    await Promise.all(devices.map((device) => this.#send(device, payload, topic)));
   }
 
   /** Resolves once the pushes under way are done (or given up). */
@@ -134,6 +134,7 @@ export class PushSender {
   async close(): Promise<void> {
     this.#closing.abort();
     await this.flush();
+    await Promise.all([...this.#providers.values()].map((provider) => provider.close?.()));
   }
 
   #track(work: Promise<void>): void {
@@ -169,47 +170,41 @@ export class PushSender {
     return payload;
   }
 
-  async #send(device: StoredDevice, payload: string, topic: string): Promise<void> {
+  /** The attempts of one push to one device, whatever its provider. */
+  async #send(device: StoredDevice, payload: PushPayload | PushReadPayload, topic: string): Promise<void> {
     const { config, metrics, log, store } = this.deps;
+    const provider = this.#providers.get(device.kind);
+    if (!provider) return;
+    const labels = { provider: provider.kind };
     const signal = this.#closing.signal;
-    let request: RequestDetails;
-    try {
-      request = this.#request(device, payload, topic);
-    } catch (err) {
-      // Keys the library cannot encrypt to: no attempt could succeed.
-      metrics.pushesFailed.inc({ reason: 'refused' });
-      log.warn({ err, deviceId: device.id }, 'a push could not be encrypted to its device');
-      return;
-    }
     for (let attempt = 1; ; attempt++) {
-      let status: number | null = null;
-      let retryAfterMs: number | undefined;
+      let outcome: PushOutcome | null = null;
       try {
-        // Built again for each attempt: its VAPID token and encryption are fresh.
-        const response = await this.#post(attempt === 1 ? request : this.#request(device, payload, topic));
-        status = response.status;
-        retryAfterMs = retryAfter(response.headers.get('retry-after'));
-        await response.body?.cancel().catch(() => {});
+        outcome = await provider.send(device, payload, topic, signal);
       } catch (err) {
         if (signal.aborted) return;
-        log.debug({ err, deviceId: device.id }, 'a push did not reach its push service');
+        log.debug({ err, deviceId: device.id, provider: provider.kind }, 'a push did not reach its push service');
       }
-      if (status !== null && status >= 200 && status < 300) {
-        metrics.pushesSent.inc();
+      if (outcome?.kind === 'sent') {
+        metrics.pushesSent.inc(labels);
         return;
       }
-      if (status !== null && GONE.has(status)) {
-        metrics.pushesFailed.inc({ reason: 'gone' });
-        if (await store.devices.forget(device.id)) metrics.pushDevicesRemoved.inc();
+      if (outcome?.kind === 'gone') {
+        metrics.pushesFailed.inc({ ...labels, reason: 'gone' });
+        if (await store.devices.forget(device.id)) metrics.pushDevicesRemoved.inc(labels);
         return;
       }
-      const retryable = status === null || RETRYABLE(status);
+      const retryable = outcome === null || outcome.kind === 'retry';
       if (!retryable || attempt >= config.maxAttempts || signal.aborted) {
-        const reason = status === null ? 'network' : retryable ? 'unavailable' : 'refused';
-        metrics.pushesFailed.inc({ reason });
-        log.warn({ deviceId: device.id, userId: device.userId, status, attempts: attempt }, `a push was not delivered (${reason})`);
+        const reason = outcome === null ? 'network' : retryable ? 'unavailable' : 'refused';
+        metrics.pushesFailed.inc({ ...labels, reason });
+        log.warn(
+          { deviceId: device.id, userId: device.userId, provider: provider.kind, answer: outcome?.detail, attempts: attempt },
+          `a push was not delivered (${reason})`,
+        );
         return;
       }
+      const retryAfterMs = outcome?.kind === 'retry' ? outcome.afterMs : undefined;
       const delay = retryAfterMs ?? backoffDelay(attempt, { baseDelayMs: config.baseDelayMs, maxDelayMs: MAX_DELAY_MS });
       try {
         await wait(Math.min(delay, MAX_DELAY_MS), undefined, { signal });
@@ -217,31 +212,6 @@ export class PushSender {
         return;
       }
     }
-  }
-
-  /** One request as `web-push` builds it: the body encrypted to the device, VAPID `Authorization`, `TTL`, `Topic`. */
-  #request(device: StoredDevice, payload: string, topic: string): RequestDetails {
-    return webPush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
-      vapidDetails: this.#vapid ?? undefined,
-      TTL: this.deps.config.ttlSeconds,
-      topic,
-      urgency: 'high',
-      contentEncoding: 'aes128gcm',
-    });
-  }
-
-  /** Posts a request here rather than through `web-push`, so it goes through the address guard and has a deadline. */
-  #post(request: RequestDetails): Promise<Response> {
-    const { config } = this.deps;
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
-    return fetch(request.endpoint, {
-      method: 'POST',
-      headers,
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(config.timeoutMs)]),
-      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-    } as RequestInit);
   }
 }
 
@@ -274,12 +244,4 @@ function withReason(payload: Omit<PushPayload, 'reason'>, reason: PushReason): P
  */
 export function topicOf(conversationId: string): string {
   return createHash('sha256').update(conversationId).digest('base64url').slice(0, 32);
-}
-
-function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }

@@ -313,4 +313,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     updated_at bigint NOT NULL
   );
   `,
+  // Push devices of every kind: FCM and APNs tokens beside Web Push subscriptions. A token's
+  // device keeps its uniqueness in `endpoint` (as `<kind>:<token>`, never a URL), so one token
+  // is one device, moved to whoever registers it last, as an endpoint is; no table is rebuilt.
+  `
+  -- push providers
+  ALTER TABLE push_devices ADD COLUMN kind text NOT NULL DEFAULT 'webpush';
+  ALTER TABLE push_devices ADD COLUMN token text;
+  ALTER TABLE push_devices ADD COLUMN environment text;
+  `,
 ];

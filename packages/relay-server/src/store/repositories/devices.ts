@@ -1,30 +1,37 @@
 import type { Device } from '@chat4all/protocol';
 
-/** A registered device with what sending to it takes: its Web Push keys. */
+/** A registered device with what sending to it takes: its Web Push keys, or its APNs environment. */
 export interface StoredDevice extends Device {
   userId: string;
+  /** Web Push only ('' for other kinds). */
   p256dh: string;
+  /** Web Push only ('' for other kinds). */
   auth: string;
+  /** APNs only: the environment its token was issued for. */
+  environment?: 'production' | 'sandbox';
 }
 
-/** One Web Push subscription to register for `userId`; `id` is used only when it is new. */
-export interface DeviceInput {
+/** Where a device gets its pushes: a Web Push subscription, or an FCM or APNs token. */
+export type DeviceAddress =
+  | { kind?: 'webpush'; endpoint: string; p256dh: string; auth: string }
+  | { kind: 'fcm'; token: string }
+  | { kind: 'apns'; token: string; environment: 'production' | 'sandbox' };
+
+/** One device to register for `userId`; `id` is used only when it is new. */
+export type DeviceInput = DeviceAddress & {
   id: string;
   userId: string;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
   now: number;
   /** Devices a user may have (`push.devicesPerUser`). */
   max: number;
-}
+};
 
 export type DeviceOutcome = { ok: true; device: StoredDevice; created: boolean } | { ok: false; code: 'TOO_MANY_DEVICES' };
 
 /**
- * The devices each user gets push notifications on. An endpoint belongs to one device of one
- * user: registering it again updates its keys, and registering it as another user (someone
- * else signed in on that browser) moves it to them.
+ * The devices each user gets push notifications on. An endpoint (Web Push) or a token (FCM,
+ * APNs) belongs to one device of one user: registering it again updates it, and registering it
+ * as another user (someone else signed in on that browser or app) moves it to them.
  */
 export interface DevicesRepository {
   /** Registers or updates in one transaction; a new device past `max` is refused. */

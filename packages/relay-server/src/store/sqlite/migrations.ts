@@ -319,4 +319,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Push devices of every kind: FCM and APNs tokens beside Web Push subscriptions. A token's
+  // device keeps its uniqueness in `endpoint` (as `<kind>:<token>`, never a URL), so one token
+  // is one device, moved to whoever registers it last, as an endpoint is; no table is rebuilt.
+  `
+  -- push providers
+  ALTER TABLE push_devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'webpush';
+  ALTER TABLE push_devices ADD COLUMN token TEXT;
+  ALTER TABLE push_devices ADD COLUMN environment TEXT;
+  `,
 ];

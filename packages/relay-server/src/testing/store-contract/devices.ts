@@ -11,13 +11,19 @@ export function devicesContract(fixture: StoreFixture): void {
     beforeEach(() => {
       store = fixture.store;
     });
-    const device = (over: Partial<DeviceInput> & Pick<DeviceInput, 'id' | 'userId' | 'endpoint'>) =>
+    const device = (over: { id: string; userId: string; endpoint: string; p256dh?: string; now?: number; max?: number }) =>
       store.devices.register({ p256dh: 'key', auth: 'secret', now, max: 2, ...over });
     /** The devices a message from `senderId` notifies when only mutes count. */
     const toNotify = async (conversationId: string, senderId: string | null, at: number) =>
       (await store.pushPreferences.recipients({ conversationId, senderId, threadId: null, now: at }))
         .filter((recipient) => !recipient.muted)
         .map((recipient) => recipient.device);
+    const token = (
+      over: { id: string; userId: string; token: string; now?: number } & (
+        | { kind: 'fcm' }
+        | { kind: 'apns'; environment: 'production' | 'sandbox' }
+      ),
+    ) => store.devices.register({ now, max: 2, ...over } as DeviceInput);
 
     it('registers one device per endpoint: again updates its keys, another user takes it over, past the limit is refused', async () => {
       const first = await device({ id: 'd1', userId: 'ana', endpoint: 'https://push.example/1' });
@@ -34,6 +40,27 @@ export function devicesContract(fixture: StoreFixture): void {
       expect(await device({ id: 'd4', userId: 'bob', endpoint: 'https://push.example/1' })).toMatchObject({ ok: true, created: true });
       expect((await store.devices.list('ana')).map((d) => d.id)).toEqual(['d2']);
       expect((await store.devices.list('bob')).map((d) => d.id)).toEqual(['d4']);
+    });
+
+    it('registers FCM and APNs tokens: one device per token, updated again, moved to another user, counted with the rest', async () => {
+      const fcm = await token({ id: 'f1', userId: 'ana', kind: 'fcm', token: 'fcm-token:1' });
+      expect(fcm).toMatchObject({ ok: true, created: true, device: { id: 'f1', userId: 'ana', kind: 'fcm', token: 'fcm-token:1' } });
+      expect(fcm.ok && fcm.device.endpoint).toBeUndefined();
+      const apns = await token({ id: 'a1', userId: 'ana', kind: 'apns', token: 'ab'.repeat(32), environment: 'sandbox' });
+      expect(apns).toMatchObject({ ok: true, created: true, device: { kind: 'apns', token: 'ab'.repeat(32), environment: 'sandbox' } });
+      // The same token again: the same device, its environment updated.
+      const again = await token({ id: 'a9', userId: 'ana', kind: 'apns', token: 'ab'.repeat(32), environment: 'production', now: now + 1 });
+      expect(again).toMatchObject({ ok: true, created: false, device: { id: 'a1', environment: 'production' } });
+      // A token is not an endpoint: the same string as another kind is another device, and the limit counts every kind.
+      expect(await token({ id: 'x1', userId: 'ana', kind: 'fcm', token: 'ab'.repeat(32) })).toEqual({
+        ok: false,
+        code: 'TOO_MANY_DEVICES',
+      });
+      expect(await token({ id: 'f2', userId: 'bob', kind: 'fcm', token: 'fcm-token:1' })).toMatchObject({ ok: true, created: true });
+      expect((await store.devices.list('ana')).map((d) => [d.id, d.kind])).toEqual([['a1', 'apns']]);
+      expect(await store.devices.list('bob')).toMatchObject([{ id: 'f2', kind: 'fcm', token: 'fcm-token:1' }]);
+      const conv = await group(['bob']);
+      expect(await toNotify(conv.id, 'ana', now)).toMatchObject([{ id: 'f2', kind: 'fcm', token: 'fcm-token:1' }]);
     });
 
     it('removes only the owner’s device, forgets any, and finds the devices a message should notify', async () => {
