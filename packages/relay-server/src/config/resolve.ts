@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { checkContentRules } from '../moderation/content-rules.js';
 import { ChannelConfigSchema } from './channels.js';
 import { envVarOf } from './env.js';
 import { ConfigError } from './error.js';
@@ -22,6 +23,11 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     [config.push.enabled && !config.push.vapid.publicKey, 'push.vapid.publicKey', 'push.enabled'],
     [config.push.enabled && !config.push.vapid.privateKey, 'push.vapid.privateKey', 'push.enabled'],
     [config.push.enabled && !config.push.vapid.subject, 'push.vapid.subject', 'push.enabled'],
+    [
+      config.moderation.beforeSend.url !== undefined && !config.moderation.beforeSend.secret,
+      'moderation.beforeSend.secret',
+      'moderation.beforeSend.url',
+    ],
   ];
   const ids = new Set<string>();
   for (const channel of config.channels) {
@@ -32,6 +38,7 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     if (!missing) continue;
     throw new ConfigError(key, `required by ${what} (set it or ${envVarOf(key)})`);
   }
+  checkContentRules(config.moderation);
   return config;
 }
 

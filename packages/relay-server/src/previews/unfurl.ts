@@ -208,7 +208,7 @@ async function fetchLimited(
 }
 
 /** The first `max` bytes of the body; the rest is never downloaded. */
-async function readAtMost(response: Response, max: number): Promise<Uint8Array> {
+export async function readAtMost(response: Response, max: number): Promise<Uint8Array> {
   const reader = response.body?.getReader();
   if (!reader) return new Uint8Array();
   const chunks: Uint8Array[] = [];
