@@ -235,7 +235,7 @@ describe.each([
   });
 
   it('applies the rules before the hook: a blocked word rejects without a call, a masked one reaches the hook masked', async () => {
-    const { hook, send, history } = await setUp({
+    const { hook, send, history, relay, path, ana } = await setUp({
       blocklist: [
         { word: 'casino', action: 'reject', reason: 'No gambling' },
         { word: 'heck', action: 'mask' },
@@ -249,6 +249,13 @@ describe.each([
     expect((await send({ id: randomUUID(), text: 'what the heck' })).status).toBe(201);
     expect(hook.calls.map((c) => c.body.data.message.text)).toEqual(['what the ****']);
     expect((await history()).map((m) => m.text)).toEqual(['what the ****']);
+    // An edit passes the rules too (not the hook): a blocked word keeps the old text, a masked one is stored masked.
+    const [sent] = await history();
+    const edit = (text: string) =>
+      relay.http<{ code?: string; text?: string }>('PATCH', `${path}/${sent?.id}`, { as: ana.token, body: { text } });
+    expect((await edit('now a casino')).body).toMatchObject({ code: 'MESSAGE_REJECTED', details: { reason: 'No gambling' } });
+    expect((await edit('heck, fine')).body).toMatchObject({ text: '****, fine' });
+    expect(hook.calls).toHaveLength(1);
   });
 
   it('keeps a contact’s rejected message out of the conversation, for the server API key’s audit only', async () => {

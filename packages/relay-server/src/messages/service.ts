@@ -20,7 +20,7 @@ import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
-import { type MessageModeration, moderate } from '../moderation/gate.js';
+import { type MessageModeration, moderate, moderateEdit } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
@@ -196,11 +196,18 @@ export class MessageService {
    * New text for the author's message. Each of `mentions` and `mentionsAll` given replaces the
    * message's own, checked as a send checks them; omitted, it stays as it was.
    */
-  async edit(principal: Principal, conversationId: string, messageId: string, text: string, change: MentionChange = {}): Promise<Message> {
+  async edit(
+    principal: Principal,
+    conversationId: string,
+    messageId: string,
+    edited: string,
+    change: MentionChange = {},
+  ): Promise<Message> {
     await this.#limit('edit', principal);
-    this.#checkText(text);
+    this.#checkText(edited);
     const { original, role } = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
+    const text = original.senderId === null ? edited : moderateEdit(this.options.moderation, edited);
     const mentions = await this.#editedMentions(conversationId, original, role, change);
     // Previews of links the new text still has stay until they are found again; the others go now.
     const previews = original.previews.filter((preview) => text.includes(preview.url));

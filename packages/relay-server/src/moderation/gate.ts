@@ -6,6 +6,15 @@ import { rejectedError, type Verdict } from './service.js';
 export interface MessageModeration {
   readonly active: boolean;
   review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict>;
+  checkEdit(text: string): Verdict;
+}
+
+/** An edit's new text as the content rules let it be stored, or MESSAGE_REJECTED. */
+export function moderateEdit(moderation: MessageModeration | undefined, text: string): string {
+  if (!moderation?.active) return text;
+  const verdict = moderation.checkEdit(text);
+  if (verdict.action === 'reject') throw rejectedError(verdict.reason);
+  return verdict.text;
 }
 
 /**

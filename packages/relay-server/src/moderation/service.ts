@@ -69,6 +69,20 @@ export class ModerationService {
     return this.#hook(checked, origin);
   }
 
+  /**
+   * The rules applied to an edit's new text (the hook is asked about new messages only): the
+   * text to store, masked where a mask rule matched, or a rejection.
+   */
+  checkEdit(text: string): Verdict {
+    const ruled = this.#rules.check(text, null);
+    if (ruled.action === 'reject') {
+      this.deps.metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
+      return ruled;
+    }
+    if (ruled.masked) this.deps.metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
+    return { action: 'allow', text: ruled.text };
+  }
+
   /** A conversation's rejected messages, newest first: the audit, for the server API key. */
   rejected(conversationId: string, page: { before?: number; limit: number }): Promise<ModerationDecision[]> {
     return this.deps.store.moderation.listRejected(conversationId, page);
