@@ -263,7 +263,7 @@ describe.each([
     const graph = await fakeGraph({ accessToken: wa.accessToken, phoneNumberId: wa.phoneNumberId });
     closers.push(() => graph.close());
     const { hook, relay } = await setUp(
-      {},
+      { blocklist: [{ word: 'pix', reason: 'No payment requests' }] },
       { channels: [{ id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: graph.url, ...wa }], dispatch: { pollIntervalMs: 50 } },
     );
     graph.subscribe(`${relay.url}/v1/channels/wa/webhook`, wa.appSecret);
@@ -282,6 +282,9 @@ describe.each([
     // Taken (the platform must not retry it), and the retry the platform makes anyway is decided once.
     expect(spam.status).toBe(200);
     expect((await graph.inbound({ from: '5511999990000', name: 'Maria', text: 'cheap spam here', id: spam.id })).status).toBe(200);
+    // One the rules reject never reaches the hook.
+    const pix = await graph.inbound({ from: '5511999990000', name: 'Maria', text: 'manda o PIX' });
+    expect(pix.status).toBe(200);
     expect((await graph.inbound({ from: '5511999990000', name: 'Maria', text: 'Still there?' })).status).toBe(200);
     const next = await socket.waitFor((f) => f.type === 'message.created' && f.message.id !== first.message.id);
     expect(next.type === 'message.created' && next.message.text).toBe('Still there?');
@@ -298,6 +301,12 @@ describe.each([
       rejected: [
         {
           origin: 'channel',
+          source: 'rules',
+          reason: 'No payment requests',
+          message: { text: 'manda o PIX', metadata: { channel: { externalId: pix.id } } },
+        },
+        {
+          origin: 'channel',
           source: 'hook',
           reason: 'Looks like spam',
           message: { conversationId, text: 'cheap spam here', metadata: { channel: { id: 'wa', externalId: spam.id } } },
@@ -305,6 +314,14 @@ describe.each([
       ],
       hasMore: false,
     });
+    const paged = await relay.http<RejectedMessagePage>('GET', `${audit}?limit=1`, { as: API_KEY });
+    expect(paged.body.hasMore).toBe(true);
+    const older = await relay.http<RejectedMessagePage>(
+      'GET',
+      `${audit}?limit=1&before=${encodeURIComponent(paged.body.rejected[0]?.rejectedAt ?? '')}`,
+      { as: API_KEY },
+    );
+    expect(older.body.rejected.map((r) => r.message.text)).toEqual(['cheap spam here']);
     expect((await relay.http('GET', audit, { as: agent.token })).status).toBe(403);
   });
 });
