@@ -203,7 +203,7 @@ describe.each([
     expect(hook.calls).toHaveLength(1);
   });
 
-  it('falls back, never answering 500, on hostile answers: a huge body, bad JSON, a redirect, an error, an unknown action', async () => {
+  it('falls back, never answering 500, on hostile answers: a huge body, bad JSON, a redirect, an error, an unknown action, a body that never ends', async () => {
     const { hook, send, relay } = await setUp({ beforeSend: { fallback: 'reject', fallbackReason: 'Unchecked' } });
     const hostile: Array<(response: ServerResponse) => void> = [
       (response) =>
@@ -214,6 +214,8 @@ describe.each([
       (response) => json(response, { action: 'delete-everything' }),
       (response) => json(response, { action: 'replace', text: 'x'.repeat(10_000) }),
       (response) => json(response, { action: 'replace', text: '' }),
+      // Headers at once, then a body that never ends: the deadline covers reading it too.
+      (response) => response.writeHead(200, { 'content-type': 'application/json' }).write('{"action":'),
     ];
     for (const [index, answer] of hostile.entries()) {
       hook.answer((_call, response) => answer(response));
@@ -224,7 +226,8 @@ describe.each([
     expect(metrics).toMatch(/chat4all_before_send_fallbacks_total\{reason="too_large"\} 1/);
     expect(metrics).toMatch(/chat4all_before_send_fallbacks_total\{reason="invalid"\} 4/);
     expect(metrics).toMatch(/chat4all_before_send_fallbacks_total\{reason="status"\} 2/);
-    expect(metrics).toMatch(/chat4all_moderation_decisions_total\{action="reject",source="fallback"\} 7/);
+    expect(metrics).toMatch(/chat4all_before_send_fallbacks_total\{reason="timeout"\} 1/);
+    expect(metrics).toMatch(/chat4all_moderation_decisions_total\{action="reject",source="fallback"\} 8/);
   });
 
   it('refuses to call a hook on a private address unless allowed, and lets the message through on the allow fallback', async () => {

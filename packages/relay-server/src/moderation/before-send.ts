@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import { assertPublicUrl, publicOnly } from '../http/public-addresses.js';
-import { readAtMost } from '../previews/unfurl.js';
+import { readAtMost } from '../http/read-at-most.js';
 
 /** A new message as the hook (and the audit of rejected messages) sees it, before it is stored. */
 export interface Draft {
