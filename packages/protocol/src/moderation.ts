@@ -28,7 +28,7 @@ export type RejectedMessage = Static<typeof RejectedMessage>;
 /** A page of a conversation's rejected messages, newest first. */
 export const RejectedMessagePage = Type.Object({
   rejected: Type.Array(RejectedMessage),
-  /** Whether older ones remain: ask again with `before` set to the last one's `rejectedAt`. */
+  /** Whether older ones remain: ask again with `before` and `beforeId` set to the last one's `rejectedAt` and `message.id`. */
   hasMore: Type.Boolean(),
 });
 export type RejectedMessagePage = Static<typeof RejectedMessagePage>;
@@ -37,6 +37,8 @@ export const RejectedMessageQuery = Type.Object(
   {
     /** Only those rejected before this time (an ISO 8601 date-time: the last `rejectedAt` of the page before). */
     before: Type.Optional(Type.String({ format: 'date-time' })),
+    /** With `before`: the last `message.id` of the page before, so rejections made in the same millisecond are not skipped. */
+    beforeId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     /** @default 50 */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
   },

@@ -321,7 +321,7 @@ describe.each([
     expect(paged.body.hasMore).toBe(true);
     const older = await relay.http<RejectedMessagePage>(
       'GET',
-      `${audit}?limit=1&before=${encodeURIComponent(paged.body.rejected[0]?.rejectedAt ?? '')}`,
+      `${audit}?limit=1&before=${encodeURIComponent(paged.body.rejected[0]?.rejectedAt ?? '')}&beforeId=${encodeURIComponent(paged.body.rejected[0]?.message.id ?? '')}`,
       { as: API_KEY },
     );
     expect(older.body.rejected.map((r) => r.message.text)).toEqual(['cheap spam here']);

@@ -18,7 +18,8 @@ export async function moderationRoutes(plain: FastifyInstance, { moderation }: {
     async (request) => {
       const limit = request.query.limit ?? 50;
       const before = request.query.before === undefined ? undefined : Date.parse(request.query.before);
-      const rows = await moderation.rejected(request.params.conversationId, { before, limit: limit + 1 });
+      const { beforeId } = request.query;
+      const rows = await moderation.rejected(request.params.conversationId, { before, beforeId, limit: limit + 1 });
       return {
         rejected: rows.slice(0, limit).map((row) => ({
           message: row.message as { id: string; conversationId: string; senderId: string | null; text: string },

@@ -84,7 +84,7 @@ export class ModerationService {
   }
 
   /** A conversation's rejected messages, newest first: the audit, for the server API key. */
-  rejected(conversationId: string, page: { before?: number; limit: number }): Promise<ModerationDecision[]> {
+  rejected(conversationId: string, page: { before?: number; beforeId?: string; limit: number }): Promise<ModerationDecision[]> {
     return this.deps.store.moderation.listRejected(conversationId, page);
   }
 

@@ -49,9 +49,11 @@ export class PostgresModeration implements ModerationRepository {
     return row ? toDecision(row) : null;
   }
 
-  async listRejected(conversationId: string, page: { before?: number; limit: number }): Promise<ModerationDecision[]> {
+  async listRejected(conversationId: string, page: { before?: number; beforeId?: string; limit: number }): Promise<ModerationDecision[]> {
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
     const rows = await this.#db.sql<DecisionRow[]>`SELECT ${this.#db.sql.unsafe(DECISION_COLUMNS)} FROM moderation_decisions
-      WHERE conversation_id = ${conversationId} AND action = 'reject' AND decided_at < ${page.before ?? Number.MAX_SAFE_INTEGER}
+      WHERE conversation_id = ${conversationId} AND action = 'reject'
+        AND (decided_at < ${before} OR (decided_at = ${before} AND message_id < ${page.beforeId ?? ''}))
       ORDER BY decided_at DESC, message_id DESC LIMIT ${page.limit}`;
     return rows.map((row) => toDecision(row) as ModerationDecision);
   }

@@ -54,8 +54,11 @@ export interface ModerationRepository {
    */
   decide(decision: ModerationDecision, owner: string | null): Promise<ModerationDecision>;
   get(messageId: string): Promise<ModerationDecision | null>;
-  /** A conversation's rejected messages, newest first, decided before `before` when given. */
-  listRejected(conversationId: string, page: { before?: number; limit: number }): Promise<ModerationDecision[]>;
+  /**
+   * A conversation's rejected messages, newest first (by decision time, then message id), after
+   * the page that ended at (`before`, `beforeId`) when given.
+   */
+  listRejected(conversationId: string, page: { before?: number; beforeId?: string; limit: number }): Promise<ModerationDecision[]>;
   /** Forgets the decisions to let messages through made before `before` (the messages are stored, which answers a retry); rejections stay. */
   purge(before: number): Promise<number>;
 }

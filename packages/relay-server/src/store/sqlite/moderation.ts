@@ -82,14 +82,17 @@ export class SqliteModeration implements ModerationRepository {
     return row ? toDecision(row) : null;
   }
 
-  async listRejected(conversationId: string, page: { before?: number; limit: number }): Promise<ModerationDecision[]> {
+  async listRejected(conversationId: string, page: { before?: number; beforeId?: string; limit: number }): Promise<ModerationDecision[]> {
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
     return this.#db
       .all<DecisionRow>(
         `SELECT ${DECISION_COLUMNS} FROM moderation_decisions
-         WHERE conversation_id = ? AND action = 'reject' AND decided_at < ?
+         WHERE conversation_id = ? AND action = 'reject' AND (decided_at < ? OR (decided_at = ? AND message_id < ?))
          ORDER BY decided_at DESC, message_id DESC LIMIT ?`,
         conversationId,
-        page.before ?? Number.MAX_SAFE_INTEGER,
+        before,
+        before,
+        page.beforeId ?? '',
         page.limit,
       )
       .map((row) => toDecision(row) as ModerationDecision);

@@ -47,8 +47,14 @@ export function moderationContract(fixture: StoreFixture): void {
       await store.moderation.decide(decision({ messageId: 'x1', conversationId: 'c2', decidedAt: now + 4 }), null);
       const first = await store.moderation.listRejected('c1', { limit: 1 });
       expect(first.map((d) => [d.messageId, d.origin, d.source])).toEqual([['r2', 'channel', 'rules']]);
-      const next = await store.moderation.listRejected('c1', { before: first[0]?.decidedAt, limit: 10 });
+      const next = await store.moderation.listRejected('c1', { before: first[0]?.decidedAt, beforeId: first[0]?.messageId, limit: 10 });
       expect(next.map((d) => d.messageId)).toEqual(['r1']);
+      // Two rejections in one millisecond: the page ends between them, and the next starts at the other.
+      await store.moderation.decide(decision({ messageId: 'r0', decidedAt: now + 1 }), null);
+      const tied = await store.moderation.listRejected('c1', { before: now + 2, beforeId: 'r2', limit: 1 });
+      expect(tied.map((d) => d.messageId)).toEqual(['r1']);
+      const after = await store.moderation.listRejected('c1', { before: now + 1, beforeId: 'r1', limit: 10 });
+      expect(after.map((d) => d.messageId)).toEqual(['r0']);
       expect(await store.moderation.purge(now + 100)).toBe(1);
       expect(await store.moderation.get('a1')).toBeNull();
       expect(await store.moderation.get('r1')).not.toBeNull();
