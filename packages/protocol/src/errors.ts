@@ -42,6 +42,7 @@ export const ERROR_RULES = {
   CONVERSATION_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   MESSAGE_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   REPLY_TARGET_NOT_FOUND: { status: 422, closeCode: null, retryable: false },
+  MESSAGE_REJECTED: { status: 422, closeCode: null, retryable: false },
   MESSAGE_ID_CONFLICT: { status: 409, closeCode: null, retryable: false },
   MESSAGE_DELETED: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_REACTIONS: { status: 409, closeCode: null, retryable: false },
@@ -108,6 +109,8 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   CONVERSATION_NOT_FOUND: 'No such conversation, or the caller is not a member (the two are indistinguishable on purpose).',
   MESSAGE_NOT_FOUND: 'No such message in that conversation.',
   REPLY_TARGET_NOT_FOUND: '`replyTo` names a message that is not in the same conversation.',
+  MESSAGE_REJECTED:
+    "The app's content rules or its before-send hook refused the message; `details.reason` says why, and the same message id is refused again with the same reason.",
   MESSAGE_ID_CONFLICT: 'The client message id is already used by a different message (another sender or conversation).',
   MESSAGE_DELETED: 'The message has been deleted and can no longer be edited.',
   TOO_MANY_REACTIONS: 'The message already has as many different reactions as the relay allows (`limits.reactionKeysPerMessage`).',

@@ -11,6 +11,7 @@ import { metricsPlugin } from './http/metrics.js';
 import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
+import { moderationPlugin } from './moderation/plugin.js';
 import { pinsPlugin } from './pins/plugin.js';
 import { previewsPlugin } from './previews/plugin.js';
 import { pushPlugin } from './push/plugin.js';
@@ -111,7 +112,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const app = await createApp({ config, log, bus, shared });
   // The first close hook, so the last to run: every feature is done with the infrastructure by then.
   app.addHook('onClose', () => infrastructure.close());
-  const { limits, auth, uploads, webhooks, previews, push } = config;
+  const { limits, auth, uploads, webhooks, previews, push, moderation } = config;
   const { metadataMaxBytes } = limits;
   await app.register(authPlugin, { config: auth, secrets, limits, store, bus });
   await app.register(healthPlugin, { store });
@@ -119,6 +120,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(usersPlugin, { metadataMaxBytes, store });
   await app.register(conversationsPlugin, { metadataMaxBytes, store });
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
+  await app.register(moderationPlugin, { config: moderation, textMaxLength: limits.textMaxLength, store, fetch: deps.fetch });
   await app.register(messagesPlugin, { limits, store });
   await app.register(previewsPlugin, { config: previews, store });
   await app.register(inboxPlugin, { limits, store });

@@ -41,6 +41,7 @@ describe('every error code is reachable', () => {
       },
       uploads: { maxBytes: 1024 * 1024 },
       push: { devicesPerUser: 1 },
+      moderation: { blocklist: [{ word: 'forbidden', action: 'reject', reason: 'No.' }] },
       // Platforms are never called here: the base URLs point at a closed port.
       channels: [
         { id: 'tg', type: 'telegram', token: '1:x', secretToken: 'tg-secret', baseUrl: 'http://127.0.0.1:9' },
@@ -212,6 +213,7 @@ describe('every error code is reachable', () => {
     MESSAGE_NOT_FOUND: () =>
       http('PATCH', `/v1/conversations/${conversationId}/messages/${randomUUID()}`, { as: ana.token, body: { text: 'x' } }),
     REPLY_TARGET_NOT_FOUND: () => frame(send({ replyTo: randomUUID() })),
+    MESSAGE_REJECTED: () => frame(send({ text: 'Forbidden' })),
     MENTION_NOT_MEMBER: () => frame(send({ mentions: [bob.id, 'nobody-here'] })),
     // A private conversation has no admins, so its members may not mention everyone.
     GROUP_MENTION_NOT_ALLOWED: () => frame(send({ mentionsAll: true })),

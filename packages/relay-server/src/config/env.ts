@@ -1,7 +1,7 @@
 import { ConfigError } from './error.js';
 
 /** Keys read from env as comma-separated lists. */
-const LIST_KEYS = new Set(['allowedOrigins']);
+const LIST_KEYS = new Set(['allowedOrigins', 'moderation.links.domains']);
 /** Keys read from env as JSON. */
 const JSON_KEYS = new Set(['channels']);
 
@@ -114,6 +114,12 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_WEBHOOKS_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   CHAT4ALL_WEBHOOKS_TIMEOUT_MS: 'webhooks.timeoutMs',
   CHAT4ALL_WEBHOOKS_DISABLE_AFTER_FAILURES: 'webhooks.disableAfterFailures',
+  CHAT4ALL_MODERATION_BEFORE_SEND_URL: 'moderation.beforeSend.url',
+  CHAT4ALL_MODERATION_BEFORE_SEND_SECRET: 'moderation.beforeSend.secret',
+  CHAT4ALL_MODERATION_BEFORE_SEND_TIMEOUT_MS: 'moderation.beforeSend.timeoutMs',
+  CHAT4ALL_MODERATION_BEFORE_SEND_FALLBACK: 'moderation.beforeSend.fallback',
+  CHAT4ALL_MODERATION_LINKS_POLICY: 'moderation.links.policy',
+  CHAT4ALL_MODERATION_LINK_DOMAINS: 'moderation.links.domains',
   CHAT4ALL_PREVIEWS_ENABLED: 'previews.enabled',
   CHAT4ALL_PREVIEWS_ALLOW_PRIVATE_ADDRESSES: 'previews.allowPrivateAddresses',
   CHAT4ALL_PREVIEWS_TIMEOUT_MS: 'previews.timeoutMs',

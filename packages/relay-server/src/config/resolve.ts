@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { checkContentRules } from '../moderation/content-rules.js';
 import { ChannelConfigSchema } from './channels.js';
 import { envVarOf } from './env.js';
 import { ConfigError } from './error.js';
@@ -33,6 +34,11 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     [needsApns && !apns.teamId, 'push.apns.teamId', 'push.apns'],
     [needsApns && !apns.privateKey && !apns.privateKeyFile, 'push.apns.privateKey', 'push.apns'],
     [needsApns && !apns.topic, 'push.apns.topic', 'push.apns'],
+    [
+      config.moderation.beforeSend.url !== undefined && !config.moderation.beforeSend.secret,
+      'moderation.beforeSend.secret',
+      'moderation.beforeSend.url',
+    ],
   ];
   const ids = new Set<string>();
   for (const channel of config.channels) {
@@ -43,6 +49,7 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
     if (!missing) continue;
     throw new ConfigError(key, `required by ${what} (set it or ${envVarOf(key)})`);
   }
+  checkContentRules(config.moderation);
   return config;
 }
 

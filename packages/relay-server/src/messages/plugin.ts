@@ -44,6 +44,7 @@ export const messagesPlugin = fp(
       metrics,
       log,
       attachments: app.uploads,
+      moderation: app.hasDecorator('moderation') ? app.moderation : undefined,
     });
     const threads = new ThreadService(store, app.conversations, app.limits);
     app.decorate('messages', messages);

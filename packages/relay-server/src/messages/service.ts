@@ -20,6 +20,7 @@ import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
+import { type MessageModeration, moderate, moderateEdit } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
@@ -47,6 +48,8 @@ export interface MessageServiceOptions {
   /** A committed message's line (debug), and failures to publish after a commit (never returned to the sender: the store has it). */
   log: Logger;
   attachments: MessageAttachments;
+  /** Content rules and the before-send hook, asked before a new message is committed; none lets every message through. */
+  moderation?: MessageModeration;
 }
 
 /** Files a message carries: the uploads feature's side of a send. */
@@ -70,6 +73,12 @@ export interface MessageObserver {
   read?(conversationId: string, userId: string, readSeq: number): void;
   /** A member sent a read receipt, whether or not it moved their horizon (they opened the conversation); the receipt is acked after. */
   readBy?(conversationId: string, userId: string): Promise<void>;
+}
+
+/** A rejection becomes null; any other failure stays one. */
+function rejectedOnly(error: unknown): null {
+  if (error instanceof RelayError && error.code === 'MESSAGE_REJECTED') return null;
+  throw error;
 }
 
 const APPEND_ERRORS = {
@@ -129,34 +138,34 @@ export class MessageService {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
       attachment = await this.options.attachments.attach(senderId, conversationId, input.attachment.uploadId, input.id);
     }
-    return this.#commit(
-      {
-        id: input.id,
-        conversationId,
-        senderId,
-        kind: attachment ? 'file' : (content?.type ?? author.kind),
-        text,
-        metadata,
-        attachment,
-        content,
-        replyTo: input.replyTo ?? null,
-        mentions: input.mentions ? [...new Set(input.mentions)] : [],
-        mentionsAll: input.mentionsAll ?? false,
-        threadId: input.threadId ?? null,
-        showInConversation: input.showInConversation ?? false,
-        now: Date.now(),
-      },
-      started,
-      connectionId,
-    );
+    const moderated = await moderate(this.options.moderation, 'app', {
+      id: input.id,
+      conversationId,
+      senderId,
+      kind: attachment ? 'file' : (content?.type ?? author.kind),
+      text,
+      metadata,
+      attachment,
+      content,
+      replyTo: input.replyTo ?? null,
+      mentions: input.mentions ? [...new Set(input.mentions)] : [],
+      mentionsAll: input.mentionsAll ?? false,
+      threadId: input.threadId ?? null,
+      showInConversation: input.showInConversation ?? false,
+      now: Date.now(),
+    });
+    return this.#commit(moderated, started, connectionId);
   }
 
   /**
    * A message from a contact, arriving through a channel: appended by the same idempotent
    * path, without the limits meant for app clients (the platform has its own).
    */
-  async receive(input: Omit<AppendInput, 'now' | 'attachment'> & { attachment?: Attachment | null }): Promise<SendAck> {
-    return this.#commit({ ...input, attachment: input.attachment ?? null, now: Date.now() }, performance.now());
+  async receive(input: Omit<AppendInput, 'now' | 'attachment'> & { attachment?: Attachment | null }): Promise<SendAck | null> {
+    const append = { ...input, attachment: input.attachment ?? null, now: Date.now() };
+    // A message moderation rejects is kept for audit only, and the platform told it was taken (null).
+    const moderated = await moderate(this.options.moderation, 'channel', append).catch(rejectedOnly);
+    return moderated && this.#commit(moderated, performance.now());
   }
 
   async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
@@ -187,11 +196,18 @@ export class MessageService {
    * New text for the author's message. Each of `mentions` and `mentionsAll` given replaces the
    * message's own, checked as a send checks them; omitted, it stays as it was.
    */
-  async edit(principal: Principal, conversationId: string, messageId: string, text: string, change: MentionChange = {}): Promise<Message> {
+  async edit(
+    principal: Principal,
+    conversationId: string,
+    messageId: string,
+    edited: string,
+    change: MentionChange = {},
+  ): Promise<Message> {
     await this.#limit('edit', principal);
-    this.#checkText(text);
+    this.#checkText(edited);
     const { original, role } = await this.#own(principal, conversationId, messageId, false);
     if (original.deletedAt) throw new RelayError('MESSAGE_DELETED', 'A deleted message cannot be edited');
+    const text = original.senderId === null ? edited : moderateEdit(this.options.moderation, edited);
     const mentions = await this.#editedMentions(conversationId, original, role, change);
     // Previews of links the new text still has stay until they are found again; the others go now.
     const previews = original.previews.filter((preview) => text.includes(preview.url));

@@ -92,6 +92,30 @@ export class RelayMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly moderationDecisions = new Counter({
+    name: 'chat4all_moderation_decisions_total',
+    help: 'Decisions on new messages by action (allow, mask, replace, reject) and source (rules, hook, fallback, stored: a retry given the decision made before)',
+    labelNames: ['action', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly beforeSendCalls = new Counter({
+    name: 'chat4all_before_send_calls_total',
+    help: "Calls of the app's before-send hook by outcome (allow, reject, replace, fallback)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly beforeSendFallbacks = new Counter({
+    name: 'chat4all_before_send_fallbacks_total',
+    help: 'Before-send calls given the fallback, by reason (timeout, unreachable, address, status, too_large, invalid)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly beforeSendSeconds = new Histogram({
+    name: 'chat4all_before_send_seconds',
+    help: "Duration of one call of the app's before-send hook, answered or not",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly linkPreviews = new Counter({
     name: 'chat4all_link_previews_total',
     help: 'Links looked up for previews by outcome (found, none, refused, failed, skipped), cache hits not counted',

@@ -1,6 +1,7 @@
 import type { LinkPreview } from '@chat4all/protocol';
 import { Parser } from 'htmlparser2';
 import type { Dispatcher } from 'undici';
+import { readAtMost } from '../http/read-at-most.js';
 
 /**
  * Reading one link's page for its preview. Every page is hostile: only http(s), each URL (the
@@ -205,23 +206,6 @@ async function fetchLimited(
     }
     return { url, text: decode(await readAtMost(response, options.maxBytes), response.headers.get('content-type')) };
   }
-}
-
-/** The first `max` bytes of the body; the rest is never downloaded. */
-async function readAtMost(response: Response, max: number): Promise<Uint8Array> {
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (total < max) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = value.byteLength > max - total ? value.subarray(0, max - total) : value;
-    chunks.push(chunk);
-    total += chunk.byteLength;
-  }
-  await reader.cancel().catch(() => {});
-  return Buffer.concat(chunks);
 }
 
 /** Decoded by the charset the answer names, UTF-8 when it names none or one unknown. */

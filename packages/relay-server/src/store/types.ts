@@ -4,6 +4,7 @@ import type { DeliveriesRepository } from './repositories/deliveries.js';
 import type { DevicesRepository } from './repositories/devices.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
+import type { ModerationRepository } from './repositories/moderation.js';
 import type { PinsRepository } from './repositories/pins.js';
 import type { PushPreferencesRepository } from './repositories/push-preferences.js';
 import type { SearchRepository } from './repositories/search.js';
@@ -17,6 +18,7 @@ export type * from './repositories/deliveries.js';
 export type * from './repositories/devices.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
+export type * from './repositories/moderation.js';
 export type * from './repositories/pins.js';
 export type * from './repositories/push-preferences.js';
 export type * from './repositories/search.js';
@@ -59,4 +61,5 @@ export interface Store {
   readonly search: SearchRepository;
   readonly devices: DevicesRepository;
   readonly pushPreferences: PushPreferencesRepository;
+  readonly moderation: ModerationRepository;
 }

@@ -8,6 +8,7 @@ import { PostgresDevices } from './devices.js';
 import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresModeration } from './moderation.js';
 import { PostgresPins } from './pins.js';
 import { PostgresPushPreferences } from './push-preferences.js';
 import { PostgresSearch } from './search.js';
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
   readonly search: PostgresSearch;
   readonly devices: PostgresDevices;
   readonly pushPreferences: PostgresPushPreferences;
+  readonly moderation: PostgresModeration;
 
   readonly #schema: string | undefined;
 
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
     this.search = new PostgresSearch(db);
     this.devices = new PostgresDevices(db);
     this.pushPreferences = new PostgresPushPreferences(db);
+    this.moderation = new PostgresModeration(db);
   }
 
   async migrate(): Promise<void> {

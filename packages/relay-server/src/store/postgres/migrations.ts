@@ -322,4 +322,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE push_devices ADD COLUMN token text;
   ALTER TABLE push_devices ADD COLUMN environment text;
   `,
+  // Moderation decisions: one per message id the content rules or the before-send hook decided
+  // (a claim while the hook is asked, with its owner and lease), so a retried id gets the same
+  // decision; rejected messages stay as the audit of what was refused.
+  `
+  -- moderation decisions
+  CREATE TABLE moderation_decisions (
+    message_id text PRIMARY KEY,
+    conversation_id text NOT NULL,
+    sender_id text,
+    owner text,
+    lease_until bigint NOT NULL,
+    origin text,
+    action text,
+    reason text,
+    text text,
+    source text,
+    message text,
+    decided_at bigint,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX moderation_rejected ON moderation_decisions (conversation_id, decided_at) WHERE action = 'reject';
+  `,
 ];

@@ -10,6 +10,7 @@ import { SqliteDevices } from './devices.js';
 import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteModeration } from './moderation.js';
 import { SqlitePins } from './pins.js';
 import { SqlitePushPreferences } from './push-preferences.js';
 import { SqliteSearch } from './search.js';
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   readonly search: SqliteSearch;
   readonly devices: SqliteDevices;
   readonly pushPreferences: SqlitePushPreferences;
+  readonly moderation: SqliteModeration;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
     this.search = new SqliteSearch(db);
     this.devices = new SqliteDevices(db);
     this.pushPreferences = new SqlitePushPreferences(db);
+    this.moderation = new SqliteModeration(db);
   }
 
   async migrate(): Promise<void> {

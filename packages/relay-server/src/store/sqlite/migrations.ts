@@ -328,4 +328,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE push_devices ADD COLUMN token TEXT;
   ALTER TABLE push_devices ADD COLUMN environment TEXT;
   `,
+  // Moderation decisions: one per message id the content rules or the before-send hook decided
+  // (a claim while the hook is asked, with its owner and lease), so a retried id gets the same
+  // decision; rejected messages stay as the audit of what was refused.
+  `
+  -- moderation decisions
+  CREATE TABLE moderation_decisions (
+    message_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    sender_id TEXT,
+    owner TEXT,
+    lease_until INTEGER NOT NULL,
+    origin TEXT,
+    action TEXT,
+    reason TEXT,
+    text TEXT,
+    source TEXT,
+    message TEXT,
+    decided_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX moderation_rejected ON moderation_decisions (conversation_id, decided_at) WHERE action = 'reject';
+  `,
 ];

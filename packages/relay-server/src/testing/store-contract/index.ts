@@ -7,6 +7,7 @@ import { type StoreFactory, storeFixture } from './fixture.js';
 import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
+import { moderationContract } from './moderation.js';
 import { pinsContract } from './pins.js';
 import { pushPreferencesContract } from './push-preferences.js';
 import { searchContract } from './search.js';
@@ -48,5 +49,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     searchContract(fixture);
     devicesContract(fixture);
     pushPreferencesContract(fixture);
+    moderationContract(fixture);
   });
 }

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RelayConfig } from '../config.js';
+import { RelayError } from '../errors.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { ModerationDecision, Store } from '../store/types.js';
+import { callBeforeSend, type Draft } from './before-send.js';
+import { ContentRules } from './content-rules.js';
+
+export type { Draft } from './before-send.js';
+
+/** What becomes of a new message: stored with `text` (the sender's, masked or replaced), or refused with a reason. */
+export type Verdict = { action: 'allow'; text: string } | { action: 'reject'; reason: string };
+
+/** How often a caller waiting for another's decision looks at the store again. */
+const WAIT_STEP_MS = 20;
+/** How long decisions that let a message through are kept: retries later than this find the message itself stored. */
+const KEEP_ALLOWED_MS = 24 * 3600_000;
+
+/**
+ * Content rules and the app's before-send hook, between a send's validation and its commit.
+ * The rules are pure and run first. The hook is asked once per message id: the caller that
+ * claims the id in the store asks it (a lease covers a caller that dies), and every retry of
+ * the id, on any node, gets the decision recorded, whether the hook's or the fallback's.
+ * Rejected messages are recorded with what they were, the audit the server API lists.
+ */
+export class ModerationService {
+  readonly #rules: ContentRules;
+  #purgedAt = 0;
+
+  constructor(
+    private readonly deps: {
+      store: Pick<Store, 'moderation' | 'messages'>;
+      config: RelayConfig['moderation'];
+      textMaxLength: number;
+      metrics: Pick<RelayMetrics, 'moderationDecisions' | 'beforeSendCalls' | 'beforeSendFallbacks' | 'beforeSendSeconds'>;
+      log: Logger;
+      fetch?: typeof fetch;
+    },
+  ) {
+    this.#rules = new ContentRules(deps.config);
+  }
+
+  /** Whether anything is checked at all: with no rules and no hook a message costs nothing here. */
+  get active(): boolean {
+    return !this.#rules.empty || this.deps.config.beforeSend.url !== undefined;
+  }
+
+  /**
+   * The verdict on a new message. A message already stored under its id is a retry and passes
+   * as it is (the store answers it with the original).
+   */
+  async review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
+    if (!this.active) return { action: 'allow', text: draft.text };
+    const { metrics } = this.deps;
+    const ruled = this.#rules.check(draft.text, draft.attachment);
+    if (ruled.action === 'reject') {
+      // Kept for audit (once per id); the rules decide again on a retry, and decide the same.
+      await this.#record(draft, origin, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' }, null);
+      metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
+      return { action: 'reject', reason: ruled.reason };
+    }
+    if (ruled.masked) metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
+    const checked = { ...draft, text: ruled.text };
+    if (this.deps.config.beforeSend.url === undefined) {
+      if (!ruled.masked) metrics.moderationDecisions.inc({ action: 'allow', source: 'rules' });
+      return { action: 'allow', text: checked.text };
+    }
+    return this.#hook(checked, origin);
+  }
+
+  /**
+   * The rules applied to an edit's new text (the hook is asked about new messages only): the
+   * text to store, masked where a mask rule matched, or a rejection.
+   */
+  checkEdit(text: string): Verdict {
+    const ruled = this.#rules.check(text, null);
+    if (ruled.action === 'reject') {
+      this.deps.metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
+      return ruled;
+    }
+    if (ruled.masked) this.deps.metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
+    return { action: 'allow', text: ruled.text };
+  }
+
+  /** A conversation's rejected messages, newest first: the audit, for the server API key. */
+  rejected(conversationId: string, page: { before?: number; beforeId?: string; limit: number }): Promise<ModerationDecision[]> {
+    return this.deps.store.moderation.listRejected(conversationId, page);
+  }
+
+  async #hook(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
+    const { store, config } = this.deps;
+    const owner = randomUUID();
+    const leaseMs = config.beforeSend.timeoutMs + 2000;
+    for (;;) {
+      const claim = await store.moderation.claim({
+        messageId: draft.id,
+        conversationId: draft.conversationId,
+        senderId: draft.senderId,
+        owner,
+        now: Date.now(),
+        leaseMs,
+      });
+      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, 'stored');
+      if (claim.kind === 'pending') {
+        // Another caller (a retry racing this one, on this node or another) is asking the hook.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, Math.max(1, claim.leaseUntil - Date.now()))));
+        continue;
+      }
+      this.#purge();
+      // Decisions to let through are forgotten after a day; the message they let through answers a retry then.
+      if (await store.messages.get(draft.conversationId, draft.id)) {
+        const held = await this.#record(draft, origin, { action: 'allow', reason: null, text: null, source: 'hook' }, owner);
+        return this.#verdict(held, draft, 'stored');
+      }
+      const decided = await this.#ask(draft, origin);
+      return this.#verdict(await this.#record(draft, origin, decided, owner), draft, decided.source);
+    }
+  }
+
+  /** Asks the hook, or takes the fallback when it gives no usable answer. */
+  async #ask(draft: Draft, origin: 'app' | 'channel'): Promise<Pick<ModerationDecision, 'action' | 'reason' | 'text' | 'source'>> {
+    const { config, metrics, log } = this.deps;
+    const hook = config.beforeSend as typeof config.beforeSend & { url: string; secret: string };
+    const started = performance.now();
+    const called = await callBeforeSend(hook, draft, origin, this.deps.fetch);
+    metrics.beforeSendSeconds.observe((performance.now() - started) / 1000);
+    if (called.ok) {
+      const { answer } = called;
+      if (answer.action !== 'replace' || this.#replacementFits(answer.text, draft)) {
+        metrics.beforeSendCalls.inc({ outcome: answer.action });
+        if (answer.action === 'allow') return { action: 'allow', reason: null, text: null, source: 'hook' };
+        if (answer.action === 'reject')
+          return { action: 'reject', reason: answer.reason ?? 'The message was refused', text: null, source: 'hook' };
+        return { action: 'replace', reason: null, text: answer.text, source: 'hook' };
+      }
+    }
+    const reason = called.ok ? 'invalid' : called.reason;
+    const message = called.ok ? 'the replacement text is empty or longer than limits.textMaxLength' : called.message;
+    metrics.beforeSendCalls.inc({ outcome: 'fallback' });
+    metrics.beforeSendFallbacks.inc({ reason });
+    log.warn({ messageId: draft.id, reason, failure: message, fallback: hook.fallback }, 'before-send hook gave no answer; fallback used');
+    return hook.fallback === 'allow'
+      ? { action: 'allow', reason: null, text: null, source: 'fallback' }
+      : { action: 'reject', reason: hook.fallbackReason, text: null, source: 'fallback' };
+  }
+
+  /** A replacement is held to what a send is: within the text limit, and not empty unless the message has a file or content. */
+  #replacementFits(text: string, draft: Draft): boolean {
+    if (text === '' && !draft.attachment && !draft.content) return false;
+    return text.length <= this.deps.textMaxLength || [...text].length <= this.deps.textMaxLength;
+  }
+
+  async #record(
+    draft: Draft,
+    origin: 'app' | 'channel',
+    decided: Pick<ModerationDecision, 'action' | 'reason' | 'text' | 'source'>,
+    owner: string | null,
+  ): Promise<ModerationDecision> {
+    return this.deps.store.moderation.decide(
+      {
+        messageId: draft.id,
+        conversationId: draft.conversationId,
+        senderId: draft.senderId,
+        origin,
+        ...decided,
+        message: decided.action === 'reject' ? { ...draft } : null,
+        decidedAt: Date.now(),
+      },
+      owner,
+    );
+  }
+
+  /**
+   * The verdict a recorded decision gives this draft. An id decided for another sender or
+   * conversation is someone else's, as the store would say of a stored message.
+   */
+  #verdict(decision: ModerationDecision, draft: Draft, source: 'rules' | 'hook' | 'fallback' | 'stored'): Verdict {
+    if (decision.conversationId !== draft.conversationId || decision.senderId !== draft.senderId)
+      throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id is already used by another message');
+    this.deps.metrics.moderationDecisions.inc({ action: decision.action, source });
+    if (decision.action === 'reject') return { action: 'reject', reason: decision.reason ?? 'The message was refused' };
+    return { action: 'allow', text: decision.action === 'replace' ? (decision.text as string) : draft.text };
+  }
+
+  /** Forgets old decisions to let through, at most once an hour per node, without holding up the send. */
+  #purge(): void {
+    if (Date.now() - this.#purgedAt < 3600_000) return;
+    this.#purgedAt = Date.now();
+    this.deps.store.moderation
+      .purge(Date.now() - KEEP_ALLOWED_MS)
+      .catch((err: unknown) => this.deps.log.error({ err }, 'forgetting old moderation decisions failed'));
+  }
+}
+
+/** The error a sender gets for a rejected message: the reason is the app's, shown as it is. */
+export function rejectedError(reason: string): RelayError {
+  return new RelayError('MESSAGE_REJECTED', reason, { details: { reason } });
+}
