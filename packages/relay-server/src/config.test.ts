@@ -121,6 +121,8 @@ describe('documentation of the configuration', () => {
       'previews',
       'push',
       'push.vapid',
+      'privacy',
+      'retention',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

@@ -5,6 +5,7 @@ import type { DevicesRepository } from './repositories/devices.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
 import type { PinsRepository } from './repositories/pins.js';
+import type { PrivacyRepository } from './repositories/privacy.js';
 import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
@@ -17,6 +18,7 @@ export type * from './repositories/devices.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
 export type * from './repositories/pins.js';
+export type * from './repositories/privacy.js';
 export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
@@ -56,4 +58,5 @@ export interface Store {
   readonly inbox: InboxRepository;
   readonly search: SearchRepository;
   readonly devices: DevicesRepository;
+  readonly privacy: PrivacyRepository;
 }

@@ -9,6 +9,7 @@ import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresPins } from './pins.js';
+import { PostgresPrivacy } from './privacy.js';
 import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
@@ -57,6 +58,7 @@ export class PostgresStore implements Store {
   readonly inbox: PostgresInbox;
   readonly search: PostgresSearch;
   readonly devices: PostgresDevices;
+  readonly privacy: PostgresPrivacy;
 
   readonly #schema: string | undefined;
 
@@ -98,6 +100,7 @@ export class PostgresStore implements Store {
     this.inbox = new PostgresInbox(db);
     this.search = new PostgresSearch(db);
     this.devices = new PostgresDevices(db);
+    this.privacy = new PostgresPrivacy(db);
   }
 
   async migrate(): Promise<void> {

@@ -11,6 +11,7 @@ import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqlitePins } from './pins.js';
+import { SqlitePrivacy } from './privacy.js';
 import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly inbox: SqliteInbox;
   readonly search: SqliteSearch;
   readonly devices: SqliteDevices;
+  readonly privacy: SqlitePrivacy;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.inbox = new SqliteInbox(db);
     this.search = new SqliteSearch(db);
     this.devices = new SqliteDevices(db);
+    this.privacy = new SqlitePrivacy(db);
   }
 
   async migrate(): Promise<void> {
