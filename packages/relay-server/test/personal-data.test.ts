@@ -8,7 +8,7 @@ import type { DataExport, ErasureResult, Message, SendAck, UploadInfo } from '@c
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RelayConfigInput } from '../src/config.js';
-import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay, tusMetadata } from './fixtures.js';
+import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay, tusMetadata, twoNodes } from './fixtures.js';
 
 const schemas: string[] = [];
 afterAll(() => dropSchemas(schemas));
@@ -306,6 +306,34 @@ describe.each(stores)('a person’s data (%s)', (_store, storeConfig) => {
 });
 
 describe('a person’s data: the rest', () => {
+  it('across two nodes: an export asked on one downloads from the other, and an erasure on one reaches members on the other', async () => {
+    const { a, b, close } = await twoNodes();
+    try {
+      const ana = await a.user();
+      const bob = await a.user();
+      const conversationId = await group(a, ana.id, [bob.id]);
+      const said = await send(a, ana.token, conversationId, { text: 'on node a' });
+      const asked = await a.http<DataExport>('POST', '/v1/me/exports', { as: ana.token });
+      const ready = await readyExport(b, `/v1/me/exports/${asked.body.id}`, ana.token);
+      const archive = await fetch(`${b.url}${ready.url}`);
+      expect(archive.status).toBe(200);
+      const entries = await unpack(Buffer.from(await archive.arrayBuffer()));
+      expect(jsonLines(entries.get('messages/000001.jsonl')).map((m) => m.id)).toEqual([said.id]);
+
+      const bobOnB = await b.connect(bob.token);
+      expect(await a.http('POST', `/v1/users/${ana.id}/erase`, { as: API_KEY })).toMatchObject({ status: 200, body: { messages: 1 } });
+      for (;;) {
+        const frame = await bobOnB.next();
+        if (frame.type === 'message.deleted') {
+          expect(frame.message).toMatchObject({ id: said.id, text: '' });
+          break;
+        }
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it('a sweep cut short by its per-run limit is continued by another node on the same store after a restart', async () => {
     const config = { retention: { messageDays: 1, batchSize: 1, maxPerRun: 2 } };
     const first = await startRelay(config);

@@ -8,6 +8,7 @@ import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
 import { pinsContract } from './pins.js';
+import { privacyContract } from './privacy.js';
 import { searchContract } from './search.js';
 import { threadsContract } from './threads.js';
 import { uploadsContract } from './uploads.js';
@@ -46,5 +47,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     inboxContract(fixture);
     searchContract(fixture);
     devicesContract(fixture);
+    privacyContract(fixture);
   });
 }
