@@ -1,5 +1,5 @@
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -130,6 +130,7 @@ describe.each(stores)('a person’s data (%s)', (_store, storeConfig) => {
     expect(asked).toMatchObject({ status: 202, body: { userId: ana.id, url: null } });
     expect(['pending', 'building', 'ready']).toContain(asked.body.status);
     const ready = await readyExport(relay, `/v1/me/exports/${asked.body.id}`, ana.token);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('chat4all_data_exports_total{outcome="ready"} 1');
     expect(ready.url).toMatch(/^\/v1\/exports\/[0-9a-f]{32}\/archive\?user=.+&expires=\d+&signature=/);
     expect(Date.parse(ready.urlExpiresAt ?? '')).toBeLessThanOrEqual(Date.now() + 2 * 300_000);
 
@@ -362,6 +363,8 @@ describe('a person’s data: the rest', () => {
     expect(await live()).toBe(0);
     // A run that spends its whole allowance cannot tell it was the last; the next finds nothing and completes the pass.
     expect(await second.relay.app.privacy.sweepRetention(now)).toEqual({ deleted: 0, files: 0, complete: true });
+    const metrics = await (await fetch(`${second.url}/metrics`)).text();
+    expect(metrics).toContain('chat4all_retention_deleted_total{what="messages"} 4');
   });
 
   it('anonymises instead with privacy.eraseMode, erases a WhatsApp contact, and lets a user erase themselves', async () => {
@@ -407,7 +410,31 @@ describe('a person’s data: the rest', () => {
     expect(again.body.id).not.toBe(contact.body.id);
 
     expect(await relay.http('DELETE', '/v1/me', { as: bob.token })).toMatchObject({ status: 200, body: { userId: bob.id } });
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toContain('chat4all_erasures_total{kind="user"} 2');
+    expect(metrics).toContain('chat4all_erasures_total{kind="contact"} 1');
     expect(await relay.http('GET', `/v1/users/${bob.id}`, { as: API_KEY })).toMatchObject({ body: { displayName: null } });
+  });
+
+  it('marks an export failed when its files cannot be read, after privacy.maxAttempts builds, and leaves no archive behind', async () => {
+    await using relay = await startRelay({ privacy: { maxAttempts: 1 } });
+    const ana = await relay.user();
+    const conversationId = await group(relay, ana.id, []);
+    const file = await uploadFile(relay, ana.token, conversationId, Buffer.from('soon gone'), 'gone.txt');
+    // The bytes vanish from storage behind the relay's back (a disk restored from an older backup).
+    rmSync(join(relay.dataDir, 'uploads', file.id));
+    const asked = await relay.http<DataExport>('POST', '/v1/me/exports', { as: ana.token });
+    const failed = await vi.waitFor(
+      async () => {
+        const got = await relay.http<DataExport>('GET', `/v1/me/exports/${asked.body.id}`, { as: ana.token });
+        if (got.body.status !== 'failed') throw new Error(`export is ${got.body.status}`);
+        return got.body;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(failed).toMatchObject({ url: null, size: null });
+    expect(existsSync(join(relay.dataDir, 'uploads', `export-${asked.body.id}`))).toBe(false);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('chat4all_data_exports_total{outcome="failed"} 1');
   });
 
   it('answers hostile requests with coded 4xx and limits how often a user asks', async () => {

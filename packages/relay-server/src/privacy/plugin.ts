@@ -40,6 +40,7 @@ export const privacyPlugin = fp(
       linkSecret,
       rateLimits: app.limits,
       log,
+      metrics: app.metrics,
     });
     app.decorate('privacy', privacy);
     const poll = setInterval(() => {

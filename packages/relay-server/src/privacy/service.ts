@@ -11,6 +11,7 @@ import { RelayError } from '../errors.js';
 import { linkHolds, signLink } from '../http/signed-links.js';
 import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
+import type { RelayMetrics } from '../observability/metrics.js';
 import { iso, isoOrNull } from '../shared/time.js';
 import type { ExportRecord, Store } from '../store/types.js';
 import type { UploadService } from '../uploads/service.js';
@@ -46,6 +47,7 @@ export interface PrivacyServiceOptions {
   linkSecret: string;
   rateLimits: Pick<Limits, 'write'>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  metrics?: Pick<RelayMetrics, 'dataExports' | 'erasures' | 'retentionDeleted'>;
 }
 
 /** What one retention run did. */
@@ -154,18 +156,22 @@ export class PrivacyService {
       if (!record) return built;
       if (record.attempts > config.maxAttempts) {
         await store.privacy.failExport(record.id, `gave up after ${config.maxAttempts} attempts`);
+        this.options.metrics?.dataExports.inc({ outcome: 'failed' });
         continue;
       }
       try {
         const size = await this.#build(record);
         const now = Date.now();
         await store.privacy.finishExport(record.id, size, now, now + config.exportKeepMs);
+        this.options.metrics?.dataExports.inc({ outcome: 'ready' });
         built += 1;
       } catch (err) {
         // The lease lapses and another attempt (on any node) builds it again from the start.
         log.warn({ err, exportId: record.id }, 'could not build an export; it is tried again when its lease lapses');
         await this.options.uploads.storage.remove(exportKey(record.id)).catch(() => {});
-        if (record.attempts >= config.maxAttempts) await store.privacy.failExport(record.id, 'the archive could not be built');
+        const last = record.attempts >= config.maxAttempts;
+        if (last) await store.privacy.failExport(record.id, 'the archive could not be built');
+        this.options.metrics?.dataExports.inc({ outcome: last ? 'failed' : 'retried' });
       }
     }
   }
@@ -303,6 +309,7 @@ export class PrivacyService {
         .publish({ kind: 'session', userId, sessionId })
         .catch((err: unknown) => log.error({ err, userId }, 'could not close the sockets of an erased login'));
     log.info({ userId, kind, messages: erased, files }, 'erased');
+    this.options.metrics?.erasures.inc({ kind });
     return { userId, mode: config.eraseMode, messages: erased, files };
   }
 
@@ -351,9 +358,12 @@ export class PrivacyService {
             }
             const old = await store.privacy.expiredMessages(target.id, now - days * DAY_MS, Math.min(retention.batchSize, budget));
             // Files first: a message tombstoned before its files are gone would never be found again to remove them.
-            run.files += await this.#dropFilesOf(old.map((message) => message.id));
+            const files = await this.#dropFilesOf(old.map((message) => message.id));
             for (const message of old) await messages.delete({ kind: 'server' }, message.conversationId, message.id);
+            run.files += files;
             run.deleted += old.length;
+            this.options.metrics?.retentionDeleted.inc({ what: 'files' }, files);
+            this.options.metrics?.retentionDeleted.inc({ what: 'messages' }, old.length);
             if (old.length < Math.min(retention.batchSize, budget)) break;
           }
         }
