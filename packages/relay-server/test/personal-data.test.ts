@@ -1,5 +1,5 @@
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -185,6 +185,15 @@ describe.each(stores)('a person’s data (%s)', (_store, storeConfig) => {
     const expired = await fetch(`${relay.url}${stale.url}`);
     expect(expired.status).toBe(401);
     expect(await expired.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    // An archive gone from storage behind the relay's back is answered as gone, not as a broken download.
+    if (!('store' in storeConfig())) {
+      const archivePath = join(relay.dataDir, 'uploads', `export-${asked.body.id}`);
+      const kept = readFileSync(archivePath);
+      rmSync(archivePath);
+      expect(await (await fetch(`${relay.url}${ready.url}`)).json()).toMatchObject({ code: 'EXPORT_NOT_FOUND' });
+      writeFileSync(archivePath, kept);
+    }
 
     // Past `privacy.exportKeepMs` the archive and its row are deleted.
     expect(await relay.relay.app.privacy.sweepExports(Date.now() + 2 * DAY)).toBe(1);

@@ -130,7 +130,14 @@ export class PrivacyService {
     const record = await this.options.store.privacy.getExport(id);
     if (!record || record.userId !== link.user || record.status !== 'ready')
       throw new RelayError('EXPORT_NOT_FOUND', `Export ${id} not found`);
-    return { record, bytes: await this.options.uploads.storage.read(exportKey(id)) };
+    // Its first bytes are awaited before any header is sent, so an archive missing from storage is answered as one.
+    const bytes = await this.options.uploads.storage
+      .read(exportKey(id))
+      .then((stream) => new Promise<Readable>((resolve, reject) => stream.once('readable', () => resolve(stream)).once('error', reject)))
+      .catch(() => {
+        throw new RelayError('EXPORT_NOT_FOUND', `The archive of export ${id} is gone`);
+      });
+    return { record, bytes };
   }
 
   /** Builds waiting exports now on this node, unless it already is. */
