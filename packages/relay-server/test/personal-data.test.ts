@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { DataExport, ErasureResult, Message, SendAck, UploadInfo } from '@chat4all/protocol';
+import type { AuthSession, DataExport, ErasureResult, Message, SendAck, UploadInfo } from '@chat4all/protocol';
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RelayConfigInput } from '../src/config.js';
@@ -423,6 +423,26 @@ describe('a person’s data: the rest', () => {
     expect(metrics).toContain('chat4all_erasures_total{kind="user"} 2');
     expect(metrics).toContain('chat4all_erasures_total{kind="contact"} 1');
     expect(await relay.http('GET', `/v1/users/${bob.id}`, { as: API_KEY })).toMatchObject({ body: { displayName: null } });
+  });
+
+  it('a built-in account that erases itself is signed out everywhere: its socket closes, its refresh token and password stop working', async () => {
+    await using relay = await startRelay();
+    const credentials = { username: `erin${randomBytes(3).toString('hex')}`, password: 'password-123' };
+    const session = await relay.http<AuthSession>('POST', '/v1/auth/register', { body: credentials });
+    expect(session.status).toBe(201);
+    const socket = await relay.connect(session.body.accessToken);
+    expect(await relay.http('DELETE', '/v1/me', { as: session.body.accessToken })).toMatchObject({ status: 200 });
+    expect(await socket.closed).toMatchObject({ reason: 'SESSION_REVOKED' });
+    expect(await relay.http('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).toMatchObject({
+      status: 401,
+      body: { code: 'REFRESH_TOKEN_INVALID' },
+    });
+    expect(await relay.http('POST', '/v1/auth/login', { body: credentials })).toMatchObject({
+      status: 401,
+      body: { code: 'INVALID_CREDENTIALS' },
+    });
+    // The user name is free again.
+    expect((await relay.http('POST', '/v1/auth/register', { body: credentials })).status).toBe(201);
   });
 
   it('marks an export failed when its files cannot be read, after privacy.maxAttempts builds, and leaves no archive behind', async () => {
