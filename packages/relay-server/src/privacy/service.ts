@@ -166,6 +166,10 @@ export class PrivacyService {
         this.options.metrics?.dataExports.inc({ outcome: 'failed' });
         continue;
       }
+      // Renewed while it is built, so a large archive is not taken over by another node halfway.
+      const renew = setInterval(() => {
+        store.privacy.renewExport(record.id, Date.now() + config.exportLeaseMs).catch(() => {});
+      }, config.exportLeaseMs / 3);
       try {
         const size = await this.#build(record);
         const now = Date.now();
@@ -173,12 +177,19 @@ export class PrivacyService {
         this.options.metrics?.dataExports.inc({ outcome: 'ready' });
         built += 1;
       } catch (err) {
+        await this.options.uploads.storage.remove(exportKey(record.id)).catch(() => {});
+        if (this.#closed) {
+          // Stopped by the node closing: another node starts it again now rather than after the lease.
+          await store.privacy.renewExport(record.id, 0);
+          return built;
+        }
         // The lease lapses and another attempt (on any node) builds it again from the start.
         log.warn({ err, exportId: record.id }, 'could not build an export; it is tried again when its lease lapses');
-        await this.options.uploads.storage.remove(exportKey(record.id)).catch(() => {});
         const last = record.attempts >= config.maxAttempts;
         if (last) await store.privacy.failExport(record.id, 'the archive could not be built');
         this.options.metrics?.dataExports.inc({ outcome: last ? 'failed' : 'retried' });
+      } finally {
+        clearInterval(renew);
       }
     }
   }
@@ -223,6 +234,7 @@ export class PrivacyService {
           page = [];
         }
         if (messages.length < PAGE) break;
+        if (this.#closed) throw new Error('the relay is closing');
         after = messages[messages.length - 1]?.id ?? null;
       }
       const files: unknown[] = [];
@@ -250,6 +262,7 @@ export class PrivacyService {
       }
       await put('files.jsonl', lines(files));
       for (const { id, size, path } of complete) {
+        if (this.#closed) throw new Error('the relay is closing');
         const entry = pack.entry({ name: path, size });
         await pipeline(await uploads.storage.read(id), entry);
       }
@@ -399,7 +412,7 @@ export class PrivacyService {
     return days;
   }
 
-  /** Stops taking work and waits for the export being built (its lease lets another node finish it otherwise). */
+  /** Stops taking work; an export being built stops at its next file or page and is left for another node at once. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#building;

@@ -74,6 +74,10 @@ export class PostgresPrivacy implements PrivacyRepository {
     return row ? toExportRecord(row) : null;
   }
 
+  async renewExport(id: string, leaseUntil: number): Promise<void> {
+    await this.#db.sql`UPDATE privacy_exports SET lease_until = ${leaseUntil} WHERE id = ${id} AND status = 'building'`;
+  }
+
   async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void> {
     await this.#db.sql`UPDATE privacy_exports SET status = 'ready', size = ${size}, ready_at = ${now}, expires_at = ${expiresAt},
       lease_until = NULL WHERE id = ${id}`;

@@ -57,6 +57,8 @@ export interface PrivacyRepository {
    * concurrent callers on any node never take the same one.
    */
   claimExport(now: number, leaseMs: number): Promise<ExportRecord | null>;
+  /** Moves the lease of an export being built to `leaseUntil` (0 gives it up at once). */
+  renewExport(id: string, leaseUntil: number): Promise<void>;
   /** The export is ready until `expiresAt`. */
   finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void>;
   failExport(id: string, error: string): Promise<void>;

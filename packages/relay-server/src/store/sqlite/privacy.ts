@@ -80,6 +80,10 @@ export class SqlitePrivacy implements PrivacyRepository {
     });
   }
 
+  async renewExport(id: string, leaseUntil: number): Promise<void> {
+    this.#db.run(`UPDATE privacy_exports SET lease_until = ? WHERE id = ? AND status = 'building'`, leaseUntil, id);
+  }
+
   async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void> {
     this.#db.run(
       `UPDATE privacy_exports SET status = 'ready', size = ?, ready_at = ?, expires_at = ?, lease_until = NULL WHERE id = ?`,

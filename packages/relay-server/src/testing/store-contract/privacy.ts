@@ -19,9 +19,11 @@ export function privacyContract(fixture: StoreFixture): void {
       expect(claims.map((c) => c?.id).sort()).toEqual(['e1', 'e2']);
       expect(claims.every((c) => c?.status === 'building' && c.attempts === 1)).toBe(true);
       expect(await store.privacy.claimExport(now + 999, 1000)).toBeNull();
-      // e1's node died: after its lease, another takes it, one attempt more.
-      const again = await store.privacy.claimExport(now + 1001, 1000);
-      expect(again).toMatchObject({ id: 'e1', attempts: 2 });
+      // Both builders die, e1's after renewing its lease: each is taken again once its own lease lapsed, one attempt more.
+      await store.privacy.renewExport('e1', now + 1500);
+      expect(await store.privacy.claimExport(now + 1001, 1000)).toMatchObject({ id: 'e2', attempts: 2 });
+      expect(await store.privacy.claimExport(now + 1001, 1000)).toBeNull();
+      expect(await store.privacy.claimExport(now + 1501, 1000)).toMatchObject({ id: 'e1', attempts: 2 });
       await store.privacy.finishExport('e1', 123, now + 2000, now + 10_000);
       await store.privacy.failExport('e2', 'broken');
       expect(await store.privacy.getExport('e1')).toMatchObject({
