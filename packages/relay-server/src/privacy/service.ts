@@ -385,6 +385,8 @@ export class PrivacyService {
             this.options.metrics?.retentionDeleted.inc({ what: 'files' }, files);
             this.options.metrics?.retentionDeleted.inc({ what: 'messages' }, old.length);
             if (old.length < Math.min(retention.batchSize, budget)) break;
+            // A large conversation renews the lease after each batch too; a holder that lost it stops.
+            if (!(await store.privacy.saveSweep(RETENTION_SWEEP, this.#holder, cursor, Date.now() + retention.leaseMs))) return run;
           }
         }
         cursor = target.id;
