@@ -56,6 +56,7 @@ export const ERROR_RULES = {
   TOO_MANY_PRESENCE_SUBSCRIPTIONS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_DEVICES: { status: 409, closeCode: null, retryable: false },
   PUSH_ENDPOINT_REFUSED: { status: 422, closeCode: null, retryable: false },
+  EXPORT_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -130,6 +131,8 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'The user already has as many devices registered for push notifications as the relay allows (`push.devicesPerUser`); remove one first.',
   PUSH_ENDPOINT_REFUSED:
     'The subscription’s endpoint is not an `https:` URL (or not a URL at all), so the relay will not post notifications to it.',
+  EXPORT_NOT_FOUND:
+    'No such data export for this user: another user’s, never asked, or its archive expired and was deleted (ask for a new one); for a download, the export is not ready yet.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

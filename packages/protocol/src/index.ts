@@ -6,6 +6,7 @@ export * from './inputs.js';
 export * from './models.js';
 export * from './moderation.js';
 export * from './pins.js';
+export * from './privacy.js';
 export * from './push.js';
 export * from './push-preferences.js';
 export * from './responses.js';

@@ -140,6 +140,8 @@ describe('documentation of the configuration', () => {
       'push.vapid',
       'push.fcm',
       'push.apns',
+      'privacy',
+      'retention',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

@@ -14,6 +14,7 @@ import { messagesPlugin } from './messages/plugin.js';
 import { moderationPlugin } from './moderation/plugin.js';
 import { pinsPlugin } from './pins/plugin.js';
 import { previewsPlugin } from './previews/plugin.js';
+import { privacyPlugin } from './privacy/plugin.js';
 import { pushPlugin } from './push/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { searchPlugin } from './search/plugin.js';
@@ -112,7 +113,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   const app = await createApp({ config, log, bus, shared });
   // The first close hook, so the last to run: every feature is done with the infrastructure by then.
   app.addHook('onClose', () => infrastructure.close());
-  const { limits, auth, uploads, webhooks, previews, push, moderation } = config;
+  const { limits, auth, uploads, webhooks, previews, push, moderation, privacy, retention } = config;
   const { metadataMaxBytes } = limits;
   await app.register(authPlugin, { config: auth, secrets, limits, store, bus });
   await app.register(healthPlugin, { store });
@@ -127,6 +128,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(pinsPlugin, { limits, store });
   await app.register(searchPlugin, { store });
   await app.register(pushPlugin, { config: push, store, shared });
+  await app.register(privacyPlugin, { config: privacy, retention, linkSecret: secrets.appSecret, store, bus });
   await app.register(channelsPlugin, { config, store, shared, dispatchQueue, fetch: deps.fetch });
   await app.register(webhooksPlugin, { config: webhooks, store, fetch: deps.fetch });
   await app.register(realtimePlugin, { config, bus, shared, store });

@@ -263,6 +263,11 @@ describe('every error code is reachable', () => {
       await relay.http('POST', '/v1/me/devices', { as: bob.token, body: device('https://93.184.216.34/push/1') });
       return http('POST', '/v1/me/devices', { as: bob.token, body: device('https://93.184.216.34/push/2') });
     },
+    // Another user's export looks like no export at all.
+    EXPORT_NOT_FOUND: async () => {
+      const mine = await relay.http<{ id: string }>('POST', '/v1/me/exports', { as: bob.token });
+      return http('GET', `/v1/me/exports/${mine.body.id}`, { as: ana.token });
+    },
     PUSH_ENDPOINT_REFUSED: async () => {
       // Push services are https: the relay does not post notifications in the clear.
       const subscription = { endpoint: 'http://93.184.216.34/push/1', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };

@@ -3,10 +3,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { ConversationDetail, Message, UploadInfo } from '@chat4all/protocol';
+import { gunzipSync } from 'node:zlib';
+import type { ConversationDetail, DataExport, Message, UploadInfo } from '@chat4all/protocol';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patch, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_KEY, patch, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 
@@ -174,6 +175,42 @@ describe('uploads in an S3-compatible store (s3rver)', () => {
         interval: 100,
       })
       .toBe(404);
+    expect((await fetch(object)).status).toBe(404);
+  });
+
+  it('builds a data export into the bucket, serves it through its signed link, and erases the user’s files from the bucket', async () => {
+    const carol = await relay.user();
+    const group = (
+      await relay.http<ConversationDetail>('POST', '/v1/conversations', { as: carol.token, body: { type: 'group', memberIds: [bob.id] } })
+    ).body.id;
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('carol’s file')], { type: 'text/plain' }), 'carol.txt');
+    const created = await fetch(`${relay.url}/v1/conversations/${group}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${carol.token}` },
+      body: form,
+    });
+    const file = (await created.json()) as UploadInfo;
+    const asked = await relay.http<DataExport>('POST', '/v1/me/exports', { as: carol.token });
+    expect(asked.status).toBe(202);
+    const ready = await vi.waitFor(
+      async () => {
+        const got = await relay.http<DataExport>('GET', `/v1/me/exports/${asked.body.id}`, { as: carol.token });
+        if (got.body.status !== 'ready') throw new Error(`export is ${got.body.status}`);
+        return got.body;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    const object = `${server.endpoint}/uploads/export-${asked.body.id}`;
+    expect((await fetch(object)).status).toBe(200);
+    const archive = await fetch(`${relay.url}${ready.url}`);
+    expect(archive.status).toBe(200);
+    const tarball = gunzipSync(Buffer.from(await archive.arrayBuffer())).toString('latin1');
+    expect(tarball).toContain(`files/${file.id}/carol.txt`);
+
+    const erased = await relay.http('POST', `/v1/users/${carol.id}/erase`, { as: API_KEY });
+    expect(erased).toMatchObject({ status: 200, body: { files: 1 } });
+    expect((await fetch(`${server.endpoint}/uploads/${file.id}`)).status).toBe(404);
     expect((await fetch(object)).status).toBe(404);
   });
 });

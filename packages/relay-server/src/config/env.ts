@@ -62,6 +62,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_RECEIPTS_PER_MINUTE: 'limits.receiptsPerMinute',
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
   CHAT4ALL_DEVICES_PER_MINUTE: 'limits.devicesPerMinute',
+  CHAT4ALL_PRIVACY_REQUESTS_PER_MINUTE: 'limits.privacyRequestsPerMinute',
   CHAT4ALL_SEARCHES_PER_MINUTE: 'limits.searchesPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_MINUTE: 'limits.presenceSubscriptionsPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION: 'limits.presenceSubscriptionsPerConnection',
@@ -148,6 +149,10 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_APNS_PRODUCTION_URL: 'push.apns.productionUrl',
   CHAT4ALL_APNS_SANDBOX_URL: 'push.apns.sandboxUrl',
   CHAT4ALL_APNS_CA_FILE: 'push.apns.caFile',
+  CHAT4ALL_PRIVACY_ERASE_MODE: 'privacy.eraseMode',
+  CHAT4ALL_PRIVACY_EXPORT_KEEP_MS: 'privacy.exportKeepMs',
+  CHAT4ALL_RETENTION_MESSAGE_DAYS: 'retention.messageDays',
+  CHAT4ALL_RETENTION_SWEEP_INTERVAL_MS: 'retention.sweepIntervalMs',
 };
 
 /** The first env var that sets `key`, for an error that tells the operator what to set. */

@@ -26,7 +26,8 @@ export type WriteKind =
   | 'settings'
   | 'device'
   | 'search'
-  | 'presence';
+  | 'presence'
+  | 'privacy';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -43,6 +44,7 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   device: { key: 'devicesPerMinute', what: 'Too many push device registrations and removals' },
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
   presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },
+  privacy: { key: 'privacyRequestsPerMinute', what: 'Too many data exports and erasures' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

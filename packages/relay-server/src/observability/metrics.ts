@@ -140,6 +140,24 @@ export class RelayMetrics {
     labelNames: ['provider'] as const,
     registers: [this.registry],
   });
+  readonly dataExports = new Counter({
+    name: 'chat4all_data_exports_total',
+    help: 'Data export builds by outcome (ready, retried, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly erasures = new Counter({
+    name: 'chat4all_erasures_total',
+    help: 'Users and contacts erased, by kind (user, contact)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionDeleted = new Counter({
+    name: 'chat4all_retention_deleted_total',
+    help: 'Messages and files the retention sweep deleted, by what (messages, files)',
+    labelNames: ['what'] as const,
+    registers: [this.registry],
+  });
   readonly deadLetters: Gauge;
 
   #socketCount: () => number = () => 0;

@@ -7,6 +7,7 @@ import type { MessagesRepository } from './repositories/messages.js';
 import type { ModerationRepository } from './repositories/moderation.js';
 import type { PinsRepository } from './repositories/pins.js';
 import type { PushPreferencesRepository } from './repositories/push-preferences.js';
+import type { PrivacyRepository } from './repositories/privacy.js';
 import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
@@ -21,6 +22,7 @@ export type * from './repositories/messages.js';
 export type * from './repositories/moderation.js';
 export type * from './repositories/pins.js';
 export type * from './repositories/push-preferences.js';
+export type * from './repositories/privacy.js';
 export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
@@ -62,4 +64,5 @@ export interface Store {
   readonly devices: DevicesRepository;
   readonly pushPreferences: PushPreferencesRepository;
   readonly moderation: ModerationRepository;
+  readonly privacy: PrivacyRepository;
 }

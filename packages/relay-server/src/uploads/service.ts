@@ -1,10 +1,11 @@
-import { createHash, createHmac, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { pipeline as pipe, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Attachment, isId, textProblem } from '@chat4all/protocol';
 import { type Locker, Upload } from '@tus/utils';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
+import { linkHolds, signLink } from '../http/signed-links.js';
 import { rateLimited } from '../limits/errors.js';
 import type { Store, UploadRecord } from '../store/types.js';
 import { isMediaType } from './serving.js';
@@ -147,26 +148,43 @@ export class UploadService {
     await this.#member(userId, conversationId);
     await this.#admit(userId);
     const id = this.newId();
-    const datastore = this.storage.datastore;
-    await datastore.create(new Upload({ id, offset: 0, metadata: {} }));
-    let size: number;
     try {
-      size = await datastore.write(file, id, 0);
-      if (file.truncated)
-        throw new RelayError(
-          'UPLOAD_TOO_LARGE',
-          `Files sent in one request may be at most ${this.config.smallMaxBytes} bytes; use a resumable upload`,
-        );
-      await datastore.declareUploadLength(id, size);
-      // What tus's last, empty PATCH of an upload of deferred length does: a store that holds the
-      // bytes in parts until it knows the length (S3's multipart upload) puts them together now.
-      await datastore.write(Readable.from([]), id, size);
+      const size = await this.storeWhole(id, file, () => {
+        if (file.truncated)
+          throw new RelayError(
+            'UPLOAD_TOO_LARGE',
+            `Files sent in one request may be at most ${this.config.smallMaxBytes} bytes; use a resumable upload`,
+          );
+      });
       await this.begin(userId, id, { ...metadata, conversationId }, size, true);
     } catch (error) {
       await this.storage.remove(id);
       throw error;
     }
     return this.finish(id, metadata.sha256);
+  }
+
+  /**
+   * Writes a stream of unknown length into storage as `id`, whole, and returns its size: a
+   * multipart upload's file, or an archive the relay builds (a data export). `check` runs once
+   * the bytes are written, before they are put together; what it throws fails the write (the
+   * caller removes what was written).
+   */
+  async storeWhole(id: string, bytes: Readable, check?: () => void): Promise<number> {
+    const datastore = this.storage.datastore;
+    await datastore.create(new Upload({ id, offset: 0, metadata: {} }));
+    const size = await datastore.write(bytes, id, 0);
+    check?.();
+    await datastore.declareUploadLength(id, size);
+    // What tus's last, empty PATCH of an upload of deferred length does: a store that holds the
+    // bytes in parts until it knows the length (S3's multipart upload) puts them together now.
+    await datastore.write(Readable.from([]), id, size);
+    return size;
+  }
+
+  /** Drops what the running hash of a stored file kept (a file the relay wrote, which `finish` never hashes). */
+  forgetHash(id: string): void {
+    this.#hashes.delete(id);
   }
 
   /** The caller's own upload (for resuming, checking or cancelling it); anything else is UPLOAD_NOT_FOUND. */
@@ -251,9 +269,7 @@ export class UploadService {
   ): Promise<UploadRecord> {
     const expiresAt = Number(link.expires);
     const fields = link.user === undefined ? ['download', id, expiresAt] : ['member-download', id, link.user, expiresAt];
-    const expected = Buffer.from(this.#sign(fields));
-    const given = Buffer.from(link.signature);
-    if (!Number.isSafeInteger(expiresAt) || expiresAt < Date.now() || given.length !== expected.length || !timingSafeEqual(given, expected))
+    if (!linkHolds(this.linkSecret, fields, expiresAt, link.signature))
       throw new RelayError('UNAUTHENTICATED', 'The download link is invalid or has expired; ask for a new one');
     if (link.user !== undefined) return this.readable(link.user, id);
     const record = await this.store.uploads.get(id);
@@ -262,7 +278,7 @@ export class UploadService {
   }
 
   #sign(fields: ReadonlyArray<string | number>): string {
-    return createHmac('sha256', this.linkSecret).update(fields.join('\u0000')).digest('base64url');
+    return signLink(this.linkSecret, fields);
   }
 
   /** Ties the sender's complete upload for this conversation to a message, once. */

@@ -11,6 +11,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresModeration } from './moderation.js';
 import { PostgresPins } from './pins.js';
 import { PostgresPushPreferences } from './push-preferences.js';
+import { PostgresPrivacy } from './privacy.js';
 import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
@@ -61,6 +62,7 @@ export class PostgresStore implements Store {
   readonly devices: PostgresDevices;
   readonly pushPreferences: PostgresPushPreferences;
   readonly moderation: PostgresModeration;
+  readonly privacy: PostgresPrivacy;
 
   readonly #schema: string | undefined;
 
@@ -104,6 +106,7 @@ export class PostgresStore implements Store {
     this.devices = new PostgresDevices(db);
     this.pushPreferences = new PostgresPushPreferences(db);
     this.moderation = new PostgresModeration(db);
+    this.privacy = new PostgresPrivacy(db);
   }
 
   async migrate(): Promise<void> {

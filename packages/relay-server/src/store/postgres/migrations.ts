@@ -344,4 +344,36 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX moderation_rejected ON moderation_decisions (conversation_id, decided_at) WHERE action = 'reject';
   `,
+  // Privacy: data exports built in the background (a job row any node claims under a lease), the
+  // retention sweep's lease and cursor, a conversation's own retention, and the indexes that find
+  // a person's messages and files and a conversation's oldest live messages.
+  `
+  -- privacy
+  CREATE TABLE privacy_exports (
+    id text PRIMARY KEY,
+    user_id text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'building', 'ready', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    lease_until bigint,
+    size bigint,
+    error text,
+    created_at bigint NOT NULL,
+    ready_at bigint,
+    expires_at bigint
+  );
+  CREATE INDEX privacy_exports_by_user ON privacy_exports (user_id, created_at);
+  CREATE INDEX privacy_exports_open ON privacy_exports (created_at) WHERE status IN ('pending', 'building');
+  CREATE INDEX privacy_exports_expiring ON privacy_exports (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE TABLE privacy_sweeps (
+    name text PRIMARY KEY,
+    holder text,
+    lease_until bigint NOT NULL DEFAULT 0,
+    cursor text
+  );
+  ALTER TABLE conversations ADD COLUMN retention_days bigint;
+  CREATE INDEX messages_by_sender ON messages (sender_id, id) WHERE sender_id IS NOT NULL;
+  CREATE INDEX messages_live_by_age ON messages (conversation_id, created_at) WHERE deleted_at IS NULL;
+  CREATE INDEX uploads_by_owner ON uploads (owner_id, id);
+  CREATE INDEX uploads_by_message ON uploads (message_id) WHERE message_id IS NOT NULL;
+  `,
 ];

@@ -13,6 +13,7 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteModeration } from './moderation.js';
 import { SqlitePins } from './pins.js';
 import { SqlitePushPreferences } from './push-preferences.js';
+import { SqlitePrivacy } from './privacy.js';
 import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   readonly devices: SqliteDevices;
   readonly pushPreferences: SqlitePushPreferences;
   readonly moderation: SqliteModeration;
+  readonly privacy: SqlitePrivacy;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.devices = new SqliteDevices(db);
     this.pushPreferences = new SqlitePushPreferences(db);
     this.moderation = new SqliteModeration(db);
+    this.privacy = new SqlitePrivacy(db);
   }
 
   async migrate(): Promise<void> {

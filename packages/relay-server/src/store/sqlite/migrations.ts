@@ -350,4 +350,36 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX moderation_rejected ON moderation_decisions (conversation_id, decided_at) WHERE action = 'reject';
   `,
+  // Privacy: data exports built in the background (a job row any node claims under a lease), the
+  // retention sweep's lease and cursor, a conversation's own retention, and the indexes that find
+  // a person's messages and files and a conversation's oldest live messages.
+  `
+  -- privacy
+  CREATE TABLE privacy_exports (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'building', 'ready', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER,
+    size INTEGER,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    ready_at INTEGER,
+    expires_at INTEGER
+  );
+  CREATE INDEX privacy_exports_by_user ON privacy_exports (user_id, created_at);
+  CREATE INDEX privacy_exports_open ON privacy_exports (created_at) WHERE status IN ('pending', 'building');
+  CREATE INDEX privacy_exports_expiring ON privacy_exports (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE TABLE privacy_sweeps (
+    name TEXT PRIMARY KEY,
+    holder TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    cursor TEXT
+  );
+  ALTER TABLE conversations ADD COLUMN retention_days INTEGER;
+  CREATE INDEX messages_by_sender ON messages (sender_id, id) WHERE sender_id IS NOT NULL;
+  CREATE INDEX messages_live_by_age ON messages (conversation_id, created_at) WHERE deleted_at IS NULL;
+  CREATE INDEX uploads_by_owner ON uploads (owner_id, id);
+  CREATE INDEX uploads_by_message ON uploads (message_id) WHERE message_id IS NOT NULL;
+  `,
 ];

@@ -10,6 +10,7 @@ import { messagesContract } from './messages.js';
 import { moderationContract } from './moderation.js';
 import { pinsContract } from './pins.js';
 import { pushPreferencesContract } from './push-preferences.js';
+import { privacyContract } from './privacy.js';
 import { searchContract } from './search.js';
 import { threadsContract } from './threads.js';
 import { uploadsContract } from './uploads.js';
@@ -50,5 +51,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     devicesContract(fixture);
     pushPreferencesContract(fixture);
     moderationContract(fixture);
+    privacyContract(fixture);
   });
 }
