@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pipeline as pipe, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import type { DataExport, ErasureResult } from '@chat4all/protocol';
 import type { Logger } from 'pino';
-import tar from 'tar-stream';
 import type { Bus } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -15,26 +12,13 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import { iso, isoOrNull } from '../shared/time.js';
 import type { ExportRecord, Store } from '../store/types.js';
 import type { UploadService } from '../uploads/service.js';
+import { exportKey, writeArchive } from './archive.js';
 
-/** Messages per file of an export's `messages/` folder, so an archive of any size is built a page at a time. */
-const MESSAGES_PER_FILE = 1000;
-/** Rows read per page while exporting or erasing. */
+/** Rows changed per page while erasing. */
 const PAGE = 500;
 /** The retention sweep's row in `privacy_sweeps`. */
 const RETENTION_SWEEP = 'retention';
 const DAY_MS = 86_400_000;
-
-/** Where an export's archive is kept in the upload storage: a key no upload id (32 hex digits) can be. */
-export function exportKey(id: string): string {
-  return `export-${id}`;
-}
-
-/** A file name safe as the last part of a path in an archive: no folders, no `..`, no control characters. */
-function archiveName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  const flat = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_');
-  return flat === '' || flat === '.' || flat === '..' ? 'file' : flat;
-}
 
 export interface PrivacyServiceOptions {
   store: Store;
@@ -171,7 +155,7 @@ export class PrivacyService {
         store.privacy.renewExport(record.id, Date.now() + config.exportLeaseMs).catch(() => {});
       }, config.exportLeaseMs / 3);
       try {
-        const size = await this.#build(record);
+        const size = await writeArchive(record, { store, uploads: this.options.uploads, closed: () => this.#closed });
         const now = Date.now();
         await store.privacy.finishExport(record.id, size, now, now + config.exportKeepMs);
         this.options.metrics?.dataExports.inc({ outcome: 'ready' });
@@ -199,82 +183,6 @@ export class PrivacyService {
     const ids = await this.options.store.privacy.expiredExports(now, 100);
     for (const id of ids) await this.#dropExport(id);
     return ids.length;
-  }
-
-  /**
-   * The archive, written as it is read: `profile.json`, `memberships.jsonl`, the messages the
-   * user sent in `messages/NNNNNN.jsonl` (tombstones included, so they see what was deleted),
-   * `files.jsonl` and each complete file's bytes in `files/<uploadId>/<name>`; gzip'd tar.
-   */
-  async #build(record: ExportRecord): Promise<number> {
-    const { store, uploads } = this.options;
-    const key = exportKey(record.id);
-    // A build a dead node left behind is started again from nothing.
-    await uploads.storage.remove(key);
-    const pack = tar.pack();
-    const gzip = createGzip();
-    pipe(pack, gzip, () => {});
-    const storing = uploads.storeWhole(key, gzip);
-    const put = (name: string, text: string) =>
-      new Promise<void>((resolve, reject) => pack.entry({ name }, text, (error) => (error ? reject(error) : resolve())));
-    try {
-      const user = await store.users.get(record.userId);
-      await put('profile.json', `${JSON.stringify({ user, exportId: record.id, exportedAt: iso(Date.now()) }, null, 2)}\n`);
-      const memberships = await store.privacy.memberships(record.userId);
-      await put('memberships.jsonl', lines(memberships.map((m) => ({ ...m, joinedAt: iso(m.joinedAt) }))));
-      let after: string | null = null;
-      let file = 0;
-      let page: unknown[] = [];
-      for (;;) {
-        const messages = await store.privacy.messagesBySender(record.userId, after, PAGE);
-        page.push(...messages);
-        if (page.length >= MESSAGES_PER_FILE || (messages.length < PAGE && page.length > 0)) {
-          file += 1;
-          await put(`messages/${String(file).padStart(6, '0')}.jsonl`, lines(page));
-          page = [];
-        }
-        if (messages.length < PAGE) break;
-        if (this.#closed) throw new Error('the relay is closing');
-        after = messages[messages.length - 1]?.id ?? null;
-      }
-      const files: unknown[] = [];
-      const complete = [];
-      after = null;
-      for (;;) {
-        const owned = await store.privacy.uploadsByOwner(record.userId, after, PAGE);
-        for (const upload of owned) {
-          const path = upload.complete ? `files/${upload.id}/${archiveName(upload.name)}` : null;
-          files.push({
-            id: upload.id,
-            conversationId: upload.conversationId,
-            messageId: upload.messageId,
-            name: upload.name,
-            type: upload.type,
-            size: upload.size,
-            sha256: upload.sha256,
-            createdAt: iso(upload.createdAt),
-            path,
-          });
-          if (path) complete.push({ id: upload.id, size: upload.size, path });
-        }
-        if (owned.length < PAGE) break;
-        after = owned[owned.length - 1]?.id ?? null;
-      }
-      await put('files.jsonl', lines(files));
-      for (const { id, size, path } of complete) {
-        if (this.#closed) throw new Error('the relay is closing');
-        const entry = pack.entry({ name: path, size });
-        await pipeline(await uploads.storage.read(id), entry);
-      }
-      pack.finalize();
-    } catch (error) {
-      pack.destroy(error as Error);
-      await storing.catch(() => {});
-      throw error;
-    }
-    const size = await storing;
-    uploads.forgetHash(key);
-    return size;
   }
 
   async #dropExport(id: string): Promise<void> {
@@ -424,8 +332,4 @@ export class PrivacyService {
     const refusal = await this.options.rateLimits.write('privacy', userId);
     if (refusal) throw refusal;
   }
-}
-
-function lines(rows: readonly unknown[]): string {
-  return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
