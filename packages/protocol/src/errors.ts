@@ -55,6 +55,10 @@ export const ERROR_RULES = {
   TOO_MANY_PRESENCE_SUBSCRIPTIONS: { status: 409, closeCode: null, retryable: false },
   TOO_MANY_DEVICES: { status: 409, closeCode: null, retryable: false },
   PUSH_ENDPOINT_REFUSED: { status: 422, closeCode: null, retryable: false },
+  BLOCKED: { status: 403, closeCode: null, retryable: false },
+  MEMBER_MUTED: { status: 403, closeCode: null, retryable: false },
+  MEMBER_BANNED: { status: 403, closeCode: null, retryable: false },
+  REPORT_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -127,6 +131,12 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'The user already has as many devices registered for push notifications as the relay allows (`push.devicesPerUser`); remove one first.',
   PUSH_ENDPOINT_REFUSED:
     'The subscription’s endpoint is not an `https:` URL (or not a URL at all), so the relay will not post notifications to it.',
+  BLOCKED:
+    'One of the two people in a private conversation has blocked the other: it cannot be opened by the one blocked, and neither can send in it until the block is lifted.',
+  MEMBER_MUTED:
+    'An admin muted the sender in this conversation: they cannot send until the mute ends (`details.until`, null: until lifted).',
+  MEMBER_BANNED: 'The user is banned from this conversation: they cannot be added back until an admin lifts the ban.',
+  REPORT_NOT_FOUND: 'No report with that id.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './inputs.js';
 export * from './models.js';
+export * from './moderation.js';
 export * from './pins.js';
 export * from './push.js';
 export * from './responses.js';

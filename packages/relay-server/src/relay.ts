@@ -11,6 +11,7 @@ import { metricsPlugin } from './http/metrics.js';
 import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
+import { moderationPlugin } from './moderation/plugin.js';
 import { pinsPlugin } from './pins/plugin.js';
 import { previewsPlugin } from './previews/plugin.js';
 import { pushPlugin } from './push/plugin.js';
@@ -118,6 +119,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(metricsPlugin);
   await app.register(usersPlugin, { metadataMaxBytes, store });
   await app.register(conversationsPlugin, { metadataMaxBytes, store });
+  await app.register(moderationPlugin, { store });
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(messagesPlugin, { limits, store });
   await app.register(previewsPlugin, { config: previews, store });

@@ -32,7 +32,15 @@ export interface SessionEnvelope {
   sessionId: string;
 }
 
-export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvelope;
+/** A user blocked or unblocked someone: their sockets on every node start or stop hiding that sender's messages. */
+export interface BlocksEnvelope {
+  kind: 'blocks';
+  userId: string;
+  targetId: string;
+  blocked: boolean;
+}
+
+export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvelope | BlocksEnvelope;
 
 /**
  * Carries events to every relay node. Per conversation, envelopes arrive in the order

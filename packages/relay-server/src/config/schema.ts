@@ -180,6 +180,10 @@ export const RelayConfigSchema = Type.Object(
         settingsPerMinute: Type.Integer({ default: 120, minimum: 1 }),
         /** Push device registrations and removals per user per minute. @default 30 */
         devicesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Blocks and unblocks per user per minute. @default 30 */
+        blocksPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Reports of messages per user per minute. @default 10 */
+        reportsPerMinute: Type.Integer({ default: 10, minimum: 1 }),
         /** Message searches per user per minute. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** `presence.subscribe` frames per user per minute. @default 120 */

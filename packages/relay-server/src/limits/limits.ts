@@ -26,7 +26,9 @@ export type WriteKind =
   | 'settings'
   | 'device'
   | 'search'
-  | 'presence';
+  | 'presence'
+  | 'block'
+  | 'report';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -43,6 +45,8 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   device: { key: 'devicesPerMinute', what: 'Too many push device registrations and removals' },
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
   presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },
+  block: { key: 'blocksPerMinute', what: 'Too many blocks and unblocks' },
+  report: { key: 'reportsPerMinute', what: 'Too many reports' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

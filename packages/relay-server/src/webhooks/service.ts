@@ -26,6 +26,7 @@ export const WEBHOOK_EVENTS = [
   'member.removed',
   'contact.created',
   'channel.health',
+  'report.created',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
