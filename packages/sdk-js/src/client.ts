@@ -17,6 +17,7 @@ import type { ClientEvents } from './events.js';
 import type { SendFileOptions } from './file-messages.js';
 import type { Inbox } from './inbox.js';
 import { type ChatMessage, pendingView } from './messages/views.js';
+import { createModeration, type Moderation } from './moderation.js';
 import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
@@ -45,6 +46,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly pins: Pins['of'];
   /** Full-text search over the messages the user can read (see {@link Search}). */
   readonly search: Search;
+  /** Blocks, a group's mutes and bans, and reports of messages (see {@link Moderation}). */
+  readonly moderation: Moderation;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   /**
@@ -64,6 +67,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
     this.search = this.#session.search;
     const { rest, socket, conversations, views } = this.#session;
+    this.moderation = createModeration(rest);
     const warn = (message: string, error: unknown) => options.logger?.warn(message, error);
     this.thread = threadsOf({ rest, socket, conversations, views, me: () => this.userId, send: this.send.bind(this), warn });
   }
