@@ -3,7 +3,9 @@ import { TelegramConnector } from '@chat4all/connectors';
 import { type FakeTelegram, fakeTelegram } from '@chat4all/connectors/testing';
 import type { BlockList, ConversationDetail, MemberRestrictionList, Message, Report, ReportPage, ServerFrame } from '@chat4all/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import webPush from 'web-push';
 import type { RelayConfigInput } from '../src/config.js';
+import { FakePushService } from './fake-push-service.js';
 import { API_KEY, appReceiver, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay, type TestSocket, twoNodes } from './fixtures.js';
 
 const schemas: string[] = [];
@@ -326,6 +328,42 @@ describe('moderation across nodes and channels', () => {
         });
     } finally {
       await close();
+    }
+  });
+
+  it('wakes no device of a member who blocked the sender', async () => {
+    const vapid = webPush.generateVAPIDKeys();
+    const service = await new FakePushService(vapid.publicKey).start();
+    try {
+      relay = await startRelay({
+        push: {
+          enabled: true,
+          allowInsecureEndpoints: true,
+          allowPrivateAddresses: true,
+          vapid: { ...vapid, subject: 'mailto:ops@example.com' },
+        },
+      });
+      const [ana, bob, cid] = [await relay.user(), await relay.user(), await relay.user()];
+      const [bobs, cids] = [service.subscribe(), service.subscribe()];
+      for (const [user, subscription] of [
+        [bob, bobs],
+        [cid, cids],
+      ] as const)
+        expect((await relay.http('POST', '/v1/me/devices', { as: user.token, body: { kind: 'webpush', subscription } })).status).toBe(201);
+      const room = (
+        await relay.http<ConversationDetail>('POST', '/v1/conversations', {
+          as: ana.token,
+          body: { type: 'group', memberIds: [bob.id, cid.id] },
+        })
+      ).body.id;
+      await relay.http('PUT', `/v1/me/blocks/${ana.id}`, { as: bob.token });
+      await relay.http('POST', `/v1/conversations/${room}/messages`, { as: ana.token, body: { id: randomUUID(), text: 'hi all' } });
+      await service.receivedCount(1);
+      await relay.relay.app.push.flush();
+      expect(service.to(cids)).toHaveLength(1);
+      expect(service.to(bobs)).toEqual([]);
+    } finally {
+      await service.close();
     }
   });
 

@@ -13,7 +13,7 @@ import type { SharedState } from '../shared/types.js';
 import type { Store, StoredDevice } from '../store/types.js';
 
 export interface PushSenderDeps {
-  store: Pick<Store, 'devices' | 'users'>;
+  store: Pick<Store, 'devices' | 'users' | 'moderation'>;
   shared: Pick<SharedState, 'connected'>;
   config: RelayConfig['push'];
   log: Pick<Logger, 'warn' | 'error' | 'debug'>;
@@ -66,8 +66,13 @@ export class PushSender {
   /** Sends the message's pushes to every device that should get one, and resolves when each is done. */
   async notify(message: Message): Promise<void> {
     const { store, shared, config } = this.deps;
-    const devices = await store.devices.toNotify(message.conversationId, message.senderId, Date.now());
+    let devices = await store.devices.toNotify(message.conversationId, message.senderId, Date.now());
     if (devices.length === 0) return;
+    // A member who blocked the sender does not see the message, so is not woken for it either.
+    if (message.senderId !== null) {
+      const blockers = await store.moderation.blockersOf(message.senderId, [...new Set(devices.map((device) => device.userId))]);
+      devices = devices.filter((device) => !blockers.has(device.userId));
+    }
     const online = await shared.connected([...new Set(devices.map((device) => device.userId))]);
     const away = devices.filter((device) => !online.has(device.userId));
     if (away.length === 0) return;

@@ -27,6 +27,13 @@ export class PostgresModeration implements ModerationRepository {
     return rows.map((row) => ({ blockedId: row.blocked_id, createdAt: Number(row.created_at) }));
   }
 
+  async blockersOf(blockedId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.#db.sql<{ blocker_id: string }[]>`SELECT blocker_id FROM blocks
+      WHERE blocked_id = ${blockedId} AND blocker_id = ANY(${this.#db.sql.array([...userIds])})`;
+    return new Set(rows.map((row) => row.blocker_id));
+  }
+
   async hasBlocked(blockerId: string, blockedId: string): Promise<boolean> {
     return (await this.#db.sql`SELECT 1 FROM blocks WHERE blocker_id = ${blockerId} AND blocked_id = ${blockedId}`).length > 0;
   }

@@ -48,6 +48,8 @@ export interface ModerationRepository {
   unblock(blockerId: string, blockedId: string): Promise<boolean>;
   /** The user's blocks, oldest first. */
   blocks(blockerId: string): Promise<StoredBlock[]>;
+  /** Which of `userIds` blocked `blockedId`. */
+  blockersOf(blockedId: string, userIds: readonly string[]): Promise<Set<string>>;
   /** Whether `blockerId` blocked `blockedId`. */
   hasBlocked(blockerId: string, blockedId: string): Promise<boolean>;
   /** What refuses `senderId`'s send in the conversation at `now`. */

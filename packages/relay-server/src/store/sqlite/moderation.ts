@@ -35,6 +35,14 @@ export class SqliteModeration implements ModerationRepository {
       .map((row) => ({ blockedId: row.blocked_id, createdAt: row.created_at }));
   }
 
+  async blockersOf(blockedId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = this.#db.db
+      .prepare(`SELECT blocker_id FROM blocks WHERE blocked_id = ? AND blocker_id IN (${userIds.map(() => '?').join(', ')})`)
+      .all(blockedId, ...userIds) as { blocker_id: string }[];
+    return new Set(rows.map((row) => row.blocker_id));
+  }
+
   async hasBlocked(blockerId: string, blockedId: string): Promise<boolean> {
     return this.#db.get('SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?', blockerId, blockedId) !== undefined;
   }

@@ -23,6 +23,8 @@ export function moderationContract(fixture: StoreFixture): void {
       expect(await store.moderation.blocks('bob')).toEqual([]);
       expect(await store.moderation.hasBlocked('ana', 'bob')).toBe(true);
       expect(await store.moderation.hasBlocked('bob', 'ana')).toBe(false);
+      expect(await store.moderation.blockersOf('bob', ['ana', 'cid', 'nobody'])).toEqual(new Set(['ana']));
+      expect(await store.moderation.blockersOf('bob', [])).toEqual(new Set());
       expect(await store.moderation.unblock('ana', 'bob')).toBe(true);
       expect(await store.moderation.unblock('ana', 'bob')).toBe(false);
       expect(await store.moderation.hasBlocked('ana', 'bob')).toBe(false);
