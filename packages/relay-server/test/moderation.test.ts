@@ -137,6 +137,26 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('moderation (%s
     expect(again.body.messages).toHaveLength(10);
   });
 
+  it('leaves the blocked one’s replies out of the blocker’s thread pages and their messages out of the blocker’s searches', async () => {
+    await start();
+    const [ana, bob, cid] = [await relay.user(), await relay.user(), await relay.user()];
+    const room = await group(ana, [bob, cid]);
+    const rootId = randomUUID();
+    await call('POST', `/v1/conversations/${room}/messages`, cid.token, { id: rootId, text: 'plans for launch' });
+    await call('PUT', `/v1/me/blocks/${bob.id}`, ana.token);
+    for (const [who, text] of [
+      [bob, 'launch is doomed'],
+      [cid, 'launch at noon'],
+    ] as const)
+      await call('POST', `/v1/conversations/${room}/messages`, who.token, { id: randomUUID(), text, threadId: rootId });
+    const thread = (as: User) => call<{ messages: Message[] }>('GET', `/v1/conversations/${room}/threads/${rootId}/messages`, as.token);
+    expect((await thread(ana)).body.messages.map((m) => m.text)).toEqual(['launch at noon']);
+    expect((await thread(cid)).body.messages.map((m) => m.text)).toEqual(['launch is doomed', 'launch at noon']);
+    const search = (as: User) => call<{ results: Array<{ message: Message }> }>('GET', '/v1/search/messages?q=launch', as.token);
+    expect((await search(ana)).body.results.map((r) => r.message.senderId).sort()).toEqual([cid.id, cid.id]);
+    expect((await search(cid)).body.results).toHaveLength(3);
+  });
+
   it('mutes a member until a time or until lifted, and only admins, the owner or the server API key may', async () => {
     await start();
     const [ana, bob, cid] = [await relay.user(), await relay.user(), await relay.user()];

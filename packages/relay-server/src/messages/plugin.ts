@@ -46,7 +46,7 @@ export const messagesPlugin = fp(
       attachments: app.uploads,
       moderation: app.moderation,
     });
-    const threads = new ThreadService(store, app.conversations, app.limits);
+    const threads = new ThreadService(store, app.conversations, app.limits, (userId) => app.moderation.hiddenFor(userId));
     app.decorate('messages', messages);
     app.decorate('threads', threads);
     await app.register(messageRoutes, { messages, threads });
