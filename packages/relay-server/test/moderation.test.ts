@@ -424,5 +424,16 @@ describe('moderation across nodes and channels', () => {
     expect(await nextText(agents)).toBe('I will handle it');
     const history = await relay.http<{ messages: Message[] }>('GET', `/v1/conversations/${room}/messages`, { as: agent.token });
     expect(history.body.messages.map((m) => m.text)).toEqual(['I will handle it']);
+
+    // Muted by the agent who owns the conversation: what the contact writes is answered as taken and dropped.
+    const mutes = `/v1/conversations/${room}/mutes/${encodeURIComponent(contactId)}`;
+    expect((await relay.http('PUT', mutes, { as: agent.token, body: {} })).status).toBe(200);
+    expect(await telegram.inbound({ chatId: 777001, firstName: 'Rui', text: 'muted words' })).toMatchObject({ status: 200 });
+    const all = await relay.http<{ messages: Message[] }>('GET', `/v1/conversations/${room}/messages`, { as: other.token });
+    expect(all.body.messages.map((m) => m.text)).toEqual(['olá', 'spam spam', 'I will handle it']);
+    expect((await relay.http('DELETE', mutes, { as: agent.token })).status).toBe(204);
+    await telegram.inbound({ chatId: 777001, firstName: 'Rui', text: 'heard again' });
+    expect(await nextText(others)).toBe('I will handle it');
+    expect(await nextText(others)).toBe('heard again');
   });
 });

@@ -78,6 +78,16 @@ export class ModerationService {
     if (blocked) throw new RelayError('BLOCKED', 'You cannot send messages in this conversation');
   }
 
+  /**
+   * Why a contact's message from its channel is not taken into the conversation: the contact is
+   * banned from it or muted in it. The platform cannot be told no, so the message is dropped.
+   */
+  async inboundRefusal(conversationId: string, contactId: string): Promise<'banned' | 'muted' | null> {
+    if ((await this.store.moderation.banned(conversationId, [contactId])).size > 0) return 'banned';
+    const { mutedUntil } = await this.store.moderation.sendRestrictions(conversationId, contactId, Date.now());
+    return mutedUntil === undefined ? null : 'muted';
+  }
+
   async mute(principal: Principal, conversationId: string, userId: string, until: string | null): Promise<MemberRestriction> {
     const access = await this.#manage(principal, conversationId, userId);
     const end = until === null ? null : Date.parse(until);
