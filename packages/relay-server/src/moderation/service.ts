@@ -22,6 +22,8 @@ export interface ModerationObserver {
  */
 export class ModerationService {
   readonly #observers = new Set<ModerationObserver>();
+  /** Per conversation, the last send check asked for and not yet settled. */
+  readonly #sendChecks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Pick<Store, 'moderation' | 'users' | 'conversations' | 'messages'>,
@@ -61,9 +63,30 @@ export class ModerationService {
     return new Set((await this.store.moderation.blocks(userId)).map((b) => b.blockedId));
   }
 
-  /** Refuses a send by a muted member, and any send in a private conversation where one of the two blocked the other. */
-  async checkSend(conversationId: string, senderId: string | null): Promise<void> {
-    if (senderId === null) return;
+  /**
+   * Refuses a send by a muted member, and any send in a private conversation where one of the two
+   * blocked the other. The checks of one conversation's sends run side by side but settle in the
+   * order they were asked for, so sends reach the append in the order they came (a socket's
+   * frames, a bot's burst): the store's answers to concurrent queries may come in any order.
+   */
+  checkSend(conversationId: string, senderId: string | null): Promise<void> {
+    const check = senderId === null ? Promise.resolve() : this.#checkSend(conversationId, senderId);
+    const previous = this.#sendChecks.get(conversationId);
+    const ordered = previous
+      ? previous.then(
+          () => check,
+          () => check,
+        )
+      : check;
+    this.#sendChecks.set(conversationId, ordered);
+    const forget = () => {
+      if (this.#sendChecks.get(conversationId) === ordered) this.#sendChecks.delete(conversationId);
+    };
+    ordered.then(forget, forget);
+    return ordered;
+  }
+
+  async #checkSend(conversationId: string, senderId: string): Promise<void> {
     const { mutedUntil, blocked } = await this.store.moderation.sendRestrictions(conversationId, senderId, Date.now());
     if (mutedUntil !== undefined) {
       const until = mutedUntil === null ? null : iso(mutedUntil);
