@@ -166,8 +166,16 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('moderation (%s
       status: 403,
       body: { code: 'FORBIDDEN' },
     });
+    const cids = await relay.connect(cid.token);
     const muted = await call('PUT', `/v1/conversations/${room}/mutes/${cid.id}`, ana.token, { until });
     expect(muted).toMatchObject({ status: 200, body: { userId: cid.id, kind: 'mute', until, createdBy: ana.id } });
+    // Announced live to the members, the muted one included.
+    expect(await cids.waitFor((f) => f.type === 'member.restricted')).toEqual({
+      type: 'member.restricted',
+      conversationId: room,
+      userId: cid.id,
+      restriction: muted.body,
+    });
     expect(await say(cid, room, 'shh')).toMatchObject({ status: 403, body: { code: 'MEMBER_MUTED', details: { until } } });
     expect((await say(bob, room, 'still here')).status).toBe(201);
     const list = await call<MemberRestrictionList>('GET', `/v1/conversations/${room}/restrictions`, bob.token);
@@ -193,6 +201,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('moderation (%s
     });
     expect(await say(cid, room, 'shh')).toMatchObject({ status: 403, body: { code: 'MEMBER_MUTED', details: { until: null } } });
     expect((await call('DELETE', `/v1/conversations/${room}/mutes/${cid.id}`, bob.token)).status).toBe(204);
+    expect(await cids.waitFor((f) => f.type === 'member.restricted' && f.restriction === null)).toMatchObject({ userId: cid.id });
     expect(await call('DELETE', `/v1/conversations/${room}/mutes/${cid.id}`, bob.token)).toMatchObject({ status: 404 });
     expect((await say(cid, room, 'free')).status).toBe(201);
   });

@@ -1,10 +1,10 @@
-import type { ConversationEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
+import type { ConversationEvent, MemberRestrictedEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
 
 /** A change of one conversation, delivered to the connections in its room on every node. */
 export interface ConversationEnvelope {
   kind: 'conversation';
   conversationId: string;
-  event: ConversationEvent | TypingEvent;
+  event: ConversationEvent | TypingEvent | MemberRestrictedEvent;
   /** Users whose connections join the room before delivery (new members, a new conversation). */
   join?: readonly string[];
   /** Users whose connections leave the room after delivery (removed members). */

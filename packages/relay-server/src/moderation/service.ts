@@ -118,7 +118,16 @@ export class ModerationService {
     if (end !== null && end <= now) throw new RelayError('BAD_REQUEST', 'until must be in the future');
     if (!(await this.store.conversations.getMember(conversationId, userId)))
       throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
-    return this.#restrict({ conversationId, userId, kind: 'mute', until: end, createdBy: access.member?.userId ?? null, createdAt: now });
+    const restriction = await this.#restrict({
+      conversationId,
+      userId,
+      kind: 'mute',
+      until: end,
+      createdBy: access.member?.userId ?? null,
+      createdAt: now,
+    });
+    await this.#announce(conversationId, userId, restriction);
+    return restriction;
   }
 
   /** Bans the user (a member or not yet one): a member is removed, as a removal is announced, and nobody can add them back. */
@@ -149,6 +158,7 @@ export class ModerationService {
     await this.#manage(principal, conversationId, userId);
     if (!(await this.store.moderation.lift(conversationId, userId, kind)))
       throw new RelayError('USER_NOT_FOUND', `User ${userId} is not ${kind === 'mute' ? 'muted' : 'banned'} in this conversation`);
+    if (kind === 'mute') await this.#announce(conversationId, userId, null);
   }
 
   /** The conversation's bans and current mutes, for its members. */
@@ -218,6 +228,15 @@ export class ModerationService {
       note: report.note,
       message,
     };
+  }
+
+  /** A mute or its end, live to the members' sockets (the muted one's too, so their composer can say why). */
+  async #announce(conversationId: string, userId: string, restriction: MemberRestriction | null): Promise<void> {
+    await this.bus.publish({
+      kind: 'conversation',
+      conversationId,
+      event: { type: 'member.restricted', conversationId, userId, restriction },
+    });
   }
 
   async #restrict(restriction: StoredRestriction): Promise<MemberRestriction> {

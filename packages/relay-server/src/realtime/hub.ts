@@ -161,6 +161,7 @@ function positionOf({ conversationId, event }: ConversationEnvelope): EventPosit
     case 'conversation.created':
       return { conversationId, snapshot: true };
     case 'typing':
+    case 'member.restricted':
       return undefined;
     default:
       return event.eventSeq === undefined ? { conversationId } : { conversationId, eventSeq: event.eventSeq };

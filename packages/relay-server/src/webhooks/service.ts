@@ -132,6 +132,7 @@ export class WebhookService {
     let id: string;
     switch (event.type) {
       case 'typing':
+      case 'member.restricted':
       // A user's own settings are theirs alone.
       case 'conversation.settings':
         return;
