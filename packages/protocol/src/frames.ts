@@ -16,9 +16,9 @@ import {
   SendAck,
   Timestamp,
 } from './models.js';
-import { MemberRestriction } from './moderation.js';
 import { Pin } from './pins.js';
 import type { PresenceList } from './responses.js';
+import { MemberRestriction } from './safety.js';
 import { ThreadReadResult } from './threads.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */

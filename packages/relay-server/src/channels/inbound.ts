@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import type { MessageService } from '../messages/service.js';
-import type { ModerationService } from '../moderation/service.js';
+import type { SafetyService } from '../safety/service.js';
 import type { Store } from '../store/types.js';
 import type { UploadService } from '../uploads/service.js';
 import type { Channel, Channels } from './channels.js';
@@ -47,7 +47,7 @@ export class InboundService {
       deliveries: DeliveryService;
       uploads: UploadService;
       /** Refuses the messages of a contact muted in or banned from its conversation. */
-      moderation?: Pick<ModerationService, 'inboundRefusal'>;
+      safety?: Pick<SafetyService, 'inboundRefusal'>;
       log: Logger;
       onContactCreated?(contact: Contact): void;
     },
@@ -151,7 +151,7 @@ export class InboundService {
     });
     const conversationId = contact.conversationId ?? conversation.id;
     const id = inboundMessageId(channel.id, event.externalId);
-    const refusal = await this.deps.moderation?.inboundRefusal(conversationId, contact.id);
+    const refusal = await this.deps.safety?.inboundRefusal(conversationId, contact.id);
     if (refusal) {
       // Answered as taken, so the platform does not send it again; the log keeps what was dropped.
       this.deps.log.info(

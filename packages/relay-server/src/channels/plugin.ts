@@ -75,7 +75,7 @@ export const channelsPlugin = fp(
       conversations,
       deliveries,
       uploads,
-      moderation: app.moderation,
+      safety: app.safety,
       log,
       onContactCreated: (contact) => nodeEvents.contactCreated(contact),
     });
@@ -122,6 +122,6 @@ export const channelsPlugin = fp(
   },
   {
     name: 'chat4all-channels',
-    dependencies: ['chat4all-app', 'chat4all-messages', 'chat4all-conversations', 'chat4all-moderation', 'chat4all-uploads'],
+    dependencies: ['chat4all-app', 'chat4all-messages', 'chat4all-conversations', 'chat4all-safety', 'chat4all-uploads'],
   },
 );

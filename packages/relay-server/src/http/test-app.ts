@@ -8,8 +8,8 @@ import { MemoryBus } from '../bus/memory.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from '../config.js';
 import { conversationsPlugin } from '../conversations/plugin.js';
 import { messagesPlugin } from '../messages/plugin.js';
-import { moderationPlugin } from '../moderation/plugin.js';
 import { pinsPlugin } from '../pins/plugin.js';
+import { safetyPlugin } from '../safety/plugin.js';
 import { MemorySharedState } from '../shared/memory.js';
 import { SqliteStore } from '../store/sqlite/index.js';
 import { uploadsPlugin } from '../uploads/plugin.js';
@@ -62,7 +62,7 @@ export async function registerMessagePath({ app, config, store, bus }: TestApp):
   const { limits } = config;
   await app.register(authPlugin, { config: config.auth, secrets: TEST_SECRETS, limits, store, bus });
   await app.register(conversationsPlugin, { metadataMaxBytes: limits.metadataMaxBytes, store });
-  await app.register(moderationPlugin, { store });
+  await app.register(safetyPlugin, { store });
   const storage = new FileUploadStorage(join(config.dataDir, 'uploads'), config.uploads.expireAfterMs);
   await app.register(uploadsPlugin, { config: config.uploads, limits, linkSecret: TEST_SECRETS.appSecret, store, storage });
   await app.register(messagesPlugin, { limits, store });

@@ -20,9 +20,9 @@ import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
-import type { ModerationService } from '../moderation/service.js';
-import { visibleHistory } from '../moderation/visibility.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import type { SafetyService } from '../safety/service.js';
+import { visibleHistory } from '../safety/visibility.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 import { mayMentionEveryone } from './append-plan.js';
@@ -50,7 +50,7 @@ export interface MessageServiceOptions {
   log: Logger;
   attachments: MessageAttachments;
   /** What refuses a sender (a mute, a block in a private conversation) and hides senders from a reader (their blocks). */
-  moderation: Pick<ModerationService, 'checkSend' | 'hiddenFor'>;
+  safety: Pick<SafetyService, 'checkSend' | 'hiddenFor'>;
 }
 
 /** Files a message carries: the uploads feature's side of a send. */
@@ -128,7 +128,7 @@ export class MessageService {
     const metadata = input.metadata ?? {};
     checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
     const { senderId } = author;
-    await this.options.moderation.checkSend(conversationId, senderId);
+    await this.options.safety.checkSend(conversationId, senderId);
     let attachment: Attachment | null = null;
     if (input.attachment) {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
@@ -185,7 +185,7 @@ export class MessageService {
     await this.conversations.access(principal, conversationId);
     // Thread replies not sent also to the conversation are left out: they page in their thread.
     const view = { conversation: true } as const;
-    const hidden = principal.kind === 'user' ? await this.options.moderation.hiddenFor(principal.userId) : new Set<string>();
+    const hidden = principal.kind === 'user' ? await this.options.safety.hiddenFor(principal.userId) : new Set<string>();
     const range = { before: query.before, after: query.after, limit: query.limit ?? 50 };
     return visibleHistory((page) => this.store.messages.list(conversationId, { ...page, view }), range, hidden);
   }

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
-import { visibleHistory } from '../moderation/visibility.js';
+import { visibleHistory } from '../safety/visibility.js';
 import type { Store } from '../store/types.js';
 
 /**

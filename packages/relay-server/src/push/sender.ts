@@ -13,7 +13,7 @@ import type { SharedState } from '../shared/types.js';
 import type { Store, StoredDevice } from '../store/types.js';
 
 export interface PushSenderDeps {
-  store: Pick<Store, 'devices' | 'users' | 'moderation'>;
+  store: Pick<Store, 'devices' | 'users' | 'safety'>;
   shared: Pick<SharedState, 'connected'>;
   config: RelayConfig['push'];
   log: Pick<Logger, 'warn' | 'error' | 'debug'>;
@@ -70,7 +70,7 @@ export class PushSender {
     if (devices.length === 0) return;
     // A member who blocked the sender does not see the message, so is not woken for it either.
     if (message.senderId !== null) {
-      const blockers = await store.moderation.blockersOf(message.senderId, [...new Set(devices.map((device) => device.userId))]);
+      const blockers = await store.safety.blockersOf(message.senderId, [...new Set(devices.map((device) => device.userId))]);
       devices = devices.filter((device) => !blockers.has(device.userId));
     }
     const online = await shared.connected([...new Set(devices.map((device) => device.userId))]);

@@ -11,9 +11,9 @@ import { rateLimited } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
 import type { ThreadService } from '../messages/threads.js';
-import type { ModerationService } from '../moderation/service.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { PinService } from '../pins/service.js';
+import type { SafetyService } from '../safety/service.js';
 import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { Hub } from './hub.js';
@@ -37,7 +37,7 @@ export interface GatewayContext {
   threads: Pick<ThreadService, 'read'>;
   pins: Pick<PinService, 'pin' | 'unpin'>;
   conversations: Pick<ConversationService, 'idsOf'>;
-  moderation: Pick<ModerationService, 'hiddenFor'>;
+  safety: Pick<SafetyService, 'hiddenFor'>;
   sessions: Pick<SessionService, 'revoked'>;
   tokens: Pick<TokenService, 'authenticate'>;
   /** A replay of what the connection missed, from the store. */
@@ -124,7 +124,7 @@ async function open(ctx: GatewayContext, connection: Connection, credentials: Cr
   connection.authorize(credentials);
   await assertLoginLive(ctx, credentials.sessionId);
   // Read after the connection is registered, so a block published meanwhile is not missed.
-  for (const senderId of await ctx.moderation.hiddenFor(connection.userId)) connection.hidden.add(senderId);
+  for (const senderId of await ctx.safety.hiddenFor(connection.userId)) connection.hidden.add(senderId);
   const conversationIds = await ctx.conversations.idsOf(connection.userId);
   // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
   ctx.hub.join(connection, conversationIds);

@@ -1,6 +1,6 @@
 import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
 import { toChannelDelivery } from '../channels/views.js';
-import { isVisible } from '../moderation/visibility.js';
+import { isVisible } from '../safety/visibility.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import type { Connection, ReplayedTo } from './connection.js';
 

@@ -1,7 +1,7 @@
 import type { SearchMessagesQuery, SearchPage } from '@chat4all/protocol';
 import { RelayError } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
-import { isVisible } from '../moderation/visibility.js';
+import { isVisible } from '../safety/visibility.js';
 import type { SearchInput, Store } from '../store/types.js';
 import { decodeSearchCursor, encodeSearchCursor, highlight, parseSearch } from './query.js';
 

@@ -4,8 +4,8 @@ import type { DeliveriesRepository } from './repositories/deliveries.js';
 import type { DevicesRepository } from './repositories/devices.js';
 import type { InboxRepository } from './repositories/inbox.js';
 import type { MessagesRepository } from './repositories/messages.js';
-import type { ModerationRepository } from './repositories/moderation.js';
 import type { PinsRepository } from './repositories/pins.js';
+import type { SafetyRepository } from './repositories/safety.js';
 import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
@@ -17,8 +17,8 @@ export type * from './repositories/deliveries.js';
 export type * from './repositories/devices.js';
 export type * from './repositories/inbox.js';
 export type * from './repositories/messages.js';
-export type * from './repositories/moderation.js';
 export type * from './repositories/pins.js';
+export type * from './repositories/safety.js';
 export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
@@ -58,5 +58,5 @@ export interface Store {
   readonly inbox: InboxRepository;
   readonly search: SearchRepository;
   readonly devices: DevicesRepository;
-  readonly moderation: ModerationRepository;
+  readonly safety: SafetyRepository;
 }

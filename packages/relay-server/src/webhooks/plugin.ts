@@ -34,7 +34,7 @@ export const webhooksPlugin = fp(
       channelHealth: (channel) => webhooks.emit('channel.health', `channel.health:${channel.id}:${randomUUID()}`, { channel }),
       contactCreated: (contact) => webhooks.emit('contact.created', `contact.created:${contact.id}`, { contact }),
     });
-    const stopReports = app.moderation.observe({
+    const stopReports = app.safety.observe({
       reportCreated: (report) => webhooks.emit('report.created', `report.created:${report.id}`, { report }),
     });
     webhooks.start();
@@ -47,5 +47,5 @@ export const webhooksPlugin = fp(
     });
     await app.register(webhookRoutes, { webhooks });
   },
-  { name: 'chat4all-webhooks', dependencies: ['chat4all-app', 'chat4all-moderation'] },
+  { name: 'chat4all-webhooks', dependencies: ['chat4all-app', 'chat4all-safety'] },
 );

@@ -8,8 +8,8 @@ import { PostgresDevices } from './devices.js';
 import { PostgresInbox } from './inbox.js';
 import { PostgresMessages } from './messages.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { PostgresModeration } from './moderation.js';
 import { PostgresPins } from './pins.js';
+import { PostgresSafety } from './safety.js';
 import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
@@ -58,7 +58,7 @@ export class PostgresStore implements Store {
   readonly inbox: PostgresInbox;
   readonly search: PostgresSearch;
   readonly devices: PostgresDevices;
-  readonly moderation: PostgresModeration;
+  readonly safety: PostgresSafety;
 
   readonly #schema: string | undefined;
 
@@ -100,7 +100,7 @@ export class PostgresStore implements Store {
     this.inbox = new PostgresInbox(db);
     this.search = new PostgresSearch(db);
     this.devices = new PostgresDevices(db);
-    this.moderation = new PostgresModeration(db);
+    this.safety = new PostgresSafety(db);
   }
 
   async migrate(): Promise<void> {

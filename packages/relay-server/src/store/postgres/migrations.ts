@@ -302,7 +302,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX push_devices_by_user ON push_devices (user_id);
   `,
   `
-  -- moderation
+  -- safety
   -- Blocks between users (contacts are users), mutes and bans of members per conversation, and
   -- members' reports of messages: one per reporter per message, listed by status in creation order.
   CREATE TABLE blocks (

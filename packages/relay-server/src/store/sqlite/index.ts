@@ -10,8 +10,8 @@ import { SqliteDevices } from './devices.js';
 import { SqliteInbox } from './inbox.js';
 import { SqliteMessages } from './messages.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { SqliteModeration } from './moderation.js';
 import { SqlitePins } from './pins.js';
+import { SqliteSafety } from './safety.js';
 import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
@@ -46,7 +46,7 @@ export class SqliteStore implements Store {
   readonly inbox: SqliteInbox;
   readonly search: SqliteSearch;
   readonly devices: SqliteDevices;
-  readonly moderation: SqliteModeration;
+  readonly safety: SqliteSafety;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
     this.inbox = new SqliteInbox(db);
     this.search = new SqliteSearch(db);
     this.devices = new SqliteDevices(db);
-    this.moderation = new SqliteModeration(db);
+    this.safety = new SqliteSafety(db);
   }
 
   async migrate(): Promise<void> {

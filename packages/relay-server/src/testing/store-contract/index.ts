@@ -7,8 +7,8 @@ import { type StoreFactory, storeFixture } from './fixture.js';
 import { inboxContract } from './inbox.js';
 import { mentionsContract } from './mentions.js';
 import { messagesContract } from './messages.js';
-import { moderationContract } from './moderation.js';
 import { pinsContract } from './pins.js';
+import { safetyContract } from './safety.js';
 import { searchContract } from './search.js';
 import { threadsContract } from './threads.js';
 import { uploadsContract } from './uploads.js';
@@ -47,6 +47,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     inboxContract(fixture);
     searchContract(fixture);
     devicesContract(fixture);
-    moderationContract(fixture);
+    safetyContract(fixture);
   });
 }

@@ -40,7 +40,7 @@ export type MemberRestriction = Static<typeof MemberRestriction>;
 export const MemberRestrictionList = Type.Object({ restrictions: Type.Array(MemberRestriction) });
 export type MemberRestrictionList = Static<typeof MemberRestrictionList>;
 
-/** Why a message is reported: a fixed set, so a moderation queue can be sorted and counted. */
+/** Why a message is reported: a fixed set, so a safety queue can be sorted and counted. */
 export const ReportReason = Type.Union([
   Type.Literal('spam'),
   Type.Literal('harassment'),
@@ -86,7 +86,7 @@ export const Report = Type.Object({
 });
 export type Report = Static<typeof Report>;
 
-/** `GET /v1/reports` (server API key): the moderation queue, oldest first. */
+/** `GET /v1/reports` (server API key): the safety queue, oldest first. */
 export const ListReportsQuery = Type.Object(
   {
     status: Type.Optional(ReportStatus),

@@ -39,9 +39,9 @@ export interface SendRestrictions {
 
 /**
  * Blocks between users, mutes and bans of members, and reports of messages: the facts of
- * moderation. Which of them a send or a read respects is the moderation feature's rule.
+ * safety. Which of them a send or a read respects is the safety feature's rule.
  */
-export interface ModerationRepository {
+export interface SafetyRepository {
   /** Records the block; false when it was there already. */
   block(blockerId: string, blockedId: string, now: number): Promise<boolean>;
   /** False when there was no such block. */

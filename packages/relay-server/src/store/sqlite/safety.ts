@@ -1,10 +1,10 @@
 import type { ReportStatus } from '@chat4all/protocol';
-import { REPORT_COLUMNS, RESTRICTION_COLUMNS, type ReportRow, type RestrictionRow, toReport, toRestriction } from '../rows/moderation.js';
-import type { ModerationRepository, SendRestrictions, StoredBlock, StoredReport, StoredRestriction } from '../types.js';
+import { REPORT_COLUMNS, RESTRICTION_COLUMNS, type ReportRow, type RestrictionRow, toReport, toRestriction } from '../rows/safety.js';
+import type { SafetyRepository, SendRestrictions, StoredBlock, StoredReport, StoredRestriction } from '../types.js';
 import type { SqliteDb } from './db.js';
 
 /** Blocks, mutes, bans and reports in SQLite. */
-export class SqliteModeration implements ModerationRepository {
+export class SqliteSafety implements SafetyRepository {
   readonly #db: SqliteDb;
 
   constructor(db: SqliteDb) {

@@ -1,5 +1,5 @@
 import type { ReportReason, ReportStatus } from '@chat4all/protocol';
-import type { StoredReport, StoredRestriction } from '../repositories/moderation.js';
+import type { StoredReport, StoredRestriction } from '../repositories/safety.js';
 
 export const RESTRICTION_COLUMNS = 'r.conversation_id, r.user_id, r.kind, r.until, r.created_by, r.created_at';
 export const REPORT_COLUMNS =

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Publisher } from '../bus/node-events.js';
 import type { ConversationService } from '../conversations/service.js';
 import type { SendRestrictions, Store } from '../store/types.js';
-import { ModerationService } from './service.js';
+import { SafetyService } from './service.js';
 
 /** A store whose send checks answer when the test says, in any order, as a pool of connections may. */
 function storeAnsweringLater() {
   const answers: Array<(restrictions: SendRestrictions) => void> = [];
   const store = {
-    moderation: {
+    safety: {
       sendRestrictions: () => new Promise<SendRestrictions>((resolve) => answers.push(resolve)),
     },
   } as unknown as Store;
@@ -17,10 +17,10 @@ function storeAnsweringLater() {
 
 const free: SendRestrictions = { mutedUntil: undefined, blocked: false };
 
-describe('ModerationService.checkSend', () => {
+describe('SafetyService.checkSend', () => {
   it('settles one conversation’s checks in the order they were asked for, whatever order the store answers in', async () => {
     const { store, answers } = storeAnsweringLater();
-    const service = new ModerationService(store, {} as Publisher, {} as ConversationService, { write: async () => undefined });
+    const service = new SafetyService(store, {} as Publisher, {} as ConversationService, { write: async () => undefined });
     const settled: string[] = [];
     const first = service.checkSend('c1', 'ana').then(() => settled.push('first'));
     const second = service.checkSend('c1', 'bob').then(() => settled.push('second'));

@@ -1,10 +1,10 @@
 import type { ReportStatus } from '@chat4all/protocol';
-import { REPORT_COLUMNS, RESTRICTION_COLUMNS, type ReportRow, type RestrictionRow, toReport, toRestriction } from '../rows/moderation.js';
-import type { ModerationRepository, SendRestrictions, StoredBlock, StoredReport, StoredRestriction } from '../types.js';
+import { REPORT_COLUMNS, RESTRICTION_COLUMNS, type ReportRow, type RestrictionRow, toReport, toRestriction } from '../rows/safety.js';
+import type { SafetyRepository, SendRestrictions, StoredBlock, StoredReport, StoredRestriction } from '../types.js';
 import type { PostgresDb } from './db.js';
 
 /** Blocks, mutes, bans and reports in PostgreSQL. */
-export class PostgresModeration implements ModerationRepository {
+export class PostgresSafety implements SafetyRepository {
   readonly #db: PostgresDb;
 
   constructor(db: PostgresDb) {

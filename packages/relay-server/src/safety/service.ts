@@ -9,8 +9,8 @@ import type { Limits } from '../limits/limits.js';
 import { iso } from '../shared/time.js';
 import type { Store, StoredReport, StoredRestriction } from '../store/types.js';
 
-/** What the moderation feature reports to the rest of the node (app webhooks). */
-export interface ModerationObserver {
+/** What the safety feature reports to the rest of the node (app webhooks). */
+export interface SafetyObserver {
   reportCreated?(report: Report): void;
 }
 
@@ -20,19 +20,19 @@ export interface ModerationObserver {
  * longer sees what the blocked one writes (history, resume and live frames); nobody else's
  * view changes. Mutes and bans are a group's admins' (and the server API key's).
  */
-export class ModerationService {
-  readonly #observers = new Set<ModerationObserver>();
+export class SafetyService {
+  readonly #observers = new Set<SafetyObserver>();
   /** Per conversation, the last send check asked for and not yet settled. */
   readonly #sendChecks = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly store: Pick<Store, 'moderation' | 'users' | 'conversations' | 'messages'>,
+    private readonly store: Pick<Store, 'safety' | 'users' | 'conversations' | 'messages'>,
     private readonly bus: Publisher,
     private readonly conversations: ConversationService,
     private readonly limits: Pick<Limits, 'write'>,
   ) {}
 
-  observe(observer: ModerationObserver): () => void {
+  observe(observer: SafetyObserver): () => void {
     this.#observers.add(observer);
     return () => this.#observers.delete(observer);
   }
@@ -43,24 +43,24 @@ export class ModerationService {
     if (!(await this.store.users.existingIds([targetId])).has(targetId))
       throw new RelayError('USER_NOT_FOUND', `User ${targetId} not found`);
     const now = Date.now();
-    const created = await this.store.moderation.block(userId, targetId, now);
+    const created = await this.store.safety.block(userId, targetId, now);
     if (created) await this.bus.publish({ kind: 'blocks', userId, targetId, blocked: true });
-    const held = (await this.store.moderation.blocks(userId)).find((b) => b.blockedId === targetId);
+    const held = (await this.store.safety.blocks(userId)).find((b) => b.blockedId === targetId);
     return { block: { userId: targetId, createdAt: iso(held?.createdAt ?? now) }, created };
   }
 
   async unblock(userId: string, targetId: string): Promise<void> {
     await this.#limit('block', userId);
-    if (await this.store.moderation.unblock(userId, targetId)) await this.bus.publish({ kind: 'blocks', userId, targetId, blocked: false });
+    if (await this.store.safety.unblock(userId, targetId)) await this.bus.publish({ kind: 'blocks', userId, targetId, blocked: false });
   }
 
   async blocks(userId: string): Promise<Block[]> {
-    return (await this.store.moderation.blocks(userId)).map((b) => ({ userId: b.blockedId, createdAt: iso(b.createdAt) }));
+    return (await this.store.safety.blocks(userId)).map((b) => ({ userId: b.blockedId, createdAt: iso(b.createdAt) }));
   }
 
   /** The senders whose messages `userId` does not see: those they blocked. */
   async hiddenFor(userId: string): Promise<Set<string>> {
-    return new Set((await this.store.moderation.blocks(userId)).map((b) => b.blockedId));
+    return new Set((await this.store.safety.blocks(userId)).map((b) => b.blockedId));
   }
 
   /**
@@ -87,7 +87,7 @@ export class ModerationService {
   }
 
   async #checkSend(conversationId: string, senderId: string): Promise<void> {
-    const { mutedUntil, blocked } = await this.store.moderation.sendRestrictions(conversationId, senderId, Date.now());
+    const { mutedUntil, blocked } = await this.store.safety.sendRestrictions(conversationId, senderId, Date.now());
     if (mutedUntil !== undefined) {
       const until = mutedUntil === null ? null : iso(mutedUntil);
       throw new RelayError(
@@ -106,8 +106,8 @@ export class ModerationService {
    * banned from it or muted in it. The platform cannot be told no, so the message is dropped.
    */
   async inboundRefusal(conversationId: string, contactId: string): Promise<'banned' | 'muted' | null> {
-    if ((await this.store.moderation.banned(conversationId, [contactId])).size > 0) return 'banned';
-    const { mutedUntil } = await this.store.moderation.sendRestrictions(conversationId, contactId, Date.now());
+    if ((await this.store.safety.banned(conversationId, [contactId])).size > 0) return 'banned';
+    const { mutedUntil } = await this.store.safety.sendRestrictions(conversationId, contactId, Date.now());
     return mutedUntil === undefined ? null : 'muted';
   }
 
@@ -156,7 +156,7 @@ export class ModerationService {
 
   async lift(principal: Principal, conversationId: string, userId: string, kind: 'mute' | 'ban'): Promise<void> {
     await this.#manage(principal, conversationId, userId);
-    if (!(await this.store.moderation.lift(conversationId, userId, kind)))
+    if (!(await this.store.safety.lift(conversationId, userId, kind)))
       throw new RelayError('USER_NOT_FOUND', `User ${userId} is not ${kind === 'mute' ? 'muted' : 'banned'} in this conversation`);
     if (kind === 'mute') await this.#announce(conversationId, userId, null);
   }
@@ -164,7 +164,7 @@ export class ModerationService {
   /** The conversation's bans and current mutes, for its members. */
   async restrictions(principal: Principal, conversationId: string): Promise<MemberRestriction[]> {
     await this.conversations.access(principal, conversationId);
-    return (await this.store.moderation.restrictions(conversationId, Date.now())).map(restrictionView);
+    return (await this.store.safety.restrictions(conversationId, Date.now())).map(restrictionView);
   }
 
   async report(
@@ -179,7 +179,7 @@ export class ModerationService {
     const message = await this.store.messages.get(conversationId, messageId);
     if (!message) throw new RelayError('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
     if (message.senderId === principal.userId) throw new RelayError('BAD_REQUEST', 'A member cannot report their own message');
-    const { report: stored, created } = await this.store.moderation.report({
+    const { report: stored, created } = await this.store.safety.report({
       id: randomUUID(),
       conversationId,
       messageId,
@@ -202,13 +202,13 @@ export class ModerationService {
     cursor?: string | undefined;
   }): Promise<ReportPage> {
     const limit = query.limit ?? 50;
-    const stored = await this.store.moderation.listReports({ status: query.status, limit, after: query.cursor ?? null });
+    const stored = await this.store.safety.listReports({ status: query.status, limit, after: query.cursor ?? null });
     const reports = await Promise.all(stored.map((r) => this.#view(r)));
     return { reports, nextCursor: stored.length === limit ? (stored.at(-1)?.id ?? null) : null };
   }
 
   async closeReport(id: string, status: 'resolved' | 'dismissed', note: string | undefined): Promise<Report> {
-    const stored = await this.store.moderation.closeReport(id, status, note ?? null, Date.now());
+    const stored = await this.store.safety.closeReport(id, status, note ?? null, Date.now());
     if (!stored) throw new RelayError('REPORT_NOT_FOUND', `Report ${id} not found`);
     return this.#view(stored);
   }
@@ -240,7 +240,7 @@ export class ModerationService {
   }
 
   async #restrict(restriction: StoredRestriction): Promise<MemberRestriction> {
-    await this.store.moderation.restrict(restriction);
+    await this.store.safety.restrict(restriction);
     return restrictionView(restriction);
   }
 

@@ -17,7 +17,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, userIdOf } from '../http/auth-hook.js';
 import { NoContent } from '../http/openapi.js';
-import type { ModerationService } from './service.js';
+import type { SafetyService } from './service.js';
 
 const BlockParams = Type.Object({ userId: Id });
 const ConversationParams = Type.Object({ conversationId: Id });
@@ -26,17 +26,17 @@ const MessageParams = Type.Object({ conversationId: Id, messageId: MessageId });
 const ReportParams = Type.Object({ reportId: Id });
 
 /** Blocks (the caller's own), mutes and bans (a group's admins'), reports (members make them, the server API key works the queue). */
-export async function moderationRoutes(plain: FastifyInstance, { moderation }: { moderation: ModerationService }): Promise<void> {
+export async function safetyRoutes(plain: FastifyInstance, { safety }: { safety: SafetyService }): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/v1/me/blocks', { config: { auth: 'user' }, schema: { response: { 200: BlockList } } }, async (request) => ({
-    blocks: await moderation.blocks(userIdOf(request)),
+    blocks: await safety.blocks(userIdOf(request)),
   }));
   app.put(
     '/v1/me/blocks/:userId',
     { config: { auth: 'user' }, schema: { params: BlockParams, response: { 200: Block, 201: Block } } },
     async (request, reply) => {
-      const { block, created } = await moderation.block(userIdOf(request), request.params.userId);
+      const { block, created } = await safety.block(userIdOf(request), request.params.userId);
       return reply.status(created ? 201 : 200).send(block);
     },
   );
@@ -44,7 +44,7 @@ export async function moderationRoutes(plain: FastifyInstance, { moderation }: {
     '/v1/me/blocks/:userId',
     { config: { auth: 'user' }, schema: { params: BlockParams, response: { 204: NoContent } } },
     async (request, reply) => {
-      await moderation.unblock(userIdOf(request), request.params.userId);
+      await safety.unblock(userIdOf(request), request.params.userId);
       return reply.status(204).send(null);
     },
   );
@@ -52,34 +52,34 @@ export async function moderationRoutes(plain: FastifyInstance, { moderation }: {
   app.get(
     '/v1/conversations/:conversationId/restrictions',
     { config: { auth: 'any' }, schema: { params: ConversationParams, response: { 200: MemberRestrictionList } } },
-    async (request) => ({ restrictions: await moderation.restrictions(principalOf(request), request.params.conversationId) }),
+    async (request) => ({ restrictions: await safety.restrictions(principalOf(request), request.params.conversationId) }),
   );
   app.put(
     '/v1/conversations/:conversationId/mutes/:userId',
     { config: { auth: 'any' }, schema: { params: MemberParams, body: MuteMemberBody, response: { 200: MemberRestriction } } },
     async (request) => {
       const { conversationId, userId } = request.params;
-      return moderation.mute(principalOf(request), conversationId, userId, request.body.until ?? null);
+      return safety.mute(principalOf(request), conversationId, userId, request.body.until ?? null);
     },
   );
   app.delete(
     '/v1/conversations/:conversationId/mutes/:userId',
     { config: { auth: 'any' }, schema: { params: MemberParams, response: { 204: NoContent } } },
     async (request, reply) => {
-      await moderation.lift(principalOf(request), request.params.conversationId, request.params.userId, 'mute');
+      await safety.lift(principalOf(request), request.params.conversationId, request.params.userId, 'mute');
       return reply.status(204).send(null);
     },
   );
   app.put(
     '/v1/conversations/:conversationId/bans/:userId',
     { config: { auth: 'any' }, schema: { params: MemberParams, response: { 200: MemberRestriction } } },
-    async (request) => moderation.ban(principalOf(request), request.params.conversationId, request.params.userId),
+    async (request) => safety.ban(principalOf(request), request.params.conversationId, request.params.userId),
   );
   app.delete(
     '/v1/conversations/:conversationId/bans/:userId',
     { config: { auth: 'any' }, schema: { params: MemberParams, response: { 204: NoContent } } },
     async (request, reply) => {
-      await moderation.lift(principalOf(request), request.params.conversationId, request.params.userId, 'ban');
+      await safety.lift(principalOf(request), request.params.conversationId, request.params.userId, 'ban');
       return reply.status(204).send(null);
     },
   );
@@ -89,18 +89,18 @@ export async function moderationRoutes(plain: FastifyInstance, { moderation }: {
     { config: { auth: 'user' }, schema: { params: MessageParams, body: ReportMessageBody, response: { 200: Report, 201: Report } } },
     async (request, reply) => {
       const { conversationId, messageId } = request.params;
-      const { report, created } = await moderation.report(principalOf(request), conversationId, messageId, request.body);
+      const { report, created } = await safety.report(principalOf(request), conversationId, messageId, request.body);
       return reply.status(created ? 201 : 200).send(report);
     },
   );
   app.get(
     '/v1/reports',
     { config: { auth: 'server' }, schema: { querystring: ListReportsQuery, response: { 200: ReportPage } } },
-    async (request) => moderation.reports(request.query),
+    async (request) => safety.reports(request.query),
   );
   app.patch(
     '/v1/reports/:reportId',
     { config: { auth: 'server' }, schema: { params: ReportParams, body: CloseReportBody, response: { 200: Report } } },
-    async (request) => moderation.closeReport(request.params.reportId, request.body.status, request.body.note),
+    async (request) => safety.closeReport(request.params.reportId, request.body.status, request.body.note),
   );
 }

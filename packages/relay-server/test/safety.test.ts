@@ -14,7 +14,7 @@ afterAll(() => dropSchemas(schemas));
 const STORES = {
   sqlite: (): RelayConfigInput => ({}),
   postgres: (): RelayConfigInput => {
-    const schema = `moderation_${randomUUID().slice(0, 8)}`;
+    const schema = `safety_${randomUUID().slice(0, 8)}`;
     schemas.push(schema);
     return { store: { driver: 'postgres' as const, postgres: { url: POSTGRES_URL, schema, poolSize: 4 } } };
   },
@@ -35,7 +35,7 @@ async function nextMessage(socket: TestSocket): Promise<Message> {
 
 const nextText = async (socket: TestSocket) => (await nextMessage(socket)).text;
 
-describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('moderation (%s)', (store) => {
+describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('safety (%s)', (store) => {
   let relay: RunningRelay;
   afterEach(async () => {
     await relay?.close();
@@ -320,7 +320,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('moderation (%s
   });
 });
 
-describe('moderation across nodes and channels', () => {
+describe('safety across nodes and channels', () => {
   let telegram: FakeTelegram | undefined;
   let relay: RunningRelay | undefined;
   afterEach(async () => {
