@@ -57,6 +57,10 @@ export const ERROR_RULES = {
   TOO_MANY_DEVICES: { status: 409, closeCode: null, retryable: false },
   PUSH_ENDPOINT_REFUSED: { status: 422, closeCode: null, retryable: false },
   EXPORT_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
+  BLOCKED: { status: 403, closeCode: null, retryable: false },
+  MEMBER_MUTED: { status: 403, closeCode: null, retryable: false },
+  MEMBER_BANNED: { status: 403, closeCode: null, retryable: false },
+  REPORT_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_NOT_FOUND: { status: 404, closeCode: null, retryable: false },
   UPLOAD_INCOMPLETE: { status: 409, closeCode: null, retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, closeCode: null, retryable: false },
@@ -133,6 +137,12 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'The subscription’s endpoint is not an `https:` URL (or not a URL at all), so the relay will not post notifications to it.',
   EXPORT_NOT_FOUND:
     'No such data export for this user: another user’s, never asked, or its archive expired and was deleted (ask for a new one); for a download, the export is not ready yet.',
+  BLOCKED:
+    'One of the two people in a private conversation has blocked the other: it cannot be opened by the one blocked, and neither can send in it until the block is lifted.',
+  MEMBER_MUTED:
+    'An admin muted the sender in this conversation: they cannot send until the mute ends (`details.until`, null: until lifted).',
+  MEMBER_BANNED: 'The user is banned from this conversation: they cannot be added back until an admin lifts the ban.',
+  REPORT_NOT_FOUND: 'No report with that id.',
   UPLOAD_NOT_FOUND:
     'No such upload, or it is not yours to use: another user’s, for another conversation, already attached to another message, or (for downloads) in a conversation you are not a member of.',
   UPLOAD_INCOMPLETE: 'The upload has not received all its bytes yet; finish it, then send the message again.',

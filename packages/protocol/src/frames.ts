@@ -18,6 +18,7 @@ import {
 } from './models.js';
 import { Pin } from './pins.js';
 import type { PresenceList } from './responses.js';
+import { MemberRestriction } from './safety.js';
 import { ThreadReadResult } from './threads.js';
 
 /** Correlates a request frame with its `ack` or `error`. Chosen by the client, unique per socket. */
@@ -406,10 +407,22 @@ export const PresenceEvent = Type.Object({
   lastSeenAt: Type.Union([Timestamp, Type.Null()]),
 });
 
-export const EphemeralEvent = Type.Union([TypingEvent, PresenceEvent]);
+/**
+ * Ephemeral: an admin muted a member or lifted the mute (`restriction` null), sent live to the
+ * conversation's members; never replayed: `GET /v1/conversations/:id/restrictions` has the list.
+ */
+export const MemberRestrictedEvent = Type.Object({
+  type: Type.Literal('member.restricted'),
+  conversationId: Id,
+  userId: Id,
+  restriction: Type.Union([MemberRestriction, Type.Null()]),
+});
+
+export const EphemeralEvent = Type.Union([TypingEvent, PresenceEvent, MemberRestrictedEvent]);
 export type EphemeralEvent = Static<typeof EphemeralEvent>;
 export type TypingEvent = Static<typeof TypingEvent>;
 export type PresenceEvent = Static<typeof PresenceEvent>;
+export type MemberRestrictedEvent = Static<typeof MemberRestrictedEvent>;
 
 export const ServerFrame = Type.Union([WelcomeFrame, AckFrame, ErrorFrame, ...ConversationEvent.anyOf, ...EphemeralEvent.anyOf]);
 export type ServerFrame = Static<typeof ServerFrame>;

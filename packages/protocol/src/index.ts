@@ -10,6 +10,7 @@ export * from './privacy.js';
 export * from './push.js';
 export * from './push-preferences.js';
 export * from './responses.js';
+export * from './safety.js';
 export * from './text.js';
 export * from './thread-summary.js';
 export * from './threads.js';

@@ -17,6 +17,7 @@ import { previewsPlugin } from './previews/plugin.js';
 import { privacyPlugin } from './privacy/plugin.js';
 import { pushPlugin } from './push/plugin.js';
 import { realtimePlugin } from './realtime/plugin.js';
+import { safetyPlugin } from './safety/plugin.js';
 import { searchPlugin } from './search/plugin.js';
 import { resolveSecrets } from './secrets.js';
 import type { Store } from './store/types.js';
@@ -120,6 +121,7 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   await app.register(metricsPlugin);
   await app.register(usersPlugin, { metadataMaxBytes, store });
   await app.register(conversationsPlugin, { metadataMaxBytes, store });
+  await app.register(safetyPlugin, { store });
   await app.register(uploadsPlugin, { config: uploads, limits, linkSecret: secrets.appSecret, store, storage, locker });
   await app.register(moderationPlugin, { config: moderation, textMaxLength: limits.textMaxLength, store, fetch: deps.fetch });
   await app.register(messagesPlugin, { limits, store });

@@ -268,6 +268,27 @@ describe('every error code is reachable', () => {
       const mine = await relay.http<{ id: string }>('POST', '/v1/me/exports', { as: bob.token });
       return http('GET', `/v1/me/exports/${mine.body.id}`, { as: ana.token });
     },
+    BLOCKED: async () => {
+      const [blocked, blocker] = [await relay.user(), await relay.user()];
+      await relay.http('PUT', `/v1/me/blocks/${blocked.id}`, { as: blocker.token });
+      return http('POST', '/v1/conversations', { as: blocked.token, body: { type: 'private', userId: blocker.id } });
+    },
+    MEMBER_MUTED: async () => {
+      const carol = await relay.user();
+      const group = await relay.http<{ id: string }>('POST', '/v1/conversations', {
+        as: ana.token,
+        body: { type: 'group', memberIds: [carol.id] },
+      });
+      await relay.http('PUT', `/v1/conversations/${group.body.id}/mutes/${carol.id}`, { as: ana.token, body: {} });
+      return http('POST', `/v1/conversations/${group.body.id}/messages`, { as: carol.token, body: { id: randomUUID(), text: 'hi' } });
+    },
+    MEMBER_BANNED: async () => {
+      const carol = await relay.user();
+      const group = await relay.http<{ id: string }>('POST', '/v1/conversations', { as: ana.token, body: { type: 'group' } });
+      await relay.http('PUT', `/v1/conversations/${group.body.id}/bans/${carol.id}`, { as: ana.token });
+      return http('POST', `/v1/conversations/${group.body.id}/members`, { as: ana.token, body: { userIds: [carol.id] } });
+    },
+    REPORT_NOT_FOUND: () => http('PATCH', '/v1/reports/nope', { as: API_KEY, body: { status: 'dismissed' } }),
     PUSH_ENDPOINT_REFUSED: async () => {
       // Push services are https: the relay does not post notifications in the clear.
       const subscription = { endpoint: 'http://93.184.216.34/push/1', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };

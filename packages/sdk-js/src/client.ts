@@ -17,6 +17,7 @@ import type { ClientEvents } from './events.js';
 import type { SendFileOptions } from './file-messages.js';
 import type { Inbox } from './inbox.js';
 import { type ChatMessage, pendingView } from './messages/views.js';
+import { createModeration, type Moderation } from './moderation.js';
 import type { ClientOptions } from './options.js';
 import type { MentionOptions, SendOptions } from './outbox/message.js';
 import type { OutboxEntry } from './outbox/storage.js';
@@ -51,6 +52,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
    * in a native app, `devices()`, `unregister(deviceId)`.
    */
   readonly push: Push;
+  /** Blocks, a group's mutes and bans, and reports of messages (see {@link Moderation}). */
+  readonly moderation: Moderation;
   /** The signed-in user's id, once the relay has said welcome. */
   userId: string | null = null;
   /**
@@ -71,6 +74,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.search = this.#session.search;
     this.push = this.#session.push;
     const { rest, socket, conversations, views } = this.#session;
+    this.moderation = createModeration(rest);
     const warn = (message: string, error: unknown) => options.logger?.warn(message, error);
     this.thread = threadsOf({ rest, socket, conversations, views, me: () => this.userId, send: this.send.bind(this), warn });
   }

@@ -1,5 +1,6 @@
 export type {
   Attachment,
+  Block,
   ChannelCapabilities,
   ChannelDelivery,
   ChannelHealth,
@@ -14,11 +15,14 @@ export type {
   GroupMentions,
   LinkPreview,
   Member,
+  MemberRestriction,
   Message,
   MessageContent,
   Presence,
   PresenceEvent,
   ReactionSummary,
+  Report,
+  ReportReason,
   SearchHighlight,
   SearchPage,
   SearchResult,
@@ -46,6 +50,7 @@ export { type Inbox, MUTED_FOREVER } from './inbox.js';
 export { MENTION_ALL, mentionQuery, mentionSegments, mentionsUser, type TextSegment } from './mentions.js';
 export type { MessageStatus } from './messages/status.js';
 export type { ChatMessage, ChatReaction } from './messages/views.js';
+export type { Moderation } from './moderation.js';
 export type { ClientOptions, Logger } from './options.js';
 export { IndexedDBOutboxStorage } from './outbox/indexeddb.js';
 export type { MentionOptions, SendOptions } from './outbox/message.js';

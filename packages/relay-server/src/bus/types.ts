@@ -1,10 +1,10 @@
-import type { ConversationEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
+import type { ConversationEvent, MemberRestrictedEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
 
 /** A change of one conversation, delivered to the connections in its room on every node. */
 export interface ConversationEnvelope {
   kind: 'conversation';
   conversationId: string;
-  event: ConversationEvent | TypingEvent;
+  event: ConversationEvent | TypingEvent | MemberRestrictedEvent;
   /** Users whose connections join the room before delivery (new members, a new conversation). */
   join?: readonly string[];
   /** Users whose connections leave the room after delivery (removed members). */
@@ -32,7 +32,15 @@ export interface SessionEnvelope {
   sessionId: string;
 }
 
-export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvelope;
+/** A user blocked or unblocked someone: their sockets on every node start or stop hiding that sender's messages. */
+export interface BlocksEnvelope {
+  kind: 'blocks';
+  userId: string;
+  targetId: string;
+  blocked: boolean;
+}
+
+export type BusEnvelope = ConversationEnvelope | PresenceEnvelope | SessionEnvelope | BlocksEnvelope;
 
 /**
  * Carries events to every relay node. Per conversation, envelopes arrive in the order

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import type { MessageService } from '../messages/service.js';
+import type { SafetyService } from '../safety/service.js';
 import type { Store } from '../store/types.js';
 import type { UploadService } from '../uploads/service.js';
 import type { Channel, Channels } from './channels.js';
@@ -45,6 +46,8 @@ export class InboundService {
       conversations: ConversationService;
       deliveries: DeliveryService;
       uploads: UploadService;
+      /** Refuses the messages of a contact muted in or banned from its conversation. */
+      safety?: Pick<SafetyService, 'inboundRefusal'>;
       log: Logger;
       onContactCreated?(contact: Contact): void;
     },
@@ -148,6 +151,15 @@ export class InboundService {
     });
     const conversationId = contact.conversationId ?? conversation.id;
     const id = inboundMessageId(channel.id, event.externalId);
+    const refusal = await this.deps.safety?.inboundRefusal(conversationId, contact.id);
+    if (refusal) {
+      // Answered as taken, so the platform does not send it again; the log keeps what was dropped.
+      this.deps.log.info(
+        { contactId: contact.id, conversationId, channelId: channel.id, externalId: event.externalId, refusal },
+        'contact message dropped',
+      );
+      return;
+    }
     // A file is copied into the relay's storage once: a repeated webhook finds the message stored.
     const attachment =
       event.file && channel.connector.fetchFile && !(await this.deps.store.messages.get(conversationId, id))

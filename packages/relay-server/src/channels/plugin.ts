@@ -75,6 +75,7 @@ export const channelsPlugin = fp(
       conversations,
       deliveries,
       uploads,
+      safety: app.safety,
       log,
       onContactCreated: (contact) => nodeEvents.contactCreated(contact),
     });
@@ -119,5 +120,8 @@ export const channelsPlugin = fp(
       metrics,
     });
   },
-  { name: 'chat4all-channels', dependencies: ['chat4all-app', 'chat4all-messages', 'chat4all-conversations', 'chat4all-uploads'] },
+  {
+    name: 'chat4all-channels',
+    dependencies: ['chat4all-app', 'chat4all-messages', 'chat4all-conversations', 'chat4all-safety', 'chat4all-uploads'],
+  },
 );

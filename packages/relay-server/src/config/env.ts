@@ -63,6 +63,8 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_SETTINGS_PER_MINUTE: 'limits.settingsPerMinute',
   CHAT4ALL_DEVICES_PER_MINUTE: 'limits.devicesPerMinute',
   CHAT4ALL_PRIVACY_REQUESTS_PER_MINUTE: 'limits.privacyRequestsPerMinute',
+  CHAT4ALL_BLOCKS_PER_MINUTE: 'limits.blocksPerMinute',
+  CHAT4ALL_REPORTS_PER_MINUTE: 'limits.reportsPerMinute',
   CHAT4ALL_SEARCHES_PER_MINUTE: 'limits.searchesPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_MINUTE: 'limits.presenceSubscriptionsPerMinute',
   CHAT4ALL_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION: 'limits.presenceSubscriptionsPerConnection',

@@ -185,6 +185,10 @@ export const RelayConfigSchema = Type.Object(
         devicesPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Data exports and erasures asked per user (self-service, or by the server API key for that user) per minute. @default 2 */
         privacyRequestsPerMinute: Type.Integer({ default: 2, minimum: 1 }),
+        /** Blocks and unblocks per user per minute. @default 30 */
+        blocksPerMinute: Type.Integer({ default: 30, minimum: 1 }),
+        /** Reports of messages per user per minute. @default 10 */
+        reportsPerMinute: Type.Integer({ default: 10, minimum: 1 }),
         /** Message searches per user per minute. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** `presence.subscribe` frames per user per minute. @default 120 */

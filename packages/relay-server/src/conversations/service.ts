@@ -39,7 +39,7 @@ export interface ConversationServiceOptions {
  */
 export class ConversationService {
   constructor(
-    private readonly store: Pick<Store, 'conversations' | 'users'>,
+    private readonly store: Pick<Store, 'conversations' | 'users' | 'safety'>,
     private readonly bus: Publisher,
     private readonly options: ConversationServiceOptions = {
       metadataMaxBytes: Number.POSITIVE_INFINITY,
@@ -82,6 +82,7 @@ export class ConversationService {
     if (body.type === 'private') {
       if (body.userId === creator) throw new RelayError('BAD_REQUEST', 'A private conversation needs two different users');
       await this.#requireUsers([creator, body.userId]);
+      if (await this.store.safety.hasBlocked(body.userId, creator)) throw new RelayError('BLOCKED', 'You cannot message this user');
       const { conversation, created } = await this.store.conversations.createPrivate({
         id: randomUUID(),
         userIds: [creator, body.userId],
@@ -171,6 +172,9 @@ export class ConversationService {
     this.#requireGroupManager(access);
     await this.#limit(principal, 'member', body.userIds.length);
     await this.#requireUsers(body.userIds);
+    const banned = [...(await this.store.safety.banned(conversationId, body.userIds))];
+    if (banned.length > 0)
+      throw new RelayError('MEMBER_BANNED', `Banned from this conversation: ${banned.join(', ')}`, { details: { userIds: banned } });
     const added = await this.store.conversations.addMembers(conversationId, body.userIds, body.role ?? 'member', Date.now());
     if (added.length > 0) {
       // New members first get the conversation itself, then everyone sees who joined.

@@ -9,6 +9,7 @@ import { type RelayConfig, type RelayConfigInput, resolveConfig } from '../confi
 import { conversationsPlugin } from '../conversations/plugin.js';
 import { messagesPlugin } from '../messages/plugin.js';
 import { pinsPlugin } from '../pins/plugin.js';
+import { safetyPlugin } from '../safety/plugin.js';
 import { MemorySharedState } from '../shared/memory.js';
 import { SqliteStore } from '../store/sqlite/index.js';
 import { uploadsPlugin } from '../uploads/plugin.js';
@@ -61,6 +62,7 @@ export async function registerMessagePath({ app, config, store, bus }: TestApp):
   const { limits } = config;
   await app.register(authPlugin, { config: config.auth, secrets: TEST_SECRETS, limits, store, bus });
   await app.register(conversationsPlugin, { metadataMaxBytes: limits.metadataMaxBytes, store });
+  await app.register(safetyPlugin, { store });
   const storage = new FileUploadStorage(join(config.dataDir, 'uploads'), config.uploads.expireAfterMs);
   await app.register(uploadsPlugin, { config: config.uploads, limits, linkSecret: TEST_SECRETS.appSecret, store, storage });
   await app.register(messagesPlugin, { limits, store });

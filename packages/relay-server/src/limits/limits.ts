@@ -27,7 +27,9 @@ export type WriteKind =
   | 'device'
   | 'search'
   | 'presence'
-  | 'privacy';
+  | 'privacy'
+  | 'block'
+  | 'report';
 
 const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: string }> = {
   edit: { key: 'editsPerMinute', what: 'Too many edits and deletes' },
@@ -45,6 +47,8 @@ const WRITE_LIMITS: Record<WriteKind, { key: keyof RelayConfig['limits']; what: 
   search: { key: 'searchesPerMinute', what: 'Too many searches' },
   presence: { key: 'presenceSubscriptionsPerMinute', what: 'Too many presence subscriptions' },
   privacy: { key: 'privacyRequestsPerMinute', what: 'Too many data exports and erasures' },
+  block: { key: 'blocksPerMinute', what: 'Too many blocks and unblocks' },
+  report: { key: 'reportsPerMinute', what: 'Too many reports' },
 };
 
 /** Leases kept at most; the oldest are forgotten first. */

@@ -45,11 +45,12 @@ export const messagesPlugin = fp(
       log,
       attachments: app.uploads,
       moderation: app.hasDecorator('moderation') ? app.moderation : undefined,
+      safety: app.safety,
     });
-    const threads = new ThreadService(store, app.conversations, app.limits);
+    const threads = new ThreadService(store, app.conversations, app.limits, (userId) => app.safety.hiddenFor(userId));
     app.decorate('messages', messages);
     app.decorate('threads', threads);
     await app.register(messageRoutes, { messages, threads });
   },
-  { name: 'chat4all-messages', dependencies: ['chat4all-app', 'chat4all-conversations', 'chat4all-uploads'] },
+  { name: 'chat4all-messages', dependencies: ['chat4all-app', 'chat4all-conversations', 'chat4all-safety', 'chat4all-uploads'] },
 );

@@ -22,6 +22,8 @@ import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import { type MessageModeration, moderate, moderateEdit } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import type { SafetyService } from '../safety/service.js';
+import { visibleHistory } from '../safety/visibility.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 import { mayMentionEveryone } from './append-plan.js';
@@ -50,6 +52,8 @@ export interface MessageServiceOptions {
   attachments: MessageAttachments;
   /** Content rules and the before-send hook, asked before a new message is committed; none lets every message through. */
   moderation?: MessageModeration;
+  /** What refuses a sender (a mute, a block in a private conversation) and hides senders from a reader (their blocks). */
+  safety: Pick<SafetyService, 'checkSend' | 'hiddenFor'>;
 }
 
 /** Files a message carries: the uploads feature's side of a send. */
@@ -133,6 +137,7 @@ export class MessageService {
     const metadata = input.metadata ?? {};
     checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
     const { senderId } = author;
+    await this.options.safety.checkSend(conversationId, senderId);
     let attachment: Attachment | null = null;
     if (input.attachment) {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
@@ -188,8 +193,10 @@ export class MessageService {
   async history(principal: Principal, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; hasMore: boolean }> {
     await this.conversations.access(principal, conversationId);
     // Thread replies not sent also to the conversation are left out: they page in their thread.
-    const range = { before: query.before, after: query.after, limit: query.limit ?? 50, view: { conversation: true } } as const;
-    return this.store.messages.list(conversationId, range);
+    const view = { conversation: true } as const;
+    const hidden = principal.kind === 'user' ? await this.options.safety.hiddenFor(principal.userId) : new Set<string>();
+    const range = { before: query.before, after: query.after, limit: query.limit ?? 50 };
+    return visibleHistory((page) => this.store.messages.list(conversationId, { ...page, view }), range, hidden);
   }
 
   /**

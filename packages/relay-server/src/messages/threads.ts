@@ -3,6 +3,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
+import { visibleHistory } from '../safety/visibility.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -15,18 +16,21 @@ export class ThreadService {
     private readonly store: Pick<Store, 'messages'>,
     private readonly conversations: Pick<ConversationService, 'access'>,
     private readonly rateLimits: Pick<Limits, 'write'>,
+    /** The senders a user blocked, whose replies their pages leave out. */
+    private readonly hiddenFor: (userId: string) => Promise<ReadonlySet<string>> = async () => new Set(),
   ) {}
 
   /** The root, a page of its replies (`before`/`after` as history), and the caller's horizon; the server API key reads none (0). */
   async page(principal: Principal, conversationId: string, rootId: string, query: HistoryQuery): Promise<ThreadPage> {
     await this.conversations.access(principal, conversationId);
     const root = await this.#root(conversationId, rootId);
-    const page = await this.store.messages.list(conversationId, {
-      before: query.before,
-      after: query.after,
-      limit: query.limit ?? 50,
-      view: { thread: rootId },
-    });
+    const hidden = principal.kind === 'user' ? await this.hiddenFor(principal.userId) : new Set<string>();
+    const view = { thread: rootId };
+    const page = await visibleHistory(
+      (range) => this.store.messages.list(conversationId, { ...range, view }),
+      { before: query.before, after: query.after, limit: query.limit ?? 50 },
+      hidden,
+    );
     const state =
       principal.kind === 'user'
         ? await this.store.messages.threadReadState(conversationId, rootId, principal.userId)

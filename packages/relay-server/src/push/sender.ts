@@ -13,7 +13,7 @@ import type { PushOutcome, PushProvider } from './providers/provider.js';
 import { WebPushProvider } from './providers/webpush.js';
 
 export interface PushSenderDeps {
-  store: Pick<Store, 'devices' | 'users' | 'pushPreferences'>;
+  store: Pick<Store, 'devices' | 'users' | 'pushPreferences' | 'safety'>;
   shared: Pick<SharedState, 'connected' | 'presence' | 'markNotified' | 'takeNotified'>;
   config: RelayConfig['push'];
   log: Pick<Logger, 'warn' | 'error' | 'debug'>;
@@ -89,11 +89,17 @@ export class PushSender {
       threadId: message.threadId,
       now,
     });
-    const chosen = recipients.flatMap((recipient) => {
+    let chosen = recipients.flatMap((recipient) => {
       const reason = reasonFor(message, recipient, config.mentionsInMutedConversations);
       return reason ? [{ device: recipient.device, reason }] : [];
     });
     if (chosen.length === 0) return;
+    // A member who blocked the sender does not see the message, so is not woken for it either.
+    if (message.senderId !== null) {
+      const blockers = await store.safety.blockersOf(message.senderId, [...new Set(chosen.map(({ device }) => device.userId))]);
+      chosen = chosen.filter(({ device }) => !blockers.has(device.userId));
+      if (chosen.length === 0) return;
+    }
     const away = await this.#away([...new Set(chosen.map(({ device }) => device.userId))], now);
     const targets = chosen.filter(({ device }) => away.has(device.userId));
     if (targets.length === 0) return;

@@ -57,6 +57,8 @@ export class Connection {
   readonly rooms = new Set<string>();
   /** Users whose presence events this connection receives (`presence.subscribe`). */
   readonly watching = new Set<string>();
+  /** Senders the user blocked: their messages never reach this connection. */
+  readonly hidden = new Set<string>();
   /** Answered the last heartbeat ping (or is new). */
   alive = true;
   #state: DeliveryState;

@@ -13,6 +13,7 @@ import type { MessageService } from '../messages/service.js';
 import type { ThreadService } from '../messages/threads.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { PinService } from '../pins/service.js';
+import type { SafetyService } from '../safety/service.js';
 import { Connection, type Credentials } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { Hub } from './hub.js';
@@ -36,6 +37,7 @@ export interface GatewayContext {
   threads: Pick<ThreadService, 'read'>;
   pins: Pick<PinService, 'pin' | 'unpin'>;
   conversations: Pick<ConversationService, 'idsOf'>;
+  safety: Pick<SafetyService, 'hiddenFor'>;
   sessions: Pick<SessionService, 'revoked'>;
   tokens: Pick<TokenService, 'authenticate'>;
   /** A replay of what the connection missed, from the store. */
@@ -121,6 +123,8 @@ async function open(ctx: GatewayContext, connection: Connection, credentials: Cr
   // Set before the check, so a logout published meanwhile finds this socket; one committed before is caught by the check.
   connection.authorize(credentials);
   await assertLoginLive(ctx, credentials.sessionId);
+  // Read after the connection is registered, so a block published meanwhile is not missed.
+  for (const senderId of await ctx.safety.hiddenFor(connection.userId)) connection.hidden.add(senderId);
   const conversationIds = await ctx.conversations.idsOf(connection.userId);
   // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
   ctx.hub.join(connection, conversationIds);

@@ -87,6 +87,11 @@ export class Hub {
       this.#closeSession(envelope);
       return;
     }
+    if (envelope.kind === 'blocks') {
+      for (const connection of this.connectionsOf(envelope.userId))
+        envelope.blocked ? connection.hidden.add(envelope.targetId) : connection.hidden.delete(envelope.targetId);
+      return;
+    }
     this.#deliverToRoom(envelope);
   }
 
@@ -108,9 +113,11 @@ export class Hub {
       let payload: Buffer | undefined;
       let position: EventPosition | undefined;
       const to = envelope.to ? new Set(envelope.to) : null;
+      const senderId = 'message' in envelope.event ? envelope.event.message.senderId : null;
       for (const connection of room) {
         if (connection.userId === envelope.exclude || connection.id === envelope.excludeConnection) continue;
         if (to && !to.has(connection.userId)) continue;
+        if (senderId !== null && connection.hidden.has(senderId)) continue;
         if (!payload) {
           payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
           position = positionOf(envelope);
@@ -154,6 +161,7 @@ function positionOf({ conversationId, event }: ConversationEnvelope): EventPosit
     case 'conversation.created':
       return { conversationId, snapshot: true };
     case 'typing':
+    case 'member.restricted':
       return undefined;
     default:
       return event.eventSeq === undefined ? { conversationId } : { conversationId, eventSeq: event.eventSeq };

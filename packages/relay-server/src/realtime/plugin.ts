@@ -104,6 +104,7 @@ export const realtimePlugin = fp(
       pins,
       threads,
       conversations,
+      safety: app.safety,
       sessions: app.sessions,
       tokens: app.tokens,
       replay: (connection) => new Replay(store, connection),
@@ -112,6 +113,6 @@ export const realtimePlugin = fp(
   },
   {
     name: 'chat4all-realtime',
-    dependencies: ['chat4all-app', 'chat4all-auth', 'chat4all-conversations', 'chat4all-messages', 'chat4all-pins'],
+    dependencies: ['chat4all-app', 'chat4all-auth', 'chat4all-conversations', 'chat4all-safety', 'chat4all-messages', 'chat4all-pins'],
   },
 );

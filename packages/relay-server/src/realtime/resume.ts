@@ -1,5 +1,6 @@
 import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
 import { toChannelDelivery } from '../channels/views.js';
+import { isVisible } from '../safety/visibility.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import type { Connection, ReplayedTo } from './connection.js';
 
@@ -91,9 +92,14 @@ export class Replay {
   /** Sends a page and waits until the socket has taken it, so a long replay never outruns a slow client. */
   async #send(messages: readonly Message[]): Promise<void> {
     let last: Promise<void> = Promise.resolve();
-    for (const message of messages) last = this.connection.sendAndDrain({ type: 'message.created', message });
+    let sent = 0;
+    for (const message of messages) {
+      if (!isVisible(message, this.connection.hidden)) continue;
+      last = this.connection.sendAndDrain({ type: 'message.created', message });
+      sent++;
+    }
     await last;
-    this.result.messages += messages.length;
+    this.result.messages += sent;
   }
 
   /** Materializes the event log after `afterEventSeq` into current-state frames; returns the last event seq read. */
@@ -132,7 +138,7 @@ export class Replay {
     for (const event of messageEvents) {
       const message = messages.get(event.messageId as string);
       // Messages above the client's seq are replayed whole, in their current state, later.
-      if (!message || message.seq > knownSeq) continue;
+      if (!message || message.seq > knownSeq || !isVisible(message, this.connection.hidden)) continue;
       const { eventSeq } = event;
       if (event.type !== 'reaction.updated')
         frames.push({ type: message.deletedAt ? 'message.deleted' : 'message.updated', message, eventSeq });

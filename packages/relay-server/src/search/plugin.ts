@@ -18,9 +18,9 @@ export interface SearchPluginOptions {
 /** Message search: a read of the store, rate limited per user. */
 export const searchPlugin = fp(
   async (app: FastifyInstance, { store }: SearchPluginOptions) => {
-    const search = new SearchService(store, app.limits);
+    const search = new SearchService(store, app.limits, (userId) => app.safety.hiddenFor(userId));
     app.decorate('messageSearch', search);
     await app.register(searchRoutes, { search });
   },
-  { name: 'chat4all-search', dependencies: ['chat4all-app'] },
+  { name: 'chat4all-search', dependencies: ['chat4all-app', 'chat4all-safety'] },
 );

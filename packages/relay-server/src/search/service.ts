@@ -1,6 +1,7 @@
 import type { SearchMessagesQuery, SearchPage } from '@chat4all/protocol';
 import { RelayError } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
+import { isVisible } from '../safety/visibility.js';
 import type { SearchInput, Store } from '../store/types.js';
 import { decodeSearchCursor, encodeSearchCursor, highlight, parseSearch } from './query.js';
 
@@ -11,6 +12,8 @@ export class SearchService {
   constructor(
     private readonly store: Pick<Store, 'search'>,
     private readonly rateLimits: Pick<Limits, 'write'>,
+    /** The senders a user blocked, whose messages their results leave out. */
+    private readonly hiddenFor: (userId: string) => Promise<ReadonlySet<string>> = async () => new Set(),
   ) {}
 
   async messages(userId: string, query: SearchMessagesQuery): Promise<SearchPage> {
@@ -27,11 +30,14 @@ export class SearchService {
     if (query.cursor !== undefined) input.cursor = decodeSearchCursor(query.cursor);
     const refusal = await this.rateLimits.write('search', userId);
     if (refusal) throw refusal;
-    const found = await this.store.search.messages(input);
+    const [found, hidden] = await Promise.all([this.store.search.messages(input), this.hiddenFor(userId)]);
     const page = found.slice(0, limit);
+    // The cursor follows the page as read, so a page thinned by blocks may be short but paging goes on past it.
     const last = page.at(-1);
     return {
-      results: page.map((message) => ({ message, highlights: highlight(message.text, terms) })),
+      results: page
+        .filter((message) => isVisible(message, hidden))
+        .map((message) => ({ message, highlights: highlight(message.text, terms) })),
       nextCursor: found.length > limit && last ? encodeSearchCursor({ createdAt: Date.parse(last.createdAt), id: last.id }) : null,
     };
   }

@@ -8,6 +8,7 @@ import type { ModerationRepository } from './repositories/moderation.js';
 import type { PinsRepository } from './repositories/pins.js';
 import type { PrivacyRepository } from './repositories/privacy.js';
 import type { PushPreferencesRepository } from './repositories/push-preferences.js';
+import type { SafetyRepository } from './repositories/safety.js';
 import type { SearchRepository } from './repositories/search.js';
 import type { UploadsRepository } from './repositories/uploads.js';
 import type { UsersRepository } from './repositories/users.js';
@@ -23,6 +24,7 @@ export type * from './repositories/moderation.js';
 export type * from './repositories/pins.js';
 export type * from './repositories/privacy.js';
 export type * from './repositories/push-preferences.js';
+export type * from './repositories/safety.js';
 export type * from './repositories/search.js';
 export type * from './repositories/uploads.js';
 export type * from './repositories/users.js';
@@ -65,4 +67,5 @@ export interface Store {
   readonly pushPreferences: PushPreferencesRepository;
   readonly moderation: ModerationRepository;
   readonly privacy: PrivacyRepository;
+  readonly safety: SafetyRepository;
 }

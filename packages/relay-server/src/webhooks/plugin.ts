@@ -34,12 +34,18 @@ export const webhooksPlugin = fp(
       channelHealth: (channel) => webhooks.emit('channel.health', `channel.health:${channel.id}:${randomUUID()}`, { channel }),
       contactCreated: (contact) => webhooks.emit('contact.created', `contact.created:${contact.id}`, { contact }),
     });
+    const stopReports = app.safety.observe({
+      reportCreated: (report) => webhooks.emit('report.created', `report.created:${report.id}`, { report }),
+    });
     webhooks.start();
     app.addHook('preClose', async () => {
       await webhooks.close();
     });
-    app.addHook('onClose', async () => stopObserving());
+    app.addHook('onClose', async () => {
+      stopObserving();
+      stopReports();
+    });
     await app.register(webhookRoutes, { webhooks });
   },
-  { name: 'chat4all-webhooks', dependencies: ['chat4all-app'] },
+  { name: 'chat4all-webhooks', dependencies: ['chat4all-app', 'chat4all-safety'] },
 );

@@ -26,6 +26,7 @@ export const WEBHOOK_EVENTS = [
   'member.removed',
   'contact.created',
   'channel.health',
+  'report.created',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -131,6 +132,7 @@ export class WebhookService {
     let id: string;
     switch (event.type) {
       case 'typing':
+      case 'member.restricted':
       // A user's own settings are theirs alone.
       case 'conversation.settings':
         return;

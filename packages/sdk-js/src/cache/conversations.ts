@@ -26,6 +26,7 @@ export class Conversations {
       case 'error':
       case 'typing':
       case 'presence':
+      case 'member.restricted':
         return;
       default:
         this.dispatch(

@@ -30,6 +30,7 @@ export function applyToList(
   switch (frame.type) {
     case 'typing':
     case 'presence':
+    case 'member.restricted':
     case 'delivery.updated':
     case 'ack':
     case 'error':

@@ -12,6 +12,7 @@ import { PostgresModeration } from './moderation.js';
 import { PostgresPins } from './pins.js';
 import { PostgresPrivacy } from './privacy.js';
 import { PostgresPushPreferences } from './push-preferences.js';
+import { PostgresSafety } from './safety.js';
 import { PostgresSearch } from './search.js';
 import { PostgresUploads } from './uploads.js';
 import { PostgresUsers } from './users.js';
@@ -63,6 +64,7 @@ export class PostgresStore implements Store {
   readonly pushPreferences: PostgresPushPreferences;
   readonly moderation: PostgresModeration;
   readonly privacy: PostgresPrivacy;
+  readonly safety: PostgresSafety;
 
   readonly #schema: string | undefined;
 
@@ -107,6 +109,7 @@ export class PostgresStore implements Store {
     this.pushPreferences = new PostgresPushPreferences(db);
     this.moderation = new PostgresModeration(db);
     this.privacy = new PostgresPrivacy(db);
+    this.safety = new PostgresSafety(db);
   }
 
   async migrate(): Promise<void> {

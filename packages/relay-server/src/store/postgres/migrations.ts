@@ -376,4 +376,39 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX uploads_by_owner ON uploads (owner_id, id);
   CREATE INDEX uploads_by_message ON uploads (message_id) WHERE message_id IS NOT NULL;
   `,
+  `
+  -- safety
+  -- Blocks between users (contacts are users), mutes and bans of members per conversation, and
+  -- members' reports of messages: one per reporter per message, listed by status in creation order.
+  CREATE TABLE blocks (
+    blocker_id text NOT NULL,
+    blocked_id text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  );
+  CREATE INDEX blocks_by_blocked ON blocks (blocked_id);
+  CREATE TABLE member_restrictions (
+    conversation_id text NOT NULL,
+    user_id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('mute', 'ban')),
+    until bigint,
+    created_by text,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (conversation_id, user_id, kind)
+  );
+  CREATE TABLE reports (
+    id text PRIMARY KEY,
+    conversation_id text NOT NULL,
+    message_id text NOT NULL,
+    reporter_id text NOT NULL,
+    reason text NOT NULL,
+    text text,
+    status text NOT NULL CHECK (status IN ('open', 'resolved', 'dismissed')),
+    created_at bigint NOT NULL,
+    closed_at bigint,
+    note text,
+    UNIQUE (message_id, reporter_id)
+  );
+  CREATE INDEX reports_by_status ON reports (status, created_at, id);
+  `,
 ];

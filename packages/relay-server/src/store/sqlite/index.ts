@@ -14,6 +14,7 @@ import { SqliteModeration } from './moderation.js';
 import { SqlitePins } from './pins.js';
 import { SqlitePrivacy } from './privacy.js';
 import { SqlitePushPreferences } from './push-preferences.js';
+import { SqliteSafety } from './safety.js';
 import { SqliteSearch } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   readonly pushPreferences: SqlitePushPreferences;
   readonly moderation: SqliteModeration;
   readonly privacy: SqlitePrivacy;
+  readonly safety: SqliteSafety;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (options.database) {
@@ -82,6 +84,7 @@ export class SqliteStore implements Store {
     this.pushPreferences = new SqlitePushPreferences(db);
     this.moderation = new SqliteModeration(db);
     this.privacy = new SqlitePrivacy(db);
+    this.safety = new SqliteSafety(db);
   }
 
   async migrate(): Promise<void> {

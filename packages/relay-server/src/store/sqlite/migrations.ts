@@ -382,4 +382,39 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX uploads_by_owner ON uploads (owner_id, id);
   CREATE INDEX uploads_by_message ON uploads (message_id) WHERE message_id IS NOT NULL;
   `,
+  `
+  -- safety
+  -- Blocks between users (contacts are users), mutes and bans of members per conversation, and
+  -- members' reports of messages: one per reporter per message, listed by status in creation order.
+  CREATE TABLE blocks (
+    blocker_id TEXT NOT NULL,
+    blocked_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  );
+  CREATE INDEX blocks_by_blocked ON blocks (blocked_id);
+  CREATE TABLE member_restrictions (
+    conversation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('mute', 'ban')),
+    until INTEGER,
+    created_by TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id, kind)
+  );
+  CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    reporter_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    text TEXT,
+    status TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'dismissed')),
+    created_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    note TEXT,
+    UNIQUE (message_id, reporter_id)
+  );
+  CREATE INDEX reports_by_status ON reports (status, created_at, id);
+  `,
 ];

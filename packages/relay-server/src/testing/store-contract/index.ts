@@ -11,6 +11,7 @@ import { moderationContract } from './moderation.js';
 import { pinsContract } from './pins.js';
 import { privacyContract } from './privacy.js';
 import { pushPreferencesContract } from './push-preferences.js';
+import { safetyContract } from './safety.js';
 import { searchContract } from './search.js';
 import { threadsContract } from './threads.js';
 import { uploadsContract } from './uploads.js';
@@ -52,5 +53,6 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     pushPreferencesContract(fixture);
     moderationContract(fixture);
     privacyContract(fixture);
+    safetyContract(fixture);
   });
 }
