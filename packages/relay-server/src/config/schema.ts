@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ChannelConfigSchema } from './channels.js';
-
-/** What the sender of a message a blocklist entry rejects is told, unless the entry says. */
-export const BLOCKED = 'The message contains blocked content';
+import { ModerationConfigSchema } from './moderation.js';
+import { PreviewsConfigSchema } from './previews.js';
+import { PrivacyConfigSchema, RetentionConfigSchema } from './privacy.js';
+import { PushConfigSchema } from './push.js';
 
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)));
 
@@ -337,256 +338,22 @@ export const RelayConfigSchema = Type.Object(
      * channels) before it is stored: words and patterns, links, file types, then the app's
      * before-send hook. Nothing is checked unless configured.
      */
-    moderation: Type.Object(
-      {
-        /**
-         * Words and patterns, each refusing the message (`reject`) or starring out what matched
-         * (`mask`). Matched case-insensitively against the text folded to NFKC, zero-width
-         * characters ignored. Patterns are RE2 syntax, matched in linear time. @default []
-         */
-        blocklist: Type.Array(
-          Type.Object(
-            {
-              /** A word or phrase, matched whole (not inside a longer word). */
-              word: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-              /** An RE2 regular expression (no backreferences or lookarounds), at most 500 characters. */
-              pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-              /** @default 'reject' */
-              action: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('mask')], { default: 'reject' })),
-              /** What the sender is told when it rejects. @default 'The message contains blocked content' */
-              reason: Type.Optional(Type.String({ default: BLOCKED, minLength: 1, maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-          { default: [], maxItems: 10_000 },
-        ),
-        links: Type.Object(
-          {
-            /** `allow` any link, `deny` every link, or `allowlist`: only links to `domains` (and their subdomains). @default 'allow' */
-            policy: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('allowlist')], { default: 'allow' }),
-            /** The domains `allowlist` lets through, e.g. `example.com`. @default [] */
-            domains: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' }), { default: [] }),
-            /** What the sender is told. @default 'Links to that site are not allowed' */
-            reason: Type.String({ default: 'Links to that site are not allowed', minLength: 1, maxLength: 500 }),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-        files: Type.Object(
-          {
-            /** MIME types a file message may have (`image/png`, or `image/*`); empty allows any. @default [] */
-            mimeTypes: Type.Array(
-              Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9!#$&^_.+-]+/([A-Za-z0-9!#$&^_.+-]+|\\*)$' }),
-              {
-                default: [],
-              },
-            ),
-            /** File name extensions a file message may have (`pdf`, no dot); empty allows any. @default [] */
-            extensions: Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9]+$' }), { default: [] }),
-            /** What the sender is told. @default 'Files of that type are not allowed' */
-            reason: Type.String({ default: 'Files of that type are not allowed', minLength: 1, maxLength: 500 }),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-        /**
-         * The app's before-send hook: an endpoint the relay posts each new message to, signed like
-         * the app webhooks, before storing it; it answers allow, reject or replace.
-         */
-        beforeSend: Type.Object(
-          {
-            /** The hook's URL; none calls no hook. */
-            url: Type.Optional(Type.String({ pattern: '^https?://' })),
-            /** The Standard Webhooks secret the calls are signed with (`whsec_` and base64). Required with `url`. */
-            secret: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]{16,}$' })),
-            /** A call taking longer gets the fallback. @default 2000 */
-            timeoutMs: Type.Integer({ default: 2000, minimum: 50, maximum: 30_000 }),
-            /** What a message gets when the hook does not answer as documented: `allow` or `reject`. @default 'allow' */
-            fallback: Type.Union([Type.Literal('allow'), Type.Literal('reject')], { default: 'allow' }),
-            /** What the sender is told when the fallback rejects. @default 'The message could not be checked; try again later' */
-            fallbackReason: Type.String({ default: 'The message could not be checked; try again later', minLength: 1, maxLength: 500 }),
-            /** Let the hook be on a private, loopback or link-local address (development, or a network you trust). @default false */
-            allowPrivateAddresses: Type.Boolean({ default: false }),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-      },
-      { default: {}, additionalProperties: false },
-    ),
+    moderation: ModerationConfigSchema,
     /**
      * Link previews: the relay fetches the pages linked in messages' text (OpenGraph, oEmbed, or
      * the page's title and description) and adds what it finds to the message. Off unless
      * enabled: it makes the relay fetch URLs any member writes.
      */
-    previews: Type.Object(
-      {
-        /** @default false */
-        enabled: Type.Boolean({ default: false }),
-        /**
-         * Fetch pages on private, loopback or link-local addresses too: any member could then make
-         * the relay read its own network's pages. Tests and closed networks only. @default false
-         */
-        allowPrivateAddresses: Type.Boolean({ default: false }),
-        /** Links previewed per message, the first ones in its text. @default 3 */
-        maxPerMessage: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
-        /** Time for one link, redirects and oEmbed included; a page slower than this gets no preview. @default 5000 */
-        timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 60_000 }),
-        /** Bytes read of a page (or an oEmbed answer); the rest is never downloaded. @default 524288 (512 KiB) */
-        maxBytes: Type.Integer({ default: 512 * 1024, minimum: 1024, maximum: 16 * 1024 ** 2 }),
-        /** Redirects followed, each checked as the first URL is. @default 3 */
-        maxRedirects: Type.Integer({ default: 3, minimum: 0, maximum: 10 }),
-        /** How long each node keeps what a URL gave (a preview, or none). @default 3600 */
-        cacheSeconds: Type.Integer({ default: 3600, minimum: 0 }),
-        /** URLs each node keeps in its cache. @default 10000 */
-        cacheEntries: Type.Integer({ default: 10_000, minimum: 1 }),
-        /** Pages each node fetches at once; links beyond wait their turn, up to 1000, and beyond that get no preview. @default 8 */
-        concurrency: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
-      },
-      { default: {}, additionalProperties: false },
-    ),
+    previews: PreviewsConfigSchema,
     /**
      * Push notifications (Web Push, FCM, APNs): a member who is away (no live socket on any
      * node, or idle for `awayAfterMs`) gets a push on each of their registered devices for a new
      * message, as their push preferences and mutes allow. Off unless enabled; needs at least one
      * provider (a VAPID key pair, an FCM service account, or an APNs key).
      */
-    push: Type.Object(
-      {
-        /** @default false */
-        enabled: Type.Boolean({ default: false }),
-        /** Devices one user may register; one more is refused with `TOO_MANY_DEVICES`. @default 10 */
-        devicesPerUser: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
-        /**
-         * What a push carries besides the conversation and message ids: `'full'` the sender and
-         * the text, `'sender'` the sender only, `'none'` nothing more (the app fetches the message). @default 'sender'
-         */
-        content: Type.Union([Type.Literal('full'), Type.Literal('sender'), Type.Literal('none')], { default: 'sender' }),
-        /**
-         * A member with a live socket who has sent no frame on any of their sockets for this long
-         * is away and gets pushes too; 0: only members without a live socket on any node are away. @default 0
-         */
-        awayAfterMs: Type.Integer({ default: 0, minimum: 0, maximum: 86_400_000 }),
-        /** Whether a mention in a conversation the member muted still notifies, for users who have not set `mutedMentions`. @default false */
-        mentionsInMutedConversations: Type.Boolean({ default: false }),
-        /** How long the push service keeps a push for a device that is offline, in seconds (the `TTL` header). @default 86400 */
-        ttlSeconds: Type.Integer({ default: 86_400, minimum: 0, maximum: 2_419_200 }),
-        /** Time for one request to the push service. @default 10000 */
-        timeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
-        /** Attempts of one push the push service answers with 429 or 5xx (or does not answer) before it is given up. @default 3 */
-        maxAttempts: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
-        /** Backoff between attempts: full jitter up to baseDelayMs × 2^(n-1), or the service's `Retry-After`. @default 1000 */
-        baseDelayMs: Type.Integer({ default: 1000, minimum: 1 }),
-        /**
-         * Accept `http:` subscription endpoints. Browsers' push services are all `https:`; this is
-         * for a push service on a closed network, and tests. @default false
-         */
-        allowInsecureEndpoints: Type.Boolean({ default: false }),
-        /**
-         * Accept endpoints on private, loopback or link-local addresses. A subscription's endpoint
-         * is a URL its user chose, so without this a user could make the relay post into its own
-         * network. Tests and closed networks only. @default false
-         */
-        allowPrivateAddresses: Type.Boolean({ default: false }),
-        /** The VAPID key pair (RFC 8292) that identifies this relay to push services; `npx web-push generate-vapid-keys` makes one. */
-        vapid: Type.Object(
-          {
-            /** The P-256 public key, base64url (65 bytes uncompressed); browsers subscribe with it as `applicationServerKey`. */
-            publicKey: Type.Optional(Type.String({ minLength: 1 })),
-            /** The private key, base64url (32 bytes). A secret. */
-            privateKey: Type.Optional(Type.String({ minLength: 1 })),
-            /** A `mailto:` or `https:` URL push services can reach the operator at. */
-            subject: Type.Optional(Type.String({ pattern: '^(mailto:|https:)' })),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-        /**
-         * Firebase Cloud Messaging (HTTP v1 API) for `fcm` devices: a service account of the
-         * Firebase project with the `cloudmessaging.messages.create` permission (Firebase console,
-         * Project settings, Service accounts, Generate new private key). Off without one.
-         */
-        fcm: Type.Object(
-          {
-            /** The service account key, the JSON as Google gives it (`client_email`, `private_key`, `token_uri`, `project_id`). A secret. */
-            serviceAccount: Type.Optional(Type.String({ minLength: 1 })),
-            /** A file holding the service account key JSON, instead of `serviceAccount`. */
-            serviceAccountFile: Type.Optional(Type.String({ minLength: 1 })),
-            /** The Firebase project id pushes are sent as. @default the service account's `project_id` */
-            projectId: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
-            /** The FCM API origin; `{url}/v1/projects/{projectId}/messages:send` is posted to. @default 'https://fcm.googleapis.com' */
-            url: Type.String({ default: 'https://fcm.googleapis.com', pattern: '^https?://' }),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-        /**
-         * Apple Push Notification service (HTTP/2 provider API, token-based) for `apns` devices:
-         * an APNs authentication key (a `.p8` file) with its key id, the team id, and the app's
-         * bundle id. Off without them.
-         */
-        apns: Type.Object(
-          {
-            /** The 10-character id of the APNs authentication key. */
-            keyId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{10}$' })),
-            /** The 10-character Apple Developer team id. */
-            teamId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{10}$' })),
-            /** The authentication key, the `.p8` file's PEM text (a P-256 private key). A secret. */
-            privateKey: Type.Optional(Type.String({ minLength: 1 })),
-            /** A file holding the `.p8` key, instead of `privateKey`. */
-            privateKeyFile: Type.Optional(Type.String({ minLength: 1 })),
-            /** The app's bundle id, sent as `apns-topic`. */
-            topic: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-            /** The APNs origin for devices registered with `environment: "production"`. @default 'https://api.push.apple.com' */
-            productionUrl: Type.String({ default: 'https://api.push.apple.com', pattern: '^https://' }),
-            /** The APNs origin for devices registered with `environment: "sandbox"`. @default 'https://api.sandbox.push.apple.com' */
-            sandboxUrl: Type.String({ default: 'https://api.sandbox.push.apple.com', pattern: '^https://' }),
-            /**
-             * A PEM file of certificate authorities trusted for the APNs origins, instead of the
-             * system's. For tests against a local APNs with a self-signed certificate; never set
-             * it in production.
-             */
-            caFile: Type.Optional(Type.String({ minLength: 1 })),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-      },
-      { default: {}, additionalProperties: false },
-    ),
-    privacy: Type.Object(
-      {
-        /**
-         * What erasing a user does to the messages they sent: `'tombstone'` deletes each one as its
-         * author would (text, attachments, reactions and metadata gone; members get `message.deleted`),
-         * `'anonymise'` keeps them and takes the sender off. @default 'tombstone'
-         */
-        eraseMode: Type.Union([Type.Literal('tombstone'), Type.Literal('anonymise')], { default: 'tombstone' }),
-        /** How long a ready export's archive is kept before it is deleted, in ms. @default 86400000 */
-        exportKeepMs: Type.Integer({ default: 86_400_000, minimum: 1_000 }),
-        /** How long a download link to an export works, in seconds; `GET` the export again for a new one. @default 300 */
-        exportLinkTtlSeconds: Type.Integer({ default: 300, minimum: 10, maximum: 86_400 }),
-        /** How long a node holds an export it builds before another may take it over (the node died). @default 300000 */
-        exportLeaseMs: Type.Integer({ default: 300_000, minimum: 1_000 }),
-        /** How often each node looks for an export to build and for expired archives, in ms. @default 5000 */
-        pollIntervalMs: Type.Integer({ default: 5_000, minimum: 50 }),
-        /** Builds of one export before it is marked failed. @default 3 */
-        maxAttempts: Type.Integer({ default: 3, minimum: 1, maximum: 20 }),
-      },
-      { default: {}, additionalProperties: false },
-    ),
-    retention: Type.Object(
-      {
-        /**
-         * Messages (and the files they carry) older than this many days are deleted by the retention
-         * sweep; 0 keeps them for ever. A conversation's own retention (`PUT /v1/conversations/:id/retention`) overrides it. @default 0
-         */
-        messageDays: Type.Integer({ default: 0, minimum: 0, maximum: 36_500 }),
-        /** How often a node tries to run the sweep (one node at a time runs it), in ms. @default 3600000 */
-        sweepIntervalMs: Type.Integer({ default: 3_600_000, minimum: 50 }),
-        /** Messages one sweep run deletes at most; the next run continues where it stopped. @default 10000 */
-        maxPerRun: Type.Integer({ default: 10_000, minimum: 1 }),
-        /** Messages read and deleted per batch. @default 200 */
-        batchSize: Type.Integer({ default: 200, minimum: 1, maximum: 5_000 }),
-        /** How long a node holds the sweep without renewing before another may take it over, in ms. @default 120000 */
-        leaseMs: Type.Integer({ default: 120_000, minimum: 100 }),
-      },
-      { default: {}, additionalProperties: false },
-    ),
+    push: PushConfigSchema,
+    privacy: PrivacyConfigSchema,
+    retention: RetentionConfigSchema,
     realtime: Type.Object(
       {
         /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */

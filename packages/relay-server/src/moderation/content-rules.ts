@@ -2,7 +2,8 @@ import type { Attachment } from '@chat4all/protocol';
 import LinkifyIt from 'linkify-it';
 import { RE2JS } from 're2js';
 import { ConfigError } from '../config/error.js';
-import { BLOCKED, type RelayConfig } from '../config/schema.js';
+import { BLOCKED } from '../config/moderation.js';
+import type { RelayConfig } from '../config/schema.js';
 
 type ModerationConfig = RelayConfig['moderation'];
 
