@@ -56,7 +56,7 @@ export class ModerationService {
     const ruled = this.#rules.check(draft.text, draft.attachment);
     if (ruled.action === 'reject') {
       // Kept for audit (once per id); the rules decide again on a retry, and decide the same.
-      await this.#record(draft, origin, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' }, null);
+      await this.#record(draft, origin, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' });
       metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
       return { action: 'reject', reason: ruled.reason };
     }
@@ -110,11 +110,11 @@ export class ModerationService {
       this.#purge();
       // Decisions to let through are forgotten after a day; the message they let through answers a retry then.
       if (await store.messages.get(draft.conversationId, draft.id)) {
-        const held = await this.#record(draft, origin, { action: 'allow', reason: null, text: null, source: 'hook' }, owner);
+        const held = await this.#record(draft, origin, { action: 'allow', reason: null, text: null, source: 'hook' });
         return this.#verdict(held, draft, 'stored');
       }
       const decided = await this.#ask(draft, origin);
-      return this.#verdict(await this.#record(draft, origin, decided, owner), draft, decided.source);
+      return this.#verdict(await this.#record(draft, origin, decided), draft, decided.source);
     }
   }
 
@@ -155,20 +155,16 @@ export class ModerationService {
     draft: Draft,
     origin: 'app' | 'channel',
     decided: Pick<ModerationDecision, 'action' | 'reason' | 'text' | 'source'>,
-    owner: string | null,
   ): Promise<ModerationDecision> {
-    return this.deps.store.moderation.decide(
-      {
-        messageId: draft.id,
-        conversationId: draft.conversationId,
-        senderId: draft.senderId,
-        origin,
-        ...decided,
-        message: decided.action === 'reject' ? { ...draft } : null,
-        decidedAt: Date.now(),
-      },
-      owner,
-    );
+    return this.deps.store.moderation.decide({
+      messageId: draft.id,
+      conversationId: draft.conversationId,
+      senderId: draft.senderId,
+      origin,
+      ...decided,
+      message: decided.action === 'reject' ? { ...draft } : null,
+      decidedAt: Date.now(),
+    });
   }
 
   /**

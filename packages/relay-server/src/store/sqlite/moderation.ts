@@ -38,15 +38,14 @@ export class SqliteModeration implements ModerationRepository {
     });
   }
 
-  async decide(decision: ModerationDecision, owner: string | null): Promise<ModerationDecision> {
+  async decide(decision: ModerationDecision): Promise<ModerationDecision> {
     return this.#db.transaction(() => {
-      const row = this.#db.get<DecisionRow & { owner: string | null }>(
-        `SELECT ${DECISION_COLUMNS}, owner FROM moderation_decisions WHERE message_id = ?`,
+      const row = this.#db.get<DecisionRow>(
+        `SELECT ${DECISION_COLUMNS} FROM moderation_decisions WHERE message_id = ?`,
         decision.messageId,
       );
       const held = row ? toDecision(row) : null;
       if (held) return held;
-      if (row && row.owner !== owner) return decision;
       const values = [
         decision.conversationId,
         decision.senderId,
