@@ -159,6 +159,29 @@ describe.each([
     expect((await history()).map((m) => m.text)).toEqual(['rewritten']);
   });
 
+  it('holds a retry to the body the hook judged: another text under a decided id is 409 MESSAGE_ID_CONFLICT, never stored', async () => {
+    const { hook, send, history } = await setUp();
+    hook.answer((call, response) =>
+      call.body.data.message.text.includes('evil')
+        ? json(response, { action: 'reject', reason: 'no evil' })
+        : json(response, { action: 'allow' }),
+    );
+    const id = randomUUID();
+    // Hostile: the first attempt is made to fail after the hook allowed it (a reply to nothing)...
+    expect((await send({ id, text: 'benign', replyTo: randomUUID() })).body).toMatchObject({ code: 'REPLY_TARGET_NOT_FOUND' });
+    // ...and the retry carries other text, or drops the reply: neither is the message judged.
+    expect(await send({ id, text: 'evil text' })).toMatchObject({ status: 409, body: { code: 'MESSAGE_ID_CONFLICT' } });
+    expect(await send({ id, text: 'benign' })).toMatchObject({ status: 409, body: { code: 'MESSAGE_ID_CONFLICT' } });
+    expect(hook.calls).toHaveLength(1);
+    expect(await history()).toEqual([]);
+    // The same body, its keys in another order, is the same message and gets the decision again.
+    const late = randomUUID();
+    expect((await send({ id: late, text: 'fine', metadata: { a: 1, b: 2 } })).status).toBe(201);
+    expect((await send({ metadata: { b: 2, a: 1 }, text: 'fine', id: late })).status).toBe(201);
+    expect(hook.calls).toHaveLength(2);
+    expect((await history()).map((m) => m.text)).toEqual(['fine']);
+  });
+
   it('asks the hook once when two nodes race with the same id: the second waits for the first one’s decision', async () => {
     const { hook, send, relay, config, history } = await setUp();
     const second = await startRelay(config, { dataDir: relay.dataDir, keepData: true });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -53,10 +53,11 @@ export class ModerationService {
   async review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
     if (!this.active) return { action: 'allow', text: draft.text };
     const { metrics } = this.deps;
+    const digest = digestOf(draft);
     const ruled = this.#rules.check(draft.text, draft.attachment);
     if (ruled.action === 'reject') {
       // Kept for audit (once per id); the rules decide again on a retry, and decide the same.
-      await this.#record(draft, origin, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' });
+      await this.#record(draft, origin, digest, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' });
       metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
       return { action: 'reject', reason: ruled.reason };
     }
@@ -66,7 +67,7 @@ export class ModerationService {
       if (!ruled.masked) metrics.moderationDecisions.inc({ action: 'allow', source: 'rules' });
       return { action: 'allow', text: checked.text };
     }
-    return this.#hook(checked, origin);
+    return this.#hook(checked, origin, digest);
   }
 
   /**
@@ -88,7 +89,7 @@ export class ModerationService {
     return this.deps.store.moderation.listRejected(conversationId, page);
   }
 
-  async #hook(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
+  async #hook(draft: Draft, origin: 'app' | 'channel', digest: string): Promise<Verdict> {
     const { store, config } = this.deps;
     const owner = randomUUID();
     const leaseMs = config.beforeSend.timeoutMs + 2000;
@@ -101,7 +102,7 @@ export class ModerationService {
         now: Date.now(),
         leaseMs,
       });
-      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, 'stored');
+      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, digest, 'stored');
       if (claim.kind === 'pending') {
         // Another caller (a retry racing this one, on this node or another) is asking the hook.
         await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, Math.max(1, claim.leaseUntil - Date.now()))));
@@ -110,11 +111,11 @@ export class ModerationService {
       this.#purge();
       // Decisions to let through are forgotten after a day; the message they let through answers a retry then.
       if (await store.messages.get(draft.conversationId, draft.id)) {
-        const held = await this.#record(draft, origin, { action: 'allow', reason: null, text: null, source: 'hook' });
-        return this.#verdict(held, draft, 'stored');
+        const held = await this.#record(draft, origin, digest, { action: 'allow', reason: null, text: null, source: 'hook' });
+        return this.#verdict(held, draft, digest, 'stored');
       }
       const decided = await this.#ask(draft, origin);
-      return this.#verdict(await this.#record(draft, origin, decided), draft, decided.source);
+      return this.#verdict(await this.#record(draft, origin, digest, decided), draft, digest, decided.source);
     }
   }
 
@@ -154,6 +155,7 @@ export class ModerationService {
   async #record(
     draft: Draft,
     origin: 'app' | 'channel',
+    digest: string,
     decided: Pick<ModerationDecision, 'action' | 'reason' | 'text' | 'source'>,
   ): Promise<ModerationDecision> {
     return this.deps.store.moderation.decide({
@@ -164,16 +166,21 @@ export class ModerationService {
       ...decided,
       message: decided.action === 'reject' ? { ...draft } : null,
       decidedAt: Date.now(),
+      digest,
     });
   }
 
   /**
    * The verdict a recorded decision gives this draft. An id decided for another sender or
-   * conversation is someone else's, as the store would say of a stored message.
+   * conversation is someone else's, as the store would say of a stored message; so is one
+   * decided on another body: a decision is about what was judged, and a retry that sends
+   * something else (after making the first attempt fail, say) is not that message.
    */
-  #verdict(decision: ModerationDecision, draft: Draft, source: 'rules' | 'hook' | 'fallback' | 'stored'): Verdict {
+  #verdict(decision: ModerationDecision, draft: Draft, digest: string, source: 'rules' | 'hook' | 'fallback' | 'stored'): Verdict {
     if (decision.conversationId !== draft.conversationId || decision.senderId !== draft.senderId)
       throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id is already used by another message');
+    if (decision.digest !== null && decision.digest !== digest)
+      throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id was already used for a message with another body; send it with a new id');
     this.deps.metrics.moderationDecisions.inc({ action: decision.action, source });
     if (decision.action === 'reject') return { action: 'reject', reason: decision.reason ?? 'The message was refused' };
     return { action: 'allow', text: decision.action === 'replace' ? (decision.text as string) : draft.text };
@@ -187,6 +194,40 @@ export class ModerationService {
       .purge(Date.now() - KEEP_ALLOWED_MS)
       .catch((err: unknown) => this.deps.log.error({ err }, 'forgetting old moderation decisions failed'));
   }
+}
+
+/**
+ * A hash of what moderation judges in a message, as the sender sent it (before any mask):
+ * what a retry of the same message sends again. The file is taken by what identifies its
+ * bytes, not by what the relay adds later (thumbnail, read size). Object keys are sorted, so
+ * a client that orders them differently on a retry sends the same message.
+ */
+export function digestOf(draft: Draft): string {
+  const { attachment } = draft;
+  const judged = {
+    kind: draft.kind,
+    text: draft.text,
+    content: draft.content,
+    attachment: attachment && { uploadId: attachment.uploadId, name: attachment.name, type: attachment.type, sha256: attachment.sha256 },
+    metadata: draft.metadata,
+    replyTo: draft.replyTo,
+    threadId: draft.threadId,
+    mentions: [...draft.mentions].sort(),
+    mentionsAll: draft.mentionsAll,
+  };
+  return createHash('sha256').update(sorted(judged)).digest('base64url');
+}
+
+/** JSON with every object's keys in order. */
+function sorted(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sorted).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${sorted((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** The error a sender gets for a rejected message: the reason is the app's, shown as it is. */

@@ -376,4 +376,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX uploads_by_owner ON uploads (owner_id, id);
   CREATE INDEX uploads_by_message ON uploads (message_id) WHERE message_id IS NOT NULL;
   `,
+  // Moderation: a hash of what each decision judged, so a retry with another body does not get it.
+  `
+  -- moderation digest
+  ALTER TABLE moderation_decisions ADD COLUMN digest text;
+  `,
 ];

@@ -20,6 +20,12 @@ export interface ModerationDecision {
   /** The message as it arrived, kept for audit when it is rejected; null otherwise. */
   message: Record<string, unknown> | null;
   decidedAt: number;
+  /**
+   * A hash of what was judged (the message's text, content, file, reply, thread, mentions and
+   * metadata as the sender sent them), so a retry is held to the message decided on; null for
+   * decisions recorded before it was kept.
+   */
+  digest: string | null;
 }
 
 /** A claim on deciding a message id, so one caller (on any node) asks the hook, and the others wait for its decision. */

@@ -56,18 +56,19 @@ export class SqliteModeration implements ModerationRepository {
         decision.source,
         decision.message === null ? null : JSON.stringify(decision.message),
         decision.decidedAt,
+        decision.digest,
       ];
       if (row)
         this.#db.run(
           `UPDATE moderation_decisions SET conversation_id = ?, sender_id = ?, origin = ?, action = ?, reason = ?, text = ?,
-           source = ?, message = ?, decided_at = ?, owner = NULL WHERE message_id = ?`,
+           source = ?, message = ?, decided_at = ?, digest = ?, owner = NULL WHERE message_id = ?`,
           ...values,
           decision.messageId,
         );
       else
         this.#db.run(
           `INSERT INTO moderation_decisions (conversation_id, sender_id, origin, action, reason, text, source, message, decided_at,
-           message_id, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+           digest, message_id, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
           ...values,
           decision.messageId,
           decision.decidedAt,

@@ -23,6 +23,7 @@ export function moderationContract(fixture: StoreFixture): void {
       source: 'hook',
       message: { id: 'm1', text: 'bad' },
       decidedAt: now + 10,
+      digest: 'd1',
       ...over,
     });
 
@@ -32,7 +33,7 @@ export function moderationContract(fixture: StoreFixture): void {
       // a's lease ran out (it died): b takes the claim over; the first decision written holds.
       expect(await claim('b', now + 1000)).toEqual({ kind: 'claimed' });
       const held = await store.moderation.decide(decision({ reason: 'from b' }));
-      expect(held).toMatchObject({ action: 'reject', reason: 'from b', message: { id: 'm1', text: 'bad' } });
+      expect(held).toMatchObject({ action: 'reject', reason: 'from b', message: { id: 'm1', text: 'bad' }, digest: 'd1' });
       expect(await store.moderation.decide(decision({ action: 'allow', reason: null }))).toEqual(held);
       expect(await claim('c', now + 5000)).toEqual({ kind: 'decided', decision: held });
       expect(await store.moderation.get('m1')).toEqual(held);
