@@ -182,6 +182,29 @@ describe.each([
     expect((await history()).map((m) => m.text)).toEqual(['fine']);
   });
 
+  it('answers a retry of a stored message with the original after the rules change, with or without the hook, and audits nothing', async () => {
+    const { hook, send, relay, config, history, conversationId } = await setUp();
+    const id = randomUUID();
+    const ack = await send({ id, text: 'cheap watches' });
+    expect(ack.status).toBe(201);
+    const rule = { blocklist: [{ word: 'cheap', reason: 'No selling' }] };
+    const withHook = await startRelay(
+      { ...config, moderation: { ...config.moderation, ...rule } },
+      { dataDir: relay.dataDir, keepData: true },
+    );
+    closers.push(() => withHook.close());
+    const rulesOnly = await startRelay({ ...config, moderation: rule }, { dataDir: relay.dataDir, keepData: true });
+    closers.push(() => rulesOnly.close());
+    expect(await send({ id, text: 'cheap watches' }, withHook)).toEqual(ack);
+    expect(await send({ id, text: 'cheap watches' }, rulesOnly)).toEqual(ack);
+    // A new message is held to the new rules.
+    expect((await send({ id: randomUUID(), text: 'cheap again' }, rulesOnly)).body).toMatchObject({ code: 'MESSAGE_REJECTED' });
+    expect(hook.calls).toHaveLength(1);
+    expect((await history()).map((m) => m.text)).toEqual(['cheap watches']);
+    const audit = await relay.http<RejectedMessagePage>('GET', `/v1/conversations/${conversationId}/rejected-messages`, { as: API_KEY });
+    expect(audit.body.rejected.map((r) => r.message.text)).toEqual(['cheap again']);
+  });
+
   it('asks the hook once when two nodes race with the same id: the second waits for the first one’s decision', async () => {
     const { hook, send, relay, config, history } = await setUp();
     const second = await startRelay(config, { dataDir: relay.dataDir, keepData: true });

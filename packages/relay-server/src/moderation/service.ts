@@ -52,7 +52,9 @@ export class ModerationService {
    */
   async review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
     if (!this.active) return { action: 'allow', text: draft.text };
-    const { metrics } = this.deps;
+    const { metrics, store } = this.deps;
+    // Before any rule: the rules may have changed since the message was stored, and the store answers a retry with the original.
+    if (await store.messages.get(draft.conversationId, draft.id)) return { action: 'allow', text: draft.text };
     const digest = digestOf(draft);
     const ruled = this.#rules.check(draft.text, draft.attachment);
     if (ruled.action === 'reject') {
