@@ -60,6 +60,16 @@ describe('content rules', () => {
     expect(allow.check('https://ｅｖｉｌ．net', null)).toEqual({ action: 'reject', reason: 'Only our site' });
   });
 
+  it('finds links without a scheme under any top-level domain, not only the common ones', () => {
+    const deny = rules({ links: { policy: 'deny' } });
+    for (const text of ['see evil.example now', 'go to scam.xyz', 'phish.app', 'win at lucky.casino!', 'ＳＣＡＭ．ＸＹＺ'])
+      expect(deny.check(text, null), text).toEqual({ action: 'reject', reason: 'Links to that site are not allowed' });
+    expect(deny.check('the end. next line', null)).toMatchObject({ action: 'allow' });
+    const allow = rules({ links: { policy: 'allowlist', domains: ['example.com'], reason: 'Only our site' } });
+    expect(allow.check('ask at help.example.com, not scam.xyz', null)).toEqual({ action: 'reject', reason: 'Only our site' });
+    expect(allow.check('ask at help.example.com', null)).toMatchObject({ action: 'allow' });
+  });
+
   it('allows only the configured file types and extensions', () => {
     const r = rules({ files: { mimeTypes: ['image/*', 'application/pdf'], extensions: ['png', 'jpg', 'pdf'] } });
     expect(r.check('', file('cat.PNG', 'image/png'))).toMatchObject({ action: 'allow' });

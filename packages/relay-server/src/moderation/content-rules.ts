@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Attachment } from '@chat4all/protocol';
 import LinkifyIt from 'linkify-it';
 import { RE2JS } from 're2js';
@@ -20,9 +21,18 @@ const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
 /**
  * Links as readers take them, with or without a scheme (`evil.example` in prose counts): the
- * same library link previews use, with fuzzy links on.
+ * same library link previews use, with fuzzy links on. Its own list of top-level domains is a
+ * short one (`scam.xyz` or `phish.app` would not be links), so it is given every one in the
+ * root zone (the `tlds` list it documents), and the names reserved for examples and tests
+ * (RFC 2606), which read as links as well.
  */
-const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: false, fuzzyIP: true });
+const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: false, fuzzyIP: true }).tlds([
+  ...(createRequire(import.meta.url)('tlds') as string[]),
+  'example',
+  'test',
+  'invalid',
+  'localhost',
+]);
 
 /**
  * The text as rules see it: each character in its compatibility form (NFKD: full-width and
