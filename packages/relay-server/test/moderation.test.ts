@@ -205,6 +205,29 @@ describe.each([
     expect(audit.body.rejected.map((r) => r.message.text)).toEqual(['cheap again']);
   });
 
+  it('holds a place’s name and address and contact cards to the rules, and shows the hook and members them masked', async () => {
+    const { hook, send, history } = await setUp({
+      blocklist: [
+        { word: 'cheap', reason: 'No selling' },
+        { word: 'heck', action: 'mask' },
+      ],
+    });
+    const place = { type: 'location', latitude: -23.5, longitude: -46.6, name: 'Cheap Watches', address: 'Rua A, 1', url: null };
+    expect((await send({ id: randomUUID(), text: '', content: place })).body).toMatchObject({
+      code: 'MESSAGE_REJECTED',
+      details: { reason: 'No selling' },
+    });
+    const card = { name: 'Ana', phones: [], emails: [], organization: 'cheap deals ltd' };
+    expect((await send({ id: randomUUID(), text: 'call her', content: { type: 'contacts', contacts: [card] } })).body).toMatchObject({
+      code: 'MESSAGE_REJECTED',
+    });
+    const masked = randomUUID();
+    const sent = await send({ id: masked, text: 'here', content: { ...place, name: 'Heck Bar', address: 'Heck Street' } });
+    expect(sent.status).toBe(201);
+    expect(hook.calls.map((c) => c.body.data.message.content)).toMatchObject([{ name: '**** Bar', address: '**** Street' }]);
+    expect((await history()).map((m) => [m.id, m.content])).toMatchObject([[masked, { name: '**** Bar', address: '**** Street' }]]);
+  });
+
   it('asks the hook once when two nodes race with the same id: the second waits for the first one’s decision', async () => {
     const { hook, send, relay, config, history } = await setUp();
     const second = await startRelay(config, { dataDir: relay.dataDir, keepData: true });

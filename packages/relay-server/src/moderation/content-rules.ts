@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Attachment } from '@chat4all/protocol';
+import type { Attachment, MessageContent } from '@chat4all/protocol';
 import LinkifyIt from 'linkify-it';
 import { RE2JS } from 're2js';
 import { ConfigError } from '../config/error.js';
@@ -9,6 +9,11 @@ type ModerationConfig = RelayConfig['moderation'];
 
 /** What the rules make of a message: let through (its text masked where a mask rule matched), or refused with a reason. */
 export type RuleVerdict = { action: 'allow'; text: string; masked: boolean } | { action: 'reject'; reason: string };
+
+/** What the rules make of a whole message: its text and the other words it carries, masked where a mask rule matched, or refused. */
+export type MessageRuleVerdict =
+  | { action: 'allow'; text: string; content: MessageContent | null; attachment: Attachment | null; masked: boolean }
+  | { action: 'reject'; reason: string };
 
 /**
  * Characters that change nothing a reader sees, so they cannot be used to split a blocked word:
@@ -119,7 +124,42 @@ export class ContentRules {
     );
   }
 
-  /** The rules applied to a message's text and file: the first rule that rejects gives the reason; masks all apply. */
+  /**
+   * The rules applied to a whole message: its file's type, then the words and links of its
+   * text, its file's name, a place's name and address, and each contact card's name and
+   * organization (words a reader sees as much as the text). The first rule that rejects, in
+   * any of them, gives the reason; masks apply in each.
+   */
+  checkMessage(message: { text: string; attachment: Attachment | null; content: MessageContent | null }): MessageRuleVerdict {
+    const ruled = this.check(message.text, message.attachment);
+    if (ruled.action === 'reject') return ruled;
+    let masked = ruled.masked;
+    let rejected: string | null = null;
+    const words = (value: string): string => {
+      if (rejected !== null) return value;
+      const field = this.check(value, null);
+      if (field.action === 'reject') {
+        rejected = field.reason;
+        return value;
+      }
+      masked ||= field.masked;
+      return field.text;
+    };
+    const optional = (value: string | null): string | null => (value === null ? null : words(value));
+    const attachment = message.attachment && { ...message.attachment, name: words(message.attachment.name) };
+    let content = message.content;
+    if (content?.type === 'location') content = { ...content, name: optional(content.name), address: optional(content.address) };
+    else if (content?.type === 'contacts')
+      content = {
+        ...content,
+        contacts: content.contacts.map((card) => ({ ...card, name: words(card.name), organization: optional(card.organization) })),
+      };
+    if (rejected !== null) return { action: 'reject', reason: rejected };
+    if (!masked) return { action: 'allow', text: ruled.text, content: message.content, attachment: message.attachment, masked };
+    return { action: 'allow', text: ruled.text, content, attachment, masked };
+  }
+
+  /** The rules applied to a text (and a file's type): the first rule that rejects gives the reason; masks all apply. */
   check(text: string, attachment: Attachment | null): RuleVerdict {
     if (attachment && !this.#fileAllowed(attachment)) return { action: 'reject', reason: this.#config.files.reason };
     if (text === '') return { action: 'allow', text, masked: false };

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Attachment, MessageContent } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -9,8 +10,16 @@ import { ContentRules } from './content-rules.js';
 
 export type { Draft } from './before-send.js';
 
-/** What becomes of a new message: stored with `text` (the sender's, masked or replaced), or refused with a reason. */
-export type Verdict = { action: 'allow'; text: string } | { action: 'reject'; reason: string };
+/**
+ * What becomes of a new message: stored with `text` (the sender's, masked or replaced) and its
+ * `content` and `attachment` (masked where the rules matched), or refused with a reason.
+ */
+export type Verdict =
+  | { action: 'allow'; text: string; content: MessageContent | null; attachment: Attachment | null }
+  | { action: 'reject'; reason: string };
+
+/** What becomes of an edit's new text. */
+export type EditVerdict = { action: 'allow'; text: string } | { action: 'reject'; reason: string };
 
 /** How often a caller waiting for another's decision looks at the store again. */
 const WAIT_STEP_MS = 20;
@@ -51,12 +60,12 @@ export class ModerationService {
    * as it is (the store answers it with the original).
    */
   async review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
-    if (!this.active) return { action: 'allow', text: draft.text };
+    if (!this.active) return passed(draft);
     const { metrics, store } = this.deps;
     // Before any rule: the rules may have changed since the message was stored, and the store answers a retry with the original.
-    if (await store.messages.get(draft.conversationId, draft.id)) return { action: 'allow', text: draft.text };
+    if (await store.messages.get(draft.conversationId, draft.id)) return passed(draft);
     const digest = digestOf(draft);
-    const ruled = this.#rules.check(draft.text, draft.attachment);
+    const ruled = this.#rules.checkMessage(draft);
     if (ruled.action === 'reject') {
       // Kept for audit (once per id); the rules decide again on a retry, and decide the same.
       await this.#record(draft, origin, digest, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' });
@@ -64,10 +73,10 @@ export class ModerationService {
       return { action: 'reject', reason: ruled.reason };
     }
     if (ruled.masked) metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
-    const checked = { ...draft, text: ruled.text };
+    const checked = { ...draft, text: ruled.text, content: ruled.content, attachment: ruled.attachment };
     if (this.deps.config.beforeSend.url === undefined) {
       if (!ruled.masked) metrics.moderationDecisions.inc({ action: 'allow', source: 'rules' });
-      return { action: 'allow', text: checked.text };
+      return passed(checked);
     }
     return this.#hook(checked, origin, digest);
   }
@@ -76,7 +85,7 @@ export class ModerationService {
    * The rules applied to an edit's new text (the hook is asked about new messages only): the
    * text to store, masked where a mask rule matched, or a rejection.
    */
-  checkEdit(text: string): Verdict {
+  checkEdit(text: string): EditVerdict {
     const ruled = this.#rules.check(text, null);
     if (ruled.action === 'reject') {
       this.deps.metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
@@ -185,7 +194,7 @@ export class ModerationService {
       throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id was already used for a message with another body; send it with a new id');
     this.deps.metrics.moderationDecisions.inc({ action: decision.action, source });
     if (decision.action === 'reject') return { action: 'reject', reason: decision.reason ?? 'The message was refused' };
-    return { action: 'allow', text: decision.action === 'replace' ? (decision.text as string) : draft.text };
+    return { ...passed(draft), ...(decision.action === 'replace' ? { text: decision.text as string } : {}) };
   }
 
   /** Forgets old decisions to let through, at most once an hour per node, without holding up the send. */
@@ -196,6 +205,11 @@ export class ModerationService {
       .purge(Date.now() - KEEP_ALLOWED_MS)
       .catch((err: unknown) => this.deps.log.error({ err }, 'forgetting old moderation decisions failed'));
   }
+}
+
+/** A draft let through as it stands. */
+function passed(draft: Draft): Verdict {
+  return { action: 'allow', text: draft.text, content: draft.content, attachment: draft.attachment };
 }
 
 /**
