@@ -101,6 +101,10 @@ describe('content rules', () => {
       attachment: { name: 'what the ****.txt', uploadId: 'u1' },
       content: { contacts: [{ name: '**** Yes', organization: null }] },
     });
+    // A file name is a name, not a link, even where its extension is a top-level domain.
+    expect(checked.checkMessage({ text: 'ok', attachment: file('archive.zip', 'application/zip'), content: null })).toMatchObject({
+      action: 'allow',
+    });
     const plain = { text: 'ok', attachment: null, content: place('Cafe', 'Main St') };
     expect(checked.checkMessage(plain)).toEqual({ action: 'allow', masked: false, ...plain });
   });

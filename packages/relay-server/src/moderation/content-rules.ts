@@ -135,9 +135,9 @@ export class ContentRules {
     if (ruled.action === 'reject') return ruled;
     let masked = ruled.masked;
     let rejected: string | null = null;
-    const words = (value: string): string => {
+    const words = (value: string, links = true): string => {
       if (rejected !== null) return value;
-      const field = this.check(value, null);
+      const field = this.check(value, null, links);
       if (field.action === 'reject') {
         rejected = field.reason;
         return value;
@@ -146,7 +146,8 @@ export class ContentRules {
       return field.text;
     };
     const optional = (value: string | null): string | null => (value === null ? null : words(value));
-    const attachment = message.attachment && { ...message.attachment, name: words(message.attachment.name) };
+    // A file's name is not held to the link rules: `archive.zip` and `clip.mov` name files, not sites.
+    const attachment = message.attachment && { ...message.attachment, name: words(message.attachment.name, false) };
     let content = message.content;
     if (content?.type === 'location') content = { ...content, name: optional(content.name), address: optional(content.address) };
     else if (content?.type === 'contacts')
@@ -160,7 +161,7 @@ export class ContentRules {
   }
 
   /** The rules applied to a text (and a file's type): the first rule that rejects gives the reason; masks all apply. */
-  check(text: string, attachment: Attachment | null): RuleVerdict {
+  check(text: string, attachment: Attachment | null, links = true): RuleVerdict {
     if (attachment && !this.#fileAllowed(attachment)) return { action: 'reject', reason: this.#config.files.reason };
     if (text === '') return { action: 'allow', text, masked: false };
     const view = fold(text);
@@ -170,7 +171,7 @@ export class ContentRules {
     }
     for (const rule of this.#patterns)
       if (rule.action === 'reject' && rule.pattern.matcher(view.folded).find()) return { action: 'reject', reason: rule.reason };
-    if (!this.#linksAllowed(view.folded)) return { action: 'reject', reason: this.#config.links.reason };
+    if (links && !this.#linksAllowed(view.folded)) return { action: 'reject', reason: this.#config.links.reason };
     const ranges: Array<[number, number]> = [];
     if (this.#maskWords) ranges.push(...wordMatches(this.#maskWords.pattern, view.folded));
     for (const rule of this.#patterns) if (rule.action === 'mask') ranges.push(...allMatches(rule.pattern, view.folded));
