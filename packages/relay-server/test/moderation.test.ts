@@ -328,6 +328,15 @@ describe.each([
     expect((await edit('now a casino')).body).toMatchObject({ code: 'MESSAGE_REJECTED', details: { reason: 'No gambling' } });
     expect((await edit('heck, fine')).body).toMatchObject({ text: '****, fine' });
     expect(hook.calls).toHaveLength(1);
+    // One count per message sent, of what became of it; edits are counted apart.
+    const metrics = await fetch(`${relay.url}/metrics`).then((r) => r.text());
+    const decisions = metrics.split('\n').filter((line) => line.startsWith('chat4all_moderation_decisions_total{'));
+    expect(decisions.sort()).toEqual([
+      'chat4all_moderation_decisions_total{action="mask",source="hook"} 1',
+      'chat4all_moderation_decisions_total{action="reject",source="rules"} 1',
+    ]);
+    expect(metrics).toMatch(/chat4all_moderation_edit_decisions_total\{action="reject"\} 1/);
+    expect(metrics).toMatch(/chat4all_moderation_edit_decisions_total\{action="mask"\} 1/);
   });
 
   it('keeps a contact’s rejected message out of the conversation, for the server API key’s audit only', async () => {

@@ -42,7 +42,10 @@ export class ModerationService {
       store: Pick<Store, 'moderation' | 'messages'>;
       config: RelayConfig['moderation'];
       textMaxLength: number;
-      metrics: Pick<RelayMetrics, 'moderationDecisions' | 'beforeSendCalls' | 'beforeSendFallbacks' | 'beforeSendSeconds'>;
+      metrics: Pick<
+        RelayMetrics,
+        'moderationDecisions' | 'moderationEditDecisions' | 'beforeSendCalls' | 'beforeSendFallbacks' | 'beforeSendSeconds'
+      >;
       log: Logger;
       fetch?: typeof fetch;
     },
@@ -72,13 +75,12 @@ export class ModerationService {
       metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
       return { action: 'reject', reason: ruled.reason };
     }
-    if (ruled.masked) metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
     const checked = { ...draft, text: ruled.text, content: ruled.content, attachment: ruled.attachment };
     if (this.deps.config.beforeSend.url === undefined) {
-      if (!ruled.masked) metrics.moderationDecisions.inc({ action: 'allow', source: 'rules' });
+      metrics.moderationDecisions.inc({ action: ruled.masked ? 'mask' : 'allow', source: 'rules' });
       return passed(checked);
     }
-    return this.#hook(checked, origin, digest);
+    return this.#hook(checked, origin, digest, ruled.masked);
   }
 
   /**
@@ -87,11 +89,8 @@ export class ModerationService {
    */
   checkEdit(text: string): EditVerdict {
     const ruled = this.#rules.check(text, null);
-    if (ruled.action === 'reject') {
-      this.deps.metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
-      return ruled;
-    }
-    if (ruled.masked) this.deps.metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
+    this.deps.metrics.moderationEditDecisions.inc({ action: ruled.action === 'reject' ? 'reject' : ruled.masked ? 'mask' : 'allow' });
+    if (ruled.action === 'reject') return ruled;
     return { action: 'allow', text: ruled.text };
   }
 
@@ -100,7 +99,7 @@ export class ModerationService {
     return this.deps.store.moderation.listRejected(conversationId, page);
   }
 
-  async #hook(draft: Draft, origin: 'app' | 'channel', digest: string): Promise<Verdict> {
+  async #hook(draft: Draft, origin: 'app' | 'channel', digest: string, masked: boolean): Promise<Verdict> {
     const { store, config } = this.deps;
     const owner = randomUUID();
     const leaseMs = config.beforeSend.timeoutMs + 2000;
@@ -113,7 +112,7 @@ export class ModerationService {
         now: Date.now(),
         leaseMs,
       });
-      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, digest, 'stored');
+      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, digest, masked, 'stored');
       if (claim.kind === 'pending') {
         // Another caller (a retry racing this one, on this node or another) is asking the hook.
         await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, Math.max(1, claim.leaseUntil - Date.now()))));
@@ -123,10 +122,10 @@ export class ModerationService {
       // Decisions to let through are forgotten after a day; the message they let through answers a retry then.
       if (await store.messages.get(draft.conversationId, draft.id)) {
         const held = await this.#record(draft, origin, digest, { action: 'allow', reason: null, text: null, source: 'hook' });
-        return this.#verdict(held, draft, digest, 'stored');
+        return this.#verdict(held, draft, digest, masked, 'stored');
       }
       const decided = await this.#ask(draft, origin);
-      return this.#verdict(await this.#record(draft, origin, digest, decided), draft, digest, decided.source);
+      return this.#verdict(await this.#record(draft, origin, digest, decided), draft, digest, masked, decided.source);
     }
   }
 
@@ -187,12 +186,19 @@ export class ModerationService {
    * decided on another body: a decision is about what was judged, and a retry that sends
    * something else (after making the first attempt fail, say) is not that message.
    */
-  #verdict(decision: ModerationDecision, draft: Draft, digest: string, source: 'rules' | 'hook' | 'fallback' | 'stored'): Verdict {
+  #verdict(
+    decision: ModerationDecision,
+    draft: Draft,
+    digest: string,
+    masked: boolean,
+    source: 'rules' | 'hook' | 'fallback' | 'stored',
+  ): Verdict {
     if (decision.conversationId !== draft.conversationId || decision.senderId !== draft.senderId)
       throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id is already used by another message');
     if (decision.digest !== null && decision.digest !== digest)
       throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id was already used for a message with another body; send it with a new id');
-    this.deps.metrics.moderationDecisions.inc({ action: decision.action, source });
+    // One count per message, of what became of it: a masked message the hook let through is `mask`.
+    this.deps.metrics.moderationDecisions.inc({ action: decision.action === 'allow' && masked ? 'mask' : decision.action, source });
     if (decision.action === 'reject') return { action: 'reject', reason: decision.reason ?? 'The message was refused' };
     return { ...passed(draft), ...(decision.action === 'replace' ? { text: decision.text as string } : {}) };
   }
