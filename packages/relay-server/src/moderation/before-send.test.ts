@@ -1,6 +1,6 @@
 import type { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { type Draft, callBeforeSend } from './before-send.js';
+import { callBeforeSend, type Draft } from './before-send.js';
 
 const draft: Draft = {
   id: '0b7c8a5e-6d3f-4f0e-9d7a-1a2b3c4d5e6f',
