@@ -116,7 +116,8 @@ const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   REPLY_TARGET_NOT_FOUND: '`replyTo` names a message that is not in the same conversation.',
   MESSAGE_REJECTED:
     "The app's content rules or its before-send hook refused the message; `details.reason` says why, and the same message id is refused again with the same reason.",
-  MESSAGE_ID_CONFLICT: 'The client message id is already used by a different message (another sender or conversation).',
+  MESSAGE_ID_CONFLICT:
+    'The client message id is already used by a different message (another sender or conversation, or, before it is stored, another body than the one moderation decided on).',
   MESSAGE_DELETED: 'The message has been deleted and can no longer be edited.',
   TOO_MANY_REACTIONS: 'The message already has as many different reactions as the relay allows (`limits.reactionKeysPerMessage`).',
   MENTION_NOT_MEMBER: '`mentions` names someone who is not a member of the conversation (or no user at all): nothing is stored.',

@@ -159,6 +159,75 @@ describe.each([
     expect((await history()).map((m) => m.text)).toEqual(['rewritten']);
   });
 
+  it('holds a retry to the body the hook judged: another text under a decided id is 409 MESSAGE_ID_CONFLICT, never stored', async () => {
+    const { hook, send, history } = await setUp();
+    hook.answer((call, response) =>
+      call.body.data.message.text.includes('evil')
+        ? json(response, { action: 'reject', reason: 'no evil' })
+        : json(response, { action: 'allow' }),
+    );
+    const id = randomUUID();
+    // Hostile: the first attempt is made to fail after the hook allowed it (a reply to nothing)...
+    expect((await send({ id, text: 'benign', replyTo: randomUUID() })).body).toMatchObject({ code: 'REPLY_TARGET_NOT_FOUND' });
+    // ...and the retry carries other text, or drops the reply: neither is the message judged.
+    expect(await send({ id, text: 'evil text' })).toMatchObject({ status: 409, body: { code: 'MESSAGE_ID_CONFLICT' } });
+    expect(await send({ id, text: 'benign' })).toMatchObject({ status: 409, body: { code: 'MESSAGE_ID_CONFLICT' } });
+    expect(hook.calls).toHaveLength(1);
+    expect(await history()).toEqual([]);
+    // The same body, its keys in another order, is the same message and gets the decision again.
+    const late = randomUUID();
+    expect((await send({ id: late, text: 'fine', metadata: { a: 1, b: 2 } })).status).toBe(201);
+    expect((await send({ metadata: { b: 2, a: 1 }, text: 'fine', id: late })).status).toBe(201);
+    expect(hook.calls).toHaveLength(2);
+    expect((await history()).map((m) => m.text)).toEqual(['fine']);
+  });
+
+  it('answers a retry of a stored message with the original after the rules change, with or without the hook, and audits nothing', async () => {
+    const { hook, send, relay, config, history, conversationId } = await setUp();
+    const id = randomUUID();
+    const ack = await send({ id, text: 'cheap watches' });
+    expect(ack.status).toBe(201);
+    const rule = { blocklist: [{ word: 'cheap', reason: 'No selling' }] };
+    const withHook = await startRelay(
+      { ...config, moderation: { ...config.moderation, ...rule } },
+      { dataDir: relay.dataDir, keepData: true },
+    );
+    closers.push(() => withHook.close());
+    const rulesOnly = await startRelay({ ...config, moderation: rule }, { dataDir: relay.dataDir, keepData: true });
+    closers.push(() => rulesOnly.close());
+    expect(await send({ id, text: 'cheap watches' }, withHook)).toEqual(ack);
+    expect(await send({ id, text: 'cheap watches' }, rulesOnly)).toEqual(ack);
+    // A new message is held to the new rules.
+    expect((await send({ id: randomUUID(), text: 'cheap again' }, rulesOnly)).body).toMatchObject({ code: 'MESSAGE_REJECTED' });
+    expect(hook.calls).toHaveLength(1);
+    expect((await history()).map((m) => m.text)).toEqual(['cheap watches']);
+    const audit = await relay.http<RejectedMessagePage>('GET', `/v1/conversations/${conversationId}/rejected-messages`, { as: API_KEY });
+    expect(audit.body.rejected.map((r) => r.message.text)).toEqual(['cheap again']);
+  });
+
+  it('holds a place’s name and address and contact cards to the rules, and shows the hook and members them masked', async () => {
+    const { hook, send, history } = await setUp({
+      blocklist: [
+        { word: 'cheap', reason: 'No selling' },
+        { word: 'heck', action: 'mask' },
+      ],
+    });
+    const place = { type: 'location', latitude: -23.5, longitude: -46.6, name: 'Cheap Watches', address: 'Rua A, 1', url: null };
+    expect((await send({ id: randomUUID(), text: '', content: place })).body).toMatchObject({
+      code: 'MESSAGE_REJECTED',
+      details: { reason: 'No selling' },
+    });
+    const card = { name: 'Ana', phones: [], emails: [], organization: 'cheap deals ltd' };
+    expect((await send({ id: randomUUID(), text: 'call her', content: { type: 'contacts', contacts: [card] } })).body).toMatchObject({
+      code: 'MESSAGE_REJECTED',
+    });
+    const masked = randomUUID();
+    const sent = await send({ id: masked, text: 'here', content: { ...place, name: 'Heck Bar', address: 'Heck Street' } });
+    expect(sent.status).toBe(201);
+    expect(hook.calls.map((c) => c.body.data.message.content)).toMatchObject([{ name: '**** Bar', address: '**** Street' }]);
+    expect((await history()).map((m) => [m.id, m.content])).toMatchObject([[masked, { name: '**** Bar', address: '**** Street' }]]);
+  });
+
   it('asks the hook once when two nodes race with the same id: the second waits for the first one’s decision', async () => {
     const { hook, send, relay, config, history } = await setUp();
     const second = await startRelay(config, { dataDir: relay.dataDir, keepData: true });
@@ -259,6 +328,15 @@ describe.each([
     expect((await edit('now a casino')).body).toMatchObject({ code: 'MESSAGE_REJECTED', details: { reason: 'No gambling' } });
     expect((await edit('heck, fine')).body).toMatchObject({ text: '****, fine' });
     expect(hook.calls).toHaveLength(1);
+    // One count per message sent, of what became of it; edits are counted apart.
+    const metrics = await fetch(`${relay.url}/metrics`).then((r) => r.text());
+    const decisions = metrics.split('\n').filter((line) => line.startsWith('chat4all_moderation_decisions_total{'));
+    expect(decisions.sort()).toEqual([
+      'chat4all_moderation_decisions_total{action="mask",source="hook"} 1',
+      'chat4all_moderation_decisions_total{action="reject",source="rules"} 1',
+    ]);
+    expect(metrics).toMatch(/chat4all_moderation_edit_decisions_total\{action="reject"\} 1/);
+    expect(metrics).toMatch(/chat4all_moderation_edit_decisions_total\{action="mask"\} 1/);
   });
 
   it('keeps a contact’s rejected message out of the conversation, for the server API key’s audit only', async () => {

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { signWebhook } from '@chat4all/connectors';
 import type { Attachment, MessageContent, MessageKind } from '@chat4all/protocol';
 import { type Static, Type } from '@sinclair/typebox';
@@ -51,13 +52,20 @@ export async function callBeforeSend(
   draft: Draft,
   origin: 'app' | 'channel',
   fetcher: typeof fetch = fetch,
+  resolve: typeof lookup = lookup,
 ): Promise<{ ok: true; answer: HookAnswer } | { ok: false; reason: FallbackReason; message: string }> {
   const payload = JSON.stringify({ type: 'message.before_send', timestamp: new Date().toISOString(), data: { origin, message: draft } });
   const signal = AbortSignal.timeout(config.timeoutMs);
   try {
-    if (!config.allowPrivateAddresses) await assertPublicUrl(config.url, ALLOWED_BY);
+    // The name is resolved within the call's time too: a resolver that never answers is a hook that never answers.
+    if (!config.allowPrivateAddresses) await Promise.race([assertPublicUrl(config.url, ALLOWED_BY, resolve), aborted(signal)]);
   } catch (error) {
-    return { ok: false, reason: 'address', message: (error as Error).message };
+    if (signal.aborted)
+      return { ok: false, reason: 'timeout', message: `the hook's address was not resolved within ${config.timeoutMs} ms` };
+    if (error instanceof RelayError && error.code === 'WEBHOOK_ADDRESS_REFUSED')
+      return { ok: false, reason: 'address', message: error.message };
+    // A name that does not resolve is a hook that cannot be reached, not a refused address.
+    return { ok: false, reason: 'unreachable', message: (error as Error).message };
   }
   let response: Response;
   try {
@@ -111,4 +119,9 @@ export async function callBeforeSend(
         ? { action: 'reject', ...(body.reason !== undefined ? { reason: body.reason } : {}) }
         : { action: 'replace', text: body.text };
   return { ok: true, answer };
+}
+
+/** A promise that fails when the signal aborts (and never settles otherwise). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }

@@ -60,6 +60,55 @@ describe('content rules', () => {
     expect(allow.check('https://ｅｖｉｌ．net', null)).toEqual({ action: 'reject', reason: 'Only our site' });
   });
 
+  it('finds links without a scheme under any top-level domain, not only the common ones', () => {
+    const deny = rules({ links: { policy: 'deny' } });
+    for (const text of ['see evil.example now', 'go to scam.xyz', 'phish.app', 'win at lucky.casino!', 'ＳＣＡＭ．ＸＹＺ'])
+      expect(deny.check(text, null), text).toEqual({ action: 'reject', reason: 'Links to that site are not allowed' });
+    expect(deny.check('the end. next line', null)).toMatchObject({ action: 'allow' });
+    const allow = rules({ links: { policy: 'allowlist', domains: ['example.com'], reason: 'Only our site' } });
+    expect(allow.check('ask at help.example.com, not scam.xyz', null)).toEqual({ action: 'reject', reason: 'Only our site' });
+    expect(allow.check('ask at help.example.com', null)).toMatchObject({ action: 'allow' });
+  });
+
+  it('checks the words a message carries beyond its text: a file name, a place, contact cards', () => {
+    const checked = rules({
+      blocklist: [
+        { word: 'scam', reason: 'No scams' },
+        { word: 'heck', action: 'mask' },
+      ],
+      links: { policy: 'deny' },
+    });
+    const place = (name: string | null, address: string | null) =>
+      ({ type: 'location', latitude: 1, longitude: 2, name, address, url: null }) as const;
+    const card = (name: string, organization: string | null = null) => ({ name, phones: [], emails: [], organization });
+    const cards = (...contacts: ReturnType<typeof card>[]) => ({ type: 'contacts', contacts }) as const;
+    const reject = { action: 'reject', reason: 'No scams' };
+    expect(checked.checkMessage({ text: 'hi', attachment: file('ＳＣＡＭ.pdf', 'application/pdf'), content: null })).toEqual(reject);
+    expect(checked.checkMessage({ text: '', attachment: null, content: place('Scam Shop', null) })).toEqual(reject);
+    expect(checked.checkMessage({ text: '', attachment: null, content: place(null, '1 Scam St') })).toEqual(reject);
+    expect(checked.checkMessage({ text: '', attachment: null, content: cards(card('Ana'), card('Scam Bot')) })).toEqual(reject);
+    expect(checked.checkMessage({ text: '', attachment: null, content: cards(card('Ana', 'scam inc')) })).toEqual(reject);
+    expect(checked.checkMessage({ text: '', attachment: null, content: place('visit phish.app', null) })).toEqual({
+      action: 'reject',
+      reason: 'Links to that site are not allowed',
+    });
+    expect(
+      checked.checkMessage({ text: 'ok', attachment: file('what the heck.txt', 'text/plain'), content: cards(card('Heck Yes', null)) }),
+    ).toMatchObject({
+      action: 'allow',
+      masked: true,
+      text: 'ok',
+      attachment: { name: 'what the ****.txt', uploadId: 'u1' },
+      content: { contacts: [{ name: '**** Yes', organization: null }] },
+    });
+    // A file name is a name, not a link, even where its extension is a top-level domain.
+    expect(checked.checkMessage({ text: 'ok', attachment: file('archive.zip', 'application/zip'), content: null })).toMatchObject({
+      action: 'allow',
+    });
+    const plain = { text: 'ok', attachment: null, content: place('Cafe', 'Main St') };
+    expect(checked.checkMessage(plain)).toEqual({ action: 'allow', masked: false, ...plain });
+  });
+
   it('allows only the configured file types and extensions', () => {
     const r = rules({ files: { mimeTypes: ['image/*', 'application/pdf'], extensions: ['png', 'jpg', 'pdf'] } });
     expect(r.check('', file('cat.PNG', 'image/png'))).toMatchObject({ action: 'allow' });

@@ -1,4 +1,5 @@
-import type { Attachment } from '@chat4all/protocol';
+import { createRequire } from 'node:module';
+import type { Attachment, MessageContent } from '@chat4all/protocol';
 import LinkifyIt from 'linkify-it';
 import { RE2JS } from 're2js';
 import { ConfigError } from '../config/error.js';
@@ -9,6 +10,11 @@ type ModerationConfig = RelayConfig['moderation'];
 
 /** What the rules make of a message: let through (its text masked where a mask rule matched), or refused with a reason. */
 export type RuleVerdict = { action: 'allow'; text: string; masked: boolean } | { action: 'reject'; reason: string };
+
+/** What the rules make of a whole message: its text and the other words it carries, masked where a mask rule matched, or refused. */
+export type MessageRuleVerdict =
+  | { action: 'allow'; text: string; content: MessageContent | null; attachment: Attachment | null; masked: boolean }
+  | { action: 'reject'; reason: string };
 
 /**
  * Characters that change nothing a reader sees, so they cannot be used to split a blocked word:
@@ -21,9 +27,18 @@ const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
 /**
  * Links as readers take them, with or without a scheme (`evil.example` in prose counts): the
- * same library link previews use, with fuzzy links on.
+ * same library link previews use, with fuzzy links on. Its own list of top-level domains is a
+ * short one (`scam.xyz` or `phish.app` would not be links), so it is given every one in the
+ * root zone (the `tlds` list it documents), and the names reserved for examples and tests
+ * (RFC 2606), which read as links as well.
  */
-const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: false, fuzzyIP: true });
+const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: false, fuzzyIP: true }).tlds([
+  ...(createRequire(import.meta.url)('tlds') as string[]),
+  'example',
+  'test',
+  'invalid',
+  'localhost',
+]);
 
 /**
  * The text as rules see it: each character in its compatibility form (NFKD: full-width and
@@ -110,8 +125,44 @@ export class ContentRules {
     );
   }
 
-  /** The rules applied to a message's text and file: the first rule that rejects gives the reason; masks all apply. */
-  check(text: string, attachment: Attachment | null): RuleVerdict {
+  /**
+   * The rules applied to a whole message: its file's type, then the words and links of its
+   * text, its file's name, a place's name and address, and each contact card's name and
+   * organization (words a reader sees as much as the text). The first rule that rejects, in
+   * any of them, gives the reason; masks apply in each.
+   */
+  checkMessage(message: { text: string; attachment: Attachment | null; content: MessageContent | null }): MessageRuleVerdict {
+    const ruled = this.check(message.text, message.attachment);
+    if (ruled.action === 'reject') return ruled;
+    let masked = ruled.masked;
+    let rejected: string | null = null;
+    const words = (value: string, links = true): string => {
+      if (rejected !== null) return value;
+      const field = this.check(value, null, links);
+      if (field.action === 'reject') {
+        rejected = field.reason;
+        return value;
+      }
+      masked ||= field.masked;
+      return field.text;
+    };
+    const optional = (value: string | null): string | null => (value === null ? null : words(value));
+    // A file's name is not held to the link rules: `archive.zip` and `clip.mov` name files, not sites.
+    const attachment = message.attachment && { ...message.attachment, name: words(message.attachment.name, false) };
+    let content = message.content;
+    if (content?.type === 'location') content = { ...content, name: optional(content.name), address: optional(content.address) };
+    else if (content?.type === 'contacts')
+      content = {
+        ...content,
+        contacts: content.contacts.map((card) => ({ ...card, name: words(card.name), organization: optional(card.organization) })),
+      };
+    if (rejected !== null) return { action: 'reject', reason: rejected };
+    if (!masked) return { action: 'allow', text: ruled.text, content: message.content, attachment: message.attachment, masked };
+    return { action: 'allow', text: ruled.text, content, attachment, masked };
+  }
+
+  /** The rules applied to a text (and a file's type): the first rule that rejects gives the reason; masks all apply. */
+  check(text: string, attachment: Attachment | null, links = true): RuleVerdict {
     if (attachment && !this.#fileAllowed(attachment)) return { action: 'reject', reason: this.#config.files.reason };
     if (text === '') return { action: 'allow', text, masked: false };
     const view = fold(text);
@@ -121,7 +172,7 @@ export class ContentRules {
     }
     for (const rule of this.#patterns)
       if (rule.action === 'reject' && rule.pattern.matcher(view.folded).find()) return { action: 'reject', reason: rule.reason };
-    if (!this.#linksAllowed(view.folded)) return { action: 'reject', reason: this.#config.links.reason };
+    if (links && !this.#linksAllowed(view.folded)) return { action: 'reject', reason: this.#config.links.reason };
     const ranges: Array<[number, number]> = [];
     if (this.#maskWords) ranges.push(...wordMatches(this.#maskWords.pattern, view.folded));
     for (const rule of this.#patterns) if (rule.action === 'mask') ranges.push(...allMatches(rule.pattern, view.folded));

@@ -1,12 +1,12 @@
 import type { AppendInput } from '../store/types.js';
 import type { Draft } from './before-send.js';
-import { rejectedError, type Verdict } from './service.js';
+import { type EditVerdict, rejectedError, type Verdict } from './service.js';
 
 /** What the message path asks of moderation (the `ModerationService`). */
 export interface MessageModeration {
   readonly active: boolean;
   review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict>;
-  checkEdit(text: string): Verdict;
+  checkEdit(text: string): EditVerdict;
 }
 
 /** An edit's new text as the content rules let it be stored, or MESSAGE_REJECTED. */
@@ -46,5 +46,8 @@ export async function moderate(
     origin,
   );
   if (verdict.action === 'reject') throw rejectedError(verdict.reason);
-  return verdict.text === input.text ? input : { ...input, text: verdict.text };
+  const { text, content, attachment } = verdict;
+  return text === input.text && content === input.content && attachment === input.attachment
+    ? input
+    : { ...input, text, content, attachment };
 }

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Attachment, MessageContent } from '@chat4all/protocol';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -9,8 +10,16 @@ import { ContentRules } from './content-rules.js';
 
 export type { Draft } from './before-send.js';
 
-/** What becomes of a new message: stored with `text` (the sender's, masked or replaced), or refused with a reason. */
-export type Verdict = { action: 'allow'; text: string } | { action: 'reject'; reason: string };
+/**
+ * What becomes of a new message: stored with `text` (the sender's, masked or replaced) and its
+ * `content` and `attachment` (masked where the rules matched), or refused with a reason.
+ */
+export type Verdict =
+  | { action: 'allow'; text: string; content: MessageContent | null; attachment: Attachment | null }
+  | { action: 'reject'; reason: string };
+
+/** What becomes of an edit's new text. */
+export type EditVerdict = { action: 'allow'; text: string } | { action: 'reject'; reason: string };
 
 /** How often a caller waiting for another's decision looks at the store again. */
 const WAIT_STEP_MS = 20;
@@ -33,7 +42,10 @@ export class ModerationService {
       store: Pick<Store, 'moderation' | 'messages'>;
       config: RelayConfig['moderation'];
       textMaxLength: number;
-      metrics: Pick<RelayMetrics, 'moderationDecisions' | 'beforeSendCalls' | 'beforeSendFallbacks' | 'beforeSendSeconds'>;
+      metrics: Pick<
+        RelayMetrics,
+        'moderationDecisions' | 'moderationEditDecisions' | 'beforeSendCalls' | 'beforeSendFallbacks' | 'beforeSendSeconds'
+      >;
       log: Logger;
       fetch?: typeof fetch;
     },
@@ -51,35 +63,34 @@ export class ModerationService {
    * as it is (the store answers it with the original).
    */
   async review(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
-    if (!this.active) return { action: 'allow', text: draft.text };
-    const { metrics } = this.deps;
-    const ruled = this.#rules.check(draft.text, draft.attachment);
+    if (!this.active) return passed(draft);
+    const { metrics, store } = this.deps;
+    // Before any rule: the rules may have changed since the message was stored, and the store answers a retry with the original.
+    if (await store.messages.get(draft.conversationId, draft.id)) return passed(draft);
+    const digest = digestOf(draft);
+    const ruled = this.#rules.checkMessage(draft);
     if (ruled.action === 'reject') {
       // Kept for audit (once per id); the rules decide again on a retry, and decide the same.
-      await this.#record(draft, origin, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' }, null);
+      await this.#record(draft, origin, digest, { action: 'reject', reason: ruled.reason, text: null, source: 'rules' });
       metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
       return { action: 'reject', reason: ruled.reason };
     }
-    if (ruled.masked) metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
-    const checked = { ...draft, text: ruled.text };
+    const checked = { ...draft, text: ruled.text, content: ruled.content, attachment: ruled.attachment };
     if (this.deps.config.beforeSend.url === undefined) {
-      if (!ruled.masked) metrics.moderationDecisions.inc({ action: 'allow', source: 'rules' });
-      return { action: 'allow', text: checked.text };
+      metrics.moderationDecisions.inc({ action: ruled.masked ? 'mask' : 'allow', source: 'rules' });
+      return passed(checked);
     }
-    return this.#hook(checked, origin);
+    return this.#hook(checked, origin, digest, ruled.masked);
   }
 
   /**
    * The rules applied to an edit's new text (the hook is asked about new messages only): the
    * text to store, masked where a mask rule matched, or a rejection.
    */
-  checkEdit(text: string): Verdict {
+  checkEdit(text: string): EditVerdict {
     const ruled = this.#rules.check(text, null);
-    if (ruled.action === 'reject') {
-      this.deps.metrics.moderationDecisions.inc({ action: 'reject', source: 'rules' });
-      return ruled;
-    }
-    if (ruled.masked) this.deps.metrics.moderationDecisions.inc({ action: 'mask', source: 'rules' });
+    this.deps.metrics.moderationEditDecisions.inc({ action: ruled.action === 'reject' ? 'reject' : ruled.masked ? 'mask' : 'allow' });
+    if (ruled.action === 'reject') return ruled;
     return { action: 'allow', text: ruled.text };
   }
 
@@ -88,7 +99,7 @@ export class ModerationService {
     return this.deps.store.moderation.listRejected(conversationId, page);
   }
 
-  async #hook(draft: Draft, origin: 'app' | 'channel'): Promise<Verdict> {
+  async #hook(draft: Draft, origin: 'app' | 'channel', digest: string, masked: boolean): Promise<Verdict> {
     const { store, config } = this.deps;
     const owner = randomUUID();
     const leaseMs = config.beforeSend.timeoutMs + 2000;
@@ -101,7 +112,7 @@ export class ModerationService {
         now: Date.now(),
         leaseMs,
       });
-      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, 'stored');
+      if (claim.kind === 'decided') return this.#verdict(claim.decision, draft, digest, masked, 'stored');
       if (claim.kind === 'pending') {
         // Another caller (a retry racing this one, on this node or another) is asking the hook.
         await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, Math.max(1, claim.leaseUntil - Date.now()))));
@@ -110,11 +121,11 @@ export class ModerationService {
       this.#purge();
       // Decisions to let through are forgotten after a day; the message they let through answers a retry then.
       if (await store.messages.get(draft.conversationId, draft.id)) {
-        const held = await this.#record(draft, origin, { action: 'allow', reason: null, text: null, source: 'hook' }, owner);
-        return this.#verdict(held, draft, 'stored');
+        const held = await this.#record(draft, origin, digest, { action: 'allow', reason: null, text: null, source: 'hook' });
+        return this.#verdict(held, draft, digest, masked, 'stored');
       }
       const decided = await this.#ask(draft, origin);
-      return this.#verdict(await this.#record(draft, origin, decided, owner), draft, decided.source);
+      return this.#verdict(await this.#record(draft, origin, digest, decided), draft, digest, masked, decided.source);
     }
   }
 
@@ -154,33 +165,42 @@ export class ModerationService {
   async #record(
     draft: Draft,
     origin: 'app' | 'channel',
+    digest: string,
     decided: Pick<ModerationDecision, 'action' | 'reason' | 'text' | 'source'>,
-    owner: string | null,
   ): Promise<ModerationDecision> {
-    return this.deps.store.moderation.decide(
-      {
-        messageId: draft.id,
-        conversationId: draft.conversationId,
-        senderId: draft.senderId,
-        origin,
-        ...decided,
-        message: decided.action === 'reject' ? { ...draft } : null,
-        decidedAt: Date.now(),
-      },
-      owner,
-    );
+    return this.deps.store.moderation.decide({
+      messageId: draft.id,
+      conversationId: draft.conversationId,
+      senderId: draft.senderId,
+      origin,
+      ...decided,
+      message: decided.action === 'reject' ? { ...draft } : null,
+      decidedAt: Date.now(),
+      digest,
+    });
   }
 
   /**
    * The verdict a recorded decision gives this draft. An id decided for another sender or
-   * conversation is someone else's, as the store would say of a stored message.
+   * conversation is someone else's, as the store would say of a stored message; so is one
+   * decided on another body: a decision is about what was judged, and a retry that sends
+   * something else (after making the first attempt fail, say) is not that message.
    */
-  #verdict(decision: ModerationDecision, draft: Draft, source: 'rules' | 'hook' | 'fallback' | 'stored'): Verdict {
+  #verdict(
+    decision: ModerationDecision,
+    draft: Draft,
+    digest: string,
+    masked: boolean,
+    source: 'rules' | 'hook' | 'fallback' | 'stored',
+  ): Verdict {
     if (decision.conversationId !== draft.conversationId || decision.senderId !== draft.senderId)
       throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id is already used by another message');
-    this.deps.metrics.moderationDecisions.inc({ action: decision.action, source });
+    if (decision.digest !== null && decision.digest !== digest)
+      throw new RelayError('MESSAGE_ID_CONFLICT', 'The message id was already used for a message with another body; send it with a new id');
+    // One count per message, of what became of it: a masked message the hook let through is `mask`.
+    this.deps.metrics.moderationDecisions.inc({ action: decision.action === 'allow' && masked ? 'mask' : decision.action, source });
     if (decision.action === 'reject') return { action: 'reject', reason: decision.reason ?? 'The message was refused' };
-    return { action: 'allow', text: decision.action === 'replace' ? (decision.text as string) : draft.text };
+    return { ...passed(draft), ...(decision.action === 'replace' ? { text: decision.text as string } : {}) };
   }
 
   /** Forgets old decisions to let through, at most once an hour per node, without holding up the send. */
@@ -191,6 +211,45 @@ export class ModerationService {
       .purge(Date.now() - KEEP_ALLOWED_MS)
       .catch((err: unknown) => this.deps.log.error({ err }, 'forgetting old moderation decisions failed'));
   }
+}
+
+/** A draft let through as it stands. */
+function passed(draft: Draft): Verdict {
+  return { action: 'allow', text: draft.text, content: draft.content, attachment: draft.attachment };
+}
+
+/**
+ * A hash of what moderation judges in a message, as the sender sent it (before any mask):
+ * what a retry of the same message sends again. The file is taken by what identifies its
+ * bytes, not by what the relay adds later (thumbnail, read size). Object keys are sorted, so
+ * a client that orders them differently on a retry sends the same message.
+ */
+export function digestOf(draft: Draft): string {
+  const { attachment } = draft;
+  const judged = {
+    kind: draft.kind,
+    text: draft.text,
+    content: draft.content,
+    attachment: attachment && { uploadId: attachment.uploadId, name: attachment.name, type: attachment.type, sha256: attachment.sha256 },
+    metadata: draft.metadata,
+    replyTo: draft.replyTo,
+    threadId: draft.threadId,
+    mentions: [...draft.mentions].sort(),
+    mentionsAll: draft.mentionsAll,
+  };
+  return createHash('sha256').update(sorted(judged)).digest('base64url');
+}
+
+/** JSON with every object's keys in order. */
+function sorted(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sorted).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${sorted((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** The error a sender gets for a rejected message: the reason is the app's, shown as it is. */

@@ -94,8 +94,14 @@ export class RelayMetrics {
   });
   readonly moderationDecisions = new Counter({
     name: 'chat4all_moderation_decisions_total',
-    help: 'Decisions on new messages by action (allow, mask, replace, reject) and source (rules, hook, fallback, stored: a retry given the decision made before)',
+    help: 'Sends of new messages moderated, one count each for what became of the message, by action (allow, mask, replace, reject) and source (rules, hook, fallback, stored: a retry given the decision made before); edits not included',
     labelNames: ['action', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly moderationEditDecisions = new Counter({
+    name: 'chat4all_moderation_edit_decisions_total',
+    help: "Edits' new text checked by the content rules, by action (allow, mask, reject)",
+    labelNames: ['action'] as const,
     registers: [this.registry],
   });
   readonly beforeSendCalls = new Counter({

@@ -411,4 +411,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reports_by_status ON reports (status, created_at, id);
   `,
+  // Moderation: a hash of what each decision judged, so a retry with another body does not get it.
+  `
+  -- moderation digest
+  ALTER TABLE moderation_decisions ADD COLUMN digest text;
+  `,
 ];

@@ -28,18 +28,18 @@ export class PostgresModeration implements ModerationRepository {
     });
   }
 
-  async decide(decision: ModerationDecision, owner: string | null): Promise<ModerationDecision> {
+  async decide(decision: ModerationDecision): Promise<ModerationDecision> {
     const d = decision;
     const message = d.message === null ? null : JSON.stringify(d.message);
-    // Written only where no decision is recorded and the claim, if any, is the caller's.
+    // Written only where no decision is recorded: the first one written holds, whoever holds the claim.
     await this.#db.sql`INSERT INTO moderation_decisions (message_id, conversation_id, sender_id, origin, action, reason, text, source,
-        message, decided_at, lease_until, created_at)
+        message, decided_at, digest, lease_until, created_at)
       VALUES (${d.messageId}, ${d.conversationId}, ${d.senderId}, ${d.origin}, ${d.action}, ${d.reason}, ${d.text}, ${d.source},
-        ${message}, ${d.decidedAt}, 0, ${d.decidedAt})
+        ${message}, ${d.decidedAt}, ${d.digest}, 0, ${d.decidedAt})
       ON CONFLICT (message_id) DO UPDATE SET conversation_id = excluded.conversation_id, sender_id = excluded.sender_id,
         origin = excluded.origin, action = excluded.action, reason = excluded.reason, text = excluded.text, source = excluded.source,
-        message = excluded.message, decided_at = excluded.decided_at, owner = NULL
-      WHERE moderation_decisions.action IS NULL AND moderation_decisions.owner IS NOT DISTINCT FROM ${owner}`;
+        message = excluded.message, decided_at = excluded.decided_at, digest = excluded.digest, owner = NULL
+      WHERE moderation_decisions.action IS NULL`;
     return (await this.get(d.messageId)) ?? decision;
   }
 

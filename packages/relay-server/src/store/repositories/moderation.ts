@@ -20,6 +20,12 @@ export interface ModerationDecision {
   /** The message as it arrived, kept for audit when it is rejected; null otherwise. */
   message: Record<string, unknown> | null;
   decidedAt: number;
+  /**
+   * A hash of what was judged (the message's text, content, file, reply, thread, mentions and
+   * metadata as the sender sent them), so a retry is held to the message decided on; null for
+   * decisions recorded before it was kept.
+   */
+  digest: string | null;
 }
 
 /** A claim on deciding a message id, so one caller (on any node) asks the hook, and the others wait for its decision. */
@@ -27,7 +33,7 @@ export interface DecisionClaim {
   messageId: string;
   conversationId: string;
   senderId: string | null;
-  /** The caller's own id: only it may record the decision while its lease lasts. */
+  /** The caller's own id: while its lease lasts, others wait for its decision rather than ask too. */
   owner: string;
   now: number;
   leaseMs: number;
@@ -49,10 +55,12 @@ export interface ModerationRepository {
   /** Claims the deciding of a message id, or tells who holds it or what was decided. */
   claim(claim: DecisionClaim): Promise<ClaimOutcome>;
   /**
-   * Records a decision: over the caller's own claim (`owner`), or where no claim is held (`owner`
-   * null). Answers the decision that holds, which is another's when someone decided first.
+   * Records a decision where none is recorded yet, claimed or not, and whoever holds the claim:
+   * a caller whose lease ran out and the one that took it over can both get to decide, and the
+   * first decision written is the one both (and every retry) are given. Answers the decision
+   * that holds, which is another's when someone decided first.
    */
-  decide(decision: ModerationDecision, owner: string | null): Promise<ModerationDecision>;
+  decide(decision: ModerationDecision): Promise<ModerationDecision>;
   get(messageId: string): Promise<ModerationDecision | null>;
   /**
    * A conversation's rejected messages, newest first (by decision time, then message id), after

@@ -1,6 +1,6 @@
 import type { DecisionAction, DecisionSource, ModerationDecision } from '../repositories/moderation.js';
 
-export const DECISION_COLUMNS = 'message_id, conversation_id, sender_id, origin, action, reason, text, source, message, decided_at';
+export const DECISION_COLUMNS = 'message_id, conversation_id, sender_id, origin, action, reason, text, source, message, decided_at, digest';
 
 export interface DecisionRow {
   message_id: string;
@@ -13,6 +13,7 @@ export interface DecisionRow {
   source: string | null;
   message: string | null;
   decided_at: number | string | null;
+  digest: string | null;
 }
 
 /** A decided row as a decision; null while it is only claimed. */
@@ -29,5 +30,6 @@ export function toDecision(row: DecisionRow): ModerationDecision | null {
     source: row.source as DecisionSource,
     message: row.message === null ? null : (JSON.parse(row.message) as Record<string, unknown>),
     decidedAt: Number(row.decided_at),
+    digest: row.digest,
   };
 }

@@ -38,15 +38,14 @@ export class SqliteModeration implements ModerationRepository {
     });
   }
 
-  async decide(decision: ModerationDecision, owner: string | null): Promise<ModerationDecision> {
+  async decide(decision: ModerationDecision): Promise<ModerationDecision> {
     return this.#db.transaction(() => {
-      const row = this.#db.get<DecisionRow & { owner: string | null }>(
-        `SELECT ${DECISION_COLUMNS}, owner FROM moderation_decisions WHERE message_id = ?`,
+      const row = this.#db.get<DecisionRow>(
+        `SELECT ${DECISION_COLUMNS} FROM moderation_decisions WHERE message_id = ?`,
         decision.messageId,
       );
       const held = row ? toDecision(row) : null;
       if (held) return held;
-      if (row && row.owner !== owner) return decision;
       const values = [
         decision.conversationId,
         decision.senderId,
@@ -57,18 +56,19 @@ export class SqliteModeration implements ModerationRepository {
         decision.source,
         decision.message === null ? null : JSON.stringify(decision.message),
         decision.decidedAt,
+        decision.digest,
       ];
       if (row)
         this.#db.run(
           `UPDATE moderation_decisions SET conversation_id = ?, sender_id = ?, origin = ?, action = ?, reason = ?, text = ?,
-           source = ?, message = ?, decided_at = ?, owner = NULL WHERE message_id = ?`,
+           source = ?, message = ?, decided_at = ?, digest = ?, owner = NULL WHERE message_id = ?`,
           ...values,
           decision.messageId,
         );
       else
         this.#db.run(
           `INSERT INTO moderation_decisions (conversation_id, sender_id, origin, action, reason, text, source, message, decided_at,
-           message_id, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+           digest, message_id, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
           ...values,
           decision.messageId,
           decision.decidedAt,
