@@ -27,6 +27,7 @@ import { visibleHistory } from '../safety/visibility.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
 import { mayMentionEveryone } from './append-plan.js';
+import { InOrder } from './in-order.js';
 import { planReactions, type ReactionChange } from './reactions.js';
 
 /** What an edit may change of a message's mentions. */
@@ -99,6 +100,7 @@ const APPEND_ERRORS = {
 /** The message path: validate, append through group commit, ack, publish; plus history, edits, deletes and receipts. */
 export class MessageService {
   readonly #observers = new Set<MessageObserver>();
+  readonly #checksInOrder = new InOrder();
 
   constructor(
     private readonly store: Pick<Store, 'messages' | 'conversations'>,
@@ -121,6 +123,12 @@ export class MessageService {
   /** `connectionId` names the sending socket, which gets the ack instead of its own `message.created`. */
   async send(principal: Principal, conversationId: string, input: SendMessageBody, connectionId?: string): Promise<SendAck> {
     const started = performance.now();
+    const checked = await this.#checksInOrder.run(conversationId, this.#check(principal, conversationId, input));
+    return this.#commit(checked, started, connectionId);
+  }
+
+  /** Everything a send is held to before its append: limits, its author, shape, safety, its file, moderation. */
+  async #check(principal: Principal, conversationId: string, input: SendMessageBody): Promise<AppendInput> {
     const refusal = principal.kind === 'user' ? await this.options.rateLimits.send(principal.userId) : undefined;
     if (refusal) throw refusal;
     const author = this.#author(principal, input);
@@ -143,7 +151,7 @@ export class MessageService {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
       attachment = await this.options.attachments.attach(senderId, conversationId, input.attachment.uploadId, input.id);
     }
-    const moderated = await moderate(this.options.moderation, 'app', {
+    return moderate(this.options.moderation, 'app', {
       id: input.id,
       conversationId,
       senderId,
@@ -159,7 +167,6 @@ export class MessageService {
       showInConversation: input.showInConversation ?? false,
       now: Date.now(),
     });
-    return this.#commit(moderated, started, connectionId);
   }
 
   /**

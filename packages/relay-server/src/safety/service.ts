@@ -23,7 +23,6 @@ export interface SafetyObserver {
 export class SafetyService {
   readonly #observers = new Set<SafetyObserver>();
   /** Per conversation, the last send check asked for and not yet settled. */
-  readonly #sendChecks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Pick<Store, 'safety' | 'users' | 'conversations' | 'messages'>,
@@ -63,27 +62,9 @@ export class SafetyService {
     return new Set((await this.store.safety.blocks(userId)).map((b) => b.blockedId));
   }
 
-  /**
-   * Refuses a send by a muted member, and any send in a private conversation where one of the two
-   * blocked the other. The checks of one conversation's sends run side by side but settle in the
-   * order they were asked for, so sends reach the append in the order they came (a socket's
-   * frames, a bot's burst): the store's answers to concurrent queries may come in any order.
-   */
-  checkSend(conversationId: string, senderId: string | null): Promise<void> {
-    const check = senderId === null ? Promise.resolve() : this.#checkSend(conversationId, senderId);
-    const previous = this.#sendChecks.get(conversationId);
-    const ordered = previous
-      ? previous.then(
-          () => check,
-          () => check,
-        )
-      : check;
-    this.#sendChecks.set(conversationId, ordered);
-    const forget = () => {
-      if (this.#sendChecks.get(conversationId) === ordered) this.#sendChecks.delete(conversationId);
-    };
-    ordered.then(forget, forget);
-    return ordered;
+  /** Refuses a send by a muted member, and any send in a private conversation where one of the two blocked the other. */
+  async checkSend(conversationId: string, senderId: string | null): Promise<void> {
+    if (senderId !== null) await this.#checkSend(conversationId, senderId);
   }
 
   async #checkSend(conversationId: string, senderId: string): Promise<void> {
