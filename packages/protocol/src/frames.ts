@@ -1,3 +1,8 @@
+/**
+ * Every WebSocket frame, both ways, in one file however long: the client frames' schemas, the
+ * map the relay validates them by, the union each side switches on and the server events must
+ * stay in step, and one file keeps a new frame beside its entries in each.
+ */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ChannelDelivery } from './channels.js';
 import { ERROR_CODE_LIST } from './errors.js';

@@ -20,7 +20,7 @@ import type { ConversationService } from '../conversations/service.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
-import { type MessageModeration, moderate, moderateEdit } from '../moderation/gate.js';
+import { type MessageModeration, moderate, moderateEdit, rejectedOnly } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SafetyService } from '../safety/service.js';
 import { visibleHistory } from '../safety/visibility.js';
@@ -78,12 +78,6 @@ export interface MessageObserver {
   read?(conversationId: string, userId: string, readSeq: number): void;
   /** A member sent a read receipt, whether or not it moved their horizon (they opened the conversation); the receipt is acked after. */
   readBy?(conversationId: string, userId: string): Promise<void>;
-}
-
-/** A rejection becomes null; any other failure stays one. */
-function rejectedOnly(error: unknown): null {
-  if (error instanceof RelayError && error.code === 'MESSAGE_REJECTED') return null;
-  throw error;
 }
 
 const APPEND_ERRORS = {

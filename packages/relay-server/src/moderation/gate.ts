@@ -1,3 +1,4 @@
+import { RelayError } from '../errors.js';
 import type { AppendInput } from '../store/types.js';
 import type { Draft } from './before-send.js';
 import { type EditVerdict, rejectedError, type Verdict } from './service.js';
@@ -50,4 +51,10 @@ export async function moderate(
   return text === input.text && content === input.content && attachment === input.attachment
     ? input
     : { ...input, text, content, attachment };
+}
+
+/** A rejection becomes null; any other failure stays one. */
+export function rejectedOnly(error: unknown): null {
+  if (error instanceof RelayError && error.code === 'MESSAGE_REJECTED') return null;
+  throw error;
 }

@@ -2,6 +2,9 @@
  * Schema versions, applied in order and recorded in `chat4all_migrations`. Append only:
  * a released migration is never edited. Times are epoch milliseconds (`bigint`); metadata
  * is JSON text, as in the SQLite schema, so both adapters share their row mapping.
+ *
+ * One file, however long: the schema's history is one ordered list, and each release only
+ * appends to it.
  */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `

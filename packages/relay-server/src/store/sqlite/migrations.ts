@@ -1,6 +1,9 @@
 /**
  * Schema versions, applied in order and recorded in `PRAGMA user_version`. Append only:
  * a released migration is never edited.
+ *
+ * One file, however long: the schema's history is one ordered list, and each release only
+ * appends to it.
  */
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
