@@ -14,27 +14,44 @@ self.addEventListener('push', (event) => {
     // Not JSON: not one of the relay's.
   }
   if (typeof payload?.conversationId !== 'string') return;
-  event.waitUntil(payload.type === 'read' ? clear(payload.conversationId) : notify(payload));
+  event.waitUntil(payload.type === 'read' ? clear(payload.conversationId, payload.seq) : notify(payload));
 });
+
+/**
+ * Chrome wants every push (the subscription is `userVisibleOnly`) to show a notification unless
+ * a window of the site is focused (https://web.dev/articles/push-notifications-handling-messages);
+ * it lets a few pass silently (a budget), then shows its own "site has been updated in the
+ * background" notice.
+ */
+async function windowFocused() {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  return windows.some((window) => window.focused);
+}
 
 /** Shows a message, replacing the conversation's previous notification (same `tag`). */
 async function notify(payload) {
   if (payload.type !== 'message') return;
-  // A window of the app in focus shows the message itself: a notification would repeat it.
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  if (windows.some((window) => window.focused)) return;
+  // A window of the app in focus shows the message itself: a notification would repeat it, and Chrome asks for none then.
+  if (await windowFocused()) return;
   const title = payload.sender?.displayName ?? payload.sender?.id ?? 'New message';
   await self.registration.showNotification(title, {
     body: payload.text ?? 'New message',
     tag: payload.conversationId,
     renotify: true,
-    data: { conversationId: payload.conversationId, messageId: payload.messageId },
+    data: { conversationId: payload.conversationId, messageId: payload.messageId, seq: payload.seq },
   });
 }
 
-/** Read on some device: the conversation's notification goes. */
-async function clear(conversationId) {
-  for (const notification of await self.registration.getNotifications({ tag: conversationId })) notification.close();
+/**
+ * Read on some device up to `seq`: the conversation's notifications of messages up to it go; one
+ * of a later message (a push that overtook the read) stays. A read that closes nothing with no
+ * window focused shows nothing either: it is one of the few silent pushes Chrome allows, and
+ * the relay sends a read only after a message push to the same devices, so they stay rare.
+ */
+async function clear(conversationId, seq) {
+  const upTo = typeof seq === 'number' ? seq : Number.POSITIVE_INFINITY;
+  for (const notification of await self.registration.getNotifications({ tag: conversationId }))
+    if (!(notification.data?.seq > upTo)) notification.close();
 }
 
 self.addEventListener('notificationclick', (event) => {

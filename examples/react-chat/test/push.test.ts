@@ -141,7 +141,7 @@ describe('examples/react-chat notifications in Chromium', () => {
     });
   }
 
-  it('shows Ana’s message as one notification per conversation, the next replacing it, and a hand-made read payload (the shape of clear-on-read) closes it; turned off, the device and subscription go', async () => {
+  it('shows Ana’s message as one notification per conversation, the next replacing it, and a hand-made read payload (the shape of clear-on-read) closes those up to its seq; turned off, the device and subscription go', async () => {
     const subscription = service.subscribe();
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: site.url });
@@ -203,7 +203,7 @@ describe('examples/react-chat notifications in Chromium', () => {
       title: 'ana-push',
       body: payload.text,
       tag: conversationId,
-      data: { conversationId, messageId: payload.messageId },
+      data: { conversationId, messageId: payload.messageId, seq: payload.seq },
     });
 
     // Pushes that are not the relay's show nothing: only the real one, delivered after them, is there.
@@ -219,7 +219,23 @@ describe('examples/react-chat notifications in Chromium', () => {
     await expect.poll(() => notifications(context)).toEqual([shown(second)]);
 
     // Read on another device: the relay's clear-on-read payload, `{ type: 'read', conversationId, seq }`, made by hand here.
+    // A read up to the first message leaves the notification of the second, still unread; a push of another conversation,
+    // delivered after it, shows that the read was handled.
+    await deliver({ type: 'read', conversationId, seq: first.seq });
+    const other = { ...second, conversationId: 'another', messageId: crypto.randomUUID(), text: 'elsewhere' };
+    await deliver(other);
+    const byTag = (list: Awaited<ReturnType<typeof notifications>>) =>
+      typeof list === 'string' ? list : [...list].sort((a, b) => a.tag.localeCompare(b.tag));
+    await expect
+      .poll(async () => byTag(await notifications(context)))
+      .toEqual(
+        byTag([
+          shown(second),
+          { ...shown(other), tag: 'another', data: { conversationId: 'another', messageId: other.messageId, seq: other.seq } },
+        ]),
+      );
     await deliver({ type: 'read', conversationId, seq: second.seq });
+    await deliver({ type: 'read', conversationId: 'another', seq: other.seq });
     await expect.poll(() => notifications(context)).toEqual([]);
 
     // Back in a new window, Bob turns them off: the relay forgets the device and the browser's subscription ends.

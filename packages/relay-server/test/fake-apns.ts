@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createSecureServer, type Http2SecureServer, type Http2Session, type IncomingHttpHeaders } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer, type Http2Session, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,8 @@ export class FakeApns {
   readonly received: ReceivedApnsPush[] = [];
   readonly #publicKey: KeyObject;
   readonly privateKey: string;
+  /** The same key as a SEC1 PEM (`BEGIN EC PRIVATE KEY`), as `openssl ec` writes it. */
+  readonly sec1PrivateKey: string;
   readonly #answers = new Map<string, ApnsReason[]>();
   readonly #waiters: Array<{ count: number; resolve: () => void }> = [];
   readonly #dir = mkdtempSync(join(tmpdir(), 'fake-apns-'));
@@ -63,12 +65,18 @@ export class FakeApns {
   #origin = '';
   /** HTTP/2 connections the relay opened. */
   connections = 0;
+  /**
+   * What the fake does with a request: answers it; holds it open without a word, as a service
+   * that stopped answering; or resets its stream with `NO_ERROR` (RFC 9113 §8.1) before answering.
+   */
+  requests: 'answer' | 'hang' | 'reset' = 'answer';
 
   constructor() {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     this.#publicKey = publicKey;
     // The `.p8` file Apple gives is a PKCS #8 PEM.
     this.privateKey = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.sec1PrivateKey = privateKey.export({ type: 'sec1', format: 'pem' }).toString();
   }
 
   get url(): string {
@@ -137,6 +145,12 @@ export class FakeApns {
       session.on('close', () => this.#sessions.delete(session));
     });
     this.#server.on('stream', (stream, headers) => {
+      if (this.requests !== 'answer') {
+        this.received.push({ token: '', headers, payload: null, issuedAt: undefined, problems: [] });
+        this.#wake();
+        if (this.requests === 'reset') stream.close(constants.NGHTTP2_NO_ERROR);
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
@@ -148,11 +162,7 @@ export class FakeApns {
             ...(body ? { 'content-type': 'application/json' } : {}),
           });
           stream.end(body ? JSON.stringify(body) : undefined);
-          for (const waiter of [...this.#waiters]) {
-            if (this.received.length < waiter.count) continue;
-            this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-            waiter.resolve();
-          }
+          this.#wake();
         });
       });
     });
@@ -166,6 +176,14 @@ export class FakeApns {
     for (const session of this.#sessions) {
       session.goaway();
       session.close();
+    }
+  }
+
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) {
+      if (this.received.length < waiter.count) continue;
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.resolve();
     }
   }
 

@@ -23,11 +23,19 @@ import { jwtVerify } from 'jose';
  */
 
 /** The FCM errors a token can be made to answer (https://firebase.google.com/docs/cloud-messaging/error-codes). */
-export type FcmAnswer = 'UNREGISTERED' | 'INVALID_ARGUMENT' | 'QUOTA_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL' | 'SENDER_ID_MISMATCH';
+export type FcmAnswer =
+  | 'UNREGISTERED'
+  | 'INVALID_ARGUMENT'
+  | 'MESSAGE_TOO_BIG'
+  | 'QUOTA_EXCEEDED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  | 'SENDER_ID_MISMATCH';
 
 const ERRORS: Record<FcmAnswer, { code: number; status: string }> = {
   UNREGISTERED: { code: 404, status: 'NOT_FOUND' },
   INVALID_ARGUMENT: { code: 400, status: 'INVALID_ARGUMENT' },
+  MESSAGE_TOO_BIG: { code: 400, status: 'INVALID_ARGUMENT' },
   QUOTA_EXCEEDED: { code: 429, status: 'RESOURCE_EXHAUSTED' },
   UNAVAILABLE: { code: 503, status: 'UNAVAILABLE' },
   INTERNAL: { code: 500, status: 'INTERNAL' },
@@ -50,7 +58,7 @@ export class FakeFcm {
   /** Every token request, with what was wrong with it. */
   readonly tokenRequests: Array<{ problems: string[] }> = [];
   readonly #publicKey: KeyObject;
-  readonly #privateKeyPem: string;
+  readonly #privateKey: KeyObject;
   readonly #answers = new Map<string, Array<FcmAnswer | { answer: FcmAnswer; retryAfter: string }>>();
   readonly #accessTokens = new Set<string>();
   readonly #waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -60,20 +68,23 @@ export class FakeFcm {
   constructor() {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.#publicKey = publicKey;
-    this.#privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.#privateKey = privateKey;
   }
 
   get url(): string {
     return this.#origin;
   }
 
-  /** A service account key JSON, as the Firebase console gives it, whose `token_uri` is this fake. */
-  serviceAccount(): string {
+  /**
+   * A service account key JSON, as the Firebase console gives it (its key a PKCS #8 PEM), whose
+   * `token_uri` is this fake; or with the key as a PKCS #1 PEM (`BEGIN RSA PRIVATE KEY`).
+   */
+  serviceAccount(keyFormat: 'pkcs8' | 'pkcs1' = 'pkcs8'): string {
     return JSON.stringify({
       type: 'service_account',
       project_id: this.projectId,
       private_key_id: 'key-1',
-      private_key: this.#privateKeyPem,
+      private_key: this.#privateKey.export({ type: keyFormat, format: 'pem' }).toString(),
       client_email: `relay@${this.projectId}.iam.gserviceaccount.com`,
       token_uri: `${this.#origin}/token`,
     });
@@ -182,12 +193,20 @@ export class FakeFcm {
     if (!token) problems.push('message.token missing');
     const data = (message.data ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(data)) if (typeof value !== 'string') problems.push(`message.data.${key} is not a string`);
-    const android = (message.android ?? {}) as { collapse_key?: unknown; priority?: unknown };
+    const android = (message.android ?? {}) as { collapse_key?: unknown; priority?: unknown; ttl?: unknown };
     if (typeof android.collapse_key !== 'string') problems.push('message.android.collapse_key missing');
     if (android.priority !== undefined && android.priority !== 'high' && android.priority !== 'normal')
       problems.push(`message.android.priority ${android.priority}`);
+    // A Duration: seconds with up to nine fractional digits and an `s` (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig), at most 4 weeks.
+    if (
+      android.ttl !== undefined &&
+      !(/^\d+(\.\d{1,9})?s$/.test(String(android.ttl)) && Number.parseFloat(String(android.ttl)) <= 2_419_200)
+    )
+      problems.push(`message.android.ttl ${android.ttl}`);
     const apnsHeaders = ((message.apns ?? {}) as { headers?: Record<string, unknown> }).headers ?? {};
     if (Buffer.byteLength(String(apnsHeaders['apns-collapse-id'] ?? '')) > 64) problems.push('apns-collapse-id over 64 bytes');
+    if (apnsHeaders['apns-expiration'] !== undefined && !/^\d+$/.test(String(apnsHeaders['apns-expiration'])))
+      problems.push('apns-expiration not epoch seconds');
     if (Buffer.byteLength(JSON.stringify(data)) > 4096) problems.push('data over 4096 bytes');
     this.received.push({ token, headers, message, problems, at: Date.now() });
     if (problems.length > 0) {
@@ -206,19 +225,44 @@ export class FakeFcm {
       };
     }
     const scripted = this.#answers.get(token);
-    // A token FCM never issued: example 2 of the error codes page, an FcmError INVALID_ARGUMENT.
+    // A token FCM never issued is INVALID_ARGUMENT.
     const next = scripted ? scripted.shift() : 'INVALID_ARGUMENT';
     if (!next) return { status: 200, json: { name: `projects/${this.projectId}/messages/${randomBytes(8).toString('hex')}` } };
     const answer = typeof next === 'string' ? next : next.answer;
     const { code, status } = ERRORS[answer];
+    const details: unknown[] = [
+      {
+        '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError',
+        errorCode: answer === 'MESSAGE_TOO_BIG' ? 'INVALID_ARGUMENT' : answer,
+      },
+    ];
+    // INVALID_ARGUMENT names the field at fault in a google.rpc.BadRequest
+    // (https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode): the token
+    // (as https://github.com/firebase/firebase-admin-python/issues/187 shows it), or for a
+    // message over the size limit, the message.
+    if (answer === 'INVALID_ARGUMENT')
+      details.push({
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: [{ field: 'message.token', description: 'Invalid registration token' }],
+      });
+    if (answer === 'MESSAGE_TOO_BIG')
+      details.push({
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: [{ field: 'message', description: 'Message is too big' }],
+      });
     return {
       status: code,
       json: {
         error: {
           code,
-          message: answer === 'INVALID_ARGUMENT' ? 'The registration token is not a valid FCM registration token' : answer,
+          message:
+            answer === 'INVALID_ARGUMENT'
+              ? 'The registration token is not a valid FCM registration token'
+              : answer === 'MESSAGE_TOO_BIG'
+                ? 'Message is too big'
+                : answer,
           status,
-          details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: answer }],
+          details,
         },
       },
       headers: typeof next === 'string' ? {} : { 'retry-after': next.retryAfter },

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { ConversationDetail, Device, DeviceList } from '@chat4all/protocol';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { RelayConfigInput } from '../src/config.js';
 import { type ApnsReason, FakeApns } from './fake-apns.js';
 import { FakeFcm, type ReceivedFcmMessage } from './fake-fcm.js';
@@ -108,10 +109,16 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
           sender: JSON.stringify({ id: ana.id, displayName: ana.id }),
           text: 'dinner at 8?',
         },
-        android: { priority: 'high', collapse_key: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) },
+        android: { priority: 'high', collapse_key: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/), ttl: '86400s' },
       });
       const collapseKey = fieldOf(push, 'android').collapse_key;
-      expect(push?.message.apns).toEqual({ headers: { 'apns-collapse-id': collapseKey } });
+      // push.ttlSeconds (a day by default) on both of FCM's routes.
+      expect(push?.message.apns).toEqual({
+        headers: { 'apns-collapse-id': collapseKey, 'apns-expiration': expect.stringMatching(/^\d+$/) },
+      });
+      const apnsHeaders = ((push?.message.apns ?? {}) as { headers?: Record<string, string> }).headers;
+      const expiration = Number(apnsHeaders?.['apns-expiration']);
+      expect(Math.abs(expiration - (Date.now() / 1000 + 86_400))).toBeLessThan(60);
       // The next message collapses onto this one, and reuses the access token.
       await chat.send(ana.token, 'or 9');
       await fcm.receivedCount(2);
@@ -126,14 +133,18 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
       const ana = await running.user();
       const unregistered = await withDevice(running, fcm, ['UNREGISTERED']);
       const invalid = await withDevice(running, fcm, ['INVALID_ARGUMENT']);
+      // INVALID_ARGUMENT too, but about the message: the device is not at fault and stays.
+      const tooBig = await withDevice(running, fcm, ['MESSAGE_TOO_BIG']);
       const quota = await withDevice(running, fcm, [{ answer: 'QUOTA_EXCEEDED', retryAfter: '1' }]);
       const busy = await withDevice(running, fcm, ['UNAVAILABLE', 'INTERNAL']);
-      const chat = await group(ana.id, [unregistered.id, invalid.id, quota.id, busy.id]);
+      const chat = await group(ana.id, [unregistered.id, invalid.id, tooBig.id, quota.id, busy.id]);
       await chat.send(ana.token, 'hello');
-      await fcm.receivedCount(7);
+      await fcm.receivedCount(8);
       await running.relay.app.push.flush();
       const answered = (d: { fcmToken: string }) => fcm.to(d.fcmToken).length;
-      expect([answered(unregistered), answered(invalid), answered(quota), answered(busy)]).toEqual([1, 1, 2, 3]);
+      expect([answered(unregistered), answered(invalid), answered(tooBig), answered(quota), answered(busy)]).toEqual([1, 1, 1, 2, 3]);
+      expect((await running.http<DeviceList>('GET', '/v1/me/devices', { as: tooBig.token })).body.devices).toHaveLength(1);
+      expect(await metric('pushesFailed', { provider: 'fcm', reason: 'refused' })).toBe(1);
       const [first, second] = fcm.to(quota.fcmToken);
       expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);
       for (const gone of [unregistered, invalid])
@@ -168,21 +179,46 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
       expect((await running.http<DeviceList>('GET', '/v1/me/devices', { as: carol.token })).body.devices).toHaveLength(1);
     });
 
-    it('cuts a long text so the message stays under FCM’s 4096 bytes', async () => {
+    it('cuts a long text, multi-byte or escaped in JSON, so the message stays under FCM’s 4096 bytes', async () => {
       const { fcm, running } = await withFcm();
       const ana = await running.user();
       const bob = await withDevice(running, fcm);
       const chat = await group(ana.id, [bob.id]);
-      await chat.send(ana.token, '€'.repeat(3000));
+      const texts = ['€'.repeat(3000), '"\\'.repeat(1500), 'a\n'.repeat(1999)];
+      for (const text of texts) await chat.send(ana.token, text);
+      await fcm.receivedCount(texts.length);
+      await running.relay.app.push.flush();
+      const pushes = fcm.to(bob.fcmToken);
+      expect(pushes.map((push) => push.problems)).toEqual([[], [], []]);
+      for (const [i, push] of pushes.entries()) {
+        const data = fieldOf(push, 'data');
+        const size = Buffer.byteLength(JSON.stringify(data));
+        expect(size).toBeLessThanOrEqual(4096);
+        // Cut no more than it must: another character would not have fitted.
+        expect(size).toBeGreaterThan(4096 - 8);
+        expect(data.text?.endsWith('…')).toBe(true);
+        expect(texts[i]?.startsWith(data.text?.slice(0, -1) ?? '-')).toBe(true);
+      }
+      expect(await metric('pushesSent', { provider: 'fcm' })).toBe(3);
+    });
+
+    it('signs with a service account key given as PKCS #1', async () => {
+      const fcm = await new FakeFcm().start();
+      closers.push(() => fcm.close());
+      const running = await start({ enabled: true, baseDelayMs: 1, fcm: { serviceAccount: fcm.serviceAccount('pkcs1'), url: fcm.url } });
+      const ana = await running.user();
+      const bob = await withDevice(running, fcm);
+      const chat = await group(ana.id, [bob.id]);
+      await chat.send(ana.token, 'hi');
       await fcm.receivedCount(1);
-      const [push] = fcm.to(bob.fcmToken);
-      expect(push?.problems).toEqual([]);
-      expect(fieldOf(push, 'data').text).toMatch(/^€+…$/);
+      await running.relay.app.push.flush();
+      expect(fcm.tokenRequests).toEqual([{ problems: [] }]);
+      expect(await metric('pushesSent', { provider: 'fcm' })).toBe(1);
     });
   });
 
   describe('APNs', () => {
-    async function withApns(): Promise<{ apns: FakeApns; running: RunningRelay }> {
+    async function withApns(keyFormat: 'pkcs8' | 'sec1' = 'pkcs8'): Promise<{ apns: FakeApns; running: RunningRelay }> {
       const apns = await new FakeApns().start();
       closers.push(() => apns.close());
       const running = await start({
@@ -192,7 +228,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
         apns: {
           keyId: apns.keyId,
           teamId: apns.teamId,
-          privateKey: apns.privateKey,
+          privateKey: keyFormat === 'sec1' ? apns.sec1PrivateKey : apns.privateKey,
           topic: apns.topic,
           productionUrl: apns.url,
           caFile: apns.caFile,
@@ -236,7 +272,6 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
         seq: 1,
         reason: 'message',
         sender: { id: ana.id, displayName: ana.id },
-        text: 'dinner at 8?',
       });
       await chat.send(ana.token, 'or 9');
       await apns.receivedCount(2);
@@ -275,6 +310,43 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('push providers
       ).toEqual([[], []]);
       expect(apns.providerTokens).toBe(2);
       expect(await metric('pushesSent', { provider: 'apns' })).toBe(2);
+    });
+
+    it('cuts a long text, multi-byte or escaped in JSON, so the body stays under APNs’ 4096 bytes', async () => {
+      const { apns, running } = await withApns();
+      const ana = await running.user();
+      const bob = await withDevice(running, apns);
+      const chat = await group(ana.id, [bob.id]);
+      const texts = ['€'.repeat(3000), '"\\'.repeat(1500), 'a\n'.repeat(1999)];
+      for (const text of texts) await chat.send(ana.token, text);
+      await apns.receivedCount(texts.length);
+      await running.relay.app.push.flush();
+      const pushes = apns.to(bob.apnsToken);
+      expect(pushes.map((push) => push.problems)).toEqual([[], [], []]);
+      for (const [i, push] of pushes.entries()) {
+        const size = Buffer.byteLength(JSON.stringify(push.payload));
+        expect(size).toBeLessThanOrEqual(4096);
+        expect(size).toBeGreaterThan(4096 - 8);
+        const body = (push.payload?.aps as { alert?: { body?: string } } | undefined)?.alert?.body ?? '';
+        expect(body.endsWith('…')).toBe(true);
+        expect(texts[i]?.startsWith(body.slice(0, -1))).toBe(true);
+        // Once, in the alert.
+        expect(push.payload).not.toHaveProperty('text');
+      }
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(3);
+      expect(await metric('pushesFailed', { provider: 'apns' })).toBe(0);
+    });
+
+    it('signs provider tokens with a key given as SEC1', async () => {
+      const { apns, running } = await withApns('sec1');
+      const ana = await running.user();
+      const bob = await withDevice(running, apns);
+      const chat = await group(ana.id, [bob.id]);
+      await chat.send(ana.token, 'hi');
+      await apns.receivedCount(1);
+      await running.relay.app.push.flush();
+      expect(apns.to(bob.apnsToken).map((push) => push.problems)).toEqual([[]]);
+      expect(await metric('pushesSent', { provider: 'apns' })).toBe(1);
     });
 
     it('keeps one HTTP/2 connection for its pushes, and opens another when APNs sends GOAWAY', async () => {
@@ -389,6 +461,15 @@ describe('push provider credentials', () => {
     await expect(startRelay({ push: { apns: { ...apns, privateKeyFile: '/nonexistent/key.p8' } } })).rejects.toThrow(
       /push\.apns\.privateKeyFile/,
     );
+    // Keys Node reads but that cannot sign what the provider needs: ES256 is P-256 only, RS256 RSA only.
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    await expect(startRelay({ push: { apns: { ...apns, privateKey: p384 } } })).rejects.toThrow(/push\.apns\.privateKey/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    await expect(startRelay({ push: { apns: { ...apns, privateKey: rsa } } })).rejects.toThrow(/push\.apns\.privateKey/);
+    const ec = new FakeApns().sec1PrivateKey;
+    await expect(
+      startRelay({ push: { fcm: { serviceAccount: JSON.stringify({ client_email: 'a@b.c', private_key: ec, project_id: 'p' }) } } }),
+    ).rejects.toThrow(/push\.fcm\.serviceAccount/);
   });
 
   it('counts as refused, and keeps the device, a push whose FCM service account or APNs key the provider does not accept', async () => {
@@ -441,6 +522,90 @@ describe('push provider credentials', () => {
     } finally {
       await relay.close();
       await Promise.all([fcm.close(), other.close(), apns.close()]);
+    }
+  });
+});
+
+describe('APNs that stops answering', () => {
+  const config = (url: string, caFile?: string): RelayConfigInput['push'] => ({
+    enabled: true,
+    baseDelayMs: 1,
+    maxAttempts: 1,
+    // Far longer than the test: the relay must not need it to settle or to close.
+    timeoutMs: 30_000,
+    apns: {
+      keyId: 'ABC123DEFG',
+      teamId: 'DEF123GHIJ',
+      privateKey: new FakeApns().privateKey,
+      topic: 'com.example.chat',
+      productionUrl: url,
+      caFile,
+    },
+  });
+
+  async function pushToOne(relay: RunningRelay, token: string): Promise<void> {
+    const [ana, bob] = [await relay.user(), await relay.user()];
+    expect((await relay.http('POST', '/v1/me/devices', { as: bob.token, body: { kind: 'apns', token } })).status).toBe(201);
+    const created = await relay.http<ConversationDetail>('POST', '/v1/conversations', {
+      as: API_KEY,
+      body: { type: 'group', createdBy: ana.id, memberIds: [bob.id] },
+    });
+    const sent = await relay.http('POST', `/v1/conversations/${created.body.id}/messages`, {
+      as: ana.token,
+      body: { id: randomUUID(), text: 'hi' },
+    });
+    expect(sent.status).toBe(201);
+  }
+
+  it('closes at once while a connection to APNs is taken but never set up', async () => {
+    // A TCP listener that never says a word: the TLS handshake never completes.
+    const sockets = new Set<Socket>();
+    let connected: () => void = () => {};
+    const accepted = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    const server = createServer((socket) => {
+      // Read, so the relay's hanging up is seen.
+      socket.resume();
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      connected();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const relay = await startRelay({ push: config(`https://127.0.0.1:${(server.address() as AddressInfo).port}`) });
+    try {
+      await pushToOne(relay, 'ab'.repeat(32));
+      await accepted;
+      const started = Date.now();
+      await relay.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+      // The relay let the connection go.
+      await vi.waitFor(() => expect(sockets.size).toBe(0));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('closes at once while APNs holds a request without answering, and settles a request whose stream APNs closes without an answer', async () => {
+    const apns = await new FakeApns().start();
+    const relay = await startRelay({ push: config(apns.url, apns.caFile) });
+    try {
+      apns.requests = 'reset';
+      await pushToOne(relay, apns.device());
+      await apns.receivedCount(1);
+      await relay.relay.app.push.flush();
+      const failed = (await relay.relay.app.metrics.pushesFailed.get()).values;
+      expect(failed.map((value) => [value.labels.provider, value.labels.reason, value.value])).toEqual([['apns', 'network', 1]]);
+      apns.requests = 'hang';
+      await pushToOne(relay, apns.device());
+      await apns.receivedCount(2);
+      const started = Date.now();
+      await relay.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await relay.close();
+      await apns.close();
     }
   });
 });

@@ -162,8 +162,8 @@ const TYPING_SEPARATOR = ' ';
  * so a check and its update are atomic across nodes. Keys: `{prefix}:rate:*` token buckets,
  * `{prefix}:conns:{user}` live connections (sorted by expiry), `{prefix}:live` users with
  * connections, `{prefix}:presence:{user}` status and last seen, `{prefix}:typing` typing
- * indicators (sorted by expiry), `{prefix}:notified:{user}:{conversation}` the highest seq
- * pushed and not yet cleared by a read (lapsing on its own).
+ * indicators (sorted by expiry), `{prefix}:notified:{length of user}:{user}:{conversation}`
+ * the highest seq pushed and not yet cleared by a read (lapsing on its own).
  *
  * Scripts touch keys they build from the prefix, which a single Redis or a replicated pair
  * allows; Redis Cluster does not.
@@ -283,8 +283,9 @@ export class RedisSharedState implements SharedState {
     return `${this.#prefix}:live`;
   }
 
+  /** Ids may hold `:`: the user's length says where it ends, so no two pairs share a key. */
   #notified(userId: string, conversationId: string): string {
-    return `${this.#prefix}:notified:${userId}:${conversationId}`;
+    return `${this.#prefix}:notified:${userId.length}:${userId}:${conversationId}`;
   }
 
   #typing(): string {

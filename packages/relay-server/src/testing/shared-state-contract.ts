@@ -155,6 +155,18 @@ export function sharedStateContract(
       expect(await state.takeNotified(user, conversation, 6)).toBe(false);
     });
 
+    it('keeps the push notes of pairs whose ids join to the same text apart', async () => {
+      const state = await open();
+      // Ids may hold `:`: user `a:b` in conversation `c`, and user `a` in conversation `b:c`.
+      const a = id('a');
+      await state.markNotified(`${a}:b`, 'c', 5, 60_000);
+      expect(await state.takeNotified(a, 'b:c', 100)).toBe(false);
+      await state.markNotified(a, 'b:c', 7, 60_000);
+      expect(await state.takeNotified(`${a}:b`, 'c', 6)).toBe(true);
+      expect(await state.takeNotified(a, 'b:c', 6)).toBe(false);
+      expect(await state.takeNotified(a, 'b:c', 7)).toBe(true);
+    });
+
     if (!capabilities.shared) return;
 
     it('shares a push note between nodes: one read takes it', async () => {

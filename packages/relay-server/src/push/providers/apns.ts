@@ -1,11 +1,11 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect, constants } from 'node:http2';
-import { importPKCS8, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { ConfigError } from '../../config/error.js';
 import type { RelayConfig } from '../../config.js';
 import type { StoredDevice } from '../../store/types.js';
-import { clipText, type PushData, type PushOutcome, type PushProvider, retryAfter } from './provider.js';
+import { fitted, type PushData, type PushOutcome, type PushProvider, retryAfter } from './provider.js';
 
 /**
  * A provider token is used this long, then signed again: APNs refuses one older than an hour
@@ -15,6 +15,8 @@ import { clipText, type PushData, type PushOutcome, type PushProvider, retryAfte
 const TOKEN_LIFETIME_MS = 50 * 60_000;
 /** APNs keeps `apns-collapse-id` to 64 bytes (https://developer.apple.com/documentation/usernotifications/sending-notification-requests-to-apns). */
 const MAX_COLLAPSE_ID_BYTES = 64;
+/** How long a closing relay lets its connections finish what they carry before cutting them. */
+const CLOSE_GRACE_MS = 1000;
 
 interface ApnsAnswer {
   status: number;
@@ -34,31 +36,32 @@ export class ApnsProvider implements PushProvider {
   readonly kind = 'apns';
   readonly #sessions = new Map<string, ClientHttp2Session>();
   readonly #ca: string | undefined;
-  readonly #privateKey: string;
-  #key: ReturnType<typeof importPKCS8> | undefined;
+  readonly #key: KeyObject;
   #token: { value: Promise<string>; issuedAt: number } | undefined;
 
   constructor(private readonly config: Pick<RelayConfig['push'], 'apns' | 'timeoutMs' | 'ttlSeconds'>) {
     const { apns } = config;
-    this.#privateKey = apns.privateKey ?? readKey(apns.privateKeyFile);
-    // Checked at start, so a wrong key stops the relay rather than every push.
-    let curve: string | undefined;
+    // Checked at start, so a wrong key stops the relay rather than every push; the key object
+    // read here is the one that signs, so any PEM Node reads (PKCS #8 as Apple gives it, or
+    // SEC1) signs as it was checked.
+    let key: KeyObject | undefined;
     try {
-      curve = createPrivateKey(this.#privateKey).asymmetricKeyDetails?.namedCurve;
+      key = createPrivateKey(apns.privateKey ?? readKey(apns.privateKeyFile));
     } catch {
-      curve = undefined;
+      key = undefined;
     }
-    if (curve !== 'prime256v1')
+    if (key?.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
       throw new ConfigError(
         apns.privateKey ? 'push.apns.privateKey' : 'push.apns.privateKeyFile',
         'is not a P-256 private key (the .p8 file)',
       );
+    this.#key = key;
     this.#ca = apns.caFile ? readFileSync(apns.caFile, 'utf8') : undefined;
   }
 
   async send(device: StoredDevice, payload: PushData, collapseKey: string, signal: AbortSignal): Promise<PushOutcome> {
     const alert = payload.type === 'message';
-    const body = JSON.stringify({ aps: apsOf(clipText(payload)), ...clipText(payload) });
+    const body = fitted(payload, bodyOf, (json) => Buffer.byteLength(json));
     const origin = device.environment === 'sandbox' ? this.config.apns.sandboxUrl : this.config.apns.productionUrl;
     for (let resigned = false; ; resigned = true) {
       const token = await this.#providerToken();
@@ -101,7 +104,32 @@ export class ApnsProvider implements PushProvider {
   async close(): Promise<void> {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all(sessions.map((session) => new Promise<void>((resolve) => session.close(() => resolve()))));
+    await Promise.all(
+      sessions.map(
+        (session) =>
+          new Promise<void>((resolve) => {
+            // A connection still being set up has nothing to finish, and closing one gracefully
+            // leaves its socket open (Node 20): it is cut.
+            if (session.destroyed || session.connecting) {
+              session.destroy();
+              return resolve();
+            }
+            // A graceful close waits for the streams, which a peer that stopped answering never
+            // ends: after a grace the connection is cut.
+            const cut = setTimeout(
+              () => {
+                session.destroy();
+                resolve();
+              },
+              Math.min(CLOSE_GRACE_MS, this.config.timeoutMs),
+            );
+            session.close(() => {
+              clearTimeout(cut);
+              resolve();
+            });
+          }),
+      ),
+    );
   }
 
   /** One request on the origin's connection (opened again when APNs or the network closed it); its status and `reason`. */
@@ -128,6 +156,8 @@ export class ApnsProvider implements PushProvider {
         else resolve({ status, headers: answerHeaders, reason });
       });
       request.on('error', reject);
+      // A stream reset without an error (or its session destroyed) ends with neither: the push still settles.
+      request.on('close', () => reject(new Error('APNs closed the stream without an answer')));
       request.end(body);
     });
   }
@@ -136,6 +166,14 @@ export class ApnsProvider implements PushProvider {
     const open = this.#sessions.get(origin);
     if (open && !open.closed && !open.destroyed) return open;
     const session = connect(origin, this.#ca ? { ca: this.#ca } : {});
+    // A peer that takes the TCP connection and never completes TLS would hold the session (and a closing relay) forever.
+    const connecting = setTimeout(
+      () => session.destroy(new Error(`APNs did not connect within ${this.config.timeoutMs} ms`)),
+      this.config.timeoutMs,
+    );
+    connecting.unref();
+    session.once('connect', () => clearTimeout(connecting));
+    session.once('close', () => clearTimeout(connecting));
     const forget = () => {
       if (this.#sessions.get(origin) === session) this.#sessions.delete(origin);
     };
@@ -151,18 +189,24 @@ export class ApnsProvider implements PushProvider {
   /** The provider token, signed again once it is 50 minutes old: one signature for all the pushes that need it at once. */
   async #providerToken(): Promise<string> {
     const now = Date.now();
-    if (!this.#token || now - this.#token.issuedAt >= TOKEN_LIFETIME_MS) this.#token = { value: this.#sign(now), issuedAt: now };
+    if (!this.#token || now - this.#token.issuedAt >= TOKEN_LIFETIME_MS) {
+      const token = { value: this.#sign(now), issuedAt: now };
+      // A failed signature is not kept: the next push signs again.
+      token.value.catch(() => {
+        if (this.#token === token) this.#token = undefined;
+      });
+      this.#token = token;
+    }
     return this.#token.value;
   }
 
   async #sign(now: number): Promise<string> {
     const { keyId, teamId } = this.config.apns;
-    this.#key ??= importPKCS8(this.#privateKey, 'ES256');
     return new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid: keyId ?? '' })
       .setIssuer(teamId ?? '')
       .setIssuedAt(Math.floor(now / 1000))
-      .sign(await this.#key);
+      .sign(this.#key);
   }
 }
 
@@ -173,6 +217,15 @@ export class ApnsProvider implements PushProvider {
  * notification service extension fetch and show the message itself; `thread-id` groups a
  * conversation's notifications. Anything else is a background push (`content-available`).
  */
+/**
+ * The JSON body: `aps` beside the payload's fields, less a message's `text`, which
+ * `aps.alert.body` carries (twice would halve the room APNs gives it).
+ */
+function bodyOf(payload: PushData): string {
+  const { text: _text, ...fields } = payload as PushData & { text?: string };
+  return JSON.stringify({ aps: apsOf(payload), ...fields });
+}
+
 function apsOf(payload: PushData): Record<string, unknown> {
   if (payload.type !== 'message') return { 'content-available': 1 };
   const alert: Record<string, string> = {};

@@ -1,10 +1,10 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { importPKCS8, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { ConfigError } from '../../config/error.js';
 import type { RelayConfig } from '../../config.js';
 import type { StoredDevice } from '../../store/types.js';
-import { clipText, type PushData, type PushOutcome, type PushProvider, retryAfter } from './provider.js';
+import { fitted, type PushData, type PushOutcome, type PushProvider, retryAfter } from './provider.js';
 
 /** https://firebase.google.com/docs/cloud-messaging/auth-server: the scope an access token for sending needs. */
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -13,7 +13,8 @@ const REFRESH_BEFORE_MS = 5 * 60_000;
 
 interface ServiceAccount {
   client_email: string;
-  private_key: string;
+  /** `private_key`, read (and checked) at start. */
+  key: KeyObject;
   private_key_id?: string;
   token_uri: string;
   project_id?: string;
@@ -21,7 +22,12 @@ interface ServiceAccount {
 
 /** The error of an FCM v1 answer (https://firebase.google.com/docs/cloud-messaging/error-codes). */
 interface FcmErrorBody {
-  error?: { code?: number; status?: string; message?: string; details?: Array<{ '@type'?: string; errorCode?: string }> };
+  error?: {
+    code?: number;
+    status?: string;
+    message?: string;
+    details?: Array<{ '@type'?: string; errorCode?: string; fieldViolations?: Array<{ field?: string; description?: string }> }>;
+  };
 }
 
 /**
@@ -37,11 +43,10 @@ export class FcmProvider implements PushProvider {
   readonly kind = 'fcm';
   readonly #account: ServiceAccount;
   readonly #sendUrl: string;
-  #key: ReturnType<typeof importPKCS8> | undefined;
   #token: { value: string; expiresAt: number } | undefined;
   #fetching: Promise<{ value: string; expiresAt: number }> | undefined;
 
-  constructor(private readonly config: Pick<RelayConfig['push'], 'fcm' | 'timeoutMs'>) {
+  constructor(private readonly config: Pick<RelayConfig['push'], 'fcm' | 'timeoutMs' | 'ttlSeconds'>) {
     this.#account = serviceAccountOf(config.fcm);
     const projectId = config.fcm.projectId ?? this.#account.project_id;
     if (!projectId) throw new ConfigError('push.fcm.projectId', 'required when the service account has no project_id');
@@ -49,12 +54,21 @@ export class FcmProvider implements PushProvider {
   }
 
   async send(device: StoredDevice, payload: PushData, collapseKey: string, signal: AbortSignal): Promise<PushOutcome> {
+    const { ttlSeconds } = this.config;
     const body = JSON.stringify({
       message: {
         token: device.token,
-        data: dataOf(clipText(payload)),
-        android: { collapse_key: collapseKey, priority: 'high' },
-        apns: { headers: { 'apns-collapse-id': collapseKey } },
+        data: fitted(payload, dataOf, (data) => Buffer.byteLength(JSON.stringify(data))),
+        // Kept as long as a Web Push or APNs push: `ttl` a Duration in seconds
+        // (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig),
+        // `apns-expiration` epoch seconds for FCM's delivery through APNs, as the APNs provider sends it.
+        android: { collapse_key: collapseKey, priority: 'high', ttl: `${ttlSeconds}s` },
+        apns: {
+          headers: {
+            'apns-collapse-id': collapseKey,
+            'apns-expiration': String(Math.floor(Date.now() / 1000) + ttlSeconds),
+          },
+        },
       },
     });
     for (let renewed = false; ; renewed = true) {
@@ -78,11 +92,20 @@ export class FcmProvider implements PushProvider {
         return { kind: 'sent' };
       }
       const status = answer.error?.status ?? String(response.status);
-      const errorCode = answer.error?.details?.find((detail) => detail['@type']?.endsWith('google.firebase.fcm.v1.FcmError'))?.errorCode;
+      const details = answer.error?.details ?? [];
+      const errorCode = details.find((detail) => detail['@type']?.endsWith('google.firebase.fcm.v1.FcmError'))?.errorCode;
       const detail = `${response.status} ${errorCode ?? status}`;
-      // The token FCM no longer knows, or one it says is not a registration token (an FcmError
-      // INVALID_ARGUMENT; a field of ours it refuses is a google.rpc.BadRequest instead).
-      if (response.status === 404 || errorCode === 'UNREGISTERED' || (response.status === 400 && errorCode === 'INVALID_ARGUMENT'))
+      // INVALID_ARGUMENT covers a message too big, a data key FCM keeps, a bad TTL as well as a
+      // bad token (https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode), and names
+      // the field in a google.rpc.BadRequest: the device is gone only when that field is the
+      // token (as https://github.com/firebase/firebase-admin-python/issues/187 shows it); a
+      // payload of ours FCM refuses is not the device's fault.
+      const tokenRefused = details.some(
+        (detail) =>
+          detail['@type']?.endsWith('google.rpc.BadRequest') &&
+          detail.fieldViolations?.some((violation) => violation.field === 'message.token'),
+      );
+      if (response.status === 404 || errorCode === 'UNREGISTERED' || (response.status === 400 && tokenRefused))
         return { kind: 'gone', detail };
       // An access token FCM no longer takes (revoked, or a clock off): one fresh token, once.
       if (response.status === 401 && errorCode !== 'THIRD_PARTY_AUTH_ERROR' && !renewed) {
@@ -111,14 +134,13 @@ export class FcmProvider implements PushProvider {
 
   async #fetchToken(signal: AbortSignal): Promise<{ value: string; expiresAt: number }> {
     const account = this.#account;
-    this.#key ??= importPKCS8(account.private_key, 'RS256');
     const assertion = await new SignJWT({ scope: SCOPE })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) })
       .setIssuer(account.client_email)
       .setAudience(account.token_uri)
       .setIssuedAt()
       .setExpirationTime('1h')
-      .sign(await this.#key);
+      .sign(account.key);
     const response = await fetch(account.token_uri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -148,22 +170,29 @@ function dataOf(payload: PushData): Record<string, string> {
 
 function serviceAccountOf(config: RelayConfig['push']['fcm']): ServiceAccount {
   const key = config.serviceAccount ? 'push.fcm.serviceAccount' : 'push.fcm.serviceAccountFile';
-  let parsed: Partial<ServiceAccount>;
+  let parsed: Partial<Omit<ServiceAccount, 'key'>> & { private_key?: unknown };
   try {
-    parsed = JSON.parse(config.serviceAccount ?? readFileSync(config.serviceAccountFile ?? '', 'utf8')) as Partial<ServiceAccount>;
+    parsed = JSON.parse(config.serviceAccount ?? readFileSync(config.serviceAccountFile ?? '', 'utf8')) as typeof parsed;
   } catch (err) {
     throw new ConfigError(key, `is not a service account key JSON: ${(err as Error).message}`);
   }
   const { client_email, private_key } = parsed;
   if (typeof client_email !== 'string' || typeof private_key !== 'string')
     throw new ConfigError(key, 'the service account key has no client_email or private_key');
-  // Checked at start, so a wrong key stops the relay rather than every push.
-  let type: string | undefined;
+  // Checked at start, so a wrong key stops the relay rather than every push; the key object
+  // read here is the one that signs, so any PEM Node reads (PKCS #8 as Google gives it, or PKCS #1) signs as it was checked.
+  let keyObject: KeyObject | undefined;
   try {
-    type = createPrivateKey(private_key).asymmetricKeyType;
+    keyObject = createPrivateKey(private_key);
   } catch {
-    type = undefined;
+    keyObject = undefined;
   }
-  if (type !== 'rsa') throw new ConfigError(key, 'the service account key’s private_key is not an RSA private key');
-  return { ...parsed, client_email, private_key, token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token' };
+  if (keyObject?.asymmetricKeyType !== 'rsa') throw new ConfigError(key, 'the service account key’s private_key is not an RSA private key');
+  return {
+    client_email,
+    key: keyObject,
+    private_key_id: parsed.private_key_id,
+    project_id: parsed.project_id,
+    token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token',
+  };
 }

@@ -36,19 +36,29 @@ export function retryAfter(header: string | string[] | null | undefined): number
 }
 
 /**
- * FCM and APNs take at most 4096 bytes of payload: a message's text is cut to this many UTF-8
- * bytes (at a character boundary), leaving room for the rest; the app has the whole message on its next sync.
+ * FCM (the `data` map, keys and values) and APNs (the JSON body) take at most 4096 bytes
+ * (https://firebase.google.com/docs/cloud-messaging/concept-options#notifications_and_data_messages,
+ * https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification).
  */
-export const MAX_TEXT_BYTES = 2048;
+export const MAX_PAYLOAD_BYTES = 4096;
 
-export function clipText(payload: PushData): PushData {
-  if (payload.type !== 'message' || payload.text === undefined || Buffer.byteLength(payload.text) <= MAX_TEXT_BYTES) return payload;
-  let text = '';
-  let bytes = 0;
-  for (const char of payload.text) {
-    bytes += Buffer.byteLength(char);
-    if (bytes > MAX_TEXT_BYTES - 3) break;
-    text += char;
+/**
+ * `render(payload)` with the message's text cut, at a character boundary and ending in `…`,
+ * as little as needed for `bytes` of the result to stay within `MAX_PAYLOAD_BYTES`. It measures
+ * what is sent, so JSON escaping (a quote or a backslash takes two bytes, a control character
+ * six) and every other field count; the app has the whole message on its next sync.
+ */
+export function fitted<T>(payload: PushData, render: (payload: PushData) => T, bytes: (rendered: T) => number): T {
+  const whole = render(payload);
+  if (payload.type !== 'message' || payload.text === undefined || bytes(whole) <= MAX_PAYLOAD_BYTES) return whole;
+  const chars = [...payload.text];
+  const cut = (count: number) => render({ ...payload, text: `${chars.slice(0, count).join('')}…` });
+  // The largest prefix that fits: a longer prefix never takes fewer bytes.
+  let [fits, over] = [0, chars.length];
+  while (over - fits > 1) {
+    const middle = Math.floor((fits + over) / 2);
+    if (bytes(cut(middle)) <= MAX_PAYLOAD_BYTES) fits = middle;
+    else over = middle;
   }
-  return { ...payload, text: `${text}…` };
+  return cut(fits);
 }
