@@ -182,6 +182,7 @@ describe('examples/react-chat notifications in Chromium', () => {
     await expect
       .poll(
         async () => (await api<{ presence: Array<{ status: string }> }>(ana.accessToken, 'GET', `/v1/presence?userIds=${bobId}`)).presence,
+        { timeout: 10_000 },
       )
       .toEqual([expect.objectContaining({ status: 'offline' })]);
     const write = async (text: string, count: number) => {
@@ -211,12 +212,12 @@ describe('examples/react-chat notifications in Chromium', () => {
     await deliver({ type: 'message', conversationId: 42, text: 'no conversation' });
     const first = await write('dinner at 8?', 1);
     await deliver(first);
-    await expect.poll(() => notifications(context)).toEqual([shown(first)]);
+    await expect.poll(() => notifications(context), { timeout: 10_000 }).toEqual([shown(first)]);
 
     // The conversation's next message replaces its notification (the same tag).
     const second = await write('or 9?', 2);
     await deliver(second);
-    await expect.poll(() => notifications(context)).toEqual([shown(second)]);
+    await expect.poll(() => notifications(context), { timeout: 10_000 }).toEqual([shown(second)]);
 
     // Read on another device: the relay's clear-on-read payload, `{ type: 'read', conversationId, seq }`, made by hand here.
     // A read up to the first message leaves the notification of the second, still unread; a push of another conversation,
@@ -227,7 +228,7 @@ describe('examples/react-chat notifications in Chromium', () => {
     const byTag = (list: Awaited<ReturnType<typeof notifications>>) =>
       typeof list === 'string' ? list : [...list].sort((a, b) => a.tag.localeCompare(b.tag));
     await expect
-      .poll(async () => byTag(await notifications(context)))
+      .poll(async () => byTag(await notifications(context)), { timeout: 10_000 })
       .toEqual(
         byTag([
           shown(second),
@@ -236,7 +237,7 @@ describe('examples/react-chat notifications in Chromium', () => {
       );
     await deliver({ type: 'read', conversationId, seq: second.seq });
     await deliver({ type: 'read', conversationId: 'another', seq: other.seq });
-    await expect.poll(() => notifications(context)).toEqual([]);
+    await expect.poll(() => notifications(context), { timeout: 10_000 }).toEqual([]);
 
     // Back in a new window, Bob turns them off: the relay forgets the device and the browser's subscription ends.
     const again = await context.newPage();
