@@ -344,6 +344,24 @@ describe('a person’s data: the rest', () => {
     }
   });
 
+  it('an export past privacy.exportKeepMs is gone at once, before the sweep deletes its archive', async () => {
+    await using relay = await startRelay({ privacy: { exportKeepMs: 1_000, pollIntervalMs: 600_000 } });
+    const ana = await relay.user();
+    const asked = await relay.http<DataExport>('POST', '/v1/me/exports', { as: ana.token });
+    const ready = await readyExport(relay, `/v1/me/exports/${asked.body.id}`, ana.token);
+    await vi.waitFor(
+      async () =>
+        expect(await relay.http('GET', `/v1/me/exports/${asked.body.id}`, { as: ana.token })).toMatchObject({
+          status: 404,
+          body: { code: 'EXPORT_NOT_FOUND' },
+        }),
+      { timeout: 5_000, interval: 50 },
+    );
+    // The sweep has not run: its row is still there, and the link it gave has lapsed with it.
+    expect(await relay.relay.store.privacy.getExport(asked.body.id)).not.toBeNull();
+    expect((await fetch(`${relay.url}${ready.url}`)).status).toBe(401);
+  });
+
   it('a sweep cut short by its per-run limit is continued by another node on the same store after a restart', async () => {
     const config = { retention: { messageDays: 1, batchSize: 1, maxPerRun: 2 } };
     const first = await startRelay(config);

@@ -238,6 +238,32 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('safety (%s)', 
     expect(await call('PUT', `/v1/conversations/${pair.body.id}/bans/${bob.id}`, ana.token)).toMatchObject({ status: 403 });
   });
 
+  it('a ban counts once against the admin’s member changes, so the last one left still bans and removes', async () => {
+    await start({ limits: { memberChangesPerMinute: 2 } });
+    const [ana, cid] = [await relay.user(), await relay.user()];
+    // Creating the group with its one member takes one change of the minute; the ban takes the other.
+    const room = await group(ana, [cid]);
+    expect(await call('PUT', `/v1/conversations/${room}/bans/${cid.id}`, ana.token)).toMatchObject({ status: 200, body: { kind: 'ban' } });
+    expect(await say(cid, room, 'still here?')).toMatchObject({ status: 404, body: { code: 'CONVERSATION_NOT_FOUND' } });
+    // The next change of the minute is refused before anything is recorded.
+    const eve = await relay.user();
+    expect(await call('PUT', `/v1/conversations/${room}/bans/${eve.id}`, ana.token)).toMatchObject({ status: 429 });
+    const list = await call<MemberRestrictionList>('GET', `/v1/conversations/${room}/restrictions`, ana.token);
+    expect(list.body.restrictions.map((r) => r.userId)).toEqual([cid.id]);
+  });
+
+  it('refuses a mute until a date-time the schema reads but no clock can (a leap second), and records nothing', async () => {
+    await start();
+    const [ana, cid] = [await relay.user(), await relay.user()];
+    const room = await group(ana, [cid]);
+    expect(await call('PUT', `/v1/conversations/${room}/mutes/${cid.id}`, ana.token, { until: '2030-06-30T23:59:60Z' })).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST' },
+    });
+    expect((await call<MemberRestrictionList>('GET', `/v1/conversations/${room}/restrictions`, ana.token)).body.restrictions).toEqual([]);
+    expect((await say(cid, room, 'free')).status).toBe(201);
+  });
+
   it('takes one report per member per message into a queue the server API key works, and announces it to the app', async () => {
     await start({ limits: { reportsPerMinute: 2 }, webhooks: { allowPrivateAddresses: true, pollIntervalMs: 50 } });
     const app = await appReceiver();

@@ -199,11 +199,24 @@ export class ConversationService {
     const target = await this.store.conversations.getMember(conversationId, userId);
     if (!target) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     if (!leaving && target.role === 'owner' && access.member !== null) throw new RelayError('FORBIDDEN', 'The owner cannot be removed');
+    await this.#remove(conversationId, userId, target.role);
+  }
+
+  /**
+   * Removes a member a ban keeps out, announced as any removal; the ban (safety) has checked
+   * who asked and counted the change. Nothing to do for one who is not a member.
+   */
+  async evict(conversationId: string, userId: string): Promise<void> {
+    const target = await this.store.conversations.getMember(conversationId, userId);
+    if (target) await this.#remove(conversationId, userId, target.role);
+  }
+
+  async #remove(conversationId: string, userId: string, role: Member['role']): Promise<void> {
     const eventSeq = await this.store.conversations.removeMember(conversationId, userId, Date.now());
     if (eventSeq === null) throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
     // The removed user's connections get this last event, then leave the room.
     await this.#publish({ conversationId, event: { type: 'member.removed', conversationId, userId, eventSeq }, leave: [userId] });
-    if (target.role === 'owner') await this.#handOverOwnership(conversationId);
+    if (role === 'owner') await this.#handOverOwnership(conversationId);
   }
 
   async setRole(principal: Principal, conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Member> {

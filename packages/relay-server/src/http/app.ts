@@ -63,6 +63,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     // While the relay drains, its own routes answer (`/readyz` with SHUTTING_DOWN), not Fastify's bare 503.
     return503OnClosing: false,
+    // The server closes last, once every feature has drained and the store is closed: a connection
+    // still open then (one accepted during the close that never sent a request) is cut, not waited for.
+    forceCloseConnections: true,
   });
   await app.register(appCore, options);
   return app;

@@ -36,6 +36,9 @@ export async function writeArchive(record: ExportRecord, { store, uploads, close
   const gzip = createGzip();
   pipe(pack, gzip, () => {});
   const storing = uploads.storeWhole(key, gzip);
+  // Awaited at the end; handled now, so storage failing while entries are written is not an unhandled
+  // rejection, and stops the writing (which would otherwise wait on a stream nobody reads).
+  storing.catch((error: unknown) => pack.destroy(error as Error));
   const put = (name: string, text: string) =>
     new Promise<void>((resolve, reject) => pack.entry({ name }, text, (error) => (error ? reject(error) : resolve())));
   try {

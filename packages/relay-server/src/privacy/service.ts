@@ -69,7 +69,9 @@ export class PrivacyService {
   /** The user's export, with a fresh download link when it is ready; another user's is EXPORT_NOT_FOUND. */
   async exportOf(userId: string, id: string): Promise<DataExport> {
     const record = await this.options.store.privacy.getExport(id);
-    if (!record || record.userId !== userId) throw new RelayError('EXPORT_NOT_FOUND', `Export ${id} not found`);
+    // Past its expiry it is gone, whether or not the sweep has deleted it yet.
+    if (!record || record.userId !== userId || (record.expiresAt !== null && record.expiresAt <= Date.now()))
+      throw new RelayError('EXPORT_NOT_FOUND', `Export ${id} not found`);
     return this.view(record);
   }
 
@@ -157,9 +159,13 @@ export class PrivacyService {
       try {
         const size = await writeArchive(record, { store, uploads: this.options.uploads, closed: () => this.#closed });
         const now = Date.now();
-        await store.privacy.finishExport(record.id, size, now, now + config.exportKeepMs);
-        this.options.metrics?.dataExports.inc({ outcome: 'ready' });
-        built += 1;
+        if (await store.privacy.finishExport(record.id, size, now, now + config.exportKeepMs)) {
+          this.options.metrics?.dataExports.inc({ outcome: 'ready' });
+          built += 1;
+        } else {
+          // Erased while it was built: the archive written meanwhile goes too.
+          await this.options.uploads.storage.remove(exportKey(record.id));
+        }
       } catch (err) {
         await this.options.uploads.storage.remove(exportKey(record.id)).catch(() => {});
         if (this.#closed) {

@@ -126,6 +126,8 @@ async function open(ctx: GatewayContext, connection: Connection, credentials: Cr
   // Read after the connection is registered, so a block published meanwhile is not missed.
   for (const senderId of await ctx.safety.hiddenFor(connection.userId)) connection.hidden.add(senderId);
   const conversationIds = await ctx.conversations.idsOf(connection.userId);
+  // The relay began closing while this socket opened, after its close hook closed the sockets it had: refused here, or it would hold the close open.
+  if (ctx.closing()) throw new RelayError('SHUTTING_DOWN');
   // Joined and welcomed in one turn: nothing live reaches the socket before its welcome.
   ctx.hub.join(connection, conversationIds);
   connection.sendFrame({

@@ -96,6 +96,8 @@ export class SafetyService {
     const access = await this.#manage(principal, conversationId, userId);
     const end = until === null ? null : Date.parse(until);
     const now = Date.now();
+    // A date-time the schema takes but Date cannot read (a leap second, 23:59:60) is refused as any bad date.
+    if (end !== null && !Number.isFinite(end)) throw new RelayError('BAD_REQUEST', 'until is not a time this relay can read');
     if (end !== null && end <= now) throw new RelayError('BAD_REQUEST', 'until must be in the future');
     if (!(await this.store.conversations.getMember(conversationId, userId)))
       throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation`);
@@ -123,14 +125,12 @@ export class SafetyService {
       createdBy: access.member?.userId ?? null,
       createdAt: Date.now(),
     });
-    // Recorded before the removal, so an add racing it is already refused.
-    if (await this.store.conversations.getMember(conversationId, userId)) {
-      try {
-        await this.conversations.removeMember(principal, conversationId, userId);
-      } catch (error) {
-        // Removed meanwhile by someone else: the ban stands either way.
-        if (!(error instanceof RelayError && error.code === 'USER_NOT_FOUND')) throw error;
-      }
+    // Recorded before the removal, so an add racing it is already refused; counted once, by #manage.
+    try {
+      await this.conversations.evict(conversationId, userId);
+    } catch (error) {
+      // Removed meanwhile by someone else: the ban stands either way.
+      if (!(error instanceof RelayError && error.code === 'USER_NOT_FOUND')) throw error;
     }
     return restriction;
   }

@@ -78,9 +78,10 @@ export class PostgresPrivacy implements PrivacyRepository {
     await this.#db.sql`UPDATE privacy_exports SET lease_until = ${leaseUntil} WHERE id = ${id} AND status = 'building'`;
   }
 
-  async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void> {
-    await this.#db.sql`UPDATE privacy_exports SET status = 'ready', size = ${size}, ready_at = ${now}, expires_at = ${expiresAt},
-      lease_until = NULL WHERE id = ${id}`;
+  async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<boolean> {
+    const result = await this.#db.sql`UPDATE privacy_exports SET status = 'ready', size = ${size}, ready_at = ${now},
+      expires_at = ${expiresAt}, lease_until = NULL WHERE id = ${id}`;
+    return result.count > 0;
   }
 
   async failExport(id: string, error: string): Promise<void> {

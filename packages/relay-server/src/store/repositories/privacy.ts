@@ -60,7 +60,8 @@ export interface PrivacyRepository {
   /** Moves the lease of an export being built to `leaseUntil` (0 gives it up at once). */
   renewExport(id: string, leaseUntil: number): Promise<void>;
   /** The export is ready until `expiresAt`. */
-  finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void>;
+  /** False when the export is gone (its user erased meanwhile): the archive just written is then the caller's to delete. */
+  finishExport(id: string, size: number, now: number, expiresAt: number): Promise<boolean>;
   failExport(id: string, error: string): Promise<void>;
   /** Ready exports past `expiresAt`, oldest first. */
   expiredExports(now: number, limit: number): Promise<string[]>;

@@ -84,13 +84,15 @@ export class SqlitePrivacy implements PrivacyRepository {
     this.#db.run(`UPDATE privacy_exports SET lease_until = ? WHERE id = ? AND status = 'building'`, leaseUntil, id);
   }
 
-  async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<void> {
-    this.#db.run(
-      `UPDATE privacy_exports SET status = 'ready', size = ?, ready_at = ?, expires_at = ?, lease_until = NULL WHERE id = ?`,
-      size,
-      now,
-      expiresAt,
-      id,
+  async finishExport(id: string, size: number, now: number, expiresAt: number): Promise<boolean> {
+    return (
+      this.#db.run(
+        `UPDATE privacy_exports SET status = 'ready', size = ?, ready_at = ?, expires_at = ?, lease_until = NULL WHERE id = ?`,
+        size,
+        now,
+        expiresAt,
+        id,
+      ).changes > 0
     );
   }
 

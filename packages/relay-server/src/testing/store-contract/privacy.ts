@@ -24,7 +24,7 @@ export function privacyContract(fixture: StoreFixture): void {
       expect(await store.privacy.claimExport(now + 1001, 1000)).toMatchObject({ id: 'e2', attempts: 2 });
       expect(await store.privacy.claimExport(now + 1001, 1000)).toBeNull();
       expect(await store.privacy.claimExport(now + 1501, 1000)).toMatchObject({ id: 'e1', attempts: 2 });
-      await store.privacy.finishExport('e1', 123, now + 2000, now + 10_000);
+      expect(await store.privacy.finishExport('e1', 123, now + 2000, now + 10_000)).toBe(true);
       await store.privacy.failExport('e2', 'broken');
       expect(await store.privacy.getExport('e1')).toMatchObject({
         status: 'ready',
@@ -38,6 +38,9 @@ export function privacyContract(fixture: StoreFixture): void {
       expect(await store.privacy.expiredExports(now + 10_001, 10)).toEqual(['e1']);
       expect(await store.privacy.exportsOf('ana')).toEqual(['e1']);
       await store.privacy.deleteExport('e1');
+      expect(await store.privacy.getExport('e1')).toBeNull();
+      // An export deleted while it was built (its user erased) is not brought back by its builder.
+      expect(await store.privacy.finishExport('e1', 123, now + 3000, now + 10_000)).toBe(false);
       expect(await store.privacy.getExport('e1')).toBeNull();
     });
 
