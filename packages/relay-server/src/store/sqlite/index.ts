@@ -15,7 +15,7 @@ import { SqlitePins } from './pins.js';
 import { SqlitePrivacy } from './privacy.js';
 import { SqlitePushPreferences } from './push-preferences.js';
 import { SqliteSafety } from './safety.js';
-import { SqliteSearch } from './search.js';
+import { SqliteSearch, SqliteSearchIndex } from './search.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsers } from './users.js';
 import { SqliteWebhooks } from './webhooks.js';
@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = {};
   readonly db: Database.Database;
   readonly #db: SqliteDb;
+  readonly #searchIndex: SqliteSearchIndex;
   readonly users: SqliteUsers;
   readonly conversations: SqliteConversations;
   readonly messages: SqliteMessages;
@@ -70,16 +71,17 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -32768');
     const db = new SqliteDb(this.db);
     this.#db = db;
+    this.#searchIndex = new SqliteSearchIndex(db);
     this.users = new SqliteUsers(db);
     this.conversations = new SqliteConversations(db);
-    this.messages = new SqliteMessages(db);
+    this.messages = new SqliteMessages(db, this.#searchIndex);
     this.pins = new SqlitePins(db);
     this.uploads = new SqliteUploads(db);
     this.contacts = new SqliteContacts(db);
     this.deliveries = new SqliteDeliveries(db);
     this.webhooks = new SqliteWebhooks(db);
     this.inbox = new SqliteInbox(db);
-    this.search = new SqliteSearch(db);
+    this.search = new SqliteSearch(db, this.#searchIndex);
     this.devices = new SqliteDevices(db);
     this.pushPreferences = new SqlitePushPreferences(db);
     this.moderation = new SqliteModeration(db);
@@ -102,6 +104,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#searchIndex.close();
     if (this.db.open) this.db.close();
   }
 }

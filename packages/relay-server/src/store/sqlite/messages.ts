@@ -17,17 +17,22 @@ import type {
 import { indexMentions, SqliteAppend } from './append.js';
 import type { SqliteDb } from './db.js';
 import { recordEvent } from './events.js';
+import type { SqliteSearchIndex } from './search.js';
 
 /** Messages and receipts in SQLite. */
 export class SqliteMessages implements MessagesRepository {
   readonly #db: SqliteDb;
+  readonly #searchIndex: SqliteSearchIndex;
 
-  constructor(db: SqliteDb) {
+  constructor(db: SqliteDb, searchIndex: SqliteSearchIndex) {
     this.#db = db;
+    this.#searchIndex = searchIndex;
   }
 
   async append(batch: readonly AppendInput[], plan: AppendPlan): Promise<AppendOutcome[]> {
-    return this.#db.transaction(() => new SqliteAppend(this.#db, plan).run(batch));
+    const outcomes = this.#db.transaction(() => new SqliteAppend(this.#db, plan).run(batch));
+    this.#searchIndex.schedule();
+    return outcomes;
   }
 
   async get(conversationId: string, messageId: string): Promise<Message | null> {

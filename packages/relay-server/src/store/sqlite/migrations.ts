@@ -425,4 +425,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- moderation digest
   ALTER TABLE moderation_decisions ADD COLUMN digest TEXT;
   `,
+  // Search indexed behind the appends (see `SqliteSearchIndex`): no trigger indexes a new message;
+  // `search_state.indexed_rowid` marks how far the index has caught up, and the edit and delete
+  // triggers touch only messages the index holds. A VACUUM that renumbers rows is repaired with
+  // INSERT INTO messages_fts(messages_fts) VALUES ('rebuild') and the mark set to MAX(rowid).
+  `
+  -- search behind the appends
+  DROP TRIGGER messages_fts_insert;
+  DROP TRIGGER messages_fts_update;
+  DROP TRIGGER messages_fts_delete;
+  CREATE TABLE search_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    indexed_rowid INTEGER NOT NULL
+  );
+  INSERT INTO search_state (id, indexed_rowid) SELECT 1, IFNULL(MAX(rowid), 0) FROM messages;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.rowid <= (SELECT indexed_rowid FROM search_state) BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text)
+      SELECT 'delete', old.rowid, old.text WHERE old.rowid <= (SELECT indexed_rowid FROM search_state);
+    UPDATE search_state SET indexed_rowid = (SELECT IFNULL(MAX(rowid), 0) FROM messages)
+      WHERE indexed_rowid > (SELECT IFNULL(MAX(rowid), 0) FROM messages);
+  END;
+  `,
 ];

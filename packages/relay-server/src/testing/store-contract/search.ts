@@ -80,6 +80,22 @@ export function searchContract(fixture: StoreFixture): void {
       expect(await search({ words: 'doomed' })).toEqual([]);
     });
 
+    it('follows edits and deletes of messages a search has already found', async () => {
+      const conv = await group(['bob']);
+      const [edited, deleted, kept] = await append(
+        input({ conversationId: conv.id, text: 'first draft', now }),
+        input({ conversationId: conv.id, text: 'doomed draft', now: now + 1 }),
+        input({ conversationId: conv.id, text: 'kept draft', now: now + 2 }),
+      );
+      if (!edited || !deleted || !kept) throw new Error('appended');
+      expect(await search({ words: 'draft' })).toEqual(['kept draft', 'doomed draft', 'first draft']);
+      await store.messages.edit(conv.id, edited.id, 'final copy', now + 3);
+      await store.messages.delete(conv.id, deleted.id, now + 4);
+      expect(await search({ words: 'draft' })).toEqual(['kept draft']);
+      expect(await search({ words: 'final' })).toEqual(['final copy']);
+      expect(await search({ words: 'doomed' })).toEqual([]);
+    });
+
     it("finds only what the user can read now: never another's conversation, never after leaving", async () => {
       const mine = await group(['bob']);
       const theirs = await group(['cid']);
