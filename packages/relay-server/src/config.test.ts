@@ -13,7 +13,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       port: 8080,
       dataDir: './data',
-      store: { driver: 'sqlite', sqlite: { path: 'chat4all.db', synchronous: 'full' } },
+      store: { driver: 'sqlite', sqlite: { path: 'chat4all.db', synchronous: 'full', exclusive: true } },
       auth: { issuer: 'chat4all', audience: 'chat4all', builtIn: true, accessTokenTtlSeconds: 900 },
       limits: { textMaxLength: 4000, frameMaxBytes: 65_536 },
     });

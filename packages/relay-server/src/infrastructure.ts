@@ -51,8 +51,8 @@ export async function createStore(config: RelayConfig): Promise<Store> {
     const { url, poolSize, schema } = config.store.postgres;
     return new PostgresStore({ url, max: poolSize, schema });
   }
-  const { path, synchronous } = config.store.sqlite;
-  return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous });
+  const { path, synchronous, exclusive } = config.store.sqlite;
+  return new SqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(config.dataDir, path), synchronous, exclusive });
 }
 
 /**

@@ -42,13 +42,18 @@ export interface RunningRelay extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** `config` for relays that open one SQLite file together (two nodes in one test): none may hold it alone. */
+export function sharedFile(config: RelayConfigInput = {}): RelayConfigInput {
+  return { ...config, store: { ...config.store, sqlite: { ...config.store?.sqlite, exclusive: false } } };
+}
+
 /**
  * Two relay nodes sharing one SQLite file (the store) and this machine's Redis (the bus,
  * under a fresh key prefix); `close` stops both and deletes the keys.
  */
 export async function twoNodes(config: RelayConfigInput = {}): Promise<{ a: RunningRelay; b: RunningRelay; close(): Promise<void> }> {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
-  const shared = { ...config, bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
+  const shared = { ...sharedFile(config), bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
   const a = await startRelay(shared);
   const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true }).catch(async (error: unknown) => {
     await a.close();

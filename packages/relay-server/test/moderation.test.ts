@@ -6,7 +6,7 @@ import { fakeGraph } from '@chat4all/connectors/testing';
 import type { Message, RejectedMessagePage } from '@chat4all/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RelayConfigInput } from '../src/index.js';
-import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, startRelay } from './fixtures.js';
+import { API_KEY, dropSchemas, POSTGRES_URL, type RunningRelay, sharedFile, startRelay } from './fixtures.js';
 
 const schemas: string[] = [];
 afterAll(() => dropSchemas(schemas));
@@ -87,7 +87,7 @@ describe.each([
     const hook = await fakeHook(secret);
     closers.push(hook.close);
     const config = {
-      ...storeConfig(),
+      ...sharedFile(storeConfig()),
       ...more,
       moderation: {
         ...moderation,

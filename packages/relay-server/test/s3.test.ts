@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import type { ConversationDetail, DataExport, Message, UploadInfo } from '@chat4all/protocol';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { API_KEY, patch, type RunningRelay, randomFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
+import { API_KEY, patch, type RunningRelay, randomFile, sharedFile, startRelay, tempDir, tusMetadata } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 
@@ -45,7 +45,7 @@ describe('uploads in an S3-compatible store (s3rver)', () => {
 
   beforeAll(async () => {
     server = await s3rver(join(dir, 's3'));
-    relay = await startRelay({ uploads: s3Uploads() });
+    relay = await startRelay(sharedFile({ uploads: s3Uploads() }));
     [ana, bob] = [await relay.user(), await relay.user()];
     conversationId = (
       await relay.http<ConversationDetail>('POST', '/v1/conversations', { as: ana.token, body: { type: 'private', userId: bob.id } })
@@ -102,10 +102,10 @@ describe('uploads in an S3-compatible store (s3rver)', () => {
 
   it('refuses a wrong checksum, and deletes from the bucket what no message uses', async () => {
     // A second node on the same bucket and database, whose uploads expire after a second.
-    await using hasty = await startRelay(
-      { uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) },
-      { dataDir: relay.dataDir, keepData: true },
-    );
+    await using hasty = await startRelay(sharedFile({ uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) }), {
+      dataDir: relay.dataDir,
+      keepData: true,
+    });
     const bytes = Buffer.from('not what was declared');
     const refused = await fetch(`${hasty.url}/v1/uploads`, {
       method: 'POST',
@@ -145,10 +145,10 @@ describe('uploads in an S3-compatible store (s3rver)', () => {
   });
 
   it('keeps an image’s thumbnail beside it in the bucket, serves it, and deletes it with the upload', async () => {
-    await using hasty = await startRelay(
-      { uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) },
-      { dataDir: relay.dataDir, keepData: true },
-    );
+    await using hasty = await startRelay(sharedFile({ uploads: s3Uploads({ expireAfterMs: 1_000, sweepIntervalMs: 100 }) }), {
+      dataDir: relay.dataDir,
+      keepData: true,
+    });
     const png = await sharp({ create: { width: 640, height: 320, channels: 4, background: '#36c' } })
       .png()
       .toBuffer();

@@ -19,6 +19,7 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_STORE: 'store.driver',
   CHAT4ALL_SQLITE_PATH: 'store.sqlite.path',
   CHAT4ALL_SQLITE_SYNCHRONOUS: 'store.sqlite.synchronous',
+  CHAT4ALL_SQLITE_EXCLUSIVE: 'store.sqlite.exclusive',
   CHAT4ALL_MIGRATE_ON_START: 'store.migrateOnStart',
   CHAT4ALL_POSTGRES_URL: 'store.postgres.url',
   CHAT4ALL_POSTGRES_POOL_SIZE: 'store.postgres.poolSize',

@@ -55,6 +55,12 @@ export const RelayConfigSchema = Type.Object(
             path: Type.String({ default: 'chat4all.db', minLength: 1 }),
             /** SQLite `synchronous` pragma. `full` survives power loss; `normal` only process crashes. @default 'full' */
             synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
+            /**
+             * Hold the file alone (WAL in exclusive locking mode): reads take no shared lock, and a
+             * second process cannot open it. `false` lets other processes read it while the relay
+             * runs (backup or replication tools such as Litestream). @default true
+             */
+            exclusive: Type.Boolean({ default: true }),
           },
           { default: {}, additionalProperties: false },
         ),

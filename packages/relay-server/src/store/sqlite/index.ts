@@ -25,6 +25,8 @@ export interface SqliteStoreOptions {
   path?: string;
   /** An open better-sqlite3 database to use instead of opening `path`. The store closes it on `close()`. */
   database?: Database.Database;
+  /** Hold the file alone: exclusive locking mode (see below). @default true */
+  exclusive?: boolean;
   /** `synchronous` pragma. @default 'full' */
   synchronous?: 'full' | 'normal';
 }
@@ -64,11 +66,11 @@ export class SqliteStore implements Store {
       // A relay restarting waits up to a second for the one before it to let go of the file.
       this.db = new Database(path, { timeout: 1_000 });
     }
-    // The relay holds the file alone while it runs: a WAL database in exclusive locking mode
+    // The relay holds the file alone while it runs (unless told not to): a WAL database in exclusive locking mode
     // keeps its index in the process's memory instead of shared memory, so each read outside a
     // transaction skips the shared locks (about 5 µs of each access check and history page).
     // A second relay on the same file fails to open it instead of serving half the users.
-    this.db.pragma('locking_mode = EXCLUSIVE');
+    if (options.exclusive !== false) this.db.pragma('locking_mode = EXCLUSIVE');
     try {
       this.db.pragma('journal_mode = WAL');
     } catch (err) {

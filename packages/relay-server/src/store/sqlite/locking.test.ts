@@ -32,3 +32,17 @@ it('is held by one relay at a time: a second one on the same file fails to open 
     await second.close();
   }
 });
+
+it('is shared with other processes when not exclusive', async () => {
+  const path = join(dir, 'chat4all.db');
+  const first = new SqliteStore({ path, exclusive: false });
+  await first.migrate();
+  await first.users.upsert({ id: 'ana' }, Date.now());
+  const reader = new SqliteStore({ path, exclusive: false });
+  try {
+    expect(await reader.users.existingIds(['ana'])).toEqual(new Set(['ana']));
+  } finally {
+    await reader.close();
+    await first.close();
+  }
+});
