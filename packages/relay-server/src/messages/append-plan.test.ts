@@ -25,6 +25,7 @@ const facts = (over: Partial<AppendFacts> = {}): AppendFacts => ({
   groupMentions: 'admins',
   senderRole: 'member',
   threadRoot: null,
+  senderRestrictions: { mutedUntil: undefined, blocked: false },
   ...over,
 });
 
@@ -78,6 +79,27 @@ describe('decideAppend', () => {
 
   it('refuses a reply to a message that is not in the conversation', () => {
     expect(decideAppend(input({ replyTo: 'elsewhere' }), facts({ replyTargetFound: false }))).toBe('REPLY_TARGET_NOT_FOUND');
+  });
+
+  it('refuses a muted sender, whether the mute ends or not, and a sender in a private conversation with a block', () => {
+    expect(decideAppend(input(), facts({ senderRestrictions: { mutedUntil: 5_000, blocked: false } }))).toBe('MEMBER_MUTED');
+    expect(decideAppend(input(), facts({ senderRestrictions: { mutedUntil: null, blocked: false } }))).toBe('MEMBER_MUTED');
+    expect(decideAppend(input(), facts({ senderRestrictions: { mutedUntil: undefined, blocked: true } }))).toBe('BLOCKED');
+  });
+
+  it('answers a retry of a message stored before its sender was muted with the stored message', () => {
+    const stored = { conversationId: 'c1', senderId: 'ana' };
+    expect(decideAppend(input(), facts({ stored, senderRestrictions: { mutedUntil: null, blocked: true } }))).toBe('stored');
+  });
+
+  it('reads no restrictions for a message with no sender', () => {
+    const lazy = {
+      ...facts(),
+      get senderRestrictions(): AppendFacts['senderRestrictions'] {
+        throw new Error('read');
+      },
+    };
+    expect(decideAppend(input({ senderId: null, kind: 'system' }), lazy)).toBe(8);
   });
 
   it('reads the reply target only once membership and the stored id have passed', () => {

@@ -8,7 +8,9 @@ export type { AppendCounters, AppendDecision, AppendFacts, AppendPlan } from '..
  * no longer) a member, an id already stored there answers exactly as any other send does.
  * Then an id already stored is a retry when the same sender sent it to the same
  * conversation (answered with the original, same seq and time), and someone else's id
- * otherwise. Then a reply must point into the same conversation, everyone mentioned must be
+ * otherwise. Then a muted sender is refused, and any sender in a private conversation where
+ * one of the two blocked the other: checked in the append's transaction, so a mute or block
+ * committed before it always applies. Then a reply must point into the same conversation, everyone mentioned must be
  * a member, a mention of everyone must be allowed to the sender, and a thread reply's root must
  * be a message of the conversation that is neither a thread reply itself (threads do not nest)
  * nor deleted. A new message, thread replies included, gets the conversation's next seq.
@@ -18,6 +20,11 @@ export function decideAppend(input: AppendInput, facts: AppendFacts): AppendDeci
   const stored = facts.stored;
   if (stored)
     return stored.conversationId === input.conversationId && stored.senderId === input.senderId ? 'stored' : 'MESSAGE_ID_CONFLICT';
+  if (input.senderId !== null) {
+    const { mutedUntil, blocked } = facts.senderRestrictions;
+    if (mutedUntil !== undefined) return 'MEMBER_MUTED';
+    if (blocked) return 'BLOCKED';
+  }
   if (!facts.replyTargetFound) return 'REPLY_TARGET_NOT_FOUND';
   if (input.mentions && input.mentions.length > 0 && !facts.mentionsAreMembers) return 'MENTION_NOT_MEMBER';
   if (input.mentionsAll && !mayMentionEveryone(facts.groupMentions, input.senderId === null ? null : facts.senderRole))

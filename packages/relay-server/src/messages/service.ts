@@ -54,7 +54,7 @@ export interface MessageServiceOptions {
   /** Content rules and the before-send hook, asked before a new message is committed; none lets every message through. */
   moderation?: MessageModeration;
   /** What refuses a sender (a mute, a block in a private conversation) and hides senders from a reader (their blocks). */
-  safety: Pick<SafetyService, 'checkSend' | 'hiddenFor'>;
+  safety: Pick<SafetyService, 'sendRefusal' | 'hiddenFor'>;
 }
 
 /** Files a message carries: the uploads feature's side of a send. */
@@ -139,7 +139,6 @@ export class MessageService {
     const metadata = input.metadata ?? {};
     checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
     const { senderId } = author;
-    await this.options.safety.checkSend(conversationId, senderId);
     let attachment: Attachment | null = null;
     if (input.attachment) {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
@@ -177,7 +176,11 @@ export class MessageService {
   async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
     const { conversationId } = input;
     const outcome = await this.options.appends.submit(input);
-    if (!outcome.ok) throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
+    if (!outcome.ok) {
+      if (outcome.code === 'MEMBER_MUTED' || outcome.code === 'BLOCKED')
+        throw await this.options.safety.sendRefusal(outcome.code, conversationId, input.senderId);
+      throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
+    }
     const { message } = outcome;
     this.#sent(message, outcome.created, (performance.now() - started) / 1000);
     // Published synchronously on resolution, so publish order is commit order. A retry of a

@@ -22,7 +22,6 @@ export interface SafetyObserver {
  */
 export class SafetyService {
   readonly #observers = new Set<SafetyObserver>();
-  /** Per conversation, the last send check asked for and not yet settled. */
 
   constructor(
     private readonly store: Pick<Store, 'safety' | 'users' | 'conversations' | 'messages'>,
@@ -62,24 +61,22 @@ export class SafetyService {
     return new Set((await this.store.safety.blocks(userId)).map((b) => b.blockedId));
   }
 
-  /** Refuses a send by a muted member, and any send in a private conversation where one of the two blocked the other. */
-  async checkSend(conversationId: string, senderId: string | null): Promise<void> {
-    if (senderId !== null) await this.#checkSend(conversationId, senderId);
-  }
-
-  async #checkSend(conversationId: string, senderId: string): Promise<void> {
-    const { mutedUntil, blocked } = await this.store.safety.sendRestrictions(conversationId, senderId, Date.now());
-    if (mutedUntil !== undefined) {
-      const until = mutedUntil === null ? null : iso(mutedUntil);
-      throw new RelayError(
-        'MEMBER_MUTED',
-        until ? `You are muted in this conversation until ${until}` : 'You are muted in this conversation',
-        {
-          details: { until },
-        },
-      );
-    }
-    if (blocked) throw new RelayError('BLOCKED', 'You cannot send messages in this conversation');
+  /**
+   * The error for a send its append refused: a muted sender (with when the mute ends), or a
+   * send in a private conversation where one of the two blocked the other.
+   */
+  async sendRefusal(code: 'MEMBER_MUTED' | 'BLOCKED', conversationId: string, senderId: string | null): Promise<RelayError> {
+    if (code === 'BLOCKED') return new RelayError('BLOCKED', 'You cannot send messages in this conversation');
+    const { mutedUntil } =
+      senderId === null ? { mutedUntil: null } : await this.store.safety.sendRestrictions(conversationId, senderId, Date.now());
+    const until = mutedUntil === null || mutedUntil === undefined ? null : iso(mutedUntil);
+    return new RelayError(
+      'MEMBER_MUTED',
+      until ? `You are muted in this conversation until ${until}` : 'You are muted in this conversation',
+      {
+        details: { until },
+      },
+    );
   }
 
   /**

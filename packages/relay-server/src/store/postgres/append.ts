@@ -27,9 +27,9 @@ interface ThreadRootRow {
 }
 
 /**
- * One append transaction. Reads what the batch needs in at most four pipelined queries
- * (counters, the members that are senders, contacts or mentioned, reply targets), decides each
- * outcome in memory, then writes with one multi-row insert, one counter update and, when
+ * One append transaction. Reads what the batch needs in pipelined queries (counters, the
+ * members that are senders, contacts or mentioned, reply targets, thread roots, the senders'
+ * mutes and blocks), decides each outcome in memory, then writes with one multi-row insert, one counter update and, when
  * contacts are members, one insert of their deliveries.
  *
  * `checkStored` says whether to read which ids are already stored first. Without that read a
@@ -46,7 +46,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   // Issued together, these are pipelined: one round trip while the locks are held. Locking
   // in id order means two nodes appending to the same conversations cannot deadlock; the
   // reads after it run once the locks are taken.
-  const [counters, memberRows, stored, replies, mentionedRows, rootRows] = await Promise.all([
+  const [counters, memberRows, stored, replies, mentionedRows, rootRows, muteRows, blockedRows] = await Promise.all([
     tx<{ id: string; last_seq: number; last_activity_at: number; group_mentions: GroupMentions }[]>`
       SELECT id, last_seq, last_activity_at, group_mentions FROM conversations WHERE id = ANY(${conversationIds}::text[]) ORDER BY id FOR UPDATE`,
     tx<{ conversation_id: string; user_id: string; role: MemberRole; contact: boolean }[]>`
@@ -66,6 +66,20 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       ? tx<ThreadRootRow[]>`
           SELECT id, conversation_id, thread_id, deleted_at IS NOT NULL AS deleted, thread FROM messages WHERE id = ANY(${rootIds}::text[])`
       : [],
+    // The senders' mutes, and the senders in private conversations where one of the two blocked the other.
+    senderIds.length
+      ? tx<{ conversation_id: string; user_id: string; until: string | number | null }[]>`
+          SELECT conversation_id, user_id, until FROM member_restrictions
+          WHERE kind = 'mute' AND conversation_id = ANY(${conversationIds}::text[]) AND user_id = ANY(${senderIds}::text[])`
+      : [],
+    senderIds.length
+      ? tx<{ conversation_id: string; user_id: string }[]>`
+          SELECT m.conversation_id, m.user_id FROM members m JOIN conversations c ON c.id = m.conversation_id AND c.type = 'private'
+          WHERE m.conversation_id = ANY(${conversationIds}::text[]) AND m.user_id = ANY(${senderIds}::text[]) AND EXISTS (
+            SELECT 1 FROM members o JOIN blocks b
+              ON (b.blocker_id = o.user_id AND b.blocked_id = m.user_id) OR (b.blocker_id = m.user_id AND b.blocked_id = o.user_id)
+            WHERE o.conversation_id = m.conversation_id AND o.user_id <> m.user_id)`
+      : [],
   ]);
 
   const conversations = new Map(
@@ -84,6 +98,10 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
   const existing = new Map(stored.map((row) => [row.id, row]));
   const replyHome = new Map(replies.map((row) => [row.id, row.conversation_id]));
   const roots = new Map(rootRows.map((row) => [row.id, row]));
+  const mutes = new Map(
+    muteRows.map((row) => [`${row.conversation_id}\u0000${row.user_id}`, row.until === null ? null : Number(row.until)]),
+  );
+  const blocked = new Set(blockedRows.map((row) => `${row.conversation_id}\u0000${row.user_id}`));
   // Summaries this batch moved, by root: written once each after the inserts.
   const summaries = new Map<string, ThreadSummary>();
 
@@ -99,6 +117,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     groupMentions: 'off',
     senderRole: null,
     threadRoot: null,
+    senderRestrictions: { mutedUntil: undefined, blocked: false },
   };
   const mentions: Array<{ conversation_id: string; user_id: string; seq: number; sender_id: string | null }> = [];
   const outcomes = batch.map((input): AppendOutcome => {
@@ -113,12 +132,22 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
     facts.senderRole = input.senderId === null ? null : (members.get(`${input.conversationId}\u0000${input.senderId}`) ?? null);
     const root = input.threadId ? roots.get(input.threadId) : undefined;
     facts.threadRoot = root && root.conversation_id === input.conversationId ? { threadId: root.thread_id, deleted: root.deleted } : null;
+    const sender = `${input.conversationId}\u0000${input.senderId}`;
+    const mutedUntil = mutes.get(sender);
+    facts.senderRestrictions = {
+      mutedUntil: mutedUntil !== undefined && (mutedUntil === null || mutedUntil > input.now) ? mutedUntil : undefined,
+      blocked: blocked.has(sender),
+    };
     const decision = plan.decide(input, facts);
     if (decision === 'stored') return { ok: true, created: false, message: toMessage(original as MessageRow) };
     // A mention refused before the stored ids were read may be a retry whose mentioned member has since left: read them and decide again.
-    // So may one whose thread root has since been deleted.
+    // So may one whose thread root has since been deleted, or whose sender has since been muted or blocked.
     if (
-      (decision === 'MENTION_NOT_MEMBER' || decision === 'GROUP_MENTION_NOT_ALLOWED' || decision === 'THREAD_ROOT_DELETED') &&
+      (decision === 'MENTION_NOT_MEMBER' ||
+        decision === 'GROUP_MENTION_NOT_ALLOWED' ||
+        decision === 'THREAD_ROOT_DELETED' ||
+        decision === 'MEMBER_MUTED' ||
+        decision === 'BLOCKED') &&
       !checkStored
     )
       throw new AppendRace();

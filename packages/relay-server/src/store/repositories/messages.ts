@@ -9,6 +9,7 @@ import type {
   Metadata,
   ThreadSummary,
 } from '@chat4all/protocol';
+import type { SendRestrictions } from './safety.js';
 
 /** A message's reactions as stored: per key, in the order it was first used, who reacted and when (epoch ms), earliest first. */
 export type StoredReactions = Array<{ key: string; by: Array<[userId: string, at: number]> }>;
@@ -84,7 +85,9 @@ export type AppendRefusal =
   | 'GROUP_MENTION_NOT_ALLOWED'
   | 'THREAD_ROOT_NOT_FOUND'
   | 'NESTED_THREAD'
-  | 'THREAD_ROOT_DELETED';
+  | 'THREAD_ROOT_DELETED'
+  | 'MEMBER_MUTED'
+  | 'BLOCKED';
 
 export interface ReceiptInput {
   conversationId: string;
@@ -129,6 +132,8 @@ export interface AppendFacts {
   senderRole: MemberRole | null;
   /** The thread root in the input's conversation, read only when the input replies in a thread; null when there is none. */
   threadRoot: ThreadRootFacts | null;
+  /** What refuses the sender in the conversation at the input's `now`: read only for a message with a sender. */
+  senderRestrictions: SendRestrictions;
 }
 
 /** A refusal, `stored` (the id is a retry: answer with the stored message), or the seq a new message gets. */

@@ -8,8 +8,9 @@ import {
   storedMentions,
   toMessage,
 } from '../rows/messages.js';
-import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan, ThreadRootFacts } from '../types.js';
+import type { AppendCounters, AppendFacts, AppendInput, AppendOutcome, AppendPlan, SendRestrictions, ThreadRootFacts } from '../types.js';
 import type { SqliteDb } from './db.js';
+import { sendRestrictions } from './safety.js';
 
 type Counters = AppendCounters & { hasContacts: boolean };
 
@@ -49,6 +50,12 @@ export class SqliteAppend implements AppendFacts {
       input.conversationId,
     );
     return row ? { threadId: row.thread_id, deleted: row.deleted_at !== null } : null;
+  }
+
+  get senderRestrictions(): SendRestrictions {
+    const input = this.#input;
+    if (!input || input.senderId === null) return { mutedUntil: undefined, blocked: false };
+    return sendRestrictions(this.db, input.conversationId, input.senderId, input.now);
   }
 
   get mentionsAreMembers(): boolean {

@@ -48,18 +48,7 @@ export class SqliteSafety implements SafetyRepository {
   }
 
   async sendRestrictions(conversationId: string, senderId: string, now: number): Promise<SendRestrictions> {
-    const row = this.#db.get<{ muted: number; until: number | null; blocked: number }>(
-      `SELECT
-         (SELECT COUNT(*) FROM member_restrictions r WHERE r.conversation_id = @conversationId AND r.user_id = @senderId
-            AND r.kind = 'mute' AND (r.until IS NULL OR r.until > @now)) AS muted,
-         (SELECT r.until FROM member_restrictions r WHERE r.conversation_id = @conversationId AND r.user_id = @senderId
-            AND r.kind = 'mute') AS until,
-         EXISTS (SELECT 1 FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id <> @senderId
-            JOIN blocks b ON (b.blocker_id = m.user_id AND b.blocked_id = @senderId) OR (b.blocker_id = @senderId AND b.blocked_id = m.user_id)
-            WHERE c.id = @conversationId AND c.type = 'private') AS blocked`,
-      { conversationId, senderId, now },
-    );
-    return { mutedUntil: row && row.muted > 0 ? row.until : undefined, blocked: row?.blocked === 1 };
+    return sendRestrictions(this.#db, conversationId, senderId, now);
   }
 
   async restrict(r: StoredRestriction): Promise<void> {
@@ -155,4 +144,20 @@ export class SqliteSafety implements SafetyRepository {
     this.#db.run("UPDATE reports SET status = ?, note = ?, closed_at = ? WHERE id = ? AND status = 'open'", status, note, now, id);
     return this.getReport(id);
   }
+}
+
+/** What refuses `senderId`'s send in the conversation at `now`, read in one query (inside an append's transaction too). */
+export function sendRestrictions(db: SqliteDb, conversationId: string, senderId: string, now: number): SendRestrictions {
+  const row = db.get<{ muted: number; until: number | null; blocked: number }>(
+    `SELECT
+         (SELECT COUNT(*) FROM member_restrictions r WHERE r.conversation_id = @conversationId AND r.user_id = @senderId
+            AND r.kind = 'mute' AND (r.until IS NULL OR r.until > @now)) AS muted,
+         (SELECT r.until FROM member_restrictions r WHERE r.conversation_id = @conversationId AND r.user_id = @senderId
+            AND r.kind = 'mute') AS until,
+         EXISTS (SELECT 1 FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id <> @senderId
+            JOIN blocks b ON (b.blocker_id = m.user_id AND b.blocked_id = @senderId) OR (b.blocker_id = @senderId AND b.blocked_id = m.user_id)
+            WHERE c.id = @conversationId AND c.type = 'private') AS blocked`,
+    { conversationId, senderId, now },
+  );
+  return { mutedUntil: row && row.muted > 0 ? row.until : undefined, blocked: row?.blocked === 1 };
 }
