@@ -51,14 +51,24 @@ interface Held {
  * from the store. Authentication outlives the upgrade only as long as the token: the socket
  * closes with TOKEN_EXPIRED when it expires, unless the client renewed it over the socket.
  */
+/** The empty set every connection reads until it has a set of its own. */
+const NONE: ReadonlySet<string> = new Set();
+
+/** `set` with `value` added (made if need be) or removed. */
+function toggle<T>(set: Set<T> | undefined, value: T, present: boolean): Set<T> | undefined {
+  if (present) return (set ?? new Set<T>()).add(value);
+  set?.delete(value);
+  return set;
+}
+
 export class Connection {
   readonly id = randomUUID();
   /** Conversations whose live events this connection receives. */
   readonly rooms = new Set<string>();
-  /** Users whose presence events this connection receives (`presence.subscribe`). */
-  readonly watching = new Set<string>();
-  /** Senders the user blocked: their messages never reach this connection. */
-  readonly hidden = new Set<string>();
+  // Most connections watch no one, hide no one and have no exclusive request in flight: these
+  // sets are made on first use, which keeps an idle connection's heap small.
+  #watching: Set<string> | undefined;
+  #hidden: Set<string> | undefined;
   /** Answered the last heartbeat ping (or is new). */
   alive = true;
   #state: DeliveryState;
@@ -70,7 +80,7 @@ export class Connection {
   #credentials: Credentials = {};
   #expiry: ReturnType<typeof setTimeout> | undefined;
   /** Requests that run one at a time on this socket (a resume, a token renewal), while they run. */
-  readonly #inFlight = new Set<ExclusiveRequest>();
+  #inFlight: Set<ExclusiveRequest> | undefined;
   /** The login of a token being checked for renewal; a revocation meanwhile closes the socket too. */
   #renewingSession: string | undefined;
 
@@ -82,6 +92,24 @@ export class Connection {
   ) {
     this.#state = awaitingResume ? 'holding' : 'live';
     socket.once('close', () => this.#detach());
+  }
+
+  /** Users whose presence events this connection receives (`presence.subscribe`). */
+  get watching(): ReadonlySet<string> {
+    return this.#watching ?? NONE;
+  }
+
+  /** Senders the user blocked: their messages never reach this connection. */
+  get hidden(): ReadonlySet<string> {
+    return this.#hidden ?? NONE;
+  }
+
+  setWatching(userId: string, watching: boolean): void {
+    this.#watching = toggle(this.#watching, userId, watching);
+  }
+
+  setHidden(senderId: string, hidden: boolean): void {
+    this.#hidden = toggle(this.#hidden, senderId, hidden);
   }
 
   /** Sets what runs once, when the connection stops counting as connected: on `close()` or when the socket closes. */
@@ -118,19 +146,19 @@ export class Connection {
 
   /** Marks a request of this kind in flight; false when one already is (one at a time per socket). */
   begin(kind: ExclusiveRequest): boolean {
-    if (this.#inFlight.has(kind)) return false;
-    this.#inFlight.add(kind);
+    if (this.#inFlight?.has(kind)) return false;
+    this.#inFlight = toggle(this.#inFlight, kind, true);
     return true;
   }
 
   end(kind: ExclusiveRequest): void {
-    this.#inFlight.delete(kind);
+    this.#inFlight?.delete(kind);
     if (kind === 'renewal') this.#renewingSession = undefined;
   }
 
   /** The login of the token being renewed to, once verified: a revocation of it closes the socket from now on. */
   renewingTo(sessionId: string | undefined): void {
-    if (this.#inFlight.has('renewal')) this.#renewingSession = sessionId;
+    if (this.#inFlight?.has('renewal')) this.#renewingSession = sessionId;
   }
 
   #detach(): void {

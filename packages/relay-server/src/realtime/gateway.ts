@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame, SUPPORTED_PROTOCOL_VERSIONS } from '@chat4all/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -66,6 +68,18 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: GatewayContext): 
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
   app.get('/v1/ws', { websocket: true, config: { auth: 'socket' } }, async (socket, request) => {
+    // The upgrade's request and reply (headers, the URL, a child logger: about 7 KB) would live
+    // as long as the socket, held by the response @fastify/websocket made for Fastify's routing,
+    // which stays attached to the TCP socket, and by its error listener. Detached here as Node
+    // detaches a response that ended; the listener replaced by one that does what it did, log
+    // and terminate, holding neither.
+    const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+    tcp._httpMessage?.detachSocket(tcp);
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => {
+      ctx.log.error({ err: error }, 'websocket error');
+      socket.terminate();
+    });
     const refuse = (error: RelayError) => {
       ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
       socket.send(JSON.stringify(errorFrame(null, error)));
@@ -124,7 +138,7 @@ async function open(ctx: GatewayContext, connection: Connection, credentials: Cr
   connection.authorize(credentials);
   await assertLoginLive(ctx, credentials.sessionId);
   // Read after the connection is registered, so a block published meanwhile is not missed.
-  for (const senderId of await ctx.safety.hiddenFor(connection.userId)) connection.hidden.add(senderId);
+  for (const senderId of await ctx.safety.hiddenFor(connection.userId)) connection.setHidden(senderId, true);
   const conversationIds = await ctx.conversations.idsOf(connection.userId);
   // The relay began closing while this socket opened, after its close hook closed the sockets it had: refused here, or it would hold the close open.
   if (ctx.closing()) throw new RelayError('SHUTTING_DOWN');

@@ -52,14 +52,14 @@ export class Hub {
 
   watch(connection: Connection, userIds: Iterable<string>): void {
     for (const id of userIds) {
-      connection.watching.add(id);
+      connection.setWatching(id, true);
       setOf(this.#watchers, id).add(connection);
     }
   }
 
   unwatch(connection: Connection, userIds: Iterable<string>): void {
     for (const id of userIds) {
-      connection.watching.delete(id);
+      connection.setWatching(id, false);
       removeFrom(this.#watchers, id, connection);
     }
   }
@@ -88,8 +88,7 @@ export class Hub {
       return;
     }
     if (envelope.kind === 'blocks') {
-      for (const connection of this.connectionsOf(envelope.userId))
-        envelope.blocked ? connection.hidden.add(envelope.targetId) : connection.hidden.delete(envelope.targetId);
+      for (const connection of this.connectionsOf(envelope.userId)) connection.setHidden(envelope.targetId, envelope.blocked);
       return;
     }
     this.#deliverToRoom(envelope);

@@ -7,10 +7,12 @@ import { PresenceWatches } from './presence-watches.js';
 /** A socket as the hub sees it, recording what it was sent. */
 function socketOf(userId: string) {
   const got: string[] = [];
+  const watching = new Set<string>();
   const connection = {
     userId,
     rooms: new Set<string>(),
-    watching: new Set<string>(),
+    watching,
+    setWatching: (id: string, on: boolean) => (on ? watching.add(id) : watching.delete(id)),
     deliver: (payload: Buffer) => got.push(payload.toString()),
     sendFrame: (frame: ServerFrame) => got.push(JSON.stringify(frame)),
   } as unknown as Connection;
