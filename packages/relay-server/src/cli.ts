@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type RelayConfig } from './config.js';
 import { createStore } from './infrastructure.js';
 import { createRelay } from './relay.js';
 import { resolveSecrets } from './secrets.js';
+import { SqliteInUseError } from './store/sqlite/index.js';
 
 const HELP = `chat4all-relay <command> [options]
 
@@ -80,17 +81,38 @@ async function token(config: RelayConfig, userId: string | undefined, name: stri
     return 2;
   }
   const { secrets } = resolveSecrets(config);
-  const store = await createStore(config);
+  await ensureUser(config, secrets.apiKey, userId, name);
+  const tokens = new TokenService({ ...config.auth, ...secrets });
+  const minted = await tokens.mint(userId, { ttlSeconds: ttl ? Number(ttl) : undefined });
+  console.log(minted.token);
+  return 0;
+}
+
+/** Makes the user in the store, or, when a running relay holds the SQLite file, through that relay's server API. */
+async function ensureUser(config: RelayConfig, apiKey: string, userId: string, name: string | undefined): Promise<void> {
+  let store: Awaited<ReturnType<typeof createStore>>;
+  try {
+    store = await createStore(config);
+  } catch (error) {
+    if (!(error instanceof SqliteInUseError)) throw error;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}/v1/users/${encodeURIComponent(userId)}`;
+    const response = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(name === undefined ? {} : { displayName: name }),
+    }).catch((cause: unknown) => {
+      throw new Error(`${error.message}, and no relay answered at ${url}`, { cause });
+    });
+    if (!response.ok) throw new Error(`The relay at ${url} answered ${response.status}: ${await response.text()}`);
+    return;
+  }
   try {
     await store.migrate();
     await store.users.ensure(userId, name ?? null, Date.now());
   } finally {
     await store.close();
   }
-  const tokens = new TokenService({ ...config.auth, ...secrets });
-  const minted = await tokens.mint(userId, { ttlSeconds: ttl ? Number(ttl) : undefined });
-  console.log(minted.token);
-  return 0;
 }
 
 main(process.argv.slice(2)).then(

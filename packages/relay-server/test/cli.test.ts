@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SendAck } from '@chat4all/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, readAllMessages, TestSocket, tempDir } from './fixtures.js';
+import { cli, freePort, readAllMessages, TestSocket, tempDir } from './fixtures.js';
 
 /** The server API of a relay started by the CLI, with the API key it generated into `dataDir`. */
 function serverApi(url: string, dataDir: string) {
@@ -74,6 +74,19 @@ describe('chat4all-relay CLI', () => {
     const url = await relay.listening;
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await me.json()).toMatchObject({ id: 'dev-ana', displayName: 'Ana' });
+  });
+
+  it('mints a development token while the relay runs on the same data directory, through its server API', async () => {
+    const dir = dataDir();
+    const port = String(await freePort());
+    const relay = cli(['start'], { CHAT4ALL_DATA_DIR: dir, CHAT4ALL_PORT: port });
+    children.push(relay.child);
+    const url = await relay.listening;
+    const minted = cli(['token', 'dev-bob', '--name', 'Bob'], { CHAT4ALL_DATA_DIR: dir, CHAT4ALL_PORT: port });
+    expect(await minted.exited).toBe(0);
+    const token = minted.output().trim().split('\n').pop() ?? '';
+    const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toMatchObject({ id: 'dev-bob', displayName: 'Bob' });
   });
 
   it('loses no acked message when the process is killed (SIGKILL) mid-burst', async () => {

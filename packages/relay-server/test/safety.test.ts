@@ -206,6 +206,26 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('safety (%s)', 
     expect((await say(cid, room, 'free')).status).toBe(201);
   });
 
+  it('refuses a muted member’s file before it claims the upload, which is theirs to send once the mute is lifted', async () => {
+    await start();
+    const [ana, cid] = [await relay.user(), await relay.user()];
+    const room = await group(ana, [cid]);
+    const form = new FormData();
+    form.set('file', new Blob([Buffer.from('notes')], { type: 'text/plain' }), 'notes.txt');
+    const uploaded = await fetch(`${relay.url}/v1/conversations/${room}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cid.token}` },
+      body: form,
+    });
+    const file = (await uploaded.json()) as { id: string };
+    expect((await call('PUT', `/v1/conversations/${room}/mutes/${cid.id}`, ana.token, {})).status).toBe(200);
+    const withFile = (id: string) =>
+      call('POST', `/v1/conversations/${room}/messages`, cid.token, { id, text: 'see attached', attachment: { uploadId: file.id } });
+    expect(await withFile(randomUUID())).toMatchObject({ status: 403, body: { code: 'MEMBER_MUTED', details: { until: null } } });
+    expect((await call('DELETE', `/v1/conversations/${room}/mutes/${cid.id}`, ana.token)).status).toBe(204);
+    expect(await withFile(randomUUID())).toMatchObject({ status: 201 });
+  });
+
   it('bans a member: removed as a removal is announced, cannot be added back until the ban is lifted', async () => {
     await start();
     const [ana, bob, cid] = [await relay.user(), await relay.user(), await relay.user()];

@@ -22,7 +22,7 @@ import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import { type MessageModeration, moderate, moderateEdit, rejectedOnly } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { SafetyService } from '../safety/service.js';
+import { type SafetyService, sendRefusal } from '../safety/service.js';
 import { visibleHistory } from '../safety/visibility.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { AppendInput, AppendOutcome, MessageMentions, ReceiptInput, ReceiptOutcome, Store } from '../store/types.js';
@@ -54,7 +54,7 @@ export interface MessageServiceOptions {
   /** Content rules and the before-send hook, asked before a new message is committed; none lets every message through. */
   moderation?: MessageModeration;
   /** What refuses a sender (a mute, a block in a private conversation) and hides senders from a reader (their blocks). */
-  safety: Pick<SafetyService, 'sendRefusal' | 'hiddenFor'>;
+  safety: Pick<SafetyService, 'checkSend' | 'hiddenFor'>;
 }
 
 /** Files a message carries: the uploads feature's side of a send. */
@@ -139,6 +139,9 @@ export class MessageService {
     const metadata = input.metadata ?? {};
     checkMetadataSize(metadata, this.options.limits.metadataMaxBytes);
     const { senderId } = author;
+    // Decided in the append's transaction; read here first too when a refused send would otherwise claim its file or reach moderation.
+    if (senderId !== null && (input.attachment || this.options.moderation?.active))
+      await this.options.safety.checkSend(conversationId, senderId);
     let attachment: Attachment | null = null;
     if (input.attachment) {
       if (senderId === null) throw new RelayError('BAD_REQUEST', 'A file message needs a senderId: the uploader');
@@ -170,15 +173,23 @@ export class MessageService {
     const append = { ...input, attachment: input.attachment ?? null, now: Date.now() };
     // A message moderation rejects is kept for audit only, and the platform told it was taken (null).
     const moderated = await moderate(this.options.moderation, 'channel', append).catch(rejectedOnly);
-    return moderated && this.#commit(moderated, performance.now());
+    if (!moderated) return null;
+    return this.#commit(moderated, performance.now()).catch((error: unknown) => {
+      // A contact muted after its channel's own check: dropped as that check drops it, the platform told it was taken.
+      if (!(error instanceof RelayError) || (error.code !== 'MEMBER_MUTED' && error.code !== 'BLOCKED')) throw error;
+      this.options.log.info(
+        { conversationId: input.conversationId, senderId: input.senderId, code: error.code },
+        'contact message dropped',
+      );
+      return null;
+    });
   }
 
   async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
     const { conversationId } = input;
     const outcome = await this.options.appends.submit(input);
     if (!outcome.ok) {
-      if (outcome.code === 'MEMBER_MUTED' || outcome.code === 'BLOCKED')
-        throw await this.options.safety.sendRefusal(outcome.code, conversationId, input.senderId);
+      if (outcome.code === 'MEMBER_MUTED' || outcome.code === 'BLOCKED') throw sendRefusal(outcome.code, outcome.mutedUntil);
       throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
     }
     const { message } = outcome;

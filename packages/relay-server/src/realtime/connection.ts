@@ -43,14 +43,6 @@ interface Held {
   position: EventPosition | undefined;
 }
 
-/**
- * One client socket. Live events go straight out in `live`; while the client has yet to
- * resume (`holding`) or a replay runs (`replaying`) they are held, then flushed without
- * the ones the replay already covered. Bytes buffered in the socket plus held bytes are
- * bounded: a client that cannot keep up is closed with SLOW_CONSUMER and resumes later
- * from the store. Authentication outlives the upgrade only as long as the token: the socket
- * closes with TOKEN_EXPIRED when it expires, unless the client renewed it over the socket.
- */
 /** The empty set every connection reads until it has a set of its own. */
 const NONE: ReadonlySet<string> = new Set();
 
@@ -61,6 +53,14 @@ function toggle<T>(set: Set<T> | undefined, value: T, present: boolean): Set<T> 
   return set;
 }
 
+/**
+ * One client socket. Live events go straight out in `live`; while the client has yet to
+ * resume (`holding`) or a replay runs (`replaying`) they are held, then flushed without
+ * the ones the replay already covered. Bytes buffered in the socket plus held bytes are
+ * bounded: a client that cannot keep up is closed with SLOW_CONSUMER and resumes later
+ * from the store. Authentication outlives the upgrade only as long as the token: the socket
+ * closes with TOKEN_EXPIRED when it expires, unless the client renewed it over the socket.
+ */
 export class Connection {
   readonly id = randomUUID();
   /** Conversations whose live events this connection receives. */

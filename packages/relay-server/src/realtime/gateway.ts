@@ -73,8 +73,8 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: GatewayContext): 
     // which stays attached to the TCP socket, and by its error listener. Detached here as Node
     // detaches a response that ended; the listener replaced by one that does what it did, log
     // and terminate, holding neither.
-    const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
-    tcp._httpMessage?.detachSocket(tcp);
+    const tcp = request.raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | undefined;
+    if (tcp) tcp._httpMessage?.detachSocket(tcp);
     socket.removeAllListeners('error');
     socket.on('error', (error) => {
       ctx.log.error({ err: error }, 'websocket error');

@@ -62,21 +62,14 @@ export class SafetyService {
   }
 
   /**
-   * The error for a send its append refused: a muted sender (with when the mute ends), or a
-   * send in a private conversation where one of the two blocked the other.
+   * Refuses a send by a muted member, and any send in a private conversation where one of the
+   * two blocked the other. The append checks this again, in its transaction, and decides; this
+   * earlier read keeps a refused send from claiming its file or reaching moderation.
    */
-  async sendRefusal(code: 'MEMBER_MUTED' | 'BLOCKED', conversationId: string, senderId: string | null): Promise<RelayError> {
-    if (code === 'BLOCKED') return new RelayError('BLOCKED', 'You cannot send messages in this conversation');
-    const { mutedUntil } =
-      senderId === null ? { mutedUntil: null } : await this.store.safety.sendRestrictions(conversationId, senderId, Date.now());
-    const until = mutedUntil === null || mutedUntil === undefined ? null : iso(mutedUntil);
-    return new RelayError(
-      'MEMBER_MUTED',
-      until ? `You are muted in this conversation until ${until}` : 'You are muted in this conversation',
-      {
-        details: { until },
-      },
-    );
+  async checkSend(conversationId: string, senderId: string): Promise<void> {
+    const { mutedUntil, blocked } = await this.store.safety.sendRestrictions(conversationId, senderId, Date.now());
+    if (mutedUntil !== undefined) throw sendRefusal('MEMBER_MUTED', mutedUntil);
+    if (blocked) throw sendRefusal('BLOCKED');
   }
 
   /**
@@ -253,4 +246,17 @@ function restrictionView(r: StoredRestriction): MemberRestriction {
     createdBy: r.createdBy,
     createdAt: iso(r.createdAt),
   };
+}
+
+/** The error for a muted sender (with when the mute ends: null, until lifted), or for a send between two people where one blocked the other. */
+export function sendRefusal(code: 'MEMBER_MUTED' | 'BLOCKED', mutedUntil: number | null = null): RelayError {
+  if (code === 'BLOCKED') return new RelayError('BLOCKED', 'You cannot send messages in this conversation');
+  const until = mutedUntil === null ? null : iso(mutedUntil);
+  return new RelayError(
+    'MEMBER_MUTED',
+    until ? `You are muted in this conversation until ${until}` : 'You are muted in this conversation',
+    {
+      details: { until },
+    },
+  );
 }

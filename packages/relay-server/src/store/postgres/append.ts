@@ -151,6 +151,7 @@ export async function appendBatch(tx: Tx, batch: readonly AppendInput[], plan: A
       !checkStored
     )
       throw new AppendRace();
+    if (decision === 'MEMBER_MUTED') return { ok: false, code: decision, mutedUntil: facts.senderRestrictions.mutedUntil };
     if (typeof decision !== 'number') return { ok: false, code: decision };
     const seq = decision;
     // A seq is only ever decided for a conversation that exists.

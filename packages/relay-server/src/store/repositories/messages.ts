@@ -74,7 +74,12 @@ export type AppendOutcome =
       /** A new message to a conversation with contacts: deliveries to their channels were recorded with it. */
       dispatch?: boolean;
     }
-  | { ok: false; code: AppendRefusal };
+  | {
+      ok: false;
+      code: AppendRefusal;
+      /** With MEMBER_MUTED: when the sender's mute ends (null: until lifted), as the append read it. */
+      mutedUntil?: number | null;
+    };
 
 /** Why an append refuses an input. */
 export type AppendRefusal =

@@ -113,6 +113,8 @@ export class SqliteAppend implements AppendFacts {
     // A seq is only ever decided for a conversation that exists.
     if (typeof decision === 'number') return this.#insert(input, conv as Counters, decision);
     // A refusal decided before the id was read may be a retry of a stored message: that answers first.
+    if (decision === 'MEMBER_MUTED')
+      return this.#asStored(input) ?? { ok: false, code: decision, mutedUntil: this.senderRestrictions.mutedUntil };
     if (decision !== 'stored' && decision !== 'CONVERSATION_NOT_FOUND' && decision !== 'MESSAGE_ID_CONFLICT')
       return this.#asStored(input) ?? { ok: false, code: decision };
     // Nothing stored was read yet, so the plan can only have refused.

@@ -36,6 +36,14 @@ export interface SqliteStoreOptions {
  * the event loop; batching appends (see `GroupCommit`) keeps that to one transaction
  * (and one fsync) per tick.
  */
+/** The SQLite file is held by another process (a running relay): one relay opens it at a time. */
+export class SqliteInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`The SQLite database ${path} is in use by another process: one relay opens it at a time`);
+    this.name = 'SqliteInUseError';
+  }
+}
+
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = {};
   readonly db: Database.Database;
@@ -76,7 +84,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
       this.db.close();
-      throw new Error(`The SQLite database ${this.db.name} is in use by another process: one relay opens it at a time`);
+      throw new SqliteInUseError(this.db.name);
     }
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');

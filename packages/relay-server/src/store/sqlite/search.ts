@@ -53,6 +53,9 @@ export class SqliteSearchIndex {
 
   /** Indexes up to `limit` messages not yet indexed, in one transaction; returns how many. */
   catchUp(limit = Number.MAX_SAFE_INTEGER): number {
+    // Read first, so a search with nothing to index takes no write lock.
+    const waiting = this.#db.get('SELECT 1 FROM messages WHERE rowid > (SELECT indexed_rowid FROM search_state) LIMIT 1');
+    if (waiting === undefined) return 0;
     return this.#db.transaction(() => {
       const mark = this.#db.get<{ indexed_rowid: number }>('SELECT indexed_rowid FROM search_state')?.indexed_rowid ?? 0;
       const last = this.#db.get<{ last: number | null }>(
