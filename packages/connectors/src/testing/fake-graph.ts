@@ -62,8 +62,19 @@ export async function fakeGraph(options: FakeGraphOptions) {
   let next = 1;
   let accessToken = options.accessToken;
   let nextInbound = 1;
-  /** Ids of the messages customers sent, and the read (and typing) calls made on them. */
-  const inboundIds = new Set<string>();
+  /**
+   * Ids of the messages customers sent, each with its webhook `timestamp`: a redelivery of an
+   * id is the same notification, so it carries the time the message was first sent.
+   */
+  const inboundIds = new Map<string, string>();
+  /** The `timestamp` of message `id`: now for a new one, the first delivery's for a redelivery. */
+  const sentAt = (id: string): string => {
+    const known = inboundIds.get(id);
+    if (known !== undefined) return known;
+    const timestamp = String(Math.floor(now() / 1000));
+    inboundIds.set(id, timestamp);
+    return timestamp;
+  };
   const reads: Array<{ messageId: string; typing: boolean }> = [];
   const media = new Map<string, { bytes: Buffer; mimeType: string }>();
   /** Media the app uploaded, in order. */
@@ -251,7 +262,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       replyTo?: string;
     }): Promise<WebhookAnswer & { id: string }> {
       const id = message.id ?? `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
-      inboundIds.add(id);
+      const timestamp = sentAt(id);
       lastInbound.set(message.from, now());
       return post({
         contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],
@@ -259,7 +270,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
           {
             from: message.from,
             id,
-            timestamp: String(Math.floor(now() / 1000)),
+            timestamp,
             type: 'text',
             text: { body: message.text },
             ...(message.replyTo ? { context: { from: displayPhoneNumber, id: message.replyTo } } : {}),
@@ -280,11 +291,11 @@ export async function fakeGraph(options: FakeGraphOptions) {
     }): Promise<WebhookAnswer & { id: string }> {
       const { name, ...rest } = message;
       const id = typeof rest.id === 'string' ? rest.id : `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
-      inboundIds.add(id);
+      const timestamp = sentAt(id);
       lastInbound.set(message.from, now());
       return post({
         contacts: [{ profile: { name: name ?? 'Customer' }, wa_id: message.from }],
-        messages: [{ id, timestamp: String(Math.floor(now() / 1000)), ...rest }],
+        messages: [{ id, timestamp, ...rest }],
       }).then((answer) => ({ ...answer, id }));
     },
     /** A customer sends an image or a document (the bytes are served at the media URL the Graph API gives). */
@@ -300,7 +311,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       extra?: Record<string, unknown>;
     }): Promise<WebhookAnswer & { id: string; mediaId: string }> {
       const id = `wamid.IN${String(nextInbound++).padStart(6, '0')}`;
-      inboundIds.add(id);
+      const timestamp = sentAt(id);
       const mediaId = String(nextMedia++);
       media.set(mediaId, { bytes: message.bytes, mimeType: message.mimeType });
       lastInbound.set(message.from, now());
@@ -315,7 +326,7 @@ export async function fakeGraph(options: FakeGraphOptions) {
       };
       return post({
         contacts: [{ profile: { name: message.name ?? 'Customer' }, wa_id: message.from }],
-        messages: [{ from: message.from, id, timestamp: String(Math.floor(now() / 1000)), type: message.kind, [message.kind]: content }],
+        messages: [{ from: message.from, id, timestamp, type: message.kind, [message.kind]: content }],
       }).then((answer) => ({ ...answer, id, mediaId }));
     },
     /** A status of a message the fake accepted: the `statuses` webhook. */

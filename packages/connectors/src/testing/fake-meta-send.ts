@@ -112,15 +112,16 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     }
   });
 
-  const post = (messaging: Record<string, unknown>): Promise<WebhookAnswer> => {
+  const post = (messaging: Record<string, unknown>, time = now()): Promise<WebhookAnswer> => {
     if (!subscription) throw new Error('fakeMetaSend: subscribe(url, appSecret) first');
-    const time = now();
     return postMetaWebhook(subscription.url, subscription.appSecret, {
       object: options.channel === 'messenger' ? 'page' : 'instagram',
       entry: [{ id: options.accountId, time, messaging: [{ recipient: { id: options.accountId }, timestamp: time, ...messaging }] }],
     });
   };
   let nextInbound = 1;
+  /** When each message a person sent was sent: a redelivery of a `mid` is the same event, with its first time. */
+  const inboundTimes = new Map<string, number>();
 
   const fake = {
     url: server.url,
@@ -139,11 +140,16 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     /** A person writes (a page-scoped or Instagram-scoped id). */
     inbound(message: { from: string; text: string; mid?: string; replyTo?: string }): Promise<WebhookAnswer & { mid: string }> {
       const mid = message.mid ?? `m_in${String(nextInbound++).padStart(6, '0')}`;
+      const time = inboundTimes.get(mid) ?? now();
+      inboundTimes.set(mid, time);
       lastInbound.set(message.from, now());
-      return post({
-        sender: { id: message.from },
-        message: { mid, text: message.text, ...(message.replyTo ? { reply_to: { mid: message.replyTo } } : {}) },
-      }).then((answer) => ({ ...answer, mid }));
+      return post(
+        {
+          sender: { id: message.from },
+          message: { mid, text: message.text, ...(message.replyTo ? { reply_to: { mid: message.replyTo } } : {}) },
+        },
+        time,
+      ).then((answer) => ({ ...answer, mid }));
     },
     /**
      * Any `messaging` event from a person, as the webhook reference shows it (`message` with
