@@ -92,6 +92,57 @@ describe('gap-free resume', () => {
     expect(replica.duplicates).toBe(0);
   });
 
+  it('gives members resuming from the same point the same messages, each as of its own resume: an edit between two reaches the later, a block hides for the blocker only', async () => {
+    relay = await startRelay({ limits: UNLIMITED });
+    const [sender, other, a, b, c] = await Promise.all([relay.user(), relay.user(), relay.user(), relay.user(), relay.user()]);
+    const group = (
+      await relay.http<ConversationDetail>('POST', '/v1/conversations', {
+        as: sender.token,
+        body: { type: 'group', memberIds: [other.id, a.id, b.id, c.id] },
+      })
+    ).body.id;
+    expect((await relay.http('PUT', `/v1/me/blocks/${sender.id}`, { as: c.token })).status).toBe(201);
+    const replicas = [a, b, c].map((member) => new Replica(relay, member.token));
+    for (const replica of replicas) await replica.connect();
+    const senderSocket = await relay.connect(sender.token);
+    const otherSocket = await relay.connect(other.token);
+    await sendText(otherSocket, group, 'seen');
+    for (const replica of replicas) {
+      await replica.socket?.waitFor((f) => f.type === 'message.created' && f.message.seq === 1);
+      replica.disconnect();
+    }
+    const one = randomUUID();
+    await senderSocket.request({ type: 'message.send', conversationId: group, message: { id: one, text: 'one' } });
+    await sendText(otherSocket, group, 'two');
+    await sendText(senderSocket, group, 'three');
+    const [ra, rb, rc] = replicas as [Replica, Replica, Replica];
+
+    const texts = (replica: Replica) => [...replica.state(group).messages.values()].map((m) => [m.seq, m.text]);
+    expect(await ra.connect()).toMatchObject({ messages: 3 });
+    expect(texts(ra)).toEqual([
+      [1, 'seen'],
+      [2, 'one'],
+      [3, 'two'],
+      [4, 'three'],
+    ]);
+    await senderSocket.request({ type: 'message.edit', conversationId: group, messageId: one, text: 'one, edited' });
+    expect(await rb.connect()).toMatchObject({ messages: 3 });
+    expect(await rc.connect()).toMatchObject({ messages: 1 });
+    expect(texts(rb)).toEqual([
+      [1, 'seen'],
+      [2, 'one, edited'],
+      [3, 'two'],
+      [4, 'three'],
+    ]);
+    expect(texts(rc)).toEqual([
+      [1, 'seen'],
+      [3, 'two'],
+    ]);
+    // The earlier one gets the edit live, as it happened after its resume.
+    await ra.socket?.waitFor((f) => f.type === 'message.updated' && f.message.text === 'one, edited');
+    expect([ra, rb, rc].map((r) => r.duplicates)).toEqual([0, 0, 0]);
+  });
+
   it('answers a user with 1,000 conversations of which 10 changed in one round trip', async () => {
     relay = await startRelay();
     const me = await relay.user();

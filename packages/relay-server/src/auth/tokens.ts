@@ -1,5 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual, webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { RelayError } from '../errors.js';
 
 export type Principal = UserPrincipal | { kind: 'server' };
@@ -33,6 +34,8 @@ export interface TokenServiceOptions {
 }
 
 const USER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+/** How many verified app-secret tokens are remembered (a client reconnecting with its token skips the HMAC). */
+const VERIFIED_TOKENS = 10_000;
 
 /**
  * Verifies every credential the relay accepts and mints its own access tokens. Algorithms
@@ -42,6 +45,10 @@ const USER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export class TokenService {
   readonly #options: TokenServiceOptions;
   readonly #secret: Uint8Array;
+  /** The app secret as a key, imported once. */
+  #key: Promise<webcrypto.CryptoKey> | undefined;
+  /** App-secret tokens verified before, until their `exp`: verifying one again would give the same payload. */
+  readonly #verified = new LRUCache<string, JWTPayload>({ max: VERIFIED_TOKENS });
   readonly #apiKey: Buffer;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | null;
 
@@ -83,8 +90,13 @@ export class TokenService {
       .setAudience(this.#options.audience)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.#secret);
+      .sign(await this.#hmacKey());
     return { token, expiresAt: exp * 1000 };
+  }
+
+  #hmacKey(): Promise<webcrypto.CryptoKey> {
+    this.#key ??= webcrypto.subtle.importKey('raw', this.#secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return this.#key;
   }
 
   #isApiKey(candidate: string): boolean {
@@ -101,12 +113,17 @@ export class TokenService {
     }
     try {
       if (alg === 'HS256') {
-        const { payload } = await jwtVerify(token, this.#secret, {
+        const known = this.#verified.get(token);
+        // `exp` is the one claim whose check changes with time; expired, the token is verified again and refused.
+        if (known && (known.exp as number) * 1000 > Date.now()) return known;
+        const { payload } = await jwtVerify(token, await this.#hmacKey(), {
           algorithms: ['HS256'],
           issuer: this.#options.issuer,
           audience: this.#options.audience,
           requiredClaims: ['exp', 'sub'],
         });
+        const ttl = (payload.exp as number) * 1000 - Date.now();
+        if (ttl > 0) this.#verified.set(token, payload, { ttl });
         return payload;
       }
       const jwks = this.#options.jwks;

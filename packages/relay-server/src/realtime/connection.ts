@@ -180,10 +180,17 @@ export class Connection {
 
   /** Sends a replayed frame and resolves when the socket has taken it, so a long replay never outruns the client. */
   sendAndDrain(frame: ServerFrame): Promise<void> {
+    return this.sendEncodedAndDrain([JSON.stringify(frame)]);
+  }
+
+  /** Sends replayed frames, already encoded, and resolves when the socket has taken the last of them. */
+  sendEncodedAndDrain(payloads: readonly (string | Buffer)[]): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#closed) return resolve();
+      const last = payloads.length - 1;
+      if (this.#closed || last < 0) return resolve();
       this.#cork();
-      this.socket.send(JSON.stringify(frame), () => resolve());
+      for (let i = 0; i < last; i++) this.socket.send(payloads[i] as string | Buffer, { binary: false });
+      this.socket.send(payloads[last] as string | Buffer, { binary: false }, () => resolve());
     });
   }
 

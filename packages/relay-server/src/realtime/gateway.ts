@@ -67,7 +67,8 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: GatewayContext): 
   heartbeat.unref();
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
-  app.get('/v1/ws', { websocket: true, config: { auth: 'socket' } }, async (socket, request) => {
+  // No CORS headers: browsers do not apply CORS to a WebSocket; its Origin is checked against allowedOrigins instead.
+  app.get('/v1/ws', { websocket: true, config: { auth: 'socket', cors: false } }, async (socket, request) => {
     // The upgrade's request and reply (headers, the URL, a child logger: about 7 KB) would live
     // as long as the socket, held by the response @fastify/websocket made for Fastify's routing,
     // which stays attached to the TCP socket, and by its error listener. Detached here as Node

@@ -10,7 +10,7 @@ import { gatewayRoutes } from './gateway.js';
 import { Hub } from './hub.js';
 import { PresenceTracker } from './presence.js';
 import { PresenceWatches } from './presence-watches.js';
-import { Replay } from './resume.js';
+import { Replay, ReplayPages } from './resume.js';
 import { presenceRoutes } from './routes.js';
 import { TypingTracker } from './typing.js';
 
@@ -91,6 +91,7 @@ export const realtimePlugin = fp(
     });
 
     await app.register(presenceRoutes, { presence, conversations });
+    const pages = new ReplayPages(store);
     await app.register(gatewayRoutes, {
       config,
       log,
@@ -107,7 +108,7 @@ export const realtimePlugin = fp(
       safety: app.safety,
       sessions: app.sessions,
       tokens: app.tokens,
-      replay: (connection) => new Replay(store, connection),
+      replay: (connection) => new Replay(store, connection, pages),
       closing: () => app.closing,
     });
   },

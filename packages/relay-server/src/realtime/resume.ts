@@ -1,4 +1,5 @@
 import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
+import { LRUCache } from 'lru-cache';
 import { toChannelDelivery } from '../channels/views.js';
 import { isVisible } from '../safety/visibility.js';
 import type { Store, StoredEvent } from '../store/types.js';
@@ -6,6 +7,52 @@ import type { Connection, ReplayedTo } from './connection.js';
 
 const MESSAGE_PAGE = 500;
 const EVENT_PAGE = 1000;
+
+/** A page of a conversation's messages after a seq, each with its `message.created` frame encoded. */
+interface ReplayPage {
+  messages: readonly Message[];
+  frames: readonly Buffer[];
+  hasMore: boolean;
+}
+
+/**
+ * The pages of messages resumes read, shared by every resume that asks for the same page of a
+ * conversation in the same state, so a reconnect storm (a group coming back at once) reads and
+ * encodes each page once instead of once per member.
+ *
+ * A page is shared only under the conversation's last seq and last event seq as each resume
+ * read them: a new message moves the first, and every change a member is sent a frame for (an
+ * edit, a deletion, a reaction) moves the second, so a resume given a page read before its own
+ * state read gets what a read of its own would have given, or what its held live events bring.
+ * Changes that send no frame (a sender anonymised on erasure) are at most `ttlMs` old, as they
+ * would be for a client that had resumed that much earlier.
+ */
+export class ReplayPages {
+  readonly #pages: LRUCache<string, Promise<ReplayPage>>;
+
+  constructor(
+    private readonly store: Pick<Store, 'messages'>,
+    options: { max?: number; ttlMs?: number } = {},
+  ) {
+    this.#pages = new LRUCache({ max: options.max ?? 512, ttl: options.ttlMs ?? 1000 });
+  }
+
+  /** Messages after `afterSeq` (at most `limit`), for a conversation last seen at `lastSeq` and `lastEventSeq`. */
+  read(conversationId: string, afterSeq: number, limit: number, state: { lastSeq: number; lastEventSeq: number }): Promise<ReplayPage> {
+    const key = `${conversationId}\n${afterSeq}\n${limit}\n${state.lastSeq}\n${state.lastEventSeq}`;
+    const cached = this.#pages.get(key);
+    if (cached) return cached;
+    const page = this.store.messages.list(conversationId, { after: afterSeq, limit }).then((read) => ({
+      messages: read.messages,
+      frames: read.messages.map((message) => Buffer.from(JSON.stringify({ type: 'message.created', message }))),
+      hasMore: read.hasMore,
+    }));
+    this.#pages.set(key, page);
+    // A failed read is not shared: the next resume reads again.
+    page.catch(() => this.#pages.get(key) === page && this.#pages.delete(key));
+    return page;
+  }
+}
 
 export interface ResumeRequest {
   cursors: Record<string, ResumeCursor>;
@@ -29,6 +76,7 @@ export class Replay {
   constructor(
     private readonly store: Pick<Store, 'conversations' | 'messages' | 'deliveries' | 'inbox' | 'pins'>,
     private readonly connection: Connection,
+    private readonly pages: ReplayPages,
   ) {}
 
   async run(request: ResumeRequest): Promise<void> {
@@ -48,7 +96,7 @@ export class Replay {
       if (entry.lastEventSeq <= eventSeq && entry.lastSeq <= seq) continue;
       this.result.conversations++;
       if (entry.lastEventSeq > eventSeq) to.eventSeq = await this.#events(entry.conversationId, seq, eventSeq);
-      if (entry.lastSeq > seq) to.seq = await this.#messages(entry.conversationId, seq);
+      if (entry.lastSeq > seq) to.seq = await this.#messages(entry, seq);
     }
     for (const conversationId of Object.keys(request.cursors)) {
       if (current.has(conversationId)) continue;
@@ -79,27 +127,27 @@ export class Replay {
   }
 
   /** Sends every message after `afterSeq`, page by page; returns the last seq sent. */
-  async #messages(conversationId: string, afterSeq: number): Promise<number> {
+  async #messages(state: { conversationId: string; lastSeq: number; lastEventSeq: number }, afterSeq: number): Promise<number> {
     let after = afterSeq;
     for (;;) {
-      const page = await this.store.messages.list(conversationId, { after, limit: MESSAGE_PAGE });
-      await this.#send(page.messages);
+      const page = await this.pages.read(state.conversationId, after, MESSAGE_PAGE, state);
+      const { hidden } = this.connection;
+      const frames = hidden.size === 0 ? page.frames : page.frames.filter((_, i) => isVisible(page.messages[i] as Message, hidden));
+      // Taken by the socket before the next page is read, so a long replay never outruns a slow client.
+      await this.connection.sendEncodedAndDrain(frames);
+      this.result.messages += frames.length;
       after = page.messages[page.messages.length - 1]?.seq ?? after;
       if (!page.hasMore) return after;
     }
   }
 
-  /** Sends a page and waits until the socket has taken it, so a long replay never outruns a slow client. */
+  /** Sends a page and waits until the socket has taken it. */
   async #send(messages: readonly Message[]): Promise<void> {
-    let last: Promise<void> = Promise.resolve();
-    let sent = 0;
-    for (const message of messages) {
-      if (!isVisible(message, this.connection.hidden)) continue;
-      last = this.connection.sendAndDrain({ type: 'message.created', message });
-      sent++;
-    }
-    await last;
-    this.result.messages += sent;
+    const frames = messages
+      .filter((message) => isVisible(message, this.connection.hidden))
+      .map((message) => JSON.stringify({ type: 'message.created', message }));
+    await this.connection.sendEncodedAndDrain(frames);
+    this.result.messages += frames.length;
   }
 
   /** Materializes the event log after `afterEventSeq` into current-state frames; returns the last event seq read. */
