@@ -42,7 +42,7 @@ function newestMtime(dir: string): number {
 
 /** Starts a bench server in its own process, pinned to CPU 0 when `taskset` exists (the load generator takes CPU 1). */
 export async function startServer(
-  name: 'relay' | 'raw-ws' | 'socketio' | 'raw-put',
+  name: 'relay' | 'raw-ws' | 'socketio' | 'raw-put' | 'sqlite-inserts',
   env: Record<string, string> = {},
 ): Promise<BenchServer> {
   const script = fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
