@@ -1,4 +1,4 @@
-import type { ChannelDelivery, Conversation, Member, Message } from '@chat4all/protocol';
+import type { ChannelDelivery, Conversation, Member, Message, Pin } from '@chat4all/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversationCache, type ConversationState, deliveriesOf, emptyConversation, reduceConversation } from './conversation.js';
 
@@ -221,5 +221,44 @@ describe('thread replies', () => {
     state = reduceConversation(state, { type: 'messages', messages: [counted, reply(4)] });
     expect(rootOf(state)?.thread).toMatchObject({ replyCount: 3, lastReplySeq: 4 });
     expect(state.seq).toBe(4);
+  });
+});
+
+describe('a conversation’s pins', () => {
+  const pin = (seq: number, pinnedAt = '2026-12-01T11:00:00.000Z'): Pin => ({
+    conversationId: 'c1',
+    messageId: `m-${seq}`,
+    pinnedBy: 'u1',
+    pinnedAt,
+    expiresAt: null,
+    message: message(seq),
+  });
+  const pinned = (seq: number, eventSeq: number, value: Pin | null) =>
+    ({ type: 'pin.updated', conversationId: 'c1', messageId: `m-${seq}`, userId: 'u1', pin: value, eventSeq }) as const;
+
+  it('applies pin changes that arrive before the first load on top of it, whichever the load saw', () => {
+    let state = emptyConversation('c1');
+    state = reduceConversation(state, pinned(2, 1, pin(2)));
+    state = reduceConversation(state, pinned(1, 2, null));
+    expect(state.pins).toBeUndefined();
+    // Answered before both changes: m-1 was pinned, m-2 not yet.
+    const before = reduceConversation(state, { type: 'pins', pins: [pin(1)] });
+    expect(before.pins?.map((p) => p.messageId)).toEqual(['m-2']);
+    // Answered after both: the same result.
+    const after = reduceConversation(state, { type: 'pins', pins: [pin(2)] });
+    expect(after.pins).toEqual(before.pins);
+    expect(after.pinsPending).toBeUndefined();
+  });
+
+  it('keeps the same list when a change it already holds arrives again', () => {
+    let state = reduceConversation(emptyConversation('c1'), { type: 'pins', pins: [pin(2), pin(1)] });
+    const held = state.pins;
+    state = reduceConversation(state, pinned(2, 3, pin(2)));
+    state = reduceConversation(state, { type: 'pins', pins: [pin(2), pin(1)] });
+    expect(state.pins).toBe(held);
+    // Pinned again later: a new list, newest first.
+    state = reduceConversation(state, pinned(1, 4, pin(1, '2026-12-01T12:00:00.000Z')));
+    expect(state.pins).not.toBe(held);
+    expect(state.pins?.map((p) => p.messageId)).toEqual(['m-1', 'm-2']);
   });
 });

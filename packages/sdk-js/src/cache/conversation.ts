@@ -21,6 +21,12 @@ export interface ConversationState {
   readonly deliveries: ReadonlyMap<string, readonly ChannelDelivery[]>;
   /** Its pins, newest first, lapsed ones included; absent until loaded (the first load brings them whole). */
   readonly pins?: readonly Pin[];
+  /**
+   * Pin changes that arrived before the first load answered, applied again on top of it: the
+   * load may have been answered before them (they are newer) or after (applying one again
+   * changes nothing).
+   */
+  readonly pinsPending?: ReadonlyArray<{ messageId: string; pin: Pin | null }>;
   /** Bumped when members, horizons or deliveries change, so views check the statuses they derived again. */
   readonly version: number;
 }
@@ -71,8 +77,12 @@ export function reduceConversation(state: ConversationState, action: Conversatio
     }
     case 'pin.updated':
       return withPin(afterEvent(state, action.eventSeq), action.messageId, action.pin);
-    case 'pins':
-      return { ...state, pins: action.pins };
+    case 'pins': {
+      const { pinsPending, ...rest } = state;
+      let loaded: ConversationState = { ...rest, pins: samePins(state.pins, action.pins) ? state.pins : action.pins };
+      for (const change of pinsPending ?? []) loaded = withPin(loaded, change.messageId, change.pin);
+      return loaded;
+    }
     case 'reaction.updated': {
       const next = afterEvent(state, action.eventSeq);
       const held = findById(state.messages, action.messageId);
@@ -187,9 +197,17 @@ function findById(messages: readonly Message[], id: string): Message | undefined
  * stay newest first, as the relay lists them (a replay sends them in the order they were set).
  */
 function withPin(state: ConversationState, messageId: string, pin: Pin | null): ConversationState {
-  if (!state.pins) return state;
+  if (!state.pins) return { ...state, pinsPending: [...(state.pinsPending ?? []), { messageId, pin }] };
+  const held = state.pins.find((p) => p.messageId === messageId);
+  // The pin as it is already held (a change seen twice: live and in the first load): the same state.
+  if (held === undefined ? pin === null : pin !== null && samePins([held], [pin])) return state;
   const pins = state.pins.filter((p) => p.messageId !== messageId);
   return { ...state, pins: pin ? [pin, ...pins] : pins };
+}
+
+/** Whether two lists hold the same pins, in the same order. */
+function samePins(held: readonly Pin[] | undefined, incoming: readonly Pin[]): boolean {
+  return held !== undefined && held.length === incoming.length && JSON.stringify(held) === JSON.stringify(incoming);
 }
 
 /** Keeps the newer of two states of a delivery (a replayed one may be older than one already held). */
