@@ -3,6 +3,7 @@
 
 import { createClient } from '@chat4all/sdk-js';
 import { FileOutboxStorage } from '@chat4all/sdk-js/node';
+import { createServerClient } from '@chat4all/sdk-js/server';
 import WebSocket from 'ws';
 
 const RELAY_URL = process.env.CHAT4ALL_URL ?? 'http://127.0.0.1:8080';
@@ -15,23 +16,15 @@ if (!API_KEY) {
   process.exit(1);
 }
 
-/** The server API: your backend's view of the relay, authenticated with the API key. */
-async function api(method, path, body) {
-  const response = await fetch(`${RELAY_URL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+// The server API: your backend's view of the relay, authenticated with the API key.
+const server = createServerClient({ url: RELAY_URL, apiKey: API_KEY });
 
-await api('PUT', `/v1/users/${BOT_ID}`, { displayName: 'Helper bot' });
+await server.users.upsert(BOT_ID, { displayName: 'Helper bot' });
 
 const bot = createClient({
   url: RELAY_URL,
   // The bot's own user token, minted by the server API and refreshed before it expires.
-  tokenProvider: async () => (await api('POST', `/v1/users/${BOT_ID}/tokens`, {})).token,
+  tokenProvider: async () => (await server.users.token(BOT_ID)).token,
   WebSocket,
   storage: new FileOutboxStorage(`${DATA_DIR}/${BOT_ID}-outbox.json`),
 });
