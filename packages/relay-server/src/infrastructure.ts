@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { DispatchItem } from './channels/dispatcher.js';
@@ -146,10 +146,23 @@ function remember<T extends { close(): Promise<void> }>(opened: Array<{ close():
 /** The Redis client the adapters share, quit after them. */
 async function openRedis(config: RelayConfig, opened: Array<{ close(): Promise<void> }>) {
   const { Redis } = await import('ioredis');
-  const { url } = config.bus.redis;
-  if (!url) throw new TypeError('bus.redis.url is required with the redis bus');
+  const { url, sentinels, sentinelName, sentinelPassword } = config.bus.redis;
+  if (!url && !sentinels) throw new TypeError('bus.redis.url or bus.redis.sentinels is required with the redis bus');
   // Commands wait out an outage rather than fail (a publish is delayed, not lost); those issued in one tick go out in one write.
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  // With Sentinels, ioredis asks them for the primary on every (re)connect, so a failover is an outage like any other.
+  const options: RedisOptions = {
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: true,
+    ...(sentinels && {
+      sentinels: sentinels.map((address) => {
+        const at = address.lastIndexOf(':');
+        return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+      }),
+      name: sentinelName,
+      sentinelPassword,
+    }),
+  };
+  const client = url ? new Redis(url, options) : new Redis(options);
   client.on('error', () => {});
   const quit = (redis: Redis) => ({
     close: () =>

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +164,81 @@ export async function redisServer() {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/** Starts `redis-server` with `args`; resolves once its log has said `ready` (a line it prints when it is up). */
+async function startRedis(args: readonly string[], ready: string): Promise<{ child: ChildProcess; log: () => string }> {
+  const server = spawn('redis-server', [...args]);
+  let output = '';
+  server.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!output.includes(ready)) return;
+      server.stdout?.off('data', check);
+      resolve();
+    };
+    server.stdout?.on('data', check);
+    server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  });
+  return { child: server, log: () => output };
+}
+
+/**
+ * A Redis primary, a replica of it and a Sentinel watching them (quorum 1, the primary down
+ * after 500 ms without an answer), each a real process on its own port with nothing on disk.
+ * `killPrimary()` is `kill -9`; `failedOver` resolves when the Sentinel has promoted the replica.
+ */
+export async function redisSentinel(name: string) {
+  const [primaryPort, replicaPort, sentinelPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const dir = mkdtempSync(join(tmpdir(), 'chat4all-sentinel-'));
+  // The replica's first sync writes a snapshot: into the test's own directory.
+  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const primary = await startRedis(['--port', String(primaryPort), ...common], 'Ready to accept connections');
+  const replica = await startRedis(
+    ['--port', String(replicaPort), ...common, '--replicaof', '127.0.0.1', String(primaryPort)],
+    'MASTER <-> REPLICA sync: Finished with success',
+  );
+  const config = join(dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${sentinelPort}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
+      `sentinel down-after-milliseconds ${name} 500`,
+      `sentinel failover-timeout ${name} 5000`,
+      '',
+    ].join('\n'),
+  );
+  const sentinel = await startRedis([config, '--sentinel'], `+monitor master ${name}`);
+  const failedOver = new Promise<void>((resolve) => {
+    const check = () => {
+      if (!sentinel.log().includes(`+switch-master ${name}`)) return;
+      sentinel.child.stdout?.off('data', check);
+      resolve();
+    };
+    sentinel.child.stdout?.on('data', check);
+  });
+  const stop = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    sentinels: `127.0.0.1:${sentinelPort}`,
+    primaryUrl: `redis://127.0.0.1:${primaryPort}`,
+    replicaUrl: `redis://127.0.0.1:${replicaPort}`,
+    killPrimary: () => stop(primary.child),
+    failedOver,
+    async close(): Promise<void> {
+      for (const each of [sentinel, replica, primary]) await stop(each.child);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import type { ChatMessage } from '@chat4all/sdk-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chat4AllClient as Client } from '../src/index.js';
-import { cluster, redisServer } from './cluster.js';
+import { cluster, redisSentinel, redisServer } from './cluster.js';
 import { API_KEY, client, until, userToken } from './relay.js';
 
 type Cluster = Awaited<ReturnType<typeof cluster>>;
@@ -136,6 +137,31 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
     await redis.stop();
     await redis.start();
     await expectConverged(c, clients, conversations, sent);
+  }, 120_000);
+
+  it('loses nothing when the Redis primary is killed and its Sentinel promotes the replica: the nodes follow it and every client converges', async () => {
+    const redis = await redisSentinel('chat4all-test');
+    cleanup.push(() => redis.close());
+    // The nodes find the primary through the Sentinel; the URL's host is not used (it names the replica, for the cleanup).
+    const c = await cluster(2, {
+      redisUrl: redis.replicaUrl,
+      env: { CHAT4ALL_REDIS_SENTINELS: redis.sentinels, CHAT4ALL_REDIS_SENTINEL_NAME: 'chat4all-test' },
+    });
+    cleanup.push(() => c.close());
+    const { clients, conversations } = await members(c, 6, cleanup);
+    const sent = await burst(clients, conversations, 300);
+    await outboxesDownTo(clients, sent.size * 0.7);
+    await redis.killPrimary();
+    await redis.failedOver;
+    await expectConverged(c, clients, conversations, sent);
+    // The nodes publish to the promoted replica now: a message sent after the failover reaches the other node's member live.
+    const [first, second] = clients as [Client, Client];
+    const conversationId = conversations[0] as string;
+    const message = await first.send(conversationId, 'after the failover');
+    await until(second.messages(conversationId), (messages) => messages.some((m) => m.id === message.id));
+    const ask = (...command: string[]) => execFileSync('redis-cli', ['-u', redis.replicaUrl, ...command], { encoding: 'utf8' });
+    expect(ask('INFO', 'replication')).toContain('role:master');
+    expect(ask('KEYS', `${c.keyPrefix}:fanout:*`).trim()).not.toBe('');
   }, 120_000);
 
   it('retries sends refused with NOT_READY while the database connections are cut, and stores each once', async () => {

@@ -1,7 +1,7 @@
 import { ConfigError } from './error.js';
 
 /** Keys read from env as comma-separated lists. */
-const LIST_KEYS = new Set(['allowedOrigins', 'moderation.links.domains']);
+const LIST_KEYS = new Set(['allowedOrigins', 'moderation.links.domains', 'bus.redis.sentinels']);
 /** Keys read from env as JSON. */
 const JSON_KEYS = new Set(['channels']);
 
@@ -26,6 +26,9 @@ export const ENV_VARS: Record<string, string> = {
   CHAT4ALL_POSTGRES_SCHEMA: 'store.postgres.schema',
   CHAT4ALL_BUS: 'bus.driver',
   CHAT4ALL_REDIS_URL: 'bus.redis.url',
+  CHAT4ALL_REDIS_SENTINELS: 'bus.redis.sentinels',
+  CHAT4ALL_REDIS_SENTINEL_NAME: 'bus.redis.sentinelName',
+  CHAT4ALL_REDIS_SENTINEL_PASSWORD: 'bus.redis.sentinelPassword',
   CHAT4ALL_REDIS_KEY_PREFIX: 'bus.redis.keyPrefix',
   CHAT4ALL_REDIS_PARTITIONS: 'bus.redis.partitions',
   CHAT4ALL_REDIS_STREAM_MAX_LENGTH: 'bus.redis.streamMaxLength',

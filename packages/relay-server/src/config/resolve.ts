@@ -25,7 +25,11 @@ export function resolveConfig(input: RelayConfigInput | Record<string, unknown> 
   const vapidWhat = hasVapid ? 'push.vapid' : 'push.enabled';
   const required: Array<[boolean, string, string]> = [
     [config.store.driver === 'postgres' && !config.store.postgres.url, 'store.postgres.url', "the 'postgres' store"],
-    [config.bus.driver === 'redis' && !config.bus.redis.url, 'bus.redis.url', "the 'redis' bus"],
+    [
+      config.bus.driver === 'redis' && !config.bus.redis.url && !config.bus.redis.sentinels,
+      'bus.redis.url',
+      "the 'redis' bus (or bus.redis.sentinels)",
+    ],
     [config.uploads.driver === 's3' && !config.uploads.s3.bucket, 'uploads.s3.bucket', "the 's3' upload store"],
     [needsVapid && !vapid.publicKey, 'push.vapid.publicKey', vapidWhat],
     [needsVapid && !vapid.privateKey, 'push.vapid.privateKey', vapidWhat],

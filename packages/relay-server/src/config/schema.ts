@@ -84,8 +84,14 @@ export const RelayConfigSchema = Type.Object(
         driver: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
         redis: Type.Object(
           {
-            /** Redis URL, e.g. `redis://redis:6379`. Required with the `redis` driver. */
+            /** Redis URL, e.g. `redis://redis:6379`. Required with the `redis` driver, unless `sentinels` name the Sentinels to ask (then its password, database and TLS still apply; its host does not). */
             url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+            /** Redis Sentinels (`host:port`) that know the primary: nodes ask them for it, and follow it when they fail over. */
+            sentinels: Type.Optional(Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d+$' }), { minItems: 1 })),
+            /** The name the Sentinels monitor the primary under (`sentinel monitor <name> …`). @default 'mymaster' */
+            sentinelName: Type.String({ default: 'mymaster', minLength: 1 }),
+            /** The Sentinels' own password (`requirepass` in their config), if they have one. */
+            sentinelPassword: Type.Optional(Type.String({ minLength: 1 })),
             /** Prefix of every key the relay uses, so several deployments can share one Redis. @default 'chat4all' */
             keyPrefix: Type.String({ default: 'chat4all', minLength: 1, pattern: '^[^{}\\s]+$' }),
             /** Fan-out streams; a conversation always maps to the same one, which keeps its order. @default 16 */
