@@ -334,7 +334,8 @@ async function throughputScenario(): Promise<void> {
     meets: null,
   });
   // The relay does at least what the raw ws server does for a message (parse it, send it on)
-  // and what the store does alone (insert it), on one core: their times add up to its floor.
+  // and what the store does alone (insert it), one after the other on one core: their times
+  // add up, which bounds what it can forward.
   const combined = 1 / (1 / ceiling.rate + 1 / (tp['raw-ws'] ?? Number.POSITIVE_INFINITY));
   record({
     name: 'throughput-vs-store-and-raw-ws',

@@ -51,6 +51,7 @@ export function pinsOf(
       (timer as { unref?(): void }).unref?.();
     };
     state.subscribe(lapse);
+    cache.dispatch({ type: 'pins.loading' });
     rest.request<{ pins: Pin[] }>('GET', restPath`/v1/conversations/${conversationId}/pins`).then(
       ({ pins }) => cache.dispatch({ type: 'pins', pins }),
       (error: unknown) => warn('pins failed', error),

@@ -1,3 +1,4 @@
+import { isErrorCode } from '@chat4all/protocol/errors';
 import type { TokenSource } from './auth/token-source.js';
 import { Chat4AllError } from './errors.js';
 
@@ -7,7 +8,48 @@ import { Chat4AllError } from './errors.js';
  * reach another route.
  */
 export function restPath(strings: TemplateStringsArray, ...values: ReadonlyArray<string | number>): string {
-  return strings.reduce((path, part, i) => path + part + (i < values.length ? encodeURIComponent(String(values[i])) : ''), '');
+  return strings.reduce((path, part, i) => path + part + (i < values.length ? pathSegment(String(values[i])) : ''), '');
+}
+
+/**
+ * A value as one encoded path segment. `.` and `..` are refused: URLs resolve them (encoded
+ * too) to the segment itself or its parent, so they would reach another route.
+ */
+export function pathSegment(value: string): string {
+  if (value === '.' || value === '..') throw new Chat4AllError('BAD_REQUEST', `${JSON.stringify(value)} cannot be a path segment`);
+  return encodeURIComponent(value);
+}
+
+/** The error of an answer that is not the relay's error body (a proxy's page, an empty body): judged by its status. */
+function fromStatus(status: number, text: string): Chat4AllError {
+  const code =
+    status === 401
+      ? 'UNAUTHENTICATED'
+      : status === 403
+        ? 'FORBIDDEN'
+        : status === 404
+          ? 'NOT_FOUND'
+          : status === 413
+            ? 'PAYLOAD_TOO_LARGE'
+            : status === 429
+              ? 'RATE_LIMITED'
+              : status === 503
+                ? 'NOT_READY'
+                : status >= 500
+                  ? 'INTERNAL'
+                  : 'BAD_REQUEST';
+  return new Chat4AllError(code, `HTTP ${status} without an error body from the relay${text ? `: ${text.slice(0, 200)}` : ''}`, {
+    retryable: status >= 500 || status === 429 || status === 408,
+    details: { status },
+  });
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The relay's REST API with the user's token; an expired token is renewed and the call made once more. */
@@ -34,10 +76,17 @@ export class Rest {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    const payload = text ? (JSON.parse(text) as unknown) : undefined;
+    const payload = text ? parsed(text) : undefined;
     if (response.ok) return payload as T;
-    const error = Chat4AllError.fromBody(payload as Parameters<typeof Chat4AllError.fromBody>[0]);
+    const error = isErrorBody(payload) ? Chat4AllError.fromBody(payload) : fromStatus(response.status, text);
     if (error.code === 'TOKEN_EXPIRED' && !refreshed && this.#tokens.renewable) return this.request(method, path, body, true);
     throw error;
   }
+}
+
+function isErrorBody(payload: unknown): payload is Parameters<typeof Chat4AllError.fromBody>[0] {
+  const body = payload as { code?: unknown; message?: unknown } | undefined;
+  return (
+    typeof body === 'object' && body !== null && typeof body.code === 'string' && isErrorCode(body.code) && typeof body.message === 'string'
+  );
 }

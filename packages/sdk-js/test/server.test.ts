@@ -185,11 +185,54 @@ describe('the server client (@chat4all/sdk-js/server)', () => {
     await expect(server.users.get('ana/tokens')).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 });
     await expect(server.conversations.get('../users/ana')).rejects.toBeInstanceOf(Chat4AllError);
     expect(recorder.calls).toEqual(['GET /v1/users/ana%2Ftokens', 'GET /v1/conversations/..%2Fusers%2Fana']);
+    // `.` and `..` would be resolved by the URL to another route: refused before any call.
+    await expect(server.messages.thread('c1', '..')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(recorder.calls).toHaveLength(2);
     // A wrong API key is the relay's UNAUTHENTICATED, not a crash.
     await expect(createServerClient({ url: relay.url, apiKey: 'wrong' }).users.get('ana')).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
       status: 401,
     });
+  });
+
+  it('turns an answer that is not the relay’s (a proxy’s error page) into a coded error by its status', async () => {
+    const proxy = createServer((_request, response) => {
+      response.statusCode = 502;
+      response.setHeader('content-type', 'text/html');
+      response.end('<html><body>Bad Gateway</body></html>');
+    });
+    const url = await listen(proxy);
+    cleanup.push(() => new Promise((resolve) => proxy.close(resolve)));
+    const error = await createServerClient({ url, apiKey: API_KEY })
+      .users.get('ana')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Chat4AllError);
+    expect(error).toMatchObject({ code: 'INTERNAL', retryable: true, details: { status: 502 } });
+  });
+
+  it('answers 500 (retried) to a call whose body a JSON parser took first, and refuses a malformed secret when the handler is made', async () => {
+    const app = express();
+    app.use(express.json());
+    const listener = () => {
+      throw new Error('never called');
+    };
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    app.post('/events', (request, response) => webhookHandler(secret, listener)(request, response));
+    const server = createServer(app);
+    const url = await listen(server);
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const body = JSON.stringify({ type: 'message.created', timestamp: new Date().toISOString(), data: {} });
+    const at = new Date();
+    const headers = {
+      'webhook-id': 'message.created:1',
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign('message.created:1', at, body),
+      'content-type': 'application/json',
+    };
+    const response = await fetch(`${url}/events`, { method: 'POST', headers, body });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('express.raw') });
+    expect(() => webhookHandler('not-a-secret', listener)).toThrow();
   });
 
   it('verifies the relay’s webhook calls in plain Node, Express and Fastify, and refuses forged, tampered and stale ones', async () => {

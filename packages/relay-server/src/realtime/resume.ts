@@ -34,7 +34,7 @@ export class ReplayPages {
     private readonly store: Pick<Store, 'messages'>,
     options: { max?: number; ttlMs?: number } = {},
   ) {
-    this.#pages = new LRUCache({ max: options.max ?? 512, ttl: options.ttlMs ?? 1000 });
+    this.#pages = new LRUCache({ max: options.max ?? 256, ttl: options.ttlMs ?? 1000, ttlAutopurge: true });
   }
 
   /** Messages after `afterSeq` (at most `limit`), for a conversation last seen at `lastSeq` and `lastEventSeq`. */

@@ -236,8 +236,11 @@ describe('a conversation’s pins', () => {
   const pinned = (seq: number, eventSeq: number, value: Pin | null) =>
     ({ type: 'pin.updated', conversationId: 'c1', messageId: `m-${seq}`, userId: 'u1', pin: value, eventSeq }) as const;
 
-  it('applies pin changes that arrive before the first load on top of it, whichever the load saw', () => {
-    let state = emptyConversation('c1');
+  it('applies pin changes that arrive while the first load is on its way on top of it, whichever the load saw', () => {
+    // Before any load is asked for, changes are not kept: the load will bring the pins whole.
+    let state = reduceConversation(emptyConversation('c1'), pinned(3, 1, pin(3)));
+    expect(state.pinsPending).toBeUndefined();
+    state = reduceConversation(state, { type: 'pins.loading' });
     state = reduceConversation(state, pinned(2, 1, pin(2)));
     state = reduceConversation(state, pinned(1, 2, null));
     expect(state.pins).toBeUndefined();

@@ -22,9 +22,9 @@ export interface ConversationState {
   /** Its pins, newest first, lapsed ones included; absent until loaded (the first load brings them whole). */
   readonly pins?: readonly Pin[];
   /**
-   * Pin changes that arrived before the first load answered, applied again on top of it: the
-   * load may have been answered before them (they are newer) or after (applying one again
-   * changes nothing).
+   * Pin changes that arrived while the first load was on its way, applied again on top of it:
+   * the load may have been answered before them (they are newer) or after (applying one again
+   * changes nothing). Present only while that load is on its way.
    */
   readonly pinsPending?: ReadonlyArray<{ messageId: string; pin: Pin | null }>;
   /** Bumped when members, horizons or deliveries change, so views check the statuses they derived again. */
@@ -41,6 +41,7 @@ export type ConversationAction =
   | { type: 'messages'; messages: readonly Message[] }
   | { type: 'deliveries'; deliveries: readonly ChannelDelivery[] }
   | { type: 'pins'; pins: readonly Pin[] }
+  | { type: 'pins.loading' }
   | { type: 'recheck' };
 
 const NO_DELIVERIES: readonly ChannelDelivery[] = [];
@@ -77,6 +78,8 @@ export function reduceConversation(state: ConversationState, action: Conversatio
     }
     case 'pin.updated':
       return withPin(afterEvent(state, action.eventSeq), action.messageId, action.pin);
+    case 'pins.loading':
+      return state.pins || state.pinsPending ? state : { ...state, pinsPending: [] };
     case 'pins': {
       const { pinsPending, ...rest } = state;
       let loaded: ConversationState = { ...rest, pins: samePins(state.pins, action.pins) ? state.pins : action.pins };
@@ -197,7 +200,7 @@ function findById(messages: readonly Message[], id: string): Message | undefined
  * stay newest first, as the relay lists them (a replay sends them in the order they were set).
  */
 function withPin(state: ConversationState, messageId: string, pin: Pin | null): ConversationState {
-  if (!state.pins) return { ...state, pinsPending: [...(state.pinsPending ?? []), { messageId, pin }] };
+  if (!state.pins) return state.pinsPending ? { ...state, pinsPending: [...state.pinsPending, { messageId, pin }] } : state;
   const held = state.pins.find((p) => p.messageId === messageId);
   // The pin as it is already held (a change seen twice: live and in the first load): the same state.
   if (held === undefined ? pin === null : pin !== null && samePins([held], [pin])) return state;

@@ -1,5 +1,5 @@
 import { TokenSource } from '../auth/token-source.js';
-import { Rest } from '../rest.js';
+import { pathSegment, Rest } from '../rest.js';
 import type { paths } from './openapi.js';
 
 type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
@@ -194,13 +194,14 @@ export class Chat4AllServer {
   };
 
   /** One REST call: `{name}` in `path` filled from `params`, each encoded as one segment. */
-  #call<M extends Method, P extends PathWith<M>>(
+  async #call<M extends Method, P extends PathWith<M>>(
     method: M,
     path: P,
     params: Record<string, string>,
     options: { body?: unknown; query?: Record<string, string | number | boolean | undefined> } = {},
   ): Promise<ResponseOf<P, M>> {
-    const filled = (path as string).replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+    // A refused value (`..`) rejects the call (it is async), as an error answer would.
+    const filled = (path as string).replace(/\{(\w+)\}/g, (_, name: string) => pathSegment(params[name] ?? ''));
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(name, String(value));
     const search = query.size > 0 ? `?${query}` : '';

@@ -51,6 +51,10 @@ const SIGNED_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] 
  * throws `Chat4AllError` `WEBHOOK_SIGNATURE_INVALID` (answer 401: the relay does not retry it).
  */
 export function verifyWebhook(secret: string, request: { headers: WebhookHeaders; body: string | Uint8Array }): AppWebhookEvent {
+  return verifyWith(new Webhook(secret), request);
+}
+
+function verifyWith(webhook: Webhook, request: { headers: WebhookHeaders; body: string | Uint8Array }): AppWebhookEvent {
   const headers: Record<string, string> = {};
   for (const name of SIGNED_HEADERS) {
     const value = request.headers instanceof Headers ? request.headers.get(name) : request.headers[name];
@@ -60,7 +64,7 @@ export function verifyWebhook(secret: string, request: { headers: WebhookHeaders
   }
   const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
   try {
-    const signed = new Webhook(secret).verify(body, headers) as Omit<AppWebhookEvent, 'id'>;
+    const signed = webhook.verify(body, headers) as Omit<AppWebhookEvent, 'id'>;
     return { id: headers['webhook-id'], ...signed } as AppWebhookEvent;
   } catch (error) {
     if (error instanceof WebhookVerificationError) throw invalid(error.message, error);
@@ -100,12 +104,19 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  * 'application/json' })`: the signature covers the bytes as sent.
  */
 export function webhookHandler(secret: string, listener: WebhookListener): (request: NodeRequest, response: NodeResponse) => Promise<void> {
+  // Made here, so a malformed secret fails when the handler is made rather than on every call.
+  const webhook = new Webhook(secret);
   return async (request, response) => {
-    const body = request.body instanceof Uint8Array || typeof request.body === 'string' ? request.body : await readBody(request);
-    const answer =
-      body === null
-        ? { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: 'The body is over 4 MiB', retryable: false } }
-        : await take(secret, listener, request.headers, body);
+    const answer = await bodyOf(request).then(
+      (body) =>
+        body === null
+          ? { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: 'The body is over 4 MiB', retryable: false } }
+          : take(webhook, listener, request.headers, body),
+      (error: unknown) => ({
+        status: 500,
+        body: { code: 'INTERNAL', message: String((error as Error)?.message ?? error), retryable: true },
+      }),
+    );
     response.statusCode = answer.status;
     if (!answer.body) return void response.end();
     response.setHeader('content-type', 'application/json');
@@ -113,19 +124,31 @@ export function webhookHandler(secret: string, listener: WebhookListener): (requ
   };
 }
 
+/**
+ * The raw body: what a raw or text body parser kept, or the stream read here. A body another
+ * parser already turned into an object cannot be verified: that is the app's mistake, answered
+ * 500 (retried) rather than 401 (which the relay would not retry).
+ */
+async function bodyOf(request: NodeRequest): Promise<string | Uint8Array | null> {
+  if (request.body instanceof Uint8Array || typeof request.body === 'string') return request.body;
+  if (request.body !== undefined && request.body !== null && !(typeof request.body === 'object' && Object.keys(request.body).length === 0))
+    throw new Error('The body was parsed before the webhook handler: mount it before any JSON body parser, or behind express.raw()');
+  return readBody(request);
+}
+
 /** A call verified and handed to the listener: the status to answer, and the error body of a refusal. */
 async function take(
-  secret: string,
+  webhook: Webhook,
   listener: WebhookListener,
   headers: WebhookHeaders,
   body: string | Uint8Array,
 ): Promise<{ status: number; body?: { code: string; message: string; retryable: boolean } }> {
   let event: AppWebhookEvent;
   try {
-    event = verifyWebhook(secret, { headers, body });
+    event = verifyWith(webhook, { headers, body });
   } catch (error) {
     if (error instanceof Chat4AllError) return { status: 401, body: { code: error.code, message: error.message, retryable: false } };
-    throw error;
+    return { status: 500, body: { code: 'INTERNAL', message: 'The call could not be verified', retryable: true } };
   }
   try {
     await listener(event);
@@ -155,6 +178,7 @@ async function readBody(request: AsyncIterable<unknown>): Promise<Uint8Array | n
 
 /** The parts of a Fastify instance the plugin uses, so this package does not depend on Fastify. */
 interface FastifyLike {
+  removeContentTypeParser(type: string): void;
   addContentTypeParser(
     type: string,
     options: { parseAs: 'buffer'; bodyLimit?: number },
@@ -175,12 +199,15 @@ interface FastifyLike {
  * encapsulated context (other routes keep Fastify's parser) and answers as `webhookHandler`.
  */
 export function fastifyWebhook(options: { path: string; secret: string; listener: WebhookListener }) {
+  const webhook = new Webhook(options.secret);
   return async function chat4allWebhook(app: FastifyLike): Promise<void> {
+    // Inside this plugin's own context only: the app's JSON parser (its own, if it set one) stays for its other routes.
+    app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) =>
       done(null, body),
     );
     app.post(options.path, async (request, reply) => {
-      const answer = await take(options.secret, options.listener, request.headers, (request.body as Buffer | undefined) ?? '');
+      const answer = await take(webhook, options.listener, request.headers, (request.body as Buffer | undefined) ?? '');
       return reply.code(answer.status).send(answer.body);
     });
   };
