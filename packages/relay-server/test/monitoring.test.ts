@@ -103,6 +103,17 @@ describe('the Grafana dashboard and the Prometheus alert rules in deploy/', () =
     expect(problems).toEqual([]);
   });
 
+  it('find the counters their alerts take a rate of at 0 on a relay that has done nothing yet', async () => {
+    const text = await fetch(`${relay.url}/metrics`).then((response) => response.text());
+    for (const series of [
+      'chat4all_webhook_calls_total{outcome="failed"} 0',
+      'chat4all_before_send_calls_total{outcome="fallback"} 0',
+      'chat4all_before_send_fallbacks_total{reason="timeout"} 0',
+      'chat4all_pushes_failed_total{provider="fcm",reason="unavailable"} 0',
+    ])
+      expect(text.split('\n')).toContain(series);
+  });
+
   it('match error codes the relay answers with', () => {
     const codes = expressions.flatMap(({ expr }) => reads(expr).codes);
     expect(codes).toContain('INTERNAL');

@@ -191,6 +191,17 @@ export class RelayMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'chat4all_' });
+    // Series whose values are known in advance exist at 0 from the start: a rate over a counter
+    // that first appears at 1 (after a restart, say) would miss that first count.
+    for (const outcome of ['delivered', 'retry', 'failed']) this.webhookCalls.inc({ outcome }, 0);
+    for (const outcome of ['allow', 'reject', 'replace', 'fallback']) this.beforeSendCalls.inc({ outcome }, 0);
+    for (const reason of ['timeout', 'unreachable', 'address', 'status', 'too_large', 'invalid'])
+      this.beforeSendFallbacks.inc({ reason }, 0);
+    for (const provider of ['webpush', 'fcm', 'apns']) {
+      this.pushesSent.inc({ provider }, 0);
+      this.pushDevicesRemoved.inc({ provider }, 0);
+      for (const reason of ['gone', 'refused', 'unavailable', 'network']) this.pushesFailed.inc({ provider, reason }, 0);
+    }
   }
 
   /** Where `chat4all_sockets` reads this node's open sockets. */
