@@ -1,4 +1,4 @@
-import { isErrorCode } from '@chat4all/protocol/errors';
+import { type ErrorCode, isErrorCode } from '@chat4all/protocol/errors';
 import type { TokenSource } from './auth/token-source.js';
 import { Chat4AllError } from './errors.js';
 
@@ -20,24 +20,19 @@ export function pathSegment(value: string): string {
   return encodeURIComponent(value);
 }
 
+/** Codes for answers without the relay's error body, by status; other statuses are `INTERNAL` (5xx) or `BAD_REQUEST`. */
+const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  503: 'NOT_READY',
+};
+
 /** The error of an answer that is not the relay's error body (a proxy's page, an empty body): judged by its status. */
 function fromStatus(status: number, text: string): Chat4AllError {
-  const code =
-    status === 401
-      ? 'UNAUTHENTICATED'
-      : status === 403
-        ? 'FORBIDDEN'
-        : status === 404
-          ? 'NOT_FOUND'
-          : status === 413
-            ? 'PAYLOAD_TOO_LARGE'
-            : status === 429
-              ? 'RATE_LIMITED'
-              : status === 503
-                ? 'NOT_READY'
-                : status >= 500
-                  ? 'INTERNAL'
-                  : 'BAD_REQUEST';
+  const code = CODE_OF_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
   return new Chat4AllError(code, `HTTP ${status} without an error body from the relay${text ? `: ${text.slice(0, 200)}` : ''}`, {
     retryable: status >= 500 || status === 429 || status === 408,
     details: { status },

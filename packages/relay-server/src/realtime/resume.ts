@@ -1,4 +1,4 @@
-import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult } from '@chat4all/protocol';
+import type { ConversationEvent, ConversationSettings, Member, Message, ResumeCursor, ResumeResult, ServerFrame } from '@chat4all/protocol';
 import { LRUCache } from 'lru-cache';
 import { toChannelDelivery } from '../channels/views.js';
 import { isVisible } from '../safety/visibility.js';
@@ -44,7 +44,7 @@ export class ReplayPages {
     if (cached) return cached;
     const page = this.store.messages.list(conversationId, { after: afterSeq, limit }).then((read) => ({
       messages: read.messages,
-      frames: read.messages.map((message) => Buffer.from(JSON.stringify({ type: 'message.created', message }))),
+      frames: read.messages.map((message) => Buffer.from(createdFrame(message))),
       hasMore: read.hasMore,
     }));
     this.#pages.set(key, page);
@@ -143,9 +143,7 @@ export class Replay {
 
   /** Sends a page and waits until the socket has taken it. */
   async #send(messages: readonly Message[]): Promise<void> {
-    const frames = messages
-      .filter((message) => isVisible(message, this.connection.hidden))
-      .map((message) => JSON.stringify({ type: 'message.created', message }));
+    const frames = messages.filter((message) => isVisible(message, this.connection.hidden)).map(createdFrame);
     await this.connection.sendEncodedAndDrain(frames);
     this.result.messages += frames.length;
   }
@@ -245,6 +243,11 @@ export class Replay {
     }
     return frames;
   }
+}
+
+/** A message as its replayed `message.created` frame. */
+function createdFrame(message: Message): string {
+  return JSON.stringify({ type: 'message.created', message } satisfies ServerFrame);
 }
 
 function isDefault(settings: ConversationSettings): boolean {

@@ -31,11 +31,6 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
 }
 
-/**
- * The embedded store. better-sqlite3 is synchronous, so each method runs to completion on
- * the event loop; batching appends (see `GroupCommit`) keeps that to one transaction
- * (and one fsync) per tick.
- */
 /** The SQLite file is held by another process (a running relay): one relay opens it at a time. */
 export class SqliteInUseError extends Error {
   constructor(readonly path: string) {
@@ -44,6 +39,11 @@ export class SqliteInUseError extends Error {
   }
 }
 
+/**
+ * The embedded store. better-sqlite3 is synchronous, so each method runs to completion on
+ * the event loop; batching appends (see `GroupCommit`) keeps that to one transaction
+ * (and one fsync) per tick.
+ */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = {};
   readonly db: Database.Database;
