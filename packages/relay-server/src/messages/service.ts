@@ -1,3 +1,10 @@
+/**
+ * The message service: every change a member makes to a conversation's messages (send,
+ * receive from a channel, edit, delete, react, receipts) and the history they read. Over 400
+ * lines because each of these shares the same order of checks, the same group commits and the
+ * same observers; the rules themselves live beside it (append-plan.ts, reactions.ts,
+ * in-order.ts), so what stays here is the path each change takes through them.
+ */
 import {
   type Attachment,
   contentText,
