@@ -51,6 +51,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { CHAT4ALL_UPLOAD_THUMBNAIL_SIZE: '99999' } })).toThrow(/CHAT4ALL_UPLOAD_THUMBNAIL_SIZE/);
   });
 
+  it('reads tracing from env, and refuses a sample ratio past 1 or a collector URL that is not http(s)', () => {
+    const config = loadConfig({
+      env: { CHAT4ALL_TRACING: 'true', CHAT4ALL_TRACING_SAMPLE_RATIO: '0.25', CHAT4ALL_TRACING_OTLP_URL: 'http://otel:4318/v1/traces' },
+    });
+    expect(config.tracing).toEqual({
+      enabled: true,
+      serviceName: 'chat4all-relay',
+      sampleRatio: 0.25,
+      otlp: { url: 'http://otel:4318/v1/traces' },
+    });
+    expect(resolveConfig({}).tracing.enabled).toBe(false);
+    expect(() => loadConfig({ env: { CHAT4ALL_TRACING_SAMPLE_RATIO: '2' } })).toThrow(
+      /tracing\.sampleRatio \(from CHAT4ALL_TRACING_SAMPLE_RATIO\)/,
+    );
+    expect(() => loadConfig({ env: { CHAT4ALL_TRACING_OTLP_URL: 'grpc://otel:4317' } })).toThrow(/tracing\.otlp\.url/);
+  });
+
   it('names the bad key and the env var it came from', () => {
     expect(() => loadConfig({ env: { CHAT4ALL_PORT: 'eighty' } })).toThrow(/port \(from CHAT4ALL_PORT\)/);
     expect(() => loadConfig({ env: { CHAT4ALL_LOG_LEVEL: 'loud' } })).toThrow(/logLevel \(from CHAT4ALL_LOG_LEVEL\).*expected one of/);
@@ -142,6 +159,8 @@ describe('documentation of the configuration', () => {
       'push.apns',
       'privacy',
       'retention',
+      'tracing',
+      'tracing.otlp',
       'realtime',
     ]);
     const missing = keysOf(RelayConfigSchema).filter((key) => !grouping.has(key) && !page.includes(`\`${key}\``));

@@ -4,6 +4,7 @@ export type { Bus, BusEnvelope } from './bus/types.js';
 export { ConfigError, loadConfig, type RelayConfig, type RelayConfigInput, RelayConfigSchema, resolveConfig } from './config.js';
 export { RelayError, toRelayError } from './errors.js';
 export { createBus, createSharedState, createStore, createUploadStorage } from './infrastructure.js';
+export { traceFields } from './observability/tracing.js';
 export { MemoryWorkQueue } from './queue/memory.js';
 export type { WorkItem, WorkQueue } from './queue/types.js';
 export { createRelay, type Relay, type RelayDependencies } from './relay.js';

@@ -1,9 +1,11 @@
 import { isAbsolute, join } from 'node:path';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Redis, RedisOptions } from 'ioredis';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { DispatchItem } from './channels/dispatcher.js';
 import type { RelayConfig } from './config.js';
+import { openTracing, type Tracing } from './observability/tracing.js';
 import { MemoryWorkQueue } from './queue/memory.js';
 import type { WorkQueue } from './queue/types.js';
 import { MemorySharedState } from './shared/memory.js';
@@ -22,6 +24,8 @@ export interface Infrastructure {
   /** Upload locks across nodes (Redis); in-process locks when absent. */
   readonly locker: RedisLocker | undefined;
   readonly dispatchQueue: WorkQueue<DispatchItem>;
+  /** Spans (`tracing.enabled`, or the embedder's provider); every method is a pass-through when off. */
+  readonly tracing: Tracing;
   /** Closes what was opened here, dependents first; what `deps` supplied stays open (but the dispatch queue, as documented). */
   close(): Promise<void>;
 }
@@ -39,6 +43,11 @@ export interface InfrastructureDependencies {
   shared?: SharedState;
   /** The work queue of channel dispatch, instead of the in-process one (or Redis with `bus.driver: 'redis'`). The relay closes it. */
   dispatchQueue?: WorkQueue<DispatchItem>;
+  /**
+   * Where the relay's spans go, instead of the OTLP export `tracing` describes (an app's own
+   * OpenTelemetry SDK, or an in-memory exporter in tests). The relay does not shut it down.
+   */
+  tracerProvider?: TracerProvider;
 }
 
 /**
@@ -92,8 +101,8 @@ export async function createSharedState(config: RelayConfig, redis?: Redis): Pro
 }
 
 /**
- * Opens the store (migrated when the config says so), bus, shared state, upload storage,
- * upload locker and dispatch queue. With `bus.driver: 'redis'` the Redis adapters share one
+ * Opens tracing, the store (migrated when the config says so), bus, shared state, upload
+ * storage, upload locker and dispatch queue. With `bus.driver: 'redis'` the Redis adapters share one
  * client, as socket.io's adapters share the one they are given; each duplicates it only for a
  * connection that behaves differently (a blocking reader, a subscriber, fail-fast checks).
  */
@@ -104,6 +113,9 @@ export async function createInfrastructure(config: RelayConfig, deps: Infrastruc
     for (const part of opened.reverse()) await part.close();
   };
   try {
+    // Opened first so it closes last: spans of the closing work are still exported.
+    const { tracing, close: closeTracing } = await openTracing(config, deps.tracerProvider);
+    opened.push({ close: closeTracing });
     const redis = config.bus.driver === 'redis' ? await openRedis(config, opened) : undefined;
     const store = deps.store ?? remember(opened, await createStore(config));
     const bus = deps.bus ?? remember(opened, await createBus(config, redis?.client));
@@ -131,7 +143,7 @@ export async function createInfrastructure(config: RelayConfig, deps: Infrastruc
         : new MemoryWorkQueue<DispatchItem>({ concurrency: config.dispatch.concurrency }));
     // The queue is closed first: the dispatcher that works it stopped before the infrastructure closes.
     opened.push(dispatchQueue);
-    return { store, bus, shared, uploadStorage, locker, dispatchQueue, close: closeOpened };
+    return { store, bus, shared, uploadStorage, locker, dispatchQueue, tracing, close: closeOpened };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -12,6 +12,7 @@ import { inboxPlugin } from './inbox/plugin.js';
 import { createInfrastructure, type InfrastructureDependencies } from './infrastructure.js';
 import { messagesPlugin } from './messages/plugin.js';
 import { moderationPlugin } from './moderation/plugin.js';
+import { traceFields } from './observability/tracing.js';
 import { pinsPlugin } from './pins/plugin.js';
 import { previewsPlugin } from './previews/plugin.js';
 import { privacyPlugin } from './privacy/plugin.js';
@@ -47,6 +48,7 @@ function createLogger(config: RelayConfig): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'chat4all-relay' },
+    mixin: traceFields,
   });
 }
 
@@ -110,8 +112,8 @@ export async function createRelay(input: RelayConfigInput = {}, deps: RelayDepen
   if (generated.length > 0)
     log.warn({ file, generated }, `generated ${generated.join(' and ')} into ${file}; set them explicitly in production`);
   const infrastructure = await createInfrastructure(config, deps);
-  const { store, bus, shared, uploadStorage: storage, locker, dispatchQueue } = infrastructure;
-  const app = await createApp({ config, log, bus, shared });
+  const { store, bus, shared, uploadStorage: storage, locker, dispatchQueue, tracing } = infrastructure;
+  const app = await createApp({ config, log, bus, shared, tracing });
   // The first close hook, so the last to run: every feature is done with the infrastructure by then.
   app.addHook('onClose', () => infrastructure.close());
   const { limits, auth, uploads, webhooks, previews, push, moderation, privacy, retention } = config;

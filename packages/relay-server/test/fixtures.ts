@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message, ServerFrame } from '@chat4all/protocol';
 import WebSocket from 'ws';
-import { createRelay, type Relay, type RelayConfigInput } from '../src/index.js';
+import { createRelay, type Relay, type RelayConfigInput, type RelayDependencies } from '../src/index.js';
 import { deleteKeys, REDIS_URL } from '../src/testing/databases.js';
 
 export { type RelayCli as Cli, relayCli as cli } from '../src/testing/cli.js';
@@ -51,11 +51,14 @@ export function sharedFile(config: RelayConfigInput = {}): RelayConfigInput {
  * Two relay nodes sharing one SQLite file (the store) and this machine's Redis (the bus,
  * under a fresh key prefix); `close` stops both and deletes the keys.
  */
-export async function twoNodes(config: RelayConfigInput = {}): Promise<{ a: RunningRelay; b: RunningRelay; close(): Promise<void> }> {
+export async function twoNodes(
+  config: RelayConfigInput = {},
+  deps: RelayDependencies = {},
+): Promise<{ a: RunningRelay; b: RunningRelay; close(): Promise<void> }> {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
   const shared = { ...sharedFile(config), bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
-  const a = await startRelay(shared);
-  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true }).catch(async (error: unknown) => {
+  const a = await startRelay(shared, { deps });
+  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true, deps }).catch(async (error: unknown) => {
     await a.close();
     throw error;
   });
@@ -73,16 +76,19 @@ export async function twoNodes(config: RelayConfigInput = {}): Promise<{ a: Runn
 /** Starts a real relay on an ephemeral port with a fresh data dir (or the one given, to test restarts). */
 export async function startRelay(
   config: RelayConfigInput = {},
-  options: { dataDir?: string; keepData?: boolean } = {},
+  options: { dataDir?: string; keepData?: boolean; deps?: RelayDependencies } = {},
 ): Promise<RunningRelay> {
   const dataDir = options.dataDir ?? tempDir();
-  const relay = await createRelay({
-    port: 0,
-    dataDir,
-    logLevel: 'silent',
-    ...config,
-    auth: { appSecret: APP_SECRET, apiKey: API_KEY, ...config.auth },
-  });
+  const relay = await createRelay(
+    {
+      port: 0,
+      dataDir,
+      logLevel: 'silent',
+      ...config,
+      auth: { appSecret: APP_SECRET, apiKey: API_KEY, ...config.auth },
+    },
+    options.deps,
+  );
   const url = await relay.listen().catch(async (error: unknown) => {
     await relay.close();
     if (!options.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { ChannelHealth, Contact } from '@chat4all/protocol';
+import { SpanKind, type Tracing } from '../observability/tracing.js';
 import type { Bus, BusEnvelope } from './types.js';
 
 /** Where services publish what changed: the bus, seen on the way by this node's observers. */
@@ -25,7 +26,10 @@ export interface NodeObserver {
 export class NodeEvents implements Publisher {
   readonly #observers = new Set<NodeObserver>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly tracing?: Tracing,
+  ) {}
 
   get inProcess(): boolean {
     return this.bus.inProcess === true;
@@ -37,7 +41,21 @@ export class NodeEvents implements Publisher {
     return () => this.#observers.delete(observer);
   }
 
+  /**
+   * Observed, then sent to the bus, in the caller's turn (publish order is the caller's). Traced,
+   * it is a producer span whose `traceparent` the envelope carries to each node's fan-out.
+   */
   publish(envelope: BusEnvelope): Promise<void> {
+    if (!this.tracing?.enabled) return this.#publish(envelope);
+    const type = envelope.kind === 'conversation' || envelope.kind === 'presence' ? envelope.event.type : envelope.kind;
+    const attributes = envelope.kind === 'conversation' ? { 'chat4all.conversation_id': envelope.conversationId } : {};
+    return this.tracing.span(`chat4all.publish ${type}`, { kind: SpanKind.PRODUCER, attributes }, () => {
+      envelope.traceparent = this.tracing?.traceparent();
+      return this.#publish(envelope);
+    });
+  }
+
+  #publish(envelope: BusEnvelope): Promise<void> {
     for (const observer of this.#observers) observer.published?.(envelope);
     return this.bus.publish(envelope);
   }

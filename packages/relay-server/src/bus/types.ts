@@ -1,7 +1,13 @@
 import type { ConversationEvent, MemberRestrictedEvent, PresenceEvent, TypingEvent } from '@chat4all/protocol';
 
+/** What every envelope may carry besides its change. */
+export interface Traced {
+  /** The W3C trace context of the publish, when tracing is on: each node's fan-out is its child. */
+  traceparent?: string;
+}
+
 /** A change of one conversation, delivered to the connections in its room on every node. */
-export interface ConversationEnvelope {
+export interface ConversationEnvelope extends Traced {
   kind: 'conversation';
   conversationId: string;
   event: ConversationEvent | TypingEvent | MemberRestrictedEvent;
@@ -18,14 +24,14 @@ export interface ConversationEnvelope {
 }
 
 /** A presence change, delivered to every connection watching its user (`presence.subscribe`). */
-export interface PresenceEnvelope {
+export interface PresenceEnvelope extends Traced {
   kind: 'presence';
   userId: string;
   event: PresenceEvent;
 }
 
 /** A built-in login was revoked (logout, refresh-token reuse): the user's sockets opened with its tokens close with SESSION_REVOKED. */
-export interface SessionEnvelope {
+export interface SessionEnvelope extends Traced {
   kind: 'session';
   userId: string;
   /** The refresh-token family, the `sid` claim of its access tokens. */
@@ -33,7 +39,7 @@ export interface SessionEnvelope {
 }
 
 /** A user blocked or unblocked someone: their sockets on every node start or stop hiding that sender's messages. */
-export interface BlocksEnvelope {
+export interface BlocksEnvelope extends Traced {
   kind: 'blocks';
   userId: string;
   targetId: string;

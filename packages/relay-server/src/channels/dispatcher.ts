@@ -3,6 +3,7 @@ import { BrokenCircuitError, type CircuitBreakerPolicy, CircuitState, Consecutiv
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { SpanKind, type Tracing } from '../observability/tracing.js';
 import { type AttemptError, type AttemptEvent, nextAttempt, takeable } from '../queue/attempts.js';
 import { Rerun } from '../queue/rerun.js';
 import type { WorkItem, WorkQueue } from '../queue/types.js';
@@ -20,6 +21,8 @@ export const HOLD_RECHECK_MS = 60_000;
 export interface DispatchItem {
   deliveryId: string;
   attempt: number;
+  /** The trace context of the send, when this node traced it: the attempt's span is its child. */
+  traceparent?: string;
 }
 
 /**
@@ -47,6 +50,8 @@ export class Dispatcher {
       config: RelayConfig['dispatch'];
       metrics: RelayMetrics;
       log: Logger;
+      /** A span per attempt, the child of the send's trace when this node remembered it. */
+      tracing: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'recall' | 'annotate'>;
       /** A link the platform can fetch an upload from; null when the relay has no public URL. */
       fileUrl(uploadId: string): Promise<string | null>;
       /** An upload's bytes, for platforms that take files as uploads. */
@@ -89,7 +94,10 @@ export class Dispatcher {
     await health.refresh();
     for (;;) {
       const due = await store.deliveries.claimDue(Date.now(), config.leaseMs, 100);
-      for (const delivery of due) await queue.enqueue({ deliveryId: delivery.id, attempt: delivery.attempts });
+      for (const delivery of due) {
+        const traceparent = this.deps.tracing.recall(delivery.messageId);
+        await queue.enqueue({ deliveryId: delivery.id, attempt: delivery.attempts, ...(traceparent && { traceparent }) });
+      }
       if (due.length < 100) return;
     }
   }
@@ -101,7 +109,17 @@ export class Dispatcher {
   }
 
   /** One item: rate limits, the attempt taken in the store, the send through the breaker, the outcome recorded. */
-  async handle({ payload }: WorkItem<DispatchItem>): Promise<void> {
+  async handle(item: WorkItem<DispatchItem>): Promise<void> {
+    const { tracing } = this.deps;
+    if (!tracing.enabled) return this.#handle(item.payload);
+    const { deliveryId, attempt, traceparent } = item.payload;
+    const attributes = { 'chat4all.delivery_id': deliveryId, 'chat4all.attempt': attempt + 1 };
+    await tracing.span('chat4all.dispatch', { kind: SpanKind.CONSUMER, parent: tracing.extract(traceparent), attributes }, () =>
+      this.#handle(item.payload),
+    );
+  }
+
+  async #handle(payload: DispatchItem): Promise<void> {
     const { store, config, metrics } = this.deps;
     const { deliveryId, attempt } = payload;
     const current = await store.deliveries.get({ id: deliveryId });
@@ -116,6 +134,7 @@ export class Dispatcher {
       return;
     }
     const { channel, recipientId, lastInboundAt } = target;
+    this.deps.tracing.annotate({ 'chat4all.channel_id': channel.id, 'chat4all.channel': channel.type });
     if (this.deps.health.held(channel.id)) {
       // Read again: another node may have resumed the account since this one last looked.
       await this.deps.health.refresh();

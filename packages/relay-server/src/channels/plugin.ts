@@ -39,7 +39,8 @@ export interface ChannelsPluginOptions {
 export const channelsPlugin = fp(
   async (app: FastifyInstance, { config, store, shared, dispatchQueue, fetch }: ChannelsPluginOptions) => {
     const { logger: log, metrics, nodeEvents, messages, conversations, uploads } = app;
-    const channels = new Channels(config.channels, fetch);
+    // Traced, each platform call is a client span of the dispatch attempt or webhook it serves.
+    const channels = new Channels(config.channels, app.tracing.enabled ? app.tracing.fetch(fetch ?? globalThis.fetch) : fetch);
     // The app users each channel puts in new contacts' conversations exist before the first webhook.
     for (const userId of new Set(config.channels.flatMap((c) => c.members ?? []))) await store.users.ensure(userId, null, Date.now());
     const deliveries = new DeliveryService(store.deliveries, nodeEvents, log);
@@ -64,6 +65,7 @@ export const channelsPlugin = fp(
       config: config.dispatch,
       metrics,
       log,
+      tracing: app.tracing,
       // Platforms may fetch a file for a day (WhatsApp and Telegram fetch within minutes).
       fileUrl: async (uploadId) => (publicUrl ? `${publicUrl}${uploads.signedPath(uploadId, Date.now() + 24 * 3600_000)}` : null),
       fileBytes: async (uploadId) => Buffer.concat(await (await uploads.storage.read(uploadId)).toArray()),
@@ -80,7 +82,11 @@ export const channelsPlugin = fp(
       onContactCreated: (contact) => nodeEvents.contactCreated(contact),
     });
     messages.observe({
-      dispatching: () => dispatcher.wake(),
+      dispatching: (message) => {
+        // The send's trace context, for the attempts this node queues: their spans join the send's trace.
+        app.tracing.remember(message.id);
+        dispatcher.wake();
+      },
       changed: (change) => changes.pass(change),
       read: (conversationId, userId, readSeq) => {
         if (!userId.startsWith('contact:')) signals.read(conversationId, readSeq);

@@ -4,6 +4,7 @@ import { ModerationConfigSchema } from './moderation.js';
 import { PreviewsConfigSchema } from './previews.js';
 import { PrivacyConfigSchema, RetentionConfigSchema } from './privacy.js';
 import { PushConfigSchema } from './push.js';
+import { TracingConfigSchema } from './tracing.js';
 
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)));
 
@@ -366,6 +367,12 @@ export const RelayConfigSchema = Type.Object(
     push: PushConfigSchema,
     privacy: PrivacyConfigSchema,
     retention: RetentionConfigSchema,
+    /**
+     * OpenTelemetry tracing: a span per request and frame, the append and its commit batch, the
+     * publish and each node's fan-out, each dispatch attempt and platform call, each app webhook
+     * call, exported over OTLP/HTTP. Off unless enabled.
+     */
+    tracing: TracingConfigSchema,
     realtime: Type.Object(
       {
         /** The relay pings every socket this often and drops one that missed the previous ping. @default 30000 */

@@ -10,6 +10,7 @@ import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import { Limits } from '../limits/limits.js';
 import { RelayMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { SharedState } from '../shared/types.js';
 import { isTusDiscovery, TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from '../uploads/routes.js';
 import { fastifyTrust } from './client-address.js';
@@ -17,12 +18,15 @@ import { errorHandling } from './errors.js';
 import { jsonBodies } from './json-body.js';
 import { openApi } from './openapi.js';
 import { slowClientServerOptions, slowClients } from './slow-clients.js';
+import { requestTracing } from './tracing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The relay's pino logger (`log` is the same one, typed as Fastify's base logger). */
     logger: Logger;
     metrics: RelayMetrics;
+    /** Spans of requests, frames and the message path; pass-throughs when tracing is off. */
+    tracing: Tracing;
     /** Per-user and per-address rate limits, held in the shared state. */
     limits: Limits;
     /** Where services publish, and where features observe what this node publishes. */
@@ -43,12 +47,13 @@ export interface AppOptions {
   log: Logger;
   bus: Bus;
   shared: SharedState;
+  tracing: Tracing;
 }
 
 /**
  * An unstarted Fastify app with what crosses every feature: request ids, JSON bodies, the
- * error body, slow-client defences, CORS, the OpenAPI document, WebSocket upgrades, and the
- * shared decorators (`logger`, `metrics`, `limits`, `nodeEvents`, `closing`). Features are
+ * error body, slow-client defences, request spans, CORS, the OpenAPI document, WebSocket upgrades, and the
+ * shared decorators (`logger`, `metrics`, `limits`, `tracing`, `nodeEvents`, `closing`). Features are
  * registered on it as plugins.
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
@@ -73,14 +78,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
 /** The cross-cutting part of `createApp`, as a plugin (for apps built around it, as in tests). */
 export const appCore = fp(
-  async (app: FastifyInstance, { config, log, bus, shared }: AppOptions) => {
+  async (app: FastifyInstance, { config, log, bus, shared, tracing }: AppOptions) => {
     const metrics = new RelayMetrics();
     let closing = false;
     let refusing = false;
     app.decorate('logger', log);
     app.decorate('metrics', metrics);
     app.decorate('limits', new Limits(config.limits, shared, metrics, (err) => log.warn({ err }, 'rate limiter unavailable; allowing')));
-    app.decorate('nodeEvents', new NodeEvents(bus));
+    app.decorate('tracing', tracing);
+    app.decorate('nodeEvents', new NodeEvents(bus, tracing));
     app.decorate('closing', { getter: () => closing });
     app.decorate('refuseRequests', () => {
       refusing = true;
@@ -93,6 +99,7 @@ export const appCore = fp(
     // JSON only: a text/plain body is refused with UNSUPPORTED_MEDIA_TYPE rather than failing validation.
     app.removeContentTypeParser('text/plain');
     await app.register(jsonBodies);
+    await app.register(requestTracing, { tracing });
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
       if (refusing) throw new RelayError('SHUTTING_DOWN');
@@ -107,7 +114,7 @@ export const appCore = fp(
     const corsOptions = {
       origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', ...TUS_REQUEST_HEADERS],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'range', 'traceparent', 'tracestate', ...TUS_REQUEST_HEADERS],
       exposedHeaders: [
         'x-request-id',
         'retry-after',

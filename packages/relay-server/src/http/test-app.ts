@@ -8,6 +8,7 @@ import { MemoryBus } from '../bus/memory.js';
 import { type RelayConfig, type RelayConfigInput, resolveConfig } from '../config.js';
 import { conversationsPlugin } from '../conversations/plugin.js';
 import { messagesPlugin } from '../messages/plugin.js';
+import { Tracing } from '../observability/tracing.js';
 import { pinsPlugin } from '../pins/plugin.js';
 import { safetyPlugin } from '../safety/plugin.js';
 import { MemorySharedState } from '../shared/memory.js';
@@ -44,7 +45,7 @@ export async function testApp(input: RelayConfigInput = {}): Promise<TestApp> {
   await store.migrate();
   const bus = new MemoryBus();
   const shared = new MemorySharedState();
-  const app = await createApp({ config, log: pino({ level: 'silent' }), bus, shared });
+  const app = await createApp({ config, log: pino({ level: 'silent' }), bus, shared, tracing: new Tracing(undefined) });
   app.addHook('onClose', async () => {
     await shared.close();
     await bus.close();

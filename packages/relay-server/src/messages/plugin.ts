@@ -36,10 +36,18 @@ export const messagesPlugin = fp(
       metrics.commitSeconds.observe(durationMs / 1000);
     };
     const batching = { maxBatch: limits.commitBatchMax, onCommit, isolates: (error: unknown) => !isStoreUnavailable(error) };
+    const { tracing } = app;
     const messages = new MessageService(store, app.nodeEvents, app.conversations, {
       limits,
-      appends: new GroupCommit((batch: AppendInput[]) => store.messages.append(batch, appendPlan), batching),
-      receipts: new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch, moveHorizons), batching),
+      appends: new GroupCommit((batch: AppendInput[]) => store.messages.append(batch, appendPlan), {
+        ...batching,
+        traced: tracing.batches('chat4all.commit appends'),
+      }),
+      receipts: new GroupCommit((batch: ReceiptInput[]) => store.messages.applyReceipts(batch, moveHorizons), {
+        ...batching,
+        traced: tracing.batches('chat4all.commit receipts'),
+      }),
+      tracing,
       rateLimits: app.limits,
       metrics,
       log,

@@ -29,6 +29,7 @@ import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
 import { type MessageModeration, moderate, moderateEdit, rejectedOnly } from '../moderation/gate.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import { type SafetyService, sendRefusal } from '../safety/service.js';
 import { visibleHistory } from '../safety/visibility.js';
 import type { GroupCommit } from '../store/group-commit.js';
@@ -58,6 +59,8 @@ export interface MessageServiceOptions {
   /** A committed message's line (debug), and failures to publish after a commit (never returned to the sender: the store has it). */
   log: Logger;
   attachments: MessageAttachments;
+  /** The append span of each send; a pass-through when tracing is off. */
+  tracing: Pick<Tracing, 'span'>;
   /** Content rules and the before-send hook, asked before a new message is committed; none lets every message through. */
   moderation?: MessageModeration;
   /** What refuses a sender (a mute, a block in a private conversation) and hides senders from a reader (their blocks). */
@@ -77,8 +80,8 @@ export interface MessageAttachments {
 export interface MessageObserver {
   /** A new message was committed (not a retry of one stored), and its sender acked or about to be. */
   appended?(message: Message): void;
-  /** A committed message has deliveries to contacts' channels waiting. */
-  dispatching?(): void;
+  /** A committed message has deliveries to contacts' channels waiting (called in the send's trace context). */
+  dispatching?(message: Message): void;
   /** A message's text changed, it was deleted, or its reactions changed: channels that take these pass them on. */
   changed?(change: MessageChange): void;
   /** A member's read horizon moved forward (channels that pass reads on mark the contact's messages read). */
@@ -194,7 +197,8 @@ export class MessageService {
 
   async #commit(input: AppendInput, started: number, connectionId?: string): Promise<SendAck> {
     const { conversationId } = input;
-    const outcome = await this.options.appends.submit(input);
+    const attributes = { 'chat4all.conversation_id': conversationId, 'chat4all.message_id': input.id };
+    const outcome = await this.options.tracing.span('chat4all.append', { attributes }, () => this.options.appends.submit(input));
     if (!outcome.ok) {
       if (outcome.code === 'MEMBER_MUTED' || outcome.code === 'BLOCKED') throw sendRefusal(outcome.code, outcome.mutedUntil);
       throw new RelayError(outcome.code, APPEND_ERRORS[outcome.code](conversationId));
@@ -208,7 +212,7 @@ export class MessageService {
     if (outcome.created || !this.bus.inProcess)
       this.#publish({ conversationId, event: { type: 'message.created', message }, excludeConnection: connectionId }, message.id);
     if (outcome.created) for (const observer of this.#observers) observer.appended?.(message);
-    if (outcome.dispatch) for (const observer of this.#observers) observer.dispatching?.();
+    if (outcome.dispatch) for (const observer of this.#observers) observer.dispatching?.(message);
     return { messageId: message.id, conversationId: message.conversationId, seq: message.seq, createdAt: message.createdAt };
   }
 

@@ -14,6 +14,7 @@ import type { Limits } from '../limits/limits.js';
 import type { MessageService } from '../messages/service.js';
 import type { ThreadService } from '../messages/threads.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracing } from '../observability/tracing.js';
 import type { PinService } from '../pins/service.js';
 import type { SafetyService } from '../safety/service.js';
 import { Connection, type Credentials } from './connection.js';
@@ -30,6 +31,8 @@ export interface GatewayContext {
   config: Pick<RelayConfig, 'realtime' | 'limits' | 'allowedOrigins'>;
   log: Logger;
   metrics: RelayMetrics;
+  /** A span per frame, the root of what it leads to (the send's append, publish, fan-out, dispatch). */
+  tracing: Pick<Tracing, 'enabled' | 'span'>;
   limits: Pick<Limits, 'connect' | 'write'>;
   hub: Hub;
   presence: PresenceTracker;
@@ -175,14 +178,24 @@ function versionError(request: FastifyRequest): RelayError | undefined {
 
 async function onFrame(ctx: GatewayContext, connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
   ctx.presence.activity(connection.userId);
-  const fail = (id: string | null, error: RelayError) => {
-    ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
-    connection.sendFrame(errorFrame(id, error));
-  };
+  const fail = (id: string | null, error: RelayError) => failFrame(ctx, connection, id, error);
   if (isBinary) return fail(null, new RelayError('MALFORMED_FRAME', 'Binary frames are not accepted; send JSON text'));
   const parsed = parseFrame(rawToBuffer(data), ctx.config.limits.frameMaxBytes);
   if (!parsed.ok) return fail(parsed.id, parsed.error);
   const frame = parsed.frame;
+  if (!ctx.tracing.enabled) return runFrame(ctx, connection, frame, undefined);
+  const attributes: Attributes = {
+    'chat4all.frame.type': frame.type,
+    'chat4all.frame.id': frame.id,
+    'chat4all.user_id': connection.userId,
+  };
+  if ('conversationId' in frame) attributes['chat4all.conversation_id'] = frame.conversationId;
+  await ctx.tracing.span(`ws ${frame.type}`, { kind: SpanKind.SERVER, parent: ROOT_CONTEXT, attributes }, (span) =>
+    runFrame(ctx, connection, frame, span),
+  );
+}
+
+async function runFrame(ctx: GatewayContext, connection: Connection, frame: ClientFrame, span: Span | undefined): Promise<void> {
   if (frame.type === 'resume') return resume(ctx, connection, frame);
   try {
     if (ctx.closing()) throw new RelayError('SHUTTING_DOWN');
@@ -190,9 +203,18 @@ async function onFrame(ctx: GatewayContext, connection: Connection, data: RawDat
     connection.sendFrame({ type: 'ack', id: frame.id, result });
   } catch (error) {
     const relayError = toRelayError(error);
-    if (relayError.code === 'INTERNAL') ctx.log.error({ err: error, frame: frame.type, requestId: frame.id }, 'frame failed');
-    fail(frame.id, relayError);
+    span?.setAttribute('chat4all.error.code', relayError.code);
+    if (relayError.code === 'INTERNAL') {
+      span?.setStatus({ code: SpanStatusCode.ERROR });
+      ctx.log.error({ err: error, frame: frame.type, requestId: frame.id }, 'frame failed');
+    }
+    failFrame(ctx, connection, frame.id, relayError);
   }
+}
+
+function failFrame(ctx: GatewayContext, connection: Connection, id: string | null, error: RelayError): void {
+  ctx.metrics.errors.inc({ code: error.code, transport: 'ws' });
+  connection.sendFrame(errorFrame(id, error));
 }
 
 /**

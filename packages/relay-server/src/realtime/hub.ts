@@ -78,20 +78,18 @@ export class Hub {
     return n;
   }
 
-  deliver(envelope: BusEnvelope): void {
-    if (envelope.kind === 'presence') {
-      this.#deliverPresence(envelope);
-      return;
-    }
+  /** Delivers an envelope to this node's sockets; returns how many it was sent to. */
+  deliver(envelope: BusEnvelope): number {
+    if (envelope.kind === 'presence') return this.#deliverPresence(envelope);
     if (envelope.kind === 'session') {
       this.#closeSession(envelope);
-      return;
+      return 0;
     }
     if (envelope.kind === 'blocks') {
       for (const connection of this.connectionsOf(envelope.userId)) connection.setHidden(envelope.targetId, envelope.blocked);
-      return;
+      return 0;
     }
-    this.#deliverToRoom(envelope);
+    return this.#deliverToRoom(envelope);
   }
 
   closeAll(error: RelayError): void {
@@ -100,8 +98,9 @@ export class Hub {
     }
   }
 
-  #deliverToRoom(envelope: ConversationEnvelope): void {
+  #deliverToRoom(envelope: ConversationEnvelope): number {
     const { conversationId } = envelope;
+    let sent = 0;
     for (const userId of envelope.join ?? []) {
       for (const connection of this.connectionsOf(userId)) this.join(connection, [conversationId]);
     }
@@ -122,6 +121,7 @@ export class Hub {
           position = positionOf(envelope);
         }
         connection.deliver(payload, position);
+        sent++;
       }
     }
     for (const userId of envelope.leave ?? []) {
@@ -135,6 +135,7 @@ export class Hub {
         if (watcher.rooms.has(conversationId)) this.onLeft(watcher, [userId]);
       }
     }
+    return sent;
   }
 
   /** Closes the user's sockets whose token (or the one they are renewing to) belongs to the revoked login. */
@@ -145,11 +146,12 @@ export class Hub {
     }
   }
 
-  #deliverPresence(envelope: Extract<BusEnvelope, { kind: 'presence' }>): void {
+  #deliverPresence(envelope: Extract<BusEnvelope, { kind: 'presence' }>): number {
     const watchers = this.#watchers.get(envelope.userId);
-    if (!watchers) return;
+    if (!watchers) return 0;
     const payload = Buffer.from(JSON.stringify(envelope.event satisfies ServerFrame));
     for (const connection of watchers) connection.deliver(payload, undefined);
+    return watchers.size;
   }
 }
 

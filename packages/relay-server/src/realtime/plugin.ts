@@ -1,9 +1,10 @@
 import type { Presence } from '@chat4all/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Bus } from '../bus/types.js';
+import type { Bus, BusEnvelope } from '../bus/types.js';
 import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
+import { SpanKind } from '../observability/tracing.js';
 import type { SharedState } from '../shared/types.js';
 import type { Store } from '../store/types.js';
 import { gatewayRoutes } from './gateway.js';
@@ -66,8 +67,18 @@ export const realtimePlugin = fp(
       },
       (err) => log.warn({ err }, 'presence state unavailable'),
     );
+    const { tracing } = app;
+    // Traced, each node's delivery of a published envelope is a consumer span, the child of the publish.
+    const deliver = (envelope: BusEnvelope) =>
+      envelope.traceparent === undefined
+        ? hub.deliver(envelope)
+        : tracing.spanSync(
+            `chat4all.fanout ${envelope.kind === 'conversation' || envelope.kind === 'presence' ? envelope.event.type : envelope.kind}`,
+            { kind: SpanKind.CONSUMER, parent: tracing.extract(envelope.traceparent) },
+            (span) => span?.setAttribute('chat4all.sockets', hub.deliver(envelope)),
+          );
     const unsubscribe = bus.subscribe((envelope, publishedAt) => {
-      hub.deliver(envelope);
+      deliver(envelope);
       metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);
     });
     // This node may have missed fan-out: its clients reconnect and resume from the store.
@@ -96,6 +107,7 @@ export const realtimePlugin = fp(
       config,
       log,
       metrics,
+      tracing,
       limits: app.limits,
       hub,
       presence,

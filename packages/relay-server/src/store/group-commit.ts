@@ -1,5 +1,7 @@
 interface Pending<I, O> {
   input: I;
+  /** What `traced.capture` took of the submitter's context. */
+  captured: unknown;
   resolve(output: O): void;
   reject(error: unknown): void;
 }
@@ -15,6 +17,14 @@ export interface GroupCommitOptions {
    * @default every failure
    */
   isolates?: (error: unknown) => boolean;
+  /** Each commit traced: what `capture` takes of each submitter's context is given to `run`, which runs the commit (in a span). */
+  traced?: BatchTracing;
+}
+
+/** How a group commit's batches are traced: a span per commit, linked to the spans its inputs were submitted in. */
+export interface BatchTracing {
+  capture(): unknown;
+  run<T>(captured: readonly unknown[], commit: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -37,7 +47,7 @@ export class GroupCommit<I, O> {
 
   submit(input: I): Promise<O> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ input, resolve, reject });
+      this.#queue.push({ input, captured: this.#options.traced?.capture(), resolve, reject });
       // setImmediate lets every frame already read from sockets in this turn join the batch.
       this.#running ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());
     });
@@ -60,7 +70,7 @@ export class GroupCommit<I, O> {
     for (const [index, pending] of batch.entries()) {
       const started = performance.now();
       try {
-        const [output] = await this.#commit([pending.input]);
+        const [output] = await this.#run([pending]);
         this.#options.onCommit?.(1, performance.now() - started);
         pending.resolve(output as O);
       } catch (own) {
@@ -74,13 +84,24 @@ export class GroupCommit<I, O> {
     }
   }
 
+  #run(batch: Pending<I, O>[]): Promise<O[]> {
+    const commit = () => this.#commit(batch.map((p) => p.input));
+    const { traced } = this.#options;
+    return traced
+      ? traced.run(
+          batch.map((p) => p.captured),
+          commit,
+        )
+      : commit();
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#options.maxBatch);
         const started = performance.now();
         try {
-          const outputs = await this.#commit(batch.map((p) => p.input));
+          const outputs = await this.#run(batch);
           this.#options.onCommit?.(batch.length, performance.now() - started);
           for (const [i, pending] of batch.entries()) pending.resolve(outputs[i] as O);
         } catch (error) {

@@ -27,7 +27,7 @@ export interface WebhooksPluginOptions {
  */
 export const webhooksPlugin = fp(
   async (app: FastifyInstance, { config, store, fetch }: WebhooksPluginOptions) => {
-    const webhooks = new WebhookService({ store, config, log: app.logger, metrics: app.metrics, fetch });
+    const webhooks = new WebhookService({ store, config, log: app.logger, metrics: app.metrics, fetch, tracing: app.tracing });
     app.decorate('webhooks', webhooks);
     const stopObserving = app.nodeEvents.observe({
       published: (envelope) => webhooks.observe(envelope),

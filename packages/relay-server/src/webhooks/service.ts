@@ -6,6 +6,7 @@ import type { RelayConfig } from '../config.js';
 import { RelayError } from '../errors.js';
 import { assertPublicUrl, parseHttpUrl, publicOnly } from '../http/public-addresses.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { SpanKind, type Tracing } from '../observability/tracing.js';
 import { nextAttempt } from '../queue/attempts.js';
 import { Rerun } from '../queue/rerun.js';
 import type { Store, WebhookCall, WebhookRecord } from '../store/types.js';
@@ -69,6 +70,8 @@ export class WebhookService {
       log: Logger;
       metrics: RelayMetrics;
       fetch?: typeof fetch;
+      /** A client span per call, the child of the change's trace when this node published it; its `traceparent` is sent along. */
+      tracing?: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'remember' | 'recall' | 'traceparent'>;
     },
   ) {
     this.#drains = new Rerun(
@@ -157,6 +160,7 @@ export class WebhookService {
 
   /** Queues an event for every enabled endpoint that takes it. */
   emit(type: WebhookEvent, id: string, data: unknown): void {
+    this.deps.tracing?.remember(`webhook:${id}`);
     void this.#emit(type, id, data).catch((err: unknown) => this.deps.log.error({ err, type, id }, 'queueing webhook calls failed'));
   }
 
@@ -215,7 +219,15 @@ export class WebhookService {
     }
   }
 
-  async #call(call: WebhookCall): Promise<void> {
+  #call(call: WebhookCall): Promise<void> {
+    const { tracing } = this.deps;
+    if (!tracing?.enabled) return this.#attempt(call);
+    const parent = tracing.extract(tracing.recall(`webhook:${call.eventId}`));
+    const attributes = { 'chat4all.webhook_id': call.webhookId, 'chat4all.event_id': call.eventId, 'chat4all.attempt': call.attempts + 1 };
+    return tracing.span(`chat4all.webhook ${call.type}`, { kind: SpanKind.CLIENT, parent, attributes }, () => this.#attempt(call));
+  }
+
+  async #attempt(call: WebhookCall): Promise<void> {
     const { store, config, metrics } = this.deps;
     const endpoint = await store.webhooks.get(call.webhookId);
     if (!endpoint?.enabled) {
@@ -270,6 +282,7 @@ export class WebhookService {
           'content-type': 'application/json',
           'user-agent': 'chat4all-webhooks',
           ...signWebhook(endpoint.secret, call.payload, call.eventId),
+          ...traceHeader(this.deps.tracing?.traceparent()),
         },
         body: call.payload,
         redirect: 'manual',
@@ -296,4 +309,8 @@ export class WebhookService {
     if (this.deps.config.allowPrivateAddresses) parseHttpUrl(url);
     else await assertPublicUrl(url, ALLOWED_BY);
   }
+}
+
+function traceHeader(traceparent: string | undefined): Record<string, string> {
+  return traceparent ? { traceparent } : {};
 }
