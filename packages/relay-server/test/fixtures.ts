@@ -49,19 +49,23 @@ export function sharedFile(config: RelayConfigInput = {}): RelayConfigInput {
 
 /**
  * Two relay nodes sharing one SQLite file (the store) and this machine's Redis (the bus,
- * under a fresh key prefix); `close` stops both and deletes the keys.
+ * under a fresh key prefix); `close` stops both and deletes the keys. `nodeB` adds to the
+ * second node's config and replaces its dependencies.
  */
 export async function twoNodes(
   config: RelayConfigInput = {},
   deps: RelayDependencies = {},
+  nodeB: { config?: RelayConfigInput; deps?: RelayDependencies } = {},
 ): Promise<{ a: RunningRelay; b: RunningRelay; close(): Promise<void> }> {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}`;
   const shared = { ...sharedFile(config), bus: { driver: 'redis' as const, redis: { url: REDIS_URL, keyPrefix } } };
   const a = await startRelay(shared, { deps });
-  const b = await startRelay(shared, { dataDir: a.dataDir, keepData: true, deps }).catch(async (error: unknown) => {
-    await a.close();
-    throw error;
-  });
+  const b = await startRelay({ ...shared, ...nodeB.config }, { dataDir: a.dataDir, keepData: true, deps: nodeB.deps ?? deps }).catch(
+    async (error: unknown) => {
+      await a.close();
+      throw error;
+    },
+  );
   return {
     a,
     b,

@@ -83,13 +83,13 @@ describe('tracing', () => {
         },
       }),
     );
+    const channels = [{ id: 'wa', type: 'whatsapp' as const, members: ['agent', 'supervisor'], baseUrl: graph.url, ...WA }];
     const nodes = await twoNodes(
-      {
-        channels: [{ id: 'wa', type: 'whatsapp', members: ['agent', 'supervisor'], baseUrl: graph.url, ...WA }],
-        dispatch: { pollIntervalMs: 50 },
-        webhooks: { allowPrivateAddresses: true, pollIntervalMs: 50 },
-      },
+      { channels, webhooks: { allowPrivateAddresses: true } },
       { tracerProvider: traces.provider, logger },
+      // Node b looks for due deliveries and webhook calls only when it starts: node a, which commits the send, queues them
+      // (and either node's worker may take the dispatch from the queue).
+      { config: { dispatch: { pollIntervalMs: 3_600_000 }, webhooks: { allowPrivateAddresses: true, pollIntervalMs: 3_600_000 } } },
     );
     closing.push(nodes.close);
     const { a, b } = nodes;
@@ -165,9 +165,34 @@ describe('tracing', () => {
     expect(parentOf(webhook)).toBe(idOf(publish));
     expect(webhook.kind).toBe(SpanKind.CLIENT);
     expect(call?.headers.traceparent).toBe(`00-${frame.spanContext().traceId}-${idOf(webhook)}-01`);
-    // Log lines written inside the trace carry its id.
-    const logged = lines.filter((line) => line.trace_id === frame.spanContext().traceId);
-    expect(logged.length).toBeGreaterThan(0);
+    // Log lines written inside the trace carry its id and the span they were written in.
+    const committed = lines.find((line) => line.msg === 'message committed' && line.messageId === messageId);
+    expect(committed).toMatchObject({ trace_id: frame.spanContext().traceId, span_id: idOf(frame) });
+  });
+
+  it('a node without tracing delivers what a traced node publishes', async () => {
+    const traces = recorder();
+    const nodes = await twoNodes({}, { tracerProvider: traces.provider }, { deps: {} });
+    closing.push(nodes.close);
+    const { a, b } = nodes;
+    const ana = await a.user();
+    const bob = await b.user();
+    const bobSocket = await b.connect(bob.token);
+    const conversation = await a.http<{ id: string }>('POST', '/v1/conversations', {
+      as: API_KEY,
+      body: { type: 'private', userId: bob.id, createdBy: ana.id },
+    });
+    const id = randomUUID();
+    const sent = await a.http('POST', `/v1/conversations/${conversation.body.id}/messages`, {
+      as: API_KEY,
+      body: { id, senderId: ana.id, text: 'to an untraced node' },
+    });
+    expect(sent.status).toBe(201);
+    const created = await bobSocket.waitFor((f) => f.type === 'message.created' && f.message.id === id);
+    expect(created).toMatchObject({ message: { text: 'to an untraced node' } });
+    // Only node a made spans: its publish, and its own fan-out.
+    const spans = await traces.until((all) => all.some((s) => s.name === 'chat4all.fanout message.created'));
+    expect(spans.filter((s) => s.name === 'chat4all.fanout message.created')).toHaveLength(1);
   });
 
   it("an HTTP request is a server span continuing the caller's traceparent, and the send it makes is its child", async () => {

@@ -51,7 +51,7 @@ export class Dispatcher {
       metrics: RelayMetrics;
       log: Logger;
       /** A span per attempt, the child of the send's trace when this node remembered it. */
-      tracing: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'recall' | 'annotate'>;
+      tracing: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'recall' | 'annotate' | 'detached'>;
       /** A link the platform can fetch an upload from; null when the relay has no public URL. */
       fileUrl(uploadId: string): Promise<string | null>;
       /** An upload's bytes, for platforms that take files as uploads. */
@@ -59,7 +59,7 @@ export class Dispatcher {
     },
   ) {
     this.#polls = new Rerun(
-      () => this.#poll(),
+      deps.tracing.detached(() => this.#poll()),
       (err) => deps.log.error({ err }, 'looking for due deliveries failed'),
     );
     for (const channel of deps.channels.all()) {

@@ -8,8 +8,8 @@ export const TracingConfigSchema = Type.Object(
     /** The `service.name` of every span. @default 'chat4all-relay' */
     serviceName: Type.String({ default: 'chat4all-relay', minLength: 1 }),
     /**
-     * Share of new traces kept (0 to 1). A request or frame that brings a `traceparent` follows
-     * its caller's sampling decision instead. @default 1
+     * Share of new traces kept (0 to 1). An HTTP request that brings a `traceparent` follows its
+     * caller's sampling decision instead. @default 1
      */
     sampleRatio: Type.Number({ default: 1, minimum: 0, maximum: 1 }),
     otlp: Type.Object(

@@ -33,6 +33,8 @@ export const requestTracing = fp(
       });
       if (!span) return done();
       spans.set(request, span);
+      // A client gone before the answer was written fires neither onResponse nor onRequestAbort.
+      reply.raw.once('close', () => end(request, reply.raw.writableFinished ? reply.raw.statusCode : undefined));
       tracing.request(span, [request.raw, reply.raw], done);
     });
     const end = (request: FastifyRequest, status: number | undefined) => {

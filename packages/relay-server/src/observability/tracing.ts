@@ -40,8 +40,24 @@ const setter: TextMapSetter<Carrier> = {
 const getter: TextMapGetter<Carrier> = { keys: (carrier) => Object.keys(carrier), get: (carrier, key) => carrier[key] };
 const propagator = new W3CTraceContextPropagator();
 
-/** The trace context of what happened before: a committed message's, kept until its deliveries are queued. */
-const REMEMBERED = { max: 10_000, ttl: 60_000 };
+/** The trace contexts of what happened before (a committed message's), kept until the work done for it is queued. */
+const REMEMBERED = { max: 50_000, ttl: 60_000 };
+
+let contextManager: 'ours' | 'theirs' | undefined;
+
+/**
+ * Spans find their parent in the active context, which OpenTelemetry keeps in AsyncLocalStorage
+ * once a context manager is set: set once per process, and only when the app has not set its own.
+ */
+function useContextManager(): void {
+  if (contextManager) return;
+  const ours = new AsyncLocalStorageContextManager().enable();
+  if (context.setGlobalContextManager(ours)) contextManager = 'ours';
+  else {
+    ours.disable();
+    contextManager = 'theirs';
+  }
+}
 
 /**
  * The relay's spans, over OpenTelemetry's API. Off (`enabled` false), every method runs its
@@ -60,8 +76,7 @@ export class Tracing {
   constructor(provider: TracerProvider | undefined) {
     this.enabled = provider !== undefined;
     this.#tracer = (provider ?? trace.getTracerProvider()).getTracer('@chat4all/relay-server');
-    // Spans find their parent in the active context; OpenTelemetry keeps it in AsyncLocalStorage once a manager is set.
-    if (this.enabled) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    if (this.enabled) useContextManager();
   }
 
   /** Runs `fn` in a new span, ended when `fn` settles; an error thrown ends it with status ERROR. */
@@ -144,6 +159,14 @@ export class Tracing {
       { kind: options.kind, attributes: options.attributes, links: options.links },
       options.parent ?? context.active(),
     );
+  }
+
+  /**
+   * `fn`, run outside whatever context calls it: for loops that any caller may wake (the
+   * dispatcher's poll, the webhook drain), whose work is not the waker's.
+   */
+  detached<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return this.enabled ? context.bind(ROOT_CONTEXT, fn) : fn;
   }
 
   /** Runs `fn` with `span` as the active span. */

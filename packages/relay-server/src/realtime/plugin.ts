@@ -69,14 +69,19 @@ export const realtimePlugin = fp(
     );
     const { tracing } = app;
     // Traced, each node's delivery of a published envelope is a consumer span, the child of the publish.
-    const deliver = (envelope: BusEnvelope) =>
-      envelope.traceparent === undefined
-        ? hub.deliver(envelope)
-        : tracing.spanSync(
-            `chat4all.fanout ${envelope.kind === 'conversation' || envelope.kind === 'presence' ? envelope.event.type : envelope.kind}`,
-            { kind: SpanKind.CONSUMER, parent: tracing.extract(envelope.traceparent) },
-            (span) => span?.setAttribute('chat4all.sockets', hub.deliver(envelope)),
-          );
+    const deliver = (envelope: BusEnvelope) => {
+      if (!tracing.enabled || envelope.traceparent === undefined) return hub.deliver(envelope);
+      const type = envelope.kind === 'conversation' || envelope.kind === 'presence' ? envelope.event.type : envelope.kind;
+      return tracing.spanSync(
+        `chat4all.fanout ${type}`,
+        { kind: SpanKind.CONSUMER, parent: tracing.extract(envelope.traceparent) },
+        (span) => {
+          const sockets = hub.deliver(envelope);
+          span?.setAttribute('chat4all.sockets', sockets);
+          return sockets;
+        },
+      );
+    };
     const unsubscribe = bus.subscribe((envelope, publishedAt) => {
       deliver(envelope);
       metrics.fanoutSeconds.observe((performance.timeOrigin + performance.now() - publishedAt) / 1000);

@@ -71,12 +71,11 @@ export class WebhookService {
       metrics: RelayMetrics;
       fetch?: typeof fetch;
       /** A client span per call, the child of the change's trace when this node published it; its `traceparent` is sent along. */
-      tracing?: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'remember' | 'recall' | 'traceparent'>;
+      tracing?: Pick<Tracing, 'enabled' | 'span' | 'extract' | 'remember' | 'recall' | 'traceparent' | 'detached'>;
     },
   ) {
-    this.#drains = new Rerun(
-      () => this.#drain(),
-      (err) => deps.log.error({ err }, 'webhook calls failed'),
+    this.#drains = new Rerun(deps.tracing ? deps.tracing.detached(() => this.#drain()) : () => this.#drain(), (err) =>
+      deps.log.error({ err }, 'webhook calls failed'),
     );
   }
 
