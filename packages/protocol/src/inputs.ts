@@ -166,6 +166,19 @@ export const UpdateMemberBody = Type.Object(
 );
 export type UpdateMemberBody = Static<typeof UpdateMemberBody>;
 
+/** `GET /v1/users`: the app's user directory. */
+export const UserDirectoryQuery = Type.Object(
+  {
+    /** Users whose display name, a word of it, or id starts with this, ignoring case; absent or empty: everyone. */
+    query: Type.Optional(Type.String({ maxLength: 100 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    /** Opaque cursor from the previous page's `nextCursor`. */
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type UserDirectoryQuery = Static<typeof UserDirectoryQuery>;
+
 export const ListConversationsQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),

@@ -327,6 +327,8 @@ export const ConversationSummary = Type.Composite([
   Type.Object({
     role: MemberRole,
     memberCount: Type.Integer({ minimum: 1 }),
+    /** In a private conversation, the other member's id (for its title and avatar); null in a group. */
+    peerId: Type.Union([Type.String(), Type.Null()]),
     lastMessage: Type.Union([Message, Type.Null()]),
     /** Messages after the member's read horizon that they did not write. */
     unreadCount: Type.Integer({ minimum: 0 }),

@@ -14,6 +14,13 @@ export type AuthSession = Static<typeof AuthSession>;
 export const MintedToken = Type.Object({ token: Type.String(), expiresAt: Timestamp });
 export type MintedToken = Static<typeof MintedToken>;
 
+/** A page of the user directory, by display name. */
+export const UserPage = Type.Object({
+  users: Type.Array(User),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type UserPage = Static<typeof UserPage>;
+
 export const ConversationPage = Type.Object({
   conversations: Type.Array(ConversationSummary),
   nextCursor: Type.Union([Type.String(), Type.Null()]),

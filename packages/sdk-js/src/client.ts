@@ -28,6 +28,7 @@ import { Session } from './session.js';
 import type { ReadableStore } from './store.js';
 import { type Thread, threadsOf } from './threads.js';
 import type { FileUpload, UploadOptions, UploadSource } from './upload.js';
+import type { Users } from './users.js';
 import { uuidv7 } from './uuid.js';
 
 /**
@@ -47,6 +48,8 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
   readonly pins: Pins['of'];
   /** Full-text search over the messages the user can read (see {@link Search}). */
   readonly search: Search;
+  /** Users' profiles, loaded once and kept (`get`), and the app's user directory (`search`); see {@link Users}. */
+  readonly users: Users;
   /**
    * Push notifications for when the user is away: `register({ serviceWorker })` in a browser, `register({ kind: 'fcm' | 'apns', token })`
    * in a native app, `devices()`, `unregister(deviceId)`.
@@ -72,6 +75,7 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     this.inbox = this.#session.inbox;
     ({ pin: this.pin, unpin: this.unpin, of: this.pins } = this.#session.pins);
     this.search = this.#session.search;
+    this.users = this.#session.users;
     this.push = this.#session.push;
     const { rest, socket, conversations, views } = this.#session;
     this.moderation = createModeration(rest);

@@ -32,6 +32,8 @@ export type {
   UnreadTotal,
   UpdateConversationSettingsBody,
   UploadInfo,
+  User,
+  UserPage,
 } from '@chat4all/protocol';
 export { Chat4AllClient, createClient } from './client.js';
 export {
@@ -61,4 +63,5 @@ export type { Search, SearchFilters } from './search.js';
 export type { ReadableStore } from './store.js';
 export type { Thread, ThreadState } from './threads.js';
 export { FileUpload, type UploadOptions, type UploadProgress, type UploadSource, type UploadStatus } from './upload.js';
+export type { Users } from './users.js';
 export { uuidv7 } from './uuid.js';

@@ -26,6 +26,7 @@ import { DeliveredReceipts } from './receipts.js';
 import { Rest, restPath } from './rest.js';
 import { createSearch, type Search } from './search.js';
 import { TypingStores } from './typing.js';
+import { createUsers, type Users } from './users.js';
 import { uuidv7 } from './uuid.js';
 
 /** The client as the session sees it: who the user is, and where frames are announced. */
@@ -53,6 +54,7 @@ export class Session {
   readonly list: ConversationList;
   readonly inbox: Inbox;
   readonly search: Search;
+  readonly users: Users;
   readonly typing = new TypingStores();
   readonly presence: PresenceStores;
   readonly pins: Pins;
@@ -106,6 +108,7 @@ export class Session {
     this.list = new ConversationList(rest, socket.state, warn);
     this.inbox = createInbox(rest, this.list.totals);
     this.search = createSearch(rest);
+    this.users = createUsers(rest, warn);
     this.presence = presenceStores(socket, warn);
     this.pins = pinsOf(rest, socket, this.conversations, warn);
     this.push = pushOf(rest);

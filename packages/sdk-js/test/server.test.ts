@@ -89,6 +89,7 @@ describe('the server client (@chat4all/sdk-js/server)', () => {
     await server.users.upsert('bob', { displayName: 'Bob' });
     await server.users.upsert('agent', { displayName: 'Agent' });
     expect(await server.users.get('ana')).toMatchObject({ id: 'ana', displayName: 'Ana' });
+    expect((await server.users.search({ query: 'an' })).users.map((u) => u.id)).toContain('ana');
     const { token } = await server.users.token('ana', { ttlSeconds: 600 });
     const me = await fetch(`${relay.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
     expect(me).toMatchObject({ id: 'ana' });

@@ -21,6 +21,7 @@ import type {
   UploadOptions,
   UploadProgress,
   UploadSource,
+  User,
 } from '@chat4all/sdk-js';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useChatClient } from './context.js';
@@ -314,4 +315,52 @@ export function useConversationSettings(conversationId: string): ConversationSet
 /** Unread messages and conversations across all the user's conversations, muted and archived ones left out, as the relay counts them. */
 export function useUnreadTotal(): UnreadTotal {
   return useStore(useChatClient().inbox.totals);
+}
+
+/** A user's profile (display name, avatar), loaded once per client and shared by every component that asks; null while it loads. */
+export function useUser(userId: string | null | undefined): User | null {
+  const client = useChatClient();
+  const store = useMemo(() => (userId ? client.users.get(userId) : NO_USER), [client, userId]);
+  return useStore(store);
+}
+
+const NO_USER: ReadableStore<User | null> = { subscribe: () => () => {}, getSnapshot: () => null };
+
+/**
+ * The app's user directory as the user types: the first page of users whose display name, a
+ * word of it, or id starts with `query`, asked `delayMs` after the last change (and not for an
+ * empty query unless `includeEmpty`).
+ */
+export function useUserSearch(
+  query: string,
+  { delayMs = 200, limit = 20, includeEmpty = false }: { delayMs?: number; limit?: number; includeEmpty?: boolean } = {},
+): { users: readonly User[]; loading: boolean; error: Error | null } {
+  const client = useChatClient();
+  const [state, setState] = useState<{ for: string | null; users: readonly User[]; error: Error | null }>({
+    for: null,
+    users: [],
+    error: null,
+  });
+  const wanted = query.trim();
+  const asks = wanted !== '' || includeEmpty;
+  useEffect(() => {
+    if (!asks) return;
+    let current = true;
+    const timer = setTimeout(() => {
+      client.users.search(wanted, { limit }).then(
+        (page) => current && setState({ for: wanted, users: page.users, error: null }),
+        (error: unknown) => current && setState({ for: wanted, users: [], error: error as Error }),
+      );
+    }, delayMs);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, wanted, asks, delayMs, limit]);
+  if (!asks) return { users: [], loading: false, error: null };
+  return {
+    users: state.for === wanted ? state.users : [],
+    loading: state.for !== wanted,
+    error: state.for === wanted ? state.error : null,
+  };
 }

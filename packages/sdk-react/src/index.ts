@@ -21,4 +21,6 @@ export {
   useUnreadCount,
   useUnreadTotal,
   useUpload,
+  useUser,
+  useUserSearch,
 } from './hooks.js';

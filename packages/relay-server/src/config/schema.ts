@@ -203,7 +203,7 @@ export const RelayConfigSchema = Type.Object(
         blocksPerMinute: Type.Integer({ default: 30, minimum: 1 }),
         /** Reports of messages per user per minute. @default 10 */
         reportsPerMinute: Type.Integer({ default: 10, minimum: 1 }),
-        /** Message searches per user per minute. @default 60 */
+        /** Message searches and user directory searches per user per minute, together. @default 60 */
         searchesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
         /** `presence.subscribe` frames per user per minute. @default 120 */
         presenceSubscriptionsPerMinute: Type.Integer({ default: 120, minimum: 1 }),

@@ -20,7 +20,7 @@ export interface UsersPluginOptions {
 /** Users: `/v1/me`, profiles, and the server API that upserts users and mints their tokens (with the auth feature's tokens). */
 export const usersPlugin = fp(
   async (app: FastifyInstance, { metadataMaxBytes, store }: UsersPluginOptions) => {
-    const users = new UserService(store, app.tokens, metadataMaxBytes);
+    const users = new UserService(store, app.tokens, metadataMaxBytes, app.limits);
     app.decorate('users', users);
     await app.register(userRoutes, { users });
   },

@@ -1,4 +1,4 @@
-import { Id, MintedToken, MintTokenBody, ServerUser, UpsertUserBody, User } from '@chat4all/protocol';
+import { Id, MintedToken, MintTokenBody, ServerUser, UpsertUserBody, User, UserDirectoryQuery, UserPage } from '@chat4all/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +31,11 @@ export async function userRoutes(plain: FastifyInstance, { users }: { users: Use
       const minted = await users.mintToken(request.params.userId, request.body?.ttlSeconds);
       return reply.status(201).send({ token: minted.token, expiresAt: iso(minted.expiresAt) });
     },
+  );
+  app.get(
+    '/v1/users',
+    { config: { auth: 'any' }, schema: { querystring: UserDirectoryQuery, response: { 200: UserPage } } },
+    async (request) => users.directory(principalOf(request), request.query),
   );
   app.get(
     '/v1/users/:userId',

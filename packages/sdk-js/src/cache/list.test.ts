@@ -40,6 +40,7 @@ const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCoun
   groupMentions: 'admins',
   role: 'member',
   memberCount: 2,
+  peerId: null,
   lastMessage: null,
   unreadCount,
   unreadMentionCount: 0,

@@ -46,6 +46,8 @@ export class Chat4AllServer {
     upsert: (userId: string, body: RequestBody<'/v1/users/{userId}', 'put'>) =>
       this.#call('put', '/v1/users/{userId}', { userId }, { body }),
     get: (userId: string) => this.#call('get', '/v1/users/{userId}', { userId }),
+    /** The user directory: users whose display name, a word of it, or id starts with `query`, by name; page with `cursor`. */
+    search: (query: QueryOf<'/v1/users', 'get'> = {}) => this.#call('get', '/v1/users', {}, { query }),
     /** An access token for the user, to hand to your app's client (`tokenProvider`). */
     token: (userId: string, body: RequestBody<'/v1/users/{userId}/tokens', 'post'> = {}) =>
       this.#call('post', '/v1/users/{userId}/tokens', { userId }, { body }),

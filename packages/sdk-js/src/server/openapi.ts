@@ -1413,6 +1413,7 @@ export interface paths {
                                 metadata: {
                                     [key: string]: unknown;
                                 };
+                                peerId: string | null;
                                 role: "owner" | "admin" | "member";
                                 settings: {
                                     archived: boolean;
@@ -6671,6 +6672,75 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description An error: `{ code, message, retryable, details? }` with the code's status (docs/errors.md) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A stable code from docs/errors.md */
+                            code: string;
+                            /** @description Field-level detail for BAD_REQUEST, retryAfterMs for RATE_LIMITED, and so on */
+                            details?: unknown;
+                            message: string;
+                            retryable: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    query?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            nextCursor: string | null;
+                            users: {
+                                avatarUrl: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string | null;
+                                id: string;
+                                metadata: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
                 };
                 /** @description An error: `{ code, message, retryable, details? }` with the code's status (docs/errors.md) */
                 default: {

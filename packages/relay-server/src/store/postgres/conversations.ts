@@ -148,12 +148,21 @@ export class PostgresConversations implements ConversationsRepository {
     const rows = await this.#db.sql<
       Array<
         ConversationRow &
-          SettingsRow & { role: MemberRole; member_count: number; unread: number; mentions: number; last_message: MessageRow | null }
+          SettingsRow & {
+            role: MemberRole;
+            member_count: number;
+            peer_id: string | null;
+            unread: number;
+            mentions: number;
+            last_message: MessageRow | null;
+          }
       >
     >`
       SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
              c.group_mentions, m.role, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
              (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
+             CASE WHEN c.type = 'private'
+               THEN (SELECT user_id FROM members WHERE conversation_id = c.id AND user_id <> ${userId} LIMIT 1) END AS peer_id,
              (SELECT COUNT(*)::int FROM messages
                WHERE conversation_id = c.id AND seq > m.read_seq AND (sender_id IS NULL OR sender_id <> ${userId}) AND deleted_at IS NULL
                  AND ${this.#db.sql.unsafe(IN_CONVERSATION)}) AS unread,
@@ -179,6 +188,7 @@ export class PostgresConversations implements ConversationsRepository {
         ...toConversation(row),
         role: row.role,
         memberCount: row.member_count,
+        peerId: row.peer_id,
         lastMessage: row.last_message ? toMessage(row.last_message) : null,
         unreadCount: row.unread,
         unreadMentionCount: row.mentions,

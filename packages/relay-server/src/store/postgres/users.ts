@@ -1,6 +1,6 @@
 import type { Metadata, User } from '@chat4all/protocol';
-import { toUser, type UserRow } from '../rows/users.js';
-import type { RefreshFamily, RefreshRotation, RefreshTokenRecord, UserInput, UsersRepository } from '../types.js';
+import { directoryPage, escapeLike, toUser, type UserRow } from '../rows/users.js';
+import type { DirectoryCursor, RefreshFamily, RefreshRotation, RefreshTokenRecord, UserInput, UsersRepository } from '../types.js';
 import type { PostgresDb } from './db.js';
 
 /** Users, logins and refresh tokens in PostgreSQL. */
@@ -41,6 +41,23 @@ export class PostgresUsers implements UsersRepository {
   async get(id: string): Promise<User | null> {
     const [row] = await this.#db.sql<UserRow[]>`SELECT * FROM users WHERE id = ${id}`;
     return row ? toUser(row) : null;
+  }
+
+  async directory(prefix: string, after: DirectoryCursor | null, limit: number) {
+    const like = `${escapeLike(prefix)}%`;
+    const afterName = after?.name ?? null;
+    // Byte order ("C"), as SQLite sorts, so a cursor means the same on both stores.
+    const rows = await this.#db.sql<Array<UserRow & { sort_name: string }>>`
+      SELECT * FROM (
+        SELECT u.*, lower(COALESCE(u.display_name, u.id)) COLLATE "C" AS sort_name FROM users u
+        WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
+          AND (${prefix} = '' OR lower(u.id) LIKE ${like} OR lower(u.display_name) LIKE ${like} OR lower(u.display_name) LIKE ${`% ${like}`})
+      ) d
+      WHERE ${afterName}::text IS NULL OR d.sort_name > ${afterName}::text COLLATE "C"
+         OR (d.sort_name = ${afterName}::text COLLATE "C" AND d.id COLLATE "C" > ${after?.id ?? ''}::text COLLATE "C")
+      ORDER BY d.sort_name, d.id COLLATE "C"
+      LIMIT ${limit}`;
+    return directoryPage(rows, limit);
   }
 
   async existingIds(ids: readonly string[]): Promise<Set<string>> {

@@ -28,6 +28,12 @@ export interface UserInput {
   privateMetadata?: Metadata;
 }
 
+/** Where a page of the user directory starts: after this sort name (lower-cased display name, else id) and id. */
+export interface DirectoryCursor {
+  name: string;
+  id: string;
+}
+
 /** Users, the logins of the relay's own auth, and their refresh tokens. */
 export interface UsersRepository {
   upsert(input: UserInput, now: number): Promise<User>;
@@ -36,6 +42,12 @@ export interface UsersRepository {
   /** Inserts the user only when missing; returns whether it was created. */
   ensure(id: string, displayName: string | null, now: number): Promise<boolean>;
   get(id: string): Promise<User | null>;
+  /**
+   * App users (contacts left out) whose display name, a word of it, or id starts with `prefix`
+   * (lower-case; empty matches all), ordered by display name (else id), then id; `next` is where
+   * the following page starts when this one is full.
+   */
+  directory(prefix: string, after: DirectoryCursor | null, limit: number): Promise<{ users: User[]; next: DirectoryCursor | null }>;
   /** The subset of `ids` that exist. */
   existingIds(ids: readonly string[]): Promise<Set<string>>;
   /** Creates a user and its login in one step; `false` when the username is taken. */

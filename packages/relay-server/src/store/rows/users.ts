@@ -1,5 +1,6 @@
 import type { User } from '@chat4all/protocol';
 import { iso } from '../../shared/time.js';
+import type { DirectoryCursor } from '../repositories/users.js';
 import { parseMetadata } from './metadata.js';
 
 /**
@@ -25,4 +26,18 @@ export function toUser(row: UserRow): User {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
+}
+
+/** `text` with LIKE's wildcards (`%`, `_`) and its escape (`\`) escaped, to match as written. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A page of the directory from its rows (each with the sort name it was ordered by), and where the next starts when it is full. */
+export function directoryPage(
+  rows: Array<UserRow & { sort_name: string }>,
+  limit: number,
+): { users: User[]; next: DirectoryCursor | null } {
+  const last = rows.at(-1);
+  return { users: rows.map(toUser), next: last && rows.length === limit ? { name: last.sort_name, id: last.id } : null };
 }

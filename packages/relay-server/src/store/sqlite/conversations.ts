@@ -188,11 +188,15 @@ export class SqliteConversations implements ConversationsRepository {
   }
 
   async list(userId: string, page: ConversationListPage) {
-    const rows = this.#db.all<ConversationRow & SettingsRow & { role: MemberRole; read_seq: number; member_count: number }>(
+    const rows = this.#db.all<
+      ConversationRow & SettingsRow & { role: MemberRole; read_seq: number; member_count: number; peer_id: string | null }
+    >(
       `SELECT ${CONVERSATION_COLUMNS.split(', ')
         .map((c) => `c.${c}`)
         .join(', ')}, m.role, m.read_seq, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
-              (SELECT COUNT(*) FROM members WHERE conversation_id = c.id) AS member_count
+              (SELECT COUNT(*) FROM members WHERE conversation_id = c.id) AS member_count,
+              CASE WHEN c.type = 'private'
+                THEN (SELECT user_id FROM members WHERE conversation_id = c.id AND user_id <> @userId LIMIT 1) END AS peer_id
        FROM members m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.user_id = @userId AND (@archived IS NULL OR m.archived = @archived) AND ${AFTER_CURSOR}
        ORDER BY m.pinned_at IS NULL, COALESCE(m.pinned_at, c.last_activity_at) DESC, c.id DESC
@@ -228,6 +232,7 @@ export class SqliteConversations implements ConversationsRepository {
         ...toConversation(row),
         role: row.role,
         memberCount: row.member_count,
+        peerId: row.peer_id ?? null,
         lastMessage: last ? toMessage(last) : null,
         unreadCount: unread?.n ?? 0,
         unreadMentionCount: mentions?.n ?? 0,

@@ -1,6 +1,6 @@
 import type { Metadata, User } from '@chat4all/protocol';
-import { toUser, type UserRow } from '../rows/users.js';
-import type { RefreshFamily, RefreshRotation, RefreshTokenRecord, UserInput, UsersRepository } from '../types.js';
+import { directoryPage, escapeLike, toUser, type UserRow } from '../rows/users.js';
+import type { DirectoryCursor, RefreshFamily, RefreshRotation, RefreshTokenRecord, UserInput, UsersRepository } from '../types.js';
 import type { SqliteDb } from './db.js';
 
 /** Users, logins and refresh tokens in SQLite. */
@@ -57,6 +57,22 @@ export class SqliteUsers implements UsersRepository {
   async get(id: string): Promise<User | null> {
     const row = this.#db.get<UserRow>('SELECT * FROM users WHERE id = ?', id);
     return row ? toUser(row) : null;
+  }
+
+  async directory(prefix: string, after: DirectoryCursor | null, limit: number) {
+    const like = `${escapeLike(prefix)}%`;
+    const rows = this.#db.all<UserRow & { sort_name: string }>(
+      `SELECT u.*, lower(COALESCE(u.display_name, u.id)) AS sort_name FROM users u
+       WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
+         AND (@prefix = '' OR lower(u.id) LIKE @like ESCAPE '\\' OR lower(u.display_name) LIKE @like ESCAPE '\\'
+              OR lower(u.display_name) LIKE '% ' || @like ESCAPE '\\')
+         AND (@afterName IS NULL OR lower(COALESCE(u.display_name, u.id)) > @afterName
+              OR (lower(COALESCE(u.display_name, u.id)) = @afterName AND u.id > @afterId))
+       ORDER BY lower(COALESCE(u.display_name, u.id)), u.id
+       LIMIT @limit`,
+      { prefix, like, afterName: after?.name ?? null, afterId: after?.id ?? '', limit },
+    );
+    return directoryPage(rows, limit);
   }
 
   async existingIds(ids: readonly string[]): Promise<Set<string>> {

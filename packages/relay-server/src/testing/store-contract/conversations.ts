@@ -61,6 +61,11 @@ export function conversationsContract(fixture: StoreFixture): void {
         ].sort((x, y) => x.conversationId.localeCompare(y.conversationId)),
       );
       expect(await store.conversations.syncState('nobody')).toEqual([]);
+      // A private conversation names the other member, for each of the two.
+      const listed = async (userId: string) =>
+        (await store.conversations.list(userId, { limit: 10, after: null })).find((c) => c.id === b.conversation.id)?.peerId;
+      expect(await listed('ana')).toBe('cid');
+      expect(await listed('cid')).toBe('ana');
       expect(await store.conversations.sharingConversation('bob', ['ana', 'cid', 'ghost'])).toEqual(new Set(['ana']));
       expect(await store.conversations.sharingConversation('ana', ['bob', 'cid'])).toEqual(new Set(['bob', 'cid']));
     });
@@ -80,6 +85,7 @@ export function conversationsContract(fixture: StoreFixture): void {
         id: middle,
         unreadCount: 1,
         memberCount: 2,
+        peerId: null,
         role: 'member',
         lastMessage: { text: 'from bob', seq: 2 },
       });

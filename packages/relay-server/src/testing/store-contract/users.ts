@@ -21,6 +21,33 @@ export function usersContract(fixture: StoreFixture): void {
       expect(await store.users.existingIds(['ana', 'zed', 'bob'])).toEqual(new Set(['ana', 'bob']));
     });
 
+    it('finds app users by the start of their display name, a word of it, or their id, by name, a page at a time', async () => {
+      const { contactInput } = fixture;
+      await store.users.upsert({ id: 'u-dora', displayName: 'Dora Maria' }, now);
+      await store.users.upsert({ id: 'ed_1', displayName: null }, now);
+      await store.users.upsert({ id: 'edx1', displayName: null }, now);
+      // A contact is a member of conversations, not someone in the app's directory.
+      await store.contacts.ensure(contactInput('5511999990000', { displayName: 'Maria Contact' }));
+      const ids = async (prefix: string) => (await store.users.directory(prefix, null, 10)).users.map((u) => u.id);
+      expect(await ids('do')).toEqual(['u-dora']);
+      expect(await ids('ma')).toEqual(['u-dora']);
+      expect(await ids('u-d')).toEqual(['u-dora']);
+      // `_` and `%` are matched as written.
+      expect(await ids('ed_')).toEqual(['ed_1']);
+      expect(await ids('%')).toEqual([]);
+      expect(await ids('zz')).toEqual([]);
+      const pages: string[][] = [];
+      let after = null;
+      do {
+        const page: Awaited<ReturnType<Store['users']['directory']>> = await store.users.directory('', after, 2);
+        pages.push(page.users.map((u) => u.id));
+        after = page.next;
+      } while (after);
+      // By display name, else id, lower-cased: ana, bob, cid, dora maria, ed_1, edx1.
+      expect(pages.flat()).toEqual(['ana', 'bob', 'cid', 'u-dora', 'ed_1', 'edx1']);
+      expect(pages[0]).toEqual(['ana', 'bob']);
+    });
+
     it('keeps private metadata apart from the user others read', async () => {
       const user = await store.users.upsert({ id: 'ana', metadata: { team: 'sales' }, privateMetadata: { crmId: 42 } }, now + 2);
       expect(user).not.toHaveProperty('privateMetadata');
