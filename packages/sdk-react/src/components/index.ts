@@ -1,13 +1,17 @@
+export { Avatar, type AvatarProps, hueOf, initialsOf } from './avatar.js';
 export { ChannelStatus, type ChannelStatusProps } from './channel-status.js';
 export { Composer, type ComposerProps, type Mentionable } from './composer.js';
 export { ConnectionBanner, type ConnectionBannerProps } from './connection-banner.js';
+export { ConversationHeader, type ConversationHeaderProps } from './conversation-header.js';
 export { ConversationList, type ConversationListProps } from './conversation-list.js';
 export { LinkPreviews, type LinkPreviewsProps } from './link-previews.js';
 export { MentionText, type MentionTextProps } from './mention-text.js';
 export { MessageFile, MessageList, type MessageListProps, ThreadButton } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
+export { PeoplePicker, type PeoplePickerProps } from './people-picker.js';
 export { PinnedMessages, type PinnedMessagesProps } from './pinned-messages.js';
 export { PresenceDot, type PresenceDotProps } from './presence-dot.js';
 export { Reactions, type ReactionsProps } from './reactions.js';
 export { Thread, type ThreadProps } from './thread.js';
+export { dayOf, timeOf, whenOf } from './time.js';
 export { TypingIndicator, type TypingIndicatorProps } from './typing-indicator.js';

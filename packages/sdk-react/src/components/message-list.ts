@@ -1,12 +1,14 @@
 import { type ChatMessage, thumbnailUrl } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
-import { useFileUrl, useMessageLog, useUpload } from '../hooks.js';
+import { type CSSProperties, Fragment, createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
+import { useConversation, useFileUrl, useMessageLog, useUpload, useUser } from '../hooks.js';
+import { Avatar, hueOf } from './avatar.js';
 import { ChannelStatus } from './channel-status.js';
 import { LinkPreviews } from './link-previews.js';
 import { MentionText } from './mention-text.js';
 import { MessageStatus } from './message-status.js';
 import { Reactions } from './reactions.js';
+import { dayOf, sameDay, timeOf } from './time.js';
 
 export interface MessageListProps {
   conversationId: string;
@@ -21,7 +23,7 @@ export interface MessageListProps {
   userId?: string | null;
   /** A member's display name, for the sender and the text's mentions. @default the user id */
   nameOf?: (userId: string) => string | null | undefined;
-  /** Renders one message. @default sender, file, text with mentions highlighted, link previews, reactions and, for the user's own, the ticks */
+  /** Renders one message (a day separator still comes before the first of each day). @default avatar and name at the start of a sender's run (not in private conversations), file, text with mentions, link previews, time, reactions and, for the user's own, the ticks */
   renderMessage?: (message: ChatMessage) => ReactNode;
   /** Estimated row height in px, refined by measuring. @default 56 */
   estimateSize?: number;
@@ -78,29 +80,21 @@ export function MessageList({
     });
   };
 
-  const render =
-    renderMessage ??
-    ((message: ChatMessage) =>
-      h(
-        'div',
-        {
-          className: 'c4a-message',
-          'data-own': message.senderId === userId || undefined,
-          'data-deleted': message.deletedAt !== null || undefined,
-        },
-        h('span', { className: 'c4a-message-sender' }, message.senderId ? nameOf?.(message.senderId) || message.senderId : 'system'),
-        message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
-        message.deletedAt || message.text
-          ? h('p', { className: 'c4a-message-text' }, message.deletedAt ? 'Message deleted' : h(MentionText, { message, nameOf }))
-          : null,
-        message.previews.length > 0 && !message.deletedAt ? h(LinkPreviews, { previews: message.previews }) : null,
-        message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
-        message.senderId === userId ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
-        message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
-        onOpenThread && !thread && message.threadId === null && message.seq !== null
-          ? h(ThreadButton, { message, nameOf, onOpen: onOpenThread })
-          : null,
-      ));
+  const conversation = useConversation(conversationId);
+  // Names and avatars tell senders apart where there can be more than two.
+  const showSenders = conversation?.type !== 'private';
+  const render = (message: ChatMessage, previous: ChatMessage | undefined) => {
+    const newDay = !previous || !sameDay(previous.createdAt, message.createdAt);
+    const first = newDay || previous?.senderId !== message.senderId;
+    return h(
+      Fragment,
+      null,
+      newDay ? h('div', { role: 'separator', className: 'c4a-day' }, h('span', null, dayOf(message.createdAt))) : null,
+      renderMessage
+        ? renderMessage(message)
+        : h(DefaultMessage, { conversationId, message, userId, nameOf, first, showSenders, thread, onOpenThread }),
+    );
+  };
 
   return h(
     'div',
@@ -128,10 +122,75 @@ export function MessageList({
             ref: virtualizer.measureElement,
             style: { position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)` },
           },
-          render(message),
+          render(message, messages[row.index - 1]),
         );
       }),
     ),
+  );
+}
+
+/** The default row: avatar and name at the start of a sender's run, the bubble with its file, text, previews and time, reactions, ticks. */
+function DefaultMessage({
+  conversationId,
+  message,
+  userId,
+  nameOf,
+  first,
+  showSenders,
+  thread,
+  onOpenThread,
+}: {
+  conversationId: string;
+  message: ChatMessage;
+  userId: string | null;
+  nameOf: ((userId: string) => string | null | undefined) | undefined;
+  first: boolean;
+  showSenders: boolean;
+  thread: string | undefined;
+  onOpenThread: ((rootId: string) => void) | undefined;
+}) {
+  const own = message.senderId !== null && message.senderId === userId;
+  const sender = useUser(showSenders && !own ? message.senderId : null);
+  const senderName = message.senderId ? nameOf?.(message.senderId) || sender?.displayName || message.senderId : 'system';
+  const deleted = message.deletedAt !== null;
+  return h(
+    'div',
+    {
+      className: 'c4a-message',
+      'data-own': own || undefined,
+      'data-first': first || undefined,
+      'data-system': message.senderId === null || undefined,
+      'data-deleted': deleted || undefined,
+    },
+    showSenders && !own && message.senderId !== null
+      ? first
+        ? h(Avatar, { userId: message.senderId, name: senderName, size: 32 })
+        : h('span', { className: 'c4a-avatar-gap', 'aria-hidden': true })
+      : null,
+    h(
+      'div',
+      { className: 'c4a-bubble' },
+      showSenders && !own && first
+        ? h('span', { className: 'c4a-message-sender', style: { '--c4a-avatar-hue': hueOf(senderName) } as CSSProperties }, senderName)
+        : null,
+      message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
+      deleted || message.text
+        ? h('p', { className: 'c4a-message-text' }, deleted ? 'Message deleted' : h(MentionText, { message, nameOf }))
+        : null,
+      message.previews.length > 0 && !deleted ? h(LinkPreviews, { previews: message.previews }) : null,
+      h(
+        'span',
+        { className: 'c4a-message-meta' },
+        message.editedAt && !deleted ? h('span', { className: 'c4a-edited' }, 'edited') : null,
+        h('time', { dateTime: message.createdAt }, timeOf(message.createdAt)),
+        own ? h(MessageStatus, { conversationId, messageId: message.id }) : null,
+      ),
+    ),
+    message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
+    message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
+    onOpenThread && !thread && message.threadId === null && message.seq !== null
+      ? h(ThreadButton, { message, nameOf, onOpen: onOpenThread })
+      : null,
   );
 }
 
