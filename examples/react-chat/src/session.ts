@@ -5,17 +5,19 @@ export const RELAY_URL: string = import.meta.env.VITE_CHAT4ALL_URL ?? 'http://12
 
 const KEY = 'chat4all-example-session';
 
-/** Signs in with the relay's built-in accounts, registering the username the first time. */
-export async function signIn(username: string, password: string): Promise<AuthSession> {
-  const post = (path: string) =>
-    fetch(`${RELAY_URL}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-  let response = await post('/v1/auth/login');
-  if (response.status === 401) response = await post('/v1/auth/register');
-  if (!response.ok) throw new Error(((await response.json()) as { message: string }).message);
+/** Signs in with the relay's built-in accounts, or creates one (with the name others see). */
+export async function signIn(mode: 'sign-in' | 'register', username: string, password: string, displayName?: string): Promise<AuthSession> {
+  const response = await fetch(`${RELAY_URL}/v1/auth/${mode === 'sign-in' ? 'login' : 'register'}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(mode === 'register' && displayName ? { username, password, displayName } : { username, password }),
+  });
+  if (!response.ok) {
+    const { code, message } = (await response.json()) as { code: string; message: string };
+    throw new Error(
+      code === 'INVALID_CREDENTIALS' ? 'Wrong username or password' : code === 'USERNAME_TAKEN' ? 'That username is taken' : message,
+    );
+  }
   const session = (await response.json()) as AuthSession;
   localStorage.setItem(KEY, JSON.stringify(session));
   return session;

@@ -5,6 +5,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic, TestChromium } from '../../../packages/sdk-js/test/browser-harness.js';
+import { register, startChat } from './app.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -42,15 +43,6 @@ describe('examples/react-chat end to end in Chromium', () => {
     await relay?.close();
   });
 
-  async function signIn(page: Page, username: string): Promise<string> {
-    await page.goto(siteUrl);
-    await page.fill('input[name=username]', username);
-    await page.fill('input[name=password]', 'password-123');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('text=your id');
-    return ((await page.textContent('aside small')) ?? '').replace('your id:', '').trim();
-  }
-
   const statuses = (page: Page) =>
     page.locator('.c4a-message[data-own] .c4a-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
   const texts = (page: Page) => page.locator('.c4a-message-text').evaluateAll((els) => els.map((e) => e.textContent));
@@ -69,13 +61,12 @@ describe('examples/react-chat end to end in Chromium', () => {
       ws.connectToServer();
     });
     let bob = await bobContext.newPage();
-    await signIn(ana, 'ana-e2e');
-    const bobId = await signIn(bob, 'bob-e2e');
+    await register(ana, siteUrl, 'ana-e2e', 'Ana E2E');
+    await register(bob, siteUrl, 'bob-e2e', 'Bob E2E');
     await bob.close();
 
-    // Bob is away: Ana's messages are stored and stay "sent".
-    await ana.fill('input[aria-label="User id to chat with"]', bobId);
-    await ana.click('text=Chat');
+    // Bob is away: Ana finds him by name and writes; her messages are stored and stay "sent".
+    await startChat(ana, 'Bob E2E');
     const box = ana.getByRole('textbox', { name: 'Message' });
     for (const text of ['one', 'two']) {
       await box.fill(text);
@@ -138,10 +129,9 @@ describe('examples/react-chat end to end in Chromium', () => {
     const bob = await (await browser.newContext()).newPage();
     ana.setDefaultTimeout(10_000);
     bob.setDefaultTimeout(10_000);
-    await signIn(ana, 'ana-files');
-    const bobId = await signIn(bob, 'bob-files');
-    await ana.fill('input[aria-label="User id to chat with"]', bobId);
-    await ana.click('text=Chat');
+    await register(ana, siteUrl, 'ana-files', 'Ana Files');
+    await register(bob, siteUrl, 'bob-files', 'Bob Files');
+    await startChat(ana, 'Bob Files');
     await ana.setInputFiles('input[aria-label="Attach a file"]', { name: 'dot.png', mimeType: 'image/png', buffer: png });
 
     await expect.poll(() => ana.locator('.c4a-message-file a[download]').first().textContent()).toBe(`dot.png (${png.length} B)`);

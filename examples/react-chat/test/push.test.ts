@@ -8,6 +8,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePushService } from '../../../packages/relay-server/test/fake-push-service.js';
 import { serveStatic, TestChromium } from '../../../packages/sdk-js/test/browser-harness.js';
+import { register } from './app.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -148,13 +149,8 @@ describe('examples/react-chat notifications in Chromium', () => {
     await context.addInitScript(stubPushManager, subscription);
     const bob = await context.newPage();
     bob.setDefaultTimeout(10_000);
-    await bob.goto(site.url);
-    await bob.fill('input[name=username]', 'bob-push');
-    await bob.fill('input[name=password]', 'password-123');
-    await bob.click('button[type=submit]');
-    await bob.waitForSelector('text=your id');
+    const bobId = await register(bob, site.url, 'bob-push', 'Bob');
     const ana = await account('ana-push');
-    const bobId = ((await bob.textContent('aside small')) ?? '').replace('your id:', '').trim();
     const { id: conversationId } = await api<{ id: string }>(ana.accessToken, 'POST', '/v1/conversations', {
       type: 'private',
       userId: bobId,

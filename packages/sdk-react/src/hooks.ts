@@ -23,7 +23,7 @@ import type {
   UploadSource,
   User,
 } from '@chat4all/sdk-js';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useChatClient } from './context.js';
 
 /**
@@ -363,4 +363,32 @@ export function useUserSearch(
     loading: state.for !== wanted,
     error: state.for === wanted ? state.error : null,
   };
+}
+
+const NO_PROFILES: ReadonlyMap<string, User> = new Map();
+
+/** Several users' profiles by id, those loaded so far (each loaded once per client, as `useUser`): names for typists, members, mentions. */
+export function useUsers(userIds: readonly string[]): ReadonlyMap<string, User> {
+  const client = useChatClient();
+  const key = userIds.join('\n');
+  const stores = useMemo(() => (key === '' ? [] : key.split('\n').map((id) => client.users.get(id))), [client, key]);
+  const cache = useRef<{ values: readonly (User | null)[]; map: ReadonlyMap<string, User> } | null>(null);
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const stops = stores.map((store) => store.subscribe(listener));
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+    [stores],
+  );
+  const snapshot = useCallback(() => {
+    const values = stores.map((store) => store.getSnapshot());
+    const held = cache.current;
+    if (held && held.values.length === values.length && held.values.every((value, i) => value === values[i])) return held.map;
+    const map = values.length === 0 ? NO_PROFILES : new Map(values.filter((u): u is User => u !== null).map((u) => [u.id, u]));
+    cache.current = { values, map };
+    return map;
+  }, [stores]);
+  return useSyncExternalStore(subscribe, snapshot, snapshot);
 }

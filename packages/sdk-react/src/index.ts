@@ -23,4 +23,5 @@ export {
   useUpload,
   useUser,
   useUserSearch,
+  useUsers,
 } from './hooks.js';

@@ -1,7 +1,7 @@
 import { MENTION_ALL, mentionQuery } from '@chat4all/sdk-js';
 import { type FormEvent, createElement as h, type KeyboardEvent, useId, useRef, useState } from 'react';
 import { useChatClient } from '../context.js';
-import { useMembers, useSendFile, useSendMessage } from '../hooks.js';
+import { useMembers, useSendFile, useSendMessage, useUsers } from '../hooks.js';
 
 /** Typing is renewed this often while the user types (the relay expires it after a few seconds). */
 const TYPING_RENEW_MS = 3_000;
@@ -18,7 +18,7 @@ export interface ComposerProps {
   conversationId: string;
   placeholder?: string;
   className?: string;
-  /** Who typing `@` offers, with their display names. @default the conversation's members, by user id */
+  /** Who typing `@` offers, with their display names. @default the conversation's members, by their profiles' display names */
   members?: readonly Mentionable[];
   /** Offers `@all` (mentions everyone) too; the conversation's `groupMentions` must let the user. @default false */
   mentionAll?: boolean;
@@ -57,7 +57,9 @@ export function Composer({
   const lastTyping = useRef(0);
   const listId = useId();
 
-  const candidates: readonly Mentionable[] = members ?? fetched.map((m) => ({ userId: m.userId, name: m.userId }));
+  const profiles = useUsers(members ? [] : fetched.map((m) => m.userId));
+  const candidates: readonly Mentionable[] =
+    members ?? fetched.map((m) => ({ userId: m.userId, name: profiles.get(m.userId)?.displayName || m.userId }));
   const typed = mentionQuery(text, caret);
   const query = typed && typed.start !== closedAt ? typed : null;
   const options = query
@@ -175,12 +177,17 @@ export function Composer({
         )
       : h(
           'label',
-          { className: 'c4a-composer-attach' },
-          'Attach',
+          { className: 'c4a-composer-attach', title: 'Attach a file' },
+          h(
+            'svg',
+            { viewBox: '0 0 24 24', width: 22, height: 22, 'aria-hidden': true, fill: 'none', stroke: 'currentColor', strokeWidth: 2 },
+            h('path', { d: 'M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l9-9a3.7 3.7 0 0 1 5.2 5.2l-9 9a1.8 1.8 0 0 1-2.6-2.6l8.3-8.3' }),
+          ),
+          h('span', { className: 'c4a-visually-hidden' }, 'Attach'),
           h('input', {
             type: 'file',
             'aria-label': 'Attach a file',
-            style: { display: 'none' },
+            className: 'c4a-visually-hidden',
             onChange: (event: { target: { files: FileList | null; value: string } }) => {
               const file = event.target.files?.[0];
               event.target.value = '';

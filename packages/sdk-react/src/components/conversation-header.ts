@@ -1,5 +1,5 @@
 import { createElement as h, type ReactNode } from 'react';
-import { useConversation, usePresence, useTyping, useUser } from '../hooks.js';
+import { useConversation, usePresence, useTyping, useUser, useUsers } from '../hooks.js';
 import { Avatar } from './avatar.js';
 
 export interface ConversationHeaderProps {
@@ -20,7 +20,8 @@ export function ConversationHeader({ conversationId, nameOf, children, className
   const peerId = conversation?.peerId ?? null;
   const peer = useUser(peerId);
   const typing = useTyping(conversationId);
-  const names = typing.map((id) => nameOf?.(id) || (id === peerId ? peer?.displayName : null) || id);
+  const profiles = useUsers(typing);
+  const names = typing.map((id) => nameOf?.(id) || profiles.get(id)?.displayName || id);
   const title = conversation?.title || peer?.displayName || peerId || 'Conversation';
   const status =
     names.length > 0

@@ -209,7 +209,11 @@ export function ThreadButton({
   const label = summary
     ? `${summary.replyCount} ${summary.replyCount === 1 ? 'reply' : 'replies'} · ${summary.participants.map((id) => nameOf?.(id) || id).join(', ')}`
     : 'Reply in thread';
-  return h('button', { type: 'button', className: 'c4a-thread-button', onClick: () => onOpen(message.id) }, label);
+  return h(
+    'button',
+    { type: 'button', className: 'c4a-thread-button', 'data-start': summary ? undefined : true, onClick: () => onOpen(message.id) },
+    label,
+  );
 }
 
 /** Sizes as people read them: 930 B, 14.2 kB, 3.1 MB, 1.9 GB. */

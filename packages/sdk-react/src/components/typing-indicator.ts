@@ -1,18 +1,20 @@
 import { createElement as h } from 'react';
-import { useTyping } from '../hooks.js';
+import { useTyping, useUsers } from '../hooks.js';
 
 export interface TypingIndicatorProps {
   conversationId: string;
   /** Who types in this root's thread instead of the conversation. */
   thread?: string;
-  /** Display names for user ids. @default the ids */
+  /** Display names for user ids. @default their profiles' display names */
   nameOf?: (userId: string) => string;
   className?: string;
 }
 
 /** "Ana is typing…", announced politely to screen readers; nothing when nobody types. */
-export function TypingIndicator({ conversationId, thread, nameOf = (id) => id, className = 'c4a-typing' }: TypingIndicatorProps) {
+export function TypingIndicator({ conversationId, thread, nameOf: given, className = 'c4a-typing' }: TypingIndicatorProps) {
   const typing = useTyping(conversationId, thread);
+  const profiles = useUsers(given ? [] : typing);
+  const nameOf = given ?? ((id: string) => profiles.get(id)?.displayName || id);
   const text =
     typing.length === 0
       ? ''
