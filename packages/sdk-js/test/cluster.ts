@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,14 +64,14 @@ export async function balancer(ports: readonly number[]): Promise<{ url: string;
  * never see each other's data. `kill(i)` is `kill -9`; `restart(i)` brings the node back on
  * the same port.
  */
-export async function cluster(size: number, options: { redisUrl?: string; env?: Record<string, string> } = {}) {
+export async function cluster(size: number, options: { redisUrl?: string; postgresUrl?: string; env?: Record<string, string> } = {}) {
   const id = randomBytes(5).toString('hex');
   const schema = `cluster_${id}`;
   const keyPrefix = `test:cluster:${id}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'chat4all-cluster-'));
   const env = {
     CHAT4ALL_STORE: 'postgres',
-    CHAT4ALL_POSTGRES_URL: POSTGRES_URL,
+    CHAT4ALL_POSTGRES_URL: options.postgresUrl ?? POSTGRES_URL,
     CHAT4ALL_POSTGRES_SCHEMA: schema,
     CHAT4ALL_POSTGRES_POOL_SIZE: '4',
     CHAT4ALL_BUS: 'redis',
@@ -86,12 +86,12 @@ export async function cluster(size: number, options: { redisUrl?: string; env?: 
     .then(() => balancer(ports))
     .catch(async (error: unknown) => {
       for (const node of nodes) node.child.kill('SIGKILL');
-      await dropSchemas([schema]);
+      if (!options.postgresUrl) await dropSchemas([schema]);
       await deleteKeys(keyPrefix, options.redisUrl);
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
     });
-  const sql = postgres(POSTGRES_URL, { max: 2, onnotice: () => {}, connection: { search_path: schema } });
+  const sql = postgres(options.postgresUrl ?? POSTGRES_URL, { max: 2, onnotice: () => {}, connection: { search_path: schema } });
   return {
     url: lb.url,
     ports,
@@ -130,7 +130,7 @@ export async function cluster(size: number, options: { redisUrl?: string; env?: 
       await lb.close();
       for (const node of nodes) node.child.kill('SIGKILL');
       await sql.end();
-      await dropSchemas([schema]);
+      if (!options.postgresUrl) await dropSchemas([schema]);
       await deleteKeys(keyPrefix, options.redisUrl);
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -241,4 +241,114 @@ export async function redisSentinel(name: string) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** This machine's PostgreSQL server programs (initdb, postgres, pg_basebackup, pg_ctl). */
+function postgresBin(): string {
+  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  if (versions.length === 0) throw new Error('PostgreSQL server programs not found under /usr/lib/postgresql');
+  return `/usr/lib/postgresql/${versions[0]}/bin`;
+}
+
+/**
+ * A PostgreSQL primary with a synchronous streaming replica (every commit acknowledged by the
+ * primary is on the replica too), each a real server in its own process group on its own port,
+ * run as the `postgres` user in a temporary directory. `url` names both hosts with
+ * `target_session_attrs=primary`, as an application reaches a replicated database without a
+ * proxy. `failover()` does what a failover manager (Patroni, pg_auto_failover) does: the primary's
+ * whole process group is killed (`kill -9`), the replica promoted, and, with no replica left to
+ * wait for, `synchronous_standby_names` cleared on it.
+ */
+export async function postgresFailover() {
+  const bin = postgresBin();
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  const [primaryPort, replicaPort] = await Promise.all([freePort(), freePort()]);
+  const dir = mkdtempSync(join(tmpdir(), 'chat4all-pg-failover-'));
+  chownSync(dir, uid, gid);
+  const asPostgres = (program: string, args: readonly string[]) =>
+    execFileSync(join(bin, program), [...args], { uid, gid, cwd: dir, stdio: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+  const primaryDir = join(dir, 'primary');
+  const replicaDir = join(dir, 'replica');
+  asPostgres('initdb', ['-D', primaryDir, '--auth=trust', '-U', 'postgres', '--no-sync']);
+  appendFileSync(
+    join(primaryDir, 'postgresql.conf'),
+    [
+      `port = ${primaryPort}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${dir}'`,
+      'wal_level = replica',
+      'max_wal_senders = 5',
+      "synchronous_standby_names = '*'",
+      '',
+    ].join('\n'),
+  );
+  const servers: ChildProcess[] = [];
+  const start = async (dataDir: string, port: number) => {
+    // Its own process group (detached), so killing it takes its backends with it, as a crashed machine would.
+    const server = spawn(join(bin, 'postgres'), ['-D', dataDir], { uid, gid, cwd: dir, detached: true, stdio: 'ignore' });
+    servers.push(server);
+    const probe = postgres(`postgres://postgres@127.0.0.1:${port}/postgres`, { max: 1, onnotice: () => {}, connect_timeout: 1 });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await probe`SELECT 1`;
+          return server;
+        } catch (error) {
+          if (attempt > 100 || server.exitCode !== null) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    } finally {
+      await probe.end();
+    }
+  };
+  const killGroup = (server: ChildProcess) => {
+    if (server.pid === undefined || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      return Promise.resolve();
+    }
+    return exited;
+  };
+  const close = async () => {
+    for (const server of servers) await killGroup(server);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const primary = await start(primaryDir, primaryPort);
+    asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream']);
+    appendFileSync(join(replicaDir, 'postgresql.conf'), `port = ${replicaPort}\n`);
+    await start(replicaDir, replicaPort);
+    const onPrimary = postgres(`postgres://postgres@127.0.0.1:${primaryPort}/postgres`, { max: 1, onnotice: () => {} });
+    try {
+      for (let attempt = 0; (await onPrimary`SELECT sync_state FROM pg_stat_replication`)[0]?.sync_state !== 'sync'; attempt++) {
+        if (attempt > 100) throw new Error('the replica never became synchronous');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await onPrimary.end();
+    }
+    return {
+      url: `postgres://postgres@127.0.0.1:${primaryPort},127.0.0.1:${replicaPort}/postgres?target_session_attrs=primary`,
+      replicaUrl: `postgres://postgres@127.0.0.1:${replicaPort}/postgres`,
+      async failover(): Promise<void> {
+        await killGroup(primary);
+        asPostgres('pg_ctl', ['promote', '-w', '-D', replicaDir]);
+        const promoted = postgres(`postgres://postgres@127.0.0.1:${replicaPort}/postgres`, { max: 1, onnotice: () => {} });
+        try {
+          await promoted`ALTER SYSTEM SET synchronous_standby_names = ''`;
+          await promoted`SELECT pg_reload_conf()`;
+        } finally {
+          await promoted.end();
+        }
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import type { ChatMessage } from '@chat4all/sdk-js';
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chat4AllClient as Client } from '../src/index.js';
-import { cluster, redisSentinel, redisServer } from './cluster.js';
+import { cluster, postgresFailover, redisSentinel, redisServer } from './cluster.js';
 import { API_KEY, client, until, userToken } from './relay.js';
 
 type Cluster = Awaited<ReturnType<typeof cluster>>;
@@ -162,6 +163,27 @@ describe('N relay nodes on PostgreSQL and Redis Streams', () => {
     const ask = (...command: string[]) => execFileSync('redis-cli', ['-u', redis.replicaUrl, ...command], { encoding: 'utf8' });
     expect(ask('INFO', 'replication')).toContain('role:master');
     expect(ask('KEYS', `${c.keyPrefix}:fanout:*`).trim()).not.toBe('');
+  }, 120_000);
+
+  it('loses nothing when the PostgreSQL primary is killed and its synchronous replica promoted: the nodes reconnect through their URL and every client converges', async () => {
+    const database = await postgresFailover();
+    cleanup.push(() => database.close());
+    const c = await cluster(2, { postgresUrl: database.url });
+    cleanup.push(() => c.close());
+    const { clients, conversations } = await members(c, 6, cleanup);
+    const sent = await burst(clients, conversations, 300);
+    await outboxesDownTo(clients, sent.size * 0.7);
+    await database.failover();
+    await expectConverged(c, clients, conversations, sent);
+    // The promoted replica is the store now: a message sent after the failover is stored there and reaches the other node's member.
+    const [first, second] = clients as [Client, Client];
+    const conversationId = conversations[0] as string;
+    const message = await first.send(conversationId, 'after the failover');
+    await until(second.messages(conversationId), (messages) => messages.some((m) => m.id === message.id));
+    const promoted = postgres(database.replicaUrl, { max: 1, onnotice: () => {}, connection: { search_path: c.schema } });
+    cleanup.push(() => promoted.end());
+    expect((await promoted`SELECT pg_is_in_recovery() AS standby`)[0]?.standby).toBe(false);
+    expect(await promoted`SELECT id FROM messages WHERE id = ${message.id}`).toHaveLength(1);
   }, 120_000);
 
   it('retries sends refused with NOT_READY while the database connections are cut, and stores each once', async () => {
