@@ -1,5 +1,5 @@
 import type { AuthSession } from '@chat4all/protocol';
-import { type Chat4AllClient, createClient, type User } from '@chat4all/sdk-js';
+import { type Chat4AllClient, type ChatMessage, createClient, type User } from '@chat4all/sdk-js';
 import {
   ChatProvider,
   useChatClient,
@@ -25,6 +25,9 @@ import { AutoIcon, BackIcon, BellIcon, ChatIcon, CloseIcon, MoonIcon, SignOutIco
 import { conversationFromUrl, currentDevice, enableNotifications, onOpenConversation, pushSupported } from './notifications';
 import { accessToken, RELAY_URL, savedSession, signIn, signOut } from './session';
 import { nextTheme, type Theme, useTheme } from './theme';
+
+/** Offered on each message on hover or focus, one click to react. */
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'];
 
 export function App() {
   const [session, setSession] = useState<AuthSession | null>(savedSession);
@@ -284,6 +287,7 @@ function Conversation({
   onThread: (rootId: string | null) => void;
 }) {
   const conversation = useConversation(conversationId);
+  const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   return (
     <>
       <main className="conversation" aria-label="Conversation">
@@ -294,9 +298,20 @@ function Conversation({
         </ConversationHeader>
         <PinnedMessages conversationId={conversationId} canUnpin />
         <div className="log">
-          <MessageList conversationId={conversationId} userId={me} onOpenThread={onThread} />
+          <MessageList
+            conversationId={conversationId}
+            userId={me}
+            onOpenThread={onThread}
+            quickReactions={QUICK_REACTIONS}
+            onReply={setReplyTo}
+          />
         </div>
-        <Composer conversationId={conversationId} mentionAll={conversation?.type === 'group'} />
+        <Composer
+          conversationId={conversationId}
+          mentionAll={conversation?.type === 'group'}
+          replyTo={replyTo}
+          onReplyDone={() => setReplyTo(null)}
+        />
       </main>
       {thread && (
         <aside className="thread-panel">

@@ -119,6 +119,37 @@ describe('examples/react-chat end to end in Chromium', () => {
     expect(conversations.map((c) => c.lastSeq)).toEqual([5]);
   });
 
+  it('replies quoting a message and reacts from the message’s own actions; the other sees both', async () => {
+    const ana = await (await browser.newContext()).newPage();
+    const bob = await (await browser.newContext()).newPage();
+    ana.setDefaultTimeout(10_000);
+    bob.setDefaultTimeout(10_000);
+    await register(ana, siteUrl, 'ana-quotes', 'Ana Quotes');
+    await register(bob, siteUrl, 'bob-quotes', 'Bob Quotes');
+    await startChat(ana, 'Bob Quotes');
+    const anaBox = ana.getByRole('textbox', { name: 'Message' });
+    await anaBox.fill('Lunch at noon?');
+    await anaBox.press('Enter');
+    await bob.getByRole('option', { name: /Ana Quotes/ }).click();
+    const question = bob.locator('.c4a-message').filter({ has: bob.locator('.c4a-message-text', { hasText: /^Lunch at noon\?$/ }) });
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply', exact: true }).click();
+    await expect.poll(() => bob.locator('.c4a-reply-bar').textContent()).toContain('Replying to Ana Quotes: Lunch at noon?');
+    const bobBox = bob.getByRole('textbox', { name: 'Message' });
+    await bobBox.fill('Yes, see you there');
+    await bobBox.press('Enter');
+    expect(await bob.locator('.c4a-reply-bar').count()).toBe(0);
+    // Ana sees the answer quoting her question, and Bob's 👍 on it.
+    const answer = ana.locator('.c4a-message', { hasText: 'Yes, see you there' });
+    await expect.poll(() => answer.locator('.c4a-quote').textContent()).toBe('Ana QuotesLunch at noon?');
+    await question.hover();
+    await question.getByRole('button', { name: 'React with 👍' }).click();
+    const asked = ana.locator('.c4a-message').filter({ has: ana.locator('.c4a-message-text', { hasText: /^Lunch at noon\?$/ }) });
+    const reaction = asked.getByRole('button', { name: '👍 1' });
+    await reaction.waitFor();
+    expect(await question.getByRole('button', { name: 'React with 👍' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
   it('sends a picked image from the composer: the sender sees it upload, the other sees it inline with its name and size', async () => {
     // A 2×2 PNG.
     const png = Buffer.from(

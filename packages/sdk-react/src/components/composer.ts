@@ -1,7 +1,7 @@
-import { MENTION_ALL, mentionQuery } from '@chat4all/sdk-js';
+import { type ChatMessage, MENTION_ALL, mentionQuery } from '@chat4all/sdk-js';
 import { type FormEvent, createElement as h, type KeyboardEvent, useId, useRef, useState } from 'react';
 import { useChatClient } from '../context.js';
-import { useMembers, useSendFile, useSendMessage, useUsers } from '../hooks.js';
+import { useMembers, useSendFile, useSendMessage, useUser, useUsers } from '../hooks.js';
 
 /** Typing is renewed this often while the user types (the relay expires it after a few seconds). */
 const TYPING_RENEW_MS = 3_000;
@@ -27,6 +27,10 @@ export interface ComposerProps {
    * sent to the conversation only: no Attach in a thread.
    */
   thread?: string;
+  /** The message the next send replies to: shown above the box ("Replying to Ana") with a Cancel button. */
+  replyTo?: ChatMessage | null;
+  /** Called when the reply is sent or cancelled: the app clears `replyTo`. */
+  onReplyDone?: () => void;
 }
 
 /**
@@ -43,6 +47,8 @@ export function Composer({
   members,
   mentionAll = false,
   thread,
+  replyTo,
+  onReplyDone,
 }: ComposerProps) {
   const client = useChatClient();
   const send = useSendMessage(conversationId);
@@ -103,7 +109,9 @@ export function Composer({
       mentionsAll: shown.includes('') || undefined,
       threadId: thread,
       showInConversation: (thread && alsoToConversation) || undefined,
+      replyTo: replyTo?.id,
     });
+    if (replyTo) onReplyDone?.();
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (open && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
@@ -121,6 +129,7 @@ export function Composer({
   return h(
     'form',
     { className, onSubmit: submit },
+    replyTo ? h(ReplyBar, { message: replyTo, onCancel: () => onReplyDone?.() }) : null,
     h('textarea', {
       'aria-label': placeholder,
       placeholder,
@@ -196,5 +205,22 @@ export function Composer({
           }),
         ),
     h('button', { type: 'submit', disabled: text.trim().length === 0 }, 'Send'),
+  );
+}
+
+/** "Replying to Ana: the start of her text", with Cancel. */
+function ReplyBar({ message, onCancel }: { message: ChatMessage; onCancel: () => void }) {
+  const sender = useUser(message.senderId);
+  const text = message.text || message.attachment?.name || '';
+  return h(
+    'div',
+    { className: 'c4a-reply-bar', role: 'status' },
+    h(
+      'span',
+      null,
+      `Replying to ${sender?.displayName || message.senderId || 'a message'}: `,
+      h('span', { className: 'c4a-quote-text' }, text.length > 80 ? `${text.slice(0, 79)}…` : text),
+    ),
+    h('button', { type: 'button', 'aria-label': 'Cancel reply', onClick: onCancel }, '×'),
   );
 }

@@ -1,7 +1,7 @@
 import { type ChatMessage, thumbnailUrl } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type CSSProperties, Fragment, createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
-import { useConversation, useFileUrl, useMessageLog, useUpload, useUser } from '../hooks.js';
+import { useConversation, useFileUrl, useMessageLog, useReactions, useUpload, useUser } from '../hooks.js';
 import { Avatar, hueOf } from './avatar.js';
 import { ChannelStatus } from './channel-status.js';
 import { LinkPreviews } from './link-previews.js';
@@ -21,6 +21,10 @@ export interface MessageListProps {
   onOpenThread?: (rootId: string) => void;
   /** The signed-in user, whose messages get status ticks. */
   userId?: string | null;
+  /** Reactions offered on each message the pointer or focus is on, one click to add or take back. @default none */
+  quickReactions?: readonly string[];
+  /** Called with a message when the user picks "Reply" on it (quote it in the composer: `Composer`'s `replyTo`). No Reply button without it. */
+  onReply?: (message: ChatMessage) => void;
   /** A member's display name, for the sender and the text's mentions. @default the user id */
   nameOf?: (userId: string) => string | null | undefined;
   /** Renders one message (a day separator still comes before the first of each day). @default avatar and name at the start of a sender's run (not in private conversations), file, text with mentions, link previews, time, reactions and, for the user's own, the ticks */
@@ -43,6 +47,8 @@ export function MessageList({
   thread,
   onOpenThread,
   userId = null,
+  quickReactions = [],
+  onReply,
   nameOf,
   renderMessage,
   estimateSize = 56,
@@ -83,6 +89,7 @@ export function MessageList({
   const conversation = useConversation(conversationId);
   // Names and avatars tell senders apart where there can be more than two.
   const showSenders = conversation?.type !== 'private';
+  const quoted = (id: string) => messages.find((m) => m.id === id);
   const render = (message: ChatMessage, previous: ChatMessage | undefined) => {
     const newDay = !previous || !sameDay(previous.createdAt, message.createdAt);
     const first = newDay || previous?.senderId !== message.senderId;
@@ -92,7 +99,19 @@ export function MessageList({
       newDay ? h('div', { role: 'separator', className: 'c4a-day' }, h('span', null, dayOf(message.createdAt))) : null,
       renderMessage
         ? renderMessage(message)
-        : h(DefaultMessage, { conversationId, message, userId, nameOf, first, showSenders, thread, onOpenThread }),
+        : h(DefaultMessage, {
+            conversationId,
+            message,
+            userId,
+            nameOf,
+            first,
+            showSenders,
+            thread,
+            onOpenThread,
+            quickReactions,
+            onReply,
+            quoted: message.replyTo ? quoted(message.replyTo) : undefined,
+          }),
     );
   };
 
@@ -139,6 +158,9 @@ function DefaultMessage({
   showSenders,
   thread,
   onOpenThread,
+  quickReactions,
+  onReply,
+  quoted,
 }: {
   conversationId: string;
   message: ChatMessage;
@@ -148,11 +170,17 @@ function DefaultMessage({
   showSenders: boolean;
   thread: string | undefined;
   onOpenThread: ((rootId: string) => void) | undefined;
+  quickReactions: readonly string[];
+  onReply: ((message: ChatMessage) => void) | undefined;
+  /** The message this one replies to, when it is loaded. */
+  quoted: ChatMessage | undefined;
 }) {
   const own = message.senderId !== null && message.senderId === userId;
   const sender = useUser(showSenders && !own ? message.senderId : null);
   const senderName = message.senderId ? nameOf?.(message.senderId) || sender?.displayName || message.senderId : 'system';
   const deleted = message.deletedAt !== null;
+  // A message that is not a reply and has no thread yet offers to start one among its actions; a root shows its thread's button.
+  const startsThread = onOpenThread !== undefined && !thread && message.threadId === null && !message.thread;
   return h(
     'div',
     {
@@ -173,6 +201,7 @@ function DefaultMessage({
       showSenders && !own && first
         ? h('span', { className: 'c4a-message-sender', style: { '--c4a-avatar-hue': hueOf(senderName) } as CSSProperties }, senderName)
         : null,
+      message.replyTo && !deleted ? h(Quote, { message: quoted, nameOf }) : null,
       message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
       deleted || message.text
         ? h('p', { className: 'c4a-message-text' }, deleted ? 'Message deleted' : h(MentionText, { message, nameOf }))
@@ -187,10 +216,66 @@ function DefaultMessage({
       ),
     ),
     message.reactions.length > 0 ? h(Reactions, { conversationId, messageId: message.id }) : null,
-    message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
-    onOpenThread && !thread && message.threadId === null && message.seq !== null
-      ? h(ThreadButton, { message, nameOf, onOpen: onOpenThread })
+    !deleted && message.seq !== null && (quickReactions.length > 0 || onReply || startsThread)
+      ? h(MessageActions, { conversationId, message, quickReactions, onReply, onOpenThread: startsThread ? onOpenThread : undefined })
       : null,
+    message.channels.length > 0 ? h(ChannelStatus, { conversationId, messageId: message.id }) : null,
+    onOpenThread && !thread && message.thread ? h(ThreadButton, { message, nameOf, onOpen: onOpenThread }) : null,
+  );
+}
+
+/** The message a reply quotes: its sender and the start of its text, or "Original message" when it is not loaded. */
+function Quote({
+  message,
+  nameOf,
+}: {
+  message: ChatMessage | undefined;
+  nameOf: ((userId: string) => string | null | undefined) | undefined;
+}) {
+  const sender = useUser(message?.senderId ?? null);
+  const name = message?.senderId ? nameOf?.(message.senderId) || sender?.displayName || message.senderId : null;
+  const text = !message ? 'Original message' : message.deletedAt ? 'Message deleted' : message.text || message.attachment?.name || '';
+  return h(
+    'blockquote',
+    { className: 'c4a-quote' },
+    name ? h('span', { className: 'c4a-quote-sender' }, name) : null,
+    h('span', { className: 'c4a-quote-text' }, text.length > 120 ? `${text.slice(0, 119)}…` : text),
+  );
+}
+
+/** What the pointer or focus offers on a message: quick reactions (pressed when the user's), Reply, Reply in thread. */
+function MessageActions({
+  conversationId,
+  message,
+  quickReactions,
+  onReply,
+  onOpenThread,
+}: {
+  conversationId: string;
+  message: ChatMessage;
+  quickReactions: readonly string[];
+  onReply: ((message: ChatMessage) => void) | undefined;
+  onOpenThread: ((rootId: string) => void) | undefined;
+}) {
+  const { reactions, toggle } = useReactions(conversationId, message.id);
+  return h(
+    'span',
+    { className: 'c4a-message-actions', role: 'group', 'aria-label': 'Message actions' },
+    ...quickReactions.map((key) =>
+      h(
+        'button',
+        {
+          key,
+          type: 'button',
+          'aria-label': `React with ${key}`,
+          'aria-pressed': reactions.some((r) => r.key === key && r.mine),
+          onClick: () => void toggle(key).catch(() => {}),
+        },
+        key,
+      ),
+    ),
+    onReply ? h('button', { key: 'reply', type: 'button', onClick: () => onReply(message) }, 'Reply') : null,
+    onOpenThread ? h('button', { key: 'thread', type: 'button', onClick: () => onOpenThread(message.id) }, 'Reply in thread') : null,
   );
 }
 
