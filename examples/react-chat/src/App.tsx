@@ -170,7 +170,7 @@ function Inbox({ me, theme, onTheme, onSignOut }: { me: User; theme: Theme; onTh
   const wanted = filter.trim().toLowerCase();
   const matches = useCallback(
     (c: { title: string | null; peerId: string | null }) =>
-      (c.title ?? (c.peerId ? (peers.get(c.peerId)?.displayName ?? c.peerId) : '')).toLowerCase().includes(wanted),
+      (c.title || (c.peerId ? peers.get(c.peerId)?.displayName || c.peerId : '')).toLowerCase().includes(wanted),
     [peers, wanted],
   );
   const { messages: unread } = useUnreadTotal();
@@ -182,9 +182,9 @@ function Inbox({ me, theme, onTheme, onSignOut }: { me: User; theme: Theme; onTh
     <div className="app" data-view={selected ? 'conversation' : 'list'} data-thread={thread ? true : undefined}>
       <aside className="sidebar" aria-label="Chats">
         <header className="me">
-          <Avatar userId={me.id} name={me.displayName ?? me.id} size={40} />
+          <Avatar userId={me.id} name={me.displayName || me.id} size={40} decorative />
           <div className="me-name">
-            <strong>{me.displayName ?? me.id}</strong>
+            <strong>{me.displayName || me.id}</strong>
             <ConnectionState />
           </div>
           <button
@@ -373,8 +373,8 @@ function NewChat({ me, onClose, onCreated }: { me: string; onClose: () => void; 
           <ul className="chips" aria-label="Members">
             {members.map((member) => (
               <li key={member.id}>
-                <Avatar userId={member.id} name={member.displayName ?? member.id} size={24} />
-                {member.displayName ?? member.id}
+                <Avatar userId={member.id} name={member.displayName || member.id} size={24} decorative />
+                {member.displayName || member.id}
                 <button
                   type="button"
                   aria-label={`Remove ${member.displayName ?? member.id}`}

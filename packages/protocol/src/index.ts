@@ -5,6 +5,7 @@ export * from './frames.js';
 export * from './inputs.js';
 export * from './models.js';
 export * from './moderation.js';
+export * from './nullable.js';
 export * from './pins.js';
 export * from './privacy.js';
 export * from './push.js';

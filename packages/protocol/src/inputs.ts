@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ContactsContent, GroupMentions, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata, Timestamp } from './models.js';
+import { Nullable } from './nullable.js';
 
 /** At most this many members mentioned by one message. */
 export const MAX_MENTIONS = 100;
@@ -107,8 +108,8 @@ export type RefreshBody = Static<typeof RefreshBody>;
 
 export const UpsertUserBody = Type.Object(
   {
-    displayName: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
-    avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
+    displayName: Type.Optional(Nullable(Type.String({ maxLength: 128 }))),
+    avatarUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
     metadata: Type.Optional(Metadata),
     /** What the app keeps about the user that other users must not see: returned to the server API key only. */
     privateMetadata: Type.Optional(Metadata),
@@ -142,8 +143,8 @@ export type CreateConversationBody = Static<typeof CreateConversationBody>;
 
 export const UpdateConversationBody = Type.Object(
   {
-    title: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
-    avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
+    title: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+    avatarUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
     metadata: Type.Optional(Metadata),
     groupMentions: Type.Optional(GroupMentions),
   },
@@ -170,7 +171,7 @@ export type UpdateMemberBody = Static<typeof UpdateMemberBody>;
 export const UserDirectoryQuery = Type.Object(
   {
     /** Users whose display name, a word of it, or id starts with this, ignoring case; absent or empty: everyone. */
-    query: Type.Optional(Type.String({ maxLength: 100 })),
+    query: Type.Optional(Type.String({ maxLength: 100, pattern: '^[^\\u0000]*$' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
     /** Opaque cursor from the previous page's `nextCursor`. */
     cursor: Type.Optional(Type.String({ maxLength: 512 })),

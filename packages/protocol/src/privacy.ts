@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Timestamp } from './models.js';
+import { Nullable } from './nullable.js';
 
 /**
  * A data export: a user's profile, memberships, the messages they sent and the files they
@@ -32,7 +33,7 @@ export const ConversationRetention = Type.Object({
 export type ConversationRetention = Static<typeof ConversationRetention>;
 
 export const SetRetentionBody = Type.Object(
-  { days: Type.Union([Type.Integer({ minimum: 0, maximum: 36_500 }), Type.Null()]) },
+  { days: Nullable(Type.Integer({ minimum: 0, maximum: 36_500 })) },
   { additionalProperties: false },
 );
 export type SetRetentionBody = Static<typeof SetRetentionBody>;

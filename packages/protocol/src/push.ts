@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, MessageId, Timestamp } from './models.js';
+import { Nullable } from './nullable.js';
 
 /**
  * A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it (W3C Push API):
@@ -12,7 +13,7 @@ export const WebPushSubscription = Type.Object(
     /** The push service URL the relay posts to; `https:` unless the relay allows otherwise. */
     endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
     /** Omitted or null when the subscription does not expire. */
-    expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    expirationTime: Type.Optional(Nullable(Type.Number())),
     keys: Type.Object(
       {
         p256dh: Type.String({ pattern: '^B[A-Za-z0-9_-]{86}=?$' }),

@@ -46,6 +46,10 @@ describe('the user directory', () => {
     expect(await search('cursor=not-ours')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect((await search('limit=51')).status).toBe(400);
     expect((await search(`query=${'x'.repeat(101)}`)).status).toBe(400);
+    // A NUL, in the query or in a cursor made by hand, is refused rather than reaching the database.
+    expect(await search('query=a%00')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    const forged = Buffer.from(JSON.stringify(['a\u0000', 'x'])).toString('base64url');
+    expect(await search(`cursor=${forged}`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect((await relay.http('GET', '/v1/users?query=an')).status).toBe(401);
     let status = 200;
     for (let n = 0; n < 10 && status === 200; n++) status = (await search('query=b')).status;

@@ -6,7 +6,8 @@ import { type ReadableStore, Store } from './store.js';
 export interface Users {
   /**
    * A user's profile, loaded on first use and then kept for the client's life (the same store
-   * for the same id): null while it loads, and for a user the relay does not know.
+   * for the same id): null while it loads, and for a user the relay does not know. A load that
+   * failed otherwise (offline) is tried again by the next `get`.
    */
   get(userId: string): ReadableStore<User | null>;
   /**
@@ -33,7 +34,12 @@ export function createUsers(rest: Rest, warn: (message: string, error: unknown) 
         profiles.set(userId, created);
         rest.request<User>('GET', restPath`/v1/users/${userId}`).then(
           (user) => created.set(user),
-          (error: unknown) => warn(`loading user ${userId} failed`, error),
+          (error: unknown) => {
+            // A user the relay does not know stays null; any other failure is asked again by the next `get`.
+            if ((error as { code?: string }).code === 'USER_NOT_FOUND') return;
+            warn(`loading user ${userId} failed`, error);
+            if (profiles.get(userId) === created) profiles.delete(userId);
+          },
         );
       }
       return profile;

@@ -45,7 +45,7 @@ export class UserService {
       if (refusal) throw refusal;
     }
     const after = query.cursor ? decodeDirectoryCursor(query.cursor) : null;
-    const { users, next } = await this.store.users.directory((query.query ?? '').trim().toLowerCase(), after, query.limit ?? 20);
+    const { users, next } = await this.store.users.directory((query.query ?? '').trim(), after, query.limit ?? 20);
     return { users, nextCursor: next ? Buffer.from(JSON.stringify([next.name, next.id])).toString('base64url') : null };
   }
 
@@ -59,7 +59,8 @@ export class UserService {
 function decodeDirectoryCursor(text: string): DirectoryCursor {
   try {
     const [name, id] = JSON.parse(Buffer.from(text, 'base64url').toString()) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string') return { name, id };
+    // A NUL no stored name or id holds, and PostgreSQL refuses in text.
+    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return { name, id };
   } catch {}
   throw new RelayError('BAD_REQUEST', 'cursor is not one this relay issued');
 }

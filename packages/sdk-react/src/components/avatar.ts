@@ -10,6 +10,8 @@ export interface AvatarProps {
   src?: string | null;
   /** Diameter in px. @default 36 */
   size?: number;
+  /** Hidden from screen readers, for an avatar beside the name it would repeat. @default false */
+  decorative?: boolean;
   className?: string;
 }
 
@@ -41,12 +43,22 @@ function safeImage(src: string | null | undefined): string | null {
  * A person's or a group's picture: their `avatarUrl`, else their initials on a colour drawn from
  * the name (`--c4a-avatar-hue`). Labelled with the name for screen readers.
  */
-export function Avatar({ userId, name, src, size = 36, className = 'c4a-avatar' }: AvatarProps) {
+export function Avatar({ userId, name, src, size = 36, decorative = false, className = 'c4a-avatar' }: AvatarProps) {
   const user = useUser(userId);
   const label = user?.displayName || name || userId || '?';
   const image = safeImage(src ?? user?.avatarUrl);
   const style = { width: size, height: size, fontSize: Math.round(size * 0.4), '--c4a-avatar-hue': hueOf(label) } as CSSProperties;
+  const named = decorative ? { 'aria-hidden': true } : { role: 'img', 'aria-label': label };
   return image
-    ? h('img', { className, src: image, alt: label, width: size, height: size, style, loading: 'lazy', referrerPolicy: 'no-referrer' })
-    : h('span', { className, role: 'img', 'aria-label': label, style }, initialsOf(label));
+    ? h('img', {
+        className,
+        src: image,
+        alt: decorative ? '' : label,
+        width: size,
+        height: size,
+        style,
+        loading: 'lazy',
+        referrerPolicy: 'no-referrer',
+      })
+    : h('span', { className, ...named, style }, initialsOf(label));
 }

@@ -34,7 +34,9 @@ export function ConversationHeader({ conversationId, nameOf, children, className
   return h(
     'header',
     { className },
-    peerId ? h(Avatar, { userId: peerId, name: title }) : h(Avatar, { name: title, src: conversation?.avatarUrl }),
+    peerId
+      ? h(Avatar, { userId: peerId, name: title, decorative: true })
+      : h(Avatar, { name: title, src: conversation?.avatarUrl, decorative: true }),
     h(
       'div',
       { className: 'c4a-conversation-heading' },

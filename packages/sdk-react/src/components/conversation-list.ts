@@ -101,8 +101,8 @@ function ConversationItem({
       onKeyDown,
     },
     conversation.type === 'private'
-      ? h(Avatar, { userId: conversation.peerId, name, src: conversation.avatarUrl })
-      : h(Avatar, { name, src: conversation.avatarUrl }),
+      ? h(Avatar, { userId: conversation.peerId, name, src: conversation.avatarUrl, decorative: true })
+      : h(Avatar, { name, src: conversation.avatarUrl, decorative: true }),
     h(
       'span',
       { className: 'c4a-conversation-body' },

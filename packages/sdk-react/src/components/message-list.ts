@@ -96,7 +96,13 @@ export function MessageList({
     return h(
       Fragment,
       null,
-      newDay ? h('div', { role: 'separator', className: 'c4a-day' }, h('span', null, dayOf(message.createdAt))) : null,
+      newDay
+        ? h(
+            'div',
+            { role: 'separator', 'aria-label': dayOf(message.createdAt), className: 'c4a-day' },
+            h('span', null, dayOf(message.createdAt)),
+          )
+        : null,
       renderMessage
         ? renderMessage(message)
         : h(DefaultMessage, {

@@ -49,7 +49,12 @@ export function PeoplePicker({
     } else if (event.key === 'Enter') {
       event.preventDefault();
       pick(shown[current]);
-    } else if (event.key === 'Escape') setQuery('');
+    } else if (event.key === 'Escape' && query !== '') {
+      // Clears the search only: a dialog around the picker stays open.
+      event.preventDefault();
+      event.stopPropagation();
+      setQuery('');
+    }
   };
   return h(
     'div',
@@ -85,7 +90,7 @@ export function PeoplePicker({
             onMouseDown: (event: { preventDefault(): void }) => event.preventDefault(),
             onClick: () => pick(user),
           },
-          h(Avatar, { userId: user.id, name: user.displayName ?? user.id, src: user.avatarUrl, size: 32 }),
+          h(Avatar, { userId: user.id, name: user.displayName || user.id, src: user.avatarUrl, size: 32, decorative: true }),
           h('span', { className: 'c4a-person-name' }, user.displayName || user.id),
         ),
       ),

@@ -419,4 +419,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- moderation digest
   ALTER TABLE moderation_decisions ADD COLUMN digest text;
   `,
+  // Erased users: their row stays (messages, members and audit point at it), kept out of the directory.
+  `
+  -- erased users
+  ALTER TABLE users ADD COLUMN erased_at bigint;
+  `,
 ];

@@ -107,7 +107,8 @@ export class PostgresPrivacy implements PrivacyRepository {
     return this.#db.transaction(async (tx) => {
       const families = await tx<{ family_id: string }[]>`SELECT DISTINCT family_id FROM refresh_tokens
         WHERE user_id = ${userId} AND revoked_at IS NULL`;
-      await tx`UPDATE users SET display_name = NULL, avatar_url = NULL, metadata = '{}', private_metadata = '{}' WHERE id = ${userId}`;
+      await tx`UPDATE users SET display_name = NULL, avatar_url = NULL, metadata = '{}', private_metadata = '{}', erased_at = ${now}
+        WHERE id = ${userId}`;
       await tx`DELETE FROM accounts WHERE user_id = ${userId}`;
       // Revoked rather than deleted: an access token names its login, and a login the store no longer knows is not revoked.
       await tx`UPDATE refresh_tokens SET revoked_at = ${now} WHERE user_id = ${userId} AND revoked_at IS NULL`;

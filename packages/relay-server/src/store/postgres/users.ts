@@ -49,9 +49,10 @@ export class PostgresUsers implements UsersRepository {
     // Byte order ("C"), as SQLite sorts, so a cursor means the same on both stores.
     const rows = await this.#db.sql<Array<UserRow & { sort_name: string }>>`
       SELECT * FROM (
-        SELECT u.*, lower(COALESCE(u.display_name, u.id)) COLLATE "C" AS sort_name FROM users u
-        WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
-          AND (${prefix} = '' OR lower(u.id) LIKE ${like} OR lower(u.display_name) LIKE ${like} OR lower(u.display_name) LIKE ${`% ${like}`})
+        SELECT u.*, lower(COALESCE(NULLIF(u.display_name, ''), u.id)) COLLATE "C" AS sort_name FROM users u
+        WHERE u.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
+          AND (${prefix} = '' OR lower(u.id) LIKE lower(${like}) OR lower(u.display_name) LIKE lower(${like})
+               OR lower(u.display_name) LIKE lower(${`% ${like}`}))
       ) d
       WHERE ${afterName}::text IS NULL OR d.sort_name > ${afterName}::text COLLATE "C"
          OR (d.sort_name = ${afterName}::text COLLATE "C" AND d.id COLLATE "C" > ${after?.id ?? ''}::text COLLATE "C")

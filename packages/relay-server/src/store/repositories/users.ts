@@ -43,8 +43,8 @@ export interface UsersRepository {
   ensure(id: string, displayName: string | null, now: number): Promise<boolean>;
   get(id: string): Promise<User | null>;
   /**
-   * App users (contacts left out) whose display name, a word of it, or id starts with `prefix`
-   * (lower-case; empty matches all), ordered by display name (else id), then id; `next` is where
+   * App users (contacts and erased users left out) whose display name, a word of it, or id starts
+   * with `prefix` (any case; empty matches all), ordered by display name (else id), then id; `next` is where
    * the following page starts when this one is full.
    */
   directory(prefix: string, after: DirectoryCursor | null, limit: number): Promise<{ users: User[]; next: DirectoryCursor | null }>;

@@ -451,4 +451,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       WHERE indexed_rowid > (SELECT IFNULL(MAX(rowid), 0) FROM messages);
   END;
   `,
+  // Erased users: their row stays (messages, members and audit point at it), kept out of the directory.
+  `
+  ALTER TABLE users ADD COLUMN erased_at INTEGER;
+  `,
 ];

@@ -122,7 +122,8 @@ export class SqlitePrivacy implements PrivacyRepository {
         .all<{ family_id: string }>('SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL', userId)
         .map((row) => row.family_id);
       this.#db.run(
-        `UPDATE users SET display_name = NULL, avatar_url = NULL, metadata = '{}', private_metadata = '{}' WHERE id = ?`,
+        `UPDATE users SET display_name = NULL, avatar_url = NULL, metadata = '{}', private_metadata = '{}', erased_at = ? WHERE id = ?`,
+        now,
         userId,
       );
       this.#db.run('DELETE FROM accounts WHERE user_id = ?', userId);

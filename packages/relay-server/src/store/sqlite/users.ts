@@ -62,13 +62,12 @@ export class SqliteUsers implements UsersRepository {
   async directory(prefix: string, after: DirectoryCursor | null, limit: number) {
     const like = `${escapeLike(prefix)}%`;
     const rows = this.#db.all<UserRow & { sort_name: string }>(
-      `SELECT u.*, lower(COALESCE(u.display_name, u.id)) AS sort_name FROM users u
-       WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
-         AND (@prefix = '' OR lower(u.id) LIKE @like ESCAPE '\\' OR lower(u.display_name) LIKE @like ESCAPE '\\'
-              OR lower(u.display_name) LIKE '% ' || @like ESCAPE '\\')
-         AND (@afterName IS NULL OR lower(COALESCE(u.display_name, u.id)) > @afterName
-              OR (lower(COALESCE(u.display_name, u.id)) = @afterName AND u.id > @afterId))
-       ORDER BY lower(COALESCE(u.display_name, u.id)), u.id
+      `SELECT u.*, lower(COALESCE(NULLIF(u.display_name, ''), u.id)) AS sort_name FROM users u
+       WHERE u.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
+         AND (@prefix = '' OR lower(u.id) LIKE lower(@like) ESCAPE '\\' OR lower(u.display_name) LIKE lower(@like) ESCAPE '\\'
+              OR lower(u.display_name) LIKE '% ' || lower(@like) ESCAPE '\\')
+         AND (@afterName IS NULL OR sort_name > @afterName OR (sort_name = @afterName AND u.id > @afterId))
+       ORDER BY sort_name, u.id
        LIMIT @limit`,
       { prefix, like, afterName: after?.name ?? null, afterId: after?.id ?? '', limit },
     );

@@ -30,6 +30,7 @@ export function usersContract(fixture: StoreFixture): void {
       await store.contacts.ensure(contactInput('5511999990000', { displayName: 'Maria Contact' }));
       const ids = async (prefix: string) => (await store.users.directory(prefix, null, 10)).users.map((u) => u.id);
       expect(await ids('do')).toEqual(['u-dora']);
+      expect(await ids('DORA M')).toEqual(['u-dora']);
       expect(await ids('ma')).toEqual(['u-dora']);
       expect(await ids('u-d')).toEqual(['u-dora']);
       // `_` and `%` are matched as written.
@@ -46,6 +47,12 @@ export function usersContract(fixture: StoreFixture): void {
       // By display name, else id, lower-cased: ana, bob, cid, dora maria, ed_1, edx1.
       expect(pages.flat()).toEqual(['ana', 'bob', 'cid', 'u-dora', 'ed_1', 'edx1']);
       expect(pages[0]).toEqual(['ana', 'bob']);
+      // A name written with a letter outside ASCII is found as written; an erased user is no longer listed.
+      await store.users.upsert({ id: 'u-elodie', displayName: 'Élodie' }, now);
+      expect(await ids('Élo')).toEqual(['u-elodie']);
+      await store.privacy.eraseIdentity('u-dora', now + 1);
+      expect(await ids('u-d')).toEqual([]);
+      expect((await store.users.directory('', null, 50)).users.map((u) => u.id)).not.toContain('u-dora');
     });
 
     it('keeps private metadata apart from the user others read', async () => {
