@@ -85,30 +85,31 @@ export class Tracing {
   }
 
   async #span<T>(name: string, options: SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
-    const parent = options.parent ?? context.active();
-    const span = this.#tracer.startSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent);
+    const { span, active } = this.#open(name, options);
     try {
-      return await context.with(trace.setSpan(parent, span), () => fn(span));
+      return await context.with(active, () => fn(span));
     } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
-      throw error;
+      throw failed(span, error);
     } finally {
       span.end();
     }
   }
 
+  /** A new span, child of `options.parent` or the active context, and the context it is active in. */
+  #open(name: string, options: SpanOptions): { span: Span; active: Context } {
+    const parent = options.parent ?? context.active();
+    const span = this.#tracer.startSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent);
+    return { span, active: trace.setSpan(parent, span) };
+  }
+
   /** `span` for work that does not wait: `fn` runs and its span ends before this returns. */
   spanSync<T>(name: string, options: SpanOptions, fn: (span: Span | undefined) => T): T {
     if (!this.enabled) return fn(undefined);
-    const parent = options.parent ?? context.active();
-    const span = this.#tracer.startSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent);
+    const { span, active } = this.#open(name, options);
     try {
-      return context.with(trace.setSpan(parent, span), () => fn(span));
+      return context.with(active, () => fn(span));
     } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
-      throw error;
+      throw failed(span, error);
     } finally {
       span.end();
     }
@@ -153,12 +154,7 @@ export class Tracing {
 
   /** Starts a span the caller ends (an HTTP request's, ended with its response); undefined when off. */
   start(name: string, options: SpanOptions): Span | undefined {
-    if (!this.enabled) return undefined;
-    return this.#tracer.startSpan(
-      name,
-      { kind: options.kind, attributes: options.attributes, links: options.links },
-      options.parent ?? context.active(),
-    );
+    return this.enabled ? this.#open(name, options).span : undefined;
   }
 
   /**
@@ -225,6 +221,13 @@ export class Tracing {
   recall(key: string): string | undefined {
     return this.enabled ? this.#remembered.get(key) : undefined;
   }
+}
+
+/** Marks `span` as failed with `error`, and returns the error to throw on. */
+function failed(span: Span, error: unknown): unknown {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
+  return error;
 }
 
 /** The active span's trace and span ids, for each log line (pino's `mixin`); none outside a span. */
