@@ -1,5 +1,16 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ContactsContent, GroupMentions, Id, LocationContent, MAX_SEQ, MemberRole, MessageId, Metadata, Timestamp } from './models.js';
+import {
+  ContactsContent,
+  ConversationStatus,
+  GroupMentions,
+  Id,
+  LocationContent,
+  MAX_SEQ,
+  MemberRole,
+  MessageId,
+  Metadata,
+  Timestamp,
+} from './models.js';
 import { Nullable } from './nullable.js';
 
 /** At most this many members mentioned by one message. */
@@ -147,6 +158,12 @@ export const UpdateConversationBody = Type.Object(
     avatarUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
     metadata: Type.Optional(Metadata),
     groupMentions: Type.Optional(GroupMentions),
+    /** Any member may change the three below, in a private conversation too; the fields above are for admins and the owner of a group. */
+    status: Type.Optional(ConversationStatus),
+    /** A member of the conversation who is not a contact, or `null` to unassign. */
+    assigneeId: Type.Optional(Nullable(Id)),
+    /** Any id the app gives a team, or `null`. */
+    teamId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -187,6 +204,14 @@ export const ListConversationsQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 256 })),
     /** `false`: the main list (archived ones left out); `true`: the archive. Absent: every conversation. */
     archived: Type.Optional(Type.Boolean()),
+    /** Only conversations with this status. */
+    status: Type.Optional(ConversationStatus),
+    /** Only those assigned to this member. */
+    assigneeId: Type.Optional(Id),
+    /** `false`: only unassigned ones; `true`: only assigned ones (to anyone). */
+    assigned: Type.Optional(Type.Boolean()),
+    /** Only those assigned to this team. */
+    teamId: Type.Optional(Id),
   },
   { additionalProperties: false },
 );

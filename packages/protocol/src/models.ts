@@ -59,6 +59,14 @@ export type Member = Static<typeof Member>;
 export const GroupMentions = Type.Union([Type.Literal('members'), Type.Literal('admins'), Type.Literal('off')]);
 export type GroupMentions = Static<typeof GroupMentions>;
 
+/**
+ * Where a conversation stands in an agent inbox: `open` (someone should answer), `pending`
+ * (waiting: on the contact, a bot or a colleague) or `resolved` (done; a contact writing in
+ * opens it again). Every conversation starts `open`; an app without an inbox can ignore it.
+ */
+export const ConversationStatus = Type.Union([Type.Literal('open'), Type.Literal('pending'), Type.Literal('resolved')]);
+export type ConversationStatus = Static<typeof ConversationStatus>;
+
 export const ConversationType = Type.Union([Type.Literal('private'), Type.Literal('group')]);
 export type ConversationType = Static<typeof ConversationType>;
 
@@ -299,6 +307,12 @@ export const Conversation = Type.Object({
   lastEventSeq: Type.Integer({ minimum: 0 }),
   /** Who may mention everyone (`mentionsAll`); `admins` unless changed. */
   groupMentions: GroupMentions,
+  /** Where it stands in an agent inbox; `open` unless changed. */
+  status: ConversationStatus,
+  /** The member it is assigned to (an agent); `null` when unassigned. */
+  assigneeId: Type.Union([Id, Type.Null()]),
+  /** The team it is assigned to: any id the app gives its teams; `null` when none. */
+  teamId: Type.Union([Id, Type.Null()]),
 });
 export type Conversation = Static<typeof Conversation>;
 

@@ -1,6 +1,7 @@
 import type {
   ChannelDelivery,
   ChannelPolicy,
+  Conversation,
   ConversationDetail,
   ConversationPage,
   ConversationSummary,
@@ -8,10 +9,11 @@ import type {
   Message,
   Presence,
   ResumeCursor,
+  UpdateConversationBody,
 } from '@chat4all/protocol';
 import { EventEmitter } from 'eventemitter3';
 import type { ConnectionState } from './connection/machine.js';
-import type { GroupOptions } from './conversation-api.js';
+import type { ConversationFilters, GroupOptions } from './conversation-api.js';
 import { Chat4AllError } from './errors.js';
 import type { ClientEvents } from './events.js';
 import type { SendFileOptions } from './file-messages.js';
@@ -247,8 +249,17 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
     return this.#session.presence.of(userId);
   }
 
-  listConversations(cursor?: string): Promise<ConversationPage> {
-    return this.#session.api.list(cursor);
+  /** One page of the list; `filters` narrow it (archive, and an agent inbox's status, assignee and team). */
+  listConversations(cursor?: string, filters: ConversationFilters = {}): Promise<ConversationPage> {
+    return this.#session.api.list({ ...filters, cursor });
+  }
+
+  /**
+   * Changes a conversation: its title, picture and metadata (a group's admins), or where it
+   * stands in an agent inbox (`status`, `assigneeId`, `teamId`: any member).
+   */
+  updateConversation(conversationId: string, changes: UpdateConversationBody): Promise<Conversation> {
+    return this.#session.api.update(conversationId, changes);
   }
 
   createPrivateConversation(userId: string): Promise<ConversationDetail> {

@@ -1,10 +1,24 @@
-import type { ChannelDelivery, ChannelPolicy, ConversationDetail, ConversationPage, Member, Message, Metadata } from '@chat4all/protocol';
+import type {
+  ChannelDelivery,
+  ChannelPolicy,
+  Conversation,
+  ConversationDetail,
+  ConversationPage,
+  ListConversationsQuery,
+  Member,
+  Message,
+  Metadata,
+  UpdateConversationBody,
+} from '@chat4all/protocol';
 import { deliveriesOf } from './cache/conversation.js';
 import type { Conversations } from './cache/conversations.js';
 import { type Rest, restPath } from './rest.js';
 
 /** Who a new group has and what it is called. */
 export type GroupOptions = { title?: string; memberIds?: string[]; metadata?: Metadata };
+
+/** What narrows a page of the conversation list: the archive, and an agent inbox's status, assignee and team. */
+export type ConversationFilters = Omit<ListConversationsQuery, 'cursor' | 'limit'>;
 
 /**
  * The relay's conversation routes: the list's pages, new conversations, members, channel policies, and the history and
@@ -19,8 +33,14 @@ export class ConversationApi {
     this.#conversations = conversations;
   }
 
-  list(cursor?: string): Promise<ConversationPage> {
-    return this.#rest.request('GET', `/v1/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+  list(query: ListConversationsQuery = {}): Promise<ConversationPage> {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+    return this.#rest.request('GET', `/v1/conversations${search.size > 0 ? `?${search}` : ''}`);
+  }
+
+  update(conversationId: string, changes: UpdateConversationBody): Promise<Conversation> {
+    return this.#rest.request('PATCH', restPath`/v1/conversations/${conversationId}`, changes);
   }
 
   create(body: { type: 'private'; userId: string } | ({ type: 'group' } & GroupOptions)): Promise<ConversationDetail> {

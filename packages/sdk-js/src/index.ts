@@ -10,6 +10,7 @@ export type {
   Conversation,
   ConversationDetail,
   ConversationSettings,
+  ConversationStatus,
   ConversationSummary,
   DeliveryStatus,
   GroupMentions,
@@ -30,6 +31,7 @@ export type {
   ThreadSummary,
   TypingEvent,
   UnreadTotal,
+  UpdateConversationBody,
   UpdateConversationSettingsBody,
   UploadInfo,
   User,
@@ -45,6 +47,7 @@ export {
   nextConnectionState,
 } from './connection/machine.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/socket.js';
+export type { ConversationFilters, GroupOptions } from './conversation-api.js';
 export { Chat4AllError, type ClientErrorCode } from './errors.js';
 export type { ClientEvents } from './events.js';
 export { thumbnailUrl } from './file-links.js';

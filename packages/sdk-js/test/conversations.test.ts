@@ -69,6 +69,29 @@ describe('conversations and messages through the client', () => {
     ]);
   });
 
+  it('resolves and assigns a conversation as an agent would: the other member’s list follows, and the filters narrow a page', async () => {
+    const { owner, amy } = await ownerAndAmy();
+    const group = await owner.createGroup({ title: 'Ticket 42', memberIds: ['amy'] });
+    const other = await owner.createGroup({ title: 'Ticket 43', memberIds: ['amy'] });
+    await until(amy.conversations, (list) => list.length === 2);
+
+    // Amy is a plain member: she may still take the ticket and resolve it.
+    expect(await amy.updateConversation(group.id, { assigneeId: 'amy', status: 'resolved' })).toMatchObject({
+      id: group.id,
+      assigneeId: 'amy',
+      status: 'resolved',
+    });
+    await until(owner.conversations, (list) => list.some((c) => c.id === group.id && c.status === 'resolved' && c.assigneeId === 'amy'));
+    const titles = async (filters: Parameters<typeof owner.listConversations>[1]) =>
+      (await owner.listConversations(undefined, filters)).conversations.map((c) => c.title);
+    expect(await titles({ status: 'resolved' })).toEqual(['Ticket 42']);
+    expect(await titles({ status: 'open', assigned: false })).toEqual(['Ticket 43']);
+    expect(await titles({ assigneeId: 'amy' })).toEqual(['Ticket 42']);
+    // Amy may not rename it: that stays the owner's.
+    await expect(amy.updateConversation(other.id, { title: 'Mine' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(amy.updateConversation(other.id, { assigneeId: 'nobody' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  });
+
   it('reacts and takes reactions back, each member seeing who reacted and whether they did', async () => {
     const { relay, owner, amy } = await ownerAndAmy({ limits: { reactionsPerUserPerMessage: 2 } });
     const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });

@@ -191,6 +191,7 @@ export class InboundService {
       },
       replyTo: event.replyToExternalId ? await this.#replyTarget(channel.id, conversationId, event.replyToExternalId) : null,
     });
+    await this.deps.conversations.reopen(conversationId);
   }
 
   /**

@@ -5,6 +5,7 @@ import type {
   ConversationDetail,
   ConversationPage,
   CreateConversationBody,
+  ListConversationsQuery,
   Member,
   MemberRole,
   UpdateConversationBody,
@@ -16,7 +17,7 @@ import type { ConversationEnvelope } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
-import type { ConversationCursor, Store } from '../store/types.js';
+import type { ConversationCursor, ConversationPatch, Store } from '../store/types.js';
 
 export interface Access {
   conversation: Conversation;
@@ -131,13 +132,10 @@ export class ConversationService {
     return this.#detail(conversation);
   }
 
-  async list(
-    userId: string,
-    query: { limit?: number | undefined; cursor?: string | undefined; archived?: boolean | undefined },
-  ): Promise<ConversationPage> {
-    const limit = query.limit ?? 30;
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const conversations = await this.store.conversations.list(userId, { limit, after, archived: query.archived });
+  async list(userId: string, query: ListConversationsQuery): Promise<ConversationPage> {
+    const { cursor, limit = 30, ...filters } = query;
+    const after = cursor ? decodeCursor(cursor) : null;
+    const conversations = await this.store.conversations.list(userId, { ...filters, limit, after });
     const last = conversations.length === limit ? conversations[conversations.length - 1] : undefined;
     return {
       conversations,
@@ -151,15 +149,41 @@ export class ConversationService {
     };
   }
 
+  /**
+   * Changes a conversation. Its title, picture, metadata and who may mention everyone are a
+   * group's admins' and owner's to change; where it stands in an agent inbox (status,
+   * assignee, team) is any member's.
+   */
   async update(principal: Principal, conversationId: string, patch: UpdateConversationBody): Promise<Conversation> {
     const access = await this.access(principal, conversationId);
-    this.#requireGroupManager(access);
+    const { status, assigneeId, teamId, ...group } = patch;
+    if (Object.keys(group).length > 0) this.#requireGroupManager(access);
     await this.#limit(principal, 'conversation');
     checkMetadataSize(patch.metadata, this.options.metadataMaxBytes);
+    if (assigneeId) await this.#requireAssignable(conversationId, assigneeId);
+    return this.#update(conversationId, patch);
+  }
+
+  /** A contact wrote in: a resolved conversation is open again (a pending one stays pending). */
+  async reopen(conversationId: string): Promise<void> {
+    const conversation = await this.store.conversations.get(conversationId);
+    if (conversation?.status === 'resolved') await this.#update(conversationId, { status: 'open' });
+  }
+
+  async #update(conversationId: string, patch: ConversationPatch): Promise<Conversation> {
     const conversation = await this.store.conversations.update(conversationId, patch, Date.now());
     if (!conversation) throw new RelayError('CONVERSATION_NOT_FOUND');
     await this.#publish({ conversationId, event: { type: 'conversation.updated', conversation, eventSeq: conversation.lastEventSeq } });
     return conversation;
+  }
+
+  /** An assignee is a member who is not a contact: someone who can see and answer it. */
+  async #requireAssignable(conversationId: string, userId: string): Promise<void> {
+    const member = userId.startsWith('contact:') ? null : await this.store.conversations.getMember(conversationId, userId);
+    if (!member)
+      throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation who can be assigned it`, {
+        details: { userIds: [userId] },
+      });
   }
 
   async members(principal: Principal, conversationId: string): Promise<Member[]> {
@@ -217,6 +241,9 @@ export class ConversationService {
     // The removed user's connections get this last event, then leave the room.
     await this.#publish({ conversationId, event: { type: 'member.removed', conversationId, userId, eventSeq }, leave: [userId] });
     if (role === 'owner') await this.#handOverOwnership(conversationId);
+    // One who left cannot answer it: the conversation goes back to the unassigned.
+    if ((await this.store.conversations.get(conversationId))?.assigneeId === userId)
+      await this.#update(conversationId, { assigneeId: null });
   }
 
   async setRole(principal: Principal, conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Member> {

@@ -42,6 +42,9 @@ const conversation = (lastSeq: number, lastEventSeq: number): Conversation => ({
   lastSeq,
   lastEventSeq,
   groupMentions: 'admins',
+  status: 'open',
+  assigneeId: null,
+  teamId: null,
 });
 const delivery = (messageId: string, contactId: string, updatedAt: string, status: ChannelDelivery['status'] = 'sent') =>
   ({ messageId, contactId, updatedAt, status, history: [] }) as unknown as ChannelDelivery;

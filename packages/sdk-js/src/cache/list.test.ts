@@ -38,6 +38,9 @@ const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCoun
   lastSeq,
   lastEventSeq: 0,
   groupMentions: 'admins',
+  status: 'open',
+  assigneeId: null,
+  teamId: null,
   role: 'member',
   memberCount: 2,
   peerId: null,
@@ -116,6 +119,32 @@ describe('applyToList', () => {
     expect(older?.map((c) => c.id)).toEqual(['p2', 'p1', 'a', 'b']);
     const change = { type: 'conversation.settings', conversationId: 'a', settings: settings(null), eventSeq: 1 } as const;
     expect(applyToList(list, change, 'me')).toBeNull();
+  });
+});
+
+describe('applyToList and changes to a conversation', () => {
+  it('takes a new status, assignee or title as it comes, keeping the counts, settings and a newer last message', () => {
+    const one = summary('a', 5, '2026-12-01T12:00:00.000Z', 2);
+    const held = [one];
+    const { role, memberCount, peerId, lastMessage, unreadCount, unreadMentionCount, settings, ...conversation } = one;
+    const frame = {
+      type: 'conversation.updated',
+      eventSeq: 1,
+      // Read before message 5 committed: its seq and activity are behind the list's.
+      conversation: {
+        ...conversation,
+        lastSeq: 4,
+        lastActivityAt: '2026-12-01T11:00:00.000Z',
+        status: 'resolved',
+        assigneeId: 'ana',
+        title: 'Rui',
+      },
+    } as const;
+    expect(applyToList(held, frame, 'me')).toEqual([
+      { ...one, status: 'resolved', assigneeId: 'ana', title: 'Rui', lastSeq: 5, lastActivityAt: '2026-12-01T12:00:00.000Z' },
+    ]);
+    // One the list does not hold: the relay is asked.
+    expect(applyToList(held, { ...frame, conversation: { ...frame.conversation, id: 'z' } }, 'me')).toBeNull();
   });
 });
 

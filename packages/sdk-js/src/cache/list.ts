@@ -18,8 +18,8 @@ function byActivity(a: ConversationSummary, b: ConversationSummary): number {
  * The conversation list after a frame, where the list can follow it by itself: a new message
  * (last message, activity, order, one more unread when someone else wrote it, and one more
  * unread mention when it mentions the user), an edit or
- * a reaction of the last message. Null when only the relay can say (a conversation the list
- * does not hold, a delete, the user's own read horizon, membership and conversation changes,
+ * a reaction of the last message, a change to the conversation itself (status and assignment included). Null when only the relay can say (a conversation the list
+ * does not hold, a delete, the user's own read horizon, membership changes,
  * the user's own settings, which change the totals too): the caller asks the relay again. Frames that do not touch the list return it unchanged.
  */
 export function applyToList(
@@ -64,6 +64,20 @@ export function applyToList(
       if (held.lastMessage?.id !== id) return list;
       const lastMessage = frame.type === 'message.updated' ? frame.message : { ...held.lastMessage, reactions: frame.reactions };
       return list.map((c) => (c === held ? { ...held, lastMessage } : c));
+    }
+    case 'conversation.updated': {
+      // Title, picture, metadata, status and assignment: the summary keeps the member's own counts and settings.
+      const held = list.find((c) => c.id === frame.conversation.id);
+      if (!held) return null;
+      const { lastSeq, lastActivityAt } = frame.conversation;
+      const next: ConversationSummary = {
+        ...held,
+        ...frame.conversation,
+        // A message committed after the change may have reached the list first.
+        lastSeq: Math.max(held.lastSeq, lastSeq),
+        lastActivityAt: [held.lastActivityAt, lastActivityAt].sort()[1] as string,
+      };
+      return list.map((c) => (c === held ? next : c));
     }
     default:
       return null;

@@ -58,6 +58,9 @@ function setup(me: string | null = 'me') {
       lastSeq: 0,
       lastEventSeq: 0,
       groupMentions: 'admins' as const,
+      status: 'open' as const,
+      assigneeId: null,
+      teamId: null,
     },
     members: [member('me'), member('u2'), member('u3')],
   });

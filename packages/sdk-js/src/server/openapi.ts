@@ -1284,8 +1284,12 @@ export interface paths {
             parameters: {
                 query?: {
                     archived?: boolean;
+                    assigned?: boolean;
+                    assigneeId?: string;
                     cursor?: string;
                     limit?: number;
+                    status?: "open" | "pending" | "resolved";
+                    teamId?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1301,6 +1305,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             conversations: {
+                                assigneeId: string | null;
                                 avatarUrl: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -1421,6 +1426,8 @@ export interface paths {
                                     mutedUntil: string | null;
                                     pinnedAt: string | null;
                                 };
+                                status: "open" | "pending" | "resolved";
+                                teamId: string | null;
                                 title: string | null;
                                 type: "private" | "group";
                                 unreadCount: number;
@@ -1484,6 +1491,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            assigneeId: string | null;
                             avatarUrl: string | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -1504,6 +1512,8 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            status: "open" | "pending" | "resolved";
+                            teamId: string | null;
                             title: string | null;
                             type: "private" | "group";
                         };
@@ -1516,6 +1526,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            assigneeId: string | null;
                             avatarUrl: string | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -1536,6 +1547,8 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            status: "open" | "pending" | "resolved";
+                            teamId: string | null;
                             title: string | null;
                             type: "private" | "group";
                         };
@@ -1590,6 +1603,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            assigneeId: string | null;
                             avatarUrl: string | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -1610,6 +1624,8 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            status: "open" | "pending" | "resolved";
+                            teamId: string | null;
                             title: string | null;
                             type: "private" | "group";
                         };
@@ -1650,11 +1666,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        assigneeId?: string | null;
                         avatarUrl?: string | null;
                         groupMentions?: "members" | "admins" | "off";
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        status?: "open" | "pending" | "resolved";
+                        teamId?: string | null;
                         title?: string | null;
                     };
                 };
@@ -1667,6 +1686,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            assigneeId: string | null;
                             avatarUrl: string | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -1679,6 +1699,8 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            status: "open" | "pending" | "resolved";
+                            teamId: string | null;
                             title: string | null;
                             type: "private" | "group";
                         };

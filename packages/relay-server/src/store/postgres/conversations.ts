@@ -87,7 +87,10 @@ export class PostgresConversations implements ConversationsRepository {
           title = CASE WHEN ${patch.title !== undefined} THEN ${patch.title ?? null} ELSE title END,
           avatar_url = CASE WHEN ${patch.avatarUrl !== undefined} THEN ${patch.avatarUrl ?? null} ELSE avatar_url END,
           metadata = CASE WHEN ${patch.metadata !== undefined} THEN ${JSON.stringify(patch.metadata ?? {})} ELSE metadata END,
-          group_mentions = COALESCE(${patch.groupMentions ?? null}::text, group_mentions)
+          group_mentions = COALESCE(${patch.groupMentions ?? null}::text, group_mentions),
+          status = COALESCE(${patch.status ?? null}::text, status),
+          assignee_id = CASE WHEN ${patch.assigneeId !== undefined} THEN ${patch.assigneeId ?? null}::text ELSE assignee_id END,
+          team_id = CASE WHEN ${patch.teamId !== undefined} THEN ${patch.teamId ?? null}::text ELSE team_id END
         WHERE id = ${id} RETURNING ${tx.unsafe(CONVERSATION_COLUMNS)}`;
       return row ? toConversation(row) : null;
     });
@@ -159,7 +162,7 @@ export class PostgresConversations implements ConversationsRepository {
       >
     >`
       SELECT c.id, c.type, c.title, c.avatar_url, c.metadata, c.created_at, c.last_activity_at, c.last_seq, c.last_event_seq,
-             c.group_mentions, m.role, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
+             c.group_mentions, c.status, c.assignee_id, c.team_id, m.role, m.muted_until, m.archived, m.pinned_at, m.marked_unread,
              (SELECT COUNT(*)::int FROM members WHERE conversation_id = c.id) AS member_count,
              CASE WHEN c.type = 'private'
                THEN (SELECT user_id FROM members WHERE conversation_id = c.id AND user_id <> ${userId} LIMIT 1) END AS peer_id,
@@ -175,6 +178,10 @@ export class PostgresConversations implements ConversationsRepository {
       FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.user_id = ${userId}
         AND (${archived}::boolean IS NULL OR m.archived = ${archived}::boolean)
+        AND (${page.status ?? null}::text IS NULL OR c.status = ${page.status ?? null}::text)
+        AND (${page.assigneeId ?? null}::text IS NULL OR c.assignee_id = ${page.assigneeId ?? null}::text)
+        AND (${page.assigned ?? null}::boolean IS NULL OR (c.assignee_id IS NOT NULL) = ${page.assigned ?? null}::boolean)
+        AND (${page.teamId ?? null}::text IS NULL OR c.team_id = ${page.teamId ?? null}::text)
         AND (${afterKey}::bigint IS NULL
           OR (${pinnedAfter} AND (m.pinned_at IS NULL OR m.pinned_at < ${afterKey}::bigint
                                   OR (m.pinned_at = ${afterKey}::bigint AND c.id < ${afterId})))

@@ -424,4 +424,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- erased users
   ALTER TABLE users ADD COLUMN erased_at bigint;
   `,
+  // Agent inboxes: where a conversation stands, and who and which team it is assigned to.
+  `
+  -- conversation status and assignment
+  ALTER TABLE conversations ADD COLUMN status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'resolved'));
+  ALTER TABLE conversations ADD COLUMN assignee_id text;
+  ALTER TABLE conversations ADD COLUMN team_id text;
+  `,
 ];

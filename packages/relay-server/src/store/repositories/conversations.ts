@@ -1,4 +1,12 @@
-import type { Conversation, ConversationSummary, GroupMentions, Member, MemberRole, Metadata } from '@chat4all/protocol';
+import type {
+  Conversation,
+  ConversationStatus,
+  ConversationSummary,
+  GroupMentions,
+  Member,
+  MemberRole,
+  Metadata,
+} from '@chat4all/protocol';
 
 /** Kinds of change recorded in a conversation's event log (new messages are their own log, by seq). */
 export type StoredEventType =
@@ -41,6 +49,12 @@ export interface ConversationListPage {
   after: ConversationCursor | null;
   /** Only archived (`true`) or only not archived (`false`) conversations; all when absent. */
   archived?: boolean | undefined;
+  /** The agent-inbox filters: each one given narrows the list. */
+  status?: ConversationStatus | undefined;
+  assigneeId?: string | undefined;
+  /** `false`: only unassigned ones; `true`: only assigned ones. */
+  assigned?: boolean | undefined;
+  teamId?: string | undefined;
 }
 
 export interface GroupInput {
@@ -58,6 +72,9 @@ export interface ConversationPatch {
   avatarUrl?: string | null;
   metadata?: Metadata;
   groupMentions?: GroupMentions;
+  status?: ConversationStatus;
+  assigneeId?: string | null;
+  teamId?: string | null;
 }
 
 /** Conversations, their members, the event log of their changes and each member's resume position. */

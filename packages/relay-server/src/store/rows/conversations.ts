@@ -1,10 +1,10 @@
-import type { Conversation, ConversationSettings, GroupMentions, Member, MemberRole } from '@chat4all/protocol';
+import type { Conversation, ConversationSettings, ConversationStatus, GroupMentions, Member, MemberRole } from '@chat4all/protocol';
 import { iso } from '../../shared/time.js';
 import type { SettingsFacts } from '../repositories/inbox.js';
 import { parseMetadata } from './metadata.js';
 
 export const CONVERSATION_COLUMNS =
-  'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq, group_mentions';
+  'id, type, title, avatar_url, metadata, created_at, last_activity_at, last_seq, last_event_seq, group_mentions, status, assignee_id, team_id';
 export const MEMBER_COLUMNS = 'user_id, role, joined_at, delivered_seq, read_seq';
 
 export interface ConversationRow {
@@ -18,6 +18,9 @@ export interface ConversationRow {
   last_seq: number;
   last_event_seq: number;
   group_mentions: GroupMentions;
+  status: ConversationStatus;
+  assignee_id: string | null;
+  team_id: string | null;
 }
 
 export interface MemberRow {
@@ -40,6 +43,9 @@ export function toConversation(row: ConversationRow): Conversation {
     lastSeq: row.last_seq,
     lastEventSeq: row.last_event_seq,
     groupMentions: row.group_mentions,
+    status: row.status,
+    assigneeId: row.assignee_id,
+    teamId: row.team_id,
   };
 }
 

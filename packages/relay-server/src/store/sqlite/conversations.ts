@@ -30,6 +30,12 @@ const AFTER_CURSOR = `(@afterKey IS NULL
   OR (@afterPinned = 0 AND m.pinned_at IS NULL
       AND (c.last_activity_at < @afterKey OR (c.last_activity_at = @afterKey AND c.id < @afterId))))`;
 
+/** The agent-inbox filters of a list page; a null parameter does not filter. */
+const INBOX_FILTERS = `(@status IS NULL OR c.status = @status)
+  AND (@assigneeId IS NULL OR c.assignee_id = @assigneeId)
+  AND (@assigned IS NULL OR (c.assignee_id IS NOT NULL) = @assigned)
+  AND (@teamId IS NULL OR c.team_id = @teamId)`;
+
 function cursorParams(after: ConversationCursor | null) {
   if (!after) return { afterKey: null, afterPinned: 0, afterId: '' };
   const pinned = after.pinnedAt !== null;
@@ -114,7 +120,10 @@ export class SqliteConversations implements ConversationsRepository {
          title = CASE WHEN @setTitle THEN @title ELSE title END,
          avatar_url = CASE WHEN @setAvatarUrl THEN @avatarUrl ELSE avatar_url END,
          metadata = CASE WHEN @setMetadata THEN @metadata ELSE metadata END,
-         group_mentions = COALESCE(@groupMentions, group_mentions)
+         group_mentions = COALESCE(@groupMentions, group_mentions),
+         status = COALESCE(@status, status),
+         assignee_id = CASE WHEN @setAssignee THEN @assigneeId ELSE assignee_id END,
+         team_id = CASE WHEN @setTeam THEN @teamId ELSE team_id END
        WHERE id = @id RETURNING ${CONVERSATION_COLUMNS}`,
         {
           id,
@@ -125,6 +134,11 @@ export class SqliteConversations implements ConversationsRepository {
           setAvatarUrl: patch.avatarUrl === undefined ? 0 : 1,
           setMetadata: patch.metadata === undefined ? 0 : 1,
           groupMentions: patch.groupMentions ?? null,
+          status: patch.status ?? null,
+          assigneeId: patch.assigneeId ?? null,
+          setAssignee: patch.assigneeId === undefined ? 0 : 1,
+          teamId: patch.teamId ?? null,
+          setTeam: patch.teamId === undefined ? 0 : 1,
         },
       );
     });
@@ -198,10 +212,19 @@ export class SqliteConversations implements ConversationsRepository {
               CASE WHEN c.type = 'private'
                 THEN (SELECT user_id FROM members WHERE conversation_id = c.id AND user_id <> @userId LIMIT 1) END AS peer_id
        FROM members m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.user_id = @userId AND (@archived IS NULL OR m.archived = @archived) AND ${AFTER_CURSOR}
+       WHERE m.user_id = @userId AND (@archived IS NULL OR m.archived = @archived) AND ${INBOX_FILTERS} AND ${AFTER_CURSOR}
        ORDER BY m.pinned_at IS NULL, COALESCE(m.pinned_at, c.last_activity_at) DESC, c.id DESC
        LIMIT @limit`,
-      { userId, archived: page.archived === undefined ? null : Number(page.archived), ...cursorParams(page.after), limit: page.limit },
+      {
+        userId,
+        archived: page.archived === undefined ? null : Number(page.archived),
+        status: page.status ?? null,
+        assigneeId: page.assigneeId ?? null,
+        assigned: page.assigned === undefined ? null : Number(page.assigned),
+        teamId: page.teamId ?? null,
+        ...cursorParams(page.after),
+        limit: page.limit,
+      },
     );
     const now = Date.now();
     return rows.map((row): ConversationSummary => {

@@ -455,4 +455,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN erased_at INTEGER;
   `,
+  // Agent inboxes: where a conversation stands, and who and which team it is assigned to.
+  `
+  -- conversation status and assignment
+  ALTER TABLE conversations ADD COLUMN status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'resolved'));
+  ALTER TABLE conversations ADD COLUMN assignee_id TEXT;
+  ALTER TABLE conversations ADD COLUMN team_id TEXT;
+  `,
 ];
