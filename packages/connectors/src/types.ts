@@ -93,6 +93,15 @@ export interface ExternalSender {
   username: string | null;
 }
 
+/**
+ * What the platform tells about a person when asked (`Connector.profile`): their display name
+ * and handle, each null when the platform has none.
+ */
+export interface ExternalProfile {
+  name: string | null;
+  username: string | null;
+}
+
 /** A file received from the platform, fetched later through the connector. */
 export interface InboundFile {
   /** The platform's file id. */
@@ -201,6 +210,13 @@ export interface Connector {
   verifyChallenge?(query: Record<string, unknown>): string | null;
   /** The events in a verified webhook body. */
   parseWebhook(body: unknown): InboundEvent[];
+  /**
+   * Asks the platform who a person is, for platforms whose webhooks carry only an id (Meta's
+   * User Profile API for Messenger PSIDs and Instagram IGSIDs). Null when the platform will not
+   * say (no consent or permission, an unknown id, an error, no answer before `signal` aborts):
+   * it never throws. Absent where webhooks carry the name.
+   */
+  profile?(externalId: string, signal?: AbortSignal): Promise<ExternalProfile | null>;
   /** Downloads a file a contact sent (`InboundFile` of an inbound message). Absent where files cannot be fetched. */
   fetchFile?(file: InboundFile): Promise<FetchedFile>;
   /** Marks a contact's message (and those before it) read on the platform: WhatsApp `status: read`, Meta `mark_seen`. */

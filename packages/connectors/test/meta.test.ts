@@ -59,6 +59,52 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
     });
   });
 
+  it('asks the User Profile API who a person is: Messenger first and last name, Instagram name and username; a failed lookup is null', async () => {
+    // The profiles as Meta's User Profile API samples show them
+    // (https://developers.facebook.com/docs/messenger-platform/identity/user-profile,
+    // https://developers.facebook.com/docs/messenger-platform/instagram/features/user-profile).
+    fake = await fakeMetaSend({
+      channel: 'messenger',
+      accessToken: TOKEN,
+      accountId: '1122334455',
+      profiles: { '6677': { first_name: 'Peter', last_name: 'Chang', profile_pic: 'https://scontent.xx.fbcdn.net/p.jpg' } },
+    });
+    const messenger = new MessengerConnector({ accessToken: TOKEN, accountId: '1122334455', baseUrl: fake.url });
+    expect(await messenger.profile('6677')).toEqual({ name: 'Peter Chang', username: null });
+    expect(fake.profileLookups).toEqual([{ id: '6677', fields: ['first_name', 'last_name'] }]);
+    fake.setProfile('6688', { first_name: 'Cher' });
+    expect(await messenger.profile('6688')).toEqual({ name: 'Cher', username: null });
+    // An id Meta will not read (unknown, no consent, no permission: Graph's 100 / 33), a refused token, no answer: null, never a throw.
+    expect(await messenger.profile('9999')).toBeNull();
+    expect(await new MessengerConnector({ accessToken: 'old', accountId: '1122334455', baseUrl: fake.url }).profile('6677')).toBeNull();
+    // The caller's signal ends the call (the relay gives it 2 s).
+    expect(await messenger.profile('6677', AbortSignal.abort())).toBeNull();
+    await fake.close();
+
+    fake = await fakeMetaSend({ channel: 'instagram', accessToken: TOKEN, accountId: '17841400000' });
+    const instagram = new InstagramConnector({ accessToken: TOKEN, accountId: '17841400000', baseUrl: fake.url });
+    fake.setProfile('5566', { name: 'Peter Chang', username: 'peter_chang_live', profile_pic: 'https://scontent.xx.fbcdn.net/p.jpg' });
+    fake.setProfile('5577', { name: null, username: 'no.name.set' });
+    expect(await instagram.profile('5566')).toEqual({ name: 'Peter Chang', username: 'peter_chang_live' });
+    expect(await instagram.profile('5577')).toEqual({ name: null, username: 'no.name.set' });
+    expect(fake.profileLookups.map((lookup) => lookup.fields)).toEqual([
+      ['name', 'username'],
+      ['name', 'username'],
+    ]);
+    // The fake answers as the Graph API does, with the token as Meta's samples pass it too.
+    const raw = await fetch(`${fake.url}/v23.0/5566?fields=name,username&access_token=${TOKEN}`);
+    expect(await raw.json()).toEqual({ name: 'Peter Chang', username: 'peter_chang_live', id: '5566' });
+    const unknown = await fetch(`${fake.url}/v23.0/1234?fields=name`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: { type: 'GraphMethodException', code: 100, error_subcode: 33 } });
+    // Messenger's fields are not Instagram's.
+    const wrongField = await fetch(`${fake.url}/v23.0/5566?fields=first_name`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await wrongField.json()).toMatchObject({ error: { code: 100, message: expect.stringContaining('(first_name)') } });
+    await fake.close();
+    // Nothing listening: null.
+    expect(await instagram.profile('5566')).toBeNull();
+  });
+
   it('cuts long texts to each platform (Messenger 2,000 characters, Instagram 1,000 bytes) and tags late human replies HUMAN_AGENT within 7 days', async () => {
     let clock = Date.now();
     fake = await fakeMetaSend({ channel: 'instagram', accessToken: TOKEN, accountId: '17841400000', now: () => clock });

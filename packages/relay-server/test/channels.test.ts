@@ -715,9 +715,12 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
   });
 
   for (const channel of ['messenger', 'instagram'] as const) {
-    it(`a ${channel} user writes; the answer is sent, then delivered and read come back (${channel === 'messenger' ? 'mids and read watermark' : 'read by mid'})`, async () => {
+    it(`a ${channel} user writes, named by the User Profile API; the answer is sent, then delivered and read come back (${channel === 'messenger' ? 'mids and read watermark' : 'read by mid'})`, async () => {
       const accountId = channel === 'messenger' ? '1122334455' : '17841400000';
-      meta = await fakeMetaSend({ channel, accessToken: 'page-token', accountId });
+      // Webhooks carry only the PSID / IGSID: the name comes from the User Profile API (Messenger first and last name, Instagram name and username).
+      const profile =
+        channel === 'messenger' ? { first_name: 'Peter', last_name: 'Chang' } : { name: 'Peter Chang', username: 'peter_chang_live' };
+      meta = await fakeMetaSend({ channel, accessToken: 'page-token', accountId, profiles: { '6677': profile } });
       const ids = channel === 'messenger' ? { pageId: accountId } : { accountId };
       relay = await startRelay({
         channels: [
@@ -739,8 +742,16 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
       const socket = await relay.connect(agent.token);
       const first = await meta.inbound({ from: '6677', text: 'olá' });
       expect(first.status).toBe(200);
+      const created = await socket.waitFor((f) => f.type === 'conversation.created');
       const inbound = await socket.waitFor((f) => f.type === 'message.created');
       const conversationId = inbound.type === 'message.created' ? inbound.message.conversationId : '';
+      expect(created.type === 'conversation.created' && created.conversation).toMatchObject({ id: conversationId, title: 'Peter Chang' });
+      const contactId = inbound.type === 'message.created' ? (inbound.message.senderId as string) : '';
+      const username = channel === 'instagram' ? 'peter_chang_live' : null;
+      expect((await relay.http<Contact>('GET', `/v1/contacts/${encodeURIComponent(contactId)}`, { as: API_KEY })).body).toMatchObject({
+        displayName: 'Peter Chang',
+        identities: [{ channelId: channel, externalId: '6677', displayName: 'Peter Chang', username }],
+      });
       expect(inbound.type === 'message.created' && inbound.message.metadata).toEqual({
         channel: { id: channel, type: channel, externalId: first.mid, sentAt: expect.any(String) },
       });
@@ -760,12 +771,53 @@ describe('channels: WhatsApp and Telegram contacts in conversations with app use
         await socket.waitFor(deliveryIs(two, 'read'));
         expect(socket.frames.some((f) => deliveryIs(one, 'read')(f))).toBe(false);
       }
+      // The profile was asked for once, when the contact was new: not for each message.
+      await meta.inbound({ from: '6677', text: 'ainda eu' });
+      await socket.waitFor((f) => f.type === 'message.created' && f.message.text === 'ainda eu');
+      expect(meta.profileLookups.map((lookup) => lookup.id)).toEqual(['6677']);
       // Forged: refused, nothing stored.
       meta.subscribe(`${relay.url}/v1/channels/${channel}/webhook`, 'guess');
       expect((await meta.inbound({ from: '8899', text: 'forged' })).status).toBe(401);
       expect((await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY })).body.contacts).toHaveLength(1);
+      // Someone the User Profile API will not tell about (Graph error 100 / 33) is still taken in, named by their id.
+      meta.subscribe(`${relay.url}/v1/channels/${channel}/webhook`, 'meta-secret');
+      expect((await meta.inbound({ from: '7788', text: 'sem perfil' })).status).toBe(200);
+      const unnamed = await socket.waitFor((f) => f.type === 'conversation.created' && f.conversation.id !== conversationId);
+      expect(unnamed.type === 'conversation.created' && unnamed.conversation.title).toBe('7788');
+      expect(meta.profileLookups.map((lookup) => lookup.id)).toEqual(['6677', '7788']);
     });
   }
+
+  it('a User Profile API that does not answer holds a Messenger webhook 2 s at most; the contact is then named by its id', async () => {
+    meta = await fakeMetaSend({ channel: 'messenger', accessToken: 'page-token', accountId: '1122334455' });
+    // The Graph API the relay calls takes the profile request and never answers.
+    const silent = await jsonServer(() => {});
+    try {
+      relay = await startRelay({
+        channels: [
+          {
+            id: 'fb',
+            type: 'messenger',
+            members: ['agent'],
+            accessToken: 'page-token',
+            pageId: '1122334455',
+            appSecret: 'meta-secret',
+            verifyToken: 'v',
+            baseUrl: silent.url,
+          },
+        ],
+      });
+      meta.subscribe(`${relay.url}/v1/channels/fb/webhook`, 'meta-secret');
+      const started = Date.now();
+      expect(await meta.inbound({ from: '6677', text: 'olá' })).toMatchObject({ status: 200, body: { messages: 1 } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const { contacts } = (await relay.http<{ contacts: Contact[] }>('GET', '/v1/contacts', { as: API_KEY })).body;
+      expect(contacts).toMatchObject([{ displayName: '6677', identities: [{ externalId: '6677', displayName: null, username: null }] }]);
+    } finally {
+      await silent.close();
+    }
+  });
 
   it('Telegram without a public URL: the relay long-polls getUpdates and takes each update once', async () => {
     telegram = await fakeTelegram('7:poll-token');

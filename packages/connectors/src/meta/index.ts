@@ -1,8 +1,17 @@
-import { getFile, postJson } from '../http.js';
+import { getFile, getJson, postJson } from '../http.js';
 import { sendPartsOf } from '../parts.js';
 import { refused } from '../refused.js';
 import { splitText } from '../text.js';
-import type { Connector, FetchedFile, InboundEvent, InboundFile, OutboundMessage, SendResult, WebhookRequest } from '../types.js';
+import type {
+  Connector,
+  ExternalProfile,
+  FetchedFile,
+  InboundEvent,
+  InboundFile,
+  OutboundMessage,
+  SendResult,
+  WebhookRequest,
+} from '../types.js';
 import { metaSendError } from './errors.js';
 import { graphResult } from './graph.js';
 import { metaMessagingEvents } from './inbound.js';
@@ -38,6 +47,8 @@ export interface MetaSendOptions extends MetaAppOptions {
  */
 export class MetaSendConnector implements Connector {
   readonly #fetch: typeof fetch;
+  /** The Graph API at its version: `{base}/{version}`. */
+  readonly #graph: string;
   readonly #url: string;
 
   constructor(
@@ -46,7 +57,8 @@ export class MetaSendConnector implements Connector {
   ) {
     this.#fetch = options.fetch ?? fetch;
     const base = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/$/, '');
-    this.#url = `${base}/${options.apiVersion ?? 'v23.0'}/${options.accountId}/messages`;
+    this.#graph = `${base}/${options.apiVersion ?? 'v23.0'}`;
+    this.#url = `${this.#graph}/${options.accountId}/messages`;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -138,6 +150,36 @@ export class MetaSendConnector implements Connector {
       'recipient_id',
     );
     return result.ok ? { ok: true, externalId: '' } : result;
+  }
+
+  /**
+   * The person's name from the User Profile API, on the same host, version and token as sends:
+   * Messenger `GET /{PSID}?fields=first_name,last_name`
+   * (https://developers.facebook.com/docs/messenger-platform/identity/user-profile), Instagram
+   * `GET /{IGSID}?fields=name,username`
+   * (https://developers.facebook.com/docs/messenger-platform/instagram/features/user-profile). Meta
+   * answers only for people who wrote to the account (or pressed Get Started, an icebreaker…),
+   * and only with the permissions the docs list; any error or no answer is null.
+   */
+  async profile(externalId: string, signal?: AbortSignal): Promise<ExternalProfile | null> {
+    const fields = this.channel === 'messenger' ? 'first_name,last_name' : 'name,username';
+    const url = `${this.#graph}/${encodeURIComponent(externalId)}?fields=${fields}`;
+    // getJson bounds the call at CALL_TIMEOUT_MS; the caller's signal can end it sooner.
+    const fetcher: typeof fetch = (input, init) =>
+      this.#fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) });
+    try {
+      const answer = await getJson(fetcher, url, { authorization: `Bearer ${this.options.accessToken}` });
+      // A Graph API error body (`{ error: { code, error_subcode, … } }`), a non-2xx or no answer: nothing to name the person by.
+      const body = answer.ok && answer.status < 300 ? (answer.body as Record<string, unknown> | null) : null;
+      if (!body || typeof body !== 'object' || 'error' in body) return null;
+      // What the platform sends is kept to a display name's length.
+      const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, 256) : null);
+      if (this.channel === 'instagram') return { name: text(body.name), username: text(body.username) };
+      const name = [text(body.first_name), text(body.last_name)].filter((part) => part !== null).join(' ');
+      return { name: name || null, username: null };
+    } catch {
+      return null;
+    }
   }
 
   /** An attachment a person sent: its webhook carries a URL to fetch it from. */

@@ -2,6 +2,38 @@ import { jsonServer, postMetaWebhook, type WebhookAnswer } from './json-server.j
 
 export type MetaSendFailure = { status: number; code: number; subcode?: number; message: string };
 
+/**
+ * A person's profile as the User Profile API gives it: Messenger `first_name`, `last_name`
+ * (and `name`, `profile_pic`); Instagram `name` (null when they set none), `username`,
+ * `profile_pic`. The fake answers the fields asked for that the profile has.
+ */
+export interface MetaProfile {
+  first_name?: string;
+  last_name?: string;
+  name?: string | null;
+  username?: string;
+  profile_pic?: string | null;
+}
+
+/**
+ * The fields each User Profile API documents: Messenger
+ * (https://developers.facebook.com/docs/messenger-platform/identity/user-profile) and Instagram
+ * (https://developers.facebook.com/docs/messenger-platform/instagram/features/user-profile).
+ */
+const PROFILE_FIELDS = {
+  messenger: ['id', 'name', 'first_name', 'last_name', 'profile_pic', 'locale', 'timezone', 'gender'],
+  instagram: [
+    'id',
+    'name',
+    'username',
+    'profile_pic',
+    'is_verified_user',
+    'follower_count',
+    'is_user_follow_business',
+    'is_business_follow_user',
+  ],
+} as const;
+
 const DAY_MS = 24 * 3600_000;
 
 export interface FakeMetaSendOptions {
@@ -16,6 +48,8 @@ export interface FakeMetaSendOptions {
   now?: () => number;
   /** Once subscribed: each accepted message is reported delivered (Messenger) after this many ms and read after twice that. */
   autoStatusMs?: number;
+  /** The people the User Profile API knows, by PSID or IGSID (more with `setProfile`). */
+  profiles?: Record<string, MetaProfile>;
 }
 
 /**
@@ -24,7 +58,8 @@ export interface FakeMetaSendOptions {
  * /{version}/{account-id}/messages` with a bearer token and `{ recipient: { id },
  * messaging_type, message: { text } | { attachment: { type, payload: { url } } } }`, answered
  * `{ recipient_id, message_id }` or a Graph API error. Once `subscribe`d it posts signed
- * `messaging` webhooks: messages from a person, deliveries (Messenger) and reads.
+ * `messaging` webhooks: messages from a person, deliveries (Messenger) and reads. `GET
+ * /{version}/{person-id}?fields=…` is the User Profile API, for the people given `profiles`.
  */
 export async function fakeMetaSend(options: FakeMetaSendOptions) {
   const version = options.version ?? 'v23.0';
@@ -34,6 +69,9 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
   const actions: Array<{ recipient: string; action: string; payload?: { message_id?: string; reaction?: string } }> = [];
   const failures: MetaSendFailure[] = [];
   const lastInbound = new Map<string, number>();
+  const profiles = new Map<string, MetaProfile>(Object.entries(options.profiles ?? {}));
+  /** The User Profile API calls the app made: the person's id and the fields asked for. */
+  const profileLookups: Array<{ id: string; fields: string[] }> = [];
   let subscription: { url: string; appSecret: string } | null = null;
   let next = 1;
   const server = await jsonServer((request, raw, answer) => {
@@ -41,6 +79,7 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
       answer(status, {
         error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbcDeFgHiJ' },
       });
+    if (request.method === 'GET') return profile(request.url ?? '/', request.headers.authorization, answer);
     if (request.headers.authorization !== `Bearer ${options.accessToken}`)
       return fail({ status: 401, code: 190, message: 'Invalid OAuth access token.' });
     if (request.method !== 'POST' || request.url !== `/${version}/${options.accountId}/messages`)
@@ -112,6 +151,48 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     }
   });
 
+  /**
+   * The User Profile API: `GET /{version}/{PSID | IGSID}?fields=…` with the token as a bearer
+   * header or, as Meta's samples send it, `access_token`. Answers the fields asked for and the id;
+   * refuses a field the channel's profile does not have, and an id it does not know.
+   */
+  function profile(path: string, authorization: string | undefined, answer: (status: number, body: unknown) => void) {
+    const url = new URL(path, 'http://fake');
+    // Graph API errors (https://developers.facebook.com/docs/graph-api/guides/error-handling): `{ error: { message, type, code, error_subcode?, fbtrace_id } }`.
+    const fail = (status: number, error: Record<string, unknown>) => answer(status, { error: { ...error, fbtrace_id: 'AbcDeFgHiJ' } });
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : url.searchParams.get('access_token');
+    if (token !== options.accessToken) return fail(401, { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 });
+    const [, at, id, more] = url.pathname.split('/');
+    const fields = (url.searchParams.get('fields') ?? '').split(',').filter(Boolean);
+    if (at !== version || !id || more !== undefined || fields.length === 0)
+      return fail(400, { message: 'Unsupported get request.', type: 'GraphMethodException', code: 100 });
+    profileLookups.push({ id, fields });
+    const known: readonly string[] = PROFILE_FIELDS[options.channel];
+    const unknownField = fields.find((field) => !known.includes(field));
+    if (unknownField !== undefined)
+      return fail(400, {
+        message: `(#100) Tried accessing nonexisting field (${unknownField}) on node type (User)`,
+        type: 'OAuthException',
+        code: 100,
+      });
+    const person = profiles.get(id);
+    // An id the API cannot read (unknown, no consent, missing permission) answers Graph's generic 100 / 33, as reported in
+    // https://github.com/facebookarchive/php-graph-sdk/issues/999 and https://github.com/roughike/flutter_facebook_login/issues/44.
+    if (!person)
+      return fail(400, {
+        message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+        type: 'GraphMethodException',
+        code: 100,
+        error_subcode: 33,
+      });
+    // Messenger answers e.g. `{ "first_name": "Peter", "last_name": "Chang", "profile_pic": "https://…", "id": "…" }`
+    // (https://developers.facebook.com/docs/messenger-platform/identity/user-profile); Instagram `{ "name": "Peter Chang",
+    // "username": "peter_chang_live", "profile_pic": "https://…", … }`
+    // (https://developers.facebook.com/docs/messenger-platform/instagram/features/user-profile).
+    const values: Record<string, unknown> = { ...person };
+    answer(200, { ...Object.fromEntries(fields.filter((field) => field in values).map((field) => [field, values[field]])), id });
+  }
+
   const post = (messaging: Record<string, unknown>, time = now()): Promise<WebhookAnswer> => {
     if (!subscription) throw new Error('fakeMetaSend: subscribe(url, appSecret) first');
     return postMetaWebhook(subscription.url, subscription.appSecret, {
@@ -127,6 +208,13 @@ export async function fakeMetaSend(options: FakeMetaSendOptions) {
     url: server.url,
     calls,
     actions,
+    /** The User Profile API calls the app made, in order. */
+    profileLookups,
+    /** What the User Profile API answers for a person (a PSID or IGSID); null forgets them. */
+    setProfile(personId: string, profile: MetaProfile | null) {
+      if (profile) profiles.set(personId, profile);
+      else profiles.delete(personId);
+    },
     failNext(...next: MetaSendFailure[]) {
       failures.push(...next);
     },

@@ -104,13 +104,16 @@ export class InboundService {
 
   /** The contact with this identity, created with its conversation (announced to its members) when new. */
   async #contact(channel: Channel, identity: { externalId: string; name: string | null; username: string | null; inbound: boolean }) {
+    // Someone who writes in with no name (Messenger, Instagram): the platform is asked who they are, once, before their
+    // contact is made; an Instagram username names one who set no name.
+    const profile = identity.inbound && identity.name === null ? await this.#profile(channel, identity.externalId) : null;
     const now = Date.now();
     const newContactId = `contact:${randomUUID()}`;
     const outcome = await this.deps.store.contacts.ensure({
       channel: { id: channel.id, type: channel.type },
       externalId: identity.externalId,
-      displayName: identity.name,
-      username: identity.username,
+      displayName: identity.name ?? profile?.name ?? profile?.username ?? null,
+      username: identity.username ?? profile?.username ?? null,
       inboundAt: identity.inbound ? now : null,
       newContactId,
       conversation: {
@@ -126,6 +129,28 @@ export class InboundService {
       this.deps.onContactCreated?.(outcome.contact);
     }
     return outcome;
+  }
+
+  /**
+   * Who a person the platform names only by id is, from the connector's `profile` (Meta's User
+   * Profile API): asked only for an identity the relay does not know yet, and given 2 s, so the
+   * webhook stays fast. No answer (an error, a missing permission, too slow) is null: the contact
+   * is named by its id, as without it.
+   */
+  async #profile(channel: Channel, externalId: string) {
+    const { connector } = channel;
+    if (!connector.profile || (await this.deps.store.contacts.find(channel.id, externalId))) return null;
+    const signal = AbortSignal.timeout(2_000);
+    // The signal ends the platform call; the race ends the wait even for a connector that does not heed it.
+    const late = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
+    let found: Awaited<ReturnType<typeof connector.profile>> = null;
+    try {
+      found = await Promise.race([connector.profile(externalId, signal), late]);
+    } catch (err) {
+      this.deps.log.warn({ err, channelId: channel.id }, 'asking the platform for a contact’s profile failed');
+    }
+    if (!found) this.deps.log.info({ channelId: channel.id }, 'the platform gave no profile for a new contact; it is named by its id');
+    return found;
   }
 
   /** The platform moved a chat to a new id: the contact's identity follows, with its conversation. */
