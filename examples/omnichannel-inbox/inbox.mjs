@@ -12,23 +12,34 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeGraph, fakeMetaSend, fakeTelegram } from '@chat4all/connectors/testing';
+import { signWebhook } from '@chat4all/connectors';
+import { fakeGraph, fakeMetaSend, fakeTelegram, postWebhook } from '@chat4all/connectors/testing';
 import { createRelay } from '@chat4all/relay-server';
 
 const API_KEY = 'sk_inbox_example_0123456789abcdefghijklmnopq';
 const APP_SECRET = 'inbox-example-app-secret-0123456789abcdefgh';
 const META_SECRET = 'meta-app-secret-of-the-example';
 const WA = { accessToken: 'EAAG-example', phoneNumberId: '106540352242922' };
+/** The loopback channel's Standard Webhooks secret: people "write in" on it with signed JSON. */
+const LOOPBACK_SECRET = 'whsec_aW5ib3gtZXhhbXBsZS1sb29wYmFjay1zZWNyZXQ=';
+/** The agents: each is a member of every channel's conversations, so any of them can be assigned one. */
+export const AGENTS = [
+  { id: 'agent', displayName: 'Sofia Reis' },
+  { id: 'marco', displayName: 'Marco Alves' },
+  { id: 'lia', displayName: 'Lia Costa' },
+];
+const MEMBERS = AGENTS.map((a) => a.id);
 /** A 1×1 PNG, the photo a simulated customer sends. */
 const PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 /** Customers of the simulator, one per channel. */
 const CUSTOMERS = {
   whatsapp: { from: '5511999990000', name: 'Maria Silva' },
-  messenger: { from: '6677001', name: null },
-  instagram: { from: '17841400009999', name: null },
+  // Meta's webhooks carry no name: the relay asks the User Profile API, which the fakes answer with `profile`.
+  messenger: { from: '6677001', name: null, profile: { first_name: 'Lucas', last_name: 'Pereira' } },
+  instagram: { from: '17841400009999', name: null, profile: { name: 'Ana Souza', username: 'ana.souza' } },
   telegram: { chatId: 5150, firstName: 'Rui' },
-  loopback: { externalId: 'alice', name: 'Alice (loopback)' },
+  loopback: { externalId: 'alice', name: 'Alice Martins' },
 };
 
 /**
@@ -42,12 +53,14 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     accessToken: 'page-token',
     accountId: '1122334455',
     autoStatusMs: statusDelayMs,
+    profiles: { [CUSTOMERS.messenger.from]: CUSTOMERS.messenger.profile },
   });
   const instagram = await fakeMetaSend({
     channel: 'instagram',
     accessToken: 'ig-token',
     accountId: '17841400000',
     autoStatusMs: statusDelayMs,
+    profiles: { [CUSTOMERS.instagram.from]: CUSTOMERS.instagram.profile },
   });
   const telegram = await fakeTelegram('424242:example-bot');
 
@@ -62,11 +75,11 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     auth: { appSecret: APP_SECRET, apiKey: API_KEY },
     dispatch: { pollIntervalMs: 200 },
     channels: [
-      { id: 'wa', type: 'whatsapp', members: ['agent'], baseUrl: whatsapp.url, appSecret: META_SECRET, verifyToken: 'verify', ...WA },
+      { id: 'wa', type: 'whatsapp', members: MEMBERS, baseUrl: whatsapp.url, appSecret: META_SECRET, verifyToken: 'verify', ...WA },
       {
         id: 'fb',
         type: 'messenger',
-        members: ['agent'],
+        members: MEMBERS,
         baseUrl: messenger.url,
         accessToken: 'page-token',
         pageId: '1122334455',
@@ -76,15 +89,15 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
       {
         id: 'ig',
         type: 'instagram',
-        members: ['agent'],
+        members: MEMBERS,
         baseUrl: instagram.url,
         accessToken: 'ig-token',
         accountId: '17841400000',
         appSecret: META_SECRET,
         verifyToken: 'verify',
       },
-      { id: 'tg', type: 'telegram', members: ['agent'], baseUrl: telegram.url, token: '424242:example-bot', secretToken: 'tg-secret' },
-      { id: 'dev', type: 'loopback', members: ['agent'], echo: true, statusDelayMs },
+      { id: 'tg', type: 'telegram', members: MEMBERS, baseUrl: telegram.url, token: '424242:example-bot', secretToken: 'tg-secret' },
+      { id: 'dev', type: 'loopback', members: MEMBERS, echo: true, statusDelayMs, secret: LOOPBACK_SECRET },
     ],
   });
   const relayUrl = await relay.listen();
@@ -100,7 +113,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     });
     return response.json();
   };
-  await server('PUT', '/v1/users/agent', { displayName: 'Agent' });
+  for (const { id, displayName } of AGENTS) await server('PUT', `/v1/users/${id}`, { displayName });
 
   /**
    * A customer writes on a channel, as the platform would tell the relay: `kind` is `text`, a
@@ -142,12 +155,14 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
         return telegram.inbound({ ...CUSTOMERS.telegram, text });
       }
       case 'loopback': {
-        // The loopback channel has no platform: the contact is added through the server API.
-        return server('POST', '/v1/contacts', {
-          channelId: 'dev',
-          externalId: CUSTOMERS.loopback.externalId,
-          displayName: CUSTOMERS.loopback.name,
+        // The loopback channel has no platform: people write in with the generic webhook's signed JSON.
+        const body = JSON.stringify({
+          type: 'message',
+          id: `sim-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+          from: { id: CUSTOMERS.loopback.externalId, name: CUSTOMERS.loopback.name },
+          text: text || 'Hello!',
         });
+        return postWebhook(`${relayUrl}/v1/channels/dev/webhook`, JSON.parse(body), signWebhook(LOOPBACK_SECRET, body));
       }
       default:
         throw new Error(`unknown channel ${channel}`);
@@ -204,7 +219,7 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
       try {
         if (request.method === 'GET' && request.url === '/session') {
           const { token } = await server('POST', '/v1/users/agent/tokens', { ttlSeconds: 24 * 3600 });
-          return reply(200, { relayUrl, userId: 'agent', token });
+          return reply(200, { relayUrl, userId: 'agent', token, agents: AGENTS });
         }
         if (request.method === 'POST' && request.url === '/simulate') {
           const { channel, text, kind } = JSON.parse(raw || '{}');
@@ -212,6 +227,9 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
           return reply(200, { ok: true, status: result?.status ?? 200 });
         }
         if (request.method === 'POST' && request.url === '/bridge') return reply(200, await bridge());
+        // A contact's channel identities for the agent's contact panel (contacts are the API key's to read).
+        const contact = /^\/contacts\/(contact:[\w-]+)$/.exec(decodeURIComponent(request.url ?? ''));
+        if (request.method === 'GET' && contact) return reply(200, await server('GET', `/v1/contacts/${encodeURIComponent(contact[1])}`));
         // Channel health as the operator sees it (the admin API needs the API key, which stays here).
         if (request.method === 'GET' && request.url === '/channels') return reply(200, await server('GET', '/v1/admin/channels'));
         if (request.method === 'POST' && request.url === '/whatsapp-token') {
@@ -234,6 +252,8 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     relayUrl,
     simulatorUrl,
     fakes: { whatsapp, messenger, instagram, telegram },
+    /** The relay's server API, with the API key: what the app's own back end would call. */
+    api: server,
     simulate,
     bridge,
     async close() {

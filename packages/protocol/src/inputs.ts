@@ -94,6 +94,19 @@ export const HistoryQuery = Type.Object(
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
+/** `GET …/deliveries`: the channel deliveries of up to 100 messages of the conversation, by id, comma-separated. */
+export const DeliveriesQuery = Type.Object(
+  {
+    messageIds: Type.String({
+      minLength: 36,
+      maxLength: 100 * 37,
+      pattern: '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,99}$',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DeliveriesQuery = Static<typeof DeliveriesQuery>;
+
 /** `POST …/threads/:rootId/read`: moves the caller's read horizon in the thread forward to `seq` (never back). */
 export const ThreadReadBody = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }) }, { additionalProperties: false });
 export type ThreadReadBody = Static<typeof ThreadReadBody>;

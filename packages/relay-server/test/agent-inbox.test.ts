@@ -112,6 +112,25 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('an agent inbox
     expect((await change(ana.token, rui.id, { assigneeId: 'ana' })).body).toMatchObject({ assigneeId: 'ana' });
     expect((await change(ana.token, rui.id, { assigneeId: null })).body).toMatchObject({ assigneeId: null });
 
+    // A history page's channel statuses in one call, for members only, and only this conversation's.
+    const sent = await inbox.http<{ messageId: string }>('POST', `/v1/conversations/${eva.id}/messages`, {
+      as: ana.token,
+      body: { id: randomUUID(), text: 'Já vou ver' },
+    });
+    const statuses = (ids: string, as = ana.token, id = eva.id) =>
+      inbox.http<{ deliveries: Array<{ messageId: string; channel: string }>; code?: string }>(
+        'GET',
+        `/v1/conversations/${id}/deliveries?messageIds=${ids}`,
+        { as },
+      );
+    await expect
+      .poll(async () => (await statuses(`${sent.body.messageId},${randomUUID()}`)).body.deliveries)
+      .toEqual([expect.objectContaining({ messageId: sent.body.messageId, channel: 'telegram' })]);
+    expect((await statuses(sent.body.messageId, ana.token, rui.id)).body.deliveries).toEqual([]);
+    expect(await statuses(sent.body.messageId, outsider.token)).toMatchObject({ status: 404, body: { code: 'CONVERSATION_NOT_FOUND' } });
+    expect(await statuses('not-an-id')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect((await statuses(Array.from({ length: 101 }, () => randomUUID()).join(','))).status).toBe(400);
+
     // The API key may do it all, and a private conversation has a status too.
     expect((await change(API_KEY, eva.id, { status: 'resolved', assigneeId: 'ana' })).body).toMatchObject({
       status: 'resolved',

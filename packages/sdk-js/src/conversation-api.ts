@@ -17,6 +17,8 @@ import { type Rest, restPath } from './rest.js';
 /** Who a new group has and what it is called. */
 export type GroupOptions = { title?: string; memberIds?: string[]; metadata?: Metadata };
 
+const isContactId = (id: string | null): boolean => id?.startsWith('contact:') === true;
+
 /** What narrows a page of the conversation list: the archive, and an agent inbox's status, assignee and team. */
 export type ConversationFilters = Omit<ListConversationsQuery, 'cursor' | 'limit'>;
 
@@ -82,6 +84,28 @@ export class ConversationApi {
     const path = `${restPath`/v1/conversations/${conversationId}/messages`}?${query}`;
     const { messages } = await this.#rest.request<{ messages: Message[] }>('GET', path);
     cache.dispatch({ type: 'messages', messages });
+    // Where contacts are, the page's channel statuses come too (later changes arrive live).
+    const state = cache.state.getSnapshot();
+    const contacts =
+      typeof state.conversation?.metadata.contactId === 'string' ||
+      [...state.members.keys()].some(isContactId) ||
+      messages.some((m) => isContactId(m.senderId));
+    if (contacts && messages.length > 0) void this.#pageDeliveries(conversationId, messages);
     return messages.length;
+  }
+
+  /** The channel deliveries of a history page, 100 messages a call; a failed call leaves those statuses to arrive with their next change. */
+  async #pageDeliveries(conversationId: string, messages: readonly Message[]): Promise<void> {
+    const cache = this.#conversations.get(conversationId);
+    for (let start = 0; start < messages.length; start += 100) {
+      const messageIds = messages.slice(start, start + 100).map((m) => m.id);
+      const path = `${restPath`/v1/conversations/${conversationId}/deliveries`}?messageIds=${messageIds.join(',')}`;
+      try {
+        const { deliveries } = await this.#rest.request<{ deliveries: ChannelDelivery[] }>('GET', path);
+        if (deliveries.length > 0) cache.dispatch({ type: 'deliveries', deliveries });
+      } catch {
+        return;
+      }
+    }
   }
 }

@@ -59,10 +59,19 @@ describe('external contacts through the SDK', () => {
     const read = await newest(agent, conversationId, (m) => m.id === reply.id && m.status === 'read');
     expect(read.channels[0]?.history.map((h) => h.status)).toEqual(['sent', 'delivered', 'read']);
 
-    // A second device that loads history asks for the deliveries of what it shows.
+    // A second device gets the newest messages with their statuses when it connects; one that pages history in gets
+    // each page's statuses with it, in one call.
     const other = client(relay.url, await userToken(relay.url, 'agent'));
     cleanup.push(() => other.close());
     await other.connect();
+    const resumed = await newest(other, conversationId, (m) => m.id === reply.id && m.channels.length > 0);
+    expect(resumed.channels.map((d) => [d.channel, d.status])).toEqual([['whatsapp', 'read']]);
+    const paging = client(relay.url, await userToken(relay.url, 'agent'), { newConversationMessages: 0 });
+    cleanup.push(() => paging.close());
+    await paging.connect();
+    expect(await paging.loadOlder(conversationId)).toBe(2);
+    const paged = await newest(paging, conversationId, (m) => m.id === reply.id && m.channels.length > 0);
+    expect(paged.channels.map((d) => [d.channel, d.status])).toEqual([['whatsapp', 'read']]);
     const loaded = await other.loadDeliveries(conversationId, reply.id);
     expect(loaded.map((d) => d.status)).toEqual(['read']);
   });

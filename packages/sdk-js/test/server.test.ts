@@ -137,6 +137,7 @@ describe('the server client (@chat4all/sdk-js/server)', () => {
     ]);
     expect(await server.messages.receipts(conversationId, id)).toMatchObject({ messageId: id });
     expect(await server.messages.deliveries(conversationId, id)).toMatchObject({ deliveries: [] });
+    expect(await server.messages.deliveriesOf(conversationId, [id])).toEqual({ deliveries: [] });
     await server.pins.pin(conversationId, id, {});
     expect((await server.pins.list(conversationId)).pins.map((pin) => pin.messageId)).toEqual([id]);
     await server.pins.unpin(conversationId, id);

@@ -157,6 +157,10 @@ export class DeliveryService {
     return (await this.deliveries.listForMessage(messageId)).map(toChannelDelivery);
   }
 
+  async listMany(conversationId: string, messageIds: readonly string[]): Promise<ChannelDelivery[]> {
+    return (await this.deliveries.listForMessages(conversationId, messageIds)).map(toChannelDelivery);
+  }
+
   /** Takes a delivery out of the dead-letter queue and sends it again from the first attempt. */
   async replay(id: string): Promise<ChannelDelivery> {
     const now = Date.now();

@@ -6,6 +6,7 @@ import {
   Contact,
   ContactPage,
   DeadLetterPage,
+  DeliveriesQuery,
   DeliveryList,
   Id,
   InboundOutcome,
@@ -154,6 +155,20 @@ export async function channelRoutes(plain: FastifyInstance, options: ChannelRout
       await conversations.access(principalOf(request), request.params.conversationId);
       const list = await deliveries.list(request.params.messageId);
       return { deliveries: list.filter((d) => d.conversationId === request.params.conversationId) };
+    },
+  );
+
+  // A history page's channel statuses in one call: the deliveries of up to 100 of the conversation's messages.
+  app.get(
+    '/v1/conversations/:conversationId/deliveries',
+    {
+      config: { auth: 'any' },
+      schema: { params: Type.Object({ conversationId: Id }), querystring: DeliveriesQuery, response: { 200: DeliveryList } },
+    },
+    async (request) => {
+      const { conversationId } = request.params;
+      await conversations.access(principalOf(request), conversationId);
+      return { deliveries: await deliveries.listMany(conversationId, [...new Set(request.query.messageIds.split(','))]) };
     },
   );
 

@@ -124,6 +124,16 @@ export class Replay {
     const page = await this.store.messages.list(conversationId, { limit: messageCount });
     await this.#send(page.messages);
     to.seq = Math.max(to.seq, page.messages[page.messages.length - 1]?.seq ?? 0);
+    // Where those messages went out to contacts, where each stands on its channel: the log's older delivery events are not replayed.
+    const shown = page.messages.filter((message) => isVisible(message, this.connection.hidden)).map((message) => message.id);
+    const deliveries = shown.length > 0 ? await this.store.deliveries.listForMessages(conversationId, shown) : [];
+    for (const delivery of deliveries)
+      await this.connection.sendAndDrain({
+        type: 'delivery.updated',
+        conversationId,
+        delivery: toChannelDelivery(delivery),
+        eventSeq: conversation.lastEventSeq,
+      });
   }
 
   /** Sends every message after `afterSeq`, page by page; returns the last seq sent. */

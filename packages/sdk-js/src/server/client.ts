@@ -136,6 +136,9 @@ export class Chat4AllServer {
     /** The message's delivery to each external contact, per channel. */
     deliveries: (conversationId: string, messageId: string) =>
       this.#call('get', '/v1/conversations/{conversationId}/messages/{messageId}/deliveries', { conversationId, messageId }),
+    /** The deliveries of up to 100 of the conversation's messages at once. */
+    deliveriesOf: (conversationId: string, messageIds: readonly string[]) =>
+      this.#call('get', '/v1/conversations/{conversationId}/deliveries', { conversationId }, { query: { messageIds: messageIds.join(',') } }),
   };
 
   /** Pinned messages. */

@@ -1915,6 +1915,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    messageIds: string;
+                };
+                header?: never;
+                path: {
+                    conversationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                attempts: number;
+                                channel: ("whatsapp" | "instagram" | "messenger" | "telegram" | "webhook" | "loopback") | null;
+                                channelId: string | null;
+                                contactId: string;
+                                conversationId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                deadLettered: boolean;
+                                error: {
+                                    code: string;
+                                    message: string;
+                                    platformCode: string | null;
+                                } | null;
+                                externalId: string | null;
+                                history: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    code?: string;
+                                    status: ("pending" | "sent" | "delivered" | "read" | "failed") | "retrying" | "held" | "dead-lettered" | "replayed";
+                                }[];
+                                id: string;
+                                messageId: string;
+                                nextAttemptAt: string | null;
+                                parts: string[];
+                                partStatuses: ("sent" | "delivered" | "read" | "failed")[];
+                                status: "pending" | "sent" | "delivered" | "read" | "failed";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: `{ code, message, retryable, details? }` with the code's status (docs/errors.md) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A stable code from docs/errors.md */
+                            code: string;
+                            /** @description Field-level detail for BAD_REQUEST, retryAfterMs for RATE_LIMITED, and so on */
+                            details?: unknown;
+                            message: string;
+                            retryable: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{conversationId}/members": {
         parameters: {
             query?: never;

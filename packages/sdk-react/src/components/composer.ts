@@ -14,6 +14,29 @@ export interface Mentionable {
   name: string;
 }
 
+/** A saved answer an agent inserts by typing `/` and its short code (Chatwoot's and Intercom's canned responses). */
+export interface CannedResponse {
+  shortCode: string;
+  text: string;
+}
+
+/** One entry of the composer's suggestion list: a member to mention, or a canned response. */
+interface Suggestion {
+  key: string;
+  label: string;
+  /** What replaces the typed `@query` or `/query`. */
+  written: string;
+  detail?: string;
+  /** For a mention: the member's id (`''` for everyone). */
+  userId?: string;
+}
+
+/** The `/query` being typed before the caret: at the start of the text or after a space. */
+function cannedQuery(text: string, caret: number): { start: number; query: string } | null {
+  const match = /(^|\s)\/([^\s/]{0,32})$/u.exec(text.slice(0, caret));
+  return match ? { start: match.index + (match[1] ?? '').length, query: match[2] ?? '' } : null;
+}
+
 export interface ComposerProps {
   conversationId: string;
   placeholder?: string;
@@ -31,14 +54,17 @@ export interface ComposerProps {
   replyTo?: ChatMessage | null;
   /** Called when the reply is sent or cancelled: the app clears `replyTo`. */
   onReplyDone?: () => void;
+  /** Answers offered when the user types `/`: filtered by short code or text as they type, picked into the box to edit before sending. */
+  cannedResponses?: readonly CannedResponse[];
 }
 
 /**
  * A message box: Enter sends, Shift+Enter breaks the line, Attach sends a file; tells the
  * others while the user types. Typing `@` opens a list of members (a `listbox` the textarea
  * controls): arrows move, Enter or Tab picks, Escape closes. A picked member is
- * written `@Name` and sent in `mentions` while the text still has it. With `thread`, it replies
- * in that thread.
+ * written `@Name` and sent in `mentions` while the text still has it. With `cannedResponses`,
+ * typing `/` opens them the same way, and a picked one replaces `/…` with its text. With
+ * `thread`, it replies in that thread.
  */
 export function Composer({
   conversationId,
@@ -49,6 +75,7 @@ export function Composer({
   thread,
   replyTo,
   onReplyDone,
+  cannedResponses,
 }: ComposerProps) {
   const client = useChatClient();
   const send = useSendMessage(conversationId);
@@ -67,12 +94,21 @@ export function Composer({
   const candidates: readonly Mentionable[] =
     members ?? fetched.map((m) => ({ userId: m.userId, name: profiles.get(m.userId)?.displayName || m.userId }));
   const typed = mentionQuery(text, caret);
-  const query = typed && typed.start !== closedAt ? typed : null;
-  const options = query
-    ? [...(mentionAll ? [{ userId: '', name: MENTION_ALL }] : []), ...candidates]
-        .filter((c) => c.name.toLowerCase().startsWith(query.query.toLowerCase()))
-        .slice(0, MAX_OPTIONS)
-    : [];
+  const slash = !typed && cannedResponses && cannedResponses.length > 0 ? cannedQuery(text, caret) : null;
+  const found = typed ?? slash;
+  const query = found && found.start !== closedAt ? found : null;
+  const wanted = query?.query.toLowerCase() ?? '';
+  const options: Suggestion[] = !query
+    ? []
+    : typed
+      ? [...(mentionAll ? [{ userId: '', name: MENTION_ALL }] : []), ...candidates]
+          .filter((c) => c.name.toLowerCase().startsWith(wanted))
+          .slice(0, MAX_OPTIONS)
+          .map((c) => ({ key: c.userId || MENTION_ALL, label: `@${c.name}`, written: `@${c.name} `, userId: c.userId }))
+      : (cannedResponses ?? [])
+          .filter((r) => r.shortCode.toLowerCase().startsWith(wanted) || r.text.toLowerCase().includes(wanted))
+          .slice(0, MAX_OPTIONS)
+          .map((r) => ({ key: r.shortCode, label: `/${r.shortCode}`, written: r.text, detail: r.text }));
   const open = options.length > 0;
   const current = Math.min(active, options.length - 1);
 
@@ -83,13 +119,12 @@ export function Composer({
     lastTyping.current = on ? now : 0;
     client.setTyping(conversationId, on, thread).catch(() => {});
   };
-  const pick = (option: Mentionable) => {
+  const pick = (option: Suggestion) => {
     if (!query) return;
-    const written = `@${option.name} `;
-    const next = text.slice(0, query.start) + written + text.slice(caret);
-    picked.current.set(option.userId, `@${option.name}`);
+    const next = text.slice(0, query.start) + option.written + text.slice(caret);
+    if (option.userId !== undefined) picked.current.set(option.userId, option.label);
     setText(next);
-    setCaret(query.start + written.length);
+    setCaret(query.start + option.written.length);
     setActive(0);
   };
   const submit = (event?: FormEvent) => {
@@ -154,12 +189,18 @@ export function Composer({
     }),
     h(
       'ul',
-      { id: listId, role: 'listbox', 'aria-label': 'Mention someone', className: 'c4a-mention-picker', hidden: !open },
+      {
+        id: listId,
+        role: 'listbox',
+        'aria-label': slash ? 'Canned responses' : 'Mention someone',
+        className: 'c4a-mention-picker',
+        hidden: !open,
+      },
       options.map((option, i) =>
         h(
           'li',
           {
-            key: option.userId || MENTION_ALL,
+            key: option.key,
             id: optionId(i),
             role: 'option',
             'aria-selected': i === current,
@@ -169,7 +210,7 @@ export function Composer({
               pick(option);
             },
           },
-          `@${option.name}`,
+          option.detail ? [h('strong', { key: 'label' }, option.label), h('span', { key: 'detail' }, option.detail)] : option.label,
         ),
       ),
     ),

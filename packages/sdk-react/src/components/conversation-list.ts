@@ -1,5 +1,5 @@
 import type { ConversationSummary } from '@chat4all/sdk-js';
-import { createElement as h, type KeyboardEvent } from 'react';
+import { createElement as h, type KeyboardEvent, type ReactNode } from 'react';
 import { useConversations, useUser } from '../hooks.js';
 import { Avatar } from './avatar.js';
 import { whenOf } from './time.js';
@@ -17,6 +17,8 @@ export interface ConversationListProps {
   archived?: boolean;
   /** Only the conversations this keeps (a search box's filter). */
   filter?: (conversation: ConversationSummary) => boolean;
+  /** More for each row, on a line under its last message: a channel badge, an assignee, a status. */
+  renderExtra?: (conversation: ConversationSummary) => ReactNode;
   className?: string;
 }
 
@@ -33,6 +35,7 @@ export function ConversationList({
   nameOf,
   archived = false,
   filter,
+  renderExtra,
   className = 'c4a-conversations',
 }: ConversationListProps) {
   const conversations = useConversations().filter((c) => c.settings.archived === archived && (!filter || filter(c)));
@@ -48,6 +51,7 @@ export function ConversationList({
         title: titleOf?.(conversation),
         userId,
         nameOf,
+        extra: renderExtra?.(conversation),
       }),
     ),
   );
@@ -60,6 +64,7 @@ function ConversationItem({
   title,
   userId,
   nameOf,
+  extra,
 }: {
   conversation: ConversationSummary;
   selected: boolean;
@@ -67,17 +72,20 @@ function ConversationItem({
   title: string | null | undefined;
   userId: string | null;
   nameOf: ((userId: string) => string | null | undefined) | undefined;
+  extra: ReactNode;
 }) {
   const peer = useUser(conversation.peerId);
   const last = conversation.lastMessage;
   const lastSender = useUser(last?.senderId && last.senderId !== userId && conversation.type === 'group' ? last.senderId : null);
   const name = title || conversation.title || peer?.displayName || conversation.peerId || 'Conversation';
+  const senderName = last?.senderId ? nameOf?.(last.senderId) || lastSender?.displayName || last.senderId : '';
+  // A group titled after the one who wrote (a customer's conversation in an agent inbox) does not name them again.
   const author = !last?.senderId
     ? ''
     : last.senderId === userId
       ? 'You: '
-      : conversation.type === 'group'
-        ? `${nameOf?.(last.senderId) || lastSender?.displayName || last.senderId}: `
+      : conversation.type === 'group' && senderName !== name
+        ? `${senderName}: `
         : '';
   const preview = last ? (last.deletedAt ? 'Message deleted' : last.text || (last.attachment ? last.attachment.name : '')) : '';
   const { unreadCount, unreadMentionCount, settings } = conversation;
@@ -127,6 +135,7 @@ function ConversationItem({
             ? h('span', { className: 'c4a-unread', 'aria-label': 'Marked unread' }, '')
             : null,
       ),
+      extra === undefined || extra === null ? null : h('span', { className: 'c4a-conversation-extra' }, extra),
     ),
   );
 }

@@ -6,6 +6,7 @@ export { ConversationHeader, type ConversationHeaderProps } from './conversation
 export { ConversationList, type ConversationListProps } from './conversation-list.js';
 export { LinkPreviews, type LinkPreviewsProps } from './link-previews.js';
 export { MentionText, type MentionTextProps } from './mention-text.js';
+export { MessageContent, type MessageContentProps, textInContent } from './message-content.js';
 export { MessageFile, MessageList, type MessageListProps, ThreadButton } from './message-list.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
 export { PeoplePicker, type PeoplePickerProps } from './people-picker.js';

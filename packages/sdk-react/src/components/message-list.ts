@@ -6,6 +6,7 @@ import { Avatar, hueOf } from './avatar.js';
 import { ChannelStatus } from './channel-status.js';
 import { LinkPreviews } from './link-previews.js';
 import { MentionText } from './mention-text.js';
+import { MessageContent, textInContent } from './message-content.js';
 import { MessageStatus } from './message-status.js';
 import { Reactions } from './reactions.js';
 import { dayOf, sameDay, timeOf } from './time.js';
@@ -27,7 +28,7 @@ export interface MessageListProps {
   onReply?: (message: ChatMessage) => void;
   /** A member's display name, for the sender and the text's mentions. @default the user id */
   nameOf?: (userId: string) => string | null | undefined;
-  /** Renders one message (a day separator still comes before the first of each day). @default avatar and name at the start of a sender's run (not in private conversations), file, text with mentions, link previews, time, reactions and, for the user's own, the ticks */
+  /** Renders one message (a day separator still comes before the first of each day). @default avatar and name at the start of a sender's run (not in private conversations), file, a channel message's content (`MessageContent`), text with mentions, link previews, time, reactions and, for the user's own, the ticks */
   renderMessage?: (message: ChatMessage) => ReactNode;
   /** Estimated row height in px, refined by measuring. @default 56 */
   estimateSize?: number;
@@ -209,7 +210,8 @@ function DefaultMessage({
         : null,
       message.replyTo && !deleted ? h(Quote, { message: quoted, nameOf }) : null,
       message.attachment || message.pendingFile ? h(MessageFile, { message }) : null,
-      deleted || message.text
+      deleted ? null : h(MessageContent, { message }),
+      deleted || (message.text && !textInContent(message))
         ? h('p', { className: 'c4a-message-text' }, deleted ? 'Message deleted' : h(MentionText, { message, nameOf }))
         : null,
       message.previews.length > 0 && !deleted ? h(LinkPreviews, { previews: message.previews }) : null,

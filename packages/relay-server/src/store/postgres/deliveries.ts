@@ -60,6 +60,13 @@ export class PostgresDeliveries implements DeliveriesRepository {
     return rows.map(toDeliveryRecord);
   }
 
+  async listForMessages(conversationId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]> {
+    const rows = await this.#db.sql<DeliveryRow[]>`
+      SELECT ${this.#db.sql.unsafe(DELIVERY_COLUMNS)} FROM deliveries
+      WHERE message_id = ANY(${messageIds as string[]}::text[]) AND conversation_id = ${conversationId} ORDER BY message_id, contact_id`;
+    return rows.map(toDeliveryRecord);
+  }
+
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, apply: ApplyDeliveryPatch, now: number) {
     return this.#db.transaction(async (tx) => {
       const [row] = await deliveryRows(tx, key, true);

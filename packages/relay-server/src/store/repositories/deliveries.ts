@@ -96,6 +96,8 @@ export interface DeliveriesRepository {
   listTo(channelId: string, recipientId: string, before: number, status: 'delivered' | 'read', limit: number): Promise<DeliveryRecord[]>;
   /** A message's deliveries, by contact. */
   listForMessage(messageId: string): Promise<DeliveryRecord[]>;
+  /** The deliveries of these messages of one conversation, by message then contact (a history page's statuses in one call). */
+  listForMessages(conversationId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>;
   /**
    * Reads the delivery, asks `decide` what to change, and writes what `apply` makes of that,
    * in one transaction that holds the row. A change `apply` says members see records a

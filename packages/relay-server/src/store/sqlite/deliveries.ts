@@ -88,6 +88,17 @@ export class SqliteDeliveries implements DeliveriesRepository {
       .map(toDeliveryRecord);
   }
 
+  async listForMessages(conversationId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]> {
+    return this.#db
+      .all<DeliveryRow>(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries
+         WHERE message_id IN (SELECT value FROM json_each(?)) AND conversation_id = ? ORDER BY message_id, contact_id`,
+        JSON.stringify(messageIds),
+        conversationId,
+      )
+      .map(toDeliveryRecord);
+  }
+
   async update(key: DeliveryKey, decide: (current: DeliveryRecord) => DeliveryPatch | null, apply: ApplyDeliveryPatch, now: number) {
     return this.#db.transaction(() => {
       const row = this.#delivery(key);
