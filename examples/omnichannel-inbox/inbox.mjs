@@ -46,7 +46,15 @@ const CUSTOMERS = {
  * Starts everything. `relayPort`/`simulatorPort` 0 pick free ports. `statusDelayMs` is how
  * long the fake phones take to report delivered (read takes twice that).
  */
-export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statusDelayMs = 800, dataDir } = {}) {
+export async function startInbox({
+  relayPort = 8090,
+  simulatorPort = 8091,
+  statusDelayMs = 800,
+  dataDir,
+  appOrigins = ['http://localhost:5174', 'http://127.0.0.1:5174'],
+} = {}) {
+  // Only the app's own pages may call the simulator from a browser: it mints agent tokens and reads contacts.
+  const origins = new Set(appOrigins);
   const whatsapp = await fakeGraph({ ...WA, autoStatusMs: statusDelayMs });
   const messenger = await fakeMetaSend({
     channel: 'messenger',
@@ -208,8 +216,12 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
 
   // The simulator API the app calls: a token for the agent, and "a customer writes".
   const simulator = createServer((request, response) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type' };
+    const origin = request.headers.origin;
+    const cors = origin
+      ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type, authorization', vary: 'origin' }
+      : {};
     const reply = (status, body) => response.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (origin && !origins.has(origin)) return response.writeHead(403, { vary: 'origin' }).end();
     if (request.method === 'OPTIONS') return response.writeHead(204, cors).end();
     let raw = '';
     request.on('data', (chunk) => {
@@ -228,8 +240,18 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
         }
         if (request.method === 'POST' && request.url === '/bridge') return reply(200, await bridge());
         // A contact's channel identities for the agent's contact panel (contacts are the API key's to read).
+        // A contact's channel identities, for an agent in their conversation: contacts are the API key's to read, so the
+        // agent's own token (checked with the relay) says whether they may see this one.
         const contact = /^\/contacts\/(contact:[\w-]+)$/.exec(decodeURIComponent(request.url ?? ''));
-        if (request.method === 'GET' && contact) return reply(200, await server('GET', `/v1/contacts/${encodeURIComponent(contact[1])}`));
+        if (request.method === 'GET' && contact) {
+          const found = await server('GET', `/v1/contacts/${encodeURIComponent(contact[1])}`);
+          const member =
+            found.conversationId &&
+            (await fetch(`${relayUrl}/v1/conversations/${found.conversationId}/members`, {
+              headers: { authorization: request.headers.authorization ?? '' },
+            }).then((answer) => answer.ok));
+          return member ? reply(200, found) : reply(404, { message: 'not found' });
+        }
         // Channel health as the operator sees it (the admin API needs the API key, which stays here).
         if (request.method === 'GET' && request.url === '/channels') return reply(200, await server('GET', '/v1/admin/channels'));
         if (request.method === 'POST' && request.url === '/whatsapp-token') {
@@ -256,6 +278,10 @@ export async function startInbox({ relayPort = 8090, simulatorPort = 8091, statu
     api: server,
     simulate,
     bridge,
+    /** Lets the app served from `origin` call the simulator. */
+    allowOrigin(origin) {
+      origins.add(new URL(origin).origin);
+    },
     async close() {
       await new Promise((resolve) => {
         simulator.closeAllConnections();
@@ -280,7 +306,9 @@ function freePort() {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const inbox = await startInbox();
   console.log(`relay      ${inbox.relayUrl}`);
-  console.log(`simulator  ${inbox.simulatorUrl}  (POST /simulate {"channel":"whatsapp"|"messenger"|"telegram"|"loopback","text":"…"})`);
+  console.log(
+    `simulator  ${inbox.simulatorUrl}  (POST /simulate {"channel":"whatsapp"|"messenger"|"instagram"|"telegram"|"loopback","text":"…"})`,
+  );
   // The app, served by Vite's dev server.
   const { createServer: createVite } = await import('vite');
   const vite = await createVite({ root: new URL('.', import.meta.url).pathname, server: { port: 5174 } });

@@ -1,6 +1,6 @@
 import type { ConversationStatus, ConversationSummary, SearchResult } from '@chat4all/sdk-js';
 import { type Chat4AllClient, createClient } from '@chat4all/sdk-js';
-import { ChatProvider, useChatClient, useConversations } from '@chat4all/sdk-react';
+import { ChatProvider, useChatClient, useConversationQuery, useConversations } from '@chat4all/sdk-react';
 import { Avatar, ConnectionBanner, ConversationList, whenOf } from '@chat4all/sdk-react/components';
 import { useEffect, useState } from 'react';
 import { ContactPanel } from './ContactPanel';
@@ -8,7 +8,7 @@ import { Conversation } from './Conversation';
 import { ChannelBadge, channelOf, TEAMS } from './channels';
 import { DevTools, Health } from './DevTools';
 import { AutoIcon, InboxIcon, MoonIcon, SearchIcon, SunIcon, WrenchIcon } from './icons';
-import { type Agent, SIMULATOR } from './session';
+import { type Agent, SIMULATOR, setAgentToken } from './session';
 import { nextTheme, type Theme, useTheme } from './theme';
 
 interface Session {
@@ -29,6 +29,7 @@ export function App() {
       .then((response) => response.json() as Promise<Session>)
       .then((answer) => {
         if (cancelled) return;
+        setAgentToken(answer.token);
         created = createClient({ url: answer.relayUrl, token: answer.token });
         setSession(answer);
         setClient(created);
@@ -66,13 +67,8 @@ const STATUSES: Array<{ id: ConversationStatus; label: string }> = [
   { id: 'resolved', label: 'Resolved' },
 ];
 
-function inView(view: View, me: string) {
-  return (c: ConversationSummary) => (view === 'mine' ? c.assigneeId === me : view === 'unassigned' ? c.assigneeId === null : true);
-}
-
 function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
   const client = useChatClient();
-  const conversations = useConversations();
   const [selected, setSelected] = useState<string | undefined>();
   const [view, setView] = useState<View>('all');
   const [status, setStatus] = useState<ConversationStatus>('open');
@@ -90,12 +86,18 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
     return client.messages(selected).subscribe(markRead);
   }, [client, selected]);
 
+  // Each view is a list the relay filters, kept live: what the agent sees, and the counts beside the views.
+  const views: Record<View, ReturnType<typeof useConversationQuery>> = {
+    mine: useConversationQuery({ status, assigneeId: me }),
+    unassigned: useConversationQuery({ status, assigned: false }),
+    all: useConversationQuery({ status }),
+  };
+  const current = views[view];
   const typed = query.trim().toLowerCase();
   const matches = (c: ConversationSummary) =>
     !typed || (c.title ?? '').toLowerCase().includes(typed) || (c.lastMessage?.text ?? '').toLowerCase().includes(typed);
-  const listed = (c: ConversationSummary) => c.status === status && inView(view, me)(c) && matches(c);
-  const count = (v: View) => conversations.filter((c) => !c.settings.archived && c.status === status && inView(v, me)(c)).length;
-  const shown = conversations.filter((c) => !c.settings.archived && listed(c)).length;
+  const count = (v: View) => `${views[v].conversations.length}${views[v].hasMore ? '+' : ''}`;
+  const shown = current.conversations.filter(matches).length;
 
   return (
     <div className="inbox" data-open={selected ? 'conversation' : 'list'}>
@@ -136,13 +138,14 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
             onChange={(e) => setQuery(e.target.value)}
           />
         </label>
-        <div className="views" role="tablist" aria-label="Assignee">
+        <fieldset className="views">
+          <legend className="visually-hidden">Assignee</legend>
           {VIEWS.map((v) => (
-            <button key={v.id} type="button" role="tab" aria-selected={view === v.id} onClick={() => setView(v.id)}>
+            <button key={v.id} type="button" aria-pressed={view === v.id} onClick={() => setView(v.id)}>
               {v.label} <span className="count">{count(v.id)}</span>
             </button>
           ))}
-        </div>
+        </fieldset>
         <fieldset className="statuses">
           <legend className="visually-hidden">Status</legend>
           {STATUSES.map((s) => (
@@ -155,7 +158,8 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
           selectedId={selected}
           onSelect={setSelected}
           userId={me}
-          filter={listed}
+          conversations={current.conversations}
+          filter={matches}
           renderExtra={(c) => (
             <>
               <ChannelBadge channel={channelOf(c)} />
@@ -166,7 +170,12 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
             </>
           )}
         />
-        {shown === 0 ? (
+        {current.hasMore ? (
+          <button type="button" className="link more" onClick={() => void current.loadMore()}>
+            Show more
+          </button>
+        ) : null}
+        {shown === 0 && !current.loading ? (
           <p className="empty-list">
             <InboxIcon />
             {typed

@@ -7,11 +7,21 @@ export interface Agent {
   displayName: string;
 }
 
-/** Calls the back end; the relay's API key stays there. */
+let agentToken = '';
+
+/** The signed-in agent's token, which the back end checks before it shows them a contact. */
+export function setAgentToken(token: string): void {
+  agentToken = token;
+}
+
+/** Calls the back end as the signed-in agent; the relay's API key stays there. */
 export async function backEnd<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${SIMULATOR}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${agentToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path}: ${response.status}`);

@@ -95,10 +95,10 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
   it('assigns, resolves and reopens: the views follow, the relay keeps it for every agent, and a customer writing in opens it again', async () => {
     await inbox.simulate('whatsapp', 'Ainda estou esperando');
     const page = await openInbox(browser, site.url);
-    const mine = page.getByRole('tab', { name: /Mine/ });
+    const mine = page.getByRole('button', { name: /^Mine/ });
     await mine.click();
     await page.getByText('No open conversations assigned to you').waitFor();
-    await page.getByRole('tab', { name: /All/ }).click();
+    await page.getByRole('button', { name: /^All/ }).click();
     await row(page, /Maria Silva/).click();
     const bar = page.locator('.conversation-bar');
     await bar.getByLabel('Assignee').selectOption('agent');
@@ -140,7 +140,7 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     await row(page, /Maria Silva/).waitFor();
     await bar.getByLabel('Assignee').selectOption('');
     await row(page, /Maria Silva/).waitFor({ state: 'detached' });
-    await page.getByRole('tab', { name: /Unassigned/ }).click();
+    await page.getByRole('button', { name: /^Unassigned/ }).click();
     await row(page, /Maria Silva/).waitFor();
     await bar.getByRole('button', { name: 'Reopen' }).click();
     await page.context().close();
@@ -210,7 +210,8 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     // The agent answers; the customer reacts to the answer on WhatsApp.
     await composer(page).fill('Já localizei, chega amanhã');
     await composer(page).press('Enter');
-    await expect.poll(() => badges(page).then((all) => all.at(-1))).toBe('WhatsApp · read');
+    const statusOf = (text: string) => page.locator('.c4a-message', { hasText: text }).locator('.c4a-channel');
+    await expect.poll(() => statusOf('Já localizei').textContent()).toBe('WhatsApp · read');
     await inbox.simulate('whatsapp', '❤️', 'reaction');
     await page.locator('.c4a-message', { hasText: 'Já localizei' }).locator('button.c4a-reaction', { hasText: '❤️ 1' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-rich.png` });
@@ -232,7 +233,7 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     await tools.getByRole('button', { name: 'Close developer tools' }).click();
     await health.locator('li[data-status=held]').getByRole('button', { name: 'Resume' }).click();
     await health.locator('li[data-status=active][data-channel=whatsapp]').waitFor();
-    await expect.poll(() => badges(page).then((all) => all.at(-1))).toBe('WhatsApp · read');
+    await expect.poll(() => statusOf('Mais alguma coisa?').textContent()).toBe('WhatsApp · read');
     // Refused at the door while the token was bad (the fake keeps no call it did not authorize), then sent once.
     const answers = inbox.fakes.whatsapp.calls.filter((c) => (c.text as { body?: string } | undefined)?.body === 'Mais alguma coisa?');
     expect(answers).toHaveLength(1);
@@ -266,6 +267,21 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
     await panel.getByRole('region', { name: 'Ana Souza' }).getByText('@ana.souza').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}omnichannel-inbox-across-channels.png` });
     await page.context().close();
+  });
+
+  it('keeps the back end to the app: other origins are refused, and a contact is shown only to an agent in their conversation', async () => {
+    expect((await fetch(`${inbox.simulatorUrl}/session`, { headers: { origin: 'https://elsewhere.example' } })).status).toBe(403);
+    const contactId = ((await inbox.api('GET', '/v1/contacts?limit=1')) as ContactPage).contacts[0]?.id as string;
+    const asked = (authorization: string) =>
+      fetch(`${inbox.simulatorUrl}/contacts/${encodeURIComponent(contactId)}`, {
+        headers: { origin: new URL(site.url).origin, authorization },
+      });
+    expect((await asked('')).status).toBe(404);
+    await inbox.api('PUT', '/v1/users/outsider', { displayName: 'Not an agent' });
+    const { token } = (await inbox.api('POST', '/v1/users/outsider/tokens', {})) as { token: string };
+    expect((await asked(`Bearer ${token}`)).status).toBe(404);
+    const agent = (await (await fetch(`${inbox.simulatorUrl}/session`)).json()) as { token: string };
+    expect(await (await asked(`Bearer ${agent.token}`)).json()).toMatchObject({ id: contactId });
   });
 
   it('shows what customers send as text, never as markup', async () => {

@@ -23,6 +23,7 @@ export async function inboxSite(name: string): Promise<{ inbox: Inbox; url: stri
     build: { outDir, emptyOutDir: true },
   });
   const site = await serveStatic(outDir);
+  inbox.allowOrigin(site.url);
   return {
     inbox,
     url: site.url,

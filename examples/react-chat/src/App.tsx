@@ -20,7 +20,7 @@ import {
   PinnedMessages,
   Thread,
 } from '@chat4all/sdk-react/components';
-import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AutoIcon, BackIcon, BellIcon, ChatIcon, CloseIcon, MoonIcon, SignOutIcon, SunIcon } from './icons';
 import { conversationFromUrl, currentDevice, enableNotifications, onOpenConversation, pushSupported } from './notifications';
 import { accessToken, RELAY_URL, savedSession, signIn, signOut } from './session';
@@ -331,10 +331,19 @@ function NewChat({ me, onClose, onCreated }: { me: string; onClose: () => void; 
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
   // Opened once mounted; closing it (Escape, the close button) unmounts it. Closing it in a cleanup would tell the app it
-  // was closed when React's StrictMode only re-runs the effect.
+  // was closed when React's StrictMode only re-runs the effect. Once gone, focus goes back to what opened it.
   useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog.current && !dialog.current.open) dialog.current.showModal();
+    return () => opener?.focus();
   }, []);
+  const tabs = { person: 'Person', group: 'Group' } as const;
+  const onTabKey = (event: KeyboardEvent) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const next = mode === 'person' ? 'group' : 'person';
+    setMode(next);
+    document.getElementById(`new-chat-${next}`)?.focus();
+  };
   const run = (work: Promise<{ id: string }>) =>
     work.then(
       (conversation) => onCreated(conversation.id),
@@ -349,48 +358,63 @@ function NewChat({ me, onClose, onCreated }: { me: string; onClose: () => void; 
         </button>
       </header>
       <div className="tabs" role="tablist" aria-label="Kind of chat">
-        <button type="button" role="tab" aria-selected={mode === 'person'} onClick={() => setMode('person')}>
-          Person
-        </button>
-        <button type="button" role="tab" aria-selected={mode === 'group'} onClick={() => setMode('group')}>
-          Group
-        </button>
-      </div>
-      {mode === 'person' ? (
-        <PeoplePicker autoFocus exclude={[me]} onPick={(user) => run(client.createPrivateConversation(user.id))} />
-      ) : (
-        <form
-          className="group-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            run(client.createGroup({ title: title.trim(), memberIds: members.map((m) => m.id) }));
-          }}
-        >
-          <label>
-            <span>Group name</span>
-            <input required maxLength={120} value={title} onChange={(event) => setTitle(event.target.value)} />
-          </label>
-          <ul className="chips" aria-label="Members">
-            {members.map((member) => (
-              <li key={member.id}>
-                <Avatar userId={member.id} name={member.displayName || member.id} size={24} decorative />
-                {member.displayName || member.id}
-                <button
-                  type="button"
-                  aria-label={`Remove ${member.displayName ?? member.id}`}
-                  onClick={() => setMembers(members.filter((m) => m.id !== member.id))}
-                >
-                  ×
-                </button>
-              </li>
-            ))}
-          </ul>
-          <PeoplePicker label="Add people" exclude={[me, ...members.map((m) => m.id)]} onPick={(user) => setMembers([...members, user])} />
-          <button type="submit" className="primary" disabled={members.length === 0 || title.trim() === ''}>
-            Create group
+        {(Object.keys(tabs) as Array<keyof typeof tabs>).map((tab) => (
+          <button
+            key={tab}
+            id={`new-chat-${tab}`}
+            type="button"
+            role="tab"
+            aria-selected={mode === tab}
+            aria-controls="new-chat-panel"
+            tabIndex={mode === tab ? 0 : -1}
+            onClick={() => setMode(tab)}
+            onKeyDown={onTabKey}
+          >
+            {tabs[tab]}
           </button>
-        </form>
-      )}
+        ))}
+      </div>
+      <div id="new-chat-panel" role="tabpanel" aria-labelledby={`new-chat-${mode}`}>
+        {mode === 'person' ? (
+          <PeoplePicker autoFocus exclude={[me]} onPick={(user) => run(client.createPrivateConversation(user.id))} />
+        ) : (
+          <form
+            className="group-form"
+            onSubmit={(event) => {
+              event.preventDefault();
+              run(client.createGroup({ title: title.trim(), memberIds: members.map((m) => m.id) }));
+            }}
+          >
+            <label>
+              <span>Group name</span>
+              <input required maxLength={120} value={title} onChange={(event) => setTitle(event.target.value)} />
+            </label>
+            <ul className="chips" aria-label="Members">
+              {members.map((member) => (
+                <li key={member.id}>
+                  <Avatar userId={member.id} name={member.displayName || member.id} size={24} decorative />
+                  {member.displayName || member.id}
+                  <button
+                    type="button"
+                    aria-label={`Remove ${member.displayName ?? member.id}`}
+                    onClick={() => setMembers(members.filter((m) => m.id !== member.id))}
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <PeoplePicker
+              label="Add people"
+              exclude={[me, ...members.map((m) => m.id)]}
+              onPick={(user) => setMembers([...members, user])}
+            />
+            <button type="submit" className="primary" disabled={members.length === 0 || title.trim() === ''}>
+              Create group
+            </button>
+          </form>
+        )}
+      </div>
       {error && (
         <p role="alert" className="error">
           {error}

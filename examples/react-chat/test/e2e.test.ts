@@ -142,12 +142,41 @@ describe('examples/react-chat end to end in Chromium', () => {
     // Ana sees the answer quoting her question, and Bob's 👍 on it.
     const answer = ana.locator('.c4a-message', { hasText: 'Yes, see you there' });
     await expect.poll(() => answer.locator('.c4a-quote').textContent()).toBe('Ana QuotesLunch at noon?');
+    // A screen reader hears the new message, said once, and not the buttons of its row.
+    const arrivals = ana.getByRole('log').locator('[aria-live="polite"]');
+    expect(await arrivals.textContent()).toBe('Bob Quotes: Yes, see you there');
+    expect(await ana.getByRole('log').getAttribute('aria-live')).toBe('off');
     await question.hover();
     await question.getByRole('button', { name: 'React with 👍' }).click();
     const asked = ana.locator('.c4a-message').filter({ has: ana.locator('.c4a-message-text', { hasText: /^Lunch at noon\?$/ }) });
     const reaction = asked.getByRole('button', { name: '👍 1' });
     await reaction.waitFor();
     expect(await question.getByRole('button', { name: 'React with 👍' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('opens New chat as a dialog with Person and Group tabs by keyboard, and gives focus back to its button when it closes', async () => {
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await register(page, siteUrl, 'kim-keys', 'Kim Keys');
+    const opener = page.getByRole('button', { name: 'New chat' }).first();
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.getByRole('combobox', { name: 'Search people' }).waitFor();
+    // The tabs: the selected one is the one Tab reaches; arrows move between them; the panel is labelled by the selected tab.
+    const person = dialog.getByRole('tab', { name: 'Person' });
+    await person.focus();
+    await page.keyboard.press('ArrowRight');
+    const group = dialog.getByRole('tab', { name: 'Group' });
+    await expect.poll(() => group.getAttribute('aria-selected')).toBe('true');
+    expect(await group.evaluate((tab) => tab === document.activeElement)).toBe(true);
+    expect(await person.getAttribute('tabindex')).toBe('-1');
+    await dialog.getByRole('tabpanel', { name: 'Group' }).getByLabel('Group name').waitFor();
+    // Escape closes it, and the keyboard is back where it was.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => opener.evaluate((button) => button === document.activeElement)).toBe(true);
+    await page.context().close();
   });
 
   it('sends a picked image from the composer: the sender sees it upload, the other sees it inline with its name and size', async () => {

@@ -87,7 +87,15 @@ describe('Meta Send API connectors (Messenger, Instagram) against a Send API fak
     fake.setProfile('5577', { name: null, username: 'no.name.set' });
     expect(await instagram.profile('5566')).toEqual({ name: 'Peter Chang', username: 'peter_chang_live' });
     expect(await instagram.profile('5577')).toEqual({ name: null, username: 'no.name.set' });
+    // A hostile name: control and direction-override characters out, at most 256 characters, none cut in half.
+    fake.setProfile('5588', { name: `\u202Eevil\u0000 ${'😀'.repeat(300)}`, username: '  ' });
+    const hostile = await instagram.profile('5588');
+    expect(hostile?.username).toBeNull();
+    expect(Array.from(hostile?.name ?? '')).toHaveLength(256);
+    expect(hostile?.name?.startsWith('evil 😀')).toBe(true);
+    expect(hostile?.name?.endsWith('😀')).toBe(true);
     expect(fake.profileLookups.map((lookup) => lookup.fields)).toEqual([
+      ['name', 'username'],
       ['name', 'username'],
       ['name', 'username'],
     ]);

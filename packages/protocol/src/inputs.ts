@@ -94,13 +94,15 @@ export const HistoryQuery = Type.Object(
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
 /** `GET …/deliveries`: the channel deliveries of up to 100 messages of the conversation, by id, comma-separated. */
 export const DeliveriesQuery = Type.Object(
   {
     messageIds: Type.String({
       minLength: 36,
       maxLength: 100 * 37,
-      pattern: '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,99}$',
+      pattern: `^${UUID}(,${UUID}){0,99}$`,
     }),
   },
   { additionalProperties: false },

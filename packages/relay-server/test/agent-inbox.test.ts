@@ -129,6 +129,7 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('an agent inbox
     expect((await statuses(sent.body.messageId, ana.token, rui.id)).body.deliveries).toEqual([]);
     expect(await statuses(sent.body.messageId, outsider.token)).toMatchObject({ status: 404, body: { code: 'CONVERSATION_NOT_FOUND' } });
     expect(await statuses('not-an-id')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect(await statuses('-'.repeat(36))).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect((await statuses(Array.from({ length: 101 }, () => randomUUID()).join(','))).status).toBe(400);
 
     // The API key may do it all, and a private conversation has a status too.

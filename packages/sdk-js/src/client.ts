@@ -12,6 +12,7 @@ import type {
   UpdateConversationBody,
 } from '@chat4all/protocol';
 import { EventEmitter } from 'eventemitter3';
+import type { ConversationQuery } from './cache/query.js';
 import type { ConnectionState } from './connection/machine.js';
 import type { ConversationFilters, GroupOptions } from './conversation-api.js';
 import { Chat4AllError } from './errors.js';
@@ -232,6 +233,15 @@ export class Chat4AllClient extends EventEmitter<ClientEvents> {
    */
   get conversations(): ReadableStore<readonly ConversationSummary[]> {
     return this.#session.list.list;
+  }
+
+  /**
+   * A view of the user's conversations that the relay filters (`{ status: 'open', assigneeId: me }`, `{ assigned: false }`,
+   * `{ archived: true }`), `pageSize` at a time, kept live as `client.conversations` is: a conversation that stops matching
+   * leaves it, one that starts matching joins it. Close it when the view goes.
+   */
+  conversationQuery(filters: ConversationFilters = {}, pageSize = 30): ConversationQuery {
+    return this.#session.query(filters, pageSize);
   }
 
   /** Unread messages across all the user's conversations, muted and archived ones left out (`inbox.totals` has conversations too). */

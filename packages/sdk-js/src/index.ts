@@ -37,6 +37,7 @@ export type {
   User,
   UserPage,
 } from '@chat4all/protocol';
+export type { ConversationQuery, ConversationQueryState } from './cache/query.js';
 export { Chat4AllClient, createClient } from './client.js';
 export {
   type BackoffOptions,

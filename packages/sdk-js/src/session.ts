@@ -3,11 +3,12 @@ import type { EventEmitter } from 'eventemitter3';
 import { TokenSource } from './auth/token-source.js';
 import { Conversations } from './cache/conversations.js';
 import { ConversationList } from './cache/list.js';
+import { LiveConversationQuery } from './cache/query.js';
 import { backoffDelay } from './connection/machine.js';
 import { watchNetwork } from './connection/network.js';
 import { resumeOnSocket } from './connection/resume.js';
 import { Socket, type WebSocketConstructor } from './connection/socket.js';
-import { ConversationApi } from './conversation-api.js';
+import { ConversationApi, type ConversationFilters } from './conversation-api.js';
 import { type Chat4AllError, hintedWait } from './errors.js';
 import type { ClientEvents } from './events.js';
 import { FileLinks } from './file-links.js';
@@ -52,6 +53,9 @@ export class Session {
   readonly api: ConversationApi;
   readonly views: MessageViews;
   readonly list: ConversationList;
+  /** The filtered views of the list the app has open. */
+  readonly #queries = new Set<LiveConversationQuery>();
+  readonly #warn: (message: string, error: unknown) => void;
   readonly inbox: Inbox;
   readonly search: Search;
   readonly users: Users;
@@ -69,6 +73,7 @@ export class Session {
     this.#options = options;
     this.#owner = owner;
     const warn = (message: string, error: unknown) => options.logger?.warn(message, error);
+    this.#warn = warn;
     const tokens = new TokenSource({ ...options, onUser: (userId) => this.#knowUser(userId) });
     const token = (refresh: boolean) => tokens.current(refresh);
     const rest = new Rest(options.url, tokens);
@@ -140,8 +145,18 @@ export class Session {
     this.#changes.delete(entry.id);
   }
 
+  /** A filtered view of the user's conversations, kept live until closed. */
+  query(filters: ConversationFilters, pageSize: number): LiveConversationQuery {
+    const query: LiveConversationQuery = new LiveConversationQuery(this.rest, filters, pageSize, this.socket.state, this.#warn, () =>
+      this.#queries.delete(query),
+    );
+    this.#queries.add(query);
+    return query;
+  }
+
   close(): void {
     this.#delivered.close();
+    for (const query of [...this.#queries]) query.close();
     this.list.close();
     this.socket.close();
   }
@@ -165,6 +180,7 @@ export class Session {
       this.#owner.emit('presence', frame);
     }
     this.list.follow(frame, this.#owner.userId);
+    for (const query of this.#queries) query.follow(frame, this.#owner.userId);
     this.#owner.emit('frame', frame);
   }
 
@@ -174,6 +190,7 @@ export class Session {
     this.conversations.dispatch(entry.conversationId, { type: 'messages', messages: [message] });
     // The sender's own socket gets the ack, not the message: the list follows it here.
     this.list.follow({ type: 'message.created', message }, this.#owner.userId);
+    for (const query of this.#queries) query.follow({ type: 'message.created', message }, this.#owner.userId);
   }
 
   /** Known from the token before any welcome, so messages written offline show as the user's own. */

@@ -92,6 +92,40 @@ describe('conversations and messages through the client', () => {
     await expect(amy.updateConversation(other.id, { assigneeId: 'nobody' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 
+  it('keeps a filtered view live: a page at a time, a conversation that stops matching leaves, one that starts matching joins', async () => {
+    const { owner, amy } = await ownerAndAmy();
+    const ids: string[] = [];
+    for (const title of ['T1', 'T2', 'T3']) ids.push((await owner.createGroup({ title, memberIds: ['amy'] })).id);
+    const [t1, t2, t3] = ids as [string, string, string];
+    const open = owner.conversationQuery({ status: 'open' }, 2);
+    const titles = () => open.state.getSnapshot().conversations.map((c) => c.title);
+    await until(open.state, (state) => !state.loading);
+    // Newest first, two at a time.
+    expect(titles()).toEqual(['T3', 'T2']);
+    expect(open.state.getSnapshot().hasMore).toBe(true);
+    await open.loadMore();
+    expect(titles()).toEqual(['T3', 'T2', 'T1']);
+    expect(open.state.getSnapshot().hasMore).toBe(false);
+    // Amy resolves T2: it leaves the owner's open view; a view of the resolved ones gets it.
+    const resolved = owner.conversationQuery({ status: 'resolved' });
+    await until(resolved.state, (state) => !state.loading);
+    await amy.updateConversation(t2, { status: 'resolved' });
+    await until(open.state, (state) => state.conversations.every((c) => c.id !== t2));
+    await until(resolved.state, (state) => state.conversations.some((c) => c.id === t2));
+    // A message in T1 moves it up; T2 opened again comes back.
+    await amy.send(t1, 'news');
+    await until(open.state, (state) => state.conversations[0]?.id === t1);
+    await amy.updateConversation(t2, { status: 'open' });
+    await until(open.state, (state) => state.conversations.map((c) => c.id).join() === [t1, t3, t2].join());
+    await until(resolved.state, (state) => state.conversations.length === 0);
+    // Closed: it no longer follows.
+    open.close();
+    await amy.updateConversation(t3, { status: 'pending' });
+    await until(owner.conversations, (list) => list.some((c) => c.id === t3 && c.status === 'pending'));
+    expect(open.state.getSnapshot().conversations.map((c) => c.id)).toEqual([t1, t3, t2]);
+    resolved.close();
+  });
+
   it('reacts and takes reactions back, each member seeing who reacted and whether they did', async () => {
     const { relay, owner, amy } = await ownerAndAmy({ limits: { reactionsPerUserPerMessage: 2 } });
     const group = await owner.createGroup({ title: 'Team', memberIds: ['amy'] });

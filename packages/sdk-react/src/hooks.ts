@@ -4,6 +4,9 @@ import type {
   ChatMessage,
   ChatReaction,
   ConnectionState,
+  ConversationFilters,
+  ConversationQuery,
+  ConversationQueryState,
   ConversationSettings,
   ConversationSummary,
   FileUpload,
@@ -47,6 +50,30 @@ export function useConnectionState(): ConnectionState {
 /** The conversation list, most recent first, with last message and unread count. */
 export function useConversations(): readonly ConversationSummary[] {
   return useStore(useChatClient().conversations);
+}
+
+const NO_QUERY: ConversationQueryState = { conversations: [], hasMore: false, loading: true };
+const NO_STORE: ReadableStore<ConversationQueryState> = { subscribe: () => () => undefined, getSnapshot: () => NO_QUERY };
+
+/**
+ * A view of the user's conversations that the relay filters (an agent inbox's `{ status: 'open', assigned: false }`, the
+ * archive), kept live: its conversations, whether there are more, and `loadMore()`. Opened with the component, closed with it.
+ */
+export function useConversationQuery(
+  filters: ConversationFilters,
+  pageSize = 30,
+): ConversationQueryState & { loadMore: () => Promise<void> } {
+  const client = useChatClient();
+  const key = JSON.stringify(filters);
+  const [query, setQuery] = useState<ConversationQuery | null>(null);
+  useEffect(() => {
+    const opened = client.conversationQuery(JSON.parse(key) as ConversationFilters, pageSize);
+    setQuery(opened);
+    return () => opened.close();
+  }, [client, key, pageSize]);
+  const state = useStore(query?.state ?? NO_STORE);
+  const loadMore = useCallback(() => query?.loadMore() ?? Promise.resolve(), [query]);
+  return { ...state, loadMore };
 }
 
 /** One conversation from the list, or `undefined` while it is not loaded. */

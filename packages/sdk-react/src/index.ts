@@ -5,6 +5,7 @@ export {
   useChannelPolicies,
   useConnectionState,
   useConversation,
+  useConversationQuery,
   useConversationSettings,
   useConversations,
   useFileUrl,

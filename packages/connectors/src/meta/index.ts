@@ -39,6 +39,15 @@ export interface MetaSendOptions extends MetaAppOptions {
 }
 
 /**
+ * A name a platform gave, fit to show: control and bidirectional-override characters taken
+ * out (a name that flips the text around it), trimmed, at most 256 characters, never half of one.
+ */
+function displayName(value: string): string | null {
+  const clean = value.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu, '').trim();
+  return clean ? Array.from(clean).slice(0, 256).join('') : null;
+}
+
+/**
  * The Meta Send API, shared by Messenger (https://developers.facebook.com/docs/messenger-platform/reference/send-api)
  * and Instagram messaging (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api):
  * `POST /{account-id}/messages` with `{ recipient: { id }, message: { text | attachment } }`,
@@ -172,8 +181,7 @@ export class MetaSendConnector implements Connector {
       // A Graph API error body (`{ error: { code, error_subcode, … } }`), a non-2xx or no answer: nothing to name the person by.
       const body = answer.ok && answer.status < 300 ? (answer.body as Record<string, unknown> | null) : null;
       if (!body || typeof body !== 'object' || 'error' in body) return null;
-      // What the platform sends is kept to a display name's length.
-      const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, 256) : null);
+      const text = (value: unknown) => (typeof value === 'string' ? displayName(value) : null);
       if (this.channel === 'instagram') return { name: text(body.name), username: text(body.username) };
       const name = [text(body.first_name), text(body.last_name)].filter((part) => part !== null).join(' ');
       return { name: name || null, username: null };

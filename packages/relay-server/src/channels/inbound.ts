@@ -216,7 +216,6 @@ export class InboundService {
       },
       replyTo: event.replyToExternalId ? await this.#replyTarget(channel.id, conversationId, event.replyToExternalId) : null,
     });
-    await this.deps.conversations.reopen(conversationId);
   }
 
   /**

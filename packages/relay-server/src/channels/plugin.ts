@@ -82,6 +82,13 @@ export const channelsPlugin = fp(
       onContactCreated: (contact) => nodeEvents.contactCreated(contact),
     });
     messages.observe({
+      // A contact wrote: a resolved conversation is open again. Only a message appended now, not a webhook's retry.
+      appended: (message) => {
+        if (!message.senderId?.startsWith('contact:')) return;
+        conversations
+          .reopen(message.conversationId)
+          .catch((err: unknown) => log.warn({ err, conversationId: message.conversationId }, 'reopening a resolved conversation failed'));
+      },
       dispatching: (message) => {
         // The send's trace context, for the attempts this node queues: their spans join the send's trace.
         app.tracing.remember(message.id);

@@ -17,7 +17,7 @@ import type { ConversationEnvelope } from '../bus/types.js';
 import { RelayError } from '../errors.js';
 import { checkMetadataSize, enforceUserLimit } from '../limits/errors.js';
 import type { Limits } from '../limits/limits.js';
-import type { ConversationCursor, ConversationPatch, Store } from '../store/types.js';
+import type { ConversationCondition, ConversationCursor, ConversationPatch, Store } from '../store/types.js';
 
 export interface Access {
   conversation: Conversation;
@@ -160,30 +160,34 @@ export class ConversationService {
     if (Object.keys(group).length > 0) this.#requireGroupManager(access);
     await this.#limit(principal, 'conversation');
     checkMetadataSize(patch.metadata, this.options.metadataMaxBytes);
-    if (assigneeId) await this.#requireAssignable(conversationId, assigneeId);
-    return this.#update(conversationId, patch);
+    if (!assigneeId) return this.#update(conversationId, patch);
+    // An assignee is a member who is not a contact (someone who can see and answer it), as of the write.
+    const notAssignable = () =>
+      new RelayError('USER_NOT_FOUND', `User ${assigneeId} is not a member of this conversation who can be assigned it`, {
+        details: { userIds: [assigneeId] },
+      });
+    if (assigneeId.startsWith('contact:')) throw notAssignable();
+    const updated = await this.#update(conversationId, patch, { memberId: assigneeId });
+    if (updated) return updated;
+    throw (await this.store.conversations.get(conversationId)) ? notAssignable() : new RelayError('CONVERSATION_NOT_FOUND');
   }
 
   /** A contact wrote in: a resolved conversation is open again (a pending one stays pending). */
   async reopen(conversationId: string): Promise<void> {
-    const conversation = await this.store.conversations.get(conversationId);
-    if (conversation?.status === 'resolved') await this.#update(conversationId, { status: 'open' });
+    await this.#update(conversationId, { status: 'open' }, { status: 'resolved' });
   }
 
-  async #update(conversationId: string, patch: ConversationPatch): Promise<Conversation> {
-    const conversation = await this.store.conversations.update(conversationId, patch, Date.now());
-    if (!conversation) throw new RelayError('CONVERSATION_NOT_FOUND');
+  /** Writes and announces a change; with `when`, only if the conversation is in that state then (null otherwise). */
+  async #update(conversationId: string, patch: ConversationPatch): Promise<Conversation>;
+  async #update(conversationId: string, patch: ConversationPatch, when: ConversationCondition): Promise<Conversation | null>;
+  async #update(conversationId: string, patch: ConversationPatch, when?: ConversationCondition): Promise<Conversation | null> {
+    const conversation = await this.store.conversations.update(conversationId, patch, Date.now(), when);
+    if (!conversation) {
+      if (when) return null;
+      throw new RelayError('CONVERSATION_NOT_FOUND');
+    }
     await this.#publish({ conversationId, event: { type: 'conversation.updated', conversation, eventSeq: conversation.lastEventSeq } });
     return conversation;
-  }
-
-  /** An assignee is a member who is not a contact: someone who can see and answer it. */
-  async #requireAssignable(conversationId: string, userId: string): Promise<void> {
-    const member = userId.startsWith('contact:') ? null : await this.store.conversations.getMember(conversationId, userId);
-    if (!member)
-      throw new RelayError('USER_NOT_FOUND', `User ${userId} is not a member of this conversation who can be assigned it`, {
-        details: { userIds: [userId] },
-      });
   }
 
   async members(principal: Principal, conversationId: string): Promise<Member[]> {
@@ -241,9 +245,8 @@ export class ConversationService {
     // The removed user's connections get this last event, then leave the room.
     await this.#publish({ conversationId, event: { type: 'member.removed', conversationId, userId, eventSeq }, leave: [userId] });
     if (role === 'owner') await this.#handOverOwnership(conversationId);
-    // One who left cannot answer it: the conversation goes back to the unassigned.
-    if ((await this.store.conversations.get(conversationId))?.assigneeId === userId)
-      await this.#update(conversationId, { assigneeId: null });
+    // One who left cannot answer it: the conversation goes back to the unassigned (unless it was given to someone else meanwhile).
+    await this.#update(conversationId, { assigneeId: null }, { assigneeId: userId });
   }
 
   async setRole(principal: Principal, conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Member> {

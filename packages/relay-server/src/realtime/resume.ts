@@ -127,13 +127,12 @@ export class Replay {
     // Where those messages went out to contacts, where each stands on its channel: the log's older delivery events are not replayed.
     const shown = page.messages.filter((message) => isVisible(message, this.connection.hidden)).map((message) => message.id);
     const deliveries = shown.length > 0 ? await this.store.deliveries.listForMessages(conversationId, shown) : [];
-    for (const delivery of deliveries)
-      await this.connection.sendAndDrain({
-        type: 'delivery.updated',
-        conversationId,
-        delivery: toChannelDelivery(delivery),
-        eventSeq: conversation.lastEventSeq,
-      });
+    const { lastEventSeq: eventSeq } = conversation;
+    await this.connection.sendEncodedAndDrain(
+      deliveries.map((delivery) =>
+        JSON.stringify({ type: 'delivery.updated', conversationId, delivery: toChannelDelivery(delivery), eventSeq }),
+      ),
+    );
   }
 
   /** Sends every message after `afterSeq`, page by page; returns the last seq sent. */

@@ -134,6 +134,7 @@ describe('applyToList and changes to a conversation', () => {
       conversation: {
         ...conversation,
         lastSeq: 4,
+        lastEventSeq: 1,
         lastActivityAt: '2026-12-01T11:00:00.000Z',
         status: 'resolved',
         assigneeId: 'ana',
@@ -141,8 +142,20 @@ describe('applyToList and changes to a conversation', () => {
       },
     } as const;
     expect(applyToList(held, frame, 'me')).toEqual([
-      { ...one, status: 'resolved', assigneeId: 'ana', title: 'Rui', lastSeq: 5, lastActivityAt: '2026-12-01T12:00:00.000Z' },
+      {
+        ...one,
+        status: 'resolved',
+        assigneeId: 'ana',
+        title: 'Rui',
+        lastEventSeq: 1,
+        lastSeq: 5,
+        lastActivityAt: '2026-12-01T12:00:00.000Z',
+      },
     ]);
+    // An older change than the list holds (a page asked for meanwhile brought a later one) changes nothing.
+    const later = { ...one, lastEventSeq: 3, status: 'pending' as const };
+    const stale = { ...frame, eventSeq: 2, conversation: { ...frame.conversation, lastEventSeq: 2 } };
+    expect(applyToList([later], stale, 'me')).toEqual([later]);
     // One the list does not hold: the relay is asked.
     expect(applyToList(held, { ...frame, conversation: { ...frame.conversation, id: 'z' } }, 'me')).toBeNull();
   });

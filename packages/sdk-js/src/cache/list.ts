@@ -69,6 +69,8 @@ export function applyToList(
       // Title, picture, metadata, status and assignment: the summary keeps the member's own counts and settings.
       const held = list.find((c) => c.id === frame.conversation.id);
       if (!held) return null;
+      // A page asked for meanwhile may already hold this change or a later one.
+      if (frame.conversation.lastEventSeq <= held.lastEventSeq) return list;
       const { lastSeq, lastActivityAt } = frame.conversation;
       const next: ConversationSummary = {
         ...held,

@@ -138,7 +138,12 @@ export class Chat4AllServer {
       this.#call('get', '/v1/conversations/{conversationId}/messages/{messageId}/deliveries', { conversationId, messageId }),
     /** The deliveries of up to 100 of the conversation's messages at once. */
     deliveriesOf: (conversationId: string, messageIds: readonly string[]) =>
-      this.#call('get', '/v1/conversations/{conversationId}/deliveries', { conversationId }, { query: { messageIds: messageIds.join(',') } }),
+      this.#call(
+        'get',
+        '/v1/conversations/{conversationId}/deliveries',
+        { conversationId },
+        { query: { messageIds: messageIds.join(',') } },
+      ),
   };
 
   /** Pinned messages. */

@@ -108,7 +108,7 @@ export function Composer({
       : (cannedResponses ?? [])
           .filter((r) => r.shortCode.toLowerCase().startsWith(wanted) || r.text.toLowerCase().includes(wanted))
           .slice(0, MAX_OPTIONS)
-          .map((r) => ({ key: r.shortCode, label: `/${r.shortCode}`, written: r.text, detail: r.text }));
+          .map((r, i) => ({ key: `/${i}/${r.shortCode}`, label: `/${r.shortCode}`, written: r.text, detail: r.text }));
   const open = options.length > 0;
   const current = Math.min(active, options.length - 1);
 

@@ -15,6 +15,8 @@ export interface ConversationListProps {
   nameOf?: (userId: string) => string | null | undefined;
   /** `false`: the main list, archived conversations left out; `true`: the archive. @default false */
   archived?: boolean;
+  /** The conversations to show, in their order (a `useConversationQuery` view); `archived` is then not applied. @default the user's list */
+  conversations?: readonly ConversationSummary[];
   /** Only the conversations this keeps (a search box's filter). */
   filter?: (conversation: ConversationSummary) => boolean;
   /** More for each row, on a line under its last message: a channel badge, an assignee, a status. */
@@ -36,9 +38,11 @@ export function ConversationList({
   archived = false,
   filter,
   renderExtra,
+  conversations: given,
   className = 'c4a-conversations',
 }: ConversationListProps) {
-  const conversations = useConversations().filter((c) => c.settings.archived === archived && (!filter || filter(c)));
+  const all = useConversations();
+  const conversations = (given ?? all.filter((c) => c.settings.archived === archived)).filter((c) => !filter || filter(c));
   return h(
     'ul',
     { role: 'listbox', 'aria-label': 'Conversations', className },

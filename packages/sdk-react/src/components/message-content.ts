@@ -58,8 +58,8 @@ export function MessageContent({ message, className = 'c4a-content' }: MessageCo
             { key: index },
             h('strong', null, card.name),
             card.organization ? h('span', null, card.organization) : null,
-            card.phones.map((p) => h('span', { key: p.phone }, p.type ? `${p.phone} (${p.type})` : p.phone)),
-            card.emails.map((email) => h('span', { key: email }, email)),
+            card.phones.map((p, i) => h('span', { key: `p${i}` }, p.type ? `${p.phone} (${p.type})` : p.phone)),
+            card.emails.map((email, i) => h('span', { key: `e${i}` }, email)),
           ),
         ),
       );

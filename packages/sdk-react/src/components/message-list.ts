@@ -1,6 +1,6 @@
 import { type ChatMessage, thumbnailUrl } from '@chat4all/sdk-js';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type CSSProperties, Fragment, createElement as h, type ReactNode, useLayoutEffect, useRef } from 'react';
+import { type CSSProperties, Fragment, createElement as h, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useConversation, useFileUrl, useMessageLog, useReactions, useUpload, useUser } from '../hooks.js';
 import { Avatar, hueOf } from './avatar.js';
 import { ChannelStatus } from './channel-status.js';
@@ -34,6 +34,17 @@ export interface MessageListProps {
   estimateSize?: number;
   className?: string;
 }
+
+/** Hidden from sight, not from screen readers, and taking no room in the log. */
+const ANNOUNCER: CSSProperties = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  margin: 0,
+  overflow: 'hidden',
+  clipPath: 'inset(50%)',
+  whiteSpace: 'nowrap',
+};
 
 /** Within this many px of the top, older messages load; of the bottom, new ones keep the list pinned. */
 const EDGE_PX = 80;
@@ -87,6 +98,7 @@ export function MessageList({
     });
   };
 
+  const announcement = useArrivals(messages, userId, nameOf);
   const conversation = useConversation(conversationId);
   // Names and avatars tell senders apart where there can be more than two.
   const showSenders = conversation?.type !== 'private';
@@ -127,12 +139,15 @@ export function MessageList({
     {
       ref: scroller,
       role: 'log',
-      'aria-live': 'polite',
+      // Not read out row by row (each row's buttons with it): the region below says what arrives.
+      'aria-live': 'off',
       'aria-label': 'Messages',
       className,
       onScroll,
       style: { overflowY: 'auto', overflowAnchor: 'none', height: '100%' },
     },
+    // Out of the flow (styled here, theme or not), so the rows' positions do not count it.
+    h('p', { className: 'c4a-visually-hidden', 'aria-live': 'polite', 'aria-atomic': true, style: ANNOUNCER }, announcement),
     h(
       'div',
       { style: { height: virtualizer.getTotalSize(), position: 'relative', width: '100%' } },
@@ -153,6 +168,32 @@ export function MessageList({
       }),
     ),
   );
+}
+
+/**
+ * What a screen reader is told as messages arrive: "Ana: the text" for the newest message
+ * someone else sent after the list first showed, never the history loaded before or above it.
+ */
+function useArrivals(
+  messages: readonly ChatMessage[],
+  userId: string | null,
+  nameOf: ((userId: string) => string | null | undefined) | undefined,
+): string {
+  const newest = messages[messages.length - 1];
+  const seen = useRef<number | null>(null);
+  const [arrived, setArrived] = useState<ChatMessage | null>(null);
+  useEffect(() => {
+    const seq = newest?.seq ?? null;
+    if (seq === null) return;
+    const first = seen.current === null;
+    if (!first && seq <= (seen.current as number)) return;
+    seen.current = seq;
+    if (!first && newest && newest.senderId !== userId && newest.senderId !== null) setArrived(newest);
+  }, [newest, userId]);
+  const sender = useUser(arrived?.senderId ?? null);
+  if (!arrived?.senderId) return '';
+  const name = nameOf?.(arrived.senderId) || sender?.displayName || arrived.senderId;
+  return `${name}: ${arrived.text || arrived.attachment?.name || ''}`;
 }
 
 /** The default row: avatar and name at the start of a sender's run, the bubble with its file, text, previews and time, reactions, ticks. */

@@ -12,6 +12,7 @@ import {
 } from '../rows/conversations.js';
 import { GROUP_MENTION, IN_CONVERSATION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
+  ConversationCondition,
   ConversationListPage,
   ConversationPatch,
   ConversationsRepository,
@@ -78,8 +79,16 @@ export class PostgresConversations implements ConversationsRepository {
     return row ? toConversation(row) : null;
   }
 
-  async update(id: string, patch: ConversationPatch, now: number) {
+  async update(id: string, patch: ConversationPatch, now: number, when: ConversationCondition = {}) {
     return this.#db.transaction(async (tx) => {
+      const [holds] = await tx`
+        SELECT 1 FROM conversations c WHERE c.id = ${id}
+          AND (${when.status ?? null}::text IS NULL OR c.status = ${when.status ?? null}::text)
+          AND (${when.assigneeId ?? null}::text IS NULL OR c.assignee_id = ${when.assigneeId ?? null}::text)
+          AND (${when.memberId ?? null}::text IS NULL
+               OR EXISTS (SELECT 1 FROM members WHERE conversation_id = c.id AND user_id = ${when.memberId ?? null}::text))
+        FOR UPDATE`;
+      if (!holds) return null;
       const eventSeq = await recordEvent(tx, id, 'conversation.updated', null, null, now);
       if (eventSeq === null) return null;
       const [row] = await tx<ConversationRow[]>`

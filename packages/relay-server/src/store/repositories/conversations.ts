@@ -77,14 +77,26 @@ export interface ConversationPatch {
   teamId?: string | null;
 }
 
+/** What a conditional update needs to hold when it writes. */
+export interface ConversationCondition {
+  status?: ConversationStatus;
+  assigneeId?: string;
+  /** This user is a member. */
+  memberId?: string;
+}
+
 /** Conversations, their members, the event log of their changes and each member's resume position. */
 export interface ConversationsRepository {
   /** Returns the one private conversation of the pair, creating it on first call. */
   createPrivate(input: { id: string; userIds: [string, string]; now: number }): Promise<{ conversation: Conversation; created: boolean }>;
   createGroup(input: GroupInput): Promise<Conversation>;
   get(id: string): Promise<Conversation | null>;
-  /** Records a `conversation.updated` event; the result's `lastEventSeq` is that event. */
-  update(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null>;
+  /**
+   * Records a `conversation.updated` event; the result's `lastEventSeq` is that event. With
+   * `when`, only if the conversation is in that state at the time of the write: null (nothing
+   * written) when it is not, as when the conversation does not exist.
+   */
+  update(id: string, patch: ConversationPatch, now: number, when?: ConversationCondition): Promise<Conversation | null>;
 
   getMember(conversationId: string, userId: string): Promise<Member | null>;
   /** Owner first, then admins, then members; each by join time. */

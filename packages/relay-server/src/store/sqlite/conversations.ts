@@ -12,6 +12,7 @@ import {
 } from '../rows/conversations.js';
 import { GROUP_MENTION, IN_CONVERSATION, MESSAGE_COLUMNS, type MessageRow, toMessage } from '../rows/messages.js';
 import type {
+  ConversationCondition,
   ConversationCursor,
   ConversationListPage,
   ConversationPatch,
@@ -111,9 +112,15 @@ export class SqliteConversations implements ConversationsRepository {
     return row ? toConversation(row) : null;
   }
 
-  async update(id: string, patch: ConversationPatch, now: number) {
+  async update(id: string, patch: ConversationPatch, now: number, when: ConversationCondition = {}) {
     const row = this.#db.transaction(() => {
-      if (!this.#db.get('SELECT 1 FROM conversations WHERE id = ?', id)) return null;
+      const holds = this.#db.get(
+        `SELECT 1 FROM conversations c WHERE c.id = @id
+           AND (@status IS NULL OR c.status = @status) AND (@assigneeId IS NULL OR c.assignee_id = @assigneeId)
+           AND (@memberId IS NULL OR EXISTS (SELECT 1 FROM members WHERE conversation_id = c.id AND user_id = @memberId))`,
+        { id, status: when.status ?? null, assigneeId: when.assigneeId ?? null, memberId: when.memberId ?? null },
+      );
+      if (!holds) return null;
       recordEvent(this.#db, id, 'conversation.updated', null, null, now);
       return this.#db.get<ConversationRow>(
         `UPDATE conversations SET

@@ -48,6 +48,40 @@ export function conversationsContract(fixture: StoreFixture): void {
       expect((await store.conversations.listEvents(conv.id, 2, 1)).map((e) => e.eventSeq)).toEqual([3]);
     });
 
+    it('keeps where a conversation stands in an agent inbox, changes it only when a condition holds, and filters the list by it', async () => {
+      const first = await group(['bob']);
+      const second = await group(['bob']);
+      expect(first).toMatchObject({ status: 'open', assigneeId: null, teamId: null });
+      expect(await store.conversations.update(first.id, { assigneeId: 'bob', teamId: 'billing' }, now, { memberId: 'bob' })).toMatchObject({
+        status: 'open',
+        assigneeId: 'bob',
+        teamId: 'billing',
+      });
+      // Conditions that do not hold write nothing and log nothing.
+      const before = (await store.conversations.get(first.id))?.lastEventSeq;
+      expect(await store.conversations.update(first.id, { assigneeId: 'zed' }, now, { memberId: 'zed' })).toBeNull();
+      expect(await store.conversations.update(first.id, { status: 'open' }, now, { status: 'resolved' })).toBeNull();
+      expect(await store.conversations.update(first.id, { assigneeId: null }, now, { assigneeId: 'cid' })).toBeNull();
+      expect((await store.conversations.get(first.id))?.lastEventSeq).toBe(before);
+      expect(await store.conversations.update(second.id, { status: 'resolved' }, now)).toMatchObject({
+        status: 'resolved',
+        assigneeId: null,
+      });
+      const titles = async (filters: Partial<Parameters<Store['conversations']['list']>[1]>) =>
+        (await store.conversations.list('ana', { limit: 10, after: null, ...filters })).map((c) => c.id);
+      expect(await titles({ status: 'open' })).toEqual([first.id]);
+      expect(await titles({ status: 'resolved', assigned: false })).toEqual([second.id]);
+      expect(await titles({ assigneeId: 'bob' })).toEqual([first.id]);
+      expect(await titles({ assigned: true, teamId: 'billing' })).toEqual([first.id]);
+      expect(await titles({ teamId: 'sales' })).toEqual([]);
+      // Unassigned only if still the one assigned; a null team keeps the rest.
+      expect(await store.conversations.update(first.id, { assigneeId: null, teamId: null }, now, { assigneeId: 'bob' })).toMatchObject({
+        assigneeId: null,
+        teamId: null,
+        status: 'open',
+      });
+    });
+
     it('reports each member’s resume position and who shares a conversation', async () => {
       const a = await group(['bob']);
       const b = await store.conversations.createPrivate({ id: randomUUID(), userIds: ['ana', 'cid'], now });

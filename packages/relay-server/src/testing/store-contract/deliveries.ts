@@ -100,6 +100,20 @@ export function deliveriesContract(fixture: StoreFixture): void {
       expect((await store.deliveries.claimDue(now + 6000, 1000, 10)).map((d) => d.id)).toEqual([second?.id]);
     });
 
+    it('lists the deliveries of several messages of one conversation at once, never another conversation’s', async () => {
+      const { conversation } = await store.contacts.ensure(contactInput('5511999990000'));
+      const other = await store.contacts.ensure(contactInput('5511999990001'));
+      const sends = await store.messages.append(
+        [1, 2].map((n) => input({ conversationId: conversation.id, now: now + n })),
+        appendPlan,
+      );
+      const [elsewhere] = await store.messages.append([input({ conversationId: other.conversation.id })], appendPlan);
+      const ids = sends.map((o) => (o.ok ? o.message.id : ''));
+      const found = await store.deliveries.listForMessages(conversation.id, [...ids, elsewhere?.ok ? elsewhere.message.id : '']);
+      expect(found.map((d) => d.messageId).sort()).toEqual([...ids].sort());
+      expect(await store.deliveries.listForMessages(other.conversation.id, ids)).toEqual([]);
+    });
+
     it('keeps statuses that came before their send was recorded, hands them out once, forgets old ones', async () => {
       await store.deliveries.keepEarlyStatus(
         { channelId: 'wa-main', externalId: 'wamid.9', status: 'read', at: now + 2, error: null },
