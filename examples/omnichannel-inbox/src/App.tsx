@@ -1,7 +1,7 @@
-import type { ConversationStatus, ConversationSummary, SearchResult } from '@chat4all/sdk-js';
+import type { ConversationStatus, ConversationSummary } from '@chat4all/sdk-js';
 import { type Chat4AllClient, createClient } from '@chat4all/sdk-js';
-import { ChatProvider, useChatClient, useConversationQuery, useConversations } from '@chat4all/sdk-react';
-import { Avatar, ConnectionBanner, ConversationList, whenOf } from '@chat4all/sdk-react/components';
+import { ChatProvider, useChatClient, useConversationQuery } from '@chat4all/sdk-react';
+import { Avatar, ConnectionBanner, ConversationList, MessageSearch } from '@chat4all/sdk-react/components';
 import { useEffect, useState } from 'react';
 import { ContactPanel } from './ContactPanel';
 import { Conversation } from './Conversation';
@@ -183,7 +183,9 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
               : `No ${status} conversations ${view === 'mine' ? 'assigned to you' : view === 'unassigned' ? 'waiting for an agent' : 'here'}`}
           </p>
         ) : null}
-        {typed.length >= 2 ? <MessageResults query={typed} onOpen={setSelected} /> : null}
+        <div className="message-results">
+          <MessageSearch query={query} onOpen={(message) => setSelected(message.conversationId)} limit={5} />
+        </div>
         <Health />
       </aside>
       {selected ? (
@@ -199,43 +201,6 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
       {tools ? <DevTools onClose={() => setTools(false)} /> : null}
       <ConnectionBanner />
     </div>
-  );
-}
-
-/** Messages that match the search, from the relay's full-text search over every conversation the agent is in. */
-function MessageResults({ query, onOpen }: { query: string; onOpen: (conversationId: string) => void }) {
-  const client = useChatClient();
-  const conversations = useConversations();
-  const [results, setResults] = useState<SearchResult[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      client
-        .search(`${query}*`, { limit: 5 })
-        .then((page) => live && setResults(page.results))
-        .catch(() => live && setResults([]));
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [client, query]);
-  if (!results || results.length === 0) return null;
-  return (
-    <section className="message-results" aria-label="Messages found">
-      <h3>Messages</h3>
-      <ul>
-        {results.map(({ message }) => (
-          <li key={message.id}>
-            <button type="button" onClick={() => onOpen(message.conversationId)}>
-              <strong>{conversations.find((c) => c.id === message.conversationId)?.title ?? 'Conversation'}</strong>
-              <time dateTime={message.createdAt}>{whenOf(message.createdAt)}</time>
-              <span>{message.text}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
-    </section>
   );
 }
 

@@ -16,6 +16,7 @@ import {
   ConversationHeader,
   ConversationList,
   MessageList,
+  MessageSearch,
   PeoplePicker,
   PinnedMessages,
   Thread,
@@ -214,7 +215,7 @@ function Inbox({ me, theme, onTheme, onSignOut }: { me: User; theme: Theme; onTh
         <div className="sidebar-actions">
           <input
             type="search"
-            aria-label="Search conversations"
+            aria-label="Search conversations and messages"
             placeholder="Search"
             value={filter}
             onChange={(event) => setFilter(event.target.value)}
@@ -224,6 +225,7 @@ function Inbox({ me, theme, onTheme, onSignOut }: { me: User; theme: Theme; onTh
           </button>
         </div>
         <ConversationList selectedId={selected} onSelect={setSelected} userId={me.id} filter={wanted ? matches : undefined} />
+        <MessageSearch query={filter} onOpen={(message) => setSelected(message.conversationId)} />
         {conversations.length === 0 && (
           <p className="hint">
             No conversations yet. <strong>New chat</strong> finds people by name.

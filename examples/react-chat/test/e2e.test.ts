@@ -152,6 +152,14 @@ describe('examples/react-chat end to end in Chromium', () => {
     const reaction = asked.getByRole('button', { name: '👍 1' });
     await reaction.waitFor();
     expect(await question.getByRole('button', { name: 'React with 👍' }).getAttribute('aria-pressed')).toBe('true');
+
+    // Bob finds Ana's message by a word it begins with, the match marked, and opens its conversation from there.
+    await bob.getByLabel('Search conversations and messages').fill('noo');
+    const found = bob.getByRole('region', { name: 'Messages found' });
+    const hit = found.getByRole('button', { name: /Ana Quotes/ });
+    expect(await hit.locator('mark').textContent()).toBe('noon');
+    await hit.click();
+    await bob.getByRole('heading', { name: 'Ana Quotes', level: 2 }).waitFor();
   });
 
   it('opens New chat as a dialog with Person and Group tabs by keyboard, and gives focus back to its button when it closes', async () => {

@@ -17,6 +17,8 @@ import type {
   PinOptions,
   Presence,
   ReadableStore,
+  SearchFilters,
+  SearchResult,
   SendOptions,
   Thread,
   ThreadState,
@@ -50,6 +52,46 @@ export function useConnectionState(): ConnectionState {
 /** The conversation list, most recent first, with last message and unread count. */
 export function useConversations(): readonly ConversationSummary[] {
   return useStore(useChatClient().conversations);
+}
+
+const NO_RESULTS: readonly SearchResult[] = [];
+
+/**
+ * The messages matching what the user types, newest first (`client.search`), asked
+ * `debounceMs` after the last change; nothing for an empty query. A failed search leaves
+ * no results and says why in `error`.
+ */
+export function useMessageSearch(
+  query: string,
+  filters: SearchFilters = {},
+  debounceMs = 250,
+): { results: readonly SearchResult[]; loading: boolean; error: Error | null } {
+  const client = useChatClient();
+  const key = JSON.stringify(filters);
+  const [state, setState] = useState<{ results: readonly SearchResult[]; loading: boolean; error: Error | null }>({
+    results: NO_RESULTS,
+    loading: false,
+    error: null,
+  });
+  useEffect(() => {
+    if (!query.trim()) {
+      setState({ results: NO_RESULTS, loading: false, error: null });
+      return;
+    }
+    let live = true;
+    setState((current) => ({ ...current, loading: true }));
+    const timer = setTimeout(() => {
+      client.search(query, JSON.parse(key) as SearchFilters).then(
+        (page) => live && setState({ results: page.results, loading: false, error: null }),
+        (error: unknown) => live && setState({ results: NO_RESULTS, loading: false, error: error as Error }),
+      );
+    }, debounceMs);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [client, query, key, debounceMs]);
+  return state;
 }
 
 const NO_QUERY: ConversationQueryState = { conversations: [], hasMore: false, loading: true };

@@ -10,6 +10,7 @@ export {
   useConversations,
   useFileUrl,
   useMembers,
+  useMessageSearch,
   useMessageStatus,
   useMessages,
   usePins,

@@ -8,6 +8,7 @@ export { LinkPreviews, type LinkPreviewsProps } from './link-previews.js';
 export { MentionText, type MentionTextProps } from './mention-text.js';
 export { MessageContent, type MessageContentProps, textInContent } from './message-content.js';
 export { MessageFile, MessageList, type MessageListProps, ThreadButton } from './message-list.js';
+export { highlighted, MessageSearch, type MessageSearchProps, prefixQuery } from './message-search.js';
 export { MessageStatus, type MessageStatusProps } from './message-status.js';
 export { PeoplePicker, type PeoplePickerProps } from './people-picker.js';
 export { PinnedMessages, type PinnedMessagesProps } from './pinned-messages.js';
