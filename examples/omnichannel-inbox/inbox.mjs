@@ -221,7 +221,11 @@ export async function startInbox({
       ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type, authorization', vary: 'origin' }
       : {};
     const reply = (status, body) => response.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (origin && !origins.has(origin)) return response.writeHead(403, { vary: 'origin' }).end();
+    // Browsers only from the app's pages; and only under its own name, so a page that rebinds another host name to this
+    // machine cannot reach it with a same-origin request (which carries no Origin).
+    const host = (request.headers.host ?? '').replace(/:\d+$/, '');
+    if ((origin && !origins.has(origin)) || !['127.0.0.1', 'localhost', '[::1]'].includes(host))
+      return response.writeHead(403, { vary: 'origin' }).end();
     if (request.method === 'OPTIONS') return response.writeHead(204, cors).end();
     let raw = '';
     request.on('data', (chunk) => {
@@ -239,7 +243,6 @@ export async function startInbox({
           return reply(200, { ok: true, status: result?.status ?? 200 });
         }
         if (request.method === 'POST' && request.url === '/bridge') return reply(200, await bridge());
-        // A contact's channel identities for the agent's contact panel (contacts are the API key's to read).
         // A contact's channel identities, for an agent in their conversation: contacts are the API key's to read, so the
         // agent's own token (checked with the relay) says whether they may see this one.
         const contact = /^\/contacts\/(contact:[\w-]+)$/.exec(decodeURIComponent(request.url ?? ''));

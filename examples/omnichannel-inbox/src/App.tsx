@@ -171,7 +171,7 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
           )}
         />
         {current.hasMore ? (
-          <button type="button" className="link more" onClick={() => void current.loadMore()}>
+          <button type="button" className="link more" onClick={() => current.loadMore().catch(() => {})}>
             Show more
           </button>
         ) : null}

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { ContactPage, ConversationDetail } from '@chat4all/protocol';
 import type { Page } from 'playwright-core';
@@ -271,6 +272,14 @@ describe('examples/omnichannel-inbox end to end in Chromium', () => {
 
   it('keeps the back end to the app: other origins are refused, and a contact is shown only to an agent in their conversation', async () => {
     expect((await fetch(`${inbox.simulatorUrl}/session`, { headers: { origin: 'https://elsewhere.example' } })).status).toBe(403);
+    // A page that rebinds its own host name to this machine reaches it under that name: refused too.
+    const rebound = await new Promise<number | undefined>((resolve, reject) =>
+      get(`${inbox.simulatorUrl}/session`, { headers: { host: 'attacker.example' } }, (answer) => {
+        answer.resume();
+        resolve(answer.statusCode);
+      }).on('error', reject),
+    );
+    expect(rebound).toBe(403);
     const contactId = ((await inbox.api('GET', '/v1/contacts?limit=1')) as ContactPage).contacts[0]?.id as string;
     const asked = (authorization: string) =>
       fetch(`${inbox.simulatorUrl}/contacts/${encodeURIComponent(contactId)}`, {

@@ -94,7 +94,7 @@ export function useMessageSearch(
   return state;
 }
 
-const NO_QUERY: ConversationQueryState = { conversations: [], hasMore: false, loading: true };
+const NO_QUERY: ConversationQueryState = { conversations: [], hasMore: false, loading: true, error: null };
 const NO_STORE: ReadableStore<ConversationQueryState> = { subscribe: () => () => undefined, getSnapshot: () => NO_QUERY };
 
 /**
@@ -106,13 +106,15 @@ export function useConversationQuery(
   pageSize = 30,
 ): ConversationQueryState & { loadMore: () => Promise<void> } {
   const client = useChatClient();
-  const key = JSON.stringify(filters);
-  const [query, setQuery] = useState<ConversationQuery | null>(null);
+  const key = `${JSON.stringify(filters)} ${pageSize}`;
+  const [opened, setOpened] = useState<{ key: string; query: ConversationQuery } | null>(null);
   useEffect(() => {
-    const opened = client.conversationQuery(JSON.parse(key) as ConversationFilters, pageSize);
-    setQuery(opened);
-    return () => opened.close();
+    const query = client.conversationQuery(JSON.parse(key.slice(0, key.lastIndexOf(' '))) as ConversationFilters, pageSize);
+    setOpened({ key, query });
+    return () => query.close();
   }, [client, key, pageSize]);
+  // Until the view for these filters is open, nothing: never the last filters' conversations.
+  const query = opened?.key === key ? opened.query : null;
   const state = useStore(query?.state ?? NO_STORE);
   const loadMore = useCallback(() => query?.loadMore() ?? Promise.resolve(), [query]);
   return { ...state, loadMore };

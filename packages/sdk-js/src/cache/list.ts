@@ -9,7 +9,7 @@ import { type ReadableStore, Store } from '../store.js';
 const rank = (c: ConversationSummary): string => (c.settings.pinnedAt ? `1${c.settings.pinnedAt}` : `0${c.lastActivityAt}`) + c.id;
 
 /** As the relay orders the list: pinned first, most recently pinned first; then most recent activity; then by id. */
-function byActivity(a: ConversationSummary, b: ConversationSummary): number {
+export function byActivity(a: ConversationSummary, b: ConversationSummary): number {
   const [x, y] = [rank(a), rank(b)];
   return x < y ? 1 : x > y ? -1 : 0;
 }

@@ -3,14 +3,16 @@ import type { ConnectionState } from '../connection/machine.js';
 import type { ConversationFilters } from '../conversation-api.js';
 import type { Rest } from '../rest.js';
 import { type ReadableStore, Store } from '../store.js';
-import { applyToList } from './list.js';
+import { applyToList, byActivity } from './list.js';
 
 /** What a view of the list holds: its conversations (in the list's order), and whether the relay has more. */
 export interface ConversationQueryState {
   conversations: readonly ConversationSummary[];
   hasMore: boolean;
-  /** True until the first page has come. */
+  /** True until the first page has come (or failed). */
   loading: boolean;
+  /** Why the last ask failed; null once one succeeds. The next frame or reconnect asks again. */
+  error: Error | null;
 }
 
 /**
@@ -49,7 +51,9 @@ function queryString(filters: ConversationFilters, limit: number, cursor?: strin
  * resume), as many as the pages it was asked for hold (at most 100) in one call.
  */
 export class LiveConversationQuery implements ConversationQuery {
-  readonly state = new Store<ConversationQueryState>({ conversations: [], hasMore: false, loading: true });
+  readonly state = new Store<ConversationQueryState>({ conversations: [], hasMore: false, loading: true, error: null });
+  /** Bumped by each change the view makes by itself, so an answer asked for before one is not taken as newer. */
+  #changes = 0;
   #cursor: string | null = null;
   /** How many pages the app has asked for: a refresh asks for as many conversations (at most 100). */
   #pages = 1;
@@ -80,6 +84,7 @@ export class LiveConversationQuery implements ConversationQuery {
       return;
     }
     if (next === conversations) return;
+    this.#changes++;
     this.state.set({ ...this.state.getSnapshot(), conversations: next.filter((c) => matchesFilters(c, this.filters)) });
   }
 
@@ -88,16 +93,38 @@ export class LiveConversationQuery implements ConversationQuery {
     this.#refresh = setTimeout(() => {
       this.#refresh = undefined;
       const generation = ++this.#generation;
-      const limit = Math.min(100, this.pageSize * this.#pages);
+      const pages = this.#pages;
+      const changes = this.#changes;
+      const limit = Math.min(100, this.pageSize * pages);
       this.rest.request<ConversationPage>('GET', queryString(this.filters, limit)).then(
         (page) => {
           if (this.#closed || generation !== this.#generation) return;
           this.#cursor = page.nextCursor;
-          this.state.set({ conversations: page.conversations, hasMore: page.nextCursor !== null, loading: false });
+          const conversations = pages === this.#pages && changes === this.#changes ? page.conversations : this.#merge(page.conversations);
+          this.state.set({ conversations, hasMore: page.nextCursor !== null, loading: false, error: null });
         },
-        (error: unknown) => this.warn('conversation view refresh failed', error),
+        (error: unknown) => {
+          this.warn('conversation view refresh failed', error);
+          if (!this.#closed) this.state.set({ ...this.state.getSnapshot(), loading: false, error: error as Error });
+        },
       );
     }, delayMs);
+  }
+
+  /**
+   * An answer asked for before the view changed by itself (a frame applied, a page loaded): the
+   * relay's list, each conversation as the newer of its two versions, and the pages loaded since
+   * kept, in the list's order.
+   */
+  #merge(answer: readonly ConversationSummary[]): readonly ConversationSummary[] {
+    const held = new Map(this.state.getSnapshot().conversations.map((c) => [c.id, c]));
+    const newer = (c: ConversationSummary) => {
+      const mine = held.get(c.id);
+      return mine && (mine.lastSeq > c.lastSeq || mine.lastEventSeq > c.lastEventSeq) ? mine : c;
+    };
+    const merged = new Map(answer.map((c) => [c.id, newer(c)]));
+    for (const [id, c] of held) if (!merged.has(id)) merged.set(id, c);
+    return [...merged.values()].filter((c) => matchesFilters(c, this.filters)).sort(byActivity);
   }
 
   async loadMore(): Promise<void> {
@@ -107,12 +134,14 @@ export class LiveConversationQuery implements ConversationQuery {
     const page = await this.rest.request<ConversationPage>('GET', queryString(this.filters, this.pageSize, this.#cursor));
     if (this.#closed || generation !== this.#generation) return;
     this.#cursor = page.nextCursor;
+    this.#changes++;
     const held = this.state.getSnapshot().conversations;
     const known = new Set(held.map((c) => c.id));
     this.state.set({
       conversations: [...held, ...page.conversations.filter((c) => !known.has(c.id))],
       hasMore: page.nextCursor !== null,
       loading: false,
+      error: null,
     });
   }
 

@@ -98,7 +98,7 @@ export function MessageList({
     });
   };
 
-  const announcement = useArrivals(messages, userId, nameOf);
+  const announcement = useArrivals(messages, userId, nameOf, `${conversationId} ${thread ?? ''}`);
   const conversation = useConversation(conversationId);
   // Names and avatars tell senders apart where there can be more than two.
   const showSenders = conversation?.type !== 'private';
@@ -172,24 +172,30 @@ export function MessageList({
 
 /**
  * What a screen reader is told as messages arrive: "Ana: the text" for the newest message
- * someone else sent after the list first showed, never the history loaded before or above it.
+ * someone else sent since the list opened on this conversation or thread (in a burst, the last
+ * of it), never the history held then or loaded above it.
  */
 function useArrivals(
   messages: readonly ChatMessage[],
   userId: string | null,
   nameOf: ((userId: string) => string | null | undefined) | undefined,
+  scope: string,
 ): string {
   const newest = messages[messages.length - 1];
-  const seen = useRef<number | null>(null);
+  // The newest seq held when the list opened on this conversation or thread: what comes after it is news.
+  const seen = useRef<{ scope: string; seq: number } | null>(null);
   const [arrived, setArrived] = useState<ChatMessage | null>(null);
   useEffect(() => {
     const seq = newest?.seq ?? null;
-    if (seq === null) return;
-    const first = seen.current === null;
-    if (!first && seq <= (seen.current as number)) return;
-    seen.current = seq;
-    if (!first && newest && newest.senderId !== userId && newest.senderId !== null) setArrived(newest);
-  }, [newest, userId]);
+    if (seen.current?.scope !== scope) {
+      seen.current = { scope, seq: seq ?? 0 };
+      setArrived(null);
+      return;
+    }
+    if (seq === null || seq <= seen.current.seq) return;
+    seen.current = { scope, seq };
+    if (newest && newest.senderId !== userId && newest.senderId !== null) setArrived(newest);
+  }, [newest, userId, scope]);
   const sender = useUser(arrived?.senderId ?? null);
   if (!arrived?.senderId) return '';
   const name = nameOf?.(arrived.senderId) || sender?.displayName || arrived.senderId;

@@ -18,15 +18,17 @@ export interface MessageSearchProps {
 /** The query as typed, its last word made a prefix when it ends in a letter or digit. */
 export function prefixQuery(typed: string): string {
   const query = typed.trim();
-  return /[\p{L}\p{N}]$/u.test(query) ? `${query}*` : query;
+  return /[\p{L}\p{M}\p{N}]$/u.test(query) ? `${query}*` : query;
 }
 
-/** The text with the matched ranges marked (`mark`), as text: offsets, never markup. */
+/** The text with the matched ranges marked (`mark`), as text: offsets, never markup; ranges in any order, overlaps merged. */
 export function highlighted(text: string, highlights: readonly SearchHighlight[]): ReactNode[] {
   const parts: ReactNode[] = [];
   let at = 0;
-  for (const { start, end } of highlights) {
-    if (start < at || end <= start) continue;
+  for (const range of [...highlights].sort((a, b) => a.start - b.start)) {
+    const start = Math.max(range.start, at);
+    const end = Math.min(range.end, text.length);
+    if (end <= start) continue;
     if (start > at) parts.push(text.slice(at, start));
     parts.push(h('mark', { key: start }, text.slice(start, end)));
     at = end;
