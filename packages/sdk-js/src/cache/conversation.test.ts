@@ -1,28 +1,12 @@
 import type { ChannelDelivery, Conversation, Member, Message, Pin } from '@chat4all/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversationCache, type ConversationState, deliveriesOf, emptyConversation, reduceConversation } from './conversation.js';
+import { message as textMessage } from './fixtures.test-support.js';
 
 const message = (seq: number, text = `m${seq}`): Message => ({
+  ...textMessage('c1', seq, 'u1', '2026-12-01T10:00:00.000Z'),
   id: `m-${seq}`,
-  conversationId: 'c1',
-  seq,
-  kind: 'text',
-  senderId: 'u1',
   text,
-  metadata: {},
-  attachment: null,
-  content: null,
-  replyTo: null,
-  reactions: [],
-  mentions: [],
-  mentionsAll: false,
-  previews: [],
-  threadId: null,
-  showInConversation: false,
-  thread: null,
-  createdAt: '2026-12-01T10:00:00.000Z',
-  editedAt: null,
-  deletedAt: null,
 });
 const member = (userId: string, deliveredSeq = 0, readSeq = 0): Member => ({
   userId,

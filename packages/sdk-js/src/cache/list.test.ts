@@ -1,54 +1,10 @@
-import { type ConversationSummary, type Message, MUTED_FOREVER } from '@chat4all/protocol';
+import { type ConversationSummary, MUTED_FOREVER } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
 import { MUTED_FOREVER as CLIENT_FOREVER } from '../inbox.js';
 import type { Rest } from '../rest.js';
 import { Store } from '../store.js';
+import { message, summary } from './fixtures.test-support.js';
 import { applyToList, ConversationList } from './list.js';
-
-const message = (conversationId: string, seq: number, senderId: string, createdAt: string): Message => ({
-  id: `0192f0c1-7a2b-7c3d-8e4f-${String(seq).padStart(12, '0')}`,
-  conversationId,
-  seq,
-  kind: 'text',
-  senderId,
-  text: `m${seq}`,
-  metadata: {},
-  attachment: null,
-  content: null,
-  replyTo: null,
-  reactions: [],
-  mentions: [],
-  mentionsAll: false,
-  previews: [],
-  threadId: null,
-  showInConversation: false,
-  thread: null,
-  createdAt,
-  editedAt: null,
-  deletedAt: null,
-});
-const summary = (id: string, lastSeq: number, lastActivityAt: string, unreadCount = 0): ConversationSummary => ({
-  id,
-  type: 'private',
-  title: null,
-  avatarUrl: null,
-  metadata: {},
-  createdAt: '2026-12-01T10:00:00.000Z',
-  lastActivityAt,
-  lastSeq,
-  lastEventSeq: 0,
-  groupMentions: 'admins',
-  status: 'open',
-  assigneeId: null,
-  teamId: null,
-  role: 'member',
-  memberCount: 2,
-  peerId: null,
-  lastMessage: null,
-  unreadCount,
-  unreadMentionCount: 0,
-  settings: { mutedUntil: null, archived: false, pinnedAt: null, markedUnread: false },
-});
 
 describe('applyToList', () => {
   const list = [summary('a', 3, '2026-12-01T12:00:00.000Z'), summary('b', 7, '2026-12-01T11:00:00.000Z', 2)];

@@ -1,53 +1,12 @@
-import type { ConversationPage, ConversationSummary, Message } from '@chat4all/protocol';
+import type { ConversationPage, ConversationSummary } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Rest } from '../rest.js';
 import { Store } from '../store.js';
+import { summary as base, message as text } from './fixtures.test-support.js';
 import { LiveConversationQuery, matchesFilters } from './query.js';
 
-const summary = (id: string, lastSeq: number, at: string, status: ConversationSummary['status'] = 'open'): ConversationSummary => ({
-  id,
-  type: 'group',
-  title: id,
-  avatarUrl: null,
-  metadata: {},
-  createdAt: '2026-12-01T10:00:00.000Z',
-  lastActivityAt: at,
-  lastSeq,
-  lastEventSeq: 0,
-  groupMentions: 'admins',
-  status,
-  assigneeId: null,
-  teamId: null,
-  role: 'member',
-  memberCount: 2,
-  peerId: null,
-  lastMessage: null,
-  unreadCount: 0,
-  unreadMentionCount: 0,
-  settings: { mutedUntil: null, archived: false, pinnedAt: null, markedUnread: false },
-});
-const message = (conversationId: string, seq: number, createdAt: string): Message => ({
-  id: `0192f0c1-7a2b-7c3d-8e4f-${String(seq).padStart(12, '0')}`,
-  conversationId,
-  seq,
-  kind: 'text',
-  senderId: 'bob',
-  text: `m${seq}`,
-  metadata: {},
-  attachment: null,
-  content: null,
-  replyTo: null,
-  reactions: [],
-  mentions: [],
-  mentionsAll: false,
-  previews: [],
-  threadId: null,
-  showInConversation: false,
-  thread: null,
-  createdAt,
-  editedAt: null,
-  deletedAt: null,
-});
+const summary = (id: string, lastSeq: number, at: string): ConversationSummary => ({ ...base(id, lastSeq, at), type: 'group', title: id });
+const message = (conversationId: string, seq: number, createdAt: string) => text(conversationId, seq, 'bob', createdAt);
 
 /** A relay whose answers the test hands out one at a time. */
 function pendingRest() {
@@ -67,7 +26,7 @@ const until = async (check: () => boolean) => {
 
 describe('a filtered view of the conversation list', () => {
   it('matches on each filter given', () => {
-    const c = { ...summary('a', 1, '2026-12-01T12:00:00.000Z', 'pending'), assigneeId: 'ana', teamId: 'billing' };
+    const c = { ...summary('a', 1, '2026-12-01T12:00:00.000Z'), status: 'pending' as const, assigneeId: 'ana', teamId: 'billing' };
     expect(matchesFilters(c, { status: 'pending', assigneeId: 'ana', assigned: true, teamId: 'billing', archived: false })).toBe(true);
     expect(matchesFilters(c, { assigned: false })).toBe(false);
     expect(matchesFilters(c, { status: 'open' })).toBe(false);

@@ -1,31 +1,14 @@
 import type { Member, Message } from '@chat4all/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConversationCache } from '../cache/conversation.js';
+import { message as textMessage } from '../cache/fixtures.test-support.js';
 import type { OutboxEntry } from '../outbox/storage.js';
 import { Store } from '../store.js';
 import { inConversation, MessageList } from './views.js';
 
 const message = (seq: number, senderId = 'me'): Message => ({
+  ...textMessage('c1', seq, senderId, '2026-12-01T10:00:00.000Z'),
   id: `m-${seq}`,
-  conversationId: 'c1',
-  seq,
-  kind: 'text',
-  senderId,
-  text: `m${seq}`,
-  metadata: {},
-  attachment: null,
-  content: null,
-  replyTo: null,
-  reactions: [],
-  mentions: [],
-  mentionsAll: false,
-  previews: [],
-  threadId: null,
-  showInConversation: false,
-  thread: null,
-  createdAt: '2026-12-01T10:00:00.000Z',
-  editedAt: null,
-  deletedAt: null,
 });
 const member = (userId: string, deliveredSeq = 0, readSeq = 0): Member => ({
   userId,
