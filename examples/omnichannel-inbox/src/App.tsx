@@ -139,7 +139,7 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
           />
         </label>
         <fieldset className="views">
-          <legend className="visually-hidden">Assignee</legend>
+          <legend className="c4a-visually-hidden">Assignee</legend>
           {VIEWS.map((v) => (
             <button key={v.id} type="button" aria-pressed={view === v.id} onClick={() => setView(v.id)}>
               {v.label} <span className="count">{count(v.id)}</span>
@@ -147,7 +147,7 @@ function Inbox({ me, agents }: { me: string; agents: Agent[] }) {
           ))}
         </fieldset>
         <fieldset className="statuses">
-          <legend className="visually-hidden">Status</legend>
+          <legend className="c4a-visually-hidden">Status</legend>
           {STATUSES.map((s) => (
             <button key={s.id} type="button" aria-pressed={status === s.id} onClick={() => setStatus(s.id)}>
               {s.label}

@@ -44,7 +44,7 @@ export function Health() {
                 </button>
               </>
             ) : (
-              <span className="visually-hidden">active</span>
+              <span className="c4a-visually-hidden">active</span>
             )}
           </li>
         ))}
